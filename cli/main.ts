@@ -1,0 +1,18 @@
+import { Command } from 'commander';
+import { setVerbose } from './common.ts';
+import { registerScan } from './commands/scan.ts';
+
+const program = new Command()
+  .name('aitu-gateway')
+  .description('Migrate Telegram and WhatsApp history into the national messenger Aitu, keeping personal data in the country')
+  .option('--verbose', 'print stack traces with errors')
+  .showHelpAfterError('(run aitu-gateway --help for the list of commands)')
+  .exitOverride((err) => {
+    // commander's own usage errors (unknown option, missing argument) are bad usage: exit 2
+    process.exit(err.exitCode === 0 ? 0 : 2);
+  })
+  .hook('preAction', (command) => setVerbose(Boolean(command.optsWithGlobals().verbose)));
+
+registerScan(program);
+
+await program.parseAsync(process.argv);
