@@ -1,5 +1,8 @@
 import { Command } from 'commander';
 import { setVerbose } from './common.ts';
+import { registerAgency } from './commands/agency.ts';
+import { registerDb } from './commands/db.ts';
+import { registerDoctor } from './commands/doctor.ts';
 import { registerScan } from './commands/scan.ts';
 
 const program = new Command()
@@ -11,8 +14,11 @@ const program = new Command()
     // commander's own usage errors (unknown option, missing argument) are bad usage: exit 2
     process.exit(err.exitCode === 0 ? 0 : 2);
   })
-  .hook('preAction', (command) => setVerbose(Boolean(command.optsWithGlobals().verbose)));
+  .hook('preAction', (_program, command) => setVerbose(Boolean(command.optsWithGlobals().verbose)));
 
+registerDoctor(program);
+registerDb(program);
+registerAgency(program);
 registerScan(program);
 
 await program.parseAsync(process.argv);

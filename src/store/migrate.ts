@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { randomUUID } from 'node:crypto';
 import { PrismaPg } from '@prisma/adapter-pg';
 import pg from 'pg';
-import { bindMigrationAwareSqlAdapterFactory } from '@prisma/driver-adapter-utils';
+import { bindMigrationAwareSqlAdapterFactory, type SqlMigrationAwareDriverAdapterFactory } from '@prisma/driver-adapter-utils';
 import { parse as parseConnectionString } from 'pg-connection-string';
 import type { MigrationList, SchemaEngine } from '@prisma/schema-engine-wasm';
 
@@ -18,6 +18,9 @@ const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '
 export const schemaPath = path.join(projectRoot, 'prisma/schema.prisma');
 export const migrationsDir = path.join(projectRoot, 'prisma/migrations');
 
+type WasmApi = {
+  instantiate(bytes: Uint8Array, imports: Record<string, unknown>): Promise<{ instance: { exports: Record<string, unknown> } }>;
+};
 type EngineModule = typeof import('@prisma/schema-engine-wasm');
 let engineModule: Promise<EngineModule> | undefined;
 
@@ -27,10 +30,12 @@ function loadEngineModule(): Promise<EngineModule> {
     const require = createRequire(import.meta.url);
     const entry = require.resolve('@prisma/schema-engine-wasm');
     const bindings = (await import('@prisma/schema-engine-wasm/schema_engine_bg')) as EngineModule & {
-      __wbg_set_wasm(exports: WebAssembly.Exports): void;
+      __wbg_set_wasm(exports: Record<string, unknown>): void;
     };
+    // the lib typings here carry no WebAssembly namespace; Node 20 has it at run time
+    const wasm = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
     const bytes = await readFile(path.join(path.dirname(entry), 'schema_engine_bg.wasm'));
-    const { instance } = await WebAssembly.instantiate(bytes, { './schema_engine_bg.js': bindings as never });
+    const { instance } = await wasm.instantiate(bytes, { './schema_engine_bg.js': bindings as never });
     bindings.__wbg_set_wasm(instance.exports);
     (instance.exports.__wbindgen_start as () => void)();
     return bindings;
@@ -52,14 +57,32 @@ export function poolConfigFromUrl(databaseUrl: string) {
 }
 
 type PgResult = { fields: { dataTypeID: number }[] };
-type Queryable = { performIO(query: unknown): Promise<PgResult>; startTransaction?(...args: unknown[]): Promise<unknown> };
+type Queryable = {
+  client: { query(sql: string): Promise<unknown> };
+  performIO(query: unknown): Promise<PgResult>;
+  onError(error: unknown): never;
+  executeScript?(script: string): Promise<void>;
+  startTransaction?(...args: unknown[]): Promise<unknown>;
+};
 
 /**
- * The engine's schema describer reads catalog columns of PostgreSQL's one-byte "char" type (OID 18), which
- * @prisma/adapter-pg refuses as an unsupported type; their text form is exactly what the engine expects.
+ * Two gaps between @prisma/adapter-pg and the schema engine, closed here:
+ * - the engine's schema describer reads catalog columns of PostgreSQL's one-byte "char" type (OID 18), which
+ *   the adapter refuses as unsupported; their text form is exactly what the engine expects;
+ * - the adapter runs a migration script split naively on ";", which breaks dollar-quoted function bodies;
+ *   PostgreSQL's simple query protocol takes the whole script at once.
  */
-function acceptCharColumns<T extends object>(adapter: T): T {
+function adaptForSchemaEngine<T extends object>(adapter: T): T {
   const queryable = adapter as unknown as Queryable;
+  if (queryable.executeScript) {
+    queryable.executeScript = async (script) => {
+      try {
+        await queryable.client.query(script);
+      } catch (error) {
+        queryable.onError(error);
+      }
+    };
+  }
   const performIO = queryable.performIO.bind(queryable);
   queryable.performIO = async (query) => {
     const result = await performIO(query);
@@ -68,7 +91,7 @@ function acceptCharColumns<T extends object>(adapter: T): T {
   };
   if (queryable.startTransaction) {
     const startTransaction = queryable.startTransaction.bind(queryable);
-    queryable.startTransaction = async (...args) => acceptCharColumns((await startTransaction(...args)) as object);
+    queryable.startTransaction = async (...args) => adaptForSchemaEngine((await startTransaction(...args)) as object);
   }
   return adapter;
 }
@@ -80,10 +103,10 @@ function acceptCharColumns<T extends object>(adapter: T): T {
 function adapterFactory(databaseUrl: string) {
   const config = poolConfigFromUrl(databaseUrl);
   const main = new PrismaPg(config);
-  return {
+  const factory: SqlMigrationAwareDriverAdapterFactory = {
     provider: main.provider,
     adapterName: main.adapterName,
-    connect: async () => acceptCharColumns(await main.connect()),
+    connect: async () => adaptForSchemaEngine(await main.connect()),
     async connectToShadowDb() {
       const name = `aitu_shadow_${randomUUID().replace(/-/g, '')}`;
       const admin = new pg.Client({ ...config, database: 'postgres' });
@@ -93,7 +116,7 @@ function adapterFactory(databaseUrl: string) {
       } finally {
         await admin.end();
       }
-      const adapter = acceptCharColumns(await new PrismaPg({ ...config, database: name }).connect());
+      const adapter = adaptForSchemaEngine(await new PrismaPg({ ...config, database: name }).connect());
       const dispose = adapter.dispose.bind(adapter);
       adapter.dispose = async () => {
         await dispose();
@@ -108,6 +131,7 @@ function adapterFactory(databaseUrl: string) {
       return adapter;
     },
   };
+  return factory;
 }
 
 async function withEngine<T>(databaseUrl: string, work: (engine: SchemaEngine) => Promise<T>): Promise<T> {
@@ -128,12 +152,17 @@ async function withEngine<T>(databaseUrl: string, work: (engine: SchemaEngine) =
   }
 }
 
-async function readMigrationList(): Promise<MigrationList> {
+/** The migration folders shipped in prisma/migrations, in order. */
+export async function listMigrationNames(): Promise<string[]> {
   await mkdir(migrationsDir, { recursive: true });
-  const entries = (await readdir(migrationsDir, { withFileTypes: true }))
+  return (await readdir(migrationsDir, { withFileTypes: true }))
     .filter((e) => e.isDirectory())
     .map((e) => e.name)
     .sort();
+}
+
+async function readMigrationList(): Promise<MigrationList> {
+  const entries = await listMigrationNames();
   const migrationDirectories = await Promise.all(
     entries.map(async (name) => {
       const file = path.join(migrationsDir, name, 'migration.sql');

@@ -1,0 +1,24 @@
+import { ContextWords, type DigitDetector, type DigitShape, type Verdict } from './detector.ts';
+
+/**
+ * Kazakhstan identity card numbers: 9 digits (the format is not officially published; see FORMATS.md). Nine
+ * digits alone are far too common, so the bare match scores below any sensible threshold and only a context
+ * word makes it a finding.
+ */
+export const idCardDetector: DigitDetector = {
+  kind: 'digits',
+  name: 'id-card',
+  category: 'ID_CARD',
+  minDigits: 9,
+  maxDigits: 9,
+  context: new ContextWords([
+    'удостоверение', 'удостоверения', 'удостоверении', 'уд. личн', 'уд.личн', 'удв', 'жеке куәлік', 'жеке куәлігі',
+    'жеке куәлігінің', 'жеке басын куәландыратын', 'куәлік', 'ID card', 'ID-card', 'identity card', 'id карт',
+    'national ID',
+  ]),
+  contextScore: 0.85,
+  evaluate(shape: DigitShape): Verdict | null {
+    if (shape.plus || shape.digits.length !== 9 || shape.groups.length > 3) return null;
+    return { validator: 'id-card-format:pass', baseScore: 0.15, validated: false };
+  },
+};

@@ -1,0 +1,21 @@
+import { ContextWords, type PatternDetector, type Verdict } from './detector.ts';
+
+/**
+ * Kazakhstan passports: the letter N and 8 digits (people also type the Cyrillic Н). N plus eight digits is
+ * also an invoice or a part number, so only a context word makes it a finding.
+ */
+export const passportDetector: PatternDetector = {
+  kind: 'pattern',
+  name: 'passport',
+  category: 'PASSPORT',
+  // the lookbehind sits after the first character so the combined pass can still skip fast to N/Н
+  pattern: '[NН№](?<![\\p{L}\\p{N}][NН№]) ?\\d{8}(?![\\p{N}])',
+  context: new ContextWords(['паспорт', 'төлқұжат', 'passport', 'загранпаспорт', 'шетелдік төлқұжат']),
+  contextScore: 0.85,
+  evaluate(match: string): Verdict | null {
+    if (match.startsWith('№')) {
+      return { validator: 'passport-format:pass', baseScore: 0.1, validated: false, note: '№ and 8 digits' };
+    }
+    return { validator: 'passport-format:pass', baseScore: 0.3, validated: false };
+  },
+};

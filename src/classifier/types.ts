@@ -1,0 +1,56 @@
+/** The personal-data categories; the `scan` output and the policy use these exact names. */
+export type Category = 'IIN' | 'BIN' | 'PHONE' | 'EMAIL' | 'CARD' | 'IBAN' | 'PASSPORT' | 'ID_CARD' | 'HEALTH';
+
+export const CATEGORIES: readonly Category[] = Object.freeze([
+  'IIN',
+  'BIN',
+  'PHONE',
+  'EMAIL',
+  'CARD',
+  'IBAN',
+  'PASSPORT',
+  'ID_CARD',
+  'HEALTH',
+] as const);
+
+/** Why a span was flagged, for the officer reading the finding (after Presidio's analysis_explanation). */
+export interface Explanation {
+  /** the score the detector gives the bare match before context */
+  baseScore: number;
+  /** `<validator>:pass` when a checksum/date/structure check ran, `none` when the detector has no validator */
+  validator: string;
+  /** the context word found near the match that raised the score */
+  contextWord?: string;
+  note?: string;
+}
+
+export interface Finding {
+  category: Category;
+  /** UTF-16 offsets into the original text, `end` exclusive: `text.slice(start, end)` is the matched text */
+  start: number;
+  end: number;
+  confidence: number;
+  detector: string;
+  explanation: Explanation;
+}
+
+export interface ClassifyOptions {
+  /** findings below this confidence are not reported (default 0.5) */
+  minConfidence?: number;
+  /** only these categories are reported (default: all) */
+  categories?: readonly Category[];
+}
+
+export const DEFAULT_MIN_CONFIDENCE = 0.5;
+
+/** A finding before overlap resolution, with offsets into the normalized text. */
+export interface Candidate {
+  category: Category;
+  start: number;
+  end: number;
+  confidence: number;
+  detector: string;
+  /** a validator (checksum, date, structure) accepted the match: such a finding beats an unvalidated one */
+  validated: boolean;
+  explanation: Explanation;
+}

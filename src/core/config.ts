@@ -1,0 +1,85 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+import { UsageError } from './errors.ts';
+
+/**
+ * Settings come from the environment, optionally from a config file named by AITU_GATEWAY_CONFIG
+ * (YAML or JSON, keys as below in camelCase); the environment wins. Validated once, at start.
+ */
+const configSchema = z.object({
+  databaseUrl: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, 'must be a postgresql:// URL')
+    .default('postgresql://postgres@127.0.0.1:5432/aitu_gateway'),
+  redisUrl: z
+    .string()
+    .regex(/^rediss?:\/\//, 'must be a redis:// URL')
+    .default('redis://127.0.0.1:6379'),
+  dataDir: z.string().min(1).default('data'),
+  logLevel: z.enum(['error', 'warn', 'info', 'debug']).default('info'),
+  queuePrefix: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]+$/, 'letters, digits, _ and - only')
+    .default('aitu'),
+  keyFile: z.string().min(1).optional(),
+});
+
+export type Config = z.infer<typeof configSchema> & { keyFile: string };
+
+/** Environment variable → config key; also the README's configuration table. */
+export const environmentVariables = {
+  DATABASE_URL: 'databaseUrl',
+  REDIS_URL: 'redisUrl',
+  AITU_GATEWAY_DATA_DIR: 'dataDir',
+  LOG_LEVEL: 'logLevel',
+  AITU_GATEWAY_QUEUE_PREFIX: 'queuePrefix',
+  AITU_GATEWAY_KEY_FILE: 'keyFile',
+} as const satisfies Record<string, keyof z.infer<typeof configSchema>>;
+
+function readConfigFile(file: string): Record<string, unknown> {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new UsageError(`cannot read config file ${file} (AITU_GATEWAY_CONFIG): ${(error as Error).message}`);
+  }
+  try {
+    const parsed: unknown = parseYaml(text);
+    if (parsed === null || parsed === undefined) return {};
+    if (typeof parsed !== 'object' || Array.isArray(parsed)) throw new Error('the top level must be a mapping');
+    return parsed as Record<string, unknown>;
+  } catch (error) {
+    throw new UsageError(`config file ${file} is not valid YAML/JSON: ${(error as Error).message}`);
+  }
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const fromFile = env.AITU_GATEWAY_CONFIG ? readConfigFile(env.AITU_GATEWAY_CONFIG) : {};
+  const raw: Record<string, unknown> = { ...fromFile };
+  for (const [variable, key] of Object.entries(environmentVariables)) {
+    const value = env[variable];
+    if (value !== undefined && value !== '') raw[key] = value;
+  }
+  const result = configSchema.safeParse(raw);
+  if (!result.success) {
+    const keyToVariable = Object.fromEntries(Object.entries(environmentVariables).map(([v, k]) => [k, v]));
+    const lines = result.error.issues.map((issue) => {
+      const key = String(issue.path[0] ?? '');
+      const name = keyToVariable[key] ? `${keyToVariable[key]} (${key})` : key || 'config';
+      return `  ${name}: ${issue.message}`;
+    });
+    throw new UsageError(`invalid configuration:\n${lines.join('\n')}`);
+  }
+  const dataDir = path.resolve(result.data.dataDir);
+  return { ...result.data, dataDir, keyFile: path.resolve(result.data.keyFile ?? path.join(dataDir, 'keys.json')) };
+}
+
+let cached: Config | undefined;
+
+/** The process's configuration, validated on first use. */
+export function config(): Config {
+  cached ??= loadConfig();
+  return cached;
+}

@@ -1,0 +1,52 @@
+import winston from 'winston';
+import { config } from './config.ts';
+import { maskDeep } from './mask.ts';
+
+const { format } = winston;
+
+/** Masks personal data in the message, the metadata and any error the call carries. */
+const maskPersonalDataFormat = format((info) => {
+  for (const key of Object.keys(info)) {
+    if (key === 'level') continue;
+    (info as Record<string, unknown>)[key] = maskDeep((info as Record<string, unknown>)[key]);
+  }
+  return info;
+});
+
+const readable = format.printf((info) => {
+  const { level, message, timestamp, stack, ...meta } = info as Record<string, unknown>;
+  const rest = Object.keys(meta).length > 0 ? ` ${JSON.stringify(meta)}` : '';
+  const trace = typeof stack === 'string' && stack ? `\n${stack}` : '';
+  return `${String(timestamp)} ${String(level)}: ${String(message)}${rest}${trace}`;
+});
+
+export interface LoggerOptions {
+  level?: string;
+  /** JSON lines unless the output is a terminal */
+  json?: boolean;
+  stream?: NodeJS.WritableStream;
+}
+
+/** Logs always go to standard error: standard output carries only what a command is asked to print. */
+export function createLogger(options: LoggerOptions = {}): winston.Logger {
+  const stream = options.stream ?? process.stderr;
+  const json = options.json ?? !(stream as NodeJS.WriteStream).isTTY;
+  return winston.createLogger({
+    level: options.level ?? config().logLevel,
+    format: format.combine(
+      format.errors({ stack: true }),
+      maskPersonalDataFormat(),
+      format.timestamp(),
+      json ? format.json() : format.combine(format.colorize(), readable),
+    ),
+    transports: [new winston.transports.Stream({ stream })],
+  });
+}
+
+let shared: winston.Logger | undefined;
+
+/** The application's logger; tag it per unit of work with `logger().child({ run, chat, job })`. */
+export function logger(): winston.Logger {
+  shared ??= createLogger();
+  return shared;
+}

@@ -1,0 +1,131 @@
+import { z } from 'zod';
+import { InputError } from './errors.ts';
+
+/**
+ * The canonical message every bridge speaks, in both directions (foreign → national and back).
+ * It travels through Redis as JSON: times are ISO strings, attachments are references (never bytes),
+ * ids are opaque strings the core never parses.
+ */
+export const PLATFORMS = ['telegram', 'whatsapp', 'aitu'] as const;
+export const platformSchema = z.enum(PLATFORMS);
+export type Platform = z.infer<typeof platformSchema>;
+
+/** Any zoned ISO time in, one normal form out (UTC, milliseconds), so a stored and re-read message compares equal. */
+const isoTime = z.iso
+  .datetime({ offset: true, message: 'must be an ISO 8601 time with a zone, e.g. 2024-01-31T09:15:00Z' })
+  .transform((value) => new Date(value).toISOString());
+const opaqueId = z.string().min(1, 'must not be empty').max(512);
+
+/** A formatting entity over the message text: UTF-16 offset and length, as Telegram counts them. */
+export const entitySchema = z.object({
+  type: z.string().min(1),
+  offset: z.int().nonnegative(),
+  length: z.int().nonnegative(),
+  url: z.string().optional(),
+  userId: z.string().optional(),
+  language: z.string().optional(),
+});
+
+export const attachmentSchema = z.object({
+  /** photo, file, voice, video, video_message, audio, sticker, animation… */
+  kind: z.string().min(1).default('file'),
+  name: z.string(),
+  mime: z.string().optional(),
+  size: z.int().nonnegative().optional(),
+  /** the content address in the attachment store; absent when the bytes are missing */
+  sha256: z.string().regex(/^[0-9a-f]{64}$/, 'must be 64 lowercase hex digits').optional(),
+  /** referenced by the source but its bytes were not available */
+  missing: z.boolean().default(false),
+  /** where the bytes were, relative to the export (never a path on this machine) */
+  sourcePath: z.string().optional(),
+});
+
+/** Known service event types; any other source type is kept as `other` with its raw type. */
+export const SERVICE_EVENT_TYPES = [
+  'created',
+  'joined',
+  'added',
+  'left',
+  'removed',
+  'title_changed',
+  'photo_changed',
+  'pinned',
+  'number_changed',
+  'deleted',
+  'encryption_notice',
+  'call',
+  'migrated',
+  'history_cleared',
+  'other',
+] as const;
+
+export const serviceEventSchema = z.object({
+  type: z.enum(SERVICE_EVENT_TYPES),
+  /** the source's own name for the event (Telegram's `action`, a WhatsApp system line kind…) */
+  rawType: z.string().optional(),
+  actor: z.string().optional(),
+  members: z.array(z.string()).optional(),
+  title: z.string().optional(),
+  targetMessageId: z.string().optional(),
+  details: z.record(z.string(), z.unknown()).optional(),
+});
+
+export const reactionSchema = z.object({
+  emoji: z.string().min(1),
+  count: z.int().positive(),
+  from: z.array(z.string()).optional(),
+});
+
+export const personRefSchema = z.object({
+  /** the platform's id for the person (user123, a phone number, or the name as written when no id exists) */
+  id: opaqueId,
+  name: z.string(),
+});
+
+export const canonicalMessageSchema = z.object({
+  platform: platformSchema,
+  chatId: opaqueId,
+  messageId: opaqueId,
+  chatTitle: z.string().optional(),
+  /** message: ordinary; service: a service event; unknown: a type the bridge does not know (kept, never dropped) */
+  kind: z.enum(['message', 'service', 'unknown']).default('message'),
+  sender: personRefSchema.nullable().default(null),
+  sentAt: isoTime,
+  editedAt: isoTime.nullable().default(null),
+  text: z.string().default(''),
+  entities: z.array(entitySchema).default([]),
+  replyTo: opaqueId.nullable().default(null),
+  forwardedFrom: z.object({ name: z.string(), id: z.string().optional() }).nullable().default(null),
+  attachments: z.array(attachmentSchema).default([]),
+  service: serviceEventSchema.nullable().default(null),
+  reactions: z.array(reactionSchema).default([]),
+  /** structured payloads that are not text: poll, contact, location, the raw type of an unknown message */
+  extra: z.record(z.string(), z.unknown()).default({}),
+});
+
+export type CanonicalMessage = z.infer<typeof canonicalMessageSchema>;
+export type CanonicalMessageInput = z.input<typeof canonicalMessageSchema>;
+export type Attachment = z.infer<typeof attachmentSchema>;
+export type ServiceEvent = z.infer<typeof serviceEventSchema>;
+
+export type ParseResult = { ok: true; message: CanonicalMessage } | { ok: false; error: string };
+
+/** Validates input at a boundary; the error names the fields, never their values (they may be personal data). */
+export function parseCanonicalMessage(input: unknown): ParseResult {
+  const result = canonicalMessageSchema.safeParse(input);
+  if (result.success) return { ok: true, message: result.data };
+  const problems = result.error.issues.map((issue) => `${issue.path.join('.') || '(message)'}: ${issue.message}`);
+  return { ok: false, error: problems.join('; ') };
+}
+
+/** Like parseCanonicalMessage, but throws an InputError naming `where` (a file and line, a job id…). */
+export function requireCanonicalMessage(input: unknown, where: string): CanonicalMessage {
+  const result = parseCanonicalMessage(input);
+  if (!result.ok) throw new InputError(`${where}: invalid message: ${result.error}`);
+  return result.message;
+}
+
+/** The store's unique identity of a message within an agency. */
+export function sourceKey(message: Pick<CanonicalMessage, 'platform' | 'chatId' | 'messageId'>): string {
+  return JSON.stringify([message.platform, message.chatId, message.messageId]);
+}
