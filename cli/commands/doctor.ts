@@ -116,7 +116,7 @@ export function doctorExitCode(checks: readonly Check[]): number {
 export function registerDoctor(program: Command): void {
   program
     .command('doctor')
-    .description('check Node, Redis, PostgreSQL, migrations and the data directory, and say how to fix what is wrong')
+    .description('check Node, Redis, PostgreSQL, migrations and the data directory; say how to fix problems')
     .option('--json', 'print the checks as JSON')
     .action(
       action(async (options: { json?: boolean }) => {

@@ -26,7 +26,7 @@ export interface Verdict {
   note?: string;
 }
 
-interface DetectorBase {
+export interface DetectorBase {
   readonly name: string;
   readonly category: Category;
   /** words in Kazakh, Russian and English that, found near the match, raise its score to `contextScore` */
@@ -61,18 +61,36 @@ const CONTEXT_AFTER = 24;
 export class ContextWords {
   readonly words: readonly string[];
   private readonly pattern: RegExp;
+  private readonly closest: RegExp;
+  private readonly gap: RegExp | null;
 
-  constructor(words: readonly string[]) {
+  /**
+   * `gap`, when given, makes the context strict: only the closest context word before the match counts, and the
+   * text between it and the match must match `gap` (so "Диагноз: J18.9, кабинет E11" does not carry the
+   * diagnosis over to the room number).
+   */
+  constructor(words: readonly string[], gap?: RegExp) {
     this.words = words;
     const alternatives = [...words]
       .sort((a, b) => b.length - a.length)
       .map((w) => escapeWord(w));
-    this.pattern = new RegExp(`(?<![\\p{L}\\p{N}])(?:${alternatives.join('|')})`, 'iu');
+    const source = `(?<![\\p{L}\\p{N}])(?:${alternatives.join('|')})`;
+    this.pattern = new RegExp(source, 'iu');
+    this.closest = new RegExp(source, 'giu');
+    this.gap = gap ?? null;
   }
 
   /** the context word found near [start, end) of `text`, if any */
   find(text: string, start: number, end: number): string | undefined {
     const before = text.slice(Math.max(0, start - CONTEXT_BEFORE), start);
+    if (this.gap !== null) {
+      this.closest.lastIndex = 0;
+      let last: RegExpExecArray | null = null;
+      let m: RegExpExecArray | null;
+      while ((m = this.closest.exec(before)) !== null) last = m;
+      if (last === null) return undefined;
+      return this.gap.test(before.slice(last.index + last[0].length)) ? last[0] : undefined;
+    }
     const m = this.pattern.exec(before) ?? this.pattern.exec(text.slice(end, end + CONTEXT_AFTER));
     return m?.[0];
   }

@@ -21,8 +21,8 @@ export const phoneDetector: DigitDetector = {
   minDigits: 9,
   maxDigits: 15,
   context: new ContextWords([
-    'тел', 'телефон', 'моб', 'сот', 'номер', 'звоните', 'позвоните', 'звонить', 'whatsapp', 'ватсап', 'вотсап',
-    'телеграм', 'нөмір', 'нөмері', 'хабарлас', 'қоңырау', 'ұялы', 'phone', 'call', 'tel', 'mobile', 'contact',
+    'тел', 'телефон', 'моб', 'сот', 'звоните', 'позвоните', 'звонить', 'whatsapp', 'ватсап', 'вотсап',
+    'телеграм', 'хабарлас', 'қоңырау', 'ұялы', 'phone', 'call', 'tel', 'mobile', 'contact',
   ]),
   contextScore: 0.9,
   evaluate(shape: DigitShape): Verdict | null {

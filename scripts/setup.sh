@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Everything a fresh clone needs before it runs: npm dependencies (and the generated Prisma client),
+# Redis and PostgreSQL up, the database created and migrated. Safe to run again; quick when all is done.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+command -v node >/dev/null 2>&1 || { echo "setup: Node.js 20.19+ is required (https://nodejs.org or your distribution's nodejs)" >&2; exit 3; }
+node -e 'const [a,b]=process.versions.node.split(".").map(Number); process.exit(a>20||(a===20&&b>=19)?0:1)' ||
+  { echo "setup: Node.js 20.19+ is required, found $(node --version)" >&2; exit 3; }
+
+if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  echo "setup: npm ci" >&2
+  npm ci --no-audit --no-fund >&2
+fi
+if [ ! -f src/generated/prisma/client.ts ] || [ prisma/schema.prisma -nt src/generated/prisma/client.ts ]; then
+  node scripts/prisma-generate.mjs >&2
+fi
+
+bash scripts/services.sh
+node bin/aitu-gateway.js db migrate >&2

@@ -1,0 +1,219 @@
+import {
+  CATEGORIES,
+  DEFAULT_MIN_CONFIDENCE,
+  type Candidate,
+  type ClassifyOptions,
+  type Finding,
+} from './types.ts';
+import type { DetectorBase, DigitShape, Verdict } from './detectors/detector.ts';
+import { cardLayout } from './detectors/card.detector.ts';
+import { findHealthTerms } from './detectors/health.detector.ts';
+import { normalize, originalSpan } from './normalize.ts';
+import { COMBINED, DIGIT_DETECTORS, DIGIT_RUN_GROUP, EMAIL, EMAIL_DETECTOR, PATTERN_DETECTORS } from './registry.ts';
+
+const MAX_SPAN_DIGITS = 19;
+const MIN_SPAN_DIGITS = 9;
+
+/**
+ * Finds personal data in `text`. Offsets are UTF-16 offsets into `text` as given (before normalization).
+ * Never throws: the logger masks every line through it.
+ */
+export function classify(text: string, options: ClassifyOptions = {}): Finding[] {
+  if (typeof text !== 'string' || text.length === 0) return [];
+  try {
+    return classifyUnsafe(text, options);
+  } catch {
+    return [];
+  }
+}
+
+function classifyUnsafe(text: string, options: ClassifyOptions): Finding[] {
+  const minConfidence = options.minConfidence ?? DEFAULT_MIN_CONFIDENCE;
+  const wanted = options.categories && options.categories.length < CATEGORIES.length ? new Set(options.categories) : null;
+  const norm = normalize(text);
+  const t = norm.text;
+  const candidates: Candidate[] = [];
+
+  const re = COMBINED;
+  re.lastIndex = 0;
+  let m: RegExpExecArray | null;
+  while ((m = re.exec(t)) !== null) {
+    const start = m.index;
+    if (m[DIGIT_RUN_GROUP] !== undefined) {
+      judgeDigitRun(t, start, m[0], minConfidence, candidates);
+      continue;
+    }
+    let k = 1;
+    while (k < DIGIT_RUN_GROUP && m[k] === undefined) k++;
+    const detector = PATTERN_DETECTORS[k - 1];
+    if (!detector) continue;
+    const verdict = detector.evaluate(m[0]);
+    if (!verdict) {
+      // let the rest of a failed match be scanned again (the digits of a bad IBAN may hold an IIN)
+      re.lastIndex = start + 1;
+      continue;
+    }
+    const end = start + (verdict.length ?? m[0].length);
+    if (verdict.length !== undefined) re.lastIndex = end;
+    candidates.push(scored(t, detector, verdict, start, end));
+  }
+
+  if (t.includes('@')) {
+    EMAIL.lastIndex = 0;
+    while ((m = EMAIL.exec(t)) !== null) {
+      const verdict = EMAIL_DETECTOR.evaluate(m[0]);
+      if (verdict) candidates.push(scored(t, EMAIL_DETECTOR, verdict, m.index, m.index + m[0].length));
+    }
+  }
+
+  findHealthTerms(t, candidates);
+
+  const reported = candidates.filter((c) => c.confidence >= minConfidence && (wanted === null || wanted.has(c.category)));
+  return resolveOverlaps(reported).map((c) => {
+    const [start, end] = originalSpan(norm, c.start, c.end);
+    return {
+      category: c.category,
+      start,
+      end,
+      confidence: Math.round(c.confidence * 1000) / 1000,
+      detector: c.detector,
+      explanation: c.explanation,
+    };
+  });
+}
+
+function scored(t: string, detector: DetectorBase, verdict: Verdict, start: number, end: number): Candidate {
+  const contextWord = detector.context && detector.contextScore > verdict.baseScore ? detector.context.find(t, start, end) : undefined;
+  const confidence = contextWord !== undefined ? detector.contextScore : verdict.baseScore;
+  const explanation: Candidate['explanation'] = { baseScore: verdict.baseScore, validator: verdict.validator };
+  if (contextWord !== undefined) explanation.contextWord = contextWord;
+  if (verdict.note !== undefined) explanation.note = verdict.note;
+  return { category: detector.category, start, end, confidence, detector: detector.name, validated: verdict.validated, explanation };
+}
+
+/**
+ * Judges one digit run: first the whole run, then, when no detector takes it, the slices cut at separators
+ * holding a space (two numbers written side by side). A run laid out like a card is never sliced: twelve digits
+ * of a sixteen-digit number are not an IIN.
+ */
+function judgeDigitRun(t: string, runStart: number, run: string, minConfidence: number, out: Candidate[]): void {
+  // split the run into digit groups and the separators between them
+  const groupStarts: number[] = [];
+  const groupEnds: number[] = [];
+  const separators: string[] = [];
+  const plus = run.charCodeAt(0) === 43;
+  let i = 0;
+  while (i < run.length) {
+    const c = run.charCodeAt(i);
+    if (c >= 48 && c <= 57) {
+      const s = i;
+      while (i < run.length && run.charCodeAt(i) >= 48 && run.charCodeAt(i) <= 57) i++;
+      if (groupStarts.length > 0) separators.push(run.slice(groupEnds[groupEnds.length - 1] as number, s));
+      groupStarts.push(s);
+      groupEnds.push(i);
+    } else {
+      i++;
+    }
+  }
+  const g = groupStarts.length;
+  const lengths = groupStarts.map((s, k) => (groupEnds[k] as number) - s);
+  const totalDigits = lengths.reduce((a, b) => a + b, 0);
+  if (totalDigits < MIN_SPAN_DIGITS) return;
+  const wholeShape: DigitShape = { digits: '', plus, groups: lengths, separators, wholeRun: true };
+  const noSlicing = totalDigits >= 13 && totalDigits <= 19 && cardLayout(wholeShape);
+
+  let from = 0;
+  while (from < g) {
+    if (from > 0 && !(separators[from - 1] as string).includes(' ')) {
+      from++;
+      continue;
+    }
+    let taken = -1;
+    let digits = 0;
+    let upTo = from;
+    while (upTo < g && digits + (lengths[upTo] as number) <= MAX_SPAN_DIGITS) digits += lengths[upTo++] as number;
+    // spans [from, to] from the longest down
+    for (let to = upTo - 1; to >= from; to--) {
+      const whole = from === 0 && to === g - 1;
+      if (!whole && noSlicing) break;
+      if (to < g - 1 && !(separators[to] as string).includes(' ')) {
+        digits -= lengths[to] as number;
+        continue;
+      }
+      if (digits >= MIN_SPAN_DIGITS) {
+        const shape: DigitShape = {
+          digits: digitsOf(run, groupStarts, groupEnds, from, to),
+          plus: plus && from === 0,
+          groups: lengths.slice(from, to + 1),
+          separators: separators.slice(from, to),
+          wholeRun: whole,
+        };
+        const start = runStart + (shape.plus ? 0 : (groupStarts[from] as number));
+        const end = runStart + (groupEnds[to] as number);
+        for (const detector of DIGIT_DETECTORS) {
+          if (shape.digits.length < detector.minDigits || shape.digits.length > detector.maxDigits) continue;
+          const verdict = detector.evaluate(shape);
+          if (!verdict) continue;
+          const candidate = scored(t, detector, verdict, start, end);
+          if (candidate.confidence < minConfidence) continue;
+          out.push(candidate);
+          taken = to;
+          break;
+        }
+        if (taken >= 0) break;
+      }
+      digits -= lengths[to] as number;
+    }
+    if (noSlicing) return;
+    from = taken >= 0 ? taken + 1 : from + 1;
+  }
+}
+
+function digitsOf(run: string, starts: number[], ends: number[], from: number, to: number): string {
+  let s = '';
+  for (let k = from; k <= to; k++) s += run.slice(starts[k], ends[k]);
+  return s;
+}
+
+/**
+ * One span never carries two categories: among overlapping candidates a validated one beats an unvalidated one,
+ * then the longer, then the higher confidence. Overlapping candidates are resolved cluster by cluster, so a long
+ * text with many findings stays O(n log n).
+ */
+export function resolveOverlaps(candidates: Candidate[]): Candidate[] {
+  if (candidates.length <= 1) return candidates;
+  const byStart = [...candidates].sort((a, b) => a.start - b.start || b.end - a.end);
+  const out: Candidate[] = [];
+  let cluster: Candidate[] = [];
+  let clusterEnd = -1;
+  const flush = () => {
+    if (cluster.length === 1) out.push(cluster[0] as Candidate);
+    else if (cluster.length > 1) {
+      const accepted: Candidate[] = [];
+      for (const c of [...cluster].sort(priority)) {
+        if (accepted.every((a) => a.end <= c.start || c.end <= a.start)) accepted.push(c);
+      }
+      accepted.sort((a, b) => a.start - b.start);
+      out.push(...accepted);
+    }
+    cluster = [];
+  };
+  for (const c of byStart) {
+    if (c.start >= clusterEnd) {
+      flush();
+      clusterEnd = c.end;
+    } else if (c.end > clusterEnd) {
+      clusterEnd = c.end;
+    }
+    cluster.push(c);
+  }
+  flush();
+  return out;
+}
+
+function priority(a: Candidate, b: Candidate): number {
+  if (a.validated !== b.validated) return a.validated ? -1 : 1;
+  const lengthDiff = b.end - b.start - (a.end - a.start);
+  if (lengthDiff !== 0) return lengthDiff;
+  return b.confidence - a.confidence || a.start - b.start;
+}
