@@ -48,11 +48,8 @@ function classifyUnsafe(text: string, options: ClassifyOptions): Finding[] {
     const detector = PATTERN_DETECTORS[k - 1];
     if (!detector) continue;
     const verdict = detector.evaluate(m[0]);
-    if (!verdict) {
-      // let the rest of a failed match be scanned again (the digits of a bad IBAN may hold an IIN)
-      re.lastIndex = start + 1;
-      continue;
-    }
+    // a failed match is not rescanned: the digits of an IBAN with a wrong check are not a card number
+    if (!verdict) continue;
     const end = start + (verdict.length ?? m[0].length);
     if (verdict.length !== undefined) re.lastIndex = end;
     candidates.push(scored(t, detector, verdict, start, end));

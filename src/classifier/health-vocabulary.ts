@@ -10,6 +10,9 @@
  *   oncology, psychiatric and narcological registration, test results;
  * - the everyday words Kazakhstan chats use for the same things (больничный, на учёте у нарколога, ауырып қалды).
  *
+ * Kazakh stems stop before a final к/қ/п, which voice to г/ғ/б before a vowel suffix (жүктілік → жүктілігі,
+ * ісік → ісігі, жарамсыздық → жарамсыздығы).
+ *
  * Syntax of a term: words separated by spaces (any run of spaces matches), `*` at a word's end takes the
  * inflected endings (Russian and Kazakh add suffixes: туберкулёз/туберкулеза/туберкулезом, ауру/ауруы/аурулары),
  * `(a|b)` alternatives; е also matches ё; a term without `*` must end at a word boundary. Matching is
@@ -27,8 +30,11 @@ export interface HealthTerm {
   upper?: boolean;
   /** a regex source: when it matches the 32 characters after the term, the term is business language */
   unless?: string;
+  /** a regex source: when it matches the 32 characters before the term, the term is business language */
+  unlessBefore?: string;
 }
 
+const BUSINESS_BEFORE = '(?:рын\\p{L}*|экономи\\p{L}*|market|economic|нарық\\p{L}*|сервер\\p{L}*|server)\\s*$';
 const BUSINESS_AFTER = '^[\\s,:-]*(?:рынк|экономик|цен|продаж|двигател|engine|market|econom|bug|fault|error|issue|problem|network|server|car|system|сервер|сети|систем)';
 
 export const HEALTH_TERMS: readonly HealthTerm[] = [
@@ -68,7 +74,7 @@ export const HEALTH_TERMS: readonly HealthTerm[] = [
   { term: 'психоз*', weight: 0.8, lang: 'ru' },
   { term: 'шизофрени*', weight: 0.9, lang: 'ru' },
   { term: 'биполярн*', weight: 0.8, lang: 'ru' },
-  { term: 'депресси*', weight: 0.6, lang: 'ru', unless: BUSINESS_AFTER },
+  { term: 'депресси*', weight: 0.6, lang: 'ru', unless: BUSINESS_AFTER, unlessBefore: BUSINESS_BEFORE },
   { term: 'нарколог*', weight: 0.85, lang: 'any' },
   { term: 'наркодиспансер*', weight: 0.9, lang: 'ru' },
   { term: 'наркозависим*', weight: 0.9, lang: 'ru' },
@@ -119,16 +125,17 @@ export const HEALTH_TERMS: readonly HealthTerm[] = [
   { term: 'сырқат*', weight: 0.8, lang: 'kk' },
   { term: 'АИТВ*', weight: 0.9, lang: 'kk', upper: true },
   { term: 'ЖИТС*', weight: 0.85, lang: 'kk', upper: true },
-  { term: 'қатерлі ісік*', weight: 0.9, lang: 'kk' },
-  { term: 'ісік*', weight: 0.6, lang: 'kk' },
-  { term: 'жүктілік*', weight: 0.85, lang: 'kk' },
+  { term: 'қатерлі ісі(к|г)*', weight: 0.9, lang: 'kk' },
+  { term: 'ісі(к|г)*', weight: 0.6, lang: 'kk' },
+  { term: 'жүктілі*', weight: 0.85, lang: 'kk' },
   { term: 'жүкті (әйел|ана)*', weight: 0.85, lang: 'kk' },
   { term: 'екіқабат*', weight: 0.85, lang: 'kk' },
   { term: 'мүгедек*', weight: 0.85, lang: 'kk' },
   { term: 'психикалық*', weight: 0.8, lang: 'kk' },
   { term: 'нашақор*', weight: 0.8, lang: 'kk' },
   { term: 'маскүнем*', weight: 0.7, lang: 'kk' },
-  { term: 'еңбекке жарамсыздық*', weight: 0.9, lang: 'kk' },
+  { term: 'еңбекке жарамсызд*', weight: 0.9, lang: 'kk' },
+  { term: 'АХЖ*', weight: 0.8, lang: 'kk', upper: true },
   { term: '(қан|зәр) талдау*', weight: 0.85, lang: 'kk' },
   { term: 'талдау нәтиже*', weight: 0.5, lang: 'kk', unless: BUSINESS_AFTER },
   { term: 'емдел*', weight: 0.7, lang: 'kk' },
@@ -154,7 +161,7 @@ export const HEALTH_TERMS: readonly HealthTerm[] = [
   { term: 'psychiatr*', weight: 0.85, lang: 'en' },
   { term: 'schizophreni*', weight: 0.9, lang: 'en' },
   { term: 'bipolar', weight: 0.8, lang: 'en' },
-  { term: 'depression', weight: 0.6, lang: 'en', unless: BUSINESS_AFTER },
+  { term: 'depression', weight: 0.6, lang: 'en', unless: BUSINESS_AFTER, unlessBefore: BUSINESS_BEFORE },
   { term: 'mental (health|illness|disorder)*', weight: 0.75, lang: 'en' },
   { term: 'diabet*', weight: 0.85, lang: 'en' },
   { term: 'hepatitis', weight: 0.85, lang: 'en' },

@@ -44,8 +44,11 @@ function digitValue(codePoint: number): number {
   return value;
 }
 
+// Cheaper first look: ASCII, Latin-1 letters and Cyrillic (Kazakh included) never need normalizing.
+const OUTSIDE_COMMON_SCRIPTS = /[^\x00-\x9f\u00a1-\u00ac\u00ae-\u052f]/;
+
 export function normalize(text: string): Normalized {
-  if (!NEEDS_NORMALIZING.test(text)) return { text, starts: null, ends: null };
+  if (!OUTSIDE_COMMON_SCRIPTS.test(text) || !NEEDS_NORMALIZING.test(text)) return { text, starts: null, ends: null };
   const starts = new Int32Array(text.length + 1);
   const ends = new Int32Array(text.length + 1);
   const out: string[] = [];

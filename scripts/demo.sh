@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# The main job end to end on the sample data shipped in samples/: installs what is needed, starts the
+# services, checks them, creates a demo agency and brings the sample history into the national store.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+bash scripts/setup.sh
+gateway() { node bin/aitu-gateway.js "$@"; }
+
+gateway doctor
+gateway agency list | grep -q '^demo\b' || gateway agency add demo --name "Demo agency"
+node --import tsx scripts/demo-roundtrip.ts samples/canonical/press-office.jsonl demo
