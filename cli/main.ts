@@ -3,7 +3,11 @@ import { setVerbose } from './common.ts';
 import { registerAgency } from './commands/agency.ts';
 import { registerDb } from './commands/db.ts';
 import { registerDoctor } from './commands/doctor.ts';
+import { registerDlq } from './commands/dlq.ts';
+import { registerImport } from './commands/import.ts';
 import { registerScan } from './commands/scan.ts';
+import { registerStatus } from './commands/status.ts';
+import { registerWorker } from './commands/worker.ts';
 
 const program = new Command()
   .name('aitu-gateway')
@@ -20,5 +24,9 @@ registerDoctor(program);
 registerDb(program);
 registerAgency(program);
 registerScan(program);
+registerImport(program);
+registerWorker(program);
+registerStatus(program);
+registerDlq(program);
 
 await program.parseAsync(process.argv);

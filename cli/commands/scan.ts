@@ -1,4 +1,103 @@
+import { readFile } from 'node:fs/promises';
+import { once } from 'node:events';
+import { createInterface } from 'node:readline';
+import type { Readable, Writable } from 'node:stream';
 import type { Command } from 'commander';
+import { action } from '../common.ts';
+import { UsageError } from '../../src/core/errors.ts';
+import { CATEGORIES, classify, redact, type Finding } from '../../src/classifier/index.ts';
 
-// placeholder until the classifier lands (issue 3)
-export function registerScan(_program: Command): void {}
+export interface ScanOptions {
+  minConfidence: number;
+}
+
+/** The JSON line written for one input line of `scan --jsonl`. */
+export function scanLine(line: string, options: ScanOptions): string {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(line);
+  } catch {
+    return JSON.stringify({ id: null, error: 'not valid JSON' });
+  }
+  const record = parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed) ? (parsed as Record<string, unknown>) : null;
+  const id = record && 'id' in record ? (record.id ?? null) : null;
+  if (!record || typeof record.text !== 'string') return JSON.stringify({ id, error: 'no string "text" field' });
+  const text = record.text;
+  const findings = classify(text, { minConfidence: options.minConfidence });
+  const categories = [...new Set(findings.map((f) => f.category))].sort();
+  return JSON.stringify({
+    id,
+    categories,
+    findings: findings.map((f) => ({ category: f.category, start: f.start, end: f.end, confidence: f.confidence, detector: f.detector })),
+    redacted: redact(text, findings, { kind: 'tag' }),
+  });
+}
+
+/**
+ * Streams JSON lines from `input` to `output`: one output line per non-blank input line, in order, waiting on
+ * the output when it is full, so memory stays flat however long the input is.
+ */
+export async function scanJsonl(input: Readable, output: Writable, options: ScanOptions): Promise<void> {
+  const lines = createInterface({ input, crlfDelay: Infinity });
+  for await (const line of lines) {
+    if (line.trim() === '') continue;
+    if (!output.write(`${scanLine(line, options)}\n`)) await once(output, 'drain');
+  }
+}
+
+/** The report for a person: findings with their explanations, then the redacted text. */
+export function formatReport(text: string, findings: readonly Finding[]): string {
+  const out: string[] = [];
+  if (findings.length === 0) out.push('No personal data found.');
+  else out.push(`${findings.length} finding${findings.length === 1 ? '' : 's'}:`);
+  for (const f of findings) {
+    const masked = redact(text.slice(f.start, f.end), [{ ...f, start: 0, end: f.end - f.start }], { kind: 'mask' });
+    const why = [`base ${f.explanation.baseScore}`, `validator ${f.explanation.validator}`];
+    if (f.explanation.contextWord !== undefined) why.push(`context "${f.explanation.contextWord}"`);
+    if (f.explanation.note !== undefined) why.push(f.explanation.note);
+    out.push(`  ${f.category.padEnd(8)} ${String(f.start).padStart(5)}–${String(f.end).padEnd(5)} ${f.confidence.toFixed(2)}  ${f.detector.padEnd(17)} ${masked}`);
+    out.push(`           ${why.join('; ')}`);
+  }
+  out.push('', 'Redacted:', redact(text, findings, { kind: 'tag' }));
+  return `${out.join('\n')}\n`;
+}
+
+function parseConfidence(value: string): number {
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n) || n < 0 || n > 1) {
+    throw new UsageError(`--min-confidence must be a number from 0 to 1, got "${value}"`);
+  }
+  return n;
+}
+
+export function registerScan(program: Command): void {
+  program
+    .command('scan')
+    .description(`find personal data (${CATEGORIES.join(', ')}) in text and show it redacted; needs no service`)
+    .argument('[text...]', 'the text to scan')
+    .option('--file <path>', 'scan the contents of a file')
+    .option('--jsonl', 'read JSON lines {"id", "text"} on standard input, write one JSON result line per input line')
+    .option('--min-confidence <n>', 'report findings from this confidence (0–1)', '0.5')
+    .action(
+      action(async (words: string[], opts: { file?: string; jsonl?: boolean; minConfidence: string }) => {
+        const options: ScanOptions = { minConfidence: parseConfidence(opts.minConfidence) };
+        const sources = [words.length > 0, opts.file !== undefined, opts.jsonl === true].filter(Boolean).length;
+        if (sources !== 1) throw new UsageError('give exactly one of: text to scan, --file <path>, --jsonl (standard input)');
+        if (opts.jsonl) {
+          await scanJsonl(process.stdin, process.stdout, options);
+          return;
+        }
+        let text: string;
+        if (opts.file !== undefined) {
+          try {
+            text = await readFile(opts.file, 'utf8');
+          } catch (error) {
+            throw new UsageError(`cannot read ${opts.file}: ${(error as NodeJS.ErrnoException).code ?? 'error'}`, { cause: error });
+          }
+        } else {
+          text = words.join(' ');
+        }
+        process.stdout.write(formatReport(text, classify(text, options)));
+      }),
+    );
+}

@@ -9,7 +9,17 @@ import type { DetectorBase, DigitShape, Verdict } from './detectors/detector.ts'
 import { cardLayout } from './detectors/card.detector.ts';
 import { findHealthTerms } from './detectors/health.detector.ts';
 import { normalize, originalSpan } from './normalize.ts';
-import { COMBINED, DIGIT_DETECTORS, DIGIT_RUN_GROUP, EMAIL, EMAIL_DETECTOR, PATTERN_DETECTORS } from './registry.ts';
+import * as registry from './registry.ts';
+
+// Module-level copies: read once, not through the import bindings on every call.
+const COMBINED = registry.COMBINED;
+const DIGIT_DETECTORS = registry.DIGIT_DETECTORS;
+const DIGIT_RUN_GROUP = registry.DIGIT_RUN_GROUP;
+const EMAIL = registry.EMAIL;
+const EMAIL_DETECTOR = registry.EMAIL_DETECTOR;
+const PATTERN_DETECTORS = registry.PATTERN_DETECTORS;
+const ALL_CATEGORIES = CATEGORIES.length;
+const HAS_DIGIT = /[0-9]/;
 
 const MAX_SPAN_DIGITS = 19;
 const MIN_SPAN_DIGITS = 9;
@@ -29,18 +39,21 @@ export function classify(text: string, options: ClassifyOptions = {}): Finding[]
 
 function classifyUnsafe(text: string, options: ClassifyOptions): Finding[] {
   const minConfidence = options.minConfidence ?? DEFAULT_MIN_CONFIDENCE;
-  const wanted = options.categories && options.categories.length < CATEGORIES.length ? new Set(options.categories) : null;
+  const wanted = options.categories && options.categories.length < ALL_CATEGORIES ? new Set(options.categories) : null;
   const norm = normalize(text);
   const t = norm.text;
   const candidates: Candidate[] = [];
 
   const re = COMBINED;
   re.lastIndex = 0;
-  let m: RegExpExecArray | null;
-  while ((m = re.exec(t)) !== null) {
+  let m: RegExpExecArray | null = null;
+  // every alternative of the combined pass needs a digit; many chat messages have none
+  const hasDigit = HAS_DIGIT.test(t);
+  while (hasDigit && (m = re.exec(t)) !== null) {
     const start = m.index;
     if (m[DIGIT_RUN_GROUP] !== undefined) {
-      judgeDigitRun(t, start, m[0], minConfidence, candidates);
+      // fewer than nine characters cannot hold nine digits: dates, times, amounts end here
+      if (m[0].length >= MIN_SPAN_DIGITS) judgeDigitRun(t, start, m[0], minConfidence, candidates);
       continue;
     }
     let k = 1;
@@ -64,6 +77,7 @@ function classifyUnsafe(text: string, options: ClassifyOptions): Finding[] {
   }
 
   findHealthTerms(t, candidates);
+  if (candidates.length === 0) return [];
 
   const reported = candidates.filter((c) => c.confidence >= minConfidence && (wanted === null || wanted.has(c.category)));
   return resolveOverlaps(reported).map((c) => {
@@ -98,6 +112,12 @@ function judgeDigitRun(t: string, runStart: number, run: string, minConfidence: 
   const groupStarts: number[] = [];
   const groupEnds: number[] = [];
   const separators: string[] = [];
+  let digitCount = 0;
+  for (let k = 0; k < run.length; k++) {
+    const c = run.charCodeAt(k);
+    if (c >= 48 && c <= 57) digitCount++;
+  }
+  if (digitCount < MIN_SPAN_DIGITS) return;
   const plus = run.charCodeAt(0) === 43;
   let i = 0;
   while (i < run.length) {
@@ -114,8 +134,7 @@ function judgeDigitRun(t: string, runStart: number, run: string, minConfidence: 
   }
   const g = groupStarts.length;
   const lengths = groupStarts.map((s, k) => (groupEnds[k] as number) - s);
-  const totalDigits = lengths.reduce((a, b) => a + b, 0);
-  if (totalDigits < MIN_SPAN_DIGITS) return;
+  const totalDigits = digitCount;
   const wholeShape: DigitShape = { digits: '', plus, groups: lengths, separators, wholeRun: true };
   const noSlicing = totalDigits >= 13 && totalDigits <= 19 && cardLayout(wholeShape);
 

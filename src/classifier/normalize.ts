@@ -20,12 +20,15 @@ export interface Normalized {
   ends: Int32Array | null;
 }
 
-// The fast path: most chat messages contain none of these, and then the text is used as is.
-const NEEDS_NORMALIZING =
-  /[\u00A0\u00AD\u180E\u2000-\u2015\u202A-\u202F\u205F-\u2064\u2066-\u2069\u2212\u3000\uFE58\uFE63\uFEFF\uFF01-\uFF5E]|(?![0-9])\p{Nd}/u;
+// Characters that normalizing changes; the `g` copy finds them one by one. ASCII and Cyrillic never match.
+const SPECIAL_SOURCE =
+  '[\\u00A0\\u00AD\\u180E\\u2000-\\u2015\\u202A-\\u202F\\u205F-\\u2064\\u2066-\\u2069\\u2212\\u3000\\uFE58\\uFE63\\uFEFF\\uFF01-\\uFF5E]|(?![0-9])\\p{Nd}';
+const NEEDS_NORMALIZING = new RegExp(SPECIAL_SOURCE, 'u');
+const SPECIAL = new RegExp(SPECIAL_SOURCE, 'gu');
+// Cheaper first look: ASCII, Latin-1 letters and Cyrillic (Kazakh included) never need normalizing.
+const OUTSIDE_COMMON_SCRIPTS = /[^\x00-\x9f\u00a1-\u00ac\u00ae-\u052f]/;
 const REMOVED = /^[\u00AD\u180E\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF]$/u;
 const SPACE = /^[\u00A0\u2000-\u200A\u202F\u205F\u3000]$/u;
-const DASH = /^[\u2010-\u2015\u2212\uFE58\uFE63]$/u;
 const DIGIT = /^\p{Nd}$/u;
 
 const digitValues = new Map<number, number>();
@@ -44,49 +47,58 @@ function digitValue(codePoint: number): number {
   return value;
 }
 
-// Cheaper first look: ASCII, Latin-1 letters and Cyrillic (Kazakh included) never need normalizing.
-const OUTSIDE_COMMON_SCRIPTS = /[^\x00-\x9f\u00a1-\u00ac\u00ae-\u052f]/;
+/** The replacement of one special character: '' removes it. */
+function replacementOf(ch: string): string {
+  const cp = ch.codePointAt(0) as number;
+  if (cp >= 0xff01 && cp <= 0xff5e) return String.fromCharCode(cp - 0xfee0);
+  if (REMOVED.test(ch)) return '';
+  if (SPACE.test(ch)) return ' ';
+  if ((cp >= 0x2010 && cp <= 0x2015) || cp === 0x2212 || cp === 0xfe58 || cp === 0xfe63) return '-';
+  if (DIGIT.test(ch)) return String.fromCharCode(48 + digitValue(cp));
+  return ch;
+}
 
 export function normalize(text: string): Normalized {
   if (!OUTSIDE_COMMON_SCRIPTS.test(text) || !NEEDS_NORMALIZING.test(text)) return { text, starts: null, ends: null };
-  const starts = new Int32Array(text.length + 1);
-  const ends = new Int32Array(text.length + 1);
-  const out: string[] = [];
-  let n = 0;
+  // only the special characters go through JavaScript; everything between is copied as slices
+  const parts: string[] = [];
+  const edits: number[] = []; // triples: original offset, original length, replacement length
   let sameOffsets = true;
-  for (let i = 0; i < text.length; ) {
-    const cp = text.codePointAt(i) as number;
-    const width = cp > 0xffff ? 2 : 1;
-    const ch = width === 2 ? text.slice(i, i + 2) : text[i] as string;
-    let replacement: string | null = ch;
-    if (cp < 0xa0) {
-      // ASCII and Latin-1 controls pass through untouched
-    } else if (cp >= 0xff01 && cp <= 0xff5e) {
-      replacement = String.fromCharCode(cp - 0xfee0);
-    } else if (REMOVED.test(ch)) {
-      replacement = null;
-    } else if (SPACE.test(ch)) {
-      replacement = ' ';
-    } else if (DASH.test(ch)) {
-      replacement = '-';
-    } else if (DIGIT.test(ch)) {
-      replacement = String.fromCharCode(48 + digitValue(cp));
-    }
-    if (replacement === null) {
-      sameOffsets = false;
-    } else {
-      if (width === 2 && replacement.length === 1) sameOffsets = false;
-      for (let k = 0; k < replacement.length; k++) {
-        starts[n] = i;
-        ends[n] = i + width;
-        n++;
-      }
-      out.push(replacement);
-    }
-    i += width;
+  let at = 0;
+  SPECIAL.lastIndex = 0;
+  let m: RegExpExecArray | null;
+  while ((m = SPECIAL.exec(text)) !== null) {
+    const ch = m[0];
+    const replacement = replacementOf(ch);
+    parts.push(text.slice(at, m.index), replacement);
+    edits.push(m.index, ch.length, replacement.length);
+    if (replacement.length !== ch.length) sameOffsets = false;
+    at = m.index + ch.length;
   }
-  const normalized = out.join('');
+  parts.push(text.slice(at));
+  const normalized = parts.join('');
   if (sameOffsets) return { text: normalized, starts: null, ends: null };
+  const starts = new Int32Array(normalized.length + 1);
+  const ends = new Int32Array(normalized.length + 1);
+  let n = 0;
+  let o = 0;
+  for (let e = 0; e <= edits.length; e += 3) {
+    const editAt = e < edits.length ? (edits[e] as number) : text.length;
+    for (; o < editAt; o++, n++) {
+      starts[n] = o;
+      ends[n] = o + 1;
+    }
+    if (e === edits.length) break;
+    const originalLength = edits[e + 1] as number;
+    const replacementLength = edits[e + 2] as number;
+    for (let k = 0; k < replacementLength; k++, n++) {
+      starts[n] = o;
+      ends[n] = o + originalLength;
+    }
+    o += originalLength;
+  }
+  starts[n] = text.length;
+  ends[n] = text.length;
   return { text: normalized, starts, ends };
 }
 

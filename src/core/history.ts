@@ -21,6 +21,11 @@ export interface HistoryChat {
 export interface HistoryEntry {
   /** unvalidated canonical message: the pipeline's ingest stage validates it */
   message: CanonicalMessageInput;
+  /**
+   * Set when the entry could not be read at all (e.g. a line that is not JSON): it goes to the dead-letter
+   * queue with this reason (file and line, never content) and the import goes on.
+   */
+  problem?: string;
   /** the position just after this entry */
   checkpoint: Checkpoint;
 }

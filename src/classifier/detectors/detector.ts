@@ -74,7 +74,7 @@ export class ContextWords {
     const alternatives = [...words]
       .sort((a, b) => b.length - a.length)
       .map((w) => escapeWord(w));
-    const source = `(?<![\\p{L}\\p{N}])(?:${alternatives.join('|')})`;
+    const source = `(?<![\\p{L}\\p{N}])(?:${alternatives.join('|')})\\p{L}*`;
     this.pattern = new RegExp(source, 'iu');
     this.closest = new RegExp(source, 'giu');
     this.gap = gap ?? null;

@@ -1,0 +1,173 @@
+import type { Meridiem } from './line-format.ts';
+
+/**
+ * The order of a WhatsApp export's date fields, decided from the whole file (one line cannot tell 3/6 from 6/3),
+ * and the conversion of a line's local time to UTC in the operator's zone. Pure: no I/O, no clock.
+ */
+
+export const DATE_ORDERS = ['DMY', 'MDY', 'YMD'] as const;
+export type DateOrder = (typeof DATE_ORDERS)[number];
+
+export function isDateOrder(value: string): value is DateOrder {
+  return (DATE_ORDERS as readonly string[]).includes(value);
+}
+
+export type DateOrderDecision =
+  | { kind: 'decided'; order: DateOrder; evidence: 'day-first' | 'month-first' | 'year-first' | 'order-irrelevant' }
+  /** some date reads differently in DMY and MDY and no date settles which */
+  | { kind: 'undecidable' }
+  /** the file contradicts itself: each evidence kind with the first line (1-based) that gave it */
+  | { kind: 'conflict'; evidence: { order: DateOrder; line: number }[] };
+
+/**
+ * Collects evidence date by date so a reader can stream the file once. A first field of four digits means YMD;
+ * a first field above 12 can only be a day (DMY); a second field above 12 can only be a day (MDY).
+ */
+export class DateOrderEvidence {
+  private readonly firstSeen = new Map<DateOrder, number>();
+  private ambiguous = false;
+
+  add(fields: readonly [string, string, string], line: number): void {
+    const [first, second] = fields;
+    const a = Number(first);
+    const b = Number(second);
+    let order: DateOrder | null = null;
+    if (first.length === 4) order = 'YMD';
+    else if (a > 12) order = 'DMY';
+    else if (b > 12) order = 'MDY';
+    else if (a !== b) this.ambiguous = true;
+    if (order !== null && !this.firstSeen.has(order)) this.firstSeen.set(order, line);
+  }
+
+  decide(): DateOrderDecision {
+    const orders = [...this.firstSeen.entries()];
+    if (orders.length > 1) return { kind: 'conflict', evidence: orders.map(([order, line]) => ({ order, line })) };
+    const only = orders[0];
+    if (only) {
+      const evidence = only[0] === 'YMD' ? 'year-first' : only[0] === 'DMY' ? 'day-first' : 'month-first';
+      return { kind: 'decided', order: only[0], evidence };
+    }
+    // When every date has day == month (or there are none), both readings give the same dates: nothing is guessed.
+    if (!this.ambiguous) return { kind: 'decided', order: 'DMY', evidence: 'order-irrelevant' };
+    return { kind: 'undecidable' };
+  }
+}
+
+/** Decides the order of a whole list of header dates (the streaming reader uses DateOrderEvidence directly). */
+export function decideDateOrder(dates: Iterable<readonly [string, string, string]>): DateOrderDecision {
+  const evidence = new DateOrderEvidence();
+  let line = 0;
+  for (const fields of dates) evidence.add(fields, ++line);
+  return evidence.decide();
+}
+
+export interface LocalDateTime {
+  year: number;
+  month: number;
+  day: number;
+  hour: number;
+  minute: number;
+  second: number;
+}
+
+export interface HeaderTime {
+  dateFields: readonly [string, string, string];
+  hour: number;
+  minute: number;
+  second: number | null;
+  meridiem: Meridiem | null;
+}
+
+function daysInMonth(year: number, month: number): number {
+  return new Date(Date.UTC(year, month, 0)).getUTCDate();
+}
+
+/** The wall-clock date and time a header means under `order`, or null when no such date or time exists. */
+export function toLocalDateTime(header: HeaderTime, order: DateOrder): LocalDateTime | null {
+  const [f1, f2, f3] = header.dateFields;
+  const [yearText, monthText, dayText] = order === 'DMY' ? [f3, f2, f1] : order === 'MDY' ? [f3, f1, f2] : [f1, f2, f3];
+  // WhatsApp dates from 2009 on; a two-digit year is in this century.
+  let year: number;
+  if (yearText.length === 2) year = 2000 + Number(yearText);
+  else if (yearText.length === 4) year = Number(yearText);
+  else return null;
+  const month = Number(monthText);
+  const day = Number(dayText);
+  if (monthText.length > 2 || dayText.length > 2) return null;
+  if (month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month)) return null;
+
+  let hour = header.hour;
+  if (header.meridiem === null) {
+    if (hour > 23) return null;
+  } else {
+    // Some locales write the first hour after noon/midnight as 0 (午後0:30), most as 12.
+    if (hour > 12) return null;
+    hour = (hour % 12) + (header.meridiem === 'pm' ? 12 : 0);
+  }
+  const second = header.second ?? 0;
+  if (header.minute > 59 || second > 59) return null;
+  return { year, month, day, hour, minute: header.minute, second };
+}
+
+const formatters = new Map<string, Intl.DateTimeFormat>();
+
+function formatterFor(timeZone: string): Intl.DateTimeFormat {
+  let formatter = formatters.get(timeZone);
+  if (!formatter) {
+    formatter = new Intl.DateTimeFormat('en-US', {
+      timeZone,
+      hourCycle: 'h23',
+      year: 'numeric',
+      month: 'numeric',
+      day: 'numeric',
+      hour: 'numeric',
+      minute: 'numeric',
+      second: 'numeric',
+    });
+    formatters.set(timeZone, formatter);
+  }
+  return formatter;
+}
+
+/** Throws a RangeError for a zone ICU does not know. */
+export function assertTimeZone(timeZone: string): void {
+  formatterFor(timeZone);
+}
+
+/** The zone's offset from UTC at an instant, in milliseconds (positive east of Greenwich). */
+export function zoneOffsetMs(timeZone: string, epochMs: number): number {
+  const parts: Record<string, number> = {};
+  for (const part of formatterFor(timeZone).formatToParts(new Date(epochMs))) {
+    if (part.type !== 'literal') parts[part.type] = Number(part.value);
+  }
+  const wall = Date.UTC(
+    parts['year'] ?? 1970,
+    (parts['month'] ?? 1) - 1,
+    parts['day'] ?? 1,
+    (parts['hour'] ?? 0) % 24,
+    parts['minute'] ?? 0,
+    parts['second'] ?? 0,
+  );
+  const wholeSecond = Math.floor(epochMs / 1000) * 1000;
+  return wall - wholeSecond;
+}
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+/**
+ * The UTC instant of a wall-clock time in `timeZone`, as an ISO string. Disambiguates like Temporal's
+ * 'compatible': a time the clocks repeat (autumn) is the earlier instant; a time they skip (spring) is
+ * read with the offset before the jump, so it lands just after it.
+ */
+export function localToUtcIso(local: LocalDateTime, timeZone: string): string {
+  const wall = Date.UTC(local.year, local.month - 1, local.day, local.hour, local.minute, local.second);
+  // Transitions are months apart, so the offsets a day either side are the only two candidates.
+  const before = zoneOffsetMs(timeZone, wall - DAY_MS);
+  const after = zoneOffsetMs(timeZone, wall + DAY_MS);
+  const candidates = [...new Set([before, after])]
+    .map((offset) => wall - offset)
+    .filter((instant) => instant + zoneOffsetMs(timeZone, instant) === wall)
+    .sort((x, y) => x - y);
+  const instant = candidates[0] ?? wall - before;
+  return new Date(instant).toISOString();
+}

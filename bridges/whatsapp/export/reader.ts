@@ -1,0 +1,320 @@
+import { createHash } from 'node:crypto';
+import { basename, extname } from 'node:path';
+import { createInterface } from 'node:readline';
+import type { Readable } from 'node:stream';
+import { InputError, UsageError } from '../../../src/core/errors.ts';
+import type { Checkpoint, HistoryChat, HistoryEntry, HistoryProgress, HistorySource } from '../../../src/core/history.ts';
+import type { CanonicalMessageInput } from '../../../src/core/message.ts';
+import { DATE_ORDERS, DateOrderEvidence, assertTimeZone, isDateOrder, localToUtcIso, toLocalDateTime } from './date-order.ts';
+import type { DateOrder } from './date-order.ts';
+import { isPlainFileName, openExportContainer } from './export-container.ts';
+import type { ExportContainer } from './export-container.ts';
+import { cleanLine, parseHeaderLine } from './line-format.ts';
+import type { HeaderLine } from './line-format.ts';
+import { MessageIdAssigner } from './message-id.ts';
+import { classifyEntryBody, matchSystemWording } from './system-lines.ts';
+import type { AttachmentRef } from './system-lines.ts';
+
+export interface WhatsAppExportOptions {
+  chatName?: string;
+  /** the id a live WhatsApp bridge knows (`120363025246125486@g.us`, `77011234567@c.us`) */
+  chatId?: string;
+  dateFormat?: DateOrder;
+  /** IANA zone the export's local times are read in; defaults to the machine's */
+  timezone?: string;
+}
+
+export interface WhatsAppHistorySource extends HistorySource {
+  readonly chatId: string;
+  readonly title: string;
+  /** the zone used, to be recorded on the run */
+  readonly timezone: string;
+  readonly dateOrder: DateOrder;
+  /** what the operator should know but that does not stop the import (refused zip entries…) */
+  warnings(): string[];
+}
+
+/** A checkpoint of this reader: entries before `entryIndex` were delivered; `line` is where the last one ended. */
+export interface WhatsAppCheckpoint extends Checkpoint {
+  entryIndex: number;
+  line: number;
+}
+
+interface RawEntry {
+  header: HeaderLine;
+  /** 1-based line of the header */
+  line: number;
+  endLine: number;
+  /** the body as written, continuation lines joined with \n */
+  body: string;
+}
+
+const TITLE_PATTERNS = [
+  /^WhatsApp Chat with\s+(.+)$/iu,
+  /^WhatsApp Chat\s+-\s+(.+)$/iu,
+  /^Чат WhatsApp с\s+(?:контактом\s+|группой\s+)?(.+)$/iu,
+  /^WhatsApp чат\s+(.+)$/iu,
+];
+
+/** The chat's name from WhatsApp's file naming (`WhatsApp Chat with X.txt`, iOS `WhatsApp Chat - X.zip`…). */
+export function chatTitleFromFileName(fileName: string): string | null {
+  const stem = basename(fileName)
+    .replace(/\.(txt|zip)$/iu, '')
+    .replace(/\s\(\d+\)$/u, '');
+  for (const pattern of TITLE_PATTERNS) {
+    const title = pattern.exec(stem)?.[1]?.trim();
+    if (title) return title;
+  }
+  return null;
+}
+
+/** A sender written as a phone number (`+7 701 234 56 78`) is identified by its digits, as a live bridge does. */
+export function senderOf(author: string): { id: string; name: string } {
+  if (/^\+?[\d\s\-().]+$/u.test(author)) {
+    const digits = author.replace(/\D/g, '');
+    if (digits.length >= 7 && digits.length <= 15) return { id: digits, name: author };
+  }
+  return { id: `name:${author}`, name: author };
+}
+
+export function derivedChatId(title: string): string {
+  return `export:${createHash('sha256').update(title).digest('hex').slice(0, 16)}`;
+}
+
+function resumeIndexOf(checkpoint: Checkpoint | null | undefined, label: string): number {
+  if (checkpoint === null || checkpoint === undefined) return 0;
+  const index = checkpoint['entryIndex'];
+  if (typeof index !== 'number' || !Number.isSafeInteger(index) || index < 0) {
+    throw new InputError(`${label}: the checkpoint to resume from is not one of the WhatsApp export reader's`);
+  }
+  return index;
+}
+
+async function* readLines(stream: Readable, label: string, onBytes: (count: number) => void): AsyncGenerator<string> {
+  stream.on('data', (chunk: Buffer | string) => onBytes(typeof chunk === 'string' ? Buffer.byteLength(chunk) : chunk.length));
+  const lines = createInterface({ input: stream, crlfDelay: Infinity });
+  try {
+    for await (const line of lines) yield line;
+  } catch (error) {
+    // A truncated or corrupt zip entry fails mid-stream (zlib, size checks): the operator needs the file, not a stack.
+    throw new InputError(`${label}: the export could not be read to its end (${(error as Error).message})`, { cause: error });
+  } finally {
+    lines.close();
+    stream.destroy();
+  }
+}
+
+/**
+ * Groups lines into entries: a header starts one, any other line continues it. A non-blank line before the
+ * first header means this is not an export (or not one we can read): it stops the run at its line number.
+ */
+async function* scanEntries(lines: AsyncIterable<string>, label: string): AsyncGenerator<RawEntry> {
+  let current: { header: HeaderLine; line: number; endLine: number; parts: string[] } | null = null;
+  let number = 0;
+  const finish = (entry: NonNullable<typeof current>): RawEntry => {
+    const parts = entry.parts;
+    // The export's last line ends with a newline, and some tools add blank lines; they are not content.
+    while (parts.length > 1 && parts[parts.length - 1]?.trim() === '') parts.pop();
+    return { header: entry.header, line: entry.line, endLine: entry.endLine, body: parts.join('\n') };
+  };
+  for await (const raw of lines) {
+    number++;
+    const header = parseHeaderLine(raw);
+    if (header) {
+      if (current) yield finish(current);
+      current = { header, line: number, endLine: number, parts: [header.body] };
+      continue;
+    }
+    if (current === null) {
+      if (cleanLine(raw).trim() === '') continue;
+      throw new InputError(`${label}, line ${number}: not a WhatsApp export line (no date and time at its start, and no message before it to continue)`);
+    }
+    current.parts.push(cleanLine(raw));
+    current.endLine = number;
+  }
+  if (current) yield finish(current);
+}
+
+/**
+ * Opens a WhatsApp "Export chat" .txt or .zip as a history source. Reads the text once up front to decide the
+ * date order and count entries (exports are small enough to read twice), so an undecidable file stops before
+ * anything is delivered.
+ */
+export async function openWhatsAppExport(path: string, options: WhatsAppExportOptions = {}): Promise<WhatsAppHistorySource> {
+  const timezone = options.timezone ?? Intl.DateTimeFormat().resolvedOptions().timeZone;
+  try {
+    assertTimeZone(timezone);
+  } catch (error) {
+    throw new UsageError(`unknown time zone "${timezone}": pass an IANA zone such as Asia/Almaty`, { cause: error });
+  }
+  if (options.dateFormat !== undefined && !isDateOrder(options.dateFormat)) {
+    throw new UsageError(`--date-format must be one of ${DATE_ORDERS.join(', ')}`);
+  }
+
+  const container = await openExportContainer(path);
+  try {
+    const evidence = new DateOrderEvidence();
+    const authors = new Set<string>();
+    let entryCount = 0;
+    let noticeAuthor: string | null = null;
+    for await (const entry of scanEntries(readLines(await container.openText(), container.label, () => {}), container.label)) {
+      evidence.add(entry.header.dateFields, entry.line);
+      const author = entry.header.author;
+      if (author !== null) {
+        authors.add(author);
+        // iOS writes the encryption notice as a line from the chat's name: the best title after the file's name.
+        if (noticeAuthor === null && matchSystemWording(entry.body.split('\n', 1)[0] ?? '')?.type === 'encryption_notice') {
+          noticeAuthor = author;
+        }
+      }
+      entryCount++;
+    }
+    const title =
+      options.chatName?.trim() ||
+      chatTitleFromFileName(container.textName) ||
+      chatTitleFromFileName(path) ||
+      noticeAuthor ||
+      basename(path, extname(path));
+    const chatId = options.chatId?.trim() || derivedChatId(title);
+
+    let dateOrder: DateOrder;
+    if (options.dateFormat !== undefined) {
+      dateOrder = options.dateFormat;
+    } else {
+      const decision = evidence.decide();
+      if (decision.kind === 'undecidable') {
+        throw new UsageError(
+          `${container.label}: the date order cannot be decided from the file (no day above 12 tells day from month); pass --date-format DMY|MDY|YMD`,
+        );
+      }
+      if (decision.kind === 'conflict') {
+        const lines = decision.evidence.map((item) => `line ${item.line} reads as ${item.order}`).join(', ');
+        throw new InputError(`${container.label}: the dates contradict each other (${lines}); check the file, or pass --date-format DMY|MDY|YMD`);
+      }
+      dateOrder = decision.order;
+    }
+    return new WhatsAppExportSource(path, container, { title, chatId, timezone, dateOrder, entryCount, authors });
+  } catch (error) {
+    await container.close();
+    throw error;
+  }
+}
+
+class WhatsAppExportSource implements WhatsAppHistorySource {
+  readonly platform = 'whatsapp' as const;
+  readonly title: string;
+  readonly chatId: string;
+  readonly timezone: string;
+  readonly dateOrder: DateOrder;
+  private readonly entryCount: number;
+  private readonly authors: ReadonlySet<string>;
+  private bytesRead = 0;
+
+  constructor(
+    readonly inputPath: string,
+    private readonly container: ExportContainer,
+    facts: { title: string; chatId: string; timezone: string; dateOrder: DateOrder; entryCount: number; authors: ReadonlySet<string> },
+  ) {
+    this.title = facts.title;
+    this.chatId = facts.chatId;
+    this.timezone = facts.timezone;
+    this.dateOrder = facts.dateOrder;
+    this.entryCount = facts.entryCount;
+    this.authors = facts.authors;
+  }
+
+  async chats(): Promise<HistoryChat[]> {
+    return [{ platform: 'whatsapp', sourceChatId: this.chatId, title: this.title, expectedEntries: this.entryCount }];
+  }
+
+  progress(): HistoryProgress {
+    return { bytesRead: this.bytesRead, totalBytes: this.container.textSize };
+  }
+
+  warnings(): string[] {
+    return this.container.warnings();
+  }
+
+  openAttachment(sourcePath: string): Promise<Readable | null> {
+    return this.container.openAttachment(sourcePath);
+  }
+
+  close(): Promise<void> {
+    return this.container.close();
+  }
+
+  async *entries(options: { resumeAfter?: Checkpoint | null } = {}): AsyncIterable<HistoryEntry> {
+    const label = this.container.label;
+    const resumeIndex = resumeIndexOf(options.resumeAfter, label);
+    const ids = new MessageIdAssigner();
+    this.bytesRead = 0;
+    const lines = readLines(await this.container.openText(), label, (count) => {
+      this.bytesRead += count;
+    });
+    let index = 0;
+    for await (const entry of scanEntries(lines, label)) {
+      const local = toLocalDateTime(entry.header, this.dateOrder);
+      if (local === null) {
+        throw new InputError(`${label}, line ${entry.line}: the date or time at the start of the line does not exist when read as ${this.dateOrder}`);
+      }
+      const sentAt = localToUtcIso(local, this.timezone);
+      const author = entry.header.author;
+      const person = author === null ? null : senderOf(author);
+      // Every entry gets its id, skipped or not: an occurrence index counts the skipped twins too.
+      const messageId = ids.next({ chatId: this.chatId, sentAt, sender: person?.id ?? '', text: entry.body });
+      index++;
+      if (index <= resumeIndex) continue;
+      const message = await this.toMessage(entry, { messageId, sentAt, person });
+      const checkpoint: WhatsAppCheckpoint = { entryIndex: index, line: entry.endLine };
+      yield { message, checkpoint };
+    }
+  }
+
+  private async toMessage(
+    entry: RawEntry,
+    facts: { messageId: string; sentAt: string; person: { id: string; name: string } | null },
+  ): Promise<CanonicalMessageInput> {
+    const base = {
+      platform: 'whatsapp' as const,
+      chatId: this.chatId,
+      messageId: facts.messageId,
+      chatTitle: this.title,
+      sentAt: facts.sentAt,
+    };
+    const classified = classifyEntryBody(
+      { style: entry.header.style, author: entry.header.author, body: entry.body, bodyMarked: entry.header.bodyMarked },
+      { knownNames: this.authors },
+    );
+    if (classified.kind === 'service') {
+      return {
+        ...base,
+        kind: 'service',
+        // A system line is WhatsApp's, even when iOS writes it as a line from the chat's name.
+        sender: classified.system ? null : facts.person,
+        text: classified.text,
+        service: classified.service,
+      };
+    }
+    const attachments = await Promise.all(classified.content.attachments.map((attachment) => this.locate(attachment)));
+    return {
+      ...base,
+      kind: 'message',
+      sender: facts.person,
+      text: classified.content.text,
+      attachments,
+      extra: classified.content.extra,
+    };
+  }
+
+  /** An attached file is present only if the export holds its bytes; otherwise it is a reference to missing bytes. */
+  private async locate(attachment: AttachmentRef): Promise<AttachmentRef & { size?: number }> {
+    if (attachment.sourcePath === undefined) return attachment;
+    if (!isPlainFileName(attachment.sourcePath)) {
+      // A reference with a path in it (`../x`) is kept as a name only, so nothing downstream can follow it.
+      const { sourcePath: _unsafe, ...rest } = attachment;
+      return { ...rest, missing: true };
+    }
+    const size = await this.container.attachmentSize(attachment.sourcePath);
+    return size === null ? { ...attachment, missing: true } : { ...attachment, missing: false, size };
+  }
+}

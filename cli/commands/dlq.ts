@@ -1,0 +1,62 @@
+import type { Command } from 'commander';
+import { config } from '../../src/core/config.ts';
+import { connectRedisOnce } from '../../src/core/redis.ts';
+import { listDeadLetters, viewDeadLetter } from '../../src/pipeline/dead-letter.ts';
+import { openQueues } from '../../src/pipeline/queues.ts';
+import { action, printJson } from '../common.ts';
+
+async function withQueues<T>(work: (queues: ReturnType<typeof openQueues>) => Promise<T>): Promise<T> {
+  const cfg = config();
+  const queues = openQueues({ redisUrl: cfg.redisUrl, prefix: cfg.queuePrefix }, await connectRedisOnce(cfg.redisUrl, { maxRetriesPerRequest: 3 }));
+  try {
+    return await work(queues);
+  } finally {
+    await queues.close();
+  }
+}
+
+export function registerDlq(program: Command): void {
+  const dlq = program.command('dlq').description('dead letters: messages that kept failing, with their reason');
+  dlq
+    .command('list')
+    .description('list dead letters (source ids and reasons, never message text)')
+    .option('--json', 'print as JSON')
+    .action(
+      action(async (options: { json?: boolean }) =>
+        withQueues(async (queues) => {
+          const views = (await listDeadLetters(queues)).map(viewDeadLetter);
+          if (options.json) printJson(views);
+          else if (views.length === 0) process.stdout.write('no dead letters\n');
+          else for (const v of views) process.stdout.write(`${v.id}\t${v.failedAt}\t${v.stage}\t${v.source}\t${v.reason}\n`);
+        }),
+      ),
+    );
+  dlq
+    .command('retry [ids...]')
+    .description('send dead letters (all, or the given ids) through the pipeline again')
+    .action(
+      action(async (ids: string[]) =>
+        withQueues(async (queues) => {
+          const jobs = (await listDeadLetters(queues)).filter((job) => ids.length === 0 || ids.includes(job.id ?? ''));
+          for (const job of jobs) {
+            const { agencyId, message } = job.data;
+            await queues.classify.add('retry', { agencyId, runId: null, seq: null, checkpoint: null, messages: [message as never] }, { jobId: `retry-${job.id}-${Date.now()}` });
+            await job.remove();
+          }
+          process.stdout.write(`retried ${jobs.length}\n`);
+        }),
+      ),
+    );
+  dlq
+    .command('purge')
+    .description('delete every dead letter')
+    .action(
+      action(async () =>
+        withQueues(async (queues) => {
+          const jobs = await listDeadLetters(queues);
+          for (const job of jobs) await job.remove();
+          process.stdout.write(`purged ${jobs.length}\n`);
+        }),
+      ),
+    );
+}

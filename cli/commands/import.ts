@@ -1,0 +1,100 @@
+import type { Command } from 'commander';
+import { config } from '../../src/core/config.ts';
+import { ExitCode, UsageError } from '../../src/core/errors.ts';
+import type { HistorySource } from '../../src/core/history.ts';
+import { logger } from '../../src/core/logger.ts';
+import { openJsonlSource } from '../../src/importers/jsonl-source.ts';
+import { runImport, type ImportSummary } from '../../src/pipeline/import-run.ts';
+import { requireAgency } from '../../src/store/agencies.ts';
+import { openStore } from '../../src/store/database.ts';
+import { action, printJson } from '../common.ts';
+
+export interface CommonImportOptions {
+  agency: string;
+  json?: boolean;
+  dryRun?: boolean;
+  enqueueOnly?: boolean;
+  concurrency?: string;
+  progress?: boolean;
+}
+
+export function addCommonImportOptions(command: Command): Command {
+  return command
+    .requiredOption('--agency <slug>', 'the agency the history belongs to')
+    .option('--json', 'print one JSON summary on standard output at the end')
+    .option('--dry-run', 'read and classify only; write nothing')
+    .option('--enqueue-only', 'leave the work to running workers and wait for the run to finish')
+    .option('--concurrency <n>', 'jobs per stage when workers run in this process', '4')
+    .option('--no-progress', 'no progress output on standard error');
+}
+
+function printSummary(summary: ImportSummary, json: boolean | undefined): void {
+  if (json) {
+    printJson(summary);
+    return;
+  }
+  const lines = [
+    `${summary.status === 'completed' ? 'import completed' : 'import FAILED'}${summary.runId ? ` (run ${summary.runId})` : ' (dry run)'}${summary.resumedFrom ? `, resumed from ${summary.resumedFrom}` : ''}`,
+    `  read ${summary.read} (service events ${summary.serviceEvents})`,
+    summary.wouldDeliver !== undefined ? `  would deliver ${summary.wouldDeliver}` : `  delivered ${summary.delivered}`,
+    `  duplicates ${summary.duplicates}, blocked ${summary.blocked}, failed ${summary.failed}`,
+    `  attachments ${summary.attachments}, missing ${summary.missingAttachments}`,
+    `  quarantined ${summary.quarantined}, redacted ${summary.redacted}`,
+    `  flagged: ${Object.entries(summary.flaggedByCategory).map(([c, n]) => `${c} ${n}`).join(', ') || 'none'}`,
+  ];
+  if (summary.failed > 0) lines.push('  failed messages are in the dead-letter queue: aitu-gateway dlq list');
+  process.stdout.write(`${lines.join('\n')}\n`);
+  if (summary.error) process.stderr.write(`aitu-gateway: ${summary.error}\n`);
+}
+
+/** Shared by every importer: opens the store, checks the agency, runs the import-run contract, reports. */
+export async function runImportCommand(
+  sourceKind: string,
+  open: () => Promise<{ source: HistorySource; inputFile: string; recorded?: Record<string, unknown> }>,
+  options: CommonImportOptions,
+): Promise<number> {
+  const concurrency = Number(options.concurrency ?? 4);
+  if (!Number.isInteger(concurrency) || concurrency < 1) throw new UsageError('--concurrency must be a positive integer');
+  const cfg = config();
+  const store = await openStore(cfg.databaseUrl);
+  try {
+    const agency = await requireAgency(store.prisma, options.agency);
+    const { source, inputFile, recorded } = await open();
+    try {
+      const summary = await runImport(
+        { store, redisUrl: cfg.redisUrl, prefix: cfg.queuePrefix, dataDir: cfg.dataDir, logger: logger() },
+        {
+          agencyId: agency.id,
+          sourceKind,
+          source,
+          inputFile,
+          options: recorded,
+          dryRun: options.dryRun,
+          enqueueOnly: options.enqueueOnly,
+          concurrency,
+          showProgress: options.progress !== false,
+        },
+      );
+      printSummary(summary, options.json);
+      return summary.status === 'completed' && summary.failed === 0 ? ExitCode.ok : ExitCode.failed;
+    } finally {
+      await source.close();
+    }
+  } finally {
+    await store.close();
+  }
+}
+
+export function registerImport(program: Command): Command {
+  const importCommand = program.command('import').description('bring chat history into the national store (resumable import runs)');
+  addCommonImportOptions(
+    importCommand
+      .command('jsonl <file>')
+      .description('import canonical messages, one JSON object per line (see the README)'),
+  ).action(
+    action(async (file: string, options: CommonImportOptions) =>
+      runImportCommand('jsonl', async () => ({ source: await openJsonlSource(file), inputFile: file }), options),
+    ),
+  );
+  return importCommand;
+}

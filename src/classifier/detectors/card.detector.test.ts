@@ -1,0 +1,37 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { luhnValid } from './card.detector.ts';
+import { classify } from '../classify.ts';
+
+const table: [string, boolean][] = [
+  ['4111111111111111', true],
+  ['4111111111111112', false],
+  ['5555555555554444', true],
+  ['5555555555554445', false],
+  ['378282246310005', true],
+  ['378282246310006', false],
+  ['2200000000000004', true],
+  ['6250941006528599', true],
+  ['79927398713', true], // the classic Luhn example (too short for a card, valid Luhn)
+  ['79927398710', false],
+  ['', false],
+];
+for (const [value, expected] of table) test(`luhnValid(${value}) is ${expected}`, () => assert.equal(luhnValid(value), expected));
+
+const cards = (text: string) => classify(text).filter((f) => f.category === 'CARD').map((f) => text.slice(f.start, f.end));
+
+test('cards in the printed layouts are found', () => {
+  assert.deepEqual(cards('карта 4111 1111 1111 1111'), ['4111 1111 1111 1111']);
+  assert.deepEqual(cards('card 4111-1111-1111-1111.'), ['4111-1111-1111-1111']);
+  assert.deepEqual(cards('4111111111111111'), ['4111111111111111']);
+  assert.deepEqual(cards('amex 3782 822463 10005'), ['3782 822463 10005']);
+  assert.deepEqual(cards('card ４１１１ １１１１ １１１１ １１１１'), ['４１１１ １１１１ １１１１ １１１１']);
+});
+
+test('non-Luhn numbers, odd groupings and numbers inside longer runs are not cards', () => {
+  assert.deepEqual(cards('карта 4111 1111 1111 1112'), []);
+  assert.deepEqual(cards('счёт 41111111111111110'), []); // 17 digits, Luhn fails
+  assert.deepEqual(cards('ref 41 1111 1111 111 111'), []); // not a card layout
+  assert.deepEqual(cards('id 94111111111111111'), []); // starts with 9: no issuer
+  assert.deepEqual(cards('x 41111111111111111111'), []); // 20 digits
+});

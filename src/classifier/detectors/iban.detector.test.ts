@@ -1,0 +1,29 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { ibanMod97Valid } from './iban.detector.ts';
+import { classify } from '../classify.ts';
+
+const table: [string, boolean][] = [
+  ['KZ86125KZT5004100100', true],
+  ['KZ86125KZT5004100101', false],
+  ['KZ87125KZT5004100100', false],
+  ['DE89370400440532013000', true],
+  ['GB82WEST12345698765432', true],
+  ['GB82WEST12345698765433', false],
+  ['TR330006100519786457841326', true],
+  ['kz86125kzt5004100100', false], // lower case is not an IBAN as written
+];
+for (const [value, expected] of table) test(`ibanMod97Valid(${value}) is ${expected}`, () => assert.equal(ibanMod97Valid(value), expected));
+
+const ibans = (text: string) => classify(text).filter((f) => f.category === 'IBAN').map((f) => text.slice(f.start, f.end));
+
+test('IBANs compact or in groups of four, cut to the country length', () => {
+  assert.deepEqual(ibans('ИИК KZ86125KZT5004100100 в АО'), ['KZ86125KZT5004100100']);
+  assert.deepEqual(ibans('IBAN: KZ86 125K ZT50 0410 0100 KZT'), ['KZ86 125K ZT50 0410 0100']);
+  assert.deepEqual(ibans('DE89 3704 0044 0532 0130 00'), ['DE89 3704 0044 0532 0130 00']);
+});
+
+test('a wrong check or length is not an IBAN, and its digits are not a card', () => {
+  assert.deepEqual(classify('IBAN KZ87125KZT5004100100'), []);
+  assert.deepEqual(classify('IBAN KZ86125KZT500410010'), []);
+});

@@ -1,0 +1,48 @@
+import type { Category } from './types.ts';
+
+/**
+ * Hand-written messages of the kind agencies' chats hold, with the categories a careful reader would mark.
+ * Written by hand for the accuracy test, beside the generated corpus; not derived from the detectors.
+ */
+export const REALISTIC_MESSAGES: readonly { text: string; categories: Category[] }[] = [
+  { text: 'Добрый день! Прошу проверить заявление Ахметовой А.К., ИИН 940101300123, тел. 8 701 555 12 34', categories: ['IIN', 'PHONE'] },
+  { text: 'Сәлеметсіз бе, ЖСН-ім 811201401188, хабарласыңыз +7 (747) 321-00-11', categories: ['IIN', 'PHONE'] },
+  { text: 'My IIN is 791028302728, email aigerim.s@gmail.com', categories: ['EMAIL', 'IIN'] },
+  { text: 'ТОО «Береке», БИН 971240001315, ИИК KZ86125KZT5004100100 в АО «Банк»', categories: ['BIN', 'IBAN'] },
+  { text: 'Оплату переведите на карту Kaspi 4400 4301 2345 6781? Нет, номер 4400-4301-2345-6782', categories: [] },
+  { text: 'Скиньте на карту 4111 1111 1111 1111, пожалуйста', categories: ['CARD'] },
+  { text: 'Заказ №202413559081 отгружен, накладная 7700123456', categories: [] },
+  { text: 'Встреча 15.03.2024 в 14:30, кабинет 305, сумма договора 12 500 000 тг', categories: [] },
+  { text: 'У заявителя II группа инвалидности, справка МСЭ приложена', categories: ['HEALTH'] },
+  { text: 'Сотрудник на больничном до 20.03, лист нетрудоспособности передаст позже', categories: ['HEALTH'] },
+  { text: 'Ребёнок состоит на учёте в тубдиспансере, диагноз: A15.0', categories: ['HEALTH'] },
+  { text: 'Анамның қан талдауының нәтижесі дайын, дәрігерге барамыз', categories: ['HEALTH'] },
+  { text: 'Ол жүктілігі бойынша демалыста, 3 айдан кейін оралады', categories: ['HEALTH'] },
+  { text: 'He has been on sick leave since Monday, diagnosis J06.9', categories: ['HEALTH'] },
+  { text: 'Анализ продаж за март готов, диагностика двигателя служебного авто — в четверг', categories: [] },
+  { text: 'На ноутбуке бухгалтера компьютерный вирус, вызвали IT', categories: [] },
+  { text: 'Совещание перенесли в кабинет E11, раздел A01 регламента обновлён', categories: [] },
+  { text: 'Паспорт N09876543 выдан МВД РК, удостоверение личности № 041234567', categories: ['ID_CARD', 'PASSPORT'] },
+  { text: 'Жеке куәлік нөмірі 051234567, төлқұжат N11223344', categories: ['ID_CARD', 'PASSPORT'] },
+  { text: 'ИИН:９４０１０１３００１２３ (скопировал из PDF)', categories: ['IIN'] },
+  { text: 'иин 9401 0130 0123 пишу через пробелы чтобы бот не съел', categories: ['IIN'] },
+  { text: 'номер 8\u200b701\u200b5551234 звоните после обеда', categories: ['PHONE'] },
+  { text: 'Ответ направлен на info@akimat-almaty.gov.kz и в канцелярию', categories: ['EMAIL'] },
+  { text: 'Платёж по счёту DE89 3704 0044 0532 0130 00 получен', categories: ['IBAN'] },
+  { text: 'Контакт в Ташкенте: +998 90 123 45 67', categories: ['PHONE'] },
+  { text: 'ИИН 940101300124 — проверьте, кажется, опечатка', categories: [] },
+  { text: 'Код заявки 1234567890123456, статус: принято', categories: [] },
+  { text: 'Номер обращения 000000000000, ответ в течение 15 дней', categories: [] },
+  { text: 'Отцу поставили онкологию, начинают химиотерапию', categories: ['HEALTH'] },
+  { text: 'Жена беременна, просим перенести приём', categories: ['HEALTH'] },
+  { text: 'ВИЧ-статус и результаты флюорографии приложены к личному делу', categories: ['HEALTH'] },
+  { text: 'Нарық талдауы бойынша есеп дайын', categories: [] },
+  { text: 'Вирусная рассылка набрала 10 000 просмотров', categories: [] },
+  { text: 'Регистрация: 8 (7172) 55-66-77, приёмная акимата', categories: ['PHONE'] },
+  { text: 'Тел.: 87272501234 (Алматы)', categories: ['PHONE'] },
+  { text: 'Please send the BIN 700140000019 and the contact +44 20 7946 0958', categories: ['BIN', 'PHONE'] },
+  { text: 'Version 2.15.3 released, build 20240315', categories: [] },
+  { text: 'психиатр берген анықтама керек', categories: ['HEALTH'] },
+  { text: 'Ds: I10, гипертония 2 ст.', categories: ['HEALTH'] },
+  { text: 'Мой новый номер +77015551234, старый не работает', categories: ['PHONE'] },
+];

@@ -1,0 +1,381 @@
+import { createHash, randomUUID } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import path from 'node:path';
+import { QueueEvents } from 'bullmq';
+import type { Logger } from 'winston';
+import { JobFailedError } from '../core/errors.ts';
+import type { Checkpoint, HistoryEntry, HistorySource } from '../core/history.ts';
+import type { Attachment } from '../core/message.ts';
+import { createProgress } from '../core/progress.ts';
+import { blobPath, putBlob } from '../store/attachments.ts';
+import type { Store } from '../store/database.ts';
+import { addDeadLetters } from './dead-letter.ts';
+import { BATCH_SIZE, contentJobId, openQueues, producerConnection, workerConnection, type ClassifyPayload, type QueueContext, type Queues } from './queues.ts';
+import { runClassifyStage } from './stages/classify.processor.ts';
+import type { BatchCounts } from './stages/deliver.ts';
+import { startWorkers, type WorkerSet } from './workers.ts';
+
+/** The `--json` summary of an import: counted for this run, with read = delivered + duplicates + blocked + failed. */
+export interface ImportSummary {
+  runId: string | null;
+  resumedFrom: string | null;
+  status: 'completed' | 'failed';
+  read: number;
+  serviceEvents: number;
+  delivered: number;
+  /** only in a --dry-run, in place of delivered */
+  wouldDeliver?: number;
+  duplicates: number;
+  blocked: number;
+  failed: number;
+  attachments: number;
+  missingAttachments: number;
+  flaggedByCategory: Record<string, number>;
+  quarantined: number;
+  redacted: number;
+  error?: string;
+}
+
+export interface ImportRequest {
+  agencyId: string;
+  /** jsonl | telegram | whatsapp */
+  sourceKind: string;
+  source: HistorySource;
+  /** the file whose bytes identify the input (a Telegram export folder's result.json, the .zip…) */
+  inputFile: string;
+  /** recorded on the run (timezone, chat selection…) */
+  options?: Record<string, unknown>;
+  dryRun?: boolean;
+  /** leave the work to running workers (fail if none come) instead of starting them in this process */
+  enqueueOnly?: boolean;
+  concurrency?: number;
+  showProgress?: boolean;
+}
+
+export interface ImportContext extends QueueContext {
+  store: Store;
+  dataDir: string;
+  logger: Logger;
+}
+
+/** Batches allowed in the queues per producer before it waits for delivery (bounds Redis memory). */
+const MAX_BATCHES_IN_FLIGHT = 16;
+
+async function hashFile(file: string): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(file, { highWaterMark: 1 << 20 })) hash.update(chunk as Buffer);
+  return hash.digest('hex');
+}
+
+interface ResumePoint {
+  previousRunId: string;
+  checkpoint: Checkpoint | null;
+}
+
+/** The last checkpoint of the contiguous prefix of committed batches; null when none committed. */
+async function committedCheckpoint(store: Store, runId: string): Promise<{ checkpoint: Checkpoint | null; batches: number }> {
+  const rows = await store.pool.query<{ seq: number; checkpoint: Checkpoint }>(
+    `SELECT seq, checkpoint FROM import_batches WHERE run_id = $1 ORDER BY seq`,
+    [runId],
+  );
+  let checkpoint: Checkpoint | null = null;
+  let expected = 0;
+  for (const row of rows.rows) {
+    if (row.seq !== expected) break;
+    checkpoint = row.checkpoint;
+    expected++;
+  }
+  return { checkpoint, batches: expected };
+}
+
+async function findResumePoint(store: Store, agencyId: string, sourceKind: string, inputPath: string, inputHash: string, log: Logger): Promise<ResumePoint | null> {
+  const previous = await store.pool.query<{ id: string; input_hash: string; checkpoint: Checkpoint }>(
+    `SELECT id, input_hash, checkpoint FROM import_runs
+      WHERE agency_id = $1 AND source = $2 AND input_path = $3 AND status IN ('running', 'failed')
+      ORDER BY started_at DESC LIMIT 1`,
+    [agencyId, sourceKind, inputPath],
+  );
+  const run = previous.rows[0];
+  if (!run) return null;
+  if (run.input_hash !== inputHash) {
+    // the file changed since (fixed, or re-exported): positions may not hold, so read it all again;
+    // what is already in the store is recognised by its source ids and counted as duplicates
+    log.warn('the input changed since the unfinished run; reading it from the start', { resumedFrom: run.id });
+    return { previousRunId: run.id, checkpoint: null };
+  }
+  const committed = await committedCheckpoint(store, run.id);
+  const initial = run.checkpoint && Object.keys(run.checkpoint).length > 0 ? run.checkpoint : null;
+  return { previousRunId: run.id, checkpoint: committed.checkpoint ?? initial };
+}
+
+interface BatchTotals extends BatchCounts {
+  batches: number;
+}
+
+async function sumBatches(store: Store, runId: string): Promise<BatchTotals> {
+  const rows = await store.pool.query<{ counts: BatchCounts }>(`SELECT counts FROM import_batches WHERE run_id = $1`, [runId]);
+  const totals: BatchTotals = { batches: rows.rowCount ?? 0, delivered: 0, duplicates: 0, blocked: 0, failed: 0, quarantined: 0, redacted: 0, flaggedByCategory: {} };
+  for (const { counts } of rows.rows) {
+    totals.delivered += counts.delivered;
+    totals.duplicates += counts.duplicates;
+    totals.blocked += counts.blocked;
+    totals.failed += counts.failed;
+    totals.quarantined += counts.quarantined;
+    totals.redacted += counts.redacted;
+    for (const [category, n] of Object.entries(counts.flaggedByCategory)) totals.flaggedByCategory[category] = (totals.flaggedByCategory[category] ?? 0) + n;
+  }
+  return totals;
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Puts the bytes of an entry's attachments into the content-addressed store; absent files become missing. */
+async function storeAttachments(entry: HistoryEntry, source: HistorySource, dataDir: string, dryRun: boolean) {
+  let stored = 0;
+  let missing = 0;
+  const attachments = (entry.message.attachments ?? []) as Attachment[];
+  for (const attachment of attachments) {
+    if (attachment.sha256) {
+      const present = await stat(blobPath(dataDir, attachment.sha256)).then(() => true, () => false);
+      if (present) stored++;
+      else {
+        attachment.missing = true;
+        missing++;
+      }
+      continue;
+    }
+    if (attachment.missing || !attachment.sourcePath) {
+      attachment.missing = true;
+      missing++;
+      continue;
+    }
+    const bytes = await source.openAttachment(attachment.sourcePath);
+    if (!bytes) {
+      attachment.missing = true;
+      missing++;
+      continue;
+    }
+    if (dryRun) {
+      bytes.destroy();
+      stored++;
+      continue;
+    }
+    const blob = await putBlob(dataDir, bytes);
+    attachment.sha256 = blob.sha256;
+    attachment.size = blob.size;
+    attachment.missing = false;
+    stored++;
+  }
+  return { stored, missing };
+}
+
+/**
+ * The import-run contract every importer uses: the run is recorded in the store; batches go through the
+ * pipeline; the checkpoint is the contiguous prefix of committed batches, so a killed import resumes where the
+ * store says it stopped, and re-reading anything twice only counts duplicates.
+ */
+export async function runImport(context: ImportContext, request: ImportRequest): Promise<ImportSummary> {
+  const log = context.logger;
+  const { store } = context;
+  const inputPath = path.resolve(request.source.inputPath);
+  const inputFile = path.resolve(request.inputFile);
+  const [inputSize, inputHash] = await Promise.all([stat(inputFile).then((s) => s.size), hashFile(inputFile)]);
+  const summary: ImportSummary = {
+    runId: null,
+    resumedFrom: null,
+    status: 'completed',
+    read: 0,
+    serviceEvents: 0,
+    delivered: 0,
+    duplicates: 0,
+    blocked: 0,
+    failed: 0,
+    attachments: 0,
+    missingAttachments: 0,
+    flaggedByCategory: {},
+    quarantined: 0,
+    redacted: 0,
+  };
+  if (request.dryRun) return dryRun(context, request, summary);
+
+  const resume = await findResumePoint(store, request.agencyId, request.sourceKind, inputPath, inputHash, log);
+  const runId = randomUUID();
+  summary.runId = runId;
+  summary.resumedFrom = resume?.previousRunId ?? null;
+  await store.pool.query(
+    `INSERT INTO import_runs (id, agency_id, source, input_path, input_size, input_hash, status, checkpoint, options, resumed_from)
+     VALUES ($1, $2, $3, $4, $5, $6, 'running', $7, $8, $9)`,
+    [runId, request.agencyId, request.sourceKind, inputPath, inputSize, inputHash, JSON.stringify(resume?.checkpoint ?? {}), JSON.stringify(request.options ?? {}), resume?.previousRunId ?? null],
+  );
+  if (resume) await store.pool.query(`UPDATE import_runs SET status = 'resumed', finished_at = now() WHERE id = $1`, [resume.previousRunId]);
+  const runLog = log.child({ run: runId });
+  runLog.info(resume ? 'resuming import' : 'starting import', { source: request.sourceKind, resumedFrom: summary.resumedFrom });
+
+  const queues = openQueues(context, producerConnection(context.redisUrl));
+  let workers: WorkerSet | null = null;
+  const events = new QueueEvents('deliver', { connection: workerConnection(context.redisUrl), prefix: context.prefix });
+  const classifyEvents = new QueueEvents('classify', { connection: workerConnection(context.redisUrl), prefix: context.prefix });
+  let pipelineFailure: string | null = null;
+  const jobPrefix = `imp-${runId}-`;
+  const onFailed = ({ jobId, failedReason }: { jobId: string; failedReason: string }) => {
+    if (jobId.startsWith(jobPrefix)) pipelineFailure ??= failedReason;
+  };
+  events.on('failed', onFailed);
+  classifyEvents.on('failed', onFailed);
+  const progress = createProgress(`import ${request.sourceKind}`, { enabled: request.showProgress !== false });
+  let batchesSent = 0;
+  let committed = 0;
+  let importerFailed = 0;
+
+  const refreshCommitted = async () => {
+    const result = await store.pool.query<{ n: string }>(`SELECT count(*) AS n FROM import_batches WHERE run_id = $1`, [runId]);
+    committed = Number(result.rows[0]?.n ?? 0);
+  };
+  const waitForCommits = async (allowedInFlight: number) => {
+    for (;;) {
+      if (pipelineFailure) throw new JobFailedError(`the pipeline gave up on a batch of this import: ${pipelineFailure}`);
+      await refreshCommitted().catch((error: Error) => runLog.warn('cannot read progress from the store; will retry', { error: error.message }));
+      if (batchesSent - committed <= allowedInFlight) return;
+      await sleep(100);
+    }
+  };
+
+  try {
+    await Promise.all([events.waitUntilReady(), classifyEvents.waitUntilReady()]);
+    if (!request.enqueueOnly) {
+      const running = await queues.classify.getWorkersCount().catch(() => 0);
+      const runningDeliver = await queues.deliver.getWorkersCount().catch(() => 0);
+      const stages = [...(running === 0 ? (['classify'] as const) : []), ...(runningDeliver === 0 ? (['deliver'] as const) : [])];
+      if (stages.length > 0) {
+        workers = await startWorkers({ ...context, stages, concurrency: request.concurrency ?? 4, logger: log });
+        runLog.info('no running workers found: processing in this process', { stages });
+      }
+    }
+
+    let batch: HistoryEntry[] = [];
+    const flush = async () => {
+      if (batch.length === 0) return;
+      const seq = batchesSent;
+      const messages = batch.map((e) => e.message);
+      const payload: ClassifyPayload = { agencyId: request.agencyId, runId, seq, checkpoint: batch.at(-1)!.checkpoint, messages };
+      const identity = messages.map((m) => `${String(m.platform)}/${String(m.chatId)}/${String(m.messageId)}`);
+      await queues.classify.add('batch', payload, { jobId: `${jobPrefix}${seq}-${contentJobId('b', identity).slice(2, 18)}` });
+      batchesSent++;
+      batch = [];
+      await waitForCommits(MAX_BATCHES_IN_FLIGHT);
+    };
+
+    try {
+      for await (const entry of request.source.entries({ resumeAfter: resume?.checkpoint ?? null })) {
+        summary.read++;
+        if (entry.problem) {
+          importerFailed++;
+          await addDeadLetters(queues, [{ agencyId: request.agencyId, runId, stage: 'ingest', reason: entry.problem, message: entry.message, failedAt: new Date().toISOString() }]);
+          runLog.warn(entry.problem);
+          continue;
+        }
+        if (entry.message.kind === 'service') summary.serviceEvents++;
+        const media = await storeAttachments(entry, request.source, context.dataDir, false);
+        summary.attachments += media.stored;
+        summary.missingAttachments += media.missing;
+        batch.push(entry);
+        if (batch.length >= BATCH_SIZE) await flush();
+        progress.update({ entries: summary.read, ...request.source.progress(), delivered: committed * BATCH_SIZE });
+      }
+      await flush();
+    } catch (error) {
+      // a reading error (truncated or malformed export): what was read before is delivered and kept
+      await flush().catch(() => {});
+      summary.status = 'failed';
+      summary.error = (error as Error).message;
+    }
+    await waitForCommits(0);
+  } catch (error) {
+    summary.status = 'failed';
+    summary.error ??= (error as Error).message;
+  } finally {
+    progress.stop();
+    await workers?.close();
+    await Promise.all([events.close(), classifyEvents.close()]).catch(() => {});
+    await queues.close();
+  }
+
+  const totals = await sumBatches(store, runId);
+  Object.assign(summary, {
+    delivered: totals.delivered,
+    duplicates: totals.duplicates,
+    blocked: totals.blocked,
+    failed: totals.failed + importerFailed,
+    quarantined: totals.quarantined,
+    redacted: totals.redacted,
+    flaggedByCategory: totals.flaggedByCategory,
+  });
+  if (summary.status === 'completed' && summary.read !== summary.delivered + summary.duplicates + summary.blocked + summary.failed) {
+    summary.status = 'failed';
+    summary.error = 'the counts do not add up: some batches were not delivered';
+  }
+  const { checkpoint } = await committedCheckpoint(store, runId);
+  await store.pool.query(
+    `UPDATE import_runs SET status = $2, counts = $3, checkpoint = COALESCE($4, checkpoint), error = $5, finished_at = now() WHERE id = $1`,
+    [runId, summary.status, JSON.stringify(summary), checkpoint ? JSON.stringify(checkpoint) : null, summary.error ?? null],
+  );
+  runLog.info('import finished', { status: summary.status, read: summary.read, delivered: summary.delivered, duplicates: summary.duplicates, failed: summary.failed });
+  return summary;
+}
+
+/** Reads and classifies, writes nothing: what would be delivered, and what is already in the store. */
+async function dryRun(context: ImportContext, request: ImportRequest, summary: ImportSummary): Promise<ImportSummary> {
+  summary.wouldDeliver = 0;
+  let batch: HistoryEntry[] = [];
+  const seen = new Set<string>();
+  const flush = async () => {
+    if (batch.length === 0) return;
+    const { deliver, deadLetters } = runClassifyStage({ agencyId: request.agencyId, runId: null, seq: null, checkpoint: null, messages: batch.map((e) => e.message) });
+    summary.failed += deadLetters.length;
+    for (const [category, n] of Object.entries(deliver.flaggedByCategory)) summary.flaggedByCategory[category] = (summary.flaggedByCategory[category] ?? 0) + n;
+    const items = deliver.items.filter((i) => i.decision.action !== 'block');
+    summary.blocked += deliver.items.length - items.length;
+    const existing = await context.store.pool.query<{ k: string }>(
+      `SELECT platform || '/' || source_chat_id || '/' || source_message_id AS k FROM messages m
+         JOIN unnest($2::text[], $3::text[], $4::text[]) AS w(p, c, i) ON m.platform = w.p AND m.source_chat_id = w.c AND m.source_message_id = w.i
+        WHERE m.agency_id = $1`,
+      [request.agencyId, items.map((i) => i.message.platform), items.map((i) => i.message.chatId), items.map((i) => i.message.messageId)],
+    );
+    const inStore = new Set(existing.rows.map((r) => r.k));
+    for (const { message, decision } of items) {
+      const key = `${message.platform}/${message.chatId}/${message.messageId}`;
+      if (inStore.has(key) || seen.has(key)) summary.duplicates++;
+      else {
+        seen.add(key);
+        summary.wouldDeliver!++;
+        if (decision.action === 'quarantine') summary.quarantined++;
+        else if (decision.redacted) summary.redacted++;
+      }
+    }
+    batch = [];
+  };
+  try {
+    for await (const entry of request.source.entries()) {
+      summary.read++;
+      if (entry.problem) {
+        summary.failed++;
+        continue;
+      }
+      if (entry.message.kind === 'service') summary.serviceEvents++;
+      const media = await storeAttachments(entry, request.source, context.dataDir, true);
+      summary.attachments += media.stored;
+      summary.missingAttachments += media.missing;
+      batch.push(entry);
+      if (batch.length >= BATCH_SIZE) await flush();
+    }
+    await flush();
+  } catch (error) {
+    await flush();
+    summary.status = 'failed';
+    summary.error = (error as Error).message;
+  }
+  return summary;
+}
+
+export type { Queues };

@@ -1,0 +1,32 @@
+import type { ClassifyPayload, DeadLetterPayload, DeliverPayload } from '../queues.ts';
+import { classifyMessages, countFlagged } from './classify.ts';
+import { ingest } from './ingest.ts';
+import { decide } from './policy.ts';
+
+export interface ClassifyStageResult {
+  deliver: DeliverPayload;
+  deadLetters: DeadLetterPayload[];
+}
+
+/** The pure core of the classify queue: ingest → classify → policy for one batch. No I/O. */
+export function runClassifyStage(payload: ClassifyPayload, now = new Date()): ClassifyStageResult {
+  const { valid, refused } = ingest(payload.messages);
+  const classified = classifyMessages(valid);
+  const origin = { agencyId: payload.agencyId, runId: payload.runId, seq: payload.seq, checkpoint: payload.checkpoint };
+  return {
+    deliver: {
+      ...origin,
+      items: classified.map(({ message, findings }) => ({ message, findings, decision: decide(message, findings) })),
+      failed: refused.length,
+      flaggedByCategory: countFlagged(classified),
+    },
+    deadLetters: refused.map((r) => ({
+      agencyId: payload.agencyId,
+      runId: payload.runId,
+      stage: 'ingest' as const,
+      reason: r.reason,
+      message: r.message,
+      failedAt: now.toISOString(),
+    })),
+  };
+}

@@ -1,0 +1,23 @@
+import { parseCanonicalMessage, type CanonicalMessage } from '../../core/message.ts';
+
+export interface Refused {
+  message: unknown;
+  reason: string;
+}
+
+export interface IngestResult {
+  valid: CanonicalMessage[];
+  refused: Refused[];
+}
+
+/** Validates each message at the pipeline's boundary; a malformed one is refused alone, never its batch. */
+export function ingest(messages: readonly unknown[]): IngestResult {
+  const valid: CanonicalMessage[] = [];
+  const refused: Refused[] = [];
+  for (const input of messages) {
+    const parsed = parseCanonicalMessage(input);
+    if (parsed.ok) valid.push(parsed.message);
+    else refused.push({ message: input, reason: `invalid canonical message: ${parsed.error}` });
+  }
+  return { valid, refused };
+}

@@ -1,0 +1,113 @@
+import { UnrecoverableError, Worker, type Job } from 'bullmq';
+import type { Logger } from 'winston';
+import type { Store } from '../store/database.ts';
+import { addDeadLetters } from './dead-letter.ts';
+import { contentJobId, openQueues, QueueName, workerConnection, type ClassifyPayload, type DeliverPayload, type OutboundPayload, type QueueContext } from './queues.ts';
+import { runClassifyStage } from './stages/classify.processor.ts';
+import { deliverBatch } from './stages/deliver.ts';
+import { countProcessed } from './stats.ts';
+
+export const STAGES = ['classify', 'deliver', 'outbound'] as const;
+export type Stage = (typeof STAGES)[number];
+
+/** Sends an allowed outbound message through a foreign bridge; returns the foreign message id. */
+export type OutboundSender = (payload: OutboundPayload) => Promise<string>;
+
+export interface WorkerSetOptions extends QueueContext {
+  stages: readonly Stage[];
+  concurrency: number;
+  store: Store;
+  logger: Logger;
+  outbound?: (store: Store, payload: OutboundPayload) => Promise<void>;
+}
+
+export interface WorkerSet {
+  workers: Worker[];
+  /** stops taking jobs and waits for the ones in flight (SIGTERM drains) */
+  close(): Promise<void>;
+}
+
+export function deliverJobId(classifyJobId: string): string {
+  return `${classifyJobId}-d`;
+}
+
+/** Registers each stage's processor: a thin queue layer around the stage's pure or database core. */
+export async function startWorkers(options: WorkerSetOptions): Promise<WorkerSet> {
+  const queues = openQueues(options, workerConnection(options.redisUrl));
+  const log = options.logger;
+  const workers: Worker[] = [];
+  const connections: ReturnType<typeof workerConnection>[] = [];
+  const connection = () => {
+    const redis = workerConnection(options.redisUrl);
+    connections.push(redis);
+    return redis;
+  };
+  const common = { prefix: options.prefix, concurrency: options.concurrency };
+
+  if (options.stages.includes('classify')) {
+    workers.push(
+      new Worker<ClassifyPayload>(
+        QueueName.classify,
+        async (job: Job<ClassifyPayload>) => {
+          if (!Array.isArray(job.data?.messages)) throw new UnrecoverableError('classify job without a messages array');
+          const { deliver, deadLetters } = runClassifyStage(job.data);
+          await addDeadLetters(queues, deadLetters);
+          await queues.deliver.add('deliver', deliver, { jobId: deliverJobId(job.id!) });
+          await countProcessed(queues.connection, options.prefix, 'classify', job.data.messages.length);
+          return { messages: job.data.messages.length, refused: deadLetters.length };
+        },
+        { ...common, connection: connection() },
+      ),
+    );
+  }
+  if (options.stages.includes('deliver')) {
+    workers.push(
+      new Worker<DeliverPayload>(
+        QueueName.deliver,
+        async (job: Job<DeliverPayload>) => {
+          const { counts, replayed } = await deliverBatch(options.store.pool, job.data, {
+            deadLetter: (entries) => addDeadLetters(queues, entries),
+          });
+          if (!replayed) await countProcessed(queues.connection, options.prefix, 'deliver', job.data.items.length);
+          return counts;
+        },
+        { ...common, connection: connection() },
+      ),
+    );
+  }
+  if (options.stages.includes('outbound') && options.outbound) {
+    const send = options.outbound;
+    workers.push(
+      new Worker<OutboundPayload>(
+        QueueName.outbound,
+        async (job: Job<OutboundPayload>) => {
+          await send(options.store, job.data);
+          await countProcessed(queues.connection, options.prefix, 'outbound', 1);
+        },
+        { ...common, connection: connection() },
+      ),
+    );
+  }
+  for (const worker of workers) {
+    worker.on('failed', (job, error) => {
+      const final = !job || job.attemptsMade >= (job.opts.attempts ?? 1) || error instanceof UnrecoverableError;
+      log[final ? 'error' : 'warn'](`${worker.name} job ${final ? 'failed' : 'will be retried'}`, {
+        job: job?.id,
+        attempt: job?.attemptsMade,
+        error: error.message,
+      });
+    });
+    worker.on('error', (error) => log.warn(`${worker.name} worker: ${error.message}`));
+  }
+  await Promise.all(workers.map((w) => w.waitUntilReady()));
+  return {
+    workers,
+    async close() {
+      await Promise.all(workers.map((w) => w.close()));
+      await queues.close();
+      for (const redis of connections) redis.disconnect();
+    },
+  };
+}
+
+export { contentJobId };

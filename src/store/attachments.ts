@@ -1,0 +1,60 @@
+import { createHash, randomUUID } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
+import { mkdir, rename, rm, stat } from 'node:fs/promises';
+import path from 'node:path';
+import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+
+export interface StoredBlob {
+  sha256: string;
+  size: number;
+  /** false when the same bytes were already in the store */
+  stored: boolean;
+}
+
+/** Where bytes with this hash live: <dataDir>/attachments/ab/cd/<sha256>. */
+export function blobPath(dataDir: string, sha256: string): string {
+  if (!/^[0-9a-f]{64}$/.test(sha256)) throw new Error('not a sha256 hex digest');
+  return path.join(dataDir, 'attachments', sha256.slice(0, 2), sha256.slice(2, 4), sha256);
+}
+
+/**
+ * Streams bytes into the content-addressed store: hashed while written to a temporary file inside the data
+ * directory, then renamed into place, so a crash never leaves a partial blob under its hash.
+ */
+export async function putBlob(dataDir: string, bytes: Readable): Promise<StoredBlob> {
+  const tmpDir = path.join(dataDir, 'attachments', 'tmp');
+  await mkdir(tmpDir, { recursive: true });
+  const tmp = path.join(tmpDir, randomUUID());
+  const hash = createHash('sha256');
+  let size = 0;
+  try {
+    await pipeline(
+      bytes,
+      async function* (source: AsyncIterable<Buffer>) {
+        for await (const chunk of source) {
+          hash.update(chunk);
+          size += chunk.length;
+          yield chunk;
+        }
+      },
+      createWriteStream(tmp),
+    );
+    const sha256 = hash.digest('hex');
+    const target = blobPath(dataDir, sha256);
+    const exists = await stat(target).then(
+      () => true,
+      () => false,
+    );
+    if (exists) {
+      await rm(tmp, { force: true });
+      return { sha256, size, stored: false };
+    }
+    await mkdir(path.dirname(target), { recursive: true });
+    await rename(tmp, target);
+    return { sha256, size, stored: true };
+  } catch (error) {
+    await rm(tmp, { force: true });
+    throw error;
+  }
+}
