@@ -1,6 +1,10 @@
 import winston from 'winston';
 import { config } from './config.ts';
-import { maskDeep } from './mask.ts';
+import { classify, redact } from '../classifier/index.ts';
+import { maskDeep, useClassifierForMasking } from './mask.ts';
+
+// the classifier finds what the digit and e-mail patterns alone would miss (health data, IBANs, passports)
+useClassifierForMasking((text) => redact(text, classify(text), { kind: 'tag' }));
 
 const { format } = winston;
 

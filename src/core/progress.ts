@@ -1,7 +1,7 @@
 import cliProgress from 'cli-progress';
 
 export interface Progress {
-  update(state: { entries: number; bytesRead: number; totalBytes: number; delivered: number }): void;
+  update(state: { entries: number; bytesRead: number; totalBytes: number; batchesCommitted: number }): void;
   stop(): void;
 }
 
@@ -18,7 +18,7 @@ export function createProgress(label: string, options: { stream?: NodeJS.WriteSt
     const bar = new cliProgress.SingleBar(
       {
         stream,
-        format: `${label} [{bar}] {percentage}% | {entries} read | {delivered} committed | {rate}/s | ETA {eta_formatted}`,
+        format: `${label} [{bar}] {percentage}% | {entries} read | {batches} batches committed | {rate}/s | ETA {eta_formatted}`,
         hideCursor: true,
         etaBuffer: 50,
       },
@@ -26,12 +26,12 @@ export function createProgress(label: string, options: { stream?: NodeJS.WriteSt
     );
     let startedBar = false;
     return {
-      update({ entries, bytesRead, totalBytes, delivered }) {
+      update({ entries, bytesRead, totalBytes, batchesCommitted }) {
         if (!startedBar) {
-          bar.start(Math.max(1, totalBytes), 0, { entries: 0, delivered: 0, rate: 0 });
+          bar.start(Math.max(1, totalBytes), 0, { entries: 0, batches: 0, rate: 0 });
           startedBar = true;
         }
-        bar.update(Math.min(bytesRead, totalBytes), { entries, delivered, rate: rate(entries) });
+        bar.update(Math.min(bytesRead, totalBytes), { entries, batches: batchesCommitted, rate: rate(entries) });
       },
       stop() {
         if (startedBar) bar.stop();
@@ -40,10 +40,10 @@ export function createProgress(label: string, options: { stream?: NodeJS.WriteSt
   }
   const intervalMs = options.intervalMs ?? 5000;
   let last = 0;
-  let latest = { entries: 0, bytesRead: 0, totalBytes: 0, delivered: 0 };
+  let latest = { entries: 0, bytesRead: 0, totalBytes: 0, batchesCommitted: 0 };
   const line = () => {
     const pct = latest.totalBytes > 0 ? ((100 * latest.bytesRead) / latest.totalBytes).toFixed(1) : '?';
-    stream.write(`${label}: ${latest.entries} read (${pct}%), ${latest.delivered} committed, ${rate(latest.entries)}/s\n`);
+    stream.write(`${label}: ${latest.entries} read (${pct}%), ${latest.batchesCommitted} batches committed, ${rate(latest.entries)}/s\n`);
   };
   return {
     update(state) {

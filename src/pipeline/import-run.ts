@@ -214,8 +214,9 @@ export async function runImport(context: ImportContext, request: ImportRequest):
 
   const queues = openQueues(context, producerConnection(context.redisUrl));
   let workers: WorkerSet | null = null;
-  const events = new QueueEvents('deliver', { connection: workerConnection(context.redisUrl), prefix: context.prefix });
-  const classifyEvents = new QueueEvents('classify', { connection: workerConnection(context.redisUrl), prefix: context.prefix });
+  const eventConnections = [workerConnection(context.redisUrl), workerConnection(context.redisUrl)] as const;
+  const events = new QueueEvents('deliver', { connection: eventConnections[0], prefix: context.prefix });
+  const classifyEvents = new QueueEvents('classify', { connection: eventConnections[1], prefix: context.prefix });
   let pipelineFailure: string | null = null;
   const jobPrefix = `imp-${runId}-`;
   const onFailed = ({ jobId, failedReason }: { jobId: string; failedReason: string }) => {
@@ -281,7 +282,7 @@ export async function runImport(context: ImportContext, request: ImportRequest):
         summary.missingAttachments += media.missing;
         batch.push(entry);
         if (batch.length >= BATCH_SIZE) await flush();
-        progress.update({ entries: summary.read, ...request.source.progress(), delivered: committed * BATCH_SIZE });
+        progress.update({ entries: summary.read, ...request.source.progress(), batchesCommitted: committed });
       }
       await flush();
     } catch (error) {
@@ -298,6 +299,7 @@ export async function runImport(context: ImportContext, request: ImportRequest):
     progress.stop();
     await workers?.close();
     await Promise.all([events.close(), classifyEvents.close()]).catch(() => {});
+    for (const connection of eventConnections) connection.disconnect();
     await queues.close();
   }
 

@@ -30,6 +30,12 @@ export interface DeliverDependencies {
   now?: () => Date;
 }
 
+/**
+ * Fault injection for the crash tests: holds each delivery transaction open this long after its messages are
+ * written, so a test can kill the process inside it. Zero (off) unless the variable is set.
+ */
+const faultDelayMs = Number(process.env.AITU_GATEWAY_FAULT_DELIVER_DELAY_MS ?? 0);
+
 const transientCodes = new Set(['40001', '40P01', '53300', '53400', '55P03', '57014', '57P01', '57P02', '57P03']);
 
 /** Errors worth retrying the whole job for: the database away, overloaded, or a serialization conflict. */
@@ -148,6 +154,7 @@ async function writeItems(client: pg.PoolClient, payload: DeliverPayload, items:
       importRunId: payload.runId,
     })),
   );
+  if (faultDelayMs > 0) await new Promise((resolve) => setTimeout(resolve, faultDelayMs));
   const byKey = new Map(deliverable.map((item) => [messageKey(item.message.platform, item.message.chatId, item.message.messageId), item]));
   const newRows = inserted.map((row) => ({ id: row.id, item: byKey.get(messageKey(row.platform, row.sourceChatId, row.sourceMessageId))! }));
   await insertFindings(client, newRows.map(({ id, item }) => ({ messageId: id, findings: item.findings })));

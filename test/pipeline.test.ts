@@ -1,0 +1,161 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { createLogger } from '../src/core/logger.ts';
+import { listDeadLetters } from '../src/pipeline/dead-letter.ts';
+import { openQueues, type ClassifyPayload, type Queues } from '../src/pipeline/queues.ts';
+import { runClassifyStage } from '../src/pipeline/stages/classify.processor.ts';
+import { deliverBatch } from '../src/pipeline/stages/deliver.ts';
+import { startWorkers, type WorkerSet } from '../src/pipeline/workers.ts';
+import { addAgency } from '../src/store/agencies.ts';
+import { createTestDatabase, type TestDatabase } from './helpers/database.ts';
+import { makeMessages } from './helpers/messages.ts';
+import { redisUrl, removePrefix, testPrefix } from './helpers/redis.ts';
+
+const quietLogger = createLogger({ level: 'error' });
+
+function batch(agencyId: string, messages: unknown[], seq: number | null = null, runId: string | null = null): ClassifyPayload {
+  return { agencyId, runId, seq, checkpoint: seq === null ? null : { index: seq }, messages: messages as ClassifyPayload['messages'] };
+}
+
+const withPersonalData = [
+  { platform: 'telegram', chatId: '-1001', chatTitle: 'Clinic', messageId: '1', sender: { id: 'user1', name: 'A' }, sentAt: '2024-01-01T10:00:00Z', text: 'ИИН пациента 940101300123' },
+  { platform: 'telegram', chatId: '-1001', chatTitle: 'Clinic', messageId: '2', sender: { id: 'user2', name: 'B' }, sentAt: '2024-01-01T10:01:00Z', text: 'Диагноз: туберкулез легких, МКБ-10 A15.0' },
+  { platform: 'telegram', chatId: '-1001', chatTitle: 'Clinic', messageId: '3', sender: { id: 'user1', name: 'A' }, sentAt: '2024-01-01T10:02:00Z', text: 'Спасибо, принято.' },
+];
+
+describe('pipeline stages, pure cores', () => {
+  it('classify stage validates, classifies and counts flagged messages', () => {
+    const { deliver, deadLetters } = runClassifyStage(batch('agency', [...withPersonalData, { platform: 'viber', messageId: 'x' }]));
+    assert.equal(deliver.items.length, 3);
+    assert.equal(deadLetters.length, 1);
+    assert.match(deadLetters[0]!.reason, /invalid canonical message: platform:/);
+    assert.equal(deliver.failed, 1);
+    assert.deepEqual(deliver.items[0]!.findings.map((f) => f.category), ['IIN']);
+    assert.ok(deliver.items[1]!.findings.some((f) => f.category === 'HEALTH'));
+    assert.deepEqual(deliver.items[2]!.findings, []);
+    assert.equal(deliver.flaggedByCategory.IIN, 1);
+    assert.equal(deliver.flaggedByCategory.HEALTH, 1);
+  });
+});
+
+describe('delivery into PostgreSQL', () => {
+  let db: TestDatabase;
+  let agencyId: string;
+  before(async () => {
+    db = await createTestDatabase();
+    agencyId = (await addAgency(db.store.prisma, { slug: 'clinic', name: 'Clinic' })).id;
+  });
+  after(async () => db?.drop());
+
+  it('writes messages with their findings, chats and identities, and a replay adds nothing', async () => {
+    const { deliver } = runClassifyStage(batch(agencyId, withPersonalData));
+    const dead: unknown[] = [];
+    const first = await deliverBatch(db.store.pool, deliver, { deadLetter: async (e) => void dead.push(...e) });
+    assert.equal(first.counts.delivered, 3);
+    const second = await deliverBatch(db.store.pool, deliver, { deadLetter: async (e) => void dead.push(...e) });
+    assert.equal(second.counts.delivered, 0);
+    assert.equal(second.counts.duplicates, 3);
+    assert.equal(dead.length, 0);
+    const rows = await db.store.pool.query(`SELECT m.source_message_id, array_agg(f.category ORDER BY f.category) FILTER (WHERE f.id IS NOT NULL) AS categories, m.chat_id
+      FROM messages m LEFT JOIN findings f ON f.message_id = m.id WHERE m.agency_id = $1 GROUP BY m.id ORDER BY m.source_message_id`, [agencyId]);
+    assert.deepEqual(rows.rows.map((r) => r.source_message_id), ['1', '2', '3']);
+    assert.deepEqual(rows.rows[0].categories, ['IIN']);
+    assert.ok(rows.rows[1].categories.length > 0 && rows.rows[1].categories.every((c: string) => c === 'HEALTH'));
+    assert.equal(rows.rows[2].categories, null);
+    assert.equal(new Set(rows.rows.map((r) => r.chat_id)).size, 1);
+    const chat = await db.store.pool.query(`SELECT c.title FROM chats c JOIN chat_sources s ON s.chat_id = c.id WHERE s.platform = 'telegram' AND s.source_chat_id = '-1001'`);
+    assert.equal(chat.rows[0].title, 'Clinic');
+    assert.equal((await db.store.pool.query(`SELECT count(*)::int AS n FROM identities WHERE agency_id = $1`, [agencyId])).rows[0].n, 2);
+    assert.equal((await db.store.pool.query(`SELECT count(*)::int AS n FROM audit_log WHERE action = 'deliver.batch'`)).rows[0].n, 2);
+  });
+
+  it('a replayed import batch is recognised and not counted twice', async () => {
+    const run = await db.store.prisma.importRun.create({ data: { agencyId, source: 'jsonl', inputPath: '/x', inputSize: 1n, inputHash: 'h' } });
+    const { deliver } = runClassifyStage(batch(agencyId, makeMessages(10, { idPrefix: 'r' }), 0, run.id));
+    const first = await deliverBatch(db.store.pool, deliver, { deadLetter: async () => {} });
+    const replay = await deliverBatch(db.store.pool, deliver, { deadLetter: async () => {} });
+    assert.equal(first.replayed, false);
+    assert.equal(replay.replayed, true);
+    assert.deepEqual(replay.counts, first.counts);
+    assert.equal((await db.store.pool.query(`SELECT count(*)::int AS n FROM import_batches WHERE run_id = $1`, [run.id])).rows[0].n, 1);
+  });
+
+  it('splits a message the store refuses out of its batch; its batch-mates are delivered', async () => {
+    const messages = makeMessages(5, { idPrefix: 'nul' });
+    (messages[2] as { text: string }).text = 'contains a NUL \u0000 byte';
+    const { deliver } = runClassifyStage(batch(agencyId, messages));
+    const dead: { reason: string; message: unknown }[] = [];
+    const result = await deliverBatch(db.store.pool, deliver, { deadLetter: async (e) => void dead.push(...e) });
+    assert.equal(result.counts.delivered, 4);
+    assert.equal(result.counts.failed, 1);
+    assert.equal(dead.length, 1);
+    assert.match(dead[0]!.reason, /the store refused the message/);
+    assert.equal((dead[0]!.message as { messageId: string }).messageId, 'nul3');
+  });
+});
+
+describe('the BullMQ pipeline against real Redis', () => {
+  let db: TestDatabase;
+  let agencyId: string;
+  let workers: WorkerSet;
+  let queues: Queues;
+  const prefix = testPrefix();
+
+  before(async () => {
+    db = await createTestDatabase();
+    agencyId = (await addAgency(db.store.prisma, { slug: 'akimat', name: 'Akimat' })).id;
+    workers = await startWorkers({ redisUrl, prefix, stages: ['classify', 'deliver'], concurrency: 2, store: db.store, logger: quietLogger });
+    queues = openQueues({ redisUrl, prefix });
+  });
+  after(async () => {
+    await workers?.close();
+    await queues?.close();
+    await removePrefix(prefix);
+    await db?.drop();
+  });
+
+  async function waitFor(predicate: () => Promise<boolean>, what: string, ms = 15_000) {
+    const until = Date.now() + ms;
+    while (Date.now() < until) {
+      if (await predicate()) return;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    assert.fail(`timed out waiting for ${what}`);
+  }
+  const count = async (sql: string) => (await db.store.pool.query(sql)).rows[0].n as number;
+
+  it('flows a batch with IINs and health data through every stage into the store', async () => {
+    const messages = [...withPersonalData, { platform: 'telegram', messageId: 'broken' }];
+    await queues.classify.add('batch', batch(agencyId, messages), { jobId: 'live-batch-1' });
+    await waitFor(async () => (await count(`SELECT count(*)::int AS n FROM messages`)) === 3, 'three messages in the store');
+    assert.equal(await count(`SELECT count(*)::int AS n FROM findings WHERE category = 'IIN'`), 1);
+    assert.ok((await count(`SELECT count(*)::int AS n FROM findings WHERE category = 'HEALTH'`)) >= 1);
+    await waitFor(async () => (await listDeadLetters(queues)).length === 1, 'the invalid message in the dead-letter queue');
+    const [dead] = await listDeadLetters(queues);
+    assert.equal(dead!.data.stage, 'ingest');
+    assert.match(dead!.data.reason, /chatId/);
+  });
+
+  it('ignores a repeated enqueue of the same job, and a replay under a new id adds nothing', async () => {
+    const before = await count(`SELECT count(*)::int AS n FROM audit_log`);
+    const again = await queues.classify.add('batch', batch(agencyId, withPersonalData), { jobId: 'live-batch-1' });
+    assert.equal(again.id, 'live-batch-1');
+    await queues.classify.add('batch', batch(agencyId, withPersonalData), { jobId: 'live-batch-2' });
+    await waitFor(async () => (await count(`SELECT count(*)::int AS n FROM audit_log`)) === before + 1, 'the replay to be delivered');
+    assert.equal(await count(`SELECT count(*)::int AS n FROM messages`), 3);
+    const digest = await db.store.pool.query(`SELECT details FROM audit_log ORDER BY id DESC LIMIT 1`);
+    assert.equal(digest.rows[0].details.delivered, 0);
+    assert.equal(digest.rows[0].details.duplicates, 3);
+  });
+
+  it('dead-letters a message that always fails while its batch-mates are delivered', async () => {
+    const messages = makeMessages(6, { idPrefix: 'q' });
+    (messages[4] as { text: string }).text = 'NUL \u0000 inside';
+    await queues.classify.add('batch', batch(agencyId, messages), { jobId: 'live-batch-3' });
+    await waitFor(async () => (await listDeadLetters(queues)).some((j) => j.data.stage === 'deliver'), 'the refused message in the dead-letter queue');
+    assert.equal(await count(`SELECT count(*)::int AS n FROM messages WHERE source_message_id LIKE 'q%'`), 5);
+    const dead = (await listDeadLetters(queues)).find((j) => j.data.stage === 'deliver')!;
+    assert.equal((dead.data.message as { messageId: string }).messageId, 'q5');
+    assert.match(dead.data.reason, /refused/);
+  });
+});
