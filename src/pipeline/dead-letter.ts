@@ -9,7 +9,7 @@ export async function addDeadLetters(queues: Pick<Queues, 'dead-letter'>, entrie
       name: entry.stage,
       data: entry,
       opts: {
-        jobId: contentJobId('dead', [entry.agencyId, entry.runId ?? '', entry.stage, JSON.stringify(messageIdentity(entry.message))]),
+        jobId: contentJobId('dead', [entry.agencyId, entry.runId ?? '', entry.stage, JSON.stringify(identityOf(entry))]),
         // dead letters wait for an operator: no worker takes them, and they are never aged out
         removeOnComplete: false,
         removeOnFail: false,
@@ -19,12 +19,14 @@ export async function addDeadLetters(queues: Pick<Queues, 'dead-letter'>, entrie
   );
 }
 
-function messageIdentity(message: unknown): unknown {
-  if (message && typeof message === 'object') {
-    const m = message as Record<string, unknown>;
-    if (m.platform !== undefined || m.messageId !== undefined) return [m.platform, m.chatId, m.messageId];
+/** The message's source ids when it has them; an unreadable entry is known only by its reason (file and line). */
+function identityOf(entry: DeadLetterPayload): unknown {
+  const m = entry.message;
+  if (m && typeof m === 'object') {
+    const { platform, chatId, messageId } = m as Record<string, unknown>;
+    if (platform !== undefined && messageId !== undefined) return [platform, chatId, messageId];
   }
-  return message;
+  return [entry.reason, m];
 }
 
 export interface DeadLetterView {

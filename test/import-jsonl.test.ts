@@ -1,0 +1,120 @@
+import assert from 'node:assert/strict';
+import { appendFileSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { addAgency } from '../src/store/agencies.ts';
+import { runCli } from './helpers/cli.ts';
+import { createTestDatabase, type TestDatabase } from './helpers/database.ts';
+import { assertBalanced, spawnCli, type Summary } from './helpers/import.ts';
+import { makeMessages, writeJsonl } from './helpers/messages.ts';
+import { removePrefix, testPrefix } from './helpers/redis.ts';
+
+describe('aitu-gateway import jsonl', () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'aitu-jsonl-'));
+  const prefix = testPrefix();
+  let db: TestDatabase;
+  let env: NodeJS.ProcessEnv;
+
+  before(async () => {
+    db = await createTestDatabase();
+    await addAgency(db.store.prisma, { slug: 'mvd', name: 'MVD' });
+    env = { DATABASE_URL: db.url, AITU_GATEWAY_QUEUE_PREFIX: prefix, AITU_GATEWAY_DATA_DIR: path.join(dir, 'data'), LOG_LEVEL: 'warn' };
+  });
+  after(async () => {
+    await removePrefix(prefix);
+    await db?.drop();
+  });
+
+  const count = async (sql: string) => Number((await db.store.pool.query(sql)).rows[0].n);
+
+  it('imports, counts what it flagged, and a second import of the finished file delivers nothing', async () => {
+    const file = path.join(dir, 'forty.jsonl');
+    writeJsonl(file, makeMessages(40));
+    const first = await runCli(['import', 'jsonl', file, '--agency', 'mvd', '--json'], { env });
+    assert.equal(first.code, 0, first.stderr);
+    const summary = JSON.parse(first.stdout) as Summary;
+    assertBalanced(summary);
+    assert.equal(summary.delivered, 40);
+    assert.equal(summary.resumedFrom, null);
+    // by construction: every 8th message from index 1 and 6 carries an IIN, from 2 a diagnosis, from 3 an e-mail and a phone
+    assert.equal(summary.flaggedByCategory.IIN, 10);
+    assert.equal(summary.flaggedByCategory.HEALTH, 5);
+    assert.equal(summary.flaggedByCategory.EMAIL, 5);
+    assert.equal(summary.flaggedByCategory.PHONE, 5);
+    assert.equal(await count(`SELECT count(*) AS n FROM messages`), 40);
+
+    const second = await runCli(['import', 'jsonl', file, '--agency', 'mvd', '--json'], { env });
+    assert.equal(second.code, 0, second.stderr);
+    const again = JSON.parse(second.stdout) as Summary;
+    assertBalanced(again);
+    assert.notEqual(again.runId, summary.runId);
+    assert.equal(again.resumedFrom, null);
+    assert.equal(again.delivered, 0);
+    assert.equal(again.duplicates, 40);
+    assert.deepEqual(again.flaggedByCategory, summary.flaggedByCategory);
+  });
+
+  it('dead-letters unreadable lines with their line number, delivers the rest and exits 1', async () => {
+    const file = path.join(dir, 'broken.jsonl');
+    writeJsonl(file, makeMessages(5, { idPrefix: 'b' }));
+    appendFileSync(file, '{"platform": "telegram", "text": 940101300123\n[1, 2]\n{"platform":"whatsapp","chatId":"x","messageId":"1","sentAt":"yesterday"}\n');
+    const result = await runCli(['import', 'jsonl', file, '--agency', 'mvd', '--json'], { env });
+    assert.equal(result.code, 1);
+    const summary = JSON.parse(result.stdout) as Summary;
+    assertBalanced(summary);
+    assert.equal(summary.delivered, 5);
+    assert.equal(summary.failed, 3);
+    assert.match(result.stderr, /broken\.jsonl:6: not valid JSON/);
+    assert.ok(!result.stderr.includes('940101300123'), `the error output carries no personal data: ${result.stderr}`);
+    const dlq = await runCli(['dlq', 'list', '--json'], { env });
+    const letters = JSON.parse(dlq.stdout) as { reason: string }[];
+    assert.ok(letters.some((l) => /broken\.jsonl:7: not a JSON object/.test(l.reason)));
+    assert.ok(letters.some((l) => /sentAt/.test(l.reason)));
+  });
+
+  it('a dry run reads and classifies but writes nothing', async () => {
+    const file = path.join(dir, 'dry.jsonl');
+    writeJsonl(file, [...makeMessages(3, { idPrefix: 'dry' }), ...makeMessages(2)]);
+    const before = await count(`SELECT count(*) AS n FROM messages`);
+    const runs = await count(`SELECT count(*) AS n FROM import_runs`);
+    const result = await runCli(['import', 'jsonl', file, '--agency', 'mvd', '--json', '--dry-run'], { env });
+    assert.equal(result.code, 0, result.stderr);
+    const summary = JSON.parse(result.stdout) as Summary;
+    assertBalanced(summary);
+    assert.equal(summary.delivered, 0);
+    assert.equal(summary.wouldDeliver, 3);
+    assert.equal(summary.duplicates, 2);
+    assert.equal(await count(`SELECT count(*) AS n FROM messages`), before);
+    assert.equal(await count(`SELECT count(*) AS n FROM import_runs`), runs);
+  });
+
+  it('refuses an unknown agency, naming the known ones', async () => {
+    const result = await runCli(['import', 'jsonl', path.join(dir, 'forty.jsonl'), '--agency', 'nope'], { env });
+    assert.equal(result.code, 2);
+    assert.match(result.stderr, /unknown agency "nope"; known agencies: mvd/);
+  });
+
+  it('with --enqueue-only leaves the work to a running worker, which drains and exits on SIGTERM', async () => {
+    const worker = spawnCli(['worker', '--stages', 'classify,deliver', '--concurrency', '2'], { ...env, LOG_LEVEL: 'info' });
+    const file = path.join(dir, 'queued.jsonl');
+    writeJsonl(file, makeMessages(1200, { idPrefix: 'w' }));
+    try {
+      // the worker registers with Redis before the import looks for workers
+      for (let i = 0; i < 100 && !(await runCli(['status', '--json'], { env })).stdout.includes('"workers": 1'); i++) await new Promise((r) => setTimeout(r, 100));
+      const result = await runCli(['import', 'jsonl', file, '--agency', 'mvd', '--json', '--enqueue-only'], { env });
+      assert.equal(result.code, 0, result.stderr);
+      const summary = JSON.parse(result.stdout) as Summary;
+      assert.equal(summary.delivered, 1200);
+      assert.doesNotMatch(result.stderr, /processing in this process/);
+      const status = JSON.parse((await runCli(['status', '--json'], { env })).stdout) as Record<string, { messagesLastMinute: number; workers: number }>;
+      assert.ok(status.deliver!.messagesLastMinute >= 1200);
+      assert.equal(status.deliver!.workers, 1);
+    } finally {
+      worker.child.kill('SIGTERM');
+    }
+    const stopped = await worker.done;
+    assert.equal(stopped.code, 0, stopped.stderr);
+    assert.match(stopped.stderr, /SIGTERM: draining jobs in flight/);
+  });
+});
