@@ -1,10 +1,10 @@
-// Round-trips the sample canonical messages through the national store: write, read back, compare.
+// Checks the sample canonical messages against the national store: each one reads back as it was imported.
 import { readFileSync } from 'node:fs';
 import { config } from '../src/core/config.ts';
 import { canonicalMessageSchema } from '../src/core/message.ts';
 import { requireAgency } from '../src/store/agencies.ts';
 import { openStore } from '../src/store/database.ts';
-import { insertMessages, readMessage } from '../src/store/messages.ts';
+import { readMessage } from '../src/store/messages.ts';
 
 const [file = 'samples/canonical/press-office.jsonl', slug = 'demo'] = process.argv.slice(2);
 const messages = readFileSync(file, 'utf8')
@@ -14,18 +14,13 @@ const messages = readFileSync(file, 'utf8')
 const store = await openStore(config().databaseUrl);
 try {
   const agency = await requireAgency(store.prisma, slug);
-  const inserted = await insertMessages(
-    store.pool,
-    agency.id,
-    messages.map((message) => ({ message, chatId: null, deliveredText: message.text, redacted: false, importRunId: null })),
-  );
   let identical = 0;
   for (const message of messages) {
     const back = await readMessage(store.pool, agency.id, message);
     const { storeId: _id, redacted: _r, ...canonical } = back ?? { storeId: 0n, redacted: false };
     if (JSON.stringify(canonical) === JSON.stringify(message)) identical++;
   }
-  process.stdout.write(`store round trip: ${messages.length} messages, ${inserted.length} new, ${messages.length - inserted.length} already stored, ${identical} read back identical\n`);
+  process.stdout.write(`store check: ${identical} of ${messages.length} sample messages read back from the store as imported\n`);
   process.exitCode = identical === messages.length ? 0 : 1;
 } finally {
   await store.close();

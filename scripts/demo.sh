@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The main job end to end on the sample data shipped in samples/: installs what is needed, starts the
-# services, checks them, creates a demo agency and brings the sample history into the national store.
+# services, checks them, creates a demo agency and imports the sample history into the national store.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -9,4 +9,5 @@ gateway() { node bin/aitu-gateway.js "$@"; }
 
 gateway doctor
 gateway agency list | grep -q '^demo\b' || gateway agency add demo --name "Demo agency"
+gateway import jsonl samples/canonical/press-office.jsonl --agency demo
 node --import tsx scripts/demo-roundtrip.ts samples/canonical/press-office.jsonl demo
