@@ -21,6 +21,7 @@ import { createLogger } from '../src/core/logger.ts';
 import type { CanonicalMessageInput } from '../src/core/message.ts';
 import { runImport, type ImportContext, type ImportSummary } from '../src/pipeline/import-run.ts';
 import { BATCH_SIZE, type ClassifyPayload, type DeliverPayload } from '../src/pipeline/queues.ts';
+import { loadKeyring } from '../src/core/keys.ts';
 import { runClassifyStage } from '../src/pipeline/stages/classify.processor.ts';
 import { deliverBatch } from '../src/pipeline/stages/deliver.ts';
 import { addAgency } from '../src/store/agencies.ts';
@@ -81,6 +82,7 @@ async function timedDeliver(store: Store, agencyId: string, payloads: readonly D
   let delivered = 0;
   let duplicates = 0;
   const deps = {
+    keyring: await loadKeyring(path.join(await mkdtemp(path.join(os.tmpdir(), 'aitu-bench-keys-')), 'keys.json')),
     deadLetter: async () => {
       throw new Error('the bench has no dead-letter queue: a message was refused by the store');
     },
@@ -133,7 +135,7 @@ async function main(): Promise<void> {
     const inputFile = path.join(dir, 'synthetic-export.json');
     await writeFile(inputFile, JSON.stringify({ synthetic: true, messages: N, seed: 20240601, positiveRate: POSITIVE_RATE }));
     const source = new MemoryHistorySource(inputFile, messages);
-    const context: ImportContext = { store, redisUrl: REDIS_URL, prefix, dataDir: path.join(dir, 'data'), logger };
+    const context: ImportContext = { store, redisUrl: REDIS_URL, prefix, dataDir: path.join(dir, 'data'), keyFile: path.join(dir, 'data', 'keys.json'), logger };
 
     // warm-up outside the clock: the classifier's regexes and zod's parser tier up (a real import runs long)
     const warm = syntheticMessages({ count: 2 * STAGE_BATCH, seed: 7, positiveRate: POSITIVE_RATE });

@@ -5,6 +5,9 @@ import { registerDb } from './commands/db.ts';
 import { registerDoctor } from './commands/doctor.ts';
 import { registerDlq } from './commands/dlq.ts';
 import { registerImport } from './commands/import.ts';
+import { registerMap } from './commands/map.ts';
+import { registerPolicy } from './commands/policy.ts';
+import { registerSend } from './commands/send.ts';
 import { registerScan } from './commands/scan.ts';
 import { registerStatus } from './commands/status.ts';
 import { registerWorker } from './commands/worker.ts';
@@ -28,5 +31,8 @@ registerImport(program);
 registerWorker(program);
 registerStatus(program);
 registerDlq(program);
+registerMap(program);
+registerPolicy(program);
+registerSend(program);
 
 await program.parseAsync(process.argv);

@@ -1,5 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { loadKeyring, type Keyring } from '../src/core/keys.ts';
 import { createLogger } from '../src/core/logger.ts';
 import { listDeadLetters } from '../src/pipeline/dead-letter.ts';
 import { openQueues, type ClassifyPayload, type Queues } from '../src/pipeline/queues.ts';
@@ -12,6 +16,11 @@ import { makeMessages } from './helpers/messages.ts';
 import { redisUrl, removePrefix, testPrefix } from './helpers/redis.ts';
 
 const quietLogger = createLogger({ level: 'error' });
+const keyFile = path.join(mkdtempSync(path.join(tmpdir(), 'aitu-keys-')), 'keys.json');
+let keyring: Keyring;
+before(async () => {
+  keyring = await loadKeyring(keyFile);
+});
 
 function batch(agencyId: string, messages: unknown[], seq: number | null = null, runId: string | null = null): ClassifyPayload {
   return { agencyId, runId, seq, checkpoint: seq === null ? null : { index: seq }, messages: messages as ClassifyPayload['messages'] };
@@ -50,9 +59,9 @@ describe('delivery into PostgreSQL', () => {
   it('writes messages with their findings, chats and identities, and a replay adds nothing', async () => {
     const { deliver } = runClassifyStage(batch(agencyId, withPersonalData));
     const dead: unknown[] = [];
-    const first = await deliverBatch(db.store.pool, deliver, { deadLetter: async (e) => void dead.push(...e) });
+    const first = await deliverBatch(db.store.pool, deliver, { keyring, deadLetter: async (e) => void dead.push(...e) });
     assert.equal(first.counts.delivered, 3);
-    const second = await deliverBatch(db.store.pool, deliver, { deadLetter: async (e) => void dead.push(...e) });
+    const second = await deliverBatch(db.store.pool, deliver, { keyring, deadLetter: async (e) => void dead.push(...e) });
     assert.equal(second.counts.delivered, 0);
     assert.equal(second.counts.duplicates, 3);
     assert.equal(dead.length, 0);
@@ -72,8 +81,8 @@ describe('delivery into PostgreSQL', () => {
   it('a replayed import batch is recognised and not counted twice', async () => {
     const run = await db.store.prisma.importRun.create({ data: { agencyId, source: 'jsonl', inputPath: '/x', inputSize: 1n, inputHash: 'h' } });
     const { deliver } = runClassifyStage(batch(agencyId, makeMessages(10, { idPrefix: 'r' }), 0, run.id));
-    const first = await deliverBatch(db.store.pool, deliver, { deadLetter: async () => {} });
-    const replay = await deliverBatch(db.store.pool, deliver, { deadLetter: async () => {} });
+    const first = await deliverBatch(db.store.pool, deliver, { keyring, deadLetter: async () => {} });
+    const replay = await deliverBatch(db.store.pool, deliver, { keyring, deadLetter: async () => {} });
     assert.equal(first.replayed, false);
     assert.equal(replay.replayed, true);
     assert.deepEqual(replay.counts, first.counts);
@@ -85,7 +94,7 @@ describe('delivery into PostgreSQL', () => {
     (messages[2] as { text: string }).text = 'contains a NUL \u0000 byte';
     const { deliver } = runClassifyStage(batch(agencyId, messages));
     const dead: { reason: string; message: unknown }[] = [];
-    const result = await deliverBatch(db.store.pool, deliver, { deadLetter: async (e) => void dead.push(...e) });
+    const result = await deliverBatch(db.store.pool, deliver, { keyring, deadLetter: async (e) => void dead.push(...e) });
     assert.equal(result.counts.delivered, 4);
     assert.equal(result.counts.failed, 1);
     assert.equal(dead.length, 1);
@@ -104,7 +113,7 @@ describe('the BullMQ pipeline against real Redis', () => {
   before(async () => {
     db = await createTestDatabase();
     agencyId = (await addAgency(db.store.prisma, { slug: 'akimat', name: 'Akimat' })).id;
-    workers = await startWorkers({ redisUrl, prefix, stages: ['classify', 'deliver'], concurrency: 2, store: db.store, logger: quietLogger });
+    workers = await startWorkers({ redisUrl, prefix, stages: ['classify', 'deliver'], concurrency: 2, store: db.store, keyFile, logger: quietLogger });
     queues = openQueues({ redisUrl, prefix });
   });
   after(async () => {

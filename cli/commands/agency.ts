@@ -2,12 +2,13 @@ import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { config } from '../../src/core/config.ts';
 import { UsageError } from '../../src/core/errors.ts';
-import { parse as parseYaml } from 'yaml';
+import { parsePolicyFile, serializePolicy } from '../../src/policy/index.ts';
+import { requireAgency } from '../../src/store/agencies.ts';
 import { addAgency, listAgencies } from '../../src/store/agencies.ts';
 import { openStore } from '../../src/store/database.ts';
 import { action, printJson } from '../common.ts';
 
-/** Reads a policy file (YAML or JSON); the policy issue validates its rules. */
+/** Reads and validates a policy file (YAML or JSON); returns the document the store keeps. */
 export async function readPolicyFile(file: string): Promise<unknown> {
   let text: string;
   try {
@@ -15,11 +16,7 @@ export async function readPolicyFile(file: string): Promise<unknown> {
   } catch (error) {
     throw new UsageError(`cannot read policy file ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
   }
-  try {
-    return parseYaml(text);
-  } catch (error) {
-    throw new UsageError(`policy file ${file} is not valid YAML/JSON: ${(error as Error).message}`);
-  }
+  return serializePolicy(parsePolicyFile(text, file));
 }
 
 export function registerAgency(program: Command): void {
@@ -38,6 +35,23 @@ export function registerAgency(program: Command): void {
           const created = await addAgency(store.prisma, { slug, name: options.name, policy });
           if (options.json) printJson(created);
           else process.stdout.write(`created agency ${created.slug} (${created.name})\n`);
+        } finally {
+          await store.close();
+        }
+      }),
+    );
+  agency
+    .command('set-policy <slug> <file>')
+    .description("replace an agency's policy with a validated policy file (YAML or JSON)")
+    .action(
+      action(async (slug: string, file: string) => {
+        const policy = await readPolicyFile(file);
+        const store = await openStore(config().databaseUrl);
+        try {
+          const found = await requireAgency(store.prisma, slug);
+          await store.prisma.agency.update({ where: { id: found.id }, data: { policy: policy as never } });
+          await store.prisma.auditEntry.create({ data: { actor: 'operator', action: 'agency.set-policy', agencyId: found.id, subject: slug, details: policy as never } });
+          process.stdout.write(`policy of ${slug} replaced (workers pick it up within seconds)\n`);
         } finally {
           await store.close();
         }

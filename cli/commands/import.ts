@@ -3,6 +3,10 @@ import { config } from '../../src/core/config.ts';
 import { ExitCode, UsageError } from '../../src/core/errors.ts';
 import type { HistorySource } from '../../src/core/history.ts';
 import { logger } from '../../src/core/logger.ts';
+import { stat } from 'node:fs/promises';
+import path from 'node:path';
+import { openTelegramExport } from '../../bridges/telegram/export/reader.ts';
+import { openWhatsAppExport } from '../../bridges/whatsapp/export/reader.ts';
 import { openJsonlSource } from '../../src/importers/jsonl-source.ts';
 import { runImport, type ImportSummary } from '../../src/pipeline/import-run.ts';
 import { requireAgency } from '../../src/store/agencies.ts';
@@ -50,7 +54,7 @@ function printSummary(summary: ImportSummary, json: boolean | undefined): void {
 /** Shared by every importer: opens the store, checks the agency, runs the import-run contract, reports. */
 export async function runImportCommand(
   sourceKind: string,
-  open: () => Promise<{ source: HistorySource; inputFile: string; recorded?: Record<string, unknown> }>,
+  open: () => Promise<{ source: HistorySource; inputFile: string; recorded?: Record<string, unknown>; warnings?: () => readonly string[] }>,
   options: CommonImportOptions,
 ): Promise<number> {
   const concurrency = Number(options.concurrency ?? 4);
@@ -59,10 +63,10 @@ export async function runImportCommand(
   const store = await openStore(cfg.databaseUrl);
   try {
     const agency = await requireAgency(store.prisma, options.agency);
-    const { source, inputFile, recorded } = await open();
+    const { source, inputFile, recorded, warnings } = await open();
     try {
       const summary = await runImport(
-        { store, redisUrl: cfg.redisUrl, prefix: cfg.queuePrefix, dataDir: cfg.dataDir, logger: logger() },
+        { store, redisUrl: cfg.redisUrl, prefix: cfg.queuePrefix, dataDir: cfg.dataDir, keyFile: cfg.keyFile, logger: logger() },
         {
           agencyId: agency.id,
           sourceKind,
@@ -75,6 +79,7 @@ export async function runImportCommand(
           showProgress: options.progress !== false,
         },
       );
+      for (const warning of warnings?.() ?? []) logger().warn(warning);
       printSummary(summary, options.json);
       return summary.status === 'completed' && summary.failed === 0 ? ExitCode.ok : ExitCode.failed;
     } finally {
@@ -95,6 +100,61 @@ export function registerImport(program: Command): Command {
     action(async (file: string, options: CommonImportOptions) =>
       runImportCommand('jsonl', async () => ({ source: await openJsonlSource(file), inputFile: file }), options),
     ),
+  );
+  addCommonImportOptions(
+    importCommand
+      .command('telegram <path>')
+      .description('import a Telegram Desktop JSON export: a chat folder, its result.json, or a full-account export')
+      .option('--chat <id-or-name...>', 'only these chats of a full-account export'),
+  ).action(
+    action(async (input: string, options: CommonImportOptions & { chat?: string[] }) =>
+      runImportCommand(
+        'telegram',
+        async () => {
+          const source = await openTelegramExport(input, { chats: options.chat });
+          const isFolder = (await stat(input)).isDirectory();
+          return {
+            source,
+            inputFile: isFolder ? path.join(input, 'result.json') : input,
+            recorded: { chats: options.chat ?? null },
+            warnings: () => source.warnings,
+          };
+        },
+        options,
+      ),
+    ),
+  );
+  addCommonImportOptions(
+    importCommand
+      .command('whatsapp <file>')
+      .description('import a WhatsApp "Export chat" .txt or .zip (Android or iOS, any language)')
+      .option('--chat-name <name>', 'the chat\'s name (default: from the file name)')
+      .option('--chat-id <whatsapp-id>', 'the chat id a live WhatsApp bridge knows, so history and live land together')
+      .option('--date-format <order>', 'DMY, MDY or YMD when the file cannot tell')
+      .option('--timezone <zone>', 'IANA zone of the export\'s times (default: this machine\'s)'),
+  ).action(
+    action(async (file: string, options: CommonImportOptions & { chatName?: string; chatId?: string; dateFormat?: string; timezone?: string }) => {
+      const dateFormat = options.dateFormat?.toUpperCase();
+      if (dateFormat !== undefined && !['DMY', 'MDY', 'YMD'].includes(dateFormat)) throw new UsageError('--date-format must be DMY, MDY or YMD');
+      return runImportCommand(
+        'whatsapp',
+        async () => {
+          const source = await openWhatsAppExport(file, {
+            chatName: options.chatName,
+            chatId: options.chatId,
+            dateFormat: dateFormat as 'DMY' | 'MDY' | 'YMD' | undefined,
+            timezone: options.timezone,
+          });
+          return {
+            source,
+            inputFile: file,
+            recorded: { timezone: source.timezone, dateOrder: source.dateOrder, chatId: source.chatId, chatName: source.title },
+            warnings: () => source.warnings(),
+          };
+        },
+        options,
+      );
+    }),
   );
   return importCommand;
 }

@@ -29,7 +29,7 @@ export function registerWorker(program: Command): void {
         (await connectRedisOnce(cfg.redisUrl)).disconnect();
         const store = await openStore(cfg.databaseUrl, { max: concurrency + 2 });
         const log = logger();
-        const workers = await startWorkers({ redisUrl: cfg.redisUrl, prefix: cfg.queuePrefix, stages, concurrency, store, logger: log });
+        const workers = await startWorkers({ redisUrl: cfg.redisUrl, prefix: cfg.queuePrefix, keyFile: cfg.keyFile, stages, concurrency, store, logger: log });
         log.info('workers running', { stages, concurrency, pid: process.pid });
         await new Promise<void>((resolve) => {
           const stop = (signal: string) => {

@@ -14,7 +14,8 @@ import { addDeadLetters } from './dead-letter.ts';
 import { BATCH_SIZE, contentJobId, openQueues, producerConnection, workerConnection, type ClassifyPayload, type QueueContext, type Queues } from './queues.ts';
 import { runClassifyStage } from './stages/classify.processor.ts';
 import type { BatchCounts } from './stages/deliver.ts';
-import { startWorkers, type WorkerSet } from './workers.ts';
+import { policyLoader, startWorkers, type WorkerSet } from './workers.ts';
+import { keyringFrom, readKeyFile } from '../core/keys.ts';
 
 /** The `--json` summary of an import: counted for this run, with read = delivered + duplicates + blocked + failed. */
 export interface ImportSummary {
@@ -56,6 +57,7 @@ export interface ImportRequest {
 export interface ImportContext extends QueueContext {
   store: Store;
   dataDir: string;
+  keyFile: string;
   logger: Logger;
 }
 
@@ -329,11 +331,18 @@ export async function runImport(context: ImportContext, request: ImportRequest):
 /** Reads and classifies, writes nothing: what would be delivered, and what is already in the store. */
 async function dryRun(context: ImportContext, request: ImportRequest, summary: ImportSummary): Promise<ImportSummary> {
   summary.wouldDeliver = 0;
+  const policy = await policyLoader(context.store)(request.agencyId);
+  // a dry run writes nothing, not even a first key file: without one, hashing falls back to tags
+  const keys = await readKeyFile(context.keyFile);
+  const hashKey = keys ? keyringFrom(context.keyFile, keys).hashKey : undefined;
   let batch: HistoryEntry[] = [];
   const seen = new Set<string>();
   const flush = async () => {
     if (batch.length === 0) return;
-    const { deliver, deadLetters } = runClassifyStage({ agencyId: request.agencyId, runId: null, seq: null, checkpoint: null, messages: batch.map((e) => e.message) });
+    const { deliver, deadLetters } = runClassifyStage(
+      { agencyId: request.agencyId, runId: null, seq: null, checkpoint: null, messages: batch.map((e) => e.message) },
+      { policy, hashKey },
+    );
     summary.failed += deadLetters.length;
     for (const [category, n] of Object.entries(deliver.flaggedByCategory)) summary.flaggedByCategory[category] = (summary.flaggedByCategory[category] ?? 0) + n;
     const items = deliver.items.filter((i) => i.decision.action !== 'block');

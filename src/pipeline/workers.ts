@@ -1,5 +1,9 @@
 import { UnrecoverableError, Worker, type Job } from 'bullmq';
 import type { Logger } from 'winston';
+import type { OutboundBridges } from '../core/bridge.ts';
+import { loadKeyring, type Keyring } from '../core/keys.ts';
+import { sendOutbound } from '../outbound/gate.ts';
+import { policyFromStored, type Policy } from '../policy/index.ts';
 import type { Store } from '../store/database.ts';
 import { addDeadLetters } from './dead-letter.ts';
 import { contentJobId, openQueues, QueueName, workerConnection, type ClassifyPayload, type DeliverPayload, type OutboundPayload, type QueueContext } from './queues.ts';
@@ -18,7 +22,23 @@ export interface WorkerSetOptions extends QueueContext {
   concurrency: number;
   store: Store;
   logger: Logger;
-  outbound?: (store: Store, payload: OutboundPayload) => Promise<void>;
+  /** the key file of encrypted originals and the hash operator's key */
+  keyFile: string;
+  /** the foreign messengers this worker can send into (outbound stage) */
+  bridges?: OutboundBridges;
+}
+
+/** An agency's policy, re-read at most every few seconds so `agency set-policy` takes effect without restarts. */
+export function policyLoader(store: Store, ttlMs = 5000): (agencyId: string) => Promise<Policy> {
+  const cache = new Map<string, { policy: Policy; at: number }>();
+  return async (agencyId) => {
+    const hit = cache.get(agencyId);
+    if (hit && Date.now() - hit.at < ttlMs) return hit.policy;
+    const row = await store.pool.query<{ policy: unknown }>(`SELECT policy FROM agencies WHERE id = $1`, [agencyId]);
+    const policy = policyFromStored(row.rows[0]?.policy ?? null);
+    cache.set(agencyId, { policy, at: Date.now() });
+    return policy;
+  };
 }
 
 export interface WorkerSet {
@@ -35,6 +55,8 @@ export function deliverJobId(classifyJobId: string): string {
 export async function startWorkers(options: WorkerSetOptions): Promise<WorkerSet> {
   const queues = openQueues(options, workerConnection(options.redisUrl));
   const log = options.logger;
+  const keyring: Keyring = await loadKeyring(options.keyFile);
+  const policyFor = policyLoader(options.store);
   const workers: Worker[] = [];
   const connections: ReturnType<typeof workerConnection>[] = [];
   const connection = () => {
@@ -50,7 +72,8 @@ export async function startWorkers(options: WorkerSetOptions): Promise<WorkerSet
         QueueName.classify,
         async (job: Job<ClassifyPayload>) => {
           if (!Array.isArray(job.data?.messages)) throw new UnrecoverableError('classify job without a messages array');
-          const { deliver, deadLetters } = runClassifyStage(job.data);
+          const policy = await policyFor(job.data.agencyId);
+          const { deliver, deadLetters } = runClassifyStage(job.data, { policy, hashKey: keyring.hashKey });
           await addDeadLetters(queues, deadLetters);
           await queues.deliver.add('deliver', deliver, { jobId: deliverJobId(job.id!) });
           await countProcessed(queues.connection, options.prefix, 'classify', job.data.messages.length);
@@ -66,6 +89,7 @@ export async function startWorkers(options: WorkerSetOptions): Promise<WorkerSet
         QueueName.deliver,
         async (job: Job<DeliverPayload>) => {
           const { counts, replayed } = await deliverBatch(options.store.pool, job.data, {
+            keyring,
             deadLetter: (entries) => addDeadLetters(queues, entries),
           });
           if (!replayed) await countProcessed(queues.connection, options.prefix, 'deliver', job.data.items.length);
@@ -75,14 +99,15 @@ export async function startWorkers(options: WorkerSetOptions): Promise<WorkerSet
       ),
     );
   }
-  if (options.stages.includes('outbound') && options.outbound) {
-    const send = options.outbound;
+  if (options.stages.includes('outbound')) {
+    const bridges = options.bridges ?? {};
     workers.push(
       new Worker<OutboundPayload>(
         QueueName.outbound,
         async (job: Job<OutboundPayload>) => {
-          await send(options.store, job.data);
+          const foreignMessageId = await sendOutbound(options.store, job.data, bridges);
           await countProcessed(queues.connection, options.prefix, 'outbound', 1);
+          return { foreignMessageId };
         },
         { ...common, connection: connection() },
       ),

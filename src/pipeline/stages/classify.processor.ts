@@ -1,7 +1,7 @@
 import type { ClassifyPayload, DeadLetterPayload, DeliverPayload } from '../queues.ts';
 import { classifyMessages, countFlagged } from './classify.ts';
 import { ingest } from './ingest.ts';
-import { decide } from './policy.ts';
+import { decideInbound, type PolicyContext } from './policy.ts';
 
 export interface ClassifyStageResult {
   deliver: DeliverPayload;
@@ -9,14 +9,14 @@ export interface ClassifyStageResult {
 }
 
 /** The pure core of the classify queue: ingest → classify → policy for one batch. No I/O. */
-export function runClassifyStage(payload: ClassifyPayload, now = new Date()): ClassifyStageResult {
+export function runClassifyStage(payload: ClassifyPayload, policy: PolicyContext = {}, now = new Date()): ClassifyStageResult {
   const { valid, refused } = ingest(payload.messages);
   const classified = classifyMessages(valid);
   const origin = { agencyId: payload.agencyId, runId: payload.runId, seq: payload.seq, checkpoint: payload.checkpoint };
   return {
     deliver: {
       ...origin,
-      items: classified.map(({ message, findings }) => ({ message, findings, decision: decide(message, findings) })),
+      items: classified.map(({ message, findings }) => ({ message, findings, decision: decideInbound(message, findings, policy) })),
       failed: refused.length,
       flaggedByCategory: countFlagged(classified),
     },

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type pg from 'pg';
+import { encryptOriginal, type Keyring } from '../../core/keys.ts';
 import { maskPersonalData } from '../../core/mask.ts';
 import { inTransaction, isPostgresUnavailable } from '../../store/database.ts';
 import { chatKey, resolveChats } from '../../store/chats.ts';
@@ -25,6 +26,8 @@ export interface DeliverResult {
 }
 
 export interface DeliverDependencies {
+  /** encrypts the originals of quarantined messages */
+  keyring: Keyring;
   /** hands messages that keep failing to the dead-letter queue; called before the batch is recorded */
   deadLetter(entries: DeadLetterPayload[]): Promise<void>;
   now?: () => Date;
@@ -56,7 +59,7 @@ export async function deliverBatch(pool: pg.Pool, payload: DeliverPayload, deps:
   if (committed) return { counts: committed, replayed: true };
   try {
     return await inTransaction(pool, async (client) => {
-      const counts = await writeItems(client, payload, payload.items);
+      const counts = await writeItems(client, payload, payload.items, deps.keyring);
       return { counts: await recordBatch(client, payload, counts, payload.failed), replayed: false };
     });
   } catch (error) {
@@ -69,7 +72,7 @@ export async function deliverBatch(pool: pg.Pool, payload: DeliverPayload, deps:
   const dead: DeadLetterPayload[] = [];
   for (const item of payload.items) {
     try {
-      const counts = await inTransaction(pool, (client) => writeItems(client, payload, [item]));
+      const counts = await inTransaction(pool, (client) => writeItems(client, payload, [item], deps.keyring));
       addCounts(totals, counts);
     } catch (error) {
       if (isTransientDatabaseError(error)) throw error;
@@ -125,10 +128,14 @@ function isBatchAlreadyRecorded(error: unknown): boolean {
 
 const messageKey = (platform: string, chatId: string, messageId: string) => `${platform}\u0000${chatId}\u0000${messageId}`;
 
-async function writeItems(client: pg.PoolClient, payload: DeliverPayload, items: readonly DeliverItem[]): Promise<WriteCounts> {
+async function writeItems(client: pg.PoolClient, payload: DeliverPayload, items: readonly DeliverItem[], keyring: Keyring): Promise<WriteCounts> {
   const counts = emptyCounts(payload.flaggedByCategory);
-  const deliverable = items.filter((item) => item.decision.action !== 'block');
-  counts.blocked = items.length - deliverable.length;
+  const allowed = items.filter((item) => item.decision.action !== 'block');
+  counts.blocked = items.length - allowed.length;
+  const echoes = await ownSendsAmong(client, allowed);
+  const deliverable = echoes.size === 0 ? allowed : allowed.filter(({ message }) => !echoes.has(messageKey(message.platform, message.chatId, message.messageId)));
+  // a copy of a message the gateway itself sent is recognised and dropped, never bridged back
+  counts.duplicates += allowed.length - deliverable.length;
   if (deliverable.length === 0) return counts;
 
   const chats = await resolveChats(
@@ -159,15 +166,66 @@ async function writeItems(client: pg.PoolClient, payload: DeliverPayload, items:
   const newRows = inserted.map((row) => ({ id: row.id, item: byKey.get(messageKey(row.platform, row.sourceChatId, row.sourceMessageId))! }));
   await insertFindings(client, newRows.map(({ id, item }) => ({ messageId: id, findings: item.findings })));
   await insertAttachments(client, newRows.map(({ id, item }) => ({ messageId: id, attachments: item.message.attachments })));
+  await insertDecisions(client, payload.agencyId, newRows);
+  await openReviewItems(client, payload.agencyId, newRows.filter(({ item }) => item.decision.action === 'quarantine'), keyring);
 
   counts.delivered = inserted.length;
-  counts.duplicates = deliverable.length - inserted.length;
+  counts.duplicates += deliverable.length - inserted.length;
   for (const { item } of newRows) {
     if (item.decision.action === 'quarantine') counts.quarantined++;
     else if (item.decision.redacted) counts.redacted++;
   }
   counts.insertedIds = inserted.map((r) => r.id.toString());
   return counts;
+}
+
+/** Incoming messages that are the gateway's own sends coming back (matched by the id the bridge returned). */
+async function ownSendsAmong(client: pg.PoolClient, items: readonly DeliverItem[]): Promise<Set<string>> {
+  if (items.length === 0) return new Set();
+  const result = await client.query<{ target_platform: string; target_chat_id: string; foreign_message_id: string }>(
+    `SELECT o.target_platform, o.target_chat_id, o.foreign_message_id FROM outbound_attempts o
+       JOIN unnest($1::text[], $2::text[], $3::text[]) AS w(platform, chat_id, message_id)
+         ON o.target_platform = w.platform AND o.target_chat_id = w.chat_id AND o.foreign_message_id = w.message_id
+      WHERE o.status = 'sent'`,
+    [items.map((i) => i.message.platform), items.map((i) => i.message.chatId), items.map((i) => i.message.messageId)],
+  );
+  return new Set(result.rows.map((r) => messageKey(r.target_platform, r.target_chat_id, r.foreign_message_id)));
+}
+
+/** Every delivered message's decision and the rule that made it, in one statement. */
+async function insertDecisions(client: pg.PoolClient, agencyId: string, rows: readonly { id: bigint; item: DeliverItem }[]): Promise<void> {
+  if (rows.length === 0) return;
+  await client.query(
+    `INSERT INTO decisions (agency_id, direction, message_id, action, rule, categories, reasons)
+     SELECT $1::uuid, 'inbound', message_id, action, rule, string_to_array(categories, ','), reasons
+       FROM unnest($2::bigint[], $3::text[], $4::text[], $5::text[], $6::jsonb[]) AS t(message_id, action, rule, categories, reasons)`,
+    [
+      agencyId,
+      rows.map((r) => r.id.toString()),
+      rows.map((r) => r.item.decision.action),
+      rows.map((r) => r.item.decision.rule),
+      rows.map((r) => r.item.decision.categories.join(',')),
+      rows.map((r) => JSON.stringify(r.item.decision.reasons ?? [])),
+    ],
+  );
+}
+
+/** A quarantined message's original, encrypted with the current data key, waits for an officer. */
+async function openReviewItems(client: pg.PoolClient, agencyId: string, rows: readonly { id: bigint; item: DeliverItem }[], keyring: Keyring): Promise<void> {
+  if (rows.length === 0) return;
+  await client.query(
+    `INSERT INTO review_items (id, agency_id, message_id, status, categories, original, key_id)
+     SELECT gen_random_uuid(), $1::uuid, message_id, 'open', string_to_array(categories, ','), original, $5
+       FROM unnest($2::bigint[], $3::text[], $4::bytea[]) AS t(message_id, categories, original)
+     ON CONFLICT (message_id) DO NOTHING`,
+    [
+      agencyId,
+      rows.map((r) => r.id.toString()),
+      rows.map((r) => r.item.decision.categories.join(',')),
+      rows.map((r) => encryptOriginal(keyring.current, r.item.message.text)),
+      keyring.currentId,
+    ],
+  );
 }
 
 /** The batch's audit digest (one entry per batch, never per message) and, for import runs, its record. */

@@ -1,20 +1,16 @@
-import type { Category, Finding } from '../../classifier/index.ts';
+import type { Finding } from '../../classifier/index.ts';
 import type { CanonicalMessage } from '../../core/message.ts';
+import { decide, DEFAULT_POLICY, type Policy, type PolicyDecision } from '../../policy/index.ts';
 
-export type PolicyAction = 'allow' | 'redact' | 'quarantine' | 'block';
+export type { Policy, PolicyDecision };
 
-/** What policy decided for one message, and the rule that decided it (never the personal data itself). */
-export interface PolicyDecision {
-  action: PolicyAction;
-  rule: string;
-  categories: Category[];
-  /** the text to deliver: the original, or a redacted copy */
-  deliveredText: string;
-  redacted: boolean;
+export interface PolicyContext {
+  policy?: Policy;
+  /** keys the hash redaction operator */
+  hashKey?: Buffer;
 }
 
-/** Until agencies have policies, every message is delivered as written, with its findings recorded. */
-export function decide(message: CanonicalMessage, findings: readonly Finding[]): PolicyDecision {
-  const categories = [...new Set(findings.map((f) => f.category))].sort();
-  return { action: 'allow', rule: 'default: deliver with findings', categories, deliveredText: message.text, redacted: false };
+/** The policy stage for messages coming in from a foreign messenger. Pure. */
+export function decideInbound(message: CanonicalMessage, findings: readonly Finding[], context: PolicyContext = {}): PolicyDecision {
+  return decide('inbound', message.text, findings, context.policy ?? DEFAULT_POLICY, { hashKey: context.hashKey });
 }

@@ -1,0 +1,27 @@
+import type { Command } from 'commander';
+import { classify } from '../../src/classifier/index.ts';
+import { config } from '../../src/core/config.ts';
+import { explainPolicyCheck } from '../../src/policy/index.ts';
+import { policyLoader } from '../../src/pipeline/workers.ts';
+import { requireAgency } from '../../src/store/agencies.ts';
+import { openStore } from '../../src/store/database.ts';
+import { action } from '../common.ts';
+
+export function registerPolicy(program: Command): void {
+  const policy = program.command('policy').description("agencies' compliance policies");
+  policy
+    .command('check <slug> <text>')
+    .description("show what the agency's policy would do with a message in each direction, and why")
+    .action(
+      action(async (slug: string, text: string) => {
+        const store = await openStore(config().databaseUrl);
+        try {
+          const agency = await requireAgency(store.prisma, slug);
+          const rules = await policyLoader(store)(agency.id);
+          process.stdout.write(`${explainPolicyCheck(text, classify(text), rules)}\n`);
+        } finally {
+          await store.close();
+        }
+      }),
+    );
+}

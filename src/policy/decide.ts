@@ -1,0 +1,124 @@
+import { CATEGORIES, redact } from '../classifier/index.ts';
+import type { Category, Finding, RedactionOperator } from '../classifier/index.ts';
+import { BUILT_IN_ACTIONS } from './defaults.ts';
+import type { Direction, Policy, PolicyAction } from './policy-schema.ts';
+
+/** Why one category present in a message got its action; `rule` names only categories and actions, never data. */
+export interface PolicyReason {
+  category: Category;
+  action: PolicyAction;
+  rule: string;
+}
+
+/** What policy decided for one message, and the rule that decided it (never the personal data itself). */
+export interface PolicyDecision {
+  action: PolicyAction;
+  /** the deciding category's rule, e.g. `inbound.IIN=quarantine (default)`, or `no personal data found` */
+  rule: string;
+  /** the distinct categories found, sorted */
+  categories: Category[];
+  /** the text to deliver: the original, a redacted copy, or '' when blocked */
+  deliveredText: string;
+  redacted: boolean;
+  /** one entry per category present, in the classifier's category order */
+  reasons: PolicyReason[];
+}
+
+export const NO_FINDINGS_RULE = 'no personal data found';
+
+const SEVERITY: Readonly<Record<PolicyAction, number>> = { allow: 0, redact: 1, quarantine: 2, block: 3 };
+
+/** The most severe of the actions (block > quarantine > redact > allow); allow for none. */
+export function mostSevere(actions: readonly PolicyAction[]): PolicyAction {
+  let worst: PolicyAction = 'allow';
+  for (const action of actions) if (SEVERITY[action] > SEVERITY[worst]) worst = action;
+  return worst;
+}
+
+/**
+ * The action for one category in one direction: the file's entry for it, else the file's `default` for the
+ * direction, else the built-in — except outbound HEALTH, which only an explicit `outbound.HEALTH` entry can release.
+ */
+export function ruleFor(direction: Direction, category: Category, policy: Policy): PolicyReason {
+  const rules = policy[direction];
+  const explicit = rules[category];
+  if (explicit !== undefined) return reason(direction, category, explicit, 'agency policy');
+  if (direction === 'outbound' && category === 'HEALTH') {
+    return reason(direction, category, 'block', 'health never leaves without an explicit override');
+  }
+  if (rules.default !== undefined) return reason(direction, category, rules.default, 'agency policy default');
+  // a category this module does not know yet (a newer classifier) is held back rather than let through
+  return reason(direction, category, BUILT_IN_ACTIONS[direction][category] ?? 'block', 'default');
+}
+
+function reason(direction: Direction, category: Category, action: PolicyAction, source: string): PolicyReason {
+  return { category, action, rule: `${direction}.${category}=${action} (${source})` };
+}
+
+/**
+ * Decides one message: each category present gets its action, the message takes the most severe of them, and
+ * the delivered text carries only what that action lets through. Pure; never throws on any findings.
+ */
+export function decide(
+  direction: Direction,
+  text: string,
+  findings: readonly Finding[],
+  policy: Policy,
+  options: { hashKey?: Buffer | undefined } = {},
+): PolicyDecision {
+  const present = new Set(findings.map((f) => f.category));
+  const categories = [...present].sort();
+  if (present.size === 0) {
+    return { action: 'allow', rule: NO_FINDINGS_RULE, categories, deliveredText: text, redacted: false, reasons: [] };
+  }
+  // the classifier's category order, so the deciding rule among equally severe ones is stable (IIN before HEALTH)
+  const reasons = orderedCategories(present).map((category) => ruleFor(direction, category, policy));
+  const action = mostSevere(reasons.map((r) => r.action));
+  const deciding = reasons.find((r) => r.action === action) as PolicyReason;
+  const deliveredText = deliver(action, text, findings, reasons, policy, options.hashKey);
+  return { action, rule: deciding.rule, categories, deliveredText, redacted: deliveredText !== text, reasons };
+}
+
+function orderedCategories(present: ReadonlySet<Category>): Category[] {
+  return [...CATEGORIES.filter((c) => present.has(c)), ...[...present].filter((c) => !CATEGORIES.includes(c)).sort()];
+}
+
+function deliver(
+  action: PolicyAction,
+  text: string,
+  findings: readonly Finding[],
+  reasons: readonly PolicyReason[],
+  policy: Policy,
+  hashKey: Buffer | undefined,
+): string {
+  switch (action) {
+    case 'allow':
+      return text;
+    case 'block':
+      return '';
+    case 'quarantine':
+      // the reviewer opens the encrypted original; the delivered copy names what was removed and nothing more
+      return redact(text, findings, { kind: 'tag' });
+    case 'redact': {
+      const redacted = new Set(reasons.filter((r) => r.action === 'redact').map((r) => r.category));
+      return redact(
+        text,
+        findings.filter((f) => redacted.has(f.category)),
+        operatorFor(policy, hashKey),
+      );
+    }
+  }
+}
+
+/** The policy's operator; a hash without a key falls back to tags rather than to an unkeyed (guessable) hash. */
+export function operatorFor(policy: Policy, hashKey: Buffer | undefined): RedactionOperator {
+  const setting = policy.redaction;
+  switch (setting.operator) {
+    case 'tag':
+      return { kind: 'tag' };
+    case 'mask':
+      return { kind: 'mask', keepLast: setting.keepLast };
+    case 'hash':
+      return hashKey ? { kind: 'hash', key: hashKey } : { kind: 'tag' };
+  }
+}

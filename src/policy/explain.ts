@@ -1,0 +1,58 @@
+import type { Finding } from '../classifier/index.ts';
+import { decide } from './decide.ts';
+import type { PolicyDecision } from './decide.ts';
+import { DIRECTIONS } from './policy-schema.ts';
+import type { Direction, Policy } from './policy-schema.ts';
+
+const HEADINGS: Readonly<Record<Direction, string>> = {
+  inbound: 'inbound (foreign messenger → Aitu)',
+  outbound: 'outbound (Aitu → foreign messenger)',
+};
+
+/**
+ * The human explanation behind `aitu-gateway policy check <slug> "text…"`: for each direction, the message's
+ * action and deciding rule, each category's action and rule, and the text as it would be delivered. The only
+ * place the message text appears is that delivered text, so a matched value is printed only where the policy
+ * allows it through.
+ */
+export function explainPolicyCheck(
+  text: string,
+  findings: readonly Finding[],
+  policy: Policy,
+  options: { hashKey?: Buffer | undefined } = {},
+): string {
+  const lines: string[] = [];
+  const counts = new Map<string, number>();
+  for (const f of findings) counts.set(f.category, (counts.get(f.category) ?? 0) + 1);
+  lines.push(
+    counts.size === 0
+      ? 'found: no personal data'
+      : `found: ${[...counts].map(([category, n]) => (n === 1 ? category : `${category} ×${n}`)).join(', ')}`,
+  );
+  for (const direction of DIRECTIONS) {
+    const decision = decide(direction, text, findings, policy, options);
+    lines.push('', `${HEADINGS[direction]}: ${decision.action.toUpperCase()} — ${decision.rule}`);
+    const width = Math.max(0, ...decision.reasons.map((r) => r.category.length));
+    for (const r of decision.reasons) lines.push(`  ${r.category.padEnd(width)}  ${r.action.padEnd(10)}  ${r.rule}`);
+    lines.push(`  ${outcome(direction, decision)}`);
+  }
+  if (policy.redaction.operator === 'hash' && !options.hashKey) {
+    lines.push('', 'note: the policy redacts with a keyed hash; without the key, tags are shown in its place');
+  }
+  return lines.join('\n');
+}
+
+function outcome(direction: Direction, decision: PolicyDecision): string {
+  const verb = direction === 'inbound' ? 'delivered to Aitu' : 'sent abroad';
+  const shown = JSON.stringify(decision.deliveredText);
+  switch (decision.action) {
+    case 'allow':
+      return `${verb} as written: ${shown}`;
+    case 'redact':
+      return `${verb} redacted: ${shown}`;
+    case 'quarantine':
+      return `${verb} as a tagged copy: ${shown}; the original is kept encrypted and a review item is opened`;
+    case 'block':
+      return direction === 'inbound' ? 'not delivered: the message is blocked' : 'not sent: the message is blocked';
+  }
+}

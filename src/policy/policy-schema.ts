@@ -1,0 +1,198 @@
+import { z } from 'zod';
+import { CATEGORIES } from '../classifier/index.ts';
+import type { Category } from '../classifier/index.ts';
+import { nearestName } from './nearest-name.ts';
+
+/** inbound: foreign network → Aitu (the data enters the country); outbound: Aitu → foreign network (it leaves). */
+export type Direction = 'inbound' | 'outbound';
+export const DIRECTIONS: readonly Direction[] = Object.freeze(['inbound', 'outbound'] as const);
+
+/**
+ * allow: deliver as written; redact: deliver with the policy's operator in place of the data; quarantine: deliver a
+ * tagged copy, keep the original encrypted and open a review item; block: deliver nothing.
+ */
+export type PolicyAction = 'allow' | 'redact' | 'quarantine' | 'block';
+export const POLICY_ACTIONS: readonly PolicyAction[] = Object.freeze(['allow', 'redact', 'quarantine', 'block'] as const);
+
+/** A message sent abroad cannot be called back for review, so outbound has no quarantine. */
+export type OutboundAction = Exclude<PolicyAction, 'quarantine'>;
+const OUTBOUND_ACTIONS: readonly OutboundAction[] = ['allow', 'redact', 'block'];
+
+/** One direction's explicit entries as the agency wrote them; an absent key falls to `default`, then the built-in. */
+export type DirectionRules<A extends PolicyAction = PolicyAction> = { readonly default?: A } & {
+  readonly [C in Category]?: A;
+};
+
+/** What `redact` writes in place of the data: `[IIN]`, `********0123`, or a keyed hash `[IIN:…]`. */
+export type RedactionSetting =
+  | { readonly operator: 'tag' }
+  | { readonly operator: 'mask'; readonly keepLast: number }
+  | { readonly operator: 'hash' };
+export type RedactionOperatorName = RedactionSetting['operator'];
+const OPERATORS: readonly RedactionOperatorName[] = ['tag', 'mask', 'hash'];
+export const DEFAULT_KEEP_LAST = 4;
+const MAX_KEEP_LAST = 16;
+
+/** An agency's validated policy; only what the file said explicitly is kept, so a decision can name its source. */
+export interface Policy {
+  readonly version: 1;
+  readonly inbound: DirectionRules;
+  readonly outbound: DirectionRules<OutboundAction>;
+  readonly redaction: RedactionSetting;
+}
+
+/** The policy document as written in a file or kept by the store (every field optional). */
+export interface PolicyDocument {
+  version?: 1;
+  inbound?: Partial<Record<Category | 'default', PolicyAction>>;
+  outbound?: Partial<Record<Category | 'default', OutboundAction>>;
+  redaction?: { operator?: RedactionOperatorName; keepLast?: number };
+}
+
+export const TOP_LEVEL_KEYS = ['version', 'inbound', 'outbound', 'redaction'] as const;
+const REDACTION_KEYS = ['operator', 'keepLast'] as const;
+const RULE_KEYS: readonly string[] = ['default', ...CATEGORIES];
+
+/** How a value a person wrote is named back to them: `"alow"`, `a number`, `a list`. */
+export function describeValue(value: unknown): string {
+  if (value === null || value === undefined) return 'nothing';
+  if (typeof value === 'string') return JSON.stringify(value);
+  if (Array.isArray(value)) return 'a list';
+  if (typeof value === 'object') return 'a mapping';
+  if (typeof value === 'number') return `the number ${value}`;
+  return `${typeof value} ${String(value)}`;
+}
+
+function listOf(names: readonly string[]): string {
+  return names.join(', ');
+}
+
+function didYouMean(input: unknown, valid: readonly string[]): string {
+  const near = typeof input === 'string' ? nearestName(input, valid) : undefined;
+  return near !== undefined ? `; did you mean "${near}"?` : '';
+}
+
+function inboundActionMessage(input: unknown): string {
+  if (typeof input !== 'string') return `expected an action (${listOf(POLICY_ACTIONS)}), got ${describeValue(input)}`;
+  return `unknown action "${input}"; the actions are ${listOf(POLICY_ACTIONS)}${didYouMean(input, POLICY_ACTIONS)}`;
+}
+
+function outboundActionMessage(input: unknown): string {
+  if (input === 'quarantine') {
+    return 'quarantine is not allowed outbound: a message sent abroad cannot be reviewed after the fact; use block (hold it back) or redact';
+  }
+  if (typeof input !== 'string') return `expected an action (${listOf(OUTBOUND_ACTIONS)}), got ${describeValue(input)}`;
+  return `unknown action "${input}"; the outbound actions are ${listOf(OUTBOUND_ACTIONS)}${didYouMean(input, OUTBOUND_ACTIONS)}`;
+}
+
+/** The message for a key the schema does not know, with the valid key it most likely meant. */
+export function unknownKeyMessage(parentPath: readonly PropertyKey[], key: string): string {
+  const parent = parentPath.join('.');
+  if (parent === 'inbound' || parent === 'outbound') {
+    return `unknown category "${key}"${didYouMean(key, RULE_KEYS) || `; the categories are ${listOf(CATEGORIES)} (or default)`}`;
+  }
+  if (parent === 'redaction') return `unknown field "${key}"${didYouMean(key, REDACTION_KEYS) || `; redaction has ${listOf(REDACTION_KEYS)}`}`;
+  if (parent === '') return `unknown field "${key}"${didYouMean(key, TOP_LEVEL_KEYS) || `; a policy has ${listOf(TOP_LEVEL_KEYS)}`}`;
+  return `unknown field "${key}"`;
+}
+
+function rulesSchema<A extends PolicyAction>(actions: readonly A[], message: (input: unknown) => string) {
+  const action = z.enum(actions as readonly [A, ...A[]], { error: (issue) => message(issue.input) }).optional();
+  return z
+    .strictObject(
+      {
+        default: action,
+        IIN: action,
+        BIN: action,
+        PHONE: action,
+        EMAIL: action,
+        CARD: action,
+        IBAN: action,
+        PASSPORT: action,
+        ID_CARD: action,
+        HEALTH: action,
+      } satisfies Record<Category | 'default', unknown>,
+      { error: (issue) => `expected a mapping of category: action, got ${describeValue(issue.input)}` },
+    )
+    .optional()
+    .transform((rules): DirectionRules<A> => {
+      const kept: Partial<Record<Category | 'default', A>> = {};
+      for (const [key, value] of Object.entries(rules ?? {})) if (value !== undefined) kept[key as Category | 'default'] = value;
+      return kept;
+    });
+}
+
+const redactionSchema = z
+  .strictObject(
+    {
+      operator: z
+        .enum(OPERATORS as readonly [RedactionOperatorName, ...RedactionOperatorName[]], {
+          error: (issue) =>
+            typeof issue.input === 'string'
+              ? `unknown operator "${issue.input}"; the operators are ${listOf(OPERATORS)}${didYouMean(issue.input, OPERATORS)}`
+              : `expected an operator (${listOf(OPERATORS)}), got ${describeValue(issue.input)}`,
+        })
+        .optional(),
+      keepLast: z
+        .int({ error: (issue) => `expected a whole number of digits to keep (0–${MAX_KEEP_LAST}), got ${describeValue(issue.input)}` })
+        .min(0)
+        .max(MAX_KEEP_LAST)
+        .optional(),
+    },
+    { error: (issue) => `expected a mapping (operator, keepLast), got ${describeValue(issue.input)}` },
+  )
+  .optional()
+  .superRefine((redaction, ctx) => {
+    if (redaction?.keepLast !== undefined && redaction.operator !== 'mask') {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['keepLast'],
+        message: `keepLast applies only to operator: mask (the operator here is ${redaction.operator ?? 'tag, the default'})`,
+      });
+    }
+  })
+  .transform((redaction): RedactionSetting => {
+    const operator = redaction?.operator ?? 'tag';
+    if (operator === 'mask') return { operator, keepLast: redaction?.keepLast ?? DEFAULT_KEEP_LAST };
+    return { operator };
+  });
+
+/** The policy document: YAML or JSON, every field optional, anything unknown refused. */
+export const policySchema = z
+  .strictObject(
+    {
+      version: z
+        .literal(1, { error: (issue) => `unsupported version ${typeof issue.input === 'number' ? issue.input : describeValue(issue.input)}; this gateway reads version 1` })
+        .optional(),
+      inbound: rulesSchema(POLICY_ACTIONS, inboundActionMessage),
+      outbound: rulesSchema(OUTBOUND_ACTIONS, outboundActionMessage),
+      redaction: redactionSchema,
+    },
+    { error: (issue) => `expected a mapping (${listOf(TOP_LEVEL_KEYS)}), got ${describeValue(issue.input)}` },
+  )
+  .transform((doc): Policy => ({ version: 1, inbound: doc.inbound, outbound: doc.outbound, redaction: doc.redaction }));
+
+/** One problem in a policy document: where (the field path) and what is wrong. */
+export interface PolicyProblem {
+  path: (string | number)[];
+  message: string;
+}
+
+/** Zod's issues as one problem per offending field; an unknown-keys issue becomes one problem per key. */
+export function policyProblems(error: z.ZodError): PolicyProblem[] {
+  const problems: PolicyProblem[] = [];
+  for (const issue of error.issues) {
+    const path = issue.path.map((segment) => (typeof segment === 'number' ? segment : String(segment)));
+    if (issue.code === 'unrecognized_keys') {
+      for (const key of issue.keys) problems.push({ path: [...path, key], message: unknownKeyMessage(path, key) });
+    } else {
+      problems.push({ path, message: issue.message });
+    }
+  }
+  return problems;
+}
+
+/** `inbound.IIN`, `redaction.keepLast`; the document itself is `(top level)`. */
+export function fieldPath(path: readonly (string | number)[]): string {
+  return path.length === 0 ? '(top level)' : path.join('.');
+}
