@@ -1,3 +1,4 @@
+import { CATEGORIES } from '../classifier/index.ts';
 import type { Finding } from '../classifier/index.ts';
 import { decide } from './decide.ts';
 import type { PolicyDecision } from './decide.ts';
@@ -24,10 +25,12 @@ export function explainPolicyCheck(
   const lines: string[] = [];
   const counts = new Map<string, number>();
   for (const f of findings) counts.set(f.category, (counts.get(f.category) ?? 0) + 1);
+  // the classifier's category order, as in the per-direction lines below
+  const found = [...counts].sort(([a], [b]) => rank(a) - rank(b));
   lines.push(
-    counts.size === 0
+    found.length === 0
       ? 'found: no personal data'
-      : `found: ${[...counts].map(([category, n]) => (n === 1 ? category : `${category} ×${n}`)).join(', ')}`,
+      : `found: ${found.map(([category, n]) => (n === 1 ? category : `${category} ×${n}`)).join(', ')}`,
   );
   for (const direction of DIRECTIONS) {
     const decision = decide(direction, text, findings, policy, options);
@@ -40,6 +43,11 @@ export function explainPolicyCheck(
     lines.push('', 'note: the policy redacts with a keyed hash; without the key, tags are shown in its place');
   }
   return lines.join('\n');
+}
+
+function rank(category: string): number {
+  const at = (CATEGORIES as readonly string[]).indexOf(category);
+  return at === -1 ? CATEGORIES.length : at;
 }
 
 function outcome(direction: Direction, decision: PolicyDecision): string {

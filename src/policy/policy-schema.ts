@@ -114,7 +114,8 @@ function rulesSchema<A extends PolicyAction>(actions: readonly A[], message: (in
       } satisfies Record<Category | 'default', unknown>,
       { error: (issue) => `expected a mapping of category: action, got ${describeValue(issue.input)}` },
     )
-    .optional()
+    // `inbound:` with every entry commented out reads as null: the same as leaving the section out
+    .nullish()
     .transform((rules): DirectionRules<A> => {
       const kept: Partial<Record<Category | 'default', A>> = {};
       for (const [key, value] of Object.entries(rules ?? {})) if (value !== undefined) kept[key as Category | 'default'] = value;
@@ -141,7 +142,7 @@ const redactionSchema = z
     },
     { error: (issue) => `expected a mapping (operator, keepLast), got ${describeValue(issue.input)}` },
   )
-  .optional()
+  .nullish()
   .superRefine((redaction, ctx) => {
     if (redaction?.keepLast !== undefined && redaction.operator !== 'mask') {
       ctx.addIssue({
