@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { classify } from '../../src/classifier/index.ts';
 import { config } from '../../src/core/config.ts';
+import { keyringFrom, readKeyFile } from '../../src/core/keys.ts';
 import { explainPolicyCheck } from '../../src/policy/index.ts';
 import { policyLoader } from '../../src/pipeline/workers.ts';
 import { requireAgency } from '../../src/store/agencies.ts';
@@ -18,7 +19,10 @@ export function registerPolicy(program: Command): void {
         try {
           const agency = await requireAgency(store.prisma, slug);
           const rules = await policyLoader(store)(agency.id);
-          process.stdout.write(`${explainPolicyCheck(text, classify(text), rules)}\n`);
+          // read only: a check never creates the key file; without one, hashing is shown as tags
+          const keys = await readKeyFile(config().keyFile);
+          const hashKey = keys ? keyringFrom(config().keyFile, keys).hashKey : undefined;
+          process.stdout.write(`${explainPolicyCheck(text, classify(text), rules, { hashKey })}\n`);
         } finally {
           await store.close();
         }

@@ -1,5 +1,5 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, open, readFile, rename, stat, unlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
 import { UsageError } from './errors.ts';
@@ -13,6 +13,8 @@ const keyFileSchema = z.object({
   keys: z.array(z.object({ id: z.string().min(1), key: z.string(), createdAt: z.string() })).min(1),
   /** keys the HMAC redaction operator with, so the same value maps to the same token across messages */
   hashKey: z.string(),
+  /** keys the audit log's hash chain (HMAC-SHA256); added on first use to files written before it existed */
+  chainKey: z.string().optional(),
 });
 export type KeyFile = z.infer<typeof keyFileSchema>;
 
@@ -21,6 +23,8 @@ export interface Keyring {
   currentId: string;
   current: Buffer;
   hashKey: Buffer;
+  /** undefined for a file written before the audit chain existed: `loadChainKey` adds one */
+  chainKey: Buffer | undefined;
   get(id: string): Buffer | undefined;
   ids(): string[];
 }
@@ -44,6 +48,7 @@ export function keyringFrom(file: string, data: KeyFile): Keyring {
     currentId: data.current,
     current,
     hashKey: decodeKey(file, 'hashKey', data.hashKey),
+    chainKey: data.chainKey === undefined ? undefined : decodeKey(file, 'chainKey', data.chainKey),
     get: (id) => keys.get(id),
     ids: () => [...keys.keys()],
   };
@@ -62,9 +67,17 @@ export async function readKeyFile(file: string): Promise<KeyFile | null> {
   return parsed.data;
 }
 
+/** Writes the key file; a replacement goes through a temporary file and a rename, so readers never see half a file. */
 export async function writeKeyFile(file: string, data: KeyFile, options: { exclusive?: boolean } = {}): Promise<void> {
   await mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
-  await writeFile(file, `${JSON.stringify(data, null, 2)}\n`, { mode: 0o600, flag: options.exclusive ? 'wx' : 'w' });
+  const text = `${JSON.stringify(data, null, 2)}\n`;
+  if (options.exclusive) {
+    await writeFile(file, text, { mode: 0o600, flag: 'wx' });
+    return;
+  }
+  const temporary = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+  await writeFile(temporary, text, { mode: 0o600, flag: 'wx' });
+  await rename(temporary, file);
 }
 
 /** The keyring; the file is created with a first key when it does not exist yet. */
@@ -72,7 +85,7 @@ export async function loadKeyring(file: string): Promise<Keyring> {
   let data = await readKeyFile(file);
   if (!data) {
     const first = newKeyEntry();
-    const created: KeyFile = { current: first.id, keys: [first], hashKey: randomBytes(32).toString('base64') };
+    const created: KeyFile = { current: first.id, keys: [first], hashKey: randomBytes(32).toString('base64'), chainKey: randomBytes(32).toString('base64') };
     try {
       await writeKeyFile(file, created, { exclusive: true });
       data = created;
@@ -83,6 +96,73 @@ export async function loadKeyring(file: string): Promise<Keyring> {
     }
   }
   return keyringFrom(file, data);
+}
+
+/**
+ * Read-modify-write of the key file under a lock file beside it (`<file>.lock`, created exclusively), so two
+ * processes adding a chain key or rotating at once cannot overwrite each other's keys. A lock older than a
+ * minute is taken to be left by a crashed process and removed.
+ */
+export async function updateKeyFile<T>(file: string, mutate: (data: KeyFile | null) => { data: KeyFile | null; result: T }): Promise<T> {
+  await mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
+  const lock = `${file}.lock`;
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    try {
+      const handle = await open(lock, 'wx', 0o600);
+      await handle.close();
+      break;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      const age = await stat(lock).then((s) => Date.now() - s.mtimeMs, () => 0);
+      if (age > 60_000) await unlink(lock).catch(() => {});
+      else if (Date.now() > deadline) throw new UsageError(`key file ${file} is locked by another process (${lock}); remove the lock file if no aitu-gateway process is running`);
+      else await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
+  try {
+    const { data, result } = mutate(await readKeyFile(file));
+    if (data) await writeKeyFile(file, data);
+    return result;
+  } finally {
+    await unlink(lock).catch(() => {});
+  }
+}
+
+/** The audit chain's HMAC key; a key file without one gets one now (written once, under the lock). */
+export async function loadChainKey(file: string): Promise<Buffer> {
+  const keyring = await loadKeyring(file);
+  if (keyring.chainKey) return keyring.chainKey;
+  const chainKey = await updateKeyFile(file, (data) => {
+    if (!data) throw new UsageError(`key file ${file} disappeared while adding the audit chain key`);
+    if (data.chainKey) return { data: null, result: data.chainKey };
+    const fresh = randomBytes(32).toString('base64');
+    return { data: { ...data, chainKey: fresh }, result: fresh };
+  });
+  return decodeKey(file, 'chainKey', chainKey);
+}
+
+/**
+ * Adds a new data key and makes it current; earlier keys stay listed (originals under them must still read
+ * until they are re-encrypted). Returns the previous and the new key id.
+ */
+export async function addCurrentKey(file: string, now = new Date()): Promise<{ previousId: string; currentId: string }> {
+  await loadKeyring(file);
+  return updateKeyFile(file, (data) => {
+    if (!data) throw new UsageError(`key file ${file} disappeared during rotation`);
+    const entry = newKeyEntry(now);
+    return { data: { ...data, current: entry.id, keys: [...data.keys, entry] }, result: { previousId: data.current, currentId: entry.id } };
+  });
+}
+
+/** Removes a key that is no longer current from the key file (the caller checks nothing still needs it). */
+export async function removeKey(file: string, id: string): Promise<void> {
+  await updateKeyFile(file, (data) => {
+    if (!data) throw new UsageError(`key file ${file} does not exist`);
+    if (data.current === id) throw new UsageError(`key ${id} is the current key; rotate first (aitu-gateway keys rotate)`);
+    if (!data.keys.some((k) => k.id === id)) throw new UsageError(`key ${id} is not in ${file}; its keys: ${data.keys.map((k) => k.id).join(', ')}`);
+    return { data: { ...data, keys: data.keys.filter((k) => k.id !== id) }, result: undefined };
+  });
 }
 
 /** AES-256-GCM: iv (12 bytes) ‖ tag (16) ‖ ciphertext. */

@@ -108,6 +108,29 @@ export type CanonicalMessageInput = z.input<typeof canonicalMessageSchema>;
 export type Attachment = z.infer<typeof attachmentSchema>;
 export type ServiceEvent = z.infer<typeof serviceEventSchema>;
 
+/**
+ * A validated message as it crosses a queue hop: fields holding their default value are left out, since every
+ * byte is serialized through Redis twice per batch. Readers treat an absent field as its default.
+ */
+export type WireMessage = Pick<CanonicalMessage, 'platform' | 'chatId' | 'messageId' | 'sentAt'> & Partial<CanonicalMessage>;
+
+export function toWire(message: CanonicalMessage): WireMessage {
+  const wire: WireMessage = { platform: message.platform, chatId: message.chatId, messageId: message.messageId, sentAt: message.sentAt };
+  if (message.chatTitle !== undefined) wire.chatTitle = message.chatTitle;
+  if (message.kind !== 'message') wire.kind = message.kind;
+  if (message.sender !== null) wire.sender = message.sender;
+  if (message.editedAt !== null) wire.editedAt = message.editedAt;
+  if (message.text !== '') wire.text = message.text;
+  if (message.entities.length > 0) wire.entities = message.entities;
+  if (message.replyTo !== null) wire.replyTo = message.replyTo;
+  if (message.forwardedFrom !== null) wire.forwardedFrom = message.forwardedFrom;
+  if (message.attachments.length > 0) wire.attachments = message.attachments;
+  if (message.service !== null) wire.service = message.service;
+  if (message.reactions.length > 0) wire.reactions = message.reactions;
+  if (Object.keys(message.extra).length > 0) wire.extra = message.extra;
+  return wire;
+}
+
 export type ParseResult = { ok: true; message: CanonicalMessage } | { ok: false; error: string };
 
 /** Validates input at a boundary; the error names the fields, never their values (they may be personal data). */

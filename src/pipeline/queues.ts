@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { Queue, type ConnectionOptions, type DefaultJobOptions } from 'bullmq';
 import { Redis } from 'ioredis';
-import type { CanonicalMessage, CanonicalMessageInput } from '../core/message.ts';
+import type { CanonicalMessageInput, WireMessage } from '../core/message.ts';
 import type { Checkpoint } from '../core/history.ts';
 import type { Finding } from '../classifier/index.ts';
 import type { PolicyDecision } from './stages/policy.ts';
@@ -40,10 +40,13 @@ export interface ClassifyPayload extends BatchOrigin {
   messages: CanonicalMessageInput[];
 }
 
+/** The decision as it crosses the queue: the delivered text only when it differs from the message's text. */
+export type WireDecision = Omit<PolicyDecision, 'deliveredText' | 'reasons'> & { deliveredText?: string; reasons?: PolicyDecision['reasons'] };
+
 export interface DeliverItem {
-  message: CanonicalMessage;
+  message: WireMessage;
   findings: Finding[];
-  decision: PolicyDecision;
+  decision: WireDecision;
 }
 
 export interface DeliverPayload extends BatchOrigin {
@@ -83,7 +86,9 @@ export const defaultJobOptions: DefaultJobOptions = {
   // transient failures (database or Redis briefly away) are retried for ≈ 8 minutes in all
   attempts: 10,
   backoff: { type: 'exponential', delay: 500 },
-  removeOnComplete: { age: 3600, count: 2000 },
+  // a completed batch's record lives in the store (import_batches, audit_log); the last hundred stay so a
+  // repeated enqueue of a recent job is still ignored, without Redis growing with the size of every import
+  removeOnComplete: { count: 100 },
   removeOnFail: { age: 7 * 24 * 3600 },
 };
 
@@ -116,7 +121,12 @@ export type Queues = { [K in QueueName]: Queue<PayloadOf[K]> } & { connection: R
 
 export function openQueues(context: QueueContext, connection: ConnectionOptions = producerConnection(context.redisUrl)): Queues {
   const make = <K extends QueueName>(name: K) =>
-    new Queue<PayloadOf[K]>(name, { connection, prefix: context.prefix, defaultJobOptions }) as Queue<PayloadOf[K]>;
+    new Queue<PayloadOf[K]>(name, {
+      connection,
+      prefix: context.prefix,
+      // sends are small and their results are looked up by `send --wait`: keep them a day
+      defaultJobOptions: name === 'outbound' ? { ...defaultJobOptions, removeOnComplete: { age: 24 * 3600, count: 10_000 } } : defaultJobOptions,
+    }) as Queue<PayloadOf[K]>;
   const queues = {
     classify: make('classify'),
     deliver: make('deliver'),

@@ -1,14 +1,14 @@
 import type pg from 'pg';
-import { canonicalMessageSchema, type CanonicalMessage } from '../core/message.ts';
+import { canonicalMessageSchema, type CanonicalMessage, type WireMessage } from '../core/message.ts';
 
 /** What the store keeps of a message besides its indexed columns. */
-type MessageBody = Pick<
-  CanonicalMessage,
-  'chatTitle' | 'entities' | 'replyTo' | 'forwardedFrom' | 'attachments' | 'service' | 'reactions' | 'extra'
+type MessageBody = Partial<
+  Pick<CanonicalMessage, 'chatTitle' | 'entities' | 'replyTo' | 'forwardedFrom' | 'attachments' | 'service' | 'reactions' | 'extra'>
 >;
 
 export interface MessageRow {
-  message: CanonicalMessage;
+  /** absent fields hold their defaults (see WireMessage) */
+  message: WireMessage;
   /** the national chat it lands in, when known */
   chatId: string | null;
   /** the text as delivered: the original, or a redacted copy */
@@ -26,9 +26,18 @@ export interface InsertedMessage {
 
 type Queryable = Pick<pg.Pool | pg.PoolClient, 'query'>;
 
-function bodyOf(message: CanonicalMessage): MessageBody {
-  const { chatTitle, entities, replyTo, forwardedFrom, attachments, service, reactions, extra } = message;
-  return { chatTitle, entities, replyTo, forwardedFrom, attachments, service, reactions, extra };
+/** The rest of the message as JSON; default-valued fields are left out (the schema restores them on reading). */
+function bodyOf(m: WireMessage): MessageBody {
+  const body: MessageBody = {};
+  if (m.chatTitle !== undefined) body.chatTitle = m.chatTitle;
+  if (m.entities?.length) body.entities = m.entities;
+  if (m.replyTo) body.replyTo = m.replyTo;
+  if (m.forwardedFrom) body.forwardedFrom = m.forwardedFrom;
+  if (m.attachments?.length) body.attachments = m.attachments;
+  if (m.service) body.service = m.service;
+  if (m.reactions?.length) body.reactions = m.reactions;
+  if (m.extra && Object.keys(m.extra).length > 0) body.extra = m.extra;
+  return body;
 }
 
 /**
@@ -61,8 +70,8 @@ export async function insertMessages(db: Queryable, agencyId: string, rows: read
     columns.senderId.push(m.sender?.id ?? null);
     columns.senderName.push(m.sender?.name ?? null);
     columns.sentAt.push(m.sentAt);
-    columns.editedAt.push(m.editedAt);
-    columns.kind.push(m.kind);
+    columns.editedAt.push(m.editedAt ?? null);
+    columns.kind.push(m.kind ?? 'message');
     columns.text.push(row.deliveredText);
     columns.body.push(JSON.stringify(bodyOf(m)));
     columns.redacted.push(row.redacted);

@@ -1,3 +1,4 @@
+import { toWire } from '../../core/message.ts';
 import type { ClassifyPayload, DeadLetterPayload, DeliverPayload } from '../queues.ts';
 import { classifyMessages, countFlagged } from './classify.ts';
 import { ingest } from './ingest.ts';
@@ -16,7 +17,18 @@ export function runClassifyStage(payload: ClassifyPayload, policy: PolicyContext
   return {
     deliver: {
       ...origin,
-      items: classified.map(({ message, findings }) => ({ message, findings, decision: decideInbound(message, findings, policy) })),
+      items: classified.map(({ message, findings }) => {
+        const { deliveredText, reasons, ...decision } = decideInbound(message, findings, policy);
+        return {
+          message: toWire(message),
+          findings,
+          decision: {
+            ...decision,
+            ...(deliveredText !== message.text ? { deliveredText } : {}),
+            ...(reasons.length > 0 ? { reasons } : {}),
+          },
+        };
+      }),
       failed: refused.length,
       flaggedByCategory: countFlagged(classified),
     },

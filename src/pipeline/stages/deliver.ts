@@ -156,7 +156,7 @@ async function writeItems(client: pg.PoolClient, payload: DeliverPayload, items:
     deliverable.map(({ message, decision }) => ({
       message,
       chatId: chats.get(chatKey(message.platform, message.chatId)) ?? null,
-      deliveredText: decision.deliveredText,
+      deliveredText: decision.deliveredText ?? message.text ?? '',
       redacted: decision.redacted,
       importRunId: payload.runId,
     })),
@@ -165,7 +165,7 @@ async function writeItems(client: pg.PoolClient, payload: DeliverPayload, items:
   const byKey = new Map(deliverable.map((item) => [messageKey(item.message.platform, item.message.chatId, item.message.messageId), item]));
   const newRows = inserted.map((row) => ({ id: row.id, item: byKey.get(messageKey(row.platform, row.sourceChatId, row.sourceMessageId))! }));
   await insertFindings(client, newRows.map(({ id, item }) => ({ messageId: id, findings: item.findings })));
-  await insertAttachments(client, newRows.map(({ id, item }) => ({ messageId: id, attachments: item.message.attachments })));
+  await insertAttachments(client, newRows.map(({ id, item }) => ({ messageId: id, attachments: item.message.attachments ?? [] })));
   await insertDecisions(client, payload.agencyId, newRows);
   await openReviewItems(client, payload.agencyId, newRows.filter(({ item }) => item.decision.action === 'quarantine'), keyring);
 
@@ -222,7 +222,7 @@ async function openReviewItems(client: pg.PoolClient, agencyId: string, rows: re
       agencyId,
       rows.map((r) => r.id.toString()),
       rows.map((r) => r.item.decision.categories.join(',')),
-      rows.map((r) => encryptOriginal(keyring.current, r.item.message.text)),
+      rows.map((r) => encryptOriginal(keyring.current, r.item.message.text ?? '')),
       keyring.currentId,
     ],
   );

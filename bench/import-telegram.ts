@@ -1,0 +1,240 @@
+/**
+ * `npm run bench:import:telegram`: the Telegram importer end to end, the way an operator runs it. Generates a
+ * synthetic single-chat Telegram Desktop export (bridges/telegram/export/generate.ts, ~1 KB per message) to a
+ * temporary file, then runs `aitu-gateway import telegram <file> --agency … --json --no-progress` as a child
+ * process against a throw-away database and a unique BullMQ prefix, and reports:
+ *   - messages/s (read ÷ wall time of the child, process start to exit, index pass and input hashing included);
+ *   - the importer's peak RSS, sampled from /proc/<pid>/status (VmRSS) every 200 ms, and its VmHWM at exit;
+ *   - Redis memory, sampled every 200 ms: the server's used_memory (INFO memory), peak minus the baseline before the
+ *     run (other clients of a shared Redis count too), and the sum of MEMORY USAGE over the keys under this run's
+ *     own prefix (what the import alone holds in Redis);
+ * with PASS/MISS lines against ≥ 30,000 messages/s and RSS < 400 MB. A MISS is printed, not asserted; exit 1
+ * only when the import itself is wrong (status, counts, rows in the store).
+ *
+ * Environment: BENCH_MESSAGES (default 1000000), BENCH_CONCURRENCY (--concurrency of the importer's in-process
+ * workers, default: the CLI's), BENCH_KEEP_EXPORT=<file> (reuse/keep a generated export at this path),
+ * BENCH_CPU_PROF=<dir> (run the importer under --cpu-prof, writing its .cpuprofile there), REDIS_URL,
+ * DATABASE_URL (the server the throw-away database is made on), LOG_LEVEL (the importer's, default warn).
+ * Linux only (reads /proc).
+ */
+import { spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { mkdtemp, rm, stat } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Redis } from 'ioredis';
+
+import { writeTelegramExport } from '../bridges/telegram/export/generate.ts';
+import type { ImportSummary } from '../src/pipeline/import-run.ts';
+import { addAgency } from '../src/store/agencies.ts';
+import { createTestDatabase, type TestDatabase } from '../test/helpers/database.ts';
+import { fmt, infoField, mb, peakSampler, rate, unlinkPrefix } from './helpers.ts';
+
+const TARGET_MSG_S = 30_000;
+const RSS_LIMIT = 400 * 1024 * 1024;
+const SAMPLE_MS = 200;
+const N = Number(process.env.BENCH_MESSAGES ?? 1_000_000);
+const CONCURRENCY = process.env.BENCH_CONCURRENCY;
+const KEEP_EXPORT = process.env.BENCH_KEEP_EXPORT;
+const CPU_PROF = process.env.BENCH_CPU_PROF;
+const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const cliPath = path.join(projectRoot, 'bin/aitu-gateway.js');
+
+const seconds = (startedNs: bigint) => Number(process.hrtime.bigint() - startedNs) / 1e9;
+const failures: string[] = [];
+function check(ok: boolean, what: string): void {
+  if (!ok) failures.push(what);
+}
+
+/** A /proc/<pid>/status field in bytes (VmRSS, VmHWM); 0 once the process is gone. */
+function procStatusBytes(pid: number, field: string): number {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    const kb = new RegExp(`^${field}:\\s+(\\d+)\\s+kB`, 'm').exec(status)?.[1];
+    return kb ? Number(kb) * 1024 : 0;
+  } catch {
+    return 0;
+  }
+}
+
+interface ChildRun {
+  code: number | null;
+  signal: string | null;
+  stdout: string;
+  stderr: string;
+  seconds: number;
+  peakRss: number;
+  /** the kernel's own high-water mark, read just before the child exits (last sample that saw it alive) */
+  hwm: number;
+  /** [seconds since start, VmRSS] of every sample, to show whether memory stays flat */
+  timeline: Array<[number, number]>;
+}
+
+/** Runs the CLI import as a child process, sampling its RSS every SAMPLE_MS. */
+function runImporter(args: readonly string[], env: NodeJS.ProcessEnv): Promise<ChildRun> {
+  const started = process.hrtime.bigint();
+  const nodeFlags = CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(CPU_PROF)}`] : [];
+  const child = spawn(process.execPath, [...nodeFlags, cliPath, ...args], { cwd: projectRoot, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  let peakRss = 0;
+  let hwm = 0;
+  const timeline: Array<[number, number]> = [];
+  const sample = () => {
+    if (child.pid === undefined) return;
+    const rss = procStatusBytes(child.pid, 'VmRSS');
+    if (rss > 0) timeline.push([seconds(started), rss]);
+    peakRss = Math.max(peakRss, rss);
+    hwm = Math.max(hwm, procStatusBytes(child.pid, 'VmHWM'));
+  };
+  const timer = setInterval(sample, SAMPLE_MS);
+  sample();
+  child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+  child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+  return new Promise((resolve, reject) => {
+    child.on('error', (error) => {
+      clearInterval(timer);
+      reject(error);
+    });
+    child.on('close', (code, signal) => {
+      clearInterval(timer);
+      resolve({ code, signal, stdout, stderr, seconds: seconds(started), peakRss, hwm, timeline });
+    });
+  });
+}
+
+/** What the keys under `prefix` take in Redis (MEMORY USAGE summed over a SCAN): the import's own share. */
+async function prefixMemory(redis: Redis, prefix: string): Promise<number> {
+  let cursor = '0';
+  let total = 0;
+  do {
+    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
+    cursor = next;
+    for (const key of keys) total += Number((await redis.memory('USAGE', key)) ?? 0);
+  } while (cursor !== '0');
+  return total;
+}
+
+/** VmRSS at a few points of the run, e.g. `10%: 180.2 MiB, 25%: …`. */
+function rssAlongTheRun(timeline: ReadonlyArray<[number, number]>, total: number): string {
+  return [0.1, 0.25, 0.5, 0.75, 0.95]
+    .map((share) => {
+      const at = timeline.find(([t]) => t >= share * total) ?? timeline.at(-1);
+      return `${Math.round(share * 100)}%: ${at ? mb(at[1]) : '?'}`;
+    })
+    .join(', ');
+}
+
+async function main(): Promise<void> {
+  const prefix = `bench-tg-${randomUUID().slice(0, 12)}`;
+  const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: 3 });
+  redis.on('error', () => {});
+  let db: TestDatabase | null = null;
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'aitu-bench-tg-'));
+  const file = KEEP_EXPORT ?? path.join(dir, 'result.json');
+
+  try {
+    const serverInfo = await redis.info('server');
+    db = await createTestDatabase();
+    const pgVersion = (await db.store.pool.query<{ v: string }>(`SELECT current_setting('server_version') AS v`)).rows[0]?.v ?? '?';
+    console.log(
+      `bench:import:telegram: ${fmt(N)} messages; node ${process.version}, ${os.cpus().length} cores, ` +
+        `PostgreSQL ${pgVersion}, Redis ${infoField(serverInfo, 'redis_version') ?? '?'}`,
+    );
+
+    // ---------- the export (not timed below) ----------
+    let started = process.hrtime.bigint();
+    let bytes: number;
+    if (KEEP_EXPORT && existsSync(KEEP_EXPORT)) {
+      bytes = (await stat(KEEP_EXPORT)).size;
+      console.log(`reusing ${KEEP_EXPORT} (${mb(bytes)}); BENCH_MESSAGES must match how it was generated`);
+    } else {
+      ({ bytes } = await writeTelegramExport(file, { messages: N, seed: 20240601 }));
+      console.log(`generated ${fmt(N)} messages, ${mb(bytes)} in ${seconds(started).toFixed(1)} s (not timed)`);
+    }
+
+    const slug = 'bench-telegram';
+    const agency = await addAgency(db.store.prisma, { slug, name: 'Bench Telegram import' });
+    const env: NodeJS.ProcessEnv = {
+      DATABASE_URL: db.url,
+      REDIS_URL,
+      AITU_GATEWAY_QUEUE_PREFIX: prefix,
+      AITU_GATEWAY_DATA_DIR: path.join(dir, 'data'),
+      AITU_GATEWAY_KEY_FILE: path.join(dir, 'keys.json'),
+      LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
+    };
+    const args = ['import', 'telegram', file, '--agency', slug, '--json', '--no-progress', ...(CONCURRENCY ? ['--concurrency', CONCURRENCY] : [])];
+
+    // ---------- the import ----------
+    const redisBefore = Number(infoField(await redis.info('memory'), 'used_memory') ?? 0);
+    const redisSampler = peakSampler(async () => Number(infoField(await redis.info('memory'), 'used_memory') ?? 0), SAMPLE_MS);
+    const prefixSampler = peakSampler(() => prefixMemory(redis, prefix), SAMPLE_MS);
+    started = process.hrtime.bigint();
+    const run = await runImporter(args, env);
+    const peakRedis = await redisSampler.stop();
+    const peakPrefix = await prefixSampler.stop();
+
+    let summary: ImportSummary | null = null;
+    try {
+      summary = JSON.parse(run.stdout) as ImportSummary;
+    } catch {
+      failures.push(`the importer printed no JSON summary (exit ${run.code ?? run.signal}): ${run.stderr.trim().slice(-2000)}`);
+    }
+    const stored = Number(
+      (await db.store.pool.query<{ n: string }>(`SELECT count(*) AS n FROM messages WHERE agency_id = $1`, [agency.id])).rows[0]?.n ?? 0,
+    );
+    check(run.code === 0, `the importer exited ${run.code ?? run.signal}${run.stderr ? `: ${run.stderr.trim().slice(-1000)}` : ''}`);
+    if (summary) {
+      check(summary.status === 'completed', `status ${summary.status}${summary.error ? `: ${summary.error}` : ''}`);
+      check(summary.read === N, `read ${summary.read} != ${N}`);
+      check(summary.delivered === N, `delivered ${summary.delivered} != ${N}`);
+      check(summary.read === summary.delivered + summary.duplicates + summary.blocked + summary.failed, 'the summary does not balance');
+    }
+    check(stored === N, `the messages table holds ${stored} rows for the agency, expected ${N}`);
+
+    // ---------- report ----------
+    const msgPerS = rate(summary?.read ?? 0, run.seconds);
+    const peakRss = Math.max(run.peakRss, run.hwm);
+    console.log('');
+    if (summary) {
+      console.log(
+        `summary: read ${fmt(summary.read)}, delivered ${fmt(summary.delivered)}, duplicates ${fmt(summary.duplicates)}, ` +
+          `service events ${fmt(summary.serviceEvents)}, attachments ${fmt(summary.attachments)} stored / ${fmt(summary.missingAttachments)} missing, ` +
+          `flagged ${JSON.stringify(summary.flaggedByCategory)}; in the table ${fmt(stored)}`,
+      );
+    }
+    console.log(`import: ${fmt(summary?.read ?? 0)} messages in ${run.seconds.toFixed(1)} s = ${fmt(msgPerS)} messages/s (${mb(bytes / run.seconds)}/s of export)`);
+    console.log(`importer peak RSS: ${mb(peakRss)} (VmRSS sampled every ${SAMPLE_MS} ms: ${mb(run.peakRss)}; VmHWM: ${mb(run.hwm)})`);
+    console.log(`importer VmRSS along the run: ${rssAlongTheRun(run.timeline, run.seconds)}`);
+    console.log(
+      `Redis memory: +${mb(Math.max(0, peakRedis - redisBefore))} server used_memory during the import (${mb(redisBefore)} before, ${mb(peakRedis)} peak sampled; ` +
+        `a shared server counts other clients too); the import's own keys peaked at ${mb(peakPrefix)}`,
+    );
+    if (CPU_PROF) console.log(`CPU profile of the importer written to ${path.resolve(CPU_PROF)}`);
+    for (const f of failures) console.log(`FAIL ${f}`);
+    if (failures.length > 0) process.exitCode = 1;
+    console.log(msgPerS >= TARGET_MSG_S ? `PASS throughput ${fmt(msgPerS)} messages/s >= ${fmt(TARGET_MSG_S)}` : `MISS throughput ${fmt(msgPerS)} messages/s < ${fmt(TARGET_MSG_S)}`);
+    console.log(peakRss < RSS_LIMIT ? `PASS importer RSS ${mb(peakRss)} < ${mb(RSS_LIMIT)}` : `MISS importer RSS ${mb(peakRss)} >= ${mb(RSS_LIMIT)}`);
+  } finally {
+    const removed = await unlinkPrefix(redis, prefix).catch((error: Error) => {
+      console.error(`bench: could not remove the Redis keys under ${prefix}: ${error.message}`);
+      return 0;
+    });
+    redis.disconnect();
+    await db?.drop().catch((error: Error) => console.error(`bench: could not drop the bench database: ${error.message}`));
+    await rm(dir, { recursive: true, force: true });
+    console.error(`bench: cleaned up (database dropped, ${removed} Redis keys under ${prefix} unlinked, ${dir} removed${KEEP_EXPORT ? `; ${KEEP_EXPORT} kept` : ''})`);
+  }
+}
+
+try {
+  await main();
+} catch (error) {
+  console.log(`FAIL ${(error as Error).stack ?? String(error)}`);
+  process.exitCode = 1;
+}
+// pg or ioredis may keep a timer alive for a moment: the figures are printed, so leave now
+process.exit(process.exitCode ?? 0);

@@ -1,0 +1,78 @@
+import { GatewayError, ExitCode } from '../core/errors.ts';
+
+/**
+ * Who may do what:
+ * - operator: imports, bridges and workers (those run as the machine's configuration and need no token);
+ * - officer: reviews the items of their agencies (views originals, decides open items, escalates);
+ * - auditor: reads the audit log and reports, and review items as redacted text; never an original;
+ * - admin: everything, and alone decides escalated items, manages people and keys.
+ */
+export const ROLES = ['operator', 'officer', 'auditor', 'admin'] as const;
+export type Role = (typeof ROLES)[number];
+
+export function isRole(value: string): value is Role {
+  return (ROLES as readonly string[]).includes(value);
+}
+
+/** The person behind a token, as every authorization check sees them. */
+export interface Actor {
+  id: string;
+  name: string;
+  role: Role;
+  /** officers: their agencies; auditors: the agencies they may read, empty meaning all */
+  agencyIds: readonly string[];
+}
+
+/** The token is valid but its holder may not do this (exit 1: the command ran and was refused). */
+export class ForbiddenError extends GatewayError {
+  constructor(message: string) {
+    super(message, ExitCode.failed);
+  }
+}
+
+export function requireRole(actor: Actor, roles: readonly Role[], what: string): void {
+  if (!roles.includes(actor.role)) {
+    throw new ForbiddenError(`${actor.name} (${actor.role}) may not ${what}: it needs the role ${roles.join(' or ')}`);
+  }
+}
+
+/** Whether the actor may see this agency's review items, reports and figures at all. */
+export function canSeeAgency(actor: Actor, agencyId: string): boolean {
+  switch (actor.role) {
+    case 'admin':
+      return true;
+    case 'officer':
+      return actor.agencyIds.includes(agencyId);
+    case 'auditor':
+      return actor.agencyIds.length === 0 || actor.agencyIds.includes(agencyId);
+    case 'operator':
+      return false;
+  }
+}
+
+/** The agencies whose rows the actor may read (null: all of them). */
+export function visibleAgencies(actor: Actor): readonly string[] | null {
+  if (actor.role === 'admin') return null;
+  if (actor.role === 'auditor' && actor.agencyIds.length === 0) return null;
+  if (actor.role === 'operator') return [];
+  return actor.agencyIds;
+}
+
+/** Only an officer of the item's agency or an admin reads a decrypted original; auditors never do. */
+export function canViewOriginal(actor: Actor, agencyId: string): boolean {
+  return actor.role === 'admin' || (actor.role === 'officer' && actor.agencyIds.includes(agencyId));
+}
+
+/**
+ * Whether the actor may decide (or escalate) an item in this state: open items by an officer of the agency or an
+ * admin, escalated items by an admin only; decided items never again (a decision is final).
+ * Returns the reason when not.
+ */
+export function decisionRefusal(actor: Actor, item: { agencyId: string; status: string }, kind: 'decide' | 'escalate'): string | null {
+  if (item.status !== 'open' && item.status !== 'escalated') return `it was already decided (${item.status}); a decision is final`;
+  if (item.status === 'escalated' && kind === 'escalate') return 'it is already escalated';
+  if (actor.role === 'admin') return null;
+  if (actor.role !== 'officer' || !actor.agencyIds.includes(item.agencyId)) return `${actor.name} (${actor.role}) is not an officer of its agency`;
+  if (item.status === 'escalated') return 'it is escalated: only an admin may decide it';
+  return null;
+}
