@@ -14,6 +14,7 @@ import { addAgency } from '../src/store/agencies.ts';
 import { createTestDatabase, type TestDatabase } from './helpers/database.ts';
 import { makeMessages } from './helpers/messages.ts';
 import { redisUrl, removePrefix, testPrefix } from './helpers/redis.ts';
+import { waitFor } from './helpers/wait.ts';
 
 const quietLogger = createLogger({ level: 'error' });
 const keyFile = path.join(mkdtempSync(path.join(tmpdir(), 'aitu-keys-')), 'keys.json');
@@ -123,14 +124,6 @@ describe('the BullMQ pipeline against real Redis', () => {
     await db?.drop();
   });
 
-  async function waitFor(predicate: () => Promise<boolean>, what: string, ms = 15_000) {
-    const until = Date.now() + ms;
-    while (Date.now() < until) {
-      if (await predicate()) return;
-      await new Promise((r) => setTimeout(r, 50));
-    }
-    assert.fail(`timed out waiting for ${what}`);
-  }
   const count = async (sql: string) => (await db.store.pool.query(sql)).rows[0].n as number;
 
   it('flows a batch with IINs and health data through every stage into the store', async () => {

@@ -14,19 +14,10 @@ import { runCli } from './helpers/cli.ts';
 import { createTestDatabase, type TestDatabase } from './helpers/database.ts';
 import { redisUrl, removePrefix, testPrefix } from './helpers/redis.ts';
 import { StandInBridge } from './helpers/stand-in-bridge.ts';
+import { sleep, waitFor } from './helpers/wait.ts';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'aitu-policy-'));
 const keyFile = path.join(dir, 'keys.json');
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function waitFor(predicate: () => Promise<boolean>, what: string, ms = 15_000): Promise<void> {
-  const until = Date.now() + ms;
-  while (Date.now() < until) {
-    if (await predicate()) return;
-    await sleep(50);
-  }
-  assert.fail(`timed out waiting for ${what}`);
-}
 
 const inbound = (id: string, text: string) => ({
   platform: 'telegram' as const,

@@ -1,26 +1,11 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import assert from 'node:assert/strict';
 import type pg from 'pg';
+import type { ImportSummary } from '../../src/pipeline/import-run.ts';
 import { cliPath, projectRoot } from './cli.ts';
 
-export interface Summary {
-  runId: string | null;
-  resumedFrom: string | null;
-  status: string;
-  read: number;
-  serviceEvents: number;
-  delivered: number;
-  wouldDeliver?: number;
-  duplicates: number;
-  blocked: number;
-  failed: number;
-  attachments: number;
-  missingAttachments: number;
-  flaggedByCategory: Record<string, number>;
-  quarantined: number;
-  redacted: number;
-  error?: string;
-}
+/** The `--json` summary an import prints. */
+export type Summary = ImportSummary;
 
 export function assertBalanced(summary: Summary): void {
   const delivered = summary.wouldDeliver ?? summary.delivered;
