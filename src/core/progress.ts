@@ -13,12 +13,19 @@ export function createProgress(label: string, options: { stream?: NodeJS.WriteSt
   const stream = options.stream ?? process.stderr;
   if (options.enabled === false) return { update() {}, stop() {} };
   const started = Date.now();
-  const rate = (entries: number) => Math.round(entries / Math.max(0.001, (Date.now() - started) / 1000));
+  const elapsed = () => Math.max(0.001, (Date.now() - started) / 1000);
+  const rate = (entries: number) => Math.round(entries / elapsed());
+  // by bytes, the only measure known up front; blank until there is enough to go on
+  const eta = (done: number, total: number) => {
+    if (done <= 0 || total <= 0 || elapsed() < 1) return '…';
+    const seconds = Math.max(0, Math.round(((total - done) * elapsed()) / done));
+    return seconds >= 3600 ? `${Math.floor(seconds / 3600)}h${String(Math.floor((seconds % 3600) / 60)).padStart(2, '0')}m` : seconds >= 60 ? `${Math.floor(seconds / 60)}m${String(seconds % 60).padStart(2, '0')}s` : `${seconds}s`;
+  };
   if (stream.isTTY) {
     const bar = new cliProgress.SingleBar(
       {
         stream,
-        format: `${label} [{bar}] {percentage}% | {entries} read | {batches} batches committed | {rate}/s | ETA {eta_formatted}`,
+        format: `${label} [{bar}] {percentage}% | {entries} read | {batches} batches committed | {rate}/s | ETA {remaining}`,
         hideCursor: true,
         etaBuffer: 50,
       },
@@ -28,10 +35,10 @@ export function createProgress(label: string, options: { stream?: NodeJS.WriteSt
     return {
       update({ entries, bytesRead, totalBytes, batchesCommitted }) {
         if (!startedBar) {
-          bar.start(Math.max(1, totalBytes), 0, { entries: 0, batches: 0, rate: 0 });
+          bar.start(Math.max(1, totalBytes), 0, { entries: 0, batches: 0, rate: 0, remaining: '…' });
           startedBar = true;
         }
-        bar.update(Math.min(bytesRead, totalBytes), { entries, batches: batchesCommitted, rate: rate(entries) });
+        bar.update(Math.min(bytesRead, totalBytes), { entries, batches: batchesCommitted, rate: rate(entries), remaining: eta(bytesRead, totalBytes) });
       },
       stop() {
         if (startedBar) bar.stop();

@@ -29,6 +29,7 @@ export async function openJsonlSource(file: string): Promise<HistorySource> {
     const emit = (bytes: Buffer): HistoryEntry | null => {
       line++;
       offset += bytes.length + 1;
+      bytesRead = Math.min(offset, info.size);
       const text = bytes.toString('utf8').replace(/\r$/, '');
       if (text.trim() === '') return null;
       const checkpoint = { line, offset };
@@ -43,7 +44,6 @@ export async function openJsonlSource(file: string): Promise<HistorySource> {
       }
     };
     for await (const chunk of stream as AsyncIterable<Buffer>) {
-      bytesRead += chunk.length;
       let data = pending.length ? Buffer.concat([pending, chunk]) : chunk;
       let newline: number;
       while ((newline = data.indexOf(10)) !== -1) {
