@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -106,6 +106,7 @@ describe('aitu-gateway import whatsapp', () => {
   after(async () => {
     await removePrefix(prefix);
     await db?.drop();
+    rmSync(dir, { recursive: true, force: true });
   });
 
   /** One agency per export keeps the imports of this file apart in the one test database. */

@@ -64,6 +64,16 @@ export async function runImportCommand(
   try {
     const agency = await requireAgency(store.prisma, options.agency);
     const { source, inputFile, recorded, warnings } = await open();
+    // refused zip entries and the like: said before the run, whatever the log level
+    const reported = new Set<string>();
+    const reportWarnings = () => {
+      for (const warning of warnings?.() ?? []) {
+        if (reported.has(warning)) continue;
+        reported.add(warning);
+        process.stderr.write(`aitu-gateway: warning: ${warning}\n`);
+      }
+    };
+    reportWarnings();
     try {
       const summary = await runImport(
         { store, redisUrl: cfg.redisUrl, prefix: cfg.queuePrefix, dataDir: cfg.dataDir, keyFile: cfg.keyFile, logger: logger() },
@@ -79,7 +89,7 @@ export async function runImportCommand(
           showProgress: options.progress !== false,
         },
       );
-      for (const warning of warnings?.() ?? []) logger().warn(warning);
+      reportWarnings();
       printSummary(summary, options.json);
       return summary.status === 'completed' && summary.failed === 0 ? ExitCode.ok : ExitCode.failed;
     } finally {

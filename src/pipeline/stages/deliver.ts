@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type pg from 'pg';
 import { encryptOriginal, type Keyring } from '../../core/keys.ts';
+import type { WireMessage } from '../../core/message.ts';
 import { maskPersonalData } from '../../core/mask.ts';
 import { inTransaction, isPostgresUnavailable } from '../../store/database.ts';
 import { chatKey, resolveChats } from '../../store/chats.ts';
@@ -154,7 +155,7 @@ async function writeItems(client: pg.PoolClient, payload: DeliverPayload, items:
     client,
     payload.agencyId,
     deliverable.map(({ message, decision }) => ({
-      message,
+      message: decision.redacted && message.service ? withMaskedParticipants(message) : message,
       chatId: chats.get(chatKey(message.platform, message.chatId)) ?? null,
       deliveredText: decision.deliveredText ?? message.text ?? '',
       redacted: decision.redacted,
@@ -177,6 +178,22 @@ async function writeItems(client: pg.PoolClient, payload: DeliverPayload, items:
   }
   counts.insertedIds = inserted.map((r) => r.id.toString());
   return counts;
+}
+
+/**
+ * A redacted service event must not keep in its structured part what its text lost: participants written as
+ * phone numbers ("X added +7 701 …") are masked there too.
+ */
+function withMaskedParticipants(message: WireMessage): WireMessage {
+  const service = message.service!;
+  return {
+    ...message,
+    service: {
+      ...service,
+      ...(service.actor ? { actor: maskPersonalData(service.actor) } : {}),
+      ...(service.members ? { members: service.members.map(maskPersonalData) } : {}),
+    },
+  };
 }
 
 /** Incoming messages that are the gateway's own sends coming back (matched by the id the bridge returned). */
