@@ -106,16 +106,22 @@ function runImporter(args: readonly string[], env: NodeJS.ProcessEnv): Promise<C
   });
 }
 
-/** What the keys under `prefix` take in Redis (MEMORY USAGE summed over a SCAN): the import's own share. */
+/**
+ * What the keys under `prefix` take in Redis: MEMORY USAGE summed over the keys one SCAN finds (each once: SCAN may
+ * return a key twice), asked in one pipeline so the sum is close to a single moment.
+ */
 async function prefixMemory(redis: Redis, prefix: string): Promise<number> {
+  const keys = new Set<string>();
   let cursor = '0';
-  let total = 0;
   do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
+    const [next, found] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
     cursor = next;
-    for (const key of keys) total += Number((await redis.memory('USAGE', key)) ?? 0);
+    for (const key of found) keys.add(key);
   } while (cursor !== '0');
-  return total;
+  const pipeline = redis.pipeline();
+  for (const key of keys) pipeline.memory('USAGE', key, 'SAMPLES', '0');
+  const replies = (await pipeline.exec()) ?? [];
+  return replies.reduce((sum, [error, bytes]) => sum + (error ? 0 : Number(bytes ?? 0)), 0);
 }
 
 /** VmRSS at a few points of the run, e.g. `10%: 180.2 MiB, 25%: …`. */

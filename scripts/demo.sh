@@ -10,5 +10,6 @@ gateway() { node bin/aitu-gateway.js "$@"; }
 gateway doctor
 gateway agency list | grep -q '^demo\b' || gateway agency add demo --name "Demo agency"
 gateway import jsonl samples/canonical/press-office.jsonl --agency demo
+gateway import telegram samples/telegram/press-office --agency demo
 gateway import whatsapp "samples/whatsapp/WhatsApp Chat with Штаб ЦОН.txt" --agency demo --timezone Asia/Almaty
 node --import tsx scripts/demo-roundtrip.ts samples/canonical/press-office.jsonl demo

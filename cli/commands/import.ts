@@ -35,6 +35,7 @@ export function addCommonImportOptions(command: Command): Command {
 function printSummary(summary: ImportSummary, json: boolean | undefined): void {
   if (json) {
     printJson(summary);
+    if (summary.error) process.stderr.write(`aitu-gateway: ${summary.error}\n`);
     return;
   }
   const lines = [

@@ -3,7 +3,8 @@
  * finds what it knows; this belt-and-braces pass then hides any long digit run, e-mail or phone-like
  * number it did not, so no raw IIN, card or phone number reaches a log even when a detector misses.
  */
-const digitRun = /(?<![\p{L}\p{N}])\+?\p{Nd}(?:[\s\-.()\u200b-\u200d\u2060\ufeff]{0,3}\p{Nd}){8,}(?!\p{N})/gu;
+// not a negative number (Telegram chat ids such as -1001987654321) nor a byte offset the gateway itself reports
+const digitRun = /(?<![\p{L}\p{N}-])(?<!byte )(?<!offset )\+?\p{Nd}(?:[\s\-.()\u200b-\u200d\u2060\ufeff]{0,3}\p{Nd}){8,}(?!\p{N})/gu;
 const email = /[\p{L}\p{N}._%+-]+@[\p{L}\p{N}.-]+\.\p{L}{2,}/gu;
 const phoneLike = /\+\p{Nd}[\p{Nd}\s\-()]{6,}\p{Nd}/gu;
 

@@ -62,7 +62,7 @@ export interface ImportContext extends QueueContext {
 }
 
 /** Batches allowed in the queues per producer before it waits for delivery (bounds Redis memory). */
-const MAX_BATCHES_IN_FLIGHT = 16;
+const MAX_BATCHES_IN_FLIGHT = 8;
 
 async function hashFile(file: string): Promise<string> {
   const hash = createHash('sha256');

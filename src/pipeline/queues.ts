@@ -86,9 +86,9 @@ export const defaultJobOptions: DefaultJobOptions = {
   // transient failures (database or Redis briefly away) are retried for ≈ 8 minutes in all
   attempts: 10,
   backoff: { type: 'exponential', delay: 500 },
-  // a completed batch's record lives in the store (import_batches, audit_log); the last hundred stay so a
+  // a completed batch's record lives in the store (import_batches, audit_log); the last few stay so a
   // repeated enqueue of a recent job is still ignored, without Redis growing with the size of every import
-  removeOnComplete: { count: 100 },
+  removeOnComplete: { count: 10 },
   removeOnFail: { age: 7 * 24 * 3600 },
 };
 

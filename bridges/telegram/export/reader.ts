@@ -1,4 +1,4 @@
-import { createReadStream } from 'node:fs';
+import { createReadStream, statSync } from 'node:fs';
 import { open, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
@@ -141,6 +141,7 @@ class TelegramExport implements TelegramExportSource {
   private bytesRead = 0;
   private active: Readable | null = null;
   private closed = false;
+  private realRoot: string | undefined;
 
   constructor(
     readonly inputPath: string,
@@ -317,10 +318,18 @@ class TelegramExport implements TelegramExportSource {
       return null;
     }
     const full = path.resolve(this.root, relative);
+    // Most referenced files an export lacks are simply absent: say so without an exception (creating one per
+    // missing file cost more than the rest of reading the message). A dangling link is absent too.
+    try {
+      if (!statSync(full, { throwIfNoEntry: false })) return null;
+    } catch {
+      return null; // ENOTDIR, EACCES…: no file to read either
+    }
     let real: string;
     let realRoot: string;
     try {
-      realRoot = await realpath(this.root);
+      this.realRoot ??= await realpath(this.root);
+      realRoot = this.realRoot;
       real = await realpath(full);
     } catch {
       return null;
