@@ -1,4 +1,5 @@
 import { toWire } from '../../core/message.ts';
+import { remapEntities } from './remap-entities.ts';
 import type { ClassifyPayload, DeadLetterPayload, DeliverPayload } from '../queues.ts';
 import { classifyMessages, countFlagged } from './classify.ts';
 import { ingest } from './ingest.ts';
@@ -19,8 +20,14 @@ export function runClassifyStage(payload: ClassifyPayload, policy: PolicyContext
       ...origin,
       items: classified.map(({ message, findings }) => {
         const { deliveredText, reasons, ...decision } = decideInbound(message, findings, policy);
+        const wire = toWire(message);
+        if (deliveredText !== message.text && message.entities.length > 0) {
+          // the delivered copy's entities point into the redacted text; the original's are kept for approval
+          wire.entities = remapEntities(message.text, deliveredText, findings, message.entities);
+          wire.extra = { ...message.extra, originalEntities: message.entities };
+        }
         return {
-          message: toWire(message),
+          message: wire,
           findings,
           decision: {
             ...decision,
