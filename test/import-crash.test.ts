@@ -70,8 +70,12 @@ describe('an import killed at any point and run again', () => {
         (await scalar(crashed, `SELECT count(*) AS n FROM pg_stat_activity WHERE datname = $1 AND state = 'idle in transaction'`)) > 0,
     );
     const committedBefore = await scalar(crashed, `SELECT count(*) AS n FROM messages`);
-    // 3: between batches, later on
-    await killWhen(async () => (await scalar(crashed, `SELECT count(*) AS n FROM messages`)) >= committedBefore + 1500);
+    // 3: between batches, later on, once this run has a checkpoint of its own (its first batches committed)
+    await killWhen(
+      async () =>
+        (await scalar(crashed, `SELECT count(*) AS n FROM messages`)) >= committedBefore + 1500 &&
+        (await scalar(crashed, `SELECT count(*) AS n FROM import_batches b JOIN (SELECT id FROM import_runs ORDER BY started_at DESC LIMIT 1) r ON r.id = b.run_id WHERE b.seq < 2`)) === 2,
+    );
 
     const finish = await spawnCli(importArgs, envFor(crashed, prefixes[1]!)).done;
     assert.equal(finish.code, 0, finish.stderr);

@@ -11,11 +11,11 @@ import { createProgress } from '../core/progress.ts';
 import { blobPath, putBlob } from '../store/attachments.ts';
 import type { Store } from '../store/database.ts';
 import { addDeadLetters } from './dead-letter.ts';
-import { BATCH_SIZE, contentJobId, openQueues, producerConnection, workerConnection, type ClassifyPayload, type QueueContext, type Queues } from './queues.ts';
+import { BATCH_SIZE, contentJobId, openQueues, producerConnection, workerConnection, type ClassifyPayload, type DeliverPayload, type QueueContext, type Queues } from './queues.ts';
 import { runClassifyStage } from './stages/classify.processor.ts';
 import type { BatchCounts } from './stages/deliver.ts';
-import { policyLoader, startWorkers, type WorkerSet } from './workers.ts';
-import { keyringFrom, readKeyFile } from '../core/keys.ts';
+import { deliverJobId, policyLoader, startWorkers, type WorkerSet } from './workers.ts';
+import { keyringFrom, loadKeyring, readKeyFile } from '../core/keys.ts';
 
 /** The `--json` summary of an import: counted for this run, with read = delivered + duplicates + blocked + failed. */
 export interface ImportSummary {
@@ -246,13 +246,27 @@ export async function runImport(context: ImportContext, request: ImportRequest):
 
   try {
     await Promise.all([events.waitUntilReady(), classifyEvents.waitUntilReady()]);
+    // With no classification workers running, this process classifies its own batches: sending them through
+    // the classify queue only to take them back here would cost a Redis round trip of every message for work
+    // that is cheap; the classify queue is for remote workers (--enqueue-only, or `worker` processes).
+    let classifyInline: ((payload: ClassifyPayload) => Promise<DeliverPayload>) | null = null;
     if (!request.enqueueOnly) {
-      const running = await queues.classify.getWorkersCount().catch(() => 0);
+      const runningClassify = await queues.classify.getWorkersCount().catch(() => 0);
       const runningDeliver = await queues.deliver.getWorkersCount().catch(() => 0);
-      const stages = [...(running === 0 ? (['classify'] as const) : []), ...(runningDeliver === 0 ? (['deliver'] as const) : [])];
-      if (stages.length > 0) {
-        workers = await startWorkers({ ...context, stages, concurrency: request.concurrency ?? 4, logger: log });
-        runLog.info('no running workers found: processing in this process', { stages });
+      if (runningClassify === 0) {
+        const policy = await policyLoader(store)(request.agencyId);
+        const { hashKey } = await loadKeyring(context.keyFile);
+        classifyInline = async (payload) => {
+          const { deliver, deadLetters } = runClassifyStage(payload, { policy, hashKey });
+          await addDeadLetters(queues, deadLetters);
+          return deliver;
+        };
+      }
+      if (runningDeliver === 0) {
+        workers = await startWorkers({ ...context, stages: ['deliver'], concurrency: request.concurrency ?? 4, logger: log });
+      }
+      if (classifyInline || workers) {
+        runLog.info('no running workers found: processing in this process', { stages: [...(classifyInline ? ['classify'] : []), ...(workers ? ['deliver'] : [])] });
       }
     }
 
@@ -263,7 +277,9 @@ export async function runImport(context: ImportContext, request: ImportRequest):
       const messages = batch.map((e) => e.message);
       const payload: ClassifyPayload = { agencyId: request.agencyId, runId, seq, checkpoint: batch.at(-1)!.checkpoint, messages };
       const identity = messages.map((m) => `${String(m.platform)}/${String(m.chatId)}/${String(m.messageId)}`);
-      await queues.classify.add('batch', payload, { jobId: `${jobPrefix}${seq}-${contentJobId('b', identity).slice(2, 18)}` });
+      const jobId = `${jobPrefix}${seq}-${contentJobId('b', identity).slice(2, 18)}`;
+      if (classifyInline) await queues.deliver.add('deliver', await classifyInline(payload), { jobId: deliverJobId(jobId) });
+      else await queues.classify.add('batch', payload, { jobId });
       batchesSent++;
       batch = [];
       await waitForCommits(MAX_BATCHES_IN_FLIGHT);
