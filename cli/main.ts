@@ -1,15 +1,20 @@
 import { Command } from 'commander';
 import { setVerbose } from './common.ts';
 import { registerAgency } from './commands/agency.ts';
+import { registerAudit } from './commands/audit.ts';
 import { registerDb } from './commands/db.ts';
 import { registerDoctor } from './commands/doctor.ts';
 import { registerDlq } from './commands/dlq.ts';
 import { registerImport } from './commands/import.ts';
+import { registerKeys } from './commands/keys.ts';
 import { registerMap } from './commands/map.ts';
 import { registerPolicy } from './commands/policy.ts';
+import { registerReport } from './commands/report.ts';
+import { registerReview } from './commands/review.ts';
 import { registerSend } from './commands/send.ts';
 import { registerScan } from './commands/scan.ts';
 import { registerStatus } from './commands/status.ts';
+import { registerUser } from './commands/user.ts';
 import { registerWorker } from './commands/worker.ts';
 
 const program = new Command()
@@ -34,5 +39,10 @@ registerDlq(program);
 registerMap(program);
 registerPolicy(program);
 registerSend(program);
+registerUser(program);
+registerReview(program);
+registerReport(program);
+registerKeys(program);
+registerAudit(program);
 
 await program.parseAsync(process.argv);

@@ -1,0 +1,65 @@
+import type { Command } from 'commander';
+import { JobFailedError, UsageError } from '../../src/core/errors.ts';
+import { TOKEN_VARIABLE } from '../../src/auth/users.ts';
+import { requireRole, visibleAgencies } from '../../src/auth/roles.ts';
+import { seal, withSession } from '../../src/auth/session.ts';
+import { writeAudit } from '../../src/audit/log.ts';
+import { auditCsv, exportAudit } from '../../src/audit/export.ts';
+import { verifyAuditChain } from '../../src/audit/verify.ts';
+import { parseSince } from '../../src/review/items.ts';
+import { action, printJson } from '../common.ts';
+
+const tokenHelp = `your token (default: ${TOKEN_VARIABLE})`;
+
+export function registerAudit(program: Command): void {
+  const audit = program.command('audit').description('the append-only, hash-chained audit log (auditors and admins)');
+  audit
+    .command('verify')
+    .description('seal, then recompute the whole chain: names the first edited, deleted or reordered entry, or a missing tail; exit 1 if any')
+    .option('--token <token>', tokenHelp)
+    .option('--json', 'print as JSON')
+    .action(
+      action((options: { token?: string; json?: boolean }) =>
+        withSession(options, 'audit verify', async ({ store, actor, chain }) => {
+          requireRole(actor, ['auditor', 'admin'], 'verify the audit log');
+          await seal(store, chain);
+          const result = await verifyAuditChain(store.pool, chain);
+          await writeAudit(store.pool, {
+            actor,
+            action: 'audit.verify',
+            details: { ok: result.ok, checked: result.checked, lastEntryId: result.last?.entryId ?? null, problems: result.problems.length, first: result.problems[0]?.message },
+          });
+          if (options.json) printJson(result);
+          else if (result.ok) {
+            process.stdout.write(`audit log verified: ${result.checked} entries, chain up to entry ${result.last?.entryId ?? '-'} (position ${result.last?.seq ?? 0})`);
+            process.stdout.write(result.head ? `, reaching the recorded head (entry ${result.head.entryId})\n` : ', no head recorded before this run\n');
+          } else {
+            for (const p of result.problems) process.stdout.write(`${p.message}\n`);
+          }
+          if (!result.ok) throw new JobFailedError(`audit log verification failed: ${result.problems[0]!.message}`);
+        }),
+      ),
+    );
+  audit
+    .command('export')
+    .description('audit entries with their chain hashes (auditors limited to agencies see only those agencies\' entries)')
+    .option('--since <time>', 'entries at or after this date or time')
+    .option('--json', 'print as JSON')
+    .option('--csv', 'print as CSV (columns: id,at,actor,action,agency,subject,details,seq,hash)')
+    .option('--token <token>', tokenHelp)
+    .action(
+      action((options: { since?: string; json?: boolean; csv?: boolean; token?: string }) => {
+        if (options.json && options.csv) throw new UsageError('give --json or --csv, not both');
+        const since = options.since ? parseSince(options.since) : undefined;
+        return withSession(options, 'audit export', async ({ store, actor, chain }) => {
+          requireRole(actor, ['auditor', 'admin'], 'export the audit log');
+          await seal(store, chain);
+          const entries = await exportAudit(store.pool, { since, agencyIds: visibleAgencies(actor) });
+          await writeAudit(store.pool, { actor, action: 'audit.export', details: { since: since?.toISOString(), entries: entries.length, format: options.csv ? 'csv' : options.json ? 'json' : 'text' } });
+          if (options.csv) process.stdout.write(auditCsv(entries));
+          else if (options.json) printJson(entries);
+          else for (const e of entries) process.stdout.write(`${e.id}\t${e.at}\t${e.actor}\t${e.action}\t${e.agency ?? '-'}\t${e.subject ?? '-'}\t${JSON.stringify(e.details)}\n`);
+        });
+      }),
+    );
+}

@@ -1,0 +1,126 @@
+import type { Command } from 'commander';
+import { config } from '../../src/core/config.ts';
+import { JobFailedError, UsageError } from '../../src/core/errors.ts';
+import { addCurrentKey, loadKeyring, readKeyFile, removeKey } from '../../src/core/keys.ts';
+import { TOKEN_VARIABLE } from '../../src/auth/users.ts';
+import { requireRole } from '../../src/auth/roles.ts';
+import { withSession } from '../../src/auth/session.ts';
+import { writeAudit } from '../../src/audit/log.ts';
+import { checkOriginals, reencryptOriginals, type ReencryptResult } from '../../src/review/originals.ts';
+import { action, printJson } from '../common.ts';
+
+const tokenHelp = `your token (default: ${TOKEN_VARIABLE})`;
+
+function printReencrypt(result: ReencryptResult, json: boolean | undefined, extra: Record<string, unknown>): void {
+  if (json) printJson({ ...extra, ...result });
+  else {
+    process.stdout.write(`re-encrypted ${result.reencrypted} originals (${result.current} were already under the current key)\n`);
+    for (const u of result.unreadable) process.stderr.write(`aitu-gateway: ${u.reason}\n`);
+  }
+}
+
+export function registerKeys(program: Command): void {
+  const keys = program.command('keys').description('data keys of the encrypted originals (admin); the key file never enters the database');
+  keys
+    .command('rotate')
+    .description('create a new current key and re-encrypt every original under it; afterwards the old key can be deleted')
+    .option('--token <token>', tokenHelp)
+    .option('--json', 'print as JSON')
+    .action(
+      action((options: { token?: string; json?: boolean }) =>
+        withSession(options, 'keys rotate', async ({ store, actor }) => {
+          requireRole(actor, ['admin'], 'rotate keys');
+          const file = config().keyFile;
+          const { previousId, currentId } = await addCurrentKey(file);
+          await writeAudit(store.pool, { actor, action: 'keys.add', subject: `key:${currentId}`, details: { previousKeyId: previousId, currentKeyId: currentId } });
+          const result = await reencryptOriginals(store.pool, await loadKeyring(file));
+          await writeAudit(store.pool, {
+            actor,
+            action: 'keys.reencrypt',
+            subject: `key:${currentId}`,
+            details: { reencrypted: result.reencrypted, unreadable: result.unreadable.length, unreadableItems: result.unreadable.slice(0, 100).map((u) => u.id) },
+          });
+          printReencrypt(result, options.json, { previousKeyId: previousId, currentKeyId: currentId });
+          if (!options.json) process.stdout.write(`current key: ${currentId} (previous: ${previousId}; restart workers, then: aitu-gateway keys delete ${previousId})\n`);
+          if (result.unreadable.length > 0) throw new JobFailedError(`${result.unreadable.length} originals could not be read and stay under their old key`);
+        }),
+      ),
+    );
+  keys
+    .command('reencrypt')
+    .description('re-encrypt originals not under the current key (after a rotation interrupted, or workers that still held the old key)')
+    .option('--token <token>', tokenHelp)
+    .option('--json', 'print as JSON')
+    .action(
+      action((options: { token?: string; json?: boolean }) =>
+        withSession(options, 'keys reencrypt', async ({ store, actor, keyring }) => {
+          requireRole(actor, ['admin'], 're-encrypt originals');
+          const ring = await keyring();
+          const result = await reencryptOriginals(store.pool, ring);
+          await writeAudit(store.pool, { actor, action: 'keys.reencrypt', subject: `key:${ring.currentId}`, details: { reencrypted: result.reencrypted, unreadable: result.unreadable.length } });
+          printReencrypt(result, options.json, { currentKeyId: ring.currentId });
+          if (result.unreadable.length > 0) throw new JobFailedError(`${result.unreadable.length} originals could not be read and stay under their old key`);
+        }),
+      ),
+    );
+  keys
+    .command('check')
+    .description('try to decrypt every original with the key file (nothing of them is printed); exit 1 if any does not')
+    .option('--token <token>', tokenHelp)
+    .option('--json', 'print as JSON')
+    .action(
+      action((options: { token?: string; json?: boolean }) =>
+        withSession(options, 'keys check', async ({ store, actor, keyring }) => {
+          requireRole(actor, ['admin'], 'check keys');
+          const result = await checkOriginals(store.pool, await keyring());
+          await writeAudit(store.pool, { actor, action: 'keys.check', details: { total: result.total, readable: result.readable, unreadable: result.unreadable.length, byKey: result.byKey } });
+          if (options.json) printJson(result);
+          else {
+            process.stdout.write(`${result.readable} of ${result.total} originals decrypt\n`);
+            for (const u of result.unreadable) process.stderr.write(`aitu-gateway: ${u.reason}\n`);
+          }
+          if (result.unreadable.length > 0) throw new JobFailedError(`${result.unreadable.length} of ${result.total} originals do not decrypt with the key file ${config().keyFile}`);
+        }),
+      ),
+    );
+  keys
+    .command('list')
+    .description('key ids in the key file and how many originals each encrypts (never key material)')
+    .option('--token <token>', tokenHelp)
+    .option('--json', 'print as JSON')
+    .action(
+      action((options: { token?: string; json?: boolean }) =>
+        withSession(options, 'keys list', async ({ store, actor }) => {
+          requireRole(actor, ['admin'], 'list keys');
+          const file = await readKeyFile(config().keyFile);
+          const used = await store.pool.query<{ key_id: string | null; n: number }>(`SELECT key_id, count(*)::int AS n FROM review_items WHERE original IS NOT NULL GROUP BY 1`);
+          const counts = new Map(used.rows.map((r) => [r.key_id ?? '(none)', r.n]));
+          const inFile = (file?.keys ?? []).map((k) => ({ id: k.id, createdAt: k.createdAt, current: k.id === file?.current, originals: counts.get(k.id) ?? 0 }));
+          const missing = [...counts].filter(([id]) => !inFile.some((k) => k.id === id)).map(([id, n]) => ({ id, originals: n }));
+          await writeAudit(store.pool, { actor, action: 'keys.list', details: { keys: inFile.length } });
+          if (options.json) printJson({ keys: inFile, missingKeys: missing });
+          else {
+            for (const k of inFile) process.stdout.write(`${k.id}\t${k.createdAt}\t${k.current ? 'current' : '-'}\t${k.originals} originals\n`);
+            for (const m of missing) process.stdout.write(`${m.id}\tnot in the key file\t${m.originals} originals\n`);
+          }
+        }),
+      ),
+    );
+  keys
+    .command('delete <id>')
+    .description('remove a key that is not current from the key file; refused while any original is still under it')
+    .option('--token <token>', tokenHelp)
+    .action(
+      action((id: string, options: { token?: string }) =>
+        withSession(options, 'keys delete', async ({ store, actor }) => {
+          requireRole(actor, ['admin'], 'delete keys');
+          if ((await readKeyFile(config().keyFile))?.current === id) throw new UsageError(`key ${id} is the current key; rotate first (aitu-gateway keys rotate)`);
+          const still = (await store.pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM review_items WHERE key_id = $1 AND original IS NOT NULL`, [id])).rows[0]!.n;
+          if (still > 0) throw new UsageError(`${still} originals are still encrypted with key ${id}; run: aitu-gateway keys reencrypt`);
+          await removeKey(config().keyFile, id);
+          await writeAudit(store.pool, { actor, action: 'keys.delete', subject: `key:${id}` });
+          process.stdout.write(`deleted key ${id} from ${config().keyFile}\n`);
+        }),
+      ),
+    );
+}

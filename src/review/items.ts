@@ -1,0 +1,219 @@
+import type pg from 'pg';
+import { UsageError } from '../core/errors.ts';
+import { classify, redact } from '../classifier/index.ts';
+import { maskPersonalData } from '../core/mask.ts';
+import { canViewOriginal, visibleAgencies, type Actor } from '../auth/roles.ts';
+
+export const STATUSES = ['open', 'escalated', 'approved', 'redacted', 'rejected', 'false_positive'] as const;
+export type ReviewStatus = (typeof STATUSES)[number];
+
+export interface ReviewFilter {
+  ids?: readonly string[];
+  agency?: string;
+  category?: string;
+  status?: string;
+  /** a national chat's title or id, or a foreign source chat id */
+  chat?: string;
+  /** items opened at or after */
+  since?: Date;
+}
+
+export interface FindingView {
+  category: string;
+  detector: string;
+  confidence: number;
+  start: number;
+  end: number;
+  explanation: unknown;
+}
+
+/** What an officer sees of an item without its original: never the personal data itself. */
+export interface ReviewItemView {
+  id: string;
+  agency: string;
+  agencyId: string;
+  status: ReviewStatus;
+  categories: string[];
+  messageId: string;
+  platform: string;
+  sourceChatId: string;
+  chat: { id: string; title: string } | null;
+  sender: { id: string; name: string | null } | null;
+  sentAt: string;
+  /** the redacted copy as it was delivered */
+  redactedText: string;
+  /** what the national store holds now: the redacted copy, the original (approved, false positive) or nothing (rejected) */
+  delivered: 'redacted' | 'original' | 'withdrawn';
+  keyId: string | null;
+  openedAt: string;
+  escalated: { at: string; by: string | null; note: string | null } | null;
+  decided: { at: string; by: string | null; note: string | null } | null;
+  findings: FindingView[];
+}
+
+type ItemRow = {
+  id: string;
+  agency_id: string;
+  slug: string;
+  status: ReviewStatus;
+  categories: string[] | null;
+  key_id: string | null;
+  created_at: Date;
+  decided_at: Date | null;
+  decided_by: string | null;
+  note: string | null;
+  escalated_at: Date | null;
+  escalated_by: string | null;
+  escalation_note: string | null;
+  redacted_text: string | null;
+  message_id: string;
+  platform: string;
+  source_chat_id: string;
+  sender_id: string | null;
+  sender_name: string | null;
+  sent_at: Date;
+  text: string;
+  withdrawn: boolean;
+  chat_id: string | null;
+  chat_title: string | null;
+};
+
+const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export function requireItemId(id: string): string {
+  if (!uuidPattern.test(id)) throw new UsageError(`"${id}" is not a review item id (a UUID, as review list prints)`);
+  return id.toLowerCase();
+}
+
+export function requireStatus(status: string): ReviewStatus {
+  if (!(STATUSES as readonly string[]).includes(status)) throw new UsageError(`unknown status "${status}": use one of ${STATUSES.join(', ')}`);
+  return status as ReviewStatus;
+}
+
+const selectItems = `
+  SELECT r.id, r.agency_id, ag.slug, r.status, r.categories, r.key_id, r.created_at, r.decided_at, r.decided_by, r.note,
+         r.escalated_at, r.escalated_by, r.escalation_note, r.redacted_text,
+         m.id::text AS message_id, m.platform, m.source_chat_id, m.sender_id, m.sender_name, m.sent_at, m.text, m.withdrawn,
+         c.id AS chat_id, c.title AS chat_title
+    FROM review_items r
+    JOIN messages m ON m.id = r.message_id
+    JOIN agencies ag ON ag.id = r.agency_id
+    LEFT JOIN chats c ON c.id = m.chat_id`;
+
+/** The SQL condition and parameters for a filter, limited to what the actor may see. */
+function whereOf(actor: Actor, filter: ReviewFilter): { sql: string; params: unknown[] } {
+  const conditions: string[] = [];
+  const params: unknown[] = [];
+  const add = (sql: (p: string) => string, value: unknown) => {
+    params.push(value);
+    conditions.push(sql(`$${params.length}`));
+  };
+  const visible = visibleAgencies(actor);
+  if (visible) add((p) => `r.agency_id = ANY(${p}::uuid[])`, visible);
+  if (filter.ids) add((p) => `r.id = ANY(${p}::uuid[])`, filter.ids.map(requireItemId));
+  if (filter.agency) add((p) => `ag.slug = ${p}`, filter.agency);
+  if (filter.category) add((p) => `${p} = ANY(r.categories)`, filter.category.toUpperCase());
+  if (filter.status) add((p) => `r.status = ${p}`, requireStatus(filter.status));
+  if (filter.chat) add((p) => `(c.title = ${p} OR c.id::text = ${p} OR m.source_chat_id = ${p})`, filter.chat);
+  if (filter.since) add((p) => `r.created_at >= ${p}`, filter.since);
+  return { sql: conditions.length ? `WHERE ${conditions.join(' AND ')}` : '', params };
+}
+
+/** Review items the actor may see that match the filter, oldest message first. */
+export async function listReviewItems(db: Pick<pg.Pool, 'query'>, actor: Actor, filter: ReviewFilter, options: { limit?: number } = {}): Promise<ReviewItemView[]> {
+  const { sql, params } = whereOf(actor, filter);
+  const limit = options.limit ? ` LIMIT ${Math.max(1, Math.floor(options.limit))}` : '';
+  const rows = (await db.query<ItemRow>(`${selectItems} ${sql} ORDER BY m.sent_at, r.id${limit}`, params)).rows;
+  for (const row of rows) {
+    // notes are free text a reviewer wrote and may quote the original: only those who may read it see them whole
+    if (!canViewOriginal(actor, row.agency_id)) {
+      row.note = row.note === null ? null : maskNote(row.note);
+      row.escalation_note = row.escalation_note === null ? null : maskNote(row.escalation_note);
+    }
+  }
+  return withFindings(db, rows);
+}
+
+function maskNote(note: string): string {
+  return maskPersonalData(redact(note, classify(note), { kind: 'tag' }));
+}
+
+/** One item the actor may see; an item of another agency is reported exactly like an unknown id. */
+export async function getReviewItem(db: Pick<pg.Pool, 'query'>, actor: Actor, id: string): Promise<ReviewItemView> {
+  const [item] = await listReviewItems(db, actor, { ids: [id] });
+  if (!item) throw new UsageError(`no review item ${id} that you may see; list them with: aitu-gateway review list`);
+  return item;
+}
+
+async function withFindings(db: Pick<pg.Pool, 'query'>, rows: readonly ItemRow[]): Promise<ReviewItemView[]> {
+  if (rows.length === 0) return [];
+  const findings = await db.query<{ message_id: string; category: string; detector: string; confidence: number; start: number; end: number; explanation: unknown }>(
+    `SELECT message_id::text, category, detector, confidence, start, "end", explanation FROM findings WHERE message_id = ANY($1::bigint[]) ORDER BY message_id, start`,
+    [rows.map((r) => r.message_id)],
+  );
+  const byMessage = new Map<string, FindingView[]>();
+  for (const f of findings.rows) {
+    const list = byMessage.get(f.message_id) ?? [];
+    list.push({ category: f.category, detector: f.detector, confidence: f.confidence, start: f.start, end: f.end, explanation: f.explanation });
+    byMessage.set(f.message_id, list);
+  }
+  return rows.map((r) => ({
+    id: r.id,
+    agency: r.slug,
+    agencyId: r.agency_id,
+    status: r.status,
+    categories: r.categories ?? [],
+    messageId: r.message_id,
+    platform: r.platform,
+    sourceChatId: r.source_chat_id,
+    chat: r.chat_id ? { id: r.chat_id, title: r.chat_title ?? '' } : null,
+    sender: r.sender_id ? { id: r.sender_id, name: r.sender_name } : null,
+    sentAt: r.sent_at.toISOString(),
+    // once a decision changed the delivered message, the redacted copy is the one kept on the item
+    redactedText: r.redacted_text ?? r.text,
+    delivered: r.withdrawn ? 'withdrawn' : r.status === 'approved' || r.status === 'false_positive' ? 'original' : 'redacted',
+    keyId: r.key_id,
+    openedAt: r.created_at.toISOString(),
+    escalated: r.escalated_at ? { at: r.escalated_at.toISOString(), by: r.escalated_by, note: r.escalation_note } : null,
+    decided: r.decided_at ? { at: r.decided_at.toISOString(), by: r.decided_by, note: r.note } : null,
+    findings: byMessage.get(r.message_id) ?? [],
+  }));
+}
+
+/** `category=HEALTH,chat=…,status=open,agency=…` → a filter (decisions by filter default to open items). */
+export function parseFilter(text: string): ReviewFilter {
+  const filter: ReviewFilter = {};
+  for (const part of text.split(',').map((p) => p.trim()).filter(Boolean)) {
+    const eq = part.indexOf('=');
+    if (eq <= 0) throw new UsageError(`--filter "${part}": expected key=value (keys: category, chat, status, agency, since)`);
+    const key = part.slice(0, eq).trim();
+    const value = part.slice(eq + 1).trim();
+    if (!value) throw new UsageError(`--filter ${key}= needs a value`);
+    switch (key) {
+      case 'category':
+        filter.category = value.toUpperCase();
+        break;
+      case 'chat':
+        filter.chat = value;
+        break;
+      case 'status':
+        filter.status = requireStatus(value);
+        break;
+      case 'agency':
+        filter.agency = value;
+        break;
+      case 'since':
+        filter.since = parseSince(value);
+        break;
+      default:
+        throw new UsageError(`--filter: unknown key "${key}" (keys: category, chat, status, agency, since)`);
+    }
+  }
+  return filter;
+}
+
+export function parseSince(value: string): Date {
+  const at = new Date(value);
+  if (Number.isNaN(at.getTime())) throw new UsageError(`--since "${value}" is not a date or time (e.g. 2024-02-01 or 2024-02-01T09:00:00Z)`);
+  return at;
+}
