@@ -52,6 +52,8 @@ export interface ImportRequest {
   enqueueOnly?: boolean;
   concurrency?: number;
   showProgress?: boolean;
+  /** how long without a commit before checking whether batches were lost (default 30 s) */
+  stallCheckMs?: number;
 }
 
 export interface ImportContext extends QueueContext {
@@ -63,6 +65,17 @@ export interface ImportContext extends QueueContext {
 
 /** Batches allowed in the queues per producer before it waits for delivery (bounds Redis memory). */
 const MAX_BATCHES_IN_FLIGHT = 8;
+
+/** How long an import waits without any batch committing before it checks whether its batches were lost. */
+const STALL_CHECK_MS = 30_000;
+
+async function pipelineIdle(queues: Queues): Promise<boolean> {
+  const pending = async (queue: Queues['classify'] | Queues['deliver']) => {
+    const counts = await queue.getJobCounts('waiting', 'active', 'delayed', 'prioritized', 'waiting-children');
+    return Object.values(counts).reduce((sum, n) => sum + n, 0);
+  };
+  return (await pending(queues.classify)) === 0 && (await pending(queues.deliver)) === 0;
+}
 
 async function hashFile(file: string): Promise<string> {
   const hash = createHash('sha256');
@@ -235,11 +248,21 @@ export async function runImport(context: ImportContext, request: ImportRequest):
     const result = await store.pool.query<{ n: string }>(`SELECT count(*) AS n FROM import_batches WHERE run_id = $1`, [runId]);
     committed = Number(result.rows[0]?.n ?? 0);
   };
+  let lastProgressAt = Date.now();
+  let lastCommitted = 0;
   const waitForCommits = async (allowedInFlight: number) => {
     for (;;) {
       if (pipelineFailure) throw new JobFailedError(`the pipeline gave up on a batch of this import: ${pipelineFailure}`);
       await refreshCommitted().catch((error: Error) => runLog.warn('cannot read progress from the store; will retry', { error: error.message }));
       if (batchesSent - committed <= allowedInFlight) return;
+      if (committed !== lastCommitted) {
+        lastCommitted = committed;
+        lastProgressAt = Date.now();
+      } else if (Date.now() - lastProgressAt > (request.stallCheckMs ?? STALL_CHECK_MS) && (await pipelineIdle(queues))) {
+        // batches were handed over but neither queue holds anything and the store lacks them: lost (a database
+        // restart that dropped unflushed commits, a queue emptied by hand); the store's checkpoint is still right
+        throw new JobFailedError(`${batchesSent - committed} batch(es) of this import were lost in the pipeline; run the same command again to resume`);
+      }
       await sleep(100);
     }
   };

@@ -24,7 +24,7 @@ export const QueueName = {
 } as const;
 export type QueueName = (typeof QueueName)[keyof typeof QueueName];
 
-export const BATCH_SIZE = 500;
+export const BATCH_SIZE = 1000;
 
 /** Where a batch comes from: an import run (ordered batches with checkpoints) or a live bridge. */
 export interface BatchOrigin {
