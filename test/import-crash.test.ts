@@ -19,7 +19,7 @@ describe('an import killed at any point and run again', () => {
   const prefixes = [testPrefix(), testPrefix()];
 
   before(async () => {
-    writeJsonl(file, makeMessages(6000, { chats: 4 }));
+    writeJsonl(file, makeMessages(10_000, { chats: 4 }));
     [reference, crashed] = await Promise.all([createTestDatabase(), createTestDatabase()]);
     for (const db of [reference, crashed]) await addAgency(db.store.prisma, { slug: 'mvd', name: 'MVD' });
   });
@@ -59,7 +59,7 @@ describe('an import killed at any point and run again', () => {
     assert.equal(straight.code, 0, straight.stderr);
     const uninterrupted = JSON.parse(straight.stdout) as Summary;
     assertBalanced(uninterrupted);
-    assert.equal(uninterrupted.delivered, 6000);
+    assert.equal(uninterrupted.delivered, 10_000);
 
     // 1: the run is recorded, nothing committed yet
     await killWhen(async () => (await scalar(crashed, `SELECT count(*) AS n FROM import_runs`)) > 0);
@@ -82,9 +82,9 @@ describe('an import killed at any point and run again', () => {
     const resumed = JSON.parse(finish.stdout) as Summary;
     assertBalanced(resumed);
     assert.ok(resumed.resumedFrom, 'the last run resumed an unfinished one');
-    assert.ok(resumed.read < 6000, `resumed from the checkpoint, not from the start (read ${resumed.read})`);
+    assert.ok(resumed.read < 10_000, `resumed from the checkpoint, not from the start (read ${resumed.read})`);
 
     assert.deepEqual(await storeSnapshot(crashed.store.pool), await storeSnapshot(reference.store.pool));
-    assert.equal(await scalar(crashed, `SELECT count(*) AS n FROM messages`), 6000);
+    assert.equal(await scalar(crashed, `SELECT count(*) AS n FROM messages`), 10_000);
   });
 });
