@@ -13,7 +13,7 @@ const messages = readFileSync(file, 'utf8')
   .map((line) => canonicalMessageSchema.parse(JSON.parse(line)));
 const store = await openStore(config().databaseUrl);
 try {
-  const agency = await requireAgency(store.prisma, slug);
+  const agency = await requireAgency(store.pool, slug);
   let identical = 0;
   for (const message of messages) {
     const back = await readMessage(store.pool, agency.id, message);

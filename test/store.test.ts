@@ -85,7 +85,7 @@ describe('the national store', () => {
   });
 
   it('names the known agencies when a slug is unknown', async () => {
-    await assert.rejects(requireAgency(db.store.prisma, 'no-such-agency'), (error: Error) => {
+    await assert.rejects(requireAgency(db.store.pool, 'no-such-agency'), (error: Error) => {
       assert.ok(error instanceof UsageError);
       assert.match(error.message, /unknown agency "no-such-agency"/);
       assert.match(error.message, /akimat-almaty, health-ministry/);

@@ -48,7 +48,7 @@ export function registerAgency(program: Command): void {
         const policy = await readPolicyFile(file);
         const store = await openStore(config().databaseUrl);
         try {
-          const found = await requireAgency(store.prisma, slug);
+          const found = await requireAgency(store.pool, slug);
           await store.prisma.agency.update({ where: { id: found.id }, data: { policy: policy as never } });
           await store.prisma.auditEntry.create({ data: { actor: 'operator', action: 'agency.set-policy', agencyId: found.id, subject: slug, details: policy as never } });
           process.stdout.write(`policy of ${slug} replaced (workers pick it up within seconds)\n`);

@@ -63,7 +63,7 @@ export async function runImportCommand(
   const cfg = config();
   const store = await openStore(cfg.databaseUrl);
   try {
-    const agency = await requireAgency(store.prisma, options.agency);
+    const agency = await requireAgency(store.pool, options.agency);
     const { source, inputFile, recorded, warnings } = await open();
     // refused zip entries and the like: said before the run, whatever the log level
     const reported = new Set<string>();

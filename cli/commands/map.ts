@@ -25,7 +25,7 @@ export function normalizeSource(source: string): { platform: 'telegram' | 'whats
 async function withAgency<T>(slug: string, work: (store: Awaited<ReturnType<typeof openStore>>, agencyId: string) => Promise<T>): Promise<T> {
   const store = await openStore(config().databaseUrl);
   try {
-    const agency = await requireAgency(store.prisma, slug);
+    const agency = await requireAgency(store.pool, slug);
     return await work(store, agency.id);
   } finally {
     await store.close();

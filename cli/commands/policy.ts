@@ -17,7 +17,7 @@ export function registerPolicy(program: Command): void {
       action(async (slug: string, text: string) => {
         const store = await openStore(config().databaseUrl);
         try {
-          const agency = await requireAgency(store.prisma, slug);
+          const agency = await requireAgency(store.pool, slug);
           const rules = await policyLoader(store)(agency.id);
           // read only: a check never creates the key file; without one, hashing is shown as tags
           const keys = await readKeyFile(config().keyFile);

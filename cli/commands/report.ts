@@ -40,7 +40,7 @@ export function registerReport(program: Command): void {
         if (options.json && options.csv) throw new UsageError('give --json or --csv, not both');
         return withSession(options, 'report', async ({ store, actor }) => {
           requireRole(actor, ['auditor', 'officer', 'admin'], 'read reports');
-          const agency = await requireAgency(store.prisma, options.agency);
+          const agency = await requireAgency(store.pool, options.agency);
           if (!canSeeAgency(actor, agency.id)) throw new ForbiddenError(`${actor.name} (${actor.role}) may not read the report of ${agency.slug}`);
           const report = await agencyReport(store.pool, { id: agency.id, slug: agency.slug, name: agency.name });
           await writeAudit(store.pool, { actor, action: 'report.generate', agencyId: agency.id, subject: agency.slug, details: { format: options.csv ? 'csv' : options.json ? 'json' : 'text', totals: report.totals } });

@@ -31,7 +31,7 @@ export function registerSend(program: Command): void {
         const store = await openStore(cfg.databaseUrl);
         const queues = openQueues({ redisUrl: cfg.redisUrl, prefix: cfg.queuePrefix }, await connectRedisOnce(cfg.redisUrl, { maxRetriesPerRequest: 3 }));
         try {
-          const agency = await requireAgency(store.prisma, options.agency);
+          const agency = await requireAgency(store.pool, options.agency);
           const [policy, keyring] = await Promise.all([policyLoader(store)(agency.id), loadKeyring(cfg.keyFile)]);
           const result = await submitOutbound(store, queues, { agencyId: agency.id, target, text, author: 'cli' }, { policy, hashKey: keyring.hashKey });
           const reason = { action: result.decision.action, rule: result.decision.rule, categories: result.decision.categories };

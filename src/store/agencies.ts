@@ -1,3 +1,4 @@
+import type pg from 'pg';
 import { UsageError } from '../core/errors.ts';
 import type { Prisma } from './database.ts';
 
@@ -29,14 +30,22 @@ export async function listAgencies(prisma: Prisma): Promise<AgencySummary[]> {
   return rows.map(summarize);
 }
 
-/** The agency with this slug; an unknown slug is a usage error that lists the known ones. */
-export async function requireAgency(prisma: Prisma, slug: string) {
-  const agency = await prisma.agency.findUnique({ where: { slug } });
-  if (agency) return agency;
-  const known = (await prisma.agency.findMany({ select: { slug: true }, orderBy: { slug: 'asc' } })).map((a) => a.slug);
-  const list = known.length > 0 ? `known agencies: ${known.join(', ')}` : 'no agency exists yet; create one with: aitu-gateway agency add <slug> --name "…"';
-  throw new UsageError(`unknown agency "${slug}"; ${list}`);
+/**
+ * The agency with this slug; an unknown slug is a usage error that lists the known ones. Plain SQL, so the bulk
+ * paths never load the Prisma client.
+ */
+export async function requireAgency(pool: Pick<pg.Pool, 'query'>, slug: string): Promise<{ id: string; slug: string; name: string }> {
+  const found = await pool.query<{ id: string; name: string }>(`SELECT id, name FROM agencies WHERE slug = $1`, [slug]);
+  if (found.rows[0]) return { id: found.rows[0].id, slug, name: found.rows[0].name };
+  const known = (await pool.query<{ slug: string }>(`SELECT slug FROM agencies ORDER BY slug`)).rows.map((r) => r.slug);
+  throw unknownAgency(slug, known);
 }
+
+function unknownAgency(slug: string, known: string[]): UsageError {
+  const list = known.length > 0 ? `known agencies: ${known.join(', ')}` : 'no agency exists yet; create one with: aitu-gateway agency add <slug> --name "…"';
+  return new UsageError(`unknown agency "${slug}"; ${list}`);
+}
+
 
 function summarize(row: { id: string; slug: string; name: string; policy: unknown; createdAt: Date }): AgencySummary {
   return { id: row.id, slug: row.slug, name: row.name, hasPolicy: row.policy !== null, createdAt: row.createdAt };
