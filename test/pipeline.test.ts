@@ -161,3 +161,25 @@ describe('the BullMQ pipeline against real Redis', () => {
     assert.match(dead.data.reason, /refused/);
   });
 });
+
+describe('personal data in structured payloads', () => {
+  it('a shared contact card and a poll meet the same policy as the text', () => {
+    const contact = {
+      platform: 'telegram', chatId: '-1001', messageId: 'c1', sentAt: '2024-01-01T10:00:00Z', text: '',
+      extra: { contact: { first_name: 'Dana', phone_number: '+7 701 234 56 78' }, poll: { question: 'Кто сдал анализы? ИИН 940101300123', answers: [{ text: 'я' }] }, rawType: 'message' },
+    };
+    const plain = { platform: 'telegram', chatId: '-1001', messageId: 'c2', sentAt: '2024-01-01T10:00:00Z', text: 'ok', extra: { location: { latitude: 43.2, longitude: 76.9 } } };
+    const { deliver } = runClassifyStage(batch('agency', [contact, plain]));
+    const [card, other] = deliver.items;
+    assert.deepEqual(card!.decision.categories, ['IIN', 'PHONE']);
+    assert.equal(card!.decision.action, 'quarantine');
+    assert.equal(card!.decision.redacted, true);
+    const extra = card!.message.extra as { contact: { phone_number: string; first_name: string }; poll: { question: string } };
+    assert.equal(extra.contact.phone_number, '[PHONE]');
+    assert.equal(extra.contact.first_name, 'Dana');
+    assert.equal(extra.poll.question, 'Кто сдал анализы? ИИН [IIN]');
+    assert.deepEqual(deliver.flaggedByCategory, { IIN: 1, PHONE: 1 });
+    assert.equal(other!.decision.action, 'allow');
+    assert.deepEqual(other!.message.extra, { location: { latitude: 43.2, longitude: 76.9 } });
+  });
+});

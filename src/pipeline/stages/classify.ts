@@ -11,11 +11,3 @@ export function classifyMessages(messages: readonly CanonicalMessage[]): Classif
   return messages.map((message) => ({ message, findings: message.text ? classify(message.text) : [] }));
 }
 
-/** category → number of messages with at least one finding of it. */
-export function countFlagged(classified: readonly Classified[]): Record<string, number> {
-  const counts: Record<string, number> = {};
-  for (const { findings } of classified) {
-    for (const category of new Set(findings.map((f) => f.category))) counts[category] = (counts[category] ?? 0) + 1;
-  }
-  return counts;
-}
