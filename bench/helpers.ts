@@ -1,3 +1,4 @@
+import { rm } from 'node:fs/promises';
 /**
  * Shared pieces of the benchmarks: synthetic "already parsed" canonical messages, an in-memory HistorySource,
  * samplers for this process's RSS and Redis's memory, Redis clean-up by prefix, and a plain text table.
@@ -140,4 +141,16 @@ export function table(header: readonly string[], rows: readonly (readonly string
   const line = (cells: readonly string[]) =>
     cells.map((c, i) => (rightAligned.includes(i) ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join('  ').trimEnd();
   return [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
+}
+
+/** Removes what a bench made: its Redis keys, its database, its temporary folder. Returns what it did. */
+export async function cleanUpBench(parts: { redis: Redis; prefix: string; db?: { drop(): Promise<void> } | null; dir: string }): Promise<string> {
+  const removed = await unlinkPrefix(parts.redis, parts.prefix).catch((error: Error) => {
+    console.error(`bench: could not remove the Redis keys under ${parts.prefix}: ${error.message}`);
+    return 0;
+  });
+  parts.redis.disconnect();
+  await parts.db?.drop().catch((error: Error) => console.error(`bench: could not drop the bench database: ${error.message}`));
+  await rm(parts.dir, { recursive: true, force: true });
+  return `database dropped, ${removed} Redis keys under ${parts.prefix} unlinked`;
 }

@@ -20,7 +20,7 @@
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
-import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { mkdtemp, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -30,7 +30,7 @@ import { writeTelegramExport } from '../bridges/telegram/export/generate.ts';
 import type { ImportSummary } from '../src/pipeline/import-run.ts';
 import { addAgency } from '../src/store/agencies.ts';
 import { createTestDatabase, type TestDatabase } from '../test/helpers/database.ts';
-import { fmt, infoField, mb, peakSampler, rate, unlinkPrefix } from './helpers.ts';
+import { cleanUpBench, fmt, infoField, mb, peakSampler, rate } from './helpers.ts';
 
 const TARGET_MSG_S = 30_000;
 const RSS_LIMIT = 400 * 1024 * 1024;
@@ -225,14 +225,7 @@ async function main(): Promise<void> {
     console.log(msgPerS >= TARGET_MSG_S ? `PASS throughput ${fmt(msgPerS)} messages/s >= ${fmt(TARGET_MSG_S)}` : `MISS throughput ${fmt(msgPerS)} messages/s < ${fmt(TARGET_MSG_S)}`);
     console.log(peakRss < RSS_LIMIT ? `PASS importer RSS ${mb(peakRss)} < ${mb(RSS_LIMIT)}` : `MISS importer RSS ${mb(peakRss)} >= ${mb(RSS_LIMIT)}`);
   } finally {
-    const removed = await unlinkPrefix(redis, prefix).catch((error: Error) => {
-      console.error(`bench: could not remove the Redis keys under ${prefix}: ${error.message}`);
-      return 0;
-    });
-    redis.disconnect();
-    await db?.drop().catch((error: Error) => console.error(`bench: could not drop the bench database: ${error.message}`));
-    await rm(dir, { recursive: true, force: true });
-    console.error(`bench: cleaned up (database dropped, ${removed} Redis keys under ${prefix} unlinked, ${dir} removed${KEEP_EXPORT ? `; ${KEEP_EXPORT} kept` : ''})`);
+    console.error(`bench: cleaned up (${await cleanUpBench({ redis, prefix, db, dir })}, ${dir} removed${KEEP_EXPORT ? `; ${KEEP_EXPORT} kept` : ''})`);
   }
 }
 

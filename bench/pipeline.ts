@@ -12,7 +12,7 @@
  * LOG_LEVEL (the pipeline's own logs on stderr, default warn), BENCH_E2E_ONLY=1 (only the end-to-end run, for profiling).
  */
 import { randomUUID } from 'node:crypto';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { Redis } from 'ioredis';
@@ -27,7 +27,7 @@ import { deliverBatch } from '../src/pipeline/stages/deliver.ts';
 import { addAgency } from '../src/store/agencies.ts';
 import type { Store } from '../src/store/database.ts';
 import { createTestDatabase, type TestDatabase } from '../test/helpers/database.ts';
-import { fmt, infoField, mb, MemoryHistorySource, peakSampler, rate, syntheticMessages, table, unlinkPrefix } from './helpers.ts';
+import { cleanUpBench, fmt, infoField, mb, MemoryHistorySource, peakSampler, rate, syntheticMessages, table } from './helpers.ts';
 
 const TARGET_MSG_S = 40_000;
 const N = Number(process.env.BENCH_MESSAGES ?? 200_000);
@@ -242,14 +242,7 @@ async function main(): Promise<void> {
     const e2eRate = rate(N, e2e.seconds);
     console.log(e2eRate >= TARGET_MSG_S ? `PASS end-to-end ${fmt(e2eRate)} msg/s >= ${fmt(TARGET_MSG_S)}` : `MISS end-to-end ${fmt(e2eRate)} msg/s < ${fmt(TARGET_MSG_S)}`);
   } finally {
-    const removed = await unlinkPrefix(redis, prefix).catch((error: Error) => {
-      console.error(`bench: could not remove the Redis keys under ${prefix}: ${error.message}`);
-      return 0;
-    });
-    redis.disconnect();
-    await db?.drop().catch((error: Error) => console.error(`bench: could not drop the bench database: ${error.message}`));
-    await rm(dir, { recursive: true, force: true });
-    console.error(`bench: cleaned up (database dropped, ${removed} Redis keys under ${prefix} unlinked)`);
+    console.error(`bench: cleaned up (${await cleanUpBench({ redis, prefix, db, dir })})`);
   }
 }
 
