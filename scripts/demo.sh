@@ -12,4 +12,4 @@ gateway agency list | grep -q '^demo\b' || gateway agency add demo --name "Demo 
 gateway import jsonl samples/canonical/press-office.jsonl --agency demo
 gateway import telegram samples/telegram/press-office --agency demo
 gateway import whatsapp "samples/whatsapp/WhatsApp Chat with Штаб ЦОН.txt" --agency demo --timezone Asia/Almaty
-node --import tsx scripts/demo-roundtrip.ts samples/canonical/press-office.jsonl demo
+node --import tsx scripts/demo-summary.ts demo
