@@ -52,6 +52,13 @@ describe('the aitu-gateway command', () => {
     assert.match(result.stdout, /FAIL PostgreSQL: .*unreachable.*pg_ctlcluster/);
   });
 
+  it('an import exits 3 at once, naming Redis, when Redis is unreachable', async () => {
+    const result = await runCli(['import', 'jsonl', 'samples/canonical/press-office.jsonl', '--agency', 'any'], { env: { ...env, REDIS_URL: 'redis://127.0.0.1:1' } });
+    assert.equal(result.code, 3);
+    assert.ok(result.ms < 10_000, `took ${result.ms} ms`);
+    assert.match(result.stderr, /Redis at 127\.0\.0\.1:1 is unreachable/);
+  });
+
   it('adds and lists agencies, and refuses a duplicate', async () => {
     const added = await runCli(['agency', 'add', 'mvd', '--name', 'Ministry of Internal Affairs', '--json'], { env });
     assert.equal(added.code, 0, added.stderr);

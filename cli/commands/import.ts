@@ -3,6 +3,7 @@ import { config } from '../../src/core/config.ts';
 import { ExitCode, UsageError } from '../../src/core/errors.ts';
 import type { HistorySource } from '../../src/core/history.ts';
 import { logger } from '../../src/core/logger.ts';
+import { connectRedisOnce } from '../../src/core/redis.ts';
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { openTelegramExport } from '../../bridges/telegram/export/reader.ts';
@@ -61,6 +62,8 @@ export async function runImportCommand(
   const concurrency = Number(options.concurrency ?? 4);
   if (!Number.isInteger(concurrency) || concurrency < 1) throw new UsageError('--concurrency must be a positive integer');
   const cfg = config();
+  // both services are required: say so at once (exit 3) rather than wait on a queue that never answers
+  if (!options.dryRun) (await connectRedisOnce(cfg.redisUrl)).disconnect();
   const store = await openStore(cfg.databaseUrl);
   try {
     const agency = await requireAgency(store.pool, options.agency);
