@@ -7,7 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import { isDeepStrictEqual } from 'node:util';
 import type { CanonicalMessage } from '../src/core/message.ts';
 import { addAgency } from '../src/store/agencies.ts';
-import { readMessage } from '../src/store/messages.ts';
+import { readMessage, type MessageColumns } from '../src/store/messages.ts';
 import { projectRoot, runCli, type CliResult } from './helpers/cli.ts';
 import { createTestDatabase, type TestDatabase } from './helpers/database.ts';
 import { assertBalanced, type Summary } from './helpers/import.ts';
@@ -190,18 +190,7 @@ function same(actual: unknown, expected: unknown, what: string): void {
 // ---------- the store ----------
 
 /** A stored message: its columns, the canonical message it reads back as (body fields with their defaults), its chat and decision. */
-interface StoredMessage {
-  id: string;
-  source_chat_id: string;
-  source_message_id: string;
-  sender_id: string | null;
-  sender_name: string | null;
-  sent_at: Date;
-  edited_at: Date | null;
-  kind: string;
-  text: string;
-  redacted: boolean;
-  chat_id: string | null;
+interface StoredMessage extends Omit<MessageColumns, 'body' | 'platform'> {
   chat_title: string | null;
   action: string | null;
   decision_categories: string[] | null;

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import yauzl from 'yauzl';
+import type { MessageColumns } from '../src/store/messages.ts';
 import { addAgency } from '../src/store/agencies.ts';
 import { resolveChats } from '../src/store/chats.ts';
 import { inTransaction } from '../src/store/database.ts';
@@ -73,17 +74,7 @@ function filesUnder(root: string): string[] {
     .map((item) => path.relative(root, path.join(item.parentPath, item.name)));
 }
 
-interface Row {
-  id: string;
-  source_chat_id: string;
-  source_message_id: string;
-  sender_id: string | null;
-  sender_name: string | null;
-  sent_at: Date;
-  kind: string;
-  text: string;
-  redacted: boolean;
-  chat_id: string | null;
+interface Row extends Pick<MessageColumns, 'id' | 'source_chat_id' | 'source_message_id' | 'sender_id' | 'sender_name' | 'sent_at' | 'kind' | 'text' | 'redacted' | 'chat_id'> {
   service_type: string | null;
   extra: Record<string, unknown>;
   chat_title: string | null;

@@ -110,26 +110,30 @@ export async function insertMessages(db: Queryable, agencyId: string, rows: read
   }));
 }
 
+/** A `messages` row as PostgreSQL returns it. */
+export interface MessageColumns {
+  id: string;
+  platform: string;
+  source_chat_id: string;
+  source_message_id: string;
+  sender_id: string | null;
+  sender_name: string | null;
+  sent_at: Date;
+  edited_at: Date | null;
+  kind: string;
+  text: string;
+  body: MessageBody;
+  redacted: boolean;
+  chat_id: string | null;
+}
+
 /** Reads a stored message back as the canonical message it was delivered as. */
 export async function readMessage(
   db: Queryable,
   agencyId: string,
   key: Pick<CanonicalMessage, 'platform' | 'chatId' | 'messageId'>,
 ): Promise<(CanonicalMessage & { storeId: bigint; redacted: boolean }) | null> {
-  const result = await db.query<{
-    id: string;
-    platform: string;
-    source_chat_id: string;
-    source_message_id: string;
-    sender_id: string | null;
-    sender_name: string | null;
-    sent_at: Date;
-    edited_at: Date | null;
-    kind: string;
-    text: string;
-    body: MessageBody;
-    redacted: boolean;
-  }>(
+  const result = await db.query<MessageColumns>(
     `SELECT id, platform, source_chat_id, source_message_id, sender_id, sender_name, sent_at, edited_at, kind, text, body, redacted
        FROM messages WHERE agency_id = $1 AND platform = $2 AND source_chat_id = $3 AND source_message_id = $4`,
     [agencyId, key.platform, key.chatId, key.messageId],
