@@ -428,4 +428,3 @@ async function dryRun(context: ImportContext, request: ImportRequest, summary: I
   return summary;
 }
 
-export type { Queues };

@@ -6,7 +6,7 @@ import { sendOutbound } from '../outbound/gate.ts';
 import { policyFromStored, type Policy } from '../policy/index.ts';
 import type { Store } from '../store/database.ts';
 import { addDeadLetters } from './dead-letter.ts';
-import { contentJobId, openQueues, QueueName, workerConnection, type ClassifyPayload, type DeliverPayload, type OutboundPayload, type QueueContext } from './queues.ts';
+import { openQueues, QueueName, workerConnection, type ClassifyPayload, type DeliverPayload, type OutboundPayload, type QueueContext } from './queues.ts';
 import { runClassifyStage } from './stages/classify.processor.ts';
 import { deliverBatch } from './stages/deliver.ts';
 import { countProcessed } from './stats.ts';
@@ -135,4 +135,3 @@ export async function startWorkers(options: WorkerSetOptions): Promise<WorkerSet
   };
 }
 
-export { contentJobId };
