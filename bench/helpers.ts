@@ -1,4 +1,5 @@
 import { rm } from 'node:fs/promises';
+import { unlinkPrefix } from '../test/helpers/redis.ts';
 /**
  * Shared pieces of the benchmarks: synthetic "already parsed" canonical messages, an in-memory HistorySource,
  * samplers for this process's RSS and Redis's memory, Redis clean-up by prefix, and a plain text table.
@@ -119,17 +120,6 @@ export function infoField(info: string, field: string): string | null {
   return new RegExp(`^${field}:([^\\r\\n]*)`, 'm').exec(info)?.[1] ?? null;
 }
 
-/** Deletes every key under `${prefix}:` with SCAN + UNLINK; returns how many went. */
-export async function unlinkPrefix(redis: Redis, prefix: string): Promise<number> {
-  let cursor = '0';
-  let removed = 0;
-  do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
-    cursor = next;
-    if (keys.length > 0) removed += await redis.unlink(...keys);
-  } while (cursor !== '0');
-  return removed;
-}
 
 export const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
 export const rate = (n: number, seconds: number) => Math.round(n / seconds);
@@ -153,4 +143,15 @@ export async function cleanUpBench(parts: { redis: Redis; prefix: string; db?: {
   await parts.db?.drop().catch((error: Error) => console.error(`bench: could not drop the bench database: ${error.message}`));
   await rm(parts.dir, { recursive: true, force: true });
   return `database dropped, ${removed} Redis keys under ${parts.prefix} unlinked`;
+}
+
+/** Runs a bench's main, turning a crash into a FAIL line; then leaves at once (pg, ioredis or BullMQ may keep a timer alive). */
+export async function runBench(main: () => Promise<void>): Promise<never> {
+  try {
+    await main();
+  } catch (error) {
+    console.log(`FAIL ${(error as Error).stack ?? String(error)}`);
+    process.exitCode = 1;
+  }
+  process.exit(process.exitCode ?? 0);
 }

@@ -30,7 +30,7 @@ import { writeTelegramExport } from '../bridges/telegram/export/generate.ts';
 import type { ImportSummary } from '../src/pipeline/import-run.ts';
 import { addAgency } from '../src/store/agencies.ts';
 import { createTestDatabase, type TestDatabase } from '../test/helpers/database.ts';
-import { cleanUpBench, fmt, infoField, mb, peakSampler, rate } from './helpers.ts';
+import { cleanUpBench, runBench, fmt, infoField, mb, peakSampler, rate } from './helpers.ts';
 
 const TARGET_MSG_S = 30_000;
 const RSS_LIMIT = 400 * 1024 * 1024;
@@ -229,11 +229,4 @@ async function main(): Promise<void> {
   }
 }
 
-try {
-  await main();
-} catch (error) {
-  console.log(`FAIL ${(error as Error).stack ?? String(error)}`);
-  process.exitCode = 1;
-}
-// pg or ioredis may keep a timer alive for a moment: the figures are printed, so leave now
-process.exit(process.exitCode ?? 0);
+await runBench(main);

@@ -27,7 +27,7 @@ import { deliverBatch } from '../src/pipeline/stages/deliver.ts';
 import { addAgency } from '../src/store/agencies.ts';
 import type { Store } from '../src/store/database.ts';
 import { createTestDatabase, type TestDatabase } from '../test/helpers/database.ts';
-import { cleanUpBench, fmt, infoField, mb, MemoryHistorySource, peakSampler, rate, syntheticMessages, table } from './helpers.ts';
+import { cleanUpBench, runBench, fmt, infoField, mb, MemoryHistorySource, peakSampler, rate, syntheticMessages, table } from './helpers.ts';
 
 const TARGET_MSG_S = 40_000;
 const N = Number(process.env.BENCH_MESSAGES ?? 200_000);
@@ -246,11 +246,4 @@ async function main(): Promise<void> {
   }
 }
 
-try {
-  await main();
-} catch (error) {
-  console.log(`FAIL ${(error as Error).stack ?? String(error)}`);
-  process.exitCode = 1;
-}
-// BullMQ or pg may keep a timer alive for a moment: the figures are printed, so leave now
-process.exit(process.exitCode ?? 0);
+await runBench(main);

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { classify } from '../../src/classifier/index.ts';
 import { config } from '../../src/core/config.ts';
-import { keyringFrom, readKeyFile } from '../../src/core/keys.ts';
+import { readHashKey } from '../../src/core/keys.ts';
 import { explainPolicyCheck } from '../../src/policy/index.ts';
 import { policyLoader } from '../../src/pipeline/workers.ts';
 import { requireAgency } from '../../src/store/agencies.ts';
@@ -20,8 +20,7 @@ export function registerPolicy(program: Command): void {
           const agency = await requireAgency(store.pool, slug);
           const rules = await policyLoader(store)(agency.id);
           // read only: a check never creates the key file; without one, hashing is shown as tags
-          const keys = await readKeyFile(config().keyFile);
-          const hashKey = keys ? keyringFrom(config().keyFile, keys).hashKey : undefined;
+          const hashKey = await readHashKey(config().keyFile);
           process.stdout.write(`${explainPolicyCheck(text, classify(text), rules, { hashKey })}\n`);
         } finally {
           await store.close();

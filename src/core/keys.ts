@@ -80,6 +80,12 @@ export async function writeKeyFile(file: string, data: KeyFile, options: { exclu
   await rename(temporary, file);
 }
 
+/** The hash operator's key when a key file exists, without creating one (for read-only paths such as checks and dry runs). */
+export async function readHashKey(file: string): Promise<Buffer | undefined> {
+  const data = await readKeyFile(file);
+  return data ? keyringFrom(file, data).hashKey : undefined;
+}
+
 /** The keyring; the file is created with a first key when it does not exist yet. */
 export async function loadKeyring(file: string): Promise<Keyring> {
   let data = await readKeyFile(file);

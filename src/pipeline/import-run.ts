@@ -15,7 +15,7 @@ import { BATCH_SIZE, contentJobId, openQueues, producerConnection, workerConnect
 import { runClassifyStage } from './stages/classify.processor.ts';
 import type { BatchCounts } from './stages/deliver.ts';
 import { deliverJobId, policyLoader, startWorkers, type WorkerSet } from './workers.ts';
-import { keyringFrom, loadKeyring, readKeyFile } from '../core/keys.ts';
+import { loadKeyring, readHashKey } from '../core/keys.ts';
 
 /** The `--json` summary of an import: counted for this run, with read = delivered + duplicates + blocked + failed. */
 export interface ImportSummary {
@@ -372,8 +372,7 @@ async function dryRun(context: ImportContext, request: ImportRequest, summary: I
   summary.wouldDeliver = 0;
   const policy = await policyLoader(context.store)(request.agencyId);
   // a dry run writes nothing, not even a first key file: without one, hashing falls back to tags
-  const keys = await readKeyFile(context.keyFile);
-  const hashKey = keys ? keyringFrom(context.keyFile, keys).hashKey : undefined;
+  const hashKey = await readHashKey(context.keyFile);
   let batch: HistoryEntry[] = [];
   const seen = new Set<string>();
   const flush = async () => {
