@@ -14,10 +14,10 @@ try {
        FROM chats c LEFT JOIN chat_sources s ON s.chat_id = c.id LEFT JOIN messages m ON m.chat_id = c.id
       WHERE c.agency_id = $1 GROUP BY c.title ORDER BY c.title`,
   );
-  const decisions = await q<{ action: string; n: string }>(`SELECT action, count(*) AS n FROM decisions WHERE agency_id = $1 AND direction = 'inbound' GROUP BY action ORDER BY action`);
+  const decisions = await q<{ action: string; n: string }>(`SELECT d.action, count(*) AS n FROM messages m JOIN decisions d ON d.id = m.decision_id WHERE m.agency_id = $1 GROUP BY d.action ORDER BY d.action`);
   const review = await q<{ n: string }>(`SELECT count(*) AS n FROM review_items WHERE agency_id = $1 AND status = 'open'`);
   const examples = await q<{ text: string; action: string }>(
-    `SELECT m.text, d.action FROM messages m JOIN decisions d ON d.message_id = m.id
+    `SELECT m.text, d.action FROM messages m JOIN decisions d ON d.id = m.decision_id
       WHERE m.agency_id = $1 AND d.action IN ('quarantine', 'redact') AND m.text <> '' ORDER BY m.sent_at LIMIT 3`,
   );
   const out = [`\nthe national store for agency ${agency.slug}:`];

@@ -237,7 +237,7 @@ describe('aitu-gateway import telegram', () => {
       `SELECT m.id, m.source_chat_id, m.source_message_id, m.sender_id, m.sender_name, m.sent_at, m.edited_at, m.kind, m.text, m.redacted,
               m.chat_id, c.title AS chat_title, d.action, d.categories AS decision_categories
          FROM messages m LEFT JOIN chats c ON c.id = m.chat_id
-         LEFT JOIN decisions d ON d.message_id = m.id AND d.direction = 'inbound'
+         LEFT JOIN decisions d ON d.id = m.decision_id AND d.direction = 'inbound'
         WHERE m.agency_id = $1 AND m.platform = 'telegram'`,
       [agencyId],
     );

@@ -133,7 +133,7 @@ describe('aitu-gateway import whatsapp', () => {
     const result = await db.store.pool.query<Row>(
       `SELECT m.id::text, m.source_chat_id, m.source_message_id, m.sender_id, m.sender_name, m.sent_at, m.kind, m.text, m.redacted, m.chat_id,
               m.body->'service'->>'type' AS service_type, m.body->'extra' AS extra, c.title AS chat_title, d.action
-         FROM messages m LEFT JOIN chats c ON c.id = m.chat_id LEFT JOIN decisions d ON d.message_id = m.id
+         FROM messages m LEFT JOIN chats c ON c.id = m.chat_id LEFT JOIN decisions d ON d.id = m.decision_id
         WHERE m.agency_id = $1 ORDER BY m.sent_at, m.id`,
       [agencies.get(slug)],
     );

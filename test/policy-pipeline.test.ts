@@ -56,7 +56,7 @@ describe('policy and the outbound gate, against real Redis and PostgreSQL', () =
     (
       await db.store.pool.query(
         `SELECT m.id, m.text, m.redacted, d.action, d.rule, r.status AS review, r.original, r.key_id, r.categories AS review_categories
-           FROM messages m JOIN decisions d ON d.message_id = m.id LEFT JOIN review_items r ON r.message_id = m.id
+           FROM messages m JOIN decisions d ON d.id = m.decision_id LEFT JOIN review_items r ON r.message_id = m.id
           WHERE m.agency_id = $1 AND m.source_message_id = $2`,
         [agencyId, messageId],
       )

@@ -3,7 +3,10 @@ import { after, before, describe, it } from 'node:test';
 import { UsageError } from '../src/core/errors.ts';
 import { canonicalMessageSchema, type CanonicalMessage } from '../src/core/message.ts';
 import { addAgency, requireAgency } from '../src/store/agencies.ts';
-import { insertMessages, readMessage } from '../src/store/messages.ts';
+import { resolveChats } from '../src/store/chats.ts';
+import { inTransaction } from '../src/store/database.ts';
+import { writeDelivery, type StoredDecision } from '../src/store/delivery.ts';
+import { readMessage } from '../src/store/messages.ts';
 import { createTestDatabase, type TestDatabase } from './helpers/database.ts';
 
 function message(overrides: Partial<CanonicalMessage> = {}): CanonicalMessage {
@@ -26,7 +29,7 @@ function message(overrides: Partial<CanonicalMessage> = {}): CanonicalMessage {
   });
 }
 
-const asRow = (m: CanonicalMessage) => ({ message: m, chatId: null, deliveredText: m.text, redacted: false, importRunId: null });
+const allow: StoredDecision = { action: 'allow', rule: 'no personal data found', categories: [], reasons: [] };
 
 describe('the national store', () => {
   let db: TestDatabase;
@@ -40,11 +43,24 @@ describe('the national store', () => {
   });
   after(async () => db?.drop());
 
+  /** writes the messages as one delivery into their chats (created on first sight); the new rows come back */
+  const insertMessages = (agencyId: string, messages: CanonicalMessage[], decisions: StoredDecision[] = [allow]) =>
+    inTransaction(db.store.pool, async (client) => {
+      const chats = await resolveChats(client, agencyId, messages.map((m) => ({ platform: m.platform, sourceChatId: m.chatId, title: m.chatTitle })));
+      return writeDelivery(client, {
+        agencyId,
+        importRunId: null,
+        keyId: null,
+        decisions,
+        rows: messages.map((m) => ({ message: m, chatId: chats.get(`${m.platform}\u0000${m.chatId}`)!, deliveredText: m.text, redacted: false, decision: 0, findings: [] })),
+      });
+    });
+
   it('keeps one row when the same source message is inserted twice', async () => {
     const m = message({ messageId: 'dup-1' });
-    const first = await insertMessages(db.store.pool, agencyA, [asRow(m)]);
-    const second = await insertMessages(db.store.pool, agencyA, [asRow(m)]);
-    const sameBatch = await insertMessages(db.store.pool, agencyA, [asRow(m), asRow(m)]);
+    const first = await insertMessages(agencyA, [m]);
+    const second = await insertMessages(agencyA, [m]);
+    const sameBatch = await insertMessages(agencyA, [m, m]);
     assert.equal(first.length, 1);
     assert.equal(second.length, 0);
     assert.equal(sameBatch.length, 0);
@@ -54,15 +70,15 @@ describe('the national store', () => {
 
   it('stores the same source ids under two agencies as two rows', async () => {
     const m = message({ messageId: 'shared-7' });
-    assert.equal((await insertMessages(db.store.pool, agencyA, [asRow(m)])).length, 1);
-    assert.equal((await insertMessages(db.store.pool, agencyB, [asRow(m)])).length, 1);
+    assert.equal((await insertMessages(agencyA, [m])).length, 1);
+    assert.equal((await insertMessages(agencyB, [m])).length, 1);
     const rows = await db.store.prisma.message.findMany({ where: { sourceMessageId: 'shared-7' }, select: { agencyId: true } });
     assert.deepEqual(rows.map((r) => r.agencyId).sort(), [agencyA, agencyB].sort());
   });
 
   it('reads a message back exactly as the canonical message it stored', async () => {
     const m = message({ messageId: 'round-trip' });
-    await insertMessages(db.store.pool, agencyA, [asRow(m)]);
+    await insertMessages(agencyA, [m]);
     const stored = await readMessage(db.store.pool, agencyA, m);
     assert.ok(stored);
     const { storeId, redacted, ...back } = stored;
@@ -79,9 +95,67 @@ describe('the national store', () => {
       service: { type: 'pinned', rawType: 'pin_message', actor: 'Aigerim S.', targetMessageId: '41' },
     });
     const unknown = message({ messageId: 'unk-1', kind: 'unknown', extra: { rawType: 'story_share' } });
-    assert.equal((await insertMessages(db.store.pool, agencyA, [asRow(service), asRow(unknown)])).length, 2);
+    assert.equal((await insertMessages(agencyA, [service, unknown])).length, 2);
     assert.deepEqual((await readMessage(db.store.pool, agencyA, service))?.service, service.service);
     assert.equal((await readMessage(db.store.pool, agencyA, unknown))?.kind, 'unknown');
+  });
+
+  it('writes a delivery with its findings and decisions for new messages only, decisions shared by the batch', async () => {
+    const redact: StoredDecision = { action: 'redact', rule: 'inbound.EMAIL=redact (default)', categories: ['EMAIL'], reasons: [{ category: 'EMAIL', action: 'redact', rule: 'inbound.EMAIL=redact (default)' }] };
+    const messages = ['d-1', 'd-2', 'd-3'].map((messageId) => message({ messageId, attachments: [] }));
+    const write = () =>
+      inTransaction(db.store.pool, async (client) => {
+        const chats = await resolveChats(client, agencyA, [{ platform: 'telegram', sourceChatId: messages[0]!.chatId, title: 'Press office' }]);
+        const chatId = [...chats.values()][0]!;
+        return writeDelivery(client, {
+          agencyId: agencyA,
+          importRunId: null,
+          keyId: null,
+          decisions: [allow, redact],
+          rows: messages.map((m, i) => ({
+            message: m,
+            chatId,
+            deliveredText: i === 0 ? m.text : 'mail [EMAIL]',
+            redacted: i > 0,
+            decision: i === 0 ? 0 : 1,
+            findings: i === 0 ? [] : [{ category: 'EMAIL' as const, start: 0, end: 4, confidence: 0.9, detector: 'email', explanation: { baseScore: 0.9, validator: 'none' } }],
+          })),
+        });
+      });
+    const first = await write();
+    assert.deepEqual(first.map((r) => r.index), [0, 1, 2]);
+    assert.deepEqual(await write(), [], 'a second write of the same messages stores nothing');
+    const stored = await db.store.pool.query<{ source_message_id: string; text: string; action: string; rule: string; decision_id: string; findings: string }>(
+      `SELECT m.source_message_id, m.text, d.action, d.rule, m.decision_id, (SELECT count(*) FROM findings f WHERE f.message_id = m.id) AS findings
+         FROM messages m JOIN decisions d ON d.id = m.decision_id WHERE m.agency_id = $1 AND m.source_message_id LIKE 'd-%' ORDER BY 1`,
+      [agencyA],
+    );
+    assert.deepEqual(
+      stored.rows.map((r) => [r.source_message_id, r.text, r.action, r.findings]),
+      [['d-1', messages[0]!.text, 'allow', '0'], ['d-2', 'mail [EMAIL]', 'redact', '1'], ['d-3', 'mail [EMAIL]', 'redact', '1']],
+    );
+    assert.equal(stored.rows[1]!.decision_id, stored.rows[2]!.decision_id, 'the messages decided alike share one decision row');
+    const decisionRows = await db.store.pool.query(`SELECT count(*)::int AS n FROM decisions WHERE id IN (${stored.rows.map((r) => r.decision_id).join(',')})`);
+    assert.equal(decisionRows.rows[0].n, 2);
+  });
+
+  it("refuses a message in another agency's chat or with no decision, as foreign keys would", async () => {
+    const chatOfB = await inTransaction(db.store.pool, (client) => resolveChats(client, agencyB, [{ platform: 'telegram', sourceChatId: 'b-chat', title: 'B chat' }]));
+    const decision = await db.store.pool.query<{ id: string }>(`INSERT INTO decisions (agency_id, direction, action, rule) VALUES ($1, 'inbound', 'allow', 'test') RETURNING id`, [agencyA]);
+    const insert = (chatId: string, decisionId: string) =>
+      db.store.pool.query(
+        `INSERT INTO messages (agency_id, platform, source_chat_id, source_message_id, chat_id, sent_at, decision_id) VALUES ($1, 'telegram', 'x', $2, $3, now(), $4)`,
+        [agencyA, `ref-${chatId}-${decisionId}`, chatId, decisionId],
+      );
+    await assert.rejects(insert([...chatOfB.values()][0]!, decision.rows[0]!.id), (e: { code?: string; message: string }) => e.code === '23503' && /not a chat of its agency/.test(e.message));
+    const chatOfA = await inTransaction(db.store.pool, (client) => resolveChats(client, agencyA, [{ platform: 'telegram', sourceChatId: 'a-chat', title: 'A chat' }]));
+    const chatA = [...chatOfA.values()][0]!;
+    await assert.rejects(insert(chatA, '999999999'), (e: { code?: string; message: string }) => e.code === '23503' && /decision 999999999/.test(e.message));
+    await insert(chatA, decision.rows[0]!.id);
+    await assert.rejects(db.store.pool.query('DELETE FROM decisions WHERE id = $1', [decision.rows[0]!.id]), (e: { code?: string }) => e.code === '23503');
+    await db.store.pool.query('DELETE FROM chats WHERE id = $1', [chatA]);
+    const left = await db.store.pool.query(`SELECT count(*)::int AS n FROM messages WHERE chat_id = $1`, [chatA]);
+    assert.equal(left.rows[0].n, 0, "deleting a chat deletes its messages");
   });
 
   it('names the known agencies when a slug is unknown', async () => {

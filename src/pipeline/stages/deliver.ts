@@ -5,9 +5,8 @@ import type { WireMessage } from '../../core/message.ts';
 import { maskPersonalData } from '../../core/mask.ts';
 import { inTransaction, isPostgresUnavailable } from '../../store/database.ts';
 import { chatKey, resolveChats } from '../../store/chats.ts';
-import { insertAttachments, insertFindings } from '../../store/findings.ts';
+import { writeDelivery, type DeliveryRow, type StoredDecision } from '../../store/delivery.ts';
 import { ensureIdentities } from '../../store/identities.ts';
-import { insertMessages } from '../../store/messages.ts';
 import type { DeadLetterPayload, DeliverItem, DeliverPayload } from '../queues.ts';
 
 export interface BatchCounts {
@@ -127,56 +126,53 @@ function isBatchAlreadyRecorded(error: unknown): boolean {
   return e.code === '23505' && e.constraint === 'import_batches_pkey';
 }
 
-const messageKey = (platform: string, chatId: string, messageId: string) => `${platform}\u0000${chatId}\u0000${messageId}`;
-
 async function writeItems(client: pg.PoolClient, payload: DeliverPayload, items: readonly DeliverItem[], keyring: Keyring): Promise<WriteCounts> {
   const counts = emptyCounts(payload.flaggedByCategory);
   const allowed = items.filter((item) => item.decision.action !== 'block');
   counts.blocked = items.length - allowed.length;
-  const echoes = await ownSendsAmong(client, allowed);
-  const deliverable = echoes.size === 0 ? allowed : allowed.filter(({ message }) => !echoes.has(messageKey(message.platform, message.chatId, message.messageId)));
-  // a copy of a message the gateway itself sent is recognised and dropped, never bridged back
-  counts.duplicates += allowed.length - deliverable.length;
-  if (deliverable.length === 0) return counts;
+  if (allowed.length === 0) return counts;
 
   const chats = await resolveChats(
     client,
     payload.agencyId,
-    deliverable.map(({ message }) => ({ platform: message.platform, sourceChatId: message.chatId, title: message.chatTitle })),
+    allowed.map(({ message }) => ({ platform: message.platform, sourceChatId: message.chatId, title: message.chatTitle })),
   );
   await ensureIdentities(
     client,
     payload.agencyId,
-    deliverable.flatMap(({ message }) =>
-      message.sender ? [{ platform: message.platform, platformId: message.sender.id, displayName: message.sender.name }] : [],
-    ),
+    allowed.flatMap(({ message }) => (message.sender ? [{ platform: message.platform, platformId: message.sender.id, displayName: message.sender.name }] : [])),
   );
-  const inserted = await insertMessages(
-    client,
-    payload.agencyId,
-    deliverable.map(({ message, decision }) => ({
+  const decisions: StoredDecision[] = [];
+  const decisionIndex = new Map<string, number>();
+  const rows = allowed.map(({ message, decision, findings }): DeliveryRow => {
+    const key = `${decision.action}\u0000${decision.rule}\u0000${decision.categories.join(',')}\u0000${decision.reasons ? JSON.stringify(decision.reasons) : ''}`;
+    let index = decisionIndex.get(key);
+    if (index === undefined) {
+      index = decisions.push({ action: decision.action, rule: decision.rule, categories: decision.categories, reasons: decision.reasons ?? [] }) - 1;
+      decisionIndex.set(key, index);
+    }
+    return {
       message: decision.redacted && message.service ? withMaskedParticipants(message) : message,
-      chatId: chats.get(chatKey(message.platform, message.chatId)) ?? null,
+      chatId: chats.get(chatKey(message.platform, message.chatId))!,
       deliveredText: decision.deliveredText ?? message.text ?? '',
       redacted: decision.redacted,
-      importRunId: payload.runId,
-    })),
-  );
+      decision: index,
+      findings,
+      ...(decision.action === 'quarantine' ? { quarantinedOriginal: encryptOriginal(keyring.current, message.text ?? '') } : {}),
+    };
+  });
+  const delivered = await writeDelivery(client, { agencyId: payload.agencyId, importRunId: payload.runId, decisions, rows, keyId: keyring.currentId });
   if (faultDelayMs > 0) await new Promise((resolve) => setTimeout(resolve, faultDelayMs));
-  const byKey = new Map(deliverable.map((item) => [messageKey(item.message.platform, item.message.chatId, item.message.messageId), item]));
-  const newRows = inserted.map((row) => ({ id: row.id, item: byKey.get(messageKey(row.platform, row.sourceChatId, row.sourceMessageId))! }));
-  await insertFindings(client, newRows.map(({ id, item }) => ({ messageId: id, findings: item.findings })));
-  await insertAttachments(client, newRows.map(({ id, item }) => ({ messageId: id, attachments: item.message.attachments ?? [] })));
-  await insertDecisions(client, payload.agencyId, newRows);
-  await openReviewItems(client, payload.agencyId, newRows.filter(({ item }) => item.decision.action === 'quarantine'), keyring);
 
-  counts.delivered = inserted.length;
-  counts.duplicates += deliverable.length - inserted.length;
-  for (const { item } of newRows) {
-    if (item.decision.action === 'quarantine') counts.quarantined++;
-    else if (item.decision.redacted) counts.redacted++;
+  counts.delivered = delivered.length;
+  // already in the store, repeated within the batch, or the gateway's own send coming back
+  counts.duplicates = allowed.length - delivered.length;
+  for (const { index } of delivered) {
+    const { decision } = allowed[index]!;
+    if (decision.action === 'quarantine') counts.quarantined++;
+    else if (decision.redacted) counts.redacted++;
   }
-  counts.insertedIds = inserted.map((r) => r.id.toString());
+  counts.insertedIds = delivered.map((row) => row.id.toString());
   return counts;
 }
 
@@ -194,55 +190,6 @@ function withMaskedParticipants(message: WireMessage): WireMessage {
       ...(service.members ? { members: service.members.map(maskPersonalData) } : {}),
     },
   };
-}
-
-/** Incoming messages that are the gateway's own sends coming back (matched by the id the bridge returned). */
-async function ownSendsAmong(client: pg.PoolClient, items: readonly DeliverItem[]): Promise<Set<string>> {
-  if (items.length === 0) return new Set();
-  const result = await client.query<{ target_platform: string; target_chat_id: string; foreign_message_id: string }>(
-    `SELECT o.target_platform, o.target_chat_id, o.foreign_message_id FROM outbound_attempts o
-       JOIN unnest($1::text[], $2::text[], $3::text[]) AS w(platform, chat_id, message_id)
-         ON o.target_platform = w.platform AND o.target_chat_id = w.chat_id AND o.foreign_message_id = w.message_id
-      WHERE o.status = 'sent'`,
-    [items.map((i) => i.message.platform), items.map((i) => i.message.chatId), items.map((i) => i.message.messageId)],
-  );
-  return new Set(result.rows.map((r) => messageKey(r.target_platform, r.target_chat_id, r.foreign_message_id)));
-}
-
-/** Every delivered message's decision and the rule that made it, in one statement. */
-async function insertDecisions(client: pg.PoolClient, agencyId: string, rows: readonly { id: bigint; item: DeliverItem }[]): Promise<void> {
-  if (rows.length === 0) return;
-  await client.query(
-    `INSERT INTO decisions (agency_id, direction, message_id, action, rule, categories, reasons)
-     SELECT $1::uuid, 'inbound', message_id, action, rule, string_to_array(categories, ','), reasons
-       FROM unnest($2::bigint[], $3::text[], $4::text[], $5::text[], $6::jsonb[]) AS t(message_id, action, rule, categories, reasons)`,
-    [
-      agencyId,
-      rows.map((r) => r.id.toString()),
-      rows.map((r) => r.item.decision.action),
-      rows.map((r) => r.item.decision.rule),
-      rows.map((r) => r.item.decision.categories.join(',')),
-      rows.map((r) => JSON.stringify(r.item.decision.reasons ?? [])),
-    ],
-  );
-}
-
-/** A quarantined message's original, encrypted with the current data key, waits for an officer. */
-async function openReviewItems(client: pg.PoolClient, agencyId: string, rows: readonly { id: bigint; item: DeliverItem }[], keyring: Keyring): Promise<void> {
-  if (rows.length === 0) return;
-  await client.query(
-    `INSERT INTO review_items (id, agency_id, message_id, status, categories, original, key_id)
-     SELECT gen_random_uuid(), $1::uuid, message_id, 'open', string_to_array(categories, ','), original, $5
-       FROM unnest($2::bigint[], $3::text[], $4::bytea[]) AS t(message_id, categories, original)
-     ON CONFLICT (message_id) DO NOTHING`,
-    [
-      agencyId,
-      rows.map((r) => r.id.toString()),
-      rows.map((r) => r.item.decision.categories.join(',')),
-      rows.map((r) => encryptOriginal(keyring.current, r.item.message.text ?? '')),
-      keyring.currentId,
-    ],
-  );
 }
 
 /** The batch's audit digest (one entry per batch, never per message) and, for import runs, its record. */
