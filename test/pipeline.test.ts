@@ -6,7 +6,7 @@ import path from 'node:path';
 import { loadKeyring, type Keyring } from '../src/core/keys.ts';
 import { createLogger } from '../src/core/logger.ts';
 import { listDeadLetters } from '../src/pipeline/dead-letter.ts';
-import { openQueues, type ClassifyPayload, type Queues } from '../src/pipeline/queues.ts';
+import { openQueues, type ClassifyPayload, type DeliverPayload, type Queues } from '../src/pipeline/queues.ts';
 import { runClassifyStage } from '../src/pipeline/stages/classify.processor.ts';
 import { deliverBatch } from '../src/pipeline/stages/deliver.ts';
 import { startWorkers, type WorkerSet } from '../src/pipeline/workers.ts';
@@ -27,6 +27,9 @@ function batch(agencyId: string, messages: unknown[], seq: number | null = null,
   return { agencyId, runId, seq, checkpoint: seq === null ? null : { index: seq }, messages: messages as ClassifyPayload['messages'] };
 }
 
+/** the categories found in message i of a classified batch */
+const categoriesFound = (batch: DeliverPayload, i: number) => batch.findings.category.filter((_, j) => batch.findings.message[j] === i);
+
 const withPersonalData = [
   { platform: 'telegram', chatId: '-1001', chatTitle: 'Clinic', messageId: '1', sender: { id: 'user1', name: 'A' }, sentAt: '2024-01-01T10:00:00Z', text: 'ИИН пациента 940101300123' },
   { platform: 'telegram', chatId: '-1001', chatTitle: 'Clinic', messageId: '2', sender: { id: 'user2', name: 'B' }, sentAt: '2024-01-01T10:01:00Z', text: 'Диагноз: туберкулез легких, МКБ-10 A15.0' },
@@ -36,13 +39,13 @@ const withPersonalData = [
 describe('pipeline stages, pure cores', () => {
   it('classify stage validates, classifies and counts flagged messages', () => {
     const { deliver, deadLetters } = runClassifyStage(batch('agency', [...withPersonalData, { platform: 'viber', messageId: 'x' }]));
-    assert.equal(deliver.items.length, 3);
+    assert.deepEqual(deliver.messages.messageId, ['1', '2', '3']);
     assert.equal(deadLetters.length, 1);
     assert.match(deadLetters[0]!.reason, /invalid canonical message: platform:/);
     assert.equal(deliver.failed, 1);
-    assert.deepEqual(deliver.items[0]!.findings.map((f) => f.category), ['IIN']);
-    assert.ok(deliver.items[1]!.findings.some((f) => f.category === 'HEALTH'));
-    assert.deepEqual(deliver.items[2]!.findings, []);
+    assert.deepEqual(categoriesFound(deliver, 0), ['IIN']);
+    assert.ok(categoriesFound(deliver, 1).includes('HEALTH'));
+    assert.deepEqual(categoriesFound(deliver, 2), []);
     assert.equal(deliver.flaggedByCategory.IIN, 1);
     assert.equal(deliver.flaggedByCategory.HEALTH, 1);
   });
@@ -170,16 +173,17 @@ describe('personal data in structured payloads', () => {
     };
     const plain = { platform: 'telegram', chatId: '-1001', messageId: 'c2', sentAt: '2024-01-01T10:00:00Z', text: 'ok', extra: { location: { latitude: 43.2, longitude: 76.9 } } };
     const { deliver } = runClassifyStage(batch('agency', [contact, plain]));
-    const [card, other] = deliver.items;
-    assert.deepEqual(card!.decision.categories, ['IIN', 'PHONE']);
-    assert.equal(card!.decision.action, 'quarantine');
-    assert.equal(card!.decision.redacted, true);
-    const extra = card!.message.extra as { contact: { phone_number: string; first_name: string }; poll: { question: string } };
+    const decisionOf = (i: number) => deliver.decisions[deliver.messages.decision[i]!]!;
+    const extraOf = (i: number) => (JSON.parse(deliver.messages.body[i]!) as { extra?: unknown }).extra;
+    assert.deepEqual(decisionOf(0).categories, ['IIN', 'PHONE']);
+    assert.equal(decisionOf(0).action, 'quarantine');
+    assert.equal(deliver.messages.redacted[0], true);
+    const extra = extraOf(0) as { contact: { phone_number: string; first_name: string }; poll: { question: string } };
     assert.equal(extra.contact.phone_number, '[PHONE]');
     assert.equal(extra.contact.first_name, 'Dana');
     assert.equal(extra.poll.question, 'Кто сдал анализы? ИИН [IIN]');
     assert.deepEqual(deliver.flaggedByCategory, { IIN: 1, PHONE: 1 });
-    assert.equal(other!.decision.action, 'allow');
-    assert.deepEqual(other!.message.extra, { location: { latitude: 43.2, longitude: 76.9 } });
+    assert.equal(decisionOf(1).action, 'allow');
+    assert.deepEqual(extraOf(1), { location: { latitude: 43.2, longitude: 76.9 } });
   });
 });

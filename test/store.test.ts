@@ -5,7 +5,8 @@ import { canonicalMessageSchema, type CanonicalMessage } from '../src/core/messa
 import { addAgency, requireAgency } from '../src/store/agencies.ts';
 import { resolveChats } from '../src/store/chats.ts';
 import { inTransaction } from '../src/store/database.ts';
-import { writeDelivery, type StoredDecision } from '../src/store/delivery.ts';
+import type { Finding } from '../src/classifier/index.ts';
+import { DeliveryBatchBuilder, writeDelivery, type StoredDecision } from '../src/store/delivery.ts';
 import { readMessage } from '../src/store/messages.ts';
 import { createTestDatabase, type TestDatabase } from './helpers/database.ts';
 
@@ -44,15 +45,21 @@ describe('the national store', () => {
   after(async () => db?.drop());
 
   /** writes the messages as one delivery into their chats (created on first sight); the new rows come back */
-  const insertMessages = (agencyId: string, messages: CanonicalMessage[], decisions: StoredDecision[] = [allow]) =>
+  const insertMessages = (
+    agencyId: string,
+    messages: CanonicalMessage[],
+    delivered: (m: CanonicalMessage, i: number) => { text: string; redacted: boolean; decision: StoredDecision; findings: Finding[] } = (m) => ({ text: m.text, redacted: false, decision: allow, findings: [] }),
+  ) =>
     inTransaction(db.store.pool, async (client) => {
-      const chats = await resolveChats(client, agencyId, messages.map((m) => ({ platform: m.platform, sourceChatId: m.chatId, title: m.chatTitle })));
+      const builder = new DeliveryBatchBuilder();
+      messages.forEach((m, i) => builder.add(m, { ...delivered(m, i), originalText: m.text }));
+      const chats = await resolveChats(client, agencyId, builder.batch.chats.map((c) => ({ platform: c.platform, sourceChatId: c.chatId, title: c.title })));
       return writeDelivery(client, {
         agencyId,
         importRunId: null,
-        keyId: null,
-        decisions,
-        rows: messages.map((m) => ({ message: m, chatId: chats.get(`${m.platform}\u0000${m.chatId}`)!, deliveredText: m.text, redacted: false, decision: 0, findings: [] })),
+        batch: builder.batch,
+        nationalChatIds: messages.map((m) => chats.get(`${m.platform}\u0000${m.chatId}`)!),
+        reviews: { message: [], sealedOriginal: [], keyId: null },
       });
     });
 
@@ -104,24 +111,12 @@ describe('the national store', () => {
     const redact: StoredDecision = { action: 'redact', rule: 'inbound.EMAIL=redact (default)', categories: ['EMAIL'], reasons: [{ category: 'EMAIL', action: 'redact', rule: 'inbound.EMAIL=redact (default)' }] };
     const messages = ['d-1', 'd-2', 'd-3'].map((messageId) => message({ messageId, attachments: [] }));
     const write = () =>
-      inTransaction(db.store.pool, async (client) => {
-        const chats = await resolveChats(client, agencyA, [{ platform: 'telegram', sourceChatId: messages[0]!.chatId, title: 'Press office' }]);
-        const chatId = [...chats.values()][0]!;
-        return writeDelivery(client, {
-          agencyId: agencyA,
-          importRunId: null,
-          keyId: null,
-          decisions: [allow, redact],
-          rows: messages.map((m, i) => ({
-            message: m,
-            chatId,
-            deliveredText: i === 0 ? m.text : 'mail [EMAIL]',
-            redacted: i > 0,
-            decision: i === 0 ? 0 : 1,
-            findings: i === 0 ? [] : [{ category: 'EMAIL' as const, start: 0, end: 4, confidence: 0.9, detector: 'email', explanation: { baseScore: 0.9, validator: 'none' } }],
-          })),
-        });
-      });
+      insertMessages(agencyA, messages, (m, i) => ({
+        text: i === 0 ? m.text : 'mail [EMAIL]',
+        redacted: i > 0,
+        decision: i === 0 ? allow : redact,
+        findings: i === 0 ? [] : [{ category: 'EMAIL' as const, start: 0, end: 4, confidence: 0.9, detector: 'email', explanation: { baseScore: 0.9, validator: 'none' } }],
+      }));
     const first = await write();
     assert.deepEqual(first.map((r) => r.index), [0, 1, 2]);
     assert.deepEqual(await write(), [], 'a second write of the same messages stores nothing');

@@ -383,23 +383,23 @@ async function dryRun(context: ImportContext, request: ImportRequest, summary: I
     );
     summary.failed += deadLetters.length;
     for (const [category, n] of Object.entries(deliver.flaggedByCategory)) summary.flaggedByCategory[category] = (summary.flaggedByCategory[category] ?? 0) + n;
-    const items = deliver.items.filter((i) => i.decision.action !== 'block');
-    summary.blocked += deliver.items.length - items.length;
+    summary.blocked += deliver.blocked;
+    const m = deliver.messages;
     const existing = await context.store.pool.query<{ k: string }>(
       `SELECT platform || '/' || source_chat_id || '/' || source_message_id AS k FROM messages m
          JOIN unnest($2::text[], $3::text[], $4::text[]) AS w(p, c, i) ON m.platform = w.p AND m.source_chat_id = w.c AND m.source_message_id = w.i
         WHERE m.agency_id = $1`,
-      [request.agencyId, items.map((i) => i.message.platform), items.map((i) => i.message.chatId), items.map((i) => i.message.messageId)],
+      [request.agencyId, m.platform, m.chatId, m.messageId],
     );
     const inStore = new Set(existing.rows.map((r) => r.k));
-    for (const { message, decision } of items) {
-      const key = `${message.platform}/${message.chatId}/${message.messageId}`;
+    for (let i = 0; i < m.platform.length; i++) {
+      const key = `${m.platform[i]}/${m.chatId[i]}/${m.messageId[i]}`;
       if (inStore.has(key) || seen.has(key)) summary.duplicates++;
       else {
         seen.add(key);
         summary.wouldDeliver!++;
-        if (decision.action === 'quarantine') summary.quarantined++;
-        else if (decision.redacted) summary.redacted++;
+        if (deliver.decisions[m.decision[i]!]!.action === 'quarantine') summary.quarantined++;
+        else if (m.redacted[i]) summary.redacted++;
       }
     }
     batch = [];

@@ -1,10 +1,9 @@
 import { createHash } from 'node:crypto';
 import { Queue, type ConnectionOptions, type DefaultJobOptions } from 'bullmq';
 import { Redis } from 'ioredis';
-import type { CanonicalMessageInput, WireMessage } from '../core/message.ts';
+import type { CanonicalMessageInput } from '../core/message.ts';
 import type { Checkpoint } from '../core/history.ts';
-import type { Finding } from '../classifier/index.ts';
-import type { PolicyDecision } from './stages/policy.ts';
+import type { DeliveryBatch } from '../store/delivery.ts';
 
 /**
  * Every queue is named here, with its payload. Jobs carry batches (up to BATCH_SIZE messages): BullMQ moves
@@ -40,17 +39,10 @@ export interface ClassifyPayload extends BatchOrigin {
   messages: CanonicalMessageInput[];
 }
 
-/** The decision as it crosses the queue: the delivered text only when it differs from the message's text. */
-export type WireDecision = Omit<PolicyDecision, 'deliveredText' | 'reasons'> & { deliveredText?: string; reasons?: PolicyDecision['reasons'] };
-
-export interface DeliverItem {
-  message: WireMessage;
-  findings: Finding[];
-  decision: WireDecision;
-}
-
-export interface DeliverPayload extends BatchOrigin {
-  items: DeliverItem[];
+/** A classified batch, ready for the store column by column (see DeliveryBatch); blocked messages are only counted. */
+export interface DeliverPayload extends BatchOrigin, DeliveryBatch {
+  /** messages policy blocked: never delivered */
+  blocked: number;
   /** messages refused before delivery (already in the dead-letter queue) */
   failed: number;
   /** category → messages of this batch with at least one finding of it (duplicates included) */

@@ -5,6 +5,7 @@ import { loadKeyring, type Keyring } from '../core/keys.ts';
 import { sendOutbound } from '../outbound/gate.ts';
 import { policyFromStored, type Policy } from '../policy/index.ts';
 import type { Store } from '../store/database.ts';
+import { batchSize } from '../store/delivery.ts';
 import { addDeadLetters } from './dead-letter.ts';
 import { openQueues, QueueName, workerConnection, type ClassifyPayload, type DeliverPayload, type OutboundPayload, type QueueContext } from './queues.ts';
 import { runClassifyStage } from './stages/classify.processor.ts';
@@ -92,7 +93,7 @@ export async function startWorkers(options: WorkerSetOptions): Promise<WorkerSet
             keyring,
             deadLetter: (entries) => addDeadLetters(queues, entries),
           });
-          if (!replayed) await countProcessed(queues.connection, options.prefix, 'deliver', job.data.items.length);
+          if (!replayed) await countProcessed(queues.connection, options.prefix, 'deliver', batchSize(job.data) + job.data.blocked);
           return counts;
         },
         { ...common, connection: connection() },

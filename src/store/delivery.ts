@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import type { Finding } from '../classifier/index.ts';
-import type { WireMessage } from '../core/message.ts';
+import type { CanonicalMessage, WireMessage } from '../core/message.ts';
 import { messageBody } from './messages.ts';
 import { sqlArray } from './sql-array.ts';
 
@@ -14,36 +14,169 @@ export interface StoredDecision {
   reasons: readonly unknown[];
 }
 
-export interface DeliveryRow {
-  /** absent fields hold their defaults (see WireMessage) */
-  message: WireMessage;
-  /** the national chat it lands in (of the delivery's agency) */
-  chatId: string;
-  /** the text as delivered: the original, or a redacted copy */
-  deliveredText: string;
-  redacted: boolean;
-  /** index into Delivery.decisions */
-  decision: number;
-  findings: readonly Finding[];
-  /** a quarantined message's original, already encrypted: a review item is opened with it */
-  quarantinedOriginal?: Buffer;
+/**
+ * A batch of messages ready for the store, column by column (index i of every message column is message i):
+ * compact on the queue, and the columns are what the delivery statement takes.
+ */
+export interface DeliveryBatch {
+  /** the batch's distinct foreign chats, with the title a new national chat is named after */
+  chats: { platform: string; chatId: string; title?: string }[];
+  /** the batch's distinct decisions; messages point at them by index */
+  decisions: StoredDecision[];
+  messages: {
+    platform: string[];
+    chatId: string[];
+    messageId: string[];
+    senderId: (string | null)[];
+    senderName: (string | null)[];
+    sentAt: string[];
+    editedAt: (string | null)[];
+    kind: string[];
+    /** the text as delivered: the original, or a redacted copy */
+    text: string[];
+    /** the original text where the delivered one differs, else null */
+    original: (string | null)[];
+    /** the rest of the message as the store keeps it (JSON; see messageBody) */
+    body: string[];
+    redacted: boolean[];
+    decision: number[];
+  };
+  /** `message` is an index into the message columns */
+  findings: { message: number[]; category: string[]; start: number[]; end: number[]; confidence: number[]; detector: string[]; explanation: string[] };
+  attachments: {
+    message: number[];
+    position: number[];
+    name: string[];
+    mime: (string | null)[];
+    size: (number | null)[];
+    sha256: (string | null)[];
+    missing: boolean[];
+  };
 }
 
 /** One batch for one agency, written by one statement. */
 export interface Delivery {
   agencyId: string;
   importRunId: string | null;
-  /** the distinct decisions of the batch; rows point at them */
-  decisions: readonly StoredDecision[];
-  rows: readonly DeliveryRow[];
-  /** the data key that encrypted the quarantined originals */
-  keyId: string | null;
+  batch: DeliveryBatch;
+  /** the national chat of each message (of the delivery's agency) */
+  nationalChatIds: readonly string[];
+  /** review items to open for the new ones among these messages, with their originals already encrypted */
+  reviews: { message: readonly number[]; sealedOriginal: readonly Buffer[]; keyId: string | null };
 }
 
 export interface DeliveredRow {
-  /** index into Delivery.rows */
+  /** index into the batch's messages */
   index: number;
   id: bigint;
+}
+
+export function emptyDeliveryBatch(): DeliveryBatch {
+  return {
+    chats: [],
+    decisions: [],
+    messages: { platform: [], chatId: [], messageId: [], senderId: [], senderName: [], sentAt: [], editedAt: [], kind: [], text: [], original: [], body: [], redacted: [], decision: [] },
+    findings: { message: [], category: [], start: [], end: [], confidence: [], detector: [], explanation: [] },
+    attachments: { message: [], position: [], name: [], mime: [], size: [], sha256: [], missing: [] },
+  };
+}
+
+/** Appends messages to a delivery batch's columns, collecting its distinct chats and decisions on the way. */
+export class DeliveryBatchBuilder {
+  readonly batch: DeliveryBatch = emptyDeliveryBatch();
+  private readonly chats = new Map<string, number>();
+  private readonly decisions = new Map<string, number>();
+
+  /** `message` with its structured parts as delivered; `text` the delivered text, `originalText` the one received */
+  add(message: CanonicalMessage, delivered: { text: string; originalText: string; redacted: boolean; decision: StoredDecision; findings: readonly Finding[] }): void {
+    const { text: deliveredText, originalText, redacted, decision, findings } = delivered;
+    const { messages: m, findings: f, attachments: a } = this.batch;
+    const index = m.platform.length;
+    const chatKey = `${message.platform}\u0000${message.chatId}`;
+    if (!this.chats.has(chatKey)) {
+      this.chats.set(chatKey, this.batch.chats.length);
+      this.batch.chats.push({ platform: message.platform, chatId: message.chatId, ...(message.chatTitle !== undefined ? { title: message.chatTitle } : {}) });
+    }
+    m.platform.push(message.platform);
+    m.chatId.push(message.chatId);
+    m.messageId.push(message.messageId);
+    m.senderId.push(message.sender?.id ?? null);
+    m.senderName.push(message.sender?.name ?? null);
+    m.sentAt.push(message.sentAt);
+    m.editedAt.push(message.editedAt);
+    m.kind.push(message.kind);
+    m.text.push(deliveredText);
+    m.original.push(deliveredText === originalText ? null : originalText);
+    m.body.push(JSON.stringify(messageBody(message)));
+    m.redacted.push(redacted);
+    m.decision.push(this.decisionIndex(decision));
+    for (const finding of findings) {
+      f.message.push(index);
+      f.category.push(finding.category);
+      f.start.push(finding.start);
+      f.end.push(finding.end);
+      f.confidence.push(finding.confidence);
+      f.detector.push(finding.detector);
+      f.explanation.push(JSON.stringify(finding.explanation));
+    }
+    message.attachments.forEach((attachment, position) => {
+      a.message.push(index);
+      a.position.push(position);
+      a.name.push(attachment.name);
+      a.mime.push(attachment.mime ?? null);
+      a.size.push(attachment.size ?? null);
+      a.sha256.push(attachment.sha256 ?? null);
+      a.missing.push(Boolean(attachment.missing || !attachment.sha256));
+    });
+  }
+
+  private decisionIndex(decision: StoredDecision): number {
+    const key = decision.reasons.length === 0 ? `${decision.action}\u0000${decision.rule}` : `${decision.action}\u0000${decision.rule}\u0000${JSON.stringify(decision.reasons)}`;
+    let index = this.decisions.get(key);
+    if (index === undefined) {
+      index = this.batch.decisions.push({ action: decision.action, rule: decision.rule, categories: decision.categories, reasons: decision.reasons }) - 1;
+      this.decisions.set(key, index);
+    }
+    return index;
+  }
+}
+
+export const batchSize = (batch: DeliveryBatch): number => batch.messages.platform.length;
+
+/** The messages at `indexes` (in that order) as a batch of their own, with their findings and attachments. */
+export function pickMessages(batch: DeliveryBatch, indexes: readonly number[]): DeliveryBatch {
+  const picked = emptyDeliveryBatch();
+  picked.chats = batch.chats;
+  picked.decisions = batch.decisions;
+  const newIndex = new Map(indexes.map((old, i) => [old, i]));
+  const m = batch.messages;
+  for (const i of indexes) for (const key of Object.keys(m) as (keyof DeliveryBatch['messages'])[]) (picked.messages[key] as unknown[]).push(m[key][i]);
+  for (const [part, columns] of [['findings', batch.findings], ['attachments', batch.attachments]] as const) {
+    const into = picked[part] as unknown as Record<string, unknown[]>;
+    const from = columns as unknown as Record<string, unknown[]>;
+    columns.message.forEach((message, j) => {
+      const at = newIndex.get(message);
+      if (at === undefined) return;
+      for (const key of Object.keys(from)) into[key]!.push(key === 'message' ? at : from[key]![j]);
+    });
+  }
+  return picked;
+}
+
+/** Message i of a batch as a canonical message again: its original text, its structured parts as delivered. */
+export function messageAt(batch: DeliveryBatch, i: number): WireMessage {
+  const m = batch.messages;
+  return {
+    ...(JSON.parse(m.body[i]!) as Partial<WireMessage>),
+    platform: m.platform[i] as WireMessage['platform'],
+    chatId: m.chatId[i]!,
+    messageId: m.messageId[i]!,
+    kind: m.kind[i] as WireMessage['kind'],
+    sender: m.senderId[i] === null ? null : { id: m.senderId[i]!, name: m.senderName[i] ?? '' },
+    sentAt: m.sentAt[i]!,
+    editedAt: m.editedAt[i] ?? null,
+    text: m.original[i] ?? m.text[i]!,
+  };
 }
 
 /**
@@ -56,95 +189,101 @@ export interface DeliveredRow {
  * message id travels to the client and back, and the whole batch costs one round trip.
  */
 export async function writeDelivery(db: Queryable, delivery: Delivery): Promise<DeliveredRow[]> {
-  const rows = firstOfEachKey(delivery.rows);
-  if (rows.length === 0) return [];
-  const result = await db.query<{ ords: string; ids: string }>(DELIVERY_SQL, deliveryParameters(delivery, rows));
+  const kept = firstOfEachKey(delivery.batch);
+  const batch = kept ? pickMessages(delivery.batch, kept) : delivery.batch;
+  if (batchSize(batch) === 0) return [];
+  const nationalChatIds = kept ? kept.map((i) => delivery.nationalChatIds[i]!) : delivery.nationalChatIds;
+  const reviewAt = kept ? new Map(kept.map((old, i) => [old, i])) : null;
+  const reviews = { message: [] as number[], sealed: [] as string[] };
+  delivery.reviews.message.forEach((message, j) => {
+    const at = reviewAt ? reviewAt.get(message) : message;
+    if (at === undefined) return;
+    reviews.message.push(at + 1);
+    reviews.sealed.push(delivery.reviews.sealedOriginal[j]!.toString('hex'));
+  });
+  const result = await db.query<{ ords: string; ids: string }>(DELIVERY_SQL, [
+    delivery.agencyId,
+    delivery.importRunId,
+    ...messageParameters(batch, nationalChatIds),
+    sqlArray(reviews.message),
+    sqlArray(reviews.sealed),
+    delivery.reviews.keyId,
+  ]);
   const { ords, ids } = result.rows[0] ?? { ords: '', ids: '' };
   if (!ords) return [];
   const idList = ids.split(',');
-  return ords.split(',').map((ord, i) => ({ index: rows[Number(ord) - 1]!.index, id: BigInt(idList[i]!) }));
+  return ords.split(',').map((ord, i) => {
+    const index = Number(ord) - 1;
+    return { index: kept ? kept[index]! : index, id: BigInt(idList[i]!) };
+  });
 }
 
-/** A batch may repeat a message (an export listing it twice): the first copy is the one delivered. */
-function firstOfEachKey(rows: readonly DeliveryRow[]): { row: DeliveryRow; index: number }[] {
+/** A batch may repeat a message (an export listing it twice): the first copy is the one delivered. Null: none. */
+function firstOfEachKey(batch: DeliveryBatch): number[] | null {
+  const { platform, chatId, messageId } = batch.messages;
   const seen = new Set<string>();
-  const unique: { row: DeliveryRow; index: number }[] = [];
-  rows.forEach((row, index) => {
-    const key = `${row.message.platform}\u0000${row.message.chatId}\u0000${row.message.messageId}`;
-    if (seen.has(key)) return;
+  let repeated = false;
+  for (let i = 0; i < platform.length; i++) {
+    const key = `${platform[i]}\u0000${chatId[i]}\u0000${messageId[i]}`;
+    if (seen.has(key)) repeated = true;
     seen.add(key);
-    unique.push({ row, index });
-  });
-  return unique;
+  }
+  if (!repeated) return null;
+  seen.clear();
+  const kept: number[] = [];
+  for (let i = 0; i < platform.length; i++) {
+    const key = `${platform[i]}\u0000${chatId[i]}\u0000${messageId[i]}`;
+    if (!seen.has(key)) kept.push(i);
+    seen.add(key);
+  }
+  return kept;
 }
 
-function deliveryParameters(delivery: Delivery, rows: readonly { row: DeliveryRow }[]): unknown[] {
-  const n = rows.length;
-  const column = <T>(pick: (row: DeliveryRow) => T): T[] => {
-    const values = new Array<T>(n);
-    for (let i = 0; i < n; i++) values[i] = pick(rows[i]!.row);
-    return values;
-  };
-  const findings: { ord: number; finding: Finding }[] = [];
-  const attachments: { ord: number; position: number; attachment: NonNullable<WireMessage['attachments']>[number] }[] = [];
-  const reviews: { ord: number; categories: string; original: string }[] = [];
-  rows.forEach(({ row }, i) => {
-    for (const finding of row.findings) findings.push({ ord: i + 1, finding });
-    row.message.attachments?.forEach((attachment, position) => attachments.push({ ord: i + 1, position, attachment }));
-    if (row.quarantinedOriginal) {
-      const categories = delivery.decisions[row.decision]?.categories.join(',') ?? '';
-      reviews.push({ ord: i + 1, categories, original: row.quarantinedOriginal.toString('hex') });
-    }
-  });
+/** $3…$36 of the statement. */
+function messageParameters(batch: DeliveryBatch, nationalChatIds: readonly string[]): string[] {
+  const { messages: m, decisions: d, findings: f, attachments: a } = batch;
   const blobs = new Map<string, { size: number; mime: string | null }>();
-  for (const { attachment } of attachments) {
-    if (attachment.sha256) blobs.set(attachment.sha256, { size: attachment.size ?? 0, mime: attachment.mime ?? null });
-  }
-  const d = delivery.decisions;
+  a.sha256.forEach((sha256, j) => {
+    if (sha256) blobs.set(sha256, { size: a.size[j] ?? 0, mime: a.mime[j] ?? null });
+  });
+  const ordinals = (indexes: readonly number[]) => sqlArray(indexes.map((i) => i + 1));
   return [
-    delivery.agencyId,
-    delivery.importRunId,
     // $3…$15: the messages
-    sqlArray(column((r) => r.message.platform)),
-    sqlArray(column((r) => r.message.chatId)),
-    sqlArray(column((r) => r.message.messageId)),
-    sqlArray(column((r) => r.chatId)),
-    sqlArray(column((r) => r.message.sender?.id ?? null)),
-    sqlArray(column((r) => r.message.sender?.name ?? null)),
-    sqlArray(column((r) => r.message.sentAt)),
-    sqlArray(column((r) => r.message.editedAt ?? null)),
-    sqlArray(column((r) => r.message.kind ?? 'message')),
-    sqlArray(column((r) => r.deliveredText)),
-    sqlArray(column((r) => JSON.stringify(messageBody(r.message)))),
-    sqlArray(column((r) => r.redacted)),
-    sqlArray(column((r) => r.decision + 1)),
+    sqlArray(m.platform),
+    sqlArray(m.chatId),
+    sqlArray(m.messageId),
+    sqlArray(nationalChatIds),
+    sqlArray(m.senderId),
+    sqlArray(m.senderName),
+    sqlArray(m.sentAt),
+    sqlArray(m.editedAt),
+    sqlArray(m.kind),
+    sqlArray(m.text),
+    sqlArray(m.body),
+    sqlArray(m.redacted),
+    ordinals(m.decision),
     // $16…$19: the batch's decisions
     sqlArray(d.map((x) => x.action)),
     sqlArray(d.map((x) => x.rule)),
     sqlArray(d.map((x) => x.categories.join(','))),
     sqlArray(d.map((x) => JSON.stringify(x.reasons))),
     // $20…$26: findings
-    sqlArray(findings.map((f) => f.ord)),
-    sqlArray(findings.map((f) => f.finding.category)),
-    sqlArray(findings.map((f) => f.finding.start)),
-    sqlArray(findings.map((f) => f.finding.end)),
-    sqlArray(findings.map((f) => f.finding.confidence)),
-    sqlArray(findings.map((f) => f.finding.detector)),
-    sqlArray(findings.map((f) => JSON.stringify(f.finding.explanation))),
+    ordinals(f.message),
+    sqlArray(f.category),
+    sqlArray(f.start),
+    sqlArray(f.end),
+    sqlArray(f.confidence),
+    sqlArray(f.detector),
+    sqlArray(f.explanation),
     // $27…$33: attachment references
-    sqlArray(attachments.map((a) => a.ord)),
-    sqlArray(attachments.map((a) => a.position)),
-    sqlArray(attachments.map((a) => a.attachment.name)),
-    sqlArray(attachments.map((a) => a.attachment.mime ?? null)),
-    sqlArray(attachments.map((a) => (a.attachment.size === undefined ? null : a.attachment.size))),
-    sqlArray(attachments.map((a) => a.attachment.sha256 ?? null)),
-    sqlArray(attachments.map((a) => Boolean(a.attachment.missing || !a.attachment.sha256))),
-    // $34…$37: review items of quarantined messages
-    sqlArray(reviews.map((r) => r.ord)),
-    sqlArray(reviews.map((r) => r.categories)),
-    sqlArray(reviews.map((r) => r.original)),
-    delivery.keyId,
-    // $38…$40: attachment blobs (the bytes are already in the content-addressed store)
+    ordinals(a.message),
+    sqlArray(a.position),
+    sqlArray(a.name),
+    sqlArray(a.mime),
+    sqlArray(a.size),
+    sqlArray(a.sha256),
+    sqlArray(a.missing),
+    // $34…$36: attachment blobs (the bytes are already in the content-addressed store)
     sqlArray([...blobs.keys()]),
     sqlArray([...blobs.values()].map((b) => b.size)),
     sqlArray([...blobs.values()].map((b) => b.mime)),
@@ -187,6 +326,7 @@ decisions_written AS (
   INSERT INTO decisions (id, agency_id, direction, action, rule, categories, reasons)
   SELECT d.id, $1::uuid, 'inbound', d.action, d.rule, string_to_array(d.categories, ','), d.reasons
     FROM decision_ids d WHERE d.id IN (SELECT decision_id FROM inserted)
+  RETURNING id, categories
 ),
 findings_written AS (
   INSERT INTO findings (message_id, category, start, "end", confidence, detector, explanation)
@@ -197,7 +337,7 @@ findings_written AS (
 ),
 blobs_written AS (
   INSERT INTO attachment_blobs (sha256, size, mime)
-  SELECT * FROM unnest($38::text[], $39::bigint[], $40::text[])
+  SELECT * FROM unnest($34::text[], $35::bigint[], $36::text[])
   ON CONFLICT (sha256) DO NOTHING
 ),
 attachments_written AS (
@@ -209,9 +349,11 @@ attachments_written AS (
 ),
 reviews_opened AS (
   INSERT INTO review_items (id, agency_id, message_id, status, categories, original, key_id)
-  SELECT gen_random_uuid(), $1::uuid, n.id, 'open', string_to_array(r.categories, ','), decode(r.original, 'hex'), $37
-    FROM unnest($34::int[], $35::text[], $36::text[]) AS r(ord, categories, original)
+  SELECT gen_random_uuid(), $1::uuid, n.id, 'open', d.categories, decode(r.original, 'hex'), $39
+    FROM unnest($37::int[], $38::text[]) AS r(ord, original)
     JOIN new_rows n ON n.ord = r.ord
+    JOIN inserted m ON m.id = n.id
+    JOIN decisions_written d ON d.id = m.decision_id
 )
 SELECT coalesce(string_agg(ord::text, ',' ORDER BY id), '') AS ords, coalesce(string_agg(id::text, ',' ORDER BY id), '') AS ids
   FROM new_rows`;

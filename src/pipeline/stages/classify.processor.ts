@@ -1,4 +1,6 @@
-import { toWire } from '../../core/message.ts';
+import type { CanonicalMessage } from '../../core/message.ts';
+import { maskPersonalData } from '../../core/mask.ts';
+import { DeliveryBatchBuilder } from '../../store/delivery.ts';
 import { combineWithExtra, replaceLeaves, SEPARATOR } from './extra-fields.ts';
 import { remapEntities } from './remap-entities.ts';
 import type { ClassifyPayload, DeadLetterPayload, DeliverPayload } from '../queues.ts';
@@ -14,45 +16,43 @@ export interface ClassifyStageResult {
 /** The pure core of the classify queue: ingest → classify → policy for one batch. No I/O. */
 export function runClassifyStage(payload: ClassifyPayload, policy: PolicyContext = {}, now = new Date()): ClassifyStageResult {
   const { valid, refused } = ingest(payload.messages);
-  const classified = classifyMessages(valid);
-  const origin = { agencyId: payload.agencyId, runId: payload.runId, seq: payload.seq, checkpoint: payload.checkpoint };
+  const batch = new DeliveryBatchBuilder();
   // category → messages with at least one finding of it, in the text or in the structured payloads
   const flaggedByCategory: Record<string, number> = {};
-  const items = classified.map(({ message, findings }) => {
+  let blocked = 0;
+  for (const { message, findings } of classifyMessages(valid)) {
     const combined = combineWithExtra(message, findings);
-    let { deliveredText, reasons, ...decision } = decideInbound(combined ? { ...message, text: combined.text } : message, combined?.findings ?? findings, policy);
-    const wire = toWire(message);
+    const decision = decideInbound(combined ? { ...message, text: combined.text } : message, combined?.findings ?? findings, policy);
+    for (const category of decision.categories) flaggedByCategory[category] = (flaggedByCategory[category] ?? 0) + 1;
+    if (decision.action === 'block') {
+      blocked++;
+      continue;
+    }
+    let deliveredText = decision.deliveredText;
+    let delivered: CanonicalMessage = message;
+    let redacted = decision.redacted;
     if (combined) {
       // the structured payloads were decided with the text: split the delivered copy back into its parts
       const [text = '', ...leaves] = deliveredText.split(SEPARATOR);
       const changed = combined.leaves.flatMap((leaf, i) => (leaves[i] !== undefined && leaves[i] !== leaf.value ? [{ path: leaf.path, value: leaves[i]! }] : []));
       deliveredText = text;
-      if (changed.length > 0) wire.extra = replaceLeaves(message.extra, changed);
-      decision.redacted = deliveredText !== message.text || changed.length > 0;
+      if (changed.length > 0) delivered = { ...delivered, extra: replaceLeaves(message.extra, changed) };
+      redacted = deliveredText !== message.text || changed.length > 0;
     }
-    for (const category of decision.categories) flaggedByCategory[category] = (flaggedByCategory[category] ?? 0) + 1;
     if (deliveredText !== message.text && message.entities.length > 0) {
       // the delivered copy's entities point into the redacted text; the original's are kept for approval
-      wire.entities = remapEntities(message.text, deliveredText, findings, message.entities);
-      wire.extra = { ...(wire.extra ?? message.extra), originalEntities: message.entities };
+      delivered = {
+        ...delivered,
+        entities: remapEntities(message.text, deliveredText, findings, message.entities),
+        extra: { ...delivered.extra, originalEntities: message.entities },
+      };
     }
-    return {
-      message: wire,
-      findings: combined ? [...findings, ...combined.fieldFindings] : findings,
-      decision: {
-        ...decision,
-        ...(deliveredText !== message.text ? { deliveredText } : {}),
-        ...(reasons.length > 0 ? { reasons } : {}),
-      },
-    };
-  });
+    // a redacted service event must not keep in its structured part what its text lost ("X added +7 701 …")
+    if (redacted && delivered.service) delivered = { ...delivered, service: withMaskedParticipants(delivered.service) };
+    batch.add(delivered, { text: deliveredText, originalText: message.text, redacted, decision, findings: combined ? [...findings, ...combined.fieldFindings] : findings });
+  }
   return {
-    deliver: {
-      ...origin,
-      items,
-      failed: refused.length,
-      flaggedByCategory,
-    },
+    deliver: { agencyId: payload.agencyId, runId: payload.runId, seq: payload.seq, checkpoint: payload.checkpoint, ...batch.batch, blocked, failed: refused.length, flaggedByCategory },
     deadLetters: refused.map((r) => ({
       agencyId: payload.agencyId,
       runId: payload.runId,
@@ -61,5 +61,13 @@ export function runClassifyStage(payload: ClassifyPayload, policy: PolicyContext
       message: r.message,
       failedAt: now.toISOString(),
     })),
+  };
+}
+
+function withMaskedParticipants(service: NonNullable<CanonicalMessage['service']>): NonNullable<CanonicalMessage['service']> {
+  return {
+    ...service,
+    ...(service.actor ? { actor: maskPersonalData(service.actor) } : {}),
+    ...(service.members ? { members: service.members.map(maskPersonalData) } : {}),
   };
 }

@@ -1,13 +1,12 @@
 import { createHash } from 'node:crypto';
 import type pg from 'pg';
 import { encryptOriginal, type Keyring } from '../../core/keys.ts';
-import type { WireMessage } from '../../core/message.ts';
 import { maskPersonalData } from '../../core/mask.ts';
 import { inTransaction, isPostgresUnavailable } from '../../store/database.ts';
 import { chatKey, resolveChats } from '../../store/chats.ts';
-import { writeDelivery, type DeliveryRow, type StoredDecision } from '../../store/delivery.ts';
+import { batchSize, messageAt, pickMessages, writeDelivery, type DeliveryBatch } from '../../store/delivery.ts';
 import { ensureIdentities } from '../../store/identities.ts';
-import type { DeadLetterPayload, DeliverItem, DeliverPayload } from '../queues.ts';
+import type { DeadLetterPayload, DeliverPayload } from '../queues.ts';
 
 export interface BatchCounts {
   delivered: number;
@@ -59,7 +58,7 @@ export async function deliverBatch(pool: pg.Pool, payload: DeliverPayload, deps:
   if (committed) return { counts: committed, replayed: true };
   try {
     return await inTransaction(pool, async (client) => {
-      const counts = await writeItems(client, payload, payload.items, deps.keyring);
+      const counts = await writeMessages(client, payload, payload, deps.keyring);
       return { counts: await recordBatch(client, payload, counts, payload.failed), replayed: false };
     });
   } catch (error) {
@@ -68,11 +67,11 @@ export async function deliverBatch(pool: pg.Pool, payload: DeliverPayload, deps:
   }
 
   // some message in the batch is refused by the database: deliver the others one by one
-  const totals = emptyCounts(payload.flaggedByCategory);
+  const totals = emptyCounts(payload);
   const dead: DeadLetterPayload[] = [];
-  for (const item of payload.items) {
+  for (let i = 0; i < batchSize(payload); i++) {
     try {
-      const counts = await inTransaction(pool, (client) => writeItems(client, payload, [item], deps.keyring));
+      const counts = await inTransaction(pool, (client) => writeMessages(client, payload, pickMessages(payload, [i]), deps.keyring));
       addCounts(totals, counts);
     } catch (error) {
       if (isTransientDatabaseError(error)) throw error;
@@ -81,7 +80,7 @@ export async function deliverBatch(pool: pg.Pool, payload: DeliverPayload, deps:
         runId: payload.runId,
         stage: 'deliver',
         reason: maskPersonalData(`the store refused the message: ${(error as Error).message}`),
-        message: item.message,
+        message: messageAt(payload, i),
         failedAt: now().toISOString(),
       });
     }
@@ -99,15 +98,14 @@ export async function deliverBatch(pool: pg.Pool, payload: DeliverPayload, deps:
 /** Counts while writing, with the store ids of the new rows for the batch's audit digest. */
 type WriteCounts = BatchCounts & { insertedIds: string[] };
 
-function emptyCounts(flaggedByCategory: Record<string, number>): WriteCounts {
-  return { delivered: 0, duplicates: 0, blocked: 0, failed: 0, quarantined: 0, redacted: 0, flaggedByCategory, insertedIds: [] };
+function emptyCounts(payload: DeliverPayload): WriteCounts {
+  return { delivered: 0, duplicates: 0, blocked: payload.blocked, failed: 0, quarantined: 0, redacted: 0, flaggedByCategory: payload.flaggedByCategory, insertedIds: [] };
 }
 
 function addCounts(into: WriteCounts, from: WriteCounts): void {
   into.insertedIds.push(...from.insertedIds);
   into.delivered += from.delivered;
   into.duplicates += from.duplicates;
-  into.blocked += from.blocked;
   into.quarantined += from.quarantined;
   into.redacted += from.redacted;
 }
@@ -126,70 +124,52 @@ function isBatchAlreadyRecorded(error: unknown): boolean {
   return e.code === '23505' && e.constraint === 'import_batches_pkey';
 }
 
-async function writeItems(client: pg.PoolClient, payload: DeliverPayload, items: readonly DeliverItem[], keyring: Keyring): Promise<WriteCounts> {
-  const counts = emptyCounts(payload.flaggedByCategory);
-  const allowed = items.filter((item) => item.decision.action !== 'block');
-  counts.blocked = items.length - allowed.length;
-  if (allowed.length === 0) return counts;
+async function writeMessages(client: pg.PoolClient, payload: DeliverPayload, batch: DeliveryBatch, keyring: Keyring): Promise<WriteCounts> {
+  const counts = emptyCounts(payload);
+  const m = batch.messages;
+  const size = batchSize(batch);
+  if (size === 0) return counts;
 
   const chats = await resolveChats(
     client,
     payload.agencyId,
-    allowed.map(({ message }) => ({ platform: message.platform, sourceChatId: message.chatId, title: message.chatTitle })),
+    batch.chats.map((chat) => ({ platform: chat.platform, sourceChatId: chat.chatId, title: chat.title })),
   );
-  await ensureIdentities(
-    client,
-    payload.agencyId,
-    allowed.flatMap(({ message }) => (message.sender ? [{ platform: message.platform, platformId: message.sender.id, displayName: message.sender.name }] : [])),
-  );
-  const decisions: StoredDecision[] = [];
-  const decisionIndex = new Map<string, number>();
-  const rows = allowed.map(({ message, decision, findings }): DeliveryRow => {
-    const key = `${decision.action}\u0000${decision.rule}\u0000${decision.categories.join(',')}\u0000${decision.reasons ? JSON.stringify(decision.reasons) : ''}`;
-    let index = decisionIndex.get(key);
-    if (index === undefined) {
-      index = decisions.push({ action: decision.action, rule: decision.rule, categories: decision.categories, reasons: decision.reasons ?? [] }) - 1;
-      decisionIndex.set(key, index);
-    }
-    return {
-      message: decision.redacted && message.service ? withMaskedParticipants(message) : message,
-      chatId: chats.get(chatKey(message.platform, message.chatId))!,
-      deliveredText: decision.deliveredText ?? message.text ?? '',
-      redacted: decision.redacted,
-      decision: index,
-      findings,
-      ...(decision.action === 'quarantine' ? { quarantinedOriginal: encryptOriginal(keyring.current, message.text ?? '') } : {}),
-    };
+  const senders = new Map<string, { platform: string; platformId: string; displayName: string }>();
+  for (let i = 0; i < size; i++) {
+    const id = m.senderId[i];
+    if (id !== null && id !== undefined) senders.set(`${m.platform[i]}\u0000${id}`, { platform: m.platform[i]!, platformId: id, displayName: m.senderName[i] ?? '' });
+  }
+  await ensureIdentities(client, payload.agencyId, [...senders.values()]);
+
+  const nationalChatIds = new Array<string>(size);
+  const quarantined: number[] = [];
+  for (let i = 0; i < size; i++) {
+    nationalChatIds[i] = chats.get(chatKey(m.platform[i]!, m.chatId[i]!))!;
+    if (batch.decisions[m.decision[i]!]!.action === 'quarantine') quarantined.push(i);
+  }
+  const delivered = await writeDelivery(client, {
+    agencyId: payload.agencyId,
+    importRunId: payload.runId,
+    batch,
+    nationalChatIds,
+    reviews: {
+      message: quarantined,
+      sealedOriginal: quarantined.map((i) => encryptOriginal(keyring.current, m.original[i] ?? m.text[i]!)),
+      keyId: keyring.currentId,
+    },
   });
-  const delivered = await writeDelivery(client, { agencyId: payload.agencyId, importRunId: payload.runId, decisions, rows, keyId: keyring.currentId });
   if (faultDelayMs > 0) await new Promise((resolve) => setTimeout(resolve, faultDelayMs));
 
   counts.delivered = delivered.length;
   // already in the store, repeated within the batch, or the gateway's own send coming back
-  counts.duplicates = allowed.length - delivered.length;
+  counts.duplicates = size - delivered.length;
   for (const { index } of delivered) {
-    const { decision } = allowed[index]!;
-    if (decision.action === 'quarantine') counts.quarantined++;
-    else if (decision.redacted) counts.redacted++;
+    if (batch.decisions[m.decision[index]!]!.action === 'quarantine') counts.quarantined++;
+    else if (m.redacted[index]) counts.redacted++;
   }
   counts.insertedIds = delivered.map((row) => row.id.toString());
   return counts;
-}
-
-/**
- * A redacted service event must not keep in its structured part what its text lost: participants written as
- * phone numbers ("X added +7 701 …") are masked there too.
- */
-function withMaskedParticipants(message: WireMessage): WireMessage {
-  const service = message.service!;
-  return {
-    ...message,
-    service: {
-      ...service,
-      ...(service.actor ? { actor: maskPersonalData(service.actor) } : {}),
-      ...(service.members ? { members: service.members.map(maskPersonalData) } : {}),
-    },
-  };
 }
 
 /** The batch's audit digest (one entry per batch, never per message) and, for import runs, its record. */
