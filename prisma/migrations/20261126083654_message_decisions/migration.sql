@@ -112,3 +112,6 @@ BEGIN
 END $$;
 CREATE TRIGGER decisions_keep_referenced_id BEFORE UPDATE OF id ON decisions
   FOR EACH ROW WHEN (OLD.id IS DISTINCT FROM NEW.id) EXECUTE FUNCTION decisions_keep_referenced_id();
+
+-- DropIndex: nothing reads messages by import run; the index cost every delivered message an entry
+DROP INDEX "messages_import_run_id_idx";
