@@ -1,4 +1,5 @@
-import { rm } from 'node:fs/promises';
+import { readdir, readFile, rm } from 'node:fs/promises';
+import os from 'node:os';
 import { unlinkPrefix } from '../test/helpers/redis.ts';
 /**
  * Shared pieces of the benchmarks: synthetic "already parsed" canonical messages, an in-memory HistorySource,
@@ -154,4 +155,102 @@ export async function runBench(main: () => Promise<void>): Promise<never> {
     process.exitCode = 1;
   }
   process.exit(process.exitCode ?? 0);
+}
+
+export interface CpuUse {
+  /** CPU seconds of each part over the sampled interval; null where it could not be read */
+  node: number;
+  postgres: number | null;
+  redis: number | null;
+}
+
+const CLOCK_TICKS_PER_SECOND = 100;
+
+async function processTicks(pid: number): Promise<number | null> {
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => null);
+  if (!stat) return null;
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return Number(fields[11]) + Number(fields[12]);
+}
+
+/** PostgreSQL's processes working for `database` (its backends, autovacuum on it) and for every database (WAL, checkpoints). */
+async function postgresPids(database: string): Promise<number[]> {
+  const pids: number[] = [];
+  for (const entry of await readdir('/proc').catch(() => [] as string[])) {
+    if (!/^\d+$/.test(entry)) continue;
+    const title = await readFile(`/proc/${entry}/cmdline`, 'utf8').catch(() => '');
+    if (title.startsWith('postgres:') && (title.includes(` ${database} `) || title.includes(` ${database}\u0000`) || /walwriter|checkpointer|background writer/.test(title))) pids.push(Number(entry));
+  }
+  return pids;
+}
+
+/**
+ * The CPU time spent during a run by the node process(es) doing the work, by PostgreSQL for the bench's database
+ * (read from /proc on this machine: null when the server runs elsewhere) and by Redis (its INFO cpu). It tells
+ * where a message's cost goes and what the machine's cores allow: cores / (CPU per message).
+ */
+export function cpuSampler(parts: { database: string; redis: Redis; nodePids?: () => number[] }, intervalMs = 200) {
+  const started = process.cpuUsage();
+  const seen = new Map<number, { first: number; last: number }>();
+  let postgresReadable = false;
+  const redisCpu = async () => {
+    const info = await parts.redis.info('cpu');
+    return Number(infoField(info, 'used_cpu_sys') ?? NaN) + Number(infoField(info, 'used_cpu_user') ?? NaN);
+  };
+  const track = async (pid: number, isNew: boolean) => {
+    const ticks = await processTicks(pid);
+    if (ticks === null) return;
+    const entry = seen.get(pid);
+    if (entry) entry.last = ticks;
+    else seen.set(pid, { first: isNew ? 0 : ticks, last: ticks });
+  };
+  let samples = 0;
+  const sample = async () => {
+    const pids = [...(await postgresPids(parts.database)), ...(parts.nodePids?.() ?? [])];
+    if (pids.length > 0) postgresReadable = true;
+    // a process first seen after the first sample started during the run: all its time counts
+    await Promise.all(pids.map((pid) => track(pid, samples > 0)));
+    samples++;
+  };
+  const redisStart = redisCpu().catch(() => NaN);
+  const sampler = peakSampler(async () => {
+    await sample();
+    return 0;
+  }, intervalMs);
+  return {
+    async stop(): Promise<CpuUse> {
+      await sampler.stop();
+      const own = process.cpuUsage(started);
+      const nodePids = new Set(parts.nodePids?.() ?? []);
+      let postgres = 0;
+      let children = 0;
+      for (const [pid, { first, last }] of seen) {
+        const seconds = (last - first) / CLOCK_TICKS_PER_SECOND;
+        if (nodePids.has(pid)) children += seconds;
+        else postgres += seconds;
+      }
+      const redisUsed = (await redisCpu().catch(() => NaN)) - (await redisStart);
+      return {
+        node: parts.nodePids ? children : (own.user + own.system) / 1e6,
+        postgres: postgresReadable ? postgres : null,
+        redis: Number.isFinite(redisUsed) ? redisUsed : null,
+      };
+    },
+  };
+}
+
+/** "node 7.1 s (35 µs/message), PostgreSQL …": and what the cores allow at that cost. */
+export function cpuReport(use: CpuUse, messages: number): string[] {
+  const perMessage = (seconds: number) => `${((seconds / messages) * 1e6).toFixed(0)} µs/message`;
+  const part = (name: string, seconds: number | null) => (seconds === null ? `${name} n/a` : `${name} ${seconds.toFixed(1)} s (${perMessage(seconds)})`);
+  const lines = [`CPU: ${[part('node', use.node), part('PostgreSQL', use.postgres), part('Redis', use.redis)].join(', ')}`];
+  if (use.postgres !== null && use.redis !== null) {
+    const total = use.node + use.postgres + use.redis;
+    const cores = os.cpus().length;
+    lines.push(
+      `  ${perMessage(total)} in all: ${cores} cores allow at most ≈ ${fmt(Math.round((cores * messages) / total))} messages/s at this cost, ` +
+        `and one node thread at most ≈ ${fmt(Math.round(messages / use.node))} (the importer's own process does its reading, classification and delivery)`,
+    );
+  }
+  return lines;
 }

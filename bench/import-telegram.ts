@@ -30,7 +30,7 @@ import { writeTelegramExport } from '../bridges/telegram/export/generate.ts';
 import type { ImportSummary } from '../src/pipeline/import-run.ts';
 import { addAgency } from '../src/store/agencies.ts';
 import { createTestDatabase, type TestDatabase } from '../test/helpers/database.ts';
-import { cleanUpBench, runBench, fmt, infoField, mb, peakSampler, rate } from './helpers.ts';
+import { cleanUpBench, cpuReport, cpuSampler, runBench, fmt, infoField, mb, peakSampler, rate } from './helpers.ts';
 
 const TARGET_MSG_S = 30_000;
 const RSS_LIMIT = 400 * 1024 * 1024;
@@ -73,11 +73,15 @@ interface ChildRun {
   timeline: Array<[number, number]>;
 }
 
+/** The running importer's process id, for the CPU sampler. */
+let importerPid: number | undefined;
+
 /** Runs the CLI import as a child process, sampling its RSS every SAMPLE_MS. */
 function runImporter(args: readonly string[], env: NodeJS.ProcessEnv): Promise<ChildRun> {
   const started = process.hrtime.bigint();
   const nodeFlags = CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(CPU_PROF)}`] : [];
   const child = spawn(process.execPath, [...nodeFlags, cliPath, ...args], { cwd: projectRoot, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  importerPid = child.pid;
   let stdout = '';
   let stderr = '';
   let peakRss = 0;
@@ -178,8 +182,10 @@ async function main(): Promise<void> {
     const redisBefore = Number(infoField(await redis.info('memory'), 'used_memory') ?? 0);
     const redisSampler = peakSampler(async () => Number(infoField(await redis.info('memory'), 'used_memory') ?? 0), SAMPLE_MS);
     const prefixSampler = peakSampler(() => prefixMemory(redis, prefix), SAMPLE_MS);
+    const cpu = cpuSampler({ database: db.name, redis, nodePids: () => (importerPid === undefined ? [] : [importerPid]) });
     started = process.hrtime.bigint();
     const run = await runImporter(args, env);
+    const cpuUse = await cpu.stop();
     const peakRedis = await redisSampler.stop();
     const peakPrefix = await prefixSampler.stop();
 
@@ -219,6 +225,8 @@ async function main(): Promise<void> {
       `Redis memory: +${mb(Math.max(0, peakRedis - redisBefore))} server used_memory during the import (${mb(redisBefore)} before, ${mb(peakRedis)} peak sampled; ` +
         `a shared server counts other clients too); the import's own keys peaked at ${mb(peakPrefix)}`,
     );
+    // the importer's CPU is sampled every SAMPLE_MS from /proc: its last moments before exit are not counted
+    for (const line of cpuReport(cpuUse, summary?.read ?? N)) console.log(`${line.startsWith('  ') ? '' : 'import '}${line}`);
     if (CPU_PROF) console.log(`CPU profile of the importer written to ${path.resolve(CPU_PROF)}`);
     for (const f of failures) console.log(`FAIL ${f}`);
     if (failures.length > 0) process.exitCode = 1;

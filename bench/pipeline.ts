@@ -27,7 +27,7 @@ import { deliverBatch } from '../src/pipeline/stages/deliver.ts';
 import { addAgency } from '../src/store/agencies.ts';
 import type { Store } from '../src/store/database.ts';
 import { createTestDatabase, type TestDatabase } from '../test/helpers/database.ts';
-import { cleanUpBench, runBench, fmt, infoField, mb, MemoryHistorySource, peakSampler, rate, syntheticMessages, table } from './helpers.ts';
+import { cleanUpBench, cpuReport, cpuSampler, runBench, fmt, infoField, mb, MemoryHistorySource, peakSampler, rate, syntheticMessages, table } from './helpers.ts';
 
 const TARGET_MSG_S = 40_000;
 const N = Number(process.env.BENCH_MESSAGES ?? 200_000);
@@ -147,7 +147,9 @@ async function main(): Promise<void> {
     const redisBefore = Number(infoField(await redis.info('memory'), 'used_memory') ?? 0);
     const rssSampler = peakSampler(() => process.memoryUsage().rss);
     const redisSampler = peakSampler(async () => Number(infoField(await redis.info('memory'), 'used_memory') ?? 0));
+    const cpu = cpuSampler({ database: db.name, redis });
     const e2e = await timedImport(context, e2eAgency.id, source, inputFile);
+    const cpuUse = await cpu.stop();
     const peakRss = await rssSampler.stop();
     const peakRedis = await redisSampler.stop();
     const redisPeakHuman = infoField(await redis.info('memory'), 'used_memory_peak_human') ?? '?';
@@ -235,6 +237,7 @@ async function main(): Promise<void> {
       `Redis used_memory during the end-to-end run: ${mb(redisBefore)} before, ${mb(peakRedis)} peak sampled (+${mb(Math.max(0, peakRedis - redisBefore))}); ` +
         `server used_memory_peak_human since start: ${redisPeakHuman}`,
     );
+    for (const line of cpuReport(cpuUse, N)) console.log(`${line.startsWith('  ') ? '' : 'end-to-end run '}${line}`);
     if (failures.length > 0) {
       for (const f of failures) console.log(`FAIL ${f}`);
       process.exitCode = 1;

@@ -9,6 +9,8 @@ const baseUrl = process.env.DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:543
 
 export interface TestDatabase {
   url: string;
+  /** the database's name */
+  name: string;
   store: Store;
   /** closes the store and drops the database */
   drop(): Promise<void>;
@@ -69,6 +71,7 @@ export async function createTestDatabase(): Promise<TestDatabase> {
   const store = await openStore(url);
   return {
     url,
+    name,
     store,
     async drop() {
       await store.close();
