@@ -9,6 +9,7 @@ import { listDeadLetters } from '../src/pipeline/dead-letter.ts';
 import { openQueues, type ClassifyPayload, type DeliverPayload, type Queues } from '../src/pipeline/queues.ts';
 import { runClassifyStage } from '../src/pipeline/stages/classify.processor.ts';
 import { deliverBatch } from '../src/pipeline/stages/deliver.ts';
+import { messageAt } from '../src/store/delivery.ts';
 import { startWorkers, type WorkerSet } from '../src/pipeline/workers.ts';
 import { addAgency } from '../src/store/agencies.ts';
 import { createTestDatabase, type TestDatabase } from './helpers/database.ts';
@@ -185,5 +186,21 @@ describe('personal data in structured payloads', () => {
     assert.deepEqual(deliver.flaggedByCategory, { IIN: 1, PHONE: 1 });
     assert.equal(decisionOf(1).action, 'allow');
     assert.deepEqual(extraOf(1), { location: { latitude: 43.2, longitude: 76.9 } });
+  });
+});
+
+describe('a refused message goes to the dead-letter queue as it was received', () => {
+  it('its original text, entities and structured parts, not the redacted copy', () => {
+    const received = {
+      platform: 'telegram', chatId: '-1001', messageId: 'r1', sentAt: '2024-01-01T10:00:00Z', text: 'ИИН 940101300123 проверен',
+      entities: [{ type: 'bold', offset: 0, length: 3 }, { type: 'code', offset: 4, length: 12 }],
+      extra: { contact: { first_name: 'Dana', phone_number: '+7 701 234 56 78' } },
+    };
+    const { deliver } = runClassifyStage(batch('agency', [received]));
+    assert.notEqual(deliver.messages.text[0], received.text, 'the delivered copy is redacted');
+    const back = messageAt(deliver, 0);
+    assert.equal(back.text, received.text);
+    assert.deepEqual(back.entities, received.entities);
+    assert.deepEqual(back.extra, received.extra);
   });
 });

@@ -317,3 +317,34 @@ describe('review: roles, the queue, decisions, reports (real CLI, real pipeline 
     assert.match(verified.stdout, /audit log verified/);
   });
 });
+
+describe('review: a quarantined message whose structured parts were redacted too', () => {
+  let w: ReviewWorld;
+  let admin: string;
+  const card = {
+    ...inbound('-3001', 'Registry C', '1', ''),
+    extra: { contact: { first_name: 'Dana', phone_number: PLANTED.phone }, poll: { question: `Кто сдал анализы? ИИН ${PLANTED.iin}`, answers: [{ text: 'я' }] } },
+  };
+  before(async () => {
+    w = await createReviewWorld(['c']);
+    admin = await w.addUser('root', 'admin');
+    await w.deliver('c', [card]);
+  });
+  after(async () => {
+    await w?.db.drop();
+  });
+
+  it('keeps them encrypted with the text, shows them with the original, and approving delivers them as received', async () => {
+    const listed = await w.cli(['review', 'list', '--json'], admin);
+    const [item] = JSON.parse(listed.stdout) as { id: string; messageId: string }[];
+    assert.ok(item, listed.stderr);
+    const bodyOf = async () => (await w.query<{ body: { extra: typeof card.extra } }>(`SELECT body FROM messages WHERE id = $1`, [item.messageId]))[0]!.body;
+    assert.equal((await bodyOf()).extra.contact.phone_number, '[PHONE]', 'the delivered copy is redacted');
+    const shown = await w.cli(['review', 'show', item.id, '--json'], admin);
+    assert.equal(shown.code, 0, shown.stderr);
+    assert.deepEqual(JSON.parse(shown.stdout).originalParts, { extra: card.extra });
+    const approved = await w.cli(['review', 'decide', item.id, '--approve'], admin);
+    assert.equal(approved.code, 0, approved.stderr);
+    assert.deepEqual((await bodyOf()).extra, card.extra);
+  });
+});

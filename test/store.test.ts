@@ -52,7 +52,7 @@ describe('the national store', () => {
   ) =>
     inTransaction(db.store.pool, async (client) => {
       const builder = new DeliveryBatchBuilder();
-      messages.forEach((m, i) => builder.add(m, { ...delivered(m, i), originalText: m.text }));
+      messages.forEach((m, i) => builder.add(m, { ...delivered(m, i), original: { text: m.text } }));
       const chats = await resolveChats(client, agencyId, builder.batch.chats.map((c) => ({ platform: c.platform, sourceChatId: c.chatId, title: c.title })));
       return writeDelivery(client, {
         agencyId,

@@ -6,6 +6,7 @@ import { withSession } from '../../src/auth/session.ts';
 import { writeAudit } from '../../src/audit/log.ts';
 import { decideItem, escalateItem, type Decision, type Outcome } from '../../src/review/decide.ts';
 import { getReviewItem, listReviewItems, parseFilter, parseSince, requireStatus, type ReviewFilter, type ReviewItemView } from '../../src/review/items.ts';
+import { originalFromSeal, type OriginalMessage } from '../../src/core/original.ts';
 import { openOriginal } from '../../src/review/originals.ts';
 import { action, printJson } from '../common.ts';
 
@@ -16,7 +17,7 @@ function oneLine(text: string, max = 100): string {
   return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
 }
 
-function printItem(item: ReviewItemView, original: string | null, originalNote: string): void {
+function printItem(item: ReviewItemView, original: OriginalMessage | null, originalNote: string): void {
   const out: string[] = [
     `review item ${item.id}`,
     `  agency:     ${item.agency}`,
@@ -32,7 +33,12 @@ function printItem(item: ReviewItemView, original: string | null, originalNote: 
   ];
   if (item.decided) out.push(`  decided:    ${item.status} by ${item.decided.by ?? '?'} at ${item.decided.at}${item.decided.note ? ` — ${item.decided.note}` : ''}`);
   if (item.escalated?.note) out.push(`  escalation: ${item.escalated.note}`);
-  out.push(original === null ? `  original:   ${originalNote}` : `  original:   ${original}`);
+  if (original === null) out.push(`  original:   ${originalNote}`);
+  else {
+    out.push(`  original:   ${original.text}`);
+    if (original.extra) out.push(`  original structured parts: ${JSON.stringify(original.extra)}`);
+    if (original.service) out.push(`  original service event:    ${JSON.stringify(original.service)}`);
+  }
   process.stdout.write(`${out.join('\n')}\n`);
 }
 
@@ -100,17 +106,20 @@ export function registerReview(program: Command): void {
         withSession(options, 'review show', async ({ store, actor, keyring }) => {
           requireRole(actor, ['officer', 'auditor', 'admin'], 'show review items');
           const item = await getReviewItem(store.pool, actor, id);
-          let original: string | null = null;
+          let original: OriginalMessage | null = null;
           let note = '(not shown: only an officer of this agency or an admin may view the original)';
           if (canViewOriginal(actor, item.agencyId)) {
             const sealed = await store.pool.query<{ original: Buffer | null; key_id: string | null }>(`SELECT original, key_id FROM review_items WHERE id = $1`, [item.id]);
-            original = openOriginal(await keyring(), { id: item.id, keyId: sealed.rows[0]?.key_id ?? null, original: sealed.rows[0]?.original ?? null });
+            original = originalFromSeal(openOriginal(await keyring(), { id: item.id, keyId: sealed.rows[0]?.key_id ?? null, original: sealed.rows[0]?.original ?? null }));
             // recorded before it is shown: an original never reaches a screen without its audit entry
             await writeAudit(store.pool, { actor, action: 'review.view-original', agencyId: item.agencyId, subject: item.id, details: { messageId: item.messageId, keyId: item.keyId, status: item.status } });
           } else {
             await writeAudit(store.pool, { actor, action: 'review.show', agencyId: item.agencyId, subject: item.id, details: { messageId: item.messageId, original: false } });
           }
-          if (options.json) printJson({ ...item, original, originalShown: original !== null });
+          if (options.json) {
+            const { text, ...parts } = original ?? { text: null };
+            printJson({ ...item, original: text, ...(Object.keys(parts).length > 0 ? { originalParts: parts } : {}), originalShown: original !== null });
+          }
           else printItem(item, original, note);
         }),
       ),

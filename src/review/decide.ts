@@ -5,6 +5,7 @@ import type { Keyring } from '../core/keys.ts';
 import { inTransaction } from '../store/database.ts';
 import { writeAudit } from '../audit/log.ts';
 import { canSeeAgency, decisionRefusal, ForbiddenError, type Actor } from '../auth/roles.ts';
+import { originalFromSeal } from '../core/original.ts';
 import { openOriginal } from './originals.ts';
 import { requireItemId } from './items.ts';
 
@@ -49,15 +50,16 @@ export async function decideItem(pool: pg.Pool, keyring: Keyring, actor: Actor, 
     if (refusal) throw new ForbiddenError(`review item ${item.id} cannot be decided: ${refusal}`);
     const status = statusAfter[decision];
     if (decision === 'approve' || decision === 'false-positive') {
-      const original = openOriginal(keyring, { id: item.id, keyId: item.key_id, original: item.original });
-      // the original's formatting entities (kept aside by the classify stage) come back with its text
+      const { text, ...parts } = originalFromSeal(openOriginal(keyring, { id: item.id, keyId: item.key_id, original: item.original }));
+      // the original's formatting entities (kept aside by the classify stage) come back with its text, and its
+      // structured parts (a contact card, a poll, a service event's participants) as they were received
       await client.query(
         `UPDATE messages SET text = $2, redacted = false,
-                body = CASE WHEN body->'extra' ? 'originalEntities'
-                            THEN jsonb_set(body, '{entities}', body->'extra'->'originalEntities') #- '{extra,originalEntities}'
-                            ELSE body END
+                body = (CASE WHEN body->'extra' ? 'originalEntities'
+                             THEN jsonb_set(body, '{entities}', body->'extra'->'originalEntities') #- '{extra,originalEntities}'
+                             ELSE body END) || $3::jsonb
           WHERE id = $1`,
-        [item.message_id, original],
+        [item.message_id, text, JSON.stringify(parts)],
       );
     } else if (decision === 'reject') {
       await client.query(

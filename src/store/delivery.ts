@@ -1,6 +1,7 @@
 import type pg from 'pg';
 import type { Finding } from '../classifier/index.ts';
 import type { CanonicalMessage, WireMessage } from '../core/message.ts';
+import { originalFromSeal, originalToSeal, type OriginalMessage } from '../core/original.ts';
 import { messageBody } from './messages.ts';
 import { sqlArray } from './sql-array.ts';
 
@@ -34,7 +35,7 @@ export interface DeliveryBatch {
     kind: string[];
     /** the text as delivered: the original, or a redacted copy */
     text: string[];
-    /** the original text where the delivered one differs, else null */
+    /** what policy changed, as received: the text, or the text and structured parts (src/core/original.ts); else null */
     original: (string | null)[];
     /** the rest of the message as the store keeps it (JSON; see messageBody) */
     body: string[];
@@ -87,9 +88,9 @@ export class DeliveryBatchBuilder {
   private readonly chats = new Map<string, number>();
   private readonly decisions = new Map<string, number>();
 
-  /** `message` with its structured parts as delivered; `text` the delivered text, `originalText` the one received */
-  add(message: CanonicalMessage, delivered: { text: string; originalText: string; redacted: boolean; decision: StoredDecision; findings: readonly Finding[] }): void {
-    const { text: deliveredText, originalText, redacted, decision, findings } = delivered;
+  /** `message` with its structured parts as delivered; `text` the delivered text, `original` what was received */
+  add(message: CanonicalMessage, delivered: { text: string; original: OriginalMessage; redacted: boolean; decision: StoredDecision; findings: readonly Finding[] }): void {
+    const { text: deliveredText, original, redacted, decision, findings } = delivered;
     const { messages: m, findings: f, attachments: a } = this.batch;
     const index = m.platform.length;
     const chatKey = `${message.platform}\u0000${message.chatId}`;
@@ -106,7 +107,7 @@ export class DeliveryBatchBuilder {
     m.editedAt.push(message.editedAt);
     m.kind.push(message.kind);
     m.text.push(deliveredText);
-    m.original.push(deliveredText === originalText ? null : originalText);
+    m.original.push(original.extra !== undefined || original.service !== undefined || deliveredText !== original.text ? originalToSeal(original) : null);
     m.body.push(JSON.stringify(messageBody(message)));
     m.redacted.push(redacted);
     m.decision.push(this.decisionIndex(decision));
@@ -163,11 +164,19 @@ export function pickMessages(batch: DeliveryBatch, indexes: readonly number[]): 
   return picked;
 }
 
-/** Message i of a batch as a canonical message again: its original text, its structured parts as delivered. */
+/** Message i of a batch as the canonical message received, for the dead-letter queue. */
 export function messageAt(batch: DeliveryBatch, i: number): WireMessage {
   const m = batch.messages;
+  const body = JSON.parse(m.body[i]!) as Partial<WireMessage>;
+  const original = m.original[i] === null || m.original[i] === undefined ? null : originalFromSeal(m.original[i]!);
+  // the delivered copy keeps the original's formatting entities aside when its text was redacted
+  const { originalEntities, ...deliveredExtra } = body.extra ?? {};
+  const extra = original?.extra ?? deliveredExtra;
   return {
-    ...(JSON.parse(m.body[i]!) as Partial<WireMessage>),
+    ...body,
+    ...(originalEntities ? { entities: originalEntities as WireMessage['entities'] } : {}),
+    ...(Object.keys(extra).length > 0 ? { extra } : { extra: undefined }),
+    ...(original?.service ? { service: original.service } : {}),
     platform: m.platform[i] as WireMessage['platform'],
     chatId: m.chatId[i]!,
     messageId: m.messageId[i]!,
@@ -175,7 +184,7 @@ export function messageAt(batch: DeliveryBatch, i: number): WireMessage {
     sender: m.senderId[i] === null ? null : { id: m.senderId[i]!, name: m.senderName[i] ?? '' },
     sentAt: m.sentAt[i]!,
     editedAt: m.editedAt[i] ?? null,
-    text: m.original[i] ?? m.text[i]!,
+    text: original?.text ?? m.text[i]!,
   };
 }
 

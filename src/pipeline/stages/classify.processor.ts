@@ -31,12 +31,17 @@ export function runClassifyStage(payload: ClassifyPayload, policy: PolicyContext
     let deliveredText = decision.deliveredText;
     let delivered: CanonicalMessage = message;
     let redacted = decision.redacted;
+    // the structured parts as received, where policy redacted them: kept with the original text for review
+    const originalParts: { extra?: CanonicalMessage['extra']; service?: CanonicalMessage['service'] } = {};
     if (combined) {
       // the structured payloads were decided with the text: split the delivered copy back into its parts
       const [text = '', ...leaves] = deliveredText.split(SEPARATOR);
       const changed = combined.leaves.flatMap((leaf, i) => (leaves[i] !== undefined && leaves[i] !== leaf.value ? [{ path: leaf.path, value: leaves[i]! }] : []));
       deliveredText = text;
-      if (changed.length > 0) delivered = { ...delivered, extra: replaceLeaves(message.extra, changed) };
+      if (changed.length > 0) {
+        delivered = { ...delivered, extra: replaceLeaves(message.extra, changed) };
+        originalParts.extra = message.extra;
+      }
       redacted = deliveredText !== message.text || changed.length > 0;
     }
     if (deliveredText !== message.text && message.entities.length > 0) {
@@ -48,8 +53,13 @@ export function runClassifyStage(payload: ClassifyPayload, policy: PolicyContext
       };
     }
     // a redacted service event must not keep in its structured part what its text lost ("X added +7 701 …")
-    if (redacted && delivered.service) delivered = { ...delivered, service: withMaskedParticipants(delivered.service) };
-    batch.add(delivered, { text: deliveredText, originalText: message.text, redacted, decision, findings: combined ? [...findings, ...combined.fieldFindings] : findings });
+    if (redacted && delivered.service) {
+      const masked = withMaskedParticipants(delivered.service);
+      if (JSON.stringify(masked) !== JSON.stringify(delivered.service)) originalParts.service = message.service;
+      delivered = { ...delivered, service: masked };
+    }
+    const original = { text: message.text, ...originalParts };
+    batch.add(delivered, { text: deliveredText, original, redacted, decision, findings: combined ? [...findings, ...combined.fieldFindings] : findings });
   }
   return {
     deliver: { agencyId: payload.agencyId, runId: payload.runId, seq: payload.seq, checkpoint: payload.checkpoint, ...batch.batch, blocked, failed: refused.length, flaggedByCategory },
