@@ -210,7 +210,8 @@ export async function writeDelivery(db: Queryable, delivery: Delivery): Promise<
     reviews.message.push(at + 1);
     reviews.sealed.push(delivery.reviews.sealedOriginal[j]!.toString('hex'));
   });
-  const result = await db.query<{ ords: string; ids: string }>(DELIVERY_SQL, [
+  // the per-message echo probe is only paid for batches from chats the gateway has sent to
+  const result = await db.query<{ ords: string; ids: string }>((await sentToAny(db, batch.chats)) ? DELIVERY_WITH_ECHO_CHECK : DELIVERY, [
     delivery.agencyId,
     delivery.importRunId,
     ...messageParameters(batch, nationalChatIds),
@@ -225,6 +226,17 @@ export async function writeDelivery(db: Queryable, delivery: Delivery): Promise<
     const index = Number(ord) - 1;
     return { index: kept ? kept[index]! : index, id: BigInt(idList[i]!) };
   });
+}
+
+/** Whether the gateway has sent anything into one of these foreign chats (whose copies could come back). */
+async function sentToAny(db: Queryable, chats: DeliveryBatch['chats']): Promise<boolean> {
+  const result = await db.query(
+    `SELECT 1 FROM outbound_attempts o JOIN unnest($1::text[], $2::text[]) AS c(platform, chat_id)
+        ON o.target_platform = c.platform AND o.target_chat_id = c.chat_id
+      WHERE o.status = 'sent' LIMIT 1`,
+    [sqlArray(chats.map((c) => c.platform)), sqlArray(chats.map((c) => c.chatId))],
+  );
+  return (result.rowCount ?? 0) > 0;
 }
 
 /** A batch may repeat a message (an export listing it twice): the first copy is the one delivered. Null: none. */
@@ -299,7 +311,7 @@ function messageParameters(batch: DeliveryBatch, nationalChatIds: readonly strin
   ];
 }
 
-const DELIVERY_SQL = `
+const deliverySql = (withEchoCheck: boolean) => `
 WITH input AS (
   SELECT * FROM unnest($3::text[], $4::text[], $5::text[], $6::uuid[], $7::text[], $8::text[], $9::timestamptz[], $10::timestamptz[],
                        $11::text[], $12::text[], $13::jsonb[], $14::bool[], $15::int[])
@@ -318,12 +330,16 @@ inserted AS (
          i.kind, i.text, i.body, i.redacted, $2::uuid, d.id
     FROM input i
     JOIN decision_ids d ON d.ord = i.decision
-    -- a copy of a message the gateway itself sent (matched by the id its bridge returned) is never bridged back
+    ${
+      withEchoCheck
+        ? `-- a copy of a message the gateway itself sent (matched by the id its bridge returned) is never bridged back
     LEFT JOIN LATERAL (
       SELECT true AS own FROM outbound_attempts o
        WHERE o.status = 'sent' AND o.target_platform = i.platform AND o.target_chat_id = i.source_chat_id AND o.foreign_message_id = i.source_message_id
        LIMIT 1) echo ON true
-   WHERE echo.own IS NULL
+   WHERE echo.own IS NULL`
+        : ''
+    }
   ON CONFLICT (agency_id, platform, source_chat_id, source_message_id) DO NOTHING
   RETURNING id, platform, source_chat_id, source_message_id, decision_id
 ),
@@ -366,3 +382,6 @@ reviews_opened AS (
 )
 SELECT coalesce(string_agg(ord::text, ',' ORDER BY id), '') AS ords, coalesce(string_agg(id::text, ',' ORDER BY id), '') AS ids
   FROM new_rows`;
+
+const DELIVERY = deliverySql(false);
+const DELIVERY_WITH_ECHO_CHECK = deliverySql(true);
