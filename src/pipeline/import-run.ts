@@ -16,6 +16,7 @@ import { runClassifyStage } from './stages/classify.processor.ts';
 import type { BatchCounts } from './stages/deliver.ts';
 import { deliverJobId, policyLoader, startWorkers, type WorkerSet } from './workers.ts';
 import { loadKeyring, readHashKey } from '../core/keys.ts';
+import { messageChats } from '../store/delivery.ts';
 
 /** The `--json` summary of an import: counted for this run, with read = delivered + duplicates + blocked + failed. */
 export interface ImportSummary {
@@ -385,15 +386,16 @@ async function dryRun(context: ImportContext, request: ImportRequest, summary: I
     for (const [category, n] of Object.entries(deliver.flaggedByCategory)) summary.flaggedByCategory[category] = (summary.flaggedByCategory[category] ?? 0) + n;
     summary.blocked += deliver.blocked;
     const m = deliver.messages;
+    const keys = messageChats(deliver);
     const existing = await context.store.pool.query<{ k: string }>(
       `SELECT platform || '/' || source_chat_id || '/' || source_message_id AS k FROM messages m
          JOIN unnest($2::text[], $3::text[], $4::text[]) AS w(p, c, i) ON m.platform = w.p AND m.source_chat_id = w.c AND m.source_message_id = w.i
         WHERE m.agency_id = $1`,
-      [request.agencyId, m.platform, m.chatId, m.messageId],
+      [request.agencyId, keys.platform, keys.chatId, m.messageId],
     );
     const inStore = new Set(existing.rows.map((r) => r.k));
-    for (let i = 0; i < m.platform.length; i++) {
-      const key = `${m.platform[i]}/${m.chatId[i]}/${m.messageId[i]}`;
+    for (let i = 0; i < m.messageId.length; i++) {
+      const key = `${keys.platform[i]}/${keys.chatId[i]}/${m.messageId[i]}`;
       if (inStore.has(key) || seen.has(key)) summary.duplicates++;
       else {
         seen.add(key);

@@ -20,16 +20,18 @@ export interface StoredDecision {
  * compact on the queue, and the columns are what the delivery statement takes.
  */
 export interface DeliveryBatch {
-  /** the batch's distinct foreign chats, with the title a new national chat is named after */
+  /** the batch's distinct foreign chats and their titles (a new national chat is named after its title) */
   chats: { platform: string; chatId: string; title?: string }[];
+  /** the batch's distinct senders */
+  senders: { platform: string; id: string; name: string }[];
   /** the batch's distinct decisions; messages point at them by index */
   decisions: StoredDecision[];
   messages: {
-    platform: string[];
-    chatId: string[];
+    /** index into chats */
+    chat: number[];
     messageId: string[];
-    senderId: (string | null)[];
-    senderName: (string | null)[];
+    /** index into senders; null: no sender (a service event, a channel post) */
+    sender: (number | null)[];
     sentAt: string[];
     editedAt: (string | null)[];
     kind: string[];
@@ -37,7 +39,7 @@ export interface DeliveryBatch {
     text: string[];
     /** what policy changed, as received: the text, or the text and structured parts (src/core/original.ts); else null */
     original: (string | null)[];
-    /** the rest of the message as the store keeps it (JSON; see messageBody) */
+    /** the rest of the message as the store keeps it (JSON; see messageBody), but for the chat's title */
     body: string[];
     redacted: boolean[];
     decision: number[];
@@ -75,40 +77,36 @@ export interface DeliveredRow {
 export function emptyDeliveryBatch(): DeliveryBatch {
   return {
     chats: [],
+    senders: [],
     decisions: [],
-    messages: { platform: [], chatId: [], messageId: [], senderId: [], senderName: [], sentAt: [], editedAt: [], kind: [], text: [], original: [], body: [], redacted: [], decision: [] },
+    messages: { chat: [], messageId: [], sender: [], sentAt: [], editedAt: [], kind: [], text: [], original: [], body: [], redacted: [], decision: [] },
     findings: { message: [], category: [], start: [], end: [], confidence: [], detector: [], explanation: [] },
     attachments: { message: [], position: [], name: [], mime: [], size: [], sha256: [], missing: [] },
   };
 }
 
-/** Appends messages to a delivery batch's columns, collecting its distinct chats and decisions on the way. */
+/** Appends messages to a delivery batch's columns, collecting its distinct chats, senders and decisions on the way. */
 export class DeliveryBatchBuilder {
   readonly batch: DeliveryBatch = emptyDeliveryBatch();
   private readonly chats = new Map<string, number>();
+  private readonly senders = new Map<string, number>();
   private readonly decisions = new Map<string, number>();
 
   /** `message` with its structured parts as delivered; `text` the delivered text, `original` what was received */
   add(message: CanonicalMessage, delivered: { text: string; original: OriginalMessage; redacted: boolean; decision: StoredDecision; findings: readonly Finding[] }): void {
     const { text: deliveredText, original, redacted, decision, findings } = delivered;
     const { messages: m, findings: f, attachments: a } = this.batch;
-    const index = m.platform.length;
-    const chatKey = `${message.platform}\u0000${message.chatId}`;
-    if (!this.chats.has(chatKey)) {
-      this.chats.set(chatKey, this.batch.chats.length);
-      this.batch.chats.push({ platform: message.platform, chatId: message.chatId, ...(message.chatTitle !== undefined ? { title: message.chatTitle } : {}) });
-    }
-    m.platform.push(message.platform);
-    m.chatId.push(message.chatId);
+    const index = m.chat.length;
+    const { chatTitle, ...rest } = message;
+    m.chat.push(this.chatIndex(message.platform, message.chatId, chatTitle));
     m.messageId.push(message.messageId);
-    m.senderId.push(message.sender?.id ?? null);
-    m.senderName.push(message.sender?.name ?? null);
+    m.sender.push(message.sender === null ? null : this.senderIndex(message.platform, message.sender));
     m.sentAt.push(message.sentAt);
     m.editedAt.push(message.editedAt);
     m.kind.push(message.kind);
     m.text.push(deliveredText);
     m.original.push(original.extra !== undefined || original.service !== undefined || deliveredText !== original.text ? originalToSeal(original) : null);
-    m.body.push(JSON.stringify(messageBody(message)));
+    m.body.push(JSON.stringify(messageBody(rest)));
     m.redacted.push(redacted);
     m.decision.push(this.decisionIndex(decision));
     for (const finding of findings) {
@@ -131,6 +129,27 @@ export class DeliveryBatchBuilder {
     });
   }
 
+  // a chat is one entry per title: a title that changed within the batch stays each message's own
+  private chatIndex(platform: string, chatId: string, title: string | undefined): number {
+    const key = `${platform}\u0000${chatId}\u0000${title ?? '\u0000'}`;
+    let index = this.chats.get(key);
+    if (index === undefined) {
+      index = this.batch.chats.push({ platform, chatId, ...(title !== undefined ? { title } : {}) }) - 1;
+      this.chats.set(key, index);
+    }
+    return index;
+  }
+
+  private senderIndex(platform: string, sender: { id: string; name: string }): number {
+    const key = `${platform}\u0000${sender.id}\u0000${sender.name}`;
+    let index = this.senders.get(key);
+    if (index === undefined) {
+      index = this.batch.senders.push({ platform, id: sender.id, name: sender.name }) - 1;
+      this.senders.set(key, index);
+    }
+    return index;
+  }
+
   private decisionIndex(decision: StoredDecision): number {
     const key = decision.reasons.length === 0 ? `${decision.action}\u0000${decision.rule}` : `${decision.action}\u0000${decision.rule}\u0000${JSON.stringify(decision.reasons)}`;
     let index = this.decisions.get(key);
@@ -142,12 +161,20 @@ export class DeliveryBatchBuilder {
   }
 }
 
-export const batchSize = (batch: DeliveryBatch): number => batch.messages.platform.length;
+export const batchSize = (batch: DeliveryBatch): number => batch.messages.chat.length;
+
+/** Each message's platform and foreign chat id, from the batch's chats. */
+export function messageChats(batch: DeliveryBatch): { platform: string[]; chatId: string[] } {
+  const platform = batch.messages.chat.map((c) => batch.chats[c]!.platform);
+  const chatId = batch.messages.chat.map((c) => batch.chats[c]!.chatId);
+  return { platform, chatId };
+}
 
 /** The messages at `indexes` (in that order) as a batch of their own, with their findings and attachments. */
 export function pickMessages(batch: DeliveryBatch, indexes: readonly number[]): DeliveryBatch {
   const picked = emptyDeliveryBatch();
   picked.chats = batch.chats;
+  picked.senders = batch.senders;
   picked.decisions = batch.decisions;
   const newIndex = new Map(indexes.map((old, i) => [old, i]));
   const m = batch.messages;
@@ -172,16 +199,19 @@ export function messageAt(batch: DeliveryBatch, i: number): WireMessage {
   // the delivered copy keeps the original's formatting entities aside when its text was redacted
   const { originalEntities, ...deliveredExtra } = body.extra ?? {};
   const extra = original?.extra ?? deliveredExtra;
+  const chat = batch.chats[m.chat[i]!]!;
+  const sender = m.sender[i] === null || m.sender[i] === undefined ? null : batch.senders[m.sender[i]!]!;
   return {
     ...body,
     ...(originalEntities ? { entities: originalEntities as WireMessage['entities'] } : {}),
     ...(Object.keys(extra).length > 0 ? { extra } : { extra: undefined }),
     ...(original?.service ? { service: original.service } : {}),
-    platform: m.platform[i] as WireMessage['platform'],
-    chatId: m.chatId[i]!,
+    platform: chat.platform as WireMessage['platform'],
+    chatId: chat.chatId,
+    ...(chat.title !== undefined ? { chatTitle: chat.title } : {}),
     messageId: m.messageId[i]!,
     kind: m.kind[i] as WireMessage['kind'],
-    sender: m.senderId[i] === null ? null : { id: m.senderId[i]!, name: m.senderName[i] ?? '' },
+    sender: sender === null ? null : { id: sender.id, name: sender.name },
     sentAt: m.sentAt[i]!,
     editedAt: m.editedAt[i] ?? null,
     text: original?.text ?? m.text[i]!,
@@ -241,7 +271,8 @@ async function sentToAny(db: Queryable, chats: DeliveryBatch['chats']): Promise<
 
 /** A batch may repeat a message (an export listing it twice): the first copy is the one delivered. Null: none. */
 function firstOfEachKey(batch: DeliveryBatch): number[] | null {
-  const { platform, chatId, messageId } = batch.messages;
+  const { messageId } = batch.messages;
+  const { platform, chatId } = messageChats(batch);
   const seen = new Set<string>();
   let repeated = false;
   for (let i = 0; i < platform.length; i++) {
@@ -268,19 +299,27 @@ function messageParameters(batch: DeliveryBatch, nationalChatIds: readonly strin
     if (sha256) blobs.set(sha256, { size: a.size[j] ?? 0, mime: a.mime[j] ?? null });
   });
   const ordinals = (indexes: readonly number[]) => sqlArray(indexes.map((i) => i + 1));
+  const { platform, chatId } = messageChats(batch);
+  const senders = m.sender.map((s) => (s === null ? null : batch.senders[s]!));
+  // the stored body carries the chat's title as the message had it (kept once per chat on the queue)
+  const titled = batch.chats.map((c) => (c.title === undefined ? null : `{"chatTitle":${JSON.stringify(c.title)}`));
+  const bodies = m.body.map((body, i) => {
+    const title = titled[m.chat[i]!];
+    return title === null || title === undefined ? body : body === '{}' ? `${title}}` : `${title},${body.slice(1)}`;
+  });
   return [
     // $3…$15: the messages
-    sqlArray(m.platform),
-    sqlArray(m.chatId),
+    sqlArray(platform),
+    sqlArray(chatId),
     sqlArray(m.messageId),
     sqlArray(nationalChatIds),
-    sqlArray(m.senderId),
-    sqlArray(m.senderName),
+    sqlArray(senders.map((s) => s?.id ?? null)),
+    sqlArray(senders.map((s) => s?.name ?? null)),
     sqlArray(m.sentAt),
     sqlArray(m.editedAt),
     sqlArray(m.kind),
     sqlArray(m.text),
-    sqlArray(m.body),
+    sqlArray(bodies),
     sqlArray(m.redacted),
     ordinals(m.decision),
     // $16…$19: the batch's decisions

@@ -135,17 +135,17 @@ async function writeMessages(client: pg.PoolClient, payload: DeliverPayload, bat
     payload.agencyId,
     batch.chats.map((chat) => ({ platform: chat.platform, sourceChatId: chat.chatId, title: chat.title })),
   );
-  const senders = new Map<string, { platform: string; platformId: string; displayName: string }>();
-  for (let i = 0; i < size; i++) {
-    const id = m.senderId[i];
-    if (id !== null && id !== undefined) senders.set(`${m.platform[i]}\u0000${id}`, { platform: m.platform[i]!, platformId: id, displayName: m.senderName[i] ?? '' });
-  }
-  await ensureIdentities(client, payload.agencyId, [...senders.values()]);
+  await ensureIdentities(
+    client,
+    payload.agencyId,
+    batch.senders.map((sender) => ({ platform: sender.platform, platformId: sender.id, displayName: sender.name })),
+  );
 
+  const nationalChat = batch.chats.map((chat) => chats.get(chatKey(chat.platform, chat.chatId))!);
   const nationalChatIds = new Array<string>(size);
   const quarantined: number[] = [];
   for (let i = 0; i < size; i++) {
-    nationalChatIds[i] = chats.get(chatKey(m.platform[i]!, m.chatId[i]!))!;
+    nationalChatIds[i] = nationalChat[m.chat[i]!]!;
     if (batch.decisions[m.decision[i]!]!.action === 'quarantine') quarantined.push(i);
   }
   const delivered = await writeDelivery(client, {
