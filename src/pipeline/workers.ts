@@ -89,6 +89,8 @@ export async function startWorkers(options: WorkerSetOptions): Promise<WorkerSet
       new Worker<DeliverPayload>(
         QueueName.deliver,
         async (job: Job<DeliverPayload>) => {
+          // a job of another shape (enqueued by an older version of the gateway) would fail the same way on every retry
+          if (!Array.isArray(job.data?.messages?.chat)) throw new UnrecoverableError('deliver job without a column batch (enqueued by another version?)');
           const { counts, replayed } = await deliverBatch(options.store.pool, job.data, {
             keyring,
             deadLetter: (entries) => addDeadLetters(queues, entries),
