@@ -10,10 +10,13 @@ export const PLATFORMS = ['telegram', 'whatsapp', 'aitu'] as const;
 export const platformSchema = z.enum(PLATFORMS);
 export type Platform = z.infer<typeof platformSchema>;
 
+/** The normal form itself: zod's datetime check has already validated its calendar, so it is kept as it is. */
+const NORMAL_FORM = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
+
 /** Any zoned ISO time in, one normal form out (UTC, milliseconds), so a stored and re-read message compares equal. */
 const isoTime = z.iso
   .datetime({ offset: true, message: 'must be an ISO 8601 time with a zone, e.g. 2024-01-31T09:15:00Z' })
-  .transform((value) => new Date(value).toISOString());
+  .transform((value) => (NORMAL_FORM.test(value) ? value : new Date(value).toISOString()));
 const opaqueId = z.string().min(1, 'must not be empty').max(512);
 
 /** A formatting entity over the message text: UTF-16 offset and length, as Telegram counts them. */

@@ -89,7 +89,9 @@ export function emptyDeliveryBatch(): DeliveryBatch {
 export class DeliveryBatchBuilder {
   readonly batch: DeliveryBatch = emptyDeliveryBatch();
   private readonly chats = new Map<string, number>();
-  private readonly senders = new Map<string, number>();
+  private lastChat = -1;
+  /** sender id → indexes of the senders with that id */
+  private readonly senders = new Map<string, number[]>();
   private readonly decisions = new Map<string, number>();
 
   /** `message` with its structured parts as delivered; `text` the delivered text, `original` what was received */
@@ -97,8 +99,7 @@ export class DeliveryBatchBuilder {
     const { text: deliveredText, original, redacted, decision, findings } = delivered;
     const { messages: m, findings: f, attachments: a } = this.batch;
     const index = m.chat.length;
-    const { chatTitle, ...rest } = message;
-    m.chat.push(this.chatIndex(message.platform, message.chatId, chatTitle));
+    m.chat.push(this.chatIndex(message.platform, message.chatId, message.chatTitle));
     m.messageId.push(message.messageId);
     m.sender.push(message.sender === null ? null : this.senderIndex(message.platform, message.sender));
     m.sentAt.push(message.sentAt);
@@ -106,7 +107,7 @@ export class DeliveryBatchBuilder {
     m.kind.push(message.kind);
     m.text.push(deliveredText);
     m.original.push(original.extra !== undefined || original.service !== undefined || deliveredText !== original.text ? originalToSeal(original) : null);
-    m.body.push(JSON.stringify(messageBody(rest)));
+    m.body.push(JSON.stringify(messageBody(message, { withoutChatTitle: true })));
     m.redacted.push(redacted);
     m.decision.push(this.decisionIndex(decision));
     for (const finding of findings) {
@@ -131,27 +132,35 @@ export class DeliveryBatchBuilder {
 
   // a chat is one entry per title: a title that changed within the batch stays each message's own
   private chatIndex(platform: string, chatId: string, title: string | undefined): number {
+    const last = this.batch.chats.length - 1;
+    const previous = this.batch.chats[this.lastChat];
+    // consecutive messages mostly share their chat: no key to build for them
+    if (previous && previous.chatId === chatId && previous.platform === platform && previous.title === title) return this.lastChat;
     const key = `${platform}\u0000${chatId}\u0000${title ?? '\u0000'}`;
     let index = this.chats.get(key);
     if (index === undefined) {
-      index = this.batch.chats.push({ platform, chatId, ...(title !== undefined ? { title } : {}) }) - 1;
+      index = last + 1;
+      this.batch.chats.push({ platform, chatId, ...(title !== undefined ? { title } : {}) });
       this.chats.set(key, index);
     }
+    this.lastChat = index;
     return index;
   }
 
   private senderIndex(platform: string, sender: { id: string; name: string }): number {
-    const key = `${platform}\u0000${sender.id}\u0000${sender.name}`;
-    let index = this.senders.get(key);
-    if (index === undefined) {
-      index = this.batch.senders.push({ platform, id: sender.id, name: sender.name }) - 1;
-      this.senders.set(key, index);
-    }
+    // by id first: a batch has few senders, each mostly under one name
+    const known = this.senders.get(sender.id);
+    const found = known?.find((i) => this.batch.senders[i]!.name === sender.name && this.batch.senders[i]!.platform === platform);
+    if (found !== undefined) return found;
+    const index = this.batch.senders.push({ platform, id: sender.id, name: sender.name }) - 1;
+    if (known) known.push(index);
+    else this.senders.set(sender.id, [index]);
     return index;
   }
 
   private decisionIndex(decision: StoredDecision): number {
-    const key = decision.reasons.length === 0 ? `${decision.action}\u0000${decision.rule}` : `${decision.action}\u0000${decision.rule}\u0000${JSON.stringify(decision.reasons)}`;
+    // without reasons (no findings) the rule alone names the decision
+    const key = decision.reasons.length === 0 ? decision.rule : `${decision.action}\u0000${decision.rule}\u0000${JSON.stringify(decision.reasons)}`;
     let index = this.decisions.get(key);
     if (index === undefined) {
       index = this.batch.decisions.push({ action: decision.action, rule: decision.rule, categories: decision.categories, reasons: decision.reasons }) - 1;

@@ -8,10 +8,13 @@ type MessageBody = Partial<
 
 type Queryable = Pick<pg.Pool | pg.PoolClient, 'query'>;
 
-/** The rest of the message as JSON; default-valued fields are left out (the schema restores them on reading). */
-export function messageBody(m: WireMessage): MessageBody {
+/**
+ * The rest of the message as JSON; default-valued fields are left out (the schema restores them on reading).
+ * `withoutChatTitle`: for a delivery batch, which keeps each chat's title once.
+ */
+export function messageBody(m: WireMessage, options: { withoutChatTitle?: boolean } = {}): MessageBody {
   const body: MessageBody = {};
-  if (m.chatTitle !== undefined) body.chatTitle = m.chatTitle;
+  if (m.chatTitle !== undefined && !options.withoutChatTitle) body.chatTitle = m.chatTitle;
   if (m.entities?.length) body.entities = m.entities;
   if (m.replyTo) body.replyTo = m.replyTo;
   if (m.forwardedFrom) body.forwardedFrom = m.forwardedFrom;
