@@ -89,7 +89,6 @@ export function emptyDeliveryBatch(): DeliveryBatch {
 export class DeliveryBatchBuilder {
   readonly batch: DeliveryBatch = emptyDeliveryBatch();
   private readonly chats = new Map<string, number>();
-  private lastChat = -1;
   /** sender id → indexes of the senders with that id */
   private readonly senders = new Map<string, number[]>();
   private readonly decisions = new Map<string, number>();
@@ -132,10 +131,15 @@ export class DeliveryBatchBuilder {
 
   // a chat is one entry per title: a title that changed within the batch stays each message's own
   private chatIndex(platform: string, chatId: string, title: string | undefined): number {
-    const last = this.batch.chats.length - 1;
-    const previous = this.batch.chats[this.lastChat];
-    // consecutive messages mostly share their chat: no key to build for them
-    if (previous && previous.chatId === chatId && previous.platform === platform && previous.title === title) return this.lastChat;
+    const chats = this.batch.chats;
+    const last = chats.length - 1;
+    // a batch has a chat or a few: compared in place, without a key to build
+    if (chats.length <= 8) {
+      for (let i = 0; i < chats.length; i++) {
+        const chat = chats[i]!;
+        if (chat.chatId === chatId && chat.platform === platform && chat.title === title) return i;
+      }
+    }
     const key = `${platform}\u0000${chatId}\u0000${title ?? '\u0000'}`;
     let index = this.chats.get(key);
     if (index === undefined) {
@@ -143,7 +147,6 @@ export class DeliveryBatchBuilder {
       this.batch.chats.push({ platform, chatId, ...(title !== undefined ? { title } : {}) });
       this.chats.set(key, index);
     }
-    this.lastChat = index;
     return index;
   }
 

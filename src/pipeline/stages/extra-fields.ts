@@ -15,14 +15,16 @@ export interface ExtraLeaf {
  */
 export function extraLeaves(extra: CanonicalMessage['extra']): ExtraLeaf[] {
   const leaves: ExtraLeaf[] = [];
-  const walk = (value: unknown, path: (string | number)[]) => {
-    if (typeof value === 'string') {
-      if (value.trim().length >= 3) leaves.push({ path, value });
-    } else if (Array.isArray(value)) value.forEach((item, i) => walk(item, [...path, i]));
-    else if (value !== null && typeof value === 'object') for (const [k, v] of Object.entries(value)) walk(v, [...path, k]);
-  };
-  for (const [key, value] of Object.entries(extra)) if (!GATEWAY_KEYS.has(key)) walk(value, [key]);
+  // most messages have no structured payload: called for every message, this returns before allocating more
+  for (const key in extra) if (!GATEWAY_KEYS.has(key)) collectLeaves(extra[key], [key], leaves);
   return leaves;
+}
+
+function collectLeaves(value: unknown, path: (string | number)[], leaves: ExtraLeaf[]): void {
+  if (typeof value === 'string') {
+    if (value.trim().length >= 3) leaves.push({ path, value });
+  } else if (Array.isArray(value)) value.forEach((item, i) => collectLeaves(item, [...path, i], leaves));
+  else if (value !== null && typeof value === 'object') for (const [k, v] of Object.entries(value)) collectLeaves(v, [...path, k], leaves);
 }
 
 /** A copy of `extra` with the strings at the given paths replaced. */
