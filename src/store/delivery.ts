@@ -88,8 +88,9 @@ export function emptyDeliveryBatch(): DeliveryBatch {
 /** Appends messages to a delivery batch's columns, collecting its distinct chats, senders and decisions on the way. */
 export class DeliveryBatchBuilder {
   readonly batch: DeliveryBatch = emptyDeliveryBatch();
-  private readonly chats = new Map<string, number>();
-  /** sender id → indexes of the senders with that id */
+  /** chat id → indexes of the batch's chats with that id (one per platform and title) */
+  private readonly chats = new Map<string, number[]>();
+  /** sender id → indexes of the batch's senders with that id (one per platform and name) */
   private readonly senders = new Map<string, number[]>();
   private readonly decisions = new Map<string, number>();
 
@@ -98,9 +99,11 @@ export class DeliveryBatchBuilder {
     const { text: deliveredText, original, redacted, decision, findings } = delivered;
     const { messages: m, findings: f, attachments: a } = this.batch;
     const index = m.chat.length;
-    m.chat.push(this.chatIndex(message.platform, message.chatId, message.chatTitle));
+    const { platform, chatId, chatTitle: title, sender } = message;
+    // a chat is one entry per title: a title that changed within the batch stays each message's own
+    m.chat.push(intern(this.batch.chats, this.chats, chatId, (c) => c.platform === platform && c.title === title, () => ({ platform, chatId, ...(title !== undefined ? { title } : {}) })));
     m.messageId.push(message.messageId);
-    m.sender.push(message.sender === null ? null : this.senderIndex(message.platform, message.sender));
+    m.sender.push(sender === null ? null : intern(this.batch.senders, this.senders, sender.id, (s) => s.platform === platform && s.name === sender.name, () => ({ platform, id: sender.id, name: sender.name })));
     m.sentAt.push(message.sentAt);
     m.editedAt.push(message.editedAt);
     m.kind.push(message.kind);
@@ -129,38 +132,6 @@ export class DeliveryBatchBuilder {
     });
   }
 
-  // a chat is one entry per title: a title that changed within the batch stays each message's own
-  private chatIndex(platform: string, chatId: string, title: string | undefined): number {
-    const chats = this.batch.chats;
-    const last = chats.length - 1;
-    // a batch has a chat or a few: compared in place, without a key to build
-    if (chats.length <= 8) {
-      for (let i = 0; i < chats.length; i++) {
-        const chat = chats[i]!;
-        if (chat.chatId === chatId && chat.platform === platform && chat.title === title) return i;
-      }
-    }
-    const key = `${platform}\u0000${chatId}\u0000${title ?? '\u0000'}`;
-    let index = this.chats.get(key);
-    if (index === undefined) {
-      index = last + 1;
-      this.batch.chats.push({ platform, chatId, ...(title !== undefined ? { title } : {}) });
-      this.chats.set(key, index);
-    }
-    return index;
-  }
-
-  private senderIndex(platform: string, sender: { id: string; name: string }): number {
-    // by id first: a batch has few senders, each mostly under one name
-    const known = this.senders.get(sender.id);
-    const found = known?.find((i) => this.batch.senders[i]!.name === sender.name && this.batch.senders[i]!.platform === platform);
-    if (found !== undefined) return found;
-    const index = this.batch.senders.push({ platform, id: sender.id, name: sender.name }) - 1;
-    if (known) known.push(index);
-    else this.senders.set(sender.id, [index]);
-    return index;
-  }
-
   private decisionIndex(decision: StoredDecision): number {
     // without reasons (no findings) the rule alone names the decision
     const key = decision.reasons.length === 0 ? decision.rule : `${decision.action}\u0000${decision.rule}\u0000${JSON.stringify(decision.reasons)}`;
@@ -171,6 +142,20 @@ export class DeliveryBatchBuilder {
     }
     return index;
   }
+}
+
+/**
+ * The index in `list` of the entry with this id that `matches`, appended (`make`) when there is none. A batch holds
+ * a few chats and senders, each id mostly under one name: looked up by id, without a key string per message.
+ */
+function intern<T>(list: T[], byId: Map<string, number[]>, id: string, matches: (entry: T) => boolean, make: () => T): number {
+  const known = byId.get(id);
+  const found = known?.find((i) => matches(list[i]!));
+  if (found !== undefined) return found;
+  const index = list.push(make()) - 1;
+  if (known) known.push(index);
+  else byId.set(id, [index]);
+  return index;
 }
 
 export const batchSize = (batch: DeliveryBatch): number => batch.messages.chat.length;
@@ -286,21 +271,14 @@ function firstOfEachKey(batch: DeliveryBatch): number[] | null {
   const { messageId } = batch.messages;
   const { platform, chatId } = messageChats(batch);
   const seen = new Set<string>();
-  let repeated = false;
-  for (let i = 0; i < platform.length; i++) {
-    const key = `${platform[i]}\u0000${chatId[i]}\u0000${messageId[i]}`;
-    if (seen.has(key)) repeated = true;
-    seen.add(key);
-  }
-  if (!repeated) return null;
-  seen.clear();
   const kept: number[] = [];
-  for (let i = 0; i < platform.length; i++) {
+  for (let i = 0; i < messageId.length; i++) {
     const key = `${platform[i]}\u0000${chatId[i]}\u0000${messageId[i]}`;
-    if (!seen.has(key)) kept.push(i);
+    if (seen.has(key)) continue;
     seen.add(key);
+    kept.push(i);
   }
-  return kept;
+  return kept.length === messageId.length ? null : kept;
 }
 
 /** $3…$36 of the statement. */
