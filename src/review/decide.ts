@@ -5,8 +5,7 @@ import type { Keyring } from '../core/keys.ts';
 import { inTransaction } from '../store/database.ts';
 import { writeAudit } from '../audit/log.ts';
 import { canSeeAgency, decisionRefusal, ForbiddenError, type Actor } from '../auth/roles.ts';
-import { originalFromSeal } from '../core/original.ts';
-import { openOriginal } from './originals.ts';
+import { openOriginalMessage } from './originals.ts';
 import { requireItemId } from './items.ts';
 
 export const DECISIONS = ['approve', 'redact', 'reject', 'false-positive'] as const;
@@ -50,7 +49,7 @@ export async function decideItem(pool: pg.Pool, keyring: Keyring, actor: Actor, 
     if (refusal) throw new ForbiddenError(`review item ${item.id} cannot be decided: ${refusal}`);
     const status = statusAfter[decision];
     if (decision === 'approve' || decision === 'false-positive') {
-      const { text, ...parts } = originalFromSeal(openOriginal(keyring, { id: item.id, keyId: item.key_id, original: item.original }));
+      const { text, ...parts } = openOriginalMessage(keyring, { id: item.id, keyId: item.key_id, original: item.original });
       // the original's formatting entities (kept aside by the classify stage) come back with its text, and its
       // structured parts (a contact card, a poll, a service event's participants) as they were received
       await client.query(

@@ -1,6 +1,7 @@
 import type pg from 'pg';
 import { JobFailedError } from '../core/errors.ts';
 import { decryptOriginal, encryptOriginal, type Keyring } from '../core/keys.ts';
+import { originalFromSeal, type OriginalMessage } from '../core/original.ts';
 import { inTransaction } from '../store/database.ts';
 
 /** Decrypts an item's original; a missing key or a ciphertext that does not authenticate says which key and item. */
@@ -15,6 +16,11 @@ export function openOriginal(keyring: Keyring, item: { id: string; keyId: string
   } catch {
     throw new JobFailedError(`review item ${item.id}: its original does not decrypt with key ${item.keyId} (a different key under the same id, or altered ciphertext)`);
   }
+}
+
+/** An item's original as a message: its text and the structured parts that were redacted with it. */
+export function openOriginalMessage(keyring: Keyring, item: { id: string; keyId: string | null; original: Buffer | null }): OriginalMessage {
+  return originalFromSeal(openOriginal(keyring, item));
 }
 
 export interface ReencryptResult {

@@ -55,8 +55,10 @@ export function runClassifyStage(payload: ClassifyPayload, policy: PolicyContext
     // a redacted service event must not keep in its structured part what its text lost ("X added +7 701 …")
     if (redacted && delivered.service) {
       const masked = withMaskedParticipants(delivered.service);
-      if (JSON.stringify(masked) !== JSON.stringify(delivered.service)) originalParts.service = message.service;
-      delivered = { ...delivered, service: masked };
+      if (masked !== delivered.service) {
+        originalParts.service = message.service;
+        delivered = { ...delivered, service: masked };
+      }
     }
     const original = { text: message.text, ...originalParts };
     batch.add(delivered, { text: deliveredText, original, redacted, decision, findings: combined ? [...findings, ...combined.fieldFindings] : findings });
@@ -74,10 +76,10 @@ export function runClassifyStage(payload: ClassifyPayload, policy: PolicyContext
   };
 }
 
+/** The service event with its participants masked; the same object when there was nothing to mask. */
 function withMaskedParticipants(service: NonNullable<CanonicalMessage['service']>): NonNullable<CanonicalMessage['service']> {
-  return {
-    ...service,
-    ...(service.actor ? { actor: maskPersonalData(service.actor) } : {}),
-    ...(service.members ? { members: service.members.map(maskPersonalData) } : {}),
-  };
+  const actor = service.actor ? maskPersonalData(service.actor) : service.actor;
+  const members = service.members?.map(maskPersonalData);
+  const changed = actor !== service.actor || members?.some((member, i) => member !== service.members![i]);
+  return changed ? { ...service, ...(actor !== undefined ? { actor } : {}), ...(members ? { members } : {}) } : service;
 }
