@@ -90,28 +90,40 @@ export class MemoryHistorySource implements HistorySource {
   async close(): Promise<void> {}
 }
 
-/** Samples a number every `intervalMs` and keeps the largest (plus a final sample on stop). */
-export function peakSampler(sample: () => number | Promise<number>, intervalMs = 100) {
-  let peak = 0;
+/** Runs `take` now and every `intervalMs` (never two at once), and once more on stop. */
+function everyInterval(take: () => Promise<void>, intervalMs: number) {
   let pending = false;
-  const take = async () => {
+  const once = async () => {
     if (pending) return;
     pending = true;
     try {
-      const value = await sample();
-      if (value > peak) peak = value;
+      await take();
     } catch {
       // a missed sample (e.g. Redis busy) is not a failure of the benchmark
     } finally {
       pending = false;
     }
   };
-  void take();
-  const timer = setInterval(() => void take(), intervalMs);
+  void once();
+  const timer = setInterval(() => void once(), intervalMs);
+  return {
+    async stop(): Promise<void> {
+      clearInterval(timer);
+      await once();
+    },
+  };
+}
+
+/** Samples a number every `intervalMs` and keeps the largest (plus a final sample on stop). */
+export function peakSampler(sample: () => number | Promise<number>, intervalMs = 100) {
+  let peak = 0;
+  const sampling = everyInterval(async () => {
+    const value = await sample();
+    if (value > peak) peak = value;
+  }, intervalMs);
   return {
     async stop(): Promise<number> {
-      clearInterval(timer);
-      await take();
+      await sampling.stop();
       return peak;
     },
   };
@@ -205,21 +217,17 @@ export function cpuSampler(parts: { database: string; redis: Redis; nodePids?: (
     else seen.set(pid, { first: isNew ? 0 : ticks, last: ticks });
   };
   let samples = 0;
-  const sample = async () => {
-    const pids = [...(await postgresPids(parts.database)), ...(parts.nodePids?.() ?? [])];
-    if (pids.length > 0) postgresReadable = true;
-    // a process first seen after the first sample started during the run: all its time counts
-    await Promise.all(pids.map((pid) => track(pid, samples > 0)));
-    samples++;
-  };
   const redisStart = redisCpu().catch(() => NaN);
-  const sampler = peakSampler(async () => {
-    await sample();
-    return 0;
+  const sampling = everyInterval(async () => {
+    const postgres = await postgresPids(parts.database);
+    if (postgres.length > 0) postgresReadable = true;
+    // a process first seen after the first sample started during the run: all its time counts
+    await Promise.all([...postgres, ...(parts.nodePids?.() ?? [])].map((pid) => track(pid, samples > 0)));
+    samples++;
   }, intervalMs);
   return {
     async stop(): Promise<CpuUse> {
-      await sampler.stop();
+      await sampling.stop();
       const own = process.cpuUsage(started);
       const nodePids = new Set(parts.nodePids?.() ?? []);
       let postgres = 0;
