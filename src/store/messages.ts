@@ -39,7 +39,7 @@ export interface MessageColumns {
   text: string;
   body: MessageBody;
   redacted: boolean;
-  chat_id: string | null;
+  chat_id: string;
 }
 
 /** Reads a stored message back as the canonical message it was delivered as. */
