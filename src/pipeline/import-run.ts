@@ -318,10 +318,7 @@ export async function runImport(context: ImportContext, request: ImportRequest):
           runLog.warn(entry.problem);
           continue;
         }
-        if (entry.message.kind === 'service') summary.serviceEvents++;
-        const media = await storeAttachments(entry, request.source, context.dataDir, false);
-        summary.attachments += media.stored;
-        summary.missingAttachments += media.missing;
+        await countEntry(summary, entry, request.source, context.dataDir, false);
         batch.push(entry);
         if (batch.length >= BATCH_SIZE) await flush();
         progress.update({ entries: summary.read, ...request.source.progress(), batchesCommitted: committed });
@@ -366,6 +363,14 @@ export async function runImport(context: ImportContext, request: ImportRequest):
   );
   runLog.info('import finished', { status: summary.status, read: summary.read, delivered: summary.delivered, duplicates: summary.duplicates, failed: summary.failed });
   return summary;
+}
+
+/** Counts a readable entry into the summary, with its attachments: stored, or on a dry run only looked for. */
+async function countEntry(summary: ImportSummary, entry: HistoryEntry, source: HistorySource, dataDir: string, dryRun: boolean): Promise<void> {
+  if (entry.message.kind === 'service') summary.serviceEvents++;
+  const media = await storeAttachments(entry, source, dataDir, dryRun);
+  summary.attachments += media.stored;
+  summary.missingAttachments += media.missing;
 }
 
 /** Reads and classifies, writes nothing: what would be delivered, and what is already in the store. */
@@ -413,10 +418,7 @@ async function dryRun(context: ImportContext, request: ImportRequest, summary: I
         summary.failed++;
         continue;
       }
-      if (entry.message.kind === 'service') summary.serviceEvents++;
-      const media = await storeAttachments(entry, request.source, context.dataDir, true);
-      summary.attachments += media.stored;
-      summary.missingAttachments += media.missing;
+      await countEntry(summary, entry, request.source, context.dataDir, true);
       batch.push(entry);
       if (batch.length >= BATCH_SIZE) await flush();
     }
