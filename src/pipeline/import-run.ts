@@ -16,7 +16,7 @@ import { runClassifyStage } from './stages/classify.processor.ts';
 import type { BatchCounts } from './stages/deliver.ts';
 import { deliverJobId, policyLoader, startWorkers, type WorkerSet } from './workers.ts';
 import { loadKeyring, readHashKey } from '../core/keys.ts';
-import { messageChats } from '../store/delivery.ts';
+import { decisionOf, messageChats } from '../store/delivery.ts';
 
 /** The `--json` summary of an import: counted for this run, with read = delivered + duplicates + blocked + failed. */
 export interface ImportSummary {
@@ -405,7 +405,7 @@ async function dryRun(context: ImportContext, request: ImportRequest, summary: I
       else {
         seen.add(key);
         summary.wouldDeliver!++;
-        if (deliver.decisions[m.decision[i]!]!.action === 'quarantine') summary.quarantined++;
+        if (decisionOf(deliver, i).action === 'quarantine') summary.quarantined++;
         else if (m.redacted[i]) summary.redacted++;
       }
     }

@@ -160,6 +160,9 @@ function intern<T>(list: T[], byId: Map<string, number[]>, id: string, matches: 
 
 export const batchSize = (batch: DeliveryBatch): number => batch.messages.chat.length;
 
+/** The decision that delivers message i. */
+export const decisionOf = (batch: DeliveryBatch, i: number): StoredDecision => batch.decisions[batch.messages.decision[i]!]!;
+
 /** Each message's platform and foreign chat id, from the batch's chats. */
 export function messageChats(batch: DeliveryBatch): { platform: string[]; chatId: string[] } {
   const platform = batch.messages.chat.map((c) => batch.chats[c]!.platform);

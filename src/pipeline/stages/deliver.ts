@@ -4,7 +4,7 @@ import { encryptOriginal, type Keyring } from '../../core/keys.ts';
 import { maskPersonalData } from '../../core/mask.ts';
 import { inTransaction, isPostgresUnavailable } from '../../store/database.ts';
 import { chatKey, resolveChats } from '../../store/chats.ts';
-import { batchSize, messageAt, pickMessages, writeDelivery, type DeliveryBatch } from '../../store/delivery.ts';
+import { batchSize, decisionOf, messageAt, pickMessages, writeDelivery, type DeliveryBatch } from '../../store/delivery.ts';
 import { ensureIdentities } from '../../store/identities.ts';
 import type { DeadLetterPayload, DeliverPayload } from '../queues.ts';
 
@@ -146,7 +146,7 @@ async function writeMessages(client: pg.PoolClient, payload: DeliverPayload, bat
   const quarantined: number[] = [];
   for (let i = 0; i < size; i++) {
     nationalChatIds[i] = nationalChat[m.chat[i]!]!;
-    if (batch.decisions[m.decision[i]!]!.action === 'quarantine') quarantined.push(i);
+    if (decisionOf(batch, i).action === 'quarantine') quarantined.push(i);
   }
   const delivered = await writeDelivery(client, {
     agencyId: payload.agencyId,
@@ -165,7 +165,7 @@ async function writeMessages(client: pg.PoolClient, payload: DeliverPayload, bat
   // already in the store, repeated within the batch, or the gateway's own send coming back
   counts.duplicates = size - delivered.length;
   for (const { index } of delivered) {
-    if (batch.decisions[m.decision[index]!]!.action === 'quarantine') counts.quarantined++;
+    if (decisionOf(batch, index).action === 'quarantine') counts.quarantined++;
     else if (m.redacted[index]) counts.redacted++;
   }
   counts.insertedIds = delivered.map((row) => row.id.toString());
