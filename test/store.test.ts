@@ -146,7 +146,23 @@ describe('the national store', () => {
     const chatOfA = await inTransaction(db.store.pool, (client) => resolveChats(client, agencyA, [{ platform: 'telegram', sourceChatId: 'a-chat', title: 'A chat' }]));
     const chatA = [...chatOfA.values()][0]!;
     await assert.rejects(insert(chatA, '999999999'), (e: { code?: string; message: string }) => e.code === '23503' && /decision 999999999/.test(e.message));
+    // checked per statement: one bad row among good ones refuses the whole statement and names the bad chat
+    const chatB = [...chatOfB.values()][0]!;
+    await assert.rejects(
+      db.store.pool.query(
+        `INSERT INTO messages (agency_id, platform, source_chat_id, source_message_id, chat_id, sent_at, decision_id)
+         SELECT $1, 'telegram', 'x', 'mixed-' || n, CASE WHEN n = 3 THEN $3::uuid ELSE $2::uuid END, now(), $4 FROM generate_series(1, 5) n`,
+        [agencyA, chatA, chatB, decision.rows[0]!.id],
+      ),
+      (e: { code?: string; message: string }) => e.code === '23503' && e.message.includes(`chat ${chatB}`),
+    );
+    const mixed = await db.store.pool.query(`SELECT count(*)::int AS n FROM messages WHERE source_message_id LIKE 'mixed-%'`);
+    assert.equal(mixed.rows[0].n, 0, 'nothing of a refused statement is stored');
     await insert(chatA, decision.rows[0]!.id);
+    await assert.rejects(
+      db.store.pool.query(`UPDATE messages SET chat_id = $1 WHERE chat_id = $2`, [chatB, chatA]),
+      (e: { code?: string; message: string }) => e.code === '23503' && /not a chat of its agency/.test(e.message),
+    );
     await assert.rejects(db.store.pool.query('DELETE FROM decisions WHERE id = $1', [decision.rows[0]!.id]), (e: { code?: string }) => e.code === '23503');
     await db.store.pool.query('DELETE FROM chats WHERE id = $1', [chatA]);
     const left = await db.store.pool.query(`SELECT count(*)::int AS n FROM messages WHERE chat_id = $1`, [chatA]);
