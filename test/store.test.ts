@@ -58,7 +58,7 @@ describe('the national store', () => {
         agencyId,
         importRunId: null,
         batch: builder.batch,
-        nationalChatIds: messages.map((m) => chats.get(`${m.platform}\u0000${m.chatId}`)!),
+        nationalChatIds: builder.batch.chats.map((c) => chats.get(`${c.platform}\u0000${c.chatId}`)!),
         reviews: { message: [], sealedOriginal: [], keyId: null },
       });
     });

@@ -62,7 +62,7 @@ export interface Delivery {
   agencyId: string;
   importRunId: string | null;
   batch: DeliveryBatch;
-  /** the national chat of each message (of the delivery's agency) */
+  /** the national chat (of the delivery's agency) of each of the batch's chats */
   nationalChatIds: readonly string[];
   /** review items to open for the new ones among these messages, with their originals already encrypted */
   reviews: { message: readonly number[]; sealedOriginal: readonly Buffer[]; keyId: string | null };
@@ -231,7 +231,6 @@ export async function writeDelivery(db: Queryable, delivery: Delivery): Promise<
   const kept = firstOfEachKey(delivery.batch);
   const batch = kept ? pickMessages(delivery.batch, kept) : delivery.batch;
   if (batchSize(batch) === 0) return [];
-  const nationalChatIds = kept ? kept.map((i) => delivery.nationalChatIds[i]!) : delivery.nationalChatIds;
   const reviewAt = kept ? new Map(kept.map((old, i) => [old, i])) : null;
   const reviews = { message: [] as number[], sealed: [] as string[] };
   delivery.reviews.message.forEach((message, j) => {
@@ -244,7 +243,7 @@ export async function writeDelivery(db: Queryable, delivery: Delivery): Promise<
   const result = await db.query<{ ords: string; ids: string }>((await sentToAny(db, batch.chats)) ? DELIVERY_WITH_ECHO_CHECK : DELIVERY, [
     delivery.agencyId,
     delivery.importRunId,
-    ...messageParameters(batch, nationalChatIds),
+    ...messageParameters(batch, delivery.nationalChatIds),
     sqlArray(reviews.message),
     sqlArray(reviews.sealed),
     delivery.reviews.keyId,
@@ -284,7 +283,7 @@ function firstOfEachKey(batch: DeliveryBatch): number[] | null {
   return kept.length === messageId.length ? null : kept;
 }
 
-/** $3…$36 of the statement. */
+/** $3…$38 of the statement. */
 function messageParameters(batch: DeliveryBatch, nationalChatIds: readonly string[]): string[] {
   const { messages: m, decisions: d, findings: f, attachments: a } = batch;
   const blobs = new Map<string, { size: number; mime: string | null }>();
@@ -292,8 +291,6 @@ function messageParameters(batch: DeliveryBatch, nationalChatIds: readonly strin
     if (sha256) blobs.set(sha256, { size: a.size[j] ?? 0, mime: a.mime[j] ?? null });
   });
   const ordinals = (indexes: readonly number[]) => sqlArray(indexes.map((i) => i + 1));
-  const { platform, chatId } = messageChats(batch);
-  const senders = m.sender.map((s) => (s === null ? null : batch.senders[s]!));
   // the stored body carries the chat's title as the message had it (kept once per chat on the queue)
   const titled = batch.chats.map((c) => (c.title === undefined ? null : `{"chatTitle":${JSON.stringify(c.title)}`));
   const bodies = m.body.map((body, i) => {
@@ -301,13 +298,16 @@ function messageParameters(batch: DeliveryBatch, nationalChatIds: readonly strin
     return title === null || title === undefined ? body : body === '{}' ? `${title}}` : `${title},${body.slice(1)}`;
   });
   return [
-    // $3…$15: the messages
-    sqlArray(platform),
-    sqlArray(chatId),
-    sqlArray(m.messageId),
+    // $3…$7: the batch's chats (foreign and national) and senders, once each: the messages point at them by ordinal
+    sqlArray(batch.chats.map((c) => c.platform)),
+    sqlArray(batch.chats.map((c) => c.chatId)),
     sqlArray(nationalChatIds),
-    sqlArray(senders.map((s) => s?.id ?? null)),
-    sqlArray(senders.map((s) => s?.name ?? null)),
+    sqlArray(batch.senders.map((s) => s.id)),
+    sqlArray(batch.senders.map((s) => s.name)),
+    // $8…$17: the messages
+    ordinals(m.chat),
+    sqlArray(m.sender.map((s) => (s === null ? null : s + 1))),
+    sqlArray(m.messageId),
     sqlArray(m.sentAt),
     sqlArray(m.editedAt),
     sqlArray(m.kind),
@@ -315,12 +315,12 @@ function messageParameters(batch: DeliveryBatch, nationalChatIds: readonly strin
     sqlArray(bodies),
     sqlArray(m.redacted),
     ordinals(m.decision),
-    // $16…$19: the batch's decisions
+    // $18…$21: the batch's decisions
     sqlArray(d.map((x) => x.action)),
     sqlArray(d.map((x) => x.rule)),
     sqlArray(d.map((x) => x.categories.join(','))),
     sqlArray(d.map((x) => JSON.stringify(x.reasons))),
-    // $20…$26: findings
+    // $22…$28: findings
     ordinals(f.message),
     sqlArray(f.category),
     sqlArray(f.start),
@@ -328,7 +328,7 @@ function messageParameters(batch: DeliveryBatch, nationalChatIds: readonly strin
     sqlArray(f.confidence),
     sqlArray(f.detector),
     sqlArray(f.explanation),
-    // $27…$33: attachment references
+    // $29…$35: attachment references
     ordinals(a.message),
     sqlArray(a.position),
     sqlArray(a.name),
@@ -336,7 +336,7 @@ function messageParameters(batch: DeliveryBatch, nationalChatIds: readonly strin
     sqlArray(a.size),
     sqlArray(a.sha256),
     sqlArray(a.missing),
-    // $34…$36: attachment blobs (the bytes are already in the content-addressed store)
+    // $36…$38: attachment blobs (the bytes are already in the content-addressed store)
     sqlArray([...blobs.keys()]),
     sqlArray([...blobs.values()].map((b) => b.size)),
     sqlArray([...blobs.values()].map((b) => b.mime)),
@@ -345,15 +345,17 @@ function messageParameters(batch: DeliveryBatch, nationalChatIds: readonly strin
 
 const deliverySql = (withEchoCheck: boolean) => `
 WITH input AS (
-  SELECT * FROM unnest($3::text[], $4::text[], $5::text[], $6::uuid[], $7::text[], $8::text[], $9::timestamptz[], $10::timestamptz[],
-                       $11::text[], $12::text[], $13::jsonb[], $14::bool[], $15::int[])
-         WITH ORDINALITY AS t(platform, source_chat_id, source_message_id, chat_id, sender_id, sender_name, sent_at, edited_at,
-                              kind, text, body, redacted, decision, ord)
+  SELECT ($3::text[])[t.chat] AS platform, ($4::text[])[t.chat] AS source_chat_id, t.source_message_id, ($5::uuid[])[t.chat] AS chat_id,
+         ($6::text[])[t.sender] AS sender_id, ($7::text[])[t.sender] AS sender_name, t.sent_at, t.edited_at, t.kind, t.text, t.body,
+         t.redacted, t.decision, t.ord
+    FROM unnest($8::int[], $9::int[], $10::text[], $11::timestamptz[], $12::timestamptz[], $13::text[], $14::text[], $15::jsonb[],
+                $16::bool[], $17::int[])
+         WITH ORDINALITY AS t(chat, sender, source_message_id, sent_at, edited_at, kind, text, body, redacted, decision, ord)
 ),
 decision_ids AS MATERIALIZED (
   -- ids drawn before the messages are written, so each message can carry its decision's id
   SELECT nextval('decisions_id_seq') AS id, d.*
-    FROM unnest($16::text[], $17::text[], $18::text[], $19::jsonb[]) WITH ORDINALITY AS d(action, rule, categories, reasons, ord)
+    FROM unnest($18::text[], $19::text[], $20::text[], $21::jsonb[]) WITH ORDINALITY AS d(action, rule, categories, reasons, ord)
 ),
 inserted AS (
   INSERT INTO messages (agency_id, platform, source_chat_id, source_message_id, chat_id, sender_id, sender_name, sent_at, edited_at,
@@ -388,26 +390,26 @@ decisions_written AS (
 findings_written AS (
   INSERT INTO findings (message_id, category, start, "end", confidence, detector, explanation)
   SELECT n.id, f.category, f.start, f."end", f.confidence, f.detector, f.explanation
-    FROM unnest($20::int[], $21::text[], $22::int[], $23::int[], $24::float8[], $25::text[], $26::jsonb[])
+    FROM unnest($22::int[], $23::text[], $24::int[], $25::int[], $26::float8[], $27::text[], $28::jsonb[])
            AS f(ord, category, start, "end", confidence, detector, explanation)
     JOIN new_rows n ON n.ord = f.ord
 ),
 blobs_written AS (
   INSERT INTO attachment_blobs (sha256, size, mime)
-  SELECT * FROM unnest($34::text[], $35::bigint[], $36::text[])
+  SELECT * FROM unnest($36::text[], $37::bigint[], $38::text[])
   ON CONFLICT (sha256) DO NOTHING
 ),
 attachments_written AS (
   INSERT INTO message_attachments (message_id, position, name, mime, size, sha256, missing)
   SELECT n.id, a.position, a.name, a.mime, a.size, a.sha256, a.missing
-    FROM unnest($27::int[], $28::int[], $29::text[], $30::text[], $31::bigint[], $32::text[], $33::bool[])
+    FROM unnest($29::int[], $30::int[], $31::text[], $32::text[], $33::bigint[], $34::text[], $35::bool[])
            AS a(ord, position, name, mime, size, sha256, missing)
     JOIN new_rows n ON n.ord = a.ord
 ),
 reviews_opened AS (
   INSERT INTO review_items (id, agency_id, message_id, status, categories, original, key_id)
-  SELECT gen_random_uuid(), $1::uuid, n.id, 'open', d.categories, decode(r.original, 'hex'), $39
-    FROM unnest($37::int[], $38::text[]) AS r(ord, original)
+  SELECT gen_random_uuid(), $1::uuid, n.id, 'open', d.categories, decode(r.original, 'hex'), $41
+    FROM unnest($39::int[], $40::text[]) AS r(ord, original)
     JOIN new_rows n ON n.ord = r.ord
     JOIN inserted m ON m.id = n.id
     JOIN decisions_written d ON d.id = m.decision_id

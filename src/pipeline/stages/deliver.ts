@@ -141,18 +141,13 @@ async function writeMessages(client: pg.PoolClient, payload: DeliverPayload, bat
     batch.senders.map((sender) => ({ platform: sender.platform, platformId: sender.id, displayName: sender.name })),
   );
 
-  const nationalChat = batch.chats.map((chat) => chats.get(chatKey(chat.platform, chat.chatId))!);
-  const nationalChatIds = new Array<string>(size);
   const quarantined: number[] = [];
-  for (let i = 0; i < size; i++) {
-    nationalChatIds[i] = nationalChat[m.chat[i]!]!;
-    if (decisionOf(batch, i).action === 'quarantine') quarantined.push(i);
-  }
+  for (let i = 0; i < size; i++) if (decisionOf(batch, i).action === 'quarantine') quarantined.push(i);
   const delivered = await writeDelivery(client, {
     agencyId: payload.agencyId,
     importRunId: payload.runId,
     batch,
-    nationalChatIds,
+    nationalChatIds: batch.chats.map((chat) => chats.get(chatKey(chat.platform, chat.chatId))!),
     reviews: {
       message: quarantined,
       sealedOriginal: quarantined.map((i) => encryptOriginal(keyring.current, m.original[i] ?? m.text[i]!)),
