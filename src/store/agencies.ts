@@ -38,14 +38,9 @@ export async function requireAgency(pool: Pick<pg.Pool, 'query'>, slug: string):
   const found = await pool.query<{ id: string; name: string }>(`SELECT id, name FROM agencies WHERE slug = $1`, [slug]);
   if (found.rows[0]) return { id: found.rows[0].id, slug, name: found.rows[0].name };
   const known = (await pool.query<{ slug: string }>(`SELECT slug FROM agencies ORDER BY slug`)).rows.map((r) => r.slug);
-  throw unknownAgency(slug, known);
-}
-
-function unknownAgency(slug: string, known: string[]): UsageError {
   const list = known.length > 0 ? `known agencies: ${known.join(', ')}` : 'no agency exists yet; create one with: aitu-gateway agency add <slug> --name "…"';
-  return new UsageError(`unknown agency "${slug}"; ${list}`);
+  throw new UsageError(`unknown agency "${slug}"; ${list}`);
 }
-
 
 function summarize(row: { id: string; slug: string; name: string; policy: unknown; createdAt: Date }): AgencySummary {
   return { id: row.id, slug: row.slug, name: row.name, hasPolicy: row.policy !== null, createdAt: row.createdAt };
