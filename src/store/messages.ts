@@ -48,7 +48,7 @@ export async function readMessage(
   agencyId: string,
   key: Pick<CanonicalMessage, 'platform' | 'chatId' | 'messageId'>,
 ): Promise<(CanonicalMessage & { storeId: bigint; redacted: boolean }) | null> {
-  const result = await db.query<MessageColumns>(
+  const result = await db.query<Omit<MessageColumns, 'chat_id'>>(
     `SELECT id, platform, source_chat_id, source_message_id, sender_id, sender_name, sent_at, edited_at, kind, text, body, redacted
        FROM messages WHERE agency_id = $1 AND platform = $2 AND source_chat_id = $3 AND source_message_id = $4`,
     [agencyId, key.platform, key.chatId, key.messageId],
