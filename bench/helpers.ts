@@ -1,15 +1,15 @@
-import { readdir, readFile, rm } from 'node:fs/promises';
-import os from 'node:os';
-import { unlinkPrefix } from '../test/helpers/redis.ts';
 /**
  * Shared pieces of the benchmarks: synthetic "already parsed" canonical messages, an in-memory HistorySource,
  * samplers for this process's RSS and Redis's memory, Redis clean-up by prefix, and a plain text table.
  */
+import { readdir, readFile, rm } from 'node:fs/promises';
+import os from 'node:os';
 import type { Readable } from 'node:stream';
 import type { Redis } from 'ioredis';
 import { corpusStream } from '../src/classifier/corpus.ts';
 import type { Checkpoint, HistoryChat, HistoryEntry, HistoryProgress, HistorySource } from '../src/core/history.ts';
 import type { CanonicalMessageInput } from '../src/core/message.ts';
+import { unlinkPrefix } from '../test/helpers/redis.ts';
 
 export interface SyntheticOptions {
   count: number;
@@ -132,7 +132,6 @@ export function peakSampler(sample: () => number | Promise<number>, intervalMs =
 export function infoField(info: string, field: string): string | null {
   return new RegExp(`^${field}:([^\\r\\n]*)`, 'm').exec(info)?.[1] ?? null;
 }
-
 
 export const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
 export const rate = (n: number, seconds: number) => Math.round(n / seconds);
