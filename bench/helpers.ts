@@ -1,10 +1,14 @@
 /**
  * Shared pieces of the benchmarks: synthetic "already parsed" canonical messages, an in-memory HistorySource,
- * samplers for this process's RSS and Redis's memory, Redis clean-up by prefix, and a plain text table.
+ * samplers for this process's RSS and Redis's memory, Redis clean-up by prefix, a plain text table, and a yardstick
+ * of the host's speed.
  */
+import { execFile } from 'node:child_process';
 import { readdir, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import type { Readable } from 'node:stream';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import type { Redis } from 'ioredis';
 import { corpusStream } from '../src/classifier/corpus.ts';
 import type { Checkpoint, HistoryChat, HistoryEntry, HistoryProgress, HistorySource } from '../src/core/history.ts';
@@ -155,6 +159,23 @@ export async function cleanUpBench(parts: { redis: Redis; prefix: string; db?: {
   await parts.db?.drop().catch((error: Error) => console.error(`bench: could not drop the bench database: ${error.message}`));
   await rm(parts.dir, { recursive: true, force: true });
   return `database dropped, ${removed} Redis keys under ${parts.prefix} unlinked`;
+}
+
+/** `npm run bench:classify`'s throughput on the machine the issues' targets were measured on (README). */
+const REFERENCE_CLASSIFY_MB_S = '70–82';
+const run = promisify(execFile);
+
+/**
+ * A yardstick of this host's single-core speed, printed beside a bench's figures: machines of the same kind have
+ * run the same commit at half the speed of others, so a figure is only comparable with its host's yardstick.
+ * `bench/classify.ts`'s throughput part over 24 MB, in a process of its own as `npm run bench:classify` runs it
+ * (the JIT warms up differently in a bench's process, with its other modules loaded).
+ */
+export async function hostSpeedLine(): Promise<string> {
+  const script = fileURLToPath(new URL('./classify.ts', import.meta.url));
+  const { stdout } = await run(process.execPath, ['--import', 'tsx', script], { env: { ...process.env, BENCH_MB: '24', BENCH_SKIP_JSONL: '1' } });
+  const mbs = /classify: ([\d.]+) MB\/s/.exec(stdout)?.[1];
+  return `host speed: classification alone runs ${mbs ?? '?'} MB/s on one core here (${REFERENCE_CLASSIFY_MB_S} MB/s where the targets were set)`;
 }
 
 /** Runs a bench's main, turning a crash into a FAIL line; then leaves at once (pg, ioredis or BullMQ may keep a timer alive). */

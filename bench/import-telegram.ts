@@ -30,7 +30,7 @@ import { writeTelegramExport } from '../bridges/telegram/export/generate.ts';
 import type { ImportSummary } from '../src/pipeline/import-run.ts';
 import { addAgency } from '../src/store/agencies.ts';
 import { createTestDatabase, type TestDatabase } from '../test/helpers/database.ts';
-import { cleanUpBench, cpuReport, cpuSampler, runBench, fmt, infoField, mb, peakSampler, rate } from './helpers.ts';
+import { cleanUpBench, cpuReport, cpuSampler, runBench, fmt, hostSpeedLine, infoField, mb, peakSampler, rate } from './helpers.ts';
 
 const TARGET_MSG_S = 30_000;
 const RSS_LIMIT = 400 * 1024 * 1024;
@@ -154,6 +154,8 @@ async function main(): Promise<void> {
       `bench:import:telegram: ${fmt(N)} messages; node ${process.version}, ${os.cpus().length} cores, ` +
         `PostgreSQL ${pgVersion}, Redis ${infoField(serverInfo, 'redis_version') ?? '?'}`,
     );
+
+    console.log(await hostSpeedLine());
 
     // ---------- the export (not timed below) ----------
     let started = process.hrtime.bigint();

@@ -27,7 +27,7 @@ import { deliverBatch } from '../src/pipeline/stages/deliver.ts';
 import { addAgency } from '../src/store/agencies.ts';
 import type { Store } from '../src/store/database.ts';
 import { createTestDatabase, type TestDatabase } from '../test/helpers/database.ts';
-import { cleanUpBench, cpuReport, cpuSampler, runBench, fmt, infoField, mb, MemoryHistorySource, peakSampler, rate, syntheticMessages, table } from './helpers.ts';
+import { cleanUpBench, cpuReport, cpuSampler, runBench, fmt, hostSpeedLine, infoField, mb, MemoryHistorySource, peakSampler, rate, syntheticMessages, table } from './helpers.ts';
 
 const TARGET_MSG_S = 40_000;
 const N = Number(process.env.BENCH_MESSAGES ?? 200_000);
@@ -121,6 +121,7 @@ async function main(): Promise<void> {
       `bench:pipeline: ${fmt(N)} messages, batches of ${BATCH_SIZE}, concurrency ${CONCURRENCY}, ${POSITIVE_RATE * 100}% with personal data; ` +
         `node ${process.version}, ${os.cpus().length} cores, PostgreSQL ${pgVersion}, Redis ${infoField(serverInfo, 'redis_version') ?? '?'}`,
     );
+    console.log(await hostSpeedLine());
 
     const e2eAgency = await addAgency(store.prisma, { slug: 'bench-e2e', name: 'Bench end-to-end' });
     const deliverAgency = await addAgency(store.prisma, { slug: 'bench-deliver', name: 'Bench deliver stage' });
