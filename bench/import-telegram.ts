@@ -1,8 +1,9 @@
 /**
  * `npm run bench:import:telegram`: the Telegram importer end to end, the way an operator runs it. Generates a
- * synthetic single-chat Telegram Desktop export (bridges/telegram/export/generate.ts, ~1 KB per message) to a
- * temporary file, then runs `aitu-gateway import telegram <file> --agency … --json --no-progress` as a child
- * process against a throw-away database and a unique BullMQ prefix, and reports:
+ * synthetic single-chat Telegram Desktop export (bridges/telegram/export/generate.ts, ~1 KB per message, one message
+ * in ten with personal data) to a temporary file, then runs
+ * `aitu-gateway import telegram <file> --agency … --json --no-progress` as a child process against a throw-away
+ * database and a unique BullMQ prefix, and reports:
  *   - messages/s (read ÷ wall time of the child, process start to exit, index pass and input hashing included);
  *   - the importer's peak RSS, sampled from /proc/<pid>/status (VmRSS) every 200 ms, and its VmHWM at exit;
  *   - Redis memory, sampled every 200 ms: the server's used_memory (INFO memory), peak minus the baseline before the
@@ -11,8 +12,9 @@
  * with PASS/MISS lines against ≥ 30,000 messages/s and RSS < 400 MB. A MISS is printed, not asserted; exit 1
  * only when the import itself is wrong (status, counts, rows in the store).
  *
- * Environment: BENCH_MESSAGES (default 1000000), BENCH_CONCURRENCY (--concurrency of the importer's in-process
- * workers, default: the CLI's), BENCH_KEEP_EXPORT=<file> (reuse/keep a generated export at this path),
+ * Environment: BENCH_MESSAGES (default 1000000), BENCH_POSITIVE_RATE (share of messages with personal data, default
+ * 0.1, as bench:pipeline's), BENCH_CONCURRENCY (--concurrency of the importer's in-process workers, default: the
+ * CLI's), BENCH_KEEP_EXPORT=<file> (reuse/keep a generated export at this path),
  * BENCH_CPU_PROF=<dir> (run the importer under --cpu-prof, writing its .cpuprofile there), REDIS_URL,
  * DATABASE_URL (the server the throw-away database is made on), LOG_LEVEL (the importer's, default warn).
  * Linux only (reads /proc).
@@ -37,6 +39,8 @@ const RSS_LIMIT = 400 * 1024 * 1024;
 const SAMPLE_MS = 200;
 const N = Number(process.env.BENCH_MESSAGES ?? 1_000_000);
 const CONCURRENCY = process.env.BENCH_CONCURRENCY;
+/** as bench:pipeline's default: one message in ten carries personal data, so flagging, redaction and quarantine run */
+const PERSONAL_DATA_RATE = Number(process.env.BENCH_POSITIVE_RATE ?? 0.1);
 const KEEP_EXPORT = process.env.BENCH_KEEP_EXPORT;
 const CPU_PROF = process.env.BENCH_CPU_PROF;
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -164,7 +168,7 @@ async function main(): Promise<void> {
       bytes = (await stat(KEEP_EXPORT)).size;
       console.log(`reusing ${KEEP_EXPORT} (${mb(bytes)}); BENCH_MESSAGES must match how it was generated`);
     } else {
-      ({ bytes } = await writeTelegramExport(file, { messages: N, seed: 20240601 }));
+      ({ bytes } = await writeTelegramExport(file, { messages: N, seed: 20240601, personalDataRate: PERSONAL_DATA_RATE }));
       console.log(`generated ${fmt(N)} messages, ${mb(bytes)} in ${seconds(started).toFixed(1)} s (not timed)`);
     }
 
@@ -217,7 +221,7 @@ async function main(): Promise<void> {
       console.log(
         `summary: read ${fmt(summary.read)}, delivered ${fmt(summary.delivered)}, duplicates ${fmt(summary.duplicates)}, ` +
           `service events ${fmt(summary.serviceEvents)}, attachments ${fmt(summary.attachments)} stored / ${fmt(summary.missingAttachments)} missing, ` +
-          `flagged ${JSON.stringify(summary.flaggedByCategory)}; in the table ${fmt(stored)}`,
+          `flagged ${JSON.stringify(summary.flaggedByCategory)}, quarantined ${fmt(summary.quarantined)}, redacted ${fmt(summary.redacted)}; in the table ${fmt(stored)}`,
       );
     }
     console.log(`import: ${fmt(summary?.read ?? 0)} messages in ${run.seconds.toFixed(1)} s = ${fmt(msgPerS)} messages/s (${mb(bytes / run.seconds)}/s of export)`);

@@ -1,10 +1,12 @@
 import { createWriteStream } from 'node:fs';
 import { once } from 'node:events';
+import { corpusStream } from '../../../src/classifier/corpus.ts';
 
 /**
  * Writes a synthetic single-chat Telegram Desktop export of any size, shaped like the real exporter's output
  * (one-space indentation, `text` as a string or a mixed array, `text_entities`, media, service messages, reactions),
- * about 1 KB per message. For memory tests and the parse benchmark; deterministic for a given seed.
+ * about 1 KB per message. For memory tests, the parse benchmark and the import benchmark (which asks for personal data
+ * in some messages); deterministic for a given seed.
  */
 
 export interface GenerateOptions {
@@ -13,6 +15,11 @@ export interface GenerateOptions {
   chatName?: string;
   chatType?: string;
   chatId?: number;
+  /**
+   * Share of the messages that also carry personal data (an IIN, a phone, a diagnosis… from the classifier's
+   * labeled corpus), as agencies' real histories do; 0 (the default) keeps the text free of it.
+   */
+  personalDataRate?: number;
 }
 
 export interface GenerateResult {
@@ -55,7 +62,8 @@ function pick<T>(items: readonly T[], r: number): T {
   return item;
 }
 
-export function generateMessage(id: number, next: () => number): Record<string, unknown> {
+/** `personal`: a sentence with personal data to add to this message's text, when it is to carry one */
+export function generateMessage(id: number, next: () => number, personal?: () => string | null): Record<string, unknown> {
   const unix = 1_704_067_200 + id * 37;
   const date = new Date(unix * 1000).toISOString().slice(0, 19);
   const base = { id, type: 'message', date, date_unixtime: String(unix) };
@@ -68,6 +76,8 @@ export function generateMessage(id: number, next: () => number): Record<string, 
   const sentences = 2 + Math.floor(next() * 3);
   let plain = '';
   for (let k = 0; k < sentences; k++) plain += (k ? ' ' : '') + pick(PHRASES, next());
+  const sensitive = personal?.();
+  if (sensitive) plain += ` ${sensitive}`;
   const message: Record<string, unknown> = { ...base, from, from_id: fromId };
   if (next() < 0.2) message['reply_to_message_id'] = Math.max(1, id - 1 - Math.floor(next() * 20));
   if (roll < 0.15) {
@@ -107,6 +117,11 @@ function formatMessage(message: Record<string, unknown>): string {
 
 export async function writeTelegramExport(file: string, options: GenerateOptions): Promise<GenerateResult> {
   const next = random(options.seed ?? 1);
+  const rate = options.personalDataRate ?? 0;
+  const corpus = corpusStream(options.seed ?? 1, { positiveRate: 1, negativeRate: 0 });
+  // drawn from its own generator, so an export without personal data stays the same file as before
+  const chance = random((options.seed ?? 1) ^ 0x5eed);
+  const personal = rate > 0 ? () => (chance() < rate ? (corpus.next().value as { text: string }).text : null) : undefined;
   const out = createWriteStream(file);
   let bytes = 0;
   const write = async (text: string): Promise<void> => {
@@ -121,7 +136,7 @@ export async function writeTelegramExport(file: string, options: GenerateOptions
   await write(`{\n "name": ${JSON.stringify(header.name)},\n "type": ${JSON.stringify(header.type)},\n "id": ${header.id},\n "messages": [\n`);
   let batch: string[] = [];
   for (let id = 1; id <= options.messages; id++) {
-    batch.push(formatMessage(generateMessage(id, next)));
+    batch.push(formatMessage(generateMessage(id, next, personal)));
     if (batch.length === 1000 || id === options.messages) {
       await write(batch.join(',\n') + (id === options.messages ? '\n' : ',\n'));
       batch = [];
