@@ -3,7 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import { UsageError } from '../src/core/errors.ts';
 import { canonicalMessageSchema, type CanonicalMessage } from '../src/core/message.ts';
 import { addAgency, requireAgency } from '../src/store/agencies.ts';
-import { resolveChats } from '../src/store/chats.ts';
+import { chatKey, resolveChats } from '../src/store/chats.ts';
 import { inTransaction } from '../src/store/database.ts';
 import type { Finding } from '../src/classifier/index.ts';
 import { DeliveryBatchBuilder, writeDelivery, type StoredDecision } from '../src/store/delivery.ts';
@@ -58,7 +58,7 @@ describe('the national store', () => {
         agencyId,
         importRunId: null,
         batch: builder.batch,
-        nationalChatIds: builder.batch.chats.map((c) => chats.get(`${c.platform}\u0000${c.chatId}`)!),
+        nationalChatIds: builder.batch.chats.map((c) => chats.get(chatKey(c.platform, c.chatId))!),
         reviews: { message: [], sealedOriginal: [], keyId: null },
       });
     });
