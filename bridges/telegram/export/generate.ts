@@ -115,13 +115,21 @@ function formatMessage(message: Record<string, unknown>): string {
   return '  ' + JSON.stringify(message, null, 1).replace(/\n/g, '\n  ');
 }
 
+/**
+ * A sentence with personal data for a share `rate` of the calls, else null. Drawn from generators of its own, so
+ * that an export without personal data stays the same file as before.
+ */
+function personalSentences(seed: number, rate: number): () => string | null {
+  const corpus = corpusStream(seed, { positiveRate: 1, negativeRate: 0 });
+  const chance = random(seed ^ 0x5eed);
+  return () => (chance() < rate ? (corpus.next().value as { text: string }).text : null);
+}
+
 export async function writeTelegramExport(file: string, options: GenerateOptions): Promise<GenerateResult> {
-  const next = random(options.seed ?? 1);
+  const seed = options.seed ?? 1;
+  const next = random(seed);
   const rate = options.personalDataRate ?? 0;
-  const corpus = corpusStream(options.seed ?? 1, { positiveRate: 1, negativeRate: 0 });
-  // drawn from its own generator, so an export without personal data stays the same file as before
-  const chance = random((options.seed ?? 1) ^ 0x5eed);
-  const personal = rate > 0 ? () => (chance() < rate ? (corpus.next().value as { text: string }).text : null) : undefined;
+  const personal = rate > 0 ? personalSentences(seed, rate) : undefined;
   const out = createWriteStream(file);
   let bytes = 0;
   const write = async (text: string): Promise<void> => {
