@@ -240,14 +240,16 @@ export async function writeDelivery(db: Queryable, delivery: Delivery): Promise<
     reviews.sealed.push(delivery.reviews.sealedOriginal[j]!.toString('hex'));
   });
   // the per-message echo probe is only paid for batches from chats the gateway has sent to
-  const result = await db.query<{ ords: string; ids: string }>((await sentToAny(db, batch.chats)) ? DELIVERY_WITH_ECHO_CHECK : DELIVERY, [
+  const statement = (await sentToAny(db, batch.chats)) ? DELIVERY_WITH_ECHO_CHECK : DELIVERY;
+  const values = [
     delivery.agencyId,
     delivery.importRunId,
     ...messageParameters(batch, delivery.nationalChatIds),
     sqlArray(reviews.message),
     sqlArray(reviews.sealed),
     delivery.reviews.keyId,
-  ]);
+  ];
+  const result = await db.query<{ ords: string; ids: string }>({ ...statement, values });
   const { ords, ids } = result.rows[0] ?? { ords: '', ids: '' };
   if (!ords) return [];
   const idList = ids.split(',');
@@ -417,5 +419,8 @@ reviews_opened AS (
 SELECT coalesce(string_agg(ord::text, ',' ORDER BY id), '') AS ords, coalesce(string_agg(id::text, ',' ORDER BY id), '') AS ids
   FROM new_rows`;
 
-const DELIVERY = deliverySql(false);
-const DELIVERY_WITH_ECHO_CHECK = deliverySql(true);
+// Named, so each connection parses and plans the statement once: for a batch of 1,000 that was ≈ 9 % of
+// PostgreSQL's time (measured with perf on this machine kind). The generic plan keeps the hash joins (checked
+// with auto_explain), since every join here is an equality on a CTE or unnest.
+const DELIVERY = { name: 'aitu-deliver', text: deliverySql(false) };
+const DELIVERY_WITH_ECHO_CHECK = { name: 'aitu-deliver-echo-check', text: deliverySql(true) };
