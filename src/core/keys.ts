@@ -172,8 +172,25 @@ export async function removeKey(file: string, id: string): Promise<void> {
 }
 
 /** AES-256-GCM: iv (12 bytes) ‖ tag (16) ‖ ciphertext. */
+/**
+ * Random 96-bit IVs, drawn from the system's generator a few hundred at a time: one call per IV cost more than
+ * the encryption itself for a batch's short texts. Each IV is still random and used once.
+ */
+const IV_BYTES = 12;
+let ivPool = Buffer.alloc(0);
+let ivAt = 0;
+function nextIv(): Buffer {
+  if (ivAt + IV_BYTES > ivPool.length) {
+    ivPool = randomBytes(IV_BYTES * 256);
+    ivAt = 0;
+  }
+  const iv = ivPool.subarray(ivAt, ivAt + IV_BYTES);
+  ivAt += IV_BYTES;
+  return iv;
+}
+
 export function encryptOriginal(key: Buffer, plaintext: string): Buffer {
-  const iv = randomBytes(12);
+  const iv = nextIv();
   const cipher = createCipheriv('aes-256-gcm', key, iv);
   const body = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()]);
   return Buffer.concat([iv, cipher.getAuthTag(), body]);
