@@ -3,12 +3,13 @@
  * samplers for this process's RSS and Redis's memory, Redis clean-up by prefix, a plain text table, and a yardstick
  * of the host's speed.
  */
-import { execFile } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { readdir, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import type { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { corpusStream } from '../src/classifier/corpus.ts';
 import type { Checkpoint, HistoryChat, HistoryEntry, HistoryProgress, HistorySource } from '../src/core/history.ts';
@@ -192,6 +193,10 @@ export async function runBench(main: () => Promise<void>): Promise<never> {
 export interface CpuUse {
   /** CPU seconds of each part over the sampled interval; null where it could not be read */
   node: number;
+  /** of `node`: the importing process's own (reading, classification, and delivery when no worker process runs) */
+  importer: number;
+  /** of `node`: each `aitu-gateway worker` process's, when the bench runs some beside the importer */
+  workers: number[];
   postgres: number | null;
   redis: number | null;
 }
@@ -220,11 +225,17 @@ async function postgresPids(database: string): Promise<number[]> {
  * The CPU time spent during a run by the node process(es) doing the work, by PostgreSQL for the bench's database
  * (read from /proc on this machine: null when the server runs elsewhere) and by Redis (its INFO cpu). It tells
  * where a message's cost goes and what the machine's cores allow: cores / (CPU per message).
+ * `importer`: the importing process (`self`, this one, or a child's pid); `workers`: worker processes beside it.
  */
-export function cpuSampler(parts: { database: string; redis: Redis; nodePids?: () => number[] }, intervalMs = 200) {
+export function cpuSampler(
+  parts: { database: string; redis: Redis; importer: 'self' | (() => number | undefined); workers?: () => readonly number[] },
+  intervalMs = 200,
+) {
   const started = process.cpuUsage();
   const seen = new Map<number, { first: number; last: number }>();
   let postgresReadable = false;
+  const importerPid = () => (parts.importer === 'self' ? undefined : parts.importer());
+  const nodePids = () => [...(importerPid() === undefined ? [] : [importerPid()!]), ...(parts.workers?.() ?? [])];
   const redisCpu = async () => {
     const info = await parts.redis.info('cpu');
     return Number(infoField(info, 'used_cpu_sys') ?? NaN) + Number(infoField(info, 'used_cpu_user') ?? NaN);
@@ -242,24 +253,27 @@ export function cpuSampler(parts: { database: string; redis: Redis; nodePids?: (
     const postgres = await postgresPids(parts.database);
     if (postgres.length > 0) postgresReadable = true;
     // a process first seen after the first sample started during the run: all its time counts
-    await Promise.all([...postgres, ...(parts.nodePids?.() ?? [])].map((pid) => track(pid, samples > 0)));
+    await Promise.all([...postgres, ...nodePids()].map((pid) => track(pid, samples > 0)));
     samples++;
   }, intervalMs);
   return {
     async stop(): Promise<CpuUse> {
       await sampling.stop();
       const own = process.cpuUsage(started);
-      const nodePids = new Set(parts.nodePids?.() ?? []);
+      const workerPids = new Set(parts.workers?.() ?? []);
+      const secondsOf = (pid: number) => {
+        const entry = seen.get(pid);
+        return entry ? (entry.last - entry.first) / CLOCK_TICKS_PER_SECOND : 0;
+      };
       let postgres = 0;
-      let children = 0;
-      for (const [pid, { first, last }] of seen) {
-        const seconds = (last - first) / CLOCK_TICKS_PER_SECOND;
-        if (nodePids.has(pid)) children += seconds;
-        else postgres += seconds;
-      }
+      for (const pid of seen.keys()) if (pid !== importerPid() && !workerPids.has(pid)) postgres += secondsOf(pid);
+      const importer = parts.importer === 'self' ? (own.user + own.system) / 1e6 : secondsOf(importerPid() ?? -1);
+      const workers = [...workerPids].map(secondsOf);
       const redisUsed = (await redisCpu().catch(() => NaN)) - (await redisStart);
       return {
-        node: parts.nodePids ? children : (own.user + own.system) / 1e6,
+        node: importer + workers.reduce((sum, w) => sum + w, 0),
+        importer,
+        workers,
         postgres: postgresReadable ? postgres : null,
         redis: Number.isFinite(redisUsed) ? redisUsed : null,
       };
@@ -271,14 +285,72 @@ export function cpuSampler(parts: { database: string; redis: Redis; nodePids?: (
 export function cpuReport(use: CpuUse, messages: number): string[] {
   const perMessage = (seconds: number) => `${((seconds / messages) * 1e6).toFixed(0)} µs/message`;
   const part = (name: string, seconds: number | null) => (seconds === null ? `${name} n/a` : `${name} ${seconds.toFixed(1)} s (${perMessage(seconds)})`);
-  const lines = [`CPU: ${[part('node', use.node), part('PostgreSQL', use.postgres), part('Redis', use.redis)].join(', ')}`];
+  const split = use.workers.length > 0 ? ` [importer ${perMessage(use.importer)}, ${use.workers.length === 1 ? 'worker process' : 'worker processes'} ${use.workers.map(perMessage).join(' + ')}]` : '';
+  const lines = [`CPU: ${[part('node', use.node) + split, part('PostgreSQL', use.postgres), part('Redis', use.redis)].join(', ')}`];
   if (use.postgres !== null && use.redis !== null) {
     const total = use.node + use.postgres + use.redis;
     const cores = os.cpus().length;
+    const busiest = Math.max(use.importer, ...use.workers);
     lines.push(
       `  ${perMessage(total)} in all: ${cores} cores allow at most ≈ ${fmt(Math.round((cores * messages) / total))} messages/s at this cost, ` +
-        `and one node thread at most ≈ ${fmt(Math.round(messages / use.node))} (the importer's own process does its reading, classification and delivery)`,
+        (use.workers.length === 0
+          ? `and one node thread at most ≈ ${fmt(Math.round(messages / use.node))} (the importer's own process does its reading, classification and delivery)`
+          : `and the busiest node process at most ≈ ${fmt(Math.round(messages / busiest))} (the importer reads and classifies, the worker processes deliver)`),
     );
   }
   return lines;
+}
+
+export interface WorkerProcesses {
+  pids: number[];
+  /** SIGTERM (the workers drain their jobs in flight) and wait for every one to exit */
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts `count` `aitu-gateway worker --stages <stages>` processes — the documented way to add capacity — with the
+ * bench's database, Redis and queue prefix in `env`, and waits until BullMQ sees each of them on the queue of the
+ * first stage: an import started then finds them running and leaves those stages to them.
+ */
+export async function startWorkerProcesses(options: {
+  count: number;
+  stages: readonly string[];
+  concurrency: number;
+  env: NodeJS.ProcessEnv;
+  redisUrl: string;
+  prefix: string;
+}): Promise<WorkerProcesses> {
+  const cli = fileURLToPath(new URL('../bin/aitu-gateway.js', import.meta.url));
+  const children: ChildProcess[] = Array.from({ length: options.count }, () =>
+    spawn(process.execPath, [cli, 'worker', '--stages', options.stages.join(','), '--concurrency', String(options.concurrency)], {
+      env: { ...process.env, ...options.env },
+      stdio: ['ignore', 'ignore', 'inherit'],
+    }),
+  );
+  const stop = () =>
+    Promise.all(
+      children.map(
+        (child) =>
+          new Promise<void>((resolve) => {
+            if (child.exitCode !== null || child.signalCode !== null) return resolve();
+            child.once('exit', () => resolve());
+            child.kill('SIGTERM');
+          }),
+      ),
+    ).then(() => undefined);
+  const queue = new Queue(options.stages[0]!, { connection: { url: options.redisUrl }, prefix: options.prefix });
+  try {
+    for (const started = Date.now(); (await queue.getWorkersCount()) < options.count; ) {
+      const exited = children.find((child) => child.exitCode !== null);
+      if (exited) throw new Error(`a worker process exited with code ${exited.exitCode} before it took work`);
+      if (Date.now() - started > 60_000) throw new Error(`${options.count} worker process(es) did not register within 60 s`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  } catch (error) {
+    await stop();
+    throw error;
+  } finally {
+    await queue.close();
+  }
+  return { pids: children.map((child) => child.pid!).filter((pid) => pid !== undefined), stop };
 }

@@ -1,20 +1,27 @@
 /**
  * `npm run bench:import:telegram`: the Telegram importer end to end, the way an operator runs it. Generates a
  * synthetic single-chat Telegram Desktop export (bridges/telegram/export/generate.ts, ~1 KB per message, one message
- * in ten with personal data) to a temporary file, then runs
- * `aitu-gateway import telegram <file> --agency … --json --no-progress` as a child process against a throw-away
- * database and a unique BullMQ prefix, and reports:
- *   - messages/s (read ÷ wall time of the child, process start to exit, index pass and input hashing included);
- *   - the importer's peak RSS, sampled from /proc/<pid>/status (VmRSS) every 200 ms, and its VmHWM at exit;
+ * in ten with personal data) to a temporary file, then imports it twice, each time into a throw-away database and
+ * under a unique BullMQ prefix of its own:
+ *   1. `aitu-gateway import telegram <file> --agency … --json --no-progress` alone: the importer reads, classifies
+ *      and delivers in its own process (a newcomer's one command);
+ *   2. the same command with an `aitu-gateway worker --stages deliver` process already running beside it (the
+ *      documented way to add capacity): the importer reads and classifies, the worker process delivers.
+ * For each it reports:
+ *   - messages/s (read ÷ wall time of the importer, process start to exit, index pass and input hashing included);
+ *   - the importer's peak RSS, sampled from /proc/<pid>/status (VmRSS) every 200 ms, and its VmHWM at exit (and the
+ *     worker process's VmHWM, reported beside it);
  *   - Redis memory, sampled every 200 ms: the server's used_memory (INFO memory), peak minus the baseline before the
  *     run (other clients of a shared Redis count too), and the sum of MEMORY USAGE over the keys under this run's
  *     own prefix (what the import alone holds in Redis);
+ *   - the CPU per message of every node process, PostgreSQL and Redis;
  * with PASS/MISS lines against ≥ 30,000 messages/s and RSS < 400 MB. A MISS is printed, not asserted; exit 1
- * only when the import itself is wrong (status, counts, rows in the store).
+ * only when an import itself is wrong (status, counts, rows in the store).
  *
  * Environment: BENCH_MESSAGES (default 1000000), BENCH_POSITIVE_RATE (share of messages with personal data, default
- * 0.1, as bench:pipeline's), BENCH_CONCURRENCY (--concurrency of the importer's in-process workers, default: the
- * CLI's), BENCH_KEEP_EXPORT=<file> (reuse/keep a generated export at this path),
+ * 0.1, as bench:pipeline's), BENCH_CONCURRENCY (--concurrency of the importer's in-process workers and of the worker
+ * process, default: the CLI's / 4), BENCH_WORKER_PROCESSES (deliver worker processes of the second import, default
+ * 1; 0 skips it), BENCH_KEEP_EXPORT=<file> (reuse/keep a generated export at this path),
  * BENCH_CPU_PROF=<dir> (run the importer under --cpu-prof, writing its .cpuprofile there), REDIS_URL,
  * DATABASE_URL (the server the throw-away database is made on), LOG_LEVEL (the importer's, default warn).
  * Linux only (reads /proc).
@@ -22,7 +29,7 @@
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
-import { mkdtemp, stat } from 'node:fs/promises';
+import { mkdtemp, rm, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -32,7 +39,7 @@ import { writeTelegramExport } from '../bridges/telegram/export/generate.ts';
 import type { ImportSummary } from '../src/pipeline/import-run.ts';
 import { addAgency } from '../src/store/agencies.ts';
 import { createTestDatabase, type TestDatabase } from '../test/helpers/database.ts';
-import { cleanUpBench, cpuReport, cpuSampler, runBench, fmt, hostSpeedLine, infoField, mb, peakSampler, rate } from './helpers.ts';
+import { cleanUpBench, cpuReport, cpuSampler, runBench, fmt, hostSpeedLine, infoField, mb, peakSampler, rate, startWorkerProcesses, type WorkerProcesses } from './helpers.ts';
 
 const TARGET_MSG_S = 30_000;
 const RSS_LIMIT = 400 * 1024 * 1024;
@@ -43,6 +50,8 @@ const CONCURRENCY = process.env.BENCH_CONCURRENCY;
 const PERSONAL_DATA_RATE = Number(process.env.BENCH_POSITIVE_RATE ?? 0.1);
 const KEEP_EXPORT = process.env.BENCH_KEEP_EXPORT;
 const CPU_PROF = process.env.BENCH_CPU_PROF;
+/** `aitu-gateway worker --stages deliver` processes for the second import (0: skip it) */
+const WORKER_PROCESSES = Number(process.env.BENCH_WORKER_PROCESSES ?? 1);
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const cliPath = path.join(projectRoot, 'bin/aitu-gateway.js');
@@ -142,55 +151,37 @@ function rssAlongTheRun(timeline: ReadonlyArray<[number, number]>, total: number
     .join(', ');
 }
 
-async function main(): Promise<void> {
+/** One import of the export into a database and under a queue prefix of its own, reported; `workerProcesses` deliver beside it. */
+async function importOnce(file: string, bytes: number, dir: string, workerProcesses: number): Promise<void> {
   const prefix = `bench-tg-${randomUUID().slice(0, 12)}`;
   const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: 3 });
   redis.on('error', () => {});
   let db: TestDatabase | null = null;
-  const dir = await mkdtemp(path.join(os.tmpdir(), 'aitu-bench-tg-'));
-  const file = KEEP_EXPORT ?? path.join(dir, 'result.json');
-
+  let workers: WorkerProcesses | null = null;
+  const runDir = await mkdtemp(path.join(dir, 'run-'));
   try {
-    const serverInfo = await redis.info('server');
     db = await createTestDatabase();
-    const pgVersion = (await db.store.pool.query<{ v: string }>(`SELECT current_setting('server_version') AS v`)).rows[0]?.v ?? '?';
-    console.log(
-      `bench:import:telegram: ${fmt(N)} messages; node ${process.version}, ${os.cpus().length} cores, ` +
-        `PostgreSQL ${pgVersion}, Redis ${infoField(serverInfo, 'redis_version') ?? '?'}`,
-    );
-
-    console.log(await hostSpeedLine());
-
-    // ---------- the export (not timed below) ----------
-    let started = process.hrtime.bigint();
-    let bytes: number;
-    if (KEEP_EXPORT && existsSync(KEEP_EXPORT)) {
-      bytes = (await stat(KEEP_EXPORT)).size;
-      console.log(`reusing ${KEEP_EXPORT} (${mb(bytes)}); BENCH_MESSAGES must match how it was generated`);
-    } else {
-      ({ bytes } = await writeTelegramExport(file, { messages: N, seed: 20240601, personalDataRate: PERSONAL_DATA_RATE }));
-      console.log(`generated ${fmt(N)} messages, ${mb(bytes)} in ${seconds(started).toFixed(1)} s (not timed)`);
-    }
-
     const slug = 'bench-telegram';
     const agency = await addAgency(db.store.prisma, { slug, name: 'Bench Telegram import' });
     const env: NodeJS.ProcessEnv = {
       DATABASE_URL: db.url,
       REDIS_URL,
       AITU_GATEWAY_QUEUE_PREFIX: prefix,
-      AITU_GATEWAY_DATA_DIR: path.join(dir, 'data'),
-      AITU_GATEWAY_KEY_FILE: path.join(dir, 'keys.json'),
+      AITU_GATEWAY_DATA_DIR: path.join(runDir, 'data'),
+      AITU_GATEWAY_KEY_FILE: path.join(runDir, 'keys.json'),
       LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
     };
     const args = ['import', 'telegram', file, '--agency', slug, '--json', '--no-progress', ...(CONCURRENCY ? ['--concurrency', CONCURRENCY] : [])];
+    const label = workerProcesses > 0 ? `import, deliver stage in ${workerProcesses === 1 ? 'a worker process' : `${workerProcesses} worker processes`}` : 'import, one process';
 
-    // ---------- the import ----------
+    // worker processes are long-running services: started, and their start-up spent, before the clock
+    workers = workerProcesses > 0 ? await startWorkerProcesses({ count: workerProcesses, stages: ['deliver'], concurrency: Number(CONCURRENCY ?? 4), env, redisUrl: REDIS_URL, prefix }) : null;
     const redisBefore = Number(infoField(await redis.info('memory'), 'used_memory') ?? 0);
     const redisSampler = peakSampler(async () => Number(infoField(await redis.info('memory'), 'used_memory') ?? 0), SAMPLE_MS);
     const prefixSampler = peakSampler(() => prefixMemory(redis, prefix), SAMPLE_MS);
-    const cpu = cpuSampler({ database: db.name, redis, nodePids: () => (importerPid === undefined ? [] : [importerPid]) });
-    started = process.hrtime.bigint();
+    const cpu = cpuSampler({ database: db.name, redis, importer: () => importerPid, workers: () => workers?.pids ?? [] });
     const run = await runImporter(args, env);
+    const workersRss = (workers?.pids ?? []).map((pid) => procStatusBytes(pid, 'VmHWM'));
     const cpuUse = await cpu.stop();
     const peakRedis = await redisSampler.stop();
     const peakPrefix = await prefixSampler.stop();
@@ -199,24 +190,26 @@ async function main(): Promise<void> {
     try {
       summary = JSON.parse(run.stdout) as ImportSummary;
     } catch {
-      failures.push(`the importer printed no JSON summary (exit ${run.code ?? run.signal}): ${run.stderr.trim().slice(-2000)}`);
+      failures.push(`${label}: the importer printed no JSON summary (exit ${run.code ?? run.signal}): ${run.stderr.trim().slice(-2000)}`);
     }
     const stored = Number(
       (await db.store.pool.query<{ n: string }>(`SELECT count(*) AS n FROM messages WHERE agency_id = $1`, [agency.id])).rows[0]?.n ?? 0,
     );
-    check(run.code === 0, `the importer exited ${run.code ?? run.signal}${run.stderr ? `: ${run.stderr.trim().slice(-1000)}` : ''}`);
+    const failed = failures.length;
+    check(run.code === 0, `${label}: the importer exited ${run.code ?? run.signal}${run.stderr ? `: ${run.stderr.trim().slice(-1000)}` : ''}`);
     if (summary) {
-      check(summary.status === 'completed', `status ${summary.status}${summary.error ? `: ${summary.error}` : ''}`);
-      check(summary.read === N, `read ${summary.read} != ${N}`);
-      check(summary.delivered === N, `delivered ${summary.delivered} != ${N}`);
-      check(summary.read === summary.delivered + summary.duplicates + summary.blocked + summary.failed, 'the summary does not balance');
+      check(summary.status === 'completed', `${label}: status ${summary.status}${summary.error ? `: ${summary.error}` : ''}`);
+      check(summary.read === N, `${label}: read ${summary.read} != ${N}`);
+      check(summary.delivered === N, `${label}: delivered ${summary.delivered} != ${N}`);
+      check(summary.read === summary.delivered + summary.duplicates + summary.blocked + summary.failed, `${label}: the summary does not balance`);
     }
-    check(stored === N, `the messages table holds ${stored} rows for the agency, expected ${N}`);
+    check(stored === N, `${label}: the messages table holds ${stored} rows for the agency, expected ${N}`);
 
     // ---------- report ----------
     const msgPerS = rate(summary?.read ?? 0, run.seconds);
     const peakRss = Math.max(run.peakRss, run.hwm);
     console.log('');
+    console.log(`== ${label}`);
     if (summary) {
       console.log(
         `summary: read ${fmt(summary.read)}, delivered ${fmt(summary.delivered)}, duplicates ${fmt(summary.duplicates)}, ` +
@@ -227,6 +220,7 @@ async function main(): Promise<void> {
     console.log(`import: ${fmt(summary?.read ?? 0)} messages in ${run.seconds.toFixed(1)} s = ${fmt(msgPerS)} messages/s (${mb(bytes / run.seconds)}/s of export)`);
     console.log(`importer peak RSS: ${mb(peakRss)} (VmRSS sampled every ${SAMPLE_MS} ms: ${mb(run.peakRss)}; VmHWM: ${mb(run.hwm)})`);
     console.log(`importer VmRSS along the run: ${rssAlongTheRun(run.timeline, run.seconds)}`);
+    if (workersRss.length > 0) console.log(`worker process peak RSS (VmHWM): ${workersRss.map(mb).join(', ')} — a process of its own, beside the importer's`);
     console.log(
       `Redis memory: +${mb(Math.max(0, peakRedis - redisBefore))} server used_memory during the import (${mb(redisBefore)} before, ${mb(peakRedis)} peak sampled; ` +
         `a shared server counts other clients too); the import's own keys peaked at ${mb(peakPrefix)}`,
@@ -234,12 +228,52 @@ async function main(): Promise<void> {
     // the importer's CPU is sampled every SAMPLE_MS from /proc: its last moments before exit are not counted
     for (const line of cpuReport(cpuUse, summary?.read ?? N)) console.log(`${line.startsWith('  ') ? '' : 'import '}${line}`);
     if (CPU_PROF) console.log(`CPU profile of the importer written to ${path.resolve(CPU_PROF)}`);
-    for (const f of failures) console.log(`FAIL ${f}`);
-    if (failures.length > 0) process.exitCode = 1;
-    console.log(msgPerS >= TARGET_MSG_S ? `PASS throughput ${fmt(msgPerS)} messages/s >= ${fmt(TARGET_MSG_S)}` : `MISS throughput ${fmt(msgPerS)} messages/s < ${fmt(TARGET_MSG_S)}`);
-    console.log(peakRss < RSS_LIMIT ? `PASS importer RSS ${mb(peakRss)} < ${mb(RSS_LIMIT)}` : `MISS importer RSS ${mb(peakRss)} >= ${mb(RSS_LIMIT)}`);
+    for (const f of failures.slice(failed)) console.log(`FAIL ${f}`);
+    console.log(msgPerS >= TARGET_MSG_S ? `PASS ${label}: throughput ${fmt(msgPerS)} messages/s >= ${fmt(TARGET_MSG_S)}` : `MISS ${label}: throughput ${fmt(msgPerS)} messages/s < ${fmt(TARGET_MSG_S)}`);
+    console.log(peakRss < RSS_LIMIT ? `PASS ${label}: importer RSS ${mb(peakRss)} < ${mb(RSS_LIMIT)}` : `MISS ${label}: importer RSS ${mb(peakRss)} >= ${mb(RSS_LIMIT)}`);
   } finally {
-    console.error(`bench: cleaned up (${await cleanUpBench({ redis, prefix, db, dir })}, ${dir} removed${KEEP_EXPORT ? `; ${KEEP_EXPORT} kept` : ''})`);
+    await workers?.stop();
+    console.error(`bench: cleaned up (${await cleanUpBench({ redis, prefix, db, dir: runDir })}, ${runDir} removed)`);
+  }
+}
+
+async function main(): Promise<void> {
+  const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: 3 });
+  redis.on('error', () => {});
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'aitu-bench-tg-'));
+  const file = KEEP_EXPORT ?? path.join(dir, 'result.json');
+
+  try {
+    const serverInfo = await redis.info('server');
+    const probe = await createTestDatabase();
+    const pgVersion = (await probe.store.pool.query<{ v: string }>(`SELECT current_setting('server_version') AS v`)).rows[0]?.v ?? '?';
+    await probe.drop();
+    console.log(
+      `bench:import:telegram: ${fmt(N)} messages; node ${process.version}, ${os.cpus().length} cores, ` +
+        `PostgreSQL ${pgVersion}, Redis ${infoField(serverInfo, 'redis_version') ?? '?'}`,
+    );
+
+    console.log(await hostSpeedLine());
+
+    // ---------- the export (not timed below) ----------
+    const started = process.hrtime.bigint();
+    let bytes: number;
+    if (KEEP_EXPORT && existsSync(KEEP_EXPORT)) {
+      bytes = (await stat(KEEP_EXPORT)).size;
+      console.log(`reusing ${KEEP_EXPORT} (${mb(bytes)}); BENCH_MESSAGES must match how it was generated`);
+    } else {
+      ({ bytes } = await writeTelegramExport(file, { messages: N, seed: 20240601, personalDataRate: PERSONAL_DATA_RATE }));
+      console.log(`generated ${fmt(N)} messages, ${mb(bytes)} in ${seconds(started).toFixed(1)} s (not timed)`);
+    }
+
+    // the newcomer's one command first; then the deliver stage in a worker process beside it, the way to add capacity
+    await importOnce(file, bytes, dir, 0);
+    if (WORKER_PROCESSES > 0) await importOnce(file, bytes, dir, WORKER_PROCESSES);
+    if (failures.length > 0) process.exitCode = 1;
+  } finally {
+    redis.disconnect();
+    await rm(dir, { recursive: true, force: true });
+    console.error(`bench: ${dir} removed${KEEP_EXPORT ? `; ${KEEP_EXPORT} kept` : ''}`);
   }
 }
 

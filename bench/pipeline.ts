@@ -27,7 +27,7 @@ import { deliverBatch } from '../src/pipeline/stages/deliver.ts';
 import { addAgency } from '../src/store/agencies.ts';
 import type { Store } from '../src/store/database.ts';
 import { createTestDatabase, type TestDatabase } from '../test/helpers/database.ts';
-import { cleanUpBench, cpuReport, cpuSampler, runBench, fmt, hostSpeedLine, infoField, mb, MemoryHistorySource, peakSampler, rate, syntheticMessages, table } from './helpers.ts';
+import { cleanUpBench, cpuReport, cpuSampler, runBench, fmt, hostSpeedLine, infoField, mb, MemoryHistorySource, peakSampler, rate, startWorkerProcesses, syntheticMessages, table } from './helpers.ts';
 
 const TARGET_MSG_S = 40_000;
 const N = Number(process.env.BENCH_MESSAGES ?? 200_000);
@@ -35,6 +35,8 @@ const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 4);
 const POSITIVE_RATE = Number(process.env.BENCH_POSITIVE_RATE ?? 0.1);
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const STAGE_BATCH = 500;
+/** `aitu-gateway worker --stages deliver` processes for the second end-to-end run (0: skip it) */
+const WORKER_PROCESSES = Number(process.env.BENCH_WORKER_PROCESSES ?? 1);
 
 const seconds = (startedNs: bigint) => Number(process.hrtime.bigint() - startedNs) / 1e9;
 const failures: string[] = [];
@@ -126,6 +128,7 @@ async function main(): Promise<void> {
     const e2eAgency = await addAgency(store.prisma, { slug: 'bench-e2e', name: 'Bench end-to-end' });
     const deliverAgency = await addAgency(store.prisma, { slug: 'bench-deliver', name: 'Bench deliver stage' });
     const deliverAgency1 = await addAgency(store.prisma, { slug: 'bench-deliver-1', name: 'Bench deliver stage, one lane' });
+    const workerAgency = await addAgency(store.prisma, { slug: 'bench-e2e-worker', name: 'Bench end-to-end, deliver worker process' });
 
     let started = process.hrtime.bigint();
     const messages: CanonicalMessageInput[] = syntheticMessages({ count: N, positiveRate: POSITIVE_RATE });
@@ -144,29 +147,52 @@ async function main(): Promise<void> {
       runClassifyStage({ agencyId: e2eAgency.id, runId: null, seq: null, checkpoint: null, messages: warm.slice(i, i + STAGE_BATCH) });
     }
 
-    // ---------- end to end ----------
-    const redisBefore = Number(infoField(await redis.info('memory'), 'used_memory') ?? 0);
-    const rssSampler = peakSampler(() => process.memoryUsage().rss);
-    const redisSampler = peakSampler(async () => Number(infoField(await redis.info('memory'), 'used_memory') ?? 0));
-    const cpu = cpuSampler({ database: db.name, redis });
-    const e2e = await timedImport(context, e2eAgency.id, source, inputFile);
-    const cpuUse = await cpu.stop();
-    const peakRss = await rssSampler.stop();
-    const peakRedis = await redisSampler.stop();
+    // ---------- end to end: in this process alone, then with the deliver stage in a worker process beside it ----------
+    const endToEnd = async (agencyId: string, workerProcesses: number) => {
+      const workers =
+        workerProcesses > 0
+          ? await startWorkerProcesses({
+              count: workerProcesses,
+              stages: ['deliver'],
+              concurrency: CONCURRENCY,
+              env: { DATABASE_URL: db!.url, REDIS_URL, AITU_GATEWAY_QUEUE_PREFIX: prefix, AITU_GATEWAY_KEY_FILE: context.keyFile, AITU_GATEWAY_DATA_DIR: context.dataDir, LOG_LEVEL: 'warn' },
+              redisUrl: REDIS_URL,
+              prefix,
+            })
+          : null;
+      const redisBefore = Number(infoField(await redis.info('memory'), 'used_memory') ?? 0);
+      const rssSampler = peakSampler(() => process.memoryUsage().rss);
+      const redisSampler = peakSampler(async () => Number(infoField(await redis.info('memory'), 'used_memory') ?? 0));
+      const cpu = cpuSampler({ database: db!.name, redis, importer: 'self', workers: () => workers?.pids ?? [] });
+      try {
+        const run = await timedImport(context, agencyId, source, inputFile);
+        const [cpuUse, peakRedis, peakRss] = await Promise.all([cpu.stop(), redisSampler.stop(), rssSampler.stop()]);
+        const stored = await countMessages(store, agencyId);
+        const s = run.summary;
+        const what = workerProcesses > 0 ? 'end-to-end run with a deliver worker process' : 'end-to-end run';
+        check(s.status === 'completed', `${what}: status ${s.status}${s.error ? `: ${s.error}` : ''}`);
+        check(s.read === N, `${what}: read ${s.read} != ${N}`);
+        check(s.delivered === N, `${what}: delivered ${s.delivered} != ${N}`);
+        check(stored === N, `${what}: the messages table holds ${stored} rows for the agency, expected ${N}`);
+        const flagged = Object.entries(s.flaggedByCategory).reduce((sum, [, n]) => sum + n, 0);
+        rows.push({
+          stage:
+            workerProcesses > 0
+              ? `end to end, deliver in ${workerProcesses === 1 ? 'a `worker` process' : `${workerProcesses} \`worker\` processes`} (×${CONCURRENCY})`
+              : `end to end (runImport, in-process workers ×${CONCURRENCY})`,
+          messages: N,
+          seconds: run.seconds,
+          note: `read ${fmt(s.read)}, delivered ${fmt(s.delivered)}, in table ${fmt(stored)}, ${fmt(flagged)} category flags`,
+        });
+        return { seconds: run.seconds, cpuUse, redisBefore, peakRedis, peakRss };
+      } finally {
+        await workers?.stop();
+      }
+    };
+    const e2e = await endToEnd(e2eAgency.id, 0);
+    const { peakRss, redisBefore, peakRedis, cpuUse } = e2e;
     const redisPeakHuman = infoField(await redis.info('memory'), 'used_memory_peak_human') ?? '?';
-    const stored = await countMessages(store, e2eAgency.id);
-    const s = e2e.summary;
-    check(s.status === 'completed', `end-to-end status ${s.status}${s.error ? `: ${s.error}` : ''}`);
-    check(s.read === N, `end-to-end read ${s.read} != ${N}`);
-    check(s.delivered === N, `end-to-end delivered ${s.delivered} != ${N}`);
-    check(stored === N, `messages table holds ${stored} rows for the agency, expected ${N}`);
-    const flagged = Object.entries(s.flaggedByCategory).reduce((sum, [, n]) => sum + n, 0);
-    rows.push({
-      stage: `end to end (runImport, in-process workers ×${CONCURRENCY})`,
-      messages: N,
-      seconds: e2e.seconds,
-      note: `read ${fmt(s.read)}, delivered ${fmt(s.delivered)}, in table ${fmt(stored)}, ${fmt(flagged)} category flags`,
-    });
+    const withWorker = WORKER_PROCESSES > 0 ? await endToEnd(workerAgency.id, WORKER_PROCESSES) : null;
 
     // BENCH_E2E_ONLY=1 stops here (for profiling the end-to-end run alone)
     const stagesToo = process.env.BENCH_E2E_ONLY !== '1';
@@ -239,12 +265,16 @@ async function main(): Promise<void> {
         `server used_memory_peak_human since start: ${redisPeakHuman}`,
     );
     for (const line of cpuReport(cpuUse, N)) console.log(`${line.startsWith('  ') ? '' : 'end-to-end run '}${line}`);
+    if (withWorker) for (const line of cpuReport(withWorker.cpuUse, N)) console.log(`${line.startsWith('  ') ? '' : 'end-to-end run with the deliver worker process: '}${line}`);
     if (failures.length > 0) {
       for (const f of failures) console.log(`FAIL ${f}`);
       process.exitCode = 1;
     }
-    const e2eRate = rate(N, e2e.seconds);
-    console.log(e2eRate >= TARGET_MSG_S ? `PASS end-to-end ${fmt(e2eRate)} msg/s >= ${fmt(TARGET_MSG_S)}` : `MISS end-to-end ${fmt(e2eRate)} msg/s < ${fmt(TARGET_MSG_S)}`);
+    for (const [label, run] of [['end-to-end', e2e], ['end-to-end with a deliver worker process', withWorker]] as const) {
+      if (!run) continue;
+      const e2eRate = rate(N, run.seconds);
+      console.log(e2eRate >= TARGET_MSG_S ? `PASS ${label} ${fmt(e2eRate)} msg/s >= ${fmt(TARGET_MSG_S)}` : `MISS ${label} ${fmt(e2eRate)} msg/s < ${fmt(TARGET_MSG_S)}`);
+    }
   } finally {
     console.error(`bench: cleaned up (${await cleanUpBench({ redis, prefix, db, dir })})`);
   }
