@@ -3,6 +3,7 @@ import type { Finding } from '../classifier/index.ts';
 import type { CanonicalMessage, WireMessage } from '../core/message.ts';
 import { originalFromSeal, originalToSeal, type OriginalMessage } from '../core/original.ts';
 import { messageBody } from './messages.ts';
+import { binaryArray } from './binary-array.ts';
 import { sqlArray } from './sql-array.ts';
 
 type Queryable = Pick<pg.Pool | pg.PoolClient, 'query'>;
@@ -232,12 +233,12 @@ export async function writeDelivery(db: Queryable, delivery: Delivery): Promise<
   const batch = kept ? pickMessages(delivery.batch, kept) : delivery.batch;
   if (batchSize(batch) === 0) return [];
   const reviewAt = kept ? new Map(kept.map((old, i) => [old, i])) : null;
-  const reviews = { message: [] as number[], sealed: [] as string[] };
+  const reviews = { message: [] as number[], sealed: [] as Buffer[] };
   delivery.reviews.message.forEach((message, j) => {
     const at = reviewAt ? reviewAt.get(message) : message;
     if (at === undefined) return;
     reviews.message.push(at + 1);
-    reviews.sealed.push(delivery.reviews.sealedOriginal[j]!.toString('hex'));
+    reviews.sealed.push(delivery.reviews.sealedOriginal[j]!);
   });
   // the per-message echo probe is only paid for batches from chats the gateway has sent to
   const statement = (await sentToAny(db, batch.chats)) ? DELIVERY_WITH_ECHO_CHECK : DELIVERY;
@@ -245,8 +246,8 @@ export async function writeDelivery(db: Queryable, delivery: Delivery): Promise<
     delivery.agencyId,
     delivery.importRunId,
     ...messageParameters(batch, delivery.nationalChatIds),
-    sqlArray(reviews.message),
-    sqlArray(reviews.sealed),
+    binaryArray('int4', reviews.message),
+    binaryArray('bytea', reviews.sealed),
     delivery.reviews.keyId,
   ];
   const result = await db.query<{ ords: string; ids: string }>({ ...statement, values });
@@ -285,14 +286,14 @@ function firstOfEachKey(batch: DeliveryBatch): number[] | null {
   return kept.length === messageId.length ? null : kept;
 }
 
-/** $3…$38 of the statement. */
-function messageParameters(batch: DeliveryBatch, nationalChatIds: readonly string[]): string[] {
+/** $3…$38 of the statement, as binary arrays (src/store/binary-array.ts) of the types the statement casts them to. */
+function messageParameters(batch: DeliveryBatch, nationalChatIds: readonly string[]): Buffer[] {
   const { messages: m, decisions: d, findings: f, attachments: a } = batch;
   const blobs = new Map<string, { size: number; mime: string | null }>();
   a.sha256.forEach((sha256, j) => {
     if (sha256) blobs.set(sha256, { size: a.size[j] ?? 0, mime: a.mime[j] ?? null });
   });
-  const ordinals = (indexes: readonly number[]) => sqlArray(indexes.map((i) => i + 1));
+  const ordinals = (indexes: readonly number[]) => binaryArray('int4', indexes.map((i) => i + 1));
   // the stored body carries the chat's title as the message had it (kept once per chat on the queue)
   const titled = batch.chats.map((c) => (c.title === undefined ? null : `{"chatTitle":${JSON.stringify(c.title)}`));
   const bodies = m.body.map((body, i) => {
@@ -301,47 +302,47 @@ function messageParameters(batch: DeliveryBatch, nationalChatIds: readonly strin
   });
   return [
     // $3…$7: the batch's chats (foreign and national) and senders, once each: the messages point at them by ordinal
-    sqlArray(batch.chats.map((c) => c.platform)),
-    sqlArray(batch.chats.map((c) => c.chatId)),
-    sqlArray(nationalChatIds),
-    sqlArray(batch.senders.map((s) => s.id)),
-    sqlArray(batch.senders.map((s) => s.name)),
+    binaryArray('text', batch.chats.map((c) => c.platform)),
+    binaryArray('text', batch.chats.map((c) => c.chatId)),
+    binaryArray('uuid', nationalChatIds),
+    binaryArray('text', batch.senders.map((s) => s.id)),
+    binaryArray('text', batch.senders.map((s) => s.name)),
     // $8…$17: the messages
     ordinals(m.chat),
-    sqlArray(m.sender.map((s) => (s === null ? null : s + 1))),
-    sqlArray(m.messageId),
-    sqlArray(m.sentAt),
-    sqlArray(m.editedAt),
-    sqlArray(m.kind),
-    sqlArray(m.text),
-    sqlArray(bodies),
-    sqlArray(m.redacted),
+    binaryArray('int4', m.sender.map((s) => (s === null ? null : s + 1))),
+    binaryArray('text', m.messageId),
+    binaryArray('timestamptz', m.sentAt),
+    binaryArray('timestamptz', m.editedAt),
+    binaryArray('text', m.kind),
+    binaryArray('text', m.text),
+    binaryArray('jsonb', bodies),
+    binaryArray('bool', m.redacted),
     ordinals(m.decision),
     // $18…$21: the batch's decisions
-    sqlArray(d.map((x) => x.action)),
-    sqlArray(d.map((x) => x.rule)),
-    sqlArray(d.map((x) => x.categories.join(','))),
-    sqlArray(d.map((x) => JSON.stringify(x.reasons))),
+    binaryArray('text', d.map((x) => x.action)),
+    binaryArray('text', d.map((x) => x.rule)),
+    binaryArray('text', d.map((x) => x.categories.join(','))),
+    binaryArray('jsonb', d.map((x) => JSON.stringify(x.reasons))),
     // $22…$28: findings
     ordinals(f.message),
-    sqlArray(f.category),
-    sqlArray(f.start),
-    sqlArray(f.end),
-    sqlArray(f.confidence),
-    sqlArray(f.detector),
-    sqlArray(f.explanation),
+    binaryArray('text', f.category),
+    binaryArray('int4', f.start),
+    binaryArray('int4', f.end),
+    binaryArray('float8', f.confidence),
+    binaryArray('text', f.detector),
+    binaryArray('jsonb', f.explanation),
     // $29…$35: attachment references
     ordinals(a.message),
-    sqlArray(a.position),
-    sqlArray(a.name),
-    sqlArray(a.mime),
-    sqlArray(a.size),
-    sqlArray(a.sha256),
-    sqlArray(a.missing),
+    binaryArray('int4', a.position),
+    binaryArray('text', a.name),
+    binaryArray('text', a.mime),
+    binaryArray('int8', a.size),
+    binaryArray('text', a.sha256),
+    binaryArray('bool', a.missing),
     // $36…$38: attachment blobs (the bytes are already in the content-addressed store)
-    sqlArray([...blobs.keys()]),
-    sqlArray([...blobs.values()].map((b) => b.size)),
-    sqlArray([...blobs.values()].map((b) => b.mime)),
+    binaryArray('text', [...blobs.keys()]),
+    binaryArray('int8', [...blobs.values()].map((b) => b.size)),
+    binaryArray('text', [...blobs.values()].map((b) => b.mime)),
   ];
 }
 
@@ -410,8 +411,8 @@ attachments_written AS (
 ),
 reviews_opened AS (
   INSERT INTO review_items (id, agency_id, message_id, status, categories, original, key_id)
-  SELECT gen_random_uuid(), $1::uuid, n.id, 'open', d.categories, decode(r.original, 'hex'), $41
-    FROM unnest($39::int[], $40::text[]) AS r(ord, original)
+  SELECT gen_random_uuid(), $1::uuid, n.id, 'open', d.categories, r.original, $41
+    FROM unnest($39::int[], $40::bytea[]) AS r(ord, original)
     JOIN new_rows n ON n.ord = r.ord
     JOIN inserted m ON m.id = n.id
     JOIN decisions_written d ON d.id = m.decision_id
