@@ -321,8 +321,10 @@ export async function startWorkerProcesses(options: {
   prefix: string;
 }): Promise<WorkerProcesses> {
   const cli = fileURLToPath(new URL('../bin/aitu-gateway.js', import.meta.url));
+  // BENCH_WORKER_CPU_PROF=<dir>: each worker process writes a .cpuprofile there when it exits
+  const profile = process.env.BENCH_WORKER_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_WORKER_CPU_PROF}`] : [];
   const children: ChildProcess[] = Array.from({ length: options.count }, () =>
-    spawn(process.execPath, [cli, 'worker', '--stages', options.stages.join(','), '--concurrency', String(options.concurrency)], {
+    spawn(process.execPath, [...profile, cli, 'worker', '--stages', options.stages.join(','), '--concurrency', String(options.concurrency)], {
       env: { ...process.env, ...options.env },
       stdio: ['ignore', 'ignore', 'inherit'],
     }),
