@@ -57,14 +57,15 @@ async function createNationalChat(db: Queryable, agencyId: string, title: string
 
 async function selectMappings(db: Queryable, agencyId: string, chats: readonly ForeignChat[]): Promise<Map<string, string>> {
   if (chats.length === 0) return new Map();
-  const result = await db.query<{ platform: string; source_chat_id: string; chat_id: string }>(
-    `SELECT s.platform, s.source_chat_id, s.chat_id
-       FROM chat_sources s
-       JOIN unnest($2::text[], $3::text[]) AS w(platform, source_chat_id)
-         ON s.platform = w.platform AND s.source_chat_id = w.source_chat_id
-      WHERE s.agency_id = $1`,
-    [agencyId, chats.map((c) => c.platform), chats.map((c) => c.sourceChatId)],
-  );
+  const result = await db.query<{ platform: string; source_chat_id: string; chat_id: string }>({
+    name: 'aitu-chat-mappings',
+    text: `SELECT s.platform, s.source_chat_id, s.chat_id
+             FROM chat_sources s
+             JOIN unnest($2::text[], $3::text[]) AS w(platform, source_chat_id)
+               ON s.platform = w.platform AND s.source_chat_id = w.source_chat_id
+            WHERE s.agency_id = $1`,
+    values: [agencyId, chats.map((c) => c.platform), chats.map((c) => c.sourceChatId)],
+  });
   return new Map(result.rows.map((r) => [chatKey(r.platform, r.source_chat_id), r.chat_id]));
 }
 

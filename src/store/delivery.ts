@@ -4,7 +4,6 @@ import type { CanonicalMessage, WireMessage } from '../core/message.ts';
 import { originalFromSeal, originalToSeal, type OriginalMessage } from '../core/original.ts';
 import { messageBody } from './messages.ts';
 import { binaryArray } from './binary-array.ts';
-import { sqlArray } from './sql-array.ts';
 
 type Queryable = Pick<pg.Pool | pg.PoolClient, 'query'>;
 
@@ -262,12 +261,13 @@ export async function writeDelivery(db: Queryable, delivery: Delivery): Promise<
 
 /** Whether the gateway has sent anything into one of these foreign chats (whose copies could come back). */
 async function sentToAny(db: Queryable, chats: DeliveryBatch['chats']): Promise<boolean> {
-  const result = await db.query(
-    `SELECT 1 FROM outbound_attempts o JOIN unnest($1::text[], $2::text[]) AS c(platform, chat_id)
-        ON o.target_platform = c.platform AND o.target_chat_id = c.chat_id
-      WHERE o.status = 'sent' LIMIT 1`,
-    [sqlArray(chats.map((c) => c.platform)), sqlArray(chats.map((c) => c.chatId))],
-  );
+  const result = await db.query({
+    name: 'aitu-sent-to-any',
+    text: `SELECT 1 FROM outbound_attempts o JOIN unnest($1::text[], $2::text[]) AS c(platform, chat_id)
+              ON o.target_platform = c.platform AND o.target_chat_id = c.chat_id
+            WHERE o.status = 'sent' LIMIT 1`,
+    values: [binaryArray('text', chats.map((c) => c.platform)), binaryArray('text', chats.map((c) => c.chatId))],
+  });
   return (result.rowCount ?? 0) > 0;
 }
 

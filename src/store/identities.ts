@@ -36,13 +36,14 @@ export async function ensureIdentities(db: Queryable, agencyId: string, identiti
 }
 
 async function selectMissing(db: Queryable, agencyId: string, identities: readonly ForeignIdentity[]): Promise<ForeignIdentity[]> {
-  const known = await db.query<{ platform: string; platform_id: string }>(
-    `SELECT i.platform, i.platform_id FROM identities i
-       JOIN unnest($2::text[], $3::text[]) AS w(platform, platform_id)
-         ON i.platform = w.platform AND i.platform_id = w.platform_id
-      WHERE i.agency_id = $1`,
-    [agencyId, identities.map((i) => i.platform), identities.map((i) => i.platformId)],
-  );
+  const known = await db.query<{ platform: string; platform_id: string }>({
+    name: 'aitu-known-identities',
+    text: `SELECT i.platform, i.platform_id FROM identities i
+             JOIN unnest($2::text[], $3::text[]) AS w(platform, platform_id)
+               ON i.platform = w.platform AND i.platform_id = w.platform_id
+            WHERE i.agency_id = $1`,
+    values: [agencyId, identities.map((i) => i.platform), identities.map((i) => i.platformId)],
+  });
   const seen = new Set(known.rows.map((r) => `${r.platform}\u0000${r.platform_id}`));
   return identities.filter((i) => !seen.has(`${i.platform}\u0000${i.platformId}`));
 }

@@ -112,10 +112,11 @@ function addCounts(into: WriteCounts, from: WriteCounts): void {
 
 async function committedCounts(pool: pg.Pool, payload: DeliverPayload): Promise<BatchCounts | null> {
   if (!payload.runId || payload.seq === null) return null;
-  const result = await pool.query<{ counts: BatchCounts }>(`SELECT counts FROM import_batches WHERE run_id = $1 AND seq = $2`, [
-    payload.runId,
-    payload.seq,
-  ]);
+  const result = await pool.query<{ counts: BatchCounts }>({
+    name: 'aitu-batch-committed',
+    text: `SELECT counts FROM import_batches WHERE run_id = $1 AND seq = $2`,
+    values: [payload.runId, payload.seq],
+  });
   return result.rows[0]?.counts ?? null;
 }
 
@@ -172,21 +173,21 @@ async function recordBatch(client: pg.PoolClient, payload: DeliverPayload, count
   const { insertedIds, ...rest } = counts;
   const final: BatchCounts = { ...rest, failed };
   const digest = createHash('sha256').update(insertedIds.join(',')).digest('hex');
-  await client.query(
-    `INSERT INTO audit_log (actor, action, agency_id, subject, details) VALUES ('pipeline', 'deliver.batch', $1, $2, $3)`,
-    [
+  await client.query({
+    name: 'aitu-batch-audit',
+    text: `INSERT INTO audit_log (actor, action, agency_id, subject, details) VALUES ('pipeline', 'deliver.batch', $1, $2, $3)`,
+    values: [
       payload.agencyId,
       payload.runId ? `import-run:${payload.runId}#${payload.seq}` : 'live',
       JSON.stringify({ ...final, messageIdsSha256: digest, firstId: insertedIds[0] ?? null, lastId: insertedIds.at(-1) ?? null }),
     ],
-  );
+  });
   if (payload.runId && payload.seq !== null) {
-    await client.query(`INSERT INTO import_batches (run_id, seq, checkpoint, counts) VALUES ($1, $2, $3, $4)`, [
-      payload.runId,
-      payload.seq,
-      JSON.stringify(payload.checkpoint ?? {}),
-      JSON.stringify(final),
-    ]);
+    await client.query({
+      name: 'aitu-batch-record',
+      text: `INSERT INTO import_batches (run_id, seq, checkpoint, counts) VALUES ($1, $2, $3, $4)`,
+      values: [payload.runId, payload.seq, JSON.stringify(payload.checkpoint ?? {}), JSON.stringify(final)],
+    });
   }
   return final;
 }
