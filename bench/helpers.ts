@@ -4,6 +4,7 @@
  * of the host's speed.
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { readdir, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import type { Readable } from 'node:stream';
@@ -301,8 +302,21 @@ export function cpuReport(use: CpuUse, messages: number): string[] {
   return lines;
 }
 
+/** A /proc/<pid>/status field in bytes (VmRSS, VmHWM); 0 once the process is gone. */
+export function procStatusBytes(pid: number, field: string): number {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    const kb = new RegExp(`^${field}:\\s+(\\d+)\\s+kB`, 'm').exec(status)?.[1];
+    return kb ? Number(kb) * 1024 : 0;
+  } catch {
+    return 0;
+  }
+}
+
 export interface WorkerProcesses {
   pids: number[];
+  /** each process's peak RSS so far (VmHWM, bytes) */
+  peakRss(): number[];
   /** SIGTERM (the workers drain their jobs in flight) and wait for every one to exit */
   stop(): Promise<void>;
 }
@@ -354,5 +368,6 @@ export async function startWorkerProcesses(options: {
   } finally {
     await queue.close();
   }
-  return { pids: children.map((child) => child.pid!).filter((pid) => pid !== undefined), stop };
+  const pids = children.map((child) => child.pid).filter((pid) => pid !== undefined);
+  return { pids, peakRss: () => pids.map((pid) => procStatusBytes(pid, 'VmHWM')), stop };
 }

@@ -28,7 +28,7 @@
  */
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { mkdtemp, rm, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -39,7 +39,7 @@ import { writeTelegramExport } from '../bridges/telegram/export/generate.ts';
 import type { ImportSummary } from '../src/pipeline/import-run.ts';
 import { addAgency } from '../src/store/agencies.ts';
 import { createTestDatabase, type TestDatabase } from '../test/helpers/database.ts';
-import { cleanUpBench, cpuReport, cpuSampler, runBench, fmt, hostSpeedLine, infoField, mb, peakSampler, rate, startWorkerProcesses, type WorkerProcesses } from './helpers.ts';
+import { cleanUpBench, cpuReport, cpuSampler, runBench, fmt, hostSpeedLine, infoField, mb, peakSampler, procStatusBytes, rate, startWorkerProcesses, type WorkerProcesses } from './helpers.ts';
 
 const TARGET_MSG_S = 30_000;
 const RSS_LIMIT = 400 * 1024 * 1024;
@@ -60,17 +60,6 @@ const seconds = (startedNs: bigint) => Number(process.hrtime.bigint() - startedN
 const failures: string[] = [];
 function check(ok: boolean, what: string): void {
   if (!ok) failures.push(what);
-}
-
-/** A /proc/<pid>/status field in bytes (VmRSS, VmHWM); 0 once the process is gone. */
-function procStatusBytes(pid: number, field: string): number {
-  try {
-    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-    const kb = new RegExp(`^${field}:\\s+(\\d+)\\s+kB`, 'm').exec(status)?.[1];
-    return kb ? Number(kb) * 1024 : 0;
-  } catch {
-    return 0;
-  }
 }
 
 interface ChildRun {
@@ -181,7 +170,7 @@ async function importOnce(file: string, bytes: number, dir: string, workerProces
     const prefixSampler = peakSampler(() => prefixMemory(redis, prefix), SAMPLE_MS);
     const cpu = cpuSampler({ database: db.name, redis, importer: () => importerPid, workers: () => workers?.pids ?? [] });
     const run = await runImporter(args, env);
-    const workersRss = (workers?.pids ?? []).map((pid) => procStatusBytes(pid, 'VmHWM'));
+    const workersRss = workers?.peakRss() ?? [];
     const cpuUse = await cpu.stop();
     const peakRedis = await redisSampler.stop();
     const peakPrefix = await prefixSampler.stop();

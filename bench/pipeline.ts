@@ -1,15 +1,20 @@
 /**
  * `npm run bench:pipeline`: pushes N synthetic, already-parsed Telegram messages through the whole import
- * pipeline (runImport → classify queue → deliver queue → PostgreSQL) with in-process workers, then times each
- * stage's core alone: runClassifyStage (ingest + classify + policy, one core) and deliverBatch (the set-based
- * write, no Redis). Also a replay of the same import (all duplicates), peak RSS and Redis memory.
+ * pipeline (runImport → classify → deliver queue → PostgreSQL) twice, each time for an agency of its own: first with
+ * the pipeline's workers in this process (what one `import` command does alone), then with the deliver stage in an
+ * `aitu-gateway worker --stages deliver` process started beside it (the documented way to add capacity; it runs
+ * already when the clock starts, as a service does). Then it times each stage's core alone: runClassifyStage
+ * (ingest + classify + policy, one core) and deliverBatch (the set-based write, no Redis). Also a replay of the
+ * same import (all duplicates), peak RSS, Redis memory and the CPU per message of every process.
  *
  * It works in a throw-away database (test/helpers/database.ts) and under a unique BullMQ prefix, and removes
  * both at the end. Figures only: a MISS is printed, not asserted; exit 1 only when the counts are wrong.
  *
  * Environment: BENCH_MESSAGES (default 200000), BENCH_CONCURRENCY (workers' concurrency and deliver lanes,
- * default 4), BENCH_POSITIVE_RATE (share of texts with personal data, default 0.1), REDIS_URL, DATABASE_URL,
- * LOG_LEVEL (the pipeline's own logs on stderr, default warn), BENCH_E2E_ONLY=1 (only the end-to-end run, for profiling).
+ * default 4), BENCH_POSITIVE_RATE (share of texts with personal data, default 0.1), BENCH_WORKER_PROCESSES
+ * (deliver worker processes of the second run, default 1; 0 skips it), BENCH_WORKER_CPU_PROF=<dir> (their CPU
+ * profiles), REDIS_URL, DATABASE_URL, LOG_LEVEL (the pipeline's own logs on stderr, default warn),
+ * BENCH_E2E_ONLY=1 (only the end-to-end runs, for profiling).
  */
 import { randomUUID } from 'node:crypto';
 import { mkdtemp, writeFile } from 'node:fs/promises';
@@ -167,6 +172,7 @@ async function main(): Promise<void> {
       try {
         const run = await timedImport(context, agencyId, source, inputFile);
         const [cpuUse, peakRedis, peakRss] = await Promise.all([cpu.stop(), redisSampler.stop(), rssSampler.stop()]);
+        const workersRss = workers?.peakRss() ?? [];
         const stored = await countMessages(store, agencyId);
         const s = run.summary;
         const what = workerProcesses > 0 ? 'end-to-end run with a deliver worker process' : 'end-to-end run';
@@ -184,7 +190,7 @@ async function main(): Promise<void> {
           seconds: run.seconds,
           note: `read ${fmt(s.read)}, delivered ${fmt(s.delivered)}, in table ${fmt(stored)}, ${fmt(flagged)} category flags`,
         });
-        return { seconds: run.seconds, cpuUse, redisBefore, peakRedis, peakRss };
+        return { seconds: run.seconds, cpuUse, redisBefore, peakRedis, peakRss, workersRss };
       } finally {
         await workers?.stop();
       }
@@ -265,7 +271,13 @@ async function main(): Promise<void> {
         `server used_memory_peak_human since start: ${redisPeakHuman}`,
     );
     for (const line of cpuReport(cpuUse, N)) console.log(`${line.startsWith('  ') ? '' : 'end-to-end run '}${line}`);
-    if (withWorker) for (const line of cpuReport(withWorker.cpuUse, N)) console.log(`${line.startsWith('  ') ? '' : 'end-to-end run with the deliver worker process: '}${line}`);
+    if (withWorker) {
+      console.log(
+        `end-to-end run with the deliver worker process: this process's peak RSS ${mb(withWorker.peakRss)}, the worker process's ${withWorker.workersRss.map(mb).join(', ')} (VmHWM); ` +
+          `Redis +${mb(Math.max(0, withWorker.peakRedis - withWorker.redisBefore))}`,
+      );
+      for (const line of cpuReport(withWorker.cpuUse, N)) console.log(`${line.startsWith('  ') ? '' : 'end-to-end run with the deliver worker process: '}${line}`);
+    }
     if (failures.length > 0) {
       for (const f of failures) console.log(`FAIL ${f}`);
       process.exitCode = 1;
