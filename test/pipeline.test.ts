@@ -94,6 +94,22 @@ describe('delivery into PostgreSQL', () => {
     assert.equal((await db.store.pool.query(`SELECT count(*)::int AS n FROM import_batches WHERE run_id = $1`, [run.id])).rows[0].n, 1);
   });
 
+  it('a batch overlapping the store delivers its new messages and counts the rest as duplicates, whichever way it is written', async () => {
+    const messages = makeMessages(6, { idPrefix: 'o' });
+    const deps = { keyring, deadLetter: async () => {} };
+    const first = await deliverBatch(db.store.pool, runClassifyStage(batch(agencyId, messages.slice(0, 3))).deliver, deps);
+    assert.equal(first.counts.delivered, 3);
+    // fresh messages first and stored ones after: a statement assuming new messages fails late in the batch
+    const overlapping = await deliverBatch(db.store.pool, runClassifyStage(batch(agencyId, [...messages.slice(3), ...messages.slice(0, 3)])).deliver, deps);
+    assert.equal(overlapping.counts.delivered, 3);
+    assert.equal(overlapping.counts.duplicates, 3);
+    const stored = await db.store.pool.query<{ id: string }>(`SELECT source_message_id AS id FROM messages WHERE agency_id = $1 AND source_message_id LIKE 'o%' ORDER BY 1`, [agencyId]);
+    assert.deepEqual(stored.rows.map((r) => r.id), ['o1', 'o2', 'o3', 'o4', 'o5', 'o6']);
+    // and a batch with nothing stored yet, after that, is delivered whole
+    const later = await deliverBatch(db.store.pool, runClassifyStage(batch(agencyId, makeMessages(4, { idPrefix: 'p' }))).deliver, deps);
+    assert.deepEqual([later.counts.delivered, later.counts.duplicates], [4, 0]);
+  });
+
   it('splits a message the store refuses out of its batch; its batch-mates are delivered', async () => {
     const messages = makeMessages(5, { idPrefix: 'nul' });
     (messages[2] as { text: string }).text = 'contains a NUL \u0000 byte';

@@ -6,7 +6,7 @@ import { addAgency, requireAgency } from '../src/store/agencies.ts';
 import { chatKey, resolveChats } from '../src/store/chats.ts';
 import { inTransaction } from '../src/store/database.ts';
 import type { Finding } from '../src/classifier/index.ts';
-import { DeliveryBatchBuilder, writeDelivery, type StoredDecision } from '../src/store/delivery.ts';
+import { DeliveryBatchBuilder, isDuplicateMessageError, writeDelivery, type StoredDecision } from '../src/store/delivery.ts';
 import { readMessage } from '../src/store/messages.ts';
 import { createTestDatabase, type TestDatabase } from './helpers/database.ts';
 
@@ -49,6 +49,7 @@ describe('the national store', () => {
     agencyId: string,
     messages: CanonicalMessage[],
     delivered: (m: CanonicalMessage, i: number) => { text: string; redacted: boolean; decision: StoredDecision; findings: Finding[] } = (m) => ({ text: m.text, redacted: false, decision: allow, findings: [] }),
+    options: { assumeNew?: boolean } = {},
   ) =>
     inTransaction(db.store.pool, async (client) => {
       const builder = new DeliveryBatchBuilder();
@@ -60,6 +61,7 @@ describe('the national store', () => {
         batch: builder.batch,
         nationalChatIds: builder.batch.chats.map((c) => chats.get(chatKey(c.platform, c.chatId))!),
         reviews: { message: [], sealedOriginal: [], keyId: null },
+        ...options,
       });
     });
 
@@ -73,6 +75,28 @@ describe('the national store', () => {
     assert.equal(sameBatch.length, 0);
     const count = await db.store.prisma.message.count({ where: { agencyId: agencyA, sourceMessageId: 'dup-1' } });
     assert.equal(count, 1);
+  });
+
+  it('a delivery assuming new messages writes them, and fails whole with a duplicate error on one already stored', async () => {
+    const asNew = (messages: CanonicalMessage[]) => insertMessages(agencyA, messages, undefined, { assumeNew: true });
+    const stored = message({ messageId: 'new-1' });
+    const fresh = message({ messageId: 'new-2' });
+    assert.deepEqual((await asNew([stored])).map((r) => r.index), [0]);
+    const refused = await asNew([fresh, stored]).then(
+      () => null,
+      (error: unknown) => error,
+    );
+    assert.ok(isDuplicateMessageError(refused), `expected the duplicate error, got ${String(refused)}`);
+    const count = (id: string) => db.store.prisma.message.count({ where: { agencyId: agencyA, sourceMessageId: id } });
+    assert.equal(await count('new-2'), 0, 'the failed delivery wrote none of its messages');
+    // written again without the assumption: the stored one is skipped, the new one written
+    assert.deepEqual((await insertMessages(agencyA, [fresh, stored])).map((r) => r.index), [0]);
+    assert.equal(await count('new-1'), 1);
+    assert.equal(await count('new-2'), 1);
+    // a batch repeating a message within itself is still written once, also when assuming new messages
+    const twice = message({ messageId: 'new-3' });
+    assert.equal((await asNew([twice, twice])).length, 1);
+    assert.equal(await count('new-3'), 1);
   });
 
   it('stores the same source ids under two agencies as two rows', async () => {

@@ -66,6 +66,18 @@ export interface Delivery {
   nationalChatIds: readonly string[];
   /** review items to open for the new ones among these messages, with their originals already encrypted */
   reviews: { message: readonly number[]; sealedOriginal: readonly Buffer[]; keyId: string | null };
+  /**
+   * The messages are expected to be new to the store (a first import): they are written without the per-row
+   * conflict check, and one already stored fails the statement (isDuplicateMessageError) for the caller to write
+   * the batch again without this flag. Off: duplicates are skipped row by row.
+   */
+  assumeNew?: boolean;
+}
+
+/** The error of an `assumeNew` delivery that met a message already in the store. */
+export function isDuplicateMessageError(error: unknown): boolean {
+  const e = error as { code?: string; constraint?: string };
+  return e.code === '23505' && e.constraint === 'messages_source_key';
 }
 
 export interface DeliveredRow {
@@ -240,7 +252,7 @@ export async function writeDelivery(db: Queryable, delivery: Delivery): Promise<
     reviews.sealed.push(delivery.reviews.sealedOriginal[j]!);
   });
   // the per-message echo probe is only paid for batches from chats the gateway has sent to
-  const statement = (await sentToAny(db, batch.chats)) ? DELIVERY_WITH_ECHO_CHECK : DELIVERY;
+  const statement = (await sentToAny(db, batch.chats)) ? DELIVERY_WITH_ECHO_CHECK : delivery.assumeNew ? DELIVERY_OF_NEW : DELIVERY;
   const values = [
     delivery.agencyId,
     delivery.importRunId,
@@ -346,7 +358,7 @@ function messageParameters(batch: DeliveryBatch, nationalChatIds: readonly strin
   ];
 }
 
-const deliverySql = (withEchoCheck: boolean) => `
+const deliverySql = (withEchoCheck: boolean, skipDuplicates = true) => `
 WITH input AS (
   SELECT ($3::text[])[t.chat] AS platform, ($4::text[])[t.chat] AS source_chat_id, t.source_message_id, ($5::uuid[])[t.chat] AS chat_id,
          ($6::text[])[t.sender] AS sender_id, ($7::text[])[t.sender] AS sender_name, t.sent_at, t.edited_at, t.kind, t.text, t.body,
@@ -377,7 +389,7 @@ inserted AS (
    WHERE echo.own IS NULL`
         : ''
     }
-  ON CONFLICT (agency_id, platform, source_chat_id, source_message_id) DO NOTHING
+  ${skipDuplicates ? 'ON CONFLICT (agency_id, platform, source_chat_id, source_message_id) DO NOTHING' : ''}
   RETURNING id, platform, source_chat_id, source_message_id, decision_id
 ),
 new_rows AS (
@@ -425,3 +437,6 @@ SELECT coalesce(string_agg(ord::text, ',' ORDER BY id), '') AS ords, coalesce(st
 // with auto_explain), since every join here is an equality on a CTE or unnest.
 const DELIVERY = { name: 'aitu-deliver', text: deliverySql(false) };
 const DELIVERY_WITH_ECHO_CHECK = { name: 'aitu-deliver-echo-check', text: deliverySql(true) };
+// Without ON CONFLICT: PostgreSQL then searches the unique key once per row instead of twice (a speculative
+// pre-check, then the insertion): ≈ 3 µs of its ≈ 20 µs per message on this machine kind, for a first import.
+const DELIVERY_OF_NEW = { name: 'aitu-deliver-new', text: deliverySql(false, false) };

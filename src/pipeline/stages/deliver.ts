@@ -4,7 +4,7 @@ import { encryptOriginal, type Keyring } from '../../core/keys.ts';
 import { maskPersonalData } from '../../core/mask.ts';
 import { inTransaction, isPostgresUnavailable } from '../../store/database.ts';
 import { chatKey, resolveChats } from '../../store/chats.ts';
-import { batchSize, decisionOf, messageAt, pickMessages, writeDelivery, type DeliveryBatch } from '../../store/delivery.ts';
+import { batchSize, decisionOf, isDuplicateMessageError, messageAt, pickMessages, writeDelivery, type DeliveryBatch } from '../../store/delivery.ts';
 import { ensureIdentities } from '../../store/identities.ts';
 import type { DeadLetterPayload, DeliverPayload } from '../queues.ts';
 
@@ -56,11 +56,21 @@ export async function deliverBatch(pool: pg.Pool, payload: DeliverPayload, deps:
   const now = deps.now ?? (() => new Date());
   const committed = await committedCounts(pool, payload);
   if (committed) return { counts: committed, replayed: true };
-  try {
-    return await inTransaction(pool, async (client) => {
-      const counts = await writeMessages(client, payload, payload, deps.keyring);
+  const writeWhole = (assumeNew: boolean) =>
+    inTransaction(pool, async (client) => {
+      const counts = await writeMessages(client, payload, payload, deps.keyring, assumeNew);
       return { counts: await recordBatch(client, payload, counts, payload.failed), replayed: false };
     });
+  try {
+    const assumeNew = Date.now() - duplicatesMetAt > DUPLICATES_MEMORY_MS;
+    try {
+      return await writeWhole(assumeNew);
+    } catch (error) {
+      if (!(assumeNew && isDuplicateMessageError(error))) throw error;
+      // some of it is stored already (an overlapping export, a re-import): again, skipping what is there
+      duplicatesMetAt = Date.now();
+      return await writeWhole(false);
+    }
   } catch (error) {
     if (isTransientDatabaseError(error)) throw error;
     if (isBatchAlreadyRecorded(error)) return { counts: (await committedCounts(pool, payload))!, replayed: true };
@@ -125,7 +135,16 @@ function isBatchAlreadyRecorded(error: unknown): boolean {
   return e.code === '23505' && e.constraint === 'import_batches_pkey';
 }
 
-async function writeMessages(client: pg.PoolClient, payload: DeliverPayload, batch: DeliveryBatch, keyring: Keyring): Promise<WriteCounts> {
+/**
+ * When this process last met a batch holding messages already in the store. A first import's batches are written
+ * assuming their messages are new (the cheaper statement, see writeDelivery's `assumeNew`); a batch that meets a
+ * duplicate is written again, and for a while after that every batch skips duplicates from the start, so that a
+ * re-import does not pay each batch twice.
+ */
+let duplicatesMetAt = Number.NEGATIVE_INFINITY;
+const DUPLICATES_MEMORY_MS = 60_000;
+
+async function writeMessages(client: pg.PoolClient, payload: DeliverPayload, batch: DeliveryBatch, keyring: Keyring, assumeNew = false): Promise<WriteCounts> {
   const counts = emptyCounts(payload);
   const m = batch.messages;
   const size = batchSize(batch);
@@ -154,6 +173,7 @@ async function writeMessages(client: pg.PoolClient, payload: DeliverPayload, bat
       sealedOriginal: quarantined.map((i) => encryptOriginal(keyring.current, m.original[i] ?? m.text[i]!)),
       keyId: keyring.currentId,
     },
+    assumeNew,
   });
   if (faultDelayMs > 0) await new Promise((resolve) => setTimeout(resolve, faultDelayMs));
 
