@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { once } from 'node:events';
-import { createInterface } from 'node:readline';
+import { StringDecoder } from 'node:string_decoder';
 import type { Readable, Writable } from 'node:stream';
 import type { Command } from 'commander';
 import { action } from '../common.ts';
@@ -35,14 +35,29 @@ export function scanLine(line: string, options: ScanOptions): string {
 
 /**
  * Streams JSON lines from `input` to `output`: one output line per non-blank input line, in order, waiting on
- * the output when it is full, so memory stays flat however long the input is.
+ * the output when it is full, so memory stays flat however long the input is. Each chunk's lines are scanned at
+ * once and their results written together: lines queued between awaits (as a line-by-line async iterator holds
+ * them) outlive V8's young generation, and over a gigabyte the garbage they leave grew the old one past 250 MB.
  */
 export async function scanJsonl(input: Readable, output: Writable, options: ScanOptions): Promise<void> {
-  const lines = createInterface({ input, crlfDelay: Infinity });
-  for await (const line of lines) {
-    if (line.trim() === '') continue;
-    if (!output.write(`${scanLine(line, options)}\n`)) await once(output, 'drain');
+  const decoder = new StringDecoder('utf8');
+  let carried = '';
+  const scanLines = (text: string, final: boolean): string => {
+    const lines = text.split('\n');
+    carried = final ? '' : lines.pop()!;
+    let results = '';
+    for (const raw of lines) {
+      const line = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
+      if (line.trim() !== '') results += `${scanLine(line, options)}\n`;
+    }
+    return results;
+  };
+  for await (const chunk of input) {
+    const results = scanLines(carried + (typeof chunk === 'string' ? chunk : decoder.write(chunk as Buffer)), false);
+    if (results !== '' && !output.write(results)) await once(output, 'drain');
   }
+  const rest = scanLines(carried + decoder.end(), true);
+  if (rest !== '' && !output.write(rest)) await once(output, 'drain');
 }
 
 /** The report for a person: findings with their explanations, then the redacted text. */

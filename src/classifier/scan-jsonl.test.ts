@@ -83,3 +83,18 @@ test('the CLI for a person, and its usage errors', () => {
   assert.equal(missing.status, 2);
   assert.match(missing.stderr, /cannot read/);
 });
+
+test('lines and UTF-8 characters split across input chunks, CRLF line ends', async () => {
+  const input = Buffer.from('{"id":1,"text":"ИИН 940101300123"}\r\n{"id":2,"text":"Диагноз: J18.9"}\r\n{"id":3,"text":"без данных"}', 'utf8');
+  // cut inside a two-byte letter and inside a line, and feed the bytes in pieces of 7
+  const pieces: Buffer[] = [];
+  for (let at = 0; at < input.length; at += 7) pieces.push(input.subarray(at, at + 7));
+  const out = new PassThrough();
+  const chunks: Buffer[] = [];
+  out.on('data', (c: Buffer) => chunks.push(c));
+  await scanJsonl(Readable.from(pieces), out, { minConfidence: 0.5 });
+  out.end();
+  const lines = Buffer.concat(chunks).toString('utf8').split('\n').filter((l) => l !== '').map((l) => JSON.parse(l));
+  assert.deepEqual(lines.map((l) => [l.id, l.categories]), [[1, ['IIN']], [2, ['HEALTH']], [3, []]]);
+  assert.equal(lines[2].redacted, 'без данных');
+});
