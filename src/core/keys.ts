@@ -171,7 +171,6 @@ export async function removeKey(file: string, id: string): Promise<void> {
   });
 }
 
-/** AES-256-GCM: iv (12 bytes) ‖ tag (16) ‖ ciphertext. */
 /**
  * Random 96-bit IVs, drawn from the system's generator a few hundred at a time: one call per IV cost more than
  * the encryption itself for a batch's short texts. Each IV is still random and used once.
@@ -189,6 +188,7 @@ function nextIv(): Buffer {
   return iv;
 }
 
+/** AES-256-GCM: iv (12 bytes) ‖ tag (16) ‖ ciphertext. */
 export function encryptOriginal(key: Buffer, plaintext: string): Buffer {
   const iv = nextIv();
   const cipher = createCipheriv('aes-256-gcm', key, iv);

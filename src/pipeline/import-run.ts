@@ -144,7 +144,6 @@ async function sumBatches(store: Store, runId: string): Promise<BatchTotals> {
   return totals;
 }
 
-
 /** Puts the bytes of an entry's attachments into the content-addressed store; absent files become missing. */
 async function storeAttachments(entry: HistoryEntry, source: HistorySource, dataDir: string, dryRun: boolean) {
   let stored = 0;
