@@ -11,7 +11,7 @@ import type { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
+import { Redis } from 'ioredis';
 import { corpusStream } from '../src/classifier/corpus.ts';
 import type { Checkpoint, HistoryChat, HistoryEntry, HistoryProgress, HistorySource } from '../src/core/history.ts';
 import type { CanonicalMessageInput } from '../src/core/message.ts';
@@ -354,7 +354,9 @@ export async function startWorkerProcesses(options: {
           }),
       ),
     ).then(() => undefined);
-  const queue = new Queue(options.stages[0]!, { connection: { url: options.redisUrl }, prefix: options.prefix });
+  const connection = new Redis(options.redisUrl, { maxRetriesPerRequest: null });
+  connection.on('error', () => {});
+  const queue = new Queue(options.stages[0]!, { connection, prefix: options.prefix });
   try {
     for (const started = Date.now(); (await queue.getWorkersCount()) < options.count; ) {
       const exited = children.find((child) => child.exitCode !== null);
@@ -367,6 +369,7 @@ export async function startWorkerProcesses(options: {
     throw error;
   } finally {
     await queue.close();
+    connection.disconnect();
   }
   const pids = children.map((child) => child.pid).filter((pid) => pid !== undefined);
   return { pids, peakRss: () => pids.map((pid) => procStatusBytes(pid, 'VmHWM')), stop };
