@@ -32,7 +32,7 @@ import { deliverBatch } from '../src/pipeline/stages/deliver.ts';
 import { addAgency } from '../src/store/agencies.ts';
 import type { Store } from '../src/store/database.ts';
 import { createTestDatabase, type TestDatabase } from '../test/helpers/database.ts';
-import { cleanUpBench, cpuReport, cpuSampler, runBench, fmt, hostSpeedLine, infoField, mb, MemoryHistorySource, peakSampler, rate, startWorkerProcesses, syntheticMessages, table } from './helpers.ts';
+import { cleanUpBench, collectGarbage, cpuReport, cpuSampler, runBench, fmt, hostSpeedLine, infoField, mb, MemoryHistorySource, peakSampler, rate, startWorkerProcesses, syntheticMessages, table } from './helpers.ts';
 
 const TARGET_MSG_S = 40_000;
 const N = Number(process.env.BENCH_MESSAGES ?? 200_000);
@@ -165,6 +165,7 @@ async function main(): Promise<void> {
               prefix,
             })
           : null;
+      collectGarbage();
       const redisBefore = Number(infoField(await redis.info('memory'), 'used_memory') ?? 0);
       const rssSampler = peakSampler(() => process.memoryUsage().rss);
       const redisSampler = peakSampler(async () => Number(infoField(await redis.info('memory'), 'used_memory') ?? 0));
@@ -204,6 +205,7 @@ async function main(): Promise<void> {
     const stagesToo = process.env.BENCH_E2E_ONLY !== '1';
     // ---------- replay: the same import again, everything is a duplicate ----------
     if (stagesToo) {
+      collectGarbage();
       const replay = await timedImport(context, e2eAgency.id, source, inputFile);
       const r = replay.summary;
       const storedAfterReplay = await countMessages(store, e2eAgency.id);
