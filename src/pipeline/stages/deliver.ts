@@ -67,7 +67,9 @@ export async function deliverBatch(pool: pg.Pool, payload: DeliverPayload, deps:
       return await writeWhole(assumeNew);
     } catch (error) {
       if (!(assumeNew && isDuplicateMessageError(error))) throw error;
-      // some of it is stored already (an overlapping export, a re-import): again, skipping what is there
+      // some of it is stored already (an overlapping export, a re-import): again, skipping what is there. The failed
+      // statement's rows before the duplicate are left as dead tuples for vacuum: once per such batch, not per row
+      // after, since the process then skips duplicates from the start for a while
       duplicatesMetAt = Date.now();
       return await writeWhole(false);
     }
