@@ -47,6 +47,11 @@ export interface HistorySource {
    */
   entries(options?: { resumeAfter?: Checkpoint | null }): AsyncIterable<HistoryEntry>;
   progress(): HistoryProgress;
+  /**
+   * The sha256 of a file the source already read whole when it opened (the export it indexed), so that the import
+   * does not read it once more to recognise it on resume.
+   */
+  readonly contentHash?: { file: string; sha256: string };
   /** the bytes of an attachment the export references (Attachment.sourcePath), or null when absent */
   openAttachment(sourcePath: string): Promise<Readable | null>;
   close(): Promise<void>;

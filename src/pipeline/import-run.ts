@@ -194,7 +194,11 @@ export async function runImport(context: ImportContext, request: ImportRequest):
   const { store } = context;
   const inputPath = path.resolve(request.source.inputPath);
   const inputFile = path.resolve(request.inputFile);
-  const [inputSize, inputHash] = await Promise.all([stat(inputFile).then((s) => s.size), hashFile(inputFile)]);
+  const known = request.source.contentHash;
+  const [inputSize, inputHash] = await Promise.all([
+    stat(inputFile).then((s) => s.size),
+    known && path.resolve(known.file) === inputFile ? known.sha256 : hashFile(inputFile),
+  ]);
   const summary: ImportSummary = {
     runId: null,
     resumedFrom: null,

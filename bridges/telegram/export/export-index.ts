@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { isEscapedQuote, isJsonWhitespace, trailingBackslashes } from './message-scanner.ts';
 
@@ -33,6 +34,8 @@ export interface ExportIndex {
   chats: IndexedChat[];
   /** the first structural problem: where the scan stopped and why */
   problem: { offset: number; reason: string; truncated: boolean } | null;
+  /** sha256 of the whole file, taken on the same read (an import records it to recognise the file on resume) */
+  sha256: string;
 }
 
 type Role = 'top' | 'section' | 'list' | 'chat';
@@ -82,9 +85,13 @@ export async function indexTelegramExport(file: string, chunkSize = CHUNK): Prom
     else if (frame.key === 'id') chat.id = typeof value === 'string' ? value : rawToken;
   };
 
+  const hash = createHash('sha256');
   const stream = createReadStream(file, { highWaterMark: chunkSize });
   try {
     for await (const chunk of stream as AsyncIterable<Buffer>) {
+      hash.update(chunk);
+      // past the first problem the rest of the file is only hashed
+      if (problem !== null) continue;
       const buf: Buffer = carry ? Buffer.concat([carry, chunk]) : chunk;
       const base = position - (carry ? carry.length : 0);
       position += chunk.length;
@@ -269,7 +276,6 @@ export async function indexTelegramExport(file: string, chunkSize = CHUNK): Prom
         recordHeader(frame, value, token);
         i = end;
       }
-      if (problem !== null) break;
     }
   } finally {
     stream.destroy();
@@ -292,5 +298,5 @@ export async function indexTelegramExport(file: string, chunkSize = CHUNK): Prom
   chats.forEach((chat, index) => {
     chat.index = index;
   });
-  return { shape, chats, problem };
+  return { shape, chats, problem, sha256: hash.digest('hex') };
 }

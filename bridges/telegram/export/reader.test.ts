@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { mkdtemp, mkdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -8,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { InputError } from '../../../src/core/errors.ts';
 import type { Checkpoint, HistoryEntry } from '../../../src/core/history.ts';
 import { canonicalMessageSchema, type CanonicalMessage } from '../../../src/core/message.ts';
+import { indexTelegramExport } from './export-index.ts';
 import { openTelegramExport, type TelegramExportOptions } from './reader.ts';
 
 const fixtures = fileURLToPath(new URL('../fixtures/', import.meta.url));
@@ -398,6 +400,31 @@ describe('Telegram export reader: broken files', () => {
     const source = await openTelegramExport(fixture('truncated'));
     assert.equal((await source.chats())[0]?.expectedEntries, 5);
     await source.close();
+  });
+
+  it('hashes the whole file on its index pass, past a problem too, whatever the chunk size', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'aitu-tg-hash-'));
+    const sha256 = async (file: string) => createHash('sha256').update(await readFile(file)).digest('hex');
+    try {
+      for (const file of [fixture('single-chat/result.json'), fixture('full-account/result.json'), fixture('truncated/result.json')]) {
+        for (const chunkSize of [undefined, 7]) {
+          const source = await openTelegramExport(file, chunkSize ? { chunkSize } : {});
+          assert.deepEqual(source.contentHash, { file, sha256: await sha256(file) }, `${file}, chunk ${chunkSize ?? 'default'}`);
+          await source.close();
+        }
+      }
+      // broken after its messages: the scan stops there, the hash still covers the 5,000 bytes that follow
+      const head = '{"name": "x", "id": 1, "messages": [], ';
+      const broken = path.join(dir, 'result.json');
+      await writeFile(broken, `${head}1, "more": "${'a'.repeat(5000)}"}`);
+      for (const chunkSize of [undefined, 7]) {
+        const index = await indexTelegramExport(broken, chunkSize);
+        assert.deepEqual(index.problem, { offset: head.length, reason: 'expected a key', truncated: false });
+        assert.equal(index.sha256, await sha256(broken));
+      }
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it('resumes in a truncated file and still ends with the error', async () => {

@@ -155,6 +155,10 @@ class TelegramExport implements TelegramExportSource {
     private readonly chunkSize: number,
   ) {}
 
+  get contentHash(): { file: string; sha256: string } {
+    return { file: this.file, sha256: this.index.sha256 };
+  }
+
   async chats(): Promise<HistoryChat[]> {
     return this.selected.map((chat) => ({
       platform: 'telegram',
