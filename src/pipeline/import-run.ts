@@ -64,8 +64,8 @@ export interface ImportContext extends QueueContext {
   logger: Logger;
 }
 
-/** Batches allowed in the queues per producer before it waits for delivery (bounds Redis memory). */
-const MAX_BATCHES_IN_FLIGHT = 8;
+/** Batches allowed in the queues per producer before it waits for delivery (bounds Redis memory: 8,000 messages). */
+const MAX_BATCHES_IN_FLIGHT = 4;
 
 /** How long an import waits without any batch committing before it checks whether its batches were lost. */
 const STALL_CHECK_MS = 30_000;
@@ -341,8 +341,10 @@ export async function runImport(context: ImportContext, request: ImportRequest):
         await countEntry(summary, entry, request.source, context.dataDir, false);
         batch.push(entry);
         if (batch.length >= BATCH_SIZE) await flush();
-        progress.update({ entries: summary.read, ...request.source.progress(), batchesCommitted: committed });
+        // every 256 entries: the bar redraws a few times a second anyway, and a state object per message is garbage
+        if ((summary.read & 0xff) === 0) progress.update({ entries: summary.read, ...request.source.progress(), batchesCommitted: committed });
       }
+      progress.update({ entries: summary.read, ...request.source.progress(), batchesCommitted: committed });
       await flush();
     } catch (error) {
       // a reading error (truncated or malformed export): what was read before is delivered and kept

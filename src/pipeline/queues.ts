@@ -23,7 +23,12 @@ export const QueueName = {
 } as const;
 export type QueueName = (typeof QueueName)[keyof typeof QueueName];
 
-export const BATCH_SIZE = 1000;
+/**
+ * 2,000 rather than 1,000: each batch also pays a fixed share (a job, a delivery statement with its reference
+ * checks, a committed-batch row); halving their number took PostgreSQL from 15–17 to 14–15 µs per message and the
+ * Telegram import with a deliver worker from 29,500–30,200 to 31,100–31,900 msg/s, for ≈ 30 MB more importer RSS.
+ */
+export const BATCH_SIZE = 2000;
 
 /** Where a batch comes from: an import run (ordered batches with checkpoints) or a live bridge. */
 export interface BatchOrigin {
