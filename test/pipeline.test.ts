@@ -7,7 +7,8 @@ import { loadKeyring, type Keyring } from '../src/core/keys.ts';
 import { createLogger } from '../src/core/logger.ts';
 import { listDeadLetters } from '../src/pipeline/dead-letter.ts';
 import { openQueues, type ClassifyPayload, type DeliverPayload, type Queues } from '../src/pipeline/queues.ts';
-import { runClassifyStage } from '../src/pipeline/stages/classify.processor.ts';
+import { ClassifyStage, runClassifyStage } from '../src/pipeline/stages/classify.processor.ts';
+import { parsePolicyFile } from '../src/policy/index.ts';
 import { deliverBatch } from '../src/pipeline/stages/deliver.ts';
 import { decisionOf, messageAt } from '../src/store/delivery.ts';
 import { startWorkers, type WorkerSet } from '../src/pipeline/workers.ts';
@@ -49,6 +50,23 @@ describe('pipeline stages, pure cores', () => {
     assert.deepEqual(categoriesFound(deliver, 2), []);
     assert.equal(deliver.flaggedByCategory.IIN, 1);
     assert.equal(deliver.flaggedByCategory.HEALTH, 1);
+  });
+
+  it('classify stage fed a few messages at a time gives the batch it gives at once', () => {
+    const messages = [...withPersonalData, { platform: 'viber', messageId: 'x' }, ...makeMessages(7, { idPrefix: 'c' }), ...withPersonalData.map((m) => ({ ...m, messageId: `${m.messageId}b`, chatId: '-1002', chatTitle: 'Ward' }))];
+    const policy = { policy: parsePolicyFile('inbound: {default: allow, HEALTH: block, IIN: redact}', 'strict.yaml') };
+    const now = new Date('2024-02-01T00:00:00Z');
+    const whole = runClassifyStage(batch('agency', messages, 4, 'run'), policy, now);
+    const stage = new ClassifyStage(policy);
+    for (let i = 0; i < messages.length; i += 3) stage.add(messages.slice(i, i + 3));
+    const fed = stage.finish({ agencyId: 'agency', runId: 'run', seq: 4, checkpoint: { index: 4 } }, now);
+    assert.deepEqual(fed, whole);
+    // fourteen: one refused, three with a diagnosis blocked (two written here, one among the generated seven)
+    assert.equal(whole.deliver.messages.messageId.length, 10);
+    assert.equal(whole.deliver.blocked, 3);
+    assert.equal(whole.deliver.flaggedByCategory.HEALTH, 3);
+    assert.ok(whole.deliver.messages.redacted.filter(Boolean).length >= 2, 'the IINs redacted');
+    assert.equal(whole.deadLetters.length, 1);
   });
 });
 

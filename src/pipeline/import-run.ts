@@ -11,8 +11,9 @@ import { createProgress } from '../core/progress.ts';
 import { blobPath, putBlob } from '../store/attachments.ts';
 import type { Store } from '../store/database.ts';
 import { addDeadLetters } from './dead-letter.ts';
-import { BATCH_SIZE, contentJobId, openQueues, producerConnection, workerConnection, type ClassifyPayload, type DeliverPayload, type QueueContext, type Queues } from './queues.ts';
-import { runClassifyStage } from './stages/classify.processor.ts';
+import { BATCH_SIZE, contentJobId, openQueues, producerConnection, workerConnection, type ClassifyPayload, type QueueContext, type Queues } from './queues.ts';
+import { ClassifyStage, runClassifyStage } from './stages/classify.processor.ts';
+import type { PolicyContext } from './stages/policy.ts';
 import type { BatchCounts } from './stages/deliver.ts';
 import { deliverJobId, policyLoader, startWorkers, type WorkerSet } from './workers.ts';
 import { loadKeyring, readHashKey } from '../core/keys.ts';
@@ -66,6 +67,9 @@ export interface ImportContext extends QueueContext {
 
 /** Batches allowed in the queues per producer before it waits for delivery (bounds Redis memory: 8,000 messages). */
 const MAX_BATCHES_IN_FLIGHT = 4;
+
+/** Messages handed to the classify stage at a time while a batch is assembled (see ClassifyStage). */
+const CLASSIFY_CHUNK = 100;
 
 /** How long an import waits without any batch committing before it checks whether its batches were lost. */
 const STALL_CHECK_MS = 30_000;
@@ -293,39 +297,58 @@ export async function runImport(context: ImportContext, request: ImportRequest):
     // With no classification workers running, this process classifies its own batches: sending them through
     // the classify queue only to take them back here would cost a Redis round trip of every message for work
     // that is cheap; the classify queue is for remote workers (--enqueue-only, or `worker` processes).
-    let classifyInline: ((payload: ClassifyPayload) => Promise<DeliverPayload>) | null = null;
+    let classifyHere: PolicyContext | null = null;
     if (!request.enqueueOnly) {
       const runningClassify = await queues.classify.getWorkersCount().catch(() => 0);
       const runningDeliver = await queues.deliver.getWorkersCount().catch(() => 0);
       if (runningClassify === 0) {
         const policy = await policyLoader(store)(request.agencyId);
         const { hashKey } = await loadKeyring(context.keyFile);
-        classifyInline = async (payload) => {
-          const { deliver, deadLetters } = runClassifyStage(payload, { policy, hashKey });
-          await addDeadLetters(queues, deadLetters);
-          return deliver;
-        };
+        classifyHere = { policy, hashKey };
       }
       if (runningDeliver === 0) {
         workers = await startWorkers({ ...context, stages: ['deliver'], concurrency: request.concurrency ?? 4, logger: log });
       }
-      if (classifyInline || workers) {
-        runLog.info('no running workers found: processing in this process', { stages: [...(classifyInline ? ['classify'] : []), ...(workers ? ['deliver'] : [])] });
+      if (classifyHere || workers) {
+        runLog.info('no running workers found: processing in this process', { stages: [...(classifyHere ? ['classify'] : []), ...(workers ? ['deliver'] : [])] });
       }
     }
 
-    let batch: HistoryEntry[] = [];
+    // The batch being assembled: its size, its entries' identities and last checkpoint, and its messages — for the
+    // classify queue, or, when this process classifies, fed to the classify stage CLASSIFY_CHUNK at a time.
+    let batchSize = 0;
+    let identity: string[] = [];
+    let lastCheckpoint: Checkpoint | null = null;
+    let messages: HistoryEntry['message'][] = [];
+    let stage = classifyHere ? new ClassifyStage(classifyHere) : null;
+    const push = (entry: HistoryEntry) => {
+      const m = entry.message;
+      batchSize++;
+      identity.push(`${String(m.platform)}/${String(m.chatId)}/${String(m.messageId)}`);
+      lastCheckpoint = entry.checkpoint;
+      messages.push(m);
+      if (stage && messages.length >= CLASSIFY_CHUNK) {
+        stage.add(messages);
+        messages = [];
+      }
+    };
     const flush = async () => {
-      if (batch.length === 0) return;
-      const seq = batchesSent;
-      const messages = batch.map((e) => e.message);
-      const payload: ClassifyPayload = { agencyId: request.agencyId, runId, seq, checkpoint: batch.at(-1)!.checkpoint, messages };
-      const identity = messages.map((m) => `${String(m.platform)}/${String(m.chatId)}/${String(m.messageId)}`);
-      const jobId = `${jobPrefix}${seq}-${contentJobId('b', identity).slice(2, 18)}`;
-      if (classifyInline) await queues.deliver.add('deliver', await classifyInline(payload), { jobId: deliverJobId(jobId) });
-      else await queues.classify.add('batch', payload, { jobId });
+      if (batchSize === 0) return;
+      const origin = { agencyId: request.agencyId, runId, seq: batchesSent, checkpoint: lastCheckpoint };
+      const jobId = `${jobPrefix}${origin.seq}-${contentJobId('b', identity).slice(2, 18)}`;
+      if (stage && classifyHere) {
+        stage.add(messages);
+        const { deliver, deadLetters } = stage.finish(origin);
+        stage = new ClassifyStage(classifyHere);
+        await addDeadLetters(queues, deadLetters);
+        await queues.deliver.add('deliver', deliver, { jobId: deliverJobId(jobId) });
+      } else {
+        await queues.classify.add('batch', { ...origin, messages } satisfies ClassifyPayload, { jobId });
+      }
       batchesSent++;
-      batch = [];
+      batchSize = 0;
+      identity = [];
+      messages = [];
       await waitForCommits(MAX_BATCHES_IN_FLIGHT);
     };
 
@@ -339,8 +362,8 @@ export async function runImport(context: ImportContext, request: ImportRequest):
           continue;
         }
         await countEntry(summary, entry, request.source, context.dataDir, false);
-        batch.push(entry);
-        if (batch.length >= BATCH_SIZE) await flush();
+        push(entry);
+        if (batchSize >= BATCH_SIZE) await flush();
         // every 256 entries: the bar redraws a few times a second anyway, and a state object per message is garbage
         if ((summary.read & 0xff) === 0) progress.update({ entries: summary.read, ...request.source.progress(), batchesCommitted: committed });
       }
