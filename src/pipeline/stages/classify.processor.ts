@@ -18,7 +18,7 @@ export interface ClassifyStageResult {
  * The pure core of the classify queue for one batch, fed as its messages arrive: ingest → classify → policy, one
  * message at a time, into the batch's delivery columns. No I/O. An importer classifying its own batches feeds it a
  * hundred messages at a time, so that each message's objects die young instead of waiting for the whole batch
- * (kept to the end, they were promoted to V8's old generation and collected there, the import's largest GC cost).
+ * (kept to its end, they outlived V8's young-generation collections and were collected in the old generation).
  */
 export class ClassifyStage {
   private readonly batch = new DeliveryBatchBuilder();
