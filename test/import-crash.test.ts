@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -8,6 +8,10 @@ import { assertBalanced, spawnCli, storeSnapshot, type Summary } from './helpers
 import { makeMessages, writeJsonl } from './helpers/messages.ts';
 import { removePrefix, testPrefix } from './helpers/redis.ts';
 import { addAgency } from '../src/store/agencies.ts';
+import { BATCH_SIZE } from '../src/pipeline/queues.ts';
+
+// ten batches: after the kill points below the last run still has several to go, so it is killed mid-run, not as it ends
+const TOTAL = 10 * BATCH_SIZE;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -19,13 +23,14 @@ describe('an import killed at any point and run again', () => {
   const prefixes = [testPrefix(), testPrefix()];
 
   before(async () => {
-    writeJsonl(file, makeMessages(10_000, { chats: 4 }));
+    writeJsonl(file, makeMessages(TOTAL, { chats: 4 }));
     [reference, crashed] = await Promise.all([createTestDatabase(), createTestDatabase()]);
     for (const db of [reference, crashed]) await addAgency(db.store.prisma, { slug: 'mvd', name: 'MVD' });
   });
   after(async () => {
     await Promise.all(prefixes.map(removePrefix));
     await Promise.all([reference?.drop(), crashed?.drop()]);
+    rmSync(dir, { recursive: true, force: true });
   });
 
   const envFor = (db: TestDatabase, prefix: string, extra: NodeJS.ProcessEnv = {}) => ({
@@ -59,7 +64,7 @@ describe('an import killed at any point and run again', () => {
     assert.equal(straight.code, 0, straight.stderr);
     const uninterrupted = JSON.parse(straight.stdout) as Summary;
     assertBalanced(uninterrupted);
-    assert.equal(uninterrupted.delivered, 10_000);
+    assert.equal(uninterrupted.delivered, TOTAL);
 
     // 1: the run is recorded, nothing committed yet
     await killWhen(async () => (await scalar(crashed, `SELECT count(*) AS n FROM import_runs`)) > 0);
@@ -82,9 +87,9 @@ describe('an import killed at any point and run again', () => {
     const resumed = JSON.parse(finish.stdout) as Summary;
     assertBalanced(resumed);
     assert.ok(resumed.resumedFrom, 'the last run resumed an unfinished one');
-    assert.ok(resumed.read < 10_000, `resumed from the checkpoint, not from the start (read ${resumed.read})`);
+    assert.ok(resumed.read < TOTAL, `resumed from the checkpoint, not from the start (read ${resumed.read})`);
 
     assert.deepEqual(await storeSnapshot(crashed.store.pool), await storeSnapshot(reference.store.pool));
-    assert.equal(await scalar(crashed, `SELECT count(*) AS n FROM messages`), 10_000);
+    assert.equal(await scalar(crashed, `SELECT count(*) AS n FROM messages`), TOTAL);
   });
 });
