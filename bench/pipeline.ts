@@ -77,7 +77,7 @@ async function timedImport(context: ImportContext, agencyId: string, source: Mem
 }
 
 /** deliverBatch alone over prepared payloads, `lanes` batches at a time (as the deliver worker's concurrency). */
-async function timedDeliver(store: Store, agencyId: string, payloads: readonly DeliverPayload[], lanes: number) {
+async function timedDeliver(store: Store, agencyId: string, payloads: readonly DeliverPayload[], lanes: number, keyFile: string) {
   const runId = randomUUID();
   await store.pool.query(
     `INSERT INTO import_runs (id, agency_id, source, input_path, input_size, input_hash, status)
@@ -89,7 +89,7 @@ async function timedDeliver(store: Store, agencyId: string, payloads: readonly D
   let delivered = 0;
   let duplicates = 0;
   const deps = {
-    keyring: await loadKeyring(path.join(await mkdtemp(path.join(os.tmpdir(), 'aitu-bench-keys-')), 'keys.json')),
+    keyring: await loadKeyring(keyFile),
     deadLetter: async () => {
       throw new Error('the bench has no dead-letter queue: a message was refused by the store');
     },
@@ -249,7 +249,7 @@ async function main(): Promise<void> {
         [deliverAgency1, 1],
         [deliverAgency, CONCURRENCY],
       ] as const) {
-        const d = await timedDeliver(store, agency.id, payloads, lanes);
+        const d = await timedDeliver(store, agency.id, payloads, lanes, path.join(dir, 'deliver-only-keys.json'));
         const inTable = await countMessages(store, agency.id);
         check(d.delivered === N && inTable === N, `deliver stage (${lanes} lane(s)) delivered ${d.delivered}, table holds ${inTable}, expected ${N}`);
         rows.push({ stage: `deliver stage (deliverBatch, ${lanes} lane${lanes === 1 ? '' : 's'}, no Redis)`, messages: N, seconds: d.seconds, note: `delivered ${fmt(d.delivered)}, in table ${fmt(inTable)}` });

@@ -54,7 +54,7 @@ async function verifyFails(w: ReviewWorld, token: string, pattern: RegExp): Prom
 
 describe('audit: hash chain, head file, verify and export', () => {
   after(async () => {
-    for (const w of worlds) await w.db.drop();
+    for (const w of worlds) await w.close();
   });
 
   it('an untouched log verifies, also with deliveries and seals running concurrently', async () => {

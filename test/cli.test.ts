@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -14,7 +14,10 @@ describe('the aitu-gateway command', () => {
     db = await createTestDatabase();
     env = { DATABASE_URL: db.url, AITU_GATEWAY_DATA_DIR: mkdtempSync(path.join(tmpdir(), 'aitu-data-')) };
   });
-  after(async () => db?.drop());
+  after(async () => {
+    await db?.drop();
+    if (env?.AITU_GATEWAY_DATA_DIR) rmSync(env.AITU_GATEWAY_DATA_DIR, { recursive: true, force: true });
+  });
 
   it('lists every command with a description in --help', async () => {
     const help = await runCli(['--help']);

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { appendFileSync, mkdtempSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -24,6 +24,7 @@ describe('aitu-gateway import jsonl', () => {
   after(async () => {
     await removePrefix(prefix);
     await db?.drop();
+    rmSync(dir, { recursive: true, force: true });
   });
 
   const count = async (sql: string) => Number((await db.store.pool.query(sql)).rows[0].n);

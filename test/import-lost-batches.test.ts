@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -29,6 +29,7 @@ describe('an import whose batches are lost in the pipeline', () => {
     await queues?.close();
     await removePrefix(prefix);
     await db?.drop();
+    rmSync(dir, { recursive: true, force: true });
   });
 
   it('stops with a clear message instead of waiting forever, and the next run resumes', async () => {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -215,6 +215,7 @@ describe('aitu-gateway import telegram', () => {
   after(async () => {
     await removePrefix(prefix);
     await db?.drop();
+    rmSync(dir, { recursive: true, force: true });
   });
 
   const rows = async <T = Json>(sql: string, params: unknown[] = []): Promise<T[]> => (await db.store.pool.query(sql, params)).rows as T[];

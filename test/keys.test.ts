@@ -22,7 +22,7 @@ describe('keys: rotation re-encrypts every original; the old key can then be del
     before1 = JSON.parse(readFileSync(w.keyFile, 'utf8')) as KeyFile;
   });
   after(async () => {
-    await w?.db.drop();
+    await w?.close();
   });
 
   const keyIds = async () => (await w.query<{ key_id: string }>(`SELECT DISTINCT key_id FROM review_items`)).map((r) => r.key_id);

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { loadKeyring, type Keyring } from '../src/core/keys.ts';
@@ -24,6 +24,7 @@ let keyring: Keyring;
 before(async () => {
   keyring = await loadKeyring(keyFile);
 });
+after(() => rmSync(path.dirname(keyFile), { recursive: true, force: true }));
 
 function batch(agencyId: string, messages: unknown[], seq: number | null = null, runId: string | null = null): ClassifyPayload {
   return { agencyId, runId, seq, checkpoint: seq === null ? null : { index: seq }, messages: messages as ClassifyPayload['messages'] };

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -50,6 +50,7 @@ describe('policy and the outbound gate, against real Redis and PostgreSQL', () =
     await queues?.close();
     await removePrefix(prefix);
     await db?.drop();
+    rmSync(dir, { recursive: true, force: true });
   });
 
   const row = async (agencyId: string, messageId: string) =>

@@ -32,7 +32,7 @@ describe('review: roles, the queue, decisions, reports (real CLI, real pipeline 
     await w.deliver('b', [inbound('-2001', 'Ministry B', '1', texts.iin('b1')), inbound('-2001', 'Ministry B', '2', texts.health('b2'))]);
   });
   after(async () => {
-    await w?.db.drop();
+    await w?.close();
   });
 
   const list = async (token: string, ...args: string[]): Promise<Item[]> => {
@@ -331,7 +331,7 @@ describe('review: a quarantined message whose structured parts were redacted too
     await w.deliver('c', [card]);
   });
   after(async () => {
-    await w?.db.drop();
+    await w?.close();
   });
 
   it('keeps them encrypted with the text, shows them with the original, and approving delivers them as received', async () => {

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
@@ -34,10 +34,14 @@ describe('configuration', () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'aitu-config-'));
     const file = path.join(dir, 'gateway.yaml');
     writeFileSync(file, 'redisUrl: redis://10.0.0.5:6380\nlogLevel: debug\ndataDir: /srv/aitu\n');
-    const cfg = loadConfig({ AITU_GATEWAY_CONFIG: file, LOG_LEVEL: 'warn' });
-    assert.equal(cfg.redisUrl, 'redis://10.0.0.5:6380');
-    assert.equal(cfg.logLevel, 'warn');
-    assert.equal(cfg.dataDir, '/srv/aitu');
+    try {
+      const cfg = loadConfig({ AITU_GATEWAY_CONFIG: file, LOG_LEVEL: 'warn' });
+      assert.equal(cfg.redisUrl, 'redis://10.0.0.5:6380');
+      assert.equal(cfg.logLevel, 'warn');
+      assert.equal(cfg.dataDir, '/srv/aitu');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('names an unreadable config file', () => {

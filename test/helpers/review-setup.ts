@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { loadKeyring } from '../../src/core/keys.ts';
@@ -39,6 +39,8 @@ export interface ReviewWorld {
   /** creates a user through the CLI (the first admin without a token) and returns the token */
   addUser(name: string, role: string, agencies?: string[], token?: string): Promise<string>;
   query<T = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<T[]>;
+  /** drops the database and removes the folder */
+  close(): Promise<void>;
 }
 
 /** A fresh database, data directory and key file, with agencies `a` and `b` (default policy: IIN and HEALTH quarantined). */
@@ -69,6 +71,10 @@ export async function createReviewWorld(agencySlugs: readonly string[] = ['a', '
     },
     async query(sql, params = []) {
       return (await db.store.pool.query(sql, params)).rows;
+    },
+    async close() {
+      await db.drop();
+      rmSync(dir, { recursive: true, force: true });
     },
   };
   return world;
