@@ -352,6 +352,7 @@ export async function runImport(context: ImportContext, request: ImportRequest):
       await waitForCommits(MAX_BATCHES_IN_FLIGHT);
     };
 
+    const showProgress = () => progress.update({ entries: summary.read, ...request.source.progress(), batchesCommitted: committed });
     try {
       for await (const entry of request.source.entries({ resumeAfter: resume?.checkpoint ?? null })) {
         summary.read++;
@@ -365,9 +366,9 @@ export async function runImport(context: ImportContext, request: ImportRequest):
         push(entry);
         if (batchSize >= BATCH_SIZE) await flush();
         // every 256 entries: the bar redraws a few times a second anyway, and a state object per message is garbage
-        if ((summary.read & 0xff) === 0) progress.update({ entries: summary.read, ...request.source.progress(), batchesCommitted: committed });
+        if ((summary.read & 0xff) === 0) showProgress();
       }
-      progress.update({ entries: summary.read, ...request.source.progress(), batchesCommitted: committed });
+      showProgress();
       await flush();
     } catch (error) {
       // a reading error (truncated or malformed export): what was read before is delivered and kept
