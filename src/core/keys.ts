@@ -15,6 +15,8 @@ const keyFileSchema = z.object({
   hashKey: z.string(),
   /** keys the audit log's hash chain (HMAC-SHA256); added on first use to files written before it existed */
   chainKey: z.string().optional(),
+  /** keys queue payloads (AES-256-GCM) so no message text reaches Redis in clear */
+  queueKey: z.string().optional(),
 });
 export type KeyFile = z.infer<typeof keyFileSchema>;
 
@@ -25,6 +27,8 @@ export interface Keyring {
   hashKey: Buffer;
   /** undefined for a file written before the audit chain existed: `loadChainKey` adds one */
   chainKey: Buffer | undefined;
+  /** undefined for a file written before queue payloads were encrypted: `requireQueueKey` names the fix */
+  queueKey: Buffer | undefined;
   get(id: string): Buffer | undefined;
   ids(): string[];
 }
@@ -49,6 +53,7 @@ export function keyringFrom(file: string, data: KeyFile): Keyring {
     current,
     hashKey: decodeKey(file, 'hashKey', data.hashKey),
     chainKey: data.chainKey === undefined ? undefined : decodeKey(file, 'chainKey', data.chainKey),
+    queueKey: data.queueKey === undefined ? undefined : decodeKey(file, 'queueKey', data.queueKey),
     get: (id) => keys.get(id),
     ids: () => [...keys.keys()],
   };
@@ -91,7 +96,7 @@ export async function loadKeyring(file: string): Promise<Keyring> {
   let data = await readKeyFile(file);
   if (!data) {
     const first = newKeyEntry();
-    const created: KeyFile = { current: first.id, keys: [first], hashKey: randomBytes(32).toString('base64'), chainKey: randomBytes(32).toString('base64') };
+    const created: KeyFile = { current: first.id, keys: [first], hashKey: randomBytes(32).toString('base64'), chainKey: randomBytes(32).toString('base64'), queueKey: randomBytes(32).toString('base64') };
     try {
       await writeKeyFile(file, created, { exclusive: true });
       data = created;
@@ -102,6 +107,12 @@ export async function loadKeyring(file: string): Promise<Keyring> {
     }
   }
   return keyringFrom(file, data);
+}
+
+/** The queue payload key; a key file without one is a configuration error naming the file. */
+export function requireQueueKey(keyring: Keyring): Buffer {
+  if (!keyring.queueKey) throw new UsageError(`key file ${keyring.file} has no queue key (queueKey); run: aitu-gateway keys init`);
+  return keyring.queueKey;
 }
 
 /**
