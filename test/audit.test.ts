@@ -2,8 +2,9 @@ import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
-import { loadChainKey } from '../src/core/keys.ts';
 import { sealAuditLog } from '../src/audit/chain.ts';
+import { loadChainContext } from '../src/audit/context.ts';
+import { configFor } from './helpers/installation.ts';
 import { assertNoPersonalData, createReviewWorld, inbound, PLANTED, type ReviewWorld } from './helpers/review-setup.ts';
 
 /**
@@ -38,7 +39,7 @@ async function auditedWorld(): Promise<{ w: ReviewWorld; admin: string; ids: num
   assert.equal((await w.cli(['review', 'decide', first.id, '--redact'], admin)).code, 0);
   const verified = await w.cli(['audit', 'verify'], admin);
   assert.equal(verified.code, 0, verified.stdout + verified.stderr);
-  const ids = (await w.query<{ id: string }>(`SELECT id::text FROM audit_log ORDER BY id`)).map((r) => Number(r.id));
+  const ids = (await w.query<{ id: string }>(`SELECT id::text FROM audit_log ORDER BY audit_log.id`)).map((r) => Number(r.id));
   assert.ok(ids.length >= 9, `enough entries (${ids.length})`);
   return { w, admin, ids };
 }
@@ -59,8 +60,8 @@ describe('audit: hash chain, head file, verify and export', () => {
 
   it('an untouched log verifies, also with deliveries and seals running concurrently', async () => {
     const { w, admin } = await auditedWorld();
-    const chainKey = await loadChainKey(w.keyFile);
-    const context = { chainKey, headFile: path.join(w.dir, 'audit-head.json') };
+    const context = await loadChainContext(configFor(w.env));
+    assert.equal(context.headFile, path.join(w.dir, 'audit-head.json'));
     await Promise.all([
       ...Array.from({ length: 12 }, (_, i) => w.deliver('a', [inbound('-1009', 'Busy', `${100 + i}`, `Сообщение ${i} ИИН ${PLANTED.iin2}`)])),
       ...Array.from({ length: 6 }, () => sealAuditLog(w.db.store.pool, context)),

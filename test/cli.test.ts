@@ -5,6 +5,7 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { runCli } from './helpers/cli.ts';
 import { createTestDatabase, type TestDatabase } from './helpers/database.ts';
+import { initTestInstallation } from './helpers/installation.ts';
 
 describe('the aitu-gateway command', () => {
   let db: TestDatabase;
@@ -13,6 +14,7 @@ describe('the aitu-gateway command', () => {
   before(async () => {
     db = await createTestDatabase();
     env = { DATABASE_URL: db.url, AITU_GATEWAY_DATA_DIR: mkdtempSync(path.join(tmpdir(), 'aitu-data-')) };
+    await initTestInstallation(env);
   });
   after(async () => {
     await db?.drop();

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { createTestDatabase, type TestDatabase } from './helpers/database.ts';
+import { initTestInstallation } from './helpers/installation.ts';
 import { assertBalanced, spawnCli, storeSnapshot, type Summary } from './helpers/import.ts';
 import { makeMessages, writeJsonl } from './helpers/messages.ts';
 import { removePrefix, testPrefix } from './helpers/redis.ts';
@@ -26,6 +27,8 @@ describe('an import killed at any point and run again', () => {
     writeJsonl(file, makeMessages(TOTAL, { chats: 4 }));
     [reference, crashed] = await Promise.all([createTestDatabase(), createTestDatabase()]);
     for (const db of [reference, crashed]) await addAgency(db.store.prisma, { slug: 'mvd', name: 'MVD' });
+    await initTestInstallation(envFor(reference, prefixes[0]!));
+    await initTestInstallation(envFor(crashed, prefixes[1]!));
   });
   after(async () => {
     await Promise.all(prefixes.map(removePrefix));

@@ -6,6 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import { addAgency } from '../src/store/agencies.ts';
 import { runCli } from './helpers/cli.ts';
 import { createTestDatabase, type TestDatabase } from './helpers/database.ts';
+import { initTestInstallation } from './helpers/installation.ts';
 import { assertBalanced, spawnCli, type Summary } from './helpers/import.ts';
 import { makeMessages, writeJsonl } from './helpers/messages.ts';
 import { removePrefix, testPrefix } from './helpers/redis.ts';
@@ -20,6 +21,7 @@ describe('aitu-gateway import jsonl', () => {
     db = await createTestDatabase();
     await addAgency(db.store.prisma, { slug: 'mvd', name: 'MVD' });
     env = { DATABASE_URL: db.url, AITU_GATEWAY_QUEUE_PREFIX: prefix, AITU_GATEWAY_DATA_DIR: path.join(dir, 'data'), LOG_LEVEL: 'warn' };
+    await initTestInstallation(env);
   });
   after(async () => {
     await removePrefix(prefix);

@@ -10,6 +10,7 @@ import { addAgency } from '../src/store/agencies.ts';
 import { readMessage, type MessageColumns } from '../src/store/messages.ts';
 import { projectRoot, runCli, type CliResult } from './helpers/cli.ts';
 import { createTestDatabase, type TestDatabase } from './helpers/database.ts';
+import { initTestInstallation } from './helpers/installation.ts';
 import { assertBalanced, type Summary } from './helpers/import.ts';
 import { writeJsonl } from './helpers/messages.ts';
 import { removePrefix, testPrefix } from './helpers/redis.ts';
@@ -211,6 +212,7 @@ describe('aitu-gateway import telegram', () => {
       agencies[slug] = (await addAgency(db.store.prisma, { slug, name: slug.toUpperCase() })).id;
     }
     env = { DATABASE_URL: db.url, AITU_GATEWAY_QUEUE_PREFIX: prefix, AITU_GATEWAY_DATA_DIR: dataDir, AITU_GATEWAY_KEY_FILE: path.join(dir, 'keys.json'), LOG_LEVEL: 'warn' };
+    await initTestInstallation(env);
   });
   after(async () => {
     await removePrefix(prefix);

@@ -11,6 +11,7 @@ import { resolveChats } from '../src/store/chats.ts';
 import { inTransaction } from '../src/store/database.ts';
 import { projectRoot, runCli, type CliResult } from './helpers/cli.ts';
 import { createTestDatabase, type TestDatabase } from './helpers/database.ts';
+import { initTestInstallation } from './helpers/installation.ts';
 import { assertBalanced, type Summary } from './helpers/import.ts';
 import { removePrefix, testPrefix } from './helpers/redis.ts';
 
@@ -93,6 +94,7 @@ describe('aitu-gateway import whatsapp', () => {
   before(async () => {
     db = await createTestDatabase();
     env = { DATABASE_URL: db.url, AITU_GATEWAY_QUEUE_PREFIX: prefix, AITU_GATEWAY_DATA_DIR: dataDir, AITU_GATEWAY_KEY_FILE: keyFile, LOG_LEVEL: 'warn' };
+    await initTestInstallation(env);
   });
   after(async () => {
     await removePrefix(prefix);

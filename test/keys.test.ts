@@ -1,10 +1,189 @@
 import assert from 'node:assert/strict';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { createCipheriv, randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { loadKeyring, type KeyFile } from '../src/core/keys.ts';
+import { loadKeyring, newKeyEntry, newKeyFile, OriginalFormat, type KeyFile } from '../src/core/keys.ts';
 import { runClassifyStage } from '../src/pipeline/stages/classify.processor.ts';
 import { deliverBatch } from '../src/pipeline/stages/deliver.ts';
+import { addAgency } from '../src/store/agencies.ts';
+import { runCli } from './helpers/cli.ts';
+import { createTestDatabase, type TestDatabase } from './helpers/database.ts';
+import { makeMessages, writeJsonl } from './helpers/messages.ts';
+import { removePrefix, testPrefix } from './helpers/redis.ts';
 import { assertNoPersonalData, createReviewWorld, inbound, PLANTED, type ReviewWorld } from './helpers/review-setup.ts';
+
+describe('keys init: the only way keys are made, recorded with the installation', () => {
+  let db: TestDatabase;
+  let root: string;
+  const prefix = testPrefix();
+  const envFor = (dataDir: string) => ({ DATABASE_URL: db.url, AITU_GATEWAY_DATA_DIR: dataDir, AITU_GATEWAY_QUEUE_PREFIX: prefix, AITU_GATEWAY_TOKEN: '', LOG_LEVEL: 'warn' });
+  const mode = (file: string) => statSync(file).mode & 0o777;
+
+  before(async () => {
+    db = await createTestDatabase();
+    root = mkdtempSync(path.join(tmpdir(), 'aitu-init-'));
+    await addAgency(db.store.prisma, { slug: 'a', name: 'Agency A' });
+  });
+  after(async () => {
+    await db?.drop();
+    await removePrefix(prefix);
+    rmSync(root, { recursive: true, force: true });
+  });
+
+  it('creates the key file and the signing key pair with private modes, records the installation, audits and seals', async () => {
+    const dataDir = path.join(root, 'data');
+    const result = await runCli(['keys', 'init', '--json'], { env: envFor(dataDir) });
+    assert.equal(result.code, 0, result.stderr);
+    const init = JSON.parse(result.stdout) as { keyFile: { created: boolean }; chainKey: { created: boolean }; recorded: boolean };
+    assert.deepEqual([init.keyFile.created, init.chainKey.created, init.recorded], [true, true, true]);
+    const keyFile = JSON.parse(readFileSync(path.join(dataDir, 'keys.json'), 'utf8')) as KeyFile;
+    assert.equal(keyFile.keys.length, 1);
+    assert.ok(keyFile.hashKey && keyFile.queueKey);
+    assert.equal(keyFile.chainKey, undefined, 'no HMAC chain key: the chain is signed with its own key pair');
+    assert.equal(mode(dataDir), 0o700);
+    assert.equal(mode(path.join(dataDir, 'keys.json')), 0o600);
+    assert.equal(mode(path.join(dataDir, 'audit-signing.key')), 0o600);
+    assert.match(readFileSync(path.join(dataDir, 'audit-signing.pub'), 'utf8'), /BEGIN PUBLIC KEY/);
+    const [installation] = (await db.store.pool.query(`SELECT data_dir, key_file, chain_key_file, key_file_fingerprint, created_by FROM installation`)).rows;
+    assert.equal(installation.data_dir, dataDir);
+    assert.equal(installation.key_file, path.join(dataDir, 'keys.json'));
+    assert.equal(installation.chain_key_file, path.join(dataDir, 'audit-signing.key'));
+    assert.match(installation.created_by, /^os:\S+@\S+$/);
+    const stored = JSON.stringify((await db.store.pool.query(`SELECT * FROM installation`)).rows);
+    for (const key of [keyFile.hashKey, keyFile.queueKey!, keyFile.keys[0]!.key]) assert.ok(!stored.includes(key), 'no key in the database');
+    const audited = (await db.store.pool.query(`SELECT a.actor, a.action, c.seq FROM audit_log a LEFT JOIN audit_chain c ON c.entry_id = a.id`)).rows;
+    assert.deepEqual(audited.map((r) => [r.action, r.seq]), [['keys.init', '1']]);
+    assert.ok(existsSync(path.join(dataDir, 'audit-head.json')), 'the first seal recorded a signed head');
+  });
+
+  it('run again it changes nothing and says so', async () => {
+    const dataDir = path.join(root, 'data');
+    const before = ['keys.json', 'audit-signing.key', 'audit-signing.pub'].map((f) => readFileSync(path.join(dataDir, f), 'utf8'));
+    const again = await runCli(['keys', 'init'], { env: envFor(dataDir) });
+    assert.equal(again.code, 0, again.stderr);
+    assert.match(again.stdout, /key file .*: exists, unchanged/);
+    assert.match(again.stdout, /already recorded/);
+    assert.deepEqual(['keys.json', 'audit-signing.key', 'audit-signing.pub'].map((f) => readFileSync(path.join(dataDir, f), 'utf8')), before);
+  });
+
+  it('another data directory is refused, naming both, and nothing is created there', async () => {
+    const other = path.join(root, 'other');
+    const init = await runCli(['keys', 'init'], { env: envFor(other) });
+    assert.equal(init.code, 2, init.stdout + init.stderr);
+    assert.ok(init.stderr.includes(other) && init.stderr.includes(path.join(root, 'data')), init.stderr);
+    assert.ok(!existsSync(other));
+    const list = await runCli(['review', 'list'], { env: envFor(other) });
+    assert.equal(list.code, 2, list.stdout + list.stderr);
+    assert.ok(list.stderr.includes(other) && list.stderr.includes(path.join(root, 'data')), list.stderr);
+    assert.ok(!existsSync(other));
+  });
+
+  it('a key file replaced by another one is refused before anything is encrypted with it', async () => {
+    const dataDir = path.join(root, 'data');
+    const file = path.join(dataDir, 'keys.json');
+    const real = readFileSync(file, 'utf8');
+    writeFileSync(file, JSON.stringify(newKeyFile()));
+    try {
+      const jsonl = path.join(root, 'messages.jsonl');
+      writeJsonl(jsonl, makeMessages(5));
+      const result = await runCli(['import', 'jsonl', jsonl, '--agency', 'a', '--no-progress'], { env: envFor(dataDir) });
+      assert.equal(result.code, 2, result.stdout + result.stderr);
+      assert.match(result.stderr, new RegExp(`key file ${file} is not the key file this installation was initialised with`));
+      assert.equal((await db.store.pool.query(`SELECT count(*)::int AS n FROM messages`)).rows[0].n, 0);
+      const init = await runCli(['keys', 'init'], { env: envFor(dataDir) });
+      assert.equal(init.code, 2, 'keys init does not adopt a different key file either');
+    } finally {
+      writeFileSync(file, real);
+    }
+  });
+
+  it('a lost signing key is not replaced by a new one', async () => {
+    const dataDir = path.join(root, 'data');
+    const signing = path.join(dataDir, 'audit-signing.key');
+    const saved = readFileSync(signing, 'utf8');
+    unlinkSync(signing);
+    try {
+      const init = await runCli(['keys', 'init'], { env: envFor(dataDir) });
+      assert.equal(init.code, 2, init.stdout + init.stderr);
+      assert.match(init.stderr, /signing key .* is missing: restore it from its backup/);
+      assert.ok(!existsSync(signing));
+    } finally {
+      writeFileSync(signing, saved, { mode: 0o600 });
+    }
+  });
+
+  it('an older installation is upgraded in place: only the queue key and the signing key are added', async () => {
+    const old = await createTestDatabase();
+    const dataDir = path.join(root, 'old');
+    try {
+      const first = newKeyEntry();
+      const legacy = { current: first.id, keys: [first], hashKey: randomBytes(32).toString('base64'), chainKey: randomBytes(32).toString('base64') };
+      mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+      writeFileSync(path.join(dataDir, 'keys.json'), JSON.stringify(legacy), { mode: 0o600 });
+      const result = await runCli(['keys', 'init', '--json'], { env: { ...envFor(dataDir), DATABASE_URL: old.url } });
+      assert.equal(result.code, 0, result.stderr);
+      assert.deepEqual(JSON.parse(result.stdout).keyFile.added, ['queueKey']);
+      const upgraded = JSON.parse(readFileSync(path.join(dataDir, 'keys.json'), 'utf8')) as KeyFile;
+      assert.deepEqual({ ...upgraded, queueKey: undefined }, { ...legacy, queueKey: undefined }, 'every earlier key kept as it was');
+      assert.ok(upgraded.queueKey);
+      assert.ok(existsSync(path.join(dataDir, 'audit-signing.key')));
+    } finally {
+      await old.drop();
+    }
+  });
+});
+
+describe('keys reencrypt binds originals sealed before binding to their item', () => {
+  let w: ReviewWorld;
+  let admin: string;
+  let officer: string;
+  const text = `ИИН ${PLANTED.iin} запись`;
+
+  before(async () => {
+    w = await createReviewWorld(['a']);
+    await w.deliver('a', [inbound('-1001', 'Polyclinic', '1', text)]);
+    admin = await w.addUser('root', 'admin');
+    officer = await w.addUser('olga', 'officer', ['a'], admin);
+  });
+  after(async () => {
+    await w?.close();
+  });
+
+  it('an unbound original opens until reencrypt binds it, and after that only bound', async () => {
+    // as the store held it before binding: AES-GCM without associated data, format 1
+    const keyring = await loadKeyring(w.keyFile);
+    const iv = randomBytes(12);
+    const cipher = createCipheriv('aes-256-gcm', keyring.current, iv);
+    const body = Buffer.concat([cipher.update(text, 'utf8'), cipher.final()]);
+    const unbound = Buffer.concat([iv, cipher.getAuthTag(), body]);
+    const [item] = await w.query<{ id: string }>(`SELECT id FROM review_items`);
+    await w.query(`UPDATE review_items SET original = $2, original_format = $3 WHERE id = $1`, [item!.id, unbound, OriginalFormat.unbound]);
+
+    const checked = await w.cli(['keys', 'check'], admin);
+    assert.equal(checked.code, 0, checked.stderr);
+    assert.match(checked.stderr, /1 originals are not bound to their item yet .*keys reencrypt/);
+    const shown = await w.cli(['review', 'show', item!.id, '--json'], officer);
+    assert.equal(JSON.parse(shown.stdout).original, text);
+
+    const reencrypted = await w.cli(['keys', 'reencrypt', '--json'], admin);
+    assert.equal(reencrypted.code, 0, reencrypted.stderr);
+    assert.deepEqual([JSON.parse(reencrypted.stdout).reencrypted, JSON.parse(reencrypted.stdout).bound], [1, 1]);
+    const [after] = await w.query<{ original: Buffer; original_format: number }>(`SELECT original, original_format FROM review_items WHERE id = $1`, [item!.id]);
+    assert.equal(after!.original_format, OriginalFormat.bound);
+    assert.ok(!after!.original.equals(unbound));
+    const again = await w.cli(['review', 'show', item!.id, '--json'], officer);
+    assert.equal(JSON.parse(again.stdout).original, text);
+    const none = await w.cli(['keys', 'check'], admin);
+    assert.doesNotMatch(none.stderr, /not bound/);
+    // claiming the old format for the bound ciphertext does not open it either
+    await w.query(`UPDATE review_items SET original_format = $2 WHERE id = $1`, [item!.id, OriginalFormat.unbound]);
+    const claimed = await w.cli(['review', 'show', item!.id], officer);
+    assert.equal(claimed.code, 1);
+    assertNoPersonalData(claimed.stdout + claimed.stderr, 'a show of a relabelled original');
+  });
+});
 
 describe('keys: rotation re-encrypts every original; the old key can then be deleted', () => {
   let w: ReviewWorld;
@@ -50,7 +229,7 @@ describe('keys: rotation re-encrypts every original; the old key can then be del
     const now = await w.query<{ id: string; original: Buffer }>(`SELECT id, original FROM review_items ORDER BY id`);
     for (const [i, row] of now.entries()) assert.ok(!row.original.equals(oldCiphertexts[i]!.original));
     const audited = await w.query<{ action: string; details: unknown }>(`SELECT action, details FROM audit_log WHERE action LIKE 'keys.%'`);
-    assert.deepEqual(audited.map((a) => a.action).sort(), ['keys.add', 'keys.reencrypt']);
+    assert.deepEqual(audited.map((a) => a.action).sort(), ['keys.add', 'keys.init', 'keys.reencrypt']);
     assert.ok(!JSON.stringify(audited).includes(file.keys[1]!.key), 'no key material in the audit log');
   });
 

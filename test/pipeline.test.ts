@@ -14,6 +14,7 @@ import { decisionOf, messageAt } from '../src/store/delivery.ts';
 import { startWorkers, type WorkerSet } from '../src/pipeline/workers.ts';
 import { addAgency } from '../src/store/agencies.ts';
 import { createTestDatabase, type TestDatabase } from './helpers/database.ts';
+import { createTestKeyFile } from './helpers/installation.ts';
 import { makeMessages } from './helpers/messages.ts';
 import { redisUrl, removePrefix, testPrefix } from './helpers/redis.ts';
 import { waitFor } from './helpers/wait.ts';
@@ -22,6 +23,7 @@ const quietLogger = createLogger({ level: 'error' });
 const keyFile = path.join(mkdtempSync(path.join(tmpdir(), 'aitu-keys-')), 'keys.json');
 let keyring: Keyring;
 before(async () => {
+  await createTestKeyFile(keyFile);
   keyring = await loadKeyring(keyFile);
 });
 after(() => rmSync(path.dirname(keyFile), { recursive: true, force: true }));

@@ -12,6 +12,7 @@ import { DEFAULT_POLICY } from '../src/policy/index.ts';
 import { addAgency } from '../src/store/agencies.ts';
 import { runCli } from './helpers/cli.ts';
 import { createTestDatabase, type TestDatabase } from './helpers/database.ts';
+import { initTestInstallation } from './helpers/installation.ts';
 import { redisUrl, removePrefix, testPrefix } from './helpers/redis.ts';
 import { StandInBridge } from './helpers/stand-in-bridge.ts';
 import { sleep, waitFor } from './helpers/wait.ts';
@@ -40,6 +41,7 @@ describe('policy and the outbound gate, against real Redis and PostgreSQL', () =
 
   before(async () => {
     db = await createTestDatabase();
+    await initTestInstallation({ DATABASE_URL: db.url, AITU_GATEWAY_DATA_DIR: dir, AITU_GATEWAY_KEY_FILE: keyFile });
     keyring = await loadKeyring(keyFile);
     agencies.default = (await addAgency(db.store.prisma, { slug: 'clinic', name: 'Clinic' })).id;
     workers = await startWorkers({ redisUrl, prefix, keyFile, stages: ['classify', 'deliver', 'outbound'], concurrency: 2, store: db.store, bridges: { telegram }, logger: createLogger({ level: 'error' }) });
@@ -79,14 +81,16 @@ describe('policy and the outbound gate, against real Redis and PostgreSQL', () =
     assert.equal(quarantinedIin.text, 'ИИН пациента [IIN], запись на завтра');
     assert.equal(quarantinedIin.key_id, keyring.currentId);
     assert.ok(!quarantinedIin.original.toString('utf8').includes('940101300123'), 'the original is stored encrypted');
-    assert.equal(decryptOriginal(keyring.get(quarantinedIin.key_id)!, quarantinedIin.original), iin);
+    const bound = (id: string) => ({ agencyId: agencies.default!, platform: 'telegram', sourceChatId: '-1001234', sourceMessageId: id });
+    assert.equal(decryptOriginal(keyring.get(quarantinedIin.key_id)!, quarantinedIin.original, bound('1')), iin);
+    assert.throws(() => decryptOriginal(keyring.get(quarantinedIin.key_id)!, quarantinedIin.original, bound('2')), 'bound to its own message');
     assert.match(quarantinedIin.rule, /inbound\.IIN=quarantine/);
 
     const quarantinedHealth = await row(agencies.default!, '2');
     assert.equal(quarantinedHealth.action, 'quarantine');
     assert.deepEqual(quarantinedHealth.review_categories, ['HEALTH']);
     assert.ok(!quarantinedHealth.text.includes('туберкулез'));
-    assert.equal(decryptOriginal(keyring.get(quarantinedHealth.key_id)!, quarantinedHealth.original), health);
+    assert.equal(decryptOriginal(keyring.get(quarantinedHealth.key_id)!, quarantinedHealth.original, bound('2')), health);
 
     const redactedEmail = await row(agencies.default!, '3');
     assert.equal(redactedEmail.action, 'redact');
@@ -105,7 +109,7 @@ describe('policy and the outbound gate, against real Redis and PostgreSQL', () =
   it('a custom policy file changes each of those decisions', async () => {
     const file = path.join(dir, 'lenient.yaml');
     writeFileSync(file, 'inbound:\n  IIN: allow\n  HEALTH: redact\n  EMAIL: quarantine\n');
-    const env = { DATABASE_URL: db.url, AITU_GATEWAY_KEY_FILE: keyFile };
+    const env = { DATABASE_URL: db.url, AITU_GATEWAY_DATA_DIR: dir, AITU_GATEWAY_KEY_FILE: keyFile };
     const added = await runCli(['agency', 'add', 'archive', '--name', 'Archive', '--policy', file], { env });
     assert.equal(added.code, 0, added.stderr);
     const archive = (await db.store.prisma.agency.findUniqueOrThrow({ where: { slug: 'archive' } })).id;
@@ -171,7 +175,7 @@ describe('policy and the outbound gate, against real Redis and PostgreSQL', () =
   });
 
   it('send exits 1 with the reason and never the value when blocked', async () => {
-    const env = { DATABASE_URL: db.url, AITU_GATEWAY_QUEUE_PREFIX: prefix, AITU_GATEWAY_KEY_FILE: keyFile };
+    const env = { DATABASE_URL: db.url, AITU_GATEWAY_QUEUE_PREFIX: prefix, AITU_GATEWAY_DATA_DIR: dir, AITU_GATEWAY_KEY_FILE: keyFile };
     const blocked = await runCli(['send', '--agency', 'clinic', '--to', 'telegram:-1009', 'ИИН 940101300123'], { env });
     assert.equal(blocked.code, 1);
     assert.match(blocked.stderr, /blocked: outbound\.IIN=block/);

@@ -211,7 +211,8 @@ describe('review: roles, the queue, decisions, reports (real CLI, real pipeline 
     const evidence = (await w.query<{ original: Buffer; key_id: string; status: string }>(`SELECT original, key_id, status FROM review_items WHERE id = $1`, [item.id]))[0]!;
     assert.equal(evidence.status, 'rejected');
     const keyring = await loadKeyring(w.keyFile);
-    assert.equal(decryptOriginal(keyring.get(evidence.key_id)!, evidence.original), originals.get('a:4'));
+    const binding = { agencyId: w.agencies.a!, platform: 'telegram', sourceChatId: '-1001', sourceMessageId: '4' };
+    assert.equal(decryptOriginal(keyring.get(evidence.key_id)!, evidence.original, binding), originals.get('a:4'));
     const shown = await w.cli(['review', 'show', item.id, '--json'], tokens.auditor);
     assert.equal(JSON.parse(shown.stdout).delivered, 'withdrawn');
     assert.match(JSON.parse(shown.stdout).redactedText, /\[IIN\]/);

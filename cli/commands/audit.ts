@@ -5,6 +5,7 @@ import { requireRole, visibleAgencies } from '../../src/auth/roles.ts';
 import { seal, withSession } from '../../src/auth/session.ts';
 import { writeAudit } from '../../src/audit/log.ts';
 import { auditCsv, exportAudit } from '../../src/audit/export.ts';
+import { SealRefusedError } from '../../src/audit/chain.ts';
 import { verifyAuditChain } from '../../src/audit/verify.ts';
 import { parseSince } from '../../src/review/items.ts';
 import { action, printJson } from '../common.ts';
@@ -15,29 +16,47 @@ export function registerAudit(program: Command): void {
   const audit = program.command('audit').description('the append-only, hash-chained audit log (auditors and admins)');
   audit
     .command('verify')
-    .description('seal, then recompute the whole chain: names the first edited, deleted or reordered entry, or a missing tail; exit 1 if any')
+    .description(
+      'seal (where the signing key is at hand), then recompute the whole chain and check it reaches the signed head: names the first edited, ' +
+        'deleted or reordered entry, a missing tail, a missing or altered head file; needs only the public key; exit 1 if any',
+    )
     .option('--token <token>', tokenHelp)
     .option('--json', 'print as JSON')
     .action(
       action((options: { token?: string; json?: boolean }) =>
-        withSession(options, 'audit verify', async ({ store, actor, chain }) => {
-          requireRole(actor, ['auditor', 'admin'], 'verify the audit log');
-          await seal(store, chain);
-          const result = await verifyAuditChain(store.pool, chain);
-          await writeAudit(store.pool, {
-            actor,
-            action: 'audit.verify',
-            details: { ok: result.ok, checked: result.checked, lastEntryId: result.last?.entryId ?? null, problems: result.problems.length, first: result.problems[0]?.message },
-          });
-          if (options.json) printJson(result);
-          else if (result.ok) {
-            process.stdout.write(`audit log verified: ${result.checked} entries, chain up to entry ${result.last?.entryId ?? '-'} (position ${result.last?.seq ?? 0})`);
-            process.stdout.write(result.head ? `, reaching the recorded head (entry ${result.head.entryId})\n` : ', no head recorded before this run\n');
-          } else {
-            for (const p of result.problems) process.stdout.write(`${p.message}\n`);
-          }
-          if (!result.ok) throw new JobFailedError(`audit log verification failed: ${result.problems[0]!.message}`);
-        }),
+        withSession(
+          options,
+          'audit verify',
+          async ({ store, actor, chain }) => {
+            requireRole(actor, ['auditor', 'admin'], 'verify the audit log');
+            // a refused seal is what verification then reports in full
+            if (chain.signingKey) {
+              await seal(store, chain).catch((error: unknown) => {
+                if (!(error instanceof SealRefusedError)) throw error;
+                process.stderr.write(`aitu-gateway: warning: ${error.message}\n`);
+              });
+            }
+            const result = await verifyAuditChain(store.pool, chain);
+            await writeAudit(store.pool, {
+              actor,
+              action: 'audit.verify',
+              details: { ok: result.ok, checked: result.checked, lastEntryId: result.last?.entryId ?? null, problems: result.problems.length, first: result.problems[0]?.message },
+            });
+            if (options.json) printJson(result);
+            else if (result.ok) {
+              process.stdout.write(`audit log verified: ${result.checked} entries, chain up to entry ${result.last?.entryId ?? '-'} (position ${result.last?.seq ?? 0})`);
+              process.stdout.write(result.head ? `, reaching the signed head (entry ${result.head.entryId})\n` : ', no head recorded yet\n');
+            } else {
+              for (const p of result.problems) process.stdout.write(`${p.message}\n`);
+            }
+            if (result.legacyUnchecked > 0) {
+              process.stderr.write(`aitu-gateway: ${result.legacyUnchecked} links sealed before the upgrade were not recomputed: their HMAC key is in the key file, which this process cannot read\n`);
+            }
+            if (!chain.signingKey) process.stderr.write(`aitu-gateway: verified with the public key alone; entries written since the last seal stay unsealed until a command with the signing key runs\n`);
+            if (!result.ok) throw new JobFailedError(`audit log verification failed: ${result.problems[0]!.message}`);
+          },
+          { verifyOnly: true },
+        ),
       ),
     );
   audit

@@ -12,6 +12,7 @@ import { openJsonlSource } from '../../src/importers/jsonl-source.ts';
 import { runImport, type ImportSummary } from '../../src/pipeline/import-run.ts';
 import { requireAgency } from '../../src/store/agencies.ts';
 import { openStore } from '../../src/store/database.ts';
+import { requireInstallation } from '../../src/store/installation.ts';
 import { action, printJson } from '../common.ts';
 
 export interface CommonImportOptions {
@@ -66,6 +67,8 @@ export async function runImportCommand(
   if (!options.dryRun) (await connectRedisOnce(cfg.redisUrl)).disconnect();
   const store = await openStore(cfg.databaseUrl);
   try {
+    // this installation's data directory, and its key file where this process classifies or delivers
+    if (!options.dryRun) await requireInstallation(store.pool, cfg, { keys: !options.enqueueOnly });
     const agency = await requireAgency(store.pool, options.agency);
     const { source, inputFile, recorded, warnings } = await open();
     // refused zip entries and the like: said before the run, whatever the log level

@@ -7,6 +7,8 @@ import { requireRole } from '../../src/auth/roles.ts';
 import { withSession } from '../../src/auth/session.ts';
 import { writeAudit } from '../../src/audit/log.ts';
 import { checkOriginals, reencryptOriginals, type ReencryptResult } from '../../src/review/originals.ts';
+import { openStore } from '../../src/store/database.ts';
+import { initInstallation, type InitResult } from '../../src/store/installation.ts';
 import { action, printJson } from '../common.ts';
 
 const tokenHelp = `your token (default: ${TOKEN_VARIABLE})`;
@@ -14,13 +16,43 @@ const tokenHelp = `your token (default: ${TOKEN_VARIABLE})`;
 function printReencrypt(result: ReencryptResult, json: boolean | undefined, extra: Record<string, unknown>): void {
   if (json) printJson({ ...extra, ...result });
   else {
-    process.stdout.write(`re-encrypted ${result.reencrypted} originals (${result.current} were already under the current key)\n`);
+    process.stdout.write(`re-encrypted ${result.reencrypted} originals (${result.bound} of them bound to their item now; ${result.current} were already under the current key and bound)\n`);
     for (const u of result.unreadable) process.stderr.write(`aitu-gateway: ${u.reason}\n`);
   }
 }
 
+function printInit(result: InitResult, json: boolean | undefined): void {
+  if (json) return printJson(result);
+  const { keyFile, chainKey } = result;
+  const keyState = keyFile.created ? 'created' : keyFile.added.length > 0 ? `upgraded (added ${keyFile.added.join(', ')})` : 'exists, unchanged';
+  const chainState = chainKey.created ? 'created' : chainKey.wrotePublic ? 'exists; public key written again' : 'exists, unchanged';
+  process.stdout.write(
+    `key file ${keyFile.path}: ${keyState}\n` +
+      `audit signing key ${chainKey.path}: ${chainState} (public key: ${chainKey.publicPath})\n` +
+      `installation ${result.recorded ? 'recorded in the database' : 'already recorded in the database'}; audit log sealed (${result.seal.sealed} entries)\n`,
+  );
+  if (keyFile.created || chainKey.created) process.stdout.write('back up the key file and the signing key now, and keep them away from the database and its administrators\n');
+}
+
 export function registerKeys(program: Command): void {
   const keys = program.command('keys').description('data keys of the encrypted originals (admin); the key file never enters the database');
+  keys
+    .command('init')
+    .description(
+      "create an installation's keys (the key file and the audit chain's signing key pair) and record the installation in the database; " +
+        'run once by the installation\'s OS user, after db migrate; on an older installation it adds only what is missing; it never replaces a key',
+    )
+    .option('--json', 'print as JSON')
+    .action(
+      action(async (options: { json?: boolean }) => {
+        const store = await openStore(config().databaseUrl);
+        try {
+          printInit(await initInstallation(store, config()), options.json);
+        } finally {
+          await store.close();
+        }
+      }),
+    );
   keys
     .command('rotate')
     .description('create a new current key and re-encrypt every original under it; afterwards the old key can be deleted')
@@ -38,7 +70,7 @@ export function registerKeys(program: Command): void {
             actor,
             action: 'keys.reencrypt',
             subject: `key:${currentId}`,
-            details: { reencrypted: result.reencrypted, unreadable: result.unreadable.length, unreadableItems: result.unreadable.slice(0, 100).map((u) => u.id) },
+            details: { reencrypted: result.reencrypted, bound: result.bound, unreadable: result.unreadable.length, unreadableItems: result.unreadable.slice(0, 100).map((u) => u.id) },
           });
           printReencrypt(result, options.json, { previousKeyId: previousId, currentKeyId: currentId });
           if (!options.json) process.stdout.write(`current key: ${currentId} (previous: ${previousId}; restart workers, then: aitu-gateway keys delete ${previousId})\n`);
@@ -48,7 +80,7 @@ export function registerKeys(program: Command): void {
     );
   keys
     .command('reencrypt')
-    .description('re-encrypt originals not under the current key (after a rotation interrupted, or workers that still held the old key)')
+    .description('re-encrypt originals not under the current key (after a rotation interrupted, or workers that still held the old key), and bind originals sealed before binding to their item')
     .option('--token <token>', tokenHelp)
     .option('--json', 'print as JSON')
     .action(
@@ -57,7 +89,7 @@ export function registerKeys(program: Command): void {
           requireRole(actor, ['admin'], 're-encrypt originals');
           const ring = await keyring();
           const result = await reencryptOriginals(store.pool, ring);
-          await writeAudit(store.pool, { actor, action: 'keys.reencrypt', subject: `key:${ring.currentId}`, details: { reencrypted: result.reencrypted, unreadable: result.unreadable.length } });
+          await writeAudit(store.pool, { actor, action: 'keys.reencrypt', subject: `key:${ring.currentId}`, details: { reencrypted: result.reencrypted, bound: result.bound, unreadable: result.unreadable.length } });
           printReencrypt(result, options.json, { currentKeyId: ring.currentId });
           if (result.unreadable.length > 0) throw new JobFailedError(`${result.unreadable.length} originals could not be read and stay under their old key`);
         }),
@@ -73,11 +105,12 @@ export function registerKeys(program: Command): void {
         withSession(options, 'keys check', async ({ store, actor, keyring }) => {
           requireRole(actor, ['admin'], 'check keys');
           const result = await checkOriginals(store.pool, await keyring());
-          await writeAudit(store.pool, { actor, action: 'keys.check', details: { total: result.total, readable: result.readable, unreadable: result.unreadable.length, byKey: result.byKey } });
+          await writeAudit(store.pool, { actor, action: 'keys.check', details: { total: result.total, readable: result.readable, unbound: result.unbound, unreadable: result.unreadable.length, byKey: result.byKey } });
           if (options.json) printJson(result);
           else {
             process.stdout.write(`${result.readable} of ${result.total} originals decrypt\n`);
             for (const u of result.unreadable) process.stderr.write(`aitu-gateway: ${u.reason}\n`);
+            if (result.unbound > 0) process.stderr.write(`aitu-gateway: ${result.unbound} originals are not bound to their item yet (sealed before binding); run: aitu-gateway keys reencrypt\n`);
           }
           if (result.unreadable.length > 0) throw new JobFailedError(`${result.unreadable.length} of ${result.total} originals do not decrypt with the key file ${config().keyFile}`);
         }),

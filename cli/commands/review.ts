@@ -7,7 +7,7 @@ import { writeAudit } from '../../src/audit/log.ts';
 import { decideItem, escalateItem, type Decision, type Outcome } from '../../src/review/decide.ts';
 import { getReviewItem, listReviewItems, parseFilter, parseSince, requireStatus, type ReviewFilter, type ReviewItemView } from '../../src/review/items.ts';
 import type { OriginalMessage } from '../../src/core/original.ts';
-import { openOriginalMessage } from '../../src/review/originals.ts';
+import { openOriginalMessage, readSealedOriginal } from '../../src/review/originals.ts';
 import { action, printJson } from '../common.ts';
 
 const tokenHelp = `your token (default: ${TOKEN_VARIABLE})`;
@@ -109,8 +109,7 @@ export function registerReview(program: Command): void {
           let original: OriginalMessage | null = null;
           let note = '(not shown: only an officer of this agency or an admin may view the original)';
           if (canViewOriginal(actor, item.agencyId)) {
-            const sealed = await store.pool.query<{ original: Buffer | null; key_id: string | null }>(`SELECT original, key_id FROM review_items WHERE id = $1`, [item.id]);
-            original = openOriginalMessage(await keyring(), { id: item.id, keyId: sealed.rows[0]?.key_id ?? null, original: sealed.rows[0]?.original ?? null });
+            original = openOriginalMessage(await keyring(), await readSealedOriginal(store.pool, item.id));
             // recorded before it is shown: an original never reaches a screen without its audit entry
             await writeAudit(store.pool, { actor, action: 'review.view-original', agencyId: item.agencyId, subject: item.id, details: { messageId: item.messageId, keyId: item.keyId, status: item.status } });
           } else {

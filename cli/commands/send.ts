@@ -8,6 +8,7 @@ import { openQueues } from '../../src/pipeline/queues.ts';
 import { policyLoader } from '../../src/pipeline/workers.ts';
 import { requireAgency } from '../../src/store/agencies.ts';
 import { openStore } from '../../src/store/database.ts';
+import { requireInstallation } from '../../src/store/installation.ts';
 import { action, printJson } from '../common.ts';
 import { normalizeSource } from './map.ts';
 
@@ -31,6 +32,7 @@ export function registerSend(program: Command): void {
         const store = await openStore(cfg.databaseUrl);
         const queues = openQueues({ redisUrl: cfg.redisUrl, prefix: cfg.queuePrefix }, await connectRedisOnce(cfg.redisUrl, { maxRetriesPerRequest: 3 }));
         try {
+          await requireInstallation(store.pool, cfg, { keys: true });
           const agency = await requireAgency(store.pool, options.agency);
           const [policy, keyring] = await Promise.all([policyLoader(store)(agency.id), loadKeyring(cfg.keyFile)]);
           const result = await submitOutbound(store, queues, { agencyId: agency.id, target, text, author: 'cli' }, { policy, hashKey: keyring.hashKey });

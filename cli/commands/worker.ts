@@ -5,6 +5,7 @@ import { connectRedisOnce } from '../../src/core/redis.ts';
 import { logger } from '../../src/core/logger.ts';
 import { STAGES, startWorkers, type Stage } from '../../src/pipeline/workers.ts';
 import { openStore } from '../../src/store/database.ts';
+import { requireInstallation } from '../../src/store/installation.ts';
 import { action } from '../common.ts';
 
 export function parseStages(value: string): Stage[] {
@@ -28,6 +29,10 @@ export function registerWorker(program: Command): void {
         const cfg = config();
         (await connectRedisOnce(cfg.redisUrl)).disconnect();
         const store = await openStore(cfg.databaseUrl, { max: concurrency + 2 });
+        await requireInstallation(store.pool, cfg, { keys: true }).catch(async (error: unknown) => {
+          await store.close();
+          throw error;
+        });
         const log = logger();
         const workers = await startWorkers({ redisUrl: cfg.redisUrl, prefix: cfg.queuePrefix, keyFile: cfg.keyFile, stages, concurrency, store, logger: log });
         log.info('workers running', { stages, concurrency, pid: process.pid });

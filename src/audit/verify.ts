@@ -1,7 +1,7 @@
 import type pg from 'pg';
-import { auditColumns, currentDatabase, GENESIS_HASH, linkHash, readHead, type AuditRow, type ChainContext, type ChainHead } from './chain.ts';
+import { auditColumns, currentDatabase, GENESIS_HASH, linkMatches, readHead, type AuditRow, type ChainContext, type ChainHead, type StoredLink } from './chain.ts';
 
-export type ProblemKind = 'edited' | 'deleted' | 'link-broken' | 'missing-tail' | 'head-mismatch' | 'head-altered' | 'unsealed';
+export type ProblemKind = 'edited' | 'deleted' | 'link-broken' | 'missing-tail' | 'head-mismatch' | 'head-altered' | 'head-missing' | 'unsealed';
 
 export interface Problem {
   kind: ProblemKind;
@@ -18,20 +18,23 @@ export interface VerifyResult {
   checked: number;
   /** the chain's last link */
   last: { seq: string; entryId: string } | null;
-  /** the head recorded in the head file (null: none yet for this database) */
+  /** the head recorded in the head file (null: none for this database) */
   head: ChainHead | null;
+  /** links sealed before the upgrade (HMAC) that could not be recomputed: the key file with their key is not at hand */
+  legacyUnchecked: number;
   problems: Problem[];
 }
 
 const pageSize = 5000;
 const maxProblems = 100;
 
-type Link = { seq: string; entry_id: string; prev_entry_id: string | null; prev_hash: string; hash: string } & Partial<AuditRow> & { row_id: string | null };
+type Link = StoredLink & { entry_id: string } & Partial<AuditRow> & { row_id: string | null };
 
 /**
  * Recomputes the chain from the first link: each audit row must match its seal (an edited or swapped row does
  * not), each link must follow the previous one (a deleted link leaves a gap, and names the entry it covered),
- * each sealed entry must still exist, and the chain must still reach the head recorded outside the database.
+ * each sealed entry must still exist, and the chain must still reach the signed head recorded outside the
+ * database; a non-empty chain without a head fails. Needs only the public key, and never writes a head.
  * Call after sealing, so every committed row is in the chain.
  */
 export async function verifyAuditChain(pool: pg.Pool, context: ChainContext): Promise<VerifyResult> {
@@ -45,11 +48,12 @@ export async function verifyAuditChain(pool: pg.Pool, context: ChainContext): Pr
   let prevHash = GENESIS_HASH;
   let prevEntryId: string | null = null;
   let checked = 0;
+  let legacyUnchecked = 0;
   let hashAtHead: { hash: string; entryId: string } | null = null;
   let after = 0n;
   for (;;) {
     const page = await pool.query<Link>(
-      `SELECT c.seq::text AS seq, c.entry_id::text AS entry_id, c.prev_entry_id::text AS prev_entry_id, c.prev_hash, c.hash,
+      `SELECT c.seq::text AS seq, c.entry_id::text AS entry_id, c.prev_entry_id::text AS prev_entry_id, c.prev_hash, c.hash, c.format,
               a.id::text AS row_id, ${auditColumns.replace('a.id::text AS id, ', '')}
          FROM audit_chain c LEFT JOIN audit_log a ON a.id = c.entry_id
         WHERE c.seq > $1 ORDER BY c.seq LIMIT ${pageSize}`,
@@ -78,7 +82,9 @@ export async function verifyAuditChain(pool: pg.Pool, context: ChainContext): Pr
       } else {
         const row: AuditRow = { id: link.entry_id, at: link.at!, actor: link.actor!, action: link.action!, agency_id: link.agency_id ?? null, subject: link.subject ?? null, details: link.details };
         // the link's own recorded predecessor, so one bad link does not cascade into every later one
-        if (linkHash(context.chainKey, link.prev_hash, link.seq, link.prev_entry_id, row) !== link.hash) {
+        const match = linkMatches(context, link, row);
+        if (match === 'unchecked') legacyUnchecked++;
+        else if (match === 'mismatch') {
           report({ kind: 'edited', entryId: link.entry_id, seq: link.seq, message: `entry ${link.entry_id} does not match its seal (position ${link.seq}): it was edited, or swapped with another entry` });
         }
       }
@@ -92,7 +98,14 @@ export async function verifyAuditChain(pool: pg.Pool, context: ChainContext): Pr
   }
   const lastSeq = expectedSeq - 1n;
   if (recorded.kind === 'altered') {
-    report({ kind: 'head-altered', entryId: null, seq: null, message: `the head file ${context.headFile} was altered: its seal does not match (the chain key in the key file is needed to write it)` });
+    report({ kind: 'head-altered', entryId: null, seq: null, message: `the head file ${context.headFile} was altered: ${recorded.reason}` });
+  } else if (recorded.kind === 'none' && checked > 0) {
+    report({
+      kind: 'head-missing',
+      entryId: prevEntryId,
+      seq: lastSeq.toString(),
+      message: `the chain has ${checked} links but there is no head recorded in ${context.headFile} for database ${database}: the head file was deleted or replaced, so a cut tail cannot be ruled out; restore it from its backup`,
+    });
   } else if (recorded.kind === 'ok') {
     const head = recorded.head;
     if (lastSeq < BigInt(head.seq)) {
@@ -121,6 +134,7 @@ export async function verifyAuditChain(pool: pg.Pool, context: ChainContext): Pr
     checked,
     last: prevEntryId === null ? null : { seq: lastSeq.toString(), entryId: prevEntryId },
     head: recorded.kind === 'none' ? null : recorded.head,
+    legacyUnchecked,
     problems,
   };
 }

@@ -1,29 +1,26 @@
-import path from 'node:path';
 import { config } from '../core/config.ts';
-import { loadChainKey, loadKeyring, type Keyring } from '../core/keys.ts';
+import type { Keyring } from '../core/keys.ts';
 import { openStore, type Store } from '../store/database.ts';
+import { openInstallation } from '../store/installation.ts';
 import { sealAuditLog, type ChainContext, type SealResult } from '../audit/chain.ts';
+import { headFilePath, loadChainContext } from '../audit/context.ts';
 import { writeAudit } from '../audit/log.ts';
 import { authenticate, TOKEN_VARIABLE } from './users.ts';
 import { ForbiddenError, type Actor } from './roles.ts';
 
-/** Where the chain's head is recorded outside the database. */
-export function headFilePath(dataDir: string): string {
-  return path.join(dataDir, 'audit-head.json');
+export { headFilePath };
+
+/** The configured chain keys and head file; `signing: false` only for a process that verifies (see loadChainContext). */
+export async function chainContext(options: { signing?: boolean } = {}): Promise<ChainContext> {
+  return loadChainContext(config(), options);
 }
 
-export async function chainContext(): Promise<ChainContext> {
-  const cfg = config();
-  return { chainKey: await loadChainKey(cfg.keyFile), headFile: headFilePath(cfg.dataDir) };
-}
-
-/** Seals the audit log; a chain that no longer reaches its recorded head is reported on standard error. */
+/**
+ * Seals the audit log. Refuses (SealRefusedError, exit 1) to extend a chain that does not reach its signed head;
+ * needs the signing key.
+ */
 export async function seal(store: Store, context: ChainContext): Promise<SealResult> {
-  const result = await sealAuditLog(store.pool, context);
-  if (!result.headConsistent) {
-    process.stderr.write(`aitu-gateway: warning: the audit chain does not reach the head recorded in ${context.headFile}; run: aitu-gateway audit verify\n`);
-  }
-  return result;
+  return sealAuditLog(store.pool, context);
 }
 
 export interface Session {
@@ -39,17 +36,18 @@ export function tokenFrom(options: { token?: string }): string | undefined {
 }
 
 /**
- * Runs a command's work as the token's holder: opens the store, authenticates, and afterwards seals the audit
- * log (every review, user, key and audit command ends by sealing). A refusal is itself audited.
+ * Runs a command's work as the token's holder: opens the store, checks the configuration against the installation
+ * recorded there, authenticates, and afterwards seals the audit log (every review, user, key and audit command ends
+ * by sealing). A refusal is itself audited. `verifyOnly`: the command may run with the chain's public key alone,
+ * and then leaves sealing to a process that holds the signing key.
  */
-export async function withSession<T>(options: { token?: string }, command: string, work: (session: Session) => Promise<T>): Promise<T> {
+export async function withSession<T>(options: { token?: string }, command: string, work: (session: Session) => Promise<T>, settings: { verifyOnly?: boolean } = {}): Promise<T> {
   const cfg = config();
   const store = await openStore(cfg.databaseUrl);
   try {
+    const { chain, keyring } = await openInstallation(store.pool, cfg, { signing: !settings.verifyOnly });
     const actor = await authenticate(store.pool, tokenFrom(options));
-    const chain = await chainContext();
-    let keyring: Promise<Keyring> | undefined;
-    const session: Session = { store, actor, chain, keyring: () => (keyring ??= loadKeyring(cfg.keyFile)) };
+    const session: Session = { store, actor, chain, keyring };
     try {
       return await work(session);
     } catch (error) {
@@ -59,7 +57,7 @@ export async function withSession<T>(options: { token?: string }, command: strin
       throw error;
     } finally {
       // a failed seal must not hide the command's own outcome; the next command or audit verify seals again
-      await seal(store, chain).catch((error: unknown) => process.stderr.write(`aitu-gateway: warning: could not seal the audit log: ${(error as Error).message}\n`));
+      if (chain.signingKey) await seal(store, chain).catch((error: unknown) => process.stderr.write(`aitu-gateway: warning: could not seal the audit log: ${(error as Error).message}\n`));
     }
   } finally {
     await store.close();

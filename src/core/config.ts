@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { UsageError } from './errors.ts';
@@ -24,9 +25,19 @@ const configSchema = z.object({
     .regex(/^[A-Za-z0-9_-]+$/, 'letters, digits, _ and - only')
     .default('aitu'),
   keyFile: z.string().min(1).optional(),
+  chainKeyFile: z.string().min(1).optional(),
+  chainPublicKeyFile: z.string().min(1).optional(),
 });
 
-export type Config = z.infer<typeof configSchema> & { keyFile: string };
+/** Every path absolute: see `installationRoot`. */
+export type Config = z.infer<typeof configSchema> & { keyFile: string; chainKeyFile: string; chainPublicKeyFile: string };
+
+/**
+ * The installation directory (the package's own folder). A relative data directory or key file is taken from here,
+ * never from the directory a command happens to start in, so every command of one installation finds the same
+ * key files (and `keys init` records them with the installation in the database).
+ */
+export const installationRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
 /** Environment variable → config key; also the README's configuration table. */
 export const environmentVariables = {
@@ -36,6 +47,8 @@ export const environmentVariables = {
   LOG_LEVEL: 'logLevel',
   AITU_GATEWAY_QUEUE_PREFIX: 'queuePrefix',
   AITU_GATEWAY_KEY_FILE: 'keyFile',
+  AITU_GATEWAY_CHAIN_KEY_FILE: 'chainKeyFile',
+  AITU_GATEWAY_CHAIN_PUBLIC_KEY_FILE: 'chainPublicKeyFile',
 } as const satisfies Record<string, keyof z.infer<typeof configSchema>>;
 
 function readConfigFile(file: string): Record<string, unknown> {
@@ -72,8 +85,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     });
     throw new UsageError(`invalid configuration:\n${lines.join('\n')}`);
   }
-  const dataDir = path.resolve(result.data.dataDir);
-  return { ...result.data, dataDir, keyFile: path.resolve(result.data.keyFile ?? path.join(dataDir, 'keys.json')) };
+  const dataDir = path.resolve(installationRoot, result.data.dataDir);
+  const inDataDir = (setting: string | undefined, name: string) => path.resolve(installationRoot, setting ?? path.join(dataDir, name));
+  return {
+    ...result.data,
+    dataDir,
+    keyFile: inDataDir(result.data.keyFile, 'keys.json'),
+    chainKeyFile: inDataDir(result.data.chainKeyFile, 'audit-signing.key'),
+    chainPublicKeyFile: inDataDir(result.data.chainPublicKeyFile, 'audit-signing.pub'),
+  };
 }
 
 let cached: Config | undefined;

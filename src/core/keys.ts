@@ -1,19 +1,24 @@
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
 import { mkdir, open, readFile, rename, stat, unlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
 import { UsageError } from './errors.ts';
 
 /**
- * Data keys live in a key file (config `keyFile`), never in the database: the store holds only ciphertext and
- * the id of the key that made it. The file is created with fresh random keys on first use (mode 0600).
+ * Data keys live in a key file (config `keyFile`, mode 0600), never in the database: the store holds only ciphertext
+ * and the id of the key that made it. The file is written only by `aitu-gateway keys init` (and by rotation and
+ * deletion under its lock): a command that finds no key file stops with a configuration error naming it, so no
+ * process ever encrypts under keys the installation does not have.
  */
 const keyFileSchema = z.object({
   current: z.string().min(1),
   keys: z.array(z.object({ id: z.string().min(1), key: z.string(), createdAt: z.string() })).min(1),
   /** keys the HMAC redaction operator with, so the same value maps to the same token across messages */
   hashKey: z.string(),
-  /** keys the audit log's hash chain (HMAC-SHA256); added on first use to files written before it existed */
+  /**
+   * the HMAC key of audit chain links sealed before the chain was signed (format `hmac-sha256`); kept in files
+   * written then, so those links can still be recomputed; never created now
+   */
   chainKey: z.string().optional(),
   /** keys queue payloads (AES-256-GCM) so no message text reaches Redis in clear */
   queueKey: z.string().optional(),
@@ -25,13 +30,15 @@ export interface Keyring {
   currentId: string;
   current: Buffer;
   hashKey: Buffer;
-  /** undefined for a file written before the audit chain existed: `loadChainKey` adds one */
-  chainKey: Buffer | undefined;
+  /** the HMAC key of pre-upgrade chain links; undefined in files written since */
+  legacyChainKey: Buffer | undefined;
   /** undefined for a file written before queue payloads were encrypted: `requireQueueKey` names the fix */
   queueKey: Buffer | undefined;
   get(id: string): Buffer | undefined;
   ids(): string[];
 }
+
+const INIT_HINT = 'create the keys of a new installation with: aitu-gateway keys init';
 
 function decodeKey(file: string, id: string, base64: string): Buffer {
   const key = Buffer.from(base64, 'base64');
@@ -43,6 +50,12 @@ export function newKeyEntry(now = new Date()) {
   return { id: `k${now.toISOString().replace(/\D/g, '').slice(0, 14)}-${randomBytes(3).toString('hex')}`, key: randomBytes(32).toString('base64'), createdAt: now.toISOString() };
 }
 
+/** A new installation's key file: a first data key, the hash key and the queue key. */
+export function newKeyFile(now = new Date()): KeyFile {
+  const first = newKeyEntry(now);
+  return { current: first.id, keys: [first], hashKey: randomBytes(32).toString('base64'), queueKey: randomBytes(32).toString('base64') };
+}
+
 export function keyringFrom(file: string, data: KeyFile): Keyring {
   const keys = new Map(data.keys.map((k) => [k.id, decodeKey(file, k.id, k.key)]));
   const current = keys.get(data.current);
@@ -52,23 +65,35 @@ export function keyringFrom(file: string, data: KeyFile): Keyring {
     currentId: data.current,
     current,
     hashKey: decodeKey(file, 'hashKey', data.hashKey),
-    chainKey: data.chainKey === undefined ? undefined : decodeKey(file, 'chainKey', data.chainKey),
+    legacyChainKey: data.chainKey === undefined ? undefined : decodeKey(file, 'chainKey', data.chainKey),
     queueKey: data.queueKey === undefined ? undefined : decodeKey(file, 'queueKey', data.queueKey),
     get: (id) => keys.get(id),
     ids: () => [...keys.keys()],
   };
 }
 
+/** The key file's contents; null only when it does not exist. Unreadable or corrupt: a usage error naming it. */
 export async function readKeyFile(file: string): Promise<KeyFile | null> {
   let text: string;
   try {
     text = await readFile(file, 'utf8');
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
-    throw new UsageError(`cannot read key file ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return null;
+    throw new UsageError(`cannot read key file ${file}: ${code ?? (error as Error).message}; give the installation's OS user read access (or ${INIT_HINT})`, { cause: error });
   }
-  const parsed = keyFileSchema.safeParse(JSON.parse(text));
-  if (!parsed.success) throw new UsageError(`key file ${file} is not a valid key file: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (error) {
+    // the parser's message quotes the text around the fault, which is key material: only its position is kept
+    const at = /position \d+/.exec((error as Error).message)?.[0];
+    throw new UsageError(`key file ${file} is not valid JSON${at ? ` (${at})` : ''}: restore it from its backup; aitu-gateway keys init never overwrites a key file`);
+  }
+  const parsed = keyFileSchema.safeParse(json);
+  if (!parsed.success) {
+    throw new UsageError(`key file ${file} is not a valid key file: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}; restore it from its backup (aitu-gateway keys init never overwrites a key file)`);
+  }
   return parsed.data;
 }
 
@@ -91,22 +116,58 @@ export async function readHashKey(file: string): Promise<Buffer | undefined> {
   return data ? keyringFrom(file, data).hashKey : undefined;
 }
 
-/** The keyring; the file is created with a first key when it does not exist yet. */
+/** The keyring. A missing, unreadable or corrupt key file is a usage error naming it (exit 2); nothing is created. */
 export async function loadKeyring(file: string): Promise<Keyring> {
-  let data = await readKeyFile(file);
-  if (!data) {
-    const first = newKeyEntry();
-    const created: KeyFile = { current: first.id, keys: [first], hashKey: randomBytes(32).toString('base64'), chainKey: randomBytes(32).toString('base64'), queueKey: randomBytes(32).toString('base64') };
+  const data = await readKeyFile(file);
+  if (!data) throw new UsageError(`key file ${file} does not exist: ${INIT_HINT}, or restore the file from its backup`);
+  return keyringFrom(file, data);
+}
+
+/**
+ * The one way a key file comes into being (`keys init`): a missing file is created with fresh keys; an existing
+ * one (of an older installation) only gets what it lacks (the queue key), never a replaced key.
+ * Returns what was written.
+ */
+export async function initKeyFile(file: string): Promise<{ created: boolean; added: string[] }> {
+  if (!(await readKeyFile(file))) {
     try {
-      await writeKeyFile(file, created, { exclusive: true });
-      data = created;
+      await writeKeyFile(file, newKeyFile(), { exclusive: true });
+      return { created: true, added: [] };
     } catch (error) {
-      // another process created it first
+      // another process created it first: upgrade that one like any existing file
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-      data = (await readKeyFile(file))!;
     }
   }
-  return keyringFrom(file, data);
+  const added = await updateKeyFile(file, (data) => {
+    if (!data) throw new UsageError(`key file ${file} disappeared during keys init`);
+    if (data.queueKey !== undefined) return { data: null, result: [] as string[] };
+    return { data: { ...data, queueKey: randomBytes(32).toString('base64') }, result: ['queueKey'] };
+  });
+  await loadKeyring(file);
+  return { created: false, added };
+}
+
+/**
+ * What identifies a key file without revealing a key: SHA-256 of a label and the file's hash key (which, unlike
+ * the data keys, is never rotated). Recorded with the installation, so a different key file is told apart.
+ */
+export function keyFileFingerprint(keyring: Pick<Keyring, 'hashKey'>): string {
+  return createHash('sha256').update('aitu-gateway key file\n').update(keyring.hashKey).digest('hex');
+}
+
+/**
+ * The HMAC key of chain links sealed before the upgrade, when the key file is at hand: a process that only
+ * verifies (with the public key) may have no key file, and then those links are counted but not recomputed.
+ */
+export async function readLegacyChainKey(file: string): Promise<Buffer | undefined> {
+  try {
+    const data = await readKeyFile(file);
+    return data?.chainKey === undefined ? undefined : decodeKey(file, 'chainKey', data.chainKey);
+  } catch (error) {
+    const code = ((error as Error).cause as NodeJS.ErrnoException | undefined)?.code;
+    if (code === 'EACCES' || code === 'EPERM') return undefined;
+    throw error;
+  }
 }
 
 /** The queue payload key; a key file without one is a configuration error naming the file. */
@@ -116,12 +177,12 @@ export function requireQueueKey(keyring: Keyring): Buffer {
 }
 
 /**
- * Read-modify-write of the key file under a lock file beside it (`<file>.lock`, created exclusively), so two
- * processes adding a chain key or rotating at once cannot overwrite each other's keys. A lock older than a
- * minute is taken to be left by a crashed process and removed.
+ * Read-modify-write of an existing key file under a lock file beside it (`<file>.lock`, created exclusively), so
+ * two processes upgrading or rotating at once cannot overwrite each other's keys. A lock older than a minute is
+ * taken to be left by a crashed process and removed.
  */
 export async function updateKeyFile<T>(file: string, mutate: (data: KeyFile | null) => { data: KeyFile | null; result: T }): Promise<T> {
-  await mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
+  await loadKeyring(file);
   const lock = `${file}.lock`;
   const deadline = Date.now() + 10_000;
   for (;;) {
@@ -144,19 +205,6 @@ export async function updateKeyFile<T>(file: string, mutate: (data: KeyFile | nu
   } finally {
     await unlink(lock).catch(() => {});
   }
-}
-
-/** The audit chain's HMAC key; a key file without one gets one now (written once, under the lock). */
-export async function loadChainKey(file: string): Promise<Buffer> {
-  const keyring = await loadKeyring(file);
-  if (keyring.chainKey) return keyring.chainKey;
-  const chainKey = await updateKeyFile(file, (data) => {
-    if (!data) throw new UsageError(`key file ${file} disappeared while adding the audit chain key`);
-    if (data.chainKey) return { data: null, result: data.chainKey };
-    const fresh = randomBytes(32).toString('base64');
-    return { data: { ...data, chainKey: fresh }, result: fresh };
-  });
-  return decodeKey(file, 'chainKey', chainKey);
 }
 
 /**
@@ -199,16 +247,38 @@ function nextIv(): Buffer {
   return iv;
 }
 
-/** AES-256-GCM: iv (12 bytes) ‖ tag (16) ‖ ciphertext. */
-export function encryptOriginal(key: Buffer, plaintext: string): Buffer {
+/**
+ * What an encrypted original is bound to (AES-GCM associated data): its agency and its message's unique key in
+ * the store (platform, source chat, source message). A review item belongs to exactly one message, so a
+ * ciphertext copied onto any other item (of this or another agency) fails to authenticate.
+ */
+export interface OriginalBinding {
+  agencyId: string;
+  platform: string;
+  sourceChatId: string;
+  sourceMessageId: string;
+}
+
+/** `review_items.original_format`: 1 for originals sealed before binding (no associated data), 2 for bound ones. */
+export const OriginalFormat = { unbound: 1, bound: 2 } as const;
+
+function bindingData(binding: OriginalBinding): Buffer {
+  return Buffer.from(JSON.stringify(['aitu-gateway original', binding.agencyId, binding.platform, binding.sourceChatId, binding.sourceMessageId]), 'utf8');
+}
+
+/** AES-256-GCM with the binding as associated data: iv (12 bytes) ‖ tag (16) ‖ ciphertext. */
+export function encryptOriginal(key: Buffer, plaintext: string, binding: OriginalBinding): Buffer {
   const iv = nextIv();
   const cipher = createCipheriv('aes-256-gcm', key, iv);
+  cipher.setAAD(bindingData(binding));
   const body = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()]);
   return Buffer.concat([iv, cipher.getAuthTag(), body]);
 }
 
-export function decryptOriginal(key: Buffer, sealed: Buffer): string {
+/** Throws when the key, the binding or the ciphertext is not the one it was sealed with. `null`: an unbound original. */
+export function decryptOriginal(key: Buffer, sealed: Buffer, binding: OriginalBinding | null): string {
   const decipher = createDecipheriv('aes-256-gcm', key, sealed.subarray(0, 12));
+  if (binding) decipher.setAAD(bindingData(binding));
   decipher.setAuthTag(sealed.subarray(12, 28));
   return Buffer.concat([decipher.update(sealed.subarray(28)), decipher.final()]).toString('utf8');
 }

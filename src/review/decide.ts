@@ -5,7 +5,7 @@ import type { Keyring } from '../core/keys.ts';
 import { inTransaction } from '../store/database.ts';
 import { writeAudit } from '../audit/log.ts';
 import { canSeeAgency, decisionRefusal, ForbiddenError, type Actor } from '../auth/roles.ts';
-import { openOriginalMessage } from './originals.ts';
+import { openOriginalMessage, SEALED_ORIGINAL_COLUMNS, sealedOriginalFrom, type SealedOriginalRow } from './originals.ts';
 import { requireItemId } from './items.ts';
 
 export const DECISIONS = ['approve', 'redact', 'reject', 'false-positive'] as const;
@@ -21,11 +21,11 @@ export interface Outcome {
 /** A note is free text an officer wrote: the audit entry carries its digest, never the text. */
 const noteDigest = (note: string | undefined) => (note ? createHash('sha256').update(note, 'utf8').digest('hex') : undefined);
 
-type Locked = { id: string; agency_id: string; status: string; categories: string[] | null; original: Buffer | null; key_id: string | null; message_id: string; text: string };
+type Locked = { id: string; agency_id: string; status: string; categories: string[] | null; message_id: string; text: string } & SealedOriginalRow;
 
 async function lockItem(client: pg.PoolClient, actor: Actor, id: string): Promise<Locked> {
   const found = await client.query<Locked>(
-    `SELECT r.id, r.agency_id, r.status, r.categories, r.original, r.key_id, m.id::text AS message_id, m.text
+    `SELECT r.id, r.agency_id, r.status, r.categories, m.id::text AS message_id, m.text, ${SEALED_ORIGINAL_COLUMNS}
        FROM review_items r JOIN messages m ON m.id = r.message_id WHERE r.id = $1 FOR UPDATE OF r, m`,
     [requireItemId(id)],
   );
@@ -49,7 +49,7 @@ export async function decideItem(pool: pg.Pool, keyring: Keyring, actor: Actor, 
     if (refusal) throw new ForbiddenError(`review item ${item.id} cannot be decided: ${refusal}`);
     const status = statusAfter[decision];
     if (decision === 'approve' || decision === 'false-positive') {
-      const { text, ...parts } = openOriginalMessage(keyring, { id: item.id, keyId: item.key_id, original: item.original });
+      const { text, ...parts } = openOriginalMessage(keyring, sealedOriginalFrom(item));
       // the original's formatting entities (kept aside by the classify stage) come back with its text, and its
       // structured parts (a contact card, a poll, a service event's participants) as they were received
       await client.query(

@@ -8,6 +8,7 @@ import { deliverBatch } from '../../src/pipeline/stages/deliver.ts';
 import { addAgency } from '../../src/store/agencies.ts';
 import { runCli, type CliResult } from './cli.ts';
 import { createTestDatabase, type TestDatabase } from './database.ts';
+import { initTestInstallation } from './installation.ts';
 
 /** Personal data the review tests plant; none of it may reach the audit log or a screen that may not see it. */
 export const PLANTED = {
@@ -43,12 +44,16 @@ export interface ReviewWorld {
   close(): Promise<void>;
 }
 
-/** A fresh database, data directory and key file, with agencies `a` and `b` (default policy: IIN and HEALTH quarantined). */
+/**
+ * A fresh database, data directory and keys (made by keys init), with agencies `a` and `b` (default policy: IIN and
+ * HEALTH quarantined).
+ */
 export async function createReviewWorld(agencySlugs: readonly string[] = ['a', 'b']): Promise<ReviewWorld> {
   const db = await createTestDatabase();
   const dir = mkdtempSync(path.join(tmpdir(), 'aitu-review-'));
   const keyFile = path.join(dir, 'keys.json');
   const env = { DATABASE_URL: db.url, AITU_GATEWAY_DATA_DIR: dir, AITU_GATEWAY_KEY_FILE: keyFile, AITU_GATEWAY_TOKEN: '' };
+  await initTestInstallation(env);
   const agencies: Record<string, string> = {};
   for (const slug of agencySlugs) agencies[slug] = (await addAgency(db.store.prisma, { slug, name: `Agency ${slug.toUpperCase()}` })).id;
   const world: ReviewWorld = {

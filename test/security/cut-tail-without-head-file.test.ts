@@ -32,7 +32,7 @@ async function sealedWorld(): Promise<{ w: ReviewWorld; admin: string; headFile:
   assert.equal(verified.code, 0, verified.stdout + verified.stderr);
   const headFile = path.join(w.dir, 'audit-head.json');
   assert.ok(existsSync(headFile), 'sealing recorded a head');
-  const ids = (await w.query<{ id: string }>(`SELECT id::text FROM audit_log ORDER BY id`)).map((r) => r.id);
+  const ids = (await w.query<{ id: string }>(`SELECT id::text FROM audit_log ORDER BY audit_log.id`)).map((r) => r.id);
   return { w, admin, headFile, ids };
 }
 

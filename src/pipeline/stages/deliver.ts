@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type pg from 'pg';
-import { encryptOriginal, type Keyring } from '../../core/keys.ts';
+import { encryptOriginal, type Keyring, type OriginalBinding } from '../../core/keys.ts';
 import { maskPersonalData } from '../../core/mask.ts';
 import { inTransaction, isPostgresUnavailable } from '../../store/database.ts';
 import { chatKey, resolveChats } from '../../store/chats.ts';
@@ -172,7 +172,7 @@ async function writeMessages(client: pg.PoolClient, payload: DeliverPayload, bat
     nationalChatIds: batch.chats.map((chat) => chats.get(chatKey(chat.platform, chat.chatId))!),
     reviews: {
       message: quarantined,
-      sealedOriginal: quarantined.map((i) => encryptOriginal(keyring.current, m.original[i] ?? m.text[i]!)),
+      sealedOriginal: quarantined.map((i) => encryptOriginal(keyring.current, m.original[i] ?? m.text[i]!, originalBinding(payload.agencyId, batch, i))),
       keyId: keyring.currentId,
     },
     assumeNew,
@@ -188,6 +188,12 @@ async function writeMessages(client: pg.PoolClient, payload: DeliverPayload, bat
   }
   counts.insertedIds = delivered.map((row) => row.id.toString());
   return counts;
+}
+
+/** What message i's encrypted original is bound to: its agency and its unique key in the store. */
+function originalBinding(agencyId: string, batch: DeliveryBatch, i: number): OriginalBinding {
+  const chat = batch.chats[batch.messages.chat[i]!]!;
+  return { agencyId, platform: chat.platform, sourceChatId: chat.chatId, sourceMessageId: batch.messages.messageId[i]! };
 }
 
 /** The batch's audit digest (one entry per batch, never per message) and, for import runs, its record. */
