@@ -6,12 +6,13 @@ import type { Readable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import { Redis } from 'ioredis';
 import type { HistoryEntry, HistorySource } from '../../src/core/history.ts';
-import { loadKeyring } from '../../src/core/keys.ts';
+import { loadKeyring, requireQueueKey } from '../../src/core/keys.ts';
 import { createLogger } from '../../src/core/logger.ts';
 import { submitOutbound } from '../../src/outbound/gate.ts';
-import { listDeadLetters } from '../../src/pipeline/dead-letter.ts';
+import { listDeadLetters, retryDeadLetters } from '../../src/pipeline/dead-letter.ts';
 import { runImport, type ImportSummary } from '../../src/pipeline/import-run.ts';
 import { openQueues, type Queues } from '../../src/pipeline/queues.ts';
+import { seal } from '../../src/pipeline/sealed-payload.ts';
 import { startWorkers, type WorkerSet } from '../../src/pipeline/workers.ts';
 import { DEFAULT_POLICY } from '../../src/policy/index.ts';
 import { addAgency } from '../../src/store/agencies.ts';
@@ -125,12 +126,12 @@ describe('security: no personal data in Redis in clear text', () => {
 
   before(async () => {
     db = await createTestDatabase();
-    await loadKeyring(keyFile);
+    const keyring = await loadKeyring(keyFile);
     agencyId = (await addAgency(db.store.prisma, { slug: 'clinic', name: 'Clinic' })).id;
     // the store refuses this one message (as it would a value it cannot hold): it is dead-lettered from the deliver stage
     await db.store.pool.query(`ALTER TABLE messages ADD CONSTRAINT test_refused CHECK (source_message_id <> 'refused-1')`);
     workers = await startWorkers({ redisUrl, prefix, keyFile, stages: ['classify', 'deliver', 'outbound'], concurrency: 2, store: db.store, bridges: { telegram }, logger });
-    queues = openQueues({ redisUrl, prefix });
+    queues = openQueues({ redisUrl, prefix, queueKey: requireQueueKey(keyring) });
     redis = new Redis(redisUrl, { maxRetriesPerRequest: 3 });
 
     const inputFile = path.join(dir, 'export.jsonl');
@@ -159,11 +160,15 @@ describe('security: no personal data in Redis in clear text', () => {
     assert.equal(telegram.sent.length, 1);
   });
 
-  it('no key under the prefix holds the IIN, the diagnosis or any message text, not even a job hash or a dead letter', async () => {
+  const assertNothingPlantedInRedis = async () => {
     const { keys, text } = await dumpPrefix(redis, prefix);
     assert.ok(keys.some((k) => k.startsWith(`${prefix}:dead-letter:`)), 'the dead letters are among the keys scanned');
     assert.ok(keys.some((k) => k.startsWith(`${prefix}:classify:`)), 'the classify jobs are among the keys scanned');
     assert.deepEqual(plantedIn(text), []);
+  };
+
+  it('no key under the prefix holds the IIN, the diagnosis or any message text, not even a job hash or a dead letter', async () => {
+    await assertNothingPlantedInRedis();
   });
 
   it('completed deliver and outbound jobs are gone', async () => {
@@ -181,5 +186,33 @@ describe('security: no personal data in Redis in clear text', () => {
     assert.ok(views.some((v) => v.source === 'telegram:-100777/refused-1'), JSON.stringify(views));
     assert.ok(views.some((v) => v.source === 'telegram:-100777/3'), JSON.stringify(views));
     for (const v of views) assert.ok(!Number.isNaN(Date.parse(v.failedAt)) && v.reason.length > 0);
+  });
+
+  it('dlq retry opens a dead letter’s raw entry and sends it through again: after a fix it is delivered', async () => {
+    // the fix: the store accepts the message now
+    await db.store.pool.query(`ALTER TABLE messages DROP CONSTRAINT test_refused`);
+    const refused = (await listDeadLetters(queues)).find((job) => job.data.route.stage === 'deliver')!;
+    const outcome = await retryDeadLetters(queues, [refused.id!]);
+    assert.deepEqual(outcome, { retried: [refused.id], refused: [] });
+    await waitFor(async () => (await db.store.pool.query(`SELECT count(*)::int AS n FROM messages WHERE source_message_id = 'refused-1'`)).rows[0].n === 1, 'the retried message in the store');
+    const stored = await db.store.pool.query(`SELECT r.status FROM messages m JOIN review_items r ON r.message_id = m.id WHERE m.source_message_id = 'refused-1'`);
+    assert.equal(stored.rows[0]?.status, 'open', 'quarantined as on its first pass, its original encrypted in the store');
+    assert.equal((await listDeadLetters(queues)).length, 2);
+    await assertNothingPlantedInRedis();
+  });
+
+  it('a worker refuses a payload moved onto another job, and a clear-text one, naming the job and nothing of its data', async () => {
+    const classify = queues.classify;
+    const payload = { agencyId, runId: null, seq: null, checkpoint: null, messages: [message('moved-1', TEXTS.refused)] };
+    await classify.add('batch', seal(classify.sealer!, 'classify', 'sealed-for-another', { agencyId, runId: null, seq: null }, payload), { jobId: 'moved-here' });
+    await classify.add('batch', { v: 0, note: 'written by hand' } as never, { jobId: 'clear-here' });
+    for (const [id, reason] of [['moved-here', /classify job moved-here: its sealed payload does not open/], ['clear-here', /classify job clear-here: its payload is not sealed/]] as const) {
+      await waitFor(async () => (await classify.getJob(id))?.failedReason !== undefined, `job ${id} to fail`);
+      const job = (await classify.getJob(id))!;
+      assert.match(job.failedReason, reason);
+      assert.equal(job.attemptsMade, 1, 'refused without retries');
+    }
+    assert.equal((await db.store.pool.query(`SELECT count(*)::int AS n FROM messages WHERE source_message_id = 'moved-1'`)).rows[0].n, 0);
+    await assertNothingPlantedInRedis();
   });
 });
