@@ -1,5 +1,8 @@
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { projectRoot } from '../helpers/cli.ts';
 import { createReviewWorld, inbound, type ReviewWorld } from '../helpers/review-setup.ts';
 
 /**
@@ -76,5 +79,25 @@ describe('security: a health finding’s explanation names no health word', () =
       assert.match(String(f.explanation.termId), /^health:/);
       assert.equal(typeof f.explanation.baseScore, 'number');
     }
+  });
+
+  it('findings stored before are rewritten by the migration: the term by its id, the context word gone', async () => {
+    const [message] = await w.query<{ id: string }>(`SELECT id::text FROM messages ORDER BY id LIMIT 1`);
+    const old = [
+      { baseScore: 0.9, validator: 'none', note: 'vocabulary term "ВИЧ" (ru)', contextWord: 'туберкулёз' },
+      { baseScore: 0.15, validator: 'icd10-format:pass', note: 'an ICD-10 code counts only in a medical context', contextWord: 'Диагноз' },
+    ];
+    const ids = await w.query<{ id: string }>(
+      `INSERT INTO findings (message_id, category, start, "end", confidence, detector, explanation)
+       SELECT $1, 'HEALTH', 0, 3, 0.9, 'health-vocabulary', e FROM unnest($2::jsonb[]) AS e RETURNING id::text`,
+      [message!.id, old.map((e) => JSON.stringify(e))],
+    );
+    const migration = path.join(projectRoot, 'prisma/migrations/20261203170000_findings_explanation_ids/migration.sql');
+    await w.query(readFileSync(migration, 'utf8'));
+    const rewritten = await w.query<{ explanation: unknown }>(`SELECT explanation FROM findings WHERE id = ANY($1::bigint[]) ORDER BY id`, [ids.map((r) => r.id)]);
+    assert.deepEqual(rewritten.map((r) => r.explanation), [
+      { baseScore: 0.9, validator: 'none', termId: 'health:ru:hiv' },
+      { baseScore: 0.15, validator: 'icd10-format:pass', note: 'an ICD-10 code counts only in a medical context' },
+    ]);
   });
 });
