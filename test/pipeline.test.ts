@@ -3,7 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { loadKeyring, type Keyring } from '../src/core/keys.ts';
+import { loadKeyring, requireQueueKey, type Keyring } from '../src/core/keys.ts';
 import { createLogger } from '../src/core/logger.ts';
 import { listDeadLetters } from '../src/pipeline/dead-letter.ts';
 import { openQueues, type ClassifyPayload, type DeliverPayload, type Queues } from '../src/pipeline/queues.ts';
@@ -156,7 +156,7 @@ describe('the BullMQ pipeline against real Redis', () => {
     db = await createTestDatabase();
     agencyId = (await addAgency(db.store.prisma, { slug: 'akimat', name: 'Akimat' })).id;
     workers = await startWorkers({ redisUrl, prefix, stages: ['classify', 'deliver'], concurrency: 2, store: db.store, keyFile, logger: quietLogger });
-    queues = openQueues({ redisUrl, prefix });
+    queues = openQueues({ redisUrl, prefix, queueKey: requireQueueKey(keyring) });
   });
   after(async () => {
     await workers?.close();
@@ -169,21 +169,22 @@ describe('the BullMQ pipeline against real Redis', () => {
 
   it('flows a batch with IINs and health data through every stage into the store', async () => {
     const messages = [...withPersonalData, { platform: 'telegram', messageId: 'broken' }];
-    await queues.classify.add('batch', batch(agencyId, messages), { jobId: 'live-batch-1' });
+    await queues.classify.addSealed(batch(agencyId, messages), { jobId: 'live-batch-1' }, 'batch');
     await waitFor(async () => (await count(`SELECT count(*)::int AS n FROM messages`)) === 3, 'three messages in the store');
     assert.equal(await count(`SELECT count(*)::int AS n FROM findings WHERE category = 'IIN'`), 1);
     assert.ok((await count(`SELECT count(*)::int AS n FROM findings WHERE category = 'HEALTH'`)) >= 1);
     await waitFor(async () => (await listDeadLetters(queues)).length === 1, 'the invalid message in the dead-letter queue');
-    const [dead] = await listDeadLetters(queues);
-    assert.equal(dead!.data.stage, 'ingest');
-    assert.match(dead!.data.reason, /chatId/);
+    const [job] = await listDeadLetters(queues);
+    const dead = queues['dead-letter'].open(job!);
+    assert.equal(dead.stage, 'ingest');
+    assert.match(dead.reason, /chatId/);
   });
 
   it('ignores a repeated enqueue of the same job, and a replay under a new id adds nothing', async () => {
     const before = await count(`SELECT count(*)::int AS n FROM audit_log`);
-    const again = await queues.classify.add('batch', batch(agencyId, withPersonalData), { jobId: 'live-batch-1' });
+    const again = await queues.classify.addSealed(batch(agencyId, withPersonalData), { jobId: 'live-batch-1' }, 'batch');
     assert.equal(again.id, 'live-batch-1');
-    await queues.classify.add('batch', batch(agencyId, withPersonalData), { jobId: 'live-batch-2' });
+    await queues.classify.addSealed(batch(agencyId, withPersonalData), { jobId: 'live-batch-2' }, 'batch');
     await waitFor(async () => (await count(`SELECT count(*)::int AS n FROM audit_log`)) === before + 1, 'the replay to be delivered');
     assert.equal(await count(`SELECT count(*)::int AS n FROM messages`), 3);
     const digest = await db.store.pool.query(`SELECT details FROM audit_log ORDER BY id DESC LIMIT 1`);
@@ -194,12 +195,12 @@ describe('the BullMQ pipeline against real Redis', () => {
   it('dead-letters a message that always fails while its batch-mates are delivered', async () => {
     const messages = makeMessages(6, { idPrefix: 'q' });
     (messages[4] as { text: string }).text = 'NUL \u0000 inside';
-    await queues.classify.add('batch', batch(agencyId, messages), { jobId: 'live-batch-3' });
-    await waitFor(async () => (await listDeadLetters(queues)).some((j) => j.data.stage === 'deliver'), 'the refused message in the dead-letter queue');
+    await queues.classify.addSealed(batch(agencyId, messages), { jobId: 'live-batch-3' }, 'batch');
+    await waitFor(async () => (await listDeadLetters(queues)).some((j) => j.data.route.stage === 'deliver'), 'the refused message in the dead-letter queue');
     assert.equal(await count(`SELECT count(*)::int AS n FROM messages WHERE source_message_id LIKE 'q%'`), 5);
-    const dead = (await listDeadLetters(queues)).find((j) => j.data.stage === 'deliver')!;
-    assert.equal((dead.data.message as { messageId: string }).messageId, 'q5');
-    assert.match(dead.data.reason, /refused/);
+    const dead = queues['dead-letter'].open((await listDeadLetters(queues)).find((j) => j.data.route.stage === 'deliver')!);
+    assert.equal((dead.message as { messageId: string }).messageId, 'q5');
+    assert.match(dead.reason, /refused/);
   });
 });
 

@@ -1,13 +1,17 @@
 import type { Command } from 'commander';
 import { config } from '../../src/core/config.ts';
+import { ExitCode } from '../../src/core/errors.ts';
+import { loadKeyring, requireQueueKey } from '../../src/core/keys.ts';
 import { connectRedisOnce } from '../../src/core/redis.ts';
-import { listDeadLetters, viewDeadLetter } from '../../src/pipeline/dead-letter.ts';
+import { listDeadLetters, retryDeadLetters, viewDeadLetter } from '../../src/pipeline/dead-letter.ts';
 import { openQueues } from '../../src/pipeline/queues.ts';
 import { action, printJson } from '../common.ts';
 
+/** The queues with the queue key: dead letters are sealed, and only the key opens their source ids and entries. */
 async function withQueues<T>(work: (queues: ReturnType<typeof openQueues>) => Promise<T>): Promise<T> {
   const cfg = config();
-  const queues = openQueues({ redisUrl: cfg.redisUrl, prefix: cfg.queuePrefix }, await connectRedisOnce(cfg.redisUrl, { maxRetriesPerRequest: 3 }));
+  const queueKey = requireQueueKey(await loadKeyring(cfg.keyFile));
+  const queues = openQueues({ redisUrl: cfg.redisUrl, prefix: cfg.queuePrefix, queueKey }, await connectRedisOnce(cfg.redisUrl, { maxRetriesPerRequest: 3 }));
   try {
     return await work(queues);
   } finally {
@@ -24,7 +28,7 @@ export function registerDlq(program: Command): void {
     .action(
       action(async (options: { json?: boolean }) =>
         withQueues(async (queues) => {
-          const views = (await listDeadLetters(queues)).map(viewDeadLetter);
+          const views = (await listDeadLetters(queues)).map((job) => viewDeadLetter(queues, job));
           if (options.json) printJson(views);
           else if (views.length === 0) process.stdout.write('no dead letters\n');
           else for (const v of views) process.stdout.write(`${v.id}\t${v.failedAt}\t${v.stage}\t${v.source}\t${v.reason}\n`);
@@ -37,13 +41,10 @@ export function registerDlq(program: Command): void {
     .action(
       action(async (ids: string[]) =>
         withQueues(async (queues) => {
-          const jobs = (await listDeadLetters(queues)).filter((job) => ids.length === 0 || ids.includes(job.id ?? ''));
-          for (const job of jobs) {
-            const { agencyId, message } = job.data;
-            await queues.classify.add('retry', { agencyId, runId: null, seq: null, checkpoint: null, messages: [message as never] }, { jobId: `retry-${job.id}-${Date.now()}` });
-            await job.remove();
-          }
-          process.stdout.write(`retried ${jobs.length}\n`);
+          const { retried, refused } = await retryDeadLetters(queues, ids);
+          process.stdout.write(`retried ${retried.length}\n`);
+          for (const r of refused) process.stderr.write(`aitu-gateway: not retried: ${r.reason}\n`);
+          return refused.length > 0 ? ExitCode.failed : ExitCode.ok;
         }),
       ),
     );

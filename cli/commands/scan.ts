@@ -5,7 +5,7 @@ import type { Readable, Writable } from 'node:stream';
 import type { Command } from 'commander';
 import { action } from '../common.ts';
 import { UsageError } from '../../src/core/errors.ts';
-import { CATEGORIES, classify, redact, type Finding } from '../../src/classifier/index.ts';
+import { CATEGORIES, classify, redact, wordOf, type Finding } from '../../src/classifier/index.ts';
 
 export interface ScanOptions {
   minConfidence: number;
@@ -68,7 +68,9 @@ export function formatReport(text: string, findings: readonly Finding[]): string
   for (const f of findings) {
     const masked = redact(text.slice(f.start, f.end), [{ ...f, start: 0, end: f.end - f.start }], { kind: 'mask' });
     const why = [`base ${f.explanation.baseScore}`, `validator ${f.explanation.validator}`];
-    if (f.explanation.contextWord !== undefined) why.push(`context "${f.explanation.contextWord}"`);
+    // scan's input is its user's own text: it shows them the term and context word behind the ids a finding stores
+    if (f.explanation.termId !== undefined) why.push(`term "${wordOf(f.explanation.termId) ?? '?'}" (${f.explanation.termId})`);
+    if (f.explanation.contextId !== undefined) why.push(`context "${wordOf(f.explanation.contextId) ?? '?'}" (${f.explanation.contextId})`);
     if (f.explanation.note !== undefined) why.push(f.explanation.note);
     out.push(`  ${f.category.padEnd(8)} ${String(f.start).padStart(5)}–${String(f.end).padEnd(5)} ${f.confidence.toFixed(2)}  ${f.detector.padEnd(17)} ${masked}`);
     out.push(`           ${why.join('; ')}`);

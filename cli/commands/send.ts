@@ -1,10 +1,10 @@
 import type { Command } from 'commander';
 import { config } from '../../src/core/config.ts';
 import { ExitCode, JobFailedError, UsageError } from '../../src/core/errors.ts';
-import { loadKeyring } from '../../src/core/keys.ts';
+import { loadKeyring, requireQueueKey } from '../../src/core/keys.ts';
 import { connectRedisOnce } from '../../src/core/redis.ts';
 import { submitOutbound } from '../../src/outbound/gate.ts';
-import { openQueues } from '../../src/pipeline/queues.ts';
+import { openQueues, outboundJobId } from '../../src/pipeline/queues.ts';
 import { policyLoader } from '../../src/pipeline/workers.ts';
 import { requireAgency } from '../../src/store/agencies.ts';
 import { openStore } from '../../src/store/database.ts';
@@ -29,12 +29,13 @@ export function registerSend(program: Command): void {
         if (target.platform === 'aitu') throw new UsageError('--to names a foreign chat (telegram:… or whatsapp:…); Aitu is the national side');
         if (!text.trim()) throw new UsageError('nothing to send: the text is empty');
         const cfg = config();
+        const keyring = await loadKeyring(cfg.keyFile);
         const store = await openStore(cfg.databaseUrl);
-        const queues = openQueues({ redisUrl: cfg.redisUrl, prefix: cfg.queuePrefix }, await connectRedisOnce(cfg.redisUrl, { maxRetriesPerRequest: 3 }));
+        const queues = openQueues({ redisUrl: cfg.redisUrl, prefix: cfg.queuePrefix, queueKey: requireQueueKey(keyring) }, await connectRedisOnce(cfg.redisUrl, { maxRetriesPerRequest: 3 }));
         try {
           await requireInstallation(store.pool, cfg, { keys: true });
           const agency = await requireAgency(store.pool, options.agency);
-          const [policy, keyring] = await Promise.all([policyLoader(store)(agency.id), loadKeyring(cfg.keyFile)]);
+          const policy = await policyLoader(store)(agency.id);
           const result = await submitOutbound(store, queues, { agencyId: agency.id, target, text, author: 'cli' }, { policy, hashKey: keyring.hashKey });
           const reason = { action: result.decision.action, rule: result.decision.rule, categories: result.decision.categories };
           if (result.status === 'blocked') {
@@ -55,7 +56,8 @@ export function registerSend(program: Command): void {
               else process.stdout.write(`${row.foreign_message_id}\n`);
               return ExitCode.ok;
             }
-            const job = await queues.outbound.getJob(`out-${result.attemptId}`);
+            // a completed job is removed at once (its result is the row above); a failed one is kept, sealed
+            const job = await queues.outbound.getJob(outboundJobId(result.attemptId));
             if (job && (await job.isFailed())) throw new JobFailedError(`the ${target.platform} bridge could not send it: ${job.failedReason}`);
             await sleep(100);
           }

@@ -94,10 +94,10 @@ function classifyUnsafe(text: string, options: ClassifyOptions): Finding[] {
 }
 
 function scored(t: string, detector: DetectorBase, verdict: Verdict, start: number, end: number): Candidate {
-  const contextWord = detector.context && detector.contextScore > verdict.baseScore ? detector.context.find(t, start, end) : undefined;
-  const confidence = contextWord !== undefined ? detector.contextScore : verdict.baseScore;
+  const contextId = detector.context && detector.contextScore > verdict.baseScore ? detector.context.find(t, start, end) : undefined;
+  const confidence = contextId !== undefined ? detector.contextScore : verdict.baseScore;
   const explanation: Candidate['explanation'] = { baseScore: verdict.baseScore, validator: verdict.validator };
-  if (contextWord !== undefined) explanation.contextWord = contextWord;
+  if (contextId !== undefined) explanation.contextId = contextId;
   if (verdict.note !== undefined) explanation.note = verdict.note;
   return { category: detector.category, start, end, confidence, detector: detector.name, validated: verdict.validated, explanation };
 }

@@ -8,3 +8,4 @@ export { classify } from './classify.ts';
 export { redact, decryptToken, canonicalValue } from './redact.ts';
 export type { RedactionOperator } from './redact.ts';
 export { normalize } from './normalize.ts';
+export { wordOf } from './words.ts';

@@ -13,14 +13,21 @@ export const CATEGORIES: readonly Category[] = Object.freeze([
   'HEALTH',
 ] as const);
 
-/** Why a span was flagged, for the officer reading the finding (after Presidio's analysis_explanation). */
+/**
+ * Why a span was flagged, for the officer reading the finding (after Presidio's analysis_explanation). It is
+ * stored with the finding, so it names words by their ids and never holds text from the message: a vocabulary
+ * term as `health:<lang>:<id>` (health-vocabulary.ts), a context word as `context:<detector>:<word>`.
+ */
 export interface Explanation {
   /** the score the detector gives the bare match before context */
   baseScore: number;
   /** `<validator>:pass` when a checksum/date/structure check ran, `none` when the detector has no validator */
   validator: string;
-  /** the context word found near the match that raised the score */
-  contextWord?: string;
+  /** the vocabulary term that matched (health vocabulary hits) */
+  termId?: string;
+  /** the context word, or the other vocabulary term, found near the match that raised the score */
+  contextId?: string;
+  /** a fixed remark of the detector, or the structured field the match was in (`in extra.contact.phone_number`) */
   note?: string;
 }
 

@@ -5,7 +5,7 @@ import type { OutboundBridges } from '../core/bridge.ts';
 import { platformSchema } from '../core/message.ts';
 import { decide, type Policy, type PolicyDecision } from '../policy/index.ts';
 import type { Store } from '../store/database.ts';
-import type { OutboundPayload, Queues } from '../pipeline/queues.ts';
+import { addOutbound, type OutboundPayload, type Queues } from '../pipeline/queues.ts';
 
 export interface OutboundRequest {
   agencyId: string;
@@ -68,11 +68,7 @@ export async function submitOutbound(
     client.release();
   }
   if (blocked) return { status: 'blocked', attemptId, decision };
-  await queues.outbound.add(
-    'send',
-    { agencyId: request.agencyId, attemptId, target: request.target, text: decision.deliveredText },
-    { jobId: `out-${attemptId}` },
-  );
+  await addOutbound(queues, { agencyId: request.agencyId, attemptId, target: request.target, text: decision.deliveredText });
   return { status: 'queued', attemptId, decision };
 }
 

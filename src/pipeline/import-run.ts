@@ -11,12 +11,12 @@ import { createProgress } from '../core/progress.ts';
 import { blobPath, putBlob } from '../store/attachments.ts';
 import type { Store } from '../store/database.ts';
 import { addDeadLetters } from './dead-letter.ts';
-import { BATCH_SIZE, contentJobId, openQueues, producerConnection, workerConnection, type ClassifyPayload, type QueueContext, type Queues } from './queues.ts';
+import { BATCH_SIZE, contentJobId, openQueues, producerConnection, workerConnection, type QueueContext, type Queues } from './queues.ts';
 import { ClassifyStage, runClassifyStage } from './stages/classify.processor.ts';
 import type { PolicyContext } from './stages/policy.ts';
 import type { BatchCounts } from './stages/deliver.ts';
 import { deliverJobId, policyLoader, startWorkers, type WorkerSet } from './workers.ts';
-import { loadKeyring, readHashKey } from '../core/keys.ts';
+import { loadKeyring, readHashKey, requireQueueKey } from '../core/keys.ts';
 import { decisionOf, messageChats } from '../store/delivery.ts';
 
 /** The `--json` summary of an import: counted for this run, with read = delivered + duplicates + blocked + failed. */
@@ -234,7 +234,8 @@ export async function runImport(context: ImportContext, request: ImportRequest):
   const runLog = log.child({ run: runId });
   runLog.info(resume ? 'resuming import' : 'starting import', { source: request.sourceKind, resumedFrom: summary.resumedFrom });
 
-  const queues = openQueues(context, producerConnection(context.redisUrl));
+  const keyring = await loadKeyring(context.keyFile);
+  const queues = openQueues({ ...context, queueKey: requireQueueKey(keyring) }, producerConnection(context.redisUrl));
   let workers: WorkerSet | null = null;
   const eventConnections = [workerConnection(context.redisUrl), workerConnection(context.redisUrl)] as const;
   const events = new QueueEvents('deliver', { connection: eventConnections[0], prefix: context.prefix });
@@ -303,8 +304,7 @@ export async function runImport(context: ImportContext, request: ImportRequest):
       const runningDeliver = await queues.deliver.getWorkersCount().catch(() => 0);
       if (runningClassify === 0) {
         const policy = await policyLoader(store)(request.agencyId);
-        const { hashKey } = await loadKeyring(context.keyFile);
-        classifyHere = { policy, hashKey };
+        classifyHere = { policy, hashKey: keyring.hashKey };
       }
       if (runningDeliver === 0) {
         workers = await startWorkers({ ...context, stages: ['deliver'], concurrency: request.concurrency ?? 4, logger: log });
@@ -341,9 +341,9 @@ export async function runImport(context: ImportContext, request: ImportRequest):
         const { deliver, deadLetters } = stage.finish(origin);
         stage = new ClassifyStage(classifyHere);
         await addDeadLetters(queues, deadLetters);
-        await queues.deliver.add('deliver', deliver, { jobId: deliverJobId(jobId) });
+        await queues.deliver.addSealed(deliver, { jobId: deliverJobId(jobId) });
       } else {
-        await queues.classify.add('batch', { ...origin, messages } satisfies ClassifyPayload, { jobId });
+        await queues.classify.addSealed({ ...origin, messages }, { jobId }, 'batch');
       }
       batchesSent++;
       batchSize = 0;

@@ -1,9 +1,10 @@
 import { createHash } from 'node:crypto';
-import { Queue, type ConnectionOptions, type DefaultJobOptions } from 'bullmq';
+import { Queue, type ConnectionOptions, type DefaultJobOptions, type Job, type JobsOptions } from 'bullmq';
 import { Redis } from 'ioredis';
 import type { CanonicalMessageInput } from '../core/message.ts';
 import type { Checkpoint } from '../core/history.ts';
 import type { DeliveryBatch } from '../store/delivery.ts';
+import { open, queueSealer, seal, type QueueSealer, type Sealed } from './sealed-payload.ts';
 
 /**
  * Every queue is named here, with its payload. Jobs carry batches (up to BATCH_SIZE messages): BullMQ moves
@@ -79,14 +80,68 @@ export interface PayloadOf {
   'dead-letter': DeadLetterPayload;
 }
 
+/** Where a batch belongs: its agency, its run and its place in the run (ids only). */
+export interface BatchRoute {
+  agencyId: string;
+  runId: string | null;
+  seq: number | null;
+}
+
+/**
+ * What each queue's jobs show in clear beside their sealed payload (src/pipeline/sealed-payload.ts): ids, the
+ * stage and the masked reason of a dead letter, its time. Never message text, names, chat or message ids.
+ */
+export interface RouteOf {
+  classify: BatchRoute;
+  deliver: BatchRoute;
+  outbound: { agencyId: string; attemptId: string };
+  'dead-letter': { agencyId: string; runId: string | null; stage: DeadLetterPayload['stage']; reason: string; failedAt: string };
+}
+
+const routeOf: { [K in QueueName]: (payload: PayloadOf[K]) => RouteOf[K] } = {
+  classify: ({ agencyId, runId, seq }) => ({ agencyId, runId, seq }),
+  deliver: ({ agencyId, runId, seq }) => ({ agencyId, runId, seq }),
+  outbound: ({ agencyId, attemptId }) => ({ agencyId, attemptId }),
+  'dead-letter': ({ agencyId, runId, stage, reason, failedAt }) => ({ agencyId, runId, stage, reason, failedAt }),
+};
+
+/** The job id is bound into the seal, so a sealed job always names its own. */
+export type SealedJobOptions = JobsOptions & { jobId: string };
+
+/**
+ * A pipeline queue: its jobs hold sealed payloads only. Producers add with `addSealed` (one seal per job),
+ * processors read with `open`; a plain `add` takes only an already sealed payload.
+ */
+export interface PipelineQueue<K extends QueueName> extends Queue<Sealed<RouteOf[K]>> {
+  /** the queue key's sealer; null for queues opened only to be counted (status) */
+  readonly sealer: QueueSealer | null;
+  addSealed(payload: PayloadOf[K], options: SealedJobOptions, jobName?: string): Promise<Job<Sealed<RouteOf[K]>>>;
+  addSealedBulk(jobs: readonly { payload: PayloadOf[K]; options: SealedJobOptions; jobName?: string }[]): Promise<Job<Sealed<RouteOf[K]>>[]>;
+  /** the payload of one of this queue's jobs; PayloadRefused (an UnrecoverableError naming the job) when it does not open */
+  open(job: { id?: string | undefined; data: unknown }): PayloadOf[K];
+}
+
 export const defaultJobOptions: DefaultJobOptions = {
   // transient failures (database or Redis briefly away) are retried for ≈ 8 minutes in all
   attempts: 10,
   backoff: { type: 'exponential', delay: 500 },
-  // a completed batch's record lives in the store (import_batches, audit_log); the last few stay so a
-  // repeated enqueue of a recent job is still ignored, without Redis growing with the size of every import
+  // a completed batch's record lives in the store (import_batches, audit_log); the last few classify jobs stay
+  // so a repeated enqueue of a recent batch is still ignored, without Redis growing with the size of every import
   removeOnComplete: { count: 10 },
+  // a failed job keeps its sealed payload (never clear text) for a week, to be looked at or retried
   removeOnFail: { age: 7 * 24 * 3600 },
+};
+
+/**
+ * Deliver and outbound jobs go as soon as they complete: what they did is recorded in the store
+ * (import_batches, audit_log, outbound_attempts), which is also what makes a repeated add of one safe — a
+ * delivered batch finds its record, a sent attempt its status — so BullMQ's own duplicate check is not needed.
+ */
+const jobOptionsOf: { [K in QueueName]: DefaultJobOptions } = {
+  classify: defaultJobOptions,
+  deliver: { ...defaultJobOptions, removeOnComplete: true },
+  outbound: { ...defaultJobOptions, removeOnComplete: true },
+  'dead-letter': defaultJobOptions,
 };
 
 /** BullMQ job ids must not contain ':'; they derive from what the job carries so a repeated add is ignored. */
@@ -99,6 +154,11 @@ export function contentJobId(kind: string, parts: readonly string[]): string {
 export interface QueueContext {
   redisUrl: string;
   prefix: string;
+}
+
+/** Queues that seal and open payloads: with the installation's queue key (requireQueueKey). */
+export interface SealingQueueContext extends QueueContext {
+  queueKey?: Buffer | undefined;
 }
 
 /** Workers need a connection that retries forever (BullMQ's requirement); producers give up after a while. */
@@ -114,16 +174,27 @@ export function producerConnection(redisUrl: string): Redis {
   return redis;
 }
 
-export type Queues = { [K in QueueName]: Queue<PayloadOf[K]> } & { connection: Redis; close(): Promise<void> };
+export type Queues = { [K in QueueName]: PipelineQueue<K> } & { connection: Redis; close(): Promise<void> };
 
-export function openQueues(context: QueueContext, connection: ConnectionOptions = producerConnection(context.redisUrl)): Queues {
+function pipelineQueue<K extends QueueName>(name: K, queue: Queue<Sealed<RouteOf[K]>>, sealer: QueueSealer | null): PipelineQueue<K> {
+  const need = (): QueueSealer => {
+    if (!sealer) throw new Error(`the ${name} queue was opened without the queue key: it can count jobs, not read or add them`);
+    return sealer;
+  };
+  const sealed = (payload: PayloadOf[K], options: SealedJobOptions) => seal(need(), name, options.jobId, routeOf[name](payload), payload);
+  return Object.assign(queue, {
+    sealer,
+    addSealed: (payload: PayloadOf[K], options: SealedJobOptions, jobName: string = name) => queue.add(jobName, sealed(payload, options), options),
+    addSealedBulk: (jobs: readonly { payload: PayloadOf[K]; options: SealedJobOptions; jobName?: string }[]) =>
+      queue.addBulk(jobs.map((j) => ({ name: j.jobName ?? name, data: sealed(j.payload, j.options), opts: j.options }))),
+    open: (job: { id?: string | undefined; data: unknown }) => open<PayloadOf[K]>(need(), name, job),
+  });
+}
+
+export function openQueues(context: SealingQueueContext, connection: ConnectionOptions = producerConnection(context.redisUrl)): Queues {
+  const sealer = context.queueKey ? queueSealer(context.queueKey) : null;
   const make = <K extends QueueName>(name: K) =>
-    new Queue<PayloadOf[K]>(name, {
-      connection,
-      prefix: context.prefix,
-      // sends are small and their results are looked up by `send --wait`: keep them a day
-      defaultJobOptions: name === 'outbound' ? { ...defaultJobOptions, removeOnComplete: { age: 24 * 3600, count: 10_000 } } : defaultJobOptions,
-    }) as Queue<PayloadOf[K]>;
+    pipelineQueue(name, new Queue<Sealed<RouteOf[K]>>(name, { connection, prefix: context.prefix, defaultJobOptions: jobOptionsOf[name] }), sealer);
   const queues = {
     classify: make('classify'),
     deliver: make('deliver'),
@@ -138,4 +209,13 @@ export function openQueues(context: QueueContext, connection: ConnectionOptions 
       (connection as Redis).disconnect();
     },
   };
+}
+
+export function outboundJobId(attemptId: string): string {
+  return `out-${attemptId}`;
+}
+
+/** Queues an allowed outbound message for its bridge, sealed (the outbound gate's one call into the queues). */
+export async function addOutbound(queues: Pick<Queues, 'outbound'>, payload: OutboundPayload): Promise<void> {
+  await queues.outbound.addSealed(payload, { jobId: outboundJobId(payload.attemptId) }, 'send');
 }

@@ -1,13 +1,14 @@
 import { UnrecoverableError, Worker, type Job } from 'bullmq';
 import type { Logger } from 'winston';
 import type { OutboundBridges } from '../core/bridge.ts';
-import { loadKeyring, type Keyring } from '../core/keys.ts';
+import { loadKeyring, requireQueueKey, type Keyring } from '../core/keys.ts';
 import { sendOutbound } from '../outbound/gate.ts';
 import { policyFromStored, type Policy } from '../policy/index.ts';
 import type { Store } from '../store/database.ts';
 import { batchSize } from '../store/delivery.ts';
 import { addDeadLetters } from './dead-letter.ts';
-import { openQueues, QueueName, workerConnection, type ClassifyPayload, type DeliverPayload, type OutboundPayload, type QueueContext } from './queues.ts';
+import { openQueues, QueueName, workerConnection, type OutboundPayload, type QueueContext, type Queues, type RouteOf } from './queues.ts';
+import type { Sealed } from './sealed-payload.ts';
 import { runClassifyStage } from './stages/classify.processor.ts';
 import { deliverBatch } from './stages/deliver.ts';
 import { countProcessed } from './stats.ts';
@@ -23,7 +24,7 @@ export interface WorkerSetOptions extends QueueContext {
   concurrency: number;
   store: Store;
   logger: Logger;
-  /** the key file of encrypted originals and the hash operator's key */
+  /** the key file: encrypted originals, the hash operator's key, the queue key that seals payloads */
   keyFile: string;
   /** the foreign messengers this worker can send into (outbound stage) */
   bridges?: OutboundBridges;
@@ -54,9 +55,9 @@ export function deliverJobId(classifyJobId: string): string {
 
 /** Registers each stage's processor: a thin queue layer around the stage's pure or database core. */
 export async function startWorkers(options: WorkerSetOptions): Promise<WorkerSet> {
-  const queues = openQueues(options, workerConnection(options.redisUrl));
-  const log = options.logger;
   const keyring: Keyring = await loadKeyring(options.keyFile);
+  const queues: Queues = openQueues({ ...options, queueKey: requireQueueKey(keyring) }, workerConnection(options.redisUrl));
+  const log = options.logger;
   const policyFor = policyLoader(options.store);
   const workers: Worker[] = [];
   const connections: ReturnType<typeof workerConnection>[] = [];
@@ -69,16 +70,17 @@ export async function startWorkers(options: WorkerSetOptions): Promise<WorkerSet
 
   if (options.stages.includes('classify')) {
     workers.push(
-      new Worker<ClassifyPayload>(
+      new Worker<Sealed<RouteOf['classify']>>(
         QueueName.classify,
-        async (job: Job<ClassifyPayload>) => {
-          if (!Array.isArray(job.data?.messages)) throw new UnrecoverableError('classify job without a messages array');
-          const policy = await policyFor(job.data.agencyId);
-          const { deliver, deadLetters } = runClassifyStage(job.data, { policy, hashKey: keyring.hashKey });
+        async (job: Job<Sealed<RouteOf['classify']>>) => {
+          const payload = queues.classify.open(job);
+          if (!Array.isArray(payload.messages)) throw new UnrecoverableError(`classify job ${job.id} without a messages array`);
+          const policy = await policyFor(payload.agencyId);
+          const { deliver, deadLetters } = runClassifyStage(payload, { policy, hashKey: keyring.hashKey });
           await addDeadLetters(queues, deadLetters);
-          await queues.deliver.add('deliver', deliver, { jobId: deliverJobId(job.id!) });
-          await countProcessed(queues.connection, options.prefix, 'classify', job.data.messages.length);
-          return { messages: job.data.messages.length, refused: deadLetters.length };
+          await queues.deliver.addSealed(deliver, { jobId: deliverJobId(job.id!) });
+          await countProcessed(queues.connection, options.prefix, 'classify', payload.messages.length);
+          return { messages: payload.messages.length, refused: deadLetters.length };
         },
         { ...common, connection: connection() },
       ),
@@ -86,16 +88,17 @@ export async function startWorkers(options: WorkerSetOptions): Promise<WorkerSet
   }
   if (options.stages.includes('deliver')) {
     workers.push(
-      new Worker<DeliverPayload>(
+      new Worker<Sealed<RouteOf['deliver']>>(
         QueueName.deliver,
-        async (job: Job<DeliverPayload>) => {
+        async (job: Job<Sealed<RouteOf['deliver']>>) => {
+          const payload = queues.deliver.open(job);
           // a job of another shape (enqueued by an older version of the gateway) would fail the same way on every retry
-          if (!Array.isArray(job.data?.messages?.chat)) throw new UnrecoverableError('deliver job without a column batch (enqueued by another version?)');
-          const { counts, replayed } = await deliverBatch(options.store.pool, job.data, {
+          if (!Array.isArray(payload.messages?.chat)) throw new UnrecoverableError(`deliver job ${job.id} without a column batch (enqueued by another version?)`);
+          const { counts, replayed } = await deliverBatch(options.store.pool, payload, {
             keyring,
             deadLetter: (entries) => addDeadLetters(queues, entries),
           });
-          if (!replayed) await countProcessed(queues.connection, options.prefix, 'deliver', batchSize(job.data) + job.data.blocked);
+          if (!replayed) await countProcessed(queues.connection, options.prefix, 'deliver', batchSize(payload) + payload.blocked);
           return counts;
         },
         { ...common, connection: connection() },
@@ -105,10 +108,10 @@ export async function startWorkers(options: WorkerSetOptions): Promise<WorkerSet
   if (options.stages.includes('outbound')) {
     const bridges = options.bridges ?? {};
     workers.push(
-      new Worker<OutboundPayload>(
+      new Worker<Sealed<RouteOf['outbound']>>(
         QueueName.outbound,
-        async (job: Job<OutboundPayload>) => {
-          const foreignMessageId = await sendOutbound(options.store, job.data, bridges);
+        async (job: Job<Sealed<RouteOf['outbound']>>) => {
+          const foreignMessageId = await sendOutbound(options.store, queues.outbound.open(job), bridges);
           await countProcessed(queues.connection, options.prefix, 'outbound', 1);
           return { foreignMessageId };
         },

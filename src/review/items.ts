@@ -24,6 +24,10 @@ export interface FindingView {
   confidence: number;
   start: number;
   end: number;
+  /**
+   * As stored (scores, validator, term and context ids) for those who may read the item's original; for anyone
+   * else (an auditor, an officer of another agency) the category and the rule only.
+   */
   explanation: unknown;
 }
 
@@ -131,7 +135,7 @@ export async function listReviewItems(db: Pick<pg.Pool, 'query'>, actor: Actor, 
       row.escalation_note = row.escalation_note === null ? null : maskNote(row.escalation_note);
     }
   }
-  return withFindings(db, rows);
+  return withFindings(db, rows, (row) => canViewOriginal(actor, row.agency_id));
 }
 
 function maskNote(note: string): string {
@@ -145,7 +149,7 @@ export async function getReviewItem(db: Pick<pg.Pool, 'query'>, actor: Actor, id
   return item;
 }
 
-async function withFindings(db: Pick<pg.Pool, 'query'>, rows: readonly ItemRow[]): Promise<ReviewItemView[]> {
+async function withFindings(db: Pick<pg.Pool, 'query'>, rows: readonly ItemRow[], mayReadOriginal: (row: ItemRow) => boolean): Promise<ReviewItemView[]> {
   if (rows.length === 0) return [];
   const findings = await db.query<{ message_id: string; category: string; detector: string; confidence: number; start: number; end: number; explanation: unknown }>(
     `SELECT message_id::text, category, detector, confidence, start, "end", explanation FROM findings WHERE message_id = ANY($1::bigint[]) ORDER BY message_id, start`,
@@ -176,8 +180,13 @@ async function withFindings(db: Pick<pg.Pool, 'query'>, rows: readonly ItemRow[]
     openedAt: r.created_at.toISOString(),
     escalated: r.escalated_at ? { at: r.escalated_at.toISOString(), by: r.escalated_by, note: r.escalation_note } : null,
     decided: r.decided_at ? { at: r.decided_at.toISOString(), by: r.decided_by, note: r.note } : null,
-    findings: byMessage.get(r.message_id) ?? [],
+    findings: mayReadOriginal(r) ? (byMessage.get(r.message_id) ?? []) : (byMessage.get(r.message_id) ?? []).map(withoutDetail),
   }));
+}
+
+/** A finding for someone who may not read the original: its explanation names the category and the rule only. */
+function withoutDetail(finding: FindingView): FindingView {
+  return { ...finding, explanation: { category: finding.category, rule: finding.detector } };
 }
 
 /** `category=HEALTH,chat=…,status=open,agency=…` → a filter (decisions by filter default to open items). */

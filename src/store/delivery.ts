@@ -44,7 +44,7 @@ export interface DeliveryBatch {
     redacted: boolean[];
     decision: number[];
   };
-  /** `message` is an index into the message columns */
+  /** `message` is an index into the message columns; `explanation` is JSON naming words by id, never message text */
   findings: { message: number[]; category: string[]; start: number[]; end: number[]; confidence: number[]; detector: string[]; explanation: string[] };
   attachments: {
     message: number[];

@@ -32,7 +32,7 @@ test('classify reports a BIN with its context word', () => {
   assert.equal(found.length, 1);
   assert.equal(found[0]?.category, 'BIN');
   assert.equal(text.slice(found[0]!.start, found[0]!.end), '971240001315');
-  assert.equal(found[0]?.explanation.contextWord, 'БИН');
+  assert.equal(found[0]?.explanation.contextId, 'context:bin:bin');
 });
 
 test('a BIN with a wrong check digit is reported as nothing', () => {

@@ -37,7 +37,7 @@ export const cardDetector: DigitDetector = {
   category: 'CARD',
   minDigits: 13,
   maxDigits: 19,
-  context: new ContextWords([
+  context: new ContextWords('card', [
     'карта', 'карты', 'карту', 'картой', 'карточк', 'картасы', 'картаға', 'картаны', 'card', 'visa', 'mastercard',
     'kaspi', 'каспи', 'halyk', 'халык', 'оплат', 'төле', 'перевод', 'аудар',
   ]),

@@ -56,20 +56,23 @@ const CONTEXT_AFTER = 24;
 
 /**
  * Context words: matched as word prefixes (so Russian and Kazakh inflections such as "паспорта", "ИИН-і" count),
- * case-insensitively, with ё folded to е, in a window around the match.
+ * case-insensitively, with ё folded to е, in a window around the match. A finding names the word that raised it
+ * by its id (`context:<detector>:<word in Latin letters>`), never by the text found in the message.
  */
 export class ContextWords {
   readonly words: readonly string[];
   private readonly pattern: RegExp;
   private readonly closest: RegExp;
   private readonly gap: RegExp | null;
+  /** each word folded (see foldWord) with its id, longest first: the first that prefixes a match is the one that matched */
+  private readonly byPrefix: readonly (readonly [string, string])[];
 
   /**
-   * `gap`, when given, makes the context strict: only the closest context word before the match counts, and the
-   * text between it and the match must match `gap` (so "Диагноз: J18.9, кабинет E11" does not carry the
-   * diagnosis over to the room number).
+   * `detector` names the ids' namespace. `gap`, when given, makes the context strict: only the closest context
+   * word before the match counts, and the text between it and the match must match `gap` (so "Диагноз: J18.9,
+   * кабинет E11" does not carry the diagnosis over to the room number).
    */
-  constructor(words: readonly string[], gap?: RegExp) {
+  constructor(detector: string, words: readonly string[], gap?: RegExp) {
     this.words = words;
     const alternatives = [...words]
       .sort((a, b) => b.length - a.length)
@@ -78,9 +81,11 @@ export class ContextWords {
     this.pattern = new RegExp(source, 'iu');
     this.closest = new RegExp(source, 'giu');
     this.gap = gap ?? null;
+    this.byPrefix = words.map((w) => [foldWord(w), contextId(detector, w)] as const).sort((a, b) => b[0].length - a[0].length);
+    for (const [, id] of this.byPrefix) CONTEXT_WORDS.set(id, words.find((w) => contextId(detector, w) === id)!);
   }
 
-  /** the context word found near [start, end) of `text`, if any */
+  /** the id of the context word found near [start, end) of `text`, if any */
   find(text: string, start: number, end: number): string | undefined {
     const before = text.slice(Math.max(0, start - CONTEXT_BEFORE), start);
     if (this.gap !== null) {
@@ -89,11 +94,36 @@ export class ContextWords {
       let m: RegExpExecArray | null;
       while ((m = this.closest.exec(before)) !== null) last = m;
       if (last === null) return undefined;
-      return this.gap.test(before.slice(last.index + last[0].length)) ? last[0] : undefined;
+      return this.gap.test(before.slice(last.index + last[0].length)) ? this.idOf(last[0]) : undefined;
     }
     const m = this.pattern.exec(before) ?? this.pattern.exec(text.slice(end, end + CONTEXT_AFTER));
-    return m?.[0];
+    return m ? this.idOf(m[0]) : undefined;
   }
+
+  private idOf(matched: string): string | undefined {
+    const folded = foldWord(matched);
+    return this.byPrefix.find(([word]) => folded.startsWith(word))?.[1];
+  }
+}
+
+/** Lower case, ё as е, no spaces: a context word and the text it matched compare equal on their common prefix. */
+function foldWord(text: string): string {
+  return text.toLowerCase().replace(/ё/g, 'е').replace(/\s+/g, '');
+}
+
+/** Every context word by its id, for a tool that shows its own user why their text was flagged (scan). */
+export const CONTEXT_WORDS = new Map<string, string>();
+
+const LATIN: Record<string, string> = {
+  а: 'a', б: 'b', в: 'v', г: 'g', д: 'd', е: 'e', ё: 'e', ж: 'zh', з: 'z', и: 'i', й: 'i', к: 'k', л: 'l', м: 'm', н: 'n',
+  о: 'o', п: 'p', р: 'r', с: 's', т: 't', у: 'u', ф: 'f', х: 'kh', ц: 'ts', ч: 'ch', ш: 'sh', щ: 'shch', ъ: '', ы: 'y',
+  ь: '', э: 'e', ю: 'yu', я: 'ya', ә: 'a', ғ: 'gh', қ: 'q', ң: 'ng', ө: 'o', ұ: 'u', ү: 'u', һ: 'h', і: 'i',
+};
+
+/** `context:<detector>:<the word in Latin letters>`: stable while the word stays in its list. */
+export function contextId(detector: string, word: string): string {
+  const latin = [...word.toLowerCase()].map((ch) => LATIN[ch] ?? ch).join('');
+  return `context:${detector}:${latin.replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '')}`;
 }
 
 /** Escapes a word for a regex, folds ё/е and lets a space match any run of spaces. */

@@ -46,7 +46,10 @@ test('abbreviations match only in capitals', () => {
 test('two health words corroborate each other', () => {
   const findings = classify('диагноз: туберкулез').filter((f) => f.category === 'HEALTH');
   assert.equal(findings.length, 2);
-  for (const f of findings) assert.ok(f.confidence > f.explanation.baseScore && f.explanation.contextWord);
+  for (const f of findings) assert.ok(f.confidence > f.explanation.baseScore);
+  const [diagnosis, tuberculosis] = findings.map((f) => f.explanation);
+  assert.deepEqual([diagnosis?.termId, diagnosis?.contextId], ['health:ru:diagnosis', 'health:any:tuberculosis']);
+  assert.deepEqual([tuberculosis?.termId, tuberculosis?.contextId], ['health:any:tuberculosis', 'health:ru:diagnosis']);
 });
 
 test('the term syntax compiles to inflection, ё folding and boundaries', () => {

@@ -1,5 +1,5 @@
 import type { Candidate } from '../types.ts';
-import { HEALTH_TERMS, ICD_CONTEXT_WORDS, type HealthTerm } from '../health-vocabulary.ts';
+import { HEALTH_TERMS, healthTermId, ICD_CONTEXT_WORDS, type HealthTerm } from '../health-vocabulary.ts';
 import { ContextWords, type PatternDetector, type Verdict } from './detector.ts';
 
 /**
@@ -16,7 +16,7 @@ export const icdDetector: PatternDetector = {
   name: 'icd10',
   category: 'HEALTH',
   pattern: `(?:[${ICD_LETTER}](?<![\\p{L}\\p{N}][${ICD_LETTER}])\\d{2}(?:\\.\\d{1,2})?|U07(?<![\\p{L}\\p{N}]U07)(?:\\.\\d)?)(?![\\p{L}\\p{N}])`,
-  context: new ContextWords(ICD_CONTEXT_WORDS, ICD_GAP),
+  context: new ContextWords('icd10', ICD_CONTEXT_WORDS, ICD_GAP),
   contextScore: 0.85,
   evaluate(): Verdict {
     return { validator: 'icd10-format:pass', baseScore: 0.15, validated: false, note: 'an ICD-10 code counts only in a medical context' };
@@ -165,7 +165,7 @@ export function findHealthTerms(text: string, out: Candidate[]): void {
       const other = found.find((o) => o !== c);
       if (!other) continue;
       c.confidence = Math.min(0.97, c.confidence + CORROBORATION);
-      c.explanation.contextWord = text.slice(other.start, other.end);
+      c.explanation.contextId = other.explanation.termId;
     }
   }
   for (const c of found) out.push(c);
@@ -192,7 +192,7 @@ function judgeTerms(text: string, start: number, terms: readonly number[], best:
       confidence: term.weight,
       detector: HEALTH_DICTIONARY_DETECTOR,
       validated: false,
-      explanation: { baseScore: term.weight, validator: 'none', note: `vocabulary term "${term.term}" (${term.lang})` },
+      explanation: { baseScore: term.weight, validator: 'none', termId: healthTermId(term) },
     };
   }
   return best;

@@ -34,7 +34,7 @@ export const ibanDetector: PatternDetector = {
   name: 'iban',
   category: 'IBAN',
   pattern: '[A-Z](?<![\\p{L}\\p{N}][A-Z])[A-Z]\\d{2}(?:[ \\-]?[A-Z0-9]){11,30}',
-  context: new ContextWords(['IBAN', 'ИИК', 'ЖСК', 'счет', 'счёт', 'шот', 'реквизит', 'account', 'банк']),
+  context: new ContextWords('iban', ['IBAN', 'ИИК', 'ЖСК', 'счет', 'счёт', 'шот', 'реквизит', 'account', 'банк']),
   contextScore: 0.99,
   evaluate(match: string): (Verdict & { length?: number }) | null {
     // positions in `match` just after each alphanumeric character, to cut the match back to a valid length

@@ -2,12 +2,12 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { classify } from '../classify.ts';
 
-const found = (text: string) => classify(text).map((f) => [f.category, text.slice(f.start, f.end), f.explanation.contextWord]);
+const found = (text: string) => classify(text).map((f) => [f.category, text.slice(f.start, f.end), f.explanation.contextId]);
 
 test('nine digits with an identity-card word', () => {
-  assert.deepEqual(found('удостоверение личности № 041234567'), [['ID_CARD', '041234567', 'удостоверение']]);
-  assert.deepEqual(found('жеке куәлік 041234567'), [['ID_CARD', '041234567', 'жеке куәлік']]);
-  assert.deepEqual(found('ID card 041234567'), [['ID_CARD', '041234567', 'ID card']]);
+  assert.deepEqual(found('удостоверение личности № 041234567'), [['ID_CARD', '041234567', 'context:id-card:udostoverenie']]);
+  assert.deepEqual(found('жеке куәлік 041234567'), [['ID_CARD', '041234567', 'context:id-card:zheke-kualik']]);
+  assert.deepEqual(found('ID card 041234567'), [['ID_CARD', '041234567', 'context:id-card:id-card']]);
 });
 
 test('nine digits alone, or eight or ten with the word, are nothing', () => {

@@ -11,7 +11,7 @@ export const idCardDetector: DigitDetector = {
   category: 'ID_CARD',
   minDigits: 9,
   maxDigits: 9,
-  context: new ContextWords([
+  context: new ContextWords('id-card', [
     'удостоверение', 'удостоверения', 'удостоверении', 'уд. личн', 'уд.личн', 'удв', 'жеке куәлік', 'жеке куәлігі',
     'жеке куәлігінің', 'жеке басын куәландыратын', 'куәлік', 'ID card', 'ID-card', 'identity card', 'id карт',
     'national ID',

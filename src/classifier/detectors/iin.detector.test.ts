@@ -53,7 +53,7 @@ test('classify reports a valid IIN, with the context word in the explanation', (
   assert.ok(f);
   assert.equal(f.category, 'IIN');
   assert.equal(text.slice(f.start, f.end), '940101300123');
-  assert.equal(f.explanation.contextWord, 'ИИН');
+  assert.equal(f.explanation.contextId, 'context:iin:iin');
   assert.match(f.explanation.validator, /iin-checksum:pass/);
   assert.ok(f.confidence > f.explanation.baseScore);
 });

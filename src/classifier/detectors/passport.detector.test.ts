@@ -2,13 +2,13 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { classify } from '../classify.ts';
 
-const found = (text: string) => classify(text).map((f) => [f.category, text.slice(f.start, f.end), f.explanation.contextWord]);
+const found = (text: string) => classify(text).map((f) => [f.category, text.slice(f.start, f.end), f.explanation.contextId]);
 
 test('N and 8 digits with a passport word', () => {
-  assert.deepEqual(found('паспорт N12345678'), [['PASSPORT', 'N12345678', 'паспорт']]);
-  assert.deepEqual(found('номер паспорта: N 12345678'), [['PASSPORT', 'N 12345678', 'паспорта']]);
-  assert.deepEqual(found('төлқұжат нөмірі Н12345678'), [['PASSPORT', 'Н12345678', 'төлқұжат']]);
-  assert.deepEqual(found('Passport no. N12345678'), [['PASSPORT', 'N12345678', 'Passport']]);
+  assert.deepEqual(found('паспорт N12345678'), [['PASSPORT', 'N12345678', 'context:passport:pasport']]);
+  assert.deepEqual(found('номер паспорта: N 12345678'), [['PASSPORT', 'N 12345678', 'context:passport:pasport']]);
+  assert.deepEqual(found('төлқұжат нөмірі Н12345678'), [['PASSPORT', 'Н12345678', 'context:passport:tolquzhat']]);
+  assert.deepEqual(found('Passport no. N12345678'), [['PASSPORT', 'N12345678', 'context:passport:passport']]);
 });
 
 test('without a context word, or with the wrong length, it is nothing', () => {
@@ -21,6 +21,6 @@ test('without a context word, or with the wrong length, it is nothing', () => {
 test('a bare match scores below the threshold but is explained at a lower one', () => {
   const [f] = classify('артикул N12345678', { minConfidence: 0.1 });
   assert.equal(f?.category, 'PASSPORT');
-  assert.equal(f?.explanation.contextWord, undefined);
+  assert.equal(f?.explanation.contextId, undefined);
   assert.ok((f?.confidence ?? 1) < 0.5);
 });

@@ -10,7 +10,7 @@ export const passportDetector: PatternDetector = {
   category: 'PASSPORT',
   // the lookbehind sits after the first character so the combined pass can still skip fast to N/Н
   pattern: '[NН№](?<![\\p{L}\\p{N}][NН№]) ?\\d{8}(?![\\p{N}])',
-  context: new ContextWords(['паспорт', 'төлқұжат', 'passport', 'загранпаспорт', 'шетелдік төлқұжат']),
+  context: new ContextWords('passport', ['паспорт', 'төлқұжат', 'passport', 'загранпаспорт', 'шетелдік төлқұжат']),
   contextScore: 0.85,
   evaluate(match: string): Verdict | null {
     if (match.startsWith('№')) {

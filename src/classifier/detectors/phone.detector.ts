@@ -20,7 +20,7 @@ export const phoneDetector: DigitDetector = {
   category: 'PHONE',
   minDigits: 9,
   maxDigits: 15,
-  context: new ContextWords([
+  context: new ContextWords('phone', [
     'тел', 'телефон', 'моб', 'сот', 'звоните', 'позвоните', 'звонить', 'whatsapp', 'ватсап', 'вотсап',
     'телеграм', 'хабарлас', 'қоңырау', 'ұялы', 'phone', 'call', 'tel', 'mobile', 'contact',
   ]),

@@ -1,0 +1,101 @@
+import { createCipheriv, createDecipheriv, createHash, createHmac, randomBytes } from 'node:crypto';
+import { UnrecoverableError } from 'bullmq';
+
+/**
+ * A queue payload as it rests in Redis: the payload's JSON sealed with the installation's queue key
+ * (AES-256-GCM), beside the few routing fields an operator may read without it (agency, run, batch, stage,
+ * reason — never message text, names or chat ids). The associated data binds the ciphertext to its queue, its
+ * job id and those routing fields, so a payload copied onto another job, or routing fields changed, do not open.
+ */
+export interface Sealed<R extends object = object> {
+  v: 1;
+  /** which queue key sealed it: a fingerprint of the key, not the key */
+  kid: string;
+  route: R;
+  iv: string;
+  tag: string;
+  ct: string;
+}
+
+/** The queue key with its fingerprint, computed once. */
+export interface QueueSealer {
+  readonly key: Buffer;
+  readonly kid: string;
+  /** keys job ids (keyedJobId): derived from the queue key, so no key serves two primitives */
+  readonly idKey: Buffer;
+}
+
+export function queueSealer(key: Buffer): QueueSealer {
+  return {
+    key,
+    kid: `q-${createHash('sha256').update(key).digest('hex').slice(0, 12)}`,
+    idKey: createHmac('sha256', key).update('aitu-gateway job ids').digest(),
+  };
+}
+
+/** What a worker, or `dlq list`, meets when a payload does not open: never the payload's contents. */
+export class PayloadRefused extends UnrecoverableError {
+  constructor(message: string) {
+    super(message);
+    this.name = 'PayloadRefused';
+  }
+}
+
+function associatedData(queue: string, jobId: string, route: object): Buffer {
+  const fields = Object.entries(route).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  return Buffer.from(JSON.stringify(['aitu-gateway queue payload v1', queue, jobId, fields]), 'utf8');
+}
+
+/** Seals one job's payload; called once per job (a batch is one seal, never one per message). */
+export function seal<R extends object>(sealer: QueueSealer, queue: string, jobId: string, route: R, payload: unknown): Sealed<R> {
+  const iv = randomBytes(12);
+  const cipher = createCipheriv('aes-256-gcm', sealer.key, iv);
+  cipher.setAAD(associatedData(queue, jobId, route));
+  // GCM is a stream mode: final() adds nothing, so the body is update()'s output, without a copy
+  const body = cipher.update(JSON.stringify(payload), 'utf8');
+  cipher.final();
+  return { v: 1, kid: sealer.kid, route, iv: iv.toString('base64'), tag: cipher.getAuthTag().toString('base64'), ct: body.toString('base64') };
+}
+
+export function isSealed(data: unknown): data is Sealed {
+  const d = data as Partial<Sealed> | null;
+  return (
+    typeof d === 'object' && d !== null && d.v === 1 && typeof d.kid === 'string' && typeof d.route === 'object' && d.route !== null &&
+    typeof d.iv === 'string' && typeof d.tag === 'string' && typeof d.ct === 'string'
+  );
+}
+
+/**
+ * The payload of a job sealed for this queue and job id. A clear-text payload (an earlier version, or written
+ * by hand), one sealed under another key, or one that does not open is refused, naming the job only.
+ */
+export function open<T>(sealer: QueueSealer, queue: string, job: { id?: string | undefined; data: unknown }): T {
+  const what = `${queue} job ${job.id ?? '(no id)'}`;
+  const data = job.data;
+  if (!isSealed(data)) throw new PayloadRefused(`${what}: its payload is not sealed with the queue key (clear text, or another version); refused`);
+  if (data.kid !== sealer.kid) throw new PayloadRefused(`${what}: sealed under another queue key (${data.kid}, this installation's is ${sealer.kid}); refused`);
+  let text: string;
+  try {
+    const decipher = createDecipheriv('aes-256-gcm', sealer.key, Buffer.from(data.iv, 'base64'));
+    decipher.setAAD(associatedData(queue, job.id ?? '', data.route));
+    decipher.setAuthTag(Buffer.from(data.tag, 'base64'));
+    const body = decipher.update(Buffer.from(data.ct, 'base64'));
+    // final() checks the tag: nothing of the body is used before it passed
+    decipher.final();
+    text = body.toString('utf8');
+  } catch {
+    throw new PayloadRefused(`${what}: its sealed payload does not open (altered, or moved from another job); refused`);
+  }
+  return JSON.parse(text) as T;
+}
+
+/**
+ * A job id derived from what a job carries, keyed with the queue key: the same parts give the same id (so a
+ * repeated add is ignored), and an id cannot be matched against guessed chat or message ids without the key.
+ * BullMQ job ids must not contain ':'.
+ */
+export function keyedJobId(sealer: QueueSealer, kind: string, parts: readonly string[]): string {
+  const hmac = createHmac('sha256', sealer.idKey);
+  for (const part of parts) hmac.update(part).update('\u0000');
+  return `${kind}-${hmac.digest('hex').slice(0, 32)}`;
+}
