@@ -69,6 +69,22 @@ describe('audit: the signed head', () => {
     assert.ok(listed.stderr.includes(onlyPublic.AITU_GATEWAY_CHAIN_KEY_FILE), listed.stderr);
   });
 
+  it('a deleted head file is repaired by restoring an earlier copy of it', async () => {
+    const { w, admin, headFile } = await sealedWorld();
+    const earlier = readFileSync(headFile, 'utf8');
+    assert.equal((await w.cli(['review', 'list'], admin)).code, 0);
+    assert.notEqual(readFileSync(headFile, 'utf8'), earlier, 'the head moved on');
+    rmSync(headFile);
+    const missing = await w.cli(['audit', 'verify'], admin);
+    assert.equal(missing.code, 1);
+    assert.match(missing.stderr, /no head recorded/);
+    writeFileSync(headFile, earlier);
+    const restored = await w.cli(['audit', 'verify', '--json'], admin);
+    assert.equal(restored.code, 0, restored.stdout + restored.stderr);
+    assert.equal(JSON.parse(restored.stdout).ok, true);
+    assert.notEqual(readFileSync(headFile, 'utf8'), earlier, 'sealing goes on from the restored head');
+  });
+
   it('the sealer refuses a head signed by another key, and verify names the head file', async () => {
     const { w, admin, headFile } = await sealedWorld();
     const file = JSON.parse(readFileSync(headFile, 'utf8'));
