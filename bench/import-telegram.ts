@@ -39,6 +39,7 @@ import { writeTelegramExport } from '../bridges/telegram/export/generate.ts';
 import type { ImportSummary } from '../src/pipeline/import-run.ts';
 import { addAgency } from '../src/store/agencies.ts';
 import { createTestDatabase, type TestDatabase } from '../test/helpers/database.ts';
+import { initTestInstallation } from '../test/helpers/installation.ts';
 import { cleanUpBench, cpuReport, cpuSampler, runBench, fmt, hostSpeedLine, infoField, mb, peakSampler, procStatusBytes, rate, startWorkerProcesses, type WorkerProcesses } from './helpers.ts';
 
 const TARGET_MSG_S = 30_000;
@@ -160,6 +161,7 @@ async function importOnce(file: string, bytes: number, dir: string, workerProces
       AITU_GATEWAY_KEY_FILE: path.join(runDir, 'keys.json'),
       LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
     };
+    await initTestInstallation(env);
     const args = ['import', 'telegram', file, '--agency', slug, '--json', '--no-progress', ...(CONCURRENCY ? ['--concurrency', CONCURRENCY] : [])];
     const label = workerProcesses > 0 ? `import, deliver stage in ${workerProcesses === 1 ? 'a worker process' : `${workerProcesses} worker processes`}` : 'import, one process';
 

@@ -33,6 +33,7 @@ import { deliverBatch } from '../src/pipeline/stages/deliver.ts';
 import { addAgency } from '../src/store/agencies.ts';
 import type { Store } from '../src/store/database.ts';
 import { createTestDatabase, type TestDatabase } from '../test/helpers/database.ts';
+import { createTestKeyFile, initTestInstallation } from '../test/helpers/installation.ts';
 import { cleanUpBench, collectGarbage, cpuReport, cpuSampler, runBench, fmt, hostSpeedLine, infoField, mb, MemoryHistorySource, peakSampler, rate, startWorkerProcesses, syntheticMessages, table } from './helpers.ts';
 
 const TARGET_MSG_S = 40_000;
@@ -90,7 +91,7 @@ async function timedDeliver(store: Store, agencyId: string, payloads: readonly D
   let delivered = 0;
   let duplicates = 0;
   const deps = {
-    keyring: await loadKeyring(keyFile),
+    keyring: await createTestKeyFile(keyFile).then(() => loadKeyring(keyFile)),
     deadLetter: async () => {
       throw new Error('the bench has no dead-letter queue: a message was refused by the store');
     },
@@ -146,6 +147,7 @@ async function main(): Promise<void> {
     await writeFile(inputFile, JSON.stringify({ synthetic: true, messages: N, seed: 20240601, positiveRate: POSITIVE_RATE }));
     const source = new MemoryHistorySource(inputFile, messages);
     const context: ImportContext = { store, redisUrl: REDIS_URL, prefix, dataDir: path.join(dir, 'data'), keyFile: path.join(dir, 'data', 'keys.json'), logger };
+    await initTestInstallation({ DATABASE_URL: db.url, AITU_GATEWAY_DATA_DIR: context.dataDir, AITU_GATEWAY_KEY_FILE: context.keyFile });
 
     // warm-up outside the clock: the classifier's regexes and zod's parser tier up (a real import runs long)
     const warm = syntheticMessages({ count: 2 * STAGE_BATCH, seed: 7, positiveRate: POSITIVE_RATE });

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Everything a fresh clone needs before it runs: npm dependencies (and the generated Prisma client),
-# Redis and PostgreSQL up, the database created and migrated. Safe to run again; quick when all is done.
+# Redis and PostgreSQL up, the database created and migrated, and for a new installation (no key file yet) its
+# keys made by `aitu-gateway keys init`. Safe to run again; quick when all is done.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -18,3 +19,10 @@ fi
 
 bash scripts/services.sh
 node bin/aitu-gateway.js db migrate >&2
+
+# keys are never made on first use: a new installation gets them here, once, from the installation's OS user
+key_file="$(node --import tsx --input-type=module -e 'const { loadConfig } = await import("./src/core/config.ts"); process.stdout.write(loadConfig().keyFile)')"
+if [ ! -e "$key_file" ]; then
+  echo "setup: aitu-gateway keys init (a new installation: no key file at $key_file)" >&2
+  node bin/aitu-gateway.js keys init >&2
+fi

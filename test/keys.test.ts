@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { createCipheriv, randomBytes } from 'node:crypto';
+import { createCipheriv, generateKeyPairSync, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -111,6 +111,39 @@ describe('keys init: the only way keys are made, recorded with the installation'
       assert.ok(!existsSync(signing));
     } finally {
       writeFileSync(signing, saved, { mode: 0o600 });
+    }
+  });
+
+  it('a signing key pair swapped for another is refused: its public key is not the recorded one', async () => {
+    const dataDir = path.join(root, 'data');
+    const files = ['audit-signing.key', 'audit-signing.pub'].map((f) => path.join(dataDir, f));
+    const saved = files.map((f) => readFileSync(f, 'utf8'));
+    const other = generateKeyPairSync('ed25519');
+    writeFileSync(files[0]!, other.privateKey.export({ type: 'pkcs8', format: 'pem' }));
+    writeFileSync(files[1]!, other.publicKey.export({ type: 'spki', format: 'pem' }));
+    try {
+      const listed = await runCli(['review', 'list'], { env: envFor(dataDir) });
+      assert.equal(listed.code, 2, listed.stdout + listed.stderr);
+      assert.match(listed.stderr, new RegExp(`public key ${files[1]} is not the one this installation was initialised with`));
+    } finally {
+      files.forEach((f, i) => writeFileSync(f, saved[i]!));
+    }
+  });
+
+  it('needs the migrated database: unreachable, it writes nothing (exit 3); not migrated, it says so (exit 2)', async () => {
+    const dataDir = path.join(root, 'nowhere');
+    const away = await runCli(['keys', 'init'], { env: { ...envFor(dataDir), DATABASE_URL: 'postgresql://postgres@127.0.0.1:1/x' } });
+    assert.equal(away.code, 3, away.stdout + away.stderr);
+    assert.ok(!existsSync(dataDir));
+    const bare = await createTestDatabase();
+    try {
+      await bare.store.pool.query(`DROP TABLE installation`);
+      const unmigrated = await runCli(['keys', 'init'], { env: { ...envFor(dataDir), DATABASE_URL: bare.url } });
+      assert.equal(unmigrated.code, 2, unmigrated.stdout + unmigrated.stderr);
+      assert.match(unmigrated.stderr, /not migrated to this version; run: aitu-gateway db migrate/);
+      assert.ok(!existsSync(dataDir));
+    } finally {
+      await bare.drop();
     }
   });
 

@@ -35,17 +35,26 @@ export type InstallationSettings = Pick<Config, 'dataDir' | 'keyFile' | 'chainKe
 
 const INIT = 'aitu-gateway keys init';
 
+interface InstallationRow {
+  data_dir: string;
+  key_file: string;
+  key_file_fingerprint: string;
+  chain_key_file: string;
+  chain_public_key_file: string;
+  chain_public_key_fingerprint: string;
+  created_by: string;
+  created_at: Date;
+}
+
 export async function readInstallation(db: Queryable): Promise<Installation | null> {
-  const result = await db.query<{
-    data_dir: string;
-    key_file: string;
-    key_file_fingerprint: string;
-    chain_key_file: string;
-    chain_public_key_file: string;
-    chain_public_key_fingerprint: string;
-    created_by: string;
-    created_at: Date;
-  }>(`SELECT * FROM installation WHERE id = 1`);
+  let result: pg.QueryResult<InstallationRow>;
+  try {
+    result = await db.query<InstallationRow>(`SELECT * FROM installation WHERE id = 1`);
+  } catch (error) {
+    // undefined_table: a database of an earlier version, not migrated yet
+    if ((error as { code?: string }).code === '42P01') throw new UsageError('the database is not migrated to this version; run: aitu-gateway db migrate', { cause: error });
+    throw error;
+  }
   const row = result.rows[0];
   if (!row) return null;
   return {
