@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { Queue, type ConnectionOptions, type DefaultJobOptions, type Job, type JobsOptions } from 'bullmq';
 import { Redis } from 'ioredis';
+import { maskPersonalData } from '../core/mask.ts';
 import type { CanonicalMessageInput } from '../core/message.ts';
 import type { Checkpoint } from '../core/history.ts';
 import type { DeliveryBatch } from '../store/delivery.ts';
@@ -102,7 +103,8 @@ const routeOf: { [K in QueueName]: (payload: PayloadOf[K]) => RouteOf[K] } = {
   classify: ({ agencyId, runId, seq }) => ({ agencyId, runId, seq }),
   deliver: ({ agencyId, runId, seq }) => ({ agencyId, runId, seq }),
   outbound: ({ agencyId, attemptId }) => ({ agencyId, attemptId }),
-  'dead-letter': ({ agencyId, runId, stage, reason, failedAt }) => ({ agencyId, runId, stage, reason, failedAt }),
+  // the reason is written to be free of personal data; masked once more here, since it is the one clear text field
+  'dead-letter': ({ agencyId, runId, stage, reason, failedAt }) => ({ agencyId, runId, stage, reason: maskPersonalData(reason), failedAt }),
 };
 
 /** The job id is bound into the seal, so a sealed job always names its own. */
