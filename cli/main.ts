@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import { setVerbose } from './common.ts';
+import { addTokenFileOptions, setVerbose } from './common.ts';
 import { registerAgency } from './commands/agency.ts';
 import { registerAudit } from './commands/audit.ts';
 import { registerDb } from './commands/db.ts';
@@ -44,5 +44,6 @@ registerReview(program);
 registerReport(program);
 registerKeys(program);
 registerAudit(program);
+addTokenFileOptions(program);
 
 await program.parseAsync(process.argv);
