@@ -1,9 +1,11 @@
 import type { Command } from 'commander';
+import { withSession, type TokenOptions } from '../../src/auth/session.ts';
 import { config } from '../../src/core/config.ts';
 import { connectRedisOnce } from '../../src/core/redis.ts';
 import { listDeadLetters, viewDeadLetter } from '../../src/pipeline/dead-letter.ts';
 import { openQueues } from '../../src/pipeline/queues.ts';
-import { action, printJson } from '../common.ts';
+import { auditDeadLetterChange, authorizeDeadLetterChange, type DeadLetterChange } from '../../src/service/dead-letters.ts';
+import { action, printJson, tokenOptions } from '../common.ts';
 
 async function withQueues<T>(work: (queues: ReturnType<typeof openQueues>) => Promise<T>): Promise<T> {
   const cfg = config();
@@ -13,6 +15,14 @@ async function withQueues<T>(work: (queues: ReturnType<typeof openQueues>) => Pr
   } finally {
     await queues.close();
   }
+}
+
+/** Runs a retry or purge as the token's holder (operator, admin); `audit` records the letters it touched. */
+function asOperator<T>(options: TokenOptions, change: DeadLetterChange, work: (audit: (letters: Parameters<typeof auditDeadLetterChange>[3]) => Promise<void>) => Promise<T>): Promise<T> {
+  return withSession(options, `dlq ${change}`, async ({ store, actor }) => {
+    authorizeDeadLetterChange(actor, change);
+    return work((letters) => auditDeadLetterChange(store.pool, actor, change, letters));
+  });
 }
 
 export function registerDlq(program: Command): void {
@@ -31,11 +41,10 @@ export function registerDlq(program: Command): void {
         }),
       ),
     );
-  dlq
-    .command('retry [ids...]')
-    .description('send dead letters (all, or the given ids) through the pipeline again')
+  tokenOptions(dlq.command('retry [ids...]'))
+    .description('send dead letters (all, or the given ids) through the pipeline again (operator, admin)')
     .action(
-      action(async (ids: string[]) =>
+      action(async (ids: string[], options: TokenOptions) => asOperator(options, 'retry', (audit) =>
         withQueues(async (queues) => {
           const jobs = (await listDeadLetters(queues)).filter((job) => ids.length === 0 || ids.includes(job.id ?? ''));
           for (const job of jobs) {
@@ -43,20 +52,21 @@ export function registerDlq(program: Command): void {
             await queues.classify.add('retry', { agencyId, runId: null, seq: null, checkpoint: null, messages: [message as never] }, { jobId: `retry-${job.id}-${Date.now()}` });
             await job.remove();
           }
+          await audit(jobs);
           process.stdout.write(`retried ${jobs.length}\n`);
-        }),
+        })),
       ),
     );
-  dlq
-    .command('purge')
-    .description('delete every dead letter')
+  tokenOptions(dlq.command('purge'))
+    .description('delete every dead letter (operator, admin)')
     .action(
-      action(async () =>
+      action(async (options: TokenOptions) => asOperator(options, 'purge', (audit) =>
         withQueues(async (queues) => {
           const jobs = await listDeadLetters(queues);
           for (const job of jobs) await job.remove();
+          await audit(jobs);
           process.stdout.write(`purged ${jobs.length}\n`);
-        }),
+        })),
       ),
     );
 }
