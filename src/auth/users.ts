@@ -32,7 +32,8 @@ export interface UserSummary {
   disabled: boolean;
   createdBy: string | null;
   createdAt: Date;
-  tokenIssuedAt: Date;
+  /** when the current token was issued (user add, user token) */
+  issuedAt: Date;
   /** null: the token does not expire */
   expiresAt: Date | null;
 }
@@ -147,7 +148,7 @@ export async function addUser(
         disabled: false,
         createdBy: by?.name ?? null,
         createdAt: row.created_at,
-        tokenIssuedAt: row.token_issued_at,
+        issuedAt: row.token_issued_at,
         expiresAt,
       },
     };
@@ -178,7 +179,7 @@ export async function listUsers(pool: pg.Pool): Promise<UserSummary[]> {
     disabled: r.disabled,
     createdBy: r.created_by,
     createdAt: r.created_at,
-    tokenIssuedAt: r.token_issued_at,
+    issuedAt: r.token_issued_at,
     expiresAt: r.expires_at,
   }));
 }
