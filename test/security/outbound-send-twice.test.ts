@@ -4,6 +4,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { UnrecoverableError } from 'bullmq';
+import { SendOutcomeUnknownError } from '../../src/core/bridge.ts';
 import { submitOutbound, sendOutbound } from '../../src/outbound/gate.ts';
 import { openQueues, type OutboundPayload, type Queues } from '../../src/pipeline/queues.ts';
 import { DEFAULT_POLICY } from '../../src/policy/index.ts';
@@ -92,6 +93,53 @@ describe('security: an outbound message is sent at most once, and only as the ga
     // a further replay of the job changes nothing
     await assert.rejects(sendOutbound(w.db.store, payload, { telegram }), UnrecoverableError);
     assert.equal(telegram.sent.length, 0);
+
+    // the person who checked the chat records what they found (operator or admin), audited
+    const admin = await w.addUser('root', 'admin');
+    const operator = await w.addUser('oleg', 'operator', [], admin);
+    const resolved = await cliAs(w, operator, ['outbound', 'resolve', payload.attemptId, '--sent', '4242']);
+    assert.equal(resolved.code, 0, resolved.stderr);
+    const done = await attempt(payload.attemptId);
+    assert.equal(done.status, 'sent');
+    assert.equal(done.foreign_message_id, '4242');
+    const [resolution] = await auditOf(w, 'outbound.resolve');
+    assert.equal(resolution?.actor, 'oleg');
+    assert.equal(resolution!.details.outcome, 'sent');
+    assert.equal((await cliAs(w, operator, ['outbound', 'resolve', payload.attemptId, '--not-sent'])).code, 2, 'only an uncertain attempt is resolved');
+  });
+
+  it('a bridge that cannot tell whether it sent: uncertain, not retried; one that surely did not send: queued again', async () => {
+    const unsure = await queued('Отчёт отправлен');
+    const timingOut = { platform: 'telegram' as const, sends: 0, async send() {
+      this.sends++;
+      throw new SendOutcomeUnknownError('stand-in: timed out after the request was written');
+    } };
+    await assert.rejects(sendOutbound(w.db.store, unsure, { telegram: timingOut }), UnrecoverableError);
+    assert.equal((await attempt(unsure.attemptId)).status, 'uncertain');
+    assert.equal(timingOut.sends, 1);
+
+    const refused = await queued('Отчёт готов');
+    const telegram = new StandInBridge('telegram');
+    telegram.failNext(1);
+    await assert.rejects(sendOutbound(w.db.store, refused, { telegram }), (error: unknown) => !(error instanceof UnrecoverableError));
+    assert.equal((await attempt(refused.attemptId)).status, 'queued');
+    await sendOutbound(w.db.store, refused, { telegram });
+    assert.equal(telegram.sent.length, 1);
+  });
+
+  it('a second job for an attempt being sent right now waits (retried later) and sends nothing', async () => {
+    const payload = await queued('Созвон в 16:00');
+    const holder = await w.db.store.pool.connect();
+    try {
+      await holder.query(`SELECT pg_advisory_lock(hashtext('aitu-gateway-outbound'), hashtext($1))`, [payload.attemptId]);
+      const telegram = new StandInBridge('telegram');
+      await assert.rejects(sendOutbound(w.db.store, payload, { telegram }), (error: unknown) => !(error instanceof UnrecoverableError) && /being sent/.test((error as Error).message));
+      assert.equal(telegram.sent.length, 0);
+      assert.equal((await attempt(payload.attemptId)).status, 'queued');
+    } finally {
+      await holder.query(`SELECT pg_advisory_unlock_all()`);
+      holder.release();
+    }
   });
 
   it('where the platform takes an idempotency key, the same key is sent again: one message on the platform', async () => {
