@@ -1,3 +1,5 @@
+import type { Command } from 'commander';
+import { TOKEN_VARIABLE } from '../src/auth/users.ts';
 import { ExitCode, GatewayError } from '../src/core/errors.ts';
 import { maskPersonalData } from '../src/core/mask.ts';
 
@@ -38,4 +40,27 @@ export function reportError(error: unknown): number {
 /** Writes exactly one JSON document to standard output (the only thing --json prints). */
 export function printJson(value: unknown): void {
   process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+}
+
+const tokenFileHelp = `a file holding your token, readable by you alone (- reads it from standard input; default: ${TOKEN_VARIABLE})`;
+const tokenHelp = 'your token (deprecated: it shows in ps and in shell history; use --token-file)';
+
+/** The options every command run as a person takes: `--token-file <path>` and the deprecated `--token <token>`. */
+export function tokenOptions(command: Command): Command {
+  return command.option('--token-file <path>', tokenFileHelp).option('--token <token>', tokenHelp);
+}
+
+/**
+ * Gives every command that takes `--token` the `--token-file` option too, and says in `--token`'s help why not to
+ * use it; called once, after every command is registered.
+ */
+export function addTokenFileOptions(program: Command): void {
+  for (const command of program.commands) {
+    const token = command.options.find((option) => option.long === '--token');
+    if (token) {
+      token.description = tokenHelp;
+      if (!command.options.some((option) => option.long === '--token-file')) command.option('--token-file <path>', tokenFileHelp);
+    }
+    addTokenFileOptions(command);
+  }
 }

@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import { setVerbose } from './common.ts';
+import { addTokenFileOptions, setVerbose } from './common.ts';
 import { registerAgency } from './commands/agency.ts';
 import { registerAudit } from './commands/audit.ts';
 import { registerDb } from './commands/db.ts';
@@ -8,6 +8,7 @@ import { registerDlq } from './commands/dlq.ts';
 import { registerImport } from './commands/import.ts';
 import { registerKeys } from './commands/keys.ts';
 import { registerMap } from './commands/map.ts';
+import { registerOutbound } from './commands/outbound.ts';
 import { registerPolicy } from './commands/policy.ts';
 import { registerReport } from './commands/report.ts';
 import { registerReview } from './commands/review.ts';
@@ -39,10 +40,12 @@ registerDlq(program);
 registerMap(program);
 registerPolicy(program);
 registerSend(program);
+registerOutbound(program);
 registerUser(program);
 registerReview(program);
 registerReport(program);
 registerKeys(program);
 registerAudit(program);
+addTokenFileOptions(program);
 
 await program.parseAsync(process.argv);

@@ -10,11 +10,15 @@ import { initTestInstallation } from './helpers/installation.ts';
 describe('the aitu-gateway command', () => {
   let db: TestDatabase;
   let env: NodeJS.ProcessEnv;
+  let admin: NodeJS.ProcessEnv;
 
   before(async () => {
     db = await createTestDatabase();
-    env = { DATABASE_URL: db.url, AITU_GATEWAY_DATA_DIR: mkdtempSync(path.join(tmpdir(), 'aitu-data-')) };
+    env = { DATABASE_URL: db.url, AITU_GATEWAY_DATA_DIR: mkdtempSync(path.join(tmpdir(), 'aitu-data-')), AITU_GATEWAY_TOKEN: '' };
     await initTestInstallation(env);
+    const first = await runCli(['user', 'add', 'root', '--role', 'admin', '--json'], { env });
+    assert.equal(first.code, 0, first.stderr);
+    admin = { ...env, AITU_GATEWAY_TOKEN: (JSON.parse(first.stdout) as { token: string }).token };
   });
   after(async () => {
     await db?.drop();
@@ -65,10 +69,10 @@ describe('the aitu-gateway command', () => {
   });
 
   it('adds and lists agencies, and refuses a duplicate', async () => {
-    const added = await runCli(['agency', 'add', 'mvd', '--name', 'Ministry of Internal Affairs', '--json'], { env });
+    const added = await runCli(['agency', 'add', 'mvd', '--name', 'Ministry of Internal Affairs', '--json'], { env: admin });
     assert.equal(added.code, 0, added.stderr);
     assert.equal((JSON.parse(added.stdout) as { slug: string }).slug, 'mvd');
-    const again = await runCli(['agency', 'add', 'mvd', '--name', 'Again'], { env });
+    const again = await runCli(['agency', 'add', 'mvd', '--name', 'Again'], { env: admin });
     assert.equal(again.code, 2);
     assert.match(again.stderr, /agency "mvd" already exists/);
     const list = await runCli(['agency', 'list'], { env });
@@ -77,7 +81,7 @@ describe('the aitu-gateway command', () => {
   });
 
   it('refuses an invalid slug and an invalid configuration with exit 2', async () => {
-    assert.equal((await runCli(['agency', 'add', 'Bad Slug', '--name', 'x'], { env })).code, 2);
+    assert.equal((await runCli(['agency', 'add', 'Bad Slug', '--name', 'x'], { env: admin })).code, 2);
     const badConfig = await runCli(['agency', 'list'], { env: { ...env, REDIS_URL: 'nonsense' } });
     assert.equal(badConfig.code, 2);
     assert.match(badConfig.stderr, /REDIS_URL/);

@@ -38,6 +38,7 @@ describe('policy and the outbound gate, against real Redis and PostgreSQL', () =
   const prefix = testPrefix();
   const telegram = new StandInBridge('telegram');
   const agencies: Record<string, string> = {};
+  const tokens: Record<string, string> = {};
 
   before(async () => {
     db = await createTestDatabase();
@@ -46,6 +47,14 @@ describe('policy and the outbound gate, against real Redis and PostgreSQL', () =
     agencies.default = (await addAgency(db.store.prisma, { slug: 'clinic', name: 'Clinic' })).id;
     workers = await startWorkers({ redisUrl, prefix, keyFile, stages: ['classify', 'deliver', 'outbound'], concurrency: 2, store: db.store, bridges: { telegram }, logger: createLogger({ level: 'error' }) });
     queues = openQueues({ redisUrl, prefix, queueKey: requireQueueKey(keyring) });
+    // agencies and policies are an admin's, sends an operator's
+    const env = { DATABASE_URL: db.url, AITU_GATEWAY_DATA_DIR: dir, AITU_GATEWAY_KEY_FILE: keyFile, AITU_GATEWAY_TOKEN: '' };
+    const admin = await runCli(['user', 'add', 'root', '--role', 'admin', '--json'], { env });
+    assert.equal(admin.code, 0, admin.stderr);
+    tokens.admin = (JSON.parse(admin.stdout) as { token: string }).token;
+    const operator = await runCli(['user', 'add', 'oleg', '--role', 'operator', '--json'], { env: { ...env, AITU_GATEWAY_TOKEN: tokens.admin } });
+    assert.equal(operator.code, 0, operator.stderr);
+    tokens.operator = (JSON.parse(operator.stdout) as { token: string }).token;
   });
   after(async () => {
     await workers?.close();
@@ -109,7 +118,7 @@ describe('policy and the outbound gate, against real Redis and PostgreSQL', () =
   it('a custom policy file changes each of those decisions', async () => {
     const file = path.join(dir, 'lenient.yaml');
     writeFileSync(file, 'inbound:\n  IIN: allow\n  HEALTH: redact\n  EMAIL: quarantine\n');
-    const env = { DATABASE_URL: db.url, AITU_GATEWAY_DATA_DIR: dir, AITU_GATEWAY_KEY_FILE: keyFile };
+    const env = { DATABASE_URL: db.url, AITU_GATEWAY_DATA_DIR: dir, AITU_GATEWAY_KEY_FILE: keyFile, AITU_GATEWAY_TOKEN: tokens.admin };
     const added = await runCli(['agency', 'add', 'archive', '--name', 'Archive', '--policy', file], { env });
     assert.equal(added.code, 0, added.stderr);
     const archive = (await db.store.prisma.agency.findUniqueOrThrow({ where: { slug: 'archive' } })).id;
@@ -135,7 +144,7 @@ describe('policy and the outbound gate, against real Redis and PostgreSQL', () =
   it('refuses an invalid policy file, naming the line and the field', async () => {
     const file = path.join(dir, 'broken.yaml');
     writeFileSync(file, 'inbound:\n  IIN: quarantine\n  HELTH: redact\noutbound:\n  PHONE: quarantine\n');
-    const result = await runCli(['agency', 'set-policy', 'clinic', file], { env: { DATABASE_URL: db.url } });
+    const result = await runCli(['agency', 'set-policy', 'clinic', file], { env: { DATABASE_URL: db.url, AITU_GATEWAY_KEY_FILE: keyFile, AITU_GATEWAY_TOKEN: tokens.admin } });
     assert.equal(result.code, 2);
     assert.match(result.stderr, /broken\.yaml:3: inbound\.HELTH/);
     assert.match(result.stderr, /HEALTH/);
@@ -175,7 +184,7 @@ describe('policy and the outbound gate, against real Redis and PostgreSQL', () =
   });
 
   it('send exits 1 with the reason and never the value when blocked', async () => {
-    const env = { DATABASE_URL: db.url, AITU_GATEWAY_QUEUE_PREFIX: prefix, AITU_GATEWAY_DATA_DIR: dir, AITU_GATEWAY_KEY_FILE: keyFile };
+    const env = { DATABASE_URL: db.url, AITU_GATEWAY_QUEUE_PREFIX: prefix, AITU_GATEWAY_DATA_DIR: dir, AITU_GATEWAY_KEY_FILE: keyFile, AITU_GATEWAY_TOKEN: tokens.operator };
     const blocked = await runCli(['send', '--agency', 'clinic', '--to', 'telegram:-1009', 'ИИН 940101300123'], { env });
     assert.equal(blocked.code, 1);
     assert.match(blocked.stderr, /blocked: outbound\.IIN=block/);

@@ -85,7 +85,7 @@ describe('review: roles, the queue, decisions, reports (real CLI, real pipeline 
   it('refuses a missing or invalid token with exit 2 and says how to pass one', async () => {
     const missing = await w.cli(['review', 'list']);
     assert.equal(missing.code, 2);
-    assert.match(missing.stderr, /--token <token> or set AITU_GATEWAY_TOKEN/);
+    assert.match(missing.stderr, /--token-file <file> .*or AITU_GATEWAY_TOKEN/);
     const invalid = await w.cli(['review', 'list'], 'agt_not-a-real-token');
     assert.equal(invalid.code, 2);
     assert.match(invalid.stderr, /not valid/);

@@ -1,12 +1,13 @@
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
+import { withSession, type TokenOptions } from '../../src/auth/session.ts';
 import { config } from '../../src/core/config.ts';
 import { UsageError } from '../../src/core/errors.ts';
 import { parsePolicyFile, serializePolicy } from '../../src/policy/index.ts';
-import { requireAgency } from '../../src/store/agencies.ts';
-import { addAgency, listAgencies } from '../../src/store/agencies.ts';
+import { createAgency, setAgencyPolicy } from '../../src/service/agencies.ts';
+import { listAgencies } from '../../src/store/agencies.ts';
 import { openStore } from '../../src/store/database.ts';
-import { action, printJson } from '../common.ts';
+import { action, printJson, tokenOptions } from '../common.ts';
 
 /** Reads and validates a policy file (YAML or JSON); returns the document the store keeps. */
 export async function readPolicyFile(file: string): Promise<unknown> {
@@ -21,42 +22,36 @@ export async function readPolicyFile(file: string): Promise<unknown> {
 
 export function registerAgency(program: Command): void {
   const agency = program.command('agency').description('agencies: every import, chat and review item belongs to one');
-  agency
-    .command('add <slug>')
-    .description('create an agency')
-    .requiredOption('--name <name>', 'the agency\'s full name')
-    .option('--policy <file>', 'policy file (YAML or JSON)')
-    .option('--json', 'print the agency as JSON')
-    .action(
-      action(async (slug: string, options: { name: string; policy?: string; json?: boolean }) => {
+  tokenOptions(
+    agency
+      .command('add <slug>')
+      .description('create an agency (admin)')
+      .requiredOption('--name <name>', 'the agency\'s full name')
+      .option('--policy <file>', 'policy file (YAML or JSON)')
+      .option('--json', 'print the agency as JSON'),
+  ).action(
+    action((slug: string, options: TokenOptions & { name: string; policy?: string; json?: boolean }) =>
+      withSession(options, 'agency add', async ({ store, actor }) => {
         const policy = options.policy ? await readPolicyFile(options.policy) : undefined;
-        const store = await openStore(config().databaseUrl);
-        try {
-          const created = await addAgency(store.prisma, { slug, name: options.name, policy });
-          if (options.json) printJson(created);
-          else process.stdout.write(`created agency ${created.slug} (${created.name})\n`);
-        } finally {
-          await store.close();
-        }
+        const created = await createAgency(store, actor, { slug, name: options.name, policy });
+        if (options.json) printJson(created);
+        else process.stdout.write(`created agency ${created.slug} (${created.name})\n`);
       }),
-    );
-  agency
-    .command('set-policy <slug> <file>')
-    .description("replace an agency's policy with a validated policy file (YAML or JSON)")
-    .action(
-      action(async (slug: string, file: string) => {
+    ),
+  );
+  tokenOptions(
+    agency
+      .command('set-policy <slug> <file>')
+      .description("replace an agency's policy with a validated policy file, YAML or JSON (admin)"),
+  ).action(
+    action((slug: string, file: string, options: TokenOptions) =>
+      withSession(options, 'agency set-policy', async ({ store, actor }) => {
         const policy = await readPolicyFile(file);
-        const store = await openStore(config().databaseUrl);
-        try {
-          const found = await requireAgency(store.pool, slug);
-          await store.prisma.agency.update({ where: { id: found.id }, data: { policy: policy as never } });
-          await store.prisma.auditEntry.create({ data: { actor: 'operator', action: 'agency.set-policy', agencyId: found.id, subject: slug, details: policy as never } });
-          process.stdout.write(`policy of ${slug} replaced (workers pick it up within seconds)\n`);
-        } finally {
-          await store.close();
-        }
+        await setAgencyPolicy(store, actor, slug, policy);
+        process.stdout.write(`policy of ${slug} replaced (workers pick it up within seconds)\n`);
       }),
-    );
+    ),
+  );
   agency
     .command('list')
     .description('list agencies')

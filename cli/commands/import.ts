@@ -1,4 +1,6 @@
 import type { Command } from 'commander';
+import { machineActor } from '../../src/auth/machine-actor.ts';
+import { chainContext, seal } from '../../src/auth/session.ts';
 import { config } from '../../src/core/config.ts';
 import { ExitCode, UsageError } from '../../src/core/errors.ts';
 import type { HistorySource } from '../../src/core/history.ts';
@@ -10,6 +12,7 @@ import { openTelegramExport } from '../../bridges/telegram/export/reader.ts';
 import { openWhatsAppExport } from '../../bridges/whatsapp/export/reader.ts';
 import { openJsonlSource } from '../../src/importers/jsonl-source.ts';
 import { runImport, type ImportSummary } from '../../src/pipeline/import-run.ts';
+import { recordImportFinish, recordImportStart } from '../../src/service/imports.ts';
 import { requireAgency } from '../../src/store/agencies.ts';
 import { openStore } from '../../src/store/database.ts';
 import { requireInstallation } from '../../src/store/installation.ts';
@@ -54,7 +57,10 @@ function printSummary(summary: ImportSummary, json: boolean | undefined): void {
   if (summary.error) process.stderr.write(`aitu-gateway: ${summary.error}\n`);
 }
 
-/** Shared by every importer: opens the store, checks the agency, runs the import-run contract, reports. */
+/**
+ * Shared by every importer: opens the store, checks the agency, runs the import-run contract, reports. A real run
+ * (not a dry run) is audited as the OS user and host that started it, and seals the audit log before it exits.
+ */
 export async function runImportCommand(
   sourceKind: string,
   open: () => Promise<{ source: HistorySource; inputFile: string; recorded?: Record<string, unknown>; warnings?: () => readonly string[] }>,
@@ -70,6 +76,8 @@ export async function runImportCommand(
     // this installation's data directory, and its key file where this process classifies or delivers
     if (!options.dryRun) await requireInstallation(store.pool, cfg, { keys: !options.enqueueOnly });
     const agency = await requireAgency(store.pool, options.agency);
+    // the chain key first: an installation that cannot seal says so before anything is imported
+    const chain = options.dryRun ? null : await chainContext();
     const { source, inputFile, recorded, warnings } = await open();
     // refused zip entries and the like: said before the run, whatever the log level
     const reported = new Set<string>();
@@ -81,8 +89,12 @@ export async function runImportCommand(
       }
     };
     reportWarnings();
+    const actor = machineActor();
+    const audited = { agencyId: agency.id, sourceKind };
+    if (chain) await recordImportStart(store.pool, actor, { ...audited, enqueueOnly: Boolean(options.enqueueOnly) });
+    let summary: ImportSummary | null = null;
     try {
-      const summary = await runImport(
+      summary = await runImport(
         { store, redisUrl: cfg.redisUrl, prefix: cfg.queuePrefix, dataDir: cfg.dataDir, keyFile: cfg.keyFile, logger: logger() },
         {
           agencyId: agency.id,
@@ -101,6 +113,12 @@ export async function runImportCommand(
       return summary.status === 'completed' && summary.failed === 0 ? ExitCode.ok : ExitCode.failed;
     } finally {
       await source.close();
+      if (chain) {
+        // never hides the import's own outcome; the next command or audit verify seals again
+        await recordImportFinish(store.pool, actor, audited, summary)
+          .then(() => seal(store, chain))
+          .catch((error: Error) => process.stderr.write(`aitu-gateway: warning: could not audit and seal the end of the import: ${error.message}\n`));
+      }
     }
   } finally {
     await store.close();

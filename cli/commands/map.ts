@@ -1,11 +1,10 @@
 import type { Command } from 'commander';
 import { normalizeTelegramChatId } from '../../bridges/telegram/export/chat-id.ts';
-import { config } from '../../src/core/config.ts';
+import { withSession, type TokenOptions } from '../../src/auth/session.ts';
 import { UsageError } from '../../src/core/errors.ts';
-import { requireAgency } from '../../src/store/agencies.ts';
-import { addMapping, listMappings, parseSource, removeMapping } from '../../src/store/chat-map.ts';
-import { openStore } from '../../src/store/database.ts';
-import { action, printJson } from '../common.ts';
+import { listChatMappings, mapChat, unmapChat } from '../../src/service/chat-mapping.ts';
+import { parseSource } from '../../src/store/chat-map.ts';
+import { action, printJson, tokenOptions } from '../common.ts';
 
 /**
  * A source as the live bridge knows it. A positive Telegram id is taken as an export's supergroup or channel id
@@ -22,54 +21,39 @@ export function normalizeSource(source: string): { platform: 'telegram' | 'whats
   }
 }
 
-async function withAgency<T>(slug: string, work: (store: Awaited<ReturnType<typeof openStore>>, agencyId: string) => Promise<T>): Promise<T> {
-  const store = await openStore(config().databaseUrl);
-  try {
-    const agency = await requireAgency(store.pool, slug);
-    return await work(store, agency.id);
-  } finally {
-    await store.close();
-  }
-}
-
 export function registerMap(program: Command): void {
-  const map = program.command('map').description('link foreign chats to national chats (history and live land together)');
-  map
-    .command('add <agency> <source> <national-chat>')
-    .description('link telegram:<chat-id>, whatsapp:<chat-id> or aitu:<group-id> to a national chat (created if new)')
-    .action(
-      action(async (slug: string, source: string, nationalChat: string) => {
-        const { platform, chatId } = normalizeSource(source);
-        if (!nationalChat.trim()) throw new UsageError('the national chat name must not be empty');
-        await withAgency(slug, async (store, agencyId) => {
-          const { moved, created } = await addMapping(store.pool, agencyId, platform, chatId, nationalChat.trim());
-          process.stdout.write(`${platform}:${chatId} → "${nationalChat.trim()}"${created ? ' (new national chat)' : ''}${moved ? ' (moved from its previous chat)' : ''}\n`);
-        });
+  const map = program.command('map').description('link foreign chats to national chats (history and live land together; operator, admin)');
+  tokenOptions(
+    map
+      .command('add <agency> <source> <national-chat>')
+      .description('link telegram:<chat-id>, whatsapp:<chat-id> or aitu:<group-id> to a national chat (created if new)'),
+  ).action(
+    action((slug: string, source: string, nationalChat: string, options: TokenOptions) => {
+      const target = normalizeSource(source);
+      const title = nationalChat.trim();
+      if (!title) throw new UsageError('the national chat name must not be empty');
+      return withSession(options, 'map add', async ({ store, actor }) => {
+        const { moved, created } = await mapChat(store, actor, slug, target, title);
+        process.stdout.write(`${target.platform}:${target.chatId} → "${title}"${created ? ' (new national chat)' : ''}${moved ? ' (moved from its previous chat)' : ''}\n`);
+      });
+    }),
+  );
+  tokenOptions(map.command('list <agency>').description('list the chat mappings of an agency').option('--json', 'print as JSON')).action(
+    action((slug: string, options: TokenOptions & { json?: boolean }) =>
+      withSession(options, 'map list', async ({ store, actor }) => {
+        const mappings = await listChatMappings(store, actor, slug);
+        if (options.json) printJson(mappings);
+        else for (const m of mappings) process.stdout.write(`${m.platform}:${m.sourceChatId}\t${m.nationalChat}\n`);
       }),
-    );
-  map
-    .command('list <agency>')
-    .description('list the chat mappings of an agency')
-    .option('--json', 'print as JSON')
-    .action(
-      action(async (slug: string, options: { json?: boolean }) =>
-        withAgency(slug, async (store, agencyId) => {
-          const mappings = await listMappings(store.pool, agencyId);
-          if (options.json) printJson(mappings);
-          else for (const m of mappings) process.stdout.write(`${m.platform}:${m.sourceChatId}\t${m.nationalChat}\n`);
-        }),
-      ),
-    );
-  map
-    .command('remove <agency> <source>')
-    .description('unlink a foreign chat (its delivered messages stay where they are)')
-    .action(
-      action(async (slug: string, source: string) => {
-        const { platform, chatId } = normalizeSource(source);
-        await withAgency(slug, async (store, agencyId) => {
-          if (!(await removeMapping(store.pool, agencyId, platform, chatId))) throw new UsageError(`${platform}:${chatId} is not mapped for agency ${slug}`);
-          process.stdout.write(`removed ${platform}:${chatId}\n`);
-        });
-      }),
-    );
+    ),
+  );
+  tokenOptions(map.command('remove <agency> <source>').description('unlink a foreign chat (its delivered messages stay where they are)')).action(
+    action((slug: string, source: string, options: TokenOptions) => {
+      const target = normalizeSource(source);
+      return withSession(options, 'map remove', async ({ store, actor }) => {
+        if (!(await unmapChat(store, actor, slug, target))) throw new UsageError(`${target.platform}:${target.chatId} is not mapped for agency ${slug}`);
+        process.stdout.write(`removed ${target.platform}:${target.chatId}\n`);
+      });
+    }),
+  );
 }

@@ -3,12 +3,29 @@ import { config } from '../../src/core/config.ts';
 import { connectRedisOnce } from '../../src/core/redis.ts';
 import { openQueues, QueueName } from '../../src/pipeline/queues.ts';
 import { processedLastMinute } from '../../src/pipeline/stats.ts';
+import { listUncertainSends, type UncertainSend } from '../../src/service/outbound.ts';
+import { openStore } from '../../src/store/database.ts';
 import { action, printJson } from '../common.ts';
+
+/** Sends a person must check; null (with a warning) when the store cannot be reached, so the queues still show. */
+async function uncertainSends(databaseUrl: string): Promise<UncertainSend[] | null> {
+  try {
+    const store = await openStore(databaseUrl, { max: 1, connectTimeoutMs: 3000 });
+    try {
+      return await listUncertainSends(store.pool);
+    } finally {
+      await store.close();
+    }
+  } catch (error) {
+    process.stderr.write(`aitu-gateway: warning: cannot read outbound attempts from the store: ${(error as Error).message}\n`);
+    return null;
+  }
+}
 
 export function registerStatus(program: Command): void {
   program
     .command('status')
-    .description('queue depths, messages per stage over the last minute, failures and dead letters')
+    .description('queue depths, messages per stage over the last minute, failures, dead letters, and sends a person must check')
     .option('--json', 'print as JSON')
     .action(
       action(async (options: { json?: boolean }) => {
@@ -28,7 +45,8 @@ export function registerStatus(program: Command): void {
             };
           }
           report.deadLetters = (await queues['dead-letter'].getJobCounts('waiting')).waiting ?? 0;
-          if (options.json) printJson(report);
+          const uncertain = await uncertainSends(cfg.databaseUrl);
+          if (options.json) printJson({ ...report, outboundUncertain: uncertain });
           else {
             for (const [name, value] of Object.entries(report)) {
               if (typeof value === 'number') process.stdout.write(`${name}: ${value}\n`);
@@ -38,6 +56,11 @@ export function registerStatus(program: Command): void {
                   `${name}: ${v.waitingBatches} waiting, ${v.activeBatches} active batches, ${v.messagesLastMinute} messages in the last minute, ${v.failedJobs} failed jobs, ${v.workers} workers\n`,
                 );
               }
+            }
+            for (const u of uncertain ?? []) {
+              process.stdout.write(
+                `outbound attempt ${u.attemptId} UNCERTAIN (${u.agency} → ${u.platform}:${u.chatId}, sending since ${u.sendingSince ?? '?'}): check the chat, then: aitu-gateway outbound resolve ${u.attemptId} --sent|--not-sent\n`,
+              );
             }
           }
         } finally {

@@ -4,8 +4,9 @@ import { UsageError } from '../../src/core/errors.ts';
 import { connectRedisOnce } from '../../src/core/redis.ts';
 import { logger } from '../../src/core/logger.ts';
 import { STAGES, startWorkers, type Stage } from '../../src/pipeline/workers.ts';
+import { startSealTimer } from '../../src/service/seal-timer.ts';
 import { openStore } from '../../src/store/database.ts';
-import { requireInstallation } from '../../src/store/installation.ts';
+import { openInstallation } from '../../src/store/installation.ts';
 import { action } from '../common.ts';
 
 export function parseStages(value: string): Stage[] {
@@ -21,22 +22,27 @@ export function registerWorker(program: Command): void {
     .description('run pipeline workers; start more on any machine against the same Redis and PostgreSQL to scale')
     .option('--stages <list>', `comma-separated stages (${STAGES.join(', ')})`, 'classify,deliver')
     .option('--concurrency <n>', 'jobs processed at once per stage', '8')
+    .option('--seal-interval <seconds>', 'seal the audit log this often (and once more on shutdown)', '30')
     .action(
-      action(async (options: { stages: string; concurrency: string }) => {
+      action(async (options: { stages: string; concurrency: string; sealInterval: string }) => {
         const stages = parseStages(options.stages);
         const concurrency = Number(options.concurrency);
         if (!Number.isInteger(concurrency) || concurrency < 1) throw new UsageError('--concurrency must be a positive integer');
+        const sealSeconds = Number(options.sealInterval);
+        if (!Number.isFinite(sealSeconds) || sealSeconds <= 0) throw new UsageError('--seal-interval must be a positive number of seconds');
         const cfg = config();
         (await connectRedisOnce(cfg.redisUrl)).disconnect();
-        const store = await openStore(cfg.databaseUrl, { max: concurrency + 2 });
-        await requireInstallation(store.pool, cfg, { keys: true }).catch(async (error: unknown) => {
-          await store.close();
-          throw error;
-        });
+        const store = await openStore(cfg.databaseUrl, { max: concurrency + 3 });
+        // the installation and its signing key first: a worker that could not seal what it writes does not start
+        const chain = await openInstallation(store.pool, cfg, { signing: true })
+          .then(async (installation) => (await installation.keyring(), installation.chain))
+          .catch(async (error: unknown) => {
+            await store.close();
+            throw error;
+          });
         const log = logger();
-        const workers = await startWorkers({ redisUrl: cfg.redisUrl, prefix: cfg.queuePrefix, keyFile: cfg.keyFile, stages, concurrency, store, logger: log });
-        log.info('workers running', { stages, concurrency, pid: process.pid });
-        await new Promise<void>((resolve) => {
+        // listening before the workers start: a SIGTERM during start-up still drains, seals and exits cleanly
+        const stopped = new Promise<void>((resolve) => {
           const stop = (signal: string) => {
             log.info(`${signal}: draining jobs in flight`);
             resolve();
@@ -44,7 +50,12 @@ export function registerWorker(program: Command): void {
           process.once('SIGTERM', () => stop('SIGTERM'));
           process.once('SIGINT', () => stop('SIGINT'));
         });
+        const workers = await startWorkers({ redisUrl: cfg.redisUrl, prefix: cfg.queuePrefix, keyFile: cfg.keyFile, stages, concurrency, store, logger: log });
+        const sealer = startSealTimer(store, chain, sealSeconds * 1000, (error) => log.warn(`could not seal the audit log; trying again in ${sealSeconds} s`, { error: error.message }));
+        log.info('workers running', { stages, concurrency, pid: process.pid, sealIntervalSeconds: sealSeconds });
+        await stopped;
         await workers.close();
+        await sealer.stop();
         await store.close();
         log.info('workers stopped');
       }),

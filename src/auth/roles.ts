@@ -2,10 +2,11 @@ import { GatewayError, ExitCode } from '../core/errors.ts';
 
 /**
  * Who may do what:
- * - operator: imports, bridges and workers (those run as the machine's configuration and need no token);
+ * - operator: maps chats, sends through the outbound gate, retries and purges dead letters (with a token, like
+ *   everyone); imports, bridges and workers run as the installation's configuration and need no token;
  * - officer: reviews the items of their agencies (views originals, decides open items, escalates);
  * - auditor: reads the audit log and reports, and review items as redacted text; never an original;
- * - admin: everything, and alone decides escalated items, manages people and keys.
+ * - admin: everything, and alone creates agencies, changes policies, decides escalated items, manages people and keys.
  */
 export const ROLES = ['operator', 'officer', 'auditor', 'admin'] as const;
 export type Role = (typeof ROLES)[number];
@@ -29,6 +30,29 @@ export class ForbiddenError extends GatewayError {
     super(message, ExitCode.failed);
   }
 }
+
+/**
+ * No usable token: none given, unknown, disabled or expired (exit 2). `holder` is the user the token belongs to
+ * when there is one; `tokenSha256` a prefix of an unknown token's hash, so a refusal can be audited without it.
+ */
+export class AuthenticationError extends GatewayError {
+  readonly holder: Actor | undefined;
+  readonly tokenSha256: string | undefined;
+
+  constructor(message: string, options: { holder?: Actor; tokenSha256?: string } = {}) {
+    super(message, ExitCode.usage);
+    this.holder = options.holder;
+    this.tokenSha256 = options.tokenSha256;
+  }
+}
+
+/** A refusal to audit: no usable token, or a token whose holder may not do this. */
+export function isRefusal(error: unknown): error is AuthenticationError | ForbiddenError {
+  return error instanceof AuthenticationError || error instanceof ForbiddenError;
+}
+
+/** Operators and admins: mapping, sending, dead letters. */
+export const OPERATORS: readonly Role[] = ['operator', 'admin'];
 
 export function requireRole(actor: Actor, roles: readonly Role[], what: string): void {
   if (!roles.includes(actor.role)) {

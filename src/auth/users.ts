@@ -3,9 +3,11 @@ import type pg from 'pg';
 import { UsageError } from '../core/errors.ts';
 import { inTransaction } from '../store/database.ts';
 import { writeAudit } from '../audit/log.ts';
-import { ForbiddenError, isRole, ROLES, type Actor, type Role } from './roles.ts';
+import { AuthenticationError, ForbiddenError, isRole, requireRole, ROLES, type Actor, type Role } from './roles.ts';
 
 export const TOKEN_VARIABLE = 'AITU_GATEWAY_TOKEN';
+/** How a person passes a token, for messages that ask for one. */
+export const TOKEN_HINT = `--token-file <file> (- for standard input) or ${TOKEN_VARIABLE}`;
 const tokenPrefix = 'agt_';
 
 /** A fresh token: 32 random bytes, base64url, with a recognisable prefix. */
@@ -17,6 +19,11 @@ export function hashToken(token: string): string {
   return createHash('sha256').update(token, 'utf8').digest('hex');
 }
 
+/** Enough of a token's sha256 to tell two refused tokens apart in the audit log, too little to look one up. */
+export function tokenFingerprint(token: string): string {
+  return hashToken(token).slice(0, 12);
+}
+
 export interface UserSummary {
   id: string;
   name: string;
@@ -25,22 +32,59 @@ export interface UserSummary {
   disabled: boolean;
   createdBy: string | null;
   createdAt: Date;
+  /** when the current token was issued (user add, user token) */
+  issuedAt: Date;
+  /** null: the token does not expire */
+  expiresAt: Date | null;
 }
 
 const namePattern = /^[\p{L}\p{N}][\p{L}\p{N}._-]{0,62}$/u;
+const durationPattern = /^(\d{1,6})\s*(s|m|h|d|w)$/;
+const durationUnitMs = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 7 * 86_400_000 } as const;
 
-/** The holder of a token, or a usage error saying how to pass one (exit 2). */
-export async function authenticate(pool: pg.Pool, token: string | undefined): Promise<Actor> {
-  if (!token) throw new UsageError(`this command needs a token: pass --token <token> or set ${TOKEN_VARIABLE} (an admin creates one with: aitu-gateway user add)`);
-  const result = await pool.query<{ id: string; name: string; role: string; agency_ids: string[] | null; disabled: boolean }>(
-    `SELECT id, name, role, agency_ids, disabled FROM users WHERE token_hash = $1`,
-    [hashToken(token.trim())],
-  );
+/**
+ * `--expires`: a duration from now (`90d`, `12h`, `2w`, `30m`, `45s`) or an ISO date or time (a date alone is
+ * midnight UTC). A time already past, or anything else, is a usage error.
+ */
+export function parseExpiry(value: string, now = new Date()): Date {
+  const trimmed = value.trim();
+  const duration = durationPattern.exec(trimmed);
+  const at = duration
+    ? new Date(now.getTime() + Number(duration[1]) * durationUnitMs[duration[2] as keyof typeof durationUnitMs])
+    : /^\d{4}-\d{2}-\d{2}/.test(trimmed)
+      ? new Date(trimmed)
+      : new Date(Number.NaN);
+  if (Number.isNaN(at.getTime())) throw new UsageError(`--expires "${value}": give a duration (90d, 12h, 2w, 30m) or a date (2027-01-31)`);
+  if (at.getTime() <= now.getTime()) throw new UsageError(`--expires "${value}" is not in the future`);
+  return at;
+}
+
+interface UserRow {
+  id: string;
+  name: string;
+  role: string;
+  agency_ids: string[] | null;
+  disabled: boolean;
+  expires_at: Date | null;
+}
+
+/**
+ * The holder of a token. No token, an unknown one, a disabled user's or an expired one is an AuthenticationError
+ * (exit 2) carrying what the refusal may be audited with.
+ */
+export async function authenticate(pool: Pick<pg.Pool, 'query'>, token: string | undefined, now = new Date()): Promise<Actor> {
+  const given = token?.trim();
+  if (!given) throw new AuthenticationError(`this command needs a token: pass ${TOKEN_HINT} (an admin creates one with: aitu-gateway user add)`);
+  const result = await pool.query<UserRow>(`SELECT id, name, role, agency_ids, disabled, expires_at FROM users WHERE token_hash = $1`, [hashToken(given)]);
   const row = result.rows[0];
-  if (!row) throw new UsageError(`the token (--token or ${TOKEN_VARIABLE}) is not valid: no user has it`);
-  if (row.disabled) throw new UsageError(`the token (--token or ${TOKEN_VARIABLE}) belongs to ${row.name}, who is disabled`);
-  if (!isRole(row.role)) throw new UsageError(`user ${row.name} has an unknown role "${row.role}"`);
-  return { id: row.id, name: row.name, role: row.role, agencyIds: row.agency_ids ?? [] };
+  if (!row) throw new AuthenticationError('the token is not valid: no user has it', { tokenSha256: tokenFingerprint(given) });
+  if (!isRole(row.role)) throw new AuthenticationError(`user ${row.name} has an unknown role "${row.role}"`);
+  const holder: Actor = { id: row.id, name: row.name, role: row.role, agencyIds: row.agency_ids ?? [] };
+  if (row.disabled) throw new AuthenticationError(`the token belongs to ${row.name}, who is disabled`, { holder });
+  if (row.expires_at && row.expires_at.getTime() <= now.getTime()) {
+    throw new AuthenticationError(`the token of ${row.name} expired at ${row.expires_at.toISOString()}; an admin issues a new one with: aitu-gateway user token ${row.name}`, { holder });
+  }
+  return holder;
 }
 
 /** Agency slugs → ids; an unknown slug is a usage error naming it. */
@@ -59,7 +103,7 @@ export async function agencyIdsOf(pool: pg.Pool | pg.PoolClient, slugs: readonly
  */
 export async function addUser(
   pool: pg.Pool,
-  input: { name: string; role: string; agencies: readonly string[] },
+  input: { name: string; role: string; agencies: readonly string[]; expiresAt?: Date | null },
   by: Actor | null,
 ): Promise<{ user: UserSummary; token: string }> {
   if (!namePattern.test(input.name)) throw new UsageError(`user name "${input.name}" is invalid: letters, digits, ".", "_" and "-", up to 63`);
@@ -68,12 +112,13 @@ export async function addUser(
   if (role === 'officer' && input.agencies.length === 0) throw new UsageError('an officer needs at least one --agency <slug>');
   if ((role === 'admin' || role === 'operator') && input.agencies.length > 0) throw new UsageError(`--agency applies to officers and auditors, not to ${role}s`);
   const token = newToken();
+  const expiresAt = input.expiresAt ?? null;
   return inTransaction(pool, async (client) => {
     // one bootstrap at a time: two "first admins" must not both slip through
     await client.query(`SELECT pg_advisory_xact_lock(hashtext('aitu-gateway-users'))`);
     const admins = (await client.query<{ n: number }>(`SELECT count(*)::int AS n FROM users WHERE role = 'admin' AND NOT disabled`)).rows[0]!.n;
     if (!by) {
-      if (admins > 0) throw new UsageError(`an admin exists: adding users needs an admin's token (--token or ${TOKEN_VARIABLE})`);
+      if (admins > 0) throw new AuthenticationError(`an admin exists: adding users needs an admin's token (${TOKEN_HINT})`);
       if (role !== 'admin') throw new UsageError('no admin exists yet: create the first admin first (aitu-gateway user add <name> --role admin)');
     } else if (by.role !== 'admin') {
       throw new ForbiddenError(`${by.name} (${by.role}) may not add users: it needs the role admin`);
@@ -81,40 +126,78 @@ export async function addUser(
     const agencyIds = await agencyIdsOf(client, input.agencies);
     const existing = await client.query(`SELECT 1 FROM users WHERE name = $1`, [input.name]);
     if (existing.rowCount) throw new UsageError(`user "${input.name}" already exists`);
-    const inserted = await client.query<{ id: string; created_at: Date }>(
-      `INSERT INTO users (id, name, role, agency_ids, token_hash, created_by) VALUES (gen_random_uuid(), $1, $2, $3::uuid[], $4, $5) RETURNING id, created_at`,
-      [input.name, role, agencyIds, hashToken(token), by?.name ?? null],
+    const inserted = await client.query<{ id: string; created_at: Date; token_issued_at: Date }>(
+      `INSERT INTO users (id, name, role, agency_ids, token_hash, created_by, expires_at)
+       VALUES (gen_random_uuid(), $1, $2, $3::uuid[], $4, $5, $6) RETURNING id, created_at, token_issued_at`,
+      [input.name, role, agencyIds, hashToken(token), by?.name ?? null, expiresAt],
     );
     const row = inserted.rows[0]!;
     await writeAudit(client, {
       actor: by ?? { name: 'bootstrap' },
       action: by ? 'user.add' : 'user.add-first-admin',
       subject: `user:${row.id}`,
-      details: { name: input.name, role, agencies: [...input.agencies] },
+      details: { name: input.name, role, agencies: [...input.agencies], expiresAt: expiresAt?.toISOString() ?? null },
     });
     return {
       token,
-      user: { id: row.id, name: input.name, role, agencies: [...input.agencies], disabled: false, createdBy: by?.name ?? null, createdAt: row.created_at },
+      user: {
+        id: row.id,
+        name: input.name,
+        role,
+        agencies: [...input.agencies],
+        disabled: false,
+        createdBy: by?.name ?? null,
+        createdAt: row.created_at,
+        issuedAt: row.token_issued_at,
+        expiresAt,
+      },
     };
   });
 }
 
 export async function listUsers(pool: pg.Pool): Promise<UserSummary[]> {
-  const result = await pool.query<{ id: string; name: string; role: Role; slugs: string[]; disabled: boolean; created_by: string | null; created_at: Date }>(
-    `SELECT u.id, u.name, u.role, u.disabled, u.created_by, u.created_at,
+  const result = await pool.query<{
+    id: string;
+    name: string;
+    role: Role;
+    slugs: string[];
+    disabled: boolean;
+    created_by: string | null;
+    created_at: Date;
+    token_issued_at: Date;
+    expires_at: Date | null;
+  }>(
+    `SELECT u.id, u.name, u.role, u.disabled, u.created_by, u.created_at, u.token_issued_at, u.expires_at,
             coalesce(array(SELECT a.slug FROM agencies a WHERE a.id = ANY(u.agency_ids) ORDER BY a.slug), '{}') AS slugs
        FROM users u ORDER BY u.name`,
   );
-  return result.rows.map((r) => ({ id: r.id, name: r.name, role: r.role, agencies: r.slugs, disabled: r.disabled, createdBy: r.created_by, createdAt: r.created_at }));
+  return result.rows.map((r) => ({
+    id: r.id,
+    name: r.name,
+    role: r.role,
+    agencies: r.slugs,
+    disabled: r.disabled,
+    createdBy: r.created_by,
+    createdAt: r.created_at,
+    issuedAt: r.token_issued_at,
+    expiresAt: r.expires_at,
+  }));
 }
 
-/** Disables a user: their token stops working at once. The last enabled admin cannot be disabled. */
+/** The user by name, locked for the rest of the transaction; a usage error naming the name when there is none. */
+async function lockUser(client: pg.PoolClient, name: string): Promise<{ id: string; role: string; disabled: boolean }> {
+  await client.query(`SELECT pg_advisory_xact_lock(hashtext('aitu-gateway-users'))`);
+  const found = await client.query<{ id: string; role: string; disabled: boolean }>(`SELECT id, role, disabled FROM users WHERE name = $1 FOR UPDATE`, [name]);
+  const user = found.rows[0];
+  if (!user) throw new UsageError(`no user "${name}"; see: aitu-gateway user list`);
+  return user;
+}
+
+/** Disables a user (admin): their token stops working at once. The last enabled admin cannot be disabled. */
 export async function disableUser(pool: pg.Pool, name: string, by: Actor): Promise<void> {
+  requireRole(by, ['admin'], 'disable users');
   await inTransaction(pool, async (client) => {
-    await client.query(`SELECT pg_advisory_xact_lock(hashtext('aitu-gateway-users'))`);
-    const found = await client.query<{ id: string; role: string; disabled: boolean }>(`SELECT id, role, disabled FROM users WHERE name = $1`, [name]);
-    const user = found.rows[0];
-    if (!user) throw new UsageError(`no user "${name}"; see: aitu-gateway user list`);
+    const user = await lockUser(client, name);
     if (user.disabled) throw new UsageError(`user "${name}" is already disabled`);
     if (user.role === 'admin') {
       const admins = (await client.query<{ n: number }>(`SELECT count(*)::int AS n FROM users WHERE role = 'admin' AND NOT disabled`)).rows[0]!.n;
@@ -122,5 +205,36 @@ export async function disableUser(pool: pg.Pool, name: string, by: Actor): Promi
     }
     await client.query(`UPDATE users SET disabled = true WHERE id = $1`, [user.id]);
     await writeAudit(client, { actor: by, action: 'user.disable', subject: `user:${user.id}`, details: { name, role: user.role } });
+  });
+}
+
+/** Enables a disabled user again (admin): their token works again unless it has expired. */
+export async function enableUser(pool: pg.Pool, name: string, by: Actor): Promise<void> {
+  requireRole(by, ['admin'], 'enable users');
+  await inTransaction(pool, async (client) => {
+    const user = await lockUser(client, name);
+    if (!user.disabled) throw new UsageError(`user "${name}" is not disabled`);
+    await client.query(`UPDATE users SET disabled = false WHERE id = $1`, [user.id]);
+    await writeAudit(client, { actor: by, action: 'user.enable', subject: `user:${user.id}`, details: { name, role: user.role } });
+  });
+}
+
+/**
+ * Issues a user a new token (admin) and returns it, printed once; the old token stops working at once. The new
+ * token expires at `expiresAt` (null: never). A disabled user stays disabled until `user enable`.
+ */
+export async function reissueToken(pool: pg.Pool, name: string, by: Actor, expiresAt: Date | null): Promise<{ token: string; name: string; role: string; expiresAt: Date | null; disabled: boolean }> {
+  requireRole(by, ['admin'], 'issue tokens');
+  const token = newToken();
+  return inTransaction(pool, async (client) => {
+    const user = await lockUser(client, name);
+    await client.query(`UPDATE users SET token_hash = $2, token_issued_at = now(), expires_at = $3 WHERE id = $1`, [user.id, hashToken(token), expiresAt]);
+    await writeAudit(client, {
+      actor: by,
+      action: 'user.token',
+      subject: `user:${user.id}`,
+      details: { name, role: user.role, expiresAt: expiresAt?.toISOString() ?? null, disabled: user.disabled },
+    });
+    return { token, name, role: user.role, expiresAt, disabled: user.disabled };
   });
 }

@@ -16,8 +16,27 @@ export function useClassifierForMasking(redactor: TextRedactor): void {
   classifierRedactor = redactor;
 }
 
+/**
+ * The gateway's own key ids (`k<UTC yyyymmddhhmmss>-<hex>`, see newKeyEntry). Their digits pass the card checksum
+ * as often as any digits do, so the card detector would garble them. Only a real time of this millennium counts: no
+ * card issuer's numbers of that length begin with 20, and an IIN or a phone number has fewer digits.
+ */
+const keyId = /(?<![\p{L}\p{N}])k(20\d\d)(\d\d)(\d\d)(\d\d)(\d\d)(\d\d)-[0-9a-f]{6}(?![\p{L}\p{N}])/gu;
+const keyIdStandIn = 'gatewaykeyid';
+
+function isKeyIdTime(month: string, day: string, hour: string, minute: string, second: string): boolean {
+  const between = (value: string, low: number, high: number) => Number(value) >= low && Number(value) <= high;
+  return between(month, 1, 12) && between(day, 1, 31) && between(hour, 0, 23) && between(minute, 0, 59) && between(second, 0, 59);
+}
+
 export function maskPersonalData(text: string): string {
-  let masked = text;
+  // key ids step aside as letters-only stand-ins while the detectors run, so the text around them keeps its context
+  const keyIds: string[] = [];
+  let masked = text.replace(keyId, (id: string, _year: string, month: string, day: string, hour: string, minute: string, second: string) => {
+    if (!isKeyIdTime(month, day, hour, minute, second)) return id;
+    keyIds.push(id);
+    return keyIdStandIn;
+  });
   if (classifierRedactor) {
     try {
       masked = classifierRedactor(masked);
@@ -25,7 +44,11 @@ export function maskPersonalData(text: string): string {
       // masking must never throw; the regex pass below still runs
     }
   }
-  return masked.replace(email, '[EMAIL]').replace(phoneLike, '[PHONE]').replace(digitRun, '[NUMBER]');
+  masked = masked.replace(email, '[EMAIL]').replace(phoneLike, '[PHONE]').replace(digitRun, '[NUMBER]');
+  if (keyIds.length === 0) return masked;
+  let next = 0;
+  // a stand-in the text itself carried gets a key id back (never personal data); one the detectors ate stays eaten
+  return masked.replace(new RegExp(keyIdStandIn, 'g'), (standIn) => keyIds[next++] ?? standIn);
 }
 
 /** Masks every string inside a value (objects, arrays, errors), returning a plain copy safe to serialize. */

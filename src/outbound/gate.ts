@@ -1,11 +1,15 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { UnrecoverableError } from 'bullmq';
+import type pg from 'pg';
+import { writeAudit, type AuditInput } from '../audit/log.ts';
+import { machineActor } from '../auth/machine-actor.ts';
 import { classify } from '../classifier/index.ts';
-import type { OutboundBridges } from '../core/bridge.ts';
+import { honoursIdempotencyKey, SendOutcomeUnknownError, type OutboundBridge, type OutboundBridges } from '../core/bridge.ts';
 import { platformSchema } from '../core/message.ts';
 import { decide, type Policy, type PolicyDecision } from '../policy/index.ts';
 import type { Store } from '../store/database.ts';
 import { addOutbound, type OutboundPayload, type Queues } from '../pipeline/queues.ts';
+import { auditableChatId } from '../service/audit-fields.ts';
 
 export interface OutboundRequest {
   agencyId: string;
@@ -19,25 +23,31 @@ export type OutboundResult =
   | { status: 'blocked'; attemptId: string; decision: PolicyDecision }
   | { status: 'queued'; attemptId: string; decision: PolicyDecision };
 
+type AuditActor = AuditInput['actor'];
+
 export function textDigest(text: string): string {
   return createHash('sha256').update(text).digest('hex');
 }
 
 /**
  * The outbound gate: classify and policy run before any bridge sees the message. A block is recorded with its
- * reason (categories and rule, never the value); an allowed message is recorded and queued for its bridge.
+ * reason (categories and rule, never the value); an allowed message is recorded and queued for its bridge. Either
+ * way the attempt is audited with `actor` (the person who sent it), its target and the digest of its text.
  */
 export async function submitOutbound(
   store: Store,
   queues: Pick<Queues, 'outbound'>,
   request: OutboundRequest,
   context: { policy: Policy; hashKey?: Buffer },
+  actor: AuditActor = machineActor(),
 ): Promise<OutboundResult> {
   platformSchema.parse(request.target.platform);
   const findings = classify(request.text);
   const decision = decide('outbound', request.text, findings, context.policy, { hashKey: context.hashKey });
   const attemptId = randomUUID();
   const blocked = decision.action === 'block';
+  // the digest of exactly the text the bridge will be given: the worker refuses any other
+  const digest = textDigest(blocked ? decision.deliveredText || request.text : decision.deliveredText);
   const client = await store.pool.connect();
   try {
     await client.query('BEGIN');
@@ -51,7 +61,7 @@ export async function submitOutbound(
         request.target.chatId,
         blocked ? 'blocked' : 'queued',
         JSON.stringify({ action: decision.action, rule: decision.rule, categories: decision.categories }),
-        textDigest(decision.deliveredText || request.text),
+        digest,
         request.author ?? null,
       ],
     );
@@ -60,6 +70,21 @@ export async function submitOutbound(
        VALUES ($1, 'outbound', $2, $3, $4, $5, $6)`,
       [request.agencyId, attemptId, decision.action, decision.rule, decision.categories, JSON.stringify(decision.reasons ?? [])],
     );
+    await writeAudit(client, {
+      actor,
+      action: 'outbound.send',
+      agencyId: request.agencyId,
+      subject: `outbound:${attemptId}`,
+      details: {
+        attemptId,
+        target: { platform: request.target.platform, chatId: auditableChatId(request.target.platform, request.target.chatId) },
+        textDigest: digest,
+        status: blocked ? 'blocked' : 'queued',
+        action: decision.action,
+        rule: decision.rule,
+        categories: decision.categories,
+      },
+    });
     await client.query('COMMIT');
   } catch (error) {
     await client.query('ROLLBACK').catch(() => {});
@@ -72,22 +97,158 @@ export async function submitOutbound(
   return { status: 'queued', attemptId, decision };
 }
 
-/**
- * The outbound stage's core: hands an allowed message to its bridge once. A replayed or retried job whose
- * attempt is already recorded as sent does nothing; the foreign id is recorded so echoes are recognised.
- */
-export async function sendOutbound(store: Store, payload: OutboundPayload, bridges: OutboundBridges): Promise<string> {
-  const attempt = await store.pool.query<{ status: string; foreign_message_id: string | null }>(
-    `SELECT status, foreign_message_id FROM outbound_attempts WHERE id = $1`,
-    [payload.attemptId],
+interface AttemptRow {
+  agency_id: string;
+  target_platform: string;
+  target_chat_id: string;
+  status: string;
+  text_digest: string;
+  foreign_message_id: string | null;
+  idempotency_key: string | null;
+  decided: string | null;
+}
+
+const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+async function readAttempt(db: Pick<pg.Pool, 'query'>, attemptId: string): Promise<AttemptRow | undefined> {
+  const result = await db.query<AttemptRow>(
+    `SELECT a.agency_id, a.target_platform, a.target_chat_id, a.status, a.text_digest, a.foreign_message_id, a.idempotency_key,
+            (SELECT d.action FROM decisions d WHERE d.outbound_attempt_id = a.id ORDER BY d.id LIMIT 1) AS decided
+       FROM outbound_attempts a WHERE a.id = $1`,
+    [attemptId],
   );
-  const row = attempt.rows[0];
-  if (!row) throw new UnrecoverableError(`outbound attempt ${payload.attemptId} is not recorded`);
-  if (row.status === 'sent') return row.foreign_message_id ?? '';
-  if (row.status === 'blocked') throw new UnrecoverableError(`outbound attempt ${payload.attemptId} was blocked by policy`);
+  return result.rows[0];
+}
+
+/**
+ * Why this payload is not what the gate recorded and allowed, or null when it is. Anything else in the outbound
+ * queue was written there by someone other than the gate: whoever can write to Redis must not pass it.
+ */
+function tampering(payload: OutboundPayload, attempt: AttemptRow | undefined): string | null {
+  if (!attempt) return 'no such attempt was recorded by the gate';
+  if (attempt.status === 'blocked' || (attempt.decided !== 'allow' && attempt.decided !== 'redact')) return `the gate did not allow this attempt (${attempt.decided ?? 'no decision'})`;
+  if (payload.agencyId !== attempt.agency_id) return 'its agency is not the agency recorded for the attempt';
+  if (payload.target?.platform !== attempt.target_platform || payload.target?.chatId !== attempt.target_chat_id) return 'its target is not the target recorded for the attempt';
+  if (typeof payload.text !== 'string' || textDigest(payload.text) !== attempt.text_digest) return "its text's digest is not the digest recorded for the attempt";
+  return null;
+}
+
+async function refuseTampered(store: Store, payload: OutboundPayload, attempt: AttemptRow | undefined, problem: string, actor: AuditActor): Promise<never> {
+  const attemptId = typeof payload.attemptId === 'string' && uuidPattern.test(payload.attemptId) ? payload.attemptId : null;
+  await writeAudit(store.pool, {
+    actor,
+    action: 'outbound.tampered',
+    agencyId: attempt?.agency_id ?? null,
+    subject: attemptId ? `outbound:${attemptId}` : null,
+    details: { attemptId, problem },
+  });
+  throw new UnrecoverableError(`outbound job ${attemptId ?? '(no attempt id)'} refused: ${problem}; nothing was sent (audited as outbound.tampered)`);
+}
+
+const outboundLock = `hashtext('aitu-gateway-outbound')`;
+
+/**
+ * The outbound stage's core: hands an allowed message to its bridge at most once, or exactly once in effect where
+ * the platform takes an idempotency key.
+ *
+ * The payload must be the one the gate queued: same agency, target and text digest, for an attempt the gate
+ * allowed; anything else is refused and audited as tampering. The attempt is recorded as `sending`, with its
+ * idempotency key, before the bridge is called, and `sent` with the foreign id after. The sender holds a
+ * PostgreSQL session lock on the attempt while it sends, so an attempt found `sending` whose lock is free was left
+ * by a sender that died between the call and the record: on a platform with idempotency keys it is sent again
+ * with the same key; on one without, it is marked `uncertain`, audited, and left for a person to check — never
+ * resent. A replayed job of a sent attempt does nothing.
+ */
+export async function sendOutbound(store: Store, payload: OutboundPayload, bridges: OutboundBridges, actor: AuditActor = machineActor()): Promise<string> {
+  const attemptId = String(payload?.attemptId ?? '');
+  const attempt = uuidPattern.test(attemptId) ? await readAttempt(store.pool, attemptId) : undefined;
+  const problem = tampering(payload, attempt);
+  if (problem || !attempt) return refuseTampered(store, payload, attempt, problem ?? 'no such attempt', actor);
+  if (attempt.status === 'sent') return attempt.foreign_message_id ?? '';
+  if (attempt.status !== 'queued' && attempt.status !== 'sending') throw new UnrecoverableError(unsendable(attemptId, attempt.status));
   const bridge = bridges[payload.target.platform as keyof OutboundBridges];
   if (!bridge) throw new Error(`no ${payload.target.platform} bridge is configured on this worker`);
-  const { messageId } = await bridge.send(payload.target.chatId, payload.text);
-  await store.pool.query(`UPDATE outbound_attempts SET status = 'sent', foreign_message_id = $2 WHERE id = $1`, [payload.attemptId, messageId]);
+
+  const client = await store.pool.connect();
+  let healthy = true;
+  try {
+    const locked = await client.query<{ ok: boolean }>(`SELECT pg_try_advisory_lock(${outboundLock}, hashtext($1)) AS ok`, [attemptId]);
+    // another worker is sending it right now (a job run twice): try again later, by when it is sent or uncertain
+    if (!locked.rows[0]!.ok) throw new Error(`outbound attempt ${attemptId} is being sent by another worker`);
+    try {
+      return await sendLocked(store, client, payload, attemptId, bridge, actor);
+    } finally {
+      await client.query(`SELECT pg_advisory_unlock(${outboundLock}, hashtext($1))`, [attemptId]).catch(() => (healthy = false));
+    }
+  } finally {
+    client.release(!healthy);
+  }
+}
+
+function unsendable(attemptId: string, status: string): string {
+  if (status === 'uncertain') return `outbound attempt ${attemptId} is uncertain: it may have reached the platform; a person checks it (aitu-gateway status) and resolves it (aitu-gateway outbound resolve)`;
+  return `outbound attempt ${attemptId} is ${status}: it is not sent again`;
+}
+
+async function sendLocked(store: Store, client: pg.PoolClient, payload: OutboundPayload, attemptId: string, bridge: OutboundBridge, actor: AuditActor): Promise<string> {
+  const current = await readAttempt(client, attemptId);
+  if (!current) throw new UnrecoverableError(`outbound attempt ${attemptId} disappeared`);
+  if (current.status === 'sent') return current.foreign_message_id ?? '';
+  const idempotent = honoursIdempotencyKey(bridge);
+  if (current.status === 'sending' && !idempotent) return markUncertain(client, attemptId, current, actor, 'found sending: its sender stopped between the bridge call and the record');
+  if (current.status !== 'queued' && current.status !== 'sending') throw new UnrecoverableError(unsendable(attemptId, current.status));
+  const key = current.idempotency_key ?? attemptId;
+  await client.query(
+    `UPDATE outbound_attempts SET status = 'sending', idempotency_key = $2, sending_at = now() WHERE id = $1 AND status IN ('queued', 'sending')`,
+    [attemptId, key],
+  );
+
+  let messageId: string;
+  try {
+    ({ messageId } = await bridge.send(payload.target.chatId, payload.text, { idempotencyKey: key }));
+  } catch (error) {
+    // an idempotent platform is simply asked again, with the same key, on the job's next try
+    if (idempotent) throw error;
+    if (error instanceof SendOutcomeUnknownError) return markUncertain(client, attemptId, current, actor, `the ${bridge.platform} bridge could not tell whether it was sent`);
+    // the bridge says it was not sent: the attempt is queued again and the job retried
+    await client.query(`UPDATE outbound_attempts SET status = 'queued' WHERE id = $1 AND status = 'sending'`, [attemptId]);
+    throw error;
+  }
+  await inClientTransaction(client, async () => {
+    await client.query(`UPDATE outbound_attempts SET status = 'sent', foreign_message_id = $2, sent_at = now() WHERE id = $1`, [attemptId, messageId]);
+    await writeAudit(client, {
+      actor,
+      action: 'outbound.sent',
+      agencyId: current.agency_id,
+      subject: `outbound:${attemptId}`,
+      details: { attemptId, platform: bridge.platform, foreignMessageId: messageId, idempotencyKey: idempotent ? key : null },
+    });
+  });
   return messageId;
+}
+
+async function markUncertain(client: pg.PoolClient, attemptId: string, attempt: AttemptRow, actor: AuditActor, why: string): Promise<never> {
+  await inClientTransaction(client, async () => {
+    await client.query(`UPDATE outbound_attempts SET status = 'uncertain' WHERE id = $1 AND status = 'sending'`, [attemptId]);
+    await writeAudit(client, {
+      actor,
+      action: 'outbound.uncertain',
+      agencyId: attempt.agency_id,
+      subject: `outbound:${attemptId}`,
+      details: { attemptId, platform: attempt.target_platform, chatId: auditableChatId(attempt.target_platform, attempt.target_chat_id), why },
+    });
+  });
+  throw new UnrecoverableError(`${unsendable(attemptId, 'uncertain')} (${why})`);
+}
+
+/** A transaction on the client that holds the attempt's session lock (the lock outlives the transaction). */
+async function inClientTransaction(client: pg.PoolClient, work: () => Promise<void>): Promise<void> {
+  await client.query('BEGIN');
+  try {
+    await work();
+    await client.query('COMMIT');
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => {});
+    throw error;
+  }
 }

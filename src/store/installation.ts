@@ -1,4 +1,4 @@
-import os from 'node:os';
+import { machineActor } from '../auth/machine-actor.ts';
 import type { KeyObject } from 'node:crypto';
 import type pg from 'pg';
 import type { Config } from '../core/config.ts';
@@ -69,10 +69,6 @@ export async function readInstallation(db: Queryable): Promise<Installation | nu
   };
 }
 
-/** The OS user and host a command runs as: the actor of what the installation itself does (keys init). */
-export function installationActor(): { name: string } {
-  return { name: `os:${os.userInfo().username}@${os.hostname()}` };
-}
 
 function sameDataDir(installation: Installation, cfg: Pick<Config, 'dataDir'>): void {
   if (installation.dataDir !== cfg.dataDir) {
@@ -179,13 +175,13 @@ export async function initInstallation(store: Store, cfg: InstallationSettings):
     await store.pool.query(
       `INSERT INTO installation (id, data_dir, key_file, key_file_fingerprint, chain_key_file, chain_public_key_file, chain_public_key_fingerprint, created_by)
        VALUES (1, $1, $2, $3, $4, $5, $6, $7) ON CONFLICT (id) DO NOTHING`,
-      [cfg.dataDir, cfg.keyFile, keyFileFingerprint(keyring), cfg.chainKeyFile, cfg.chainPublicKeyFile, publicKeyFingerprint(publicKey), installationActor().name],
+      [cfg.dataDir, cfg.keyFile, keyFileFingerprint(keyring), cfg.chainKeyFile, cfg.chainPublicKeyFile, publicKeyFingerprint(publicKey), machineActor().name],
     );
     // a keys init running at the same time may have recorded its own first: this one's keys must be those
     await checkBeforeUpgrade((await readInstallation(store.pool))!, cfg);
   }
   await writeAudit(store.pool, {
-    actor: installationActor(),
+    actor: machineActor(),
     action: 'keys.init',
     subject: 'installation',
     details: {

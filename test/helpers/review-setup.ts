@@ -62,7 +62,8 @@ export async function createReviewWorld(agencySlugs: readonly string[] = ['a', '
     keyFile,
     env,
     agencies,
-    cli: (args, token) => runCli(token ? [...args, '--token', token] : args, { env }),
+    // the token as a person passes it without --token (which warns that it shows in ps and shell history)
+    cli: (args, token) => runCli(args, { env: { ...env, AITU_GATEWAY_TOKEN: token ?? '' } }),
     async deliver(agency, messages, seq) {
       const keyring = await loadKeyring(keyFile);
       const { deliver } = runClassifyStage({ agencyId: agencies[agency]!, runId: null, seq: seq ?? null, checkpoint: null, messages }, { hashKey: keyring.hashKey });

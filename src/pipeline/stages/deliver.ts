@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type pg from 'pg';
+import { machineActor } from '../../auth/machine-actor.ts';
 import { encryptOriginal, type Keyring, type OriginalBinding } from '../../core/keys.ts';
 import { maskPersonalData } from '../../core/mask.ts';
 import { inTransaction, isPostgresUnavailable } from '../../store/database.ts';
@@ -30,6 +31,8 @@ export interface DeliverDependencies {
   /** hands messages that keep failing to the dead-letter queue; called before the batch is recorded */
   deadLetter(entries: DeadLetterPayload[]): Promise<void>;
   now?: () => Date;
+  /** who the batch's audit entry names (default: this process's OS user and host, see machineActor) */
+  actor?: string;
 }
 
 /**
@@ -54,12 +57,13 @@ export function isTransientDatabaseError(error: unknown): boolean {
  */
 export async function deliverBatch(pool: pg.Pool, payload: DeliverPayload, deps: DeliverDependencies): Promise<DeliverResult> {
   const now = deps.now ?? (() => new Date());
+  const actor = deps.actor ?? machineActor().name;
   const committed = await committedCounts(pool, payload);
   if (committed) return { counts: committed, replayed: true };
   const writeWhole = (assumeNew: boolean) =>
     inTransaction(pool, async (client) => {
       const counts = await writeMessages(client, payload, payload, deps.keyring, assumeNew);
-      return { counts: await recordBatch(client, payload, counts, payload.failed), replayed: false };
+      return { counts: await recordBatch(client, payload, counts, payload.failed, actor), replayed: false };
     });
   try {
     const assumeNew = Date.now() - duplicatesMetAt > DUPLICATES_MEMORY_MS;
@@ -99,7 +103,7 @@ export async function deliverBatch(pool: pg.Pool, payload: DeliverPayload, deps:
   }
   if (dead.length > 0) await deps.deadLetter(dead);
   try {
-    const counts = await inTransaction(pool, (client) => recordBatch(client, payload, totals, payload.failed + dead.length));
+    const counts = await inTransaction(pool, (client) => recordBatch(client, payload, totals, payload.failed + dead.length, actor));
     return { counts, replayed: false };
   } catch (error) {
     if (isBatchAlreadyRecorded(error)) return { counts: (await committedCounts(pool, payload))!, replayed: true };
@@ -197,17 +201,18 @@ function originalBinding(agencyId: string, batch: DeliveryBatch, i: number): Ori
 }
 
 /** The batch's audit digest (one entry per batch, never per message) and, for import runs, its record. */
-async function recordBatch(client: pg.PoolClient, payload: DeliverPayload, counts: WriteCounts, failed: number): Promise<BatchCounts> {
+async function recordBatch(client: pg.PoolClient, payload: DeliverPayload, counts: WriteCounts, failed: number, actor: string): Promise<BatchCounts> {
   const { insertedIds, ...rest } = counts;
   const final: BatchCounts = { ...rest, failed };
   const digest = createHash('sha256').update(insertedIds.join(',')).digest('hex');
   await client.query({
     name: 'aitu-batch-audit',
-    text: `INSERT INTO audit_log (actor, action, agency_id, subject, details) VALUES ('pipeline', 'deliver.batch', $1, $2, $3)`,
+    text: `INSERT INTO audit_log (actor, action, agency_id, subject, details) VALUES ($4, 'deliver.batch', $1, $2, $3)`,
     values: [
       payload.agencyId,
       payload.runId ? `import-run:${payload.runId}#${payload.seq}` : 'live',
       JSON.stringify({ ...final, messageIdsSha256: digest, firstId: insertedIds[0] ?? null, lastId: insertedIds.at(-1) ?? null }),
+      actor,
     ],
   });
   if (payload.runId && payload.seq !== null) {

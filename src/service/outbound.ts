@@ -1,0 +1,75 @@
+import type pg from 'pg';
+import { writeAudit } from '../audit/log.ts';
+import { OPERATORS, requireRole, type Actor } from '../auth/roles.ts';
+import { UsageError } from '../core/errors.ts';
+import { loadKeyring } from '../core/keys.ts';
+import { submitOutbound, type OutboundResult } from '../outbound/gate.ts';
+import type { Queues } from '../pipeline/queues.ts';
+import { policyLoader } from '../pipeline/workers.ts';
+import { requireAgency } from '../store/agencies.ts';
+import type { Store } from '../store/database.ts';
+
+/** A person's send through the outbound gate (operator, admin): the agency's policy decides, the attempt is audited. */
+export async function sendAs(
+  store: Store,
+  queues: Pick<Queues, 'outbound'>,
+  actor: Actor,
+  input: { agency: string; target: { platform: string; chatId: string }; text: string },
+  keyFile: string,
+): Promise<OutboundResult> {
+  requireRole(actor, OPERATORS, 'send through the outbound gate');
+  const agency = await requireAgency(store.pool, input.agency);
+  const [policy, keyring] = await Promise.all([policyLoader(store)(agency.id), loadKeyring(keyFile)]);
+  return submitOutbound(store, queues, { agencyId: agency.id, target: input.target, text: input.text, author: actor.name }, { policy, hashKey: keyring.hashKey }, actor);
+}
+
+export interface UncertainSend {
+  attemptId: string;
+  agency: string;
+  platform: string;
+  chatId: string;
+  sendingSince: string | null;
+}
+
+/** Attempts that may or may not have reached their platform (a sender stopped mid-send): a person checks each. */
+export async function listUncertainSends(pool: Pick<pg.Pool, 'query'>): Promise<UncertainSend[]> {
+  const result = await pool.query<{ id: string; slug: string; target_platform: string; target_chat_id: string; sending_at: Date | null }>(
+    `SELECT o.id, a.slug, o.target_platform, o.target_chat_id, o.sending_at
+       FROM outbound_attempts o JOIN agencies a ON a.id = o.agency_id
+      WHERE o.status = 'uncertain' ORDER BY o.sending_at NULLS FIRST, o.id`,
+  );
+  return result.rows.map((r) => ({ attemptId: r.id, agency: r.slug, platform: r.target_platform, chatId: r.target_chat_id, sendingSince: r.sending_at?.toISOString() ?? null }));
+}
+
+/**
+ * Records what a person found for an uncertain attempt (operator, admin): it reached the platform (`sent`, with
+ * the foreign id when they found it), or it did not (`failed`; send it again with a new `send`). Audited.
+ */
+export async function resolveUncertainSend(pool: pg.Pool, actor: Actor, attemptId: string, outcome: { sent: true; foreignMessageId?: string } | { sent: false }): Promise<void> {
+  requireRole(actor, OPERATORS, 'resolve outbound attempts');
+  if (!/^[0-9a-f-]{36}$/i.test(attemptId)) throw new UsageError(`"${attemptId}" is not an outbound attempt id`);
+  const client = await pool.connect();
+  try {
+    await client.query('BEGIN');
+    const updated = await client.query<{ agency_id: string }>(
+      `UPDATE outbound_attempts SET status = $2, foreign_message_id = coalesce($3, foreign_message_id), sent_at = CASE WHEN $2 = 'sent' THEN now() END
+        WHERE id = $1 AND status = 'uncertain' RETURNING agency_id`,
+      [attemptId, outcome.sent ? 'sent' : 'failed', outcome.sent ? (outcome.foreignMessageId ?? null) : null],
+    );
+    const row = updated.rows[0];
+    if (!row) throw new UsageError(`outbound attempt ${attemptId} is not uncertain; see: aitu-gateway status`);
+    await writeAudit(client, {
+      actor,
+      action: 'outbound.resolve',
+      agencyId: row.agency_id,
+      subject: `outbound:${attemptId}`,
+      details: { attemptId, outcome: outcome.sent ? 'sent' : 'not-sent', foreignMessageId: outcome.sent ? (outcome.foreignMessageId ?? null) : null },
+    });
+    await client.query('COMMIT');
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => {});
+    throw error;
+  } finally {
+    client.release();
+  }
+}

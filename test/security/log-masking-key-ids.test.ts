@@ -1,0 +1,54 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { newKeyEntry } from '../../src/core/keys.ts';
+import { createLogger } from '../../src/core/logger.ts';
+import { maskDeep, maskPersonalData } from '../../src/core/mask.ts';
+import { Writable } from 'node:stream';
+
+/** The defect: key ids in logs and errors came out garbled (`k20261126083654-c52622` → `k[CARD]-c52622`). */
+describe('security: log masking keeps key ids and still masks card numbers and IINs', () => {
+  // the logger module wires the classifier into masking, as in every command
+  const log = createLogger({ level: 'info', json: true, stream: new Writable({ write: (_c, _e, done) => done() }) });
+  assert.ok(log);
+
+  it('no key id is changed, whatever digits its time gives (one in ten or so pass the card checksum)', () => {
+    const changed: string[] = [];
+    for (let i = 0; i < 5000; i++) {
+      const { id } = newKeyEntry(new Date(Date.parse('2024-01-01T00:00:00Z') + i * 3_600_777));
+      const text = `review item 3f1c: its original was encrypted with key ${id}, which is not in the key file`;
+      if (maskPersonalData(text) !== text) changed.push(maskPersonalData(text));
+    }
+    assert.deepEqual(changed.slice(0, 3), []);
+  });
+
+  it('table: what is kept and what is masked', () => {
+    const table: [string, string][] = [
+      // key ids, alone, in lists, quoted, at the end of a sentence
+      ['k20261126083654-c52622', 'k20261126083654-c52622'],
+      ['key k20250419130452-ff09d8 is current', 'key k20250419130452-ff09d8 is current'],
+      ['keys: k20250419130452-ff09d8,k20240102160031-b2d0fc.', 'keys: k20250419130452-ff09d8,k20240102160031-b2d0fc.'],
+      ['"k20250419130452-ff09d8"', '"k20250419130452-ff09d8"'],
+      // card numbers and IINs are still masked, also beside a key id or dressed up as one
+      ['card 4111 1111 1111 1111', 'card [CARD]'],
+      ['k20250419130452-ff09d8 card 4111111111111111', 'k20250419130452-ff09d8 card [CARD]'],
+      ['ИИН 940101300123, key k20250419130452-ff09d8', 'ИИН [IIN], key k20250419130452-ff09d8'],
+      ['k4111111111111111-abcdef', 'k[CARD]-abcdef'],
+    ];
+    for (const [input, expected] of table) assert.equal(maskPersonalData(input), expected, input);
+  });
+
+  it('card-like digits in the shape of a key id but not a time are still masked', () => {
+    // 14 digits passing the card checksum, 20 as the century but month 13: not a key id
+    for (const digits of ['20251319130451', '30569309025904']) {
+      const masked = maskPersonalData(`k${digits}-ff09d8`);
+      assert.ok(!masked.includes(digits), `${digits} → ${masked}`);
+    }
+  });
+
+  it('errors and log metadata keep key ids too', () => {
+    const error = new Error('key k20250419130452-ff09d8 is not in the key file');
+    const masked = maskDeep({ error, keyId: 'k20250419130452-ff09d8' }) as { error: { message: string }; keyId: string };
+    assert.equal(masked.error.message, 'key k20250419130452-ff09d8 is not in the key file');
+    assert.equal(masked.keyId, 'k20250419130452-ff09d8');
+  });
+});
