@@ -11,7 +11,7 @@ import { createImportWorld, maxRssMiB, measuringEnv, type ImportWorld } from '..
  * and the import goes on (exit 1 at the end), in bounded memory.
  */
 const LONG_TEXT_BYTES = 300 * 1024 * 1024;
-const RSS_BOUND_MIB = 400;
+const RSS_BOUND_MIB = 300;
 
 const line = (id: string, text: string) =>
   JSON.stringify({ platform: 'telegram', chatId: '-1001', chatTitle: 'Long lines', messageId: id, sentAt: '2024-01-15T09:00:00Z', text });
