@@ -149,6 +149,15 @@ export const EARLIEST_MESSAGE_TIME = '1990-01-01T00:00:00.000Z';
 const FUTURE_SLACK_MS = 24 * 3600 * 1000;
 
 let configuredMaxTextChars: number | undefined;
+let latestCache = { at: 0, iso: '' };
+
+/** A day after now, as a normal form; computed at most once a second, since every message ingested asks for it. */
+function latestPlausibleTime(now: Date | undefined): string {
+  if (now) return new Date(now.getTime() + FUTURE_SLACK_MS).toISOString();
+  const at = Date.now();
+  if (at - latestCache.at >= 1000) latestCache = { at, iso: new Date(at + FUTURE_SLACK_MS).toISOString() };
+  return latestCache.iso;
+}
 
 /** The problems of a well-formed message that cannot be real or is too large to take; each names the field and the bound. */
 function implausibilities(message: CanonicalMessage, plausibility: Plausibility): string[] {
@@ -157,10 +166,10 @@ function implausibilities(message: CanonicalMessage, plausibility: Plausibility)
   if (message.text.length > maxTextChars) {
     problems.push(`text: ${formatCount(message.text.length)} characters exceeds ${describeLimit('maxTextChars', maxTextChars)}`);
   }
-  const latest = new Date((plausibility.now ?? new Date()).getTime() + FUTURE_SLACK_MS).toISOString();
+  // normal forms (UTC, milliseconds, four-digit years) compare as strings
+  const latest = latestPlausibleTime(plausibility.now);
   for (const field of ['sentAt', 'editedAt'] as const) {
     const time = message[field];
-    // normal forms (UTC, milliseconds, four-digit years) compare as strings
     if (time === null) continue;
     if (time < EARLIEST_MESSAGE_TIME) problems.push(`${field}: before ${EARLIEST_MESSAGE_TIME.slice(0, 10)}, not a plausible time for a message`);
     else if (time > latest) problems.push(`${field}: more than a day after now, not a plausible time for a message`);

@@ -498,6 +498,24 @@ describe('Telegram export reader: what it refuses and tolerates', () => {
     assert.deepEqual(third.checkpoint, { chatIndex: 0, chatId: '-7', messageStart: thirdAt, byteOffset: thirdAt + message(3, texts[2]!).length, messageId: '3' });
   });
 
+  it('passes a message object past maxLineBytes on as a problem entry without holding it, and resumes after it', async () => {
+    const file = path.join(dir, 'long-message.json');
+    const message = (id: number, text: string) => JSON.stringify({ id, type: 'message', date: '2024-01-01T10:00:00', date_unixtime: '1704103200', from: 'A', from_id: 'user1', text });
+    const head = '{"name": "Т", "type": "private_group", "id": 8, "messages": [';
+    const long = message(2, 'ұзын '.repeat(200));
+    await writeFile(file, `${head}${message(1, 'short')}, ${long}, ${message(3, 'after')}]}`);
+    const longAt = Buffer.byteLength(head) + Buffer.byteLength(message(1, 'short')) + 2;
+    for (const chunkSize of [7, 64, 1 << 20]) {
+      const { entries, error } = await readAll(file, { chunkSize, limits: { maxLineBytes: 300 } });
+      assert.equal(error, null);
+      assert.deepEqual(entries.map((entry) => [entry.message.messageId, Boolean(entry.problem)]), [['1', false], [undefined, true], ['3', false]], `chunk ${chunkSize}`);
+      assert.equal(entries[1]!.problem, `${file}: message at byte ${longAt} after message id 1: ${Buffer.byteLength(long).toLocaleString('en-US')} bytes exceeds maxLineBytes 300`);
+      const resumed = await readAll(file, { chunkSize, limits: { maxLineBytes: 300 } }, entries[1]!.checkpoint);
+      assert.equal(resumed.error, null);
+      assert.deepEqual(resumed.entries.map((entry) => entry.message.messageId), ['3']);
+    }
+  });
+
   it('passes a message it cannot convert on as a problem entry, and goes on', async () => {
     const file = path.join(dir, 'undated.json');
     const message = (id: number | null, text: string, dated = true): string =>

@@ -4,7 +4,7 @@ import { open, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { InputError } from '../../../src/core/errors.ts';
-import { AttachmentBudget, withLimits } from '../../../src/core/limits.ts';
+import { AttachmentBudget, describeLimit, formatCount, withLimits, type InputLimits } from '../../../src/core/limits.ts';
 import { invalidUtf8Offset } from '../../../src/core/lines.ts';
 import type { CanonicalMessageInput } from '../../../src/core/message.ts';
 import type { Checkpoint, HistoryChat, HistoryEntry, HistoryProgress, HistorySource } from '../../../src/core/history.ts';
@@ -27,6 +27,8 @@ export interface TelegramExportOptions {
   chunkSize?: number;
   /** counts the attachment bytes the import reads (maxImportAttachmentBytes); by default one of its own */
   budget?: AttachmentBudget;
+  /** defaults: the configured limits; a message object past maxLineBytes is dead-lettered, never held whole */
+  limits?: Partial<InputLimits>;
 }
 
 export interface TelegramExportSource extends HistorySource {
@@ -43,6 +45,8 @@ interface TelegramCheckpoint {
   /** offset just after the message object: reading resumes here */
   byteOffset: number;
   messageId: string;
+  /** the message was past maxLineBytes and never read: a resume checks only that an object stands there */
+  unread?: true;
 }
 
 interface ResolvedChat {
@@ -71,8 +75,9 @@ export async function openTelegramExport(inputPath: string, options: TelegramExp
   }
   const all = index.chats.map((chat) => resolveChat(chat, label));
   const selected = selectChats(all, options.chats ?? [], label);
-  const budget = options.budget ?? new AttachmentBudget(withLimits(undefined).maxImportAttachmentBytes, label);
-  return new TelegramExport(inputPath, file, label, root, totalBytes, index, selected, chunkSize, budget);
+  const limits = withLimits(options.limits);
+  const budget = options.budget ?? new AttachmentBudget(limits.maxImportAttachmentBytes, label);
+  return new TelegramExport(inputPath, file, label, root, totalBytes, index, selected, chunkSize, budget, limits.maxLineBytes);
 }
 
 async function resolveExportFile(inputPath: string): Promise<string> {
@@ -159,6 +164,7 @@ class TelegramExport implements TelegramExportSource {
     private readonly selected: ResolvedChat[],
     private readonly chunkSize: number,
     private readonly budget: AttachmentBudget,
+    private readonly maxMessageBytes: number,
   ) {}
 
   get contentHash(): { file: string; sha256: string } {
@@ -200,7 +206,7 @@ class TelegramExport implements TelegramExportSource {
 
   private async *readChat(chat: ResolvedChat, start: number, resumedAfterId: string | null): AsyncGenerator<HistoryEntry> {
     const { indexed, context } = chat;
-    const scanner = new MessageArrayScanner(resumedAfterId === null ? 'first' : 'afterElement');
+    const scanner = new MessageArrayScanner(resumedAfterId === null ? 'first' : 'afterElement', this.maxMessageBytes);
     let lastId = resumedAfterId;
     const where = this.index.shape === 'full-account' ? ` in chat "${context.chatTitle}"` : '';
     const after = (): string => (lastId === null ? 'before the first message' : `after message id ${lastId}`);
@@ -218,6 +224,12 @@ class TelegramExport implements TelegramExportSource {
         position += chunk.length;
         for (const scanned of messages) {
           let raw: unknown;
+          if (scanned.tooLong) {
+            this.bytesRead = scanned.end;
+            yield this.tooLong(scanned, indexed.index, context, after() + where);
+            if (this.closed) return;
+            continue;
+          }
           const source = decodeUtf8(scanned.bytes);
           if (source === null) {
             // never stored with U+FFFD in place of what it said: the message goes to the dead-letter queue
@@ -279,6 +291,16 @@ class TelegramExport implements TelegramExportSource {
     }
   }
 
+  /** The problem entry of a message object past maxLineBytes: scanned past, never read, so it has no id. */
+  private tooLong(scanned: { start: number; end: number }, chatIndex: number, context: TelegramChatContext, position: string): HistoryEntry {
+    const checkpoint: TelegramCheckpoint = { chatIndex, chatId: context.chatId, messageStart: scanned.start, byteOffset: scanned.end, messageId: '', unread: true };
+    return {
+      message: { platform: 'telegram', chatId: context.chatId, chatTitle: context.chatTitle } as CanonicalMessageInput,
+      checkpoint: { ...checkpoint },
+      problem: `${this.label}: message at byte ${scanned.start} ${position}: ${formatCount(scanned.end - scanned.start)} bytes exceeds ${describeLimit('maxLineBytes', this.maxMessageBytes)}`,
+    };
+  }
+
   /** The problem entry of a message whose bytes are not UTF-8, naming the file and the byte offsets. */
   private notUtf8(scanned: { start: number; end: number; bytes: Buffer }, chatIndex: number, context: TelegramChatContext, position: string): HistoryEntry {
     let raw: unknown = null;
@@ -318,8 +340,14 @@ class TelegramExport implements TelegramExportSource {
     if (expectedId !== chatId) throw mismatch('another chat');
     const end = chat.messagesEnd ?? this.totalBytes;
     const length = byteOffset - messageStart;
-    if (messageStart <= chat.messagesStart || byteOffset > end || length < 2 || length > MAX_CHECKED_MESSAGE_BYTES) {
+    const unread = checkpoint['unread'] === true;
+    if (messageStart <= chat.messagesStart || byteOffset > end || length < 2 || (!unread && length > MAX_CHECKED_MESSAGE_BYTES)) {
       throw mismatch('offset outside the chat');
+    }
+    if (unread) {
+      // a message too long to read was never parsed: an object must stand there, its braces at both ends
+      if ((await this.byteAt(messageStart)) !== 0x7b || (await this.byteAt(byteOffset - 1)) !== 0x7d) throw mismatch('no message at the offset');
+      return { chatIndex, chatId, messageStart, byteOffset, messageId, unread: true };
     }
     const handle = await open(this.file, 'r');
     let bytes: Buffer;
@@ -338,6 +366,17 @@ class TelegramExport implements TelegramExportSource {
     }
     if (typeof parsed !== 'object' || parsed === null || rawId(parsed) !== messageId) throw mismatch('another message at the offset');
     return { chatIndex, chatId, messageStart, byteOffset, messageId };
+  }
+
+  private async byteAt(offset: number): Promise<number | undefined> {
+    const handle = await open(this.file, 'r');
+    try {
+      const one = Buffer.alloc(1);
+      const { bytesRead } = await handle.read(one, 0, 1, offset);
+      return bytesRead === 1 ? one[0] : undefined;
+    } finally {
+      await handle.close();
+    }
   }
 
   async openAttachment(sourcePath: string): Promise<Readable | null> {
