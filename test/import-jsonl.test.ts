@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { appendFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { appendFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -74,6 +75,56 @@ describe('aitu-gateway import jsonl', () => {
     const letters = JSON.parse(dlq.stdout) as { reason: string }[];
     assert.ok(letters.some((l) => /broken\.jsonl:7: not a JSON object/.test(l.reason)));
     assert.ok(letters.some((l) => /sentAt/.test(l.reason)));
+  });
+
+  it('with --attachments-dir stores the files attachments name, refusing paths that leave the folder', async () => {
+    const folder = path.join(dir, 'media');
+    mkdirSync(path.join(folder, 'photos'), { recursive: true });
+    const photo = Buffer.from('a photo of the meeting room');
+    writeFileSync(path.join(folder, 'photos', 'room.jpg'), photo);
+    writeFileSync(path.join(dir, 'outside.txt'), 'not the import\'s');
+    symlinkSync(path.join(dir, 'outside.txt'), path.join(folder, 'photos', 'link.jpg'));
+    const digest = createHash('sha256').update(photo).digest('hex');
+    const message = (id: string, sourcePath: string, extra: Record<string, unknown> = {}) => ({
+      ...makeMessages(1, { idPrefix: `att-${id}-` })[0],
+      attachments: [{ kind: 'photo', name: path.basename(sourcePath), sourcePath, ...extra }],
+    });
+    const file = path.join(dir, 'attachments.jsonl');
+    writeJsonl(file, [
+      // a sha256 the line claims is not trusted: the bytes decide
+      message('1', 'photos/room.jpg', { sha256: 'f'.repeat(64) }),
+      message('2', 'photos/absent.jpg'),
+      message('3', 'photos/link.jpg'),
+      message('4', '../outside.txt'),
+      message('5', '/etc/hostname'),
+    ]);
+    const result = await runCli(['import', 'jsonl', file, '--agency', 'mvd', '--json', '--attachments-dir', folder], { env });
+    assert.equal(result.code, 1, result.stderr);
+    const summary = JSON.parse(result.stdout) as Summary;
+    assertBalanced(summary);
+    assert.equal(summary.delivered, 3);
+    assert.equal(summary.failed, 2);
+    assert.equal(summary.attachments, 1);
+    assert.equal(summary.missingAttachments, 2);
+    assert.match(result.stderr, /refused an attachment of attachments\.jsonl whose link leads out of --attachments-dir/);
+    const rows = await db.store.pool.query<{ id: string; sha256: string | null; missing: boolean }>(
+      `SELECT m.source_message_id AS id, a.sha256, a.missing FROM message_attachments a JOIN messages m ON m.id = a.message_id
+        WHERE m.source_message_id LIKE 'att-%' ORDER BY 1`,
+    );
+    assert.deepEqual(rows.rows, [
+      { id: 'att-1-1', sha256: digest, missing: false },
+      { id: 'att-2-1', sha256: null, missing: true },
+      { id: 'att-3-1', sha256: null, missing: true },
+    ]);
+    assert.ok(existsSync(path.join(dir, 'data', 'attachments', digest.slice(0, 2), digest.slice(2, 4), digest)));
+    assert.equal(await count(`SELECT count(*) AS n FROM attachment_owners WHERE sha256 = '${digest}'`), 1);
+    const reasons = (JSON.parse((await runCli(['dlq', 'list', '--json'], { env })).stdout) as { reason: string }[]).map((l) => l.reason);
+    assert.ok(reasons.some((r) => /attachments\.jsonl:4: attachment 1: its sourcePath is not a relative path inside --attachments-dir/.test(r)), JSON.stringify(reasons));
+    assert.ok(reasons.some((r) => /attachments\.jsonl:5: attachment 1: its sourcePath is not a relative path inside --attachments-dir/.test(r)), JSON.stringify(reasons));
+
+    const missing = await runCli(['import', 'jsonl', file, '--agency', 'mvd', '--attachments-dir', path.join(dir, 'nope')], { env });
+    assert.equal(missing.code, 2);
+    assert.match(missing.stderr, /--attachments-dir .*nope: not a folder/);
   });
 
   it('a dry run reads and classifies but writes nothing', async () => {

@@ -8,6 +8,7 @@ import { inTransaction } from '../src/store/database.ts';
 import type { Finding } from '../src/classifier/index.ts';
 import { DeliveryBatchBuilder, isDuplicateMessageError, writeDelivery, type StoredDecision } from '../src/store/delivery.ts';
 import { readMessage } from '../src/store/messages.ts';
+import { recordBlobOwner } from '../src/store/attachments.ts';
 import { createTestDatabase, type TestDatabase } from './helpers/database.ts';
 
 function message(overrides: Partial<CanonicalMessage> = {}): CanonicalMessage {
@@ -41,6 +42,8 @@ describe('the national store', () => {
     db = await createTestDatabase();
     agencyA = (await addAgency(db.store.prisma, { slug: 'health-ministry', name: 'Ministry of Health' })).id;
     agencyB = (await addAgency(db.store.prisma, { slug: 'akimat-almaty', name: 'Akimat of Almaty' })).id;
+    // both agencies supplied the agenda's bytes, which their messages reference
+    for (const agencyId of [agencyA, agencyB]) await recordBlobOwner(db.store.pool, { agencyId, sha256: 'a'.repeat(64) });
   });
   after(async () => db?.drop());
 
@@ -64,6 +67,19 @@ describe('the national store', () => {
         ...options,
       });
     });
+
+  it('refuses a message referencing a blob its agency never stored (attachment_owners)', async () => {
+    const other = 'c'.repeat(64);
+    await recordBlobOwner(db.store.pool, { agencyId: agencyA, sha256: other });
+    const linked = message({ messageId: 'blob-1', attachments: [{ kind: 'file', name: 'a.pdf', sha256: other, missing: false }] });
+    await assert.rejects(insertMessages(agencyB, [linked]), (error: { code?: string; constraint?: string }) => {
+      assert.equal(error.code, '23503');
+      assert.equal(error.constraint, 'message_attachments_blob_owner');
+      return true;
+    });
+    assert.equal(await db.store.prisma.message.count({ where: { agencyId: agencyB, sourceMessageId: 'blob-1' } }), 0);
+    assert.equal((await insertMessages(agencyA, [linked])).length, 1);
+  });
 
   it('keeps one row when the same source message is inserted twice', async () => {
     const m = message({ messageId: 'dup-1' });

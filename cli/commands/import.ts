@@ -4,6 +4,7 @@ import { chainContext, seal } from '../../src/auth/session.ts';
 import { config } from '../../src/core/config.ts';
 import { ExitCode, UsageError } from '../../src/core/errors.ts';
 import type { HistorySource } from '../../src/core/history.ts';
+import { AttachmentBudget, inputLimits } from '../../src/core/limits.ts';
 import { logger } from '../../src/core/logger.ts';
 import { connectRedisOnce } from '../../src/core/redis.ts';
 import { stat } from 'node:fs/promises';
@@ -63,7 +64,14 @@ function printSummary(summary: ImportSummary, json: boolean | undefined): void {
  */
 export async function runImportCommand(
   sourceKind: string,
-  open: () => Promise<{ source: HistorySource; inputFile: string; recorded?: Record<string, unknown>; warnings?: () => readonly string[] }>,
+  open: () => Promise<{
+    source: HistorySource;
+    inputFile: string;
+    recorded?: Record<string, unknown>;
+    warnings?: () => readonly string[];
+    /** the import's attachment bytes: past maxImportAttachmentBytes the run stops and the command exits 2 */
+    budget?: AttachmentBudget;
+  }>,
   options: CommonImportOptions,
 ): Promise<number> {
   const concurrency = Number(options.concurrency ?? 4);
@@ -78,7 +86,7 @@ export async function runImportCommand(
     const agency = await requireAgency(store.pool, options.agency);
     // the chain key first: an installation that cannot seal says so before anything is imported
     const chain = options.dryRun ? null : await chainContext();
-    const { source, inputFile, recorded, warnings } = await open();
+    const { source, inputFile, recorded, warnings, budget } = await open();
     // refused zip entries and the like: said before the run, whatever the log level
     const reported = new Set<string>();
     const reportWarnings = () => {
@@ -110,6 +118,8 @@ export async function runImportCommand(
       );
       reportWarnings();
       printSummary(summary, options.json);
+      // a per-file input limit stopped the run: invalid input, as a zip refused before the run would be
+      if (budget?.exceeded) return ExitCode.usage;
       return summary.status === 'completed' && summary.failed === 0 ? ExitCode.ok : ExitCode.failed;
     } finally {
       await source.close();
@@ -125,15 +135,27 @@ export async function runImportCommand(
   }
 }
 
+/** One import's attachment budget (maxImportAttachmentBytes), named after its input. */
+const newBudget = (input: string) => new AttachmentBudget(inputLimits().maxImportAttachmentBytes, input);
+
 export function registerImport(program: Command): Command {
   const importCommand = program.command('import').description('bring chat history into the national store (resumable import runs)');
   addCommonImportOptions(
     importCommand
       .command('jsonl <file>')
-      .description('import canonical messages, one JSON object per line (see the README)'),
+      .description('import canonical messages, one JSON object per line (see the README)')
+      .option('--attachments-dir <dir>', 'the folder the attachments\' sourcePath names are relative to; their bytes are stored'),
   ).action(
-    action(async (file: string, options: CommonImportOptions) =>
-      runImportCommand('jsonl', async () => ({ source: await openJsonlSource(file), inputFile: file }), options),
+    action(async (file: string, options: CommonImportOptions & { attachmentsDir?: string }) =>
+      runImportCommand(
+        'jsonl',
+        async () => {
+          const budget = newBudget(file);
+          const source = await openJsonlSource(file, { attachmentsDir: options.attachmentsDir, budget });
+          return { source, inputFile: file, budget, warnings: () => source.warnings(), recorded: options.attachmentsDir ? { attachmentsDir: path.resolve(options.attachmentsDir) } : undefined };
+        },
+        options,
+      ),
     ),
   );
   addCommonImportOptions(
@@ -146,13 +168,15 @@ export function registerImport(program: Command): Command {
       runImportCommand(
         'telegram',
         async () => {
-          const source = await openTelegramExport(input, { chats: options.chat });
+          const budget = newBudget(input);
+          const source = await openTelegramExport(input, { chats: options.chat, budget });
           const isFolder = (await stat(input)).isDirectory();
           return {
             source,
             inputFile: isFolder ? path.join(input, 'result.json') : input,
             recorded: { chats: options.chat ?? null },
             warnings: () => source.warnings,
+            budget,
           };
         },
         options,
@@ -174,7 +198,9 @@ export function registerImport(program: Command): Command {
       return runImportCommand(
         'whatsapp',
         async () => {
+          const budget = newBudget(file);
           const source = await openWhatsAppExport(file, {
+            budget,
             chatName: options.chatName,
             chatId: options.chatId,
             dateFormat: dateFormat as 'DMY' | 'MDY' | 'YMD' | undefined,
@@ -185,6 +211,7 @@ export function registerImport(program: Command): Command {
             inputFile: file,
             recorded: { timezone: source.timezone, dateOrder: source.dateOrder, chatId: source.chatId, chatName: source.title },
             warnings: () => source.warnings(),
+            budget,
           };
         },
         options,

@@ -44,6 +44,22 @@ describe('configuration', () => {
     }
   });
 
+  it('has input limits with documented defaults, each settable from the environment and validated', () => {
+    const cfg = loadConfig({});
+    assert.deepEqual(
+      [cfg.maxLineBytes, cfg.maxTextChars, cfg.maxZipEntryBytes, cfg.maxZipRatio, cfg.maxImportAttachmentBytes],
+      [1_048_576, 65_536, 2_147_483_648, 100, 68_719_476_736],
+    );
+    const set = loadConfig({ AITU_GATEWAY_MAX_LINE_BYTES: '2048', AITU_GATEWAY_MAX_TEXT_CHARS: '10', AITU_GATEWAY_MAX_ZIP_ENTRY_BYTES: '1', AITU_GATEWAY_MAX_ZIP_RATIO: '7', AITU_GATEWAY_MAX_IMPORT_ATTACHMENT_BYTES: '3' });
+    assert.deepEqual([set.maxLineBytes, set.maxTextChars, set.maxZipEntryBytes, set.maxZipRatio, set.maxImportAttachmentBytes], [2048, 10, 1, 7, 3]);
+    assert.throws(() => loadConfig({ AITU_GATEWAY_MAX_LINE_BYTES: 'lots', AITU_GATEWAY_MAX_ZIP_RATIO: '0' }), (error: Error) => {
+      assert.ok(error instanceof UsageError);
+      assert.match(error.message, /AITU_GATEWAY_MAX_LINE_BYTES \(maxLineBytes\)/);
+      assert.match(error.message, /AITU_GATEWAY_MAX_ZIP_RATIO \(maxZipRatio\): must be positive/);
+      return true;
+    });
+  });
+
   it('names an unreadable config file', () => {
     assert.throws(() => loadConfig({ AITU_GATEWAY_CONFIG: '/nonexistent/gateway.yaml' }), /cannot read config file \/nonexistent\/gateway\.yaml/);
   });

@@ -5,6 +5,34 @@ import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { UsageError } from './errors.ts';
 
+/** A byte count or ratio from the environment (a string) or a config file (a number): a positive integer. */
+const positiveInteger = z.coerce.number().int('must be a whole number').positive('must be positive').max(Number.MAX_SAFE_INTEGER);
+
+/**
+ * Input limits (docs/security.limits.md says why each default): past a per-message limit the message is
+ * dead-lettered naming it; past a per-file limit the import stops (exit 2) naming it and the file.
+ */
+export const inputLimitDefaults = {
+  /** one JSONL line, one WhatsApp export line */
+  maxLineBytes: 1024 * 1024,
+  /** a message's text, in UTF-16 code units as JavaScript and Telegram count them */
+  maxTextChars: 64 * 1024,
+  /** a zip entry's inflated size */
+  maxZipEntryBytes: 2 * 1024 * 1024 * 1024,
+  /** a zip entry's inflated size over its compressed size (checked for entries past 1 MiB inflated) */
+  maxZipRatio: 100,
+  /** the attachment bytes one import run reads into the store */
+  maxImportAttachmentBytes: 64 * 1024 * 1024 * 1024,
+} as const;
+
+const inputLimitsSchema = {
+  maxLineBytes: positiveInteger.default(inputLimitDefaults.maxLineBytes),
+  maxTextChars: positiveInteger.default(inputLimitDefaults.maxTextChars),
+  maxZipEntryBytes: positiveInteger.default(inputLimitDefaults.maxZipEntryBytes),
+  maxZipRatio: positiveInteger.default(inputLimitDefaults.maxZipRatio),
+  maxImportAttachmentBytes: positiveInteger.default(inputLimitDefaults.maxImportAttachmentBytes),
+};
+
 /**
  * Settings come from the environment, optionally from a config file named by AITU_GATEWAY_CONFIG
  * (YAML or JSON, keys as below in camelCase); the environment wins. Validated once, at start.
@@ -27,6 +55,7 @@ const configSchema = z.object({
   keyFile: z.string().min(1).optional(),
   chainKeyFile: z.string().min(1).optional(),
   chainPublicKeyFile: z.string().min(1).optional(),
+  ...inputLimitsSchema,
 });
 
 /** Every path absolute: see `installationRoot`. */
@@ -49,6 +78,12 @@ export const environmentVariables = {
   AITU_GATEWAY_KEY_FILE: 'keyFile',
   AITU_GATEWAY_CHAIN_KEY_FILE: 'chainKeyFile',
   AITU_GATEWAY_CHAIN_PUBLIC_KEY_FILE: 'chainPublicKeyFile',
+  // input limits
+  AITU_GATEWAY_MAX_LINE_BYTES: 'maxLineBytes',
+  AITU_GATEWAY_MAX_TEXT_CHARS: 'maxTextChars',
+  AITU_GATEWAY_MAX_ZIP_ENTRY_BYTES: 'maxZipEntryBytes',
+  AITU_GATEWAY_MAX_ZIP_RATIO: 'maxZipRatio',
+  AITU_GATEWAY_MAX_IMPORT_ATTACHMENT_BYTES: 'maxImportAttachmentBytes',
 } as const satisfies Record<string, keyof z.infer<typeof configSchema>>;
 
 function readConfigFile(file: string): Record<string, unknown> {

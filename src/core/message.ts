@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { InputError } from './errors.ts';
+import { describeLimit, formatCount, inputLimits } from './limits.ts';
 
 /**
  * The canonical message every bridge speaks, in both directions (foreign → national and back).
@@ -136,12 +137,60 @@ export function toWire(message: CanonicalMessage): WireMessage {
 
 export type ParseResult = { ok: true; message: CanonicalMessage } | { ok: false; error: string };
 
-/** Validates input at a boundary; the error names the fields, never their values (they may be personal data). */
-export function parseCanonicalMessage(input: unknown): ParseResult {
+/** What validation at a boundary holds a message to besides its shape; by default the configured limits and now. */
+export interface Plausibility {
+  maxTextChars?: number;
+  now?: Date;
+}
+
+/** No messenger this gateway imports existed before this; a time before it is a broken or forged field. */
+export const EARLIEST_MESSAGE_TIME = '1990-01-01T00:00:00.000Z';
+/** Clocks drift and zones are misread by hours, never by more than a day. */
+const FUTURE_SLACK_MS = 24 * 3600 * 1000;
+
+let configuredMaxTextChars: number | undefined;
+let latestCache = { at: 0, iso: '' };
+
+/** A day after now, as a normal form; computed at most once a second, since every message ingested asks for it. */
+function latestPlausibleTime(now: Date | undefined): string {
+  if (now) return new Date(now.getTime() + FUTURE_SLACK_MS).toISOString();
+  const at = Date.now();
+  if (at - latestCache.at >= 1000) latestCache = { at, iso: new Date(at + FUTURE_SLACK_MS).toISOString() };
+  return latestCache.iso;
+}
+
+/** The problems of a well-formed message that cannot be real or is too large to take; each names the field and the bound. */
+function implausibilities(message: CanonicalMessage, plausibility: Plausibility): string[] {
+  const problems: string[] = [];
+  const maxTextChars = plausibility.maxTextChars ?? (configuredMaxTextChars ??= inputLimits().maxTextChars);
+  if (message.text.length > maxTextChars) {
+    problems.push(`text: ${formatCount(message.text.length)} characters exceeds ${describeLimit('maxTextChars', maxTextChars)}`);
+  }
+  // normal forms (UTC, milliseconds, four-digit years) compare as strings
+  const latest = latestPlausibleTime(plausibility.now);
+  for (const field of ['sentAt', 'editedAt'] as const) {
+    const time = message[field];
+    if (time === null) continue;
+    if (time < EARLIEST_MESSAGE_TIME) problems.push(`${field}: before ${EARLIEST_MESSAGE_TIME.slice(0, 10)}, not a plausible time for a message`);
+    else if (time > latest) problems.push(`${field}: more than a day after now, not a plausible time for a message`);
+  }
+  return problems;
+}
+
+/**
+ * Validates input at a boundary: its shape, then its plausibility (text within maxTextChars, times between
+ * EARLIEST_MESSAGE_TIME and a day after now). The error names the fields, never their values (they may be
+ * personal data).
+ */
+export function parseCanonicalMessage(input: unknown, plausibility: Plausibility = {}): ParseResult {
   const result = canonicalMessageSchema.safeParse(input);
-  if (result.success) return { ok: true, message: result.data };
-  const problems = result.error.issues.map((issue) => `${issue.path.join('.') || '(message)'}: ${issue.message}`);
-  return { ok: false, error: problems.join('; ') };
+  if (!result.success) {
+    const problems = result.error.issues.map((issue) => `${issue.path.join('.') || '(message)'}: ${issue.message}`);
+    return { ok: false, error: problems.join('; ') };
+  }
+  const problems = implausibilities(result.data, plausibility);
+  if (problems.length > 0) return { ok: false, error: problems.join('; ') };
+  return { ok: true, message: result.data };
 }
 
 /** Like parseCanonicalMessage, but throws an InputError naming `where` (a file and line, a job id…). */

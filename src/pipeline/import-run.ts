@@ -8,7 +8,7 @@ import { JobFailedError } from '../core/errors.ts';
 import type { Checkpoint, HistoryEntry, HistorySource } from '../core/history.ts';
 import type { Attachment } from '../core/message.ts';
 import { createProgress } from '../core/progress.ts';
-import { blobPath, putBlob } from '../store/attachments.ts';
+import { blobPath, putBlob, recordBlobOwner } from '../store/attachments.ts';
 import type { Store } from '../store/database.ts';
 import { addDeadLetters } from './dead-letter.ts';
 import { BATCH_SIZE, contentJobId, openQueues, producerConnection, workerConnection, type QueueContext, type Queues } from './queues.ts';
@@ -148,8 +148,12 @@ async function sumBatches(store: Store, runId: string): Promise<BatchTotals> {
   return totals;
 }
 
+/** Who an import stores attachment bytes for (attachment_owners); null on a dry run, which writes nothing. */
+type BlobOwner = { store: Store; agencyId: string; runId: string } | null;
+
 /** Puts the bytes of an entry's attachments into the content-addressed store; absent files become missing. */
-async function storeAttachments(entry: HistoryEntry, source: HistorySource, dataDir: string, dryRun: boolean) {
+async function storeAttachments(entry: HistoryEntry, source: HistorySource, dataDir: string, owner: BlobOwner) {
+  const dryRun = owner === null;
   let stored = 0;
   let missing = 0;
   const attachments = (entry.message.attachments ?? []) as Attachment[];
@@ -180,6 +184,7 @@ async function storeAttachments(entry: HistoryEntry, source: HistorySource, data
       continue;
     }
     const blob = await putBlob(dataDir, bytes);
+    await recordBlobOwner(owner.store.pool, { agencyId: owner.agencyId, sha256: blob.sha256, runId: owner.runId });
     attachment.sha256 = blob.sha256;
     attachment.size = blob.size;
     attachment.missing = false;
@@ -362,7 +367,7 @@ export async function runImport(context: ImportContext, request: ImportRequest):
           runLog.warn(entry.problem);
           continue;
         }
-        await countEntry(summary, entry, request.source, context.dataDir, false);
+        await countEntry(summary, entry, request.source, context.dataDir, { store, agencyId: request.agencyId, runId });
         push(entry);
         if (batchSize >= BATCH_SIZE) await flush();
         // every 256 entries: the bar redraws a few times a second anyway, and a state object per message is garbage
@@ -412,9 +417,9 @@ export async function runImport(context: ImportContext, request: ImportRequest):
 }
 
 /** Counts a readable entry into the summary, with its attachments: stored, or on a dry run only looked for. */
-async function countEntry(summary: ImportSummary, entry: HistoryEntry, source: HistorySource, dataDir: string, dryRun: boolean): Promise<void> {
+async function countEntry(summary: ImportSummary, entry: HistoryEntry, source: HistorySource, dataDir: string, owner: BlobOwner): Promise<void> {
   if (entry.message.kind === 'service') summary.serviceEvents++;
-  const media = await storeAttachments(entry, source, dataDir, dryRun);
+  const media = await storeAttachments(entry, source, dataDir, owner);
   summary.attachments += media.stored;
   summary.missingAttachments += media.missing;
 }
@@ -464,7 +469,7 @@ async function dryRun(context: ImportContext, request: ImportRequest, summary: I
         summary.failed++;
         continue;
       }
-      await countEntry(summary, entry, request.source, context.dataDir, true);
+      await countEntry(summary, entry, request.source, context.dataDir, null);
       batch.push(entry);
       if (batch.length >= BATCH_SIZE) await flush();
     }

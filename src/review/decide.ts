@@ -35,10 +35,27 @@ async function lockItem(client: pg.PoolClient, actor: Actor, id: string): Promis
 }
 
 /**
+ * A rejected message's delivered copy: its text blanked, its formatting and its attachments gone from it. The
+ * attachment rows stay, marked withheld, with their blobs: evidence, like the item's encrypted original.
+ * Returns how many attachments were withheld.
+ */
+async function withdrawMessage(client: pg.PoolClient, messageId: string): Promise<number> {
+  await client.query(
+    `UPDATE messages SET text = '', withdrawn = true,
+            body = ((CASE WHEN body ? 'entities' THEN jsonb_set(body, '{entities}', '[]'::jsonb) ELSE body END) #- '{extra,originalEntities}') - 'attachments'
+      WHERE id = $1`,
+    [messageId],
+  );
+  const withheld = await client.query(`UPDATE message_attachments SET withheld = true WHERE message_id = $1 AND NOT withheld`, [messageId]);
+  return withheld.rowCount ?? 0;
+}
+
+/**
  * Decides one item, in one transaction, finally:
  * - approve: the delivered redacted copy is replaced with the original;
  * - redact: the redacted copy stays;
- * - reject: the delivered copy is blanked and marked withdrawn; the item keeps the encrypted original as evidence;
+ * - reject: the delivered copy is blanked, marked withdrawn and loses its attachments (kept, marked withheld); the item
+ *   keeps the encrypted original as evidence;
  * - false-positive: the original is delivered and each finding is recorded as the detector's miss.
  * Open items: an officer of the agency or an admin; escalated items: an admin only; decided items: nobody.
  */
@@ -48,6 +65,7 @@ export async function decideItem(pool: pg.Pool, keyring: Keyring, actor: Actor, 
     const refusal = decisionRefusal(actor, { agencyId: item.agency_id, status: item.status }, 'decide');
     if (refusal) throw new ForbiddenError(`review item ${item.id} cannot be decided: ${refusal}`);
     const status = statusAfter[decision];
+    let withheld = 0;
     if (decision === 'approve' || decision === 'false-positive') {
       const { text, ...parts } = openOriginalMessage(keyring, sealedOriginalFrom(item));
       // the original's formatting entities (kept aside by the classify stage) come back with its text, and its
@@ -61,12 +79,7 @@ export async function decideItem(pool: pg.Pool, keyring: Keyring, actor: Actor, 
         [item.message_id, text, JSON.stringify(parts)],
       );
     } else if (decision === 'reject') {
-      await client.query(
-        `UPDATE messages SET text = '', withdrawn = true,
-                body = CASE WHEN body ? 'entities' THEN jsonb_set(body, '{entities}', '[]'::jsonb) ELSE body END #- '{extra,originalEntities}'
-          WHERE id = $1`,
-        [item.message_id],
-      );
+      withheld = await withdrawMessage(client, item.message_id);
     }
     let feedback = 0;
     if (decision === 'false-positive') {
@@ -88,7 +101,16 @@ export async function decideItem(pool: pg.Pool, keyring: Keyring, actor: Actor, 
       action: 'review.decide',
       agencyId: item.agency_id,
       subject: item.id,
-      details: { decision, from: item.status, to: status, messageId: item.message_id, categories: item.categories ?? [], detectorFeedback: feedback || undefined, noteSha256: noteDigest(note) },
+      details: {
+        decision,
+        from: item.status,
+        to: status,
+        messageId: item.message_id,
+        categories: item.categories ?? [],
+        detectorFeedback: feedback || undefined,
+        withheldAttachments: withheld || undefined,
+        noteSha256: noteDigest(note),
+      },
     });
     return { id: item.id, status };
   });

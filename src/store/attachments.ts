@@ -4,6 +4,15 @@ import { mkdir, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import type pg from 'pg';
+
+/**
+ * The store's folders are the gateway's alone (0700) and its blobs readable by the gateway's OS user only (0600):
+ * attachments are personal data as much as message text is. Existing folders and blobs keep the modes they have;
+ * docs/security.limits.md says how to fix an older store.
+ */
+const FOLDER_MODE = 0o700;
+const BLOB_MODE = 0o600;
 
 export interface StoredBlob {
   sha256: string;
@@ -24,7 +33,7 @@ export function blobPath(dataDir: string, sha256: string): string {
  */
 export async function putBlob(dataDir: string, bytes: Readable): Promise<StoredBlob> {
   const tmpDir = path.join(dataDir, 'attachments', 'tmp');
-  await mkdir(tmpDir, { recursive: true });
+  await mkdir(tmpDir, { recursive: true, mode: FOLDER_MODE });
   const tmp = path.join(tmpDir, randomUUID());
   const hash = createHash('sha256');
   let size = 0;
@@ -38,7 +47,7 @@ export async function putBlob(dataDir: string, bytes: Readable): Promise<StoredB
           yield chunk;
         }
       },
-      createWriteStream(tmp),
+      createWriteStream(tmp, { mode: BLOB_MODE }),
     );
     const sha256 = hash.digest('hex');
     const target = blobPath(dataDir, sha256);
@@ -50,11 +59,25 @@ export async function putBlob(dataDir: string, bytes: Readable): Promise<StoredB
       await rm(tmp, { force: true });
       return { sha256, size, stored: false };
     }
-    await mkdir(path.dirname(target), { recursive: true });
+    await mkdir(path.dirname(target), { recursive: true, mode: FOLDER_MODE });
     await rename(tmp, target);
     return { sha256, size, stored: true };
   } catch (error) {
     await rm(tmp, { force: true });
     throw error;
   }
+}
+
+type Queryable = Pick<pg.Pool | pg.PoolClient, 'query'>;
+
+/**
+ * Records that an agency supplied a blob's bytes (an import read them from its input, or its bridge received them).
+ * A message may reference only a blob its own agency stored: a trigger on message_attachments refuses any other
+ * reference (migration attachment_owners), so a line that names another agency's sha256 links nothing.
+ */
+export async function recordBlobOwner(db: Queryable, owner: { agencyId: string; sha256: string; runId?: string | null }): Promise<void> {
+  await db.query(
+    `INSERT INTO attachment_owners (agency_id, sha256, run_id) VALUES ($1, $2, $3) ON CONFLICT (agency_id, sha256) DO NOTHING`,
+    [owner.agencyId, owner.sha256, owner.runId ?? null],
+  );
 }

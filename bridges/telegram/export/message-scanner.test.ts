@@ -3,8 +3,8 @@ import { describe, it } from 'node:test';
 import { MessageArrayScanner, type ScannedMessage } from './message-scanner.ts';
 
 /** Feeds `bytes` (positioned just after a `[`) in chunks of `size`, as a file stream would. */
-function scan(bytes: Buffer, size: number, start: 'first' | 'afterElement' = 'first'): { messages: ScannedMessage[]; scanner: MessageArrayScanner } {
-  const scanner = new MessageArrayScanner(start);
+function scan(bytes: Buffer, size: number, start: 'first' | 'afterElement' = 'first', maxElementBytes?: number): { messages: ScannedMessage[]; scanner: MessageArrayScanner } {
+  const scanner = new MessageArrayScanner(start, maxElementBytes);
   const messages: ScannedMessage[] = [];
   for (let offset = 0; offset < bytes.length && !scanner.done && !scanner.problem; offset += size) {
     messages.push(...scanner.feed(bytes.subarray(offset, offset + size), offset));
@@ -24,6 +24,20 @@ const tricky = [
 
 describe('MessageArrayScanner', () => {
   const body = Buffer.from(`\n  ${tricky.map((item) => JSON.stringify(item, null, 1)).join(',\n  ')}\n ]\n}`);
+
+  it('scans past an object longer than the maximum without keeping it, at every chunk size', () => {
+    const longest = Math.max(...tricky.map((item) => Buffer.byteLength(JSON.stringify(item, null, 1))));
+    for (let size = 1; size <= body.length; size += size < 40 ? 1 : 17) {
+      const { messages, scanner } = scan(body, size, 'first', longest - 1);
+      assert.ok(scanner.done, `chunk ${size}`);
+      const kept = messages.filter((message) => !message.tooLong);
+      assert.deepEqual(kept.map((message) => JSON.parse(message.bytes.toString('utf8'))), tricky.filter((item) => Buffer.byteLength(JSON.stringify(item, null, 1)) < longest), `chunk ${size}`);
+      const skipped = messages.filter((message) => message.tooLong);
+      assert.equal(skipped.length, 1, `chunk ${size}`);
+      assert.equal(skipped[0]!.bytes.length, 0);
+      assert.equal(skipped[0]!.end - skipped[0]!.start, longest);
+    }
+  });
 
   it('splits the array into its objects at every chunk size', () => {
     for (let size = 1; size <= body.length; size += size < 40 ? 1 : 17) {

@@ -10,8 +10,13 @@ export interface ScannedMessage {
   start: number;
   /** absolute file offset just after the element's `}` */
   end: number;
+  /** the element's bytes; empty when it was longer than the scanner's maximum (`tooLong`) */
   bytes: Buffer;
+  /** the element was longer than the maximum: scanned past, not kept */
+  tooLong?: true;
 }
+
+const EMPTY = Buffer.alloc(0);
 
 export interface ScanProblem {
   offset: number;
@@ -59,6 +64,9 @@ export class MessageArrayScanner {
   private inString = false;
   private carriedBackslashes = 0;
   private pieces: Buffer[] = [];
+  /** bytes held in `pieces`; past the maximum they are dropped and the element only scanned to its end */
+  private pieceBytes = 0;
+  private tooLong = false;
   private elementStart = -1;
   /** absolute offset of the array's closing `]`, once seen */
   endOffset = -1;
@@ -67,7 +75,11 @@ export class MessageArrayScanner {
   /**
    * `first`: positioned just after the array's `[`. `afterElement`: just after a complete element (a resume point).
    */
-  constructor(start: 'first' | 'afterElement') {
+  constructor(
+    start: 'first' | 'afterElement',
+    /** the longest element kept (maxLineBytes); a longer one comes out `tooLong`, so memory stays bounded */
+    private readonly maxElementBytes = Number.POSITIVE_INFINITY,
+  ) {
     this.phase = start;
   }
 
@@ -90,7 +102,8 @@ export class MessageArrayScanner {
     let i = 0;
     while (i < n) {
       if (this.phase === 'inElement') {
-        const segmentStart = this.pieces.length === 0 ? this.elementStart - base : 0;
+        // the element's bytes in this chunk start at its `{` when it began here, else at the chunk's start
+        const segmentStart = this.elementStart >= base ? this.elementStart - base : 0;
         let depth = this.depth;
         let inString = this.inString;
         let closedAt = -1;
@@ -120,14 +133,27 @@ export class MessageArrayScanner {
           this.inString = inString;
           // Also right after an opening quote that ends the chunk: a stale run must not leak into this string.
           this.carriedBackslashes = inString ? trailingBackslashes(buf, this.carriedBackslashes) : 0;
-          // Copied so that a message spanning chunks does not keep the whole previous chunk alive.
-          this.pieces.push(Buffer.from(buf.subarray(segmentStart, n)));
+          this.pieceBytes += n - segmentStart;
+          if (this.pieceBytes > this.maxElementBytes) {
+            this.tooLong = true;
+            this.pieces = [];
+          } else {
+            // Copied so that a message spanning chunks does not keep the whole previous chunk alive.
+            this.pieces.push(Buffer.from(buf.subarray(segmentStart, n)));
+          }
           return out;
         }
-        const tail = buf.subarray(segmentStart, closedAt);
-        const bytes = this.pieces.length === 0 ? tail : Buffer.concat([...this.pieces, tail]);
-        out.push({ start: this.elementStart, end: base + closedAt, bytes });
+        const end = base + closedAt;
+        if (this.tooLong || end - this.elementStart > this.maxElementBytes) {
+          out.push({ start: this.elementStart, end, bytes: EMPTY, tooLong: true });
+        } else {
+          const tail = buf.subarray(segmentStart, closedAt);
+          const bytes = this.pieces.length === 0 ? tail : Buffer.concat([...this.pieces, tail]);
+          out.push({ start: this.elementStart, end, bytes });
+        }
         this.pieces = [];
+        this.pieceBytes = 0;
+        this.tooLong = false;
         this.carriedBackslashes = 0;
         this.inString = false;
         this.depth = 0;

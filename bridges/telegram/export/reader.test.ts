@@ -475,22 +475,45 @@ describe('Telegram export reader: what it refuses and tolerates', () => {
     await source.close();
   });
 
-  it('decodes text as UTF-8 would: ASCII, Cyrillic with emoji, and bytes that are not UTF-8 replaced', async () => {
+  it('decodes text as UTF-8 would: ASCII, Cyrillic with emoji; bytes that are not UTF-8 make a problem entry, never U+FFFD', async () => {
     const file = path.join(dir, 'encodings.json');
     const message = (id: number, text: Buffer): Buffer =>
       Buffer.concat([Buffer.from(`{"id": ${id}, "type": "message", "date": "2024-01-01T10:00:00", "from": "A", "from_id": "user1", "text": "`), text, Buffer.from('"}')]);
     const texts = [Buffer.from('plain ASCII'), Buffer.from('Сәлем, әріптестер 👋🏽 ёлка'), Buffer.from([0x6f, 0x6b, 0xff, 0xd0, 0x20, 0xed, 0xa0, 0x80, 0x21])];
-    await writeFile(
-      file,
-      Buffer.concat([Buffer.from('{"name": "Т", "type": "private_group", "id": 7, "messages": ['), ...texts.flatMap((text, i) => [...(i > 0 ? [Buffer.from(', ')] : []), message(i + 1, text)]), Buffer.from(']}')]),
-    );
+    const head = Buffer.from('{"name": "Т", "type": "private_group", "id": 7, "messages": [');
+    const parts = texts.flatMap((text, i) => [...(i > 0 ? [Buffer.from(', ')] : []), message(i + 1, text)]);
+    await writeFile(file, Buffer.concat([head, ...parts, Buffer.from(']}')]));
     const { entries, error } = await readAll(file);
     assert.equal(error, null);
     assert.deepEqual(
-      entries.map((entry) => entry.message.text),
-      texts.map((text) => text.toString('utf8')),
+      entries.slice(0, 2).map((entry) => entry.message.text),
+      texts.slice(0, 2).map((text) => text.toString('utf8')),
     );
-    assert.equal(entries[2]?.message.text, 'ok\ufffd\ufffd \ufffd\ufffd\ufffd!');
+    const third = entries[2]!;
+    const thirdAt = head.length + parts.slice(0, 4).reduce((n, part) => n + part.length, 0);
+    // the text starts before the closing `"}` of an empty one; its first two bytes ("ok") are UTF-8
+    const invalidAt = thirdAt + message(3, Buffer.alloc(0)).length - 2 + 2;
+    assert.equal(third.message.text, undefined);
+    assert.equal(third.problem, `${file}: message at byte ${thirdAt} after message id 2: not valid UTF-8 (at byte ${invalidAt})`);
+    assert.deepEqual(third.checkpoint, { chatIndex: 0, chatId: '-7', messageStart: thirdAt, byteOffset: thirdAt + message(3, texts[2]!).length, messageId: '3' });
+  });
+
+  it('passes a message object past maxLineBytes on as a problem entry without holding it, and resumes after it', async () => {
+    const file = path.join(dir, 'long-message.json');
+    const message = (id: number, text: string) => JSON.stringify({ id, type: 'message', date: '2024-01-01T10:00:00', date_unixtime: '1704103200', from: 'A', from_id: 'user1', text });
+    const head = '{"name": "Т", "type": "private_group", "id": 8, "messages": [';
+    const long = message(2, 'ұзын '.repeat(200));
+    await writeFile(file, `${head}${message(1, 'short')}, ${long}, ${message(3, 'after')}]}`);
+    const longAt = Buffer.byteLength(head) + Buffer.byteLength(message(1, 'short')) + 2;
+    for (const chunkSize of [7, 64, 1 << 20]) {
+      const { entries, error } = await readAll(file, { chunkSize, limits: { maxLineBytes: 300 } });
+      assert.equal(error, null);
+      assert.deepEqual(entries.map((entry) => [entry.message.messageId, Boolean(entry.problem)]), [['1', false], [undefined, true], ['3', false]], `chunk ${chunkSize}`);
+      assert.equal(entries[1]!.problem, `${file}: message at byte ${longAt} after message id 1: ${Buffer.byteLength(long).toLocaleString('en-US')} bytes exceeds maxLineBytes 300`);
+      const resumed = await readAll(file, { chunkSize, limits: { maxLineBytes: 300 } }, entries[1]!.checkpoint);
+      assert.equal(resumed.error, null);
+      assert.deepEqual(resumed.entries.map((entry) => entry.message.messageId), ['3']);
+    }
   });
 
   it('passes a message it cannot convert on as a problem entry, and goes on', async () => {

@@ -4,6 +4,8 @@ import { open, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { InputError } from '../../../src/core/errors.ts';
+import { AttachmentBudget, describeLimit, formatCount, withLimits, type InputLimits } from '../../../src/core/limits.ts';
+import { invalidUtf8Offset } from '../../../src/core/lines.ts';
 import type { CanonicalMessageInput } from '../../../src/core/message.ts';
 import type { Checkpoint, HistoryChat, HistoryEntry, HistoryProgress, HistorySource } from '../../../src/core/history.ts';
 import { normalizeTelegramChatId } from './chat-id.ts';
@@ -23,6 +25,10 @@ export interface TelegramExportOptions {
   chats?: string[];
   /** read size in bytes; tests make it tiny so that every token crosses a chunk boundary somewhere */
   chunkSize?: number;
+  /** counts the attachment bytes the import reads (maxImportAttachmentBytes); by default one of its own */
+  budget?: AttachmentBudget;
+  /** defaults: the configured limits; a message object past maxLineBytes is dead-lettered, never held whole */
+  limits?: Partial<InputLimits>;
 }
 
 export interface TelegramExportSource extends HistorySource {
@@ -39,6 +45,8 @@ interface TelegramCheckpoint {
   /** offset just after the message object: reading resumes here */
   byteOffset: number;
   messageId: string;
+  /** the message was past maxLineBytes and never read: a resume checks only that an object stands there */
+  unread?: true;
 }
 
 interface ResolvedChat {
@@ -67,7 +75,9 @@ export async function openTelegramExport(inputPath: string, options: TelegramExp
   }
   const all = index.chats.map((chat) => resolveChat(chat, label));
   const selected = selectChats(all, options.chats ?? [], label);
-  return new TelegramExport(inputPath, file, label, root, totalBytes, index, selected, chunkSize);
+  const limits = withLimits(options.limits);
+  const budget = options.budget ?? new AttachmentBudget(limits.maxImportAttachmentBytes, label);
+  return new TelegramExport(inputPath, file, label, root, totalBytes, index, selected, chunkSize, budget, limits.maxLineBytes);
 }
 
 async function resolveExportFile(inputPath: string): Promise<string> {
@@ -153,6 +163,8 @@ class TelegramExport implements TelegramExportSource {
     private readonly index: ExportIndex,
     private readonly selected: ResolvedChat[],
     private readonly chunkSize: number,
+    private readonly budget: AttachmentBudget,
+    private readonly maxMessageBytes: number,
   ) {}
 
   get contentHash(): { file: string; sha256: string } {
@@ -194,7 +206,7 @@ class TelegramExport implements TelegramExportSource {
 
   private async *readChat(chat: ResolvedChat, start: number, resumedAfterId: string | null): AsyncGenerator<HistoryEntry> {
     const { indexed, context } = chat;
-    const scanner = new MessageArrayScanner(resumedAfterId === null ? 'first' : 'afterElement');
+    const scanner = new MessageArrayScanner(resumedAfterId === null ? 'first' : 'afterElement', this.maxMessageBytes);
     let lastId = resumedAfterId;
     const where = this.index.shape === 'full-account' ? ` in chat "${context.chatTitle}"` : '';
     const after = (): string => (lastId === null ? 'before the first message' : `after message id ${lastId}`);
@@ -212,7 +224,20 @@ class TelegramExport implements TelegramExportSource {
         position += chunk.length;
         for (const scanned of messages) {
           let raw: unknown;
+          if (scanned.tooLong) {
+            this.bytesRead = scanned.end;
+            yield this.tooLong(scanned, indexed.index, context, after() + where);
+            if (this.closed) return;
+            continue;
+          }
           const source = decodeUtf8(scanned.bytes);
+          if (source === null) {
+            // never stored with U+FFFD in place of what it said: the message goes to the dead-letter queue
+            this.bytesRead = scanned.end;
+            yield this.notUtf8(scanned, indexed.index, context, after() + where);
+            if (this.closed) return;
+            continue;
+          }
           try {
             raw = JSON.parse(source);
           } catch (error) {
@@ -266,6 +291,33 @@ class TelegramExport implements TelegramExportSource {
     }
   }
 
+  /** The problem entry of a message object past maxLineBytes: scanned past, never read, so it has no id. */
+  private tooLong(scanned: { start: number; end: number }, chatIndex: number, context: TelegramChatContext, position: string): HistoryEntry {
+    const checkpoint: TelegramCheckpoint = { chatIndex, chatId: context.chatId, messageStart: scanned.start, byteOffset: scanned.end, messageId: '', unread: true };
+    return {
+      message: { platform: 'telegram', chatId: context.chatId, chatTitle: context.chatTitle } as CanonicalMessageInput,
+      checkpoint: { ...checkpoint },
+      problem: `${this.label}: message at byte ${scanned.start} ${position}: ${formatCount(scanned.end - scanned.start)} bytes exceeds ${describeLimit('maxLineBytes', this.maxMessageBytes)}`,
+    };
+  }
+
+  /** The problem entry of a message whose bytes are not UTF-8, naming the file and the byte offsets. */
+  private notUtf8(scanned: { start: number; end: number; bytes: Buffer }, chatIndex: number, context: TelegramChatContext, position: string): HistoryEntry {
+    let raw: unknown = null;
+    try {
+      // read as V8 would, only for the message id its checkpoint must name
+      raw = JSON.parse(scanned.bytes.toString('utf8'));
+    } catch {
+      raw = null;
+    }
+    const invalidAt = scanned.start + invalidUtf8Offset(scanned.bytes);
+    return {
+      message: { platform: 'telegram', chatId: context.chatId, chatTitle: context.chatTitle } as CanonicalMessageInput,
+      checkpoint: { chatIndex, chatId: context.chatId, messageStart: scanned.start, byteOffset: scanned.end, messageId: rawId(raw) },
+      problem: `${this.label}: message at byte ${scanned.start} ${position}: not valid UTF-8 (at byte ${invalidAt})`,
+    };
+  }
+
   /** A checkpoint is trusted only when it points at the very message it names, in this same export. */
   private async checkResume(checkpoint: Checkpoint): Promise<TelegramCheckpoint> {
     const mismatch = (why: string): InputError =>
@@ -288,8 +340,14 @@ class TelegramExport implements TelegramExportSource {
     if (expectedId !== chatId) throw mismatch('another chat');
     const end = chat.messagesEnd ?? this.totalBytes;
     const length = byteOffset - messageStart;
-    if (messageStart <= chat.messagesStart || byteOffset > end || length < 2 || length > MAX_CHECKED_MESSAGE_BYTES) {
+    const unread = checkpoint['unread'] === true;
+    if (messageStart <= chat.messagesStart || byteOffset > end || length < 2 || (!unread && length > MAX_CHECKED_MESSAGE_BYTES)) {
       throw mismatch('offset outside the chat');
+    }
+    if (unread) {
+      // a message too long to read was never parsed: an object must stand there, its braces at both ends
+      if ((await this.byteAt(messageStart)) !== 0x7b || (await this.byteAt(byteOffset - 1)) !== 0x7d) throw mismatch('no message at the offset');
+      return { chatIndex, chatId, messageStart, byteOffset, messageId, unread: true };
     }
     const handle = await open(this.file, 'r');
     let bytes: Buffer;
@@ -308,6 +366,17 @@ class TelegramExport implements TelegramExportSource {
     }
     if (typeof parsed !== 'object' || parsed === null || rawId(parsed) !== messageId) throw mismatch('another message at the offset');
     return { chatIndex, chatId, messageStart, byteOffset, messageId };
+  }
+
+  private async byteAt(offset: number): Promise<number | undefined> {
+    const handle = await open(this.file, 'r');
+    try {
+      const one = Buffer.alloc(1);
+      const { bytesRead } = await handle.read(one, 0, 1, offset);
+      return bytesRead === 1 ? one[0] : undefined;
+    } finally {
+      await handle.close();
+    }
   }
 
   async openAttachment(sourcePath: string): Promise<Readable | null> {
@@ -349,7 +418,7 @@ class TelegramExport implements TelegramExportSource {
     } catch {
       return null;
     }
-    return createReadStream(real);
+    return this.budget.meter(createReadStream(real), relative);
   }
 
   async close(): Promise<void> {
@@ -360,14 +429,13 @@ class TelegramExport implements TelegramExportSource {
 }
 
 /**
- * A message's bytes as a string, as `toString('utf8')` gives it, in about two thirds of the time: V8's own UTF-8
- * decoding (Node 20) ran at ≈ 250 MB/s on exports of Cyrillic text, a quarter of the time spent reading an export;
- * ICU's converter into UTF-16 is faster. ASCII needs no decoding, and bytes that are not valid UTF-8 are left to V8,
- * which replaces what it cannot read exactly as before.
+ * A message's bytes as a string, or null when they are not UTF-8 (never a silent U+FFFD). Faster than
+ * `toString('utf8')`: V8's own UTF-8 decoding (Node 20) ran at ≈ 250 MB/s on exports of Cyrillic text, a quarter of
+ * the time spent reading an export; ICU's converter into UTF-16 is faster, and ASCII needs no decoding.
  */
-function decodeUtf8(bytes: Buffer): string {
+function decodeUtf8(bytes: Buffer): string | null {
   if (isAscii(bytes)) return bytes.toString('latin1');
-  if (!isUtf8(bytes)) return bytes.toString('utf8');
+  if (!isUtf8(bytes)) return null;
   return transcode(bytes, 'utf8', 'utf16le').toString('utf16le');
 }
 

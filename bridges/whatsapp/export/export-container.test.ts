@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { isPlainFileName, isUnsafeEntryName } from './export-container.ts';
+import { isPlainFileName, isUnsafeEntryName, zipEntryRefusal } from './export-container.ts';
 
 describe('isUnsafeEntryName', () => {
   const cases: [string, boolean][] = [
@@ -31,4 +31,25 @@ describe('isPlainFileName', () => {
     ['C:evil', false],
   ];
   for (const [name, plain] of cases) it(JSON.stringify(name), () => assert.equal(isPlainFileName(name), plain));
+});
+
+describe('zipEntryRefusal', () => {
+  const limits = { maxZipEntryBytes: 1024 * 1024 * 1024, maxZipRatio: 100 };
+  const MiB = 1024 * 1024;
+  const cases: [string, { uncompressedSize: number; compressedSize: number }, string | null][] = [
+    ['a photo stored as is', { uncompressedSize: 3 * MiB, compressedSize: 3 * MiB }, null],
+    ['chat text at 10:1', { uncompressedSize: 20 * MiB, compressedSize: 2 * MiB }, null],
+    ['exactly the ratio', { uncompressedSize: 100 * MiB, compressedSize: MiB }, null],
+    ['a small file of repeated bytes, under the ratio floor', { uncompressedSize: MiB, compressedSize: 10 }, null],
+    ['a bomb at ≈ 1,000:1', { uncompressedSize: 300 * MiB, compressedSize: 306 * 1024 }, 'maxZipRatio'],
+    ['a header declaring no compressed bytes', { uncompressedSize: 2 * MiB, compressedSize: 0 }, 'maxZipRatio'],
+    ['past the entry size', { uncompressedSize: 1025 * MiB, compressedSize: 1000 * MiB }, 'maxZipEntryBytes'],
+  ];
+  for (const [name, entry, limit] of cases) {
+    it(`${name}: ${limit ?? 'accepted'}`, () => {
+      const refusal = zipEntryRefusal('export.zip', '_chat.txt', entry, limits);
+      assert.equal(refusal?.limit ?? null, limit);
+      if (refusal) assert.match(refusal.message, new RegExp(`^export\\.zip: zip entry "_chat\\.txt" .* past ${limit} `));
+    });
+  }
 });

@@ -5,6 +5,7 @@ import type { Readable } from 'node:stream';
 import yauzl from 'yauzl';
 import type { Entry, ZipFile } from 'yauzl';
 import { InputError, UsageError } from '../../../src/core/errors.ts';
+import { describeLimit, formatCount, LimitError, withLimits, type InputLimits } from '../../../src/core/limits.ts';
 
 /**
  * Where an export's chat text and attached files live: a bare .txt (its attachments, if the operator unzipped
@@ -53,7 +54,29 @@ async function isZipFile(path: string): Promise<boolean> {
   }
 }
 
-export async function openExportContainer(path: string): Promise<ExportContainer> {
+/** Entries inflating to less than this are not held to maxZipRatio: small files of repeated bytes are harmless. */
+const RATIO_FLOOR_BYTES = 1024 * 1024;
+
+/**
+ * The per-file limits of a zip entry, checked on the sizes its headers declare before anything is inflated (yauzl
+ * then fails an entry that inflates to more than it declared): its inflated size and its compression ratio.
+ */
+export function zipEntryRefusal(zipPath: string, name: string, entry: Pick<Entry, 'uncompressedSize' | 'compressedSize'>, limits: Pick<InputLimits, 'maxZipEntryBytes' | 'maxZipRatio'>): LimitError | null {
+  const inflated = entry.uncompressedSize;
+  if (inflated > limits.maxZipEntryBytes) {
+    return new LimitError('maxZipEntryBytes', `${zipPath}: zip entry ${JSON.stringify(name)} inflates to ${formatCount(inflated)} bytes, past ${describeLimit('maxZipEntryBytes', limits.maxZipEntryBytes)}`);
+  }
+  if (inflated > RATIO_FLOOR_BYTES && inflated > limits.maxZipRatio * entry.compressedSize) {
+    const ratio = entry.compressedSize === 0 ? 'without limit' : `${formatCount(Math.floor(inflated / entry.compressedSize))}:1`;
+    return new LimitError(
+      'maxZipRatio',
+      `${zipPath}: zip entry ${JSON.stringify(name)} inflates ${ratio} (${formatCount(entry.compressedSize)} bytes to ${formatCount(inflated)}), past ${describeLimit('maxZipRatio', limits.maxZipRatio)}`,
+    );
+  }
+  return null;
+}
+
+export async function openExportContainer(path: string, limits: Partial<InputLimits> = {}): Promise<ExportContainer> {
   let size: number;
   try {
     const info = await stat(path);
@@ -64,7 +87,7 @@ export async function openExportContainer(path: string): Promise<ExportContainer
     const code = (error as NodeJS.ErrnoException).code ?? 'unreadable';
     throw new UsageError(`${path}: cannot read the file (${code})`, { cause: error });
   }
-  return (await isZipFile(path)) ? openZipContainer(path) : openTextContainer(path, size);
+  return (await isZipFile(path)) ? openZipContainer(path, withLimits(limits)) : openTextContainer(path, size);
 }
 
 async function openTextContainer(path: string, size: number): Promise<ExportContainer> {
@@ -122,7 +145,7 @@ function readAllEntries(zip: ZipFile): Promise<Entry[]> {
   });
 }
 
-async function openZipContainer(path: string): Promise<ExportContainer> {
+async function openZipContainer(path: string, limits: InputLimits): Promise<ExportContainer> {
   let zip: ZipFile;
   let entries: Entry[];
   try {
@@ -147,6 +170,11 @@ async function openZipContainer(path: string): Promise<ExportContainer> {
     if (entry.isEncrypted() || !entry.canDecodeFileData()) {
       skipped.push(name);
       continue;
+    }
+    const refusal = zipEntryRefusal(path, name, entry, limits);
+    if (refusal) {
+      zip.close();
+      throw refusal;
     }
     files.set(name, entry);
   }

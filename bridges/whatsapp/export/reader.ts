@@ -1,8 +1,9 @@
 import { createHash } from 'node:crypto';
 import { basename, extname } from 'node:path';
-import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 import { InputError, UsageError } from '../../../src/core/errors.ts';
+import { AttachmentBudget, describeLimit, formatCount, withLimits, type InputLimits } from '../../../src/core/limits.ts';
+import { decodeUtf8Strict, invalidUtf8Offset, LineSplitter } from '../../../src/core/lines.ts';
 import type { Checkpoint, HistoryChat, HistoryEntry, HistoryProgress, HistorySource } from '../../../src/core/history.ts';
 import type { CanonicalMessageInput } from '../../../src/core/message.ts';
 import { DATE_ORDERS, DateOrderEvidence, assertTimeZone, isDateOrder, localToUtcIso, toLocalDateTime } from './date-order.ts';
@@ -22,6 +23,10 @@ export interface WhatsAppExportOptions {
   dateFormat?: DateOrder;
   /** IANA zone the export's local times are read in; defaults to the machine's */
   timezone?: string;
+  /** defaults: the configured limits */
+  limits?: Partial<InputLimits>;
+  /** counts the attachment bytes the import reads (maxImportAttachmentBytes); by default one of its own */
+  budget?: AttachmentBudget;
 }
 
 export interface WhatsAppHistorySource extends HistorySource {
@@ -47,6 +52,14 @@ interface RawEntry {
   endLine: number;
   /** the body as written, continuation lines joined with \n */
   body: string;
+  /** why the entry cannot be taken (a line past maxLineBytes or not UTF-8), naming the file and line */
+  problem: string | null;
+}
+
+/** A line of the export as text; `problem` says why it cannot be trusted (then `text` only serves to tell its kind). */
+interface TextLine {
+  text: string;
+  problem: string | null;
 }
 
 const TITLE_PATTERNS = [
@@ -90,47 +103,71 @@ function resumeIndexOf(checkpoint: Checkpoint | null | undefined, label: string)
   return index;
 }
 
-async function* readLines(stream: Readable, label: string, onBytes: (count: number) => void): AsyncGenerator<string> {
-  stream.on('data', (chunk: Buffer | string) => onBytes(typeof chunk === 'string' ? Buffer.byteLength(chunk) : chunk.length));
-  const lines = createInterface({ input: stream, crlfDelay: Infinity });
+/**
+ * The export's lines, split on LF, CR LF or a lone CR as Node's readline splits them (message ids derive from the
+ * text, so the same export must give the same lines as before). A line past maxLineBytes is streamed past, not kept
+ * (its first bytes tell whether it starts a message); a line that is not UTF-8 is marked, never read with U+FFFD.
+ */
+async function* readLines(stream: Readable, label: string, maxLineBytes: number, onBytes: (count: number) => void): AsyncGenerator<TextLine> {
+  const splitter = new LineSplitter({ maxBytes: maxLineBytes, crEndsLine: true });
   try {
-    for await (const line of lines) yield line;
+    for await (const chunk of stream as AsyncIterable<Buffer>) {
+      onBytes(chunk.length);
+      for (const line of splitter.push(chunk)) yield textLine(line.bytes, line.head, line.length, line.number, label, maxLineBytes);
+    }
+    for (const line of splitter.end()) yield textLine(line.bytes, line.head, line.length, line.number, label, maxLineBytes);
   } catch (error) {
     // A truncated or corrupt zip entry fails mid-stream (zlib, size checks): the operator needs the file, not a stack.
     throw new InputError(`${label}: the export could not be read to its end (${(error as Error).message})`, { cause: error });
   } finally {
-    lines.close();
     stream.destroy();
   }
+}
+
+function textLine(bytes: Buffer | null, head: Buffer | null, length: number, number: number, label: string, maxLineBytes: number): TextLine {
+  if (bytes === null) {
+    return { text: (head ?? Buffer.alloc(0)).toString('utf8'), problem: `${label}, line ${number}: ${formatCount(length)} bytes exceeds ${describeLimit('maxLineBytes', maxLineBytes)}` };
+  }
+  const text = decodeUtf8Strict(bytes);
+  if (text !== null) return { text, problem: null };
+  return { text: bytes.toString('utf8'), problem: `${label}, line ${number}: not valid UTF-8 (byte ${formatCount(invalidUtf8Offset(bytes) + 1)} of the line)` };
 }
 
 /**
  * Groups lines into entries: a header starts one, any other line continues it. A non-blank line before the
  * first header means this is not an export (or not one we can read): it stops the run at its line number.
+ * An entry whose lines together pass maxLineBytes keeps no more of them: it is refused as a line past it would be.
  */
-async function* scanEntries(lines: AsyncIterable<string>, label: string): AsyncGenerator<RawEntry> {
-  let current: { header: HeaderLine; line: number; endLine: number; parts: string[] } | null = null;
+async function* scanEntries(lines: AsyncIterable<TextLine>, label: string, maxLineBytes: number): AsyncGenerator<RawEntry> {
+  let current: { header: HeaderLine; line: number; endLine: number; parts: string[]; bytes: number; problem: string | null } | null = null;
   let number = 0;
   const finish = (entry: NonNullable<typeof current>): RawEntry => {
     const parts = entry.parts;
     // The export's last line ends with a newline, and some tools add blank lines; they are not content.
     while (parts.length > 1 && parts[parts.length - 1]?.trim() === '') parts.pop();
-    return { header: entry.header, line: entry.line, endLine: entry.endLine, body: parts.join('\n') };
+    return { header: entry.header, line: entry.line, endLine: entry.endLine, body: entry.problem ? '' : parts.join('\n'), problem: entry.problem };
   };
-  for await (const raw of lines) {
+  for await (const { text: raw, problem } of lines) {
     number++;
     const header = parseHeaderLine(raw);
     if (header) {
       if (current) yield finish(current);
-      current = { header, line: number, endLine: number, parts: [header.body] };
+      current = { header, line: number, endLine: number, parts: [header.body], bytes: Buffer.byteLength(raw), problem };
       continue;
     }
     if (current === null) {
       if (cleanLine(raw).trim() === '') continue;
       throw new InputError(`${label}, line ${number}: not a WhatsApp export line (no date and time at its start, and no message before it to continue)`);
     }
-    current.parts.push(cleanLine(raw));
     current.endLine = number;
+    if (current.problem) continue;
+    current.problem = problem;
+    current.bytes += Buffer.byteLength(raw) + 1;
+    if (current.bytes > maxLineBytes && !current.problem) {
+      current.problem = `${label}, lines ${current.line}–${number}: the message's lines exceed ${describeLimit('maxLineBytes', maxLineBytes)} together`;
+    }
+    if (current.problem) current.parts = [];
+    else current.parts.push(cleanLine(raw));
   }
   if (current) yield finish(current);
 }
@@ -151,16 +188,18 @@ export async function openWhatsAppExport(path: string, options: WhatsAppExportOp
     throw new UsageError(`--date-format must be one of ${DATE_ORDERS.join(', ')}`);
   }
 
-  const container = await openExportContainer(path);
+  const limits = withLimits(options.limits);
+  const container = await openExportContainer(path, limits);
   try {
     const evidence = new DateOrderEvidence();
     const authors = new Set<string>();
     let entryCount = 0;
     let noticeAuthor: string | null = null;
-    for await (const entry of scanEntries(readLines(await container.openText(), container.label, () => {}), container.label)) {
+    const lines = readLines(await container.openText(), container.label, limits.maxLineBytes, () => {});
+    for await (const entry of scanEntries(lines, container.label, limits.maxLineBytes)) {
       evidence.add(entry.header.dateFields, entry.line);
       const author = entry.header.author;
-      if (author !== null) {
+      if (author !== null && entry.problem === null) {
         authors.add(author);
         // iOS writes the encryption notice as a line from the chat's name: the best title after the file's name.
         if (noticeAuthor === null && matchSystemWording(entry.body.split('\n', 1)[0] ?? '')?.type === 'encryption_notice') {
@@ -193,7 +232,8 @@ export async function openWhatsAppExport(path: string, options: WhatsAppExportOp
       }
       dateOrder = decision.order;
     }
-    return new WhatsAppExportSource(path, container, { title, chatId, timezone, dateOrder, entryCount, authors });
+    const budget = options.budget ?? new AttachmentBudget(limits.maxImportAttachmentBytes, path);
+    return new WhatsAppExportSource(path, container, { title, chatId, timezone, dateOrder, entryCount, authors, limits, budget });
   } catch (error) {
     await container.close();
     throw error;
@@ -208,12 +248,23 @@ class WhatsAppExportSource implements WhatsAppHistorySource {
   readonly dateOrder: DateOrder;
   private readonly entryCount: number;
   private readonly authors: ReadonlySet<string>;
+  private readonly limits: InputLimits;
+  private readonly budget: AttachmentBudget;
   private bytesRead = 0;
 
   constructor(
     readonly inputPath: string,
     private readonly container: ExportContainer,
-    facts: { title: string; chatId: string; timezone: string; dateOrder: DateOrder; entryCount: number; authors: ReadonlySet<string> },
+    facts: {
+      title: string;
+      chatId: string;
+      timezone: string;
+      dateOrder: DateOrder;
+      entryCount: number;
+      authors: ReadonlySet<string>;
+      limits: InputLimits;
+      budget: AttachmentBudget;
+    },
   ) {
     this.title = facts.title;
     this.chatId = facts.chatId;
@@ -221,6 +272,8 @@ class WhatsAppExportSource implements WhatsAppHistorySource {
     this.dateOrder = facts.dateOrder;
     this.entryCount = facts.entryCount;
     this.authors = facts.authors;
+    this.limits = facts.limits;
+    this.budget = facts.budget;
   }
 
   async chats(): Promise<HistoryChat[]> {
@@ -235,8 +288,9 @@ class WhatsAppExportSource implements WhatsAppHistorySource {
     return this.container.warnings();
   }
 
-  openAttachment(sourcePath: string): Promise<Readable | null> {
-    return this.container.openAttachment(sourcePath);
+  async openAttachment(sourcePath: string): Promise<Readable | null> {
+    const bytes = await this.container.openAttachment(sourcePath);
+    return bytes && this.budget.meter(bytes, sourcePath);
   }
 
   close(): Promise<void> {
@@ -248,11 +302,20 @@ class WhatsAppExportSource implements WhatsAppHistorySource {
     const resumeIndex = resumeIndexOf(options.resumeAfter, label);
     const ids = new MessageIdAssigner();
     this.bytesRead = 0;
-    const lines = readLines(await this.container.openText(), label, (count) => {
+    const maxLineBytes = this.limits.maxLineBytes;
+    const lines = readLines(await this.container.openText(), label, maxLineBytes, (count) => {
       this.bytesRead += count;
     });
     let index = 0;
-    for await (const entry of scanEntries(lines, label)) {
+    for await (const entry of scanEntries(lines, label, maxLineBytes)) {
+      if (entry.problem) {
+        index++;
+        if (index <= resumeIndex) continue;
+        // its text is not kept (too long, or not UTF-8): it has no id, only its place in the file
+        const message = { platform: 'whatsapp', chatId: this.chatId, chatTitle: this.title } as CanonicalMessageInput;
+        yield { message, checkpoint: { entryIndex: index, line: entry.endLine } satisfies WhatsAppCheckpoint, problem: entry.problem };
+        continue;
+      }
       const local = toLocalDateTime(entry.header, this.dateOrder);
       if (local === null) {
         throw new InputError(`${label}, line ${entry.line}: the date or time at the start of the line does not exist when read as ${this.dateOrder}`);

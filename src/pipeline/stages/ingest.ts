@@ -1,4 +1,5 @@
 import { parseCanonicalMessage, type CanonicalMessage } from '../../core/message.ts';
+import { isRawLine, parseJsonObjectLine } from '../../importers/raw-line.ts';
 
 export interface Refused {
   message: unknown;
@@ -15,7 +16,13 @@ export function ingest(messages: readonly unknown[]): IngestResult {
   const valid: CanonicalMessage[] = [];
   const refused: Refused[] = [];
   for (const input of messages) {
-    const parsed = parseCanonicalMessage(input);
+    // a dead-lettered unreadable line, retried: read it again (src/importers/raw-line.ts)
+    const line = isRawLine(input) ? parseJsonObjectLine(input.raw) : null;
+    if (line && !line.ok) {
+      refused.push({ message: input, reason: `raw line: ${line.reason}` });
+      continue;
+    }
+    const parsed = parseCanonicalMessage(line ? line.value : input);
     if (parsed.ok) valid.push(parsed.message);
     else refused.push({ message: input, reason: `invalid canonical message: ${parsed.error}` });
   }

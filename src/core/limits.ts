@@ -1,0 +1,85 @@
+import { Readable } from 'node:stream';
+import { config, environmentVariables, inputLimitDefaults, type Config } from './config.ts';
+import { InputError } from './errors.ts';
+
+/** The input limits of src/core/config.ts (table in docs/security.limits.md). */
+export type InputLimits = { -readonly [K in keyof typeof inputLimitDefaults]: number };
+export type InputLimitName = keyof InputLimits;
+
+/** The limits of a configuration; by default the process's own. */
+export function inputLimits(cfg: Pick<Config, InputLimitName> = config()): InputLimits {
+  return {
+    maxLineBytes: cfg.maxLineBytes,
+    maxTextChars: cfg.maxTextChars,
+    maxZipEntryBytes: cfg.maxZipEntryBytes,
+    maxZipRatio: cfg.maxZipRatio,
+    maxImportAttachmentBytes: cfg.maxImportAttachmentBytes,
+  };
+}
+
+/** The configured limits with some replaced (tests, and callers that pass their own). */
+export function withLimits(overrides: Partial<InputLimits> | undefined): InputLimits {
+  return { ...inputLimits(), ...overrides };
+}
+
+/** 1048576 → "1,048,576": limits and sizes are read by people. */
+export function formatCount(n: number): string {
+  return n.toLocaleString('en-US');
+}
+
+const variableOf = Object.fromEntries(Object.entries(environmentVariables).map(([variable, key]) => [key, variable])) as Record<string, string>;
+
+/** "maxLineBytes 1,048,576": how a message names a limit. */
+export function describeLimit(name: InputLimitName, value: number): string {
+  return `${name} ${formatCount(value)}`;
+}
+
+/** Where an operator raises a limit: the environment variable (or the config key of the same name). */
+export function limitVariable(name: InputLimitName): string {
+  return variableOf[name] ?? name;
+}
+
+/** A per-file limit was passed: the import stops (exit 2), naming the limit and the file. */
+export class LimitError extends InputError {
+  constructor(
+    readonly limit: InputLimitName,
+    message: string,
+  ) {
+    super(`${message} (raise it with ${limitVariable(limit)} if the input is genuine)`);
+  }
+}
+
+/**
+ * The attachment bytes one import reads into the store, against maxImportAttachmentBytes. Every attachment stream a
+ * source hands out passes through `meter`; past the limit the stream fails with a LimitError, which stops the
+ * import, and `exceeded` keeps it so the command can exit 2.
+ */
+export class AttachmentBudget {
+  used = 0;
+  exceeded: LimitError | null = null;
+
+  constructor(
+    readonly max: number,
+    /** the input the attachments belong to, for the message */
+    readonly label: string,
+  ) {}
+
+  meter(stream: Readable, name: string): Readable {
+    const budget = this;
+    async function* counted(): AsyncGenerator<Buffer> {
+      for await (const chunk of stream as AsyncIterable<Buffer>) {
+        budget.used += chunk.length;
+        if (budget.used > budget.max) {
+          budget.exceeded ??= new LimitError(
+            'maxImportAttachmentBytes',
+            `${budget.label}: the attachments of this import exceed ${describeLimit('maxImportAttachmentBytes', budget.max)} bytes (at ${name})`,
+          );
+          stream.destroy();
+          throw budget.exceeded;
+        }
+        yield chunk;
+      }
+    }
+    return Readable.from(counted(), { objectMode: false });
+  }
+}
