@@ -9,6 +9,7 @@ import { runImport } from '../src/pipeline/import-run.ts';
 import { openQueues, type Queues } from '../src/pipeline/queues.ts';
 import { addAgency } from '../src/store/agencies.ts';
 import { createTestDatabase, type TestDatabase } from './helpers/database.ts';
+import { createTestKeyFile } from './helpers/installation.ts';
 import { makeMessages, writeJsonl } from './helpers/messages.ts';
 import { redisUrl, removePrefix, testPrefix } from './helpers/redis.ts';
 import { waitFor } from './helpers/wait.ts';
@@ -36,6 +37,7 @@ describe('an import whose batches are lost in the pipeline', () => {
     const file = path.join(dir, 'history.jsonl');
     writeJsonl(file, makeMessages(30));
     const context = { store: db.store, redisUrl, prefix, dataDir: path.join(dir, 'data'), keyFile: path.join(dir, 'keys.json'), logger: createLogger({ level: 'error' }) };
+    await createTestKeyFile(context.keyFile);
     // no worker takes the batch; it is then removed from Redis, as an emptied queue or a lost commit would do
     const running = runImport(context, { agencyId, sourceKind: 'jsonl', source: await openJsonlSource(file), inputFile: file, enqueueOnly: true, showProgress: false, stallCheckMs: 500 });
     await waitFor(async () => (await queues.classify.getJobCounts('waiting')).waiting === 1, 'the batch in the classify queue');

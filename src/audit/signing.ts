@@ -42,6 +42,10 @@ export async function loadChainPublicKey(file: string): Promise<KeyObject> {
 export async function loadChainPrivateKey(file: string, publicKey: KeyObject): Promise<KeyObject> {
   const text = await readKeyText(file, 'signing key');
   if (text === null) throw new UsageError(`the audit chain's signing key ${file} does not exist: ${INIT_HINT}, or restore it from its backup`);
+  return privateKeyOf(file, text, publicKey);
+}
+
+function privateKeyOf(file: string, text: string, publicKey: KeyObject): KeyObject {
   const privateKey = parseKey(file, 'signing key', text, (pem) => createPrivateKey(pem));
   if (publicKeyFingerprint(createPublicKey(privateKey)) !== publicKeyFingerprint(publicKey)) {
     throw new UsageError(`the audit chain's signing key ${file} does not belong to its public key (AITU_GATEWAY_CHAIN_PUBLIC_KEY_FILE): restore the pair from its backup`);
@@ -96,15 +100,17 @@ export async function initChainKeys(privateFile: string, publicFile: string): Pr
   return { created, wrotePublic: true };
 }
 
-/** The signing key when its file can be read by this process (a verifying process may have none); else undefined. */
+/** The signing key when this process can read its file (a verifying process may have none); else undefined. */
 export async function loadChainPrivateKeyIfPresent(file: string, publicKey: KeyObject): Promise<KeyObject | undefined> {
+  let text: string | null;
   try {
-    return await loadChainPrivateKey(file, publicKey);
+    text = await readKeyText(file, 'signing key');
   } catch (error) {
     const code = ((error as Error).cause as NodeJS.ErrnoException | undefined)?.code;
-    if (code === 'EACCES' || code === 'EPERM' || /does not exist/.test((error as Error).message)) return undefined;
+    if (code === 'EACCES' || code === 'EPERM') return undefined;
     throw error;
   }
+  return text === null ? undefined : privateKeyOf(file, text, publicKey);
 }
 
 /** The public half of the signing key in `file`, or null when there is no such file (before `keys init`). */
