@@ -225,6 +225,9 @@ export async function runImport(context: ImportContext, request: ImportRequest):
     redacted: 0,
   };
   if (request.dryRun) return dryRun(context, request, summary);
+  // before the run is recorded: a key file without a queue key is a configuration error, not a failed run
+  const keyring = await loadKeyring(context.keyFile);
+  const queueKey = requireQueueKey(keyring);
 
   const resume = await findResumePoint(store, request.agencyId, request.sourceKind, inputPath, inputHash, log);
   const runId = randomUUID();
@@ -239,8 +242,7 @@ export async function runImport(context: ImportContext, request: ImportRequest):
   const runLog = log.child({ run: runId });
   runLog.info(resume ? 'resuming import' : 'starting import', { source: request.sourceKind, resumedFrom: summary.resumedFrom });
 
-  const keyring = await loadKeyring(context.keyFile);
-  const queues = openQueues({ ...context, queueKey: requireQueueKey(keyring) }, producerConnection(context.redisUrl));
+  const queues = openQueues({ ...context, queueKey }, producerConnection(context.redisUrl));
   let workers: WorkerSet | null = null;
   const eventConnections = [workerConnection(context.redisUrl), workerConnection(context.redisUrl)] as const;
   const events = new QueueEvents('deliver', { connection: eventConnections[0], prefix: context.prefix });
