@@ -130,6 +130,7 @@ async function runAs<T>(
   const store = await openStore(cfg.databaseUrl);
   let chain: ChainContext | undefined;
   let actor: Actor | null = null;
+  let refused = false;
   try {
     try {
       if (token || tokenRequired) actor = await authenticate(store.pool, token);
@@ -137,13 +138,18 @@ async function runAs<T>(
       let keyring: Promise<Keyring> | undefined;
       return await work({ store, actor, chain, keyring: () => (keyring ??= loadKeyring(cfg.keyFile)) });
     } catch (error) {
-      if (isRefusal(error)) await auditRefusal(store.pool, command, error, actor).catch(() => {});
+      if (isRefusal(error)) {
+        refused = true;
+        await auditRefusal(store.pool, command, error, actor).catch(() => {});
+      }
       throw error;
     } finally {
       // a failed seal must not hide the command's own outcome; the next command or audit verify seals again
-      await (async () => seal(store, chain ?? (await chainContext())))().catch((error: unknown) =>
-        process.stderr.write(`aitu-gateway: warning: could not seal the audit log: ${(error as Error).message}\n`),
-      );
+      if (chain || refused) {
+        await (async () => seal(store, chain ?? (await chainContext())))().catch((error: unknown) =>
+          process.stderr.write(`aitu-gateway: warning: could not seal the audit log: ${(error as Error).message}\n`),
+        );
+      }
     }
   } finally {
     await store.close();
