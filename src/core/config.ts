@@ -9,7 +9,7 @@ import { UsageError } from './errors.ts';
 const positiveInteger = z.coerce.number().int('must be a whole number').positive('must be positive').max(Number.MAX_SAFE_INTEGER);
 
 /**
- * Input limits (docs/security.limits.md says why each default): past a per-message limit the message is
+ * Input limits (docs/security.md says why each default): past a per-message limit the message is
  * dead-lettered naming it; past a per-file limit the import stops (exit 2) naming it and the file.
  */
 export const inputLimitDefaults = {

@@ -2,7 +2,7 @@ import { Readable } from 'node:stream';
 import { config, environmentVariables, inputLimitDefaults, type Config } from './config.ts';
 import { InputError } from './errors.ts';
 
-/** The input limits of src/core/config.ts (table in docs/security.limits.md). */
+/** The input limits of src/core/config.ts (table in docs/security.md). */
 export type InputLimits = { -readonly [K in keyof typeof inputLimitDefaults]: number };
 export type InputLimitName = keyof InputLimits;
 

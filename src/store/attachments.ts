@@ -9,7 +9,7 @@ import type pg from 'pg';
 /**
  * The store's folders are the gateway's alone (0700) and its blobs readable by the gateway's OS user only (0600):
  * attachments are personal data as much as message text is. Existing folders and blobs keep the modes they have;
- * docs/security.limits.md says how to fix an older store.
+ * docs/security.md says how to fix an older store.
  */
 const FOLDER_MODE = 0o700;
 const BLOB_MODE = 0o600;
