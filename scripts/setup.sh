@@ -20,7 +20,10 @@ fi
 bash scripts/services.sh
 node bin/aitu-gateway.js db migrate >&2
 
-# keys are never made on first use: a new installation gets them here, once, from the installation's OS user
+# keys are never made on first use: a new installation gets them here, once, from the installation's OS user.
+# The test suite skips this (AITU_SETUP_KEYS=0): every test file makes a database and keys of its own, and the
+# default database may already record another checkout's installation on a shared machine.
+[ "${AITU_SETUP_KEYS:-1}" = 0 ] && exit 0
 key_file="$(node --import tsx --input-type=module -e 'const { loadConfig } = await import("./src/core/config.ts"); process.stdout.write(loadConfig().keyFile)')"
 if [ ! -e "$key_file" ]; then
   echo "setup: aitu-gateway keys init (a new installation: no key file at $key_file)" >&2
