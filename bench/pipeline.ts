@@ -235,7 +235,8 @@ async function main(): Promise<void> {
       // ---------- what the two queue hops cost in node: the job's JSON (BullMQ) as UTF-8 bytes (ioredis) and back ----------
       // sealed as the hops are now (seal, JSON of the sealed job, open), and in clear as they were before, to compare
       const sealer = queueSealer(randomBytes(32));
-      const hops = { clear: { ns: 0n, bytes: 0 }, sealed: { ns: 0n, bytes: 0 } };
+      const hop = () => ({ clear: { ns: 0n, bytes: 0 }, sealed: { ns: 0n, bytes: 0 } });
+      const hops = { classify: hop(), deliver: hop() };
       for (let i = 0, seq = 0; i < N; i += STAGE_BATCH, seq++) {
         const classifyPayload = { agencyId: deliverAgency.id, runId: null, seq, checkpoint: { index: i }, messages: messages.slice(i, i + STAGE_BATCH) };
         const route = { agencyId: deliverAgency.id, runId: null, seq };
@@ -243,17 +244,20 @@ async function main(): Promise<void> {
           let t = process.hrtime.bigint();
           const clear = Buffer.from(JSON.stringify(payload), 'utf8');
           JSON.parse(clear.toString('utf8'));
-          hops.clear.ns += process.hrtime.bigint() - t;
+          hops[queue].clear.ns += process.hrtime.bigint() - t;
           t = process.hrtime.bigint();
           const sealed = Buffer.from(JSON.stringify(seal(sealer, queue, `job-${seq}`, route, payload)), 'utf8');
           open(sealer, queue, { id: `job-${seq}`, data: JSON.parse(sealed.toString('utf8')) });
-          hops.sealed.ns += process.hrtime.bigint() - t;
-          hops.clear.bytes += clear.length;
-          hops.sealed.bytes += sealed.length;
+          hops[queue].sealed.ns += process.hrtime.bigint() - t;
+          hops[queue].clear.bytes += clear.length;
+          hops[queue].sealed.bytes += sealed.length;
         }
       }
-      rows.push({ stage: 'both queue hops in node, in clear (before payloads were sealed)', messages: N, seconds: Number(hops.clear.ns) / 1e9, note: `${mb(hops.clear.bytes)} through Redis` });
-      rows.push({ stage: 'both queue hops in node, sealed (seal, JSON, UTF-8, open)', messages: N, seconds: Number(hops.sealed.ns) / 1e9, note: `${mb(hops.sealed.bytes)} through Redis; one seal per job` });
+      for (const queue of ['classify', 'deliver'] as const) {
+        const { clear, sealed } = hops[queue];
+        rows.push({ stage: `${queue} hop in node, in clear (before payloads were sealed)`, messages: N, seconds: Number(clear.ns) / 1e9, note: `${mb(clear.bytes)} through Redis` });
+        rows.push({ stage: `${queue} hop in node, sealed (seal, JSON, UTF-8, open)`, messages: N, seconds: Number(sealed.ns) / 1e9, note: `${mb(sealed.bytes)} through Redis; one seal per job` });
+      }
 
       // ---------- deliver stage alone (pure DB core, no Redis) ----------
       for (const [agency, lanes] of [
