@@ -144,7 +144,7 @@ describe('policy and the outbound gate, against real Redis and PostgreSQL', () =
   it('refuses an invalid policy file, naming the line and the field', async () => {
     const file = path.join(dir, 'broken.yaml');
     writeFileSync(file, 'inbound:\n  IIN: quarantine\n  HELTH: redact\noutbound:\n  PHONE: quarantine\n');
-    const result = await runCli(['agency', 'set-policy', 'clinic', file], { env: { DATABASE_URL: db.url, AITU_GATEWAY_KEY_FILE: keyFile, AITU_GATEWAY_TOKEN: tokens.admin } });
+    const result = await runCli(['agency', 'set-policy', 'clinic', file], { env: { DATABASE_URL: db.url, AITU_GATEWAY_DATA_DIR: dir, AITU_GATEWAY_KEY_FILE: keyFile, AITU_GATEWAY_TOKEN: tokens.admin } });
     assert.equal(result.code, 2);
     assert.match(result.stderr, /broken\.yaml:3: inbound\.HELTH/);
     assert.match(result.stderr, /HEALTH/);

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { addAgency } from '../../src/store/agencies.ts';
 import { projectRoot, runCli, type CliResult } from './cli.ts';
 import { createTestDatabase, type TestDatabase } from './database.ts';
+import { initTestInstallation } from './installation.ts';
 import type { Summary } from './import.ts';
 import { removePrefix, testPrefix } from './redis.ts';
 
@@ -30,6 +31,7 @@ export async function createImportWorld(slugs: readonly string[] = ['a']): Promi
   const dataDir = path.join(dir, 'data');
   const prefix = testPrefix();
   const env: NodeJS.ProcessEnv = { DATABASE_URL: db.url, AITU_GATEWAY_QUEUE_PREFIX: prefix, AITU_GATEWAY_DATA_DIR: dataDir, LOG_LEVEL: 'warn' };
+  await initTestInstallation(env);
   const agencies: Record<string, string> = {};
   for (const slug of slugs) agencies[slug] = (await addAgency(db.store.prisma, { slug, name: `Agency ${slug}` })).id;
   const world: ImportWorld = {
