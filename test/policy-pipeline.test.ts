@@ -6,7 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import { decryptOriginal, loadKeyring, requireQueueKey, type Keyring } from '../src/core/keys.ts';
 import { createLogger } from '../src/core/logger.ts';
 import { submitOutbound } from '../src/outbound/gate.ts';
-import { addOutbound, openQueues, type Queues } from '../src/pipeline/queues.ts';
+import { addOutbound, openQueues, outboundJobId, type Queues } from '../src/pipeline/queues.ts';
 import { policyLoader, startWorkers, type WorkerSet } from '../src/pipeline/workers.ts';
 import { DEFAULT_POLICY } from '../src/policy/index.ts';
 import { addAgency } from '../src/store/agencies.ts';
@@ -169,9 +169,10 @@ describe('policy and the outbound gate, against real Redis and PostgreSQL', () =
     assert.equal(result.status, 'queued');
     await waitFor(async () => (await db.store.pool.query(`SELECT status FROM outbound_attempts WHERE id = $1`, [result.attemptId])).rows[0].status === 'sent', 'the send');
     // the completed job is gone; a repeated add of it runs again and finds the attempt sent: nothing is sent twice
-    assert.equal(await queues.outbound.getJob(`out-${result.attemptId}`), undefined);
+    // (the attempt is recorded sent inside the job, so the job is removed a moment after the row says so)
+    await waitFor(async () => (await queues.outbound.getJob(outboundJobId(result.attemptId))) === undefined, 'the completed job to go');
     await addOutbound(queues, { agencyId: agencies.default!, attemptId: result.attemptId, target: { platform: 'telegram', chatId: '-1009' }, text: 'Приём переносится на 15:00' });
-    await waitFor(async () => (await queues.outbound.getJob(`out-${result.attemptId}`)) === undefined, 'the repeated job to complete and go');
+    await waitFor(async () => (await queues.outbound.getJob(outboundJobId(result.attemptId))) === undefined, 'the repeated job to complete and go');
     assert.equal(telegram.sent.length, 1);
     assert.equal(telegram.sent[0]!.text, 'Приём переносится на 15:00');
 
