@@ -11,19 +11,9 @@ import { newKeyEntry } from '../src/core/keys.ts';
 import { runCli } from './helpers/cli.ts';
 import { createTestDatabase, type TestDatabase } from './helpers/database.ts';
 import { createReviewWorld, inbound, PLANTED, type ReviewWorld } from './helpers/review-setup.ts';
+import { asAttacker } from './helpers/attacker.ts';
 
 /** As a database superuser would: the append-only triggers off for this session. */
-async function asAttacker(pool: TestDatabase['store']['pool'], ...statements: string[]): Promise<void> {
-  const client = await pool.connect();
-  try {
-    await client.query(`SET session_replication_role = replica`);
-    for (const sql of statements) await client.query(sql);
-  } finally {
-    await client.query(`SET session_replication_role = origin`);
-    client.release();
-  }
-}
-
 const worlds: ReviewWorld[] = [];
 
 async function sealedWorld(): Promise<{ w: ReviewWorld; admin: string; headFile: string }> {

@@ -6,22 +6,9 @@ import { sealAuditLog } from '../src/audit/chain.ts';
 import { loadChainContext } from '../src/audit/context.ts';
 import { configFor } from './helpers/installation.ts';
 import { assertNoPersonalData, createReviewWorld, inbound, PLANTED, type ReviewWorld } from './helpers/review-setup.ts';
+import { asAttacker } from './helpers/attacker.ts';
 
-/**
- * Tampering as an attacker with database superuser rights would: `session_replication_role = replica` switches off
- * the append-only triggers for that session, then rows are edited, deleted or swapped directly.
- */
-async function asAttacker(w: ReviewWorld, ...statements: string[]): Promise<void> {
-  const client = await w.db.store.pool.connect();
-  try {
-    await client.query(`SET session_replication_role = replica`);
-    for (const sql of statements) await client.query(sql);
-  } finally {
-    await client.query(`SET session_replication_role = origin`);
-    client.release();
-  }
-}
-
+// tampering is done as an attacker with database superuser rights would (see asAttacker)
 const worlds: ReviewWorld[] = [];
 
 /** A log with delivery digests, user management and review actions in it, sealed and verified once. */
@@ -83,31 +70,31 @@ describe('audit: hash chain, head file, verify and export', () => {
   it('editing one row fails verify at that entry', async () => {
     const { w, admin, ids } = await auditedWorld();
     const target = ids[4]!;
-    await asAttacker(w, `UPDATE audit_log SET details = details || '{"delivered": 0}' WHERE id = ${target}`);
+    await asAttacker(w.db.store.pool, `UPDATE audit_log SET details = details || '{"delivered": 0}' WHERE id = ${target}`);
     await verifyFails(w, admin, new RegExp(`entry ${target} does not match its seal`));
   });
 
   it('editing only the actor or the time is caught too', async () => {
     const { w, admin, ids } = await auditedWorld();
-    await asAttacker(w, `UPDATE audit_log SET at = at + interval '1 millisecond' WHERE id = ${ids[2]}`);
+    await asAttacker(w.db.store.pool, `UPDATE audit_log SET at = at + interval '1 millisecond' WHERE id = ${ids[2]}`);
     await verifyFails(w, admin, new RegExp(`entry ${ids[2]} does not match`));
   });
 
   it('deleting one row fails verify naming it, whether or not its chain link is deleted too', async () => {
     const { w, admin, ids } = await auditedWorld();
-    await asAttacker(w, `DELETE FROM audit_log WHERE id = ${ids[5]}`);
+    await asAttacker(w.db.store.pool, `DELETE FROM audit_log WHERE id = ${ids[5]}`);
     await verifyFails(w, admin, new RegExp(`entry ${ids[5]} was deleted`));
 
     const second = await auditedWorld();
     const target = second.ids[3]!;
-    await asAttacker(second.w, `DELETE FROM audit_log WHERE id = ${target}`, `DELETE FROM audit_chain WHERE entry_id = ${target}`);
+    await asAttacker(second.w.db.store.pool, `DELETE FROM audit_log WHERE id = ${target}`, `DELETE FROM audit_chain WHERE entry_id = ${target}`);
     await verifyFails(second.w, second.admin, new RegExp(`chain position \\d+ is missing: entry ${target} was deleted`));
   });
 
   it('swapping two rows fails verify at the first of them', async () => {
     const { w, admin, ids } = await auditedWorld();
     const [x, y] = [ids[3]!, ids[6]!];
-    await asAttacker(w, `UPDATE audit_log SET id = -1 WHERE id = ${x}`, `UPDATE audit_log SET id = ${x} WHERE id = ${y}`, `UPDATE audit_log SET id = ${y} WHERE id = -1`);
+    await asAttacker(w.db.store.pool, `UPDATE audit_log SET id = -1 WHERE id = ${x}`, `UPDATE audit_log SET id = ${x} WHERE id = ${y}`, `UPDATE audit_log SET id = ${y} WHERE id = -1`);
     await verifyFails(w, admin, new RegExp(`entry ${x} does not match its seal .*: it was edited, or swapped`));
   });
 
@@ -115,7 +102,7 @@ describe('audit: hash chain, head file, verify and export', () => {
     const { w, admin, ids } = await auditedWorld();
     const last = ids.slice(-3);
     const keptLast = ids.at(-4)!;
-    await asAttacker(w, `DELETE FROM audit_chain WHERE entry_id IN (${last.join(',')})`, `DELETE FROM audit_log WHERE id IN (${last.join(',')})`);
+    await asAttacker(w.db.store.pool, `DELETE FROM audit_chain WHERE entry_id IN (${last.join(',')})`, `DELETE FROM audit_log WHERE id IN (${last.join(',')})`);
     await verifyFails(w, admin, new RegExp(`missing tail after entry ${keptLast} .*the head file says the chain reached entry ${last.at(-1)}`));
     // later commands seal new entries but never move the recorded head back: the cut stays visible
     const again = await w.cli(['audit', 'verify'], admin);

@@ -7,7 +7,7 @@ import { submitOutbound, type OutboundResult } from '../outbound/gate.ts';
 import type { Queues } from '../pipeline/queues.ts';
 import { policyLoader } from '../pipeline/workers.ts';
 import { requireAgency } from '../store/agencies.ts';
-import type { Store } from '../store/database.ts';
+import { inTransaction, type Store } from '../store/database.ts';
 
 /** A person's send through the outbound gate (operator, admin): the agency's policy decides, the attempt is audited. */
 export async function sendAs(
@@ -48,9 +48,7 @@ export async function listUncertainSends(pool: Pick<pg.Pool, 'query'>): Promise<
 export async function resolveUncertainSend(pool: pg.Pool, actor: Actor, attemptId: string, outcome: { sent: true; foreignMessageId?: string } | { sent: false }): Promise<void> {
   requireRole(actor, OPERATORS, 'resolve outbound attempts');
   if (!/^[0-9a-f-]{36}$/i.test(attemptId)) throw new UsageError(`"${attemptId}" is not an outbound attempt id`);
-  const client = await pool.connect();
-  try {
-    await client.query('BEGIN');
+  await inTransaction(pool, async (client) => {
     const updated = await client.query<{ agency_id: string }>(
       `UPDATE outbound_attempts SET status = $2, foreign_message_id = coalesce($3, foreign_message_id), sent_at = CASE WHEN $2 = 'sent' THEN now() END
         WHERE id = $1 AND status = 'uncertain' RETURNING agency_id`,
@@ -65,11 +63,5 @@ export async function resolveUncertainSend(pool: pg.Pool, actor: Actor, attemptI
       subject: `outbound:${attemptId}`,
       details: { attemptId, outcome: outcome.sent ? 'sent' : 'not-sent', foreignMessageId: outcome.sent ? (outcome.foreignMessageId ?? null) : null },
     });
-    await client.query('COMMIT');
-  } catch (error) {
-    await client.query('ROLLBACK').catch(() => {});
-    throw error;
-  } finally {
-    client.release();
-  }
+  });
 }

@@ -22,7 +22,8 @@ function urlFor(database: string): string {
   return url.toString();
 }
 
-async function withAdmin<T>(work: (client: pg.Client) => Promise<T>): Promise<T> {
+/** A connection to the server's `postgres` database as the test suite's (superuser) role. */
+export async function withAdmin<T>(work: (client: pg.Client) => Promise<T>): Promise<T> {
   const client = new pg.Client({ ...poolConfigFromUrl(baseUrl), database: 'postgres' });
   await client.connect();
   try {

@@ -3,6 +3,7 @@ import { existsSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { createReviewWorld, inbound, PLANTED, type ReviewWorld } from '../helpers/review-setup.ts';
+import { asAttacker } from '../helpers/attacker.ts';
 
 /**
  * Defect: deleting the head file together with the last chain entries went undetected, because `audit verify`
@@ -11,17 +12,6 @@ import { createReviewWorld, inbound, PLANTED, type ReviewWorld } from '../helper
 const worlds: ReviewWorld[] = [];
 
 /** As a database superuser would: the append-only triggers off for this session. */
-async function asAttacker(w: ReviewWorld, ...statements: string[]): Promise<void> {
-  const client = await w.db.store.pool.connect();
-  try {
-    await client.query(`SET session_replication_role = replica`);
-    for (const sql of statements) await client.query(sql);
-  } finally {
-    await client.query(`SET session_replication_role = origin`);
-    client.release();
-  }
-}
-
 async function sealedWorld(): Promise<{ w: ReviewWorld; admin: string; headFile: string; ids: string[] }> {
   const w = await createReviewWorld(['a']);
   worlds.push(w);
@@ -44,7 +34,7 @@ describe('security: a cut tail is detected without the head file', () => {
   it('deleting the last entries with their links and the head file fails verification, and verify writes no new head', async () => {
     const { w, admin, headFile, ids } = await sealedWorld();
     const last = ids.slice(-3);
-    await asAttacker(w, `DELETE FROM audit_chain WHERE entry_id IN (${last.join(',')})`, `DELETE FROM audit_log WHERE id IN (${last.join(',')})`);
+    await asAttacker(w.db.store.pool, `DELETE FROM audit_chain WHERE entry_id IN (${last.join(',')})`, `DELETE FROM audit_log WHERE id IN (${last.join(',')})`);
     rmSync(headFile);
     const first = await w.cli(['audit', 'verify'], admin);
     assert.equal(first.code, 1, `verify must fail:\n${first.stdout}${first.stderr}`);

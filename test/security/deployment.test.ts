@@ -6,10 +6,9 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import pg from 'pg';
 import { Redis } from 'ioredis';
-import { poolConfigFromUrl } from '../../src/store/migrate.ts';
 import { projectRoot, runCli } from '../helpers/cli.ts';
+import { withAdmin } from '../helpers/database.ts';
 import { sleep } from '../helpers/wait.ts';
 
 /**
@@ -34,16 +33,6 @@ async function freePort(): Promise<number> {
   });
 }
 
-async function asAdmin<T>(work: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ ...poolConfigFromUrl(baseUrl), database: 'postgres' });
-  await client.connect();
-  try {
-    return await work(client);
-  } finally {
-    await client.end();
-  }
-}
-
 describe('security: a deployment without superuser, with Redis AUTH and TLS, keeps its files private', () => {
   const dir = mkdtempSync(path.join(tmpdir(), 'aitu-deploy-'));
   const dataDir = path.join(dir, 'data');
@@ -65,7 +54,7 @@ describe('security: a deployment without superuser, with Redis AUTH and TLS, kee
       if (up) break;
       await sleep(100);
     }
-    await asAdmin(async (admin) => {
+    await withAdmin(async (admin) => {
       await admin.query(`CREATE ROLE ${role} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE`);
       await admin.query(`CREATE DATABASE ${database} OWNER ${role}`);
     });
@@ -85,7 +74,7 @@ describe('security: a deployment without superuser, with Redis AUTH and TLS, kee
 
   after(async () => {
     redis?.kill('SIGKILL');
-    await asAdmin(async (admin) => {
+    await withAdmin(async (admin) => {
       await admin.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
       await admin.query(`DROP ROLE IF EXISTS ${role}`);
     });
@@ -93,7 +82,7 @@ describe('security: a deployment without superuser, with Redis AUTH and TLS, kee
   });
 
   it('the role is no superuser, and Redis refuses a client without the password', async () => {
-    const attributes = await asAdmin((admin) => admin.query<{ rolsuper: boolean; rolcreatedb: boolean }>(`SELECT rolsuper, rolcreatedb FROM pg_roles WHERE rolname = $1`, [role]));
+    const attributes = await withAdmin((admin) => admin.query<{ rolsuper: boolean; rolcreatedb: boolean }>(`SELECT rolsuper, rolcreatedb FROM pg_roles WHERE rolname = $1`, [role]));
     assert.deepEqual(attributes.rows[0], { rolsuper: false, rolcreatedb: false });
     const anonymous = new Redis({ port, host: '127.0.0.1', tls: { rejectUnauthorized: false }, lazyConnect: true, enableReadyCheck: false, maxRetriesPerRequest: 0, retryStrategy: () => null });
     anonymous.on('error', () => {});
