@@ -80,6 +80,9 @@ export class AttachmentBudget {
         yield chunk;
       }
     }
-    return Readable.from(counted(), { objectMode: false });
+    const metered = Readable.from(counted(), { objectMode: false });
+    // destroyed before it was read (a dry run only looks): the file it would have read is closed too
+    metered.once('close', () => stream.destroy());
+    return metered;
   }
 }
