@@ -18,6 +18,7 @@ import { DEFAULT_POLICY } from '../../src/policy/index.ts';
 import { addAgency } from '../../src/store/agencies.ts';
 import { runCli } from '../helpers/cli.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.ts';
+import { initTestInstallation } from '../helpers/installation.ts';
 import { redisUrl, removePrefix, testPrefix } from '../helpers/redis.ts';
 import { StandInBridge } from '../helpers/stand-in-bridge.ts';
 import { waitFor } from '../helpers/wait.ts';
@@ -126,6 +127,7 @@ describe('security: no personal data in Redis in clear text', () => {
 
   before(async () => {
     db = await createTestDatabase();
+    await initTestInstallation({ DATABASE_URL: db.url, AITU_GATEWAY_DATA_DIR: dir, AITU_GATEWAY_KEY_FILE: keyFile });
     const keyring = await loadKeyring(keyFile);
     agencyId = (await addAgency(db.store.prisma, { slug: 'clinic', name: 'Clinic' })).id;
     // the store refuses this one message (as it would a value it cannot hold): it is dead-lettered from the deliver stage
