@@ -9,6 +9,7 @@ import { auditOf, cliAs, type AuditRow } from '../helpers/actors.ts';
 import { writeJsonl } from '../helpers/messages.ts';
 import { redisUrl, removePrefix, testPrefix } from '../helpers/redis.ts';
 import { assertNoPersonalData, createReviewWorld, inbound, PLANTED, type ReviewWorld } from '../helpers/review-setup.ts';
+import { loadKeyring, requireQueueKey } from '../../src/core/keys.ts';
 
 /** The defect: `send`, `map`, `dlq retry`, `dlq purge` and `agency add --policy` wrote no audit entry at all. */
 describe('security: every command that changes compliance state is audited with the person who ran it', () => {
@@ -20,7 +21,7 @@ describe('security: every command that changes compliance state is audited with 
   before(async () => {
     w = await createReviewWorld(['clinic']);
     w.env.AITU_GATEWAY_QUEUE_PREFIX = prefix;
-    queues = openQueues({ redisUrl, prefix });
+    queues = openQueues({ redisUrl, prefix, queueKey: requireQueueKey(await loadKeyring(w.keyFile)) });
     const admin = await w.addUser('root', 'admin');
     const operator = await w.addUser('oleg', 'operator', [], admin);
     for (const [name, token] of [['root', admin], ['oleg', operator]] as const) {

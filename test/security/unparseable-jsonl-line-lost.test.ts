@@ -9,6 +9,7 @@ import { ingest } from '../../src/pipeline/stages/ingest.ts';
 import { spawnCli } from '../helpers/import.ts';
 import { createImportWorld, type ImportWorld } from '../helpers/import-world.ts';
 import { redisUrl } from '../helpers/redis.ts';
+import { loadKeyring, requireQueueKey } from '../../src/core/keys.ts';
 
 /**
  * Defect: a JSONL line that is not JSON was dead-lettered as `{}`, losing the line, so `dlq retry` could never
@@ -56,7 +57,8 @@ describe('an unparseable JSONL line', { timeout: 60_000 }, () => {
     assert.equal(result.summary?.delivered, 1);
     assert.equal(result.summary?.failed, 2);
     // a raw line that reads (as one written by a fixed exporter would): its retry delivers it
-    const queues = openQueues({ redisUrl, prefix: world.env.AITU_GATEWAY_QUEUE_PREFIX! });
+    const queueKey = requireQueueKey(await loadKeyring(path.join(world.dataDir, 'keys.json')));
+    const queues = openQueues({ redisUrl, prefix: world.env.AITU_GATEWAY_QUEUE_PREFIX!, queueKey });
     try {
       await addDeadLetters(queues, [{ agencyId: world.agencies.a!, runId: null, stage: 'ingest', reason: 'fixed.jsonl:1: not valid JSON', message: { raw: good('fixed') }, failedAt: new Date().toISOString() }]);
     } finally {
@@ -64,7 +66,10 @@ describe('an unparseable JSONL line', { timeout: 60_000 }, () => {
     }
     const worker = spawnCli(['worker', '--stages', 'classify,deliver'], world.env);
     try {
-      const retried = await world.cli(['dlq', 'retry']);
+      // retrying dead letters is an operator's or an admin's: the installation's first admin does it here
+      const admin = await world.cli(['user', 'add', 'root', '--role', 'admin', '--json']);
+      assert.equal(admin.code, 0, admin.stderr);
+      const retried = await world.cli(['dlq', 'retry'], { AITU_GATEWAY_TOKEN: (JSON.parse(admin.stdout) as { token: string }).token });
       assert.equal(retried.code, 0, retried.stderr);
       assert.match(retried.stdout, /retried 3/);
       let delivered: string[] = [];
