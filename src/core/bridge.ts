@@ -1,3 +1,4 @@
+import type { OutgoingAttachment } from './connector.ts';
 import type { Platform } from './message.ts';
 
 export interface SendOptions {
@@ -6,6 +7,18 @@ export interface SendOptions {
    * `localId`) makes a repeated send harmless; a bridge whose platform has none ignores it.
    */
   idempotencyKey?: string;
+  /** the foreign id of the message this one replies to (in the same chat) */
+  replyTo?: string;
+  /** a file sent with the text as its caption */
+  attachment?: OutgoingAttachment;
+}
+
+/** A send refused by the platform's rate limit: certainly not sent; try again after `retryAfterMs`. */
+export class RateLimitedError extends Error {
+  constructor(readonly retryAfterMs: number) {
+    super(`rate limited by the platform: retry after ${Math.ceil(retryAfterMs / 1000)} s`);
+    this.name = 'RateLimitedError';
+  }
 }
 
 /**

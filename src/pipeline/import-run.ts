@@ -2,7 +2,6 @@ import { createHash, randomUUID } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
-import { QueueEvents } from 'bullmq';
 import type { Logger } from 'winston';
 import { JobFailedError } from '../core/errors.ts';
 import type { Checkpoint, HistoryEntry, HistorySource } from '../core/history.ts';
@@ -11,11 +10,11 @@ import { createProgress } from '../core/progress.ts';
 import { blobPath, putBlob, recordBlobOwner } from '../store/attachments.ts';
 import type { Store } from '../store/database.ts';
 import { addDeadLetters } from './dead-letter.ts';
-import { BATCH_SIZE, contentJobId, openQueues, producerConnection, workerConnection, type QueueContext, type Queues } from './queues.ts';
-import { ClassifyStage, runClassifyStage } from './stages/classify.processor.ts';
-import type { PolicyContext } from './stages/policy.ts';
+import { BATCH_SIZE, contentJobId, type QueueContext, type Queues } from './queues.ts';
+import { runClassifyStage } from './stages/classify.processor.ts';
+import { PipelineFeed } from './feed.ts';
 import type { BatchCounts } from './stages/deliver.ts';
-import { deliverJobId, policyLoader, startWorkers, type WorkerSet } from './workers.ts';
+import { policyLoader } from './workers.ts';
 import { loadKeyring, readHashKey, requireQueueKey } from '../core/keys.ts';
 import { decisionOf, messageChats } from '../store/delivery.ts';
 
@@ -67,9 +66,6 @@ export interface ImportContext extends QueueContext {
 
 /** Batches allowed in the queues per producer before it waits for delivery (bounds Redis memory: 8,000 messages). */
 const MAX_BATCHES_IN_FLIGHT = 4;
-
-/** Messages handed to the classify stage at a time while a batch is assembled (see ClassifyStage). */
-const CLASSIFY_CHUNK = 100;
 
 /** How long an import waits without any batch committing before it checks whether its batches were lost. */
 const STALL_CHECK_MS = 30_000;
@@ -226,8 +222,7 @@ export async function runImport(context: ImportContext, request: ImportRequest):
   };
   if (request.dryRun) return dryRun(context, request, summary);
   // before the run is recorded: a key file without a queue key is a configuration error, not a failed run
-  const keyring = await loadKeyring(context.keyFile);
-  const queueKey = requireQueueKey(keyring);
+  requireQueueKey(await loadKeyring(context.keyFile));
 
   const resume = await findResumePoint(store, request.agencyId, request.sourceKind, inputPath, inputHash, log);
   const runId = randomUUID();
@@ -242,37 +237,9 @@ export async function runImport(context: ImportContext, request: ImportRequest):
   const runLog = log.child({ run: runId });
   runLog.info(resume ? 'resuming import' : 'starting import', { source: request.sourceKind, resumedFrom: summary.resumedFrom });
 
-  const queues = openQueues({ ...context, queueKey }, producerConnection(context.redisUrl));
-  let workers: WorkerSet | null = null;
-  const eventConnections = [workerConnection(context.redisUrl), workerConnection(context.redisUrl)] as const;
-  const events = new QueueEvents('deliver', { connection: eventConnections[0], prefix: context.prefix });
-  const classifyEvents = new QueueEvents('classify', { connection: eventConnections[1], prefix: context.prefix });
-  let pipelineFailure: string | null = null;
   const jobPrefix = `imp-${runId}-`;
-  const onFailed = ({ jobId, failedReason }: { jobId: string; failedReason: string }) => {
-    if (jobId.startsWith(jobPrefix)) pipelineFailure ??= failedReason;
-  };
-  events.on('failed', onFailed);
-  classifyEvents.on('failed', onFailed);
-  // a producer held back by the in-flight bound resumes as soon as one of its batches is delivered, rather than
-  // after a fixed pause (at ≈ 40 batches/s a 100 ms pause left the deliver workers without work)
-  let wakeProducer: (() => void) | null = null;
-  events.on('completed', ({ jobId }: { jobId: string }) => {
-    if (jobId.startsWith(jobPrefix)) wakeProducer?.();
-  });
-  const deliveryOrTimeout = (ms: number) =>
-    new Promise<void>((resolve) => {
-      const timer = setTimeout(() => {
-        wakeProducer = null;
-        resolve();
-      }, ms);
-      wakeProducer = () => {
-        clearTimeout(timer);
-        wakeProducer = null;
-        resolve();
-      };
-    });
   const progress = createProgress(`import ${request.sourceKind}`, { enabled: request.showProgress !== false });
+  let feed: PipelineFeed | null = null;
   let batchesSent = 0;
   let committed = 0;
   let importerFailed = 0;
@@ -283,80 +250,36 @@ export async function runImport(context: ImportContext, request: ImportRequest):
   };
   let lastProgressAt = Date.now();
   let lastCommitted = 0;
-  const waitForCommits = async (allowedInFlight: number) => {
+  // the store's committed batches, not the queue's events, say how far the run got: events can be missed
+  const waitForCommits = async (pipeline: PipelineFeed, allowedInFlight: number) => {
     for (;;) {
-      if (pipelineFailure) throw new JobFailedError(`the pipeline gave up on a batch of this import: ${pipelineFailure}`);
+      if (pipeline.failure) throw new JobFailedError(`the pipeline gave up on a batch of this import: ${pipeline.failure}`);
       await refreshCommitted().catch((error: Error) => runLog.warn('cannot read progress from the store; will retry', { error: error.message }));
       if (batchesSent - committed <= allowedInFlight) return;
       if (committed !== lastCommitted) {
         lastCommitted = committed;
         lastProgressAt = Date.now();
-      } else if (Date.now() - lastProgressAt > (request.stallCheckMs ?? STALL_CHECK_MS) && (await pipelineIdle(queues))) {
+      } else if (Date.now() - lastProgressAt > (request.stallCheckMs ?? STALL_CHECK_MS) && (await pipelineIdle(pipeline.queues))) {
         // batches were handed over but neither queue holds anything and the store lacks them: lost (a database
         // restart that dropped unflushed commits, a queue emptied by hand); the store's checkpoint is still right
         throw new JobFailedError(`${batchesSent - committed} batch(es) of this import were lost in the pipeline; run the same command again to resume`);
       }
-      await deliveryOrTimeout(100);
+      // a producer held back by the in-flight bound resumes as soon as one of its batches is delivered
+      await pipeline.nextCompletion(100);
     }
   };
 
   try {
-    await Promise.all([events.waitUntilReady(), classifyEvents.waitUntilReady()]);
-    // With no classification workers running, this process classifies its own batches: sending them through
-    // the classify queue only to take them back here would cost a Redis round trip of every message for work
-    // that is cheap; the classify queue is for remote workers (--enqueue-only, or `worker` processes).
-    let classifyHere: PolicyContext | null = null;
-    if (!request.enqueueOnly) {
-      const runningClassify = await queues.classify.getWorkersCount().catch(() => 0);
-      const runningDeliver = await queues.deliver.getWorkersCount().catch(() => 0);
-      if (runningClassify === 0) {
-        const policy = await policyLoader(store)(request.agencyId);
-        classifyHere = { policy, hashKey: keyring.hashKey };
-      }
-      if (runningDeliver === 0) {
-        workers = await startWorkers({ ...context, stages: ['deliver'], concurrency: request.concurrency ?? 4, logger: log });
-      }
-      if (classifyHere || workers) {
-        runLog.info('no running workers found: processing in this process', { stages: [...(classifyHere ? ['classify'] : []), ...(workers ? ['deliver'] : [])] });
-      }
-    }
-
-    // The batch being assembled: its size, its entries' identities and last checkpoint, and its messages — for the
-    // classify queue, or, when this process classifies, fed to the classify stage CLASSIFY_CHUNK at a time.
-    let batchSize = 0;
-    let identity: string[] = [];
+    feed = await PipelineFeed.open(context, { agencyId: request.agencyId, jobPrefix, enqueueOnly: request.enqueueOnly, concurrency: request.concurrency });
+    const pipeline = feed;
     let lastCheckpoint: Checkpoint | null = null;
-    let messages: HistoryEntry['message'][] = [];
-    let stage = classifyHere ? new ClassifyStage(classifyHere) : null;
-    const push = (entry: HistoryEntry) => {
-      const m = entry.message;
-      batchSize++;
-      identity.push(`${String(m.platform)}/${String(m.chatId)}/${String(m.messageId)}`);
-      lastCheckpoint = entry.checkpoint;
-      messages.push(m);
-      if (stage && messages.length >= CLASSIFY_CHUNK) {
-        stage.add(messages);
-        messages = [];
-      }
-    };
     const flush = async () => {
-      if (batchSize === 0) return;
+      if (pipeline.pending === 0) return;
       const origin = { agencyId: request.agencyId, runId, seq: batchesSent, checkpoint: lastCheckpoint };
-      const jobId = `${jobPrefix}${origin.seq}-${contentJobId('b', identity).slice(2, 18)}`;
-      if (stage && classifyHere) {
-        stage.add(messages);
-        const { deliver, deadLetters } = stage.finish(origin);
-        stage = new ClassifyStage(classifyHere);
-        await addDeadLetters(queues, deadLetters);
-        await queues.deliver.addSealed(deliver, { jobId: deliverJobId(jobId) });
-      } else {
-        await queues.classify.addSealed({ ...origin, messages }, { jobId }, 'batch');
-      }
+      const jobId = `${jobPrefix}${origin.seq}-${contentJobId('b', pipeline.batchIdentity).slice(2, 18)}`;
+      await pipeline.flush(origin, jobId);
       batchesSent++;
-      batchSize = 0;
-      identity = [];
-      messages = [];
-      await waitForCommits(MAX_BATCHES_IN_FLIGHT);
+      await waitForCommits(pipeline, MAX_BATCHES_IN_FLIGHT);
     };
 
     const showProgress = () => progress.update({ entries: summary.read, ...request.source.progress(), batchesCommitted: committed });
@@ -365,13 +288,14 @@ export async function runImport(context: ImportContext, request: ImportRequest):
         summary.read++;
         if (entry.problem) {
           importerFailed++;
-          await addDeadLetters(queues, [{ agencyId: request.agencyId, runId, stage: 'ingest', reason: entry.problem, message: entry.message, failedAt: new Date().toISOString() }]);
+          await addDeadLetters(pipeline.queues, [{ agencyId: request.agencyId, runId, stage: 'ingest', reason: entry.problem, message: entry.message, failedAt: new Date().toISOString() }]);
           runLog.warn(entry.problem);
           continue;
         }
         await countEntry(summary, entry, request.source, context.dataDir, { store, agencyId: request.agencyId, runId });
-        push(entry);
-        if (batchSize >= BATCH_SIZE) await flush();
+        pipeline.add(entry.message);
+        lastCheckpoint = entry.checkpoint;
+        if (pipeline.pending >= BATCH_SIZE) await flush();
         // every 256 entries: the bar redraws a few times a second anyway, and a state object per message is garbage
         if ((summary.read & 0xff) === 0) showProgress();
       }
@@ -383,16 +307,13 @@ export async function runImport(context: ImportContext, request: ImportRequest):
       summary.status = 'failed';
       summary.error = (error as Error).message;
     }
-    await waitForCommits(0);
+    await waitForCommits(pipeline, 0);
   } catch (error) {
     summary.status = 'failed';
     summary.error ??= (error as Error).message;
   } finally {
     progress.stop();
-    await workers?.close();
-    await Promise.all([events.close(), classifyEvents.close()]).catch(() => {});
-    for (const connection of eventConnections) connection.disconnect();
-    await queues.close();
+    await feed?.close();
   }
 
   const totals = await sumBatches(store, runId);

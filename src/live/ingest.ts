@@ -1,0 +1,180 @@
+import { createHash, randomUUID } from 'node:crypto';
+import type { Logger } from 'winston';
+import type { BridgeEvent, ConnectorHost, ConnectorState } from '../core/connector.ts';
+import { maskPersonalData } from '../core/mask.ts';
+import { claimEcho } from '../outbound/echo.ts';
+import { PipelineFeed, type FeedContext } from '../pipeline/feed.ts';
+import { addMapping } from '../store/chat-map.ts';
+import { writeAudit } from '../audit/log.ts';
+import { machineActor } from '../auth/machine-actor.ts';
+import { auditableSource } from '../service/audit-fields.ts';
+import type { Platform } from '../core/message.ts';
+import type { ConnectorStatusReporter } from './connector-status.ts';
+import { eventChat, eventMessage } from './events.ts';
+
+export interface LiveIngestOptions {
+  agencyId: string;
+  platform: Platform;
+  /** an unmapped chat gets a national chat named after it (else it is logged once and ignored) */
+  autoMap?: boolean;
+  /** how long a batch waits for more events after its first (live batches are small: an event or a burst) */
+  windowMs?: number;
+  /** a batch goes as soon as it holds this many */
+  maxBatch?: number;
+  /** live batches in the pipeline before emit waits (backpressure reaches the connector) */
+  maxInFlight?: number;
+  enqueueOnly?: boolean;
+  concurrency?: number;
+  status?: ConnectorStatusReporter;
+}
+
+/** How long which chats are mapped is trusted: `map add` reaches a running bridge within this. */
+const MAPPING_TTL_MS = 5000;
+
+/**
+ * The live path into the pipeline, the same one imports take (PipelineFeed): a connector's events become canonical
+ * messages, are batched for a few milliseconds, classified, decided and delivered with `runId` null. The core
+ * decides here what a connector only reports: whether the chat is mapped, and whether a message of the connector's
+ * own account is the copy of a gateway send (an echo, never bridged back in).
+ */
+export class LiveIngest implements ConnectorHost {
+  private seq = 0;
+  private sent = 0;
+  private timer: NodeJS.Timeout | null = null;
+  private waiting: { resolve: () => void; reject: (error: Error) => void }[] = [];
+  private readonly flushing = new Set<Promise<void>>();
+  private mapped = new Map<string, boolean>();
+  private mappedAt = 0;
+  private readonly ignoredChats = new Set<string>();
+  state: ConnectorState = 'connecting';
+  /** events dropped as echoes of the gateway's own sends */
+  echoes = 0;
+
+  private constructor(
+    private readonly feed: PipelineFeed,
+    private readonly context: FeedContext,
+    private readonly options: LiveIngestOptions,
+    private readonly jobPrefix: string,
+  ) {}
+
+  static async open(context: FeedContext, options: LiveIngestOptions): Promise<LiveIngest> {
+    const jobPrefix = `live-${randomUUID()}-`;
+    const feed = await PipelineFeed.open(context, { agencyId: options.agencyId, jobPrefix, enqueueOnly: options.enqueueOnly, concurrency: options.concurrency });
+    return new LiveIngest(feed, context, options, jobPrefix);
+  }
+
+  get log(): Logger {
+    return this.context.logger;
+  }
+
+  setState(state: ConnectorState, detail?: string): void {
+    this.state = state;
+    this.options.status?.setState(state, detail);
+    this.log.info('connector state', { platform: this.options.platform, state, ...(detail ? { detail: maskPersonalData(detail) } : {}) });
+  }
+
+  /** Resolves once the event is in Redis (or is certainly not to be bridged: unmapped chat, echo). */
+  async emit(event: BridgeEvent): Promise<void> {
+    this.options.status?.recordEvents(1);
+    const chat = eventChat(event);
+    if (!(await this.isMapped(chat))) return;
+    const message = eventMessage(event);
+    if ((event.type === 'message' || event.type === 'edit') && event.fromSelf) {
+      const echo = await claimEcho(this.context.store.pool, this.options.agencyId, {
+        platform: chat.platform,
+        chatId: chat.chatId,
+        messageId: String(message.messageId),
+        text: String(message.text ?? ''),
+      });
+      if (echo) {
+        this.echoes++;
+        return;
+      }
+    }
+    const done = new Promise<void>((resolve, reject) => this.waiting.push({ resolve, reject }));
+    this.feed.add(message);
+    if (this.feed.pending >= (this.options.maxBatch ?? 500)) this.flushNow();
+    else this.timer ??= setTimeout(() => this.flushNow(), this.options.windowMs ?? 5);
+    return done;
+  }
+
+  private flushNow(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    const waiting = this.waiting;
+    this.waiting = [];
+    const flushed = this.flush().then(
+      () => waiting.forEach((w) => w.resolve()),
+      (error: Error) => waiting.forEach((w) => w.reject(error)),
+    );
+    this.flushing.add(flushed);
+    void flushed.finally(() => this.flushing.delete(flushed));
+  }
+
+  private async flush(): Promise<void> {
+    if (this.feed.pending === 0) return;
+    const jobId = `${this.jobPrefix}${this.seq++}`;
+    const origin = { agencyId: this.options.agencyId, runId: null, seq: null, checkpoint: null };
+    await this.feed.flush(origin, jobId);
+    this.sent++;
+    // backpressure: the connector's emit waits while too many live batches are undelivered
+    while (this.sent - this.feed.completed > (this.options.maxInFlight ?? 32)) await this.feed.nextCompletion(100);
+  }
+
+  private async isMapped(chat: { platform: string; chatId: string; title?: string | undefined }): Promise<boolean> {
+    const k = `${chat.platform}\u0000${chat.chatId}`;
+    if (Date.now() - this.mappedAt > MAPPING_TTL_MS) {
+      const rows = await this.context.store.pool.query<{ platform: string; source_chat_id: string }>(
+        `SELECT platform, source_chat_id FROM chat_sources WHERE agency_id = $1 AND platform = $2`,
+        [this.options.agencyId, this.options.platform],
+      );
+      this.mapped = new Map(rows.rows.map((r) => [`${r.platform}\u0000${r.source_chat_id}`, true]));
+      this.mappedAt = Date.now();
+    }
+    if (this.mapped.get(k)) return true;
+    if (this.options.autoMap) return this.autoMap(chat, k);
+    if (!this.ignoredChats.has(k)) {
+      this.ignoredChats.add(k);
+      this.log.warn('a message from an unmapped chat was ignored (map it with: aitu-gateway map add, or run the bridge with --auto-map)', {
+        source: auditableSource(chat.platform, chat.chatId),
+      });
+    }
+    return false;
+  }
+
+  private async autoMap(chat: { platform: string; chatId: string; title?: string | undefined }, k: string): Promise<boolean> {
+    const source = auditableSource(chat.platform, chat.chatId);
+    // a chat without a title is named by a digest of its id, never by a phone number
+    const title = chat.title?.trim() || `${chat.platform} chat ${createHash('sha256').update(chat.chatId).digest('hex').slice(0, 10)}`;
+    const result = await addMapping(this.context.store.pool, this.options.agencyId, chat.platform as Platform, chat.chatId, title);
+    await writeAudit(this.context.store.pool, { actor: machineActor(), action: 'map.auto', agencyId: this.options.agencyId, subject: source, details: { source, created: result.created } });
+    this.mapped.set(k, true);
+    return true;
+  }
+
+  /** Every event emitted so far is in Redis. */
+  async drain(): Promise<void> {
+    if (this.waiting.length > 0) this.flushNow();
+    while (this.flushing.size > 0) await Promise.allSettled([...this.flushing]);
+  }
+
+  /** Waits until every live batch handed over so far has been delivered (tests, the bench, a clean stop). */
+  async settled(timeoutMs = 30_000): Promise<void> {
+    await this.drain();
+    const until = Date.now() + timeoutMs;
+    while (this.sent > this.feed.completed && Date.now() < until) await this.feed.nextCompletion(100);
+  }
+
+  get queues(): PipelineFeed['queues'] {
+    return this.feed.queues;
+  }
+
+  get keyring(): PipelineFeed['keyring'] {
+    return this.feed.keyring;
+  }
+
+  async close(): Promise<void> {
+    await this.drain();
+    await this.feed.close();
+  }
+}
