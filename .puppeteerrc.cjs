@@ -1,3 +1,6 @@
-// whatsapp-web.js pulls puppeteer, whose install would download a browser: this network only reaches
-// the npm and Debian registries, so the live client uses Debian's chromium instead.
+/**
+ * whatsapp-web.js drives a browser through puppeteer. Installing must never download one: the project runs
+ * Debian's `chromium`, installed by scripts/setup.sh (see docs/bridges.md).
+ * @type {import('puppeteer').Configuration}
+ */
 module.exports = { skipDownload: true };

@@ -8,6 +8,7 @@ import { createLogger } from '../src/core/logger.ts';
 import { submitOutbound } from '../src/outbound/gate.ts';
 import { addOutbound, openQueues, outboundJobId, type Queues } from '../src/pipeline/queues.ts';
 import { policyLoader, startWorkers, type WorkerSet } from '../src/pipeline/workers.ts';
+import { startOutboundConsumer, type OutboundConsumer } from '../src/live/outbound-consumer.ts';
 import { DEFAULT_POLICY } from '../src/policy/index.ts';
 import { addAgency } from '../src/store/agencies.ts';
 import { runCli } from './helpers/cli.ts';
@@ -33,6 +34,7 @@ const inbound = (id: string, text: string) => ({
 describe('policy and the outbound gate, against real Redis and PostgreSQL', () => {
   let db: TestDatabase;
   let workers: WorkerSet;
+  let outbound: OutboundConsumer;
   let queues: Queues;
   let keyring: Keyring;
   const prefix = testPrefix();
@@ -45,7 +47,8 @@ describe('policy and the outbound gate, against real Redis and PostgreSQL', () =
     await initTestInstallation({ DATABASE_URL: db.url, AITU_GATEWAY_DATA_DIR: dir, AITU_GATEWAY_KEY_FILE: keyFile });
     keyring = await loadKeyring(keyFile);
     agencies.default = (await addAgency(db.store.prisma, { slug: 'clinic', name: 'Clinic' })).id;
-    workers = await startWorkers({ redisUrl, prefix, keyFile, stages: ['classify', 'deliver', 'outbound'], concurrency: 2, store: db.store, bridges: { telegram }, logger: createLogger({ level: 'error' }) });
+    workers = await startWorkers({ redisUrl, prefix, keyFile, stages: ['classify', 'deliver'], concurrency: 2, store: db.store, logger: createLogger({ level: 'error' }) });
+    outbound = await startOutboundConsumer({ redisUrl, prefix, keyFile, store: db.store, dataDir: dir, logger: createLogger({ level: 'error' }), agencyId: agencies.default, connector: telegram });
     queues = openQueues({ redisUrl, prefix, queueKey: requireQueueKey(keyring) });
     // agencies and policies are an admin's, sends an operator's
     const env = { DATABASE_URL: db.url, AITU_GATEWAY_DATA_DIR: dir, AITU_GATEWAY_KEY_FILE: keyFile, AITU_GATEWAY_TOKEN: '' };
@@ -57,6 +60,7 @@ describe('policy and the outbound gate, against real Redis and PostgreSQL', () =
     tokens.operator = (JSON.parse(operator.stdout) as { token: string }).token;
   });
   after(async () => {
+    await outbound?.close();
     await workers?.close();
     await queues?.close();
     await removePrefix(prefix);
@@ -170,9 +174,9 @@ describe('policy and the outbound gate, against real Redis and PostgreSQL', () =
     await waitFor(async () => (await db.store.pool.query(`SELECT status FROM outbound_attempts WHERE id = $1`, [result.attemptId])).rows[0].status === 'sent', 'the send');
     // the completed job is gone; a repeated add of it runs again and finds the attempt sent: nothing is sent twice
     // (the attempt is recorded sent inside the job, so the job is removed a moment after the row says so)
-    await waitFor(async () => (await queues.outbound.getJob(outboundJobId(result.attemptId))) === undefined, 'the completed job to go');
+    await waitFor(async () => (await queues.outboundFor('telegram', agencies.default!).getJob(outboundJobId(result.attemptId))) === undefined, 'the completed job to go');
     await addOutbound(queues, { agencyId: agencies.default!, attemptId: result.attemptId, target: { platform: 'telegram', chatId: '-1009' }, text: 'Приём переносится на 15:00' });
-    await waitFor(async () => (await queues.outbound.getJob(outboundJobId(result.attemptId))) === undefined, 'the repeated job to complete and go');
+    await waitFor(async () => (await queues.outboundFor('telegram', agencies.default!).getJob(outboundJobId(result.attemptId))) === undefined, 'the repeated job to complete and go');
     assert.equal(telegram.sent.length, 1);
     assert.equal(telegram.sent[0]!.text, 'Приём переносится на 15:00');
 

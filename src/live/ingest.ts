@@ -25,7 +25,6 @@ export interface LiveIngestOptions {
   maxInFlight?: number;
   enqueueOnly?: boolean;
   concurrency?: number;
-  status?: ConnectorStatusReporter;
 }
 
 /** How long which chats are mapped is trusted: `map add` reaches a running bridge within this. */
@@ -49,6 +48,7 @@ export class LiveIngest implements ConnectorHost {
   state: ConnectorState = 'connecting';
   /** events dropped as echoes of the gateway's own sends */
   echoes = 0;
+  private status: ConnectorStatusReporter | null = null;
 
   private constructor(
     private readonly feed: PipelineFeed,
@@ -63,19 +63,25 @@ export class LiveIngest implements ConnectorHost {
     return new LiveIngest(feed, context, options, jobPrefix);
   }
 
+  /** Reports state and event counts where `status` reads them (see connector-status.ts). */
+  withStatus(status: ConnectorStatusReporter): this {
+    this.status = status;
+    return this;
+  }
+
   get log(): Logger {
     return this.context.logger;
   }
 
   setState(state: ConnectorState, detail?: string): void {
     this.state = state;
-    this.options.status?.setState(state, detail);
+    this.status?.setState(state, detail);
     this.log.info('connector state', { platform: this.options.platform, state, ...(detail ? { detail: maskPersonalData(detail) } : {}) });
   }
 
   /** Resolves once the event is in Redis (or is certainly not to be bridged: unmapped chat, echo). */
   async emit(event: BridgeEvent): Promise<void> {
-    this.options.status?.recordEvents(1);
+    this.status?.recordEvents(1);
     const chat = eventChat(event);
     if (!(await this.isMapped(chat))) return;
     const message = eventMessage(event);

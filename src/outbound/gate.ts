@@ -4,7 +4,8 @@ import type pg from 'pg';
 import { writeAudit, type AuditInput } from '../audit/log.ts';
 import { machineActor } from '../auth/machine-actor.ts';
 import { classify } from '../classifier/index.ts';
-import { honoursIdempotencyKey, SendOutcomeUnknownError, type OutboundBridge, type OutboundBridges } from '../core/bridge.ts';
+import { honoursIdempotencyKey, SendOutcomeUnknownError, type OutboundBridge, type OutboundBridges, type SendOptions } from '../core/bridge.ts';
+import { blobPath } from '../store/attachments.ts';
 import { platformSchema } from '../core/message.ts';
 import { decide, type Policy, type PolicyDecision } from '../policy/index.ts';
 import type { Store } from '../store/database.ts';
@@ -17,6 +18,13 @@ export interface OutboundRequest {
   text: string;
   /** who wrote it on the national side (told through their own channel when blocked) */
   author?: string;
+  /** the foreign id of the message it replies to, in the same chat */
+  replyTo?: string;
+  /**
+   * A file already in the attachment store. Its content is not classified here (attachments are read by a later
+   * stage); its name never leaves: the bridge sends it under a neutral name.
+   */
+  attachment?: { sha256: string; name: string; mime?: string; kind: 'photo' | 'document' };
 }
 
 export type OutboundResult =
@@ -36,7 +44,7 @@ export function textDigest(text: string): string {
  */
 export async function submitOutbound(
   store: Store,
-  queues: Pick<Queues, 'outbound'>,
+  queues: Pick<Queues, 'outboundFor'>,
   request: OutboundRequest,
   context: { policy: Policy; hashKey?: Buffer },
   actor: AuditActor = machineActor(),
@@ -52,8 +60,8 @@ export async function submitOutbound(
   try {
     await client.query('BEGIN');
     await client.query(
-      `INSERT INTO outbound_attempts (id, agency_id, target_platform, target_chat_id, status, reason, text_digest, author)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+      `INSERT INTO outbound_attempts (id, agency_id, target_platform, target_chat_id, status, reason, text_digest, author, reply_to, attachment_sha256, attachment_name)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
       [
         attemptId,
         request.agencyId,
@@ -63,6 +71,9 @@ export async function submitOutbound(
         JSON.stringify({ action: decision.action, rule: decision.rule, categories: decision.categories }),
         digest,
         request.author ?? null,
+        request.replyTo ?? null,
+        request.attachment?.sha256 ?? null,
+        request.attachment ? neutralName(request.attachment) : null,
       ],
     );
     await client.query(
@@ -93,8 +104,21 @@ export async function submitOutbound(
     client.release();
   }
   if (blocked) return { status: 'blocked', attemptId, decision };
-  await addOutbound(queues, { agencyId: request.agencyId, attemptId, target: request.target, text: decision.deliveredText });
+  await addOutbound(queues, {
+    agencyId: request.agencyId,
+    attemptId,
+    target: request.target,
+    text: decision.deliveredText,
+    ...(request.replyTo ? { replyTo: request.replyTo } : {}),
+    ...(request.attachment ? { attachment: { ...request.attachment, name: neutralName(request.attachment) } } : {}),
+  });
   return { status: 'queued', attemptId, decision };
+}
+
+/** `attachment.pdf`: the extension stays (the messenger shows the file by it), the name — which may name a person — does not. */
+function neutralName(attachment: { name: string; kind: string }): string {
+  const ext = /\.([A-Za-z0-9]{1,8})$/.exec(attachment.name)?.[1]?.toLowerCase();
+  return `${attachment.kind === 'photo' ? 'photo' : 'attachment'}${ext ? `.${ext}` : ''}`;
 }
 
 interface AttemptRow {
@@ -105,6 +129,8 @@ interface AttemptRow {
   text_digest: string;
   foreign_message_id: string | null;
   idempotency_key: string | null;
+  reply_to: string | null;
+  attachment_sha256: string | null;
   decided: string | null;
 }
 
@@ -112,7 +138,7 @@ const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{1
 
 async function readAttempt(db: Pick<pg.Pool, 'query'>, attemptId: string): Promise<AttemptRow | undefined> {
   const result = await db.query<AttemptRow>(
-    `SELECT a.agency_id, a.target_platform, a.target_chat_id, a.status, a.text_digest, a.foreign_message_id, a.idempotency_key,
+    `SELECT a.agency_id, a.target_platform, a.target_chat_id, a.status, a.text_digest, a.foreign_message_id, a.idempotency_key, a.reply_to, a.attachment_sha256,
             (SELECT d.action FROM decisions d WHERE d.outbound_attempt_id = a.id ORDER BY d.id LIMIT 1) AS decided
        FROM outbound_attempts a WHERE a.id = $1`,
     [attemptId],
@@ -130,6 +156,8 @@ function tampering(payload: OutboundPayload, attempt: AttemptRow | undefined): s
   if (payload.agencyId !== attempt.agency_id) return 'its agency is not the agency recorded for the attempt';
   if (payload.target?.platform !== attempt.target_platform || payload.target?.chatId !== attempt.target_chat_id) return 'its target is not the target recorded for the attempt';
   if (typeof payload.text !== 'string' || textDigest(payload.text) !== attempt.text_digest) return "its text's digest is not the digest recorded for the attempt";
+  if ((payload.replyTo ?? null) !== attempt.reply_to) return 'its reply target is not the one recorded for the attempt';
+  if ((payload.attachment?.sha256 ?? null) !== attempt.attachment_sha256) return 'its attachment is not the one recorded for the attempt';
   return null;
 }
 
@@ -159,7 +187,13 @@ const outboundLock = `hashtext('aitu-gateway-outbound')`;
  * with the same key; on one without, it is marked `uncertain`, audited, and left for a person to check — never
  * resent. A replayed job of a sent attempt does nothing.
  */
-export async function sendOutbound(store: Store, payload: OutboundPayload, bridges: OutboundBridges, actor: AuditActor = machineActor()): Promise<string> {
+export async function sendOutbound(
+  store: Store,
+  payload: OutboundPayload,
+  bridges: OutboundBridges,
+  actor: AuditActor = machineActor(),
+  where: { dataDir?: string } = {},
+): Promise<string> {
   const attemptId = String(payload?.attemptId ?? '');
   const attempt = uuidPattern.test(attemptId) ? await readAttempt(store.pool, attemptId) : undefined;
   const problem = tampering(payload, attempt);
@@ -176,7 +210,7 @@ export async function sendOutbound(store: Store, payload: OutboundPayload, bridg
     // another worker is sending it right now (a job run twice): try again later, by when it is sent or uncertain
     if (!locked.rows[0]!.ok) throw new Error(`outbound attempt ${attemptId} is being sent by another worker`);
     try {
-      return await sendLocked(store, client, payload, attemptId, bridge, actor);
+      return await sendLocked(store, client, payload, attemptId, bridge, actor, where.dataDir);
     } finally {
       await client.query(`SELECT pg_advisory_unlock(${outboundLock}, hashtext($1))`, [attemptId]).catch(() => (healthy = false));
     }
@@ -190,7 +224,18 @@ function unsendable(attemptId: string, status: string): string {
   return `outbound attempt ${attemptId} is ${status}: it is not sent again`;
 }
 
-async function sendLocked(store: Store, client: pg.PoolClient, payload: OutboundPayload, attemptId: string, bridge: OutboundBridge, actor: AuditActor): Promise<string> {
+function sendOptions(payload: OutboundPayload, key: string, dataDir: string | undefined): SendOptions {
+  const options: SendOptions = { idempotencyKey: key };
+  if (payload.replyTo) options.replyTo = payload.replyTo;
+  if (payload.attachment) {
+    if (!dataDir) throw new UnrecoverableError(`outbound attempt ${payload.attemptId} carries an attachment but this sender has no attachment store`);
+    const { sha256, name, mime, kind } = payload.attachment;
+    options.attachment = { path: blobPath(dataDir, sha256), name, kind, ...(mime ? { mime } : {}) };
+  }
+  return options;
+}
+
+async function sendLocked(store: Store, client: pg.PoolClient, payload: OutboundPayload, attemptId: string, bridge: OutboundBridge, actor: AuditActor, dataDir: string | undefined): Promise<string> {
   const current = await readAttempt(client, attemptId);
   if (!current) throw new UnrecoverableError(`outbound attempt ${attemptId} disappeared`);
   if (current.status === 'sent') return current.foreign_message_id ?? '';
@@ -205,7 +250,7 @@ async function sendLocked(store: Store, client: pg.PoolClient, payload: Outbound
 
   let messageId: string;
   try {
-    ({ messageId } = await bridge.send(payload.target.chatId, payload.text, { idempotencyKey: key }));
+    ({ messageId } = await bridge.send(payload.target.chatId, payload.text, sendOptions(payload, key, dataDir)));
   } catch (error) {
     // an idempotent platform is simply asked again, with the same key, on the job's next try
     if (idempotent) throw error;

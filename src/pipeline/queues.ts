@@ -14,7 +14,8 @@ import { open, queueSealer, seal, type QueueSealer, type Sealed } from './sealed
  * - `classify`: ingest (validation), classification and policy — pure CPU, scaled by adding workers on any machine;
  * - `deliver`: the set-based write into PostgreSQL, with its own concurrency bounded by database connections,
  *   and retried on its own when the database is briefly away, without classifying again;
- * - `outbound`: sends to a foreign messenger's bridge, retried independently of everything inbound;
+ * - `outbound`: sends to a foreign messenger's bridge, retried independently of everything inbound; one queue per
+ *   platform and agency (outboundQueueName), consumed by that agency's bridge process for that platform;
  * - `dead-letter`: messages that keep failing, with their reason, until an operator retries or purges them.
  */
 export const QueueName = {
@@ -61,6 +62,10 @@ export interface OutboundPayload {
   attemptId: string;
   target: { platform: string; chatId: string };
   text: string;
+  /** the foreign id of the message it replies to, as the gate recorded it */
+  replyTo?: string;
+  /** a file from the attachment store, as the gate recorded it */
+  attachment?: { sha256: string; name: string; mime?: string; kind: 'photo' | 'document' };
 }
 
 export interface DeadLetterPayload {
@@ -176,7 +181,19 @@ export function producerConnection(redisUrl: string): Redis {
   return redis;
 }
 
-export type Queues = { [K in QueueName]: PipelineQueue<K> } & { connection: Redis; close(): Promise<void> };
+type SharedQueueName = Exclude<QueueName, 'outbound'>;
+
+export type Queues = { [K in SharedQueueName]: PipelineQueue<K> } & {
+  /** the outbound queue of one platform and agency (opened on first use) */
+  outboundFor(platform: string, agencyId: string): PipelineQueue<'outbound'>;
+  connection: Redis;
+  close(): Promise<void>;
+};
+
+/** The BullMQ name of an agency's outbound queue for one platform: only that agency's bridge for it takes its jobs. */
+export function outboundQueueName(platform: string, agencyId: string): string {
+  return `${QueueName.outbound}-${platform}-${agencyId}`;
+}
 
 function pipelineQueue<K extends QueueName>(name: K, queue: Queue<Sealed<RouteOf[K]>>, sealer: QueueSealer | null): PipelineQueue<K> {
   const need = (): QueueSealer => {
@@ -195,19 +212,25 @@ function pipelineQueue<K extends QueueName>(name: K, queue: Queue<Sealed<RouteOf
 
 export function openQueues(context: SealingQueueContext, connection: ConnectionOptions = producerConnection(context.redisUrl)): Queues {
   const sealer = context.queueKey ? queueSealer(context.queueKey) : null;
-  const make = <K extends QueueName>(name: K) =>
-    pipelineQueue(name, new Queue<Sealed<RouteOf[K]>>(name, { connection, prefix: context.prefix, defaultJobOptions: jobOptionsOf[name] }), sealer);
+  const make = <K extends QueueName>(name: K, queueName: string = name) =>
+    pipelineQueue(name, new Queue<Sealed<RouteOf[K]>>(queueName, { connection, prefix: context.prefix, defaultJobOptions: jobOptionsOf[name] }), sealer);
   const queues = {
     classify: make('classify'),
     deliver: make('deliver'),
-    outbound: make('outbound'),
     'dead-letter': make('dead-letter'),
   };
+  const outbound = new Map<string, PipelineQueue<'outbound'>>();
   return {
     ...queues,
+    outboundFor(platform: string, agencyId: string) {
+      const queueName = outboundQueueName(platform, agencyId);
+      let queue = outbound.get(queueName);
+      if (!queue) outbound.set(queueName, (queue = make('outbound', queueName)));
+      return queue;
+    },
     connection: connection as Redis,
     async close() {
-      await Promise.all(Object.values(queues).map((q) => q.close().catch(() => {})));
+      await Promise.all([...Object.values(queues), ...outbound.values()].map((q) => q.close().catch(() => {})));
       (connection as Redis).disconnect();
     },
   };
@@ -218,6 +241,6 @@ export function outboundJobId(attemptId: string): string {
 }
 
 /** Queues an allowed outbound message for its bridge, sealed (the outbound gate's one call into the queues). */
-export async function addOutbound(queues: Pick<Queues, 'outbound'>, payload: OutboundPayload): Promise<void> {
-  await queues.outbound.addSealed(payload, { jobId: outboundJobId(payload.attemptId) }, 'send');
+export async function addOutbound(queues: Pick<Queues, 'outboundFor'>, payload: OutboundPayload): Promise<void> {
+  await queues.outboundFor(payload.target.platform, payload.agencyId).addSealed(payload, { jobId: outboundJobId(payload.attemptId) }, 'send');
 }

@@ -1,23 +1,19 @@
 import { UnrecoverableError, Worker, type Job } from 'bullmq';
 import type { Logger } from 'winston';
-import type { OutboundBridges } from '../core/bridge.ts';
 import { loadKeyring, requireQueueKey, type Keyring } from '../core/keys.ts';
-import { sendOutbound } from '../outbound/gate.ts';
 import { policyFromStored, type Policy } from '../policy/index.ts';
 import type { Store } from '../store/database.ts';
 import { batchSize } from '../store/delivery.ts';
 import { addDeadLetters } from './dead-letter.ts';
-import { openQueues, QueueName, workerConnection, type OutboundPayload, type QueueContext, type Queues, type RouteOf } from './queues.ts';
+import { openQueues, QueueName, workerConnection, type QueueContext, type Queues, type RouteOf } from './queues.ts';
 import type { Sealed } from './sealed-payload.ts';
 import { runClassifyStage } from './stages/classify.processor.ts';
 import { deliverBatch } from './stages/deliver.ts';
 import { countProcessed } from './stats.ts';
 
-export const STAGES = ['classify', 'deliver', 'outbound'] as const;
+/** The shared stages; outbound sends are taken by each agency's bridge process (src/live/outbound-consumer.ts). */
+export const STAGES = ['classify', 'deliver'] as const;
 export type Stage = (typeof STAGES)[number];
-
-/** Sends an allowed outbound message through a foreign bridge; returns the foreign message id. */
-export type OutboundSender = (payload: OutboundPayload) => Promise<string>;
 
 export interface WorkerSetOptions extends QueueContext {
   stages: readonly Stage[];
@@ -26,8 +22,6 @@ export interface WorkerSetOptions extends QueueContext {
   logger: Logger;
   /** the key file: encrypted originals, the hash operator's key, the queue key that seals payloads */
   keyFile: string;
-  /** the foreign messengers this worker can send into (outbound stage) */
-  bridges?: OutboundBridges;
 }
 
 /** An agency's policy, re-read at most every few seconds so `agency set-policy` takes effect without restarts. */
@@ -100,20 +94,6 @@ export async function startWorkers(options: WorkerSetOptions): Promise<WorkerSet
           });
           if (!replayed) await countProcessed(queues.connection, options.prefix, 'deliver', batchSize(payload) + payload.blocked);
           return counts;
-        },
-        { ...common, connection: connection() },
-      ),
-    );
-  }
-  if (options.stages.includes('outbound')) {
-    const bridges = options.bridges ?? {};
-    workers.push(
-      new Worker<Sealed<RouteOf['outbound']>>(
-        QueueName.outbound,
-        async (job: Job<Sealed<RouteOf['outbound']>>) => {
-          const foreignMessageId = await sendOutbound(options.store, queues.outbound.open(job), bridges);
-          await countProcessed(queues.connection, options.prefix, 'outbound', 1);
-          return { foreignMessageId };
         },
         { ...common, connection: connection() },
       ),

@@ -1,5 +1,10 @@
 import type pg from 'pg';
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import path from 'node:path';
 import { writeAudit } from '../audit/log.ts';
+import { putBlob, recordBlobOwner } from '../store/attachments.ts';
+import { auditableChatId } from './audit-fields.ts';
 import { OPERATORS, requireRole, type Actor } from '../auth/roles.ts';
 import { UsageError } from '../core/errors.ts';
 import { loadKeyring } from '../core/keys.ts';
@@ -10,17 +15,53 @@ import { requireAgency } from '../store/agencies.ts';
 import { inTransaction, type Store } from '../store/database.ts';
 
 /** A person's send through the outbound gate (operator, admin): the agency's policy decides, the attempt is audited. */
-export async function sendAs(
-  store: Store,
-  queues: Pick<Queues, 'outbound'>,
-  actor: Actor,
-  input: { agency: string; target: { platform: string; chatId: string }; text: string },
-  keyFile: string,
-): Promise<OutboundResult> {
+export interface SendInput {
+  agency: string;
+  target: { platform: string; chatId: string };
+  text: string;
+  /** the store id of a message of the target chat this one replies to */
+  replyTo?: string;
+  /** a file to send with the text */
+  attach?: { path: string; kind?: 'photo' | 'document' };
+}
+
+export async function sendAs(store: Store, queues: Pick<Queues, 'outboundFor'>, actor: Actor, input: SendInput, keyFile: string, dataDir?: string): Promise<OutboundResult> {
   requireRole(actor, OPERATORS, 'send through the outbound gate');
   const agency = await requireAgency(store.pool, input.agency);
   const [policy, keyring] = await Promise.all([policyLoader(store)(agency.id), loadKeyring(keyFile)]);
-  return submitOutbound(store, queues, { agencyId: agency.id, target: input.target, text: input.text, author: actor.name }, { policy, hashKey: keyring.hashKey }, actor);
+  const replyTo = input.replyTo ? await foreignReplyTarget(store.pool, agency.id, input.target, input.replyTo) : undefined;
+  const attachment = input.attach ? await storeOutgoingFile(store.pool, agency.id, input.attach, dataDir) : undefined;
+  return submitOutbound(
+    store,
+    queues,
+    { agencyId: agency.id, target: input.target, text: input.text, author: actor.name, ...(replyTo ? { replyTo } : {}), ...(attachment ? { attachment } : {}) },
+    { policy, hashKey: keyring.hashKey },
+    actor,
+  );
+}
+
+/** The foreign id of a stored message of the target chat (a bridged one, or one the gateway sent there). */
+async function foreignReplyTarget(pool: Pick<pg.Pool, 'query'>, agencyId: string, target: { platform: string; chatId: string }, messageId: string): Promise<string> {
+  if (!/^\d{1,19}$/.test(messageId)) throw new UsageError(`--reply-to takes a message's store id (a number), not "${messageId}"`);
+  const row = await pool.query<{ source_message_id: string }>(
+    `SELECT source_message_id FROM messages WHERE id = $1 AND agency_id = $2 AND platform = $3 AND source_chat_id = $4`,
+    [messageId, agencyId, target.platform, target.chatId],
+  );
+  const found = row.rows[0];
+  if (!found) throw new UsageError(`message ${messageId} is not a message of ${target.platform} chat ${auditableChatId(target.platform, target.chatId)} in this agency`);
+  return found.source_message_id;
+}
+
+/** Puts a file to send into the attachment store (owned by the agency) and describes it for the gate. */
+async function storeOutgoingFile(pool: Pick<pg.Pool, 'query'>, agencyId: string, attach: NonNullable<SendInput['attach']>, dataDir: string | undefined) {
+  if (!dataDir) throw new UsageError('sending a file needs the data directory (AITU_GATEWAY_DATA_DIR)');
+  const info = await stat(attach.path).catch(() => null);
+  if (!info?.isFile()) throw new UsageError(`--attach ${attach.path}: no such file`);
+  const blob = await putBlob(dataDir, createReadStream(attach.path));
+  await recordBlobOwner(pool, { agencyId, sha256: blob.sha256 });
+  const name = path.basename(attach.path);
+  const kind = attach.kind ?? (/\.(jpe?g|png|webp)$/i.test(name) ? 'photo' : 'document');
+  return { sha256: blob.sha256, name, kind } as const;
 }
 
 export interface UncertainSend {

@@ -1,9 +1,12 @@
 import type { OutboundBridge, SendOptions } from '../../src/core/bridge.ts';
+import type { SendLimits } from '../../src/core/connector.ts';
 import type { Platform } from '../../src/core/message.ts';
 
 /** A foreign messenger stand-in behind the real OutboundBridge interface: records sends, can fail on cue. */
 export class StandInBridge implements OutboundBridge {
   readonly sent: { chatId: string; text: string; messageId: string; idempotencyKey: string | null }[] = [];
+  /** generous limits: tests of the gate are not tests of pacing */
+  readonly sendLimits: SendLimits = { perAccount: { max: 1000, durationMs: 1000 }, perChat: { max: 1000, durationMs: 1000 }, isGroup: () => false };
   private failuresLeft = 0;
   private nextId = 5000;
 

@@ -41,8 +41,9 @@ describe('security: an outbound message is sent at most once, and only as the ga
   async function queued(text: string): Promise<OutboundPayload> {
     const result = await submitOutbound(w.db.store, queues, { agencyId: w.agencies.clinic!, target: { platform: 'telegram', chatId: '-1009' }, text }, { policy: DEFAULT_POLICY }, actor);
     assert.equal(result.status, 'queued');
-    const job = await queues.outbound.getJob(outboundJobId(result.attemptId));
-    return queues.outbound.open(job!);
+    const outbound = queues.outboundFor('telegram', w.agencies.clinic!);
+    const job = await outbound.getJob(outboundJobId(result.attemptId));
+    return outbound.open(job!);
   }
 
   const attempt = async (id: string) => (await w.query<{ status: string; idempotency_key: string | null; foreign_message_id: string | null }>(`SELECT * FROM outbound_attempts WHERE id = $1`, [id]))[0]!;

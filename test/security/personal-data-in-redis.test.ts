@@ -14,6 +14,7 @@ import { runImport, type ImportSummary } from '../../src/pipeline/import-run.ts'
 import { openQueues, type Queues } from '../../src/pipeline/queues.ts';
 import { seal } from '../../src/pipeline/sealed-payload.ts';
 import { startWorkers, type WorkerSet } from '../../src/pipeline/workers.ts';
+import { startOutboundConsumer, type OutboundConsumer } from '../../src/live/outbound-consumer.ts';
 import { DEFAULT_POLICY } from '../../src/policy/index.ts';
 import { addAgency } from '../../src/store/agencies.ts';
 import { runCli } from '../helpers/cli.ts';
@@ -115,6 +116,7 @@ function plantedIn(text: string): string[] {
 describe('security: no personal data in Redis in clear text', () => {
   let db: TestDatabase;
   let workers: WorkerSet;
+  let outbound: OutboundConsumer;
   let queues: Queues;
   let redis: Redis;
   let agencyId: string;
@@ -132,7 +134,8 @@ describe('security: no personal data in Redis in clear text', () => {
     agencyId = (await addAgency(db.store.prisma, { slug: 'clinic', name: 'Clinic' })).id;
     // the store refuses this one message (as it would a value it cannot hold): it is dead-lettered from the deliver stage
     await db.store.pool.query(`ALTER TABLE messages ADD CONSTRAINT test_refused CHECK (source_message_id <> 'refused-1')`);
-    workers = await startWorkers({ redisUrl, prefix, keyFile, stages: ['classify', 'deliver', 'outbound'], concurrency: 2, store: db.store, bridges: { telegram }, logger });
+    workers = await startWorkers({ redisUrl, prefix, keyFile, stages: ['classify', 'deliver'], concurrency: 2, store: db.store, logger });
+    outbound = await startOutboundConsumer({ redisUrl, prefix, keyFile, store: db.store, dataDir: dir, logger, agencyId, connector: telegram });
     queues = openQueues({ redisUrl, prefix, queueKey: requireQueueKey(keyring) });
     redis = new Redis(redisUrl, { maxRetriesPerRequest: 3 });
 
@@ -147,6 +150,7 @@ describe('security: no personal data in Redis in clear text', () => {
     await waitFor(async () => (await db.store.pool.query(`SELECT status FROM outbound_attempts WHERE id = $1`, [sent.attemptId])).rows[0].status === 'sent', 'the send');
   });
   after(async () => {
+    await outbound?.close();
     await workers?.close();
     await queues?.close();
     redis?.disconnect();
@@ -175,7 +179,7 @@ describe('security: no personal data in Redis in clear text', () => {
 
   it('completed deliver and outbound jobs are gone', async () => {
     assert.equal((await queues.deliver.getJobCounts('completed')).completed, 0);
-    assert.equal((await queues.outbound.getJobCounts('completed')).completed, 0);
+    assert.equal((await queues.outboundFor('telegram', agencyId).getJobCounts('completed')).completed, 0);
   });
 
   it('dlq list shows reasons, stage, source ids and time, never the text', async () => {

@@ -63,7 +63,7 @@ describe('security: a policy change or a send without a token', () => {
     assert.equal(result.code, 2, result.stdout + result.stderr);
     assert.match(result.stderr, /token/);
     assert.equal((await w.query(`SELECT 1 FROM outbound_attempts`)).length, 0, 'no attempt was recorded');
-    const counts = await queues.outbound.getJobCounts('waiting', 'delayed', 'active', 'completed', 'failed');
+    const counts = await queues.outboundFor('telegram', w.agencies.clinic!).getJobCounts('waiting', 'delayed', 'active', 'completed', 'failed');
     assert.equal(Object.values(counts).reduce((a, b) => a + b, 0), 0, 'nothing was queued');
     assert.ok((await auditOf(w, 'auth.refused')).some((r) => r.details.command === 'send'));
   });

@@ -1,0 +1,62 @@
+import type { Logger } from 'winston';
+import { canSend, type Connector } from '../core/connector.ts';
+import type { Platform } from '../core/message.ts';
+import type { FeedContext } from '../pipeline/feed.ts';
+import { ConnectorStatusReporter } from './connector-status.ts';
+import { LiveIngest } from './ingest.ts';
+import { startOutboundConsumer, type OutboundConsumer } from './outbound-consumer.ts';
+
+export interface RunConnectorOptions extends FeedContext {
+  dataDir: string;
+  agencyId: string;
+  connector: Connector;
+  autoMap?: boolean;
+  /** leave classification and delivery to running workers */
+  enqueueOnly?: boolean;
+  logger: Logger;
+}
+
+export interface RunningConnector {
+  ingest: LiveIngest;
+  outbound: OutboundConsumer | null;
+  /**
+   * Stops in order: the connector takes no more events, every event it emitted reaches Redis, the outbound
+   * consumer finishes its send in flight; then the connections close. What the pipeline holds is delivered by
+   * whichever process runs next.
+   */
+  stop(): Promise<void>;
+}
+
+/**
+ * One agency's live bridge for one messenger, as `aitu-gateway bridge <platform>` runs it: the connector's events
+ * flow into the pipeline through LiveIngest, its state is reported for `status`, and when it can send it takes the
+ * agency's outbound queue for its platform.
+ */
+export async function runConnector(options: RunConnectorOptions): Promise<RunningConnector> {
+  const { connector, agencyId } = options;
+  const platform: Platform = connector.platform;
+  const ingest = await LiveIngest.open(options, { agencyId, platform, autoMap: options.autoMap, enqueueOnly: options.enqueueOnly });
+  const status = new ConnectorStatusReporter(ingest.queues.connection, options.prefix, platform, agencyId);
+  const host = ingest.withStatus(status);
+  let outbound: OutboundConsumer | null = null;
+  try {
+    await connector.start(host);
+    if (canSend(connector)) outbound = await startOutboundConsumer({ ...options, connector });
+  } catch (error) {
+    await connector.stop().catch(() => {});
+    status.setState(connector.state === 'logged-out' ? 'logged-out' : 'failed', (error as Error).message);
+    await ingest.close();
+    throw error;
+  }
+  return {
+    ingest,
+    outbound,
+    async stop() {
+      await connector.stop();
+      await ingest.drain();
+      await outbound?.close();
+      status.stop();
+      await ingest.close();
+    },
+  };
+}
