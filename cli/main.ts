@@ -17,6 +17,7 @@ import { registerScan } from './commands/scan.ts';
 import { registerStatus } from './commands/status.ts';
 import { registerUser } from './commands/user.ts';
 import { registerWorker } from './commands/worker.ts';
+import { registerBridge } from './commands/bridge.ts';
 
 const program = new Command()
   .name('aitu-gateway')
@@ -35,6 +36,7 @@ registerAgency(program);
 registerScan(program);
 registerImport(program);
 registerWorker(program);
+registerBridge(program);
 registerStatus(program);
 registerDlq(program);
 registerMap(program);

@@ -47,6 +47,13 @@ export class ServiceUnavailableError extends GatewayError {
   }
 }
 
+/** A live connector could not connect to its messenger, or its session was logged out (exit 3). */
+export class ConnectorFailedError extends GatewayError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, ExitCode.serviceUnavailable, options);
+  }
+}
+
 /** The job ran and failed, or finished with failures it reports (exit 1). */
 export class JobFailedError extends GatewayError {
   constructor(message: string, options?: { cause?: unknown }) {

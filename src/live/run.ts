@@ -1,4 +1,6 @@
 import type { Logger } from 'winston';
+import { ConnectorFailedError, GatewayError } from '../core/errors.ts';
+import { maskPersonalData } from '../core/mask.ts';
 import { canSend, type Connector } from '../core/connector.ts';
 import type { Platform } from '../core/message.ts';
 import type { FeedContext } from '../pipeline/feed.ts';
@@ -44,9 +46,11 @@ export async function runConnector(options: RunConnectorOptions): Promise<Runnin
     if (canSend(connector)) outbound = await startOutboundConsumer({ ...options, connector });
   } catch (error) {
     await connector.stop().catch(() => {});
-    status.setState(connector.state === 'logged-out' ? 'logged-out' : 'failed', (error as Error).message);
+    const state = connector.state === 'logged-out' ? 'logged-out' : 'failed';
+    const reason = maskPersonalData((error as Error).message);
+    status.setState(state, reason);
     await ingest.close();
-    throw error;
+    throw error instanceof GatewayError ? error : new ConnectorFailedError(`the ${platform} connector could not start (state: ${state}): ${reason}`, { cause: error });
   }
   return {
     ingest,

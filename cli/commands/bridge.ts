@@ -1,0 +1,80 @@
+import type { Command } from 'commander';
+import { config, type Config } from '../../src/core/config.ts';
+import type { Connector } from '../../src/core/connector.ts';
+import { ExitCode } from '../../src/core/errors.ts';
+import { connectRedisOnce } from '../../src/core/redis.ts';
+import { logger } from '../../src/core/logger.ts';
+import { runConnector } from '../../src/live/run.ts';
+import { startSealTimer } from '../../src/service/seal-timer.ts';
+import { requireAgency } from '../../src/store/agencies.ts';
+import { openStore, type Store } from '../../src/store/database.ts';
+import { openInstallation } from '../../src/store/installation.ts';
+
+export interface BridgeCommandOptions {
+  agency: string;
+  autoMap?: boolean;
+  enqueueOnly?: boolean;
+}
+
+/** The options every `bridge <platform>` command shares. */
+export function bridgeOptions(command: Command): Command {
+  return command
+    .requiredOption('--agency <slug>', 'the agency whose chats this bridge carries (its own bot or account)')
+    .option('--auto-map', 'give an unmapped chat a national chat named after it (default: logged once and ignored)')
+    .option('--enqueue-only', 'leave classification and delivery to running `aitu-gateway worker` processes');
+}
+
+/**
+ * Runs one agency's connector until SIGTERM or SIGINT, then drains: the connector stops taking events, every event
+ * it emitted reaches Redis, the send in flight finishes; exit 0. A connector that cannot start (no network,
+ * logged out) exits 3 with its reason.
+ */
+export async function runBridgeCommand(
+  options: BridgeCommandOptions,
+  makeConnector: (context: { cfg: Config; store: Store; agencyId: string }) => Promise<Connector> | Connector,
+): Promise<number> {
+  const cfg = config();
+  (await connectRedisOnce(cfg.redisUrl)).disconnect();
+  const store = await openStore(cfg.databaseUrl, { max: 8 });
+  const log = logger();
+  let stopRequested: (signal: string) => void = () => {};
+  const stopped = new Promise<string>((resolve) => (stopRequested = resolve));
+  const onSignal = (signal: NodeJS.Signals) => stopRequested(signal);
+  process.once('SIGTERM', onSignal);
+  process.once('SIGINT', onSignal);
+  try {
+    const installation = await openInstallation(store.pool, cfg, { signing: true });
+    await installation.keyring();
+    const agency = await requireAgency(store.pool, options.agency);
+    const connector = await makeConnector({ cfg, store, agencyId: agency.id });
+    const running = await runConnector({
+      redisUrl: cfg.redisUrl,
+      prefix: cfg.queuePrefix,
+      store,
+      keyFile: cfg.keyFile,
+      dataDir: cfg.dataDir,
+      logger: log,
+      agencyId: agency.id,
+      connector,
+      autoMap: options.autoMap,
+      enqueueOnly: options.enqueueOnly,
+    });
+    const sealer = startSealTimer(store, installation.chain, 30_000, (error) => log.warn('could not seal the audit log; trying again in 30 s', { error: error.message }));
+    log.info('bridge running', { platform: connector.platform, agency: options.agency, pid: process.pid });
+    const signal = await stopped;
+    log.info(`${signal}: draining the bridge`);
+    await running.stop();
+    await sealer.stop();
+    log.info('bridge stopped');
+    return ExitCode.ok;
+  } finally {
+    process.off('SIGTERM', onSignal);
+    process.off('SIGINT', onSignal);
+    await store.close();
+  }
+}
+
+export function registerBridge(program: Command): void {
+  const bridge = program.command('bridge').description('run a live bridge: foreign chats into the national store as they are written, allowed replies out');
+  void bridge;
+}
