@@ -29,14 +29,48 @@ function isKeyIdTime(month: string, day: string, hour: string, minute: string, s
   return between(month, 1, 12) && between(day, 1, 31) && between(hour, 0, 23) && between(minute, 0, 59) && between(second, 0, 59);
 }
 
-export function maskPersonalData(text: string): string {
-  // key ids step aside as letters-only stand-ins while the detectors run, so the text around them keeps its context
+/** UUIDs (run, attempt, review item, agency ids): random, never personal data, yet their digits can look like some. */
+const uuid = /(?<![\p{L}\p{N}-])[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}(?![\p{L}\p{N}-])/giu;
+const uuidStandIn = 'gatewayuuid';
+
+/** A uuid-shaped string whose all-digit tail a detector flags (an IIN dressed as a uuid) is masked like any other text. */
+function hidesPersonalData(id: string): boolean {
+  const tail = id.slice(-12);
+  if (!/^\d{12}$/.test(tail) || !classifierRedactor) return false;
+  try {
+    return classifierRedactor(tail) !== tail;
+  } catch {
+    return true;
+  }
+}
+
+/** Sets the gateway's own identifiers aside as letters-only stand-ins, so the detectors neither garble them nor lose the context around them. */
+function setOwnIdsAside(text: string): { text: string; keyIds: string[]; uuids: string[] } {
   const keyIds: string[] = [];
-  let masked = text.replace(keyId, (id: string, _year: string, month: string, day: string, hour: string, minute: string, second: string) => {
+  const uuids: string[] = [];
+  const withoutKeyIds = text.replace(keyId, (id: string, _year: string, month: string, day: string, hour: string, minute: string, second: string) => {
     if (!isKeyIdTime(month, day, hour, minute, second)) return id;
     keyIds.push(id);
     return keyIdStandIn;
   });
+  const withoutUuids = withoutKeyIds.replace(uuid, (id: string) => {
+    if (hidesPersonalData(id)) return id;
+    uuids.push(id);
+    return uuidStandIn;
+  });
+  return { text: withoutUuids, keyIds, uuids };
+}
+
+/** A stand-in the text itself carried gets an id back (never personal data); one the detectors ate stays eaten. */
+function putOwnIdsBack(text: string, standIn: string, ids: readonly string[]): string {
+  if (ids.length === 0) return text;
+  let next = 0;
+  return text.replace(new RegExp(standIn, 'g'), (found) => ids[next++] ?? found);
+}
+
+export function maskPersonalData(text: string): string {
+  const aside = setOwnIdsAside(text);
+  let masked = aside.text;
   if (classifierRedactor) {
     try {
       masked = classifierRedactor(masked);
@@ -45,10 +79,7 @@ export function maskPersonalData(text: string): string {
     }
   }
   masked = masked.replace(email, '[EMAIL]').replace(phoneLike, '[PHONE]').replace(digitRun, '[NUMBER]');
-  if (keyIds.length === 0) return masked;
-  let next = 0;
-  // a stand-in the text itself carried gets a key id back (never personal data); one the detectors ate stays eaten
-  return masked.replace(new RegExp(keyIdStandIn, 'g'), (standIn) => keyIds[next++] ?? standIn);
+  return putOwnIdsBack(putOwnIdsBack(masked, keyIdStandIn, aside.keyIds), uuidStandIn, aside.uuids);
 }
 
 /** Masks every string inside a value (objects, arrays, errors), returning a plain copy safe to serialize. */
