@@ -1,10 +1,11 @@
 import { readFile } from 'node:fs/promises';
 import { once } from 'node:events';
-import { StringDecoder } from 'node:string_decoder';
 import type { Readable, Writable } from 'node:stream';
 import type { Command } from 'commander';
 import { action } from '../common.ts';
 import { UsageError } from '../../src/core/errors.ts';
+import { inputLimitDefaults } from '../../src/core/config.ts';
+import { LineSplitter, type Line } from '../../src/core/lines.ts';
 import { CATEGORIES, classify, redact, wordOf, type Finding } from '../../src/classifier/index.ts';
 
 export interface ScanOptions {
@@ -35,28 +36,31 @@ export function scanLine(line: string, options: ScanOptions): string {
 
 /**
  * Streams JSON lines from `input` to `output`: one output line per non-blank input line, in order, waiting on
- * the output when it is full, so memory stays flat however long the input is. Each chunk's lines are scanned at
+ * the output when it is full, so memory stays flat however long the input is. Lines are split by LineSplitter
+ * (bounded: a line past `maxLineBytes` is reported by its number, never held). Each chunk's lines are scanned at
  * once and their results written together: lines queued between awaits (as a line-by-line async iterator holds
  * them) outlive V8's young generation, and over a gigabyte the garbage they leave grew the old one past 250 MB.
  */
-export async function scanJsonl(input: Readable, output: Writable, options: ScanOptions): Promise<void> {
-  const decoder = new StringDecoder('utf8');
-  let carried = '';
-  const scanLines = (text: string, final: boolean): string => {
-    const lines = text.split('\n');
-    carried = final ? '' : lines.pop()!;
+export async function scanJsonl(input: Readable, output: Writable, options: ScanOptions & { maxLineBytes?: number }): Promise<void> {
+  const splitter = new LineSplitter({ maxBytes: options.maxLineBytes ?? inputLimitDefaults.maxLineBytes, crEndsLine: false });
+  const scanLines = (lines: readonly Line[]): string => {
     let results = '';
-    for (const raw of lines) {
-      const line = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
-      if (line.trim() !== '') results += `${scanLine(line, options)}\n`;
+    for (const line of lines) {
+      if (line.bytes === null) {
+        results += `${JSON.stringify({ id: null, line: line.number, error: `line longer than the maximum of ${options.maxLineBytes ?? inputLimitDefaults.maxLineBytes} bytes` })}\n`;
+        continue;
+      }
+      const text = line.bytes.toString('utf8');
+      const trimmed = text.endsWith('\r') ? text.slice(0, -1) : text;
+      if (trimmed.trim() !== '') results += `${scanLine(trimmed, options)}\n`;
     }
     return results;
   };
   for await (const chunk of input) {
-    const results = scanLines(carried + (typeof chunk === 'string' ? chunk : decoder.write(chunk as Buffer)), false);
+    const results = scanLines(splitter.push(typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer)));
     if (results !== '' && !output.write(results)) await once(output, 'drain');
   }
-  const rest = scanLines(carried + decoder.end(), true);
+  const rest = scanLines(splitter.end());
   if (rest !== '' && !output.write(rest)) await once(output, 'drain');
 }
 

@@ -98,3 +98,20 @@ test('lines and UTF-8 characters split across input chunks, CRLF line ends', asy
   assert.deepEqual(lines.map((l) => [l.id, l.categories]), [[1, ['IIN']], [2, ['HEALTH']], [3, []]]);
   assert.equal(lines[2].redacted, 'без данных');
 });
+
+test('a line past the maximum is reported by its number, never held, and the lines after it are scanned', async () => {
+  const long = `{"id":2,"text":"${'а'.repeat(3000)}"}`;
+  const input = `{"id":1,"text":"ИИН 940101300123"}\n${long}\n{"id":3,"text":"без данных"}\n`;
+  const pieces: Buffer[] = [];
+  const bytes = Buffer.from(input, 'utf8');
+  for (let at = 0; at < bytes.length; at += 500) pieces.push(bytes.subarray(at, at + 500));
+  const out = new PassThrough();
+  const chunks: Buffer[] = [];
+  out.on('data', (c: Buffer) => chunks.push(c));
+  await scanJsonl(Readable.from(pieces), out, { minConfidence: 0.5, maxLineBytes: 1024 });
+  out.end();
+  const lines = Buffer.concat(chunks).toString('utf8').split('\n').filter((l) => l !== '').map((l) => JSON.parse(l));
+  assert.deepEqual(lines.map((l) => l.id), [1, null, 3]);
+  assert.equal(lines[1].line, 2);
+  assert.match(lines[1].error, /longer than the maximum of 1024 bytes/);
+});
