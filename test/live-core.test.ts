@@ -116,6 +116,26 @@ describe('live connectors: the core path (LiveIngest, echoes, mapping, status, l
     assert.equal(row!.kind, 'service');
   });
 
+  it('a relaying chat reaches the national chat\'s other relaying chats only through the gate', async () => {
+    const pool = w.db.store.pool;
+    await addMapping(pool, w.agencies.clinic!, 'telegram', '-1002', 'Общий', { relay: true });
+    await addMapping(pool, w.agencies.clinic!, 'whatsapp', '120363000000000001@g.us', 'Общий', { relay: true });
+    await addMapping(pool, w.agencies.clinic!, 'whatsapp', '120363000000000002@g.us', 'Общий');
+    await new Promise((r) => setTimeout(r, 5100)); // the bridge re-reads mappings every 5 s
+    await connector.emit(message('r1', 'Сбор в 10:00', '-1002'));
+    await connector.emit(message('r2', 'ИИН 940101300123 передайте', '-1002'));
+    await running.ingest.settled();
+    const attempts = await w.query<{ target_chat_id: string; status: string; author: string }>(
+      `SELECT target_chat_id, status, author FROM outbound_attempts WHERE target_platform = 'whatsapp' ORDER BY created_at`,
+    );
+    assert.deepEqual(attempts.map((a) => [a.target_chat_id, a.status, a.author]), [
+      ['120363000000000001@g.us', 'queued', 'relay:telegram'],
+      ['120363000000000001@g.us', 'blocked', 'relay:telegram'],
+    ]);
+    // both messages are in the national store all the same (as policy decides for inbound)
+    assert.ok(await stored('r1'));
+  });
+
   it('status reads the connector state and its events from Redis', async () => {
     const redis = new Redis(redisUrl);
     try {

@@ -26,15 +26,16 @@ export function registerMap(program: Command): void {
   tokenOptions(
     map
       .command('add <agency> <source> <national-chat>')
-      .description('link telegram:<chat-id>, whatsapp:<chat-id> or aitu:<group-id> to a national chat (created if new)'),
+      .description('link telegram:<chat-id>, whatsapp:<chat-id> or aitu:<group-id> to a national chat (created if new)')
+      .option('--relay', "also send this chat's messages, through the outbound gate, to the national chat's other --relay chats (foreign to foreign; off by default)"),
   ).action(
-    action((slug: string, source: string, nationalChat: string, options: TokenOptions) => {
+    action((slug: string, source: string, nationalChat: string, options: TokenOptions & { relay?: boolean }) => {
       const target = normalizeSource(source);
       const title = nationalChat.trim();
       if (!title) throw new UsageError('the national chat name must not be empty');
       return withSession(options, 'map add', async ({ store, actor }) => {
-        const { moved, created } = await mapChat(store, actor, slug, target, title);
-        process.stdout.write(`${target.platform}:${target.chatId} → "${title}"${created ? ' (new national chat)' : ''}${moved ? ' (moved from its previous chat)' : ''}\n`);
+        const { moved, created } = await mapChat(store, actor, slug, target, title, { relay: options.relay ?? false });
+        process.stdout.write(`${target.platform}:${target.chatId} → "${title}"${created ? ' (new national chat)' : ''}${moved ? ' (moved from its previous chat)' : ''}${options.relay ? ' (relayed)' : ''}\n`);
       });
     }),
   );
@@ -43,7 +44,7 @@ export function registerMap(program: Command): void {
       withSession(options, 'map list', async ({ store, actor }) => {
         const mappings = await listChatMappings(store, actor, slug);
         if (options.json) printJson(mappings);
-        else for (const m of mappings) process.stdout.write(`${m.platform}:${m.sourceChatId}\t${m.nationalChat}\n`);
+        else for (const m of mappings) process.stdout.write(`${m.platform}:${m.sourceChatId}\t${m.nationalChat}${m.relay ? '\trelay' : ''}\n`);
       }),
     ),
   );

@@ -11,6 +11,7 @@ import { auditableSource } from '../service/audit-fields.ts';
 import type { Platform } from '../core/message.ts';
 import type { ConnectorStatusReporter } from './connector-status.ts';
 import { eventChat, eventMessage } from './events.ts';
+import { Relay } from './relay.ts';
 
 export interface LiveIngestOptions {
   agencyId: string;
@@ -42,7 +43,9 @@ export class LiveIngest implements ConnectorHost {
   private timer: NodeJS.Timeout | null = null;
   private waiting: { resolve: () => void; reject: (error: Error) => void }[] = [];
   private readonly flushing = new Set<Promise<void>>();
-  private mapped = new Map<string, boolean>();
+  /** source → its national chat and whether it relays (see Relay) */
+  private mapped = new Map<string, { nationalChatId: string; relay: boolean }>();
+  private readonly relay: Relay;
   private mappedAt = 0;
   private readonly ignoredChats = new Set<string>();
   state: ConnectorState = 'connecting';
@@ -55,7 +58,9 @@ export class LiveIngest implements ConnectorHost {
     private readonly context: FeedContext,
     private readonly options: LiveIngestOptions,
     private readonly jobPrefix: string,
-  ) {}
+  ) {
+    this.relay = new Relay(context.store, feed.queues, options.agencyId, feed.keyring.hashKey);
+  }
 
   static async open(context: FeedContext, options: LiveIngestOptions): Promise<LiveIngest> {
     const jobPrefix = `live-${randomUUID()}-`;
@@ -83,7 +88,8 @@ export class LiveIngest implements ConnectorHost {
   async emit(event: BridgeEvent): Promise<void> {
     this.status?.recordEvents(1);
     const chat = eventChat(event);
-    if (!(await this.isMapped(chat))) return;
+    const mapping = await this.mappingOf(chat);
+    if (!mapping) return;
     const message = eventMessage(event);
     if ((event.type === 'message' || event.type === 'edit') && event.fromSelf) {
       const echo = await claimEcho(this.context.store.pool, this.options.agencyId, {
@@ -101,6 +107,7 @@ export class LiveIngest implements ConnectorHost {
     this.feed.add(message);
     if (this.feed.pending >= (this.options.maxBatch ?? 500)) this.flushNow();
     else this.timer ??= setTimeout(() => this.flushNow(), this.options.windowMs ?? 5);
+    if (mapping.relay && event.type === 'message') await this.relay.forward(mapping.nationalChatId, message);
     return done;
   }
 
@@ -127,17 +134,19 @@ export class LiveIngest implements ConnectorHost {
     while (this.sent - this.feed.completed > (this.options.maxInFlight ?? 32)) await this.feed.nextCompletion(100);
   }
 
-  private async isMapped(chat: { platform: string; chatId: string; title?: string | undefined }): Promise<boolean> {
+  /** The chat's mapping (re-read every few seconds), created by --auto-map when asked; null: not bridged. */
+  private async mappingOf(chat: { platform: string; chatId: string; title?: string | undefined }): Promise<{ nationalChatId: string; relay: boolean } | null> {
     const k = `${chat.platform}\u0000${chat.chatId}`;
     if (Date.now() - this.mappedAt > MAPPING_TTL_MS) {
-      const rows = await this.context.store.pool.query<{ platform: string; source_chat_id: string }>(
-        `SELECT platform, source_chat_id FROM chat_sources WHERE agency_id = $1 AND platform = $2`,
+      const rows = await this.context.store.pool.query<{ platform: string; source_chat_id: string; chat_id: string; relay: boolean }>(
+        `SELECT platform, source_chat_id, chat_id, relay FROM chat_sources WHERE agency_id = $1 AND platform = $2`,
         [this.options.agencyId, this.options.platform],
       );
-      this.mapped = new Map(rows.rows.map((r) => [`${r.platform}\u0000${r.source_chat_id}`, true]));
+      this.mapped = new Map(rows.rows.map((r) => [`${r.platform}\u0000${r.source_chat_id}`, { nationalChatId: r.chat_id, relay: r.relay }]));
       this.mappedAt = Date.now();
     }
-    if (this.mapped.get(k)) return true;
+    const known = this.mapped.get(k);
+    if (known) return known;
     if (this.options.autoMap) return this.autoMap(chat, k);
     if (!this.ignoredChats.has(k)) {
       this.ignoredChats.add(k);
@@ -145,17 +154,22 @@ export class LiveIngest implements ConnectorHost {
         source: auditableSource(chat.platform, chat.chatId),
       });
     }
-    return false;
+    return null;
   }
 
-  private async autoMap(chat: { platform: string; chatId: string; title?: string | undefined }, k: string): Promise<boolean> {
+  private async autoMap(chat: { platform: string; chatId: string; title?: string | undefined }, k: string): Promise<{ nationalChatId: string; relay: boolean }> {
     const source = auditableSource(chat.platform, chat.chatId);
     // a chat without a title is named by a digest of its id, never by a phone number
     const title = chat.title?.trim() || `${chat.platform} chat ${createHash('sha256').update(chat.chatId).digest('hex').slice(0, 10)}`;
     const result = await addMapping(this.context.store.pool, this.options.agencyId, chat.platform as Platform, chat.chatId, title);
+    const row = await this.context.store.pool.query<{ chat_id: string }>(
+      `SELECT chat_id FROM chat_sources WHERE agency_id = $1 AND platform = $2 AND source_chat_id = $3`,
+      [this.options.agencyId, chat.platform, chat.chatId],
+    );
     await writeAudit(this.context.store.pool, { actor: machineActor(), action: 'map.auto', agencyId: this.options.agencyId, subject: source, details: { source, created: result.created } });
-    this.mapped.set(k, true);
-    return true;
+    const mapping = { nationalChatId: row.rows[0]!.chat_id, relay: false };
+    this.mapped.set(k, mapping);
+    return mapping;
   }
 
   /** Every event emitted so far is in Redis. */

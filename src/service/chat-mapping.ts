@@ -15,10 +15,10 @@ export interface ChatSource {
  * Links a foreign chat to a national chat of the agency (operator, admin). The entry names the source and the
  * national chat by id: a chat's title may name a person.
  */
-export async function mapChat(store: Store, actor: Actor, slug: string, source: ChatSource, nationalChat: string): Promise<{ moved: boolean; created: boolean }> {
+export async function mapChat(store: Store, actor: Actor, slug: string, source: ChatSource, nationalChat: string, options: { relay?: boolean } = {}): Promise<{ moved: boolean; created: boolean }> {
   requireRole(actor, OPERATORS, 'map chats');
   const agency = await requireAgency(store.pool, slug);
-  const result = await addMapping(store.pool, agency.id, source.platform, source.chatId, nationalChat);
+  const result = await addMapping(store.pool, agency.id, source.platform, source.chatId, nationalChat, options);
   const mapped = await store.pool.query<{ chat_id: string }>(
     `SELECT chat_id FROM chat_sources WHERE agency_id = $1 AND platform = $2 AND source_chat_id = $3`,
     [agency.id, source.platform, source.chatId],
@@ -28,7 +28,7 @@ export async function mapChat(store: Store, actor: Actor, slug: string, source: 
     action: 'map.add',
     agencyId: agency.id,
     subject: auditableSource(source.platform, source.chatId),
-    details: { source: auditableSource(source.platform, source.chatId), nationalChatId: mapped.rows[0]?.chat_id ?? null, ...result },
+    details: { source: auditableSource(source.platform, source.chatId), nationalChatId: mapped.rows[0]?.chat_id ?? null, relay: options.relay ?? false, ...result },
   });
   return result;
 }

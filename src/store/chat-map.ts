@@ -7,6 +7,8 @@ export interface ChatMapping {
   platform: Platform;
   sourceChatId: string;
   nationalChat: string;
+  /** its messages are also relayed, through the outbound gate, to the national chat's other relaying sources */
+  relay: boolean;
 }
 
 /** `telegram:<id>`, `whatsapp:<id>`, `aitu:<group-id>` → platform and id (normalized by the caller's bridge rules). */
@@ -21,7 +23,14 @@ export function parseSource(source: string): { platform: Platform; chatId: strin
 }
 
 /** Links a foreign chat to a national chat (created by title when new); a foreign chat maps to one national chat. */
-export async function addMapping(pool: pg.Pool, agencyId: string, platform: Platform, sourceChatId: string, nationalChat: string): Promise<{ moved: boolean; created: boolean }> {
+export async function addMapping(
+  pool: pg.Pool,
+  agencyId: string,
+  platform: Platform,
+  sourceChatId: string,
+  nationalChat: string,
+  options: { relay?: boolean } = {},
+): Promise<{ moved: boolean; created: boolean }> {
   const client = await pool.connect();
   try {
     await client.query('BEGIN');
@@ -38,9 +47,9 @@ export async function addMapping(pool: pg.Pool, agencyId: string, platform: Plat
       [agencyId, platform, sourceChatId],
     );
     await client.query(
-      `INSERT INTO chat_sources (id, agency_id, chat_id, platform, source_chat_id) VALUES ($1, $2, $3, $4, $5)
-       ON CONFLICT (agency_id, platform, source_chat_id) DO UPDATE SET chat_id = EXCLUDED.chat_id`,
-      [randomUUID(), agencyId, chatId, platform, sourceChatId],
+      `INSERT INTO chat_sources (id, agency_id, chat_id, platform, source_chat_id, relay) VALUES ($1, $2, $3, $4, $5, $6)
+       ON CONFLICT (agency_id, platform, source_chat_id) DO UPDATE SET chat_id = EXCLUDED.chat_id, relay = EXCLUDED.relay`,
+      [randomUUID(), agencyId, chatId, platform, sourceChatId, options.relay ?? false],
     );
     // messages already delivered from this source follow it, so history and live copies stay in one chat
     await client.query(`UPDATE messages SET chat_id = $4 WHERE agency_id = $1 AND platform = $2 AND source_chat_id = $3`, [agencyId, platform, sourceChatId, chatId]);
@@ -55,12 +64,12 @@ export async function addMapping(pool: pg.Pool, agencyId: string, platform: Plat
 }
 
 export async function listMappings(pool: pg.Pool, agencyId: string): Promise<ChatMapping[]> {
-  const rows = await pool.query<{ platform: Platform; source_chat_id: string; title: string }>(
-    `SELECT s.platform, s.source_chat_id, c.title FROM chat_sources s JOIN chats c ON c.id = s.chat_id
+  const rows = await pool.query<{ platform: Platform; source_chat_id: string; title: string; relay: boolean }>(
+    `SELECT s.platform, s.source_chat_id, c.title, s.relay FROM chat_sources s JOIN chats c ON c.id = s.chat_id
       WHERE s.agency_id = $1 ORDER BY c.title, s.platform, s.source_chat_id`,
     [agencyId],
   );
-  return rows.rows.map((r) => ({ platform: r.platform, sourceChatId: r.source_chat_id, nationalChat: r.title }));
+  return rows.rows.map((r) => ({ platform: r.platform, sourceChatId: r.source_chat_id, nationalChat: r.title, relay: r.relay }));
 }
 
 export async function removeMapping(pool: pg.Pool, agencyId: string, platform: Platform, sourceChatId: string): Promise<boolean> {
