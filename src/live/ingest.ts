@@ -49,8 +49,12 @@ export class LiveIngest implements ConnectorHost {
   private mappedAt = 0;
   private readonly ignoredChats = new Set<string>();
   state: ConnectorState = 'connecting';
+  /** events the connector handed over */
+  events = 0;
   /** events dropped as echoes of the gateway's own sends */
   echoes = 0;
+  /** events from chats that are not mapped */
+  unmapped = 0;
   private status: ConnectorStatusReporter | null = null;
 
   private constructor(
@@ -86,10 +90,14 @@ export class LiveIngest implements ConnectorHost {
 
   /** Resolves once the event is in Redis (or is certainly not to be bridged: unmapped chat, echo). */
   async emit(event: BridgeEvent): Promise<void> {
+    this.events++;
     this.status?.recordEvents(1);
     const chat = eventChat(event);
     const mapping = await this.mappingOf(chat);
-    if (!mapping) return;
+    if (!mapping) {
+      this.unmapped++;
+      return;
+    }
     const message = eventMessage(event);
     if ((event.type === 'message' || event.type === 'edit') && event.fromSelf) {
       const echo = await claimEcho(this.context.store.pool, this.options.agencyId, {
@@ -183,6 +191,15 @@ export class LiveIngest implements ConnectorHost {
     await this.drain();
     const until = Date.now() + timeoutMs;
     while (this.sent > this.feed.completed && Date.now() < until) await this.feed.nextCompletion(100);
+  }
+
+  /**
+   * What this bridge did since it started, as an import's summary counts it: events read; of those bridged, the
+   * batches' delivered, edited, duplicates, blocked and failed (the same sum rule once every batch is delivered).
+   */
+  summary(): Record<string, number> {
+    const { delivered = 0, edited = 0, duplicates = 0, blocked = 0, failed = 0, quarantined = 0, redacted = 0 } = this.feed.totals;
+    return { read: this.events, unmapped: this.unmapped, echoes: this.echoes, delivered, edited, duplicates, blocked, failed, quarantined, redacted };
   }
 
   get queues(): PipelineFeed['queues'] {

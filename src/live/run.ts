@@ -60,6 +60,9 @@ export async function runConnector(options: RunConnectorOptions): Promise<Runnin
       await ingest.drain();
       await outbound?.close();
       status.stop();
+      // batches already in Redis are delivered by whoever runs the pipeline next; a short wait lets this summary count them
+      await ingest.settled(5000);
+      options.logger.info('bridge summary', { platform, ...ingest.summary() });
       await ingest.close();
     },
   };

@@ -38,6 +38,8 @@ export class PipelineFeed {
   failure: string | null = null;
   /** batches of this producer delivered (or given up on) since it opened */
   completed = 0;
+  /** the delivered batches' counts, summed (delivered, edited, duplicates, blocked, failed, quarantined, redacted) */
+  readonly totals: Record<string, number> = {};
   private readonly wakers = new Set<() => void>();
   private messages: CanonicalMessageInput[] = [];
   private identity: string[] = [];
@@ -101,11 +103,17 @@ export class PipelineFeed {
     };
     deliverEvents!.on('failed', onFailed);
     classifyEvents!.on('failed', onFailed);
-    deliverEvents!.on('completed', ({ jobId }: { jobId: string }) => {
+    deliverEvents!.on('completed', ({ jobId, returnvalue }: { jobId: string; returnvalue: unknown }) => {
       if (!mine(jobId)) return;
       this.completed++;
+      this.addCounts(returnvalue);
       this.wake();
     });
+  }
+
+  private addCounts(counts: unknown): void {
+    if (counts === null || typeof counts !== 'object') return;
+    for (const [name, value] of Object.entries(counts)) if (typeof value === 'number') this.totals[name] = (this.totals[name] ?? 0) + value;
   }
 
   private wake(): void {
