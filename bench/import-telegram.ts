@@ -192,7 +192,7 @@ async function importOnce(file: string, bytes: number, dir: string, workerProces
       check(summary.status === 'completed', `${label}: status ${summary.status}${summary.error ? `: ${summary.error}` : ''}`);
       check(summary.read === N, `${label}: read ${summary.read} != ${N}`);
       check(summary.delivered === N, `${label}: delivered ${summary.delivered} != ${N}`);
-      check(summary.read === summary.delivered + summary.duplicates + summary.blocked + summary.failed, `${label}: the summary does not balance`);
+      check(summary.read === summary.delivered + summary.edited + summary.duplicates + summary.blocked + summary.failed, `${label}: the summary does not balance`);
     }
     check(stored === N, `${label}: the messages table holds ${stored} rows for the agency, expected ${N}`);
 

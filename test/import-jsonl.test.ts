@@ -171,4 +171,32 @@ describe('aitu-gateway import jsonl', () => {
     assert.equal(stopped.code, 0, stopped.stderr);
     assert.match(stopped.stderr, /SIGTERM: draining jobs in flight/);
   });
+
+  it('a second import carrying a later version of a message applies it as an edit, and the counts add up', async () => {
+    const original = { platform: 'telegram', chatId: '-1009', chatTitle: 'Edits', messageId: '1', sender: { id: 'u1', name: 'A' }, sentAt: '2024-03-01T09:00:00Z', text: 'Собрание в 9:00' };
+    const other = { ...original, messageId: '2', text: 'Повестка во вложении' };
+    const firstFile = path.join(dir, 'edits-1.jsonl');
+    const secondFile = path.join(dir, 'edits-2.jsonl');
+    writeJsonl(firstFile, [original, other]);
+    writeJsonl(secondFile, [{ ...original, text: 'Собрание в 10:00', editedAt: '2024-03-01T09:05:00Z' }, other]);
+    const first = await runCli(['import', 'jsonl', firstFile, '--agency', 'mvd', '--json'], { env });
+    assert.equal(first.code, 0, first.stderr);
+    // a dry run tells the edit beforehand
+    const dry = await runCli(['import', 'jsonl', secondFile, '--agency', 'mvd', '--json', '--dry-run'], { env });
+    assert.equal(dry.code, 0, dry.stderr);
+    assert.deepEqual((({ wouldDeliver, edited, duplicates }) => [wouldDeliver, edited, duplicates])(JSON.parse(dry.stdout) as Summary), [0, 1, 1]);
+    const second = await runCli(['import', 'jsonl', secondFile, '--agency', 'mvd', '--json'], { env });
+    assert.equal(second.code, 0, second.stderr);
+    const summary = JSON.parse(second.stdout) as Summary;
+    assertBalanced(summary);
+    assert.deepEqual([summary.read, summary.delivered, summary.edited, summary.duplicates], [2, 0, 1, 1]);
+    const text = await db.store.pool.query(`SELECT m.text, (SELECT array_agg(v.text) FROM message_versions v WHERE v.message_id = m.id) AS versions
+                                              FROM messages m WHERE m.source_chat_id = '-1009' AND m.source_message_id = '1'`);
+    assert.deepEqual(text.rows, [{ text: 'Собрание в 10:00', versions: ['Собрание в 9:00'] }]);
+    // the same file again: nothing to edit any more (the human summary names the count)
+    const again = await runCli(['import', 'jsonl', secondFile, '--agency', 'mvd'], { env });
+    assert.equal(again.code, 0, again.stderr);
+    assert.match(again.stdout, /delivered 0, edited 0/);
+    assert.match(again.stdout, /duplicates 2,/);
+  });
 });

@@ -47,7 +47,7 @@ function printSummary(summary: ImportSummary, json: boolean | undefined): void {
   const lines = [
     `${summary.status === 'completed' ? 'import completed' : 'import FAILED'}${summary.runId ? ` (run ${summary.runId})` : ' (dry run)'}${summary.resumedFrom ? `, resumed from ${summary.resumedFrom}` : ''}`,
     `  read ${summary.read} (service events ${summary.serviceEvents})`,
-    summary.wouldDeliver !== undefined ? `  would deliver ${summary.wouldDeliver}` : `  delivered ${summary.delivered}`,
+    summary.wouldDeliver !== undefined ? `  would deliver ${summary.wouldDeliver}, would edit ${summary.edited}` : `  delivered ${summary.delivered}, edited ${summary.edited}`,
     `  duplicates ${summary.duplicates}, blocked ${summary.blocked}, failed ${summary.failed}`,
     `  attachments ${summary.attachments}, missing ${summary.missingAttachments}`,
     `  quarantined ${summary.quarantined}, redacted ${summary.redacted}`,

@@ -6,7 +6,7 @@ import { TOKEN_VARIABLE } from '../../src/auth/users.ts';
 import { requireRole } from '../../src/auth/roles.ts';
 import { withSession } from '../../src/auth/session.ts';
 import { writeAudit } from '../../src/audit/log.ts';
-import { checkOriginals, reencryptOriginals, type ReencryptResult } from '../../src/review/originals.ts';
+import { checkOriginals, originalsByKey, reencryptOriginals, type ReencryptResult } from '../../src/review/originals.ts';
 import { openStore } from '../../src/store/database.ts';
 import { initInstallation, type InitResult } from '../../src/store/installation.ts';
 import { action, printJson } from '../common.ts';
@@ -126,8 +126,7 @@ export function registerKeys(program: Command): void {
         withSession(options, 'keys list', async ({ store, actor }) => {
           requireRole(actor, ['admin'], 'list keys');
           const file = await readKeyFile(config().keyFile);
-          const used = await store.pool.query<{ key_id: string | null; n: number }>(`SELECT key_id, count(*)::int AS n FROM review_items WHERE original IS NOT NULL GROUP BY 1`);
-          const counts = new Map(used.rows.map((r) => [r.key_id ?? '(none)', r.n]));
+          const counts = await originalsByKey(store.pool);
           const inFile = (file?.keys ?? []).map((k) => ({ id: k.id, createdAt: k.createdAt, current: k.id === file?.current, originals: counts.get(k.id) ?? 0 }));
           const missing = [...counts].filter(([id]) => !inFile.some((k) => k.id === id)).map(([id, n]) => ({ id, originals: n }));
           await writeAudit(store.pool, { actor, action: 'keys.list', details: { keys: inFile.length } });
@@ -148,7 +147,7 @@ export function registerKeys(program: Command): void {
         withSession(options, 'keys delete', async ({ store, actor }) => {
           requireRole(actor, ['admin'], 'delete keys');
           if ((await readKeyFile(config().keyFile))?.current === id) throw new UsageError(`key ${id} is the current key; rotate first (aitu-gateway keys rotate)`);
-          const still = (await store.pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM review_items WHERE key_id = $1 AND original IS NOT NULL`, [id])).rows[0]!.n;
+          const still = (await originalsByKey(store.pool)).get(id) ?? 0;
           if (still > 0) throw new UsageError(`${still} originals are still encrypted with key ${id}; run: aitu-gateway keys reencrypt`);
           await removeKey(config().keyFile, id);
           await writeAudit(store.pool, { actor, action: 'keys.delete', subject: `key:${id}` });

@@ -16,9 +16,10 @@ import { PipelineFeed } from './feed.ts';
 import type { BatchCounts } from './stages/deliver.ts';
 import { policyLoader } from './workers.ts';
 import { loadKeyring, readHashKey, requireQueueKey } from '../core/keys.ts';
-import { decisionOf, messageChats } from '../store/delivery.ts';
+import { decisionOf, messageChats, storedBodies } from '../store/delivery.ts';
+import { differsFromStored } from '../store/edits.ts';
 
-/** The `--json` summary of an import: counted for this run, with read = delivered + duplicates + blocked + failed. */
+/** The `--json` summary of an import: counted for this run, with read = delivered + edited + duplicates + blocked + failed. */
 export interface ImportSummary {
   runId: string | null;
   resumedFrom: string | null;
@@ -28,6 +29,8 @@ export interface ImportSummary {
   delivered: number;
   /** only in a --dry-run, in place of delivered */
   wouldDeliver?: number;
+  /** later versions of messages already stored (on a dry run: that would be applied) */
+  edited: number;
   duplicates: number;
   blocked: number;
   failed: number;
@@ -131,9 +134,11 @@ interface BatchTotals extends BatchCounts {
 
 async function sumBatches(store: Store, runId: string): Promise<BatchTotals> {
   const rows = await store.pool.query<{ counts: BatchCounts }>(`SELECT counts FROM import_batches WHERE run_id = $1`, [runId]);
-  const totals: BatchTotals = { batches: rows.rowCount ?? 0, delivered: 0, duplicates: 0, blocked: 0, failed: 0, quarantined: 0, redacted: 0, flaggedByCategory: {} };
+  const totals: BatchTotals = { batches: rows.rowCount ?? 0, delivered: 0, edited: 0, duplicates: 0, blocked: 0, failed: 0, quarantined: 0, redacted: 0, flaggedByCategory: {} };
   for (const { counts } of rows.rows) {
     totals.delivered += counts.delivered;
+    // batches recorded before edits were counted have no `edited`
+    totals.edited += counts.edited ?? 0;
     totals.duplicates += counts.duplicates;
     totals.blocked += counts.blocked;
     totals.failed += counts.failed;
@@ -211,6 +216,7 @@ export async function runImport(context: ImportContext, request: ImportRequest):
     read: 0,
     serviceEvents: 0,
     delivered: 0,
+    edited: 0,
     duplicates: 0,
     blocked: 0,
     failed: 0,
@@ -319,6 +325,7 @@ export async function runImport(context: ImportContext, request: ImportRequest):
   const totals = await sumBatches(store, runId);
   Object.assign(summary, {
     delivered: totals.delivered,
+    edited: totals.edited,
     duplicates: totals.duplicates,
     blocked: totals.blocked,
     failed: totals.failed + importerFailed,
@@ -326,7 +333,7 @@ export async function runImport(context: ImportContext, request: ImportRequest):
     redacted: totals.redacted,
     flaggedByCategory: totals.flaggedByCategory,
   });
-  if (summary.status === 'completed' && summary.read !== summary.delivered + summary.duplicates + summary.blocked + summary.failed) {
+  if (summary.status === 'completed' && summary.read !== summary.delivered + summary.edited + summary.duplicates + summary.blocked + summary.failed) {
     summary.status = 'failed';
     summary.error = 'the counts do not add up: some batches were not delivered';
   }
@@ -335,7 +342,7 @@ export async function runImport(context: ImportContext, request: ImportRequest):
     `UPDATE import_runs SET status = $2, counts = $3, checkpoint = COALESCE($4, checkpoint), error = $5, finished_at = now() WHERE id = $1`,
     [runId, summary.status, JSON.stringify(summary), checkpoint ? JSON.stringify(checkpoint) : null, summary.error ?? null],
   );
-  runLog.info('import finished', { status: summary.status, read: summary.read, delivered: summary.delivered, duplicates: summary.duplicates, failed: summary.failed });
+  runLog.info('import finished', { status: summary.status, read: summary.read, delivered: summary.delivered, edited: summary.edited, duplicates: summary.duplicates, failed: summary.failed });
   return summary;
 }
 
@@ -347,14 +354,31 @@ async function countEntry(summary: ImportSummary, entry: HistoryEntry, source: H
   summary.missingAttachments += media.missing;
 }
 
-/** Reads and classifies, writes nothing: what would be delivered, and what is already in the store. */
+/** A message's version as a dry run knows it: from the store, or read earlier in the run. */
+interface KnownVersion {
+  editedAt: number | null;
+  kind: string;
+  text: string;
+  body: unknown;
+  /** rejected in review: a later version would be kept withheld */
+  rejected: boolean;
+}
+
+/** Whether `version` would be applied as an edit of `current` (the rule of src/store/edits.ts, without decrypting). */
+function wouldEdit(current: KnownVersion, version: KnownVersion, body: string): boolean {
+  if (version.editedAt === null || (current.editedAt !== null && version.editedAt <= current.editedAt)) return false;
+  return current.rejected || differsFromStored(current, { kind: version.kind, text: version.text, body });
+}
+
+/** Reads and classifies, writes nothing: what would be delivered or edited, and what is already in the store. */
 async function dryRun(context: ImportContext, request: ImportRequest, summary: ImportSummary): Promise<ImportSummary> {
   summary.wouldDeliver = 0;
   const policy = await policyLoader(context.store)(request.agencyId);
   // a dry run writes nothing, not even a first key file: without one, hashing falls back to tags
   const hashKey = await readHashKey(context.keyFile);
   let batch: HistoryEntry[] = [];
-  const seen = new Set<string>();
+  /** each message key met so far: its version in the store, or the last one read */
+  const known = new Map<string, KnownVersion>();
   const flush = async () => {
     if (batch.length === 0) return;
     const { deliver, deadLetters } = runClassifyStage(
@@ -366,22 +390,32 @@ async function dryRun(context: ImportContext, request: ImportRequest, summary: I
     summary.blocked += deliver.blocked;
     const m = deliver.messages;
     const keys = messageChats(deliver);
-    const existing = await context.store.pool.query<{ k: string }>(
-      `SELECT platform || '/' || source_chat_id || '/' || source_message_id AS k FROM messages m
+    const existing = await context.store.pool.query<{ k: string; edited_at: Date | null; kind: string; text: string; body: unknown; status: string | null }>(
+      `SELECT m.platform || '/' || m.source_chat_id || '/' || m.source_message_id AS k, m.edited_at, m.kind, m.text, m.body, r.status FROM messages m
          JOIN unnest($2::text[], $3::text[], $4::text[]) AS w(p, c, i) ON m.platform = w.p AND m.source_chat_id = w.c AND m.source_message_id = w.i
+         LEFT JOIN review_items r ON r.message_id = m.id
         WHERE m.agency_id = $1`,
       [request.agencyId, keys.platform, keys.chatId, m.messageId],
     );
-    const inStore = new Set(existing.rows.map((r) => r.k));
+    for (const row of existing.rows) {
+      if (!known.has(row.k)) known.set(row.k, { editedAt: row.edited_at?.getTime() ?? null, kind: row.kind, text: row.text, body: row.body, rejected: row.status === 'rejected' });
+    }
+    const bodies = storedBodies(deliver);
     for (let i = 0; i < m.messageId.length; i++) {
       const key = `${keys.platform[i]}/${keys.chatId[i]}/${m.messageId[i]}`;
-      if (inStore.has(key) || seen.has(key)) summary.duplicates++;
-      else {
-        seen.add(key);
-        summary.wouldDeliver!++;
-        if (decisionOf(deliver, i).action === 'quarantine') summary.quarantined++;
-        else if (m.redacted[i]) summary.redacted++;
+      const current = known.get(key);
+      const version: KnownVersion = { editedAt: m.editedAt[i] ? Date.parse(m.editedAt[i]!) : null, kind: m.kind[i]!, text: m.text[i]!, body: JSON.parse(bodies[i]!), rejected: false };
+      if (current && !wouldEdit(current, version, bodies[i]!)) {
+        summary.duplicates++;
+        continue;
       }
+      known.set(key, { ...version, rejected: current?.rejected ?? false });
+      if (current) summary.edited++;
+      else summary.wouldDeliver!++;
+      // the approximation of a dry run: a quarantined message's original is not decrypted to compare
+      if (current?.rejected) continue;
+      if (decisionOf(deliver, i).action === 'quarantine') summary.quarantined++;
+      else if (m.redacted[i]) summary.redacted++;
     }
     batch = [];
   };

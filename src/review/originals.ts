@@ -131,7 +131,65 @@ export async function reencryptOriginals(pool: pg.Pool, keyring: Keyring, option
     });
     if (done) break;
   }
+  await reencryptVersionOriginals(pool, keyring, batchSize, result);
   return result;
+}
+
+/** The columns sealedOriginalFrom reads, for a kept version `v` (message_versions) of its message `m`. */
+const VERSION_SEALED_COLUMNS = `'version ' || v.id::text AS sealed_id, v.key_id AS sealed_key_id, v.original AS sealed_original, v.original_format AS sealed_format,
+  m.agency_id::text AS bound_agency_id, m.platform AS bound_platform, m.source_chat_id AS bound_chat_id, m.source_message_id AS bound_message_id`;
+
+/**
+ * The encrypted originals of kept message versions (src/store/edits.ts) get what the items' get: re-encrypted under
+ * the current key and bound to their message, so that no key still needed is ever deleted. Adds to `result`.
+ */
+async function reencryptVersionOriginals(pool: pg.Pool, keyring: Keyring, batchSize: number, result: ReencryptResult): Promise<void> {
+  result.current += (
+    await pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM message_versions WHERE key_id = $1 AND original IS NOT NULL AND original_format = $2`, [keyring.currentId, OriginalFormat.bound])
+  ).rows[0]!.n;
+  let after = 0n;
+  for (;;) {
+    const done = await inTransaction(pool, async (client) => {
+      const rows = await client.query<SealedOriginalRow & { version_id: string }>(
+        `SELECT v.id::text AS version_id, ${VERSION_SEALED_COLUMNS} FROM message_versions v JOIN messages m ON m.id = v.message_id
+          WHERE v.id > $1 AND v.original IS NOT NULL AND (v.key_id IS DISTINCT FROM $2 OR v.original_format IS DISTINCT FROM $3)
+          ORDER BY v.id LIMIT ${batchSize} FOR UPDATE OF v`,
+        [after.toString(), keyring.currentId, OriginalFormat.bound],
+      );
+      if (rows.rows.length === 0) return true;
+      const ids: string[] = [];
+      const sealed: Buffer[] = [];
+      for (const row of rows.rows) {
+        const version = sealedOriginalFrom(row);
+        try {
+          sealed.push(encryptOriginal(keyring.current, openOriginal(keyring, version), version.binding));
+          ids.push(row.version_id);
+          if (version.format !== OriginalFormat.bound) result.bound++;
+        } catch (error) {
+          result.unreadable.push({ id: version.id, keyId: version.keyId, reason: (error as Error).message });
+        }
+      }
+      if (ids.length > 0) {
+        await client.query(
+          `UPDATE message_versions v SET original = t.original, key_id = $3, original_format = $4 FROM unnest($1::bigint[], $2::bytea[]) AS t(id, original) WHERE v.id = t.id`,
+          [ids, sealed, keyring.currentId, OriginalFormat.bound],
+        );
+      }
+      result.reencrypted += ids.length;
+      after = BigInt(rows.rows.at(-1)!.version_id);
+      return false;
+    });
+    if (done) break;
+  }
+}
+
+/** How many originals, of review items and of kept message versions, each key id encrypts. */
+export async function originalsByKey(db: Queryable): Promise<Map<string, number>> {
+  const used = await db.query<{ key_id: string | null; n: number }>(
+    `SELECT key_id, count(*)::int AS n FROM (SELECT key_id FROM review_items WHERE original IS NOT NULL
+                                             UNION ALL SELECT key_id FROM message_versions WHERE original IS NOT NULL) o GROUP BY 1`,
+  );
+  return new Map(used.rows.map((r) => [r.key_id ?? '(none)', r.n]));
 }
 
 export interface CheckResult {
@@ -143,9 +201,21 @@ export interface CheckResult {
   byKey: Record<string, number>;
 }
 
-/** Tries to decrypt every original with the key file's keys (nothing is printed or kept of the plaintext). */
+/** Tries to decrypt every original (of review items and kept message versions) with the key file's keys (nothing is printed or kept of the plaintext). */
 export async function checkOriginals(pool: pg.Pool, keyring: Keyring): Promise<CheckResult> {
   const result: CheckResult = { total: 0, readable: 0, unbound: 0, unreadable: [], byKey: {} };
+  const check = (item: SealedOriginal) => {
+    result.total++;
+    const key = item.keyId ?? '(none)';
+    result.byKey[key] = (result.byKey[key] ?? 0) + 1;
+    try {
+      openOriginal(keyring, item);
+      result.readable++;
+      if (item.format !== OriginalFormat.bound) result.unbound++;
+    } catch (error) {
+      result.unreadable.push({ id: item.id, keyId: item.keyId, reason: (error as Error).message });
+    }
+  };
   let after = '00000000-0000-0000-0000-000000000000';
   for (;;) {
     const rows = await pool.query<SealedOriginalRow>(
@@ -154,20 +224,19 @@ export async function checkOriginals(pool: pg.Pool, keyring: Keyring): Promise<C
       [after],
     );
     if (rows.rows.length === 0) break;
-    for (const row of rows.rows) {
-      const item = sealedOriginalFrom(row);
-      result.total++;
-      const key = item.keyId ?? '(none)';
-      result.byKey[key] = (result.byKey[key] ?? 0) + 1;
-      try {
-        openOriginal(keyring, item);
-        result.readable++;
-        if (item.format !== OriginalFormat.bound) result.unbound++;
-      } catch (error) {
-        result.unreadable.push({ id: item.id, keyId: item.keyId, reason: (error as Error).message });
-      }
-    }
+    for (const row of rows.rows) check(sealedOriginalFrom(row));
     after = rows.rows.at(-1)!.sealed_id;
+  }
+  let afterVersion = '0';
+  for (;;) {
+    const rows = await pool.query<SealedOriginalRow & { version_id: string }>(
+      `SELECT v.id::text AS version_id, ${VERSION_SEALED_COLUMNS} FROM message_versions v JOIN messages m ON m.id = v.message_id
+        WHERE v.id > $1 AND v.original IS NOT NULL ORDER BY v.id LIMIT 1000`,
+      [afterVersion],
+    );
+    if (rows.rows.length === 0) break;
+    for (const row of rows.rows) check(sealedOriginalFrom(row));
+    afterVersion = rows.rows.at(-1)!.version_id;
   }
   return result;
 }

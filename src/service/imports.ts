@@ -34,6 +34,7 @@ export async function recordImportFinish(
           resumedFrom: summary.resumedFrom,
           read: summary.read,
           delivered: summary.delivered,
+          edited: summary.edited,
           duplicates: summary.duplicates,
           blocked: summary.blocked,
           failed: summary.failed,

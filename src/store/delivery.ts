@@ -235,6 +235,7 @@ export function messageAt(batch: DeliveryBatch, i: number): WireMessage {
  * attachment references and, for quarantined messages, a review item. A message already in the store (same
  * agency, platform, source chat and source message id), or a copy of one the gateway itself sent, is left out;
  * only the newly stored rows come back, in id order. Decisions are written only when a new message uses them.
+ * Which of the others edit a stored message is the caller's follow-up, in the same transaction (src/store/edits.ts).
  *
  * One statement rather than one per table: every table's rows join the new messages inside the database, so no
  * message id travels to the client and back, and the whole batch costs one round trip.
@@ -298,6 +299,16 @@ function firstOfEachKey(batch: DeliveryBatch): number[] | null {
   return kept.length === messageId.length ? null : kept;
 }
 
+/** Each message's body as the store keeps it: with the chat's title as the message had it (kept once per chat on the queue). */
+export function storedBodies(batch: DeliveryBatch): string[] {
+  const { messages: m } = batch;
+  const titled = batch.chats.map((c) => (c.title === undefined ? null : `{"chatTitle":${JSON.stringify(c.title)}`));
+  return m.body.map((body, i) => {
+    const title = titled[m.chat[i]!];
+    return title === null || title === undefined ? body : body === '{}' ? `${title}}` : `${title},${body.slice(1)}`;
+  });
+}
+
 /** $3…$38 of the statement, as binary arrays (src/store/binary-array.ts) of the types the statement casts them to. */
 function messageParameters(batch: DeliveryBatch, nationalChatIds: readonly string[]): Buffer[] {
   const { messages: m, decisions: d, findings: f, attachments: a } = batch;
@@ -306,12 +317,7 @@ function messageParameters(batch: DeliveryBatch, nationalChatIds: readonly strin
     if (sha256) blobs.set(sha256, { size: a.size[j] ?? 0, mime: a.mime[j] ?? null });
   });
   const ordinals = (indexes: readonly number[]) => binaryArray('int4', indexes.map((i) => i + 1));
-  // the stored body carries the chat's title as the message had it (kept once per chat on the queue)
-  const titled = batch.chats.map((c) => (c.title === undefined ? null : `{"chatTitle":${JSON.stringify(c.title)}`));
-  const bodies = m.body.map((body, i) => {
-    const title = titled[m.chat[i]!];
-    return title === null || title === undefined ? body : body === '{}' ? `${title}}` : `${title},${body.slice(1)}`;
-  });
+  const bodies = storedBodies(batch);
   return [
     // $3…$7: the batch's chats (foreign and national) and senders, once each: the messages point at them by ordinal
     binaryArray('text', batch.chats.map((c) => c.platform)),

@@ -9,7 +9,7 @@ export type Summary = ImportSummary;
 
 export function assertBalanced(summary: Summary): void {
   const delivered = summary.wouldDeliver ?? summary.delivered;
-  assert.equal(summary.read, delivered + summary.duplicates + summary.blocked + summary.failed, `unbalanced summary ${JSON.stringify(summary)}`);
+  assert.equal(summary.read, delivered + summary.edited + summary.duplicates + summary.blocked + summary.failed, `unbalanced summary ${JSON.stringify(summary)}`);
 }
 
 export function spawnCli(args: readonly string[], env: NodeJS.ProcessEnv): { child: ChildProcess; done: Promise<{ code: number | null; signal: string | null; stdout: string; stderr: string }> } {

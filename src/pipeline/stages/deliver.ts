@@ -6,15 +6,22 @@ import { maskPersonalData } from '../../core/mask.ts';
 import { inTransaction, isPostgresUnavailable } from '../../store/database.ts';
 import { chatKey, resolveChats } from '../../store/chats.ts';
 import { batchSize, decisionOf, isDuplicateMessageError, messageAt, pickMessages, writeDelivery, type DeliveryBatch } from '../../store/delivery.ts';
+import { applyEdits, withdrawDeleted } from '../../store/edits.ts';
 import { ensureIdentities } from '../../store/identities.ts';
 import type { DeadLetterPayload, DeliverPayload } from '../queues.ts';
 
+/** A batch's counts: read = delivered + edited + duplicates + blocked + failed over its messages. */
 export interface BatchCounts {
+  /** new to the store (a service event that deletes a stored message is one too) */
   delivered: number;
+  /** later versions of stored messages, applied (or, for a message rejected in review, kept withheld) */
+  edited: number;
   duplicates: number;
   blocked: number;
   failed: number;
+  /** of the delivered and edited messages (but withheld versions), those policy quarantined */
   quarantined: number;
+  /** of the delivered and edited messages (but withheld versions), those delivered redacted */
   redacted: number;
   flaggedByCategory: Record<string, number>;
 }
@@ -111,15 +118,32 @@ export async function deliverBatch(pool: pg.Pool, payload: DeliverPayload, deps:
   }
 }
 
-/** Counts while writing, with the store ids of the new rows for the batch's audit digest. */
-type WriteCounts = BatchCounts & { insertedIds: string[] };
+/** Counts while writing, with the store ids of the new, edited and withdrawn rows for the batch's audit entry. */
+type WriteCounts = BatchCounts & { insertedIds: string[]; editedIds: string[]; withdrawnIds: string[]; reviews: Record<'opened' | 'updated' | 'reopened', number> };
 
 function emptyCounts(payload: DeliverPayload): WriteCounts {
-  return { delivered: 0, duplicates: 0, blocked: payload.blocked, failed: 0, quarantined: 0, redacted: 0, flaggedByCategory: payload.flaggedByCategory, insertedIds: [] };
+  return {
+    delivered: 0,
+    edited: 0,
+    duplicates: 0,
+    blocked: payload.blocked,
+    failed: 0,
+    quarantined: 0,
+    redacted: 0,
+    flaggedByCategory: payload.flaggedByCategory,
+    insertedIds: [],
+    editedIds: [],
+    withdrawnIds: [],
+    reviews: { opened: 0, updated: 0, reopened: 0 },
+  };
 }
 
 function addCounts(into: WriteCounts, from: WriteCounts): void {
   into.insertedIds.push(...from.insertedIds);
+  into.editedIds.push(...from.editedIds);
+  into.withdrawnIds.push(...from.withdrawnIds);
+  for (const key of ['opened', 'updated', 'reopened'] as const) into.reviews[key] += from.reviews[key];
+  into.edited += from.edited;
   into.delivered += from.delivered;
   into.duplicates += from.duplicates;
   into.quarantined += from.quarantined;
@@ -133,7 +157,9 @@ async function committedCounts(pool: pg.Pool, payload: DeliverPayload): Promise<
     text: `SELECT counts FROM import_batches WHERE run_id = $1 AND seq = $2`,
     values: [payload.runId, payload.seq],
   });
-  return result.rows[0]?.counts ?? null;
+  const counts = result.rows[0]?.counts;
+  // batches recorded before edits were counted have no `edited`
+  return counts ? { ...counts, edited: counts.edited ?? 0 } : null;
 }
 
 function isBatchAlreadyRecorded(error: unknown): boolean {
@@ -181,16 +207,27 @@ async function writeMessages(client: pg.PoolClient, payload: DeliverPayload, bat
     },
     assumeNew,
   });
+  // what the statement did not insert is a duplicate, unless it edits a stored message (rare: looked up set-wise,
+  // applied one by one); a first import inserts everything and skips this
+  const insertedIndexes = new Set(delivered.map((row) => row.index));
+  const notInserted: number[] = [];
+  for (let i = 0; i < size; i++) if (!insertedIndexes.has(i)) notInserted.push(i);
+  const edited = notInserted.length === 0 ? [] : await applyEdits(client, { agencyId: payload.agencyId, batch, notInserted, keyring });
+  counts.withdrawnIds = await withdrawDeleted(client, payload.agencyId, batch, [...insertedIndexes]);
   if (faultDelayMs > 0) await new Promise((resolve) => setTimeout(resolve, faultDelayMs));
 
   counts.delivered = delivered.length;
-  // already in the store, repeated within the batch, or the gateway's own send coming back
-  counts.duplicates = size - delivered.length;
-  for (const { index } of delivered) {
+  counts.edited = edited.length;
+  // already in the store unchanged, repeated within the batch, or the gateway's own send coming back
+  counts.duplicates = size - delivered.length - edited.length;
+  const shown = [...delivered.map((row) => row.index), ...edited.filter((row) => !row.withheld).map((row) => row.index)];
+  for (const index of shown) {
     if (decisionOf(batch, index).action === 'quarantine') counts.quarantined++;
     else if (m.redacted[index]) counts.redacted++;
   }
+  for (const row of edited) if (row.review) counts.reviews[row.review]++;
   counts.insertedIds = delivered.map((row) => row.id.toString());
+  counts.editedIds = edited.map((row) => row.id.toString());
   return counts;
 }
 
@@ -202,16 +239,22 @@ function originalBinding(agencyId: string, batch: DeliveryBatch, i: number): Ori
 
 /** The batch's audit digest (one entry per batch, never per message) and, for import runs, its record. */
 async function recordBatch(client: pg.PoolClient, payload: DeliverPayload, counts: WriteCounts, failed: number, actor: string): Promise<BatchCounts> {
-  const { insertedIds, ...rest } = counts;
+  const { insertedIds, editedIds, withdrawnIds, reviews, ...rest } = counts;
   const final: BatchCounts = { ...rest, failed };
   const digest = createHash('sha256').update(insertedIds.join(',')).digest('hex');
+  // edits and withdrawals are rare: their store ids are listed (ids only, never content)
+  const changes = {
+    ...(editedIds.length > 0 ? { editedIds, editedIdsSha256: createHash('sha256').update(editedIds.join(',')).digest('hex') } : {}),
+    ...(withdrawnIds.length > 0 ? { withdrawnIds } : {}),
+    ...(reviews.opened + reviews.updated + reviews.reopened > 0 ? { reviewItemsByEdits: reviews } : {}),
+  };
   await client.query({
     name: 'aitu-batch-audit',
     text: `INSERT INTO audit_log (actor, action, agency_id, subject, details) VALUES ($4, 'deliver.batch', $1, $2, $3)`,
     values: [
       payload.agencyId,
       payload.runId ? `import-run:${payload.runId}#${payload.seq}` : 'live',
-      JSON.stringify({ ...final, messageIdsSha256: digest, firstId: insertedIds[0] ?? null, lastId: insertedIds.at(-1) ?? null }),
+      JSON.stringify({ ...final, messageIdsSha256: digest, firstId: insertedIds[0] ?? null, lastId: insertedIds.at(-1) ?? null, ...changes }),
       actor,
     ],
   });
