@@ -109,11 +109,23 @@ describe('live connectors: the core path (LiveIngest, echoes, mapping, status, l
     assert.equal((await stored('e2'))?.text, 'Ответ штаба', 'one send explains one copy');
   });
 
-  it('a delete becomes a stored service event naming its target', async () => {
+  it('an edit replaces the stored text and keeps the earlier version; the summary counts it as edited', async () => {
+    const edit: BridgeEvent = { type: 'edit', message: { ...(message('10', 'Совещание в 16:00') as { message: object }).message, editedAt: at(3) } as never };
+    await connector.emit(edit);
+    await waitFor(async () => (await stored('10'))?.text === 'Совещание в 16:00', 'the edit');
+    const versions = await w.query<{ text: string }>(`SELECT v.text FROM message_versions v JOIN messages m ON m.id = v.message_id WHERE m.source_message_id = '10'`);
+    assert.deepEqual(versions.map((v) => v.text), ['Совещание в 15:00']);
+    await running.ingest.settled();
+    assert.equal(running.ingest.summary().edited, 1);
+  });
+
+  it('a delete marks the message withdrawn and is kept as a service event naming its target', async () => {
     await connector.emit({ type: 'delete', platform: 'telegram', chatId: '-1001', messageId: '10', at: at(5) });
     await waitFor(async () => (await w.query(`SELECT 1 FROM messages WHERE source_message_id = '10#deleted'`)).length === 1, 'the withdrawal');
     const [row] = await w.query<{ kind: string }>(`SELECT kind FROM messages WHERE source_message_id = '10#deleted'`);
     assert.equal(row!.kind, 'service');
+    const [target] = await w.query<{ withdrawn: boolean; text: string }>(`SELECT withdrawn, text FROM messages WHERE source_message_id = '10'`);
+    assert.deepEqual(target, { withdrawn: true, text: 'Совещание в 16:00' }, 'the evidence is kept');
   });
 
   it('a relaying chat reaches the national chat\'s other relaying chats only through the gate', async () => {
