@@ -2,6 +2,8 @@ import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { Readable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import { loadKeyring, requireQueueKey, type Keyring } from '../src/core/keys.ts';
@@ -49,6 +51,14 @@ class BridgeProcess {
   }
 }
 
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
 describe('bridge telegram: real telegraf against a fake Bot API, real Redis and PostgreSQL', () => {
   let world: ImportWorld;
   let fake: FakeTelegram;
@@ -88,6 +98,14 @@ describe('bridge telegram: real telegraf against a fake Bot API, real Redis and 
     await queues?.close();
     await fake?.close();
     await world?.close();
+  });
+
+  it('without a token the command says which variables to set (exit 2), and takes no token as a flag value', async () => {
+    const missing = await world.cli(['bridge', 'telegram', '--agency', 'a'], { TELEGRAM_BOT_TOKEN: '', TELEGRAM_BOT_TOKEN_FILE: '' });
+    assert.equal(missing.code, 2, missing.stderr);
+    assert.match(missing.stderr, /TELEGRAM_BOT_TOKEN.*TELEGRAM_BOT_TOKEN_FILE.*--bot-token-file/);
+    const help = await world.cli(['bridge', 'telegram', '--help']);
+    assert.doesNotMatch(help.stdout, /--(bot-)?token </, 'no option carries the token itself');
   });
 
   it('a text message of a mapped chat reaches the store', async () => {
@@ -208,6 +226,31 @@ describe('bridge telegram: real telegraf against a fake Bot API, real Redis and 
     logs.push(bridge.output);
     assert.match(bridge.output, /bridge stopped/);
     for (const secret of secrets) assert.ok(!bridge.output.includes(secret), `the bridge's output contains a secret (${secret.length} chars)`);
+  });
+
+  it('webhook mode: updates posted with the secret token reach the store; without it they are refused', async () => {
+    const port = await freePort();
+    const hooked = BridgeProcess.start(world, fake, ['--webhook-url', 'https://gateway.example.kz/telegram/hook', '--port', String(port)]);
+    try {
+      await waitFor(async () => fake.webhook !== null && /bridge running/.test(hooked.output), 'the webhook set', 30_000);
+      assert.equal(fake.webhook!.url, 'https://gateway.example.kz/telegram/hook');
+      assert.deepEqual(fake.webhook!.allowedUpdates, ['message', 'edited_message', 'channel_post', 'edited_channel_post']);
+      const post = (update: unknown, secret: string | undefined) =>
+        fetch(`http://127.0.0.1:${port}/telegram/hook`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', ...(secret ? { 'x-telegram-bot-api-secret-token': secret } : {}) },
+          body: JSON.stringify(update),
+        });
+      const forged = await post({ update_id: 1, ...message(GROUP, 60, { text: 'подделка' }) }, 'wrong-secret');
+      assert.equal(forged.status, 403);
+      const real = await post({ update_id: 2, ...message(GROUP, 61, { text: 'через вебхук' }) }, fake.webhook!.secretToken);
+      assert.equal(real.status, 200, 'answered once the event is in Redis');
+      assert.equal((await waitStored(GROUP, 61)).text, 'через вебхук');
+      assert.equal(await stored(GROUP, 60), undefined);
+    } finally {
+      const exit = await hooked.stop('SIGTERM');
+      assert.deepEqual(exit, { code: 0, signal: null }, hooked.output);
+    }
   });
 
   it('killed mid-stream and started again: nothing lost, nothing twice', async () => {
