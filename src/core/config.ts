@@ -55,6 +55,10 @@ const configSchema = z.object({
   keyFile: z.string().min(1).optional(),
   chainKeyFile: z.string().min(1).optional(),
   chainPublicKeyFile: z.string().min(1).optional(),
+  /** the Bot API the Telegram bridge talks to (a local Bot API server, or a test's stand-in) */
+  telegramApiRoot: z.url({ protocol: /^https?$/, message: 'must be an http(s):// URL' }).default('https://api.telegram.org'),
+  /** a file holding the Telegram bot token (the token itself is never a setting that could be printed) */
+  telegramBotTokenFile: z.string().min(1).optional(),
   ...inputLimitsSchema,
 });
 
@@ -78,6 +82,8 @@ export const environmentVariables = {
   AITU_GATEWAY_KEY_FILE: 'keyFile',
   AITU_GATEWAY_CHAIN_KEY_FILE: 'chainKeyFile',
   AITU_GATEWAY_CHAIN_PUBLIC_KEY_FILE: 'chainPublicKeyFile',
+  TELEGRAM_API_ROOT: 'telegramApiRoot',
+  TELEGRAM_BOT_TOKEN_FILE: 'telegramBotTokenFile',
   // input limits
   AITU_GATEWAY_MAX_LINE_BYTES: 'maxLineBytes',
   AITU_GATEWAY_MAX_TEXT_CHARS: 'maxTextChars',
@@ -137,4 +143,36 @@ let cached: Config | undefined;
 export function config(): Config {
   cached ??= loadConfig();
   return cached;
+}
+
+/** The shape of a Bot API token (`<bot id>:<secret>`), checked so a wrong file fails at start, not at the first call. */
+const BOT_TOKEN = /^\d+:[A-Za-z0-9_-]{20,}$/;
+
+/**
+ * The Telegram bot token: from the file named by `--bot-token-file`, else TELEGRAM_BOT_TOKEN_FILE, else
+ * TELEGRAM_BOT_TOKEN. Never from a flag's value (it would show in `ps` and shell history), never kept in the
+ * Config (which may be printed). Errors name the variables and files, never the token.
+ */
+export function telegramBotToken(cfg: Pick<Config, 'telegramBotTokenFile'>, tokenFileOption?: string, env: NodeJS.ProcessEnv = process.env): string {
+  const file = tokenFileOption ?? cfg.telegramBotTokenFile;
+  let token: string | undefined;
+  let from: string;
+  if (file) {
+    from = `the token file ${file}`;
+    try {
+      token = readFileSync(file, 'utf8').trim();
+    } catch (error) {
+      throw new UsageError(`cannot read ${from}: ${(error as NodeJS.ErrnoException).code ?? 'unreadable'}`);
+    }
+  } else {
+    from = 'TELEGRAM_BOT_TOKEN';
+    token = env.TELEGRAM_BOT_TOKEN?.trim();
+  }
+  if (!token) {
+    throw new UsageError(
+      'no Telegram bot token: set TELEGRAM_BOT_TOKEN, or TELEGRAM_BOT_TOKEN_FILE (or --bot-token-file) naming a file that holds it (from @BotFather)',
+    );
+  }
+  if (!BOT_TOKEN.test(token)) throw new UsageError(`${from} does not hold a bot token of the form <bot id>:<secret> (from @BotFather)`);
+  return token;
 }
