@@ -77,6 +77,11 @@ export class FakeTelegram {
     return this.served.get(updateId);
   }
 
+  /** Updates getUpdates has handed out at least once. */
+  get servedCount(): number {
+    return this.served.size;
+  }
+
   /** Updates not yet confirmed by a getUpdates offset. */
   get unconfirmed(): number {
     return this.pending.length;
