@@ -118,7 +118,7 @@ describe('bridge telegram: real telegraf against a fake Bot API, real Redis and 
     assert.equal(body!.body.replyTo, '50');
   });
 
-  it('an edit: the stored message shows the new text and keeps the earlier version (needs the edits branch)', async () => {
+  it('an edit: the stored message shows the new text and keeps the earlier version', async () => {
     const before = 'Встреча в среду';
     const afterText = 'Встреча в четверг';
     secrets.push(before, afterText);

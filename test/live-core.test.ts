@@ -161,6 +161,12 @@ describe('live connectors: the core path (LiveIngest, echoes, mapping, status, l
     }
   });
 
+  it('a connector that gives up after it started (a revoked token) is reported to the bridge, which then stops', async () => {
+    connector.host!.setState('logged-out', 'the bot token was refused (401)');
+    const reason = await Promise.race([running.gaveUp, new Promise<string>((r) => setTimeout(() => r('not reported'), 2000))]);
+    assert.match(reason, /telegram connector gave up \(state: logged-out\): the bot token was refused/);
+  });
+
   it('abilities are found by type guards, not stub methods', () => {
     assert.equal(canSend(connector), true);
     assert.equal(canBackfill(connector), false);

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { config, type Config } from '../../src/core/config.ts';
 import type { Connector } from '../../src/core/connector.ts';
-import { ExitCode } from '../../src/core/errors.ts';
+import { ConnectorFailedError, ExitCode } from '../../src/core/errors.ts';
 import { connectRedisOnce } from '../../src/core/redis.ts';
 import { logger } from '../../src/core/logger.ts';
 import { runConnector } from '../../src/live/run.ts';
@@ -62,11 +62,13 @@ export async function runBridgeCommand(
     });
     const sealer = startSealTimer(store, installation.chain, 30_000, (error) => log.warn('could not seal the audit log; trying again in 30 s', { error: error.message }));
     log.info('bridge running', { platform: connector.platform, agency: options.agency, pid: process.pid });
-    const signal = await stopped;
-    log.info(`${signal}: draining the bridge`);
+    const outcome = await Promise.race([stopped.then((signal) => ({ signal })), running.gaveUp.then((failure) => ({ failure }))]);
+    log.info('signal' in outcome ? `${outcome.signal}: draining the bridge` : `${outcome.failure}: draining the bridge`);
     await running.stop();
     await sealer.stop();
     log.info('bridge stopped');
+    // a connector that gave up ends the process with exit 3, so a supervisor (systemd, compose) sees it
+    if ('failure' in outcome) throw new ConnectorFailedError(outcome.failure);
     return ExitCode.ok;
   } finally {
     process.off('SIGTERM', onSignal);

@@ -82,8 +82,15 @@ export class LiveIngest implements ConnectorHost {
     return this.context.logger;
   }
 
+  /** Called once when the connector reports it has given up (`failed`, `logged-out`): the bridge then stops. */
+  onGiveUp: ((state: ConnectorState, detail: string | undefined) => void) | null = null;
+
   setState(state: ConnectorState, detail?: string): void {
     this.state = state;
+    if (state === 'failed' || state === 'logged-out') {
+      this.onGiveUp?.(state, detail);
+      this.onGiveUp = null;
+    }
     this.status?.setState(state, detail);
     this.log.info('connector state', { platform: this.options.platform, state, ...(detail ? { detail: maskPersonalData(detail) } : {}) });
   }

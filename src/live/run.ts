@@ -21,6 +21,8 @@ export interface RunConnectorOptions extends FeedContext {
 export interface RunningConnector {
   ingest: LiveIngest;
   outbound: OutboundConsumer | null;
+  /** Resolves with the reason when the connector gives up after it started (a revoked token, a logged-out session). */
+  gaveUp: Promise<string>;
   /**
    * Stops in order: the connector takes no more events, every event it emitted reaches Redis, the outbound
    * consumer finishes its send in flight; then the connections close. What the pipeline holds is delivered by
@@ -40,10 +42,17 @@ export async function runConnector(options: RunConnectorOptions): Promise<Runnin
   const ingest = await LiveIngest.open(options, { agencyId, platform, autoMap: options.autoMap, enqueueOnly: options.enqueueOnly });
   const status = new ConnectorStatusReporter(ingest.queues.connection, options.prefix, platform, agencyId);
   const host = ingest.withStatus(status);
+  let started = false;
+  const gaveUp = new Promise<string>((resolve) => {
+    ingest.onGiveUp = (state, detail) => {
+      if (started) resolve(`the ${platform} connector gave up (state: ${state})${detail ? `: ${maskPersonalData(detail)}` : ''}`);
+    };
+  });
   let outbound: OutboundConsumer | null = null;
   try {
     await connector.start(host);
     if (canSend(connector)) outbound = await startOutboundConsumer({ ...options, connector });
+    started = true;
   } catch (error) {
     await connector.stop().catch(() => {});
     const state = connector.state === 'logged-out' ? 'logged-out' : 'failed';
@@ -55,6 +64,7 @@ export async function runConnector(options: RunConnectorOptions): Promise<Runnin
   return {
     ingest,
     outbound,
+    gaveUp,
     async stop() {
       await connector.stop();
       await ingest.drain();
