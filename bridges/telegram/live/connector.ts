@@ -39,6 +39,13 @@ export interface TelegramConnectorOptions {
   webhook?: TelegramWebhookOptions;
   /** getUpdates' long-poll timeout (Telegram allows up to 50 s) */
   pollTimeoutSeconds?: number;
+  /**
+   * The shortest time between two getUpdates calls after one that returned less than a full page (default 100 ms).
+   * Each call's updates travel as one live batch, whose fixed cost (a job, a transaction, an audit entry) is most of
+   * an event's: polling again at once under light traffic made batches of one or two and cost several times the CPU
+   * per event. A full page (100 updates) is followed at once.
+   */
+  minPollIntervalMs?: number;
   /** how long a send may take before its outcome counts as unknown */
   sendTimeoutMs?: number;
   /** getMe attempts at start before the connector gives up (state failed) */
@@ -62,6 +69,9 @@ export const TELEGRAM_SEND_LIMITS: SendLimits = {
   perGroup: { max: 20, durationMs: 60_000 },
   isGroup: (chatId) => chatId.startsWith('-'),
 };
+
+/** getUpdates' page: the most updates Telegram returns per call. */
+const POLL_PAGE = 100;
 
 const sleep = (ms: number, signal?: AbortSignal) =>
   new Promise<void>((resolve) => {
@@ -193,12 +203,14 @@ export class TelegramConnector implements SendingConnector, EditingConnector, De
    */
   private async pollLoop(): Promise<void> {
     let failures = 0;
+    let polledAt = 0;
     while (!this.stopping) {
       let updates: TgUpdate[];
+      polledAt = Date.now();
       try {
         updates = (await this.bot.telegram.callApi(
           'getUpdates',
-          { offset: this.offset, timeout: this.options.pollTimeoutSeconds ?? 50, limit: 100, allowed_updates: [...FORWARDED_UPDATES] },
+          { offset: this.offset, timeout: this.options.pollTimeoutSeconds ?? 50, limit: POLL_PAGE, allowed_updates: [...FORWARDED_UPDATES] },
           { signal: this.abort.signal as never },
         )) as unknown as TgUpdate[];
       } catch (error) {
@@ -221,6 +233,7 @@ export class TelegramConnector implements SendingConnector, EditingConnector, De
       if (last) this.offset = last.update_id + 1;
       if (failures > 0 || this.currentState !== 'connected') this.setState('connected');
       failures = 0;
+      if (updates.length > 0 && updates.length < POLL_PAGE) await sleep(polledAt + (this.options.minPollIntervalMs ?? 100) - Date.now(), this.abort.signal);
     }
   }
 
