@@ -9,6 +9,7 @@ import { startSealTimer } from '../../src/service/seal-timer.ts';
 import { requireAgency } from '../../src/store/agencies.ts';
 import { openStore, type Store } from '../../src/store/database.ts';
 import { openInstallation } from '../../src/store/installation.ts';
+import { registerWhatsAppBridge } from './bridge-whatsapp.ts';
 
 export interface BridgeCommandOptions {
   agency: string;
@@ -76,5 +77,5 @@ export async function runBridgeCommand(
 
 export function registerBridge(program: Command): void {
   const bridge = program.command('bridge').description('run a live bridge: foreign chats into the national store as they are written, allowed replies out');
-  void bridge;
+  registerWhatsAppBridge(bridge);
 }
