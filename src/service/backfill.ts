@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { QueueEvents } from 'bullmq';
+import type { Redis } from 'ioredis';
 import { writeAudit } from '../audit/log.ts';
 import { OPERATORS, requireRole, type Actor } from '../auth/roles.ts';
 import { JobFailedError, UsageError } from '../core/errors.ts';
@@ -33,7 +34,9 @@ export async function requestBackfill(store: Store, queues: Pick<Queues, 'backfi
   const source = auditableSource(request.platform, request.chatId);
   await writeAudit(store.pool, { actor, action: 'bridge.backfill', agencyId: agency.id, subject: source, details: { source, limit: request.limit, restart: request.restart === true, jobId } });
   const queue = queues.backfillFor(request.platform, agency.id);
-  const events = new QueueEvents(backfillQueueName(request.platform, agency.id), { connection: queues.connection.duplicate(), prefix: queue.opts.prefix });
+  // QueueEvents blocks on the stream: a connection of its own that retries (BullMQ's requirement)
+  const connection = queues.connection.duplicate({ maxRetriesPerRequest: null });
+  const events = new QueueEvents(backfillQueueName(request.platform, agency.id), { connection, prefix: queue.opts.prefix });
   try {
     await events.waitUntilReady();
     const job = await queue.addSealed(
@@ -51,7 +54,8 @@ export async function requestBackfill(store: Store, queues: Pick<Queues, 'backfi
     }
   } finally {
     await events.close();
+    connection.disconnect();
   }
 }
 
-type QueueEventsConnection = { duplicate(): import('ioredis').Redis };
+type QueueEventsConnection = Pick<Redis, 'duplicate'>;
