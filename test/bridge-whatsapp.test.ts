@@ -61,7 +61,10 @@ class StandInClient extends EventEmitter implements WaClient {
   history = new Map<string, WaMessage[]>();
   destroyed = 0;
 
+  initialized = 0;
+
   async initialize(): Promise<void> {
+    this.initialized++;
     setImmediate(() => this.emit('ready'));
   }
 
@@ -182,13 +185,15 @@ describe('the WhatsApp bridge, through a stand-in whatsapp-web.js Client, into t
     const gone = waMessage({ type: 'document', hasMedia: true, _data: { filename: 'old.pdf', mimetype: 'application/pdf' }, media: async () => null });
     const failing = waMessage({ type: 'video', hasMedia: true, media: async () => Promise.reject(new Error('Media is no longer available')) });
     for (const m of [photo, gone, failing]) stand.emit('message', m);
-    await waitFor(async () => (await stored(failing.id._serialized)) !== undefined, 'the three media messages');
-    const attachments = await w.query<{ source_message_id: string; kind: string | null; name: string; sha256: string | null; missing: boolean }>(
-      `SELECT m.source_message_id, a.name, a.sha256, a.missing FROM message_attachments a JOIN messages m ON m.id = a.message_id WHERE m.source_message_id = ANY($1) ORDER BY m.id`,
-      [[photo.id._serialized, gone.id._serialized, failing.id._serialized]],
-    );
-    assert.equal(attachments.length, 3);
-    const [p, g, f] = attachments;
+    const ids = [photo.id._serialized, gone.id._serialized, failing.id._serialized];
+    const read = () =>
+      w.query<{ source_message_id: string; name: string; sha256: string | null; missing: boolean }>(
+        `SELECT m.source_message_id, a.name, a.sha256, a.missing FROM message_attachments a JOIN messages m ON m.id = a.message_id WHERE m.source_message_id = ANY($1)`,
+        [ids],
+      );
+    await waitFor(async () => (await read()).length === 3, 'the three media messages with their attachments');
+    const byMessage = new Map((await read()).map((row) => [row.source_message_id, row]));
+    const [p, g, f] = ids.map((id) => byMessage.get(id));
     assert.equal(p!.missing, false);
     assert.ok(p!.sha256 && existsSync(blobPath(configFor(w.env).dataDir, p!.sha256)), 'the photo bytes are in the attachment store');
     assert.deepEqual([g!.name, g!.missing, g!.sha256], ['old.pdf', true, null]);
@@ -259,6 +264,24 @@ describe('the WhatsApp bridge, through a stand-in whatsapp-web.js Client, into t
     const audit = await w.query<{ actor: string; details: { source: string } }>(`SELECT actor, details FROM audit_log WHERE action = 'bridge.backfill'`);
     assert.equal(audit.length, 3);
     assert.equal(audit[0]!.details.source, 'whatsapp:[personal chat]');
+  });
+
+  it('a lost connection backs off and reconnects; a logout says logged-out until the device is linked again', async () => {
+    const connector = running.ingest as unknown as { state: string };
+    const initializedBefore = stand.initialized;
+    stand.emit('disconnected', 'NAVIGATION');
+    assert.equal(connector.state, 'backing-off');
+    await waitFor(async () => connector.state === 'connected', 'the reconnect', 10_000);
+    assert.equal(stand.initialized, initializedBefore + 1, 'the client was initialized again');
+    assert.ok(stand.destroyed >= 1, 'the old browser was closed first');
+    stand.emit('disconnected', 'LOGOUT');
+    assert.equal(connector.state, 'logged-out');
+    const status = await queues.connection.hgetall(`${configFor(w.env).queuePrefix}:connector:whatsapp:${agencyId}`);
+    assert.equal(status.state, 'logged-out');
+    assert.match(status.detail ?? '', /scan the new QR code/);
+    // whatsapp-web.js shows a new QR code; once scanned, it is ready again
+    stand.emit('ready');
+    assert.equal(connector.state, 'connected');
   });
 
   it('no phone number and no message text in the logs', async () => {

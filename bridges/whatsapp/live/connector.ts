@@ -52,6 +52,8 @@ export const WHATSAPP_SEND_LIMITS: SendLimits = {
 /** Message types that carry a file the connector downloads. */
 const MEDIA_TYPES = new Set(['image', 'video', 'document', 'ptt', 'audio', 'sticker']);
 
+const MEDIA_TIMEOUT_MS = 120_000;
+
 /** How much history one fetch may load to find where the previous page ended (fetchMessages has no `before`). */
 const MAX_HISTORY_WINDOW = 20_000;
 
@@ -267,11 +269,18 @@ export class WhatsAppConnector implements SendingConnector, BackfillingConnector
   private async fetchMedia(message: WaMessage): Promise<StoredMedia | null> {
     if (!message.hasMedia) return null;
     let media: WaMedia | null | undefined;
+    let timer: NodeJS.Timeout | undefined;
     try {
-      media = await message.downloadMedia();
+      // events are handed over in order: a download that never answers must not hold up the chat
+      media = await Promise.race([
+        message.downloadMedia(),
+        new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error('no answer within 120 s')), MEDIA_TIMEOUT_MS))),
+      ]);
     } catch (error) {
       this.log.warn('WhatsApp media could not be downloaded: recorded as missing', { error: firstLine((error as Error).message) });
       return null;
+    } finally {
+      clearTimeout(timer);
     }
     if (!media?.data) return null;
     const stored = await this.options.storeFile(Buffer.from(media.data, 'base64'));
