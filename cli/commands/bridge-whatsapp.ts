@@ -80,14 +80,16 @@ export function registerWhatsAppBridge(bridge: Command): void {
   tokenOptions(
     command
       .command('backfill <chat-id>')
+      .usage('--agency <slug> <chat-id> [--limit N] [options]')
       .description("pull a chat's recent history through the running bridge, older than where the last backfill stopped (operator, admin)")
-      .requiredOption('--agency <slug>', 'the agency whose bridge holds the WhatsApp session')
       .option('--limit <n>', 'at most this many messages', '200')
       .option('--restart', 'start again from the newest message instead of where the last backfill stopped')
       .option('--timeout <seconds>', "how long to wait for the bridge's result", '600')
       .option('--json', 'print the counts as JSON'),
   ).action(
-    action((chatId: string, options: TokenOptions & { agency: string; limit: string; restart?: boolean; timeout: string; json?: boolean }) => {
+    action((chatId: string, own: TokenOptions & { limit: string; restart?: boolean; timeout: string; json?: boolean }) => {
+      // --agency is the parent's option (commander gives it to `bridge whatsapp` wherever it is written)
+      const options = { ...own, agency: (command.opts() as { agency: string }).agency };
       if (!/@(c|g)\.us$/.test(chatId)) throw new UsageError('<chat-id> is a WhatsApp chat id: <number>@c.us for a person, <id>@g.us for a group');
       const limit = positiveInt(options.limit, '--limit');
       const timeoutMs = positiveInt(options.timeout, '--timeout') * 1000;
