@@ -18,6 +18,17 @@ if [ ! -f src/generated/prisma/client.ts ] || [ prisma/schema.prisma -nt src/gen
 fi
 
 bash scripts/services.sh
+
+# the WhatsApp bridge (and its test) drive Debian's chromium; npm never downloads a browser (.puppeteerrc.cjs)
+if ! command -v chromium >/dev/null 2>&1; then
+  if [ "$(id -u)" != 0 ]; then
+    echo "setup: chromium is missing; install it (sudo apt-get install chromium) for the WhatsApp bridge" >&2
+  else
+    echo "setup: installing chromium from Debian's packages" >&2
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >&2 ||
+      { DEBIAN_FRONTEND=noninteractive apt-get update -qq >&2 && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >&2; }
+  fi
+fi
 node bin/aitu-gateway.js db migrate >&2
 
 # keys are never made on first use: a new installation gets them here, once, from the installation's OS user.

@@ -10,6 +10,7 @@ import { requireAgency } from '../../src/store/agencies.ts';
 import { openStore, type Store } from '../../src/store/database.ts';
 import { openInstallation } from '../../src/store/installation.ts';
 import { registerTelegramBridge } from './bridge-telegram.ts';
+import { registerWhatsAppBridge } from './bridge-whatsapp.ts';
 
 export interface BridgeCommandOptions {
   agency: string;
@@ -80,4 +81,5 @@ export async function runBridgeCommand(
 export function registerBridge(program: Command): void {
   const bridge = program.command('bridge').description('run a live bridge: foreign chats into the national store as they are written, allowed replies out');
   registerTelegramBridge(bridge);
+  registerWhatsAppBridge(bridge);
 }

@@ -1,9 +1,10 @@
 import type { Logger } from 'winston';
 import { ConnectorFailedError, GatewayError } from '../core/errors.ts';
 import { maskPersonalData } from '../core/mask.ts';
-import { canSend, type Connector } from '../core/connector.ts';
+import { canBackfill, canSend, type Connector } from '../core/connector.ts';
 import type { Platform } from '../core/message.ts';
 import type { FeedContext } from '../pipeline/feed.ts';
+import { startBackfillConsumer } from './backfill.ts';
 import { ConnectorStatusReporter } from './connector-status.ts';
 import { LiveIngest } from './ingest.ts';
 import { startOutboundConsumer, type OutboundConsumer } from './outbound-consumer.ts';
@@ -49,11 +50,14 @@ export async function runConnector(options: RunConnectorOptions): Promise<Runnin
     };
   });
   let outbound: OutboundConsumer | null = null;
+  let backfill: { close(): Promise<void> } | null = null;
   try {
     await connector.start(host);
     if (canSend(connector)) outbound = await startOutboundConsumer({ ...options, connector });
+    if (canBackfill(connector)) backfill = await startBackfillConsumer({ ...options, connector, host });
     started = true;
   } catch (error) {
+    await outbound?.close().catch(() => {});
     await connector.stop().catch(() => {});
     const state = connector.state === 'logged-out' ? 'logged-out' : 'failed';
     const reason = maskPersonalData((error as Error).message);
@@ -66,6 +70,8 @@ export async function runConnector(options: RunConnectorOptions): Promise<Runnin
     outbound,
     gaveUp,
     async stop() {
+      // a backfill cut short is taken again by the next bridge, from its last recorded page
+      await backfill?.close();
       await connector.stop();
       await ingest.drain();
       await outbound?.close();

@@ -16,13 +16,16 @@ import { open, queueSealer, seal, type QueueSealer, type Sealed } from './sealed
  *   and retried on its own when the database is briefly away, without classifying again;
  * - `outbound`: sends to a foreign messenger's bridge, retried independently of everything inbound; one queue per
  *   platform and agency (outboundQueueName), consumed by that agency's bridge process for that platform;
- * - `dead-letter`: messages that keep failing, with their reason, until an operator retries or purges them.
+ * - `dead-letter`: messages that keep failing, with their reason, until an operator retries or purges them;
+ * - `backfill`: requests to pull a chat's recent history, one queue per platform and agency (backfillQueueName),
+ *   taken by that agency's running bridge, which holds the messenger's session.
  */
 export const QueueName = {
   classify: 'classify',
   deliver: 'deliver',
   outbound: 'outbound',
   deadLetter: 'dead-letter',
+  backfill: 'backfill',
 } as const;
 export type QueueName = (typeof QueueName)[keyof typeof QueueName];
 
@@ -79,11 +82,22 @@ export interface DeadLetterPayload {
   failedAt: string;
 }
 
+/** `bridge <platform> backfill`: pull up to `limit` messages older than where the chat's last backfill stopped. */
+export interface BackfillPayload {
+  agencyId: string;
+  platform: string;
+  chatId: string;
+  limit: number;
+  /** start again from the newest message, forgetting the stored cursor */
+  restart?: boolean;
+}
+
 export interface PayloadOf {
   classify: ClassifyPayload;
   deliver: DeliverPayload;
   outbound: OutboundPayload;
   'dead-letter': DeadLetterPayload;
+  backfill: BackfillPayload;
 }
 
 /** Where a batch belongs: its agency, its run and its place in the run (ids only). */
@@ -102,6 +116,7 @@ export interface RouteOf {
   deliver: BatchRoute;
   outbound: { agencyId: string; attemptId: string };
   'dead-letter': { agencyId: string; runId: string | null; stage: DeadLetterPayload['stage']; reason: string; failedAt: string };
+  backfill: { agencyId: string; platform: string };
 }
 
 const routeOf: { [K in QueueName]: (payload: PayloadOf[K]) => RouteOf[K] } = {
@@ -110,6 +125,7 @@ const routeOf: { [K in QueueName]: (payload: PayloadOf[K]) => RouteOf[K] } = {
   outbound: ({ agencyId, attemptId }) => ({ agencyId, attemptId }),
   // the reason is written to be free of personal data; masked once more here, since it is the one clear text field
   'dead-letter': ({ agencyId, runId, stage, reason, failedAt }) => ({ agencyId, runId, stage, reason: maskPersonalData(reason), failedAt }),
+  backfill: ({ agencyId, platform }) => ({ agencyId, platform }),
 };
 
 /** The job id is bound into the seal, so a sealed job always names its own. */
@@ -149,6 +165,8 @@ const jobOptionsOf: { [K in QueueName]: DefaultJobOptions } = {
   deliver: { ...defaultJobOptions, removeOnComplete: true },
   outbound: { ...defaultJobOptions, removeOnComplete: true },
   'dead-letter': defaultJobOptions,
+  // a backfill is asked for by a person waiting at the CLI: a few tries, and its result (counts) kept for an hour
+  backfill: { attempts: 3, backoff: { type: 'exponential', delay: 2000 }, removeOnComplete: { age: 3600 }, removeOnFail: { age: 7 * 24 * 3600 } },
 };
 
 /** BullMQ job ids must not contain ':'; they derive from what the job carries so a repeated add is ignored. */
@@ -181,11 +199,13 @@ export function producerConnection(redisUrl: string): Redis {
   return redis;
 }
 
-type SharedQueueName = Exclude<QueueName, 'outbound'>;
+type SharedQueueName = Exclude<QueueName, 'outbound' | 'backfill'>;
 
 export type Queues = { [K in SharedQueueName]: PipelineQueue<K> } & {
   /** the outbound queue of one platform and agency (opened on first use) */
   outboundFor(platform: string, agencyId: string): PipelineQueue<'outbound'>;
+  /** the backfill queue of one platform and agency (opened on first use) */
+  backfillFor(platform: string, agencyId: string): PipelineQueue<'backfill'>;
   connection: Redis;
   close(): Promise<void>;
 };
@@ -193,6 +213,11 @@ export type Queues = { [K in SharedQueueName]: PipelineQueue<K> } & {
 /** The BullMQ name of an agency's outbound queue for one platform: only that agency's bridge for it takes its jobs. */
 export function outboundQueueName(platform: string, agencyId: string): string {
   return `${QueueName.outbound}-${platform}-${agencyId}`;
+}
+
+/** The BullMQ name of an agency's backfill queue for one platform: only that agency's bridge for it takes its jobs. */
+export function backfillQueueName(platform: string, agencyId: string): string {
+  return `${QueueName.backfill}-${platform}-${agencyId}`;
 }
 
 function pipelineQueue<K extends QueueName>(name: K, queue: Queue<Sealed<RouteOf[K]>>, sealer: QueueSealer | null): PipelineQueue<K> {
@@ -220,6 +245,7 @@ export function openQueues(context: SealingQueueContext, connection: ConnectionO
     'dead-letter': make('dead-letter'),
   };
   const outbound = new Map<string, PipelineQueue<'outbound'>>();
+  const backfill = new Map<string, PipelineQueue<'backfill'>>();
   return {
     ...queues,
     outboundFor(platform: string, agencyId: string) {
@@ -228,9 +254,15 @@ export function openQueues(context: SealingQueueContext, connection: ConnectionO
       if (!queue) outbound.set(queueName, (queue = make('outbound', queueName)));
       return queue;
     },
+    backfillFor(platform: string, agencyId: string) {
+      const queueName = backfillQueueName(platform, agencyId);
+      let queue = backfill.get(queueName);
+      if (!queue) backfill.set(queueName, (queue = make('backfill', queueName)));
+      return queue;
+    },
     connection: connection as Redis,
     async close() {
-      await Promise.all([...Object.values(queues), ...outbound.values()].map((q) => q.close().catch(() => {})));
+      await Promise.all([...Object.values(queues), ...outbound.values(), ...backfill.values()].map((q) => q.close().catch(() => {})));
       (connection as Redis).disconnect();
     },
   };
