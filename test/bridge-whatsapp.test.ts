@@ -158,7 +158,7 @@ describe('the WhatsApp bridge, through a stand-in whatsapp-web.js Client, into t
     assert.equal(await stored(unmapped.id._serialized), undefined);
   });
 
-  it('an edit shows the new text (needs the edits branch)', async () => {
+  it('an edit shows the new text', async () => {
     const message = waMessage({ body: 'Приём в 10:00' });
     stand.emit('message', message);
     await waitFor(async () => (await stored(message.id._serialized)) !== undefined, 'the original');
@@ -168,7 +168,7 @@ describe('the WhatsApp bridge, through a stand-in whatsapp-web.js Client, into t
     assert.ok((await stored(message.id._serialized))?.edited_at);
   });
 
-  it('a revoke for everyone is kept as evidence and withdraws the message (withdrawal needs the edits branch)', async () => {
+  it('a revoke for everyone is kept as evidence and withdraws the message', async () => {
     const message = waMessage({ body: 'Сообщение, которое отзовут' });
     stand.emit('message', message);
     await waitFor(async () => (await stored(message.id._serialized)) !== undefined, 'the message');

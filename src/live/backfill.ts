@@ -35,7 +35,7 @@ const PAGE = 100;
  * left out when a message imported (import_run_id set) into the same national chat has the same minute and the same
  * content key — the sha256 of its text for a message (media: its caption, as the importer keeps it), its service
  * type for a service event — counting repeats, so the third "Ок" of a minute is left out only if the import holds
- * three. A message the import stored redacted has a different text and is not matched (see docs/bridges-whatsapp.md).
+ * three. A message the import stored redacted has a different text and is not matched (see docs/bridges.md, WhatsApp).
  */
 export async function withoutImported(db: Queryable, agencyId: string, events: readonly BridgeEvent[]): Promise<{ events: BridgeEvent[]; matched: number }> {
   const candidates = events.filter((e): e is Extract<BridgeEvent, { message: CanonicalMessageInput }> => e.type !== 'delete' && e.type !== 'edit');
