@@ -9,26 +9,22 @@ import type { SendLimits } from '../core/connector.ts';
  */
 const TAKE = `
 local now = tonumber(ARGV[1])
-local wait = 0
-for i = 1, #KEYS do
+local function level(i)
   local max = tonumber(ARGV[i * 2])
   local per = tonumber(ARGV[i * 2 + 1])
   local b = redis.call('HMGET', KEYS[i], 'tokens', 'at')
   local tokens = tonumber(b[1]) or max
   local at = tonumber(b[2]) or now
-  tokens = math.min(max, tokens + (now - at) * max / per)
-  if tokens < 1 then
-    wait = math.max(wait, math.ceil((1 - tokens) * per / max))
-  end
+  return math.min(max, tokens + (now - at) * max / per), max, per
+end
+local wait = 0
+for i = 1, #KEYS do
+  local tokens, max, per = level(i)
+  if tokens < 1 then wait = math.max(wait, math.ceil((1 - tokens) * per / max)) end
 end
 if wait > 0 then return wait end
 for i = 1, #KEYS do
-  local max = tonumber(ARGV[i * 2])
-  local per = tonumber(ARGV[i * 2 + 1])
-  local b = redis.call('HMGET', KEYS[i], 'tokens', 'at')
-  local tokens = tonumber(b[1]) or max
-  local at = tonumber(b[2]) or now
-  tokens = math.min(max, tokens + (now - at) * max / per)
+  local tokens, max, per = level(i)
   redis.call('HSET', KEYS[i], 'tokens', tokens - 1, 'at', now)
   redis.call('PEXPIRE', KEYS[i], per * 2)
 end

@@ -106,19 +106,7 @@ export async function reencryptOriginals(pool: pg.Pool, keyring: Keyring, option
         [after, keyring.currentId, OriginalFormat.bound],
       );
       if (rows.rows.length === 0) return true;
-      const ids: string[] = [];
-      const sealed: Buffer[] = [];
-      for (const row of rows.rows) {
-        const item = sealedOriginalFrom(row);
-        try {
-          const text = openOriginal(keyring, item);
-          ids.push(item.id);
-          sealed.push(encryptOriginal(keyring.current, text, item.binding));
-          if (item.format !== OriginalFormat.bound) result.bound++;
-        } catch (error) {
-          result.unreadable.push({ id: item.id, keyId: item.keyId, reason: (error as Error).message });
-        }
-      }
+      const { ids, sealed } = reencryptRows(rows.rows, keyring, result, (row) => sealedOriginalFrom(row).id);
       if (ids.length > 0) {
         await client.query(
           `UPDATE review_items r SET original = t.original, key_id = $3, original_format = $4 FROM unnest($1::uuid[], $2::bytea[]) AS t(id, original) WHERE r.id = t.id`,
@@ -133,6 +121,26 @@ export async function reencryptOriginals(pool: pg.Pool, keyring: Keyring, option
   }
   await reencryptVersionOriginals(pool, keyring, batchSize, result);
   return result;
+}
+
+/**
+ * Each row's original re-encrypted under the current key and bound to its message, with the id `idOf` gives it;
+ * a row that does not open is added to `result.unreadable` and left as it is.
+ */
+function reencryptRows<R extends SealedOriginalRow>(rows: readonly R[], keyring: Keyring, result: ReencryptResult, idOf: (row: R) => string): { ids: string[]; sealed: Buffer[] } {
+  const ids: string[] = [];
+  const sealed: Buffer[] = [];
+  for (const row of rows) {
+    const original = sealedOriginalFrom(row);
+    try {
+      sealed.push(encryptOriginal(keyring.current, openOriginal(keyring, original), original.binding));
+      ids.push(idOf(row));
+      if (original.format !== OriginalFormat.bound) result.bound++;
+    } catch (error) {
+      result.unreadable.push({ id: original.id, keyId: original.keyId, reason: (error as Error).message });
+    }
+  }
+  return { ids, sealed };
 }
 
 /** The columns sealedOriginalFrom reads, for a kept version `v` (message_versions) of its message `m`. */
@@ -157,18 +165,7 @@ async function reencryptVersionOriginals(pool: pg.Pool, keyring: Keyring, batchS
         [after.toString(), keyring.currentId, OriginalFormat.bound],
       );
       if (rows.rows.length === 0) return true;
-      const ids: string[] = [];
-      const sealed: Buffer[] = [];
-      for (const row of rows.rows) {
-        const version = sealedOriginalFrom(row);
-        try {
-          sealed.push(encryptOriginal(keyring.current, openOriginal(keyring, version), version.binding));
-          ids.push(row.version_id);
-          if (version.format !== OriginalFormat.bound) result.bound++;
-        } catch (error) {
-          result.unreadable.push({ id: version.id, keyId: version.keyId, reason: (error as Error).message });
-        }
-      }
+      const { ids, sealed } = reencryptRows(rows.rows, keyring, result, (row) => row.version_id);
       if (ids.length > 0) {
         await client.query(
           `UPDATE message_versions v SET original = t.original, key_id = $3, original_format = $4 FROM unnest($1::bigint[], $2::bytea[]) AS t(id, original) WHERE v.id = t.id`,
