@@ -173,6 +173,43 @@ describe('live connectors: the core path (LiveIngest, echoes, mapping, status, l
   });
 });
 
+describe('live connectors: --auto-map', () => {
+  it('an unmapped chat gets a national chat named after it (a personal chat by a digest, never its id), audited as map.auto', async () => {
+    const w = await createImportWorld(['clinic']);
+    const connector = new ScriptedConnector();
+    const running = await runConnector({
+      redisUrl,
+      prefix: w.env.AITU_GATEWAY_QUEUE_PREFIX!,
+      store: w.db.store,
+      keyFile: `${w.dataDir}/keys.json`,
+      dataDir: w.dataDir,
+      logger: createLogger({ level: 'error' }),
+      agencyId: w.agencies.clinic!,
+      connector,
+      autoMap: true,
+    });
+    try {
+      await connector.emit(message('a1', 'Добрый день', '-1007'));
+      const personal = message('a2', 'Здравствуйте', '77011234567') as { message: Record<string, unknown> };
+      delete personal.message.chatTitle;
+      await connector.emit(personal as BridgeEvent);
+      await running.ingest.settled();
+      const chats = await w.query<{ source_chat_id: string; title: string }>(
+        `SELECT s.source_chat_id, c.title FROM chat_sources s JOIN chats c ON c.id = s.chat_id ORDER BY s.source_chat_id`,
+      );
+      assert.deepEqual(chats.map((c) => c.source_chat_id), ['-1007', '77011234567']);
+      assert.equal(chats[0]!.title, 'Штаб');
+      assert.match(chats[1]!.title, /^telegram chat [0-9a-f]{10}$/);
+      assert.equal((await w.query(`SELECT 1 FROM messages WHERE source_message_id IN ('a1', 'a2')`)).length, 2);
+      const audited = await w.query<{ subject: string }>(`SELECT subject FROM audit_log WHERE action = 'map.auto' ORDER BY id`);
+      assert.deepEqual(audited.map((a) => a.subject), ['telegram:-1007', 'telegram:[personal chat]']);
+    } finally {
+      await running.stop();
+      await w.close();
+    }
+  });
+});
+
 describe('live connectors: reconnect backoff and per-chat limits', () => {
   it('backoff doubles from 1 s to its cap, jittered ±25 %', () => {
     assert.equal(backoffDelay(0, { random: () => 0.5 }), 1000);
