@@ -6,7 +6,9 @@
  * part, and BENCH_SKIP_JSONL=1 skips it for a quick run. Figures only: nothing here fails a test.
  */
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 import { classify } from '../src/classifier/index.ts';
@@ -111,6 +113,57 @@ async function streaming(): Promise<void> {
   console.log(`${peakMb > 0 && peakMb < TARGET_RSS_MB && outLines === inLines && code === 0 ? 'PASS' : 'MISS'} scan --jsonl peak RSS (VmHWM) ${peakMb.toFixed(1)} MB vs target < ${TARGET_RSS_MB} MB`);
 }
 
+/** Runs `node <args>` with `input` on stdin and its stdout to /dev/null; resolves with the seconds it took. */
+async function timed(args: readonly string[], input: string): Promise<number> {
+  const started = process.hrtime.bigint();
+  const child = spawn(process.execPath, args, { stdio: [openSync(input, 'r'), openSync('/dev/null', 'w'), 'inherit'] });
+  const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+  if (code !== 0) throw new Error(`node ${args.join(' ')} exited ${code}`);
+  return Number(process.hrtime.bigint() - started) / 1e9;
+}
+
+/**
+ * Chat lines are short (most under 100 bytes), so per-message cost matters more than bytes per second: `scan
+ * --jsonl` over a file of short lines, file to file, against a plain node script that parses each line and prints
+ * an empty result of the same shape (bench/scan-baseline.mjs). Both include their process start; the better of two
+ * runs each.
+ */
+async function shortLines(): Promise<void> {
+  const wanted = Number(process.env.BENCH_SHORT_MB ?? 48) * MB;
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'aitu-bench-short-'));
+  const file = path.join(dir, 'short.jsonl');
+  try {
+    const stream = corpusStream(11, MIX);
+    let bytes = 0;
+    let lines = 0;
+    let chunk = '';
+    while (bytes < wanted) {
+      const m = stream.next().value as { id: number; text: string };
+      if (Buffer.byteLength(m.text) > 100) continue;
+      const line = `${JSON.stringify({ id: m.id, text: m.text })}\n`;
+      chunk += line;
+      bytes += Buffer.byteLength(line);
+      lines++;
+      if (chunk.length > 1 << 20) {
+        appendFileSync(file, chunk);
+        chunk = '';
+      }
+    }
+    appendFileSync(file, chunk);
+    const bin = fileURLToPath(new URL('../bin/aitu-gateway.js', import.meta.url));
+    const baseline = fileURLToPath(new URL('./scan-baseline.mjs', import.meta.url));
+    const best = async (args: readonly string[]) => Math.min(await timed(args, file), await timed(args, file));
+    const scan = await best([bin, 'scan', '--jsonl']);
+    const floor = await best([baseline]);
+    const ratio = scan / floor;
+    console.log(`short lines: ${(bytes / MB).toFixed(0)} MB in ${lines} lines (≤ 100 bytes of text each); scan --jsonl ${scan.toFixed(1)} s (${(bytes / MB / scan).toFixed(1)} MB/s), parse-and-print ${floor.toFixed(1)} s`);
+    console.log(`${ratio <= 2 ? 'PASS' : 'MISS'} short lines: scan --jsonl takes ${ratio.toFixed(2)}× the parse-and-print floor vs target ≤ 2`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 throughput();
 if (process.env.BENCH_SKIP_JSONL === '1') console.log('scan --jsonl: skipped (BENCH_SKIP_JSONL=1)');
 else await streaming();
+await shortLines();
