@@ -18,6 +18,7 @@ import { registerStatus } from './commands/status.ts';
 import { registerUser } from './commands/user.ts';
 import { registerWorker } from './commands/worker.ts';
 import { registerBridge } from './commands/bridge.ts';
+import { registerClassifier } from './commands/classifier.ts';
 
 const program = new Command()
   .name('aitu-gateway')
@@ -46,6 +47,7 @@ registerOutbound(program);
 registerUser(program);
 registerReview(program);
 registerReport(program);
+registerClassifier(program);
 registerKeys(program);
 registerAudit(program);
 addTokenFileOptions(program);

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { classify } from '../../src/classifier/index.ts';
+import { classifyWithEffect } from '../../src/classifier/index.ts';
 import { config } from '../../src/core/config.ts';
 import { readHashKey } from '../../src/core/keys.ts';
 import { explainPolicyCheck } from '../../src/policy/index.ts';
@@ -12,7 +12,7 @@ export function registerPolicy(program: Command): void {
   const policy = program.command('policy').description("agencies' compliance policies");
   policy
     .command('check <slug> <text>')
-    .description("show what the agency's policy would do with a message in each direction, and why")
+    .description("show what the agency's policy would do with a message in each direction, and why (and what its classifier section dropped or added)")
     .action(
       action(async (slug: string, text: string) => {
         const store = await openStore(config().databaseUrl);
@@ -21,7 +21,8 @@ export function registerPolicy(program: Command): void {
           const rules = await policyLoader(store)(agency.id);
           // read only: a check never creates the key file; without one, hashing is shown as tags
           const hashKey = await readHashKey(config().keyFile);
-          process.stdout.write(`${explainPolicyCheck(text, classify(text), rules, { hashKey })}\n`);
+          const effect = classifyWithEffect(text, rules.classifier);
+          process.stdout.write(`${explainPolicyCheck(text, effect.findings, rules, { hashKey, effect })}\n`);
         } finally {
           await store.close();
         }

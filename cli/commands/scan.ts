@@ -4,12 +4,14 @@ import type { Readable, Writable } from 'node:stream';
 import type { Command } from 'commander';
 import { action } from '../common.ts';
 import { UsageError } from '../../src/core/errors.ts';
-import { inputLimitDefaults } from '../../src/core/config.ts';
+import { config, inputLimitDefaults } from '../../src/core/config.ts';
 import { LineSplitter, type Line } from '../../src/core/lines.ts';
-import { CATEGORIES, classify, redact, wordOf, type Finding } from '../../src/classifier/index.ts';
+import { CATEGORIES, classifyFor, classifyWithEffect, redact, wordOf, type CustomClassifier, type Dropped, type Finding } from '../../src/classifier/index.ts';
 
 export interface ScanOptions {
   minConfidence: number;
+  /** the `classifier:` section of the agency named by `--agency` */
+  custom?: CustomClassifier | undefined;
 }
 
 /** The JSON line written for one input line of `scan --jsonl`. */
@@ -24,7 +26,7 @@ export function scanLine(line: string, options: ScanOptions): string {
   const id = record && 'id' in record ? (record.id ?? null) : null;
   if (!record || typeof record.text !== 'string') return JSON.stringify({ id, error: 'no string "text" field' });
   const text = record.text;
-  const findings = classify(text, { minConfidence: options.minConfidence });
+  const findings = classifyFor(text, options.custom, { minConfidence: options.minConfidence });
   const categories = [...new Set(findings.map((f) => f.category))].sort();
   return JSON.stringify({
     id,
@@ -64,8 +66,11 @@ export async function scanJsonl(input: Readable, output: Writable, options: Scan
   if (rest !== '' && !output.write(rest)) await once(output, 'drain');
 }
 
-/** The report for a person: findings with their explanations, then the redacted text. */
-export function formatReport(text: string, findings: readonly Finding[]): string {
+/**
+ * The report for a person: findings with their explanations, then the redacted text; with `--agency`, also what the
+ * agency's ignore list dropped (by entry) and the agency's term or pattern behind each finding it added.
+ */
+export function formatReport(text: string, findings: readonly Finding[], agency: { custom?: CustomClassifier | undefined; dropped?: readonly Dropped[] } = {}): string {
   const out: string[] = [];
   if (findings.length === 0) out.push('No personal data found.');
   else out.push(`${findings.length} finding${findings.length === 1 ? '' : 's'}:`);
@@ -73,11 +78,18 @@ export function formatReport(text: string, findings: readonly Finding[]): string
     const masked = redact(text.slice(f.start, f.end), [{ ...f, start: 0, end: f.end - f.start }], { kind: 'mask' });
     const why = [`base ${f.explanation.baseScore}`, `validator ${f.explanation.validator}`];
     // scan's input is its user's own text: it shows them the term and context word behind the ids a finding stores
-    if (f.explanation.termId !== undefined) why.push(`term "${wordOf(f.explanation.termId) ?? '?'}" (${f.explanation.termId})`);
+    if (f.explanation.termId !== undefined) {
+      const word = wordOf(f.explanation.termId) ?? agency.custom?.entryOf(f.detector, f.explanation.termId);
+      why.push(`term "${word ?? '?'}" (${f.explanation.termId})`);
+    }
     if (f.explanation.contextId !== undefined) why.push(`context "${wordOf(f.explanation.contextId) ?? '?'}" (${f.explanation.contextId})`);
     if (f.explanation.note !== undefined) why.push(f.explanation.note);
     out.push(`  ${f.category.padEnd(8)} ${String(f.start).padStart(5)}–${String(f.end).padEnd(5)} ${f.confidence.toFixed(2)}  ${f.detector.padEnd(17)} ${masked}`);
     out.push(`           ${why.join('; ')}`);
+  }
+  for (const { finding, ignore } of agency.dropped ?? []) {
+    const entry = agency.custom?.spec.ignore?.[finding.category]?.[ignore];
+    out.push(`  dropped ${finding.category} ${finding.start}–${finding.end} (${finding.detector}): the agency ignores ${JSON.stringify(entry ?? '?')} (classifier.ignore.${finding.category}.${ignore})`);
   }
   out.push('', 'Redacted:', redact(text, findings, { kind: 'tag' }));
   return `${out.join('\n')}\n`;
@@ -91,6 +103,26 @@ function parseConfidence(value: string): number {
   return n;
 }
 
+/**
+ * The `classifier:` section of the agency's stored policy (undefined when it has none). Only `--agency` opens the
+ * store: scan without it needs no service, so the store's modules are loaded here and not at start.
+ */
+async function agencyClassifier(slug: string): Promise<CustomClassifier | undefined> {
+  const [{ openStore }, { requireAgency }, { policyFromStored }] = await Promise.all([
+    import('../../src/store/database.ts'),
+    import('../../src/store/agencies.ts'),
+    import('../../src/policy/parse-policy.ts'),
+  ]);
+  const store = await openStore(config().databaseUrl);
+  try {
+    const agency = await requireAgency(store.pool, slug);
+    const row = await store.pool.query<{ policy: unknown }>(`SELECT policy FROM agencies WHERE id = $1`, [agency.id]);
+    return policyFromStored(row.rows[0]?.policy ?? null).classifier;
+  } finally {
+    await store.close();
+  }
+}
+
 export function registerScan(program: Command): void {
   program
     .command('scan')
@@ -99,11 +131,13 @@ export function registerScan(program: Command): void {
     .option('--file <path>', 'scan the contents of a file')
     .option('--jsonl', 'read JSON lines {"id", "text"} on standard input, write one JSON result line per input line')
     .option('--min-confidence <n>', 'report findings from this confidence (0–1)', '0.5')
+    .option('--agency <slug>', "apply the classifier section of this agency's policy (its ignore list, terms and patterns); reads the store")
     .action(
-      action(async (words: string[], opts: { file?: string; jsonl?: boolean; minConfidence: string }) => {
-        const options: ScanOptions = { minConfidence: parseConfidence(opts.minConfidence) };
+      action(async (words: string[], opts: { file?: string; jsonl?: boolean; minConfidence: string; agency?: string }) => {
         const sources = [words.length > 0, opts.file !== undefined, opts.jsonl === true].filter(Boolean).length;
         if (sources !== 1) throw new UsageError('give exactly one of: text to scan, --file <path>, --jsonl (standard input)');
+        const options: ScanOptions = { minConfidence: parseConfidence(opts.minConfidence) };
+        if (opts.agency !== undefined) options.custom = await agencyClassifier(opts.agency);
         if (opts.jsonl) {
           await scanJsonl(process.stdin, process.stdout, options);
           return;
@@ -118,7 +152,8 @@ export function registerScan(program: Command): void {
         } else {
           text = words.join(' ');
         }
-        process.stdout.write(formatReport(text, classify(text, options)));
+        const effect = classifyWithEffect(text, options.custom, { minConfidence: options.minConfidence });
+        process.stdout.write(formatReport(text, effect.findings, { custom: options.custom, dropped: effect.dropped }));
       }),
     );
 }

@@ -3,7 +3,7 @@ import { UnrecoverableError } from 'bullmq';
 import type pg from 'pg';
 import { writeAudit, type AuditInput } from '../audit/log.ts';
 import { machineActor } from '../auth/machine-actor.ts';
-import { classify } from '../classifier/index.ts';
+import { classifyFor } from '../classifier/index.ts';
 import { honoursIdempotencyKey, SendOutcomeUnknownError, type OutboundBridge, type OutboundBridges, type SendOptions } from '../core/bridge.ts';
 import { blobPath } from '../store/attachments.ts';
 import { platformSchema } from '../core/message.ts';
@@ -38,7 +38,7 @@ export function textDigest(text: string): string {
 }
 
 /**
- * The outbound gate: classify and policy run before any bridge sees the message. A block is recorded with its
+ * The outbound gate: classify (with the agency's `classifier:` section) and policy run before any bridge sees the message. A block is recorded with its
  * reason (categories and rule, never the value); an allowed message is recorded and queued for its bridge. Either
  * way the attempt is audited with `actor` (the person who sent it), its target and the digest of its text.
  */
@@ -50,7 +50,7 @@ export async function submitOutbound(
   actor: AuditActor = machineActor(),
 ): Promise<OutboundResult> {
   platformSchema.parse(request.target.platform);
-  const findings = classify(request.text);
+  const findings = classifyFor(request.text, context.policy.classifier);
   const decision = decide('outbound', request.text, findings, context.policy, { hashKey: context.hashKey });
   const attemptId = randomUUID();
   const blocked = decision.action === 'block';

@@ -1,5 +1,5 @@
-import { CATEGORIES } from '../classifier/index.ts';
-import type { Finding } from '../classifier/index.ts';
+import { AGENCY_PATTERN_DETECTOR, CATEGORIES } from '../classifier/index.ts';
+import type { CustomEffect, Finding } from '../classifier/index.ts';
 import { decide } from './decide.ts';
 import type { PolicyDecision } from './decide.ts';
 import { DIRECTIONS } from './policy-schema.ts';
@@ -14,13 +14,14 @@ const HEADINGS: Readonly<Record<Direction, string>> = {
  * The human explanation behind `aitu-gateway policy check <slug> "text…"`: for each direction, the message's
  * action and deciding rule, each category's action and rule, and the text as it would be delivered. The only
  * place the message text appears is that delivered text, so a matched value is printed only where the policy
- * allows it through.
+ * allows it through. `effect` (from classifyWithEffect) is what the policy's `classifier:` section changed: each
+ * finding it dropped or added is named with the entry responsible, never with the text it matched.
  */
 export function explainPolicyCheck(
   text: string,
   findings: readonly Finding[],
   policy: Policy,
-  options: { hashKey?: Buffer | undefined } = {},
+  options: { hashKey?: Buffer | undefined; effect?: CustomEffect } = {},
 ): string {
   const lines: string[] = [];
   const counts = new Map<string, number>();
@@ -32,6 +33,7 @@ export function explainPolicyCheck(
       ? 'found: no personal data'
       : `found: ${found.map(([category, n]) => (n === 1 ? category : `${category} ×${n}`)).join(', ')}`,
   );
+  if (policy.classifier) lines.push('', ...customLines(policy, options.effect));
   for (const direction of DIRECTIONS) {
     const decision = decide(direction, text, findings, policy, options);
     lines.push('', `${HEADINGS[direction]}: ${decision.action.toUpperCase()} — ${decision.rule}`);
@@ -43,6 +45,27 @@ export function explainPolicyCheck(
     lines.push('', 'note: the policy redacts with a keyed hash; without the key, tags are shown in its place');
   }
   return lines.join('\n');
+}
+
+/** What the policy's `classifier:` section did to this text, entry by entry. */
+function customLines(policy: Policy, effect: CustomEffect | undefined): string[] {
+  const spec = policy.classifier?.spec ?? {};
+  if (!effect || (effect.dropped.length === 0 && effect.added.length === 0)) {
+    return ["the policy's classifier section: dropped nothing, added nothing"];
+  }
+  const lines = ["the policy's classifier section:"];
+  for (const { finding, ignore } of effect.dropped) {
+    const entry = spec.ignore?.[finding.category]?.[ignore];
+    const term = finding.explanation.termId ? `, ${finding.explanation.termId}` : '';
+    lines.push(`  dropped ${finding.category} (${finding.detector}${term}): ignored by classifier.ignore.${finding.category}.${ignore} ${JSON.stringify(entry ?? '?')}`);
+  }
+  for (const finding of effect.added) {
+    const section = finding.detector === AGENCY_PATTERN_DETECTOR ? 'patterns' : 'terms';
+    const index = finding.explanation.termId?.split(':').at(-1) ?? '?';
+    const entry = policy.classifier?.entryOf(finding.detector, finding.explanation.termId);
+    lines.push(`  added   ${finding.category} (${finding.detector}): by classifier.${section}.${finding.category}.${index} ${JSON.stringify(entry ?? '?')}`);
+  }
+  return lines;
 }
 
 function rank(category: string): number {

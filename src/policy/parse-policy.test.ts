@@ -134,6 +134,11 @@ test('the documented example parses and says what it documents', () => {
   assert.equal(policy.outbound.HEALTH, 'block');
   assert.equal(policy.outbound.PHONE, 'redact');
   assert.deepEqual(policy.redaction, { operator: 'tag' });
+  assert.deepEqual(policy.classifier?.spec, {
+    ignore: { HEALTH: ['день борьбы с туберкулезом', 'скорая помощь'] },
+    terms: { HEALTH: ['гемодиализ*', 'инсулиновая помпа'] },
+    patterns: { ID_CARD: ['(?i)\\bemp-\\d{6}\\b'] },
+  });
 });
 
 test('the stored JSON round-trips; null is the defaults; an invalid stored document is refused', () => {

@@ -100,5 +100,6 @@ export function serializePolicy(policy: Policy): PolicyDocument {
   const redaction = policy.redaction;
   if (redaction.operator === 'mask') doc.redaction = { operator: 'mask', keepLast: redaction.keepLast };
   else if (redaction.operator !== 'tag') doc.redaction = { operator: redaction.operator };
+  if (policy.classifier) doc.classifier = policy.classifier.spec;
   return doc;
 }

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { CATEGORIES } from '../classifier/index.ts';
-import type { Category } from '../classifier/index.ts';
+import { CATEGORIES, CUSTOM_LIMITS, CUSTOM_SECTIONS, CustomClassifier, patternProblem, phraseProblem } from '../classifier/index.ts';
+import type { Category, CustomClassifierSpec, CustomSection } from '../classifier/index.ts';
 import { nearestName } from './nearest-name.ts';
 
 /** inbound: foreign network → Aitu (the data enters the country); outbound: Aitu → foreign network (it leaves). */
@@ -39,6 +39,8 @@ export interface Policy {
   readonly inbound: DirectionRules;
   readonly outbound: DirectionRules<OutboundAction>;
   readonly redaction: RedactionSetting;
+  /** the agency's `classifier:` section, compiled; absent when the file has none (or an empty one) */
+  readonly classifier?: CustomClassifier;
 }
 
 /** The policy document as written in a file or kept by the store (every field optional). */
@@ -47,9 +49,10 @@ export interface PolicyDocument {
   inbound?: Partial<Record<Category | 'default', PolicyAction>>;
   outbound?: Partial<Record<Category | 'default', OutboundAction>>;
   redaction?: { operator?: RedactionOperatorName; keepLast?: number };
+  classifier?: CustomClassifierSpec;
 }
 
-export const TOP_LEVEL_KEYS = ['version', 'inbound', 'outbound', 'redaction'] as const;
+export const TOP_LEVEL_KEYS = ['version', 'inbound', 'outbound', 'redaction', 'classifier'] as const;
 const REDACTION_KEYS = ['operator', 'keepLast'] as const;
 const RULE_KEYS: readonly string[] = ['default', ...CATEGORIES];
 
@@ -90,6 +93,10 @@ export function unknownKeyMessage(parentPath: readonly PropertyKey[], key: strin
   const parent = parentPath.join('.');
   if (parent === 'inbound' || parent === 'outbound') {
     return `unknown category "${key}"${didYouMean(key, RULE_KEYS) || `; the categories are ${listOf(CATEGORIES)} (or default)`}`;
+  }
+  if (parent === 'classifier') return `unknown field "${key}"${didYouMean(key, CUSTOM_SECTIONS) || `; classifier has ${listOf(CUSTOM_SECTIONS)}`}`;
+  if (parent.startsWith('classifier.')) {
+    return `unknown category "${key}"${didYouMean(key, CATEGORIES) || `; the categories are ${listOf(CATEGORIES)}`}`;
   }
   if (parent === 'redaction') return `unknown field "${key}"${didYouMean(key, REDACTION_KEYS) || `; redaction has ${listOf(REDACTION_KEYS)}`}`;
   if (parent === '') return `unknown field "${key}"${didYouMean(key, TOP_LEVEL_KEYS) || `; a policy has ${listOf(TOP_LEVEL_KEYS)}`}`;
@@ -158,6 +165,63 @@ const redactionSchema = z
     return { operator };
   });
 
+const SECTION_WORDS: Readonly<Record<CustomSection, { entry: string; example: string }>> = {
+  ignore: { entry: 'an entry to ignore', example: '["скорая помощь"]' },
+  terms: { entry: 'a term', example: '["гемодиализ*"]' },
+  patterns: { entry: 'a pattern', example: '["\\\\bN\\\\d{8}\\\\b"]' },
+};
+
+/** One entry of a `classifier:` list: text (quoted where YAML would read a number), usable as a phrase or an RE2 pattern. */
+function customEntry(section: CustomSection) {
+  const problem = section === 'patterns' ? patternProblem : phraseProblem;
+  return z
+    .string({
+      error: (issue) =>
+        typeof issue.input === 'number'
+          ? `expected text, got the number ${issue.input}; write it in quotes ("${issue.input}") so that no digit is lost`
+          : `expected ${SECTION_WORDS[section].entry} as text, got ${describeValue(issue.input)}`,
+    })
+    .superRefine((entry, ctx) => {
+      const why = problem(entry);
+      if (why !== null) ctx.addIssue({ code: 'custom', message: why });
+    });
+}
+
+function customSectionSchema(section: CustomSection) {
+  const max = CUSTOM_LIMITS.perCategory[section];
+  const list = z
+    .array(customEntry(section), { error: (issue) => `expected a list like ${SECTION_WORDS[section].example}, got ${describeValue(issue.input)}` })
+    .max(max, { error: (issue) => `at most ${max} entries per category in classifier.${section}, this list has ${(issue.input as unknown[]).length}` })
+    .nullish();
+  const shape = Object.fromEntries(CATEGORIES.map((c) => [c, list])) as Record<Category, typeof list>;
+  return z
+    .strictObject(shape, { error: (issue) => `expected a mapping of category: list, got ${describeValue(issue.input)}` })
+    .nullish()
+    .superRefine((lists, ctx) => {
+      const total = Object.values(lists ?? {}).reduce((n, l) => n + (l?.length ?? 0), 0);
+      const limit = CUSTOM_LIMITS.total[section];
+      if (total > limit) ctx.addIssue({ code: 'custom', message: `at most ${limit} entries in classifier.${section} over all categories, this section has ${total}` });
+    })
+    .transform((lists): Partial<Record<Category, string[]>> | undefined => {
+      const kept: Partial<Record<Category, string[]>> = {};
+      for (const [category, entries] of Object.entries(lists ?? {})) if (entries && entries.length > 0) kept[category as Category] = entries;
+      return Object.keys(kept).length > 0 ? kept : undefined;
+    });
+}
+
+/** The agency's tuning of the classifier (src/classifier/custom.ts), compiled once with the policy. */
+const classifierSchema = z
+  .strictObject(
+    { ignore: customSectionSchema('ignore'), terms: customSectionSchema('terms'), patterns: customSectionSchema('patterns') },
+    { error: (issue) => `expected a mapping (${listOf(CUSTOM_SECTIONS)}), got ${describeValue(issue.input)}` },
+  )
+  .nullish()
+  .transform((section): CustomClassifier | undefined => {
+    const spec: CustomClassifierSpec = {};
+    for (const name of CUSTOM_SECTIONS) if (section?.[name]) spec[name] = section[name];
+    return Object.keys(spec).length > 0 ? new CustomClassifier(spec) : undefined;
+  });
+
 /** The policy document: YAML or JSON, every field optional, anything unknown refused. */
 export const policySchema = z
   .strictObject(
@@ -168,10 +232,14 @@ export const policySchema = z
       inbound: rulesSchema(POLICY_ACTIONS, inboundActionMessage),
       outbound: rulesSchema(OUTBOUND_ACTIONS, outboundActionMessage),
       redaction: redactionSchema,
+      classifier: classifierSchema,
     },
     { error: (issue) => `expected a mapping (${listOf(TOP_LEVEL_KEYS)}), got ${describeValue(issue.input)}` },
   )
-  .transform((doc): Policy => ({ version: 1, inbound: doc.inbound, outbound: doc.outbound, redaction: doc.redaction }));
+  .transform((doc): Policy => {
+    const policy: Policy = { version: 1, inbound: doc.inbound, outbound: doc.outbound, redaction: doc.redaction };
+    return doc.classifier ? { ...policy, classifier: doc.classifier } : policy;
+  });
 
 /** One problem in a policy document: where (the field path) and what is wrong. */
 export interface PolicyProblem {

@@ -56,7 +56,8 @@ async function withdrawMessage(client: pg.PoolClient, messageId: string): Promis
  * - redact: the redacted copy stays;
  * - reject: the delivered copy is blanked, marked withdrawn and loses its attachments (kept, marked withheld); the item
  *   keeps the encrypted original as evidence;
- * - false-positive: the original is delivered and each finding is recorded as the detector's miss.
+ * - false-positive: the original is delivered and each finding is recorded as the detector's miss, with the term that
+ *   fired (the finding's explanation termId; none for pattern detectors).
  * Open items: an officer of the agency or an admin; escalated items: an admin only; decided items: nobody.
  */
 export async function decideItem(pool: pg.Pool, keyring: Keyring, actor: Actor, id: string, decision: Decision, note?: string): Promise<Outcome> {
@@ -86,8 +87,9 @@ export async function decideItem(pool: pg.Pool, keyring: Keyring, actor: Actor, 
       feedback =
         (
           await client.query(
-            `INSERT INTO detector_feedback (agency_id, review_item_id, message_id, detector, category, confidence, verdict, decided_by)
-             SELECT $1::uuid, $2::uuid, f.message_id, f.detector, f.category, f.confidence, 'false_positive', $3 FROM findings f WHERE f.message_id = $4`,
+            `INSERT INTO detector_feedback (agency_id, review_item_id, message_id, detector, category, confidence, term_id, verdict, decided_by)
+             SELECT $1::uuid, $2::uuid, f.message_id, f.detector, f.category, f.confidence, f.explanation->>'termId', 'false_positive', $3
+               FROM findings f WHERE f.message_id = $4`,
             [item.agency_id, item.id, actor.name, item.message_id],
           )
         ).rowCount ?? 0;

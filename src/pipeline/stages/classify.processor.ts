@@ -32,7 +32,7 @@ export class ClassifyStage {
   add(messages: readonly unknown[]): void {
     const { valid, refused } = ingest(messages);
     for (const r of refused) this.refused.push(r);
-    for (const { message, findings } of classifyMessages(valid)) this.decide(message, findings);
+    for (const { message, findings } of classifyMessages(valid, this.policy.policy?.classifier)) this.decide(message, findings);
   }
 
   /** The batch's delivery payload and dead letters; the stage is not to be fed after this. */
@@ -51,7 +51,7 @@ export class ClassifyStage {
   }
 
   private decide(message: CanonicalMessage, findings: Finding[]): void {
-    const combined = combineWithExtra(message, findings);
+    const combined = combineWithExtra(message, findings, this.policy.policy?.classifier);
     const decision = decideInbound(combined ? { ...message, text: combined.text } : message, combined?.findings ?? findings, this.policy);
     for (const category of decision.categories) this.flaggedByCategory[category] = (this.flaggedByCategory[category] ?? 0) + 1;
     if (decision.action === 'block') {

@@ -1,4 +1,4 @@
-import { classify, type Finding } from '../../classifier/index.ts';
+import { classifyFor, type CustomClassifier, type Finding } from '../../classifier/index.ts';
 import type { CanonicalMessage } from '../../core/message.ts';
 
 /** Keys of `extra` the gateway itself writes, which hold no one's words. */
@@ -51,12 +51,13 @@ export const SEPARATOR = '\u0000';
 
 /**
  * The text and the structured payloads' strings as one text for the policy to decide on, or null when the
- * payloads hold no personal data (the common case: then only the text's findings count).
+ * payloads hold no personal data (the common case: then only the text's findings count). The payloads are classified
+ * as the text is, with the agency's `classifier:` section when it has one.
  */
-export function combineWithExtra(message: CanonicalMessage, textFindings: readonly Finding[]): CombinedText | null {
+export function combineWithExtra(message: CanonicalMessage, textFindings: readonly Finding[], custom?: CustomClassifier): CombinedText | null {
   const leaves = extraLeaves(message.extra);
   if (leaves.length === 0) return null;
-  const found = leaves.map((leaf) => classify(leaf.value));
+  const found = leaves.map((leaf) => classifyFor(leaf.value, custom));
   if (found.every((f) => f.length === 0)) return null;
   const findings = [...textFindings];
   const fieldFindings: Finding[] = [];
