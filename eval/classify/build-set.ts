@@ -12,6 +12,7 @@
  */
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 
 import type { Category } from '../../src/classifier/types.ts';
 import * as gen from './generate-identifiers.ts';
@@ -131,16 +132,24 @@ export function buildFile(path: string, split: Split): Built[] {
   return built;
 }
 
-function main(): void {
+/** Each split's JSONL files as they should be: file name → lines. */
+export function buildAll(): Map<string, string> {
+  const files = new Map<string, string>();
   for (const split of SPLITS) {
     const srcDir = join(SET_DIR, split, 'src');
     for (const file of readdirSync(srcDir).filter((f) => f.endsWith('.txt')).sort()) {
       const built = buildFile(join(srcDir, file), split);
-      const out = join(SET_DIR, split, file.replace(/\.txt$/, '.jsonl'));
-      writeFileSync(out, built.map((b) => JSON.stringify(b)).join('\n') + '\n');
-      console.log(`${split}/${basename(out)}: ${built.length}`);
+      files.set(join(split, file.replace(/\.txt$/, '.jsonl')), built.map((b) => JSON.stringify(b)).join('\n') + '\n');
     }
+  }
+  return files;
+}
+
+function main(): void {
+  for (const [name, content] of buildAll()) {
+    writeFileSync(join(SET_DIR, name), content);
+    console.log(`${name}: ${content.split('\n').length - 1}`);
   }
 }
 
-main();
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) main();

@@ -186,14 +186,13 @@ function groupCard(n: string, variant: number): string {
   switch (variant) {
     case 0: return g.join(' ');
     case 1: return n;
-    case 2: return g.join('-');
-    default: return g.join('  ');
+    default: return g.join('-');
   }
 }
 
 export function card(rng: Rng): string {
   const n = luhnComplete(rng.pick(CARD_PREFIXES) + rng.digits(9));
-  return groupCard(n, rng.pick([0, 0, 0, 1, 1, 2, 3]));
+  return groupCard(n, rng.pick([0, 0, 0, 1, 1, 2, 0]));
 }
 
 /** 16 digits grouped like a card that fail the Luhn check. */
