@@ -1,0 +1,155 @@
+/**
+ * Builds `tune/*.jsonl` and `holdout/*.jsonl` from the hand-written messages in `tune/src/*.txt` and
+ * `holdout/src/*.txt`. The only thing generated is the identifiers put into `{PLACEHOLDER}`s; every sentence is
+ * written by hand. Deterministic: one fixed seed per source file. Run: `node --import tsx eval/classify/build-set.ts`.
+ *
+ * Source line: `<labels> <lang> <text>[ ## <note>]`
+ *   labels  `-` for none, else letters: upper case = the message holds that category, lower case = it is a hard
+ *           negative for it. H HEALTH, I IIN, B BIN, P PHONE, E EMAIL, C CARD, N IBAN, S PASSPORT, D ID_CARD.
+ *           A prefix `2*` writes the message twice with different identifiers.
+ *   lang    ru | kk | kl (Kazakh, Latin script) | en | mx (code-switching)
+ *   text    `\n` is a line break inside the message.
+ */
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+
+import type { Category } from '../../src/classifier/types.ts';
+import * as gen from './generate-identifiers.ts';
+import { SET_DIR, SPLITS, type Lang, type Split } from './load-set.ts';
+
+const SEED = 20261204;
+
+const LETTERS: Record<string, Category> = { H: 'HEALTH', I: 'IIN', B: 'BIN', P: 'PHONE', E: 'EMAIL', C: 'CARD', N: 'IBAN', S: 'PASSPORT', D: 'ID_CARD' };
+const LANG: Record<string, Lang> = { ru: 'ru', kk: 'kk', kl: 'kk-latn', en: 'en', mx: 'mixed' };
+
+/** Placeholder → the category whose label it requires (null: a look-alike that must not be labelled). */
+const PLACEHOLDERS: Record<string, { category: Category | null; make: (rng: gen.Rng, arg?: string) => string }> = {
+  IIN: { category: 'IIN', make: (rng, v) => iinVariant(gen.iin(rng), rng, v) },
+  BIN: { category: 'BIN', make: (rng, v) => binVariant(gen.bin(rng), rng, v) },
+  PHONE: { category: 'PHONE', make: (rng, v) => gen.phone(rng, v) },
+  CITY: { category: 'PHONE', make: (rng) => gen.cityPhone(rng) },
+  EMAIL: { category: 'EMAIL', make: (rng) => gen.email(rng) },
+  CARD: { category: 'CARD', make: (rng) => gen.card(rng) },
+  IBAN: { category: 'IBAN', make: (rng) => gen.iban(rng) },
+  PASSPORT: { category: 'PASSPORT', make: (rng, v) => gen.passport(rng, v) },
+  IDCARD: { category: 'ID_CARD', make: (rng) => gen.idCard(rng) },
+  // look-alikes: written where the identifier is not one
+  IIN_SHAPED: { category: null, make: (rng) => gen.iin(rng) },
+  IIN_BAD: { category: null, make: (rng) => gen.iinBadChecksum(rng) },
+  BIN_SHAPED: { category: null, make: (rng) => gen.bin(rng) },
+  CARD_BAD: { category: null, make: (rng, v) => gen.cardBadLuhn(rng, v !== 'flat') },
+  CARD_MASK: { category: null, make: (rng) => gen.cardMasked(rng) },
+  IBAN_BAD: { category: null, make: (rng) => gen.ibanBad(rng) },
+  DATE6: { category: null, make: (rng) => gen.date6(rng) },
+  TRACK: { category: null, make: (rng) => gen.tracking(rng) },
+  D: { category: null, make: (rng, n) => gen.plainDigits(rng, Number(n)) },
+};
+
+function iinVariant(s: string, rng: gen.Rng, v?: string): string {
+  switch (v ?? rng.pick(['plain', 'plain', 'plain', 'plain', 'sp', 'dash', 'sp4'])) {
+    case 'plain': return s;
+    case 'sp': return `${s.slice(0, 6)} ${s.slice(6)}`;
+    case 'dash': return `${s.slice(0, 6)}-${s.slice(6)}`;
+    case 'sp4': return `${s.slice(0, 4)} ${s.slice(4, 8)} ${s.slice(8)}`;
+    default: throw new Error(`unknown IIN variant ${v}`);
+  }
+}
+
+function binVariant(s: string, rng: gen.Rng, v?: string): string {
+  switch (v ?? rng.pick(['plain', 'plain', 'plain', 'plain', 'sp'])) {
+    case 'plain': return s;
+    case 'sp': return `${s.slice(0, 6)} ${s.slice(6)}`;
+    default: throw new Error(`unknown BIN variant ${v}`);
+  }
+}
+
+interface Built {
+  id: string;
+  lang: Lang;
+  text: string;
+  labels: Category[];
+  hard?: Category[];
+  note?: string;
+}
+
+function fail(where: string, reason: string): never {
+  throw new Error(`${where}: ${reason}`);
+}
+
+function seedOf(name: string): number {
+  let h = SEED;
+  for (const ch of name) h = Math.imul(h ^ ch.charCodeAt(0), 0x01000193) >>> 0;
+  return h;
+}
+
+function buildLine(raw: string, where: string, rng: gen.Rng): Omit<Built, 'id'>[] {
+  const m = /^(?:(\d)\*)?(\S+)\s+(\S+)\s+(.+)$/.exec(raw);
+  if (!m) fail(where, 'expected `<labels> <lang> <text>`');
+  const [, times, labelCode, langCode, rest] = m as unknown as [string, string | undefined, string, string, string];
+  const lang = LANG[langCode] ?? fail(where, `unknown lang ${langCode}`);
+  const labels: Category[] = [];
+  const hard: Category[] = [];
+  if (labelCode !== '-') {
+    for (const ch of labelCode) {
+      const cat = LETTERS[ch.toUpperCase()] ?? fail(where, `unknown label letter ${ch}`);
+      (ch === ch.toUpperCase() ? labels : hard).push(cat);
+    }
+  }
+  const [body, note] = rest.split(' ## ') as [string, string | undefined];
+  const out: Omit<Built, 'id'>[] = [];
+  for (let k = 0; k < Number(times ?? 1); k++) {
+    const used = new Set<Category>();
+    const text = body.replace(/\\n/g, '\n').replace(/\{([A-Z_0-9]+)(?::([a-z0-9-]+))?\}/g, (_all, name: string, arg?: string) => {
+      const ph = PLACEHOLDERS[name] ?? fail(where, `unknown placeholder {${name}}`);
+      if (ph.category) used.add(ph.category);
+      return ph.make(rng, arg);
+    });
+    if (text.includes('{') && /\{[A-Z]/.test(text)) fail(where, 'unreplaced placeholder');
+    for (const c of used) if (!labels.includes(c)) fail(where, `holds {${c}} but is not labelled ${c}`);
+    for (const c of labels) if (c !== 'HEALTH' && !used.has(c)) fail(where, `labelled ${c} without its placeholder`);
+    const item: Omit<Built, 'id'> = { lang, text, labels: [...labels] };
+    if (hard.length) item.hard = [...hard];
+    if (note) item.note = note.trim();
+    out.push(item);
+  }
+  return out;
+}
+
+export function buildFile(path: string, split: Split): Built[] {
+  const name = basename(path, '.txt');
+  const rng = new gen.Rng(seedOf(`${split}/${name}`));
+  const prefix = `${split === 'tune' ? 't' : 'h'}-${name}`;
+  const built: Built[] = [];
+  readFileSync(path, 'utf8')
+    .split('\n')
+    .forEach((raw, i) => {
+      const line = raw.trim();
+      if (line === '' || line.startsWith('#')) return;
+      const items = buildLine(line, `${split}/src/${name}.txt:${i + 1}`, rng);
+      items.forEach((item, k) => built.push({ id: `${prefix}-${String(i + 1).padStart(4, '0')}${items.length > 1 ? `-${k + 1}` : ''}`, ...item }));
+    });
+  return built;
+}
+
+/** Each split's JSONL files as they should be: file name → lines. */
+export function buildAll(): Map<string, string> {
+  const files = new Map<string, string>();
+  for (const split of SPLITS) {
+    const srcDir = join(SET_DIR, split, 'src');
+    for (const file of readdirSync(srcDir).filter((f) => f.endsWith('.txt')).sort()) {
+      const built = buildFile(join(srcDir, file), split);
+      files.set(join(split, file.replace(/\.txt$/, '.jsonl')), built.map((b) => JSON.stringify(b)).join('\n') + '\n');
+    }
+  }
+  return files;
+}
+
+function main(): void {
+  for (const [name, content] of buildAll()) {
+    writeFileSync(join(SET_DIR, name), content);
+    console.log(`${name}: ${content.split('\n').length - 1}`);
+  }
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) main();

@@ -1,0 +1,298 @@
+/**
+ * Valid and deliberately invalid Kazakhstan identifiers for the evaluation set, written from the public rules in
+ * /work/shared/FORMATS.md (not from the detectors). Deterministic: every function draws from the seeded `Rng`
+ * it is given, so the same seed gives the same set.
+ */
+
+/** mulberry32: small, fast, good enough to pick digits and variants reproducibly. */
+export class Rng {
+  private state: number;
+  constructor(seed: number) {
+    this.state = seed >>> 0;
+  }
+  next(): number {
+    this.state = (this.state + 0x6d2b79f5) >>> 0;
+    let t = this.state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  }
+  int(min: number, max: number): number {
+    return min + Math.floor(this.next() * (max - min + 1));
+  }
+  pick<T>(items: readonly T[]): T {
+    return items[Math.floor(this.next() * items.length)] as T;
+  }
+  digits(n: number): string {
+    let s = '';
+    for (let i = 0; i < n; i++) s += String(this.int(0, 9));
+    return s;
+  }
+}
+
+const pad = (n: number, width = 2) => String(n).padStart(width, '0');
+
+// ---------------------------------------------------------------- IIN / BIN
+
+/** The check digit of the first 11 digits, or null when both weightings give 10 (no valid number). */
+export function iinCheckDigit(first11: string): number | null {
+  const d = [...first11].map(Number);
+  const w1 = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11];
+  const w2 = [3, 4, 5, 6, 7, 8, 9, 10, 11, 1, 2];
+  let sum = d.reduce((acc, v, i) => acc + v * (w1[i] as number), 0) % 11;
+  if (sum === 10) sum = d.reduce((acc, v, i) => acc + v * (w2[i] as number), 0) % 11;
+  return sum === 10 ? null : sum;
+}
+
+export function passesIinChecksum(s: string): boolean {
+  if (!/^\d{12}$/.test(s)) return false;
+  return iinCheckDigit(s.slice(0, 11)) === Number(s[11]);
+}
+
+function validDate(yy: number, mm: number, dd: number, century: number): boolean {
+  const year = century + yy;
+  const date = new Date(Date.UTC(year, mm - 1, dd));
+  return date.getUTCFullYear() === year && date.getUTCMonth() === mm - 1 && date.getUTCDate() === dd;
+}
+
+/** A valid IIN: checksum, a real birth date and a century/sex digit that agrees with it. */
+export function isValidIin(s: string): boolean {
+  if (!passesIinChecksum(s)) return false;
+  const c = Number(s[6]);
+  const century = c === 1 || c === 2 ? 1800 : c === 3 || c === 4 ? 1900 : c === 5 || c === 6 ? 2000 : -1;
+  if (century < 0) return false;
+  return validDate(Number(s.slice(0, 2)), Number(s.slice(2, 4)), Number(s.slice(4, 6)), century);
+}
+
+/** A valid BIN: checksum, month 01–12, entity type 4/5/6, division 0–3. */
+export function isValidBin(s: string): boolean {
+  if (!passesIinChecksum(s)) return false;
+  const mm = Number(s.slice(2, 4));
+  return mm >= 1 && mm <= 12 && '456'.includes(s[4] as string) && '0123'.includes(s[5] as string);
+}
+
+export function iin(rng: Rng): string {
+  for (;;) {
+    const year = rng.int(1948, 2012);
+    const mm = rng.int(1, 12);
+    const dd = rng.int(1, 28);
+    const male = rng.next() < 0.5;
+    const c = year >= 2000 ? (male ? 5 : 6) : male ? 3 : 4;
+    const first11 = `${pad(year % 100)}${pad(mm)}${pad(dd)}${c}${rng.digits(4)}`;
+    const check = iinCheckDigit(first11);
+    if (check !== null) return first11 + check;
+  }
+}
+
+export function bin(rng: Rng): string {
+  for (;;) {
+    const first11 = `${pad(rng.int(0, 24))}${pad(rng.int(1, 12))}${rng.pick(['4', '4', '4', '5', '6'])}${rng.pick(['0', '0', '0', '1', '2', '3'])}${rng.digits(5)}`;
+    const check = iinCheckDigit(first11);
+    if (check !== null) return first11 + check;
+  }
+}
+
+/** 12 digits that look like an IIN (date, century digit) but fail the checksum. */
+export function iinBadChecksum(rng: Rng): string {
+  const good = iin(rng);
+  const last = (Number(good[11]) + rng.int(1, 9)) % 10;
+  return good.slice(0, 11) + last;
+}
+
+// ---------------------------------------------------------------- phones
+
+const MOBILE_CODES = ['700', '701', '702', '705', '706', '707', '708', '747', '771', '775', '776', '777', '778', '760', '762', '785'];
+
+export type PhoneVariant = 'intl-sp' | 'intl' | 'eight-sp' | 'eight' | 'eight-par' | 'intl-par' | 'eight-dash' | 'eight-7' | 'intl-dash' | 'bare';
+const PHONE_VARIANTS: readonly PhoneVariant[] = ['intl-sp', 'intl-sp', 'intl', 'intl', 'eight-sp', 'eight', 'eight', 'eight-par', 'intl-par', 'eight-dash', 'eight-7', 'intl-dash'];
+
+export function phone(rng: Rng, variant?: string): string {
+  const code = rng.pick(MOBILE_CODES);
+  const n = rng.digits(7);
+  const [a, b, c] = [n.slice(0, 3), n.slice(3, 5), n.slice(5, 7)];
+  switch ((variant ?? rng.pick(PHONE_VARIANTS)) as PhoneVariant) {
+    case 'intl-sp': return `+7 ${code} ${a} ${b} ${c}`;
+    case 'intl': return `+7${code}${n}`;
+    case 'eight-sp': return `8 ${code} ${a} ${b} ${c}`;
+    case 'eight': return `8${code}${n}`;
+    case 'eight-par': return `8(${code})${a}-${b}-${c}`;
+    case 'intl-par': return `+7 (${code}) ${a}-${b}-${c}`;
+    case 'eight-dash': return `8-${code}-${a}-${b}-${c}`;
+    case 'eight-7': return `8 ${code} ${n}`;
+    case 'intl-dash': return `+7-${code}-${a}-${n.slice(3)}`;
+    case 'bare': return `${code} ${a} ${b} ${c}`;
+    default: throw new Error(`unknown phone variant ${variant}`);
+  }
+}
+
+/** A landline: Astana 7172, Almaty 727, Shymkent 7252, Karaganda 7212. */
+export function cityPhone(rng: Rng): string {
+  const city = rng.pick(['7172', '727', '7252', '7212']);
+  const n = rng.digits(city.length === 3 ? 7 : 6);
+  const grouped = city.length === 3 ? `${n.slice(0, 3)}-${n.slice(3, 5)}-${n.slice(5)}` : `${n.slice(0, 2)}-${n.slice(2, 4)}-${n.slice(4)}`;
+  switch (rng.int(0, 3)) {
+    case 0: return `8 (${city}) ${grouped}`;
+    case 1: return `+7 ${city} ${grouped.replace(/-/g, ' ')}`;
+    case 2: return `8${city}${n}`;
+    default: return `8 ${city} ${grouped}`;
+  }
+}
+
+// ---------------------------------------------------------------- e-mail
+
+const LOCAL_NAMES = ['aigerim', 'nurlan', 'dana', 'yerlan', 'erlan', 'asel', 'madina', 'zhanar', 'zhandos', 'ainur', 'bauyrzhan', 'gulnara', 'saule', 'timur', 'aliya', 'arman', 'dinara', 'kairat', 'saltanat', 'askar', 'olga', 'sergey', 'marat', 'aruzhan', 'dauren', 'meruyert', 'nazerke', 'yerzhan', 'botagoz', 'almas'];
+const SURNAMES = ['akhmetov', 'seitkali', 'nurpeisova', 'zhaksybekov', 'omarova', 'ivanova', 'kenzhebaev', 'tulegenova', 'abenov', 'sultanbekova', 'ibraimov', 'kassymova', 'mukhtar', 'baimukhanov', 'petrenko', 'zhumabek'];
+const DOMAINS = ['mail.ru', 'gmail.com', 'mail.kz', 'inbox.ru', 'yandex.kz', 'list.ru', 'bk.ru', 'yahoo.com', 'akimat-ast.gov.kz', 'edu.kz', 'kaznu.kz', 'outlook.com'];
+
+export function email(rng: Rng): string {
+  const first = rng.pick(LOCAL_NAMES);
+  const last = rng.pick(SURNAMES);
+  const local = rng.pick([
+    `${first}.${last}`,
+    `${first}${rng.int(70, 99)}`,
+    `${first[0]}.${last}`,
+    `${first}_${last}`,
+    `${last}.${first[0]}`,
+    `${first}${last}${rng.int(1, 2005)}`,
+    `${first}-${rng.int(1, 99)}`,
+  ]);
+  return `${local}@${rng.pick(DOMAINS)}`;
+}
+
+// ---------------------------------------------------------------- payment cards
+
+export function luhnValid(digits: string): boolean {
+  let sum = 0;
+  for (let i = 0; i < digits.length; i++) {
+    let d = Number(digits[digits.length - 1 - i]);
+    if (i % 2 === 1) {
+      d *= 2;
+      if (d > 9) d -= 9;
+    }
+    sum += d;
+  }
+  return sum % 10 === 0;
+}
+
+function luhnComplete(prefix15: string): string {
+  for (let d = 0; d <= 9; d++) if (luhnValid(prefix15 + d)) return prefix15 + d;
+  throw new Error('unreachable');
+}
+
+const CARD_PREFIXES = ['440043', '440563', '400303', '458229', '539545', '516949', '548601', '522858', '220220', '427655'];
+
+function groupCard(n: string, variant: number): string {
+  const g = n.match(/.{4}/g) as string[];
+  switch (variant) {
+    case 0: return g.join(' ');
+    case 1: return n;
+    default: return g.join('-');
+  }
+}
+
+export function card(rng: Rng): string {
+  const n = luhnComplete(rng.pick(CARD_PREFIXES) + rng.digits(9));
+  return groupCard(n, rng.pick([0, 0, 0, 1, 1, 2, 0]));
+}
+
+/** 16 digits grouped like a card that fail the Luhn check. */
+export function cardBadLuhn(rng: Rng, grouped = true): string {
+  const good = luhnComplete(rng.pick(CARD_PREFIXES) + rng.digits(9));
+  const bad = good.slice(0, 15) + ((Number(good[15]) + rng.int(1, 9)) % 10);
+  return grouped ? groupCard(bad, 0) : bad;
+}
+
+export function cardMasked(rng: Rng): string {
+  const last4 = rng.digits(4);
+  return rng.pick([`*${last4}`, `**** ${last4}`, `${rng.pick(CARD_PREFIXES).slice(0, 4)} **** **** ${last4}`, `•• ${last4}`]);
+}
+
+// ---------------------------------------------------------------- IBAN
+
+function mod97(s: string): number {
+  let rem = 0;
+  for (const ch of s) {
+    const v = /[A-Z]/.test(ch) ? String(ch.charCodeAt(0) - 55) : ch;
+    for (const d of v) rem = (rem * 10 + Number(d)) % 97;
+  }
+  return rem;
+}
+
+export function ibanValid(iban: string): boolean {
+  const s = iban.replace(/\s+/g, '').toUpperCase();
+  if (!/^KZ\d{2}\d{3}[0-9A-Z]{13}$/.test(s)) return false;
+  return mod97(s.slice(4) + s.slice(0, 4)) === 1;
+}
+
+const BANK_CODES = ['722', '601', '998', '965', '826', '914', '125', '070', '856', '949'];
+
+function ibanBody(rng: Rng): string {
+  const bank = rng.pick(BANK_CODES);
+  const rest = rng.next() < 0.3 ? `KZT${rng.digits(10)}` : rng.digits(13);
+  return bank + rest;
+}
+
+function groupIban(s: string, spaced: boolean): string {
+  return spaced ? (s.match(/.{1,4}/g) as string[]).join(' ') : s;
+}
+
+export function iban(rng: Rng): string {
+  const body = ibanBody(rng);
+  const check = 98 - mod97(`${body}KZ00`);
+  return groupIban(`KZ${pad(check)}${body}`, rng.next() < 0.3);
+}
+
+/** KZ + 18 characters whose check digits are wrong. */
+export function ibanBad(rng: Rng): string {
+  const body = ibanBody(rng);
+  const good = 98 - mod97(`${body}KZ00`);
+  const wrong = (good + rng.int(1, 90)) % 97 || 13;
+  const s = `KZ${pad(wrong === good ? (good + 1) % 97 : wrong)}${body}`;
+  return ibanValid(s) ? ibanBad(rng) : s;
+}
+
+// ---------------------------------------------------------------- passport, ID card
+
+export function passport(rng: Rng, variant?: string): string {
+  const n = rng.digits(8).replace(/^0/, String(rng.int(1, 9)));
+  switch (variant ?? rng.pick(['plain', 'plain', 'plain', 'space', 'numero'])) {
+    case 'plain': return `N${n}`;
+    case 'space': return `N ${n}`;
+    case 'numero': return `№N${n}`;
+    case 'lower': return `n${n}`;
+    case 'cyr': return `Н${n}`;
+    default: throw new Error(`unknown passport variant ${variant}`);
+  }
+}
+
+export function idCard(rng: Rng): string {
+  return `0${rng.pick(['2', '3', '4', '4', '5'])}${rng.digits(7)}`;
+}
+
+// ---------------------------------------------------------------- look-alikes for hard negatives
+
+/** n digits, first non-zero, that are none of: a valid IIN/BIN, a Luhn-valid card length, a KZ mobile. */
+export function plainDigits(rng: Rng, n: number): string {
+  for (;;) {
+    const s = String(rng.int(1, 9)) + rng.digits(n - 1);
+    if (n === 12 && (passesIinChecksum(s))) continue;
+    if (n >= 13 && n <= 19 && luhnValid(s)) continue;
+    if ((n === 10 || n === 11) && /^[78]?7\d{2}/.test(s)) continue;
+    return s;
+  }
+}
+
+/** A YYMMDD date (an IIN's first six digits), as written in document numbers. */
+export function date6(rng: Rng): string {
+  return `${pad(rng.int(60, 99))}${pad(rng.int(1, 12))}${pad(rng.int(1, 28))}`;
+}
+
+export function tracking(rng: Rng): string {
+  return rng.pick([
+    `RR${rng.digits(9)}KZ`,
+    `CN${rng.digits(9)}KZ`,
+    `LP${rng.digits(14)}`,
+    `YT${rng.digits(16)}`,
+    `EE${rng.digits(9)}KZ`,
+  ]);
+}
