@@ -7,6 +7,6 @@ cd "$(dirname "$0")/.."
 AITU_SETUP_KEYS=0 bash scripts/setup.sh
 echo "test: type-checking" >&2
 npx tsc --noEmit -p .
-mapfile -t files < <(find src cli bridges test -name '*.test.ts' -not -path '*/node_modules/*' | sort)
+mapfile -t files < <(find src cli bridges test eval -name '*.test.ts' -not -path '*/node_modules/*' | sort)
 [ "${#files[@]}" -gt 0 ] || { echo "test: no test files found" >&2; exit 1; }
 exec node --import tsx --test --test-reporter=spec --test-concurrency=2 "$@" "${files[@]}"
