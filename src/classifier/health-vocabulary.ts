@@ -23,6 +23,8 @@
  * (анализ крови, қан талдауы, blood test), and a few carry an `unless` guard for their business senses
  * (депрессия рынка, diagnosed the engine fault).
  */
+import { latinForms } from './kazakh-latin.ts';
+
 export interface HealthTerm {
   /**
    * The term's stable id within its language: a finding stores `health:<lang>:<id>` (healthTermId), never the
@@ -37,6 +39,14 @@ export interface HealthTerm {
   unless?: string;
   /** a regex source: when it matches the 32 characters before the term, the term is business language */
   unlessBefore?: string;
+  /**
+   * `setting`: an institution, a profession or the sector (больница, врач, емхана, hospital). Never reported on its
+   * own, and a person named beside it does not make it health data ("сотрудник больницы"); it only corroborates
+   * another health word. Being there is a phrase of its own (лежит в больнице, ауруханада жатыр).
+   */
+  role?: 'setting';
+  /** a regex source matched instead of `term`'s syntax, for phrases the syntax cannot say; `term` still names it */
+  raw?: string;
 }
 
 /** What a finding stores for a vocabulary hit: the term's id with its language, never the matched words. */
@@ -47,7 +57,7 @@ export function healthTermId(term: Pick<HealthTerm, 'id' | 'lang'>): string {
 const BUSINESS_BEFORE = '(?:рын\\p{L}*|экономи\\p{L}*|market|economic|нарық\\p{L}*|сервер\\p{L}*|server)\\s*$';
 const BUSINESS_AFTER = '^[\\s,:-]*(?:рынк|экономик|цен|продаж|двигател|engine|market|econom|bug|fault|error|issue|problem|network|server|car|system|сервер|сети|систем)';
 
-export const HEALTH_TERMS: readonly HealthTerm[] = [
+const BASE_TERMS: readonly HealthTerm[] = [
   // Russian: diagnoses and registration
   { id: 'diagnosis', term: 'диагноз*', weight: 0.8, lang: 'ru' },
   { id: 'diagnosed', term: 'диагностирован*', weight: 0.55, lang: 'ru', unless: BUSINESS_AFTER },
@@ -73,7 +83,7 @@ export const HEALTH_TERMS: readonly HealthTerm[] = [
   { id: 'abortion', term: 'аборт*', weight: 0.8, lang: 'ru' },
   { id: 'maternity-leave', term: 'декретн* отпуск*', weight: 0.7, lang: 'ru' },
   { id: 'sick-leave', term: 'больничн*', weight: 0.75, lang: 'ru' },
-  { id: 'hospital', term: 'больниц*', weight: 0.55, lang: 'ru' },
+  { id: 'hospital', term: 'больниц*', weight: 0.3, lang: 'ru', role: 'setting' },
   { id: 'hospitalisation', term: 'госпитализ*', weight: 0.85, lang: 'ru' },
   { id: 'intensive-care', term: 'реанимаци*', weight: 0.8, lang: 'ru' },
   { id: 'operated', term: 'прооперир*', weight: 0.8, lang: 'ru' },
@@ -123,11 +133,11 @@ export const HEALTH_TERMS: readonly HealthTerm[] = [
   { id: 'medical-note', term: 'медсправк*', weight: 0.7, lang: 'ru' },
   { id: 'medical-document', term: 'медицинск* (справк|карт|заключени)*', weight: 0.7, lang: 'ru' },
   { id: 'attending-doctor', term: 'лечащ* врач*', weight: 0.8, lang: 'ru' },
-  { id: 'treatment', term: 'лечени*', weight: 0.5, lang: 'ru' },
-  { id: 'polyclinic', term: 'поликлиник*', weight: 0.55, lang: 'ru' },
-  { id: 'doctor', term: 'врач*', weight: 0.45, lang: 'ru' },
-  { id: 'medicine', term: 'лекарств*', weight: 0.45, lang: 'ru' },
-  { id: 'pills', term: 'таблетк*', weight: 0.45, lang: 'ru' },
+  { id: 'treatment', term: 'лечени*', weight: 0.45, lang: 'ru' },
+  { id: 'polyclinic', term: 'поликлиник*', weight: 0.3, lang: 'ru', role: 'setting' },
+  { id: 'doctor', term: 'врач*', weight: 0.3, lang: 'ru', role: 'setting' },
+  { id: 'medicine', term: 'лекарств*', weight: 0.4, lang: 'ru' },
+  { id: 'pills', term: 'таблетк*', weight: 0.4, lang: 'ru' },
   // Kazakh
   { id: 'illness', term: 'ауру*', weight: 0.75, lang: 'kk' },
   { id: 'ache', term: 'ауыр(ып|ады|ды|ған|са|мын)', weight: 0.6, lang: 'kk' },
@@ -150,9 +160,9 @@ export const HEALTH_TERMS: readonly HealthTerm[] = [
   { id: 'urine-test', term: 'зәр талдау*', weight: 0.85, lang: 'kk' },
   { id: 'test-results', term: 'талдау нәтиже*', weight: 0.5, lang: 'kk', unless: BUSINESS_AFTER },
   { id: 'treated', term: 'емдел*', weight: 0.7, lang: 'kk' },
-  { id: 'polyclinic', term: 'емхана*', weight: 0.55, lang: 'kk' },
+  { id: 'polyclinic', term: 'емхана*', weight: 0.3, lang: 'kk', role: 'setting' },
   { id: 'infected', term: 'жұқтыр*', weight: 0.7, lang: 'kk' },
-  { id: 'doctor', term: 'дәрігер*', weight: 0.45, lang: 'kk' },
+  { id: 'doctor', term: 'дәрігер*', weight: 0.3, lang: 'kk', role: 'setting' },
   { id: 'medicine', term: 'дәрі(лер)?', weight: 0.4, lang: 'kk' },
   // English
   { id: 'diagnosis', term: 'diagnos(is|ed|es)', weight: 0.7, lang: 'en', unless: '^[\\s,:-]*(?:of\\s+the\\s+|the\\s+|a\\s+)?(?:engine|bug|fault|error|issue|problem|network|server|car|system|market)' },
@@ -193,9 +203,113 @@ export const HEALTH_TERMS: readonly HealthTerm[] = [
   { id: 'icd-10', term: 'ICD-10', weight: 0.8, lang: 'en', upper: true },
   { id: 'medical-certificate', term: 'medical certificate*', weight: 0.7, lang: 'en' },
   { id: 'syphilis', term: 'syphilis', weight: 0.9, lang: 'en' },
-  { id: 'doctor', term: 'doctor*', weight: 0.4, lang: 'en' },
+  { id: 'doctor', term: 'doctor*', weight: 0.3, lang: 'en', role: 'setting' },
   { id: 'medication', term: 'medication*', weight: 0.45, lang: 'en' },
+
+  // Institutions, professions and the sector (role setting: never alone)
+  { id: 'hospital', term: 'аурухана*', weight: 0.3, lang: 'kk', role: 'setting' },
+  { id: 'chief-doctor', term: 'бас дәрігер*', weight: 0.3, lang: 'kk', role: 'setting' },
+  { id: 'chief-doctor', term: 'главн* врач*', weight: 0.3, lang: 'ru', role: 'setting' },
+  { id: 'clinic', term: 'клиник*', weight: 0.3, lang: 'ru', role: 'setting' },
+  { id: 'nurse', term: 'медсестр*', weight: 0.3, lang: 'ru', role: 'setting' },
+  { id: 'hospital', term: 'hospital*', weight: 0.3, lang: 'en', role: 'setting' },
+  { id: 'clinic', term: 'clinic*', weight: 0.3, lang: 'en', role: 'setting' },
+  { id: 'nurse', term: 'nurse*', weight: 0.3, lang: 'en', role: 'setting' },
+  // Being in hospital, seeing a doctor: about a person
+  { id: 'in-hospital', term: 'лежит в больнице', raw: '(?:лежит|лежал[аи]?|лежу|лежим|положили|попал[аи]?|попадёт|попадет|находится|госпитализирован[аы]?|выписал[аи]?(?:сь)?)(?:\\s+\\p{L}+)?\\s+(?:в|из)\\s+(?:\\p{L}+\\s+)?(?:больниц|стационар|реанимаци|палат|отделени[ея]\\s+(?:кардиологи|хирурги|неврологи|онкологи|травматологи|терапи|реанимаци)|кардиологи|хирурги|инфекционк|роддом|роддоме)\\p{L}*', weight: 0.85, lang: 'ru' },
+  { id: 'in-ward', term: 'палат*', raw: 'палат[аеуы]\\s*(?:№\\s*)?\\d+', weight: 0.5, lang: 'ru' },
+  { id: 'in-hospital', term: 'ауруханада жат*', raw: '(?:ауруханада|ауруханаға|стационарда|стационарға|реанимацияда|емханада\\s+ем)\\s*(?:\\p{L}+\\s+)?(?:жат|түс|ем|емдел|жатқыз)\\p{L}*', weight: 0.85, lang: 'kk' },
+  { id: 'to-doctor', term: 'к врачу', raw: '(?:к|у)\\s+(?:\\p{L}+\\s+)?(?:врач[ау]|терапевт[ау]|невролог[ау]|кардиолог[ау]|онколог[ау]|эндокринолог[ау]|хирург[ау]|гинеколог[ау]|психиатр[ау]|стоматолог[ау])(?![\\p{L}])', weight: 0.55, lang: 'ru' },
+  { id: 'to-doctor', term: 'дәрігерге бар*', raw: 'дәрігерге\\s+(?:бар|көрін|қаралы|жазыл)\\p{L}*', weight: 0.7, lang: 'kk' },
+  { id: 'to-doctor', term: 'see a doctor', raw: "(?:see|saw|seeing|visit(?:ed)?)\\s+(?:a|the|his|her|my)?\\s*(?:doctor|gp|specialist|cardiologist|oncologist|psychiatrist)|doctor'?s\\s+appointment", weight: 0.6, lang: 'en' },
+  { id: 'in-hospital', term: 'in the ward', raw: 'in\\s+(?:the\\s+)?(?:cardiology|surgical|oncology|intensive\\s+care|icu|maternity|infectious\\s+diseases?|neurology)\\s+(?:ward|unit|department)', weight: 0.85, lang: 'en' },
+  // Treatment, medication, procedures
+  { id: 'substitution-therapy', term: 'заместительн* терапи*', weight: 0.9, lang: 'ru' },
+  { id: 'methadone', term: 'метадон*', weight: 0.85, lang: 'any' },
+  { id: 'buprenorphine', term: 'бупренорфин*', weight: 0.85, lang: 'any' },
+  { id: 'art', term: 'АРВТ', weight: 0.9, lang: 'ru', upper: true },
+  { id: 'art', term: 'антиретровирус*', weight: 0.9, lang: 'ru' },
+  { id: 'art', term: 'antiretroviral*', weight: 0.9, lang: 'en' },
+  { id: 'dialysis', term: 'диализ*', weight: 0.9, lang: 'any' },
+  { id: 'dialysis', term: 'гемодиализ*', weight: 0.9, lang: 'any' },
+  { id: 'dialysis', term: 'dialysis', weight: 0.9, lang: 'en' },
+  { id: 'bypass', term: 'шунтирован*', weight: 0.85, lang: 'ru' },
+  { id: 'stent', term: 'стентирован*', weight: 0.85, lang: 'ru' },
+  { id: 'bypass', term: 'bypass surgery', weight: 0.9, lang: 'en' },
+  { id: 'caesarean', term: 'кесар*', weight: 0.85, lang: 'any' },
+  { id: 'caesarean', term: 'c(a)?esarean*', weight: 0.9, lang: 'en' },
+  { id: 'caesarean', term: 'c-section*', weight: 0.9, lang: 'en' },
+  { id: 'organ-removed', term: 'удал* желчн*', raw: 'удал\\p{L}*\\s+(?:\\p{L}+\\s+)?(?:желчн\\p{L}*|почк\\p{L}*|матк\\p{L}*|аппендикс\\p{L}*|аппендицит\\p{L}*|щитовидк\\p{L}*|щитовидн\\p{L}*|селез[её]нк\\p{L}*|яичник\\p{L}*|молочн\\p{L}*|грудь|желуд\\p{L}*|опухол\\p{L}*|полип\\p{L}*|кист\\p{L}*|миндалин\\p{L}*|гланд\\p{L}*)', weight: 0.85, lang: 'ru' },
+  { id: 'organ-removed', term: 'appendectomy', raw: '(?:appendectomy|hysterectomy|mastectomy|cholecystectomy|thyroidectomy|tonsillectomy|(?:gallbladder|appendix|kidney|thyroid|spleen|uterus|ovary|tonsils)\\s+(?:removed|removal|surgery|out))', weight: 0.9, lang: 'en' },
+  { id: 'appendicitis', term: 'аппендицит*', weight: 0.85, lang: 'any' },
+  { id: 'surgery', term: 'операци* на', raw: '(?:операци[юяи]\\s+на\\s+(?:сердц|глаз|колен|позвоночник|желуд|сустав|спин|ног|рук|голов)\\p{L}*|прооперировал\\p{L}*|после\\s+операции)', weight: 0.75, lang: 'ru' },
+  { id: 'surgery', term: 'ота жаса*', raw: '(?:ота\\s+жаса\\p{L}*|отадан\\s+кейін|ота\\s+жасат\\p{L}*|отаға\\s+түс\\p{L}*)', weight: 0.8, lang: 'kk' },
+  { id: 'surgery', term: 'after surgery', raw: '(?:after|before|recovering\\s+from|had|underwent|scheduled\\s+for)\\s+(?:(?:his|her|my|the|a|an)\\s+)?(?:\\p{L}+\\s+)?(?:surgery|operation)', weight: 0.75, lang: 'en' },
+  { id: 'chemo', term: 'после химии', raw: '(?:после|на|курс)\\s+химии|химию\\s+(?:прош|проход|дела|начал)\\p{L}*', weight: 0.85, lang: 'ru' },
+  { id: 'chemo', term: 'химиядан кейін', raw: 'химия(?:дан|ға|терапия\\p{L}*)', weight: 0.8, lang: 'kk' },
+  { id: 'insulin-pump', term: 'инсулинов* помп*', weight: 0.9, lang: 'ru' },
+  { id: 'insulin-pump', term: 'insulin pump*', weight: 0.9, lang: 'en' },
+  { id: 'insulin', term: 'инсулин*', weight: 0.7, lang: 'any' },
+  { id: 'insulin', term: 'insulin*', weight: 0.7, lang: 'en' },
+  { id: 'vaccinated', term: 'прививк*', weight: 0.45, lang: 'ru' },
+  { id: 'injection', term: 'уколы', weight: 0.5, lang: 'ru' },
+  { id: 'drips', term: 'капельниц*', weight: 0.75, lang: 'ru' },
+  { id: 'drips', term: 'тамшы* сал*', weight: 0.75, lang: 'kk' },
+  { id: 'rehab', term: 'реабилитаци*', weight: 0.5, lang: 'ru' },
+  { id: 'antidepressant', term: 'антидепрессант*', weight: 0.85, lang: 'ru' },
+  { id: 'antidepressant', term: 'antidepressant*', weight: 0.85, lang: 'en' },
+  { id: 'antipsychotic', term: 'нейролептик*', weight: 0.85, lang: 'ru' },
+  { id: 'drug-for-condition', term: 'метформин*', raw: '(?:метформин|эналаприл|лозартан|амлодипин|бисопролол|варфарин|левотироксин|l-тироксин|эутирокс|сертралин|флуоксетин|кветиапин|галоперидол|карбамазепин|вальпроат|тенофовир|долутегравир|изониазид|рифампицин|преднизолон|метотрексат|тамоксифен)\\p{L}*', weight: 0.8, lang: 'ru' },
+  { id: 'drug-for-condition', term: 'metformin', raw: '(?:metformin|enalapril|losartan|amlodipine|bisoprolol|warfarin|levothyroxine|sertraline|fluoxetine|quetiapine|haloperidol|carbamazepine|valproate|tenofovir|dolutegravir|isoniazid|rifampicin|prednisolone|methotrexate|tamoxifen)', weight: 0.8, lang: 'en' },
+  // Pregnancy and maternity
+  { id: 'pregnancy-weeks', term: 'апталық жүкті*', raw: 'апта(?:лық|да)\\s+жүкті\\p{L}*|жүктілік(?:тің)?\\s+\\d+', weight: 0.9, lang: 'kk' },
+  { id: 'light-work', term: 'жеңіл жұмыс*', raw: 'жеңіл\\s+жұмыс\\p{L}*\\s+(?:ауыс|көшір)\\p{L}*', weight: 0.8, lang: 'kk' },
+  { id: 'light-work', term: 'на лёгкий труд', raw: '(?:на|к)\\s+л[её]гк\\p{L}*\\s+(?:труд|работ)\\p{L}*', weight: 0.75, lang: 'ru' },
+  { id: 'light-work', term: 'light duties', raw: '(?:light|lighter|restricted)\\s+(?:duties|duty|work)', weight: 0.6, lang: 'en' },
+  { id: 'maternity-leave', term: 'декреттік демалыс*', weight: 0.85, lang: 'kk' },
+  { id: 'maternity-leave', term: 'бала күтімі демалыс*', weight: 0.75, lang: 'kk' },
+  { id: 'maternity-leave', term: 'в декрет*', raw: '(?:в|из|на)\\s+декрет\\p{L}*|декретн\\p{L}*', weight: 0.8, lang: 'ru' },
+  { id: 'maternity-leave', term: 'по уходу за ребенком', raw: 'по\\s+уходу\\s+за\\s+реб[её]нком', weight: 0.7, lang: 'ru' },
+  { id: 'childbirth', term: 'босан*', weight: 0.8, lang: 'kk' },
+  { id: 'childbirth', term: 'родил*', raw: 'родил[аи]\\s+(?:сына|дочь|дочку|ребенка|ребёнка|двойню)|роддом\\p{L}*|родов(?:ой|ого|ом)?\\s+отпуск\\p{L}*|в\\s+родах', weight: 0.75, lang: 'ru' },
+  { id: 'pregnancy', term: 'екі қабат*', weight: 0.85, lang: 'kk' },
+  { id: 'pregnancy', term: 'expecting a baby', raw: '(?:expecting\\s+a\\s+baby|weeks\\s+pregnant|due\\s+date|prenatal|antenatal)', weight: 0.85, lang: 'en' },
+  // Kazakh conditions and care
+  { id: 'illness', term: 'ауырып қал*', weight: 0.8, lang: 'kk' },
+  { id: 'sick-leave', term: 'сырқатнама*', weight: 0.85, lang: 'kk' },
+  { id: 'sick-leave', term: 'ауру парағ*', weight: 0.85, lang: 'kk' },
+  { id: 'diagnosis', term: 'диагноз*', weight: 0.8, lang: 'kk' },
+  { id: 'dispensary', term: 'есепте тұр*', raw: '(?:диспансерлік\\s+)?есепте\\s+тұр\\p{L}*', weight: 0.75, lang: 'kk' },
+  { id: 'dispensary', term: 'на учёте', raw: '(?:на|с)\\s+уч[её]т\\p{L}*\\s+(?:у|в)\\s+(?:нарколог|психиатр|онколог|фтизиатр|эндокринолог|кардиолог|невролог|диспансер|тубдиспансер|наркодиспансер|психдиспансер|ПНД|женской\\s+консультаци)\\p{L}*|диспансерн\\p{L}*\\s+уч[её]т\\p{L}*', weight: 0.85, lang: 'ru' },
+  { id: 'cold', term: 'простыл*', weight: 0.7, lang: 'ru' },
+  { id: 'temperature', term: 'температур* (у|под)', raw: '(?:с\\s+температурой|температура\\s+(?:под\\s+)?(?:3[7-9]|40)|высок\\p{L}*\\s+температур\\p{L}*|temperature\\s+of\\s+(?:3[7-9]|10[0-4])|fever)', weight: 0.65, lang: 'any' },
+  { id: 'flu-sick', term: 'температурасы', raw: 'температурасы\\s+(?:бар|көтеріл\\p{L}*|жоғары)|тұмау\\p{L}*|суық\\s+тиі\\p{L}*', weight: 0.7, lang: 'kk' },
+  { id: 'sick', term: 'sick', raw: "(?:off\\s+sick|called\\s+in\\s+sick|is\\s+sick|got\\s+sick|feeling\\s+sick|fell\\s+ill|is\\s+ill|unwell|sick\\s+day)", weight: 0.65, lang: 'en' },
+  { id: 'blood-pressure', term: 'давлени*', raw: '(?:высокое|низкое|скачет|подскочило|повышенное)\\s+давлени\\p{L}*|давлени\\p{L}*\\s+(?:подскочило|скачет|\\d{2,3}\\s*[/на]+\\s*\\d{2,3})|қан\\s+қысымы|blood\\s+pressure', weight: 0.7, lang: 'any' },
+  { id: 'stroke', term: 'stroke', raw: '(?:had|suffered)\\s+a\\s+stroke', weight: 0.85, lang: 'en' },
+  { id: 'cancer', term: 'қатерлі*', weight: 0.6, lang: 'kk' },
+  { id: 'heart', term: 'жүрегі*', raw: 'жүрег\\p{L}*\\s+(?:ауыр\\p{L}*|сыр\\s+берді|ауруы)', weight: 0.8, lang: 'kk' },
+  { id: 'heart', term: 'сердечн* приступ*', raw: '(?:сердечн\\p{L}*\\s+приступ\\p{L}*|проблем\\p{L}*\\s+с\\s+сердцем|сердце\\s+(?:прихватило|болит))', weight: 0.8, lang: 'ru' },
+  { id: 'mental-health', term: 'психолог*', raw: '(?:к\\s+психологу|у\\s+психолога|психотерапевт\\p{L}*)', weight: 0.7, lang: 'ru' },
+  { id: 'hiv', term: 'АИТВ', weight: 0.9, lang: 'kk', upper: true },
 ];
+
+/**
+ * The Kazakh terms again in the 2021 Latin alphabet, with and without its diacritics (kazakh-latin.ts), under the
+ * same id with a `.latn` suffix (`.latn2` for a second way of writing the first letter). Phrases written as raw
+ * regex stay Cyrillic only.
+ */
+function latinVariants(terms: readonly HealthTerm[]): HealthTerm[] {
+  const out: HealthTerm[] = [];
+  for (const term of terms) {
+    if (term.lang !== 'kk' || term.raw || term.upper) continue;
+    const forms = latinForms(term.term);
+    forms?.forEach((form, i) => out.push({ ...term, id: `${term.id}.latn${i === 0 ? '' : i + 1}`, term: form }));
+  }
+  return out;
+}
+
+export const HEALTH_TERMS: readonly HealthTerm[] = [...BASE_TERMS, ...latinVariants(BASE_TERMS)];
 
 /** Words that put an ICD-10 code into a medical context (FORMATS.md: диагноз, МКБ-10, Ds:, АХЖ-10). */
 export const ICD_CONTEXT_WORDS: readonly string[] = [

@@ -1,6 +1,7 @@
 import type { Candidate } from '../types.ts';
 import { HEALTH_TERMS, healthTermId, ICD_CONTEXT_WORDS, type HealthTerm } from '../health-vocabulary.ts';
 import { ContextWords, type PatternDetector, type Verdict } from './detector.ts';
+import { GUARD, PERSON } from '../health-context.ts';
 
 /**
  * ICD-10 codes (`[A-TV-Z]\d{2}(\.\d{1,2})?`, and U07.x for COVID-19) count as health data only in a medical
@@ -104,7 +105,7 @@ for (const term of [...HEALTH_TERMS].sort((a, b) => b.term.length - a.term.lengt
   }
   COMPILED.push({
     term,
-    at: new RegExp(termSource(term.term), 'iuy'),
+    at: new RegExp(term.raw ?? termSource(term.term), 'iuy'),
     unless: term.unless ? new RegExp(term.unless, 'iu') : null,
     unlessBefore: term.unlessBefore ? new RegExp(term.unlessBefore, 'iu') : null,
   });
@@ -123,6 +124,10 @@ const HAS_LOWER = /\p{Ll}/u;
 
 /** Boost when the message holds more than one health word: they confirm each other. */
 const CORROBORATION = 0.1;
+/** Boost when the message names a person (health-context.ts): the words are about someone. */
+const PERSON_BOOST = 0.2;
+/** Term ids of institutions, professions and the sector (HealthTerm.role `setting`). */
+const SETTING_IDS = new Set(HEALTH_TERMS.filter((t) => t.role === 'setting').map(healthTermId));
 
 export const HEALTH_DICTIONARY_DETECTOR = 'health-vocabulary';
 
@@ -160,6 +165,22 @@ export function findHealthTerms(text: string, out: Candidate[]): void {
     }
   }
   if (found === null) return;
+  judgeContext(text, found);
+  for (const c of found) out.push(c);
+}
+
+/**
+ * Decides what the message's words are about. Without a person named, a guard (a tender, a vacancy, a conference,
+ * statistics…) makes the whole message about the sector: nothing is reported. Health words corroborate each other;
+ * a person named raises each (but an institution or a profession, which stays below the threshold alone).
+ */
+function judgeContext(text: string, found: Candidate[]): void {
+  const person = PERSON.find(text);
+  const guard = GUARD.find(text);
+  if (guard !== null && person === null) {
+    found.length = 0;
+    return;
+  }
   if (found.length > 1) {
     for (const c of found) {
       const other = found.find((o) => o !== c);
@@ -168,8 +189,17 @@ export function findHealthTerms(text: string, out: Candidate[]): void {
       c.explanation.contextId = other.explanation.termId;
     }
   }
-  for (const c of found) out.push(c);
+  if (person === null) return;
+  for (const c of found) {
+    if (SETTING_IDS.has(c.explanation.termId ?? '')) continue;
+    c.confidence = Math.min(0.97, c.confidence + PERSON_BOOST);
+    c.explanation.contextId = person;
+    if (guard !== null) c.explanation.note = `kept despite ${guard}: a person is named`;
+  }
 }
+
+/** How specific the term behind a candidate is: the length of its literal start. */
+const SPECIFICITY = new WeakMap<Candidate, number>();
 
 /** Runs the terms whose prefix the walk reached at `start`; keeps the longest accepted match. */
 function judgeTerms(text: string, start: number, terms: readonly number[], best: Candidate | null): Candidate | null {
@@ -181,7 +211,8 @@ function judgeTerms(text: string, start: number, terms: readonly number[], best:
     if (m === null) continue;
     const matched = m[0];
     const end = start + matched.length;
-    if (best !== null && best.end - best.start >= matched.length) continue;
+    // of two matches as long, the term with the longer literal start is the more specific (аурухана over ауру*)
+    if (best !== null && (best.end - best.start > matched.length || (best.end - best.start === matched.length && (SPECIFICITY.get(best) ?? 0) >= literalPrefix(term.term).length))) continue;
     if (term.upper && HAS_LOWER.test(matched.slice(0, literalPrefix(term.term).length))) continue;
     if (compiled.unless && compiled.unless.test(text.slice(end, end + 32))) continue;
     if (compiled.unlessBefore && compiled.unlessBefore.test(text.slice(Math.max(0, start - 32), start))) continue;
@@ -194,6 +225,7 @@ function judgeTerms(text: string, start: number, terms: readonly number[], best:
       validated: false,
       explanation: { baseScore: term.weight, validator: 'none', termId: healthTermId(term) },
     };
+    SPECIFICITY.set(best, literalPrefix(term.term).length);
   }
   return best;
 }

@@ -1,0 +1,71 @@
+/**
+ * What decides whether health words are about a person. HEALTH means information about a person's health; the
+ * same words also name institutions, professions, the sector, statistics and markets. Two kinds of context words,
+ * matched as word prefixes (case-insensitive, ё as е) anywhere in the message, which in chat is a line or two:
+ *
+ * - **person cues** (a pronoun, "у него", "сотрудник", "пациент", "науқас", "my mother"…) raise a health word's
+ *   confidence: the message is about someone;
+ * - **guards** (a tender, a vacancy, a conference or association, statistics, a vehicle, a ministry) mark the
+ *   message as about the sector: without a person cue, no health word in it is reported.
+ *
+ * A finding names the cue that raised it (`contextId`: `person:<id>`) and a guard it was kept despite (`note`),
+ * by id, never by the words found in the message.
+ */
+export interface ContextWord {
+  id: string;
+  /** word prefixes; a space matches any run of spaces */
+  words: readonly string[];
+}
+
+export const PERSON_CUES: readonly ContextWord[] = [
+  { id: 'ru-pronoun', words: ['у него', 'у неё', 'у нее', 'у меня', 'у нас в семье', 'он ', 'она ', 'его ', 'её ', 'ему ', 'ей ', 'мне ', 'мой ', 'моя ', 'моей ', 'моего ', 'моему ', 'сама ', 'сам '] },
+  { id: 'ru-person', words: ['сотрудни', 'работни', 'пациент', 'больной ', 'больная ', 'коллег', 'подчинённ', 'подчиненн', 'гражданин', 'гражданк', 'заявител', 'начальни', 'руководител', 'специалист отдела', 'водител', 'секретар', 'бухгалтер'] },
+  { id: 'ru-family', words: ['муж ', 'мужа', 'мужу', 'жена ', 'жены', 'жене ', 'сын', 'доч', 'мама', 'маме', 'мамы', 'папа', 'папе', 'отец', 'отца', 'мать ', 'матери', 'брат', 'сестр', 'ребён', 'ребен', 'дети', 'детей', 'внук', 'внучк', 'бабушк', 'дедушк', 'тёщ', 'тещ', 'свекров'] },
+  { id: 'kk-person', words: ['оның', 'менің', 'ол ', 'оған', 'маған', 'науқас', 'қызметкер', 'әріптес', 'бастығ', 'жүргізуш', 'есепші'] },
+  { id: 'kk-family', words: ['анам', 'анасы', 'әкем', 'әкесі', 'ағам', 'ағасы', 'апам', 'әпкем', 'інім', 'інісі', 'қарындас', 'сіңлі', 'әйелі', 'әйелім', 'күйеу', 'баласы', 'балам', 'қызы ', 'қызым', 'ұлы ', 'ұлым', 'немере', 'әжем', 'атам'] },
+  { id: 'kk-latn-person', words: ['onyñ', 'onyn', 'onyng', 'menıñ', 'menin', 'mening', 'nauqas', 'naukas', 'qyzmetker', 'kyzmetker', 'äriptes', 'ariptes', 'anam', 'äkem', 'akem', 'ağam', 'agam', 'balasy', 'äielı', 'aieli', 'ayeli', 'küieu', 'kuieu', 'kuyeu', 'ol '] },
+  { id: 'en-person', words: ['he ', 'she ', 'his ', 'her ', 'him ', 'my ', "i'm ", 'i am ', 'i have ', 'patient', 'employee', 'colleague', 'staff member', 'mother', 'father', 'mom', 'mum', 'dad', 'wife', 'husband', 'son ', 'daughter', 'brother', 'sister', 'child', 'mr ', 'mrs ', 'ms '] },
+];
+
+export const GUARDS: readonly ContextWord[] = [
+  { id: 'procurement', words: ['тендер', 'закуп', 'госзакуп', 'поставк', 'поставщик', 'конкурс на', 'лот ', 'лота', 'мебел', 'ремонт', 'оборудовани', 'коммерческ', 'сатып алу', 'жеткізуш', 'procurement', 'tender', 'supplier', 'furniture', 'renovation'] },
+  { id: 'vacancy', words: ['ваканси', 'требуется', 'требуются', 'резюме', 'на должность', 'бос орын', 'бос лауазым', 'жұмысқа қабылда', 'vacancy', 'hiring', 'job opening', 'we are looking for'] },
+  { id: 'event', words: ['конференц', 'ассоциаци', 'съезд', 'форум', 'семинар', 'вебинар', 'симпозиум', 'конгресс', 'қауымдастығ', 'кеңес өт', 'conference', 'association', 'congress', 'symposium', 'webinar'] },
+  { id: 'statistics', words: ['заболеваемост', 'статистик', 'по области', 'по региону', 'по стране', 'по республике', 'на 100 ', 'случаев заболев', 'сырқаттанушылық', 'облыс бойынша', 'incidence', 'statistics', 'per 100', 'nationwide'] },
+  { id: 'vehicle', words: ['машин скорой', 'машину скорой', 'машины скорой', 'автомобил', 'автопарк', 'реанимобил', 'көлі', 'ambulances', 'vehicle', 'fleet'] },
+  { id: 'market', words: ['рынк', 'рынок', 'экономик', 'акци', 'индекс', 'нарық', 'market', 'economy', 'stocks'] },
+  { id: 'institution-news', words: ['министерств', 'минздрав', 'управлени здравоохранени', 'управление здравоохранения', 'денсаулық сақтау министрлі', 'акимат', 'ministry of health'] },
+];
+
+/** A matcher for a list of context words: the id of the first that occurs in a text, or null. */
+export class ContextMatcher {
+  private readonly pattern: RegExp;
+  private readonly ids: string[];
+
+  constructor(
+    private readonly namespace: string,
+    lists: readonly ContextWord[],
+  ) {
+    this.ids = lists.map((l) => l.id);
+    const groups = lists.map((l) => `(${l.words.map(escapeContextWord).join('|')})`);
+    this.pattern = new RegExp(`(?<![\\p{L}\\p{N}])(?:${groups.join('|')})`, 'iu');
+  }
+
+  /** `<namespace>:<id>` of the first context word found in `text` (with a space after it), or null. */
+  find(text: string): string | null {
+    const m = this.pattern.exec(`${text} `);
+    if (m === null) return null;
+    for (let g = 1; g < m.length; g++) if (m[g] !== undefined) return `${this.namespace}:${this.ids[g - 1]}`;
+    return null;
+  }
+}
+
+function escapeContextWord(word: string): string {
+  return word
+    .replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
+    .replace(/[её]/g, '[её]')
+    .replace(/ /g, '\\s+');
+}
+
+export const PERSON = new ContextMatcher('person', PERSON_CUES);
+export const GUARD = new ContextMatcher('guard', GUARDS);
