@@ -9,14 +9,14 @@ import { createImportWorld, type ImportWorld } from './helpers/import-world.ts';
 import { writeJsonl } from './helpers/messages.ts';
 
 /** A world health day announced to staff: health vocabulary, no one's health. Officers kept marking it false-positive. */
-const TB_DAY = 'Всемирный день борьбы с туберкулезом: акция в холле в 12:00';
+const TB_DAY = 'Всемирный день борьбы с туберкулезом: встреча в холле в 12:00';
 /** The IIN printed in a form's filled-in sample, pasted into chats again and again. */
 const SAMPLE_IIN = '940101300123';
 const SAMPLE = `Образец заполнения заявления: ИИН ${SAMPLE_IIN}`;
 /** Health data about a person: the ignore list must not let it through. */
 const ABOUT_A_PERSON = 'У Асель подтвердили туберкулез, она на больничном';
 /** A treatment the built-in vocabulary does not know; the tuned agency adds it as a term. */
-const DIALYSIS = 'Ему назначили гемодиализ три раза в неделю';
+const DIALYSIS = 'Ему назначили плазмаферез три раза в неделю';
 
 const TUNED_POLICY = `version: 1
 classifier:
@@ -25,7 +25,7 @@ classifier:
       - "день борьбы с туберкулезом"
     IIN: ["${SAMPLE_IIN}"]
   terms:
-    HEALTH: ["гемодиализ*"]
+    HEALTH: ["плазмаферез*"]
 `;
 
 const MALFORMED_POLICY = `version: 1
@@ -103,7 +103,7 @@ describe('tuning without code changes: an agency ignore list and terms, classifi
     assert.match(person.stdout, /HEALTH/, 'health data about a person stays flagged');
     const dialysis = await w.cli(['scan', '--agency', 'tuned', DIALYSIS]);
     assert.match(dialysis.stdout, /HEALTH .* agency-term/);
-    assert.match(dialysis.stdout, /term "гемодиализ\*" \(agency:HEALTH:0\)/);
+    assert.match(dialysis.stdout, /term "плазмаферез\*" \(agency:HEALTH:0\)/);
 
     const input = messages.map((m) => JSON.stringify({ id: m.messageId, text: m.text })).join('\n');
     const lines = await runJsonl(input, 'tuned');
@@ -125,7 +125,7 @@ describe('tuning without code changes: an agency ignore list and terms, classifi
     const result = await w.cli(['policy', 'check', 'tuned', `${TB_DAY}. ${DIALYSIS}`]);
     assert.equal(result.code, 0, result.stderr);
     assert.match(result.stdout, /dropped HEALTH \(health-vocabulary, health:[^)]+\): ignored by classifier\.ignore\.HEALTH\.0 "день борьбы с туберкулезом"/);
-    assert.match(result.stdout, /added {3}HEALTH \(agency-term\): by classifier\.terms\.HEALTH\.0 "гемодиализ\*"/);
+    assert.match(result.stdout, /added {3}HEALTH \(agency-term\): by classifier\.terms\.HEALTH\.0 "плазмаферез\*"/);
   });
 
   it('an import delivers the ignored texts unflagged for the tuned agency, and flagged for an agency without the list', async () => {
@@ -165,7 +165,7 @@ describe('tuning without code changes: an agency ignore list and terms, classifi
         WHERE a.slug = 'tuned' AND f.detector = 'agency-term'`,
     );
     assert.deepEqual(explanation.map((e) => e.explanation.termId), ['agency:HEALTH:0']);
-    assert.ok(!JSON.stringify(explanation).includes('гемодиализ'), 'a stored finding names the term by id, never the text');
+    assert.ok(!JSON.stringify(explanation).includes('плазмаферез'), 'a stored finding names the term by id, never the text');
   });
 
   it('classifier feedback shows the detector and term officers judged false positives, to those who may see them', async () => {

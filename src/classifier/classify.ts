@@ -78,6 +78,7 @@ function classifyUnsafe(text: string, options: ClassifyOptions): Finding[] {
 
   findHealthTerms(t, candidates);
   if (candidates.length === 0) return [];
+  demoteDocumentNumbers(t, candidates);
 
   const reported = candidates.filter((c) => c.confidence >= minConfidence && (wanted === null || wanted.has(c.category)));
   return resolveOverlaps(reported).map((c) => {
@@ -91,6 +92,26 @@ function classifyUnsafe(text: string, options: ClassifyOptions): Finding[] {
       explanation: c.explanation,
     };
   });
+}
+
+/**
+ * The label of a document's own number: an order, invoice, contract, application, waybill, resolution or ticket.
+ * A twelve-digit number under such a label passes the IIN and BIN checks one time in eleven or so; it is that
+ * document's number, not a person's or a company's, unless its own label (ИИН, БИН…) is also there.
+ */
+const DOCUMENT_NUMBER_LABEL =
+  /(?<![\p{L}])(?:заказ|сч[её]т|счета|фактур|договор|контракт|заявк|накладн|постановлени|приказ|протокол|квитанц|платёж|платеж|тапсырыс|шот|шарт|қаулы|бұйрық|өтінім|tapsyrys|shart|order|invoice|contract|ticket|po\s*(?:number|no|#)|purchase\s+order|tracking|waybill|document\s+id|трек)\p{L}*[^\p{L}\p{N}]{0,6}(?:(?:№|#|no\.?|number|nömırı|nomiri|нөмірі|номер|на\s+портале)[^\p{L}\p{N}]{0,4})?$/iu;
+const DOCUMENT_NUMBER_WINDOW = 40;
+
+/** An IIN or BIN candidate without its own label, right after a document number's label, drops below any threshold. */
+function demoteDocumentNumbers(t: string, candidates: Candidate[]): void {
+  for (const c of candidates) {
+    if ((c.category !== 'IIN' && c.category !== 'BIN') || c.explanation.contextId !== undefined) continue;
+    const before = t.slice(Math.max(0, c.start - DOCUMENT_NUMBER_WINDOW), c.start);
+    if (!DOCUMENT_NUMBER_LABEL.test(before)) continue;
+    c.confidence = 0.1;
+    c.explanation.note = 'a document number: its label says so';
+  }
 }
 
 function scored(t: string, detector: DetectorBase, verdict: Verdict, start: number, end: number): Candidate {

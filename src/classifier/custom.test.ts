@@ -7,7 +7,7 @@ import type { Finding } from './types.ts';
 const IIN = '940101300123';
 const OTHER_IIN = '811201401188';
 /** A world health day, not a person's health: the recurring false positive an agency's ignore list is for. */
-const TB_DAY = 'Всемирный день борьбы с туберкулезом: акция в холле';
+const TB_DAY = 'Всемирный день борьбы с туберкулезом: встреча в холле';
 
 const summary = (text: string, findings: readonly Finding[]) =>
   findings.map((f) => `${f.category}:${f.detector}:${text.slice(f.start, f.end)}${f.explanation.termId?.startsWith('agency:') ? `:${f.explanation.termId}` : ''}`);
@@ -47,16 +47,16 @@ test('ignore: table of texts, entries and what stays flagged', () => {
 
 test('terms and patterns: table of texts and the findings they add', () => {
   const spec: CustomClassifierSpec = {
-    terms: { HEALTH: ['гемодиализ*', 'инсулиновая помпа'], ID_CARD: ['служебное удостоверение'] },
+    terms: { HEALTH: ['плазмаферез*', 'кохлеарный имплант'], ID_CARD: ['служебное удостоверение'] },
     patterns: { PASSPORT: ['\\bN\\d{8}\\b'], ID_CARD: ['(?i)\\bemp-\\d{6}\\b'] },
   };
   const custom = new CustomClassifier(spec);
   const cases: [string, string, string[]][] = [
-    ['an open term, inflected', 'ему назначен гемодиализ', ['HEALTH:agency-term:гемодиализ:agency:HEALTH:0']],
-    ['an open term, any case', 'ГЕМОДИАЛИЗА три раза в неделю', ['HEALTH:agency-term:ГЕМОДИАЛИЗА:agency:HEALTH:0']],
-    ['not inside a longer word', 'предгемодиализный период', []],
-    ['a phrase over any white space', 'у неё инсулиновая\n помпа', ['HEALTH:agency-term:инсулиновая\n помпа:agency:HEALTH:1']],
-    ['a closed term needs its word to end', 'инсулиновая помпах', []],
+    ['an open term, inflected', 'ему назначен плазмаферез', ['HEALTH:agency-term:плазмаферез:agency:HEALTH:0']],
+    ['an open term, any case', 'ПЛАЗМАФЕРЕЗА три раза в неделю', ['HEALTH:agency-term:ПЛАЗМАФЕРЕЗА:agency:HEALTH:0']],
+    ['not inside a longer word', 'предплазмаферезный период', []],
+    ['a phrase over any white space', 'у неё кохлеарный\n имплант', ['HEALTH:agency-term:кохлеарный\n имплант:agency:HEALTH:1']],
+    ['a closed term needs its word to end', 'кохлеарный имплантах', []],
     ['another category', 'предъявил служебное удостоверение', ['ID_CARD:agency-term:служебное удостоверение:agency:ID_CARD:0']],
     ['a pattern', 'номер N12345678 проверен', ['PASSPORT:agency-pattern:N12345678:agency:PASSPORT:0']],
     ['a case-insensitive pattern', 'табельный EMP-123456', ['ID_CARD:agency-pattern:EMP-123456:agency:ID_CARD:0']],
@@ -81,24 +81,24 @@ test('agency findings: never the matched text in the explanation; built-in findi
 });
 
 test('classifyWithEffect: what the ignore list dropped (by entry) and what the terms added', () => {
-  const custom = new CustomClassifier({ ignore: { HEALTH: ['скорая помощь', 'день борьбы с туберкулезом'], IIN: [IIN] }, terms: { HEALTH: ['гемодиализ*'] } });
-  const text = `${TB_DAY}; образец ${IIN}; гемодиализ`;
+  const custom = new CustomClassifier({ ignore: { HEALTH: ['скорая помощь', 'день борьбы с туберкулезом'], IIN: [IIN] }, terms: { HEALTH: ['плазмаферез*'] } });
+  const text = `${TB_DAY}; образец ${IIN}; плазмаферез`;
   const effect = classifyWithEffect(text, custom);
   assert.deepEqual(effect.dropped.map((d) => `${d.finding.category} by ${d.ignore}`).sort(), ['HEALTH by 1', 'IIN by 0']);
-  assert.deepEqual(summary(text, effect.added), ['HEALTH:agency-term:гемодиализ:agency:HEALTH:0']);
+  assert.deepEqual(summary(text, effect.added), ['HEALTH:agency-term:плазмаферез:agency:HEALTH:0']);
   assert.deepEqual(effect.findings, effect.added);
-  assert.equal(custom.entryOf('agency-term', 'agency:HEALTH:0'), 'гемодиализ*');
+  assert.equal(custom.entryOf('agency-term', 'agency:HEALTH:0'), 'плазмаферез*');
   assert.equal(custom.entryOf('agency-pattern', 'agency:HEALTH:0'), undefined);
   assert.equal(custom.entryOf('health-vocabulary', 'health:ru:doctor'), undefined);
   // an agency's own term it also ignores is dropped like any other finding
-  const both = new CustomClassifier({ ignore: { HEALTH: ['гемодиализный центр'] }, terms: { HEALTH: ['гемодиализ*'] } });
-  assert.deepEqual(classifyFor('гемодиализный центр открыт', both), []);
+  const both = new CustomClassifier({ ignore: { HEALTH: ['плазмаферезный центр'] }, terms: { HEALTH: ['плазмаферез*'] } });
+  assert.deepEqual(classifyFor('плазмаферезный центр открыт', both), []);
 });
 
 test('phrases and patterns an agency may not use', () => {
   const phrases: [string, RegExp | null][] = [
     ['скорая помощь', null],
-    ['гемодиализ*', null],
+    ['плазмаферез*', null],
     ['борьб* с туберкул*', null],
     ['', /empty/],
     ['   ', /empty/],

@@ -222,30 +222,30 @@ const BASE_TERMS: readonly HealthTerm[] = [
   { id: 'to-doctor', term: 'к врачу', raw: '(?:к|у)\\s+(?:\\p{L}+\\s+)?(?:врач[ау]|терапевт[ау]|невролог[ау]|кардиолог[ау]|онколог[ау]|эндокринолог[ау]|хирург[ау]|гинеколог[ау]|психиатр[ау]|стоматолог[ау])(?![\\p{L}])', weight: 0.55, lang: 'ru' },
   { id: 'to-doctor', term: 'дәрігерге бар*', raw: 'дәрігерге\\s+(?:бар|көрін|қаралы|жазыл)\\p{L}*', weight: 0.7, lang: 'kk' },
   { id: 'to-doctor', term: 'see a doctor', raw: "(?:see|saw|seeing|visit(?:ed)?)\\s+(?:a|the|his|her|my)?\\s*(?:doctor|gp|specialist|cardiologist|oncologist|psychiatrist)|doctor'?s\\s+appointment", weight: 0.6, lang: 'en' },
-  { id: 'in-hospital', term: 'in the ward', raw: 'in\\s+(?:the\\s+)?(?:cardiology|surgical|oncology|intensive\\s+care|icu|maternity|infectious\\s+diseases?|neurology)\\s+(?:ward|unit|department)', weight: 0.85, lang: 'en' },
+  { id: 'in-ward', term: 'in the ward', raw: 'in\\s+(?:the\\s+)?(?:cardiology|surgical|oncology|intensive\\s+care|icu|maternity|infectious\\s+diseases?|neurology)\\s+(?:ward|unit|department)', weight: 0.85, lang: 'en' },
   // Treatment, medication, procedures
   { id: 'substitution-therapy', term: 'заместительн* терапи*', weight: 0.9, lang: 'ru' },
   { id: 'methadone', term: 'метадон*', weight: 0.85, lang: 'any' },
   { id: 'buprenorphine', term: 'бупренорфин*', weight: 0.85, lang: 'any' },
   { id: 'art', term: 'АРВТ', weight: 0.9, lang: 'ru', upper: true },
-  { id: 'art', term: 'антиретровирус*', weight: 0.9, lang: 'ru' },
+  { id: 'antiretroviral', term: 'антиретровирус*', weight: 0.9, lang: 'ru' },
   { id: 'art', term: 'antiretroviral*', weight: 0.9, lang: 'en' },
   { id: 'dialysis', term: 'диализ*', weight: 0.9, lang: 'any' },
-  { id: 'dialysis', term: 'гемодиализ*', weight: 0.9, lang: 'any' },
+  { id: 'haemodialysis', term: 'гемодиализ*', weight: 0.9, lang: 'any' },
   { id: 'dialysis', term: 'dialysis', weight: 0.9, lang: 'en' },
   { id: 'bypass', term: 'шунтирован*', weight: 0.85, lang: 'ru' },
   { id: 'stent', term: 'стентирован*', weight: 0.85, lang: 'ru' },
   { id: 'bypass', term: 'bypass surgery', weight: 0.9, lang: 'en' },
   { id: 'caesarean', term: 'кесар*', weight: 0.85, lang: 'any' },
   { id: 'caesarean', term: 'c(a)?esarean*', weight: 0.9, lang: 'en' },
-  { id: 'caesarean', term: 'c-section*', weight: 0.9, lang: 'en' },
+  { id: 'c-section', term: 'c-section*', weight: 0.9, lang: 'en' },
   { id: 'organ-removed', term: 'удал* желчн*', raw: 'удал\\p{L}*\\s+(?:\\p{L}+\\s+)?(?:желчн\\p{L}*|почк\\p{L}*|матк\\p{L}*|аппендикс\\p{L}*|аппендицит\\p{L}*|щитовидк\\p{L}*|щитовидн\\p{L}*|селез[её]нк\\p{L}*|яичник\\p{L}*|молочн\\p{L}*|грудь|желуд\\p{L}*|опухол\\p{L}*|полип\\p{L}*|кист\\p{L}*|миндалин\\p{L}*|гланд\\p{L}*)', weight: 0.85, lang: 'ru' },
   { id: 'organ-removed', term: 'appendectomy', raw: '(?:appendectomy|hysterectomy|mastectomy|cholecystectomy|thyroidectomy|tonsillectomy|(?:gallbladder|appendix|kidney|thyroid|spleen|uterus|ovary|tonsils)\\s+(?:removed|removal|surgery|out))', weight: 0.9, lang: 'en' },
   { id: 'appendicitis', term: 'аппендицит*', weight: 0.85, lang: 'any' },
   { id: 'surgery', term: 'операци* на', raw: '(?:операци[юяи]\\s+на\\s+(?:сердц|глаз|колен|позвоночник|желуд|сустав|спин|ног|рук|голов)\\p{L}*|прооперировал\\p{L}*|после\\s+операции)', weight: 0.75, lang: 'ru' },
   { id: 'surgery', term: 'ота жаса*', raw: '(?:ота\\s+жаса\\p{L}*|отадан\\s+кейін|ота\\s+жасат\\p{L}*|отаға\\s+түс\\p{L}*)', weight: 0.8, lang: 'kk' },
   { id: 'surgery', term: 'after surgery', raw: '(?:after|before|recovering\\s+from|had|underwent|scheduled\\s+for)\\s+(?:(?:his|her|my|the|a|an)\\s+)?(?:\\p{L}+\\s+)?(?:surgery|operation)', weight: 0.75, lang: 'en' },
-  { id: 'chemo', term: 'после химии', raw: '(?:после|на|курс)\\s+химии|химию\\s+(?:прош|проход|дела|начал)\\p{L}*', weight: 0.85, lang: 'ru' },
+  { id: 'after-chemo', term: 'после химии', raw: '(?:после|на|курс)\\s+химии|химию\\s+(?:прош|проход|дела|начал)\\p{L}*', weight: 0.85, lang: 'ru' },
   { id: 'chemo', term: 'химиядан кейін', raw: 'химия(?:дан|ға|терапия\\p{L}*)', weight: 0.8, lang: 'kk' },
   { id: 'insulin-pump', term: 'инсулинов* помп*', weight: 0.9, lang: 'ru' },
   { id: 'insulin-pump', term: 'insulin pump*', weight: 0.9, lang: 'en' },
@@ -267,17 +267,17 @@ const BASE_TERMS: readonly HealthTerm[] = [
   { id: 'light-work', term: 'на лёгкий труд', raw: '(?:на|к)\\s+л[её]гк\\p{L}*\\s+(?:труд|работ)\\p{L}*', weight: 0.75, lang: 'ru' },
   { id: 'light-work', term: 'light duties', raw: '(?:light|lighter|restricted)\\s+(?:duties|duty|work)', weight: 0.6, lang: 'en' },
   { id: 'maternity-leave', term: 'декреттік демалыс*', weight: 0.85, lang: 'kk' },
-  { id: 'maternity-leave', term: 'бала күтімі демалыс*', weight: 0.75, lang: 'kk' },
-  { id: 'maternity-leave', term: 'в декрет*', raw: '(?:в|из|на)\\s+декрет\\p{L}*|декретн\\p{L}*', weight: 0.8, lang: 'ru' },
-  { id: 'maternity-leave', term: 'по уходу за ребенком', raw: 'по\\s+уходу\\s+за\\s+реб[её]нком', weight: 0.7, lang: 'ru' },
+  { id: 'childcare-leave', term: 'бала күтімі демалыс*', weight: 0.75, lang: 'kk' },
+  { id: 'on-maternity-leave', term: 'в декрет*', raw: '(?:в|из|на)\\s+декрет\\p{L}*|декретн\\p{L}*', weight: 0.8, lang: 'ru' },
+  { id: 'childcare-leave', term: 'по уходу за ребенком', raw: 'по\\s+уходу\\s+за\\s+реб[её]нком', weight: 0.7, lang: 'ru' },
   { id: 'childbirth', term: 'босан*', weight: 0.8, lang: 'kk' },
   { id: 'childbirth', term: 'родил*', raw: 'родил[аи]\\s+(?:сына|дочь|дочку|ребенка|ребёнка|двойню)|роддом\\p{L}*|родов(?:ой|ого|ом)?\\s+отпуск\\p{L}*|в\\s+родах', weight: 0.75, lang: 'ru' },
-  { id: 'pregnancy', term: 'екі қабат*', weight: 0.85, lang: 'kk' },
-  { id: 'pregnancy', term: 'expecting a baby', raw: '(?:expecting\\s+a\\s+baby|weeks\\s+pregnant|due\\s+date|prenatal|antenatal)', weight: 0.85, lang: 'en' },
+  { id: 'pregnant-spaced', term: 'екі қабат*', weight: 0.85, lang: 'kk' },
+  { id: 'expecting', term: 'expecting a baby', raw: '(?:expecting\\s+a\\s+baby|weeks\\s+pregnant|due\\s+date|prenatal|antenatal)', weight: 0.85, lang: 'en' },
   // Kazakh conditions and care
-  { id: 'illness', term: 'ауырып қал*', weight: 0.8, lang: 'kk' },
+  { id: 'fell-ill', term: 'ауырып қал*', weight: 0.8, lang: 'kk' },
   { id: 'sick-leave', term: 'сырқатнама*', weight: 0.85, lang: 'kk' },
-  { id: 'sick-leave', term: 'ауру парағ*', weight: 0.85, lang: 'kk' },
+  { id: 'sick-sheet', term: 'ауру парағ*', weight: 0.85, lang: 'kk' },
   { id: 'diagnosis', term: 'диагноз*', weight: 0.8, lang: 'kk' },
   { id: 'dispensary', term: 'есепте тұр*', raw: '(?:диспансерлік\\s+)?есепте\\s+тұр\\p{L}*', weight: 0.75, lang: 'kk' },
   { id: 'dispensary', term: 'на учёте', raw: '(?:на|с)\\s+уч[её]т\\p{L}*\\s+(?:у|в)\\s+(?:нарколог|психиатр|онколог|фтизиатр|эндокринолог|кардиолог|невролог|диспансер|тубдиспансер|наркодиспансер|психдиспансер|ПНД|женской\\s+консультаци)\\p{L}*|диспансерн\\p{L}*\\s+уч[её]т\\p{L}*', weight: 0.85, lang: 'ru' },
@@ -291,7 +291,6 @@ const BASE_TERMS: readonly HealthTerm[] = [
   { id: 'heart', term: 'жүрегі*', raw: 'жүрег\\p{L}*\\s+(?:ауыр\\p{L}*|сыр\\s+берді|ауруы)', weight: 0.8, lang: 'kk' },
   { id: 'heart', term: 'сердечн* приступ*', raw: '(?:сердечн\\p{L}*\\s+приступ\\p{L}*|проблем\\p{L}*\\s+с\\s+сердцем|сердце\\s+(?:прихватило|болит))', weight: 0.8, lang: 'ru' },
   { id: 'mental-health', term: 'психолог*', raw: '(?:к\\s+психологу|у\\s+психолога|психотерапевт\\p{L}*)', weight: 0.7, lang: 'ru' },
-  { id: 'hiv', term: 'АИТВ', weight: 0.9, lang: 'kk', upper: true },
 ];
 
 /**
@@ -304,7 +303,7 @@ function latinVariants(terms: readonly HealthTerm[]): HealthTerm[] {
   for (const term of terms) {
     if (term.lang !== 'kk' || term.raw || term.upper) continue;
     const forms = latinForms(term.term);
-    forms?.forEach((form, i) => out.push({ ...term, id: `${term.id}.latn${i === 0 ? '' : i + 1}`, term: form }));
+    forms?.forEach((form, i) => out.push({ ...term, id: `${term.id}-latn${i === 0 ? "" : i + 1}`, term: form }));
   }
   return out;
 }

@@ -13,7 +13,7 @@ classifier:
     HEALTH: ["скорая помощь", "день борьбы с туберкулезом"]
     IIN: ["940101300123"]
   terms:
-    HEALTH: ["гемодиализ*", "инсулиновая помпа"]
+    HEALTH: ["плазмаферез*", "инсулиновая помпа"]
   patterns:
     PASSPORT: ["\\\\bN\\\\d{8}\\\\b"]
 `;
@@ -33,7 +33,7 @@ test('a valid classifier section: compiled with the policy, kept as written thro
   assert.ok(policy.classifier);
   const spec = {
     ignore: { IIN: ['940101300123'], HEALTH: ['скорая помощь', 'день борьбы с туберкулезом'] },
-    terms: { HEALTH: ['гемодиализ*', 'инсулиновая помпа'] },
+    terms: { HEALTH: ['плазмаферез*', 'инсулиновая помпа'] },
     patterns: { PASSPORT: ['\\bN\\d{8}\\b'] },
   };
   assert.deepEqual(policy.classifier.spec, spec);
@@ -42,7 +42,7 @@ test('a valid classifier section: compiled with the policy, kept as written thro
   const again = policyFromStored(stored);
   assert.deepEqual(again.classifier?.spec, spec);
   assert.deepEqual(again.inbound, { HEALTH: 'quarantine' });
-  const text = 'паспорт у него N12345678, гемодиализ';
+  const text = 'паспорт у него N12345678, плазмаферез';
   assert.deepEqual(classifyWithEffect(text, again.classifier).findings.map((f) => f.detector), classifyWithEffect(text, policy.classifier).findings.map((f) => f.detector));
 });
 
@@ -67,7 +67,7 @@ test('malformed classifier sections are refused naming the line, the field and w
     ['short stem', 'classifier:\n  terms:\n    HEALTH: ["ле*"]\n', 'agency.yaml:3: classifier.terms.HEALTH.0: ', /at least 3 characters before it/],
     ['entry not text', 'classifier:\n  terms:\n    HEALTH:\n      - {word: x}\n', 'agency.yaml:4: classifier.terms.HEALTH.0: ', /^expected a term as text, got a mapping$/],
     ['list expected', 'classifier:\n  ignore:\n    HEALTH: скорая помощь\n', 'agency.yaml:3: classifier.ignore.HEALTH: ', /^expected a list like \["скорая помощь"\], got "скорая помощь"$/],
-    ['unknown category', 'classifier:\n  terms:\n    HELTH: ["гемодиализ*"]\n', 'agency.yaml:3: classifier.terms.HELTH: ', /^unknown category "HELTH"; did you mean "HEALTH"\?$/],
+    ['unknown category', 'classifier:\n  terms:\n    HELTH: ["плазмаферез*"]\n', 'agency.yaml:3: classifier.terms.HELTH: ', /^unknown category "HELTH"; did you mean "HEALTH"\?$/],
     ['unknown section', 'classifier:\n  ignored:\n    HEALTH: ["x"]\n', 'agency.yaml:2: classifier.ignored: ', /^unknown field "ignored"; did you mean "ignore"\?$/],
     ['section not a mapping', 'classifier:\n  - ignore\n', 'agency.yaml:1: classifier: ', /^expected a mapping \(ignore, terms, patterns\), got a list$/],
     ['too many per category', `classifier:\n  patterns:\n    IIN: [${Array.from({ length: 21 }, (_, i) => `"x${i}"`).join(', ')}]\n`, 'agency.yaml:3: classifier.patterns.IIN: ', /^at most 20 entries per category in classifier\.patterns, this list has 21$/],
@@ -94,14 +94,14 @@ test('a stored policy whose section no longer validates is refused, naming the f
 
 test('policy check shows what the section dropped and added, by entry, never the matched text', () => {
   const policy = parsePolicyFile(VALID, 'agency.yaml');
-  const text = 'Всемирный день борьбы с туберкулезом; образец 940101300123; назначен гемодиализ';
+  const text = 'Всемирный день борьбы с туберкулезом; образец 940101300123; назначен плазмаферез';
   const effect = classifyWithEffect(text, policy.classifier);
   const out = explainPolicyCheck(text, effect.findings, policy, { effect });
   const lines = out.split('\n');
   const start = lines.indexOf("the policy's classifier section:");
   assert.ok(start > 0, out);
   const section = lines.slice(start + 1, start + 4).sort();
-  assert.match(section[0]!, /^ {2}added {3}HEALTH \(agency-term\): by classifier\.terms\.HEALTH\.0 "гемодиализ\*"$/);
+  assert.match(section[0]!, /^ {2}added {3}HEALTH \(agency-term\): by classifier\.terms\.HEALTH\.0 "плазмаферез\*"$/);
   assert.match(section[1]!, /^ {2}dropped HEALTH \(health-vocabulary, health:[a-z-]+:[a-z-]+\): ignored by classifier\.ignore\.HEALTH\.1 "день борьбы с туберкулезом"$/);
   assert.equal(section[2], '  dropped IIN (iin): ignored by classifier.ignore.IIN.0 "940101300123"');
   assert.ok(lines.includes('inbound (foreign messenger → Aitu): QUARANTINE — inbound.HEALTH=quarantine (agency policy)'), out);

@@ -4,6 +4,9 @@ import type { PatternDetector, Verdict } from './detector.ts';
  * E-mail addresses, Unicode letters allowed (кириллические домены .рф/.қаз, internationalized local parts).
  * The pattern starts at any letter, so the registry runs it only over texts that contain `@`.
  */
+/** A domain that is a file name: a density or size marker, or a file extension as its top-level part. */
+const FILE_NAME = /^(?:\d+(?:\.\d+)?x\.|[^.]+\.(?:png|jpe?g|gif|svg|webp|pdf|docx?|xlsx?|pptx?|mp4|mov|zip|txt)$)/i;
+
 export const emailDetector: PatternDetector = {
   kind: 'pattern',
   name: 'email',
@@ -15,6 +18,8 @@ export const emailDetector: PatternDetector = {
     const at = match.indexOf('@');
     const local = match.slice(0, at);
     if (local.endsWith('.') || local.includes('..')) return null;
+    // `logo@2x.png`, `icon@3x.webp`: a file name with a pixel density, not an address
+    if (FILE_NAME.test(match.slice(at + 1))) return null;
     return { validator: 'email-structure:pass', baseScore: 0.95, validated: true };
   },
 };

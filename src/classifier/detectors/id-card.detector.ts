@@ -14,7 +14,7 @@ export const idCardDetector: DigitDetector = {
   context: new ContextWords('id-card', [
     'удостоверение', 'удостоверения', 'удостоверении', 'уд. личн', 'уд.личн', 'удв', 'жеке куәлік', 'жеке куәлігі',
     'жеке куәлігінің', 'жеке басын куәландыратын', 'куәлік', 'ID card', 'ID-card', 'identity card', 'id карт',
-    'national ID',
+    'national ID', 'уд.л', 'уд. л', 'удост', 'jeke ku', 'zheke ku', 'жеке ку',
   ]),
   contextScore: 0.85,
   evaluate(shape: DigitShape): Verdict | null {
