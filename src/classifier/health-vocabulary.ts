@@ -54,12 +54,12 @@ export function healthTermId(term: Pick<HealthTerm, 'id' | 'lang'>): string {
   return `health:${term.lang}:${term.id}`;
 }
 
-const BUSINESS_BEFORE = '(?:рын\\p{L}*|экономи\\p{L}*|market|economic|нарық\\p{L}*|сервер\\p{L}*|server)\\s*$';
-const BUSINESS_AFTER = '^[\\s,:-]*(?:рынк|экономик|цен|продаж|двигател|engine|market|econom|bug|fault|error|issue|problem|network|server|car|system|сервер|сети|систем)';
+const BUSINESS_BEFORE = '(?:рын\\p{L}*|экономи\\p{L}*|market|economic|нарық\\p{L}*|сервер\\p{L}*|server|network|issue\\p{L}*)[^.!?]{0,20}$';
+const BUSINESS_AFTER = '^[\\s,:-]*(?:проблем|неисправ|сбо|рынк|экономик|цен|продаж|двигател|engine|market|econom|bug|fault|error|issue|problem|network|server|car|system|сервер|сети|систем)';
 
 const BASE_TERMS: readonly HealthTerm[] = [
   // Russian: diagnoses and registration
-  { id: 'diagnosis', term: 'диагноз*', weight: 0.8, lang: 'ru' },
+  { id: 'diagnosis', term: 'диагноз*', weight: 0.8, lang: 'ru', unless: BUSINESS_AFTER, unlessBefore: BUSINESS_BEFORE },
   { id: 'diagnosed', term: 'диагностирован*', weight: 0.55, lang: 'ru', unless: BUSINESS_AFTER },
   { id: 'disease', term: 'заболевани*', weight: 0.75, lang: 'ru' },
   { id: 'fell-ill', term: 'заболел*', weight: 0.7, lang: 'ru' },
@@ -291,6 +291,116 @@ const BASE_TERMS: readonly HealthTerm[] = [
   { id: 'heart', term: 'жүрегі*', raw: 'жүрег\\p{L}*\\s+(?:ауыр\\p{L}*|сыр\\s+берді|ауруы)', weight: 0.8, lang: 'kk' },
   { id: 'heart', term: 'сердечн* приступ*', raw: '(?:сердечн\\p{L}*\\s+приступ\\p{L}*|проблем\\p{L}*\\s+с\\s+сердцем|сердце\\s+(?:прихватило|болит))', weight: 0.8, lang: 'ru' },
   { id: 'mental-health', term: 'психолог*', raw: '(?:к\\s+психологу|у\\s+психолога|психотерапевт\\p{L}*)', weight: 0.7, lang: 'ru' },
+
+  // Conditions, symptoms and injuries named as people name them (a larger lexicon: what generalises is coverage)
+  { id: 'migraine', term: 'мигрен*', weight: 0.75, lang: 'ru' },
+  { id: 'psoriasis', term: 'псориаз*', weight: 0.8, lang: 'any' },
+  { id: 'arthritis', term: 'артрит*', weight: 0.8, lang: 'any' },
+  { id: 'arthrosis', term: 'артроз*', weight: 0.8, lang: 'any' },
+  { id: 'radiculitis', term: 'радикулит*', weight: 0.8, lang: 'any' },
+  { id: 'osteochondrosis', term: 'остеохондроз*', weight: 0.8, lang: 'any' },
+  { id: 'hernia', term: 'грыж*', weight: 0.75, lang: 'ru' },
+  { id: 'measles', term: 'кор(ь|и|ью)', weight: 0.75, lang: 'ru' },
+  { id: 'rubella', term: 'краснух*', weight: 0.8, lang: 'ru' },
+  { id: 'chickenpox', term: 'ветрянк*', weight: 0.85, lang: 'ru' },
+  { id: 'rotavirus', term: 'ротавирус*', weight: 0.8, lang: 'any' },
+  { id: 'poisoning', term: 'отравлени*', weight: 0.6, lang: 'ru' },
+  { id: 'tonsillitis', term: 'ангин*', weight: 0.75, lang: 'any' },
+  { id: 'bronchitis', term: 'бронхит*', weight: 0.8, lang: 'any' },
+  { id: 'sinusitis', term: '(синусит|гайморит|отит|ларингит|трахеит|фарингит)*', weight: 0.8, lang: 'any' },
+  { id: 'conjunctivitis', term: 'конъюнктивит*', weight: 0.8, lang: 'any' },
+  { id: 'cystitis', term: '(цистит|пиелонефрит|простатит|холецистит|панкреатит|колит|гастродуоденит|эзофагит)*', weight: 0.8, lang: 'any' },
+  { id: 'ulcer', term: 'язв(а|у|ы|ой|енн*)', weight: 0.7, lang: 'ru' },
+  { id: 'varicose', term: '(варикоз|тромбоз|тромбофлебит|геморро)*', weight: 0.8, lang: 'any' },
+  { id: 'arrhythmia', term: '(аритми|тахикарди|стенокарди|ишеми|кардиомиопати)*', weight: 0.8, lang: 'any' },
+  { id: 'heart-failure', term: '(сердечн|почечн|печеночн|печёночн)* недостаточност*', weight: 0.85, lang: 'ru' },
+  { id: 'anaemia', term: 'анеми*', weight: 0.75, lang: 'any' },
+  { id: 'leukaemia', term: '(лейкоз|лейкеми|лимфом|меланом|сарком|карцином|миелом)*', weight: 0.9, lang: 'any' },
+  { id: 'myoma', term: '(миом|эндометриоз|мастопати)*', weight: 0.85, lang: 'any' },
+  { id: 'infertility', term: 'бесплоди*', weight: 0.85, lang: 'ru' },
+  { id: 'ivf', term: 'ЭКО', weight: 0.7, lang: 'ru', upper: true },
+  { id: 'ivf', term: 'IVF', weight: 0.8, lang: 'en', upper: true },
+  { id: 'thyroid', term: '(гипотиреоз|гипертиреоз|тиреоидит|зоб)*', weight: 0.8, lang: 'any' },
+  { id: 'gout', term: '(подагр|остеопороз|ревматизм|ревматоидн)*', weight: 0.8, lang: 'any' },
+  { id: 'dementia', term: '(деменци|альцгеймер|паркинсон|аутизм|рассеянн* склероз)*', weight: 0.85, lang: 'any' },
+  { id: 'neurosis', term: '(невроз|неврастени|панически* атак|тревожн* расстройств|бессонниц)*', weight: 0.75, lang: 'ru' },
+  { id: 'fainting', term: '(обморок|потерял* сознани|судорог|головокружени)*', weight: 0.7, lang: 'ru' },
+  { id: 'concussion-alone', term: 'сотрясени*', weight: 0.6, lang: 'ru' },
+  { id: 'dislocation', term: '(вывих|растяжени* связок|ушиб)*', weight: 0.7, lang: 'ru' },
+  { id: 'burn', term: 'ожог*', weight: 0.65, lang: 'ru' },
+  { id: 'burns-unit', term: 'ожогов*', weight: 0.8, lang: 'ru' },
+  { id: 'trauma-unit', term: 'травмпункт*', raw: 'травмпункт\\p{L}*|в\\s+травм[еуы]\\b|травматологи[июя]', weight: 0.75, lang: 'ru' },
+  { id: 'cast', term: 'в гипсе', raw: '(?:в\\s+гипсе|наложили\\s+гипс|гипс\\s+сним\\p{L}*|спиц[ыу]\\s+в)', weight: 0.75, lang: 'ru' },
+  { id: 'pacemaker', term: 'кардиостимулятор*', weight: 0.85, lang: 'ru' },
+  { id: 'hearing-aid', term: 'слухов* аппарат*', weight: 0.8, lang: 'ru' },
+  { id: 'endoscopy', term: '(гастроскопи|колоноскопи|бронхоскопи|биопси|маммографи|эндоскопи)*', weight: 0.8, lang: 'any' },
+  { id: 'ecg', term: 'ЭКГ', weight: 0.7, lang: 'ru', upper: true },
+  { id: 'intensive-therapy', term: 'интенсивн* терапи*', weight: 0.8, lang: 'ru' },
+  { id: 'military-medical-board', term: 'ВВК', weight: 0.7, lang: 'ru', upper: true },
+  { id: 'fitness-category', term: 'категори* годност*', weight: 0.75, lang: 'ru' },
+  { id: 'cold-symptoms', term: '(простуд|насморк|кашл)*', weight: 0.65, lang: 'ru' },
+  { id: 'ari', term: 'ОРЗ', weight: 0.7, lang: 'ru', upper: true },
+  { id: 'has-fever', term: 'температурит', weight: 0.7, lang: 'ru' },
+  { id: 'aches', term: 'болит голова', raw: 'бол(?:ит|ят|ела|ел|ели|еть)\\s+(?:\\p{L}+\\s+)?(?:голов|живот|спин|горл|зуб|сердц|ног|рук|колен|ух|глаз|поясниц|желуд|сустав)\\p{L}*|(?:голов|живот|спин|горл|зуб|поясниц)\\p{L}*\\s+(?:бол(?:ит|ят|ела)|раскалывается|прихватило)', weight: 0.75, lang: 'ru' },
+  { id: 'nausea', term: '(тошнит|тошнот|рвот|диаре|понос)*', weight: 0.65, lang: 'ru' },
+  { id: 'stones', term: 'камни в', raw: 'камн\\p{L}*\\s+в\\s+(?:почк|желчн|печен)\\p{L}*', weight: 0.85, lang: 'ru' },
+  { id: 'pregnancy-week', term: 'на 38 неделе', raw: 'на\\s+\\d{1,2}(?:-?й)?\\s+недел[еи](?:\\s+беременност\\p{L}*)?', weight: 0.45, lang: 'ru' },
+  { id: 'medical-board', term: 'медкомисси*', weight: 0.45, lang: 'ru' },
+  { id: 'inpatient', term: 'стационар*', weight: 0.45, lang: 'ru' },
+  { id: 'rehab-addiction', term: 'алкогольн* зависимост*', weight: 0.85, lang: 'ru' },
+  // Kazakh
+  { id: 'flu', term: 'тұмау*', weight: 0.7, lang: 'kk' },
+  { id: 'measles', term: 'қызылша*', weight: 0.8, lang: 'kk' },
+  { id: 'aches', term: 'басы ауыр*', raw: '(?:басы|тісі|іші|белі|жүрегі|аяғы|қолы|тамағы|құлағы|көзі|бүйрегі|асқазаны)\\s+ауыр\\p{L}*|(?:bas[yı]|tıs[ıi]|ış[ıi]|bel[ıi]|jüreg[ıi]|ayağy|ayagy|aiagy|qoly|tamağy|tamagy)\\s+a[uw][yı]r\\p{L}*', weight: 0.75, lang: 'kk' },
+  { id: 'broken', term: 'аяғын сындыр*', raw: '(?:аяғын|қолын|қабырғасын|білегін|саусағын)\\s+сындыр\\p{L}*|(?:ayağyn|ayagyn|aiagyn|qolyn|kolyn)\\s+synd[yı]r\\p{L}*', weight: 0.8, lang: 'kk' },
+  { id: 'fracture', term: 'сынық*', weight: 0.55, lang: 'kk' },
+  { id: 'burn', term: 'күйік*', weight: 0.6, lang: 'kk' },
+  { id: 'burned', term: 'күйіп қал*', weight: 0.6, lang: 'kk' },
+  { id: 'maternity-hospital', term: 'перзентхана*', weight: 0.8, lang: 'kk' },
+  { id: 'stones', term: 'өтінде тас', raw: '(?:өтінде|бүйрегінде|өт\\s+қабында)\\s+тас|(?:ötınde|otinde|büiregınde|buireginde)\\s+tas', weight: 0.85, lang: 'kk' },
+  { id: 'surgery-word', term: 'ота', raw: 'ота(?:сы|ға|дан|ны|да)?(?![\\p{L}])', weight: 0.45, lang: 'kk' },
+  { id: 'surgery-word-latn', term: 'ota', raw: 'ota(?:sy|ğa|ga|dan|ny|da)?(?![\\p{L}])', weight: 0.45, lang: 'kk' },
+  { id: 'intensive-care', term: 'жансақтау*', weight: 0.8, lang: 'kk' },
+  { id: 'injury', term: 'жарақат*', weight: 0.65, lang: 'kk' },
+  { id: 'concussion', term: 'миы шайқал*', weight: 0.85, lang: 'kk' },
+  { id: 'cough', term: 'жөтел*', weight: 0.6, lang: 'kk' },
+  { id: 'pregnant-short', term: 'жүкті', raw: 'жүкті(?=\\s*(?:[,.!?]|$|еді|екен|болып|болды|әйел|ана))|j[üu]kt[ıi](?=\\s*(?:[,.!?]|$))', weight: 0.75, lang: 'kk' },
+  { id: 'pregnancy-week', term: 'аптада', raw: '(?<=\\d{1,2}\\s{1,3})аптада(?![\\p{L}])', weight: 0.45, lang: 'kk' },
+  { id: 'pregnancy-week-latn', term: 'aptada', raw: '(?<=\\d{1,2}\\s{1,3})aptada(?![\\p{L}])', weight: 0.45, lang: 'kk' },
+  { id: 'burns-unit', term: 'күйік бөлімі*', weight: 0.85, lang: 'kk' },
+  { id: 'trauma', term: 'травматология*', weight: 0.7, lang: 'kk' },
+  // English
+  { id: 'fever', term: 'fever*', weight: 0.65, lang: 'en' },
+  { id: 'migraine', term: 'migraine*', weight: 0.75, lang: 'en' },
+  { id: 'psoriasis', term: 'psoriasis', weight: 0.85, lang: 'en' },
+  { id: 'arthritis', term: 'arthritis', weight: 0.85, lang: 'en' },
+  { id: 'measles', term: '(measles|chickenpox|rubella|mumps|rotavirus|norovirus)', weight: 0.85, lang: 'en' },
+  { id: 'stones', term: '(gallstones|kidney stones)', weight: 0.85, lang: 'en' },
+  { id: 'sprain', term: 'sprain*', weight: 0.7, lang: 'en' },
+  { id: 'broken', term: 'broke his leg', raw: "(?:broke|broken|fractured)\\s+(?:his|her|my|their|a)?\\s*(?:leg|arm|wrist|ankle|rib|ribs|hip|collarbone|finger|foot|hand|nose)", weight: 0.8, lang: 'en' },
+  { id: 'concussion', term: 'concussion*', weight: 0.85, lang: 'en' },
+  { id: 'fracture', term: 'fracture*', weight: 0.65, lang: 'en' },
+  { id: 'burns-unit', term: 'burns unit', weight: 0.85, lang: 'en' },
+  { id: 'intensive-care', term: 'intensive care', weight: 0.8, lang: 'en' },
+  { id: 'icu', term: 'ICU', weight: 0.75, lang: 'en', upper: true },
+  { id: 'er', term: 'the ER', raw: '(?:to|in|at)\\s+the\\s+ER(?![\\p{L}])|A&E', weight: 0.7, lang: 'en' },
+  { id: 'inpatient', term: 'inpatient*', weight: 0.75, lang: 'en' },
+  { id: 'pacemaker', term: 'pacemaker*', weight: 0.85, lang: 'en' },
+  { id: 'strep', term: 'strep throat', weight: 0.85, lang: 'en' },
+  { id: 'flu', term: 'flu', weight: 0.55, lang: 'en' },
+  { id: 'has-a', term: 'has a cold', raw: '(?:has|had|got|have|caught)\\s+(?:a|the)\\s+(?:cold|cough|fever|temperature|migraine|rash|infection|stomach\\s+bug|virus|flu)', weight: 0.75, lang: 'en' },
+  { id: 'infection', term: 'infection*', weight: 0.55, lang: 'en' },
+  { id: 'appendicitis', term: 'appendicitis', weight: 0.85, lang: 'en' },
+  { id: 'maternity-hospital', term: 'maternity (hospital|ward)', weight: 0.8, lang: 'en' },
+  { id: 'weeks-along', term: 'is 38 weeks', raw: 'is\\s+\\d{1,2}\\s+weeks(?!\\s+(?:late|away|old|behind|overdue))', weight: 0.55, lang: 'en' },
+  { id: 'rehab', term: 'rehab*', weight: 0.55, lang: 'en' },
+  { id: 'dependence', term: 'alcohol dependence', raw: '(?:alcohol|drug|opioid|substance)\\s+(?:dependence|dependency|abuse|use\\s+disorder)', weight: 0.85, lang: 'en' },
+  { id: 'medical-board', term: 'medical board', weight: 0.6, lang: 'en' },
+  { id: 'fitness', term: 'limited fitness', raw: '(?:limited|unfit|fit)\\s+for\\s+(?:military\\s+)?service|limited\\s+fitness', weight: 0.7, lang: 'en' },
+  { id: 'signed-off', term: 'signed him off', raw: 'signed\\s+(?:him|her|me|them)\\s+off', weight: 0.75, lang: 'en' },
+  { id: 'allergic', term: 'allergic reaction', raw: 'allerg(?:ic|y|ies)', weight: 0.65, lang: 'en' },
+  { id: 'blood-sugar', term: 'blood sugar', weight: 0.75, lang: 'en' },
+  { id: 'neurosurgery', term: 'neurosurgery', raw: "(?:in|to)\\s+(?:neurosurgery|cardiology|oncology|traumatology|the\\s+trauma\\s+cent(?:re|er))", weight: 0.75, lang: 'en' },
 ];
 
 /**
@@ -308,7 +418,20 @@ function latinVariants(terms: readonly HealthTerm[]): HealthTerm[] {
   return out;
 }
 
-export const HEALTH_TERMS: readonly HealthTerm[] = [...BASE_TERMS, ...latinVariants(BASE_TERMS)];
+/**
+ * A term written as alternatives from its first letter (`(синусит|гайморит)*`) becomes one term per alternative
+ * (ids `<id>-1`, `<id>-2`…): the lookup walks a term's literal first letters.
+ */
+function expandLeadingAlternatives(terms: readonly HealthTerm[]): HealthTerm[] {
+  return terms.flatMap((term) => {
+    const m = /^\(([^()]*)\)(.*)$/.exec(term.term);
+    if (term.raw || !m) return [term];
+    return m[1]!.split('|').map((alternative, i) => ({ ...term, id: `${term.id}-${i + 1}`, term: `${alternative}${m[2]}` }));
+  });
+}
+
+const EXPANDED = expandLeadingAlternatives(BASE_TERMS);
+export const HEALTH_TERMS: readonly HealthTerm[] = [...EXPANDED, ...latinVariants(EXPANDED)];
 
 /** Words that put an ICD-10 code into a medical context (FORMATS.md: диагноз, МКБ-10, Ds:, АХЖ-10). */
 export const ICD_CONTEXT_WORDS: readonly string[] = [
