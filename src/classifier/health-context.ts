@@ -71,4 +71,17 @@ function escapeContextWord(word: string): string {
 }
 
 export const PERSON = new ContextMatcher('person', PERSON_CUES);
+
+/**
+ * A person named by name, as chats do: a capitalised word in a Kazakh possessive or dative case (Ерланның,
+ * Асхатқа, Marattyñ), after a Russian preposition (у Асем, для Ерика) or before an English verb (Dana has).
+ * Case-sensitive, unlike the cue words; a city in those cases (Астананың) is the price.
+ */
+const NAMED =
+  /(?<![\p{L}])\p{Lu}\p{Ll}{2,}(?:ның|нің|тың|тің|дың|дің|ға|ге|қа|ке|ñ|nyñ|nıñ|tyñ|tıñ|dyñ|dıñ|ğa|ge|qa|ke|nyn|nin|tyn|tin|dyn|din|ga|ka)(?![\p{L}])|(?<![\p{L}])(?:у|от|для|к|с)\s+\p{Lu}\p{Ll}{2,}(?:[аеиоуыя]|ом|ем|ой|ей)?(?![\p{L}])|(?<![\p{L}])\p{Lu}\p{Ll}{2,}(?:'s)?\s+(?:is|has|had|was|got|takes|fell|broke|needs|will)(?![\p{L}])/u;
+
+/** `person:<cue>` for a cue word, `person:name` for a name in one of NAMED's shapes, or null. */
+export function personIn(text: string): string | null {
+  return PERSON.find(text) ?? (NAMED.test(text) ? 'person:name' : null);
+}
 export const GUARD = new ContextMatcher('guard', GUARDS);

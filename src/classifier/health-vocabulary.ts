@@ -401,19 +401,46 @@ const BASE_TERMS: readonly HealthTerm[] = [
   { id: 'allergic', term: 'allergic reaction', raw: 'allerg(?:ic|y|ies)', weight: 0.65, lang: 'en' },
   { id: 'blood-sugar', term: 'blood sugar', weight: 0.75, lang: 'en' },
   { id: 'neurosurgery', term: 'neurosurgery', raw: "(?:in|to)\\s+(?:neurosurgery|cardiology|oncology|traumatology|the\\s+trauma\\s+cent(?:re|er))", weight: 0.75, lang: 'en' },
+
+  { id: 'in-hospital-latn', term: 'auruhanada', raw: '(?:auruhana(?:da|ğa|ga)|stasionar(?:da|ğa|ga)|reanima(?:s|c|ts)iada)(?:\\s*(?:\\p{L}+\\s+)?(?:jat|zhat|tüs|tus|em)\\p{L}*)?', weight: 0.5, lang: 'kk' },
+  { id: 'in-hospital-word', term: 'ауруханада', raw: '(?:ауруханада|ауруханаға|стационарда|стационарға|роддомда|перзентханада)(?![\\p{L}])', weight: 0.45, lang: 'kk' },
+  { id: 'sick-sheet-word', term: 'ауруханалық парақ*', weight: 0.85, lang: 'kk' },
+  { id: 'sick-sheet-ru', term: 'бюллетен*', weight: 0.7, lang: 'any' },
+  { id: 'toxicosis', term: 'токсикоз*', weight: 0.85, lang: 'any' },
+  { id: 'dental', term: 'зуб мудрости', raw: '(?:удал\\p{L}*\\s+зуб\\p{L}*|зуб\\p{L}*\\s+мудрост\\p{L}*|пломб\\p{L}*\\s+(?:постав|выпал)\\p{L}*)', weight: 0.6, lang: 'ru' },
+  { id: 'stitches', term: 'швов', raw: '(?:наложили|сняли)\\s+(?:\\d+\\s+)?(?:шв\\p{L}*|шов)|тігіс\\s+салды', weight: 0.75, lang: 'any' },
+  { id: 'amputation', term: 'ампутир*', weight: 0.9, lang: 'ru' },
+  { id: 'transplant', term: 'пересадк*', raw: 'пересадк\\p{L}*\\s+(?:почк|печен|сердц|костного)\\p{L}*|трансплантаци\\p{L}*', weight: 0.85, lang: 'ru' },
+  { id: 'copd', term: 'ХОБЛ', weight: 0.85, lang: 'ru', upper: true },
+  { id: 'breastfeeding', term: 'кормит грудью', raw: 'корм\\p{L}*\\s+грудью|emizedi|емізеді|breastfeeding', weight: 0.75, lang: 'any' },
+  { id: 'on-hold-pregnancy', term: 'на сохранении', weight: 0.8, lang: 'ru' },
+  { id: 'antibiotics', term: 'антибиотик*', weight: 0.55, lang: 'ru' },
+  { id: 'parasites', term: '(лямбли|глист|гельминт)*', weight: 0.75, lang: 'ru' },
+  { id: 'contusion', term: 'контузи*', weight: 0.8, lang: 'ru' },
+  { id: 'ent-doctor', term: 'к лору', raw: '(?:к|у)\\s+лор[ау](?![\\p{L}])', weight: 0.6, lang: 'ru' },
+  { id: 'ambulance-took', term: 'скорая увезла', raw: 'скор(?:ая|ую)\\s+(?:увезла|забрала|вызвал\\p{L}*)|вызвал\\p{L}*\\s+скорую|жедел\\s+жәрдем\\s+шақыр\\p{L}*|jedel\\s+järdem\\s+şaq[yı]r\\p{L}*|ambulance\\s+took', weight: 0.75, lang: 'any' },
+  { id: 'blood-sugar-kk', term: 'қантын өлшеді', raw: 'қант\\p{L}*\\s+(?:өлшеді|көтеріл\\p{L}*)|ммоль', weight: 0.7, lang: 'kk' },
+  { id: 'hemoglobin', term: 'гемоглобин*', weight: 0.75, lang: 'any' },
+  { id: 'cancer-kk', term: 'обыр*', weight: 0.85, lang: 'kk' },
+  { id: 'chickenpox-kk', term: 'желшешек*', weight: 0.85, lang: 'kk' },
+  { id: 'poisoned-kk', term: 'улан*', weight: 0.7, lang: 'kk' },
+  { id: 'radiotherapy-kk', term: 'сәулелік терапия*', weight: 0.85, lang: 'kk' },
+  { id: 'cataract', term: 'катаракт*', weight: 0.85, lang: 'any' },
+  { id: 'epilepsy-kk', term: 'эпилепсия*', weight: 0.85, lang: 'kk' },
 ];
 
 /**
- * The Kazakh terms again in the 2021 Latin alphabet, with and without its diacritics (kazakh-latin.ts), under the
+ * The Kazakh and Russian (loanword) terms again in the 2021 Latin alphabet, with and without its diacritics (kazakh-latin.ts), under the
  * same id with a `.latn` suffix (`.latn2` for a second way of writing the first letter). Phrases written as raw
  * regex stay Cyrillic only.
  */
 function latinVariants(terms: readonly HealthTerm[]): HealthTerm[] {
   const out: HealthTerm[] = [];
   for (const term of terms) {
-    if (term.lang !== 'kk' || term.raw || term.upper) continue;
+    // Kazakh written in Latin letters keeps the Russian loanwords it uses (dializ, reanimasia, insult, operasia)
+    if (term.raw || term.upper || term.lang === 'en') continue;
     const forms = latinForms(term.term);
-    forms?.forEach((form, i) => out.push({ ...term, id: `${term.id}-latn${i === 0 ? "" : i + 1}`, term: form }));
+    forms?.forEach((form, i) => out.push({ ...term, id: `${term.id}-latn${i === 0 ? '' : i + 1}`, term: form }));
   }
   return out;
 }

@@ -7,9 +7,9 @@ const LETTERS: Record<string, readonly string[]> = {
   а: ['a'], ә: ['ä', 'a', 'ae'], б: ['b'], в: ['v'], г: ['g'], ғ: ['ğ', 'g', 'gh'], д: ['d'], е: ['e'], ё: ['io', 'yo'],
   ж: ['j', 'zh'], з: ['z'], и: ['i'], й: ['i', 'y'], к: ['k'], қ: ['q', 'k'], л: ['l'], м: ['m'], н: ['n'],
   ң: ['ñ', 'ng', 'n'], о: ['o'], ө: ['ö', 'o', 'oe'], п: ['p'], р: ['r'], с: ['s'], т: ['t'], у: ['u', 'w'],
-  ұ: ['ū', 'u'], ү: ['ü', 'u', 'ue'], ф: ['f'], х: ['h', 'kh'], һ: ['h'], ц: ['ts', 'c'], ч: ['ç', 'ch'],
+  ұ: ['ū', 'u'], ү: ['ü', 'u', 'ue'], ф: ['f'], х: ['h', 'kh'], һ: ['h'], ц: ['ts', 'c', 's'], ч: ['ç', 'ch'],
   ш: ['ş', 'sh', 's'], щ: ['ş', 'sh'], ъ: [''], ы: ['y', 'i'], і: ['ı', 'i'], ь: [''], э: ['e'], ю: ['iu', 'yu'],
-  я: ['ia', 'ya'],
+  я: ['ia', 'ya', 'a'],
 };
 
 /** One letter as the term syntax writes its alternatives: `a`, or `(ä|a|ae)`. */
@@ -19,17 +19,23 @@ function letter(ch: string): string {
   return forms.length === 1 ? forms[0]! : `(${forms.join('|')})`;
 }
 
+/** How many leading letters are written out in every combination: the lookup walks a term's literal start. */
+const LITERAL_LETTERS = 3;
+
 /**
- * The Latin forms of a Kazakh Cyrillic term: one per way of writing its first letter (the vocabulary's lookup walks
- * a term's literal first letters, so the first letter must be literal), each with every later letter's
- * alternatives. Syntax characters (`*`, spaces, `(`, `|`, `)`) pass through. Null when the term has nothing Kazakh
- * Cyrillic to transliterate.
+ * The Latin forms of a Cyrillic term: one per way of writing its first LITERAL_LETTERS letters (the vocabulary's
+ * lookup walks a term's literal start, and a longer one means fewer terms tried per word), each with every later
+ * letter's alternatives as a group. Syntax characters (`*`, spaces, `(`, `|`, `)`) pass through. Null when the term
+ * does not start with a Cyrillic letter.
  */
 export function latinForms(term: string): string[] | null {
   const lower = term.toLowerCase();
-  if (!/[\u0400-\u04ff]/.test(lower)) return null;
-  const first = LETTERS[lower[0]!];
-  const rest = [...lower.slice(1)].map(letter).join('');
-  if (!first) return [`${lower[0]}${rest}`];
-  return [...new Set(first.filter((f) => f !== ''))].map((f) => `${f}${rest}`);
+  if (!/^[\u0400-\u04ff]/.test(lower)) return null;
+  const chars = [...lower];
+  let head = 0;
+  while (head < LITERAL_LETTERS && head < chars.length && /[\u0400-\u04ff]/.test(chars[head]!)) head++;
+  const rest = chars.slice(head).map(letter).join('');
+  let starts = [''];
+  for (const ch of chars.slice(0, head)) starts = starts.flatMap((start) => (LETTERS[ch] ?? [ch]).map((form) => start + form));
+  return [...new Set(starts.filter((start) => start !== ''))].map((start) => `${start}${rest}`);
 }

@@ -1,7 +1,7 @@
 import type { Candidate } from '../types.ts';
 import { HEALTH_TERMS, healthTermId, ICD_CONTEXT_WORDS, type HealthTerm } from '../health-vocabulary.ts';
 import { ContextWords, type PatternDetector, type Verdict } from './detector.ts';
-import { GUARD, PERSON } from '../health-context.ts';
+import { GUARD, personIn } from '../health-context.ts';
 
 /**
  * ICD-10 codes (`[A-TV-Z]\d{2}(\.\d{1,2})?`, and U07.x for COVID-19) count as health data only in a medical
@@ -175,7 +175,7 @@ export function findHealthTerms(text: string, out: Candidate[]): void {
  * a person named raises each (but an institution or a profession, which stays below the threshold alone).
  */
 function judgeContext(text: string, found: Candidate[]): void {
-  const person = PERSON.find(text);
+  const person = personIn(text);
   const guard = GUARD.find(text);
   if (guard !== null && person === null) {
     found.length = 0;
