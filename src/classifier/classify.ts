@@ -100,7 +100,7 @@ function classifyUnsafe(text: string, options: ClassifyOptions): Finding[] {
  * document's number, not a person's or a company's, unless its own label (ИИН, БИН…) is also there.
  */
 const DOCUMENT_NUMBER_LABEL =
-  /(?<![\p{L}])(?:заказ|сч[её]т|счета|фактур|договор|контракт|заявк|накладн|постановлени|приказ|протокол|квитанц|платёж|платеж|тапсырыс|шот|шарт|қаулы|бұйрық|өтінім|tapsyrys|shart|order|invoice|contract|ticket|po\s*(?:number|no|#)|purchase\s+order|tracking|waybill|document\s+id|трек)\p{L}*[^\p{L}\p{N}]{0,6}(?:(?:№|#|no\.?|number|nömırı|nomiri|нөмірі|номер|на\s+портале)[^\p{L}\p{N}]{0,4})?$/iu;
+  /(?<![\p{L}])(?:заказ|сч[её]т|счета|фактур|эсф|снт|ттн|договор|контракт|заявк|заявлени|обращени|накладн|постановлени|приказ|протокол|квитанц|платёж|платеж|платёжк|чек|реестр|лицев\p{L}*\s+сч|дел[оа]|талон|полис|билет|брон|серийн|инвентарн|артикул|штрих|парти|лот|акт|входящ|исходящ|рег\.?\s*номер|регистрационн|бланк|пломб|трек|тапсырыс|шот|шарт|қаулы|бұйрық|өтінім|өтініш|түбіртек|анықтама|жолдама|хат|іс|tapsyrys|shart|ötınış|otinish|order|invoice|contract|ticket|po\s*(?:number|no|#)|purchase\s+order|tracking|waybill|document\s+id|ref|reference|case|claim|receipt|booking|reservation|serial|sku|batch|account|policy|request|incident|application|shipment|parcel)\p{L}*[^\p{L}\p{N}]{0,6}(?:(?:№|#|no\.?|number|nömırı|nomiri|нөмірі|номер|на\s+портале)[^\p{L}\p{N}]{0,4})?$/iu;
 const DOCUMENT_NUMBER_WINDOW = 40;
 
 /** An IIN or BIN candidate without its own label, right after a document number's label, drops below any threshold. */

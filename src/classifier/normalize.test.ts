@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { normalize, originalSpan } from './normalize.ts';
+import { foldMixedScripts, normalize, originalSpan } from './normalize.ts';
 
 test('plain text is returned as is, with no offset map', () => {
   const n = normalize('ИИН 940101300123, тел 8 701 123 45 67 — ok');
@@ -36,4 +36,14 @@ test('astral digits keep their surrogate pairs in the original span', () => {
 
 test('spaces and dashes of other kinds become ASCII', () => {
   assert.equal(normalize('8\u00a0701\u2011123\u221245').text, '8 701-123-45');
+});
+
+test('a word mixing scripts gets its look-alikes in its majority script; offsets stay', () => {
+  assert.equal(foldMixedScripts('Onyñ jüktılıgı аnd'), 'Onyñ jüktılıgı and');
+  assert.equal(foldMixedScripts('diаbet'), 'diabet');
+  assert.equal(foldMixedScripts('диaбет'), 'диабет');
+  assert.equal(foldMixedScripts('plain text, простой текст'), 'plain text, простой текст');
+  const text = 'Aigül jüktі, 20 aptada';
+  assert.equal(foldMixedScripts(text).length, text.length);
+  assert.equal(normalize('диaбет у него').text, 'диабет у него');
 });

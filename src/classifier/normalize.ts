@@ -58,7 +58,31 @@ function replacementOf(ch: string): string {
   return ch;
 }
 
-export function normalize(text: string): Normalized {
+/** Look-alike letters of the two scripts, one for one (so offsets do not move). */
+const CYRILLIC_TO_LATIN: Record<string, string> = { а: 'a', е: 'e', о: 'o', р: 'p', с: 'c', у: 'y', х: 'x', і: 'i', к: 'k', А: 'A', Е: 'E', О: 'O', Р: 'P', С: 'C', Т: 'T', Х: 'X', К: 'K', М: 'M', Н: 'H', В: 'B', І: 'I' };
+const LATIN_TO_CYRILLIC: Record<string, string> = Object.fromEntries(Object.entries(CYRILLIC_TO_LATIN).map(([c, l]) => [l, c]));
+const MIXED = /[A-Za-z][\u0400-\u04ff]|[\u0400-\u04ff][A-Za-z]/;
+const WORD = /[\p{L}]+/gu;
+const LATIN_LETTER = /[A-Za-z\u00c0-\u024f]/g;
+const CYRILLIC_LETTER = /[\u0400-\u04ff]/g;
+
+/**
+ * A word that mixes scripts (a Cyrillic "а" typed inside a Latin word, or the reverse) gets the look-alikes of its
+ * minority script in its majority script, so that the vocabulary, written in one script, matches it.
+ */
+export function foldMixedScripts(text: string): string {
+  if (!MIXED.test(text)) return text;
+  return text.replace(WORD, (word) => {
+    const latin = word.match(LATIN_LETTER)?.length ?? 0;
+    const cyrillic = word.match(CYRILLIC_LETTER)?.length ?? 0;
+    if (latin === 0 || cyrillic === 0) return word;
+    const map = latin >= cyrillic ? CYRILLIC_TO_LATIN : LATIN_TO_CYRILLIC;
+    return [...word].map((ch) => map[ch] ?? ch).join('');
+  });
+}
+
+export function normalize(input: string): Normalized {
+  const text = foldMixedScripts(input);
   if (!OUTSIDE_COMMON_SCRIPTS.test(text) || !NEEDS_NORMALIZING.test(text)) return { text, starts: null, ends: null };
   // only the special characters go through JavaScript; everything between is copied as slices
   const parts: string[] = [];
