@@ -1,3 +1,5 @@
+import { PERSON_NAMES } from './person-names.ts';
+
 /**
  * What decides whether health words are about a person. HEALTH means information about a person's health; the
  * same words also name institutions, professions, the sector, statistics and markets. Two kinds of context words,
@@ -72,6 +74,12 @@ function escapeContextWord(word: string): string {
 
 export const PERSON = new ContextMatcher('person', PERSON_CUES);
 
+/** A first name, capitalised as names are written (Дана, not данные), with a case ending of up to five letters. */
+const FIRST_NAME = new RegExp(
+  `(?<![\\p{L}])(?:${PERSON_NAMES.map((n) => n[0]!.toUpperCase() + n.slice(1)).sort((a, b) => b.length - a.length).join('|')})\\p{Ll}{0,5}(?![\\p{L}])`,
+  'u',
+);
+
 /**
  * A person named by name, as chats do: a capitalised word in a Kazakh possessive or dative case (Ерланның,
  * Асхатқа, Marattyñ), after a Russian preposition (у Асем, для Ерика) or before an English verb (Dana has).
@@ -82,6 +90,6 @@ const NAMED =
 
 /** `person:<cue>` for a cue word, `person:name` for a name in one of NAMED's shapes, or null. */
 export function personIn(text: string): string | null {
-  return PERSON.find(text) ?? (NAMED.test(text) ? 'person:name' : null);
+  return PERSON.find(text) ?? (FIRST_NAME.test(text) ? 'person:first-name' : NAMED.test(text) ? 'person:name' : null);
 }
 export const GUARD = new ContextMatcher('guard', GUARDS);

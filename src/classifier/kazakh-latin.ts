@@ -39,3 +39,12 @@ export function latinForms(term: string): string[] | null {
   for (const ch of chars.slice(0, head)) starts = starts.flatMap((start) => (LETTERS[ch] ?? [ch]).map((form) => start + form));
   return [...new Set(starts.filter((start) => start !== ''))].map((start) => `${start}${rest}`);
 }
+
+/** Every Latin spelling of a short Cyrillic word (a name), up to `limit` of them. */
+export function latinSpellings(word: string, limit = 16): string[] {
+  let spellings = [''];
+  for (const ch of word.toLowerCase()) {
+    spellings = spellings.flatMap((s) => (LETTERS[ch] ?? [ch]).map((form) => s + form)).slice(0, limit);
+  }
+  return spellings.filter((s) => s !== '');
+}
