@@ -40,7 +40,8 @@ export interface HealthTerm {
   /** a regex source: when it matches the 32 characters before the term, the term is business language */
   unlessBefore?: string;
   /**
-   * `setting`: an institution, a profession or the sector (больница, врач, емхана, hospital). Never reported on its
+   * `setting`: an institution, a profession, the sector, or a visit to a doctor (больница, врач, емхана, hospital,
+   * дәрігерге барамын: a visit says nothing of a condition). Never reported on its
    * own, and a person named beside it does not make it health data ("сотрудник больницы"); it only corroborates
    * another health word. Being there is a phrase of its own (лежит в больнице, ауруханада жатыр).
    */
@@ -219,9 +220,9 @@ const BASE_TERMS: readonly HealthTerm[] = [
   { id: 'in-hospital', term: 'лежит в больнице', raw: '(?:лежит|лежал[аи]?|лежу|лежим|положили|попал[аи]?|попадёт|попадет|находится|госпитализирован[аы]?|выписал[аи]?(?:сь)?)(?:\\s+\\p{L}+)?\\s+(?:в|из)\\s+(?:\\p{L}+\\s+)?(?:больниц|стационар|реанимаци|палат|отделени[ея]\\s+(?:кардиологи|хирурги|неврологи|онкологи|травматологи|терапи|реанимаци)|кардиологи|хирурги|инфекционк|роддом|роддоме)\\p{L}*', weight: 0.85, lang: 'ru' },
   { id: 'in-ward', term: 'палат*', raw: 'палат[аеуы]\\s*(?:№\\s*)?\\d+', weight: 0.5, lang: 'ru' },
   { id: 'in-hospital', term: 'ауруханада жат*', raw: '(?:ауруханада|ауруханаға|стационарда|стационарға|реанимацияда|емханада\\s+ем)\\s*(?:\\p{L}+\\s+)?(?:жат|түс|ем|емдел|жатқыз)\\p{L}*', weight: 0.85, lang: 'kk' },
-  { id: 'to-doctor', term: 'к врачу', raw: '(?:к|у)\\s+(?:\\p{L}+\\s+)?(?:врач[ау]|терапевт[ау]|невролог[ау]|кардиолог[ау]|онколог[ау]|эндокринолог[ау]|хирург[ау]|гинеколог[ау]|психиатр[ау]|стоматолог[ау])(?![\\p{L}])', weight: 0.55, lang: 'ru' },
-  { id: 'to-doctor', term: 'дәрігерге бар*', raw: 'дәрігерге\\s+(?:бар|көрін|қаралы|жазыл)\\p{L}*', weight: 0.7, lang: 'kk' },
-  { id: 'to-doctor', term: 'see a doctor', raw: "(?:see|saw|seeing|visit(?:ed)?)\\s+(?:a|the|his|her|my)?\\s*(?:doctor|gp|specialist|cardiologist|oncologist|psychiatrist)|doctor'?s\\s+appointment", weight: 0.6, lang: 'en' },
+  { id: 'to-doctor', term: 'к врачу', raw: '(?:к|у)\\s+(?:\\p{L}+\\s+)?(?:врач[ау]|терапевт[ау]|невролог[ау]|кардиолог[ау]|онколог[ау]|эндокринолог[ау]|хирург[ау]|гинеколог[ау]|психиатр[ау]|стоматолог[ау])(?![\\p{L}])', weight: 0.45, lang: 'ru', role: 'setting' },
+  { id: 'to-doctor', term: 'дәрігерге бар*', raw: 'дәрігерге\\s+(?:бар|көрін|қаралы|жазыл)\\p{L}*', weight: 0.45, lang: 'kk', role: 'setting' },
+  { id: 'to-doctor', term: 'see a doctor', raw: "(?:see|saw|seeing|visit(?:ed)?)\\s+(?:a|the|his|her|my)?\\s*(?:doctor|gp|specialist|cardiologist|oncologist|psychiatrist)|doctor'?s\\s+appointment", weight: 0.45, lang: 'en', role: 'setting' },
   { id: 'in-ward', term: 'in the ward', raw: 'in\\s+(?:the\\s+)?(?:cardiology|surgical|oncology|intensive\\s+care|icu|maternity|infectious\\s+diseases?|neurology)\\s+(?:ward|unit|department)', weight: 0.85, lang: 'en' },
   // Treatment, medication, procedures
   { id: 'substitution-therapy', term: 'заместительн* терапи*', weight: 0.9, lang: 'ru' },
