@@ -44,6 +44,18 @@ function idOf(stem: string): string {
 /** Cyrillic only, ending at a word boundary: short Russian words that would be English words in Latin letters. */
 const cyr = (source: string): Partial<HealthTerm> => ({ raw: `${source}(?![\\p{L}\\p{N}])` });
 
+/**
+ * Cyrillic only, for a term whose Latin forms would start like common English or Latin-Kazakh words (іш → is,
+ * бас → bas, тал → talk): the term's syntax compiled as health.detector.ts's termSource does, given as `raw`.
+ */
+function cyrOnly(term: string): Partial<HealthTerm> {
+  const words = term.split(/\s+/).map((word) => {
+    const stem = word.replace(/\*$/, '').replace(/\((?!\?)/g, '(?:').replace(/е/g, '[её]');
+    return word.endsWith('*') ? `${stem}\\p{L}*` : stem;
+  });
+  return { raw: `${words.join('\\s+')}${term.endsWith('*') ? '' : '(?![\\p{L}\\p{N}])'}` };
+}
+
 const OPERATION_BUSINESS = '^\\s*(?:по\\s+(?:слиянию|покупке|продаже|переводу|размещению|выкупу|приобретению|обмену)|с\\s+(?:акциями|валютой|ценными)|банковск|платеж|сделк)';
 
 // 1. Conditions and diseases, by ICD-10 chapter
@@ -90,7 +102,7 @@ const CONDITIONS_RU = terms('ru', [
   ['neoplasm', 'новообразовани*', 0.8],
   ['glioblastoma', 'глиобластом*', 0.9],
   ['adenoma', 'аденом*', 0.8],
-  ['polyps', 'полип(ы|ов|а|ами)?', 0.6],
+  ['polyps', 'полип(ы|ов|а|ами)?', 0.6, cyrOnly('полип(ы|ов|а|ами)?')],
   ['cyst', 'кист(а|ы|у|ой|ами)', 0.6, cyr('кист(?:а|ы|у|ой|ами)')],
   ['tumour-marker', 'онкомаркер*', 0.8],
   ['palliative', 'паллиатив*', 0.75],
@@ -145,8 +157,8 @@ const CONDITIONS_RU = terms('ru', [
   ['enuresis', 'энурез*', 0.8],
   ['insomnia-ru', 'бессонниц*', 0.6],
   // nervous system
-  ['neuralgia', 'невралги*', 0.8],
-  ['neuritis', 'неврит*', 0.8],
+  ['neuralgia', 'невралги*', 0.8, cyrOnly('невралги*')],
+  ['neuritis', 'неврит*', 0.8, cyrOnly('неврит*')],
   ['neuropathy', 'нейропати*', 0.8],
   ['polyneuropathy', 'полинейропати*', 0.85],
   ['protrusion', 'протрузи*', 0.75],
@@ -348,9 +360,9 @@ const CONDITIONS_KK = terms('kk', [
   ['epilepsy-colloquial', 'қояншы*', 0.85],
   ['intellectual-disability', 'ақыл-ой кемісті*', 0.85],
   ['cerebral-palsy', 'церебралд* сал*', 0.85],
-  ['asthma', 'демікпе*', 0.85],
+  ['asthma', 'демікпе*', 0.85, cyrOnly('демікпе*')],
   ['scabies', 'қышыма*', 0.8],
-  ['eczema', 'теміреткі*', 0.8],
+  ['eczema', 'теміреткі*', 0.8, cyrOnly('теміреткі*')],
   ['joint-inflammation', 'буын* қабын*', 0.8],
   ['spinal-hernia', 'омыртқа* жары(к|ғ)*', 0.85],
   ['infertility', 'бедеулі*', 0.85],
@@ -363,12 +375,12 @@ const CONDITIONS_KK = terms('kk', [
   ['distress', 'күйзеліс*', 0.4],
   ['drinking', 'ішімдікке салын*', 0.6],
   ['deaf', 'саңырау*', 0.7],
-  ['hearing', 'есту қабілет*', 0.6],
+  ['hearing', 'есту қабілет*', 0.6, cyrOnly('есту қабілет*')],
   ['eyesight', 'көру қабілет*', 0.5],
   ['brain-bleed', 'миына қан*', 0.85],
   ['inflammation', 'қабыну*', 0.55],
   ['thyroid', 'қалқанша без*', 0.6],
-  ['obesity', 'семізді(к|г)*', 0.55],
+  ['obesity', 'семізді(к|г)*', 0.55, cyrOnly('семізді(к|г)*')],
   ['rash', 'бөртпе*', 0.6],
 ]);
 
@@ -572,26 +584,26 @@ const SYMPTOMS_RU = terms('ru', [
 ]);
 
 const SYMPTOMS_KK = terms('kk', [
-  ['dizzy', 'бас(ы|ым|ың) айнал*', 0.65],
+  ['dizzy', 'бас(ы|ым|ың) айнал*', 0.65, cyrOnly('бас(ы|ым|ың) айнал*')],
   ['nauseous', 'жүре(гі|гім) айн*', 0.7],
   ['fever', 'қызу(ы|ым) көтеріл*', 0.75],
   ['fever-has', 'қызу(ы|ым) (бар|жоғары|түспей|түспеді)*', 0.7],
   ['vomiting', 'құсып*', 0.6],
   ['vomit-noun', 'құсу(ы|дан)?', 0.5],
-  ['diarrhoea', 'іш(і|ім) өт*', 0.65],
-  ['diarrhoea-noun', 'іш өту*', 0.65],
+  ['diarrhoea', 'іш(і|ім) өт*', 0.65, cyrOnly('іш(і|ім) өт*')],
+  ['diarrhoea-noun', 'іш өту*', 0.65, cyrOnly('іш өту*')],
   ['bleeding', 'қан кет(ті|іп|кен|еді)*', 0.7],
   ['nosebleed', 'мұрнынан қан*', 0.75],
   ['fainted', 'есінен тан*', 0.8],
-  ['fainted-2', 'талып (қал|түс|құла)*', 0.75],
-  ['short-breath', 'ентіг*', 0.6],
+  ['fainted-2', 'талып (қал|түс|құла)*', 0.75, cyrOnly('талып (қал|түс|құла)*')],
+  ['short-breath', 'ентіг*', 0.6, cyrOnly('ентіг*')],
   ['blocked-nose', 'мұрны біт*', 0.55],
   ['swelling', 'ісіп кет*', 0.55],
   ['weakness', 'әлсіздік*', 0.4],
-  ['feels-bad', 'халі нашар*', 0.7],
+  ['feels-bad', 'халі нашар*', 0.7, cyrOnly('халі нашар*')],
   ['feels-bad-2', 'өзін нашар сезін*', 0.7],
   ['ache-knee', 'тізе(сі|м|ң) ауыр*', 0.75],
-  ['ache-back', 'бел(і|ім|ің) ауыр*', 0.75],
+  ['ache-back', 'бел(і|ім|ің) ауыр*', 0.75, cyrOnly('бел(і|ім|ің) ауыр*')],
   ['ache-back-2', 'арқа(сы|м|ң) ауыр*', 0.75],
   ['ache-neck', 'мойн(ы|ым) ауыр*', 0.75],
   ['ache-shoulder', 'иығ(ы|ым) ауыр*', 0.75],
@@ -599,8 +611,8 @@ const SYMPTOMS_KK = terms('kk', [
   ['ache-joints', 'буын(ы|ым|дары) ауыр*', 0.75],
   ['ache-spine', 'омыртқа(сы|м) ауыр*', 0.75],
   ['ache-tooth', 'тіс(і|ім|ің) ауыр*', 0.75],
-  ['ache-stomach', 'іш(і|ім|ің) ауыр*', 0.75],
-  ['ache-head', 'бас(ым|ың) ауыр*', 0.7],
+  ['ache-stomach', 'іш(і|ім|ің) ауыр*', 0.75, cyrOnly('іш(і|ім|ің) ауыр*')],
+  ['ache-head', 'бас(ым|ың) ауыр*', 0.7, cyrOnly('бас(ым|ың) ауыр*')],
   ['ache-leg', 'аяғ(ы|ым|ың) ауыр*', 0.7],
   ['ache-arm', 'қол(ы|ым|ың) ауыр*', 0.65],
   ['ache-throat', 'тамағ(ы|ым|ың) ауыр*', 0.75],
@@ -690,10 +702,10 @@ const PROCEDURES_RU = terms('ru', [
   ['maternity-ward', 'роддом*', 0.6],
   ['maternity-leave-2', 'родов* отпуск*', 0.75],
   ['womens-clinic', 'женск* консультаци*', 0.3, { role: 'setting' }],
-  ['trimester', 'триместр*', 0.45],
+  ['trimester', 'триместр*', 0.45, cyrOnly('триместр*')],
   ['hormone-therapy', 'гормональн* терапи*', 0.75],
   ['hormonotherapy', 'гормонотерапи*', 0.75],
-  ['immunotherapy', 'иммунотерапи*', 0.85],
+  ['immunotherapy', 'иммунотерапи*', 0.85, cyrOnly('иммунотерапи*')],
   ['coded', 'закодирова(лся|лась|ться)', 0.6],
   ['prosthetics', 'протезирова*', 0.6],
   ['coronary', 'коронарограф*', 0.85],
@@ -717,8 +729,8 @@ const PROCEDURES_KK = terms('kk', [
   ['vaccine-word', 'екпе*', 0.4],
   ['vaccinated', 'вакцина (алд|салд|салын)*', 0.5],
   ['transfusion', 'қан құй*', 0.75],
-  ['labour', 'толғағ* (басталд|келд|қысты)*', 0.8],
-  ['treatment', 'ем қабылда*', 0.6],
+  ['labour', 'толғағ* (басталд|келд|қысты)*', 0.8, cyrOnly('толғағ* (басталд|келд|қысты)*')],
+  ['treatment', 'ем қабылда*', 0.6, cyrOnly('ем қабылда*')],
   ['treatment-course', 'емдеу курс*', 0.65],
   ['takes-medicine', 'дәрі(сін|лерін|-дәрмек)? іш(іп|ті|еді|кен|у)*', 0.55],
   ['rehab', 'оңалту*', 0.4],
@@ -794,7 +806,7 @@ const DRUG_CLASSES_RU = terms('ru', [
   ['anticoagulant', 'антикоагулянт*', 0.75],
   ['statins', 'статин(ы|ов|ами)', 0.6],
   ['cytostatic', 'цитостатик*', 0.85],
-  ['immunosuppressant', 'иммуносупрессор*', 0.8],
+  ['immunosuppressant', 'иммуносупрессор*', 0.8, cyrOnly('иммуносупрессор*')],
   ['tb-drugs', 'противотуберкулезн*', 0.9],
   ['hormonal-drugs', 'гормональн* препарат*', 0.6],
   ['painkillers', 'обезболивающ*', 0.45],
@@ -883,7 +895,7 @@ const DEVICES = [
     ['wheelchair', 'инвалидн* кресл*', 0.85],
   ]),
   ...terms('kk', [
-    ['hearing-aid', 'есту аппарат*', 0.45],
+    ['hearing-aid', 'есту аппарат*', 0.45, cyrOnly('есту аппарат*')],
     ['crutches', 'балдақ*', 0.6],
     ['wheelchair', 'мүгедектер арба*', 0.85],
     ['wheelchair-2', 'арбаға таңыл*', 0.75],
@@ -922,7 +934,7 @@ const STATUS = [
     ['unfit', 'годен', 0.55, { raw: 'годен(?<=(?:^|[^\\p{L}])не\\s{1,3}годен)(?![\\p{L}])' }],
     ['pe-exemption', 'освобождени* от физкультур*', 0.7],
     ['certificate-086', 'справк* (086|095|075|027)*', 0.7],
-    ['quarantined', 'на карантин*', 0.45],
+    ['quarantined', 'карантин*', 0.45, { raw: 'карантин\\p{L}*(?<=(?:^|[^\\p{L}])на\\s{1,3}карантин\\p{L}*)' }],
     ['self-isolation', 'самоизоляци*', 0.6],
     ['observation', 'обсерваци*', 0.55],
     ['in-position', 'положении', 0.6, { raw: 'положении(?<=(?:^|[^\\p{L}])в\\s{1,3}положении)(?=\\s*(?:[,.!?)]|$|уже(?![\\p{L}])|с\\s+\\d|на\\s+\\d|\\d))' }],
@@ -930,7 +942,7 @@ const STATUS = [
     ['expecting-child-2', 'ожида* ребенк*', 0.8],
     ['expecting-pl', 'ждут ребенк*', 0.6],
     ['month-of-pregnancy', 'месяце', 0.6, { raw: 'месяце(?<=на\\s{1,3}\\d{1,2}(?:-?[мо]м)?\\s{1,3}месяце)(?!\\s+(?:работы|проекта|года|стажировк\\p{L}*|испытательн\\p{L}*|квартала))' }],
-    ['month-of-pregnancy-word', 'месяц* беременност*', 0.9],
+    ['month-of-pregnancy-word', 'месяц* беременност*', 0.9, cyrOnly('месяц* беременност*')],
     ['week-of-pregnancy', 'недел* беременност*', 0.9],
     ['registered-pregnancy', 'встала на учет', 0.7],
     ['maternity-benefit', 'пособи* по (беременност|уходу|родам)*', 0.75],
@@ -951,7 +963,7 @@ const STATUS = [
     ['isolated', 'оқшауланд*', 0.5],
     ['expecting', 'бала күтіп жүр*', 0.55],
     ['pregnant-idiom', 'аяғы ауыр (әйел|адам|болып)*', 0.6],
-    ['pregnancy-month', 'айлық жүкті*', 0.9],
+    ['pregnancy-month', 'айлық жүкті*', 0.9, cyrOnly('айлық жүкті*')],
     ['disability-group', 'топтағы мүгедек*', 0.9],
     ['disabled-person', 'ерекше қажеттілігі бар*', 0.6],
     ['sick-leave-go', 'ауру парағына шық*', 0.85],
