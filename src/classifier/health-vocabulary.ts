@@ -24,6 +24,7 @@
  * (депрессия рынка, diagnosed the engine fault).
  */
 import { latinForms } from './kazakh-latin.ts';
+import { EXTRA_HEALTH_TERMS } from './health-lexicon.ts';
 
 export interface HealthTerm {
   /**
@@ -428,6 +429,7 @@ const BASE_TERMS: readonly HealthTerm[] = [
   { id: 'radiotherapy-kk', term: 'сәулелік терапия*', weight: 0.85, lang: 'kk' },
   { id: 'cataract', term: 'катаракт*', weight: 0.85, lang: 'any' },
   { id: 'epilepsy-kk', term: 'эпилепсия*', weight: 0.85, lang: 'kk' },
+  ...EXTRA_HEALTH_TERMS,
 ];
 
 /**
