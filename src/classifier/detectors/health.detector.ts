@@ -48,6 +48,71 @@ interface CompiledTerm {
 
 const fold = (ch: string) => ch.toLowerCase().replace('ё', 'е');
 
+/** Splits a regex source at its top-level `|` (outside groups and classes). */
+function splitTopLevel(source: string): string[] {
+  const parts: string[] = [];
+  let depth = 0;
+  let inClass = false;
+  let start = 0;
+  for (let i = 0; i < source.length; i++) {
+    const c = source[i];
+    if (c === '\\') {
+      i++;
+      continue;
+    }
+    if (inClass) {
+      if (c === ']') inClass = false;
+    } else if (c === '[') inClass = true;
+    else if (c === '(') depth++;
+    else if (c === ')') depth--;
+    else if (c === '|' && depth === 0) {
+      parts.push(source.slice(start, i));
+      start = i + 1;
+    }
+  }
+  parts.push(source.slice(start));
+  return parts;
+}
+
+/** The end of the group that starts at `open` (a `(`), or -1. */
+function groupEnd(source: string, open: number): number {
+  let depth = 0;
+  let inClass = false;
+  for (let i = open; i < source.length; i++) {
+    const c = source[i];
+    if (c === '\\') {
+      i++;
+      continue;
+    }
+    if (inClass) {
+      if (c === ']') inClass = false;
+    } else if (c === '[') inClass = true;
+    else if (c === '(') depth++;
+    else if (c === ')' && --depth === 0) return i;
+  }
+  return -1;
+}
+
+/**
+ * A raw phrase's alternatives, each a regex of its own: its top-level `|` split, and a leading `(?:a|b)` group
+ * (not made optional) written out as `a…` and `b…`, recursively.
+ */
+function rawAlternatives(source: string): string[] {
+  return splitTopLevel(source).flatMap((alternative) => {
+    if (!alternative.startsWith('(?:')) return [alternative];
+    const end = groupEnd(alternative, 0);
+    const after = alternative.slice(end + 1);
+    if (end < 0 || /^[?*{]/.test(after)) return [alternative];
+    return splitTopLevel(alternative.slice(3, end)).flatMap((inner) => rawAlternatives(`${inner}${after}`));
+  });
+}
+
+/** The letters a regex alternative starts with, up to its first syntax; a letter made optional is left out. */
+function leadingLetters(source: string): string {
+  const letters = /^\p{L}+/u.exec(source)?.[0] ?? '';
+  return /^[?*{]/.test(source.slice(letters.length)) ? letters.slice(0, -1) : letters;
+}
+
 /** The literal letters a term starts with (the part the trie walks); a letter made optional by `?` is not. */
 function literalPrefix(term: string): string {
   const prefix = /^\p{L}+/u.exec(term)?.[0] ?? '';
@@ -72,8 +137,21 @@ for (let c = 0; c < TABLE_SIZE; c++) {
   const ch = String.fromCharCode(c);
   if (WORD_CHAR.test(ch)) LETTER[c] = 1;
 }
-for (const term of HEALTH_TERMS) {
-  for (const ch of literalPrefix(term.term)) {
+/**
+ * What the trie indexes: each term under its literal start, and a `raw` phrase once per alternative of its top level
+ * (and of a group it starts with), each under its own literal start, so that every alternative can be reached.
+ */
+interface Entry {
+  term: HealthTerm;
+  prefix: string;
+  source: string;
+}
+const ENTRIES: Entry[] = HEALTH_TERMS.flatMap((term): Entry[] => {
+  if (!term.raw) return [{ term, prefix: literalPrefix(term.term), source: termSource(term.term) }];
+  return rawAlternatives(term.raw).map((source) => ({ term, prefix: leadingLetters(source) || literalPrefix(term.term), source }));
+});
+for (const { prefix } of ENTRIES) {
+  for (const ch of prefix) {
     const key = fold(ch);
     if (!alphabet.has(key)) alphabet.set(key, alphabetSize++);
   }
@@ -87,9 +165,9 @@ for (let c = 0; c < TABLE_SIZE; c++) {
 let next = new Int32Array(64 * alphabetSize);
 let nodeCount = 1;
 const termsAt: (number[] | undefined)[] = [];
-for (const term of [...HEALTH_TERMS].sort((a, b) => b.term.length - a.term.length)) {
+for (const { term, prefix, source } of [...ENTRIES].sort((a, b) => b.term.term.length - a.term.term.length)) {
   let node = 0;
-  for (const ch of literalPrefix(term.term)) {
+  for (const ch of prefix) {
     const letter = alphabet.get(fold(ch)) as number;
     let child = next[node * alphabetSize + letter] as number;
     if (child === 0) {
@@ -105,7 +183,7 @@ for (const term of [...HEALTH_TERMS].sort((a, b) => b.term.length - a.term.lengt
   }
   COMPILED.push({
     term,
-    at: new RegExp(term.raw ?? termSource(term.term), 'iuy'),
+    at: new RegExp(source, 'iuy'),
     unless: term.unless ? new RegExp(term.unless, 'iu') : null,
     unlessBefore: term.unlessBefore ? new RegExp(term.unlessBefore, 'iu') : null,
   });
