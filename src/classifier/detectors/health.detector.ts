@@ -107,10 +107,36 @@ function rawAlternatives(source: string): string[] {
   });
 }
 
-/** The letters a regex alternative starts with, up to its first syntax; a letter made optional is left out. */
+/** Short words, each with its space (and an optional word after it), at the start of an alternative (на, к, is, had a…). */
+const SHORT_WORDS_START = /^((?:\p{L}{1,3}\\s[+*](?:\(\?:\\p\{L\}\+\\s\+\)\?)?)+)(.+)$/u;
+
+/**
+ * An alternative that starts with short, common words (на декрет, к врачу, is sick, had a stroke) would be tried at
+ * every word that starts like them; the short words move into a lookbehind, so the alternative is indexed under the
+ * word after them (декрет, врачу, sick, stroke) and tried only there.
+ */
+function hoistShortWords(alternative: string): string[] {
+  const m = SHORT_WORDS_START.exec(alternative);
+  if (!m) return [alternative];
+  const [, words, rest] = m as unknown as [string, string, string];
+  const inner = rawAlternatives(rest).flatMap(hoistShortWords);
+  if (!inner.every((r) => leadingLetters(r) !== '')) return [alternative];
+  return inner.map((r) => {
+    // an alternative hoisted again carries its own lookbehind: the words before it join it
+    const own = r.startsWith(LOOKBEHIND_OPEN) ? r.slice(LOOKBEHIND_OPEN.length, groupEnd(r, 0)) : '';
+    const body = own ? r.slice(groupEnd(r, 0) + 1) : r;
+    return `${LOOKBEHIND_OPEN}${words}${own})${body}`;
+  });
+}
+
+const LOOKBEHIND_OPEN = '(?<=(?<![\\p{L}])';
+
+/** The letters a regex alternative starts with, up to its first syntax or lookbehind; a letter made optional is left out. */
 function leadingLetters(source: string): string {
-  const letters = /^\p{L}+/u.exec(source)?.[0] ?? '';
-  return /^[?*{]/.test(source.slice(letters.length)) ? letters.slice(0, -1) : letters;
+  const body = source.startsWith('(?<=') ? source.slice(groupEnd(source, 0) + 1) : source;
+  if (body === source && source.startsWith('(?<=')) return '';
+  const letters = /^\p{L}+/u.exec(body)?.[0] ?? '';
+  return /^[?*{]/.test(body.slice(letters.length)) ? letters.slice(0, -1) : letters;
 }
 
 /** The literal letters a term starts with (the part the trie walks); a letter made optional by `?` is not. */
@@ -148,7 +174,9 @@ interface Entry {
 }
 const ENTRIES: Entry[] = HEALTH_TERMS.flatMap((term): Entry[] => {
   if (!term.raw) return [{ term, prefix: literalPrefix(term.term), source: termSource(term.term) }];
-  return rawAlternatives(term.raw).map((source) => ({ term, prefix: leadingLetters(source) || literalPrefix(term.term), source }));
+  return rawAlternatives(term.raw)
+    .flatMap(hoistShortWords)
+    .map((source) => ({ term, prefix: leadingLetters(source) || literalPrefix(term.term), source }));
 });
 for (const { prefix } of ENTRIES) {
   for (const ch of prefix) {
