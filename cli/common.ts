@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { TOKEN_VARIABLE } from '../src/auth/users.ts';
+import { TOKEN_VARIABLE } from '../src/auth/token-variable.ts';
 import { ExitCode, GatewayError } from '../src/core/errors.ts';
 import { maskPersonalData } from '../src/core/mask.ts';
 

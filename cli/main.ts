@@ -1,28 +1,15 @@
+import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
+import { packageRoot } from '../src/core/package-root.ts';
 import { addTokenFileOptions, setVerbose } from './common.ts';
-import { registerAgency } from './commands/agency.ts';
-import { registerAudit } from './commands/audit.ts';
-import { registerDb } from './commands/db.ts';
-import { registerDoctor } from './commands/doctor.ts';
-import { registerDlq } from './commands/dlq.ts';
-import { registerImport } from './commands/import.ts';
-import { registerKeys } from './commands/keys.ts';
-import { registerMap } from './commands/map.ts';
-import { registerOutbound } from './commands/outbound.ts';
-import { registerPolicy } from './commands/policy.ts';
-import { registerReport } from './commands/report.ts';
-import { registerReview } from './commands/review.ts';
-import { registerSend } from './commands/send.ts';
-import { registerScan } from './commands/scan.ts';
-import { registerStatus } from './commands/status.ts';
-import { registerUser } from './commands/user.ts';
-import { registerWorker } from './commands/worker.ts';
-import { registerBridge } from './commands/bridge.ts';
-import { registerClassifier } from './commands/classifier.ts';
+import { COMMANDS } from './commands/index.ts';
+
+const { version } = JSON.parse(readFileSync(`${packageRoot(import.meta.url)}/package.json`, 'utf8')) as { version: string };
 
 const program = new Command()
   .name('aitu-gateway')
   .description('Migrate Telegram and WhatsApp history into the national messenger Aitu, keeping personal data in the country')
+  .version(version, '-V, --version', 'print the version')
   .option('--verbose', 'print stack traces with errors')
   .showHelpAfterError('(run aitu-gateway --help for the list of commands)')
   .exitOverride((err) => {
@@ -31,25 +18,15 @@ const program = new Command()
   })
   .hook('preAction', (_program, command) => setVerbose(Boolean(command.optsWithGlobals().verbose)));
 
-registerDoctor(program);
-registerDb(program);
-registerAgency(program);
-registerScan(program);
-registerImport(program);
-registerWorker(program);
-registerBridge(program);
-registerStatus(program);
-registerDlq(program);
-registerMap(program);
-registerPolicy(program);
-registerSend(program);
-registerOutbound(program);
-registerUser(program);
-registerReview(program);
-registerReport(program);
-registerClassifier(program);
-registerKeys(program);
-registerAudit(program);
+/** The command named on the command line: its first argument that is not an option (after `help`, the one asked about). */
+const words = process.argv.slice(2).filter((arg) => !arg.startsWith('-'));
+const named = COMMANDS.find((entry) => entry.name === (words[0] === 'help' ? words[1] : words[0]));
+if (named) {
+  (await named.load())(program);
+} else {
+  // the list of commands (or an unknown one): their names and descriptions, without loading any of them
+  for (const entry of COMMANDS) program.command(entry.name).description(entry.description);
+}
 addTokenFileOptions(program);
 
 await program.parseAsync(process.argv);

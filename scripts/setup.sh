@@ -17,6 +17,10 @@ if [ ! -f src/generated/prisma/client.ts ] || [ prisma/schema.prisma -nt src/gen
   node scripts/prisma-generate.mjs >&2
 fi
 
+# the compiled CLI (dist/) that bin/aitu-gateway.js runs; it runs the sources through tsx only while they are newer
+echo "setup: npm run build" >&2
+npm run --silent build >&2
+
 bash scripts/services.sh
 
 # the WhatsApp bridge (and its test) drive Debian's chromium; npm never downloads a browser (.puppeteerrc.cjs)

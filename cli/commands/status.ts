@@ -70,7 +70,7 @@ function printConnectors(connectors: ConnectorStatus[], agencies: StoreView['age
 export function registerStatus(program: Command): void {
   program
     .command('status')
-    .description('queue depths, messages per stage over the last minute, failures, dead letters, and sends a person must check')
+    .description('queue depths, messages per stage over the last minute, failures, dead letters, live connectors, and sends a person must check')
     .option('--json', 'print as JSON')
     .action(
       action(async (options: { json?: boolean }) => {

@@ -5,7 +5,9 @@ import { inTransaction } from '../store/database.ts';
 import { writeAudit } from '../audit/log.ts';
 import { AuthenticationError, ForbiddenError, isRole, requireRole, ROLES, type Actor, type Role } from './roles.ts';
 
-export const TOKEN_VARIABLE = 'AITU_GATEWAY_TOKEN';
+import { TOKEN_VARIABLE } from './token-variable.ts';
+
+export { TOKEN_VARIABLE };
 /** How a person passes a token, for messages that ask for one. */
 export const TOKEN_HINT = `--token-file <file> (- for standard input) or ${TOKEN_VARIABLE}`;
 const tokenPrefix = 'agt_';

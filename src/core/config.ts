@@ -1,6 +1,6 @@
+import { packageRoot } from './package-root.ts';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { UsageError } from './errors.ts';
@@ -70,7 +70,7 @@ export type Config = z.infer<typeof configSchema> & { keyFile: string; chainKeyF
  * never from the directory a command happens to start in, so every command of one installation finds the same
  * key files (and `keys init` records them with the installation in the database).
  */
-export const installationRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+export const installationRoot = packageRoot(import.meta.url);
 
 /** Environment variable → config key; also the README's configuration table. */
 export const environmentVariables = {

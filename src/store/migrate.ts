@@ -1,7 +1,7 @@
+import { packageRoot } from '../core/package-root.ts';
 import { createRequire } from 'node:module';
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { randomUUID } from 'node:crypto';
 import { PrismaPg } from '@prisma/adapter-pg';
 import pg from 'pg';
@@ -14,7 +14,7 @@ import type { MigrationList, SchemaEngine } from '@prisma/schema-engine-wasm';
  * native engine, which this network cannot reach. prisma/ stays the one source of truth: schema.prisma
  * and prisma/migrations/<timestamp>_<name>/migration.sql, recorded in Prisma's _prisma_migrations table.
  */
-const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const projectRoot = packageRoot(import.meta.url);
 export const schemaPath = path.join(projectRoot, 'prisma/schema.prisma');
 export const migrationsDir = path.join(projectRoot, 'prisma/migrations');
 

@@ -38,12 +38,34 @@ export function termSource(term: string): string {
   return term.endsWith('*') ? source : `${source}(?![\\p{L}\\p{N}])`;
 }
 
-interface CompiledTerm {
-  term: HealthTerm;
+/**
+ * A term's regexes, compiled on first use: a message reaches few of the thousands of terms, and compiling them all
+ * when the module loads was most of `scan`'s start-up.
+ */
+class CompiledTerm {
+  private atRegex: RegExp | null = null;
+  private unlessRegex: RegExp | null | undefined;
+  private unlessBeforeRegex: RegExp | null | undefined;
+
+  constructor(
+    readonly term: HealthTerm,
+    private readonly source: string,
+  ) {}
+
   /** the term anchored where the walk found its prefix (sticky): gives the span with its inflection */
-  at: RegExp;
-  unless: RegExp | null;
-  unlessBefore: RegExp | null;
+  get at(): RegExp {
+    return (this.atRegex ??= new RegExp(this.source, 'iuy'));
+  }
+
+  get unless(): RegExp | null {
+    if (this.unlessRegex === undefined) this.unlessRegex = this.term.unless ? new RegExp(this.term.unless, 'iu') : null;
+    return this.unlessRegex;
+  }
+
+  get unlessBefore(): RegExp | null {
+    if (this.unlessBeforeRegex === undefined) this.unlessBeforeRegex = this.term.unlessBefore ? new RegExp(this.term.unlessBefore, 'iu') : null;
+    return this.unlessBeforeRegex;
+  }
 }
 
 const fold = (ch: string) => ch.toLowerCase().replace('ё', 'е');
@@ -209,12 +231,7 @@ for (const { term, prefix, source } of [...ENTRIES].sort((a, b) => b.term.term.l
     }
     node = child;
   }
-  COMPILED.push({
-    term,
-    at: new RegExp(source, 'iuy'),
-    unless: term.unless ? new RegExp(term.unless, 'iu') : null,
-    unlessBefore: term.unlessBefore ? new RegExp(term.unlessBefore, 'iu') : null,
-  });
+  COMPILED.push(new CompiledTerm(term, source));
   (termsAt[node] ??= []).push(COMPILED.length - 1);
 }
 const TRIE = next;
