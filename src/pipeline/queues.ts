@@ -8,8 +8,8 @@ import type { DeliveryBatch } from '../store/delivery.ts';
 import { open, queueSealer, seal, type QueueSealer, type Sealed } from './sealed-payload.ts';
 
 /**
- * Every queue is named here, with its payload. Jobs carry batches (up to BATCH_SIZE messages): BullMQ moves
- * ≈ 22,000 jobs/s but ≈ 250,000+ messages/s when a job carries hundreds, so a queue hop is only worth it where
+ * Every queue is named here, with its payload. Jobs carry batches (up to BATCH_SIZE messages): BullMQ's cost is
+ * per job far more than per message (figures: docs/benchmarks.md), so a queue hop is only worth it where
  * it buys something:
  * - `classify`: ingest (validation), classification and policy — pure CPU, scaled by adding workers on any machine;
  * - `deliver`: the set-based write into PostgreSQL, with its own concurrency bounded by database connections,
@@ -31,8 +31,8 @@ export type QueueName = (typeof QueueName)[keyof typeof QueueName];
 
 /**
  * 2,000 rather than 1,000: each batch also pays a fixed share (a job, a delivery statement with its reference
- * checks, a committed-batch row); halving their number took PostgreSQL from 15–17 to 14–15 µs per message and the
- * Telegram import with a deliver worker from 29,500–30,200 to 31,100–31,900 msg/s, for ≈ 30 MB more importer RSS.
+ * checks, a committed-batch row), paid half as often, for a larger importer RSS (the measured trade:
+ * docs/benchmarks.md, "Figures behind design choices").
  */
 export const BATCH_SIZE = 2000;
 

@@ -2,8 +2,8 @@
  * PostgreSQL arrays in the binary wire format (what `array_send` writes and `array_recv` reads), for the deliver
  * stage's columns. node-postgres sends a Buffer parameter as binary, so the server takes each element as it is
  * instead of parsing an array literal (`{"…","…"}`) and every element's text form, and the client neither escapes
- * nor re-encodes the literal: measured on the delivery statement, the literal's building, encoding and parsing were
- * ≈ 15 % of the deliver worker's CPU and ≈ 9 % of PostgreSQL's.
+ * nor re-encodes the literal: on the delivery statement, the literal's building, encoding and parsing were a
+ * noticeable share of both the deliver worker's and PostgreSQL's CPU (docs/benchmarks.md).
  *
  * The statement must declare each parameter's type (`$3::text[]`): the array names its element type and the server
  * refuses a mismatch ("binary data has array element type …").

@@ -438,11 +438,11 @@ reviews_opened AS (
 SELECT coalesce(string_agg(ord::text, ',' ORDER BY id), '') AS ords, coalesce(string_agg(id::text, ',' ORDER BY id), '') AS ids
   FROM new_rows`;
 
-// Named, so each connection parses and plans the statement once: for a batch of 1,000 that was ≈ 9 % of
-// PostgreSQL's time (measured with perf on this machine kind). The generic plan keeps the hash joins (checked
-// with auto_explain), since every join here is an equality on a CTE or unnest.
+// Named, so each connection parses and plans the statement once instead of once per batch (what that saved:
+// docs/benchmarks.md). The generic plan keeps the hash joins (checked with auto_explain), since every join here
+// is an equality on a CTE or unnest.
 const DELIVERY = { name: 'aitu-deliver', text: deliverySql(false) };
 const DELIVERY_WITH_ECHO_CHECK = { name: 'aitu-deliver-echo-check', text: deliverySql(true) };
 // Without ON CONFLICT: PostgreSQL then searches the unique key once per row instead of twice (a speculative
-// pre-check, then the insertion): ≈ 3 µs of its ≈ 20 µs per message on this machine kind, for a first import.
+// pre-check, then the insertion), which a first import need not pay (docs/benchmarks.md).
 const DELIVERY_OF_NEW = { name: 'aitu-deliver-new', text: deliverySql(false, false) };

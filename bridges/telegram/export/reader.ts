@@ -430,8 +430,8 @@ class TelegramExport implements TelegramExportSource {
 
 /**
  * A message's bytes as a string, or null when they are not UTF-8 (never a silent U+FFFD). Faster than
- * `toString('utf8')`: V8's own UTF-8 decoding (Node 20) ran at ≈ 250 MB/s on exports of Cyrillic text, a quarter of
- * the time spent reading an export; ICU's converter into UTF-16 is faster, and ASCII needs no decoding.
+ * `toString('utf8')`, whose UTF-8 decoding (V8, Node 20) was a large share of reading an export of Cyrillic text
+ * (docs/benchmarks.md); ICU's converter into UTF-16 is faster, and ASCII needs no decoding.
  */
 function decodeUtf8(bytes: Buffer): string | null {
   if (isAscii(bytes)) return bytes.toString('latin1');

@@ -169,9 +169,9 @@ function literalPrefix(term: string): string {
 
 /*
  * The dictionary pass is a walk over a trie of the terms' literal prefixes, started at each word start, in
- * a plain loop over char codes with typed-array tables. A single V8 regex alternating ~150 terms measured
- * 30–75 MB/s here (every position tries the alternation), which alone would miss the 60 MB/s target for the
- * whole classifier; the walk touches each character about once. Only where the walk reaches a term's prefix
+ * a plain loop over char codes with typed-array tables. A single V8 regex alternating the terms tries the
+ * alternation at every position, which alone would miss the classifier's throughput target (docs/benchmarks.md);
+ * the walk touches each character about once. Only where the walk reaches a term's prefix
  * does the term's own regex run, to take the inflected ending and check the word boundary.
  */
 const TABLE_SIZE = 0x500; // ASCII, Latin-1 and Cyrillic (Kazakh letters included) are looked up in tables
