@@ -33,6 +33,16 @@ if ! command -v chromium >/dev/null 2>&1; then
       { DEBIAN_FRONTEND=noninteractive apt-get update -qq >&2 && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >&2; }
   fi
 fi
+# test/deploy.test.ts validates docker-compose.yml offline with Debian's docker-compose (v1.29): no container engine
+if ! command -v docker-compose >/dev/null 2>&1; then
+  if [ "$(id -u)" != 0 ]; then
+    echo "setup: docker-compose is missing; install it (sudo apt-get install docker-compose) for the deployment test" >&2
+  else
+    echo "setup: installing docker-compose from Debian's packages" >&2
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq docker-compose >&2 ||
+      { DEBIAN_FRONTEND=noninteractive apt-get update -qq >&2 && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq docker-compose >&2; }
+  fi
+fi
 node bin/aitu-gateway.js db migrate >&2
 
 # keys are never made on first use: a new installation gets them here, once, from the installation's OS user.

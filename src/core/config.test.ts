@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { describe, it } from 'node:test';
-import { loadConfig } from './config.ts';
+import { after, before, describe, it } from 'node:test';
+import { configEnvironmentNames, loadConfig, secretFromEnvironment, secretVariables, telegramBotToken } from './config.ts';
 import { UsageError } from './errors.ts';
 
 describe('configuration', () => {
@@ -57,6 +57,91 @@ describe('configuration', () => {
       assert.match(error.message, /AITU_GATEWAY_MAX_LINE_BYTES \(maxLineBytes\)/);
       assert.match(error.message, /AITU_GATEWAY_MAX_ZIP_RATIO \(maxZipRatio\): must be positive/);
       return true;
+    });
+  });
+
+  describe('secrets from files (<NAME>_FILE)', () => {
+    let dir: string;
+    const secret = (name: string, content: string) => {
+      const file = path.join(dir, name);
+      writeFileSync(file, content, { mode: 0o600 });
+      return file;
+    };
+    before(() => {
+      dir = mkdtempSync(path.join(tmpdir(), 'aitu-secrets-'));
+    });
+    after(() => rmSync(dir, { recursive: true, force: true }));
+
+    it('reads the database and Redis URLs from the files named by DATABASE_URL_FILE and REDIS_URL_FILE, without the trailing line break', () => {
+      const cfg = loadConfig({
+        DATABASE_URL_FILE: secret('database_url', 'postgresql://aitu:s3cret@db:5432/aitu_gateway\n'),
+        REDIS_URL_FILE: secret('redis_url', 'redis://:pa55@cache:6379\r\n'),
+      });
+      assert.equal(cfg.databaseUrl, 'postgresql://aitu:s3cret@db:5432/aitu_gateway');
+      assert.equal(cfg.redisUrl, 'redis://:pa55@cache:6379');
+    });
+
+    it('a file wins over the config file, like the variable it stands for', () => {
+      const configFile = secret('gateway.yaml', 'redisUrl: redis://10.0.0.5:6380\n');
+      const cfg = loadConfig({ AITU_GATEWAY_CONFIG: configFile, REDIS_URL_FILE: secret('redis_url2', 'redis://cache:6379\n') });
+      assert.equal(cfg.redisUrl, 'redis://cache:6379');
+    });
+
+    it('refuses a variable and its _FILE set together, naming both and neither value', () => {
+      for (const name of secretVariables) {
+        const env = { [name]: 'postgresql://x:inline-secret@h/d', [`${name}_FILE`]: secret(`both-${name}`, 'postgresql://x:file-secret@h/d\n') };
+        assert.throws(
+          () => loadConfig(env),
+          (error: Error) => {
+            assert.ok(error instanceof UsageError);
+            assert.equal(error.message, `both ${name} and ${name}_FILE are set: set one of them`);
+            return true;
+          },
+          name,
+        );
+        assert.throws(() => secretFromEnvironment(name, env), UsageError);
+      }
+      // an empty variable counts as unset, as for every other setting
+      assert.equal(loadConfig({ DATABASE_URL: '', DATABASE_URL_FILE: secret('db3', 'postgresql://h/d\n') }).databaseUrl, 'postgresql://h/d');
+    });
+
+    it('names an unreadable or empty file and the variable, never a value', () => {
+      assert.throws(() => loadConfig({ DATABASE_URL_FILE: path.join(dir, 'missing') }), (error: Error) => {
+        assert.ok(error instanceof UsageError);
+        assert.equal(error.message, `cannot read ${path.join(dir, 'missing')} (DATABASE_URL_FILE): ENOENT`);
+        return true;
+      });
+      const empty = secret('empty', '\n');
+      assert.throws(() => loadConfig({ REDIS_URL_FILE: empty }), new UsageError(`${empty} (REDIS_URL_FILE) is empty`));
+      // a wrong value names the setting, not the secret it holds
+      assert.throws(() => loadConfig({ DATABASE_URL_FILE: secret('wrong', 'mysql://root:hunter2@h/d\n') }), (error: Error) => {
+        assert.match(error.message, /DATABASE_URL \(databaseUrl\): must be a postgresql:\/\/ URL/);
+        assert.doesNotMatch(error.message, /hunter2/);
+        return true;
+      });
+    });
+
+    it('reads the Telegram bot token from TELEGRAM_BOT_TOKEN_FILE and refuses it beside TELEGRAM_BOT_TOKEN', () => {
+      const token = '123456:ABCDEFGHIJKLMNOPQRSTUVWXYZ_abc-def';
+      const file = secret('telegram_bot_token', `${token}\n`);
+      const env = { TELEGRAM_BOT_TOKEN_FILE: file };
+      assert.equal(telegramBotToken(loadConfig(env), undefined, env), token);
+      assert.equal(telegramBotToken({}, undefined, { TELEGRAM_BOT_TOKEN: token }), token);
+      const both = { TELEGRAM_BOT_TOKEN_FILE: file, TELEGRAM_BOT_TOKEN: token };
+      assert.throws(() => loadConfig(both), /both TELEGRAM_BOT_TOKEN and TELEGRAM_BOT_TOKEN_FILE are set/);
+      assert.throws(() => telegramBotToken({ telegramBotTokenFile: file }, undefined, both), (error: Error) => {
+        assert.doesNotMatch(error.message, /ABCDEFGHIJ/);
+        return /both TELEGRAM_BOT_TOKEN and TELEGRAM_BOT_TOKEN_FILE/.test(error.message);
+      });
+    });
+
+    it('lists every secret and its _FILE form among the names a deployment may set', () => {
+      for (const name of secretVariables) {
+        assert.ok(configEnvironmentNames.includes(name), name);
+        assert.ok(configEnvironmentNames.includes(`${name}_FILE`), `${name}_FILE`);
+      }
+      assert.ok(configEnvironmentNames.includes('AITU_GATEWAY_DATA_DIR'));
+      assert.ok(!configEnvironmentNames.includes('AITU_GATEWAY_DATA_DIR_FILE'));
     });
   });
 

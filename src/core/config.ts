@@ -92,6 +92,52 @@ export const environmentVariables = {
   AITU_GATEWAY_MAX_IMPORT_ATTACHMENT_BYTES: 'maxImportAttachmentBytes',
 } as const satisfies Record<string, keyof z.infer<typeof configSchema>>;
 
+/**
+ * Secret settings. Each is read from `<NAME>` or from the file named by `<NAME>_FILE` (as Docker and Kubernetes
+ * secrets mount them), never both: setting both is a UsageError naming the two variables, since silently
+ * preferring one would hide a stale secret. The file's trailing line break is not part of the value.
+ */
+export const secretVariables = ['DATABASE_URL', 'REDIS_URL', 'TELEGRAM_BOT_TOKEN'] as const;
+export type SecretVariable = (typeof secretVariables)[number];
+
+/**
+ * Every environment variable the configuration reads (the table above, AITU_GATEWAY_CONFIG, and each secret and
+ * its `_FILE` form): what a deployment may set. Checked against docker-compose.yml by test/deploy.test.ts.
+ */
+export const configEnvironmentNames: readonly string[] = [
+  ...new Set([
+    'AITU_GATEWAY_CONFIG',
+    ...Object.keys(environmentVariables),
+    ...secretVariables.flatMap((name) => [name, `${name}_FILE`]),
+  ]),
+];
+
+/** A secret file's content without its trailing line break(s); errors name the source and the file, never the content. */
+export function readSecretFile(file: string, source: string): string {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new UsageError(`cannot read ${file} (${source}): ${(error as NodeJS.ErrnoException).code ?? 'unreadable'}`);
+  }
+  const value = text.replace(/[\r\n]+$/, '');
+  if (value === '') throw new UsageError(`${file} (${source}) is empty`);
+  return value;
+}
+
+/** Refuses `<NAME>` and `<NAME>_FILE` set together (an empty value counts as unset). */
+function refuseBothSet(name: SecretVariable, env: NodeJS.ProcessEnv): void {
+  if (env[name] && env[`${name}_FILE`]) throw new UsageError(`both ${name} and ${name}_FILE are set: set one of them`);
+}
+
+/** A secret setting from `<NAME>`, else from the file named by `<NAME>_FILE`; undefined when neither is set. */
+export function secretFromEnvironment(name: SecretVariable, env: NodeJS.ProcessEnv = process.env): string | undefined {
+  refuseBothSet(name, env);
+  const file = env[`${name}_FILE`];
+  if (file) return readSecretFile(file, `${name}_FILE`);
+  return env[name] || undefined;
+}
+
 function readConfigFile(file: string): Record<string, unknown> {
   let text: string;
   try {
@@ -112,8 +158,9 @@ function readConfigFile(file: string): Record<string, unknown> {
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const fromFile = env.AITU_GATEWAY_CONFIG ? readConfigFile(env.AITU_GATEWAY_CONFIG) : {};
   const raw: Record<string, unknown> = { ...fromFile };
+  for (const name of secretVariables) refuseBothSet(name, env);
   for (const [variable, key] of Object.entries(environmentVariables)) {
-    const value = env[variable];
+    const value = variable === 'DATABASE_URL' || variable === 'REDIS_URL' ? secretFromEnvironment(variable, env) : env[variable];
     if (value !== undefined && value !== '') raw[key] = value;
   }
   const result = configSchema.safeParse(raw);
@@ -150,20 +197,17 @@ const BOT_TOKEN = /^\d+:[A-Za-z0-9_-]{20,}$/;
 
 /**
  * The Telegram bot token: from the file named by `--bot-token-file`, else TELEGRAM_BOT_TOKEN_FILE, else
- * TELEGRAM_BOT_TOKEN. Never from a flag's value (it would show in `ps` and shell history), never kept in the
+ * TELEGRAM_BOT_TOKEN (the two variables together are refused, see `secretVariables`). Never from a flag's value (it would show in `ps` and shell history), never kept in the
  * Config (which may be printed). Errors name the variables and files, never the token.
  */
 export function telegramBotToken(cfg: Pick<Config, 'telegramBotTokenFile'>, tokenFileOption?: string, env: NodeJS.ProcessEnv = process.env): string {
+  refuseBothSet('TELEGRAM_BOT_TOKEN', env);
   const file = tokenFileOption ?? cfg.telegramBotTokenFile;
   let token: string | undefined;
   let from: string;
   if (file) {
     from = `the token file ${file}`;
-    try {
-      token = readFileSync(file, 'utf8').trim();
-    } catch (error) {
-      throw new UsageError(`cannot read ${from}: ${(error as NodeJS.ErrnoException).code ?? 'unreadable'}`);
-    }
+    token = readSecretFile(file, tokenFileOption ? '--bot-token-file' : 'TELEGRAM_BOT_TOKEN_FILE').trim();
   } else {
     from = 'TELEGRAM_BOT_TOKEN';
     token = env.TELEGRAM_BOT_TOKEN?.trim();
