@@ -85,6 +85,12 @@ describe('metrics and health: a worker with --metrics-port, scraped while an imp
     assert.match(result.stderr, /--metrics-port must be a port number/);
   });
 
+  it('a second process asking for the same port stops with exit 2 naming it', async () => {
+    const result = await world.cli(['worker', '--metrics-port', String(port)]);
+    assert.equal(result.code, 2, result.stderr);
+    assert.match(result.stderr, new RegExp(`--metrics-port ${port} on 127\\.0\\.0\\.1: cannot listen \\(EADDRINUSE\\)`));
+  });
+
   it('/healthz is 200, /readyz is 200 with Redis and PostgreSQL ok, unknown routes 404', async () => {
     const health = await get(port, '/healthz');
     assert.equal(health.status, 200);
