@@ -5,13 +5,19 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { loadKeyring, requireQueueKey } from '../src/core/keys.ts';
+import { submitOutbound } from '../src/outbound/gate.ts';
+import { openQueues } from '../src/pipeline/queues.ts';
+import { DEFAULT_POLICY } from '../src/policy/index.ts';
 import { addMapping } from '../src/store/chat-map.ts';
 import { cliPath, projectRoot, runCli } from './helpers/cli.ts';
 import { withAdmin } from './helpers/database.ts';
 import { FakeTelegram } from './helpers/fake-telegram.ts';
 import { createImportWorld, type ImportWorld } from './helpers/import-world.ts';
 import type { Summary } from './helpers/import.ts';
+import { configFor } from './helpers/installation.ts';
 import { makeMessages, writeJsonl } from './helpers/messages.ts';
+import { redisUrl } from './helpers/redis.ts';
 import { waitFor } from './helpers/wait.ts';
 
 async function freePort(): Promise<number> {
@@ -219,6 +225,44 @@ describe('metrics and health: a Telegram bridge with --metrics-port against a fa
     }, 'the bridged message delivered', 20_000);
     assert.equal(sample(text, 'aitu_gateway_connector_events_total', { platform: 'telegram', agency, outcome: 'bridged' }), 1);
     assert.doesNotMatch(text, /1001987654321|Приём|Dana/);
+  });
+
+  it('counts sends, and reports outbound attempts by status from the store: blocked and sent', async () => {
+    const keyring = await loadKeyring(configFor(world.env).keyFile);
+    const queues = openQueues({ redisUrl, prefix: world.env.AITU_GATEWAY_QUEUE_PREFIX!, queueKey: requireQueueKey(keyring) });
+    try {
+      const submit = (text: string) =>
+        submitOutbound(world.db.store, queues, { agencyId: world.agencies.a!, target: { platform: 'telegram', chatId: String(GROUP.id) }, text }, { policy: DEFAULT_POLICY, hashKey: keyring.hashKey });
+      assert.equal((await submit('Пациент ИИН 940101300123, запишите на завтра')).status, 'blocked');
+      assert.equal((await submit('Запись подтверждена')).status, 'queued');
+    } finally {
+      await queues.close();
+    }
+    let text = '';
+    await waitFor(async () => {
+      text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+      return sample(text, 'aitu_gateway_messages_total', { stage: 'outbound', outcome: 'sent' }) === 1;
+    }, 'the send counted', 20_000);
+    assert.equal(sample(text, 'aitu_gateway_jobs_total', { stage: 'outbound', outcome: 'completed' }), 1);
+    assert.equal(sample(text, 'aitu_gateway_outbound_attempts', { status: 'blocked' }), 1);
+    assert.equal(sample(text, 'aitu_gateway_outbound_attempts', { status: 'sent' }), 1);
+    assert.doesNotMatch(text, /940101300123|Запись/);
+  });
+
+  it('is not ready while the connector cannot reach the Bot API: 503 naming the connector, its state backing-off', async () => {
+    await fake.close();
+    let body = '';
+    await waitFor(async () => {
+      const ready = await get(port, '/readyz');
+      body = ready.body;
+      return ready.status === 503;
+    }, '/readyz 503', 20_000);
+    assert.deepEqual(JSON.parse(body), { ready: false, checks: { redis: 'ok', postgresql: 'ok', connector: 'the telegram connector is backing-off' } });
+    const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+    const agency = world.agencies.a!;
+    assert.equal(sample(text, 'aitu_gateway_connector_state', { platform: 'telegram', agency, state: 'backing-off' }), 1);
+    assert.equal(sample(text, 'aitu_gateway_connector_state', { platform: 'telegram', agency, state: 'connected' }), 0);
+    assert.equal((await get(port, '/healthz')).status, 200);
   });
 
   it('on SIGTERM stops with exit 0', async () => {
