@@ -9,10 +9,13 @@ import { startSealTimer } from '../../src/service/seal-timer.ts';
 import { requireAgency } from '../../src/store/agencies.ts';
 import { openStore, type Store } from '../../src/store/database.ts';
 import { openInstallation } from '../../src/store/installation.ts';
+import { backfillQueueName, outboundQueueName, QueueName } from '../../src/pipeline/queues.ts';
+import type { MetricsEndpoint } from '../../src/metrics/server.ts';
+import { metricsListen, metricsOptions, startMetricsIfAsked, type MetricsCliOptions } from '../metrics-options.ts';
 import { registerTelegramBridge } from './bridge-telegram.ts';
 import { registerWhatsAppBridge } from './bridge-whatsapp.ts';
 
-export interface BridgeCommandOptions {
+export interface BridgeCommandOptions extends MetricsCliOptions {
   agency: string;
   autoMap?: boolean;
   enqueueOnly?: boolean;
@@ -20,10 +23,12 @@ export interface BridgeCommandOptions {
 
 /** The options every `bridge <platform>` command shares. */
 export function bridgeOptions(command: Command): Command {
-  return command
-    .requiredOption('--agency <slug>', 'the agency whose chats this bridge carries (its own bot or account)')
-    .option('--auto-map', 'give an unmapped chat a national chat named after it (default: logged once and ignored)')
-    .option('--enqueue-only', 'leave classification and delivery to running `aitu-gateway worker` processes');
+  return metricsOptions(
+    command
+      .requiredOption('--agency <slug>', 'the agency whose chats this bridge carries (its own bot or account)')
+      .option('--auto-map', 'give an unmapped chat a national chat named after it (default: logged once and ignored)')
+      .option('--enqueue-only', 'leave classification and delivery to running `aitu-gateway worker` processes'),
+  );
 }
 
 /**
@@ -35,9 +40,11 @@ export async function runBridgeCommand(
   options: BridgeCommandOptions,
   makeConnector: (context: { cfg: Config; store: Store; agencyId: string }) => Promise<Connector> | Connector,
 ): Promise<number> {
+  metricsListen(options);
   const cfg = config();
   (await connectRedisOnce(cfg.redisUrl)).disconnect();
   const store = await openStore(cfg.databaseUrl, { max: 8 });
+  let endpoint: MetricsEndpoint | null = null;
   const log = logger();
   let stopRequested: (signal: string) => void = () => {};
   const stopped = new Promise<string>((resolve) => (stopRequested = resolve));
@@ -49,6 +56,15 @@ export async function runBridgeCommand(
     await installation.keyring();
     const agency = await requireAgency(store.pool, options.agency);
     const connector = await makeConnector({ cfg, store, agencyId: agency.id });
+    // before the connector starts: /readyz says `connecting` until it is connected
+    endpoint = await startMetricsIfAsked(options, {
+      redisUrl: cfg.redisUrl,
+      prefix: cfg.queuePrefix,
+      pool: store.pool,
+      queueNames: [QueueName.classify, QueueName.deliver, QueueName.deadLetter, outboundQueueName(connector.platform, agency.id), backfillQueueName(connector.platform, agency.id)],
+      connector: { platform: connector.platform, agencyId: agency.id },
+      logger: log,
+    });
     const running = await runConnector({
       redisUrl: cfg.redisUrl,
       prefix: cfg.queuePrefix,
@@ -74,6 +90,7 @@ export async function runBridgeCommand(
   } finally {
     process.off('SIGTERM', onSignal);
     process.off('SIGINT', onSignal);
+    await endpoint?.close();
     await store.close();
   }
 }

@@ -8,6 +8,8 @@ import { startSealTimer } from '../../src/service/seal-timer.ts';
 import { openStore } from '../../src/store/database.ts';
 import { openInstallation } from '../../src/store/installation.ts';
 import { action } from '../common.ts';
+import { metricsListen, metricsOptions, startMetricsIfAsked, type MetricsCliOptions } from '../metrics-options.ts';
+import { QueueName } from '../../src/pipeline/queues.ts';
 
 export function parseStages(value: string): Stage[] {
   const stages = value.split(',').map((s) => s.trim()).filter(Boolean);
@@ -17,19 +19,21 @@ export function parseStages(value: string): Stage[] {
 }
 
 export function registerWorker(program: Command): void {
-  program
+  const command = program
     .command('worker')
     .description('run pipeline workers; start more on any machine against the same Redis and PostgreSQL to scale')
     .option('--stages <list>', `comma-separated stages (${STAGES.join(', ')})`, 'classify,deliver')
     .option('--concurrency <n>', 'jobs processed at once per stage', '8')
-    .option('--seal-interval <seconds>', 'seal the audit log this often (and once more on shutdown)', '30')
+    .option('--seal-interval <seconds>', 'seal the audit log this often (and once more on shutdown)', '30');
+  metricsOptions(command)
     .action(
-      action(async (options: { stages: string; concurrency: string; sealInterval: string }) => {
+      action(async (options: { stages: string; concurrency: string; sealInterval: string } & MetricsCliOptions) => {
         const stages = parseStages(options.stages);
         const concurrency = Number(options.concurrency);
         if (!Number.isInteger(concurrency) || concurrency < 1) throw new UsageError('--concurrency must be a positive integer');
         const sealSeconds = Number(options.sealInterval);
         if (!Number.isFinite(sealSeconds) || sealSeconds <= 0) throw new UsageError('--seal-interval must be a positive number of seconds');
+        metricsListen(options);
         const cfg = config();
         (await connectRedisOnce(cfg.redisUrl)).disconnect();
         const store = await openStore(cfg.databaseUrl, { max: concurrency + 3 });
@@ -50,12 +54,24 @@ export function registerWorker(program: Command): void {
           process.once('SIGTERM', () => stop('SIGTERM'));
           process.once('SIGINT', () => stop('SIGINT'));
         });
+        const endpoint = await startMetricsIfAsked(options, {
+          redisUrl: cfg.redisUrl,
+          prefix: cfg.queuePrefix,
+          pool: store.pool,
+          queueNames: [QueueName.classify, QueueName.deliver, QueueName.deadLetter],
+          logger: log,
+        }).catch(async (error: unknown) => {
+          await store.close();
+          throw error;
+        });
         const workers = await startWorkers({ redisUrl: cfg.redisUrl, prefix: cfg.queuePrefix, keyFile: cfg.keyFile, stages, concurrency, store, logger: log });
         const sealer = startSealTimer(store, chain, sealSeconds * 1000, (error) => log.warn(`could not seal the audit log; trying again in ${sealSeconds} s`, { error: error.message }));
         log.info('workers running', { stages, concurrency, pid: process.pid, sealIntervalSeconds: sealSeconds });
         await stopped;
         await workers.close();
         await sealer.stop();
+        // the endpoint answers until the drain is done: a scrape during shutdown still sees the last jobs
+        await endpoint?.close();
         await store.close();
         log.info('workers stopped');
       }),

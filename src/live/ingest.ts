@@ -2,6 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import type { Logger } from 'winston';
 import type { BridgeEvent, ConnectorHost, ConnectorState } from '../core/connector.ts';
 import { maskPersonalData } from '../core/mask.ts';
+import { observer, type ConnectorObserver } from '../metrics/observer.ts';
 import { claimEcho } from '../outbound/echo.ts';
 import { PipelineFeed, type FeedContext } from '../pipeline/feed.ts';
 import { addMapping } from '../store/chat-map.ts';
@@ -56,6 +57,8 @@ export class LiveIngest implements ConnectorHost {
   /** events from chats that are not mapped */
   unmapped = 0;
   private status: ConnectorStatusReporter | null = null;
+  /** bound once: the metrics' per-event calls stay a counter increment */
+  private readonly observed: ConnectorObserver;
 
   private constructor(
     private readonly feed: PipelineFeed,
@@ -64,6 +67,7 @@ export class LiveIngest implements ConnectorHost {
     private readonly jobPrefix: string,
   ) {
     this.relay = new Relay(context.store, feed.queues, options.agencyId, feed.keyring.hashKey);
+    this.observed = observer().connector(options.platform, options.agencyId);
   }
 
   static async open(context: FeedContext, options: LiveIngestOptions): Promise<LiveIngest> {
@@ -92,6 +96,7 @@ export class LiveIngest implements ConnectorHost {
       this.onGiveUp = null;
     }
     this.status?.setState(state, detail);
+    this.observed.state(state);
     this.log.info('connector state', { platform: this.options.platform, state, ...(detail ? { detail: maskPersonalData(detail) } : {}) });
   }
 
@@ -103,6 +108,7 @@ export class LiveIngest implements ConnectorHost {
     const mapping = await this.mappingOf(chat);
     if (!mapping) {
       this.unmapped++;
+      this.observed.event('unmapped');
       return;
     }
     const message = eventMessage(event);
@@ -115,9 +121,11 @@ export class LiveIngest implements ConnectorHost {
       });
       if (echo) {
         this.echoes++;
+        this.observed.event('echo');
         return;
       }
     }
+    this.observed.event('bridged');
     const done = new Promise<void>((resolve, reject) => this.waiting.push({ resolve, reject }));
     this.feed.add(message);
     if (this.feed.pending >= (this.options.maxBatch ?? 500)) this.flushNow();
@@ -215,6 +223,12 @@ export class LiveIngest implements ConnectorHost {
 
   get keyring(): PipelineFeed['keyring'] {
     return this.feed.keyring;
+  }
+
+  /** The connector stopped (its state for `status` and the metrics). */
+  stopped(): void {
+    this.status?.stop();
+    this.observed.state('stopped');
   }
 
   async close(): Promise<void> {

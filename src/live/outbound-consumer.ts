@@ -4,6 +4,7 @@ import { RateLimitedError } from '../core/bridge.ts';
 import type { OutboundBridge } from '../core/bridge.ts';
 import type { SendLimits } from '../core/connector.ts';
 import { loadKeyring, requireQueueKey } from '../core/keys.ts';
+import { observed, observer } from '../metrics/observer.ts';
 import { sendOutbound } from '../outbound/gate.ts';
 import { openQueues, outboundQueueName, workerConnection, type QueueContext, type RouteOf } from '../pipeline/queues.ts';
 import type { Sealed } from '../pipeline/sealed-payload.ts';
@@ -54,8 +55,10 @@ export async function startOutboundConsumer(options: OutboundConsumerOptions): P
         throw new DelayedError();
       }
       try {
-        const foreignMessageId = await sendOutbound(options.store, payload, { [connector.platform]: connector }, undefined, { dataDir: options.dataDir });
+        const send = () => sendOutbound(options.store, payload, { [connector.platform]: connector }, undefined, { dataDir: options.dataDir });
+        const foreignMessageId = await observed('outbound', send, undefined, (error) => (error instanceof RateLimitedError ? 'rate-limited' : 'failed'));
         await countProcessed(queues.connection, options.prefix, 'outbound', 1);
+        observer().messages('outbound', { sent: 1 });
         return { foreignMessageId };
       } catch (error) {
         if (!(error instanceof RateLimitedError)) throw error;

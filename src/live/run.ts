@@ -61,7 +61,7 @@ export async function runConnector(options: RunConnectorOptions): Promise<Runnin
     await connector.stop().catch(() => {});
     const state = connector.state === 'logged-out' ? 'logged-out' : 'failed';
     const reason = maskPersonalData((error as Error).message);
-    status.setState(state, reason);
+    ingest.setState(state, reason);
     await ingest.close();
     throw error instanceof GatewayError ? error : new ConnectorFailedError(`the ${platform} connector could not start (state: ${state}): ${reason}`, { cause: error });
   }
@@ -75,7 +75,7 @@ export async function runConnector(options: RunConnectorOptions): Promise<Runnin
       await connector.stop();
       await ingest.drain();
       await outbound?.close();
-      status.stop();
+      ingest.stopped();
       // batches already in Redis are delivered by whoever runs the pipeline next; a short wait lets this summary count them
       await ingest.settled(5000);
       options.logger.info('bridge summary', { platform, ...ingest.summary() });

@@ -1,4 +1,5 @@
 import type { Job } from 'bullmq';
+import { observer } from '../metrics/observer.ts';
 import type { DeadLetterPayload, Queues, RouteOf } from './queues.ts';
 import { isSealed, keyedJobId, type Sealed } from './sealed-payload.ts';
 
@@ -13,7 +14,7 @@ export async function addDeadLetters(queues: Pick<Queues, 'dead-letter'>, entrie
   const queue = queues['dead-letter'];
   if (!queue.sealer) throw new Error('the dead-letter queue was opened without the queue key');
   const sealer = queue.sealer;
-  await queue.addSealedBulk(
+  const added = await queue.addSealedBulk(
     entries.map((entry) => ({
       jobName: entry.stage,
       payload: entry,
@@ -26,6 +27,9 @@ export async function addDeadLetters(queues: Pick<Queues, 'dead-letter'>, entrie
       },
     })),
   );
+  const byStage: Record<string, number> = {};
+  for (const job of added) byStage[job.name] = (byStage[job.name] ?? 0) + 1;
+  for (const [stage, count] of Object.entries(byStage)) observer().deadLetters(stage, count);
 }
 
 /** The message's source ids when it has them; an unreadable entry is known only by its reason (file and line). */

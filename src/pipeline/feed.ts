@@ -3,6 +3,8 @@ import type { Logger } from 'winston';
 import type { CanonicalMessageInput } from '../core/message.ts';
 import { loadKeyring, requireQueueKey, type Keyring } from '../core/keys.ts';
 import type { Store } from '../store/database.ts';
+import { batchSize } from '../store/delivery.ts';
+import { observer } from '../metrics/observer.ts';
 import { addDeadLetters } from './dead-letter.ts';
 import { openQueues, producerConnection, workerConnection, type BatchOrigin, type QueueContext, type Queues } from './queues.ts';
 import { ClassifyStage } from './stages/classify.processor.ts';
@@ -165,6 +167,7 @@ export class PipelineFeed {
       this.stage.add(messages);
       const { deliver, deadLetters } = this.stage.finish(origin);
       this.stage = new ClassifyStage(this.classifyHere);
+      observer().messages('classify', { classified: batchSize(deliver) + deliver.blocked, refused: deadLetters.length });
       this.followPolicy();
       await addDeadLetters(this.queues, deadLetters);
       await this.queues.deliver.addSealed(deliver, { jobId: deliverJobId(jobId) });

@@ -4,6 +4,7 @@ import { loadKeyring, requireQueueKey, type Keyring } from '../core/keys.ts';
 import { policyFromStored, type Policy } from '../policy/index.ts';
 import type { Store } from '../store/database.ts';
 import { batchSize } from '../store/delivery.ts';
+import { observed, observer } from '../metrics/observer.ts';
 import { addDeadLetters } from './dead-letter.ts';
 import { openQueues, QueueName, workerConnection, type QueueContext, type Queues, type RouteOf } from './queues.ts';
 import type { Sealed } from './sealed-payload.ts';
@@ -66,16 +67,18 @@ export async function startWorkers(options: WorkerSetOptions): Promise<WorkerSet
     workers.push(
       new Worker<Sealed<RouteOf['classify']>>(
         QueueName.classify,
-        async (job: Job<Sealed<RouteOf['classify']>>) => {
-          const payload = queues.classify.open(job);
-          if (!Array.isArray(payload.messages)) throw new UnrecoverableError(`classify job ${job.id} without a messages array`);
-          const policy = await policyFor(payload.agencyId);
-          const { deliver, deadLetters } = runClassifyStage(payload, { policy, hashKey: keyring.hashKey });
-          await addDeadLetters(queues, deadLetters);
-          await queues.deliver.addSealed(deliver, { jobId: deliverJobId(job.id!) });
-          await countProcessed(queues.connection, options.prefix, 'classify', payload.messages.length);
-          return { messages: payload.messages.length, refused: deadLetters.length };
-        },
+        (job: Job<Sealed<RouteOf['classify']>>) =>
+          observed('classify', async () => {
+            const payload = queues.classify.open(job);
+            if (!Array.isArray(payload.messages)) throw new UnrecoverableError(`classify job ${job.id} without a messages array`);
+            const policy = await policyFor(payload.agencyId);
+            const { deliver, deadLetters } = runClassifyStage(payload, { policy, hashKey: keyring.hashKey });
+            await addDeadLetters(queues, deadLetters);
+            await queues.deliver.addSealed(deliver, { jobId: deliverJobId(job.id!) });
+            await countProcessed(queues.connection, options.prefix, 'classify', payload.messages.length);
+            observer().messages('classify', { classified: payload.messages.length - deadLetters.length, refused: deadLetters.length });
+            return { messages: payload.messages.length, refused: deadLetters.length };
+          }),
         { ...common, connection: connection() },
       ),
     );
@@ -84,17 +87,27 @@ export async function startWorkers(options: WorkerSetOptions): Promise<WorkerSet
     workers.push(
       new Worker<Sealed<RouteOf['deliver']>>(
         QueueName.deliver,
-        async (job: Job<Sealed<RouteOf['deliver']>>) => {
-          const payload = queues.deliver.open(job);
-          // a job of another shape (enqueued by an older version of the gateway) would fail the same way on every retry
-          if (!Array.isArray(payload.messages?.chat)) throw new UnrecoverableError(`deliver job ${job.id} without a column batch (enqueued by another version?)`);
-          const { counts, replayed } = await deliverBatch(options.store.pool, payload, {
-            keyring,
-            deadLetter: (entries) => addDeadLetters(queues, entries),
-          });
-          if (!replayed) await countProcessed(queues.connection, options.prefix, 'deliver', batchSize(payload) + payload.blocked);
-          return counts;
-        },
+        (job: Job<Sealed<RouteOf['deliver']>>) =>
+          observed(
+            'deliver',
+            async () => {
+              const payload = queues.deliver.open(job);
+              // a job of another shape (enqueued by an older version of the gateway) would fail the same way on every retry
+              if (!Array.isArray(payload.messages?.chat)) throw new UnrecoverableError(`deliver job ${job.id} without a column batch (enqueued by another version?)`);
+              const result = await deliverBatch(options.store.pool, payload, {
+                keyring,
+                deadLetter: (entries) => addDeadLetters(queues, entries),
+              });
+              if (!result.replayed) {
+                await countProcessed(queues.connection, options.prefix, 'deliver', batchSize(payload) + payload.blocked);
+                const { delivered, edited, duplicates, blocked, failed } = result.counts;
+                observer().messages('deliver', { delivered, edited, duplicate: duplicates, blocked, failed });
+                observer().findings(payload.flaggedByCategory ?? {});
+              }
+              return result;
+            },
+            (result) => (result.replayed ? 'replayed' : 'completed'),
+          ).then((result) => result.counts),
         { ...common, connection: connection() },
       ),
     );
