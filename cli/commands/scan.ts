@@ -4,7 +4,7 @@ import type { Readable, Writable } from 'node:stream';
 import type { Command } from 'commander';
 import { action } from '../common.ts';
 import { UsageError } from '../../src/core/errors.ts';
-import { config, inputLimitDefaults } from '../../src/core/config.ts';
+import { inputLimitDefaults } from '../../src/core/limit-defaults.ts';
 import { LineSplitter, type Line } from '../../src/core/lines.ts';
 import { CATEGORIES, classifyFor, classifyWithEffect, redact, wordOf, type CustomClassifier, type Dropped, type Finding } from '../../src/classifier/index.ts';
 
@@ -113,6 +113,7 @@ async function agencyClassifier(slug: string): Promise<CustomClassifier | undefi
     import('../../src/store/agencies.ts'),
     import('../../src/policy/parse-policy.ts'),
   ]);
+  const { config } = await import('../../src/core/config.ts');
   const store = await openStore(config().databaseUrl);
   try {
     const agency = await requireAgency(store.pool, slug);

@@ -1,8 +1,15 @@
-import { RE2JS } from 're2js';
+import { createRequire } from 'node:module';
+import type { RE2JS } from 're2js';
 import { classify } from './classify.ts';
 import { normalize, originalSpan, type Normalized } from './normalize.ts';
 import { canonicalValue } from './redact.ts';
 import { CATEGORIES, DEFAULT_MIN_CONFIDENCE, type Category, type ClassifyOptions, type Finding } from './types.ts';
+
+/** RE2 is loaded when an agency's pattern is first compiled: every other classification (and `scan`) starts without it. */
+let re2Class: typeof RE2JS | null = null;
+function re2(): typeof RE2JS {
+  return (re2Class ??= (createRequire(import.meta.url)('re2js') as { RE2JS: typeof RE2JS }).RE2JS);
+}
 
 /**
  * An agency's own tuning of the classifier, written in the `classifier:` section of its policy file (after
@@ -73,7 +80,7 @@ export function patternProblem(pattern: string): string | null {
   if (pattern.length > CUSTOM_LIMITS.patternLength) return `longer than ${CUSTOM_LIMITS.patternLength} characters (${pattern.length})`;
   let compiled: RE2JS;
   try {
-    compiled = RE2JS.compile(pattern);
+    compiled = re2().compile(pattern);
   } catch (error) {
     return `not an RE2 pattern (${firstLine((error as Error).message)}); patterns run in linear time, so backreferences (\\1) and lookaround ((?=…), (?!…), (?<=…)) are not available`;
   }
@@ -220,7 +227,7 @@ export class CustomClassifier {
       (spec.patterns?.[category] ?? []).forEach((entry, index) => {
         const problem = patternProblem(entry);
         if (problem) throw new RangeError(`classifier.patterns.${category}.${index}: ${problem}`);
-        this.patterns.push({ category, pattern: { index, re: RE2JS.compile(entry) } });
+        this.patterns.push({ category, pattern: { index, re: re2().compile(entry) } });
       });
     }
   }

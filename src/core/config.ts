@@ -8,22 +8,8 @@ import { UsageError } from './errors.ts';
 /** A byte count or ratio from the environment (a string) or a config file (a number): a positive integer. */
 const positiveInteger = z.coerce.number().int('must be a whole number').positive('must be positive').max(Number.MAX_SAFE_INTEGER);
 
-/**
- * Input limits (docs/security.md says why each default): past a per-message limit the message is
- * dead-lettered naming it; past a per-file limit the import stops (exit 2) naming it and the file.
- */
-export const inputLimitDefaults = {
-  /** one JSONL line, one WhatsApp export line */
-  maxLineBytes: 1024 * 1024,
-  /** a message's text, in UTF-16 code units as JavaScript and Telegram count them */
-  maxTextChars: 64 * 1024,
-  /** a zip entry's inflated size */
-  maxZipEntryBytes: 2 * 1024 * 1024 * 1024,
-  /** a zip entry's inflated size over its compressed size (checked for entries past 1 MiB inflated) */
-  maxZipRatio: 100,
-  /** the attachment bytes one import run reads into the store */
-  maxImportAttachmentBytes: 64 * 1024 * 1024 * 1024,
-} as const;
+export { inputLimitDefaults } from './limit-defaults.ts';
+import { inputLimitDefaults } from './limit-defaults.ts';
 
 const inputLimitsSchema = {
   maxLineBytes: positiveInteger.default(inputLimitDefaults.maxLineBytes),
