@@ -19,7 +19,7 @@ fi
 
 # the compiled CLI (dist/) that bin/aitu-gateway.js runs; it runs the sources through tsx only while they are newer
 echo "setup: npm run build" >&2
-npm run --silent build >&2
+npm run build --silent >&2
 
 bash scripts/services.sh
 
