@@ -137,7 +137,7 @@ async function main(): Promise<void> {
     const deliverAgency1 = await addAgency(store.prisma, { slug: 'bench-deliver-1', name: 'Bench deliver stage, one lane' });
     const workerAgency = await addAgency(store.prisma, { slug: 'bench-e2e-worker', name: 'Bench end-to-end, deliver worker process' });
 
-    let started = process.hrtime.bigint();
+    const started = process.hrtime.bigint();
     const messages: CanonicalMessageInput[] = syntheticMessages({ count: N, positiveRate: POSITIVE_RATE });
     const textBytes = messages.reduce((sum, m) => sum + Buffer.byteLength(m.text ?? ''), 0);
     console.log(`generated ${fmt(N)} canonical messages (${mb(textBytes)} of text) in ${seconds(started).toFixed(1)} s (not timed below)`);

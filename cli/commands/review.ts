@@ -107,7 +107,7 @@ export function registerReview(program: Command): void {
           requireRole(actor, ['officer', 'auditor', 'admin'], 'show review items');
           const item = await getReviewItem(store.pool, actor, id);
           let original: OriginalMessage | null = null;
-          let note = '(not shown: only an officer of this agency or an admin may view the original)';
+          const note = '(not shown: only an officer of this agency or an admin may view the original)';
           if (canViewOriginal(actor, item.agencyId)) {
             original = openOriginalMessage(await keyring(), await readSealedOriginal(store.pool, item.id));
             // recorded before it is shown: an original never reaches a screen without its audit entry

@@ -41,8 +41,13 @@ function evaluate(messages: LabelledMessage[]): SplitResult {
       const expected = message.labels.includes(c);
       const got = predicted.includes(c);
       if (expected && got) counts[c].tp++;
-      else if (got) (counts[c].fp++, (wrong = true));
-      else if (expected) (counts[c].fn++, (wrong = true));
+      else if (got) {
+        counts[c].fp++;
+        wrong = true;
+      } else if (expected) {
+        counts[c].fn++;
+        wrong = true;
+      }
     }
     if (wrong) errors.push({ message, predicted, findings });
   }

@@ -46,7 +46,7 @@ function classifyUnsafe(text: string, options: ClassifyOptions): Finding[] {
 
   const re = COMBINED;
   re.lastIndex = 0;
-  let m: RegExpExecArray | null = null;
+  let m: RegExpExecArray | null;
   // every alternative of the combined pass needs a digit; many chat messages have none
   const hasDigit = HAS_DIGIT.test(t);
   while (hasDigit && (m = re.exec(t)) !== null) {

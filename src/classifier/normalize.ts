@@ -26,6 +26,7 @@ const SPECIAL_SOURCE =
 const NEEDS_NORMALIZING = new RegExp(SPECIAL_SOURCE, 'u');
 const SPECIAL = new RegExp(SPECIAL_SOURCE, 'gu');
 // Cheaper first look: ASCII, Latin-1 letters and Cyrillic (Kazakh included) never need normalizing.
+// eslint-disable-next-line no-control-regex -- \x00 is only the start of the ASCII range, matched on purpose
 const OUTSIDE_COMMON_SCRIPTS = /[^\x00-\x9f\u00a1-\u00ac\u00ae-\u052f]/;
 const REMOVED = /^[\u00AD\u180E\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF]$/u;
 const SPACE = /^[\u00A0\u2000-\u200A\u202F\u205F\u3000]$/u;

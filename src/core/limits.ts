@@ -65,6 +65,7 @@ export class AttachmentBudget {
   ) {}
 
   meter(stream: Readable, name: string): Readable {
+    // eslint-disable-next-line @typescript-eslint/no-this-alias -- a generator function cannot be an arrow, and it updates this budget
     const budget = this;
     async function* counted(): AsyncGenerator<Buffer> {
       for await (const chunk of stream as AsyncIterable<Buffer>) {

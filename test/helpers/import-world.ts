@@ -43,7 +43,7 @@ export async function createImportWorld(slugs: readonly string[] = ['a']): Promi
     cli: (args, extra = {}) => runCli(args, { env: { ...env, ...extra } }),
     async importJson(args, extra = {}) {
       const result = await world.cli([...args, '--json', '--no-progress'], extra);
-      let summary: Summary | null = null;
+      let summary: Summary | null;
       try {
         summary = JSON.parse(result.stdout) as Summary;
       } catch {

@@ -347,7 +347,7 @@ function readReactions(value: unknown): ReactionInput[] {
   for (const item of value) {
     if (!isObject(item)) continue;
     const type = typeof item['type'] === 'string' ? item['type'] : 'emoji';
-    let emoji: string | null = null;
+    let emoji: string;
     if (typeof item['emoji'] === 'string' && item['emoji'] !== '') emoji = item['emoji'];
     else if (item['document_id'] !== undefined && item['document_id'] !== null) emoji = `custom:${String(item['document_id'])}`;
     else emoji = type;

@@ -303,7 +303,7 @@ class TelegramExport implements TelegramExportSource {
 
   /** The problem entry of a message whose bytes are not UTF-8, naming the file and the byte offsets. */
   private notUtf8(scanned: { start: number; end: number; bytes: Buffer }, chatIndex: number, context: TelegramChatContext, position: string): HistoryEntry {
-    let raw: unknown = null;
+    let raw: unknown;
     try {
       // read as V8 would, only for the message id its checkpoint must name
       raw = JSON.parse(scanned.bytes.toString('utf8'));

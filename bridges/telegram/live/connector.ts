@@ -161,11 +161,13 @@ export class TelegramConnector implements SendingConnector, EditingConnector, De
       } catch (error) {
         if (error instanceof TelegramError && (error.code === 401 || error.code === 404)) {
           this.setState('logged-out', `the Bot API refused the bot token (${error.code})`);
+          // eslint-disable-next-line preserve-caught-error -- the Bot API's error may carry the token; only its code travels
           throw new Error(`the Bot API refused the bot token (${error.code}): check TELEGRAM_BOT_TOKEN or the token file`);
         }
         const reason = this.scrub((error as Error).message);
         if (attempt + 1 >= attempts || this.stopping) {
           this.setState('failed', reason);
+          // eslint-disable-next-line preserve-caught-error -- the cause may carry the token; its scrubbed message travels instead
           throw new Error(`cannot reach the Bot API at ${this.apiRoot}: ${reason}`);
         }
         this.setState('backing-off', reason);
@@ -203,10 +205,9 @@ export class TelegramConnector implements SendingConnector, EditingConnector, De
    */
   private async pollLoop(): Promise<void> {
     let failures = 0;
-    let polledAt = 0;
     while (!this.stopping) {
       let updates: TgUpdate[];
-      polledAt = Date.now();
+      const polledAt = Date.now();
       try {
         updates = (await this.bot.telegram.callApi(
           'getUpdates',

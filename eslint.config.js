@@ -1,0 +1,52 @@
+// Lint configuration (ESLint flat config). Syntax-only presets: the type-checked ones take minutes on this codebase.
+import js from '@eslint/js';
+import { defineConfig, globalIgnores } from 'eslint/config';
+import tseslint from 'typescript-eslint';
+
+/** Node's globals for the plain JavaScript files (TypeScript files get them from @types/node). */
+const nodeGlobals = Object.fromEntries(
+  [
+    'process',
+    'console',
+    'Buffer',
+    'URL',
+    'URLSearchParams',
+    'setTimeout',
+    'clearTimeout',
+    'setInterval',
+    'clearInterval',
+    'setImmediate',
+    'performance',
+    'structuredClone',
+    'fetch',
+    'AbortController',
+    'TextEncoder',
+    'TextDecoder',
+  ].map((name) => [name, 'readonly']),
+);
+
+export default defineConfig([
+  globalIgnores(['dist/', 'coverage/', 'src/generated/', '**/node_modules/', 'data/', '.data/', 'tmp/']),
+  {
+    files: ['**/*.{ts,mts,cts,js,mjs,cjs}'],
+    extends: [js.configs.recommended, tseslint.configs.recommended],
+    linterOptions: { reportUnusedDisableDirectives: 'error' },
+    rules: {
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        // `_`-prefixed names are deliberately unused (a positional parameter, a destructured field left out)
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrorsIgnorePattern: '^_', ignoreRestSiblings: true },
+      ],
+      // an empty catch is how "best effort" cleanup is written here; empty blocks elsewhere stay errors
+      'no-empty': ['error', { allowEmptyCatch: true }],
+    },
+  },
+  {
+    files: ['**/*.{js,mjs,cjs}'],
+    languageOptions: { globals: nodeGlobals },
+  },
+  {
+    files: ['**/*.cjs'],
+    languageOptions: { sourceType: 'commonjs', globals: { ...nodeGlobals, require: 'readonly', module: 'writable', __dirname: 'readonly' } },
+  },
+]);
