@@ -54,9 +54,15 @@ function throughput(): void {
   }
   const seconds = Number(nanos) / 1e9;
   const mbs = bytes / MB / seconds;
-  console.log(`classify: ${(bytes / MB).toFixed(1)} MB (UTF-8) in ${count} messages (${RATE * 100}% with inserted personal data), ${findings} findings, ${seconds.toFixed(2)} s`);
-  console.log(`classify: ${mbs.toFixed(1)} MB/s, ${Math.round(count / seconds)} messages/s (one core, every detector on)`);
-  console.log(`${mbs >= TARGET_MB_S ? 'PASS' : 'MISS'} throughput ${mbs.toFixed(1)} MB/s vs target ≥ ${TARGET_MB_S} MB/s`);
+  console.log(
+    `classify: ${(bytes / MB).toFixed(1)} MB (UTF-8) in ${count} messages (${RATE * 100}% with inserted personal data), ${findings} findings, ${seconds.toFixed(2)} s`,
+  );
+  console.log(
+    `classify: ${mbs.toFixed(1)} MB/s, ${Math.round(count / seconds)} messages/s (one core, every detector on)`,
+  );
+  console.log(
+    `${mbs >= TARGET_MB_S ? 'PASS' : 'MISS'} throughput ${mbs.toFixed(1)} MB/s vs target ≥ ${TARGET_MB_S} MB/s`,
+  );
 }
 
 function vmHwmKb(pid: number): number | null {
@@ -110,7 +116,9 @@ async function streaming(): Promise<void> {
   console.log(
     `scan --jsonl: ${(inBytes / MB).toFixed(0)} MB in, ${inLines} lines in, ${outLines} lines out (${(outBytes / MB).toFixed(0)} MB), exit ${code}, ${seconds.toFixed(1)} s, ${(inBytes / MB / seconds).toFixed(1)} MB/s`,
   );
-  console.log(`${peakMb > 0 && peakMb < TARGET_RSS_MB && outLines === inLines && code === 0 ? 'PASS' : 'MISS'} scan --jsonl peak RSS (VmHWM) ${peakMb.toFixed(1)} MB vs target < ${TARGET_RSS_MB} MB`);
+  console.log(
+    `${peakMb > 0 && peakMb < TARGET_RSS_MB && outLines === inLines && code === 0 ? 'PASS' : 'MISS'} scan --jsonl peak RSS (VmHWM) ${peakMb.toFixed(1)} MB vs target < ${TARGET_RSS_MB} MB`,
+  );
 }
 
 /** Runs `node <args>` with `input` on stdin and its stdout to /dev/null; resolves with the seconds it took. */
@@ -156,8 +164,12 @@ async function shortLines(): Promise<void> {
     const scan = await best([bin, 'scan', '--jsonl']);
     const floor = await best([baseline]);
     const ratio = scan / floor;
-    console.log(`short lines: ${(bytes / MB).toFixed(0)} MB in ${lines} lines (≤ 100 bytes of text each); scan --jsonl ${scan.toFixed(1)} s (${(bytes / MB / scan).toFixed(1)} MB/s), parse-and-print ${floor.toFixed(1)} s`);
-    console.log(`${ratio <= 2 ? 'PASS' : 'MISS'} short lines: scan --jsonl takes ${ratio.toFixed(2)}× the parse-and-print floor vs target ≤ 2`);
+    console.log(
+      `short lines: ${(bytes / MB).toFixed(0)} MB in ${lines} lines (≤ 100 bytes of text each); scan --jsonl ${scan.toFixed(1)} s (${(bytes / MB / scan).toFixed(1)} MB/s), parse-and-print ${floor.toFixed(1)} s`,
+    );
+    console.log(
+      `${ratio <= 2 ? 'PASS' : 'MISS'} short lines: scan --jsonl takes ${ratio.toFixed(2)}× the parse-and-print floor vs target ≤ 2`,
+    );
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

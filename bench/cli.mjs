@@ -10,7 +10,8 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const bin = path.join(root, 'bin', 'aitu-gateway.js');
 const RUNS = Number(process.env.BENCH_CLI_RUNS ?? 15);
 
-if (!existsSync(path.join(root, 'dist', '.built'))) execFileSync('npm', ['run', 'build'], { cwd: root, stdio: 'inherit' });
+if (!existsSync(path.join(root, 'dist', '.built')))
+  execFileSync('npm', ['run', 'build'], { cwd: root, stdio: 'inherit' });
 
 const cases = {
   'node -e 0': ['-e', '0'],
@@ -29,7 +30,10 @@ for (let i = 0; i < RUNS; i++) {
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const base = median(times['node -e 0']);
 console.log(`node -e 0: median ${base.toFixed(0)} ms over ${RUNS} runs`);
-for (const [name, target] of [['aitu-gateway --help', 2.5], ['aitu-gateway scan "one line"', 3.5]]) {
+for (const [name, target] of [
+  ['aitu-gateway --help', 2.5],
+  ['aitu-gateway scan "one line"', 3.5],
+]) {
   const m = median(times[name]);
   const ratio = m / base;
   console.log(`${name}: median ${m.toFixed(0)} ms, ${ratio.toFixed(2)}× node -e 0`);

@@ -71,7 +71,12 @@ export class MemoryHistorySource implements HistorySource {
   async chats(): Promise<HistoryChat[]> {
     const byId = new Map<string, HistoryChat>();
     for (const m of this.messages) {
-      const chat = byId.get(m.chatId) ?? { platform: 'telegram', sourceChatId: m.chatId, title: m.chatTitle ?? '', expectedEntries: 0 };
+      const chat = byId.get(m.chatId) ?? {
+        platform: 'telegram',
+        sourceChatId: m.chatId,
+        title: m.chatTitle ?? '',
+        expectedEntries: 0,
+      };
       chat.expectedEntries = (chat.expectedEntries ?? 0) + 1;
       byId.set(m.chatId, chat);
     }
@@ -146,21 +151,35 @@ export const rate = (n: number, seconds: number) => Math.round(n / seconds);
 export const fmt = (n: number) => n.toLocaleString('en-US');
 
 /** A plain left/right-aligned text table. */
-export function table(header: readonly string[], rows: readonly (readonly string[])[], rightAligned: readonly number[] = []): string {
+export function table(
+  header: readonly string[],
+  rows: readonly (readonly string[])[],
+  rightAligned: readonly number[] = [],
+): string {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
   const line = (cells: readonly string[]) =>
-    cells.map((c, i) => (rightAligned.includes(i) ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join('  ').trimEnd();
+    cells
+      .map((c, i) => (rightAligned.includes(i) ? c.padStart(widths[i]!) : c.padEnd(widths[i]!)))
+      .join('  ')
+      .trimEnd();
   return [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
 }
 
 /** Removes what a bench made: its Redis keys, its database, its temporary folder. Returns what it did. */
-export async function cleanUpBench(parts: { redis: Redis; prefix: string; db?: { drop(): Promise<void> } | null; dir: string }): Promise<string> {
+export async function cleanUpBench(parts: {
+  redis: Redis;
+  prefix: string;
+  db?: { drop(): Promise<void> } | null;
+  dir: string;
+}): Promise<string> {
   const removed = await unlinkPrefix(parts.redis, parts.prefix).catch((error: Error) => {
     console.error(`bench: could not remove the Redis keys under ${parts.prefix}: ${error.message}`);
     return 0;
   });
   parts.redis.disconnect();
-  await parts.db?.drop().catch((error: Error) => console.error(`bench: could not drop the bench database: ${error.message}`));
+  await parts.db
+    ?.drop()
+    .catch((error: Error) => console.error(`bench: could not drop the bench database: ${error.message}`));
   await rm(parts.dir, { recursive: true, force: true });
   return `database dropped, ${removed} Redis keys under ${parts.prefix} unlinked`;
 }
@@ -177,7 +196,9 @@ const run = promisify(execFile);
  */
 export async function hostSpeedLine(): Promise<string> {
   const script = fileURLToPath(new URL('./classify.ts', import.meta.url));
-  const { stdout } = await run(process.execPath, ['--import', 'tsx', script], { env: { ...process.env, BENCH_MB: '24', BENCH_SKIP_JSONL: '1' } });
+  const { stdout } = await run(process.execPath, ['--import', 'tsx', script], {
+    env: { ...process.env, BENCH_MB: '24', BENCH_SKIP_JSONL: '1' },
+  });
   const mbs = /classify: ([\d.]+) MB\/s/.exec(stdout)?.[1];
   return `host speed: classification alone runs ${mbs ?? '?'} MB/s on one core here (${REFERENCE_CLASSIFY_MB_S} MB/s where the targets were set)`;
 }
@@ -226,7 +247,11 @@ async function postgresPids(database: string, known: Map<number, boolean>): Prom
     let wanted = known.get(pid);
     if (wanted === undefined) {
       const title = await readFile(`/proc/${entry}/cmdline`, 'utf8').catch(() => '');
-      wanted = title.startsWith('postgres:') && (title.includes(` ${database} `) || title.includes(` ${database}\u0000`) || /walwriter|checkpointer|background writer/.test(title));
+      wanted =
+        title.startsWith('postgres:') &&
+        (title.includes(` ${database} `) ||
+          title.includes(` ${database}\u0000`) ||
+          /walwriter|checkpointer|background writer/.test(title));
       // a backend just forked still shows the server's command line until it sets its title: asked again next time
       if (title.startsWith('postgres:') || !title.includes('postgres')) known.set(pid, wanted);
     }
@@ -242,7 +267,12 @@ async function postgresPids(database: string, known: Map<number, boolean>): Prom
  * `importer`: the importing process (`self`, this one, or a child's pid); `workers`: worker processes beside it.
  */
 export function cpuSampler(
-  parts: { database: string; redis: Redis; importer: 'self' | (() => number | undefined); workers?: () => readonly number[] },
+  parts: {
+    database: string;
+    redis: Redis;
+    importer: 'self' | (() => number | undefined);
+    workers?: () => readonly number[];
+  },
   intervalMs = 200,
 ) {
   const started = process.cpuUsage();
@@ -299,9 +329,15 @@ export function cpuSampler(
 /** "node 7.1 s (35 µs/message), PostgreSQL …": and what the cores allow at that cost. */
 export function cpuReport(use: CpuUse, messages: number): string[] {
   const perMessage = (seconds: number) => `${((seconds / messages) * 1e6).toFixed(0)} µs/message`;
-  const part = (name: string, seconds: number | null) => (seconds === null ? `${name} n/a` : `${name} ${seconds.toFixed(1)} s (${perMessage(seconds)})`);
-  const split = use.workers.length > 0 ? ` [importer ${perMessage(use.importer)}, ${use.workers.length === 1 ? 'worker process' : 'worker processes'} ${use.workers.map(perMessage).join(' + ')}]` : '';
-  const lines = [`CPU: ${[part('node', use.node) + split, part('PostgreSQL', use.postgres), part('Redis', use.redis)].join(', ')}`];
+  const part = (name: string, seconds: number | null) =>
+    seconds === null ? `${name} n/a` : `${name} ${seconds.toFixed(1)} s (${perMessage(seconds)})`;
+  const split =
+    use.workers.length > 0
+      ? ` [importer ${perMessage(use.importer)}, ${use.workers.length === 1 ? 'worker process' : 'worker processes'} ${use.workers.map(perMessage).join(' + ')}]`
+      : '';
+  const lines = [
+    `CPU: ${[part('node', use.node) + split, part('PostgreSQL', use.postgres), part('Redis', use.redis)].join(', ')}`,
+  ];
   if (use.postgres !== null && use.redis !== null) {
     const total = use.node + use.postgres + use.redis;
     const cores = os.cpus().length;
@@ -350,12 +386,18 @@ export async function startWorkerProcesses(options: {
 }): Promise<WorkerProcesses> {
   const cli = fileURLToPath(new URL('../bin/aitu-gateway.js', import.meta.url));
   // BENCH_WORKER_CPU_PROF=<dir>: each worker process writes a .cpuprofile there when it exits
-  const profile = process.env.BENCH_WORKER_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_WORKER_CPU_PROF}`] : [];
+  const profile = process.env.BENCH_WORKER_CPU_PROF
+    ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_WORKER_CPU_PROF}`]
+    : [];
   const children: ChildProcess[] = Array.from({ length: options.count }, () =>
-    spawn(process.execPath, [...profile, cli, 'worker', '--stages', options.stages.join(','), '--concurrency', String(options.concurrency)], {
-      env: { ...process.env, ...options.env },
-      stdio: ['ignore', 'ignore', 'inherit'],
-    }),
+    spawn(
+      process.execPath,
+      [...profile, cli, 'worker', '--stages', options.stages.join(','), '--concurrency', String(options.concurrency)],
+      {
+        env: { ...process.env, ...options.env },
+        stdio: ['ignore', 'ignore', 'inherit'],
+      },
+    ),
   );
   const stop = () =>
     Promise.all(
@@ -372,10 +414,11 @@ export async function startWorkerProcesses(options: {
   connection.on('error', () => {});
   const queue = new Queue(options.stages[0]!, { connection, prefix: options.prefix });
   try {
-    for (const started = Date.now(); (await queue.getWorkersCount()) < options.count; ) {
+    for (const started = Date.now(); (await queue.getWorkersCount()) < options.count;) {
       const exited = children.find((child) => child.exitCode !== null);
       if (exited) throw new Error(`a worker process exited with code ${exited.exitCode} before it took work`);
-      if (Date.now() - started > 60_000) throw new Error(`${options.count} worker process(es) did not register within 60 s`);
+      if (Date.now() - started > 60_000)
+        throw new Error(`${options.count} worker process(es) did not register within 60 s`);
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
   } catch (error) {

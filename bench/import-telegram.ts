@@ -40,7 +40,21 @@ import type { ImportSummary } from '../src/pipeline/import-run.ts';
 import { addAgency } from '../src/store/agencies.ts';
 import { createTestDatabase, type TestDatabase } from '../test/helpers/database.ts';
 import { initTestInstallation } from '../test/helpers/installation.ts';
-import { cleanUpBench, cpuReport, cpuSampler, runBench, fmt, hostSpeedLine, infoField, mb, peakSampler, procStatusBytes, rate, startWorkerProcesses, type WorkerProcesses } from './helpers.ts';
+import {
+  cleanUpBench,
+  cpuReport,
+  cpuSampler,
+  runBench,
+  fmt,
+  hostSpeedLine,
+  infoField,
+  mb,
+  peakSampler,
+  procStatusBytes,
+  rate,
+  startWorkerProcesses,
+  type WorkerProcesses,
+} from './helpers.ts';
 
 const TARGET_MSG_S = 30_000;
 const RSS_LIMIT = 400 * 1024 * 1024;
@@ -83,7 +97,11 @@ let importerPid: number | undefined;
 function runImporter(args: readonly string[], env: NodeJS.ProcessEnv): Promise<ChildRun> {
   const started = process.hrtime.bigint();
   const nodeFlags = CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(CPU_PROF)}`] : [];
-  const child = spawn(process.execPath, [...nodeFlags, cliPath, ...args], { cwd: projectRoot, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [...nodeFlags, cliPath, ...args], {
+    cwd: projectRoot,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   importerPid = child.pid;
   let stdout = '';
   let stderr = '';
@@ -162,15 +180,45 @@ async function importOnce(file: string, bytes: number, dir: string, workerProces
       LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
     };
     await initTestInstallation(env);
-    const args = ['import', 'telegram', file, '--agency', slug, '--json', '--no-progress', ...(CONCURRENCY ? ['--concurrency', CONCURRENCY] : [])];
-    const label = workerProcesses > 0 ? `import, deliver stage in ${workerProcesses === 1 ? 'a worker process' : `${workerProcesses} worker processes`}` : 'import, one process';
+    const args = [
+      'import',
+      'telegram',
+      file,
+      '--agency',
+      slug,
+      '--json',
+      '--no-progress',
+      ...(CONCURRENCY ? ['--concurrency', CONCURRENCY] : []),
+    ];
+    const label =
+      workerProcesses > 0
+        ? `import, deliver stage in ${workerProcesses === 1 ? 'a worker process' : `${workerProcesses} worker processes`}`
+        : 'import, one process';
 
     // worker processes are long-running services: started, and their start-up spent, before the clock
-    workers = workerProcesses > 0 ? await startWorkerProcesses({ count: workerProcesses, stages: ['deliver'], concurrency: Number(CONCURRENCY ?? 4), env, redisUrl: REDIS_URL, prefix }) : null;
+    workers =
+      workerProcesses > 0
+        ? await startWorkerProcesses({
+            count: workerProcesses,
+            stages: ['deliver'],
+            concurrency: Number(CONCURRENCY ?? 4),
+            env,
+            redisUrl: REDIS_URL,
+            prefix,
+          })
+        : null;
     const redisBefore = Number(infoField(await redis.info('memory'), 'used_memory') ?? 0);
-    const redisSampler = peakSampler(async () => Number(infoField(await redis.info('memory'), 'used_memory') ?? 0), SAMPLE_MS);
+    const redisSampler = peakSampler(
+      async () => Number(infoField(await redis.info('memory'), 'used_memory') ?? 0),
+      SAMPLE_MS,
+    );
     const prefixSampler = peakSampler(() => prefixMemory(redis, prefix), SAMPLE_MS);
-    const cpu = cpuSampler({ database: db.name, redis, importer: () => importerPid, workers: () => workers?.pids ?? [] });
+    const cpu = cpuSampler({
+      database: db.name,
+      redis,
+      importer: () => importerPid,
+      workers: () => workers?.pids ?? [],
+    });
     const run = await runImporter(args, env);
     const workersRss = workers?.peakRss() ?? [];
     const cpuUse = await cpu.stop();
@@ -181,18 +229,30 @@ async function importOnce(file: string, bytes: number, dir: string, workerProces
     try {
       summary = JSON.parse(run.stdout) as ImportSummary;
     } catch {
-      failures.push(`${label}: the importer printed no JSON summary (exit ${run.code ?? run.signal}): ${run.stderr.trim().slice(-2000)}`);
+      failures.push(
+        `${label}: the importer printed no JSON summary (exit ${run.code ?? run.signal}): ${run.stderr.trim().slice(-2000)}`,
+      );
     }
     const stored = Number(
-      (await db.store.pool.query<{ n: string }>(`SELECT count(*) AS n FROM messages WHERE agency_id = $1`, [agency.id])).rows[0]?.n ?? 0,
+      (await db.store.pool.query<{ n: string }>(`SELECT count(*) AS n FROM messages WHERE agency_id = $1`, [agency.id]))
+        .rows[0]?.n ?? 0,
     );
     const failed = failures.length;
-    check(run.code === 0, `${label}: the importer exited ${run.code ?? run.signal}${run.stderr ? `: ${run.stderr.trim().slice(-1000)}` : ''}`);
+    check(
+      run.code === 0,
+      `${label}: the importer exited ${run.code ?? run.signal}${run.stderr ? `: ${run.stderr.trim().slice(-1000)}` : ''}`,
+    );
     if (summary) {
-      check(summary.status === 'completed', `${label}: status ${summary.status}${summary.error ? `: ${summary.error}` : ''}`);
+      check(
+        summary.status === 'completed',
+        `${label}: status ${summary.status}${summary.error ? `: ${summary.error}` : ''}`,
+      );
       check(summary.read === N, `${label}: read ${summary.read} != ${N}`);
       check(summary.delivered === N, `${label}: delivered ${summary.delivered} != ${N}`);
-      check(summary.read === summary.delivered + summary.edited + summary.duplicates + summary.blocked + summary.failed, `${label}: the summary does not balance`);
+      check(
+        summary.read === summary.delivered + summary.edited + summary.duplicates + summary.blocked + summary.failed,
+        `${label}: the summary does not balance`,
+      );
     }
     check(stored === N, `${label}: the messages table holds ${stored} rows for the agency, expected ${N}`);
 
@@ -208,20 +268,36 @@ async function importOnce(file: string, bytes: number, dir: string, workerProces
           `flagged ${JSON.stringify(summary.flaggedByCategory)}, quarantined ${fmt(summary.quarantined)}, redacted ${fmt(summary.redacted)}; in the table ${fmt(stored)}`,
       );
     }
-    console.log(`import: ${fmt(summary?.read ?? 0)} messages in ${run.seconds.toFixed(1)} s = ${fmt(msgPerS)} messages/s (${mb(bytes / run.seconds)}/s of export)`);
-    console.log(`importer peak RSS: ${mb(peakRss)} (VmRSS sampled every ${SAMPLE_MS} ms: ${mb(run.peakRss)}; VmHWM: ${mb(run.hwm)})`);
+    console.log(
+      `import: ${fmt(summary?.read ?? 0)} messages in ${run.seconds.toFixed(1)} s = ${fmt(msgPerS)} messages/s (${mb(bytes / run.seconds)}/s of export)`,
+    );
+    console.log(
+      `importer peak RSS: ${mb(peakRss)} (VmRSS sampled every ${SAMPLE_MS} ms: ${mb(run.peakRss)}; VmHWM: ${mb(run.hwm)})`,
+    );
     console.log(`importer VmRSS along the run: ${rssAlongTheRun(run.timeline, run.seconds)}`);
-    if (workersRss.length > 0) console.log(`worker process peak RSS (VmHWM): ${workersRss.map(mb).join(', ')} — a process of its own, beside the importer's`);
+    if (workersRss.length > 0)
+      console.log(
+        `worker process peak RSS (VmHWM): ${workersRss.map(mb).join(', ')} — a process of its own, beside the importer's`,
+      );
     console.log(
       `Redis memory: +${mb(Math.max(0, peakRedis - redisBefore))} server used_memory during the import (${mb(redisBefore)} before, ${mb(peakRedis)} peak sampled; ` +
         `a shared server counts other clients too); the import's own keys peaked at ${mb(peakPrefix)}`,
     );
     // the importer's CPU is sampled every SAMPLE_MS from /proc: its last moments before exit are not counted
-    for (const line of cpuReport(cpuUse, summary?.read ?? N)) console.log(`${line.startsWith('  ') ? '' : 'import '}${line}`);
+    for (const line of cpuReport(cpuUse, summary?.read ?? N))
+      console.log(`${line.startsWith('  ') ? '' : 'import '}${line}`);
     if (CPU_PROF) console.log(`CPU profile of the importer written to ${path.resolve(CPU_PROF)}`);
     for (const f of failures.slice(failed)) console.log(`FAIL ${f}`);
-    console.log(msgPerS >= TARGET_MSG_S ? `PASS ${label}: throughput ${fmt(msgPerS)} messages/s >= ${fmt(TARGET_MSG_S)}` : `MISS ${label}: throughput ${fmt(msgPerS)} messages/s < ${fmt(TARGET_MSG_S)}`);
-    console.log(peakRss < RSS_LIMIT ? `PASS ${label}: importer RSS ${mb(peakRss)} < ${mb(RSS_LIMIT)}` : `MISS ${label}: importer RSS ${mb(peakRss)} >= ${mb(RSS_LIMIT)}`);
+    console.log(
+      msgPerS >= TARGET_MSG_S
+        ? `PASS ${label}: throughput ${fmt(msgPerS)} messages/s >= ${fmt(TARGET_MSG_S)}`
+        : `MISS ${label}: throughput ${fmt(msgPerS)} messages/s < ${fmt(TARGET_MSG_S)}`,
+    );
+    console.log(
+      peakRss < RSS_LIMIT
+        ? `PASS ${label}: importer RSS ${mb(peakRss)} < ${mb(RSS_LIMIT)}`
+        : `MISS ${label}: importer RSS ${mb(peakRss)} >= ${mb(RSS_LIMIT)}`,
+    );
   } finally {
     await workers?.stop();
     console.error(`bench: cleaned up (${await cleanUpBench({ redis, prefix, db, dir: runDir })}, ${runDir} removed)`);
@@ -237,7 +313,8 @@ async function main(): Promise<void> {
   try {
     const serverInfo = await redis.info('server');
     const probe = await createTestDatabase();
-    const pgVersion = (await probe.store.pool.query<{ v: string }>(`SELECT current_setting('server_version') AS v`)).rows[0]?.v ?? '?';
+    const pgVersion =
+      (await probe.store.pool.query<{ v: string }>(`SELECT current_setting('server_version') AS v`)).rows[0]?.v ?? '?';
     await probe.drop();
     console.log(
       `bench:import:telegram: ${fmt(N)} messages; node ${process.version}, ${os.cpus().length} cores, ` +
@@ -253,7 +330,11 @@ async function main(): Promise<void> {
       bytes = (await stat(KEEP_EXPORT)).size;
       console.log(`reusing ${KEEP_EXPORT} (${mb(bytes)}); BENCH_MESSAGES must match how it was generated`);
     } else {
-      ({ bytes } = await writeTelegramExport(file, { messages: N, seed: 20240601, personalDataRate: PERSONAL_DATA_RATE }));
+      ({ bytes } = await writeTelegramExport(file, {
+        messages: N,
+        seed: 20240601,
+        personalDataRate: PERSONAL_DATA_RATE,
+      }));
       console.log(`generated ${fmt(N)} messages, ${mb(bytes)} in ${seconds(started).toFixed(1)} s (not timed)`);
     }
 

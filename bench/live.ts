@@ -95,7 +95,12 @@ async function push(fake: FakeTelegram, rate: number, seconds: number): Promise<
   return phase;
 }
 
-function report(phase: Phase, fake: FakeTelegram, seenAt: Map<string, number>, atEnd: { served: number; committed: number }): void {
+function report(
+  phase: Phase,
+  fake: FakeTelegram,
+  seenAt: Map<string, number>,
+  atEnd: { served: number; committed: number },
+): void {
   const latencies: number[] = [];
   for (const [updateId, messageId] of phase.pushed) {
     const served = fake.servedAt(updateId);
@@ -113,12 +118,18 @@ function report(phase: Phase, fake: FakeTelegram, seenAt: Map<string, number>, a
     console.log(p99 < 500 ? `PASS ${label}: p99 ${p99} ms < 500 ms` : `MISS ${label}: p99 ${p99} ms >= 500 ms`);
   } else {
     const ok = atEnd.committed >= atEnd.served - 1000;
-    console.log(`${ok ? 'PASS' : 'MISS'} ${label}: ${fmt(atEnd.committed)} committed ${ok ? '>=' : '<'} ${fmt(atEnd.served)} served − 1,000 at ${PHASE_SECONDS} s`);
+    console.log(
+      `${ok ? 'PASS' : 'MISS'} ${label}: ${fmt(atEnd.committed)} committed ${ok ? '>=' : '<'} ${fmt(atEnd.served)} served − 1,000 at ${PHASE_SECONDS} s`,
+    );
   }
 }
 
 function startBridge(env: NodeJS.ProcessEnv): ChildProcess {
-  const child = spawn(process.execPath, [path.join(root, 'bin/aitu-gateway.js'), 'bridge', 'telegram', '--agency', 'bench'], { cwd: root, env, stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(
+    process.execPath,
+    [path.join(root, 'bin/aitu-gateway.js'), 'bridge', 'telegram', '--agency', 'bench'],
+    { cwd: root, env, stdio: ['ignore', 'ignore', 'pipe'] },
+  );
   child.stderr!.on('data', (chunk: Buffer) => process.stderr.write(chunk));
   return child;
 }
@@ -163,10 +174,13 @@ async function main(): Promise<void> {
       const until = Date.now() + 120_000;
       while (watcher.seenAt.size < nextMessageId - 1 && Date.now() < until) await sleep(100);
       report(phase, fake, watcher.seenAt, atEnd);
-      for (const line of cpuReport(use, phase.pushed.size)) console.log(`${fmt(rate)}/s ${line.replace(/message/g, 'event')}`);
+      for (const line of cpuReport(use, phase.pushed.size))
+        console.log(`${fmt(rate)}/s ${line.replace(/message/g, 'event')}`);
     }
     await watcher.stop();
-    const rows = await db.store.pool.query<{ n: string; distinct: string }>(`SELECT count(*) AS n, count(DISTINCT source_message_id) AS distinct FROM messages`);
+    const rows = await db.store.pool.query<{ n: string; distinct: string }>(
+      `SELECT count(*) AS n, count(DISTINCT source_message_id) AS distinct FROM messages`,
+    );
     const expected = nextMessageId - 1;
     const { n, distinct } = rows.rows[0]!;
     if (Number(n) !== expected || Number(distinct) !== expected) {

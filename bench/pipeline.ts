@@ -34,7 +34,23 @@ import { addAgency } from '../src/store/agencies.ts';
 import type { Store } from '../src/store/database.ts';
 import { createTestDatabase, type TestDatabase } from '../test/helpers/database.ts';
 import { createTestKeyFile, initTestInstallation } from '../test/helpers/installation.ts';
-import { cleanUpBench, collectGarbage, cpuReport, cpuSampler, runBench, fmt, hostSpeedLine, infoField, mb, MemoryHistorySource, peakSampler, rate, startWorkerProcesses, syntheticMessages, table } from './helpers.ts';
+import {
+  cleanUpBench,
+  collectGarbage,
+  cpuReport,
+  cpuSampler,
+  runBench,
+  fmt,
+  hostSpeedLine,
+  infoField,
+  mb,
+  MemoryHistorySource,
+  peakSampler,
+  rate,
+  startWorkerProcesses,
+  syntheticMessages,
+  table,
+} from './helpers.ts';
 
 const TARGET_MSG_S = 40_000;
 const N = Number(process.env.BENCH_MESSAGES ?? 200_000);
@@ -52,7 +68,9 @@ function check(ok: boolean, what: string): void {
 }
 
 async function countMessages(store: Store, agencyId: string): Promise<number> {
-  const result = await store.pool.query<{ n: string }>(`SELECT count(*) AS n FROM messages WHERE agency_id = $1`, [agencyId]);
+  const result = await store.pool.query<{ n: string }>(`SELECT count(*) AS n FROM messages WHERE agency_id = $1`, [
+    agencyId,
+  ]);
   return Number(result.rows[0]?.n ?? 0);
 }
 
@@ -79,7 +97,13 @@ async function timedImport(context: ImportContext, agencyId: string, source: Mem
 }
 
 /** deliverBatch alone over prepared payloads, `lanes` batches at a time (as the deliver worker's concurrency). */
-async function timedDeliver(store: Store, agencyId: string, payloads: readonly DeliverPayload[], lanes: number, keyFile: string) {
+async function timedDeliver(
+  store: Store,
+  agencyId: string,
+  payloads: readonly DeliverPayload[],
+  lanes: number,
+  keyFile: string,
+) {
   const runId = randomUUID();
   await store.pool.query(
     `INSERT INTO import_runs (id, agency_id, source, input_path, input_size, input_hash, status)
@@ -125,7 +149,8 @@ async function main(): Promise<void> {
     const serverInfo = await redis.info('server');
     db = await createTestDatabase();
     const store = db.store;
-    const pgVersion = (await store.pool.query<{ v: string }>(`SELECT current_setting('server_version') AS v`)).rows[0]?.v ?? '?';
+    const pgVersion =
+      (await store.pool.query<{ v: string }>(`SELECT current_setting('server_version') AS v`)).rows[0]?.v ?? '?';
     console.log(
       `bench:pipeline: ${fmt(N)} messages, batches of ${BATCH_SIZE}, concurrency ${CONCURRENCY}, ${POSITIVE_RATE * 100}% with personal data; ` +
         `node ${process.version}, ${os.cpus().length} cores, PostgreSQL ${pgVersion}, Redis ${infoField(serverInfo, 'redis_version') ?? '?'}`,
@@ -134,25 +159,53 @@ async function main(): Promise<void> {
 
     const e2eAgency = await addAgency(store.prisma, { slug: 'bench-e2e', name: 'Bench end-to-end' });
     const deliverAgency = await addAgency(store.prisma, { slug: 'bench-deliver', name: 'Bench deliver stage' });
-    const deliverAgency1 = await addAgency(store.prisma, { slug: 'bench-deliver-1', name: 'Bench deliver stage, one lane' });
-    const workerAgency = await addAgency(store.prisma, { slug: 'bench-e2e-worker', name: 'Bench end-to-end, deliver worker process' });
+    const deliverAgency1 = await addAgency(store.prisma, {
+      slug: 'bench-deliver-1',
+      name: 'Bench deliver stage, one lane',
+    });
+    const workerAgency = await addAgency(store.prisma, {
+      slug: 'bench-e2e-worker',
+      name: 'Bench end-to-end, deliver worker process',
+    });
 
     const started = process.hrtime.bigint();
     const messages: CanonicalMessageInput[] = syntheticMessages({ count: N, positiveRate: POSITIVE_RATE });
     const textBytes = messages.reduce((sum, m) => sum + Buffer.byteLength(m.text ?? ''), 0);
-    console.log(`generated ${fmt(N)} canonical messages (${mb(textBytes)} of text) in ${seconds(started).toFixed(1)} s (not timed below)`);
+    console.log(
+      `generated ${fmt(N)} canonical messages (${mb(textBytes)} of text) in ${seconds(started).toFixed(1)} s (not timed below)`,
+    );
 
     // the run's input identity: a small file standing for the export
     const inputFile = path.join(dir, 'synthetic-export.json');
-    await writeFile(inputFile, JSON.stringify({ synthetic: true, messages: N, seed: 20240601, positiveRate: POSITIVE_RATE }));
+    await writeFile(
+      inputFile,
+      JSON.stringify({ synthetic: true, messages: N, seed: 20240601, positiveRate: POSITIVE_RATE }),
+    );
     const source = new MemoryHistorySource(inputFile, messages);
-    const context: ImportContext = { store, redisUrl: REDIS_URL, prefix, dataDir: path.join(dir, 'data'), keyFile: path.join(dir, 'data', 'keys.json'), logger };
-    await initTestInstallation({ DATABASE_URL: db.url, AITU_GATEWAY_DATA_DIR: context.dataDir, AITU_GATEWAY_KEY_FILE: context.keyFile });
+    const context: ImportContext = {
+      store,
+      redisUrl: REDIS_URL,
+      prefix,
+      dataDir: path.join(dir, 'data'),
+      keyFile: path.join(dir, 'data', 'keys.json'),
+      logger,
+    };
+    await initTestInstallation({
+      DATABASE_URL: db.url,
+      AITU_GATEWAY_DATA_DIR: context.dataDir,
+      AITU_GATEWAY_KEY_FILE: context.keyFile,
+    });
 
     // warm-up outside the clock: the classifier's regexes and zod's parser tier up (a real import runs long)
     const warm = syntheticMessages({ count: 2 * STAGE_BATCH, seed: 7, positiveRate: POSITIVE_RATE });
     for (let i = 0; i < warm.length; i += STAGE_BATCH) {
-      runClassifyStage({ agencyId: e2eAgency.id, runId: null, seq: null, checkpoint: null, messages: warm.slice(i, i + STAGE_BATCH) });
+      runClassifyStage({
+        agencyId: e2eAgency.id,
+        runId: null,
+        seq: null,
+        checkpoint: null,
+        messages: warm.slice(i, i + STAGE_BATCH),
+      });
     }
 
     // ---------- end to end: in this process alone, then with the deliver stage in a worker process beside it ----------
@@ -163,7 +216,14 @@ async function main(): Promise<void> {
               count: workerProcesses,
               stages: ['deliver'],
               concurrency: CONCURRENCY,
-              env: { DATABASE_URL: db!.url, REDIS_URL, AITU_GATEWAY_QUEUE_PREFIX: prefix, AITU_GATEWAY_KEY_FILE: context.keyFile, AITU_GATEWAY_DATA_DIR: context.dataDir, LOG_LEVEL: 'warn' },
+              env: {
+                DATABASE_URL: db!.url,
+                REDIS_URL,
+                AITU_GATEWAY_QUEUE_PREFIX: prefix,
+                AITU_GATEWAY_KEY_FILE: context.keyFile,
+                AITU_GATEWAY_DATA_DIR: context.dataDir,
+                LOG_LEVEL: 'warn',
+              },
               redisUrl: REDIS_URL,
               prefix,
             })
@@ -213,16 +273,30 @@ async function main(): Promise<void> {
       const r = replay.summary;
       const storedAfterReplay = await countMessages(store, e2eAgency.id);
       check(r.status === 'completed', `replay status ${r.status}${r.error ? `: ${r.error}` : ''}`);
-      check(r.read === N && r.duplicates === N && r.delivered === 0, `replay read ${r.read}, duplicates ${r.duplicates}, delivered ${r.delivered}; expected ${N}/${N}/0`);
+      check(
+        r.read === N && r.duplicates === N && r.delivered === 0,
+        `replay read ${r.read}, duplicates ${r.duplicates}, delivered ${r.delivered}; expected ${N}/${N}/0`,
+      );
       check(storedAfterReplay === N, `after the replay the table holds ${storedAfterReplay} rows, expected ${N}`);
-      rows.push({ stage: 'replay (same import again, all duplicates)', messages: N, seconds: replay.seconds, note: `duplicates ${fmt(r.duplicates)}, delivered ${fmt(r.delivered)}` });
+      rows.push({
+        stage: 'replay (same import again, all duplicates)',
+        messages: N,
+        seconds: replay.seconds,
+        note: `duplicates ${fmt(r.duplicates)}, delivered ${fmt(r.delivered)}`,
+      });
 
       // ---------- classify stage alone (pure CPU, one core) ----------
       const payloads: DeliverPayload[] = [];
       let classifyNs = 0n;
       let refused = 0;
       for (let i = 0, seq = 0; i < N; i += STAGE_BATCH, seq++) {
-        const batch: ClassifyPayload = { agencyId: deliverAgency.id, runId: null, seq, checkpoint: { index: Math.min(i + STAGE_BATCH, N) }, messages: messages.slice(i, i + STAGE_BATCH) };
+        const batch: ClassifyPayload = {
+          agencyId: deliverAgency.id,
+          runId: null,
+          seq,
+          checkpoint: { index: Math.min(i + STAGE_BATCH, N) },
+          messages: messages.slice(i, i + STAGE_BATCH),
+        };
         const t = process.hrtime.bigint();
         const { deliver, deadLetters } = runClassifyStage(batch);
         classifyNs += process.hrtime.bigint() - t;
@@ -230,7 +304,12 @@ async function main(): Promise<void> {
         payloads.push(deliver);
       }
       check(refused === 0, `the classify stage refused ${refused} synthetic messages`);
-      rows.push({ stage: 'classify stage (runClassifyStage: ingest+classify+policy, 1 core)', messages: N, seconds: Number(classifyNs) / 1e9, note: `batches of ${STAGE_BATCH}, refused ${refused}` });
+      rows.push({
+        stage: 'classify stage (runClassifyStage: ingest+classify+policy, 1 core)',
+        messages: N,
+        seconds: Number(classifyNs) / 1e9,
+        note: `batches of ${STAGE_BATCH}, refused ${refused}`,
+      });
 
       // ---------- what the two queue hops cost in node: the job's JSON (BullMQ) as UTF-8 bytes (ioredis) and back ----------
       // sealed as the hops are now (seal, JSON of the sealed job, open), and in clear as they were before, to compare
@@ -238,9 +317,18 @@ async function main(): Promise<void> {
       const hop = () => ({ clear: { ns: 0n, bytes: 0 }, sealed: { ns: 0n, bytes: 0 } });
       const hops = { classify: hop(), deliver: hop() };
       for (let i = 0, seq = 0; i < N; i += STAGE_BATCH, seq++) {
-        const classifyPayload = { agencyId: deliverAgency.id, runId: null, seq, checkpoint: { index: i }, messages: messages.slice(i, i + STAGE_BATCH) };
+        const classifyPayload = {
+          agencyId: deliverAgency.id,
+          runId: null,
+          seq,
+          checkpoint: { index: i },
+          messages: messages.slice(i, i + STAGE_BATCH),
+        };
         const route = { agencyId: deliverAgency.id, runId: null, seq };
-        for (const [queue, payload] of [['classify', classifyPayload], ['deliver', payloads[seq]]] as const) {
+        for (const [queue, payload] of [
+          ['classify', classifyPayload],
+          ['deliver', payloads[seq]],
+        ] as const) {
           let t = process.hrtime.bigint();
           const clear = Buffer.from(JSON.stringify(payload), 'utf8');
           JSON.parse(clear.toString('utf8'));
@@ -255,8 +343,18 @@ async function main(): Promise<void> {
       }
       for (const queue of ['classify', 'deliver'] as const) {
         const { clear, sealed } = hops[queue];
-        rows.push({ stage: `${queue} hop in node, in clear (before payloads were sealed)`, messages: N, seconds: Number(clear.ns) / 1e9, note: `${mb(clear.bytes)} through Redis` });
-        rows.push({ stage: `${queue} hop in node, sealed (seal, JSON, UTF-8, open)`, messages: N, seconds: Number(sealed.ns) / 1e9, note: `${mb(sealed.bytes)} through Redis; one seal per job` });
+        rows.push({
+          stage: `${queue} hop in node, in clear (before payloads were sealed)`,
+          messages: N,
+          seconds: Number(clear.ns) / 1e9,
+          note: `${mb(clear.bytes)} through Redis`,
+        });
+        rows.push({
+          stage: `${queue} hop in node, sealed (seal, JSON, UTF-8, open)`,
+          messages: N,
+          seconds: Number(sealed.ns) / 1e9,
+          note: `${mb(sealed.bytes)} through Redis; one seal per job`,
+        });
       }
 
       // ---------- deliver stage alone (pure DB core, no Redis) ----------
@@ -266,8 +364,16 @@ async function main(): Promise<void> {
       ] as const) {
         const d = await timedDeliver(store, agency.id, payloads, lanes, path.join(dir, 'deliver-only-keys.json'));
         const inTable = await countMessages(store, agency.id);
-        check(d.delivered === N && inTable === N, `deliver stage (${lanes} lane(s)) delivered ${d.delivered}, table holds ${inTable}, expected ${N}`);
-        rows.push({ stage: `deliver stage (deliverBatch, ${lanes} lane${lanes === 1 ? '' : 's'}, no Redis)`, messages: N, seconds: d.seconds, note: `delivered ${fmt(d.delivered)}, in table ${fmt(inTable)}` });
+        check(
+          d.delivered === N && inTable === N,
+          `deliver stage (${lanes} lane(s)) delivered ${d.delivered}, table holds ${inTable}, expected ${N}`,
+        );
+        rows.push({
+          stage: `deliver stage (deliverBatch, ${lanes} lane${lanes === 1 ? '' : 's'}, no Redis)`,
+          messages: N,
+          seconds: d.seconds,
+          note: `delivered ${fmt(d.delivered)}, in table ${fmt(inTable)}`,
+        });
       }
     }
 
@@ -276,13 +382,21 @@ async function main(): Promise<void> {
     console.log(
       table(
         ['stage', 'messages', 'seconds', 'msg/s', 'notes'],
-        rows.map((row) => [row.stage, fmt(row.messages), row.seconds.toFixed(2), fmt(rate(row.messages, row.seconds)), row.note]),
+        rows.map((row) => [
+          row.stage,
+          fmt(row.messages),
+          row.seconds.toFixed(2),
+          fmt(rate(row.messages, row.seconds)),
+          row.note,
+        ]),
         [1, 2, 3],
       ),
     );
     console.log('');
     const maxRss = process.resourceUsage().maxRSS * 1024;
-    console.log(`peak RSS during the end-to-end run (sampled every 100 ms): ${mb(peakRss)}; whole process max RSS: ${mb(maxRss)} (holds the ${fmt(N)} input messages${stagesToo ? ' and the stage payloads' : ''})`);
+    console.log(
+      `peak RSS during the end-to-end run (sampled every 100 ms): ${mb(peakRss)}; whole process max RSS: ${mb(maxRss)} (holds the ${fmt(N)} input messages${stagesToo ? ' and the stage payloads' : ''})`,
+    );
     console.log(
       `Redis used_memory during the end-to-end run: ${mb(redisBefore)} before, ${mb(peakRedis)} peak sampled (+${mb(Math.max(0, peakRedis - redisBefore))}); ` +
         `server used_memory_peak_human since start: ${redisPeakHuman}`,
@@ -293,16 +407,24 @@ async function main(): Promise<void> {
         `end-to-end run with the deliver worker process: this process's peak RSS ${mb(withWorker.peakRss)}, the worker process's ${withWorker.workersRss.map(mb).join(', ')} (VmHWM); ` +
           `Redis +${mb(Math.max(0, withWorker.peakRedis - withWorker.redisBefore))}`,
       );
-      for (const line of cpuReport(withWorker.cpuUse, N)) console.log(`${line.startsWith('  ') ? '' : 'end-to-end run with the deliver worker process: '}${line}`);
+      for (const line of cpuReport(withWorker.cpuUse, N))
+        console.log(`${line.startsWith('  ') ? '' : 'end-to-end run with the deliver worker process: '}${line}`);
     }
     if (failures.length > 0) {
       for (const f of failures) console.log(`FAIL ${f}`);
       process.exitCode = 1;
     }
-    for (const [label, run] of [['end-to-end', e2e], ['end-to-end with a deliver worker process', withWorker]] as const) {
+    for (const [label, run] of [
+      ['end-to-end', e2e],
+      ['end-to-end with a deliver worker process', withWorker],
+    ] as const) {
       if (!run) continue;
       const e2eRate = rate(N, run.seconds);
-      console.log(e2eRate >= TARGET_MSG_S ? `PASS ${label} ${fmt(e2eRate)} msg/s >= ${fmt(TARGET_MSG_S)}` : `MISS ${label} ${fmt(e2eRate)} msg/s < ${fmt(TARGET_MSG_S)}`);
+      console.log(
+        e2eRate >= TARGET_MSG_S
+          ? `PASS ${label} ${fmt(e2eRate)} msg/s >= ${fmt(TARGET_MSG_S)}`
+          : `MISS ${label} ${fmt(e2eRate)} msg/s < ${fmt(TARGET_MSG_S)}`,
+      );
     }
   } finally {
     console.error(`bench: cleaned up (${await cleanUpBench({ redis, prefix, db, dir })})`);

@@ -59,7 +59,8 @@ export function addTokenFileOptions(program: Command): void {
     const token = command.options.find((option) => option.long === '--token');
     if (token) {
       token.description = tokenHelp;
-      if (!command.options.some((option) => option.long === '--token-file')) command.option('--token-file <path>', tokenFileHelp);
+      if (!command.options.some((option) => option.long === '--token-file'))
+        command.option('--token-file <path>', tokenFileHelp);
     }
     addTokenFileOptions(command);
   }

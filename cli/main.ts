@@ -4,11 +4,15 @@ import { packageRoot } from '../src/core/package-root.ts';
 import { addTokenFileOptions, setVerbose } from './common.ts';
 import { COMMANDS } from './commands/index.ts';
 
-const { version } = JSON.parse(readFileSync(`${packageRoot(import.meta.url)}/package.json`, 'utf8')) as { version: string };
+const { version } = JSON.parse(readFileSync(`${packageRoot(import.meta.url)}/package.json`, 'utf8')) as {
+  version: string;
+};
 
 const program = new Command()
   .name('aitu-gateway')
-  .description('Migrate Telegram and WhatsApp history into the national messenger Aitu, keeping personal data in the country')
+  .description(
+    'Migrate Telegram and WhatsApp history into the national messenger Aitu, keeping personal data in the country',
+  )
   .version(version, '-V, --version', 'print the version')
   .option('--verbose', 'print stack traces with errors')
   .showHelpAfterError('(run aitu-gateway --help for the list of commands)')

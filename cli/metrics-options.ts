@@ -18,7 +18,8 @@ export function metricsOptions(command: Command): Command {
 export function metricsListen(options: MetricsCliOptions): { host: string; port: number } | null {
   if (options.metricsPort === undefined) return null;
   const port = Number(options.metricsPort);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError('--metrics-port must be a port number (0-65535)');
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new UsageError('--metrics-port must be a port number (0-65535)');
   return { host: options.metricsHost ?? '127.0.0.1', port };
 }
 

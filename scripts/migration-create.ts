@@ -8,4 +8,8 @@ if (!name) {
 }
 const url = process.env.DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
 const folder = await createMigration(url, name);
-process.stdout.write(folder ? `created prisma/migrations/${folder}/migration.sql\n` : 'schema.prisma matches the migrations: nothing to create\n');
+process.stdout.write(
+  folder
+    ? `created prisma/migrations/${folder}/migration.sql\n`
+    : 'schema.prisma matches the migrations: nothing to create\n',
+);

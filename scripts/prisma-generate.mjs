@@ -10,6 +10,10 @@ if (!existsSync(fileURLToPath(new URL('../src', import.meta.url)))) process.exit
 const packageJson = fileURLToPath(new URL('../package.json', import.meta.url));
 const result = spawnSync('npx', ['--no-install', 'prisma', 'generate'], {
   stdio: ['ignore', 'inherit', 'inherit'],
-  env: { ...process.env, PRISMA_SCHEMA_ENGINE_BINARY: process.env.PRISMA_SCHEMA_ENGINE_BINARY ?? packageJson, PRISMA_HIDE_UPDATE_MESSAGE: '1' },
+  env: {
+    ...process.env,
+    PRISMA_SCHEMA_ENGINE_BINARY: process.env.PRISMA_SCHEMA_ENGINE_BINARY ?? packageJson,
+    PRISMA_HIDE_UPDATE_MESSAGE: '1',
+  },
 });
 process.exit(result.status ?? 1);

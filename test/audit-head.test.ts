@@ -4,7 +4,16 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
-import { auditColumns, canonicalJson, GENESIS_HASH, headText, legacyLinkHash, linkHash, LinkFormat, type AuditRow } from '../src/audit/chain.ts';
+import {
+  auditColumns,
+  canonicalJson,
+  GENESIS_HASH,
+  headText,
+  legacyLinkHash,
+  linkHash,
+  LinkFormat,
+  type AuditRow,
+} from '../src/audit/chain.ts';
 import { writeAudit } from '../src/audit/log.ts';
 import { signText } from '../src/audit/signing.ts';
 import { newKeyEntry } from '../src/core/keys.ts';
@@ -26,7 +35,8 @@ async function sealedWorld(): Promise<{ w: ReviewWorld; admin: string; headFile:
   return { w, admin, headFile: path.join(w.dir, 'audit-head.json') };
 }
 
-const chainLength = async (w: ReviewWorld) => (await w.query<{ n: number }>(`SELECT count(*)::int AS n FROM audit_chain`))[0]!.n;
+const chainLength = async (w: ReviewWorld) =>
+  (await w.query<{ n: number }>(`SELECT count(*)::int AS n FROM audit_chain`))[0]!.n;
 
 /** Runs a command that ends by sealing; the sealer must refuse, leaving the chain as it was. */
 async function sealRefused(w: ReviewWorld, admin: string, reason: RegExp): Promise<void> {
@@ -47,7 +57,11 @@ describe('audit: the signed head', () => {
     const { w, admin, headFile } = await sealedWorld();
     const head = readFileSync(headFile, 'utf8');
     const elsewhere = path.join(w.dir, 'not-here');
-    const onlyPublic = { ...w.env, AITU_GATEWAY_KEY_FILE: path.join(elsewhere, 'keys.json'), AITU_GATEWAY_CHAIN_KEY_FILE: path.join(elsewhere, 'audit-signing.key') };
+    const onlyPublic = {
+      ...w.env,
+      AITU_GATEWAY_KEY_FILE: path.join(elsewhere, 'keys.json'),
+      AITU_GATEWAY_CHAIN_KEY_FILE: path.join(elsewhere, 'audit-signing.key'),
+    };
     const verified = await runCli(['audit', 'verify', '--json', '--token', admin], { env: onlyPublic });
     assert.equal(verified.code, 0, verified.stdout + verified.stderr);
     assert.equal(JSON.parse(verified.stdout).ok, true);
@@ -112,15 +126,14 @@ describe('audit: the signed head', () => {
 
   it('the sealer refuses to extend links after the head that do not verify', async () => {
     const { w, admin } = await sealedWorld();
-    const [last] = await w.query<{ seq: string; entry_id: string; hash: string }>(`SELECT seq::text, entry_id::text, hash FROM audit_chain ORDER BY seq DESC LIMIT 1`);
+    const [last] = await w.query<{ seq: string; entry_id: string; hash: string }>(
+      `SELECT seq::text, entry_id::text, hash FROM audit_chain ORDER BY seq DESC LIMIT 1`,
+    );
     const id = await writeAudit(w.db.store.pool, { actor: { name: 'pipeline' }, action: 'test.unsealed' });
-    await w.query(`INSERT INTO audit_chain (seq, entry_id, prev_entry_id, prev_hash, hash) VALUES ($1, $2, $3, $4, $5)`, [
-      (BigInt(last!.seq) + 1n).toString(),
-      id.toString(),
-      last!.entry_id,
-      last!.hash,
-      'f'.repeat(64),
-    ]);
+    await w.query(
+      `INSERT INTO audit_chain (seq, entry_id, prev_entry_id, prev_hash, hash) VALUES ($1, $2, $3, $4, $5)`,
+      [(BigInt(last!.seq) + 1n).toString(), id.toString(), last!.entry_id, last!.hash, 'f'.repeat(64)],
+    );
     await sealRefused(w, admin, /chain link at position \d+ \(entry \d+\), after the signed head, does not verify/);
   });
 });
@@ -139,24 +152,44 @@ describe('audit: upgrading a chain sealed with the key file HMAC key', () => {
     const first = newKeyEntry();
     mkdirSync(dir, { recursive: true, mode: 0o700 });
     const keyFile = path.join(dir, 'keys.json');
-    writeFileSync(keyFile, JSON.stringify({ current: first.id, keys: [first], hashKey: randomBytes(32).toString('base64'), chainKey: chainKey.toString('base64') }), { mode: 0o600 });
+    writeFileSync(
+      keyFile,
+      JSON.stringify({
+        current: first.id,
+        keys: [first],
+        hashKey: randomBytes(32).toString('base64'),
+        chainKey: chainKey.toString('base64'),
+      }),
+      { mode: 0o600 },
+    );
     // the chain and head file as the earlier version wrote them
-    for (const action of ['deliver.batch', 'review.list', 'review.decide']) await writeAudit(db.store.pool, { actor: { name: 'pipeline' }, action, details: { n: 1 } });
+    for (const action of ['deliver.batch', 'review.list', 'review.decide'])
+      await writeAudit(db.store.pool, { actor: { name: 'pipeline' }, action, details: { n: 1 } });
     const rows = (await db.store.pool.query<AuditRow>(`SELECT ${auditColumns} FROM audit_log a ORDER BY a.id`)).rows;
     let prev = { hash: GENESIS_HASH, entryId: null as string | null };
     for (const [i, row] of rows.entries()) {
       const hash = legacyLinkHash(chainKey, prev.hash, String(i + 1), prev.entryId, row);
-      await db.store.pool.query(`INSERT INTO audit_chain (seq, entry_id, prev_entry_id, prev_hash, hash, format) VALUES ($1, $2, $3, $4, $5, $6)`, [i + 1, row.id, prev.entryId, prev.hash, hash, LinkFormat.hmac]);
+      await db.store.pool.query(
+        `INSERT INTO audit_chain (seq, entry_id, prev_entry_id, prev_hash, hash, format) VALUES ($1, $2, $3, $4, $5, $6)`,
+        [i + 1, row.id, prev.entryId, prev.hash, hash, LinkFormat.hmac],
+      );
       prev = { hash, entryId: row.id };
     }
     const head = { seq: String(rows.length), entryId: prev.entryId!, hash: prev.hash, at: new Date().toISOString() };
-    const mac = createHmac('sha256', chainKey).update(canonicalJson({ database: db.name, ...head })).digest('hex');
-    writeFileSync(path.join(dir, 'audit-head.json'), JSON.stringify({ version: 1, heads: { [db.name]: { ...head, mac } } }));
+    const mac = createHmac('sha256', chainKey)
+      .update(canonicalJson({ database: db.name, ...head }))
+      .digest('hex');
+    writeFileSync(
+      path.join(dir, 'audit-head.json'),
+      JSON.stringify({ version: 1, heads: { [db.name]: { ...head, mac } } }),
+    );
 
     const env = { DATABASE_URL: db.url, AITU_GATEWAY_DATA_DIR: dir, AITU_GATEWAY_TOKEN: '' };
     const init = await runCli(['keys', 'init'], { env });
     assert.equal(init.code, 0, init.stdout + init.stderr);
-    const formats = (await db.store.pool.query<{ format: string }>(`SELECT format FROM audit_chain ORDER BY seq`)).rows.map((r) => r.format);
+    const formats = (
+      await db.store.pool.query<{ format: string }>(`SELECT format FROM audit_chain ORDER BY seq`)
+    ).rows.map((r) => r.format);
     assert.deepEqual(formats, ['hmac-sha256', 'hmac-sha256', 'hmac-sha256', 'sha256']);
     const headFile = JSON.parse(readFileSync(path.join(dir, 'audit-head.json'), 'utf8'));
     assert.equal(headFile.version, 2);
@@ -170,7 +203,11 @@ describe('audit: upgrading a chain sealed with the key file HMAC key', () => {
     assert.deepEqual([JSON.parse(verified.stdout).ok, JSON.parse(verified.stdout).legacyUnchecked], [true, 0]);
 
     // a process with the public key alone counts the old links it cannot recompute, and says so
-    const publicOnly = { ...env, AITU_GATEWAY_KEY_FILE: path.join(dir, 'absent', 'keys.json'), AITU_GATEWAY_CHAIN_KEY_FILE: path.join(dir, 'absent', 'audit-signing.key') };
+    const publicOnly = {
+      ...env,
+      AITU_GATEWAY_KEY_FILE: path.join(dir, 'absent', 'keys.json'),
+      AITU_GATEWAY_CHAIN_KEY_FILE: path.join(dir, 'absent', 'audit-signing.key'),
+    };
     const partly = await runCli(['audit', 'verify', '--json', '--token', admin], { env: publicOnly });
     assert.equal(partly.code, 0, partly.stdout + partly.stderr);
     assert.equal(JSON.parse(partly.stdout).legacyUnchecked, 3);

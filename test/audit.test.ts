@@ -16,7 +16,10 @@ async function auditedWorld(): Promise<{ w: ReviewWorld; admin: string; ids: num
   const w = await createReviewWorld(['a']);
   worlds.push(w);
   for (let batch = 0; batch < 3; batch++) {
-    await w.deliver('a', [inbound('-1001', 'Polyclinic', `${batch * 2 + 1}`, `ИИН ${PLANTED.iin} запись ${batch}`), inbound('-1001', 'Polyclinic', `${batch * 2 + 2}`, `Планерка ${batch}`)]);
+    await w.deliver('a', [
+      inbound('-1001', 'Polyclinic', `${batch * 2 + 1}`, `ИИН ${PLANTED.iin} запись ${batch}`),
+      inbound('-1001', 'Polyclinic', `${batch * 2 + 2}`, `Планерка ${batch}`),
+    ]);
   }
   const admin = await w.addUser('root', 'admin');
   await w.addUser('olga', 'officer', ['a'], admin);
@@ -26,7 +29,9 @@ async function auditedWorld(): Promise<{ w: ReviewWorld; admin: string; ids: num
   assert.equal((await w.cli(['review', 'decide', first.id, '--redact'], admin)).code, 0);
   const verified = await w.cli(['audit', 'verify'], admin);
   assert.equal(verified.code, 0, verified.stdout + verified.stderr);
-  const ids = (await w.query<{ id: string }>(`SELECT id::text FROM audit_log ORDER BY audit_log.id`)).map((r) => Number(r.id));
+  const ids = (await w.query<{ id: string }>(`SELECT id::text FROM audit_log ORDER BY audit_log.id`)).map((r) =>
+    Number(r.id),
+  );
   assert.ok(ids.length >= 9, `enough entries (${ids.length})`);
   return { w, admin, ids };
 }
@@ -50,7 +55,9 @@ describe('audit: hash chain, head file, verify and export', () => {
     const context = await loadChainContext(configFor(w.env));
     assert.equal(context.headFile, path.join(w.dir, 'audit-head.json'));
     await Promise.all([
-      ...Array.from({ length: 12 }, (_, i) => w.deliver('a', [inbound('-1009', 'Busy', `${100 + i}`, `Сообщение ${i} ИИН ${PLANTED.iin2}`)])),
+      ...Array.from({ length: 12 }, (_, i) =>
+        w.deliver('a', [inbound('-1009', 'Busy', `${100 + i}`, `Сообщение ${i} ИИН ${PLANTED.iin2}`)]),
+      ),
       ...Array.from({ length: 6 }, () => sealAuditLog(w.db.store.pool, context)),
     ]);
     const verified = await w.cli(['audit', 'verify', '--json'], admin);
@@ -70,7 +77,10 @@ describe('audit: hash chain, head file, verify and export', () => {
   it('editing one row fails verify at that entry', async () => {
     const { w, admin, ids } = await auditedWorld();
     const target = ids[4]!;
-    await asAttacker(w.db.store.pool, `UPDATE audit_log SET details = details || '{"delivered": 0}' WHERE id = ${target}`);
+    await asAttacker(
+      w.db.store.pool,
+      `UPDATE audit_log SET details = details || '{"delivered": 0}' WHERE id = ${target}`,
+    );
     await verifyFails(w, admin, new RegExp(`entry ${target} does not match its seal`));
   });
 
@@ -87,14 +97,27 @@ describe('audit: hash chain, head file, verify and export', () => {
 
     const second = await auditedWorld();
     const target = second.ids[3]!;
-    await asAttacker(second.w.db.store.pool, `DELETE FROM audit_log WHERE id = ${target}`, `DELETE FROM audit_chain WHERE entry_id = ${target}`);
-    await verifyFails(second.w, second.admin, new RegExp(`chain position \\d+ is missing: entry ${target} was deleted`));
+    await asAttacker(
+      second.w.db.store.pool,
+      `DELETE FROM audit_log WHERE id = ${target}`,
+      `DELETE FROM audit_chain WHERE entry_id = ${target}`,
+    );
+    await verifyFails(
+      second.w,
+      second.admin,
+      new RegExp(`chain position \\d+ is missing: entry ${target} was deleted`),
+    );
   });
 
   it('swapping two rows fails verify at the first of them', async () => {
     const { w, admin, ids } = await auditedWorld();
     const [x, y] = [ids[3]!, ids[6]!];
-    await asAttacker(w.db.store.pool, `UPDATE audit_log SET id = -1 WHERE id = ${x}`, `UPDATE audit_log SET id = ${x} WHERE id = ${y}`, `UPDATE audit_log SET id = ${y} WHERE id = -1`);
+    await asAttacker(
+      w.db.store.pool,
+      `UPDATE audit_log SET id = -1 WHERE id = ${x}`,
+      `UPDATE audit_log SET id = ${x} WHERE id = ${y}`,
+      `UPDATE audit_log SET id = ${y} WHERE id = -1`,
+    );
     await verifyFails(w, admin, new RegExp(`entry ${x} does not match its seal .*: it was edited, or swapped`));
   });
 
@@ -102,8 +125,16 @@ describe('audit: hash chain, head file, verify and export', () => {
     const { w, admin, ids } = await auditedWorld();
     const last = ids.slice(-3);
     const keptLast = ids.at(-4)!;
-    await asAttacker(w.db.store.pool, `DELETE FROM audit_chain WHERE entry_id IN (${last.join(',')})`, `DELETE FROM audit_log WHERE id IN (${last.join(',')})`);
-    await verifyFails(w, admin, new RegExp(`missing tail after entry ${keptLast} .*the head file says the chain reached entry ${last.at(-1)}`));
+    await asAttacker(
+      w.db.store.pool,
+      `DELETE FROM audit_chain WHERE entry_id IN (${last.join(',')})`,
+      `DELETE FROM audit_log WHERE id IN (${last.join(',')})`,
+    );
+    await verifyFails(
+      w,
+      admin,
+      new RegExp(`missing tail after entry ${keptLast} .*the head file says the chain reached entry ${last.at(-1)}`),
+    );
     // later commands seal new entries but never move the recorded head back: the cut stays visible
     const again = await w.cli(['audit', 'verify'], admin);
     assert.equal(again.code, 1);

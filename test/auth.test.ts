@@ -1,9 +1,22 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { canSeeAgency, canViewOriginal, decisionRefusal, ForbiddenError, requireRole, visibleAgencies, type Actor } from '../src/auth/roles.ts';
+import {
+  canSeeAgency,
+  canViewOriginal,
+  decisionRefusal,
+  ForbiddenError,
+  requireRole,
+  visibleAgencies,
+  type Actor,
+} from '../src/auth/roles.ts';
 import { hashToken, newToken } from '../src/auth/users.ts';
 
-const actor = (role: Actor['role'], agencyIds: string[] = []): Actor => ({ id: `${role}-id`, name: role, role, agencyIds });
+const actor = (role: Actor['role'], agencyIds: string[] = []): Actor => ({
+  id: `${role}-id`,
+  name: role,
+  role,
+  agencyIds,
+});
 const A = 'agency-a';
 const B = 'agency-b';
 
@@ -51,7 +64,10 @@ describe('auth: roles and what each may do (pure)', () => {
 
   it('requireRole throws a ForbiddenError (exit 1) naming the role needed', () => {
     assert.doesNotThrow(() => requireRole(actor('admin'), ['admin'], 'rotate keys'));
-    assert.throws(() => requireRole(actor('auditor'), ['admin'], 'rotate keys'), (e: unknown) => e instanceof ForbiddenError && e.exitCode === 1 && /needs the role admin/.test(e.message));
+    assert.throws(
+      () => requireRole(actor('auditor'), ['admin'], 'rotate keys'),
+      (e: unknown) => e instanceof ForbiddenError && e.exitCode === 1 && /needs the role admin/.test(e.message),
+    );
   });
 
   it('tokens: 32 random bytes, base64url; only a sha256 is stored', () => {

@@ -41,8 +41,20 @@ class BridgeProcess {
   }
 
   static start(world: ImportWorld, fake: FakeTelegram, extraArgs: string[] = []): BridgeProcess {
-    const env = { ...process.env, ...world.env, TELEGRAM_BOT_TOKEN: fake.token, TELEGRAM_API_ROOT: fake.apiRoot, LOG_LEVEL: 'info' };
-    return new BridgeProcess(spawn(process.execPath, [cliPath, 'bridge', 'telegram', '--agency', 'a', ...extraArgs], { cwd: projectRoot, env, stdio: ['ignore', 'pipe', 'pipe'] }));
+    const env = {
+      ...process.env,
+      ...world.env,
+      TELEGRAM_BOT_TOKEN: fake.token,
+      TELEGRAM_API_ROOT: fake.apiRoot,
+      LOG_LEVEL: 'info',
+    };
+    return new BridgeProcess(
+      spawn(process.execPath, [cliPath, 'bridge', 'telegram', '--agency', 'a', ...extraArgs], {
+        cwd: projectRoot,
+        env,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      }),
+    );
   }
 
   async stop(signal: NodeJS.Signals = 'SIGTERM'): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
@@ -70,17 +82,38 @@ describe('bridge telegram: real telegraf against a fake Bot API, real Redis and 
   const secrets: string[] = [];
 
   const stored = async (chat: { id: number }, messageId: number | string) =>
-    (await world.query<{ id: string; text: string; edited_at: Date | null; kind: string }>(
-      `SELECT id, text, edited_at, kind FROM messages WHERE platform = 'telegram' AND source_chat_id = $1 AND source_message_id = $2`,
-      [String(chat.id), String(messageId)],
-    ))[0];
+    (
+      await world.query<{ id: string; text: string; edited_at: Date | null; kind: string }>(
+        `SELECT id, text, edited_at, kind FROM messages WHERE platform = 'telegram' AND source_chat_id = $1 AND source_message_id = $2`,
+        [String(chat.id), String(messageId)],
+      )
+    )[0];
   const waitStored = async (chat: { id: number }, messageId: number | string) => {
-    await waitFor(async () => (await stored(chat, messageId)) !== undefined, `message ${messageId} in the store`, 20_000);
+    await waitFor(
+      async () => (await stored(chat, messageId)) !== undefined,
+      `message ${messageId} in the store`,
+      20_000,
+    );
     return (await stored(chat, messageId))!;
   };
-  const attempt = async (id: string) => (await world.query<{ status: string; foreign_message_id: string | null }>(`SELECT status, foreign_message_id FROM outbound_attempts WHERE id = $1`, [id]))[0]!;
-  const submit = (request: { text: string; replyTo?: string; attachment?: { sha256: string; name: string; mime?: string; kind: 'photo' | 'document' } }) =>
-    submitOutbound(world.db.store, queues, { agencyId: world.agencies.a!, target: { platform: 'telegram', chatId: String(GROUP.id) }, ...request }, { policy: DEFAULT_POLICY, hashKey: keyring.hashKey });
+  const attempt = async (id: string) =>
+    (
+      await world.query<{ status: string; foreign_message_id: string | null }>(
+        `SELECT status, foreign_message_id FROM outbound_attempts WHERE id = $1`,
+        [id],
+      )
+    )[0]!;
+  const submit = (request: {
+    text: string;
+    replyTo?: string;
+    attachment?: { sha256: string; name: string; mime?: string; kind: 'photo' | 'document' };
+  }) =>
+    submitOutbound(
+      world.db.store,
+      queues,
+      { agencyId: world.agencies.a!, target: { platform: 'telegram', chatId: String(GROUP.id) }, ...request },
+      { policy: DEFAULT_POLICY, hashKey: keyring.hashKey },
+    );
 
   before(async () => {
     world = await createImportWorld(['a']);
@@ -101,7 +134,10 @@ describe('bridge telegram: real telegraf against a fake Bot API, real Redis and 
   });
 
   it('without a token the command says which variables to set (exit 2), and takes no token as a flag value', async () => {
-    const missing = await world.cli(['bridge', 'telegram', '--agency', 'a'], { TELEGRAM_BOT_TOKEN: '', TELEGRAM_BOT_TOKEN_FILE: '' });
+    const missing = await world.cli(['bridge', 'telegram', '--agency', 'a'], {
+      TELEGRAM_BOT_TOKEN: '',
+      TELEGRAM_BOT_TOKEN_FILE: '',
+    });
     assert.equal(missing.code, 2, missing.stderr);
     assert.match(missing.stderr, /TELEGRAM_BOT_TOKEN.*TELEGRAM_BOT_TOKEN_FILE.*--bot-token-file/);
     const help = await world.cli(['bridge', 'telegram', '--help']);
@@ -114,7 +150,9 @@ describe('bridge telegram: real telegraf against a fake Bot API, real Redis and 
     fake.push(message(GROUP, 51, { text, reply_to_message: { message_id: 50, chat: GROUP, date } }));
     const row = await waitStored(GROUP, 51);
     assert.equal(row.text, text);
-    const [body] = await world.query<{ body: { replyTo?: string } }>(`SELECT body FROM messages WHERE id = $1`, [row.id]);
+    const [body] = await world.query<{ body: { replyTo?: string } }>(`SELECT body FROM messages WHERE id = $1`, [
+      row.id,
+    ]);
     assert.equal(body!.body.replyTo, '50');
   });
 
@@ -124,13 +162,25 @@ describe('bridge telegram: real telegraf against a fake Bot API, real Redis and 
     secrets.push(before, afterText);
     fake.push(message(GROUP, 52, { text: before }));
     await waitStored(GROUP, 52);
-    fake.push({ edited_message: { message_id: 52, from: dana, chat: GROUP, date: date - 1, edit_date: date + 60, text: afterText } });
+    fake.push({
+      edited_message: {
+        message_id: 52,
+        from: dana,
+        chat: GROUP,
+        date: date - 1,
+        edit_date: date + 60,
+        text: afterText,
+      },
+    });
     await waitFor(async () => (await stored(GROUP, 52))?.text === afterText, 'the edited text in the store', 15_000);
     const versions = await world.query<{ text: string }>(
       `SELECT v.text FROM message_versions v JOIN messages m ON m.id = v.message_id WHERE m.source_chat_id = $1 AND m.source_message_id = '52'`,
       [String(GROUP.id)],
     );
-    assert.deepEqual(versions.map((v) => v.text), [before]);
+    assert.deepEqual(
+      versions.map((v) => v.text),
+      [before],
+    );
   });
 
   it('a photo is downloaded into the attachment store; a file over 20 MB is recorded missing', async () => {
@@ -138,10 +188,25 @@ describe('bridge telegram: real telegraf against a fake Bot API, real Redis and 
     const sha256 = createHash('sha256').update(bytes).digest('hex');
     fake.addFile('AgACAgIAAx-photo-1', { bytes });
     fake.addFile('BQACAgIAAx-big', { size: 25 * 1024 * 1024 });
-    fake.push(message(GROUP, 53, { caption: 'Справка', photo: [{ file_id: 'AgACAgIAAx-photo-1', file_unique_id: 'p1', width: 800, height: 600, file_size: bytes.length }] }));
+    fake.push(
+      message(GROUP, 53, {
+        caption: 'Справка',
+        photo: [
+          { file_id: 'AgACAgIAAx-photo-1', file_unique_id: 'p1', width: 800, height: 600, file_size: bytes.length },
+        ],
+      }),
+    );
     // one whose size Telegram states, one whose size only getFile refuses
-    fake.push(message(GROUP, 54, { video: { file_id: 'BAACAgIAAx-video', file_size: 30 * 1024 * 1024, mime_type: 'video/mp4' } }));
-    fake.push(message(GROUP, 55, { document: { file_id: 'BQACAgIAAx-big', file_name: 'scan.pdf', mime_type: 'application/pdf' } }));
+    fake.push(
+      message(GROUP, 54, {
+        video: { file_id: 'BAACAgIAAx-video', file_size: 30 * 1024 * 1024, mime_type: 'video/mp4' },
+      }),
+    );
+    fake.push(
+      message(GROUP, 55, {
+        document: { file_id: 'BQACAgIAAx-big', file_name: 'scan.pdf', mime_type: 'application/pdf' },
+      }),
+    );
     const attachments = async (id: number) =>
       world.query<{ sha256: string | null; missing: boolean; name: string }>(
         `SELECT a.sha256, a.missing, a.name FROM message_attachments a JOIN messages m ON m.id = a.message_id WHERE m.source_chat_id = $1 AND m.source_message_id = $2`,
@@ -154,11 +219,23 @@ describe('bridge telegram: real telegraf against a fake Bot API, real Redis and 
     await waitStored(GROUP, 55);
     assert.deepEqual(await attachments(54), [{ sha256: null, missing: true, name: 'video_54.mp4' }]);
     assert.deepEqual(await attachments(55), [{ sha256: null, missing: true, name: 'scan.pdf' }]);
-    assert.equal(fake.calls('getFile').filter((c) => c.params.file_id === 'BAACAgIAAx-video').length, 0, 'a file known to be too big is not asked for');
+    assert.equal(
+      fake.calls('getFile').filter((c) => c.params.file_id === 'BAACAgIAAx-video').length,
+      0,
+      'a file known to be too big is not asked for',
+    );
   });
 
   it('a channel post reaches the store', async () => {
-    fake.push({ channel_post: { message_id: 9, sender_chat: CHANNEL, chat: CHANNEL, date: ++date, text: 'Объявление для пациентов' } });
+    fake.push({
+      channel_post: {
+        message_id: 9,
+        sender_chat: CHANNEL,
+        chat: CHANNEL,
+        date: ++date,
+        text: 'Объявление для пациентов',
+      },
+    });
     const row = await waitStored(CHANNEL, 9);
     assert.equal(row.text, 'Объявление для пациентов');
   });
@@ -169,7 +246,10 @@ describe('bridge telegram: real telegraf against a fake Bot API, real Redis and 
     fake.push(message(UNMAPPED, 2, { text: 'второе сообщение чужого чата' }));
     fake.push(message(GROUP, 56, { text: 'после чужого чата' }));
     await waitStored(GROUP, 56);
-    assert.equal((await world.query(`SELECT 1 FROM messages WHERE source_chat_id = $1`, [String(UNMAPPED.id)])).length, 0);
+    assert.equal(
+      (await world.query(`SELECT 1 FROM messages WHERE source_chat_id = $1`, [String(UNMAPPED.id)])).length,
+      0,
+    );
     const warnings = bridge.output.split('\n').filter((line) => line.includes('unmapped chat'));
     assert.equal(warnings.length, 1, `one warning for the unmapped chat:\n${bridge.output}`);
   });
@@ -207,8 +287,16 @@ describe('bridge telegram: real telegraf against a fake Bot API, real Redis and 
     const bytes = randomBytes(20_000);
     const blob = await putBlob(world.dataDir, Readable.from([bytes]));
     await recordBlobOwner(world.db.store.pool, { agencyId: world.agencies.a!, sha256: blob.sha256 });
-    const photo = await submit({ text: caption, attachment: { sha256: blob.sha256, name: 'Памятка Иванова.jpg', mime: 'image/jpeg', kind: 'photo' } });
-    await waitFor(async () => (await attempt(reply.attemptId)).status === 'sent' && (await attempt(photo.attemptId)).status === 'sent', 'both sent', 20_000);
+    const photo = await submit({
+      text: caption,
+      attachment: { sha256: blob.sha256, name: 'Памятка Иванова.jpg', mime: 'image/jpeg', kind: 'photo' },
+    });
+    await waitFor(
+      async () =>
+        (await attempt(reply.attemptId)).status === 'sent' && (await attempt(photo.attemptId)).status === 'sent',
+      'both sent',
+      20_000,
+    );
     const sentReply = fake.sent.find((c) => c.params.text === replyText)!;
     assert.deepEqual((sentReply.params.reply_parameters as { message_id: number }).message_id, 51);
     const sentPhoto = fake.sent.find((c) => c.method === 'sendPhoto' && c.params.caption === caption)!;
@@ -225,25 +313,46 @@ describe('bridge telegram: real telegraf against a fake Bot API, real Redis and 
     assert.deepEqual(exit, { code: 0, signal: null }, bridge.output);
     logs.push(bridge.output);
     assert.match(bridge.output, /bridge stopped/);
-    for (const secret of secrets) assert.ok(!bridge.output.includes(secret), `the bridge's output contains a secret (${secret.length} chars)`);
+    for (const secret of secrets)
+      assert.ok(!bridge.output.includes(secret), `the bridge's output contains a secret (${secret.length} chars)`);
   });
 
   it('webhook mode: updates posted with the secret token reach the store; without it they are refused', async () => {
     const port = await freePort();
-    const hooked = BridgeProcess.start(world, fake, ['--webhook-url', 'https://gateway.example.kz/telegram/hook', '--port', String(port)]);
+    const hooked = BridgeProcess.start(world, fake, [
+      '--webhook-url',
+      'https://gateway.example.kz/telegram/hook',
+      '--port',
+      String(port),
+    ]);
     try {
-      await waitFor(async () => fake.webhook !== null && /bridge running/.test(hooked.output), 'the webhook set', 30_000);
+      await waitFor(
+        async () => fake.webhook !== null && /bridge running/.test(hooked.output),
+        'the webhook set',
+        30_000,
+      );
       assert.equal(fake.webhook!.url, 'https://gateway.example.kz/telegram/hook');
-      assert.deepEqual(fake.webhook!.allowedUpdates, ['message', 'edited_message', 'channel_post', 'edited_channel_post']);
+      assert.deepEqual(fake.webhook!.allowedUpdates, [
+        'message',
+        'edited_message',
+        'channel_post',
+        'edited_channel_post',
+      ]);
       const post = (update: unknown, secret: string | undefined) =>
         fetch(`http://127.0.0.1:${port}/telegram/hook`, {
           method: 'POST',
-          headers: { 'content-type': 'application/json', ...(secret ? { 'x-telegram-bot-api-secret-token': secret } : {}) },
+          headers: {
+            'content-type': 'application/json',
+            ...(secret ? { 'x-telegram-bot-api-secret-token': secret } : {}),
+          },
           body: JSON.stringify(update),
         });
       const forged = await post({ update_id: 1, ...message(GROUP, 60, { text: 'подделка' }) }, 'wrong-secret');
       assert.equal(forged.status, 403);
-      const real = await post({ update_id: 2, ...message(GROUP, 61, { text: 'через вебхук' }) }, fake.webhook!.secretToken);
+      const real = await post(
+        { update_id: 2, ...message(GROUP, 61, { text: 'через вебхук' }) },
+        fake.webhook!.secretToken,
+      );
       assert.equal(real.status, 200, 'answered once the event is in Redis');
       assert.equal((await waitStored(GROUP, 61)).text, 'через вебхук');
       assert.equal(await stored(GROUP, 60), undefined);
@@ -256,23 +365,43 @@ describe('bridge telegram: real telegraf against a fake Bot API, real Redis and 
   it('killed mid-stream and started again: nothing lost, nothing twice', async () => {
     const total = 300;
     const first = BridgeProcess.start(world, fake);
-    await waitFor(async () => fake.calls('getUpdates').length > 0 && /bridge running/.test(first.output), 'the bridge running', 30_000);
+    await waitFor(
+      async () => fake.calls('getUpdates').length > 0 && /bridge running/.test(first.output),
+      'the bridge running',
+      30_000,
+    );
     let pushed = 0;
     const pushing = (async () => {
       while (pushed < total) {
-        for (let i = 0; i < 10 && pushed < total; i++) fake.push(message(GROUP, 1000 + pushed++, { text: `поток ${pushed}` }));
+        for (let i = 0; i < 10 && pushed < total; i++)
+          fake.push(message(GROUP, 1000 + pushed++, { text: `поток ${pushed}` }));
         await sleep(15);
       }
     })();
     // killed once the stream is well under way, with updates served and not yet stored
-    await waitFor(async () => (await world.query<{ n: number }>(`SELECT count(*)::int AS n FROM messages WHERE source_message_id::int >= 1000`))[0]!.n >= 60, 'the stream under way', 30_000);
+    await waitFor(
+      async () =>
+        (
+          await world.query<{ n: number }>(
+            `SELECT count(*)::int AS n FROM messages WHERE source_message_id::int >= 1000`,
+          )
+        )[0]!.n >= 60,
+      'the stream under way',
+      30_000,
+    );
     await first.stop('SIGKILL');
     await pushing;
     const second = BridgeProcess.start(world, fake);
     try {
       // a batch the killed process was delivering is taken up again once BullMQ finds it stalled (its lock lapses: ~30-60 s)
       await waitFor(
-        async () => (await world.query<{ n: number }>(`SELECT count(*)::int AS n FROM messages WHERE source_chat_id = $1 AND source_message_id::int >= 1000`, [String(GROUP.id)]))[0]!.n >= total,
+        async () =>
+          (
+            await world.query<{ n: number }>(
+              `SELECT count(*)::int AS n FROM messages WHERE source_chat_id = $1 AND source_message_id::int >= 1000`,
+              [String(GROUP.id)],
+            )
+          )[0]!.n >= total,
         'every update of the stream stored',
         150_000,
       );
@@ -282,7 +411,10 @@ describe('bridge telegram: real telegraf against a fake Bot API, real Redis and 
         [String(GROUP.id)],
       );
       assert.equal(rows.length, total, 'nothing lost');
-      assert.ok(rows.every((r) => r.n === 1), 'nothing twice');
+      assert.ok(
+        rows.every((r) => r.n === 1),
+        'nothing twice',
+      );
       await waitFor(async () => fake.unconfirmed === 0, 'every update confirmed to Telegram', 10_000);
     } finally {
       const exit = await second.stop('SIGTERM');

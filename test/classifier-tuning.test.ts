@@ -57,8 +57,20 @@ describe('tuning without code changes: an agency ignore list and terms, classifi
     const root = await as(undefined, ['user', 'add', 'root', '--role', 'admin', '--json']);
     assert.equal(root.code, 0, root.stderr);
     tokens.admin = (JSON.parse(root.stdout) as { token: string }).token;
-    for (const [name, role, agency] of [['olga', 'officer', 'plain'], ['timur', 'officer', 'tuned'], ['ops', 'operator', '']] as const) {
-      const added = await as(tokens.admin, ['user', 'add', name, '--role', role, '--json', ...(agency ? ['--agency', agency] : [])]);
+    for (const [name, role, agency] of [
+      ['olga', 'officer', 'plain'],
+      ['timur', 'officer', 'tuned'],
+      ['ops', 'operator', ''],
+    ] as const) {
+      const added = await as(tokens.admin, [
+        'user',
+        'add',
+        name,
+        '--role',
+        role,
+        '--json',
+        ...(agency ? ['--agency', agency] : []),
+      ]);
       assert.equal(added.code, 0, added.stderr);
       tokens[name] = (JSON.parse(added.stdout) as { token: string }).token;
     }
@@ -68,10 +80,16 @@ describe('tuning without code changes: an agency ignore list and terms, classifi
   });
 
   it('the fixtures are what they claim for the built-in classifier', () => {
-    assert.ok(classify(TB_DAY).some((f) => f.category === 'HEALTH'), 'the vocabulary no longer flags the world TB day: pick another recurring false positive');
+    assert.ok(
+      classify(TB_DAY).some((f) => f.category === 'HEALTH'),
+      'the vocabulary no longer flags the world TB day: pick another recurring false positive',
+    );
     assert.ok(classify(SAMPLE).some((f) => f.category === 'IIN'));
     assert.ok(classify(ABOUT_A_PERSON).some((f) => f.category === 'HEALTH'));
-    assert.ok(!classify(DIALYSIS).some((f) => f.category === 'HEALTH'), 'the vocabulary now knows dialysis: pick another term the agency adds');
+    assert.ok(
+      !classify(DIALYSIS).some((f) => f.category === 'HEALTH'),
+      'the vocabulary now knows dialysis: pick another term the agency adds',
+    );
   });
 
   it('refuses a malformed classifier section naming the line, and keeps the policy as it was', async () => {
@@ -79,7 +97,10 @@ describe('tuning without code changes: an agency ignore list and terms, classifi
     writeFileSync(file, MALFORMED_POLICY);
     const result = await as(tokens.admin, ['agency', 'set-policy', 'tuned', file]);
     assert.equal(result.code, 2, result.stderr);
-    assert.match(result.stderr, /malformed\.yaml:7: classifier\.patterns\.PASSPORT\.0: not an RE2 pattern .*backreferences/);
+    assert.match(
+      result.stderr,
+      /malformed\.yaml:7: classifier\.patterns\.PASSPORT\.0: not an RE2 pattern .*backreferences/,
+    );
     const stored = await w.query<{ policy: unknown }>(`SELECT policy FROM agencies WHERE slug = 'tuned'`);
     assert.equal(stored[0]!.policy, null);
   });
@@ -97,7 +118,10 @@ describe('tuning without code changes: an agency ignore list and terms, classifi
       const tuned = await w.cli(['scan', '--agency', 'tuned', text]);
       assert.equal(tuned.code, 0, tuned.stderr);
       assert.match(tuned.stdout, /^No personal data found\./, tuned.stdout);
-      assert.match(tuned.stdout, /dropped (HEALTH|IIN) .*: the agency ignores "(день борьбы с туберкулезом|940101300123)" \(classifier\.ignore\.(HEALTH|IIN)\.0\)/);
+      assert.match(
+        tuned.stdout,
+        /dropped (HEALTH|IIN) .*: the agency ignores "(день борьбы с туберкулезом|940101300123)" \(classifier\.ignore\.(HEALTH|IIN)\.0\)/,
+      );
     }
     const person = await w.cli(['scan', '--agency', 'tuned', ABOUT_A_PERSON]);
     assert.match(person.stdout, /HEALTH/, 'health data about a person stays flagged');
@@ -107,8 +131,14 @@ describe('tuning without code changes: an agency ignore list and terms, classifi
 
     const input = messages.map((m) => JSON.stringify({ id: m.messageId, text: m.text })).join('\n');
     const lines = await runJsonl(input, 'tuned');
-    assert.deepEqual(lines.map((l) => l.categories), [[], [], ['HEALTH'], ['HEALTH']]);
-    assert.deepEqual((await runJsonl(input, 'plain')).map((l) => l.categories), [['HEALTH'], ['IIN'], ['HEALTH'], []]);
+    assert.deepEqual(
+      lines.map((l) => l.categories),
+      [[], [], ['HEALTH'], ['HEALTH']],
+    );
+    assert.deepEqual(
+      (await runJsonl(input, 'plain')).map((l) => l.categories),
+      [['HEALTH'], ['IIN'], ['HEALTH'], []],
+    );
 
     const unknown = await w.cli(['scan', '--agency', 'nobody', TB_DAY]);
     assert.equal(unknown.code, 2);
@@ -118,13 +148,19 @@ describe('tuning without code changes: an agency ignore list and terms, classifi
   async function runJsonl(input: string, agency: string): Promise<{ id: string; categories: string[] }[]> {
     const result = await runCli(['scan', '--agency', agency, '--jsonl'], { env: w.env, input });
     assert.equal(result.code, 0, result.stderr);
-    return result.stdout.trim().split('\n').map((line) => JSON.parse(line) as { id: string; categories: string[] });
+    return result.stdout
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { id: string; categories: string[] });
   }
 
   it('policy check shows what the section dropped and added', async () => {
     const result = await w.cli(['policy', 'check', 'tuned', `${TB_DAY}. ${DIALYSIS}`]);
     assert.equal(result.code, 0, result.stderr);
-    assert.match(result.stdout, /dropped HEALTH \(health-vocabulary, health:[^)]+\): ignored by classifier\.ignore\.HEALTH\.0 "день борьбы с туберкулезом"/);
+    assert.match(
+      result.stdout,
+      /dropped HEALTH \(health-vocabulary, health:[^)]+\): ignored by classifier\.ignore\.HEALTH\.0 "день борьбы с туберкулезом"/,
+    );
     assert.match(result.stdout, /added {3}HEALTH \(agency-term\): by classifier\.terms\.HEALTH\.0 "плазмаферез\*"/);
   });
 
@@ -139,7 +175,14 @@ describe('tuning without code changes: an agency ignore list and terms, classifi
     assert.equal(plain.code, 0, plain.stderr);
     assert.deepEqual(plain.summary!.flaggedByCategory, { HEALTH: 2, IIN: 1 });
 
-    const stored = await w.query<{ slug: string; source_message_id: string; text: string; redacted: boolean; findings: string[]; review: string | null }>(
+    const stored = await w.query<{
+      slug: string;
+      source_message_id: string;
+      text: string;
+      redacted: boolean;
+      findings: string[];
+      review: string | null;
+    }>(
       `SELECT a.slug, m.source_message_id, m.text, m.redacted,
               coalesce(array_agg(f.detector ORDER BY f.start) FILTER (WHERE f.id IS NOT NULL), '{}') AS findings,
               (SELECT r.status FROM review_items r WHERE r.message_id = m.id) AS review
@@ -149,7 +192,17 @@ describe('tuning without code changes: an agency ignore list and terms, classifi
     const of = (slug: string, id: string) => stored.find((r) => r.slug === slug && r.source_message_id === id)!;
     // tuned: the TB day and the sample IIN delivered as written, without findings or review items
     for (const id of ['1', '2']) {
-      assert.deepEqual({ ...of('tuned', id), findings: of('tuned', id).findings }, { slug: 'tuned', source_message_id: id, text: messages[Number(id) - 1]!.text, redacted: false, findings: [], review: null });
+      assert.deepEqual(
+        { ...of('tuned', id), findings: of('tuned', id).findings },
+        {
+          slug: 'tuned',
+          source_message_id: id,
+          text: messages[Number(id) - 1]!.text,
+          redacted: false,
+          findings: [],
+          review: null,
+        },
+      );
     }
     assert.equal(of('tuned', '3').review, 'open', 'health data about a person is still quarantined');
     assert.deepEqual(of('tuned', '4').findings, ['agency-term']);
@@ -164,8 +217,14 @@ describe('tuning without code changes: an agency ignore list and terms, classifi
       `SELECT f.explanation FROM findings f JOIN messages m ON m.id = f.message_id JOIN agencies a ON a.id = m.agency_id
         WHERE a.slug = 'tuned' AND f.detector = 'agency-term'`,
     );
-    assert.deepEqual(explanation.map((e) => e.explanation.termId), ['agency:HEALTH:0']);
-    assert.ok(!JSON.stringify(explanation).includes('плазмаферез'), 'a stored finding names the term by id, never the text');
+    assert.deepEqual(
+      explanation.map((e) => e.explanation.termId),
+      ['agency:HEALTH:0'],
+    );
+    assert.ok(
+      !JSON.stringify(explanation).includes('плазмаферез'),
+      'a stored finding names the term by id, never the text',
+    );
   });
 
   it('classifier feedback shows the detector and term officers judged false positives, to those who may see them', async () => {
@@ -192,17 +251,44 @@ describe('tuning without code changes: an agency ignore list and terms, classifi
 
     const feedback = await as(tokens.olga, ['classifier', 'feedback', '--agency', 'plain', '--json']);
     assert.equal(feedback.code, 0, feedback.stderr);
-    const report = JSON.parse(feedback.stdout) as { agency: { slug: string }; totalFalsePositives: number; rows: { detector: string; category: string; termId: string | null; term: string | null; falsePositives: number; reviewed: number; share: number | null }[] };
+    const report = JSON.parse(feedback.stdout) as {
+      agency: { slug: string };
+      totalFalsePositives: number;
+      rows: {
+        detector: string;
+        category: string;
+        termId: string | null;
+        term: string | null;
+        falsePositives: number;
+        reviewed: number;
+        share: number | null;
+      }[];
+    };
     assert.equal(report.agency.slug, 'plain');
     assert.equal(report.totalFalsePositives, recorded.length);
     const row = report.rows.find((r) => r.termId === healthTerm)!;
-    assert.deepEqual({ detector: row.detector, category: row.category, falsePositives: row.falsePositives, reviewed: row.reviewed, share: row.share }, { detector: 'health-vocabulary', category: 'HEALTH', falsePositives: 1, reviewed: 1, share: 1 });
+    assert.deepEqual(
+      {
+        detector: row.detector,
+        category: row.category,
+        falsePositives: row.falsePositives,
+        reviewed: row.reviewed,
+        share: row.share,
+      },
+      { detector: 'health-vocabulary', category: 'HEALTH', falsePositives: 1, reviewed: 1, share: 1 },
+    );
     assert.ok(row.term && row.term.length > 0, 'the vocabulary term is named');
     assert.ok(!feedback.stdout.includes('Всемирный'), 'no message text');
 
     const text = await as(tokens.olga, ['classifier', 'feedback']);
     assert.equal(text.code, 0, text.stderr);
-    assert.match(text.stdout, new RegExp(`^ +1 +100% of 1 +health-vocabulary / HEALTH +${healthTerm!.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`, 'm'));
+    assert.match(
+      text.stdout,
+      new RegExp(
+        `^ +1 +100% of 1 +health-vocabulary / HEALTH +${healthTerm!.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`,
+        'm',
+      ),
+    );
 
     // an officer of another agency sees none of it; an operator may not read it; each read is audited
     const other = await as(tokens.timur, ['classifier', 'feedback', '--agency', 'plain']);
@@ -213,7 +299,16 @@ describe('tuning without code changes: an agency ignore list and terms, classifi
     const operator = await as(tokens.ops, ['classifier', 'feedback']);
     assert.equal(operator.code, 1);
     assert.match(operator.stderr, /may not read classifier feedback/);
-    const audited = await w.query<{ actor: string; subject: string | null; details: { rows: number } }>(`SELECT actor, subject, details FROM audit_log WHERE action = 'classifier.feedback' ORDER BY id`);
-    assert.deepEqual(audited.map((a) => [a.actor, a.subject]), [['olga', 'plain'], ['olga', null], ['timur', null]]);
+    const audited = await w.query<{ actor: string; subject: string | null; details: { rows: number } }>(
+      `SELECT actor, subject, details FROM audit_log WHERE action = 'classifier.feedback' ORDER BY id`,
+    );
+    assert.deepEqual(
+      audited.map((a) => [a.actor, a.subject]),
+      [
+        ['olga', 'plain'],
+        ['olga', null],
+        ['timur', null],
+      ],
+    );
   });
 });

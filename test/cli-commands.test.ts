@@ -9,11 +9,15 @@ test('the command list the top-level help shows is what each command module regi
   for (const entry of COMMANDS) {
     const program = new Command();
     (await entry.load())(program);
-    assert.deepEqual(program.commands.map((c) => [c.name(), c.description()]), [[entry.name, entry.description]], entry.name);
+    assert.deepEqual(
+      program.commands.map((c) => [c.name(), c.description()]),
+      [[entry.name, entry.description]],
+      entry.name,
+    );
   }
 });
 
-test('--version prints the package version; help <command> shows that command\'s own options', async () => {
+test("--version prints the package version; help <command> shows that command's own options", async () => {
   const { version } = JSON.parse(readFileSync(`${projectRoot}/package.json`, 'utf8')) as { version: string };
   const printed = await runCli(['--version']);
   assert.equal(printed.code, 0);

@@ -14,7 +14,11 @@ describe('the aitu-gateway command', () => {
 
   before(async () => {
     db = await createTestDatabase();
-    env = { DATABASE_URL: db.url, AITU_GATEWAY_DATA_DIR: mkdtempSync(path.join(tmpdir(), 'aitu-data-')), AITU_GATEWAY_TOKEN: '' };
+    env = {
+      DATABASE_URL: db.url,
+      AITU_GATEWAY_DATA_DIR: mkdtempSync(path.join(tmpdir(), 'aitu-data-')),
+      AITU_GATEWAY_TOKEN: '',
+    };
     await initTestInstallation(env);
     const first = await runCli(['user', 'add', 'root', '--role', 'admin', '--json'], { env });
     assert.equal(first.code, 0, first.stderr);
@@ -28,7 +32,8 @@ describe('the aitu-gateway command', () => {
   it('lists every command with a description in --help', async () => {
     const help = await runCli(['--help']);
     assert.equal(help.code, 0);
-    for (const command of ['doctor', 'db', 'agency', 'scan']) assert.match(help.stdout, new RegExp(`^  ${command}\\b.*\\S`, 'm'));
+    for (const command of ['doctor', 'db', 'agency', 'scan'])
+      assert.match(help.stdout, new RegExp(`^  ${command}\\b.*\\S`, 'm'));
   });
 
   it('exits 2 on bad usage', async () => {
@@ -43,7 +48,10 @@ describe('the aitu-gateway command', () => {
     assert.equal(result.code, 0, result.stdout + result.stderr);
     const report = JSON.parse(result.stdout) as { ok: boolean; checks: { name: string; ok: boolean }[] };
     assert.equal(report.ok, true);
-    assert.deepEqual(report.checks.map((c) => c.name), ['Node.js', 'Redis', 'PostgreSQL', 'migrations', 'data directory']);
+    assert.deepEqual(
+      report.checks.map((c) => c.name),
+      ['Node.js', 'Redis', 'PostgreSQL', 'migrations', 'data directory'],
+    );
   });
 
   it('doctor exits 3 within 10 seconds when Redis is unreachable, and says how to start it', async () => {
@@ -62,14 +70,18 @@ describe('the aitu-gateway command', () => {
   });
 
   it('an import exits 3 at once, naming Redis, when Redis is unreachable', async () => {
-    const result = await runCli(['import', 'jsonl', 'samples/canonical/press-office.jsonl', '--agency', 'any'], { env: { ...env, REDIS_URL: 'redis://127.0.0.1:1' } });
+    const result = await runCli(['import', 'jsonl', 'samples/canonical/press-office.jsonl', '--agency', 'any'], {
+      env: { ...env, REDIS_URL: 'redis://127.0.0.1:1' },
+    });
     assert.equal(result.code, 3);
     assert.ok(result.ms < 10_000, `took ${result.ms} ms`);
     assert.match(result.stderr, /Redis at 127\.0\.0\.1:1 is unreachable/);
   });
 
   it('adds and lists agencies, and refuses a duplicate', async () => {
-    const added = await runCli(['agency', 'add', 'mvd', '--name', 'Ministry of Internal Affairs', '--json'], { env: admin });
+    const added = await runCli(['agency', 'add', 'mvd', '--name', 'Ministry of Internal Affairs', '--json'], {
+      env: admin,
+    });
     assert.equal(added.code, 0, added.stderr);
     assert.equal((JSON.parse(added.stdout) as { slug: string }).slug, 'mvd');
     const again = await runCli(['agency', 'add', 'mvd', '--name', 'Again'], { env: admin });

@@ -36,13 +36,16 @@ interface Compose {
 
 /** `${NAME}`, `${NAME:-default}`, `${NAME:?error}` as compose interpolates them; `$$` is a literal `$` */
 function interpolate(value: string): string {
-  return value.replace(/\$\$|\$\{([A-Z_][A-Z0-9_]*)(?::?[-?]([^}]*))?\}/g, (match, name: string | undefined, fallback: string | undefined) => {
-    if (match === '$$') return '$';
-    const set = (composeEnv as Record<string, string>)[name!];
-    if (set !== undefined) return set;
-    if (match.includes('?')) throw new Error(`${name} is required by docker-compose.yml`);
-    return fallback ?? '';
-  });
+  return value.replace(
+    /\$\$|\$\{([A-Z_][A-Z0-9_]*)(?::?[-?]([^}]*))?\}/g,
+    (match, name: string | undefined, fallback: string | undefined) => {
+      if (match === '$$') return '$';
+      const set = (composeEnv as Record<string, string>)[name!];
+      if (set !== undefined) return set;
+      if (match.includes('?')) throw new Error(`${name} is required by docker-compose.yml`);
+      return fallback ?? '';
+    },
+  );
 }
 
 function compose(): Compose {
@@ -61,9 +64,13 @@ function cliOptions(words: string[]): Map<string, boolean> {
   assert.equal(result.status, 0, `aitu-gateway ${words.join(' ')} --help: ${result.stderr}`);
   // commander prints the usage of the command it resolved: an unknown subcommand shows its parent's usage instead
   const usage = /^Usage: (.*)$/m.exec(result.stdout)?.[1] ?? '';
-  assert.ok(usage.startsWith(['aitu-gateway', ...words].join(' ') + ' '), `not a command: aitu-gateway ${words.join(' ')} (help shows "${usage}")`);
+  assert.ok(
+    usage.startsWith(['aitu-gateway', ...words].join(' ') + ' '),
+    `not a command: aitu-gateway ${words.join(' ')} (help shows "${usage}")`,
+  );
   const options = new Map<string, boolean>();
-  for (const match of result.stdout.matchAll(/^ {2}(?:-\w, )?(--[a-z0-9-]+)( [<[])?/gm)) options.set(match[1]!, Boolean(match[2]));
+  for (const match of result.stdout.matchAll(/^ {2}(?:-\w, )?(--[a-z0-9-]+)( [<[])?/gm))
+    options.set(match[1]!, Boolean(match[2]));
   return options;
 }
 
@@ -79,7 +86,10 @@ function assertCliCommand(service: string, args: string[]): void {
   const options = cliOptions(words);
   for (let i = words.length; i < args.length; i++) {
     const arg = args[i]!;
-    assert.ok(options.has(arg), `${service}: aitu-gateway ${words.join(' ')} has no option ${arg} (it has ${[...options.keys()].join(', ')})`);
+    assert.ok(
+      options.has(arg),
+      `${service}: aitu-gateway ${words.join(' ')} has no option ${arg} (it has ${[...options.keys()].join(', ')})`,
+    );
     if (options.get(arg)) {
       i++;
       assert.ok(args[i] !== undefined && !args[i]!.startsWith('-'), `${service}: ${arg} needs a value`);
@@ -130,7 +140,12 @@ describe('one-host deployment', () => {
   it('docker-compose (Debian v1.29) parses docker-compose.yml offline, and rejects a broken one', () => {
     const version = spawnSync('docker-compose', ['version', '--short'], { encoding: 'utf8' });
     assert.ifError(version.error); // missing binary: scripts/setup.sh installs Debian's docker-compose
-    const check = (file: string) => spawnSync('docker-compose', ['-f', file, 'config', '-q'], { cwd: projectRoot, encoding: 'utf8', env: { ...process.env, ...composeEnv } });
+    const check = (file: string) =>
+      spawnSync('docker-compose', ['-f', file, 'config', '-q'], {
+        cwd: projectRoot,
+        encoding: 'utf8',
+        env: { ...process.env, ...composeEnv },
+      });
     const ok = check(composeFile);
     assert.equal(ok.status, 0, ok.stderr);
     // the check can fail: an unknown depends_on condition is refused
@@ -151,8 +166,18 @@ describe('one-host deployment', () => {
     assert.deepEqual(c.services.migrate?.command, ['db', 'migrate']);
     assert.equal(c.services.migrate?.image, gatewayImage);
     assert.deepEqual(c.services.worker?.command?.slice(0, 1), ['worker']);
-    assert.deepEqual(c.services['bridge-telegram']?.command?.slice(0, 4), ['bridge', 'telegram', '--agency', composeEnv.AGENCY]);
-    assert.deepEqual(c.services['bridge-whatsapp']?.command?.slice(0, 4), ['bridge', 'whatsapp', '--agency', composeEnv.AGENCY]);
+    assert.deepEqual(c.services['bridge-telegram']?.command?.slice(0, 4), [
+      'bridge',
+      'telegram',
+      '--agency',
+      composeEnv.AGENCY,
+    ]);
+    assert.deepEqual(c.services['bridge-whatsapp']?.command?.slice(0, 4), [
+      'bridge',
+      'whatsapp',
+      '--agency',
+      composeEnv.AGENCY,
+    ]);
     for (const name of ['worker', 'bridge-telegram', 'bridge-whatsapp']) {
       const service = c.services[name]!;
       assert.equal(service.depends_on?.migrate?.condition, 'service_completed_successfully', name);
@@ -181,16 +206,25 @@ describe('one-host deployment', () => {
       for (const variable of Object.keys(service.environment ?? {})) {
         assert.ok(configEnvironmentNames.includes(variable), `${name}: ${variable} is not read by src/core/config.ts`);
       }
-      for (const secret of secretVariables) assert.equal(service.environment?.[secret], undefined, `${name}: ${secret} must come from ${secret}_FILE`);
+      for (const secret of secretVariables)
+        assert.equal(service.environment?.[secret], undefined, `${name}: ${secret} must come from ${secret}_FILE`);
     }
     // every *_FILE (the gateway's and the images' own) names a secret the service mounts, and that secret a file
     for (const [name, service] of Object.entries(c.services)) {
       for (const [variable, value] of Object.entries(service.environment ?? {})) {
-        assert.doesNotMatch(variable, /PASSWORD$|TOKEN$|SECRET$|^DATABASE_URL$|^REDIS_URL$/, `${name}: ${variable} would put a secret in the compose file`);
+        assert.doesNotMatch(
+          variable,
+          /PASSWORD$|TOKEN$|SECRET$|^DATABASE_URL$|^REDIS_URL$/,
+          `${name}: ${variable} would put a secret in the compose file`,
+        );
         if (!variable.endsWith('_FILE') || variable.startsWith('AITU_GATEWAY_')) continue;
         const secret = /^\/run\/secrets\/([\w-]+)$/.exec(value)?.[1];
         assert.ok(secret && service.secrets?.includes(secret), `${name}: ${variable}=${value} is not a mounted secret`);
-        assert.match(c.secrets[secret]?.file ?? '', /^\.\/secrets\/[\w-]+$/, `secret ${secret} comes from a file under ./secrets`);
+        assert.match(
+          c.secrets[secret]?.file ?? '',
+          /^\.\/secrets\/[\w-]+$/,
+          `secret ${secret} comes from a file under ./secrets`,
+        );
       }
     }
   });
@@ -198,26 +232,39 @@ describe('one-host deployment', () => {
   it("builds with the README's commands (npm ci, npm run build) and runs node bin/aitu-gateway.js", () => {
     const steps = dockerfile();
     const froms = steps.filter((s) => s.instruction === 'FROM').map((s) => s.argument.split(/\s+/)[0]);
-    assert.ok(froms.length > 0 && froms.every((image) => image === 'node:20-bookworm-slim'), `Debian slim with Node 20: ${froms.join(', ')}`);
+    assert.ok(
+      froms.length > 0 && froms.every((image) => image === 'node:20-bookworm-slim'),
+      `Debian slim with Node 20: ${froms.join(', ')}`,
+    );
     const runs = steps.filter((s) => s.instruction === 'RUN').map((s) => s.argument);
     const commands = new Set(runs.flatMap(npmAndNodeCommands));
     assert.ok(commands.has('npm ci'), 'RUN npm ci');
     assert.ok(commands.has('npm run build'), 'RUN npm run build');
-    assert.ok(runs.some((run) => /apt-get install [^&]*\bchromium\b/.test(run)), "Debian's chromium");
+    assert.ok(
+      runs.some((run) => /apt-get install [^&]*\bchromium\b/.test(run)),
+      "Debian's chromium",
+    );
     const last = (instruction: string) => steps.filter((s) => s.instruction === instruction).at(-1)?.argument;
     assert.deepEqual(JSON.parse(last('ENTRYPOINT') ?? 'null'), ['node', 'bin/aitu-gateway.js']);
     assert.deepEqual(JSON.parse(last('CMD') ?? 'null'), ['--help']);
     assert.ok(!['root', '0', undefined].includes(last('USER')), 'runs as a user of its own');
     for (const step of steps.filter((s) => s.instruction === 'ENV')) {
-      for (const match of step.argument.matchAll(/([A-Z_][A-Z0-9_]*)=/g)) assert.ok(configEnvironmentNames.includes(match[1]!), `ENV ${match[1]}`);
+      for (const match of step.argument.matchAll(/([A-Z_][A-Z0-9_]*)=/g))
+        assert.ok(configEnvironmentNames.includes(match[1]!), `ENV ${match[1]}`);
     }
 
     // the same commands a fresh clone runs: the README's, and the scripts it runs
     const readme = readmeCommandsText();
     for (const command of [...commands, 'node bin/aitu-gateway.js']) {
-      assert.ok(new RegExp(`(^|[\\s(\`])${command.replace(/[.]/g, '\\.')}(\\s|$|[\`)])`, 'm').test(readme), `"${command}" is not among the README's commands`);
+      assert.ok(
+        new RegExp(`(^|[\\s(\`])${command.replace(/[.]/g, '\\.')}(\\s|$|[\`)])`, 'm').test(readme),
+        `"${command}" is not among the README's commands`,
+      );
     }
-    const pkg = JSON.parse(readFileSync(path.join(projectRoot, 'package.json'), 'utf8')) as { bin: Record<string, string>; scripts: Record<string, string> };
+    const pkg = JSON.parse(readFileSync(path.join(projectRoot, 'package.json'), 'utf8')) as {
+      bin: Record<string, string>;
+      scripts: Record<string, string>;
+    };
     assert.equal(pkg.bin['aitu-gateway'], 'bin/aitu-gateway.js');
     assert.ok(pkg.scripts.build, 'package.json has the build script the Dockerfile runs');
   });

@@ -51,7 +51,10 @@ describe('an import killed at any point and run again', () => {
 
   /** Starts the import and SIGKILLs it as soon as `when` holds; returns whether it was killed mid-run. */
   async function killWhen(when: () => Promise<boolean>): Promise<void> {
-    const { child, done } = spawnCli(importArgs, envFor(crashed, prefixes[1]!, { AITU_GATEWAY_FAULT_DELIVER_DELAY_MS: '120' }));
+    const { child, done } = spawnCli(
+      importArgs,
+      envFor(crashed, prefixes[1]!, { AITU_GATEWAY_FAULT_DELIVER_DELAY_MS: '120' }),
+    );
     for (;;) {
       if (child.exitCode !== null) assert.fail(`the import finished before its kill point: ${(await done).stderr}`);
       if (await when()) break;
@@ -75,14 +78,20 @@ describe('an import killed at any point and run again', () => {
     await killWhen(
       async () =>
         (await scalar(crashed, `SELECT count(*) AS n FROM import_batches`)) >= 2 &&
-        (await scalar(crashed, `SELECT count(*) AS n FROM pg_stat_activity WHERE datname = $1 AND state = 'idle in transaction'`)) > 0,
+        (await scalar(
+          crashed,
+          `SELECT count(*) AS n FROM pg_stat_activity WHERE datname = $1 AND state = 'idle in transaction'`,
+        )) > 0,
     );
     const committedBefore = await scalar(crashed, `SELECT count(*) AS n FROM messages`);
     // 3: between batches, later on, once this run has a checkpoint of its own (its first batches committed)
     await killWhen(
       async () =>
         (await scalar(crashed, `SELECT count(*) AS n FROM messages`)) >= committedBefore + 1500 &&
-        (await scalar(crashed, `SELECT count(*) AS n FROM import_batches b JOIN (SELECT id FROM import_runs ORDER BY started_at DESC LIMIT 1) r ON r.id = b.run_id WHERE b.seq < 2`)) === 2,
+        (await scalar(
+          crashed,
+          `SELECT count(*) AS n FROM import_batches b JOIN (SELECT id FROM import_runs ORDER BY started_at DESC LIMIT 1) r ON r.id = b.run_id WHERE b.seq < 2`,
+        )) === 2,
     );
 
     const finish = await spawnCli(importArgs, envFor(crashed, prefixes[1]!)).done;

@@ -21,7 +21,12 @@ describe('aitu-gateway import jsonl', () => {
   before(async () => {
     db = await createTestDatabase();
     await addAgency(db.store.prisma, { slug: 'mvd', name: 'MVD' });
-    env = { DATABASE_URL: db.url, AITU_GATEWAY_QUEUE_PREFIX: prefix, AITU_GATEWAY_DATA_DIR: path.join(dir, 'data'), LOG_LEVEL: 'warn' };
+    env = {
+      DATABASE_URL: db.url,
+      AITU_GATEWAY_QUEUE_PREFIX: prefix,
+      AITU_GATEWAY_DATA_DIR: path.join(dir, 'data'),
+      LOG_LEVEL: 'warn',
+    };
     await initTestInstallation(env);
   });
   after(async () => {
@@ -62,7 +67,10 @@ describe('aitu-gateway import jsonl', () => {
   it('dead-letters unreadable lines with their line number, delivers the rest and exits 1', async () => {
     const file = path.join(dir, 'broken.jsonl');
     writeJsonl(file, makeMessages(5, { idPrefix: 'b' }));
-    appendFileSync(file, '{"platform": "telegram", "text": 940101300123\n[1, 2]\n{"platform":"whatsapp","chatId":"x","messageId":"1","sentAt":"yesterday"}\n');
+    appendFileSync(
+      file,
+      '{"platform": "telegram", "text": 940101300123\n[1, 2]\n{"platform":"whatsapp","chatId":"x","messageId":"1","sentAt":"yesterday"}\n',
+    );
     const result = await runCli(['import', 'jsonl', file, '--agency', 'mvd', '--json'], { env });
     assert.equal(result.code, 1);
     const summary = JSON.parse(result.stdout) as Summary;
@@ -82,7 +90,7 @@ describe('aitu-gateway import jsonl', () => {
     mkdirSync(path.join(folder, 'photos'), { recursive: true });
     const photo = Buffer.from('a photo of the meeting room');
     writeFileSync(path.join(folder, 'photos', 'room.jpg'), photo);
-    writeFileSync(path.join(dir, 'outside.txt'), 'not the import\'s');
+    writeFileSync(path.join(dir, 'outside.txt'), "not the import's");
     symlinkSync(path.join(dir, 'outside.txt'), path.join(folder, 'photos', 'link.jpg'));
     const digest = createHash('sha256').update(photo).digest('hex');
     const message = (id: string, sourcePath: string, extra: Record<string, unknown> = {}) => ({
@@ -98,7 +106,9 @@ describe('aitu-gateway import jsonl', () => {
       message('4', '../outside.txt'),
       message('5', '/etc/hostname'),
     ]);
-    const result = await runCli(['import', 'jsonl', file, '--agency', 'mvd', '--json', '--attachments-dir', folder], { env });
+    const result = await runCli(['import', 'jsonl', file, '--agency', 'mvd', '--json', '--attachments-dir', folder], {
+      env,
+    });
     assert.equal(result.code, 1, result.stderr);
     const summary = JSON.parse(result.stdout) as Summary;
     assertBalanced(summary);
@@ -106,7 +116,10 @@ describe('aitu-gateway import jsonl', () => {
     assert.equal(summary.failed, 2);
     assert.equal(summary.attachments, 1);
     assert.equal(summary.missingAttachments, 2);
-    assert.match(result.stderr, /refused an attachment of attachments\.jsonl whose link leads out of --attachments-dir/);
+    assert.match(
+      result.stderr,
+      /refused an attachment of attachments\.jsonl whose link leads out of --attachments-dir/,
+    );
     const rows = await db.store.pool.query<{ id: string; sha256: string | null; missing: boolean }>(
       `SELECT m.source_message_id AS id, a.sha256, a.missing FROM message_attachments a JOIN messages m ON m.id = a.message_id
         WHERE m.source_message_id LIKE 'att-%' ORDER BY 1`,
@@ -118,11 +131,26 @@ describe('aitu-gateway import jsonl', () => {
     ]);
     assert.ok(existsSync(path.join(dir, 'data', 'attachments', digest.slice(0, 2), digest.slice(2, 4), digest)));
     assert.equal(await count(`SELECT count(*) AS n FROM attachment_owners WHERE sha256 = '${digest}'`), 1);
-    const reasons = (JSON.parse((await runCli(['dlq', 'list', '--json'], { env })).stdout) as { reason: string }[]).map((l) => l.reason);
-    assert.ok(reasons.some((r) => /attachments\.jsonl:4: attachment 1: its sourcePath is not a relative path inside --attachments-dir/.test(r)), JSON.stringify(reasons));
-    assert.ok(reasons.some((r) => /attachments\.jsonl:5: attachment 1: its sourcePath is not a relative path inside --attachments-dir/.test(r)), JSON.stringify(reasons));
+    const reasons = (JSON.parse((await runCli(['dlq', 'list', '--json'], { env })).stdout) as { reason: string }[]).map(
+      (l) => l.reason,
+    );
+    assert.ok(
+      reasons.some((r) =>
+        /attachments\.jsonl:4: attachment 1: its sourcePath is not a relative path inside --attachments-dir/.test(r),
+      ),
+      JSON.stringify(reasons),
+    );
+    assert.ok(
+      reasons.some((r) =>
+        /attachments\.jsonl:5: attachment 1: its sourcePath is not a relative path inside --attachments-dir/.test(r),
+      ),
+      JSON.stringify(reasons),
+    );
 
-    const missing = await runCli(['import', 'jsonl', file, '--agency', 'mvd', '--attachments-dir', path.join(dir, 'nope')], { env });
+    const missing = await runCli(
+      ['import', 'jsonl', file, '--agency', 'mvd', '--attachments-dir', path.join(dir, 'nope')],
+      { env },
+    );
     assert.equal(missing.code, 2);
     assert.match(missing.stderr, /--attachments-dir .*nope: not a folder/);
   });
@@ -150,18 +178,25 @@ describe('aitu-gateway import jsonl', () => {
   });
 
   it('with --enqueue-only leaves the work to a running worker, which drains and exits on SIGTERM', async () => {
-    const worker = spawnCli(['worker', '--stages', 'classify,deliver', '--concurrency', '2'], { ...env, LOG_LEVEL: 'info' });
+    const worker = spawnCli(['worker', '--stages', 'classify,deliver', '--concurrency', '2'], {
+      ...env,
+      LOG_LEVEL: 'info',
+    });
     const file = path.join(dir, 'queued.jsonl');
     writeJsonl(file, makeMessages(1200, { idPrefix: 'w' }));
     try {
       // the worker registers with Redis before the import looks for workers
-      for (let i = 0; i < 100 && !(await runCli(['status', '--json'], { env })).stdout.includes('"workers": 1'); i++) await new Promise((r) => setTimeout(r, 100));
+      for (let i = 0; i < 100 && !(await runCli(['status', '--json'], { env })).stdout.includes('"workers": 1'); i++)
+        await new Promise((r) => setTimeout(r, 100));
       const result = await runCli(['import', 'jsonl', file, '--agency', 'mvd', '--json', '--enqueue-only'], { env });
       assert.equal(result.code, 0, result.stderr);
       const summary = JSON.parse(result.stdout) as Summary;
       assert.equal(summary.delivered, 1200);
       assert.doesNotMatch(result.stderr, /processing in this process/);
-      const status = JSON.parse((await runCli(['status', '--json'], { env })).stdout) as Record<string, { messagesLastMinute: number; workers: number }>;
+      const status = JSON.parse((await runCli(['status', '--json'], { env })).stdout) as Record<
+        string,
+        { messagesLastMinute: number; workers: number }
+      >;
       assert.ok(status.deliver!.messagesLastMinute >= 1200);
       assert.equal(status.deliver!.workers, 1);
     } finally {
@@ -173,7 +208,15 @@ describe('aitu-gateway import jsonl', () => {
   });
 
   it('a second import carrying a later version of a message applies it as an edit, and the counts add up', async () => {
-    const original = { platform: 'telegram', chatId: '-1009', chatTitle: 'Edits', messageId: '1', sender: { id: 'u1', name: 'A' }, sentAt: '2024-03-01T09:00:00Z', text: 'Собрание в 9:00' };
+    const original = {
+      platform: 'telegram',
+      chatId: '-1009',
+      chatTitle: 'Edits',
+      messageId: '1',
+      sender: { id: 'u1', name: 'A' },
+      sentAt: '2024-03-01T09:00:00Z',
+      text: 'Собрание в 9:00',
+    };
     const other = { ...original, messageId: '2', text: 'Повестка во вложении' };
     const firstFile = path.join(dir, 'edits-1.jsonl');
     const secondFile = path.join(dir, 'edits-2.jsonl');
@@ -184,13 +227,17 @@ describe('aitu-gateway import jsonl', () => {
     // a dry run tells the edit beforehand
     const dry = await runCli(['import', 'jsonl', secondFile, '--agency', 'mvd', '--json', '--dry-run'], { env });
     assert.equal(dry.code, 0, dry.stderr);
-    assert.deepEqual((({ wouldDeliver, edited, duplicates }) => [wouldDeliver, edited, duplicates])(JSON.parse(dry.stdout) as Summary), [0, 1, 1]);
+    assert.deepEqual(
+      (({ wouldDeliver, edited, duplicates }) => [wouldDeliver, edited, duplicates])(JSON.parse(dry.stdout) as Summary),
+      [0, 1, 1],
+    );
     const second = await runCli(['import', 'jsonl', secondFile, '--agency', 'mvd', '--json'], { env });
     assert.equal(second.code, 0, second.stderr);
     const summary = JSON.parse(second.stdout) as Summary;
     assertBalanced(summary);
     assert.deepEqual([summary.read, summary.delivered, summary.edited, summary.duplicates], [2, 0, 1, 1]);
-    const text = await db.store.pool.query(`SELECT m.text, (SELECT array_agg(v.text) FROM message_versions v WHERE v.message_id = m.id) AS versions
+    const text = await db.store.pool
+      .query(`SELECT m.text, (SELECT array_agg(v.text) FROM message_versions v WHERE v.message_id = m.id) AS versions
                                               FROM messages m WHERE m.source_chat_id = '-1009' AND m.source_message_id = '1'`);
     assert.deepEqual(text.rows, [{ text: 'Собрание в 10:00', versions: ['Собрание в 9:00'] }]);
     // the same file again: nothing to edit any more (the human summary names the count)

@@ -36,17 +36,44 @@ describe('an import whose batches are lost in the pipeline', () => {
   it('stops with a clear message instead of waiting forever, and the next run resumes', async () => {
     const file = path.join(dir, 'history.jsonl');
     writeJsonl(file, makeMessages(30));
-    const context = { store: db.store, redisUrl, prefix, dataDir: path.join(dir, 'data'), keyFile: path.join(dir, 'keys.json'), logger: createLogger({ level: 'error' }) };
+    const context = {
+      store: db.store,
+      redisUrl,
+      prefix,
+      dataDir: path.join(dir, 'data'),
+      keyFile: path.join(dir, 'keys.json'),
+      logger: createLogger({ level: 'error' }),
+    };
     await createTestKeyFile(context.keyFile);
     // no worker takes the batch; it is then removed from Redis, as an emptied queue or a lost commit would do
-    const running = runImport(context, { agencyId, sourceKind: 'jsonl', source: await openJsonlSource(file), inputFile: file, enqueueOnly: true, showProgress: false, stallCheckMs: 500 });
-    await waitFor(async () => (await queues.classify.getJobCounts('waiting')).waiting === 1, 'the batch in the classify queue');
+    const running = runImport(context, {
+      agencyId,
+      sourceKind: 'jsonl',
+      source: await openJsonlSource(file),
+      inputFile: file,
+      enqueueOnly: true,
+      showProgress: false,
+      stallCheckMs: 500,
+    });
+    await waitFor(
+      async () => (await queues.classify.getJobCounts('waiting')).waiting === 1,
+      'the batch in the classify queue',
+    );
     await queues.classify.drain();
     const summary = await running;
     assert.equal(summary.status, 'failed');
-    assert.match(summary.error ?? '', /1 batch\(es\) of this import were lost in the pipeline; run the same command again to resume/);
+    assert.match(
+      summary.error ?? '',
+      /1 batch\(es\) of this import were lost in the pipeline; run the same command again to resume/,
+    );
 
-    const again = await runImport(context, { agencyId, sourceKind: 'jsonl', source: await openJsonlSource(file), inputFile: file, showProgress: false });
+    const again = await runImport(context, {
+      agencyId,
+      sourceKind: 'jsonl',
+      source: await openJsonlSource(file),
+      inputFile: file,
+      showProgress: false,
+    });
     assert.equal(again.status, 'completed');
     assert.equal(again.resumedFrom, summary.runId);
     assert.equal(again.delivered, 30);

@@ -1,6 +1,15 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -71,7 +80,8 @@ function botApiId(chat: Pick<TgChat, 'id' | 'type'>): string {
 /** The plain text: the parts of `text_entities` joined. */
 const plainOf = (m: TgMessage): string => m.text_entities.map((part) => part.text).join('');
 /** The same from the `text` field, whichever of its two shapes (a string, or strings and entity objects mixed). */
-const textFieldOf = (m: TgMessage): string => (typeof m.text === 'string' ? m.text : m.text.map((part) => (typeof part === 'string' ? part : part.text)).join(''));
+const textFieldOf = (m: TgMessage): string =>
+  typeof m.text === 'string' ? m.text : m.text.map((part) => (typeof part === 'string' ? part : part.text)).join('');
 
 /** Formatting entities: every non-plain part, offsets and lengths in UTF-16 code units over the plain text. */
 function entitiesOf(m: TgMessage): Json[] {
@@ -97,7 +107,8 @@ function senderOf(m: TgMessage): { id: string; name: string | null } {
   return { id: String(id), name: typeof name === 'string' ? name : null };
 }
 
-const kindOf = (m: TgMessage): string => (m.type === 'message' ? 'message' : m.type === 'service' ? 'service' : 'unknown');
+const kindOf = (m: TgMessage): string =>
+  m.type === 'message' ? 'message' : m.type === 'service' ? 'service' : 'unknown';
 
 /** Telegram's service `action` → the canonical service event type (an action the model does not name is `other`). */
 const SERVICE_TYPES: Record<string, string> = {
@@ -121,7 +132,8 @@ function serviceTypeOf(m: TgMessage): string {
   const action = String(m['action']);
   const members = m['members'];
   // a member "removing" only themselves is Telegram's way of writing that they left
-  if (action === 'remove_members' && Array.isArray(members) && members.length === 1 && members[0] === m['actor']) return 'left';
+  if (action === 'remove_members' && Array.isArray(members) && members.length === 1 && members[0] === m['actor'])
+    return 'left';
   return SERVICE_TYPES[action] ?? 'other';
 }
 
@@ -162,8 +174,16 @@ const SINGLE_PERSONAL: Personal = {
 };
 /** full-account: keyed `<Bot API chat id>/<message id>`, ids repeat across chats */
 const ACCOUNT_PERSONAL: Personal = { '-912345678/202': { PHONE: ['+7 701 234 56 78'] } };
-const SAMPLE_PERSONAL: Personal = { 9: { PHONE: ['+7 701 234 56 78'], EMAIL: ['a.kassenov.news@mail.kz'] }, 10: { IIN: ['940101300123'] }, 14: { HEALTH: ['ОРВИ'] } };
-const TRUNCATED_PERSONAL: Personal = { 803: { HEALTH: ['ОРВИ'] }, 804: { PHONE: ['+7 701 234 56 78'] }, 806: { IIN: ['940101300123'] } };
+const SAMPLE_PERSONAL: Personal = {
+  9: { PHONE: ['+7 701 234 56 78'], EMAIL: ['a.kassenov.news@mail.kz'] },
+  10: { IIN: ['940101300123'] },
+  14: { HEALTH: ['ОРВИ'] },
+};
+const TRUNCATED_PERSONAL: Personal = {
+  803: { HEALTH: ['ОРВИ'] },
+  804: { PHONE: ['+7 701 234 56 78'] },
+  806: { IIN: ['940101300123'] },
+};
 
 /** The default inbound policy: these categories send the whole message to review, any other is redacted in place. */
 const QUARANTINED: ReadonlySet<string> = new Set(['IIN', 'HEALTH', 'CARD', 'IBAN', 'PASSPORT', 'ID_CARD']);
@@ -176,7 +196,8 @@ function actionFor(personal: Partial<Record<Category, string[]>> | undefined): '
 /** category → messages with at least one value of it, over the given message keys */
 function flaggedOf(personal: Personal, keys: readonly string[]): Record<string, number> {
   const counts: Record<string, number> = {};
-  for (const key of keys) for (const category of Object.keys(personal[key] ?? {})) counts[category] = (counts[category] ?? 0) + 1;
+  for (const key of keys)
+    for (const category of Object.keys(personal[key] ?? {})) counts[category] = (counts[category] ?? 0) + 1;
   return counts;
 }
 
@@ -211,7 +232,13 @@ describe('aitu-gateway import telegram', () => {
     for (const slug of ['akimat', 'mvd', 'press', 'school', 'office', 'dry', 'demo']) {
       agencies[slug] = (await addAgency(db.store.prisma, { slug, name: slug.toUpperCase() })).id;
     }
-    env = { DATABASE_URL: db.url, AITU_GATEWAY_QUEUE_PREFIX: prefix, AITU_GATEWAY_DATA_DIR: dataDir, AITU_GATEWAY_KEY_FILE: path.join(dir, 'keys.json'), LOG_LEVEL: 'warn' };
+    env = {
+      DATABASE_URL: db.url,
+      AITU_GATEWAY_QUEUE_PREFIX: prefix,
+      AITU_GATEWAY_DATA_DIR: dataDir,
+      AITU_GATEWAY_KEY_FILE: path.join(dir, 'keys.json'),
+      LOG_LEVEL: 'warn',
+    };
     await initTestInstallation(env);
   });
   after(async () => {
@@ -220,11 +247,30 @@ describe('aitu-gateway import telegram', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  const rows = async <T = Json>(sql: string, params: unknown[] = []): Promise<T[]> => (await db.store.pool.query(sql, params)).rows as T[];
-  const count = async (sql: string, params: unknown[] = []): Promise<number> => Number((await rows<{ n: string }>(sql, params))[0]?.n ?? 0);
+  const rows = async <T = Json>(sql: string, params: unknown[] = []): Promise<T[]> =>
+    (await db.store.pool.query(sql, params)).rows as T[];
+  const count = async (sql: string, params: unknown[] = []): Promise<number> =>
+    Number((await rows<{ n: string }>(sql, params))[0]?.n ?? 0);
 
-  const importTelegram = (input: string, slug: string, extra: string[] = [], options: { json?: boolean; env?: NodeJS.ProcessEnv } = {}): Promise<CliResult> =>
-    runCli(['import', 'telegram', input, '--agency', slug, ...(options.json === false ? [] : ['--json']), '--no-progress', ...extra], { env: options.env ?? env });
+  const importTelegram = (
+    input: string,
+    slug: string,
+    extra: string[] = [],
+    options: { json?: boolean; env?: NodeJS.ProcessEnv } = {},
+  ): Promise<CliResult> =>
+    runCli(
+      [
+        'import',
+        'telegram',
+        input,
+        '--agency',
+        slug,
+        ...(options.json === false ? [] : ['--json']),
+        '--no-progress',
+        ...extra,
+      ],
+      { env: options.env ?? env },
+    );
   const summaryOf = (result: CliResult): Summary => {
     try {
       return JSON.parse(result.stdout) as Summary;
@@ -246,7 +292,11 @@ describe('aitu-gateway import telegram', () => {
     );
     const stored = new Map<string, StoredMessage>();
     for (const row of found) {
-      const body = await readMessage(db.store.pool, agencyId, { platform: 'telegram', chatId: row.source_chat_id, messageId: row.source_message_id });
+      const body = await readMessage(db.store.pool, agencyId, {
+        platform: 'telegram',
+        chatId: row.source_chat_id,
+        messageId: row.source_message_id,
+      });
       assert.ok(body, `message ${row.source_chat_id}/${row.source_message_id} reads back as a canonical message`);
       stored.set(`${row.source_chat_id}/${row.source_message_id}`, { ...row, body });
     }
@@ -257,7 +307,12 @@ describe('aitu-gateway import telegram', () => {
    * Checks one stored message against its fixture object: kind, sender, times, reply and forward links, entities,
    * service event, the delivered text and what policy decided, and its attachments (bytes in the content store).
    */
-  async function checkMessage(stored: StoredMessage | undefined, m: TgMessage, chat: { botId: string; root: string }, personal: Partial<Record<Category, string[]>> | undefined): Promise<void> {
+  async function checkMessage(
+    stored: StoredMessage | undefined,
+    m: TgMessage,
+    chat: { botId: string; root: string },
+    personal: Partial<Record<Category, string[]>> | undefined,
+  ): Promise<void> {
     const at = `message ${chat.botId}/${m.id}`;
     assert.ok(stored, `${at} is in the store`);
     assert.equal(stored.kind, kindOf(m), `${at}: kind`);
@@ -265,9 +320,18 @@ describe('aitu-gateway import telegram', () => {
     assert.equal(stored.sender_id, sender.id, `${at}: sender id`);
     if (sender.name !== null) same(stored.sender_name, sender.name, `${at}: sender name`);
     assert.equal(stored.sent_at.toISOString(), unixIso(m.date_unixtime), `${at}: sent_at is date_unixtime`);
-    assert.equal(stored.edited_at?.toISOString() ?? null, m['edited_unixtime'] === undefined ? null : unixIso(m['edited_unixtime']), `${at}: edited_at`);
-    assert.equal(stored.body.replyTo, m['reply_to_message_id'] === undefined ? null : String(m['reply_to_message_id']), `${at}: replyTo`);
-    if (m['forwarded_from'] !== undefined) same(stored.body.forwardedFrom?.name, m['forwarded_from'], `${at}: forwardedFrom`);
+    assert.equal(
+      stored.edited_at?.toISOString() ?? null,
+      m['edited_unixtime'] === undefined ? null : unixIso(m['edited_unixtime']),
+      `${at}: edited_at`,
+    );
+    assert.equal(
+      stored.body.replyTo,
+      m['reply_to_message_id'] === undefined ? null : String(m['reply_to_message_id']),
+      `${at}: replyTo`,
+    );
+    if (m['forwarded_from'] !== undefined)
+      same(stored.body.forwardedFrom?.name, m['forwarded_from'], `${at}: forwardedFrom`);
     else assert.equal(stored.body.forwardedFrom, null, `${at}: not forwarded`);
     if (!stored.redacted) same(stored.body.entities, entitiesOf(m), `${at}: entities`);
     else {
@@ -276,7 +340,12 @@ describe('aitu-gateway import telegram', () => {
       same(stored.body.extra['originalEntities'] ?? [], entitiesOf(m), `${at}: original entities`);
       const plain = plainOf(m);
       for (const e of stored.body.entities) {
-        const original = entitiesOf(m).find((o) => o['type'] === e.type && plain.slice(o['offset'] as number, (o['offset'] as number) + (o['length'] as number)) === stored.text.slice(e.offset, e.offset + e.length));
+        const original = entitiesOf(m).find(
+          (o) =>
+            o['type'] === e.type &&
+            plain.slice(o['offset'] as number, (o['offset'] as number) + (o['length'] as number)) ===
+              stored.text.slice(e.offset, e.offset + e.length),
+        );
         assert.ok(original, `${at}: a ${e.type} entity of the redacted copy covers the same words as in the original`);
       }
     }
@@ -297,29 +366,45 @@ describe('aitu-gateway import telegram', () => {
       assert.equal(stored.redacted, false, `${at}: not redacted`);
     } else {
       assert.equal(stored.redacted, true, `${at}: redacted`);
-      same([...(stored.decision_categories ?? [])].sort(), Object.keys(personal ?? {}).sort(), `${at}: decision categories`);
+      same(
+        [...(stored.decision_categories ?? [])].sort(),
+        Object.keys(personal ?? {}).sort(),
+        `${at}: decision categories`,
+      );
       for (const [category, values] of Object.entries(personal ?? {})) {
         const inText = values.filter((value) => original.includes(value));
-        if (inText.length > 0) assert.ok(stored.text.includes(`[${category}]`), `${at}: the delivered text carries a [${category}] tag`);
+        if (inText.length > 0)
+          assert.ok(stored.text.includes(`[${category}]`), `${at}: the delivered text carries a [${category}] tag`);
         for (const value of values) {
           // a value not in the text is in the message's structured payloads (a contact card…): redacted there
           const where = original.includes(value) ? stored.text : JSON.stringify(stored.body.extra);
-          assert.ok(original.includes(value) || JSON.stringify(m).includes(value), `${at}: the personal-data table matches the fixture`);
+          assert.ok(
+            original.includes(value) || JSON.stringify(m).includes(value),
+            `${at}: the personal-data table matches the fixture`,
+          );
           assert.ok(!where.includes(value), `${at}: no ${category} value left in the delivered message`);
-          if (!original.includes(value)) assert.ok(where.includes(`[${category}]`), `${at}: the structured payload carries a [${category}] tag`);
+          if (!original.includes(value))
+            assert.ok(where.includes(`[${category}]`), `${at}: the structured payload carries a [${category}] tag`);
         }
       }
       if (!personal?.HEALTH) {
         // identifiers have exact spans: the delivered copy is the original with each value replaced by its tag
         let expected = original;
-        for (const [category, values] of Object.entries(personal ?? {})) for (const value of values) expected = expected.split(value).join(`[${category}]`);
+        for (const [category, values] of Object.entries(personal ?? {}))
+          for (const value of values) expected = expected.split(value).join(`[${category}]`);
         same(stored.text, expected, `${at}: delivered text`);
       }
     }
 
     // attachments: present files copied into the content-addressed store, the rest recorded as missing
     const references = referencesOf(m, chat.root);
-    const attachments = await rows<{ position: number; name: string; sha256: string | null; missing: boolean; size: string | null }>(
+    const attachments = await rows<{
+      position: number;
+      name: string;
+      sha256: string | null;
+      missing: boolean;
+      size: string | null;
+    }>(
       `SELECT position, name, sha256, missing, size FROM message_attachments WHERE message_id = $1 ORDER BY position`,
       [stored.id],
     );
@@ -353,13 +438,22 @@ describe('aitu-gateway import telegram', () => {
     // both shapes of `text`, and they agree with text_entities
     assert.ok(single.messages.some((m) => typeof m.text === 'string' && m.text !== ''));
     assert.ok(single.messages.some((m) => Array.isArray(m.text) && m.text.some((part) => typeof part !== 'string')));
-    for (const m of [...single.messages, ...accountChats.flatMap((c) => c.messages)]) same(textFieldOf(m), plainOf(m), `message ${m.id}: text and text_entities`);
+    for (const m of [...single.messages, ...accountChats.flatMap((c) => c.messages)])
+      same(textFieldOf(m), plainOf(m), `message ${m.id}: text and text_entities`);
     // every kind: ordinary, service, unknown; replies, forwards, edits; present, absent and not-exported media
-    for (const kind of ['message', 'service', 'unknown']) assert.ok(single.messages.some((m) => kindOf(m) === kind), kind);
+    for (const kind of ['message', 'service', 'unknown'])
+      assert.ok(
+        single.messages.some((m) => kindOf(m) === kind),
+        kind,
+      );
     assert.ok(single.messages.some((m) => m['reply_to_message_id'] !== undefined));
     assert.ok(single.messages.some((m) => m['forwarded_from'] !== undefined));
     assert.ok(single.messages.some((m) => m['edited_unixtime'] !== undefined));
-    assert.ok(singleRefs.some((r) => r.present) && singleRefs.some((r) => r.placeholder) && singleRefs.some((r) => !r.present && !r.placeholder));
+    assert.ok(
+      singleRefs.some((r) => r.present) &&
+        singleRefs.some((r) => r.placeholder) &&
+        singleRefs.some((r) => !r.present && !r.placeholder),
+    );
   });
 
   it('imports a single-chat export into one national chat named after it, row by row', async () => {
@@ -447,7 +541,11 @@ describe('aitu-gateway import telegram', () => {
     assert.deepEqual(reviews.map((r) => r.source_message_id).sort(), [...quarantined].sort());
     for (const review of reviews) {
       for (const values of Object.values(SINGLE_PERSONAL[review.source_message_id] ?? {})) {
-        for (const value of values) assert.ok(!review.original.includes(Buffer.from(value)), `review item of message ${review.source_message_id} is encrypted`);
+        for (const value of values)
+          assert.ok(
+            !review.original.includes(Buffer.from(value)),
+            `review item of message ${review.source_message_id} is encrypted`,
+          );
       }
     }
     // findings point into the original text with their category
@@ -457,7 +555,9 @@ describe('aitu-gateway import telegram', () => {
     );
     same(
       findings.map((f) => `${f.source_message_id}:${f.category}`).sort(),
-      Object.entries(SINGLE_PERSONAL).flatMap(([id, p]) => Object.keys(p).map((c) => `${id}:${c}`)).sort(),
+      Object.entries(SINGLE_PERSONAL)
+        .flatMap(([id, p]) => Object.keys(p).map((c) => `${id}:${c}`))
+        .sort(),
       'findings per message',
     );
 
@@ -477,7 +577,10 @@ describe('aitu-gateway import telegram', () => {
 
   it('importing the same export again delivers nothing and counts every message as a duplicate', async () => {
     const before = await count(`SELECT count(*) AS n FROM messages WHERE agency_id = $1`, [agencies.akimat]);
-    const attachments = await count(`SELECT count(*) AS n FROM message_attachments a JOIN messages m ON m.id = a.message_id WHERE m.agency_id = $1`, [agencies.akimat]);
+    const attachments = await count(
+      `SELECT count(*) AS n FROM message_attachments a JOIN messages m ON m.id = a.message_id WHERE m.agency_id = $1`,
+      [agencies.akimat],
+    );
     const result = await importTelegram(path.join(singleDir, 'result.json'), 'akimat');
     assert.equal(result.code, 0, result.stderr);
     const summary = summaryOf(result);
@@ -488,13 +591,23 @@ describe('aitu-gateway import telegram', () => {
     assert.equal(summary.duplicates, summary.read);
     assert.equal(summary.quarantined, 0);
     assert.equal(await count(`SELECT count(*) AS n FROM messages WHERE agency_id = $1`, [agencies.akimat]), before);
-    assert.equal(await count(`SELECT count(*) AS n FROM message_attachments a JOIN messages m ON m.id = a.message_id WHERE m.agency_id = $1`, [agencies.akimat]), attachments);
+    assert.equal(
+      await count(
+        `SELECT count(*) AS n FROM message_attachments a JOIN messages m ON m.id = a.message_id WHERE m.agency_id = $1`,
+        [agencies.akimat],
+      ),
+      attachments,
+    );
     assert.equal(await count(`SELECT count(*) AS n FROM chats WHERE agency_id = $1`, [agencies.akimat]), 1);
   });
 
   it('a dry run reads and classifies but writes nothing: no rows, no run, no attachment bytes, no key file', async () => {
     const dryDir = path.join(dir, 'dry');
-    const dryEnv = { ...env, AITU_GATEWAY_DATA_DIR: path.join(dryDir, 'data'), AITU_GATEWAY_KEY_FILE: path.join(dryDir, 'keys.json') };
+    const dryEnv = {
+      ...env,
+      AITU_GATEWAY_DATA_DIR: path.join(dryDir, 'data'),
+      AITU_GATEWAY_KEY_FILE: path.join(dryDir, 'keys.json'),
+    };
     const result = await importTelegram(singleDir, 'dry', ['--dry-run'], { env: dryEnv });
     assert.equal(result.code, 0, result.stderr);
     const summary = summaryOf(result);
@@ -507,7 +620,11 @@ describe('aitu-gateway import telegram', () => {
     assert.equal(summary.missingAttachments, singleRefs.filter((r) => !r.present).length);
     assert.deepEqual(summary.flaggedByCategory, flaggedOf(SINGLE_PERSONAL, singleKeys));
     for (const table of ['messages', 'import_runs', 'chats', 'identities', 'people', 'review_items']) {
-      assert.equal(await count(`SELECT count(*) AS n FROM ${table} WHERE agency_id = $1`, [agencies.dry]), 0, `${table} untouched`);
+      assert.equal(
+        await count(`SELECT count(*) AS n FROM ${table} WHERE agency_id = $1`, [agencies.dry]),
+        0,
+        `${table} untouched`,
+      );
     }
     assert.equal(existsSync(path.join(dryDir, 'data', 'attachments')), false, 'no attachment bytes written');
     assert.equal(existsSync(path.join(dryDir, 'keys.json')), false, 'no key file written');
@@ -520,7 +637,9 @@ describe('aitu-gateway import telegram', () => {
     assert.equal(result.code, 0, result.stderr);
     const summary = summaryOf(result);
     assertBalanced(summary);
-    const all = accountChats.flatMap((chat) => chat.messages.map((m) => ({ chat, m, key: `${botApiId(chat)}/${m.id}` })));
+    const all = accountChats.flatMap((chat) =>
+      chat.messages.map((m) => ({ chat, m, key: `${botApiId(chat)}/${m.id}` })),
+    );
     const refs = all.flatMap(({ m }) => referencesOf(m, accountDir));
     assert.equal(summary.read, all.length);
     assert.equal(summary.delivered, all.length);
@@ -528,13 +647,23 @@ describe('aitu-gateway import telegram', () => {
     assert.equal(summary.attachments, refs.filter((r) => r.present).length);
     assert.equal(summary.missingAttachments, refs.filter((r) => !r.present).length);
     assert.ok(summary.attachments > 0 && summary.missingAttachments > 0, 'the fixture has present and missing media');
-    assert.deepEqual(summary.flaggedByCategory, flaggedOf(ACCOUNT_PERSONAL, all.map((a) => a.key)));
+    assert.deepEqual(
+      summary.flaggedByCategory,
+      flaggedOf(
+        ACCOUNT_PERSONAL,
+        all.map((a) => a.key),
+      ),
+    );
 
     const chats = await rows<{ id: string; title: string; source_chat_id: string }>(
       `SELECT c.id, c.title, s.source_chat_id FROM chats c JOIN chat_sources s ON s.chat_id = c.id WHERE c.agency_id = $1 AND s.platform = 'telegram'`,
       [agencies.mvd],
     );
-    same(chats.map((c) => [c.source_chat_id, c.title]).sort(), accountChats.map((c) => [botApiId(c), c.name]).sort(), 'national chats');
+    same(
+      chats.map((c) => [c.source_chat_id, c.title]).sort(),
+      accountChats.map((c) => [botApiId(c), c.name]).sort(),
+      'national chats',
+    );
     assert.equal(new Set(chats.map((c) => c.id)).size, accountChats.length, 'one national chat per exported chat');
 
     const stored = await storedMessages('mvd');
@@ -555,21 +684,46 @@ describe('aitu-gateway import telegram', () => {
     const live = path.join(dir, 'live.jsonl');
     // what the live bot hands the gateway: the chat id in Bot API form, a newer message id
     writeJsonl(live, [
-      { platform: 'telegram', chatId: botApiId(channel), chatTitle: 'renamed since the export', messageId: '4', sentAt: '2024-03-01T09:00:00Z', sender: { id: 'channel1876543210', name: channel.name }, text: 'Жаңа хабарландыру' },
+      {
+        platform: 'telegram',
+        chatId: botApiId(channel),
+        chatTitle: 'renamed since the export',
+        messageId: '4',
+        sentAt: '2024-03-01T09:00:00Z',
+        sender: { id: 'channel1876543210', name: channel.name },
+        text: 'Жаңа хабарландыру',
+      },
     ]);
     const result = await runCli(['import', 'jsonl', live, '--agency', 'mvd', '--json', '--no-progress'], { env });
     assert.equal(result.code, 0, result.stderr);
     const [liveChat, historyChat] = await Promise.all(
-      ['4', '2'].map(async (id) => (await rows<{ chat_id: string }>(`SELECT chat_id FROM messages WHERE agency_id = $1 AND source_chat_id = $2 AND source_message_id = $3`, [agencies.mvd, botApiId(channel), id]))[0]?.chat_id),
+      ['4', '2'].map(
+        async (id) =>
+          (
+            await rows<{ chat_id: string }>(
+              `SELECT chat_id FROM messages WHERE agency_id = $1 AND source_chat_id = $2 AND source_message_id = $3`,
+              [agencies.mvd, botApiId(channel), id],
+            )
+          )[0]?.chat_id,
+      ),
     );
     assert.ok(liveChat);
     assert.equal(liveChat, historyChat);
-    assert.equal(await count(`SELECT count(*) AS n FROM chats WHERE agency_id = $1`, [agencies.mvd]), accountChats.length, 'no new national chat');
+    assert.equal(
+      await count(`SELECT count(*) AS n FROM chats WHERE agency_id = $1`, [agencies.mvd]),
+      accountChats.length,
+      'no new national chat',
+    );
   });
 
   it('the same person is one identity per agency, a separate person in each agency', async () => {
     const personOf = async (slug: string, platformId: string) =>
-      (await rows<{ person_id: string }>(`SELECT person_id FROM identities WHERE agency_id = $1 AND platform = 'telegram' AND platform_id = $2`, [agencies[slug], platformId])).map((r) => r.person_id);
+      (
+        await rows<{ person_id: string }>(
+          `SELECT person_id FROM identities WHERE agency_id = $1 AND platform = 'telegram' AND platform_id = $2`,
+          [agencies[slug], platformId],
+        )
+      ).map((r) => r.person_id);
     const [inAkimat, inMvd] = [await personOf('akimat', 'user500100201'), await personOf('mvd', 'user500100201')];
     assert.equal(inAkimat.length, 1);
     assert.equal(inMvd.length, 1, 'one identity although the person writes in several chats of the export');
@@ -589,11 +743,19 @@ describe('aitu-gateway import telegram', () => {
       `SELECT c.title, s.source_chat_id FROM chats c JOIN chat_sources s ON s.chat_id = c.id WHERE c.agency_id = $1`,
       [agencies.press],
     );
-    same(chats.map((c) => [c.title, c.source_chat_id]), [[channel.name, botApiId(channel)]], 'the one chat picked');
     same(
-      (await rows<{ k: string }>(`SELECT source_message_id AS k FROM messages WHERE agency_id = $1 ORDER BY sent_at`, [agencies.press])).map((r) => r.k),
+      chats.map((c) => [c.title, c.source_chat_id]),
+      [[channel.name, botApiId(channel)]],
+      'the one chat picked',
+    );
+    same(
+      (
+        await rows<{ k: string }>(`SELECT source_message_id AS k FROM messages WHERE agency_id = $1 ORDER BY sent_at`, [
+          agencies.press,
+        ])
+      ).map((r) => r.k),
       channel.messages.map((m) => String(m.id)),
-      'the picked chat\'s messages',
+      "the picked chat's messages",
     );
 
     const byId = await importTelegram(accountDir, 'press', ['--chat', botApiId(group)]);
@@ -623,7 +785,8 @@ describe('aitu-gateway import telegram', () => {
     assert.deepEqual(summary.flaggedByCategory, flaggedOf(SAMPLE_PERSONAL, keys));
     const botId = botApiId(sample);
     const stored = await storedMessages('demo');
-    for (const m of sample.messages) await checkMessage(stored.get(`${botId}/${m.id}`), m, { botId, root: sampleDir }, SAMPLE_PERSONAL[String(m.id)]);
+    for (const m of sample.messages)
+      await checkMessage(stored.get(`${botId}/${m.id}`), m, { botId, root: sampleDir }, SAMPLE_PERSONAL[String(m.id)]);
   });
 
   // ---------- truncated and malformed files ----------
@@ -650,20 +813,33 @@ describe('aitu-gateway import telegram', () => {
     assert.equal(failed.status, 'failed');
     assert.equal(failed.read, complete.length);
     assert.equal(failed.delivered, complete.length);
-    assert.deepEqual(failed.flaggedByCategory, flaggedOf(TRUNCATED_PERSONAL, complete.map((m) => String(m.id))));
+    assert.deepEqual(
+      failed.flaggedByCategory,
+      flaggedOf(
+        TRUNCATED_PERSONAL,
+        complete.map((m) => String(m.id)),
+      ),
+    );
     assert.ok(failed.error?.includes(file), `the error names the file: ${failed.error}`);
     assert.ok(failed.error?.includes(`byte ${size}`), `the error names the byte offset: ${failed.error}`);
-    assert.ok(failed.error?.includes(`after message id ${lastId}`), `the error names the last message read: ${failed.error}`);
+    assert.ok(
+      failed.error?.includes(`after message id ${lastId}`),
+      `the error names the last message read: ${failed.error}`,
+    );
 
     // what was read before the cut is in the store, row by row
     const kept = await storedMessages('school');
     assert.equal(kept.size, complete.length);
-    for (const m of complete) await checkMessage(kept.get(`${botId}/${m.id}`), m, { botId, root: folder }, TRUNCATED_PERSONAL[String(m.id)]);
+    for (const m of complete)
+      await checkMessage(kept.get(`${botId}/${m.id}`), m, { botId, root: folder }, TRUNCATED_PERSONAL[String(m.id)]);
 
     // run again on the same broken file (human output): it resumes after the checkpoint, reads nothing new, and says why on stderr
     const again = await importTelegram(folder, 'school', [], { json: false });
     assert.equal(again.code, 1);
-    assert.ok(again.stderr.includes(file) && again.stderr.includes(`truncated at byte ${size}`), `stderr names the file and byte offset: ${again.stderr}`);
+    assert.ok(
+      again.stderr.includes(file) && again.stderr.includes(`truncated at byte ${size}`),
+      `stderr names the file and byte offset: ${again.stderr}`,
+    );
     assert.match(again.stdout, /import FAILED/);
     const [secondRun] = await rows<{ id: string; resumed_from: string; counts: Summary }>(
       `SELECT id, resumed_from, counts FROM import_runs WHERE agency_id = $1 ORDER BY started_at DESC LIMIT 1`,
@@ -671,7 +847,10 @@ describe('aitu-gateway import telegram', () => {
     );
     assert.equal(secondRun!.resumed_from, failed.runId);
     assert.equal(secondRun!.counts.read, 0, 'resumed after the last committed message');
-    assert.equal(await count(`SELECT count(*) AS n FROM messages WHERE agency_id = $1`, [agencies.school]), complete.length);
+    assert.equal(
+      await count(`SELECT count(*) AS n FROM messages WHERE agency_id = $1`, [agencies.school]),
+      complete.length,
+    );
 
     // the operator fixes the file: the same export, complete (the cut-off message whole, one more after it)
     const cutOff: TgMessage = {
@@ -713,17 +892,30 @@ describe('aitu-gateway import telegram', () => {
     assert.equal(done.read - done.delivered, done.duplicates, 'whatever was read again counts as duplicates');
     const all = await storedMessages('school');
     assert.equal(all.size, fixed.messages.length);
-    assert.equal(await count(`SELECT count(DISTINCT source_message_id) AS n FROM messages WHERE agency_id = $1`, [agencies.school]), fixed.messages.length);
-    for (const m of fixed.messages) await checkMessage(all.get(`${botId}/${m.id}`), m, { botId, root: folder }, TRUNCATED_PERSONAL[String(m.id)]);
-    const finished = await rows<{ status: string }>(`SELECT status FROM import_runs WHERE agency_id = $1 ORDER BY started_at`, [agencies.school]);
-    assert.deepEqual(finished.map((r) => r.status), ['resumed', 'resumed', 'completed']);
+    assert.equal(
+      await count(`SELECT count(DISTINCT source_message_id) AS n FROM messages WHERE agency_id = $1`, [
+        agencies.school,
+      ]),
+      fixed.messages.length,
+    );
+    for (const m of fixed.messages)
+      await checkMessage(all.get(`${botId}/${m.id}`), m, { botId, root: folder }, TRUNCATED_PERSONAL[String(m.id)]);
+    const finished = await rows<{ status: string }>(
+      `SELECT status FROM import_runs WHERE agency_id = $1 ORDER BY started_at`,
+      [agencies.school],
+    );
+    assert.deepEqual(
+      finished.map((r) => r.status),
+      ['resumed', 'resumed', 'completed'],
+    );
   });
 
   it('a malformed export stops with the file and the byte offset of the bad token, after the messages before it', async () => {
     const text = readFileSync(malformedFile, 'utf8');
     // the bad spot: a message whose `"id"` is not followed by a comma; the offset is the next key's, in bytes
     const bad = /"id": (\d+)\n\s+"type"/.exec(text)!;
-    const offset = Buffer.byteLength(text.slice(0, bad.index)) + Buffer.byteLength(bad[0]) - Buffer.byteLength('"type"');
+    const offset =
+      Buffer.byteLength(text.slice(0, bad.index)) + Buffer.byteLength(bad[0]) - Buffer.byteLength('"type"');
     // the messages before it parse on their own
     const cut = text.lastIndexOf('\n  },', bad.index) + '\n  }'.length;
     const good = (JSON.parse(`${text.slice(0, cut)}\n ]\n}`) as TgChat).messages;
@@ -735,9 +927,19 @@ describe('aitu-gateway import telegram', () => {
     assert.equal(summary.delivered, good.length);
     assert.ok(summary.error?.includes(malformedFile), `the error names the file: ${summary.error}`);
     assert.ok(summary.error?.includes(`byte ${offset}`), `the error names the byte offset: ${summary.error}`);
-    assert.ok(summary.error?.includes(`after message id ${good.at(-1)!.id}`), `the error names the last message read: ${summary.error}`);
-    const ids = (await rows<{ k: string }>(`SELECT source_message_id AS k FROM messages WHERE agency_id = $1 ORDER BY sent_at`, [agencies.office])).map((r) => r.k);
-    assert.deepEqual(ids, good.map((m) => String(m.id)));
+    assert.ok(
+      summary.error?.includes(`after message id ${good.at(-1)!.id}`),
+      `the error names the last message read: ${summary.error}`,
+    );
+    const ids = (
+      await rows<{ k: string }>(`SELECT source_message_id AS k FROM messages WHERE agency_id = $1 ORDER BY sent_at`, [
+        agencies.office,
+      ])
+    ).map((r) => r.k);
+    assert.deepEqual(
+      ids,
+      good.map((m) => String(m.id)),
+    );
     assert.ok(!ids.includes(bad[1]!), 'the broken message is not imported');
   });
 });

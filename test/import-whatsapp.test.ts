@@ -39,7 +39,8 @@ function almaty(local: string): string {
   return new Date(asUtc - offsetHours * 3_600_000).toISOString();
 }
 /** UTC ISO of a wall-clock time in a zone with a fixed offset (Moscow +3, Tokyo +9). */
-const fixedZone = (local: string, offsetHours: number): string => new Date(Date.parse(`${local.replace(' ', 'T')}Z`) - offsetHours * 3_600_000).toISOString();
+const fixedZone = (local: string, offsetHours: number): string =>
+  new Date(Date.parse(`${local.replace(' ', 'T')}Z`) - offsetHours * 3_600_000).toISOString();
 
 /** Every entry of a zip by name, as bytes (read independently of the importer). */
 function zipEntries(file: string): Promise<Map<string, Buffer>> {
@@ -75,7 +76,19 @@ function filesUnder(root: string): string[] {
     .map((item) => path.relative(root, path.join(item.parentPath, item.name)));
 }
 
-interface Row extends Pick<MessageColumns, 'id' | 'source_chat_id' | 'source_message_id' | 'sender_id' | 'sender_name' | 'sent_at' | 'kind' | 'text' | 'redacted' | 'chat_id'> {
+interface Row extends Pick<
+  MessageColumns,
+  | 'id'
+  | 'source_chat_id'
+  | 'source_message_id'
+  | 'sender_id'
+  | 'sender_name'
+  | 'sent_at'
+  | 'kind'
+  | 'text'
+  | 'redacted'
+  | 'chat_id'
+> {
   service_type: string | null;
   extra: Record<string, unknown>;
   chat_title: string | null;
@@ -93,7 +106,13 @@ describe('aitu-gateway import whatsapp', () => {
 
   before(async () => {
     db = await createTestDatabase();
-    env = { DATABASE_URL: db.url, AITU_GATEWAY_QUEUE_PREFIX: prefix, AITU_GATEWAY_DATA_DIR: dataDir, AITU_GATEWAY_KEY_FILE: keyFile, LOG_LEVEL: 'warn' };
+    env = {
+      DATABASE_URL: db.url,
+      AITU_GATEWAY_QUEUE_PREFIX: prefix,
+      AITU_GATEWAY_DATA_DIR: dataDir,
+      AITU_GATEWAY_KEY_FILE: keyFile,
+      LOG_LEVEL: 'warn',
+    };
     await initTestInstallation(env);
   });
   after(async () => {
@@ -120,7 +139,16 @@ describe('aitu-gateway import whatsapp', () => {
   ): Promise<{ result: CliResult; summary: Summary }> {
     await agency(slug);
     const zone = options.timezone === undefined ? ALMATY : options.timezone;
-    const args = ['import', 'whatsapp', file, '--agency', slug, '--json', ...(zone === null ? [] : ['--timezone', zone]), ...extra];
+    const args = [
+      'import',
+      'whatsapp',
+      file,
+      '--agency',
+      slug,
+      '--json',
+      ...(zone === null ? [] : ['--timezone', zone]),
+      ...extra,
+    ];
     const result = await runCli(args, { env: { ...env, ...options.env }, cwd: options.cwd });
     assert.equal(result.code, 0, result.stderr);
     const summary = JSON.parse(result.stdout) as Summary;
@@ -128,7 +156,8 @@ describe('aitu-gateway import whatsapp', () => {
     return { result, summary };
   }
 
-  const count = async (sql: string, params: unknown[] = []) => Number((await db.store.pool.query(sql, params)).rows[0].n);
+  const count = async (sql: string, params: unknown[] = []) =>
+    Number((await db.store.pool.query(sql, params)).rows[0].n);
 
   /** The agency's messages in file order, with what the pipeline decided. */
   async function rowsOf(slug: string): Promise<Row[]> {
@@ -143,7 +172,10 @@ describe('aitu-gateway import whatsapp', () => {
   }
 
   async function runOptions(runId: string | null): Promise<Record<string, unknown>> {
-    const result = await db.store.pool.query<{ options: Record<string, unknown> }>(`SELECT options FROM import_runs WHERE id = $1`, [runId]);
+    const result = await db.store.pool.query<{ options: Record<string, unknown> }>(
+      `SELECT options FROM import_runs WHERE id = $1`,
+      [runId],
+    );
     assert.equal(result.rowCount, 1, 'the run is recorded');
     return result.rows[0]!.options;
   }
@@ -153,8 +185,10 @@ describe('aitu-gateway import whatsapp', () => {
     assert.ok(row, `a message with the expected text (${rows.length} rows)`);
     return row;
   };
-  const sendersOf = (rows: Row[]): string[] => [...new Set(rows.flatMap((r) => (r.sender_name === null ? [] : [r.sender_name])))].sort();
-  const serviceTypes = (rows: Row[]): (string | null)[] => rows.filter((r) => r.kind === 'service').map((r) => r.service_type);
+  const sendersOf = (rows: Row[]): string[] =>
+    [...new Set(rows.flatMap((r) => (r.sender_name === null ? [] : [r.sender_name])))].sort();
+  const serviceTypes = (rows: Row[]): (string | null)[] =>
+    rows.filter((r) => r.kind === 'service').map((r) => r.service_type);
   /**
    * Checked before any assertion that shows stored texts, so a failing test never prints personal data:
    * no IIN, e-mail address or phone number is stored in clear (senders are kept as written, in their own columns).
@@ -200,7 +234,10 @@ describe('aitu-gateway import whatsapp', () => {
     const email = rows.find((r) => r.text.startsWith('Questions to'))!;
     assert.equal(email.text, 'Questions to [EMAIL] please');
     assert.equal(email.action, 'redact');
-    assert.equal(await count(`SELECT count(*) AS n FROM review_items WHERE agency_id = $1`, [agencies.get('wa-en12')]), 1);
+    assert.equal(
+      await count(`SELECT count(*) AS n FROM review_items WHERE agency_id = $1`, [agencies.get('wa-en12')]),
+      1,
+    );
   });
 
   it('Android Russian 24-hour: Russian system lines, placeholder, edit mark; another zone shifts the UTC times', async () => {
@@ -234,14 +271,17 @@ describe('aitu-gateway import whatsapp', () => {
     assert.equal((await runOptions(moscow.summary.runId))['timezone'], 'Europe/Moscow');
     const shifted = await rowsOf('wa-ru24-msk');
     assertNoClearPersonalData(shifted);
-    assert.equal(byText(shifted, 'Коллеги, завтра проверка в 9:00.').sent_at.toISOString(), fixedZone('2023-12-28 10:05', 3));
+    assert.equal(
+      byText(shifted, 'Коллеги, завтра проверка в 9:00.').sent_at.toISOString(),
+      fixedZone('2023-12-28 10:05', 3),
+    );
     assert.deepEqual(
       shifted.map((r) => r.sent_at.getTime() - 3 * 3_600_000),
       rows.map((r) => r.sent_at.getTime()),
     );
   });
 
-  it('iOS Russian: bracketed times with seconds, system lines from the chat\'s name, a phone-number sender, multi-line text', async () => {
+  it("iOS Russian: bracketed times with seconds, system lines from the chat's name, a phone-number sender, multi-line text", async () => {
     const file = fixture('ios-ru.txt');
     const { summary } = await importWhatsApp(file, 'wa-iosru');
     const expected = entriesOf(file);
@@ -254,7 +294,9 @@ describe('aitu-gateway import whatsapp', () => {
     assert.ok(rows.every((r) => r.chat_title === 'Отдел ЦОН'));
     assert.deepEqual(sendersOf(rows), ['+7 701 234 56 78', 'Дана Муратовна']);
     assert.deepEqual(serviceTypes(rows), ['encryption_notice', 'created', 'added', 'deleted']);
-    assert.ok(rows.filter((r) => r.service_type !== 'deleted' && r.kind === 'service').every((r) => r.sender_id === null));
+    assert.ok(
+      rows.filter((r) => r.service_type !== 'deleted' && r.kind === 'service').every((r) => r.sender_id === null),
+    );
     const morning = byText(rows, 'Доброе утро! Сегодня приём до 18:00.');
     assert.equal(morning.sent_at.toISOString(), almaty('2024-01-12 09:14:21'));
     // the phone wrapped in U+202A…U+202C is the sender as written, identified by its digits
@@ -266,7 +308,10 @@ describe('aitu-gateway import whatsapp', () => {
     assert.equal(request.redacted, true);
     assert.equal(request.action, 'redact');
     assert.equal(rows.at(-1)!.sent_at.toISOString(), almaty('2024-01-13 18:30:00'));
-    const identities = await db.store.pool.query(`SELECT platform_id, display_name FROM identities WHERE agency_id = $1 ORDER BY 1`, [agencies.get('wa-iosru')]);
+    const identities = await db.store.pool.query(
+      `SELECT platform_id, display_name FROM identities WHERE agency_id = $1 ORDER BY 1`,
+      [agencies.get('wa-iosru')],
+    );
     assert.deepEqual(identities.rows, [
       { platform_id: '77012345678', display_name: '+7 701 234 56 78' },
       { platform_id: 'name:Дана Муратовна', display_name: 'Дана Муратовна' },
@@ -286,7 +331,10 @@ describe('aitu-gateway import whatsapp', () => {
     assert.deepEqual(sendersOf(rows), ['Aliya Bekova', 'Timur Akhmetov']);
     assert.deepEqual(serviceTypes(rows), ['encryption_notice', 'created', 'call']);
     assert.ok(rows.every((r) => r.chat_title === 'Regional Health Office'));
-    assert.equal(byText(rows, 'Team, the new duty schedule is below').sent_at.toISOString(), almaty('2024-01-13 09:01:10'));
+    assert.equal(
+      byText(rows, 'Team, the new duty schedule is below').sent_at.toISOString(),
+      almaty('2024-01-13 09:01:10'),
+    );
     assert.equal(byText(rows, 'Thanks, see you Monday').sent_at.toISOString(), almaty('2024-01-13 21:41:05'));
     const record = rows.find((r) => r.text.startsWith('Patient record'))!;
     assert.equal(record.sent_at.toISOString(), almaty('2024-01-13 13:15:45'));
@@ -312,9 +360,22 @@ describe('aitu-gateway import whatsapp', () => {
     assert.equal(rows.length, expected);
     assert.deepEqual(sendersOf(rows), ['Нұрлан Серікұлы', 'Әсел Қанатқызы']);
     assert.deepEqual(serviceTypes(rows), [
-      'encryption_notice', 'created', 'added', 'deleted', 'call', 'title_changed', 'joined', 'removed', 'left', 'number_changed', 'other',
+      'encryption_notice',
+      'created',
+      'added',
+      'deleted',
+      'call',
+      'title_changed',
+      'joined',
+      'removed',
+      'left',
+      'number_changed',
+      'other',
     ]);
-    assert.equal(byText(rows, 'Қайырлы таң! Ертең жиналыс сағат 10:00-де.').sent_at.toISOString(), almaty('2023-12-28 09:05'));
+    assert.equal(
+      byText(rows, 'Қайырлы таң! Ертең жиналыс сағат 10:00-де.').sent_at.toISOString(),
+      almaty('2023-12-28 09:05'),
+    );
     const caption = rows.find((r) => r.text.startsWith('Өтініш берушінің құжаты'))!;
     assert.equal(caption.text, 'Өтініш берушінің құжаты, ЖСН [IIN]');
     assert.equal(caption.action, 'quarantine');
@@ -330,8 +391,20 @@ describe('aitu-gateway import whatsapp', () => {
     const rows = await rowsOf('wa-multi');
     assertNoClearPersonalData(rows);
     assert.deepEqual(serviceTypes(rows), [
-      'encryption_notice', 'created', 'added', 'joined', 'title_changed', 'photo_changed', 'deleted', 'call',
-      'number_changed', 'number_changed', 'removed', 'left', 'pinned', 'other',
+      'encryption_notice',
+      'created',
+      'added',
+      'joined',
+      'title_changed',
+      'photo_changed',
+      'deleted',
+      'call',
+      'number_changed',
+      'number_changed',
+      'removed',
+      'left',
+      'pinned',
+      'other',
     ]);
     assert.equal(summary.serviceEvents, 14);
     assert.deepEqual(sendersOf(rows), ['Arman', 'Bolat', 'Madina']);
@@ -358,7 +431,13 @@ describe('aitu-gateway import whatsapp', () => {
     assert.equal(summary.delivered, headerLines(chatText.toString('utf8')));
     assert.equal(summary.attachments, 2);
     assert.equal(summary.missingAttachments, 2);
-    const attachments = await db.store.pool.query<{ name: string; missing: boolean; sha256: string | null; size: string | null; mime: string | null }>(
+    const attachments = await db.store.pool.query<{
+      name: string;
+      missing: boolean;
+      sha256: string | null;
+      size: string | null;
+      mime: string | null;
+    }>(
       `SELECT a.name, a.missing, a.sha256, a.size::text, a.mime FROM message_attachments a JOIN messages m ON m.id = a.message_id
         WHERE m.agency_id = $1 ORDER BY m.sent_at, a.position`,
       [agencies.get('wa-zip')],
@@ -366,8 +445,20 @@ describe('aitu-gateway import whatsapp', () => {
     const photo = entries.get('IMG-20240115-WA0001.jpg')!;
     const voice = entries.get('PTT-20240115-WA0002.opus')!;
     assert.deepEqual(attachments.rows, [
-      { name: 'IMG-20240115-WA0001.jpg', missing: false, sha256: sha256(photo), size: String(photo.length), mime: 'image/jpeg' },
-      { name: 'PTT-20240115-WA0002.opus', missing: false, sha256: sha256(voice), size: String(voice.length), mime: 'audio/ogg' },
+      {
+        name: 'IMG-20240115-WA0001.jpg',
+        missing: false,
+        sha256: sha256(photo),
+        size: String(photo.length),
+        mime: 'image/jpeg',
+      },
+      {
+        name: 'PTT-20240115-WA0002.opus',
+        missing: false,
+        sha256: sha256(voice),
+        size: String(voice.length),
+        mime: 'audio/ogg',
+      },
       // named in the text but not in the zip, and a placeholder of a file never exported
       { name: 'VID-20240115-WA0003.mp4', missing: true, sha256: null, size: null, mime: 'video/mp4' },
       { name: '<Без медиафайлов>', missing: true, sha256: null, size: null, mime: null },
@@ -417,7 +508,10 @@ describe('aitu-gateway import whatsapp', () => {
     const written = filesUnder(dir).filter((file) => !before.has(file));
     const outside = written.filter((file) => !file.startsWith(`data${path.sep}`) && path.join(dir, file) !== keyFile);
     assert.deepEqual(outside, []);
-    assert.deepEqual(filesUnder(dir).filter((file) => /evil/.test(path.basename(file))), []);
+    assert.deepEqual(
+      filesUnder(dir).filter((file) => /evil/.test(path.basename(file))),
+      [],
+    );
     assert.equal(existsSync('/etc/evil'), false);
     assert.equal(existsSync(path.join(projectRoot, '..', 'evil.txt')), false);
     const attachments = await db.store.pool.query(
@@ -434,7 +528,9 @@ describe('aitu-gateway import whatsapp', () => {
   it('an undecidable date order exits 2 asking for --date-format and imports nothing; with it the import succeeds', async () => {
     const file = fixture('undecidable-dates.txt');
     const agencyId = await agency('wa-dates');
-    const refused = await runCli(['import', 'whatsapp', file, '--agency', 'wa-dates', '--json', '--timezone', ALMATY], { env });
+    const refused = await runCli(['import', 'whatsapp', file, '--agency', 'wa-dates', '--json', '--timezone', ALMATY], {
+      env,
+    });
     assert.equal(refused.code, 2);
     assert.match(refused.stderr, /--date-format DMY\|MDY\|YMD/);
     assert.equal(refused.stdout, '');
@@ -458,7 +554,9 @@ describe('aitu-gateway import whatsapp', () => {
     const file = path.join(dir, 'not-an-export.txt');
     writeFileSync(file, '\nHello, this is a note\n28.12.2023, 10:00 - Айгерим: Привет\n');
     const agencyId = await agency('wa-broken');
-    const result = await runCli(['import', 'whatsapp', file, '--agency', 'wa-broken', '--json', '--timezone', ALMATY], { env });
+    const result = await runCli(['import', 'whatsapp', file, '--agency', 'wa-broken', '--json', '--timezone', ALMATY], {
+      env,
+    });
     assert.equal(result.code, 2);
     assert.match(result.stderr, /not-an-export\.txt, line 2: not a WhatsApp export line/);
     assert.equal(await count(`SELECT count(*) AS n FROM messages WHERE agency_id = $1`, [agencyId]), 0);
@@ -488,7 +586,10 @@ describe('aitu-gateway import whatsapp', () => {
     // twin lines (same minute, sender and text) are two messages, in both exports
     assert.equal(rows.filter((r) => r.text === 'Ок').length, 3);
     assert.equal(rows.filter((r) => r.text === 'Заявитель ИИН [IIN] придёт завтра').length, 2);
-    assert.equal(byText(rows, 'Спасибо. График на неделю:\nпн — приём, вт — выезд').sent_at.toISOString(), almaty('2024-01-10 09:07'));
+    assert.equal(
+      byText(rows, 'Спасибо. График на неделю:\nпн — приём, вт — выезд').sent_at.toISOString(),
+      almaty('2024-01-10 09:07'),
+    );
     assert.equal(rows.at(-1)!.text, 'Итоги месяца на почте [EMAIL]');
     assert.equal(rows.at(-1)!.sent_at.toISOString(), almaty('2024-02-01 12:00'));
     // one foreign chat, one national chat, named from the file (the "(1)" of the second download dropped)
@@ -502,7 +603,10 @@ describe('aitu-gateway import whatsapp', () => {
     assert.notEqual(again.summary.runId, second.summary.runId);
     assert.equal(again.summary.delivered, 0);
     assert.equal(again.summary.duplicates, longCount);
-    assert.equal(await count(`SELECT count(*) AS n FROM messages WHERE agency_id = $1`, [agencies.get('wa-ext')]), longCount);
+    assert.equal(
+      await count(`SELECT count(*) AS n FROM messages WHERE agency_id = $1`, [agencies.get('wa-ext')]),
+      longCount,
+    );
   });
 
   it('--chat-id attaches the history to the chat a live bridge already maps, and the run records it', async () => {
@@ -519,13 +623,26 @@ describe('aitu-gateway import whatsapp', () => {
     assertNoClearPersonalData(rows);
     assert.ok(rows.length > 0);
     assert.ok(rows.every((r) => r.source_chat_id === LIVE_CHAT_ID && r.chat_id === liveChat));
-    const sources = await db.store.pool.query(`SELECT platform, source_chat_id, chat_id FROM chat_sources WHERE agency_id = $1`, [agencyId]);
+    const sources = await db.store.pool.query(
+      `SELECT platform, source_chat_id, chat_id FROM chat_sources WHERE agency_id = $1`,
+      [agencyId],
+    );
     assert.deepEqual(sources.rows, [{ platform: 'whatsapp', source_chat_id: LIVE_CHAT_ID, chat_id: liveChat }]);
     assert.equal(await count(`SELECT count(*) AS n FROM chats WHERE agency_id = $1`, [agencyId]), 1);
-    assert.deepEqual(await runOptions(summary.runId), { timezone: ALMATY, dateOrder: 'DMY', chatId: LIVE_CHAT_ID, chatName: 'android-ru-24h' });
+    assert.deepEqual(await runOptions(summary.runId), {
+      timezone: ALMATY,
+      dateOrder: 'DMY',
+      chatId: LIVE_CHAT_ID,
+      chatName: 'android-ru-24h',
+    });
 
     // without a mapping yet, --chat-id creates it, so the live bridge finds the history's chat later
-    const fresh = await importWhatsApp(fixture('ios-en.txt'), 'wa-live-new', ['--chat-id', '77011234567@c.us', '--chat-name', 'Health office']);
+    const fresh = await importWhatsApp(fixture('ios-en.txt'), 'wa-live-new', [
+      '--chat-id',
+      '77011234567@c.us',
+      '--chat-name',
+      'Health office',
+    ]);
     assert.ok(fresh.summary.delivered > 0);
     const created = await db.store.pool.query(
       `SELECT c.title, s.source_chat_id FROM chat_sources s JOIN chats c ON c.id = s.chat_id WHERE s.agency_id = $1`,
@@ -534,20 +651,28 @@ describe('aitu-gateway import whatsapp', () => {
     assert.deepEqual(created.rows, [{ title: 'Health office', source_chat_id: '77011234567@c.us' }]);
   });
 
-  it('without --timezone the machine\'s zone is used and recorded on the run', async () => {
+  it("without --timezone the machine's zone is used and recorded on the run", async () => {
     const file = fixture('ios-en.txt');
     const { summary } = await importWhatsApp(file, 'wa-tz', [], { timezone: null, env: { TZ: 'Asia/Tokyo' } });
     assert.equal((await runOptions(summary.runId))['timezone'], 'Asia/Tokyo');
     const rows = await rowsOf('wa-tz');
     assertNoClearPersonalData(rows);
-    assert.equal(byText(rows, 'Team, the new duty schedule is below').sent_at.toISOString(), fixedZone('2024-01-13 09:01:10', 9));
+    assert.equal(
+      byText(rows, 'Team, the new duty schedule is below').sent_at.toISOString(),
+      fixedZone('2024-01-13 09:01:10', 9),
+    );
   });
 
   it('a dry run reads, classifies and counts, and writes nothing: no messages, no run, no blobs, no key file', async () => {
     const dryDir = path.join(dir, 'dry');
-    const dryEnv = { AITU_GATEWAY_DATA_DIR: path.join(dryDir, 'data'), AITU_GATEWAY_KEY_FILE: path.join(dryDir, 'keys.json') };
+    const dryEnv = {
+      AITU_GATEWAY_DATA_DIR: path.join(dryDir, 'data'),
+      AITU_GATEWAY_KEY_FILE: path.join(dryDir, 'keys.json'),
+    };
     const agencyId = await agency('wa-dry');
-    const { summary } = await importWhatsApp(fixture('android-with-media.zip'), 'wa-dry', ['--dry-run'], { env: dryEnv });
+    const { summary } = await importWhatsApp(fixture('android-with-media.zip'), 'wa-dry', ['--dry-run'], {
+      env: dryEnv,
+    });
     assert.equal(summary.runId, null);
     assert.equal(summary.delivered, 0);
     assert.equal(summary.wouldDeliver, summary.read);
@@ -570,7 +695,13 @@ describe('aitu-gateway import whatsapp', () => {
     assertNoClearPersonalData(rows);
     assert.equal(rows.length, expected);
     assert.ok(rows.every((r) => r.chat_title === 'Штаб ЦОН'));
-    assert.equal(rows.find((r) => r.text.startsWith('Коллеги, доброе утро'))!.sent_at.toISOString(), '2024-02-28T03:05:00.000Z');
-    assert.equal(byText(rows, 'Первый день по новому времени, всем хорошего дня!').sent_at.toISOString(), '2024-03-01T04:00:00.000Z');
+    assert.equal(
+      rows.find((r) => r.text.startsWith('Коллеги, доброе утро'))!.sent_at.toISOString(),
+      '2024-02-28T03:05:00.000Z',
+    );
+    assert.equal(
+      byText(rows, 'Первый день по новому времени, всем хорошего дня!').sent_at.toISOString(),
+      '2024-03-01T04:00:00.000Z',
+    );
   });
 });

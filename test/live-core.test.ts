@@ -2,7 +2,16 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { Writable } from 'node:stream';
 import { Redis } from 'ioredis';
-import { backoffDelay, canBackfill, canSend, type BridgeEvent, type Connector, type ConnectorHost, type ConnectorState, type SendLimits } from '../src/core/connector.ts';
+import {
+  backoffDelay,
+  canBackfill,
+  canSend,
+  type BridgeEvent,
+  type Connector,
+  type ConnectorHost,
+  type ConnectorState,
+  type SendLimits,
+} from '../src/core/connector.ts';
 import { createLogger } from '../src/core/logger.ts';
 import { ChatLimiter } from '../src/live/chat-limiter.ts';
 import { readConnectorStatuses } from '../src/live/connector-status.ts';
@@ -37,9 +46,22 @@ class ScriptedConnector extends StandInBridge implements Connector {
 }
 
 const at = (minute: number) => new Date(Date.UTC(2026, 11, 4, 9, minute)).toISOString();
-const message = (id: string, text: string, chatId = '-1001', extra: Partial<BridgeEvent & { type: 'message' }> = {}): BridgeEvent => ({
+const message = (
+  id: string,
+  text: string,
+  chatId = '-1001',
+  extra: Partial<BridgeEvent & { type: 'message' }> = {},
+): BridgeEvent => ({
   type: 'message',
-  message: { platform: 'telegram', chatId, chatTitle: 'Штаб', messageId: id, sender: { id: 'u1', name: 'Айгерим' }, sentAt: at(1), text },
+  message: {
+    platform: 'telegram',
+    chatId,
+    chatTitle: 'Штаб',
+    messageId: id,
+    sender: { id: 'u1', name: 'Айгерим' },
+    sentAt: at(1),
+    text,
+  },
   ...extra,
 });
 
@@ -48,7 +70,11 @@ describe('live connectors: the core path (LiveIngest, echoes, mapping, status, l
   let running: RunningConnector;
   const connector = new ScriptedConnector();
   const lines: string[] = [];
-  const logger = createLogger({ level: 'info', json: true, stream: new Writable({ write: (chunk, _e, done) => (lines.push(String(chunk)), done()) }) });
+  const logger = createLogger({
+    level: 'info',
+    json: true,
+    stream: new Writable({ write: (chunk, _e, done) => (lines.push(String(chunk)), done()) }),
+  });
 
   before(async () => {
     w = await createImportWorld(['clinic']);
@@ -69,12 +95,15 @@ describe('live connectors: the core path (LiveIngest, echoes, mapping, status, l
     await w?.close();
   });
 
-  const stored = async (id: string) => (await w.query<{ text: string }>(`SELECT text FROM messages WHERE source_message_id = $1`, [id]))[0];
+  const stored = async (id: string) =>
+    (await w.query<{ text: string }>(`SELECT text FROM messages WHERE source_message_id = $1`, [id]))[0];
 
   it('a message from a mapped chat reaches the store with runId null; emit resolved before it was committed only once it was in Redis', async () => {
     await connector.emit(message('10', 'Совещание в 15:00'));
     await waitFor(async () => (await stored('10')) !== undefined, 'the message in the store');
-    const [row] = await w.query<{ import_run_id: string | null; text: string }>(`SELECT import_run_id, text FROM messages WHERE source_message_id = '10'`);
+    const [row] = await w.query<{ import_run_id: string | null; text: string }>(
+      `SELECT import_run_id, text FROM messages WHERE source_message_id = '10'`,
+    );
     assert.equal(row!.import_run_id, null);
     assert.equal(row!.text, 'Совещание в 15:00');
   });
@@ -82,7 +111,10 @@ describe('live connectors: the core path (LiveIngest, echoes, mapping, status, l
   it('a burst becomes one small batch, not one job per event', async () => {
     const before = (await w.query(`SELECT 1 FROM audit_log WHERE action = 'deliver.batch'`)).length;
     await Promise.all(Array.from({ length: 20 }, (_, i) => connector.emit(message(`b${i}`, `сообщение ${i}`))));
-    await waitFor(async () => (await w.query(`SELECT 1 FROM messages WHERE source_message_id LIKE 'b%'`)).length === 20, 'the burst');
+    await waitFor(
+      async () => (await w.query(`SELECT 1 FROM messages WHERE source_message_id LIKE 'b%'`)).length === 20,
+      'the burst',
+    );
     const batches = (await w.query(`SELECT 1 FROM audit_log WHERE action = 'deliver.batch'`)).length - before;
     assert.ok(batches <= 2, `${batches} batches for one burst`);
   });
@@ -98,10 +130,18 @@ describe('live connectors: the core path (LiveIngest, echoes, mapping, status, l
   });
 
   it('the echo of a gateway send is dropped even while the send is still in flight; a person writing the same words later is kept', async () => {
-    const sent = await submitOutbound(w.db.store, running.ingest.queues, { agencyId: w.agencies.clinic!, target: { platform: 'telegram', chatId: '-1001' }, text: 'Ответ штаба' }, { policy: DEFAULT_POLICY });
+    const sent = await submitOutbound(
+      w.db.store,
+      running.ingest.queues,
+      { agencyId: w.agencies.clinic!, target: { platform: 'telegram', chatId: '-1001' }, text: 'Ответ штаба' },
+      { policy: DEFAULT_POLICY },
+    );
     assert.equal(sent.status, 'queued');
     // the copy may come back before the bridge's call returns: the attempt is `sending` then, with no foreign id yet
-    await w.query(`UPDATE outbound_attempts SET status = 'sending', sending_at = now() WHERE id = $1 AND status = 'queued'`, [sent.attemptId]);
+    await w.query(
+      `UPDATE outbound_attempts SET status = 'sending', sending_at = now() WHERE id = $1 AND status = 'queued'`,
+      [sent.attemptId],
+    );
     await connector.emit(message('e1', 'Ответ штаба', '-1001', { fromSelf: true }));
     await connector.emit(message('e2', 'Ответ штаба', '-1001', { fromSelf: true }));
     await running.ingest.settled();
@@ -110,25 +150,38 @@ describe('live connectors: the core path (LiveIngest, echoes, mapping, status, l
   });
 
   it('an edit replaces the stored text and keeps the earlier version; the summary counts it as edited', async () => {
-    const edit: BridgeEvent = { type: 'edit', message: { ...(message('10', 'Совещание в 16:00') as { message: object }).message, editedAt: at(3) } as never };
+    const edit: BridgeEvent = {
+      type: 'edit',
+      message: { ...(message('10', 'Совещание в 16:00') as { message: object }).message, editedAt: at(3) } as never,
+    };
     await connector.emit(edit);
     await waitFor(async () => (await stored('10'))?.text === 'Совещание в 16:00', 'the edit');
-    const versions = await w.query<{ text: string }>(`SELECT v.text FROM message_versions v JOIN messages m ON m.id = v.message_id WHERE m.source_message_id = '10'`);
-    assert.deepEqual(versions.map((v) => v.text), ['Совещание в 15:00']);
+    const versions = await w.query<{ text: string }>(
+      `SELECT v.text FROM message_versions v JOIN messages m ON m.id = v.message_id WHERE m.source_message_id = '10'`,
+    );
+    assert.deepEqual(
+      versions.map((v) => v.text),
+      ['Совещание в 15:00'],
+    );
     await running.ingest.settled();
     assert.equal(running.ingest.summary().edited, 1);
   });
 
   it('a delete marks the message withdrawn and is kept as a service event naming its target', async () => {
     await connector.emit({ type: 'delete', platform: 'telegram', chatId: '-1001', messageId: '10', at: at(5) });
-    await waitFor(async () => (await w.query(`SELECT 1 FROM messages WHERE source_message_id = '10#deleted'`)).length === 1, 'the withdrawal');
+    await waitFor(
+      async () => (await w.query(`SELECT 1 FROM messages WHERE source_message_id = '10#deleted'`)).length === 1,
+      'the withdrawal',
+    );
     const [row] = await w.query<{ kind: string }>(`SELECT kind FROM messages WHERE source_message_id = '10#deleted'`);
     assert.equal(row!.kind, 'service');
-    const [target] = await w.query<{ withdrawn: boolean; text: string }>(`SELECT withdrawn, text FROM messages WHERE source_message_id = '10'`);
+    const [target] = await w.query<{ withdrawn: boolean; text: string }>(
+      `SELECT withdrawn, text FROM messages WHERE source_message_id = '10'`,
+    );
     assert.deepEqual(target, { withdrawn: true, text: 'Совещание в 16:00' }, 'the evidence is kept');
   });
 
-  it('a relaying chat reaches the national chat\'s other relaying chats only through the gate', async () => {
+  it("a relaying chat reaches the national chat's other relaying chats only through the gate", async () => {
     const pool = w.db.store.pool;
     await addMapping(pool, w.agencies.clinic!, 'telegram', '-1002', 'Общий', { relay: true });
     await addMapping(pool, w.agencies.clinic!, 'whatsapp', '120363000000000001@g.us', 'Общий', { relay: true });
@@ -140,10 +193,13 @@ describe('live connectors: the core path (LiveIngest, echoes, mapping, status, l
     const attempts = await w.query<{ target_chat_id: string; status: string; author: string }>(
       `SELECT target_chat_id, status, author FROM outbound_attempts WHERE target_platform = 'whatsapp' ORDER BY created_at`,
     );
-    assert.deepEqual(attempts.map((a) => [a.target_chat_id, a.status, a.author]), [
-      ['120363000000000001@g.us', 'queued', 'relay:telegram'],
-      ['120363000000000001@g.us', 'blocked', 'relay:telegram'],
-    ]);
+    assert.deepEqual(
+      attempts.map((a) => [a.target_chat_id, a.status, a.author]),
+      [
+        ['120363000000000001@g.us', 'queued', 'relay:telegram'],
+        ['120363000000000001@g.us', 'blocked', 'relay:telegram'],
+      ],
+    );
     // both messages are in the national store all the same (as policy decides for inbound)
     assert.ok(await stored('r1'));
   });
@@ -163,7 +219,10 @@ describe('live connectors: the core path (LiveIngest, echoes, mapping, status, l
 
   it('a connector that gives up after it started (a revoked token) is reported to the bridge, which then stops', async () => {
     connector.host!.setState('logged-out', 'the bot token was refused (401)');
-    const reason = await Promise.race([running.gaveUp, new Promise<string>((r) => setTimeout(() => r('not reported'), 2000))]);
+    const reason = await Promise.race([
+      running.gaveUp,
+      new Promise<string>((r) => setTimeout(() => r('not reported'), 2000)),
+    ]);
     assert.match(reason, /telegram connector gave up \(state: logged-out\): the bot token was refused/);
   });
 
@@ -197,12 +256,20 @@ describe('live connectors: --auto-map', () => {
       const chats = await w.query<{ source_chat_id: string; title: string }>(
         `SELECT s.source_chat_id, c.title FROM chat_sources s JOIN chats c ON c.id = s.chat_id ORDER BY s.source_chat_id`,
       );
-      assert.deepEqual(chats.map((c) => c.source_chat_id), ['-1007', '77011234567']);
+      assert.deepEqual(
+        chats.map((c) => c.source_chat_id),
+        ['-1007', '77011234567'],
+      );
       assert.equal(chats[0]!.title, 'Штаб');
       assert.match(chats[1]!.title, /^telegram chat [0-9a-f]{10}$/);
       assert.equal((await w.query(`SELECT 1 FROM messages WHERE source_message_id IN ('a1', 'a2')`)).length, 2);
-      const audited = await w.query<{ subject: string }>(`SELECT subject FROM audit_log WHERE action = 'map.auto' ORDER BY id`);
-      assert.deepEqual(audited.map((a) => a.subject), ['telegram:-1007', 'telegram:[personal chat]']);
+      const audited = await w.query<{ subject: string }>(
+        `SELECT subject FROM audit_log WHERE action = 'map.auto' ORDER BY id`,
+      );
+      assert.deepEqual(
+        audited.map((a) => a.subject),
+        ['telegram:-1007', 'telegram:[personal chat]'],
+      );
     } finally {
       await running.stop();
       await w.close();
@@ -221,7 +288,12 @@ describe('live connectors: reconnect backoff and per-chat limits', () => {
 
   it('a chat gets one message a second, a group also at most 20 a minute; other chats are not held up', async () => {
     const redis = new Redis(redisUrl);
-    const limits: SendLimits = { perAccount: { max: 30, durationMs: 1000 }, perChat: { max: 1, durationMs: 1000 }, perGroup: { max: 20, durationMs: 60_000 }, isGroup: (id) => id.startsWith('-') };
+    const limits: SendLimits = {
+      perAccount: { max: 30, durationMs: 1000 },
+      perChat: { max: 1, durationMs: 1000 },
+      perGroup: { max: 20, durationMs: 60_000 },
+      isGroup: (id) => id.startsWith('-'),
+    };
     const limiterPrefix = `test-limiter-${process.pid}-${Date.now()}`;
     const limiter = new ChatLimiter(redis, limiterPrefix, 'telegram', limits, Buffer.alloc(32, 7));
     try {
@@ -231,13 +303,22 @@ describe('live connectors: reconnect backoff and per-chat limits', () => {
       assert.ok(wait > 800 && wait <= 900, `waits ${wait} ms`);
       assert.equal(await limiter.take('555', t + 100), 0, 'another chat goes at once');
       // the group's bucket on its own (a chat allowing bursts): 20 go at once, the 21st waits for a token (3 s each)
-      const burst = new ChatLimiter(redis, limiterPrefix, 'telegram', { ...limits, perChat: { max: 100, durationMs: 1000 } }, Buffer.alloc(32, 7));
+      const burst = new ChatLimiter(
+        redis,
+        limiterPrefix,
+        'telegram',
+        { ...limits, perChat: { max: 100, durationMs: 1000 } },
+        Buffer.alloc(32, 7),
+      );
       const waits: number[] = [];
       for (let i = 0; i < 21; i++) waits.push(await burst.take('-200', t));
       assert.equal(waits.filter((ms) => ms === 0).length, 20);
       assert.equal(waits[20], 3000);
       const keys = await redis.keys(`${limiterPrefix}:*`);
-      assert.ok(keys.every((k) => !k.includes('555') && !k.includes('-100:')), 'chat ids are not in key names');
+      assert.ok(
+        keys.every((k) => !k.includes('555') && !k.includes('-100:')),
+        'chat ids are not in key names',
+      );
       if (keys.length > 0) await redis.del(...keys);
     } finally {
       redis.disconnect();

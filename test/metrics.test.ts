@@ -33,7 +33,11 @@ class CliProcess {
   output = '';
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   constructor(args: readonly string[], env: NodeJS.ProcessEnv) {
-    const child: ChildProcess = spawn(process.execPath, [cliPath, ...args], { cwd: projectRoot, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child: ChildProcess = spawn(process.execPath, [cliPath, ...args], {
+      cwd: projectRoot,
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     child.stdout!.setEncoding('utf8').on('data', (d: string) => (this.output += d));
     child.stderr!.setEncoding('utf8').on('data', (d: string) => (this.output += d));
     this.exited = new Promise((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
@@ -60,7 +64,11 @@ function sample(text: string, name: string, labels: Record<string, string> = {})
   for (const line of text.split('\n')) {
     const match = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})? (\S+)$/.exec(line);
     if (!match || match[1] !== name) continue;
-    const have = (match[2] ?? '').split(/,(?=[a-zA-Z_]+=")/).filter(Boolean).sort().join(',');
+    const have = (match[2] ?? '')
+      .split(/,(?=[a-zA-Z_]+=")/)
+      .filter(Boolean)
+      .sort()
+      .join(',');
     if (have === wanted) return Number(match[3]);
   }
   return undefined;
@@ -75,10 +83,21 @@ describe('metrics and health: a worker with --metrics-port, scraped while an imp
   before(async () => {
     world = await createImportWorld(['mvd']);
     port = await freePort();
-    worker = new CliProcess(['worker', '--stages', 'classify,deliver', '--concurrency', '2', '--metrics-port', String(port)], { ...world.env, LOG_LEVEL: 'info' });
-    await waitFor(async () => (await get(port, '/healthz').catch(() => null))?.status === 200, 'the metrics endpoint', 30_000);
+    worker = new CliProcess(
+      ['worker', '--stages', 'classify,deliver', '--concurrency', '2', '--metrics-port', String(port)],
+      { ...world.env, LOG_LEVEL: 'info' },
+    );
+    await waitFor(
+      async () => (await get(port, '/healthz').catch(() => null))?.status === 200,
+      'the metrics endpoint',
+      30_000,
+    );
     // the worker registers with Redis before the import looks for workers
-    await waitFor(async () => (await world.cli(['status', '--json'])).stdout.includes('"workers": 1'), 'the worker registered', 30_000);
+    await waitFor(
+      async () => (await world.cli(['status', '--json'])).stdout.includes('"workers": 1'),
+      'the worker registered',
+      30_000,
+    );
   });
   after(async () => {
     await worker?.stop('SIGKILL');
@@ -94,7 +113,10 @@ describe('metrics and health: a worker with --metrics-port, scraped while an imp
   it('a second process asking for the same port stops with exit 2 naming it', async () => {
     const result = await world.cli(['worker', '--metrics-port', String(port)]);
     assert.equal(result.code, 2, result.stderr);
-    assert.match(result.stderr, new RegExp(`--metrics-port ${port} on 127\\.0\\.0\\.1: cannot listen \\(EADDRINUSE\\)`));
+    assert.match(
+      result.stderr,
+      new RegExp(`--metrics-port ${port} on 127\\.0\\.0\\.1: cannot listen \\(EADDRINUSE\\)`),
+    );
   });
 
   it('/healthz is 200, /readyz is 200 with Redis and PostgreSQL ok, unknown routes 404', async () => {
@@ -114,7 +136,11 @@ describe('metrics and health: a worker with --metrics-port, scraped while an imp
     assert.ok(sample(response.body, 'nodejs_eventloop_lag_seconds') !== undefined);
     for (const queue of ['classify', 'deliver', 'dead-letter']) {
       for (const state of ['waiting', 'active', 'delayed', 'failed']) {
-        assert.equal(typeof sample(response.body, 'aitu_gateway_queue_jobs', { queue, state }), 'number', `${queue} ${state}`);
+        assert.equal(
+          typeof sample(response.body, 'aitu_gateway_queue_jobs', { queue, state }),
+          'number',
+          `${queue} ${state}`,
+        );
       }
     }
   });
@@ -126,8 +152,14 @@ describe('metrics and health: a worker with --metrics-port, scraped while an imp
     const file = path.join(world.dir, 'metrics.jsonl');
     // 300 messages, a few of them with an IIN (test/helpers/messages.ts), and one without a time, refused by ingest
     writeJsonl(file, makeMessages(300, { idPrefix: 'm' }));
-    appendFileSync(file, `${JSON.stringify({ platform: 'telegram', chatId: '-1001000', messageId: 'no-time', sender: null, text: 'x' })}\n`);
-    const result = await runCli(['import', 'jsonl', file, '--agency', 'mvd', '--json', '--enqueue-only', '--no-progress'], { env: world.env });
+    appendFileSync(
+      file,
+      `${JSON.stringify({ platform: 'telegram', chatId: '-1001000', messageId: 'no-time', sender: null, text: 'x' })}\n`,
+    );
+    const result = await runCli(
+      ['import', 'jsonl', file, '--agency', 'mvd', '--json', '--enqueue-only', '--no-progress'],
+      { env: world.env },
+    );
     assert.equal(result.code === 0 || result.code === 1, true, result.stderr);
     const summary = JSON.parse(result.stdout) as Summary;
     assert.equal(summary.delivered, 300);
@@ -135,8 +167,14 @@ describe('metrics and health: a worker with --metrics-port, scraped while an imp
 
     // the import returns once its batches are delivered; the counters are the worker's own
     const after = await scrape();
-    assert.equal((sample(after, 'aitu_gateway_messages_total', { stage: 'deliver', outcome: 'delivered' }) ?? 0) - delivered0, 300);
-    assert.equal((sample(after, 'aitu_gateway_findings_total', { category: 'IIN' }) ?? 0) - iin0, summary.flaggedByCategory.IIN);
+    assert.equal(
+      (sample(after, 'aitu_gateway_messages_total', { stage: 'deliver', outcome: 'delivered' }) ?? 0) - delivered0,
+      300,
+    );
+    assert.equal(
+      (sample(after, 'aitu_gateway_findings_total', { category: 'IIN' }) ?? 0) - iin0,
+      summary.flaggedByCategory.IIN,
+    );
     assert.equal(sample(after, 'aitu_gateway_messages_total', { stage: 'classify', outcome: 'classified' }), 300);
     assert.equal(sample(after, 'aitu_gateway_messages_total', { stage: 'classify', outcome: 'refused' }), 1);
     assert.equal(sample(after, 'aitu_gateway_dead_letters_added_total', { stage: 'ingest' }), 1);
@@ -153,15 +191,22 @@ describe('metrics and health: a worker with --metrics-port, scraped while an imp
     const name = world.db.name;
     await withAdmin(async (admin) => {
       await admin.query(`ALTER DATABASE ${name} WITH ALLOW_CONNECTIONS false`);
-      await admin.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()`, [name]);
+      await admin.query(
+        `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()`,
+        [name],
+      );
     });
     try {
       let body = '';
-      await waitFor(async () => {
-        const ready = await get(port, '/readyz');
-        body = ready.body;
-        return ready.status === 503;
-      }, '/readyz 503', 15_000);
+      await waitFor(
+        async () => {
+          const ready = await get(port, '/readyz');
+          body = ready.body;
+          return ready.status === 503;
+        },
+        '/readyz 503',
+        15_000,
+      );
       const report = JSON.parse(body) as { ready: boolean; checks: Record<string, string> };
       assert.equal(report.ready, false);
       assert.equal(report.checks.redis, 'ok');
@@ -209,40 +254,78 @@ describe('metrics and health: a Telegram bridge with --metrics-port against a fa
   });
 
   it('is ready once the connector is connected, and /metrics shows its state and events', async () => {
-    await waitFor(async () => (await get(port, '/readyz').catch(() => null))?.status === 200, `/readyz 200 (bridge output: ${bridge.output})`, 30_000);
+    await waitFor(
+      async () => (await get(port, '/readyz').catch(() => null))?.status === 200,
+      `/readyz 200 (bridge output: ${bridge.output})`,
+      30_000,
+    );
     const ready = JSON.parse((await get(port, '/readyz')).body) as { checks: Record<string, string> };
     assert.deepEqual(ready.checks, { redis: 'ok', postgresql: 'ok', connector: 'ok' });
     const agency = world.agencies.a!;
     let text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
     assert.equal(sample(text, 'aitu_gateway_connector_state', { platform: 'telegram', agency, state: 'connected' }), 1);
-    assert.equal(sample(text, 'aitu_gateway_connector_state', { platform: 'telegram', agency, state: 'connecting' }), 0);
-    assert.equal(typeof sample(text, 'aitu_gateway_queue_jobs', { queue: `outbound-telegram-${agency}`, state: 'waiting' }), 'number');
+    assert.equal(
+      sample(text, 'aitu_gateway_connector_state', { platform: 'telegram', agency, state: 'connecting' }),
+      0,
+    );
+    assert.equal(
+      typeof sample(text, 'aitu_gateway_queue_jobs', { queue: `outbound-telegram-${agency}`, state: 'waiting' }),
+      'number',
+    );
 
-    fake.push({ message: { message_id: 7, from: { id: 111222333, is_bot: false, first_name: 'Dana' }, chat: GROUP, date: 1717230000, text: 'Приём в 10:00' } });
-    await waitFor(async () => {
-      text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
-      return sample(text, 'aitu_gateway_messages_total', { stage: 'deliver', outcome: 'delivered' }) === 1;
-    }, 'the bridged message delivered', 20_000);
-    assert.equal(sample(text, 'aitu_gateway_connector_events_total', { platform: 'telegram', agency, outcome: 'bridged' }), 1);
+    fake.push({
+      message: {
+        message_id: 7,
+        from: { id: 111222333, is_bot: false, first_name: 'Dana' },
+        chat: GROUP,
+        date: 1717230000,
+        text: 'Приём в 10:00',
+      },
+    });
+    await waitFor(
+      async () => {
+        text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+        return sample(text, 'aitu_gateway_messages_total', { stage: 'deliver', outcome: 'delivered' }) === 1;
+      },
+      'the bridged message delivered',
+      20_000,
+    );
+    assert.equal(
+      sample(text, 'aitu_gateway_connector_events_total', { platform: 'telegram', agency, outcome: 'bridged' }),
+      1,
+    );
     assert.doesNotMatch(text, /1001987654321|Приём|Dana/);
   });
 
   it('counts sends, and reports outbound attempts by status from the store: blocked and sent', async () => {
     const keyring = await loadKeyring(configFor(world.env).keyFile);
-    const queues = openQueues({ redisUrl, prefix: world.env.AITU_GATEWAY_QUEUE_PREFIX!, queueKey: requireQueueKey(keyring) });
+    const queues = openQueues({
+      redisUrl,
+      prefix: world.env.AITU_GATEWAY_QUEUE_PREFIX!,
+      queueKey: requireQueueKey(keyring),
+    });
     try {
       const submit = (text: string) =>
-        submitOutbound(world.db.store, queues, { agencyId: world.agencies.a!, target: { platform: 'telegram', chatId: String(GROUP.id) }, text }, { policy: DEFAULT_POLICY, hashKey: keyring.hashKey });
+        submitOutbound(
+          world.db.store,
+          queues,
+          { agencyId: world.agencies.a!, target: { platform: 'telegram', chatId: String(GROUP.id) }, text },
+          { policy: DEFAULT_POLICY, hashKey: keyring.hashKey },
+        );
       assert.equal((await submit('Пациент ИИН 940101300123, запишите на завтра')).status, 'blocked');
       assert.equal((await submit('Запись подтверждена')).status, 'queued');
     } finally {
       await queues.close();
     }
     let text = '';
-    await waitFor(async () => {
-      text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
-      return sample(text, 'aitu_gateway_messages_total', { stage: 'outbound', outcome: 'sent' }) === 1;
-    }, 'the send counted', 20_000);
+    await waitFor(
+      async () => {
+        text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+        return sample(text, 'aitu_gateway_messages_total', { stage: 'outbound', outcome: 'sent' }) === 1;
+      },
+      'the send counted',
+      20_000,
+    );
     assert.equal(sample(text, 'aitu_gateway_jobs_total', { stage: 'outbound', outcome: 'completed' }), 1);
     assert.equal(sample(text, 'aitu_gateway_outbound_attempts', { status: 'blocked' }), 1);
     assert.equal(sample(text, 'aitu_gateway_outbound_attempts', { status: 'sent' }), 1);
@@ -252,15 +335,25 @@ describe('metrics and health: a Telegram bridge with --metrics-port against a fa
   it('is not ready while the connector cannot reach the Bot API: 503 naming the connector, its state backing-off', async () => {
     await fake.close();
     let body = '';
-    await waitFor(async () => {
-      const ready = await get(port, '/readyz');
-      body = ready.body;
-      return ready.status === 503;
-    }, '/readyz 503', 20_000);
-    assert.deepEqual(JSON.parse(body), { ready: false, checks: { redis: 'ok', postgresql: 'ok', connector: 'the telegram connector is backing-off' } });
+    await waitFor(
+      async () => {
+        const ready = await get(port, '/readyz');
+        body = ready.body;
+        return ready.status === 503;
+      },
+      '/readyz 503',
+      20_000,
+    );
+    assert.deepEqual(JSON.parse(body), {
+      ready: false,
+      checks: { redis: 'ok', postgresql: 'ok', connector: 'the telegram connector is backing-off' },
+    });
     const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
     const agency = world.agencies.a!;
-    assert.equal(sample(text, 'aitu_gateway_connector_state', { platform: 'telegram', agency, state: 'backing-off' }), 1);
+    assert.equal(
+      sample(text, 'aitu_gateway_connector_state', { platform: 'telegram', agency, state: 'backing-off' }),
+      1,
+    );
     assert.equal(sample(text, 'aitu_gateway_connector_state', { platform: 'telegram', agency, state: 'connected' }), 0);
     assert.equal((await get(port, '/healthz')).status, 200);
   });

@@ -71,7 +71,8 @@ function brokenReason(link: Link): string | null {
   if (!existsSync(targetFile)) return 'no such file';
   if (!targetFile.startsWith(root + path.sep)) return 'leaves the repository';
   if (anchor === undefined || anchor === '') return null;
-  if (statSync(targetFile).isDirectory() || !targetFile.endsWith('.md')) return 'an anchor into a file that is not Markdown';
+  if (statSync(targetFile).isDirectory() || !targetFile.endsWith('.md'))
+    return 'an anchor into a file that is not Markdown';
   const anchors = headingAnchors(readFileSync(targetFile, 'utf8'));
   return anchors.has(decodeURIComponent(anchor).toLowerCase()) ? null : `no heading for #${anchor}`;
 }
@@ -108,9 +109,14 @@ describe('README and docs/', () => {
   it('the link check itself finds a missing file and a missing heading', () => {
     const readme = path.join(root, 'README.md');
     assert.equal(brokenReason({ file: readme, line: 1, target: 'docs/no-such-file.md' }), 'no such file');
-    assert.equal(brokenReason({ file: readme, line: 1, target: 'docs/operations.md#no-such-heading' }), 'no heading for #no-such-heading');
+    assert.equal(
+      brokenReason({ file: readme, line: 1, target: 'docs/operations.md#no-such-heading' }),
+      'no heading for #no-such-heading',
+    );
     assert.equal(brokenReason({ file: readme, line: 1, target: 'docs/operations.md#workers-and-scaling' }), null);
     assert.ok(headingAnchors('## Sealing the queues (issue 16)\n').has('sealing-the-queues-issue-16'));
-    assert.ok(headingAnchors('### Outbound: at most once, or `exactly` once\n').has('outbound-at-most-once-or-exactly-once'));
+    assert.ok(
+      headingAnchors('### Outbound: at most once, or `exactly` once\n').has('outbound-at-most-once-or-exactly-once'),
+    );
   });
 });

@@ -3,7 +3,16 @@ import { after, before, describe, it } from 'node:test';
 import { decryptOriginal, loadKeyring } from '../src/core/keys.ts';
 import { assertNoPersonalData, createReviewWorld, inbound, PLANTED, type ReviewWorld } from './helpers/review-setup.ts';
 
-type Item = { id: string; agency: string; status: string; categories: string[]; messageId: string; redactedText: string; chat: { title: string } | null; findings: { detector: string; category: string; confidence: number }[] };
+type Item = {
+  id: string;
+  agency: string;
+  status: string;
+  categories: string[];
+  messageId: string;
+  redactedText: string;
+  chat: { title: string } | null;
+  findings: { detector: string; category: string; confidence: number }[];
+};
 
 const texts = {
   iin: (n: string) => `ИИН заявителя ${PLANTED.iin}, прошу проверить ${n}`,
@@ -18,7 +27,14 @@ describe('review: roles, the queue, decisions, reports (real CLI, real pipeline 
   before(async () => {
     w = await createReviewWorld(['a', 'b']);
     const a = [
-      { ...inbound('-1001', 'Polyclinic A', '1', texts.iin('a1')), entities: [{ type: 'bold', offset: 0, length: 3 }, { type: 'code', offset: 14, length: 12 }, { type: 'italic', offset: 28, length: 6 }] },
+      {
+        ...inbound('-1001', 'Polyclinic A', '1', texts.iin('a1')),
+        entities: [
+          { type: 'bold', offset: 0, length: 3 },
+          { type: 'code', offset: 14, length: 12 },
+          { type: 'italic', offset: 28, length: 6 },
+        ],
+      },
       inbound('-1001', 'Polyclinic A', '2', texts.health('a2')),
       inbound('-1001', 'Polyclinic A', '3', texts.iin('a3')),
       inbound('-1001', 'Polyclinic A', '4', texts.iin('a4')),
@@ -29,7 +45,10 @@ describe('review: roles, the queue, decisions, reports (real CLI, real pipeline 
     ];
     for (const m of a) originals.set(`a:${m.messageId}`, m.text);
     await w.deliver('a', a);
-    await w.deliver('b', [inbound('-2001', 'Ministry B', '1', texts.iin('b1')), inbound('-2001', 'Ministry B', '2', texts.health('b2'))]);
+    await w.deliver('b', [
+      inbound('-2001', 'Ministry B', '1', texts.iin('b1')),
+      inbound('-2001', 'Ministry B', '2', texts.health('b2')),
+    ]);
   });
   after(async () => {
     await w?.close();
@@ -41,9 +60,16 @@ describe('review: roles, the queue, decisions, reports (real CLI, real pipeline 
     return JSON.parse(result.stdout) as Item[];
   };
   const message = async (item: Item) =>
-    (await w.query<{ text: string; redacted: boolean; withdrawn: boolean }>(`SELECT text, redacted, withdrawn FROM messages WHERE id = $1`, [item.messageId]))[0]!;
+    (
+      await w.query<{ text: string; redacted: boolean; withdrawn: boolean }>(
+        `SELECT text, redacted, withdrawn FROM messages WHERE id = $1`,
+        [item.messageId],
+      )
+    )[0]!;
   const bySource = async (agency: string, sourceId: string) =>
-    (await list(tokens.admin!, '--agency', agency)).find((i) => i.messageId === (originalsIds.get(`${agency}:${sourceId}`) ?? ''))!;
+    (await list(tokens.admin!, '--agency', agency)).find(
+      (i) => i.messageId === (originalsIds.get(`${agency}:${sourceId}`) ?? ''),
+    )!;
   const originalsIds = new Map<string, string>();
 
   it('creates the first admin without a token, then only an admin adds users', async () => {
@@ -121,7 +147,10 @@ describe('review: roles, the queue, decisions, reports (real CLI, real pipeline 
     assertNoPersonalData(show.stdout + show.stderr, 'a refused show');
     const decide = await w.cli(['review', 'decide', bItem.id, '--approve'], tokens.officerA);
     assert.equal(decide.code, 2);
-    assert.equal((await w.query<{ status: string }>(`SELECT status FROM review_items WHERE id = $1`, [bItem.id]))[0]!.status, 'open');
+    assert.equal(
+      (await w.query<{ status: string }>(`SELECT status FROM review_items WHERE id = $1`, [bItem.id]))[0]!.status,
+      'open',
+    );
   });
 
   it('filters the list by category, status, chat and time', async () => {
@@ -150,7 +179,9 @@ describe('review: roles, the queue, decisions, reports (real CLI, real pipeline 
 
   it('viewing an original shows it to an officer of the agency and writes an audit entry', async () => {
     const item = await bySource('a', '1');
-    const before = await w.query(`SELECT id FROM audit_log WHERE action = 'review.view-original' AND subject = $1`, [item.id]);
+    const before = await w.query(`SELECT id FROM audit_log WHERE action = 'review.view-original' AND subject = $1`, [
+      item.id,
+    ]);
     assert.equal(before.length, 0);
     const shown = await w.cli(['review', 'show', item.id], tokens.officerA);
     assert.equal(shown.code, 0, shown.stderr);
@@ -171,16 +202,29 @@ describe('review: roles, the queue, decisions, reports (real CLI, real pipeline 
   it('approve replaces the delivered redacted copy with the original', async () => {
     const item = await bySource('a', '1');
     assert.equal((await message(item)).redacted, true);
-    const copy = (await w.query<{ body: { entities: unknown[]; extra: { originalEntities: unknown[] } } }>(`SELECT body FROM messages WHERE id = $1`, [item.messageId]))[0]!.body;
+    const copy = (
+      await w.query<{ body: { entities: unknown[]; extra: { originalEntities: unknown[] } } }>(
+        `SELECT body FROM messages WHERE id = $1`,
+        [item.messageId],
+      )
+    )[0]!.body;
     assert.equal(copy.entities.length, 2, 'the redacted copy drops the entity over the IIN');
     assert.equal(copy.extra.originalEntities.length, 3);
-    const result = await w.cli(['review', 'decide', item.id, '--approve', '--note', `ok, checked ${PLANTED.iin}`], tokens.officerA);
+    const result = await w.cli(
+      ['review', 'decide', item.id, '--approve', '--note', `ok, checked ${PLANTED.iin}`],
+      tokens.officerA,
+    );
     assert.equal(result.code, 0, result.stderr);
     assert.equal(result.stdout.trim(), `${item.id}\tapproved`);
     const delivered = await message(item);
     assert.equal(delivered.text, originals.get('a:1'));
     assert.equal(delivered.redacted, false);
-    const body = (await w.query<{ body: { entities: unknown[]; extra?: Record<string, unknown> } }>(`SELECT body FROM messages WHERE id = $1`, [item.messageId]))[0]!.body;
+    const body = (
+      await w.query<{ body: { entities: unknown[]; extra?: Record<string, unknown> } }>(
+        `SELECT body FROM messages WHERE id = $1`,
+        [item.messageId],
+      )
+    )[0]!.body;
     assert.equal(body.entities.length, 3, 'the original’s entities come back with its text');
     assert.equal(body.extra?.originalEntities, undefined);
     const again = await w.cli(['review', 'decide', item.id, '--reject'], tokens.admin);
@@ -198,7 +242,10 @@ describe('review: roles, the queue, decisions, reports (real CLI, real pipeline 
     const result = await w.cli(['review', 'decide', item.id, '--redact'], tokens.officerA);
     assert.equal(result.code, 0, result.stderr);
     assert.deepEqual(await message(item), before);
-    assert.equal((await w.query<{ status: string }>(`SELECT status FROM review_items WHERE id = $1`, [item.id]))[0]!.status, 'redacted');
+    assert.equal(
+      (await w.query<{ status: string }>(`SELECT status FROM review_items WHERE id = $1`, [item.id]))[0]!.status,
+      'redacted',
+    );
   });
 
   it('reject removes the delivered copy and keeps the encrypted original as evidence', async () => {
@@ -208,7 +255,12 @@ describe('review: roles, the queue, decisions, reports (real CLI, real pipeline 
     const delivered = await message(item);
     assert.equal(delivered.text, '');
     assert.equal(delivered.withdrawn, true);
-    const evidence = (await w.query<{ original: Buffer; key_id: string; status: string }>(`SELECT original, key_id, status FROM review_items WHERE id = $1`, [item.id]))[0]!;
+    const evidence = (
+      await w.query<{ original: Buffer; key_id: string; status: string }>(
+        `SELECT original, key_id, status FROM review_items WHERE id = $1`,
+        [item.id],
+      )
+    )[0]!;
     assert.equal(evidence.status, 'rejected');
     const keyring = await loadKeyring(w.keyFile);
     const binding = { agencyId: w.agencies.a!, platform: 'telegram', sourceChatId: '-1001', sourceMessageId: '4' };
@@ -230,7 +282,9 @@ describe('review: roles, the queue, decisions, reports (real CLI, real pipeline 
       [item.id],
     );
     assert.ok(feedback.length >= 1);
-    assert.ok(feedback.every((f) => f.category === 'HEALTH' && f.verdict === 'false_positive' && f.decided_by === 'olga'));
+    assert.ok(
+      feedback.every((f) => f.category === 'HEALTH' && f.verdict === 'false_positive' && f.decided_by === 'olga'),
+    );
     assert.ok(!JSON.stringify(feedback).includes(PLANTED.diagnosis), 'feedback keeps no matched value');
   });
 
@@ -247,18 +301,32 @@ describe('review: roles, the queue, decisions, reports (real CLI, real pipeline 
     assert.ok(refusal.length >= 1, 'the refusal is audited');
     const byAdmin = await w.cli(['review', 'decide', item.id, '--redact'], tokens.admin);
     assert.equal(byAdmin.code, 0, byAdmin.stderr);
-    assert.equal((await w.query<{ status: string; decided_by: string }>(`SELECT status, decided_by FROM review_items WHERE id = $1`, [item.id]))[0]!.decided_by, 'root');
+    assert.equal(
+      (
+        await w.query<{ status: string; decided_by: string }>(
+          `SELECT status, decided_by FROM review_items WHERE id = $1`,
+          [item.id],
+        )
+      )[0]!.decided_by,
+      'root',
+    );
   });
 
   it('decides by filter, only within the officer’s agencies', async () => {
-    const result = await w.cli(['review', 'decide', '--filter', 'category=HEALTH,chat=Lab A', '--redact', '--json'], tokens.officerA);
+    const result = await w.cli(
+      ['review', 'decide', '--filter', 'category=HEALTH,chat=Lab A', '--redact', '--json'],
+      tokens.officerA,
+    );
     assert.equal(result.code, 0, result.stderr);
     const outcome = JSON.parse(result.stdout) as { decided: { id: string; status: string }[] };
     assert.equal(outcome.decided.length, 2);
     assert.ok(outcome.decided.every((d) => d.status === 'redacted'));
     // agency b's HEALTH item is untouched although it matches the category
     assert.equal((await list(tokens.officerB!, '--status', 'open')).length, 2);
-    const none = await w.cli(['review', 'decide', '--filter', 'category=HEALTH,chat=Lab A', '--approve'], tokens.officerA);
+    const none = await w.cli(
+      ['review', 'decide', '--filter', 'category=HEALTH,chat=Lab A', '--approve'],
+      tokens.officerA,
+    );
     assert.equal(none.code, 0);
     assert.match(none.stdout, /no review items match/);
     const bad = await w.cli(['review', 'decide', '--filter', 'colour=red', '--approve'], tokens.officerA);
@@ -266,12 +334,26 @@ describe('review: roles, the queue, decisions, reports (real CLI, real pipeline 
   });
 
   it('every action is audited, and no audit entry carries personal data', async () => {
-    const entries = await w.query<{ actor: string; action: string; details: unknown; subject: string | null }>(`SELECT actor, action, subject, details FROM audit_log ORDER BY id`);
+    const entries = await w.query<{ actor: string; action: string; details: unknown; subject: string | null }>(
+      `SELECT actor, action, subject, details FROM audit_log ORDER BY id`,
+    );
     const actions = new Set(entries.map((e) => e.action));
-    for (const a of ['user.add-first-admin', 'user.add', 'review.list', 'review.show', 'review.view-original', 'review.decide', 'review.escalate', 'auth.refused', 'deliver.batch']) {
+    for (const a of [
+      'user.add-first-admin',
+      'user.add',
+      'review.list',
+      'review.show',
+      'review.view-original',
+      'review.decide',
+      'review.escalate',
+      'auth.refused',
+      'deliver.batch',
+    ]) {
       assert.ok(actions.has(a), `audited: ${a}`);
     }
-    const decideEntry = entries.find((e) => e.action === 'review.decide' && (e.details as { decision: string }).decision === 'approve')!;
+    const decideEntry = entries.find(
+      (e) => e.action === 'review.decide' && (e.details as { decision: string }).decision === 'approve',
+    )!;
     assert.ok((decideEntry.details as { noteSha256?: string }).noteSha256, 'the note is kept as a digest');
     assertNoPersonalData(JSON.stringify(entries), 'the audit log');
     for (const text of originals.values()) assert.ok(!JSON.stringify(entries).includes(text));
@@ -324,7 +406,10 @@ describe('review: a quarantined message whose structured parts were redacted too
   let admin: string;
   const card = {
     ...inbound('-3001', 'Registry C', '1', ''),
-    extra: { contact: { first_name: 'Dana', phone_number: PLANTED.phone }, poll: { question: `Кто сдал анализы? ИИН ${PLANTED.iin}`, answers: [{ text: 'я' }] } },
+    extra: {
+      contact: { first_name: 'Dana', phone_number: PLANTED.phone },
+      poll: { question: `Кто сдал анализы? ИИН ${PLANTED.iin}`, answers: [{ text: 'я' }] },
+    },
   };
   before(async () => {
     w = await createReviewWorld(['c']);
@@ -339,7 +424,12 @@ describe('review: a quarantined message whose structured parts were redacted too
     const listed = await w.cli(['review', 'list', '--json'], admin);
     const [item] = JSON.parse(listed.stdout) as { id: string; messageId: string }[];
     assert.ok(item, listed.stderr);
-    const bodyOf = async () => (await w.query<{ body: { extra: typeof card.extra } }>(`SELECT body FROM messages WHERE id = $1`, [item.messageId]))[0]!.body;
+    const bodyOf = async () =>
+      (
+        await w.query<{ body: { extra: typeof card.extra } }>(`SELECT body FROM messages WHERE id = $1`, [
+          item.messageId,
+        ])
+      )[0]!.body;
     assert.equal((await bodyOf()).extra.contact.phone_number, '[PHONE]', 'the delivered copy is redacted');
     const shown = await w.cli(['review', 'show', item.id, '--json'], admin);
     assert.equal(shown.code, 0, shown.stderr);

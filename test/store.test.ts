@@ -6,7 +6,12 @@ import { addAgency, requireAgency } from '../src/store/agencies.ts';
 import { chatKey, resolveChats } from '../src/store/chats.ts';
 import { inTransaction } from '../src/store/database.ts';
 import type { Finding } from '../src/classifier/index.ts';
-import { DeliveryBatchBuilder, isDuplicateMessageError, writeDelivery, type StoredDecision } from '../src/store/delivery.ts';
+import {
+  DeliveryBatchBuilder,
+  isDuplicateMessageError,
+  writeDelivery,
+  type StoredDecision,
+} from '../src/store/delivery.ts';
 import { readMessage } from '../src/store/messages.ts';
 import { recordBlobOwner } from '../src/store/attachments.ts';
 import { createTestDatabase, type TestDatabase } from './helpers/database.ts';
@@ -43,7 +48,8 @@ describe('the national store', () => {
     agencyA = (await addAgency(db.store.prisma, { slug: 'health-ministry', name: 'Ministry of Health' })).id;
     agencyB = (await addAgency(db.store.prisma, { slug: 'akimat-almaty', name: 'Akimat of Almaty' })).id;
     // both agencies supplied the agenda's bytes, which their messages reference
-    for (const agencyId of [agencyA, agencyB]) await recordBlobOwner(db.store.pool, { agencyId, sha256: 'a'.repeat(64) });
+    for (const agencyId of [agencyA, agencyB])
+      await recordBlobOwner(db.store.pool, { agencyId, sha256: 'a'.repeat(64) });
   });
   after(async () => db?.drop());
 
@@ -51,13 +57,25 @@ describe('the national store', () => {
   const insertMessages = (
     agencyId: string,
     messages: CanonicalMessage[],
-    delivered: (m: CanonicalMessage, i: number) => { text: string; redacted: boolean; decision: StoredDecision; findings: Finding[] } = (m) => ({ text: m.text, redacted: false, decision: allow, findings: [] }),
+    delivered: (
+      m: CanonicalMessage,
+      i: number,
+    ) => { text: string; redacted: boolean; decision: StoredDecision; findings: Finding[] } = (m) => ({
+      text: m.text,
+      redacted: false,
+      decision: allow,
+      findings: [],
+    }),
     options: { assumeNew?: boolean } = {},
   ) =>
     inTransaction(db.store.pool, async (client) => {
       const builder = new DeliveryBatchBuilder();
       messages.forEach((m, i) => builder.add(m, { ...delivered(m, i), original: { text: m.text } }));
-      const chats = await resolveChats(client, agencyId, builder.batch.chats.map((c) => ({ platform: c.platform, sourceChatId: c.chatId, title: c.title })));
+      const chats = await resolveChats(
+        client,
+        agencyId,
+        builder.batch.chats.map((c) => ({ platform: c.platform, sourceChatId: c.chatId, title: c.title })),
+      );
       return writeDelivery(client, {
         agencyId,
         importRunId: null,
@@ -71,7 +89,10 @@ describe('the national store', () => {
   it('refuses a message referencing a blob its agency never stored (attachment_owners)', async () => {
     const other = 'c'.repeat(64);
     await recordBlobOwner(db.store.pool, { agencyId: agencyA, sha256: other });
-    const linked = message({ messageId: 'blob-1', attachments: [{ kind: 'file', name: 'a.pdf', sha256: other, missing: false }] });
+    const linked = message({
+      messageId: 'blob-1',
+      attachments: [{ kind: 'file', name: 'a.pdf', sha256: other, missing: false }],
+    });
     await assert.rejects(insertMessages(agencyB, [linked]), (error: { code?: string; constraint?: string }) => {
       assert.equal(error.code, '23503');
       assert.equal(error.constraint, 'message_attachments_blob_owner');
@@ -97,7 +118,10 @@ describe('the national store', () => {
     const asNew = (messages: CanonicalMessage[]) => insertMessages(agencyA, messages, undefined, { assumeNew: true });
     const stored = message({ messageId: 'new-1' });
     const fresh = message({ messageId: 'new-2' });
-    assert.deepEqual((await asNew([stored])).map((r) => r.index), [0]);
+    assert.deepEqual(
+      (await asNew([stored])).map((r) => r.index),
+      [0],
+    );
     const refused = await asNew([fresh, stored]).then(
       () => null,
       (error: unknown) => error,
@@ -106,7 +130,10 @@ describe('the national store', () => {
     const count = (id: string) => db.store.prisma.message.count({ where: { agencyId: agencyA, sourceMessageId: id } });
     assert.equal(await count('new-2'), 0, 'the failed delivery wrote none of its messages');
     // written again without the assumption: the stored one is skipped, the new one written
-    assert.deepEqual((await insertMessages(agencyA, [fresh, stored])).map((r) => r.index), [0]);
+    assert.deepEqual(
+      (await insertMessages(agencyA, [fresh, stored])).map((r) => r.index),
+      [0],
+    );
     assert.equal(await count('new-1'), 1);
     assert.equal(await count('new-2'), 1);
     // a batch repeating a message within itself is still written once, also when assuming new messages
@@ -119,7 +146,10 @@ describe('the national store', () => {
     const m = message({ messageId: 'shared-7' });
     assert.equal((await insertMessages(agencyA, [m])).length, 1);
     assert.equal((await insertMessages(agencyB, [m])).length, 1);
-    const rows = await db.store.prisma.message.findMany({ where: { sourceMessageId: 'shared-7' }, select: { agencyId: true } });
+    const rows = await db.store.prisma.message.findMany({
+      where: { sourceMessageId: 'shared-7' },
+      select: { agencyId: true },
+    });
     assert.deepEqual(rows.map((r) => r.agencyId).sort(), [agencyA, agencyB].sort());
   });
 
@@ -148,44 +178,94 @@ describe('the national store', () => {
   });
 
   it('writes a delivery with its findings and decisions for new messages only, decisions shared by the batch', async () => {
-    const redact: StoredDecision = { action: 'redact', rule: 'inbound.EMAIL=redact (default)', categories: ['EMAIL'], reasons: [{ category: 'EMAIL', action: 'redact', rule: 'inbound.EMAIL=redact (default)' }] };
+    const redact: StoredDecision = {
+      action: 'redact',
+      rule: 'inbound.EMAIL=redact (default)',
+      categories: ['EMAIL'],
+      reasons: [{ category: 'EMAIL', action: 'redact', rule: 'inbound.EMAIL=redact (default)' }],
+    };
     const messages = ['d-1', 'd-2', 'd-3'].map((messageId) => message({ messageId, attachments: [] }));
     const write = () =>
       insertMessages(agencyA, messages, (m, i) => ({
         text: i === 0 ? m.text : 'mail [EMAIL]',
         redacted: i > 0,
         decision: i === 0 ? allow : redact,
-        findings: i === 0 ? [] : [{ category: 'EMAIL' as const, start: 0, end: 4, confidence: 0.9, detector: 'email', explanation: { baseScore: 0.9, validator: 'none' } }],
+        findings:
+          i === 0
+            ? []
+            : [
+                {
+                  category: 'EMAIL' as const,
+                  start: 0,
+                  end: 4,
+                  confidence: 0.9,
+                  detector: 'email',
+                  explanation: { baseScore: 0.9, validator: 'none' },
+                },
+              ],
       }));
     const first = await write();
-    assert.deepEqual(first.map((r) => r.index), [0, 1, 2]);
+    assert.deepEqual(
+      first.map((r) => r.index),
+      [0, 1, 2],
+    );
     assert.deepEqual(await write(), [], 'a second write of the same messages stores nothing');
-    const stored = await db.store.pool.query<{ source_message_id: string; text: string; action: string; rule: string; decision_id: string; findings: string }>(
+    const stored = await db.store.pool.query<{
+      source_message_id: string;
+      text: string;
+      action: string;
+      rule: string;
+      decision_id: string;
+      findings: string;
+    }>(
       `SELECT m.source_message_id, m.text, d.action, d.rule, m.decision_id, (SELECT count(*) FROM findings f WHERE f.message_id = m.id) AS findings
          FROM messages m JOIN decisions d ON d.id = m.decision_id WHERE m.agency_id = $1 AND m.source_message_id LIKE 'd-%' ORDER BY 1`,
       [agencyA],
     );
     assert.deepEqual(
       stored.rows.map((r) => [r.source_message_id, r.text, r.action, r.findings]),
-      [['d-1', messages[0]!.text, 'allow', '0'], ['d-2', 'mail [EMAIL]', 'redact', '1'], ['d-3', 'mail [EMAIL]', 'redact', '1']],
+      [
+        ['d-1', messages[0]!.text, 'allow', '0'],
+        ['d-2', 'mail [EMAIL]', 'redact', '1'],
+        ['d-3', 'mail [EMAIL]', 'redact', '1'],
+      ],
     );
-    assert.equal(stored.rows[1]!.decision_id, stored.rows[2]!.decision_id, 'the messages decided alike share one decision row');
-    const decisionRows = await db.store.pool.query(`SELECT count(*)::int AS n FROM decisions WHERE id IN (${stored.rows.map((r) => r.decision_id).join(',')})`);
+    assert.equal(
+      stored.rows[1]!.decision_id,
+      stored.rows[2]!.decision_id,
+      'the messages decided alike share one decision row',
+    );
+    const decisionRows = await db.store.pool.query(
+      `SELECT count(*)::int AS n FROM decisions WHERE id IN (${stored.rows.map((r) => r.decision_id).join(',')})`,
+    );
     assert.equal(decisionRows.rows[0].n, 2);
   });
 
   it("refuses a message in another agency's chat or with no decision, as foreign keys would", async () => {
-    const chatOfB = await inTransaction(db.store.pool, (client) => resolveChats(client, agencyB, [{ platform: 'telegram', sourceChatId: 'b-chat', title: 'B chat' }]));
-    const decision = await db.store.pool.query<{ id: string }>(`INSERT INTO decisions (agency_id, direction, action, rule) VALUES ($1, 'inbound', 'allow', 'test') RETURNING id`, [agencyA]);
+    const chatOfB = await inTransaction(db.store.pool, (client) =>
+      resolveChats(client, agencyB, [{ platform: 'telegram', sourceChatId: 'b-chat', title: 'B chat' }]),
+    );
+    const decision = await db.store.pool.query<{ id: string }>(
+      `INSERT INTO decisions (agency_id, direction, action, rule) VALUES ($1, 'inbound', 'allow', 'test') RETURNING id`,
+      [agencyA],
+    );
     const insert = (chatId: string, decisionId: string) =>
       db.store.pool.query(
         `INSERT INTO messages (agency_id, platform, source_chat_id, source_message_id, chat_id, sent_at, decision_id) VALUES ($1, 'telegram', 'x', $2, $3, now(), $4)`,
         [agencyA, `ref-${chatId}-${decisionId}`, chatId, decisionId],
       );
-    await assert.rejects(insert([...chatOfB.values()][0]!, decision.rows[0]!.id), (e: { code?: string; message: string }) => e.code === '23503' && /not a chat of its agency/.test(e.message));
-    const chatOfA = await inTransaction(db.store.pool, (client) => resolveChats(client, agencyA, [{ platform: 'telegram', sourceChatId: 'a-chat', title: 'A chat' }]));
+    await assert.rejects(
+      insert([...chatOfB.values()][0]!, decision.rows[0]!.id),
+      (e: { code?: string; message: string }) => e.code === '23503' && /not a chat of its agency/.test(e.message),
+    );
+    const chatOfA = await inTransaction(db.store.pool, (client) =>
+      resolveChats(client, agencyA, [{ platform: 'telegram', sourceChatId: 'a-chat', title: 'A chat' }]),
+    );
     const chatA = [...chatOfA.values()][0]!;
-    await assert.rejects(insert(chatA, '999999999'), (e: { code?: string; message: string }) => e.code === '23503' && /decision 999999999/.test(e.message));
+    await assert.rejects(
+      insert(chatA, '999999999'),
+      (e: { code?: string; message: string }) => e.code === '23503' && /decision 999999999/.test(e.message),
+    );
     // checked per statement: one bad row among good ones refuses the whole statement and names the bad chat
     const chatB = [...chatOfB.values()][0]!;
     await assert.rejects(
@@ -196,17 +276,22 @@ describe('the national store', () => {
       ),
       (e: { code?: string; message: string }) => e.code === '23503' && e.message.includes(`chat ${chatB}`),
     );
-    const mixed = await db.store.pool.query(`SELECT count(*)::int AS n FROM messages WHERE source_message_id LIKE 'mixed-%'`);
+    const mixed = await db.store.pool.query(
+      `SELECT count(*)::int AS n FROM messages WHERE source_message_id LIKE 'mixed-%'`,
+    );
     assert.equal(mixed.rows[0].n, 0, 'nothing of a refused statement is stored');
     await insert(chatA, decision.rows[0]!.id);
     await assert.rejects(
       db.store.pool.query(`UPDATE messages SET chat_id = $1 WHERE chat_id = $2`, [chatB, chatA]),
       (e: { code?: string; message: string }) => e.code === '23503' && /not a chat of its agency/.test(e.message),
     );
-    await assert.rejects(db.store.pool.query('DELETE FROM decisions WHERE id = $1', [decision.rows[0]!.id]), (e: { code?: string }) => e.code === '23503');
+    await assert.rejects(
+      db.store.pool.query('DELETE FROM decisions WHERE id = $1', [decision.rows[0]!.id]),
+      (e: { code?: string }) => e.code === '23503',
+    );
     await db.store.pool.query('DELETE FROM chats WHERE id = $1', [chatA]);
     const left = await db.store.pool.query(`SELECT count(*)::int AS n FROM messages WHERE chat_id = $1`, [chatA]);
-    assert.equal(left.rows[0].n, 0, "deleting a chat deletes its messages");
+    assert.equal(left.rows[0].n, 0, 'deleting a chat deletes its messages');
   });
 
   it('names the known agencies when a slug is unknown', async () => {
@@ -220,8 +305,14 @@ describe('the national store', () => {
 
   it('refuses to change or delete audit entries', async () => {
     const entry = await db.store.prisma.auditEntry.create({ data: { actor: 'test', action: 'probe' } });
-    await assert.rejects(db.store.pool.query('UPDATE audit_log SET actor = $1 WHERE id = $2', ['someone', entry.id.toString()]), /append-only/);
-    await assert.rejects(db.store.pool.query('DELETE FROM audit_log WHERE id = $1', [entry.id.toString()]), /append-only/);
+    await assert.rejects(
+      db.store.pool.query('UPDATE audit_log SET actor = $1 WHERE id = $2', ['someone', entry.id.toString()]),
+      /append-only/,
+    );
+    await assert.rejects(
+      db.store.pool.query('DELETE FROM audit_log WHERE id = $1', [entry.id.toString()]),
+      /append-only/,
+    );
     assert.equal(await db.store.prisma.auditEntry.count({ where: { actor: 'test' } }), 1);
   });
 });

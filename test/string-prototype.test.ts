@@ -16,12 +16,18 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const commands = readdirSync(path.join(root, 'cli/commands')).filter((file) => file.endsWith('.ts'));
 
 async function stringPrototypeIsFast(prelude: string): Promise<string> {
-  const imports = commands.map((file) => `await import(${JSON.stringify(path.join(root, 'cli/commands', file))});`).join('\n');
+  const imports = commands
+    .map((file) => `await import(${JSON.stringify(path.join(root, 'cli/commands', file))});`)
+    .join('\n');
   const script = `(async () => {\n${prelude}\n${imports}\nconsole.log(%HasFastProperties(String.prototype));\n})();`;
-  const { stdout } = await promisify(execFile)(process.execPath, ['--allow-natives-syntax', '--import', 'tsx', '-e', script], {
-    cwd: root,
-    env: { ...process.env, LOG_LEVEL: 'error' },
-  });
+  const { stdout } = await promisify(execFile)(
+    process.execPath,
+    ['--allow-natives-syntax', '--import', 'tsx', '-e', script],
+    {
+      cwd: root,
+      env: { ...process.env, LOG_LEVEL: 'error' },
+    },
+  );
   return stdout.trim();
 }
 

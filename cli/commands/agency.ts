@@ -15,7 +15,9 @@ export async function readPolicyFile(file: string): Promise<unknown> {
   try {
     text = await readFile(file, 'utf8');
   } catch (error) {
-    throw new UsageError(`cannot read policy file ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+    throw new UsageError(
+      `cannot read policy file ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
+    );
   }
   return serializePolicy(parsePolicyFile(text, file));
 }
@@ -26,7 +28,7 @@ export function registerAgency(program: Command): void {
     agency
       .command('add <slug>')
       .description('create an agency (admin)')
-      .requiredOption('--name <name>', 'the agency\'s full name')
+      .requiredOption('--name <name>', "the agency's full name")
       .option('--policy <file>', 'policy file (YAML or JSON)')
       .option('--json', 'print the agency as JSON'),
   ).action(
@@ -62,8 +64,11 @@ export function registerAgency(program: Command): void {
         try {
           const agencies = await listAgencies(store.prisma);
           if (options.json) printJson(agencies);
-          else if (agencies.length === 0) process.stdout.write('no agencies yet: aitu-gateway agency add <slug> --name "…"\n');
-          else for (const a of agencies) process.stdout.write(`${a.slug}\t${a.name}${a.hasPolicy ? '\t(custom policy)' : ''}\n`);
+          else if (agencies.length === 0)
+            process.stdout.write('no agencies yet: aitu-gateway agency add <slug> --name "…"\n');
+          else
+            for (const a of agencies)
+              process.stdout.write(`${a.slug}\t${a.name}${a.hasPolicy ? '\t(custom policy)' : ''}\n`);
         } finally {
           await store.close();
         }

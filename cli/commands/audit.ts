@@ -40,19 +40,36 @@ export function registerAudit(program: Command): void {
             await writeAudit(store.pool, {
               actor,
               action: 'audit.verify',
-              details: { ok: result.ok, checked: result.checked, lastEntryId: result.last?.entryId ?? null, problems: result.problems.length, first: result.problems[0]?.message },
+              details: {
+                ok: result.ok,
+                checked: result.checked,
+                lastEntryId: result.last?.entryId ?? null,
+                problems: result.problems.length,
+                first: result.problems[0]?.message,
+              },
             });
             if (options.json) printJson(result);
             else if (result.ok) {
-              process.stdout.write(`audit log verified: ${result.checked} entries, chain up to entry ${result.last?.entryId ?? '-'} (position ${result.last?.seq ?? 0})`);
-              process.stdout.write(result.head ? `, reaching the signed head (entry ${result.head.entryId})\n` : ', no head recorded yet\n');
+              process.stdout.write(
+                `audit log verified: ${result.checked} entries, chain up to entry ${result.last?.entryId ?? '-'} (position ${result.last?.seq ?? 0})`,
+              );
+              process.stdout.write(
+                result.head
+                  ? `, reaching the signed head (entry ${result.head.entryId})\n`
+                  : ', no head recorded yet\n',
+              );
             } else {
               for (const p of result.problems) process.stdout.write(`${p.message}\n`);
             }
             if (result.legacyUnchecked > 0) {
-              process.stderr.write(`aitu-gateway: ${result.legacyUnchecked} links sealed before the upgrade were not recomputed: their HMAC key is in the key file, which this process cannot read\n`);
+              process.stderr.write(
+                `aitu-gateway: ${result.legacyUnchecked} links sealed before the upgrade were not recomputed: their HMAC key is in the key file, which this process cannot read\n`,
+              );
             }
-            if (!chain.signingKey) process.stderr.write(`aitu-gateway: verified with the public key alone; entries written since the last seal stay unsealed until a command with the signing key runs\n`);
+            if (!chain.signingKey)
+              process.stderr.write(
+                `aitu-gateway: verified with the public key alone; entries written since the last seal stay unsealed until a command with the signing key runs\n`,
+              );
             if (!result.ok) throw new JobFailedError(`audit log verification failed: ${result.problems[0]!.message}`);
           },
           { verifyOnly: true },
@@ -61,7 +78,9 @@ export function registerAudit(program: Command): void {
     );
   audit
     .command('export')
-    .description('audit entries with their chain hashes (auditors limited to agencies see only those agencies\' entries)')
+    .description(
+      "audit entries with their chain hashes (auditors limited to agencies see only those agencies' entries)",
+    )
     .option('--since <time>', 'entries at or after this date or time')
     .option('--json', 'print as JSON')
     .option('--csv', 'print as CSV (columns: id,at,actor,action,agency,subject,details,seq,hash)')
@@ -74,10 +93,22 @@ export function registerAudit(program: Command): void {
           requireRole(actor, ['auditor', 'admin'], 'export the audit log');
           await seal(store, chain);
           const entries = await exportAudit(store.pool, { since, agencyIds: visibleAgencies(actor) });
-          await writeAudit(store.pool, { actor, action: 'audit.export', details: { since: since?.toISOString(), entries: entries.length, format: options.csv ? 'csv' : options.json ? 'json' : 'text' } });
+          await writeAudit(store.pool, {
+            actor,
+            action: 'audit.export',
+            details: {
+              since: since?.toISOString(),
+              entries: entries.length,
+              format: options.csv ? 'csv' : options.json ? 'json' : 'text',
+            },
+          });
           if (options.csv) process.stdout.write(auditCsv(entries));
           else if (options.json) printJson(entries);
-          else for (const e of entries) process.stdout.write(`${e.id}\t${e.at}\t${e.actor}\t${e.action}\t${e.agency ?? '-'}\t${e.subject ?? '-'}\t${JSON.stringify(e.details)}\n`);
+          else
+            for (const e of entries)
+              process.stdout.write(
+                `${e.id}\t${e.at}\t${e.actor}\t${e.action}\t${e.agency ?? '-'}\t${e.subject ?? '-'}\t${JSON.stringify(e.details)}\n`,
+              );
         });
       }),
     );

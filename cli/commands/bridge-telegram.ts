@@ -19,7 +19,8 @@ interface TelegramBridgeOptions extends BridgeCommandOptions {
 /** Webhook settings from the options, or undefined for long polling; the secret is never a flag's value either. */
 function webhookOptions(options: TelegramBridgeOptions): TelegramWebhookOptions | undefined {
   if (!options.webhookUrl) {
-    if (options.port || options.webhookSecretFile) throw new UsageError('--port and --webhook-secret-file go with --webhook-url');
+    if (options.port || options.webhookSecretFile)
+      throw new UsageError('--port and --webhook-secret-file go with --webhook-url');
     return undefined;
   }
   let url: URL;
@@ -28,17 +29,22 @@ function webhookOptions(options: TelegramBridgeOptions): TelegramWebhookOptions 
   } catch {
     throw new UsageError('--webhook-url must be a URL, e.g. https://gateway.example.kz/telegram/hook');
   }
-  if (url.protocol !== 'https:') throw new UsageError('--webhook-url must be an https:// URL (Telegram posts only to https)');
+  if (url.protocol !== 'https:')
+    throw new UsageError('--webhook-url must be an https:// URL (Telegram posts only to https)');
   const port = Number(options.port);
-  if (!options.port || !Number.isInteger(port) || port < 1 || port > 65535) throw new UsageError('--webhook-url needs --port <n>, the local port to listen on (1-65535)');
+  if (!options.port || !Number.isInteger(port) || port < 1 || port > 65535)
+    throw new UsageError('--webhook-url needs --port <n>, the local port to listen on (1-65535)');
   let secretToken: string;
   if (options.webhookSecretFile) {
     try {
       secretToken = readFileSync(options.webhookSecretFile, 'utf8').trim();
     } catch (error) {
-      throw new UsageError(`cannot read the webhook secret file ${options.webhookSecretFile}: ${(error as NodeJS.ErrnoException).code ?? 'unreadable'}`);
+      throw new UsageError(
+        `cannot read the webhook secret file ${options.webhookSecretFile}: ${(error as NodeJS.ErrnoException).code ?? 'unreadable'}`,
+      );
     }
-    if (!/^[A-Za-z0-9_-]{1,256}$/.test(secretToken)) throw new UsageError(`the webhook secret file ${options.webhookSecretFile} must hold 1-256 of A-Z a-z 0-9 _ -`);
+    if (!/^[A-Za-z0-9_-]{1,256}$/.test(secretToken))
+      throw new UsageError(`the webhook secret file ${options.webhookSecretFile} must hold 1-256 of A-Z a-z 0-9 _ -`);
   } else {
     // a fresh secret each start: setWebhook hands it to Telegram, which sends it back with every update
     secretToken = randomBytes(32).toString('hex');
@@ -50,11 +56,19 @@ export function registerTelegramBridge(bridge: Command): void {
   bridgeOptions(
     bridge
       .command('telegram')
-      .description("run the agency's Telegram bot: messages of mapped chats into the store as they are written, allowed replies out")
-      .option('--bot-token-file <file>', 'a file holding the bot token (default: TELEGRAM_BOT_TOKEN_FILE, else TELEGRAM_BOT_TOKEN)')
-      .option('--webhook-url <url>', "receive updates by webhook at this public https URL instead of long polling")
+      .description(
+        "run the agency's Telegram bot: messages of mapped chats into the store as they are written, allowed replies out",
+      )
+      .option(
+        '--bot-token-file <file>',
+        'a file holding the bot token (default: TELEGRAM_BOT_TOKEN_FILE, else TELEGRAM_BOT_TOKEN)',
+      )
+      .option('--webhook-url <url>', 'receive updates by webhook at this public https URL instead of long polling')
       .option('--port <n>', 'with --webhook-url: the local port the webhook listens on')
-      .option('--webhook-secret-file <file>', "with --webhook-url: a file holding the webhook's secret token (default: a fresh one each start)"),
+      .option(
+        '--webhook-secret-file <file>',
+        "with --webhook-url: a file holding the webhook's secret token (default: a fresh one each start)",
+      ),
   ).action(
     action(async (options: TelegramBridgeOptions) => {
       const webhook = webhookOptions(options);

@@ -26,11 +26,19 @@ async function loadWhatsApp() {
  * The real whatsapp-web.js client with the project's options: the session (LocalAuth) in
  * <dataDir>/whatsapp/<agency>, Debian's chromium (AITU_GATEWAY_CHROMIUM to point elsewhere), headless.
  */
-export async function whatsappClient(dataDir: string, agencySlug: string, env: NodeJS.ProcessEnv = process.env): Promise<WaClient> {
+export async function whatsappClient(
+  dataDir: string,
+  agencySlug: string,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<WaClient> {
   const { Client, LocalAuth } = await loadWhatsApp();
   return new Client({
     authStrategy: new LocalAuth({ dataPath: path.join(dataDir, 'whatsapp', agencySlug) }),
-    puppeteer: { executablePath: env.AITU_GATEWAY_CHROMIUM || '/usr/bin/chromium', headless: true, args: ['--no-sandbox'] },
+    puppeteer: {
+      executablePath: env.AITU_GATEWAY_CHROMIUM || '/usr/bin/chromium',
+      headless: true,
+      args: ['--no-sandbox'],
+    },
   }) as unknown as WaClient;
 }
 
@@ -44,8 +52,13 @@ function fileStore(cfg: Config, store: Store, agencyId: string) {
 }
 
 /** The QR code is a login secret, not a log line: drawn on standard error only. */
-function showQr(qrcode: { generate(text: string, options: { small: boolean }, done: (drawn: string) => void): void }, qr: string): void {
-  qrcode.generate(qr, { small: true }, (drawn: string) => process.stderr.write(`\nScan with WhatsApp → Linked devices:\n${drawn}\n`));
+function showQr(
+  qrcode: { generate(text: string, options: { small: boolean }, done: (drawn: string) => void): void },
+  qr: string,
+): void {
+  qrcode.generate(qr, { small: true }, (drawn: string) =>
+    process.stderr.write(`\nScan with WhatsApp → Linked devices:\n${drawn}\n`),
+  );
 }
 
 function positiveInt(value: string, name: string): number {
@@ -58,7 +71,9 @@ export function registerWhatsAppBridge(bridge: Command): void {
   const command = bridgeOptions(
     bridge
       .command('whatsapp')
-      .description("run the agency's WhatsApp Web session (whatsapp-web.js in Debian's chromium): its mapped chats in, allowed replies out")
+      .description(
+        "run the agency's WhatsApp Web session (whatsapp-web.js in Debian's chromium): its mapped chats in, allowed replies out",
+      )
       .option('--start-timeout <seconds>', 'give up when WhatsApp Web has not loaded within this (no network)', '45'),
   ).action(
     action((options: BridgeCommandOptions & { startTimeout: string }) => {
@@ -81,34 +96,49 @@ export function registerWhatsAppBridge(bridge: Command): void {
     command
       .command('backfill <chat-id>')
       .usage('--agency <slug> <chat-id> [--limit N] [options]')
-      .description("pull a chat's recent history through the running bridge, older than where the last backfill stopped (operator, admin)")
+      .description(
+        "pull a chat's recent history through the running bridge, older than where the last backfill stopped (operator, admin)",
+      )
       .option('--limit <n>', 'at most this many messages', '200')
       .option('--restart', 'start again from the newest message instead of where the last backfill stopped')
       .option('--timeout <seconds>', "how long to wait for the bridge's result", '600')
       .option('--json', 'print the counts as JSON'),
   ).action(
-    action((chatId: string, own: TokenOptions & { limit: string; restart?: boolean; timeout: string; json?: boolean }) => {
-      // --agency is the parent's option (commander gives it to `bridge whatsapp` wherever it is written)
-      const options = { ...own, agency: (command.opts() as { agency: string }).agency };
-      if (!/@(c|g)\.us$/.test(chatId)) throw new UsageError('<chat-id> is a WhatsApp chat id: <number>@c.us for a person, <id>@g.us for a group');
-      const limit = positiveInt(options.limit, '--limit');
-      const timeoutMs = positiveInt(options.timeout, '--timeout') * 1000;
-      return withSession(options, 'bridge whatsapp backfill', async ({ store, actor, keyring }) => {
-        const cfg = config();
-        const queues = openQueues({ redisUrl: cfg.redisUrl, prefix: cfg.queuePrefix, queueKey: requireQueueKey(await keyring()) }, await connectRedisOnce(cfg.redisUrl, { maxRetriesPerRequest: 3 }));
-        try {
-          const result = await requestBackfill(store, queues, actor, { agency: options.agency, platform: 'whatsapp', chatId, limit, restart: options.restart === true, timeoutMs });
-          if (options.json) printJson(result);
-          else {
-            process.stdout.write(
-              `fetched ${result.fetched}, handed to the pipeline ${result.emitted}, already imported from an export ${result.matchedImport}${result.exhausted ? '; the chat has no older messages' : ''}\n`,
-            );
+    action(
+      (chatId: string, own: TokenOptions & { limit: string; restart?: boolean; timeout: string; json?: boolean }) => {
+        // --agency is the parent's option (commander gives it to `bridge whatsapp` wherever it is written)
+        const options = { ...own, agency: (command.opts() as { agency: string }).agency };
+        if (!/@(c|g)\.us$/.test(chatId))
+          throw new UsageError('<chat-id> is a WhatsApp chat id: <number>@c.us for a person, <id>@g.us for a group');
+        const limit = positiveInt(options.limit, '--limit');
+        const timeoutMs = positiveInt(options.timeout, '--timeout') * 1000;
+        return withSession(options, 'bridge whatsapp backfill', async ({ store, actor, keyring }) => {
+          const cfg = config();
+          const queues = openQueues(
+            { redisUrl: cfg.redisUrl, prefix: cfg.queuePrefix, queueKey: requireQueueKey(await keyring()) },
+            await connectRedisOnce(cfg.redisUrl, { maxRetriesPerRequest: 3 }),
+          );
+          try {
+            const result = await requestBackfill(store, queues, actor, {
+              agency: options.agency,
+              platform: 'whatsapp',
+              chatId,
+              limit,
+              restart: options.restart === true,
+              timeoutMs,
+            });
+            if (options.json) printJson(result);
+            else {
+              process.stdout.write(
+                `fetched ${result.fetched}, handed to the pipeline ${result.emitted}, already imported from an export ${result.matchedImport}${result.exhausted ? '; the chat has no older messages' : ''}\n`,
+              );
+            }
+            return ExitCode.ok;
+          } finally {
+            await queues.close();
           }
-          return ExitCode.ok;
-        } finally {
-          await queues.close();
-        }
-      });
-    }),
+        });
+      },
+    ),
   );
 }

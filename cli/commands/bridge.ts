@@ -61,7 +61,13 @@ export async function runBridgeCommand(
       redisUrl: cfg.redisUrl,
       prefix: cfg.queuePrefix,
       pool: store.pool,
-      queueNames: [QueueName.classify, QueueName.deliver, QueueName.deadLetter, outboundQueueName(connector.platform, agency.id), backfillQueueName(connector.platform, agency.id)],
+      queueNames: [
+        QueueName.classify,
+        QueueName.deliver,
+        QueueName.deadLetter,
+        outboundQueueName(connector.platform, agency.id),
+        backfillQueueName(connector.platform, agency.id),
+      ],
       connector: { platform: connector.platform, agencyId: agency.id },
       logger: log,
     });
@@ -77,10 +83,17 @@ export async function runBridgeCommand(
       autoMap: options.autoMap,
       enqueueOnly: options.enqueueOnly,
     });
-    const sealer = startSealTimer(store, installation.chain, 30_000, (error) => log.warn('could not seal the audit log; trying again in 30 s', { error: error.message }));
+    const sealer = startSealTimer(store, installation.chain, 30_000, (error) =>
+      log.warn('could not seal the audit log; trying again in 30 s', { error: error.message }),
+    );
     log.info('bridge running', { platform: connector.platform, agency: options.agency, pid: process.pid });
-    const outcome = await Promise.race([stopped.then((signal) => ({ signal })), running.gaveUp.then((failure) => ({ failure }))]);
-    log.info('signal' in outcome ? `${outcome.signal}: draining the bridge` : `${outcome.failure}: draining the bridge`);
+    const outcome = await Promise.race([
+      stopped.then((signal) => ({ signal })),
+      running.gaveUp.then((failure) => ({ failure })),
+    ]);
+    log.info(
+      'signal' in outcome ? `${outcome.signal}: draining the bridge` : `${outcome.failure}: draining the bridge`,
+    );
     await running.stop();
     await sealer.stop();
     log.info('bridge stopped');
@@ -96,7 +109,9 @@ export async function runBridgeCommand(
 }
 
 export function registerBridge(program: Command): void {
-  const bridge = program.command('bridge').description('run a live bridge: foreign chats into the national store as they are written, allowed replies out');
+  const bridge = program
+    .command('bridge')
+    .description('run a live bridge: foreign chats into the national store as they are written, allowed replies out');
   registerTelegramBridge(bridge);
   registerWhatsAppBridge(bridge);
 }

@@ -5,7 +5,9 @@ import { action, printJson, tokenOptions } from '../common.ts';
 
 function printFeedback(feedback: ClassifierFeedback): void {
   const scope = feedback.agency ? `${feedback.agency.slug} (${feedback.agency.name})` : 'every agency you may see';
-  const lines = [`false positives decided in review, ${scope}, ${feedback.generatedAt}: ${feedback.totalFalsePositives}`];
+  const lines = [
+    `false positives decided in review, ${scope}, ${feedback.generatedAt}: ${feedback.totalFalsePositives}`,
+  ];
   if (feedback.rows.length === 0) lines.push('  none yet: officers have decided no review item false-positive');
   else lines.push('  count  share of reviewed  detector / category / term');
   for (const r of feedback.rows) {
@@ -21,7 +23,9 @@ export function registerClassifier(program: Command): void {
   tokenOptions(
     classifier
       .command('feedback')
-      .description("which detectors and terms officers judged false positives, and how often (tune them with the policy's classifier.ignore)")
+      .description(
+        "which detectors and terms officers judged false positives, and how often (tune them with the policy's classifier.ignore)",
+      )
       .option('--agency <slug>', 'only this agency (default: every agency you may see)')
       .option('--json', 'print as JSON'),
   ).action(

@@ -10,7 +10,8 @@ export async function migrateDatabase(databaseUrl: string): Promise<{ created: b
   try {
     return { created, applied: await applyMigrations(databaseUrl) };
   } catch (error) {
-    if ((error as Error).name === 'SchemaConnectorError' && !/ECONNREFUSED|connect/i.test((error as Error).message)) throw error;
+    if ((error as Error).name === 'SchemaConnectorError' && !/ECONNREFUSED|connect/i.test((error as Error).message))
+      throw error;
     throw storeConnectionError(databaseUrl, error);
   }
 }

@@ -6,14 +6,21 @@ import { loadKeyring, requireQueueKey } from '../../src/core/keys.ts';
 import { connectRedisOnce } from '../../src/core/redis.ts';
 import { listDeadLetters, retryDeadLetters, viewDeadLetter } from '../../src/pipeline/dead-letter.ts';
 import { openQueues } from '../../src/pipeline/queues.ts';
-import { auditDeadLetterChange, authorizeDeadLetterChange, type DeadLetterChange } from '../../src/service/dead-letters.ts';
+import {
+  auditDeadLetterChange,
+  authorizeDeadLetterChange,
+  type DeadLetterChange,
+} from '../../src/service/dead-letters.ts';
 import { action, printJson, tokenOptions } from '../common.ts';
 
 /** The queues with the queue key: dead letters are sealed, and only the key opens their source ids and entries. */
 async function withQueues<T>(work: (queues: ReturnType<typeof openQueues>) => Promise<T>): Promise<T> {
   const cfg = config();
   const queueKey = requireQueueKey(await loadKeyring(cfg.keyFile));
-  const queues = openQueues({ redisUrl: cfg.redisUrl, prefix: cfg.queuePrefix, queueKey }, await connectRedisOnce(cfg.redisUrl, { maxRetriesPerRequest: 3 }));
+  const queues = openQueues(
+    { redisUrl: cfg.redisUrl, prefix: cfg.queuePrefix, queueKey },
+    await connectRedisOnce(cfg.redisUrl, { maxRetriesPerRequest: 3 }),
+  );
   try {
     return await work(queues);
   } finally {
@@ -22,7 +29,11 @@ async function withQueues<T>(work: (queues: ReturnType<typeof openQueues>) => Pr
 }
 
 /** Runs a retry or purge as the token's holder (operator, admin); `audit` records the letters it touched. */
-function asOperator<T>(options: TokenOptions, change: DeadLetterChange, work: (audit: (letters: Parameters<typeof auditDeadLetterChange>[3]) => Promise<void>) => Promise<T>): Promise<T> {
+function asOperator<T>(
+  options: TokenOptions,
+  change: DeadLetterChange,
+  work: (audit: (letters: Parameters<typeof auditDeadLetterChange>[3]) => Promise<void>) => Promise<T>,
+): Promise<T> {
   return withSession(options, `dlq ${change}`, async ({ store, actor }) => {
     authorizeDeadLetterChange(actor, change);
     return work((letters) => auditDeadLetterChange(store.pool, actor, change, letters));
@@ -41,35 +52,41 @@ export function registerDlq(program: Command): void {
           const views = (await listDeadLetters(queues)).map((job) => viewDeadLetter(queues, job));
           if (options.json) printJson(views);
           else if (views.length === 0) process.stdout.write('no dead letters\n');
-          else for (const v of views) process.stdout.write(`${v.id}\t${v.failedAt}\t${v.stage}\t${v.source}\t${v.reason}\n`);
+          else
+            for (const v of views)
+              process.stdout.write(`${v.id}\t${v.failedAt}\t${v.stage}\t${v.source}\t${v.reason}\n`);
         }),
       ),
     );
   tokenOptions(dlq.command('retry [ids...]'))
     .description('send dead letters (all, or the given ids) through the pipeline again (operator, admin)')
     .action(
-      action(async (ids: string[], options: TokenOptions) => asOperator(options, 'retry', (audit) =>
-        withQueues(async (queues) => {
-          const letters = (await listDeadLetters(queues)).map((job) => viewDeadLetter(queues, job));
-          const { retried, refused } = await retryDeadLetters(queues, ids);
-          await audit(letters.filter((letter) => retried.includes(letter.id)));
-          process.stdout.write(`retried ${retried.length}\n`);
-          for (const r of refused) process.stderr.write(`aitu-gateway: not retried: ${r.reason}\n`);
-          return refused.length > 0 ? ExitCode.failed : ExitCode.ok;
-        })),
+      action(async (ids: string[], options: TokenOptions) =>
+        asOperator(options, 'retry', (audit) =>
+          withQueues(async (queues) => {
+            const letters = (await listDeadLetters(queues)).map((job) => viewDeadLetter(queues, job));
+            const { retried, refused } = await retryDeadLetters(queues, ids);
+            await audit(letters.filter((letter) => retried.includes(letter.id)));
+            process.stdout.write(`retried ${retried.length}\n`);
+            for (const r of refused) process.stderr.write(`aitu-gateway: not retried: ${r.reason}\n`);
+            return refused.length > 0 ? ExitCode.failed : ExitCode.ok;
+          }),
+        ),
       ),
     );
   tokenOptions(dlq.command('purge'))
     .description('delete every dead letter (operator, admin)')
     .action(
-      action(async (options: TokenOptions) => asOperator(options, 'purge', (audit) =>
-        withQueues(async (queues) => {
-          const jobs = await listDeadLetters(queues);
-          const letters = jobs.map((job) => viewDeadLetter(queues, job));
-          for (const job of jobs) await job.remove();
-          await audit(letters);
-          process.stdout.write(`purged ${jobs.length}\n`);
-        })),
+      action(async (options: TokenOptions) =>
+        asOperator(options, 'purge', (audit) =>
+          withQueues(async (queues) => {
+            const jobs = await listDeadLetters(queues);
+            const letters = jobs.map((job) => viewDeadLetter(queues, job));
+            for (const job of jobs) await job.remove();
+            await audit(letters);
+            process.stdout.write(`purged ${jobs.length}\n`);
+          }),
+        ),
       ),
     );
 }

@@ -39,12 +39,18 @@ async function checkRedis(cfg: Config): Promise<Check> {
     try {
       const version = await redisVersion(redis);
       const ok = versionAtLeast(version, [6, 2, 0]);
-      return { name: 'Redis', ok, detail: `${version} at ${new URL(cfg.redisUrl).host}`, fix: ok ? undefined : 'BullMQ needs Redis 6.2 or newer' };
+      return {
+        name: 'Redis',
+        ok,
+        detail: `${version} at ${new URL(cfg.redisUrl).host}`,
+        fix: ok ? undefined : 'BullMQ needs Redis 6.2 or newer',
+      };
     } finally {
       redis.disconnect();
     }
   } catch (error) {
-    if (error instanceof ServiceUnavailableError) return { name: 'Redis', ok: false, detail: error.message, unreachable: true };
+    if (error instanceof ServiceUnavailableError)
+      return { name: 'Redis', ok: false, detail: error.message, unreachable: true };
     return { name: 'Redis', ok: false, detail: (error as Error).message };
   }
 }
@@ -66,18 +72,28 @@ async function checkPostgres(cfg: Config): Promise<Check[]> {
     ];
   }
   try {
-    const version = (await store.pool.query<{ server_version: string }>('SHOW server_version')).rows[0]?.server_version ?? '?';
-    const checks: Check[] = [{ name: 'PostgreSQL', ok: true, detail: `${version} — ${describeDatabase(cfg.databaseUrl)}` }];
+    const version =
+      (await store.pool.query<{ server_version: string }>('SHOW server_version')).rows[0]?.server_version ?? '?';
+    const checks: Check[] = [
+      { name: 'PostgreSQL', ok: true, detail: `${version} — ${describeDatabase(cfg.databaseUrl)}` },
+    ];
     const expected = await listMigrationNames();
     const applied = await store.pool
-      .query<{ migration_name: string }>('SELECT migration_name FROM _prisma_migrations WHERE finished_at IS NOT NULL AND rolled_back_at IS NULL')
+      .query<{ migration_name: string }>(
+        'SELECT migration_name FROM _prisma_migrations WHERE finished_at IS NOT NULL AND rolled_back_at IS NULL',
+      )
       .then((r) => new Set(r.rows.map((row) => row.migration_name)))
       .catch(() => new Set<string>());
     const pending = expected.filter((name) => !applied.has(name));
     checks.push(
       pending.length === 0
         ? { name: 'migrations', ok: true, detail: `${expected.length} applied` }
-        : { name: 'migrations', ok: false, detail: `${pending.length} pending: ${pending.join(', ')}`, fix: 'npx aitu-gateway db migrate' },
+        : {
+            name: 'migrations',
+            ok: false,
+            detail: `${pending.length} pending: ${pending.join(', ')}`,
+            fix: 'npx aitu-gateway db migrate',
+          },
     );
     return checks;
   } finally {

@@ -47,11 +47,17 @@ function printSummary(summary: ImportSummary, json: boolean | undefined): void {
   const lines = [
     `${summary.status === 'completed' ? 'import completed' : 'import FAILED'}${summary.runId ? ` (run ${summary.runId})` : ' (dry run)'}${summary.resumedFrom ? `, resumed from ${summary.resumedFrom}` : ''}`,
     `  read ${summary.read} (service events ${summary.serviceEvents})`,
-    summary.wouldDeliver !== undefined ? `  would deliver ${summary.wouldDeliver}, would edit ${summary.edited}` : `  delivered ${summary.delivered}, edited ${summary.edited}`,
+    summary.wouldDeliver !== undefined
+      ? `  would deliver ${summary.wouldDeliver}, would edit ${summary.edited}`
+      : `  delivered ${summary.delivered}, edited ${summary.edited}`,
     `  duplicates ${summary.duplicates}, blocked ${summary.blocked}, failed ${summary.failed}`,
     `  attachments ${summary.attachments}, missing ${summary.missingAttachments}`,
     `  quarantined ${summary.quarantined}, redacted ${summary.redacted}`,
-    `  flagged: ${Object.entries(summary.flaggedByCategory).map(([c, n]) => `${c} ${n}`).join(', ') || 'none'}`,
+    `  flagged: ${
+      Object.entries(summary.flaggedByCategory)
+        .map(([c, n]) => `${c} ${n}`)
+        .join(', ') || 'none'
+    }`,
   ];
   if (summary.failed > 0) lines.push('  failed messages are in the dead-letter queue: aitu-gateway dlq list');
   process.stdout.write(`${lines.join('\n')}\n`);
@@ -75,7 +81,8 @@ export async function runImportCommand(
   options: CommonImportOptions,
 ): Promise<number> {
   const concurrency = Number(options.concurrency ?? 4);
-  if (!Number.isInteger(concurrency) || concurrency < 1) throw new UsageError('--concurrency must be a positive integer');
+  if (!Number.isInteger(concurrency) || concurrency < 1)
+    throw new UsageError('--concurrency must be a positive integer');
   const cfg = config();
   // both services are required: say so at once (exit 3) rather than wait on a queue that never answers
   if (!options.dryRun) (await connectRedisOnce(cfg.redisUrl)).disconnect();
@@ -103,7 +110,14 @@ export async function runImportCommand(
     let summary: ImportSummary | null = null;
     try {
       summary = await runImport(
-        { store, redisUrl: cfg.redisUrl, prefix: cfg.queuePrefix, dataDir: cfg.dataDir, keyFile: cfg.keyFile, logger: logger() },
+        {
+          store,
+          redisUrl: cfg.redisUrl,
+          prefix: cfg.queuePrefix,
+          dataDir: cfg.dataDir,
+          keyFile: cfg.keyFile,
+          logger: logger(),
+        },
         {
           agencyId: agency.id,
           sourceKind,
@@ -127,7 +141,11 @@ export async function runImportCommand(
         // never hides the import's own outcome; the next command or audit verify seals again
         await recordImportFinish(store.pool, actor, audited, summary)
           .then(() => seal(store, chain))
-          .catch((error: Error) => process.stderr.write(`aitu-gateway: warning: could not audit and seal the end of the import: ${error.message}\n`));
+          .catch((error: Error) =>
+            process.stderr.write(
+              `aitu-gateway: warning: could not audit and seal the end of the import: ${error.message}\n`,
+            ),
+          );
       }
     }
   } finally {
@@ -139,12 +157,17 @@ export async function runImportCommand(
 const newBudget = (input: string) => new AttachmentBudget(inputLimits().maxImportAttachmentBytes, input);
 
 export function registerImport(program: Command): Command {
-  const importCommand = program.command('import').description('bring chat history into the national store (resumable import runs)');
+  const importCommand = program
+    .command('import')
+    .description('bring chat history into the national store (resumable import runs)');
   addCommonImportOptions(
     importCommand
       .command('jsonl <file>')
       .description('import canonical messages, one JSON object per line (see the README)')
-      .option('--attachments-dir <dir>', 'the folder the attachments\' sourcePath names are relative to; their bytes are stored'),
+      .option(
+        '--attachments-dir <dir>',
+        "the folder the attachments' sourcePath names are relative to; their bytes are stored",
+      ),
   ).action(
     action(async (file: string, options: CommonImportOptions & { attachmentsDir?: string }) =>
       runImportCommand(
@@ -152,7 +175,13 @@ export function registerImport(program: Command): Command {
         async () => {
           const budget = newBudget(file);
           const source = await openJsonlSource(file, { attachmentsDir: options.attachmentsDir, budget });
-          return { source, inputFile: file, budget, warnings: () => source.warnings(), recorded: options.attachmentsDir ? { attachmentsDir: path.resolve(options.attachmentsDir) } : undefined };
+          return {
+            source,
+            inputFile: file,
+            budget,
+            warnings: () => source.warnings(),
+            recorded: options.attachmentsDir ? { attachmentsDir: path.resolve(options.attachmentsDir) } : undefined,
+          };
         },
         options,
       ),
@@ -187,36 +216,47 @@ export function registerImport(program: Command): Command {
     importCommand
       .command('whatsapp <file>')
       .description('import a WhatsApp "Export chat" .txt or .zip (Android or iOS, any language)')
-      .option('--chat-name <name>', 'the chat\'s name (default: from the file name)')
+      .option('--chat-name <name>', "the chat's name (default: from the file name)")
       .option('--chat-id <whatsapp-id>', 'the chat id a live WhatsApp bridge knows, so history and live land together')
       .option('--date-format <order>', 'DMY, MDY or YMD when the file cannot tell')
-      .option('--timezone <zone>', 'IANA zone of the export\'s times (default: this machine\'s)'),
+      .option('--timezone <zone>', "IANA zone of the export's times (default: this machine's)"),
   ).action(
-    action(async (file: string, options: CommonImportOptions & { chatName?: string; chatId?: string; dateFormat?: string; timezone?: string }) => {
-      const dateFormat = options.dateFormat?.toUpperCase();
-      if (dateFormat !== undefined && !['DMY', 'MDY', 'YMD'].includes(dateFormat)) throw new UsageError('--date-format must be DMY, MDY or YMD');
-      return runImportCommand(
-        'whatsapp',
-        async () => {
-          const budget = newBudget(file);
-          const source = await openWhatsAppExport(file, {
-            budget,
-            chatName: options.chatName,
-            chatId: options.chatId,
-            dateFormat: dateFormat as 'DMY' | 'MDY' | 'YMD' | undefined,
-            timezone: options.timezone,
-          });
-          return {
-            source,
-            inputFile: file,
-            recorded: { timezone: source.timezone, dateOrder: source.dateOrder, chatId: source.chatId, chatName: source.title },
-            warnings: () => source.warnings(),
-            budget,
-          };
-        },
-        options,
-      );
-    }),
+    action(
+      async (
+        file: string,
+        options: CommonImportOptions & { chatName?: string; chatId?: string; dateFormat?: string; timezone?: string },
+      ) => {
+        const dateFormat = options.dateFormat?.toUpperCase();
+        if (dateFormat !== undefined && !['DMY', 'MDY', 'YMD'].includes(dateFormat))
+          throw new UsageError('--date-format must be DMY, MDY or YMD');
+        return runImportCommand(
+          'whatsapp',
+          async () => {
+            const budget = newBudget(file);
+            const source = await openWhatsAppExport(file, {
+              budget,
+              chatName: options.chatName,
+              chatId: options.chatId,
+              dateFormat: dateFormat as 'DMY' | 'MDY' | 'YMD' | undefined,
+              timezone: options.timezone,
+            });
+            return {
+              source,
+              inputFile: file,
+              recorded: {
+                timezone: source.timezone,
+                dateOrder: source.dateOrder,
+                chatId: source.chatId,
+                chatName: source.title,
+              },
+              warnings: () => source.warnings(),
+              budget,
+            };
+          },
+          options,
+        );
+      },
+    ),
   );
   return importCommand;
 }

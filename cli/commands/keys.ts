@@ -6,7 +6,12 @@ import { TOKEN_VARIABLE } from '../../src/auth/users.ts';
 import { requireRole } from '../../src/auth/roles.ts';
 import { withSession } from '../../src/auth/session.ts';
 import { writeAudit } from '../../src/audit/log.ts';
-import { checkOriginals, originalsByKey, reencryptOriginals, type ReencryptResult } from '../../src/review/originals.ts';
+import {
+  checkOriginals,
+  originalsByKey,
+  reencryptOriginals,
+  type ReencryptResult,
+} from '../../src/review/originals.ts';
 import { openStore } from '../../src/store/database.ts';
 import { initInstallation, type InitResult } from '../../src/store/installation.ts';
 import { action, printJson } from '../common.ts';
@@ -16,7 +21,9 @@ const tokenHelp = `your token (default: ${TOKEN_VARIABLE})`;
 function printReencrypt(result: ReencryptResult, json: boolean | undefined, extra: Record<string, unknown>): void {
   if (json) printJson({ ...extra, ...result });
   else {
-    process.stdout.write(`re-encrypted ${result.reencrypted} originals (${result.bound} of them bound to their item now; ${result.current} were already under the current key and bound)\n`);
+    process.stdout.write(
+      `re-encrypted ${result.reencrypted} originals (${result.bound} of them bound to their item now; ${result.current} were already under the current key and bound)\n`,
+    );
     for (const u of result.unreadable) process.stderr.write(`aitu-gateway: ${u.reason}\n`);
   }
 }
@@ -24,23 +31,36 @@ function printReencrypt(result: ReencryptResult, json: boolean | undefined, extr
 function printInit(result: InitResult, json: boolean | undefined): void {
   if (json) return printJson(result);
   const { keyFile, chainKey } = result;
-  const keyState = keyFile.created ? 'created' : keyFile.added.length > 0 ? `upgraded (added ${keyFile.added.join(', ')})` : 'exists, unchanged';
-  const chainState = chainKey.created ? 'created' : chainKey.wrotePublic ? 'exists; public key written again' : 'exists, unchanged';
+  const keyState = keyFile.created
+    ? 'created'
+    : keyFile.added.length > 0
+      ? `upgraded (added ${keyFile.added.join(', ')})`
+      : 'exists, unchanged';
+  const chainState = chainKey.created
+    ? 'created'
+    : chainKey.wrotePublic
+      ? 'exists; public key written again'
+      : 'exists, unchanged';
   process.stdout.write(
     `key file ${keyFile.path}: ${keyState}\n` +
       `audit signing key ${chainKey.path}: ${chainState} (public key: ${chainKey.publicPath})\n` +
       `installation ${result.recorded ? 'recorded in the database' : 'already recorded in the database'}; audit log sealed (${result.seal.sealed} entries)\n`,
   );
-  if (keyFile.created || chainKey.created) process.stdout.write('back up the key file and the signing key now, and keep them away from the database and its administrators\n');
+  if (keyFile.created || chainKey.created)
+    process.stdout.write(
+      'back up the key file and the signing key now, and keep them away from the database and its administrators\n',
+    );
 }
 
 export function registerKeys(program: Command): void {
-  const keys = program.command('keys').description('data keys of the encrypted originals (admin); the key file never enters the database');
+  const keys = program
+    .command('keys')
+    .description('data keys of the encrypted originals (admin); the key file never enters the database');
   keys
     .command('init')
     .description(
       "create an installation's keys (the key file and the audit chain's signing key pair) and record the installation in the database; " +
-        'run once by the installation\'s OS user, after db migrate; on an older installation it adds only what is missing; it never replaces a key',
+        "run once by the installation's OS user, after db migrate; on an older installation it adds only what is missing; it never replaces a key",
     )
     .option('--json', 'print as JSON')
     .action(
@@ -55,7 +75,9 @@ export function registerKeys(program: Command): void {
     );
   keys
     .command('rotate')
-    .description('create a new current key and re-encrypt every original under it; afterwards the old key can be deleted')
+    .description(
+      'create a new current key and re-encrypt every original under it; afterwards the old key can be deleted',
+    )
     .option('--token <token>', tokenHelp)
     .option('--json', 'print as JSON')
     .action(
@@ -64,23 +86,41 @@ export function registerKeys(program: Command): void {
           requireRole(actor, ['admin'], 'rotate keys');
           const file = config().keyFile;
           const { previousId, currentId } = await addCurrentKey(file);
-          await writeAudit(store.pool, { actor, action: 'keys.add', subject: `key:${currentId}`, details: { previousKeyId: previousId, currentKeyId: currentId } });
+          await writeAudit(store.pool, {
+            actor,
+            action: 'keys.add',
+            subject: `key:${currentId}`,
+            details: { previousKeyId: previousId, currentKeyId: currentId },
+          });
           const result = await reencryptOriginals(store.pool, await loadKeyring(file));
           await writeAudit(store.pool, {
             actor,
             action: 'keys.reencrypt',
             subject: `key:${currentId}`,
-            details: { reencrypted: result.reencrypted, bound: result.bound, unreadable: result.unreadable.length, unreadableItems: result.unreadable.slice(0, 100).map((u) => u.id) },
+            details: {
+              reencrypted: result.reencrypted,
+              bound: result.bound,
+              unreadable: result.unreadable.length,
+              unreadableItems: result.unreadable.slice(0, 100).map((u) => u.id),
+            },
           });
           printReencrypt(result, options.json, { previousKeyId: previousId, currentKeyId: currentId });
-          if (!options.json) process.stdout.write(`current key: ${currentId} (previous: ${previousId}; restart workers, then: aitu-gateway keys delete ${previousId})\n`);
-          if (result.unreadable.length > 0) throw new JobFailedError(`${result.unreadable.length} originals could not be read and stay under their old key`);
+          if (!options.json)
+            process.stdout.write(
+              `current key: ${currentId} (previous: ${previousId}; restart workers, then: aitu-gateway keys delete ${previousId})\n`,
+            );
+          if (result.unreadable.length > 0)
+            throw new JobFailedError(
+              `${result.unreadable.length} originals could not be read and stay under their old key`,
+            );
         }),
       ),
     );
   keys
     .command('reencrypt')
-    .description('re-encrypt originals not under the current key (after a rotation interrupted, or workers that still held the old key), and bind originals sealed before binding to their item')
+    .description(
+      're-encrypt originals not under the current key (after a rotation interrupted, or workers that still held the old key), and bind originals sealed before binding to their item',
+    )
     .option('--token <token>', tokenHelp)
     .option('--json', 'print as JSON')
     .action(
@@ -89,9 +129,17 @@ export function registerKeys(program: Command): void {
           requireRole(actor, ['admin'], 're-encrypt originals');
           const ring = await keyring();
           const result = await reencryptOriginals(store.pool, ring);
-          await writeAudit(store.pool, { actor, action: 'keys.reencrypt', subject: `key:${ring.currentId}`, details: { reencrypted: result.reencrypted, bound: result.bound, unreadable: result.unreadable.length } });
+          await writeAudit(store.pool, {
+            actor,
+            action: 'keys.reencrypt',
+            subject: `key:${ring.currentId}`,
+            details: { reencrypted: result.reencrypted, bound: result.bound, unreadable: result.unreadable.length },
+          });
           printReencrypt(result, options.json, { currentKeyId: ring.currentId });
-          if (result.unreadable.length > 0) throw new JobFailedError(`${result.unreadable.length} originals could not be read and stay under their old key`);
+          if (result.unreadable.length > 0)
+            throw new JobFailedError(
+              `${result.unreadable.length} originals could not be read and stay under their old key`,
+            );
         }),
       ),
     );
@@ -105,14 +153,30 @@ export function registerKeys(program: Command): void {
         withSession(options, 'keys check', async ({ store, actor, keyring }) => {
           requireRole(actor, ['admin'], 'check keys');
           const result = await checkOriginals(store.pool, await keyring());
-          await writeAudit(store.pool, { actor, action: 'keys.check', details: { total: result.total, readable: result.readable, unbound: result.unbound, unreadable: result.unreadable.length, byKey: result.byKey } });
+          await writeAudit(store.pool, {
+            actor,
+            action: 'keys.check',
+            details: {
+              total: result.total,
+              readable: result.readable,
+              unbound: result.unbound,
+              unreadable: result.unreadable.length,
+              byKey: result.byKey,
+            },
+          });
           if (options.json) printJson(result);
           else {
             process.stdout.write(`${result.readable} of ${result.total} originals decrypt\n`);
             for (const u of result.unreadable) process.stderr.write(`aitu-gateway: ${u.reason}\n`);
-            if (result.unbound > 0) process.stderr.write(`aitu-gateway: ${result.unbound} originals are not bound to their item yet (sealed before binding); run: aitu-gateway keys reencrypt\n`);
+            if (result.unbound > 0)
+              process.stderr.write(
+                `aitu-gateway: ${result.unbound} originals are not bound to their item yet (sealed before binding); run: aitu-gateway keys reencrypt\n`,
+              );
           }
-          if (result.unreadable.length > 0) throw new JobFailedError(`${result.unreadable.length} of ${result.total} originals do not decrypt with the key file ${config().keyFile}`);
+          if (result.unreadable.length > 0)
+            throw new JobFailedError(
+              `${result.unreadable.length} of ${result.total} originals do not decrypt with the key file ${config().keyFile}`,
+            );
         }),
       ),
     );
@@ -127,12 +191,22 @@ export function registerKeys(program: Command): void {
           requireRole(actor, ['admin'], 'list keys');
           const file = await readKeyFile(config().keyFile);
           const counts = await originalsByKey(store.pool);
-          const inFile = (file?.keys ?? []).map((k) => ({ id: k.id, createdAt: k.createdAt, current: k.id === file?.current, originals: counts.get(k.id) ?? 0 }));
-          const missing = [...counts].filter(([id]) => !inFile.some((k) => k.id === id)).map(([id, n]) => ({ id, originals: n }));
+          const inFile = (file?.keys ?? []).map((k) => ({
+            id: k.id,
+            createdAt: k.createdAt,
+            current: k.id === file?.current,
+            originals: counts.get(k.id) ?? 0,
+          }));
+          const missing = [...counts]
+            .filter(([id]) => !inFile.some((k) => k.id === id))
+            .map(([id, n]) => ({ id, originals: n }));
           await writeAudit(store.pool, { actor, action: 'keys.list', details: { keys: inFile.length } });
           if (options.json) printJson({ keys: inFile, missingKeys: missing });
           else {
-            for (const k of inFile) process.stdout.write(`${k.id}\t${k.createdAt}\t${k.current ? 'current' : '-'}\t${k.originals} originals\n`);
+            for (const k of inFile)
+              process.stdout.write(
+                `${k.id}\t${k.createdAt}\t${k.current ? 'current' : '-'}\t${k.originals} originals\n`,
+              );
             for (const m of missing) process.stdout.write(`${m.id}\tnot in the key file\t${m.originals} originals\n`);
           }
         }),
@@ -146,9 +220,13 @@ export function registerKeys(program: Command): void {
       action((id: string, options: { token?: string }) =>
         withSession(options, 'keys delete', async ({ store, actor }) => {
           requireRole(actor, ['admin'], 'delete keys');
-          if ((await readKeyFile(config().keyFile))?.current === id) throw new UsageError(`key ${id} is the current key; rotate first (aitu-gateway keys rotate)`);
+          if ((await readKeyFile(config().keyFile))?.current === id)
+            throw new UsageError(`key ${id} is the current key; rotate first (aitu-gateway keys rotate)`);
           const still = (await originalsByKey(store.pool)).get(id) ?? 0;
-          if (still > 0) throw new UsageError(`${still} originals are still encrypted with key ${id}; run: aitu-gateway keys reencrypt`);
+          if (still > 0)
+            throw new UsageError(
+              `${still} originals are still encrypted with key ${id}; run: aitu-gateway keys reencrypt`,
+            );
           await removeKey(config().keyFile, id);
           await writeAudit(store.pool, { actor, action: 'keys.delete', subject: `key:${id}` });
           process.stdout.write(`deleted key ${id} from ${config().keyFile}\n`);

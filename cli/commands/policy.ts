@@ -12,7 +12,9 @@ export function registerPolicy(program: Command): void {
   const policy = program.command('policy').description("agencies' compliance policies");
   policy
     .command('check <slug> <text>')
-    .description("show what the agency's policy would do with a message in each direction, and why (and what its classifier section dropped or added)")
+    .description(
+      "show what the agency's policy would do with a message in each direction, and why (and what its classifier section dropped or added)",
+    )
     .action(
       action(async (slug: string, text: string) => {
         const store = await openStore(config().databaseUrl);

@@ -19,10 +19,14 @@ function printReport(report: AgencyReport): void {
     `  quarantined: ${t.quarantined} (open ${t.open}, escalated now ${t.escalatedNow}, escalated ever ${t.escalatedEver})`,
     ...report.rows.filter((r) => r.section === 'quarantined').map((r) => `    ${r.category}\t${r.count}`),
     `  decided: ${t.decided}`,
-    ...report.rows.filter((r) => r.section === 'decided').map((r) => `    ${r.decision}\tby ${r.decidedBy}\t${r.count}`),
+    ...report.rows
+      .filter((r) => r.section === 'decided')
+      .map((r) => `    ${r.decision}\tby ${r.decidedBy}\t${r.count}`),
     `  blocked inbound messages: ${t.blockedInbound}`,
     `  blocked outbound attempts: ${t.blockedOutbound}`,
-    ...report.rows.filter((r) => r.section === 'blocked_outbound').map((r) => `    ${r.source}:${r.chat}\t${r.category}\t${r.count}`),
+    ...report.rows
+      .filter((r) => r.section === 'blocked_outbound')
+      .map((r) => `    ${r.source}:${r.chat}\t${r.category}\t${r.count}`),
   ];
   process.stdout.write(`${lines.join('\n')}\n`);
 }
@@ -30,7 +34,9 @@ function printReport(report: AgencyReport): void {
 export function registerReport(program: Command): void {
   program
     .command('report')
-    .description("an agency's compliance figures for its auditors: imports, findings, quarantine, decisions, escalations, blocked sends")
+    .description(
+      "an agency's compliance figures for its auditors: imports, findings, quarantine, decisions, escalations, blocked sends",
+    )
     .requiredOption('--agency <slug>', 'the agency')
     .option('--json', 'print as JSON')
     .option('--csv', 'print as CSV (columns: section,source,chat,category,decision,decided_by,count)')
@@ -41,9 +47,16 @@ export function registerReport(program: Command): void {
         return withSession(options, 'report', async ({ store, actor }) => {
           requireRole(actor, ['auditor', 'officer', 'admin'], 'read reports');
           const agency = await requireAgency(store.pool, options.agency);
-          if (!canSeeAgency(actor, agency.id)) throw new ForbiddenError(`${actor.name} (${actor.role}) may not read the report of ${agency.slug}`);
+          if (!canSeeAgency(actor, agency.id))
+            throw new ForbiddenError(`${actor.name} (${actor.role}) may not read the report of ${agency.slug}`);
           const report = await agencyReport(store.pool, { id: agency.id, slug: agency.slug, name: agency.name });
-          await writeAudit(store.pool, { actor, action: 'report.generate', agencyId: agency.id, subject: agency.slug, details: { format: options.csv ? 'csv' : options.json ? 'json' : 'text', totals: report.totals } });
+          await writeAudit(store.pool, {
+            actor,
+            action: 'report.generate',
+            agencyId: agency.id,
+            subject: agency.slug,
+            details: { format: options.csv ? 'csv' : options.json ? 'json' : 'text', totals: report.totals },
+          });
           if (options.csv) process.stdout.write(reportCsv(report));
           else if (options.json) printJson(report);
           else printReport(report);

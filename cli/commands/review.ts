@@ -5,7 +5,15 @@ import { canViewOriginal, requireRole } from '../../src/auth/roles.ts';
 import { withSession } from '../../src/auth/session.ts';
 import { writeAudit } from '../../src/audit/log.ts';
 import { decideItem, escalateItem, type Decision, type Outcome } from '../../src/review/decide.ts';
-import { getReviewItem, listReviewItems, parseFilter, parseSince, requireStatus, type ReviewFilter, type ReviewItemView } from '../../src/review/items.ts';
+import {
+  getReviewItem,
+  listReviewItems,
+  parseFilter,
+  parseSince,
+  requireStatus,
+  type ReviewFilter,
+  type ReviewItemView,
+} from '../../src/review/items.ts';
 import type { OriginalMessage } from '../../src/core/original.ts';
 import { openOriginalMessage, readSealedOriginal } from '../../src/review/originals.ts';
 import { action, printJson } from '../common.ts';
@@ -29,9 +37,15 @@ function printItem(item: ReviewItemView, original: OriginalMessage | null, origi
     `  delivered:  ${item.delivered}`,
     `  redacted:   ${item.redactedText}`,
     `  findings:`,
-    ...item.findings.map((f) => `    ${f.category}\t${f.detector}\tconfidence ${f.confidence.toFixed(2)}\t[${f.start}, ${f.end})\t${JSON.stringify(f.explanation)}`),
+    ...item.findings.map(
+      (f) =>
+        `    ${f.category}\t${f.detector}\tconfidence ${f.confidence.toFixed(2)}\t[${f.start}, ${f.end})\t${JSON.stringify(f.explanation)}`,
+    ),
   ];
-  if (item.decided) out.push(`  decided:    ${item.status} by ${item.decided.by ?? '?'} at ${item.decided.at}${item.decided.note ? ` — ${item.decided.note}` : ''}`);
+  if (item.decided)
+    out.push(
+      `  decided:    ${item.status} by ${item.decided.by ?? '?'} at ${item.decided.at}${item.decided.note ? ` — ${item.decided.note}` : ''}`,
+    );
   if (item.escalated?.note) out.push(`  escalation: ${item.escalated.note}`);
   if (original === null) out.push(`  original:   ${originalNote}`);
   else {
@@ -43,7 +57,11 @@ function printItem(item: ReviewItemView, original: OriginalMessage | null, origi
 }
 
 /** Runs the decision for each item; one failure does not stop the others. */
-async function eachItem(ids: readonly string[], work: (id: string) => Promise<Outcome>, json: boolean | undefined): Promise<number> {
+async function eachItem(
+  ids: readonly string[],
+  work: (id: string) => Promise<Outcome>,
+  json: boolean | undefined,
+): Promise<number> {
   const outcomes: Outcome[] = [];
   const failures: { id: string; error: GatewayError | Error }[] = [];
   for (const id of ids) {
@@ -63,7 +81,9 @@ async function eachItem(ids: readonly string[], work: (id: string) => Promise<Ou
 }
 
 export function registerReview(program: Command): void {
-  const review = program.command('review').description("officers' queue of quarantined messages: list, show, decide, escalate");
+  const review = program
+    .command('review')
+    .description("officers' queue of quarantined messages: list, show, decide, escalate");
   review
     .command('list')
     .description('review items you may see (officers: their agencies), oldest message first')
@@ -76,29 +96,55 @@ export function registerReview(program: Command): void {
     .option('--token <token>', tokenHelp)
     .option('--json', 'print as JSON')
     .action(
-      action((options: { agency?: string; category?: string; status?: string; chat?: string; since?: string; limit?: string; token?: string; json?: boolean }) =>
-        withSession(options, 'review list', async ({ store, actor }) => {
-          requireRole(actor, ['officer', 'auditor', 'admin'], 'list review items');
-          const filter: ReviewFilter = { agency: options.agency, category: options.category, chat: options.chat };
-          if (options.status) filter.status = requireStatus(options.status);
-          if (options.since) filter.since = parseSince(options.since);
-          const limit = options.limit === undefined ? undefined : Number(options.limit);
-          if (limit !== undefined && !(Number.isInteger(limit) && limit > 0)) throw new UsageError('--limit must be a positive whole number');
-          const items = await listReviewItems(store.pool, actor, filter, { limit });
-          await writeAudit(store.pool, {
-            actor,
-            action: 'review.list',
-            details: { filter: { agency: filter.agency, category: filter.category, status: filter.status, chat: filter.chat ? 'given' : undefined, since: filter.since?.toISOString() }, count: items.length },
-          });
-          if (options.json) printJson(items);
-          else if (items.length === 0) process.stdout.write('no review items match\n');
-          else for (const i of items) process.stdout.write(`${i.id}\t${i.agency}\t${i.status}\t${i.categories.join(',')}\t${i.chat?.title ?? i.sourceChatId}\t${i.sentAt}\t${oneLine(i.redactedText)}\n`);
-        }),
+      action(
+        (options: {
+          agency?: string;
+          category?: string;
+          status?: string;
+          chat?: string;
+          since?: string;
+          limit?: string;
+          token?: string;
+          json?: boolean;
+        }) =>
+          withSession(options, 'review list', async ({ store, actor }) => {
+            requireRole(actor, ['officer', 'auditor', 'admin'], 'list review items');
+            const filter: ReviewFilter = { agency: options.agency, category: options.category, chat: options.chat };
+            if (options.status) filter.status = requireStatus(options.status);
+            if (options.since) filter.since = parseSince(options.since);
+            const limit = options.limit === undefined ? undefined : Number(options.limit);
+            if (limit !== undefined && !(Number.isInteger(limit) && limit > 0))
+              throw new UsageError('--limit must be a positive whole number');
+            const items = await listReviewItems(store.pool, actor, filter, { limit });
+            await writeAudit(store.pool, {
+              actor,
+              action: 'review.list',
+              details: {
+                filter: {
+                  agency: filter.agency,
+                  category: filter.category,
+                  status: filter.status,
+                  chat: filter.chat ? 'given' : undefined,
+                  since: filter.since?.toISOString(),
+                },
+                count: items.length,
+              },
+            });
+            if (options.json) printJson(items);
+            else if (items.length === 0) process.stdout.write('no review items match\n');
+            else
+              for (const i of items)
+                process.stdout.write(
+                  `${i.id}\t${i.agency}\t${i.status}\t${i.categories.join(',')}\t${i.chat?.title ?? i.sourceChatId}\t${i.sentAt}\t${oneLine(i.redactedText)}\n`,
+                );
+          }),
       ),
     );
   review
     .command('show <id>')
-    .description("an item with its findings and redacted text; the decrypted original only for an officer of its agency or an admin (audited)")
+    .description(
+      'an item with its findings and redacted text; the decrypted original only for an officer of its agency or an admin (audited)',
+    )
     .option('--token <token>', tokenHelp)
     .option('--json', 'print as JSON')
     .action(
@@ -111,52 +157,95 @@ export function registerReview(program: Command): void {
           if (canViewOriginal(actor, item.agencyId)) {
             original = openOriginalMessage(await keyring(), await readSealedOriginal(store.pool, item.id));
             // recorded before it is shown: an original never reaches a screen without its audit entry
-            await writeAudit(store.pool, { actor, action: 'review.view-original', agencyId: item.agencyId, subject: item.id, details: { messageId: item.messageId, keyId: item.keyId, status: item.status } });
+            await writeAudit(store.pool, {
+              actor,
+              action: 'review.view-original',
+              agencyId: item.agencyId,
+              subject: item.id,
+              details: { messageId: item.messageId, keyId: item.keyId, status: item.status },
+            });
           } else {
-            await writeAudit(store.pool, { actor, action: 'review.show', agencyId: item.agencyId, subject: item.id, details: { messageId: item.messageId, original: false } });
+            await writeAudit(store.pool, {
+              actor,
+              action: 'review.show',
+              agencyId: item.agencyId,
+              subject: item.id,
+              details: { messageId: item.messageId, original: false },
+            });
           }
           if (options.json) {
             const { text, ...parts } = original ?? { text: null };
-            printJson({ ...item, original: text, ...(Object.keys(parts).length > 0 ? { originalParts: parts } : {}), originalShown: original !== null });
-          }
-          else printItem(item, original, note);
+            printJson({
+              ...item,
+              original: text,
+              ...(Object.keys(parts).length > 0 ? { originalParts: parts } : {}),
+              originalShown: original !== null,
+            });
+          } else printItem(item, original, note);
         }),
       ),
     );
   review
     .command('decide [ids...]')
-    .description('decide items, finally: approve (deliver the original), redact (keep the copy), reject (withdraw the copy), false-positive (deliver the original, record the miss)')
+    .description(
+      'decide items, finally: approve (deliver the original), redact (keep the copy), reject (withdraw the copy), false-positive (deliver the original, record the miss)',
+    )
     .option('--approve', 'replace the delivered redacted copy with the original')
     .option('--redact', 'keep the delivered redacted copy')
     .option('--reject', 'withdraw the delivered copy; the encrypted original stays as evidence')
     .option('--false-positive', "deliver the original and record the detectors' miss for tuning")
-    .option('--filter <filter>', 'decide every matching item instead of ids: category=HEALTH,chat=<title or id>,status=open,agency=<slug>,since=<date>')
+    .option(
+      '--filter <filter>',
+      'decide every matching item instead of ids: category=HEALTH,chat=<title or id>,status=open,agency=<slug>,since=<date>',
+    )
     .option('--note <note>', 'a note kept on the item (the audit log keeps only its digest)')
     .option('--token <token>', tokenHelp)
     .option('--json', 'print the outcome as JSON')
     .action(
-      action((ids: string[], options: { approve?: boolean; redact?: boolean; reject?: boolean; falsePositive?: boolean; filter?: string; note?: string; token?: string; json?: boolean }) => {
-        const chosen = (['approve', 'redact', 'reject', 'false-positive'] as const).filter((d) => (d === 'false-positive' ? options.falsePositive : options[d]));
-        if (chosen.length !== 1) throw new UsageError('give exactly one of --approve, --redact, --reject, --false-positive');
-        const decision: Decision = chosen[0]!;
-        if (ids.length === 0 && !options.filter) throw new UsageError('name the items to decide (ids, as review list prints) or give --filter');
-        if (ids.length > 0 && options.filter) throw new UsageError('give either ids or --filter, not both');
-        return withSession(options, 'review decide', async ({ store, actor, keyring }) => {
-          requireRole(actor, ['officer', 'admin'], 'decide review items');
-          let targets = ids;
-          if (options.filter) {
-            const filter = parseFilter(options.filter);
-            filter.status ??= 'open';
-            targets = (await listReviewItems(store.pool, actor, filter)).map((i) => i.id);
-            if (targets.length === 0) {
-              process.stdout.write('no review items match the filter\n');
-              return 0;
+      action(
+        (
+          ids: string[],
+          options: {
+            approve?: boolean;
+            redact?: boolean;
+            reject?: boolean;
+            falsePositive?: boolean;
+            filter?: string;
+            note?: string;
+            token?: string;
+            json?: boolean;
+          },
+        ) => {
+          const chosen = (['approve', 'redact', 'reject', 'false-positive'] as const).filter((d) =>
+            d === 'false-positive' ? options.falsePositive : options[d],
+          );
+          if (chosen.length !== 1)
+            throw new UsageError('give exactly one of --approve, --redact, --reject, --false-positive');
+          const decision: Decision = chosen[0]!;
+          if (ids.length === 0 && !options.filter)
+            throw new UsageError('name the items to decide (ids, as review list prints) or give --filter');
+          if (ids.length > 0 && options.filter) throw new UsageError('give either ids or --filter, not both');
+          return withSession(options, 'review decide', async ({ store, actor, keyring }) => {
+            requireRole(actor, ['officer', 'admin'], 'decide review items');
+            let targets = ids;
+            if (options.filter) {
+              const filter = parseFilter(options.filter);
+              filter.status ??= 'open';
+              targets = (await listReviewItems(store.pool, actor, filter)).map((i) => i.id);
+              if (targets.length === 0) {
+                process.stdout.write('no review items match the filter\n');
+                return 0;
+              }
             }
-          }
-          const keys = await keyring();
-          return eachItem(targets, (id) => decideItem(store.pool, keys, actor, id, decision, options.note), options.json);
-        });
-      }),
+            const keys = await keyring();
+            return eachItem(
+              targets,
+              (id) => decideItem(store.pool, keys, actor, id, decision, options.note),
+              options.json,
+            );
+          });
+        },
+      ),
     );
   review
     .command('escalate <ids...>')

@@ -6,7 +6,16 @@ import { action } from '../common.ts';
 import { UsageError } from '../../src/core/errors.ts';
 import { inputLimitDefaults } from '../../src/core/limit-defaults.ts';
 import { LineSplitter, type Line } from '../../src/core/lines.ts';
-import { CATEGORIES, classifyFor, classifyWithEffect, redact, wordOf, type CustomClassifier, type Dropped, type Finding } from '../../src/classifier/index.ts';
+import {
+  CATEGORIES,
+  classifyFor,
+  classifyWithEffect,
+  redact,
+  wordOf,
+  type CustomClassifier,
+  type Dropped,
+  type Finding,
+} from '../../src/classifier/index.ts';
 
 export interface ScanOptions {
   minConfidence: number;
@@ -22,7 +31,10 @@ export function scanLine(line: string, options: ScanOptions): string {
   } catch {
     return JSON.stringify({ id: null, error: 'not valid JSON' });
   }
-  const record = parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed) ? (parsed as Record<string, unknown>) : null;
+  const record =
+    parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed)
+      ? (parsed as Record<string, unknown>)
+      : null;
   const id = record && 'id' in record ? (record.id ?? null) : null;
   if (!record || typeof record.text !== 'string') return JSON.stringify({ id, error: 'no string "text" field' });
   const text = record.text;
@@ -31,7 +43,13 @@ export function scanLine(line: string, options: ScanOptions): string {
   return JSON.stringify({
     id,
     categories,
-    findings: findings.map((f) => ({ category: f.category, start: f.start, end: f.end, confidence: f.confidence, detector: f.detector })),
+    findings: findings.map((f) => ({
+      category: f.category,
+      start: f.start,
+      end: f.end,
+      confidence: f.confidence,
+      detector: f.detector,
+    })),
     redacted: redact(text, findings, { kind: 'tag' }),
   });
 }
@@ -43,8 +61,15 @@ export function scanLine(line: string, options: ScanOptions): string {
  * once and their results written together: lines queued between awaits (as a line-by-line async iterator holds
  * them) outlive V8's young generation, and over a gigabyte the garbage they leave grew the old one past 250 MB.
  */
-export async function scanJsonl(input: Readable, output: Writable, options: ScanOptions & { maxLineBytes?: number }): Promise<void> {
-  const splitter = new LineSplitter({ maxBytes: options.maxLineBytes ?? inputLimitDefaults.maxLineBytes, crEndsLine: false });
+export async function scanJsonl(
+  input: Readable,
+  output: Writable,
+  options: ScanOptions & { maxLineBytes?: number },
+): Promise<void> {
+  const splitter = new LineSplitter({
+    maxBytes: options.maxLineBytes ?? inputLimitDefaults.maxLineBytes,
+    crEndsLine: false,
+  });
   const scanLines = (lines: readonly Line[]): string => {
     let results = '';
     for (const line of lines) {
@@ -70,7 +95,11 @@ export async function scanJsonl(input: Readable, output: Writable, options: Scan
  * The report for a person: findings with their explanations, then the redacted text; with `--agency`, also what the
  * agency's ignore list dropped (by entry) and the agency's term or pattern behind each finding it added.
  */
-export function formatReport(text: string, findings: readonly Finding[], agency: { custom?: CustomClassifier | undefined; dropped?: readonly Dropped[] } = {}): string {
+export function formatReport(
+  text: string,
+  findings: readonly Finding[],
+  agency: { custom?: CustomClassifier | undefined; dropped?: readonly Dropped[] } = {},
+): string {
   const out: string[] = [];
   if (findings.length === 0) out.push('No personal data found.');
   else out.push(`${findings.length} finding${findings.length === 1 ? '' : 's'}:`);
@@ -82,14 +111,19 @@ export function formatReport(text: string, findings: readonly Finding[], agency:
       const word = wordOf(f.explanation.termId) ?? agency.custom?.entryOf(f.detector, f.explanation.termId);
       why.push(`term "${word ?? '?'}" (${f.explanation.termId})`);
     }
-    if (f.explanation.contextId !== undefined) why.push(`context "${wordOf(f.explanation.contextId) ?? '?'}" (${f.explanation.contextId})`);
+    if (f.explanation.contextId !== undefined)
+      why.push(`context "${wordOf(f.explanation.contextId) ?? '?'}" (${f.explanation.contextId})`);
     if (f.explanation.note !== undefined) why.push(f.explanation.note);
-    out.push(`  ${f.category.padEnd(8)} ${String(f.start).padStart(5)}–${String(f.end).padEnd(5)} ${f.confidence.toFixed(2)}  ${f.detector.padEnd(17)} ${masked}`);
+    out.push(
+      `  ${f.category.padEnd(8)} ${String(f.start).padStart(5)}–${String(f.end).padEnd(5)} ${f.confidence.toFixed(2)}  ${f.detector.padEnd(17)} ${masked}`,
+    );
     out.push(`           ${why.join('; ')}`);
   }
   for (const { finding, ignore } of agency.dropped ?? []) {
     const entry = agency.custom?.spec.ignore?.[finding.category]?.[ignore];
-    out.push(`  dropped ${finding.category} ${finding.start}–${finding.end} (${finding.detector}): the agency ignores ${JSON.stringify(entry ?? '?')} (classifier.ignore.${finding.category}.${ignore})`);
+    out.push(
+      `  dropped ${finding.category} ${finding.start}–${finding.end} (${finding.detector}): the agency ignores ${JSON.stringify(entry ?? '?')} (classifier.ignore.${finding.category}.${ignore})`,
+    );
   }
   out.push('', 'Redacted:', redact(text, findings, { kind: 'tag' }));
   return `${out.join('\n')}\n`;
@@ -132,29 +166,39 @@ export function registerScan(program: Command): void {
     .option('--file <path>', 'scan the contents of a file')
     .option('--jsonl', 'read JSON lines {"id", "text"} on standard input, write one JSON result line per input line')
     .option('--min-confidence <n>', 'report findings from this confidence (0–1)', '0.5')
-    .option('--agency <slug>', "apply the classifier section of this agency's policy (its ignore list, terms and patterns); reads the store")
+    .option(
+      '--agency <slug>',
+      "apply the classifier section of this agency's policy (its ignore list, terms and patterns); reads the store",
+    )
     .action(
-      action(async (words: string[], opts: { file?: string; jsonl?: boolean; minConfidence: string; agency?: string }) => {
-        const sources = [words.length > 0, opts.file !== undefined, opts.jsonl === true].filter(Boolean).length;
-        if (sources !== 1) throw new UsageError('give exactly one of: text to scan, --file <path>, --jsonl (standard input)');
-        const options: ScanOptions = { minConfidence: parseConfidence(opts.minConfidence) };
-        if (opts.agency !== undefined) options.custom = await agencyClassifier(opts.agency);
-        if (opts.jsonl) {
-          await scanJsonl(process.stdin, process.stdout, options);
-          return;
-        }
-        let text: string;
-        if (opts.file !== undefined) {
-          try {
-            text = await readFile(opts.file, 'utf8');
-          } catch (error) {
-            throw new UsageError(`cannot read ${opts.file}: ${(error as NodeJS.ErrnoException).code ?? 'error'}`, { cause: error });
+      action(
+        async (words: string[], opts: { file?: string; jsonl?: boolean; minConfidence: string; agency?: string }) => {
+          const sources = [words.length > 0, opts.file !== undefined, opts.jsonl === true].filter(Boolean).length;
+          if (sources !== 1)
+            throw new UsageError('give exactly one of: text to scan, --file <path>, --jsonl (standard input)');
+          const options: ScanOptions = { minConfidence: parseConfidence(opts.minConfidence) };
+          if (opts.agency !== undefined) options.custom = await agencyClassifier(opts.agency);
+          if (opts.jsonl) {
+            await scanJsonl(process.stdin, process.stdout, options);
+            return;
           }
-        } else {
-          text = words.join(' ');
-        }
-        const effect = classifyWithEffect(text, options.custom, { minConfidence: options.minConfidence });
-        process.stdout.write(formatReport(text, effect.findings, { custom: options.custom, dropped: effect.dropped }));
-      }),
+          let text: string;
+          if (opts.file !== undefined) {
+            try {
+              text = await readFile(opts.file, 'utf8');
+            } catch (error) {
+              throw new UsageError(`cannot read ${opts.file}: ${(error as NodeJS.ErrnoException).code ?? 'error'}`, {
+                cause: error,
+              });
+            }
+          } else {
+            text = words.join(' ');
+          }
+          const effect = classifyWithEffect(text, options.custom, { minConfidence: options.minConfidence });
+          process.stdout.write(
+            formatReport(text, effect.findings, { custom: options.custom, dropped: effect.dropped }),
+          );
+        },
+      ),
     );
 }

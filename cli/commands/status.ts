@@ -20,18 +20,28 @@ async function fromStore(databaseUrl: string): Promise<StoreView | null> {
   try {
     const store = await openStore(databaseUrl, { max: 1, connectTimeoutMs: 3000 });
     try {
-      const agencies = (await store.pool.query<{ id: string; slug: string }>(`SELECT id, slug FROM agencies ORDER BY slug`)).rows;
+      const agencies = (
+        await store.pool.query<{ id: string; slug: string }>(`SELECT id, slug FROM agencies ORDER BY slug`)
+      ).rows;
       return { uncertain: await listUncertainSends(store.pool), agencies };
     } finally {
       await store.close();
     }
   } catch (error) {
-    process.stderr.write(`aitu-gateway: warning: cannot read outbound attempts from the store: ${(error as Error).message}\n`);
+    process.stderr.write(
+      `aitu-gateway: warning: cannot read outbound attempts from the store: ${(error as Error).message}\n`,
+    );
     return null;
   }
 }
 
-type QueueReport = { waitingBatches: number; activeBatches: number; failedJobs: number; workers: number; messagesLastMinute: number };
+type QueueReport = {
+  waitingBatches: number;
+  activeBatches: number;
+  failedJobs: number;
+  workers: number;
+  messagesLastMinute: number;
+};
 
 async function queueReport(queue: Queue, counted: number): Promise<QueueReport> {
   const counts = await queue.getJobCounts('waiting', 'active', 'delayed', 'prioritized', 'failed', 'completed');
@@ -46,7 +56,13 @@ async function queueReport(queue: Queue, counted: number): Promise<QueueReport> 
 
 /** The outbound queues of every agency and platform, summed (each is taken by that agency's bridge). */
 async function outboundReport(queues: Queues, agencies: StoreView['agencies'], counted: number): Promise<QueueReport> {
-  const total: QueueReport = { waitingBatches: 0, activeBatches: 0, failedJobs: 0, workers: 0, messagesLastMinute: counted };
+  const total: QueueReport = {
+    waitingBatches: 0,
+    activeBatches: 0,
+    failedJobs: 0,
+    workers: 0,
+    messagesLastMinute: counted,
+  };
   for (const agency of agencies) {
     for (const platform of PLATFORMS) {
       const r = await queueReport(queues.outboundFor(platform, agency.id), 0);
@@ -63,14 +79,18 @@ function printConnectors(connectors: ConnectorStatus[], agencies: StoreView['age
   const slug = (id: string) => agencies.find((a) => a.id === id)?.slug ?? id;
   for (const c of connectors) {
     const last = c.lastEventAt ? `last event ${c.lastEventAt}` : 'no events yet';
-    process.stdout.write(`connector ${c.platform} (${slug(c.agencyId)}): ${c.state}${c.detail ? ` (${c.detail})` : ''} since ${c.since ?? '?'}, ${last}, ${c.eventsPerMinute} events/min\n`);
+    process.stdout.write(
+      `connector ${c.platform} (${slug(c.agencyId)}): ${c.state}${c.detail ? ` (${c.detail})` : ''} since ${c.since ?? '?'}, ${last}, ${c.eventsPerMinute} events/min\n`,
+    );
   }
 }
 
 export function registerStatus(program: Command): void {
   program
     .command('status')
-    .description('queue depths, messages per stage over the last minute, failures, dead letters, live connectors, and sends a person must check')
+    .description(
+      'queue depths, messages per stage over the last minute, failures, dead letters, live connectors, and sends a person must check',
+    )
     .option('--json', 'print as JSON')
     .action(
       action(async (options: { json?: boolean }) => {
@@ -83,7 +103,11 @@ export function registerStatus(program: Command): void {
           for (const name of [QueueName.classify, QueueName.deliver] as const) {
             report[name] = await queueReport(queues[name], await processedLastMinute(redis, cfg.queuePrefix, name));
           }
-          report.outbound = await outboundReport(queues, view?.agencies ?? [], await processedLastMinute(redis, cfg.queuePrefix, QueueName.outbound));
+          report.outbound = await outboundReport(
+            queues,
+            view?.agencies ?? [],
+            await processedLastMinute(redis, cfg.queuePrefix, QueueName.outbound),
+          );
           report.deadLetters = (await queues['dead-letter'].getJobCounts('waiting')).waiting ?? 0;
           const connectors = await readConnectorStatuses(redis, cfg.queuePrefix);
           const uncertain = view?.uncertain ?? null;

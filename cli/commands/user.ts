@@ -1,15 +1,30 @@
 import type { Command } from 'commander';
-import { addUser, disableUser, enableUser, listUsers, parseExpiry, reissueToken, TOKEN_HINT } from '../../src/auth/users.ts';
+import {
+  addUser,
+  disableUser,
+  enableUser,
+  listUsers,
+  parseExpiry,
+  reissueToken,
+  TOKEN_HINT,
+} from '../../src/auth/users.ts';
 import { requireRole } from '../../src/auth/roles.ts';
 import { withOptionalSession, withSession, type TokenOptions } from '../../src/auth/session.ts';
 import { action, printJson, tokenOptions } from '../common.ts';
 
 /** Repeatable, comma-separable option values (`--agency a --agency b,c`). */
 export function collect(value: string, previous: string[] = []): string[] {
-  return [...previous, ...value.split(',').map((v) => v.trim()).filter(Boolean)];
+  return [
+    ...previous,
+    ...value
+      .split(',')
+      .map((v) => v.trim())
+      .filter(Boolean),
+  ];
 }
 
-const expiresHelp = 'the token stops working after this: a duration (90d, 12h, 2w) or a date (2027-01-31); default: never';
+const expiresHelp =
+  'the token stops working after this: a duration (90d, 12h, 2w) or a date (2027-01-31); default: never';
 
 function printToken(token: string, expiresAt: Date | null): void {
   process.stdout.write(`token (shown once; keep it in a file only you can read and pass ${TOKEN_HINT}):\n${token}\n`);
@@ -17,28 +32,41 @@ function printToken(token: string, expiresAt: Date | null): void {
 }
 
 export function registerUser(program: Command): void {
-  const user = program.command('user').description('people who review, audit, operate and administer; each has a role and a token');
+  const user = program
+    .command('user')
+    .description('people who review, audit, operate and administer; each has a role and a token');
   tokenOptions(
     user
       .command('add <name>')
       .description('create a user and print their token once (only its hash is stored); the first admin needs no token')
       .requiredOption('--role <role>', 'operator | officer | auditor | admin')
-      .option('--agency <slug>', 'an agency an officer reviews (or an auditor is limited to); repeat for several', collect, [])
+      .option(
+        '--agency <slug>',
+        'an agency an officer reviews (or an auditor is limited to); repeat for several',
+        collect,
+        [],
+      )
       .option('--expires <when>', expiresHelp)
       .option('--json', 'print the user and token as JSON'),
   ).action(
-    action((name: string, options: TokenOptions & { role: string; agency: string[]; expires?: string; json?: boolean }) => {
-      const expiresAt = options.expires ? parseExpiry(options.expires) : null;
-      return withOptionalSession(options, 'user add', async ({ store, actor }) => {
-        const created = await addUser(store.pool, { name, role: options.role, agencies: options.agency, expiresAt }, actor);
-        if (options.json) printJson(created);
-        else {
-          const scope = created.user.agencies.length ? ` for ${created.user.agencies.join(', ')}` : '';
-          process.stdout.write(`created ${created.user.role} ${created.user.name}${scope}\n`);
-          printToken(created.token, created.user.expiresAt);
-        }
-      });
-    }),
+    action(
+      (name: string, options: TokenOptions & { role: string; agency: string[]; expires?: string; json?: boolean }) => {
+        const expiresAt = options.expires ? parseExpiry(options.expires) : null;
+        return withOptionalSession(options, 'user add', async ({ store, actor }) => {
+          const created = await addUser(
+            store.pool,
+            { name, role: options.role, agencies: options.agency, expiresAt },
+            actor,
+          );
+          if (options.json) printJson(created);
+          else {
+            const scope = created.user.agencies.length ? ` for ${created.user.agencies.join(', ')}` : '';
+            process.stdout.write(`created ${created.user.role} ${created.user.name}${scope}\n`);
+            printToken(created.token, created.user.expiresAt);
+          }
+        });
+      },
+    ),
   );
   tokenOptions(user.command('list').description('list users (admin)').option('--json', 'print as JSON')).action(
     action((options: TokenOptions & { json?: boolean }) =>
@@ -48,8 +76,14 @@ export function registerUser(program: Command): void {
         if (options.json) printJson(users);
         else {
           for (const u of users) {
-            const state = u.disabled ? 'disabled' : u.expiresAt && u.expiresAt.getTime() <= Date.now() ? 'expired' : 'enabled';
-            process.stdout.write(`${u.name}\t${u.role}\t${u.agencies.join(',') || '-'}\t${state}\t${u.expiresAt ? `expires ${u.expiresAt.toISOString()}` : '-'}\n`);
+            const state = u.disabled
+              ? 'disabled'
+              : u.expiresAt && u.expiresAt.getTime() <= Date.now()
+                ? 'expired'
+                : 'enabled';
+            process.stdout.write(
+              `${u.name}\t${u.role}\t${u.agencies.join(',') || '-'}\t${state}\t${u.expiresAt ? `expires ${u.expiresAt.toISOString()}` : '-'}\n`,
+            );
           }
         }
       }),
@@ -63,7 +97,11 @@ export function registerUser(program: Command): void {
       }),
     ),
   );
-  tokenOptions(user.command('enable <name>').description('enable a disabled user again: their token works again unless expired (admin)')).action(
+  tokenOptions(
+    user
+      .command('enable <name>')
+      .description('enable a disabled user again: their token works again unless expired (admin)'),
+  ).action(
     action((name: string, options: TokenOptions) =>
       withSession(options, 'user enable', async ({ store, actor }) => {
         await enableUser(store.pool, name, actor);
@@ -74,7 +112,7 @@ export function registerUser(program: Command): void {
   tokenOptions(
     user
       .command('token <name>')
-      .description("issue a user a new token, printed once; their old token stops working (admin)")
+      .description('issue a user a new token, printed once; their old token stops working (admin)')
       .option('--expires <when>', expiresHelp)
       .option('--json', 'print the name, role, expiry and token as JSON'),
   ).action(
@@ -84,7 +122,9 @@ export function registerUser(program: Command): void {
         const issued = await reissueToken(store.pool, name, actor, expiresAt);
         if (options.json) printJson(issued);
         else {
-          process.stdout.write(`new token for ${issued.name} (${issued.role})${issued.disabled ? '; the user is disabled: aitu-gateway user enable ' + issued.name : ''}\n`);
+          process.stdout.write(
+            `new token for ${issued.name} (${issued.role})${issued.disabled ? '; the user is disabled: aitu-gateway user enable ' + issued.name : ''}\n`,
+          );
           printToken(issued.token, issued.expiresAt);
         }
       });

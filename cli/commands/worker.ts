@@ -12,9 +12,13 @@ import { metricsListen, metricsOptions, startMetricsIfAsked, type MetricsCliOpti
 import { QueueName } from '../../src/pipeline/queues.ts';
 
 export function parseStages(value: string): Stage[] {
-  const stages = value.split(',').map((s) => s.trim()).filter(Boolean);
+  const stages = value
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   const unknown = stages.filter((s) => !(STAGES as readonly string[]).includes(s));
-  if (unknown.length > 0 || stages.length === 0) throw new UsageError(`--stages: unknown stage ${unknown.join(', ') || '(none)'}; known: ${STAGES.join(', ')}`);
+  if (unknown.length > 0 || stages.length === 0)
+    throw new UsageError(`--stages: unknown stage ${unknown.join(', ') || '(none)'}; known: ${STAGES.join(', ')}`);
   return stages as Stage[];
 }
 
@@ -25,55 +29,66 @@ export function registerWorker(program: Command): void {
     .option('--stages <list>', `comma-separated stages (${STAGES.join(', ')})`, 'classify,deliver')
     .option('--concurrency <n>', 'jobs processed at once per stage', '8')
     .option('--seal-interval <seconds>', 'seal the audit log this often (and once more on shutdown)', '30');
-  metricsOptions(command)
-    .action(
-      action(async (options: { stages: string; concurrency: string; sealInterval: string } & MetricsCliOptions) => {
-        const stages = parseStages(options.stages);
-        const concurrency = Number(options.concurrency);
-        if (!Number.isInteger(concurrency) || concurrency < 1) throw new UsageError('--concurrency must be a positive integer');
-        const sealSeconds = Number(options.sealInterval);
-        if (!Number.isFinite(sealSeconds) || sealSeconds <= 0) throw new UsageError('--seal-interval must be a positive number of seconds');
-        metricsListen(options);
-        const cfg = config();
-        (await connectRedisOnce(cfg.redisUrl)).disconnect();
-        const store = await openStore(cfg.databaseUrl, { max: concurrency + 3 });
-        // the installation and its signing key first: a worker that could not seal what it writes does not start
-        const chain = await openInstallation(store.pool, cfg, { signing: true })
-          .then(async (installation) => (await installation.keyring(), installation.chain))
-          .catch(async (error: unknown) => {
-            await store.close();
-            throw error;
-          });
-        const log = logger();
-        // listening before the workers start: a SIGTERM during start-up still drains, seals and exits cleanly
-        const stopped = new Promise<void>((resolve) => {
-          const stop = (signal: string) => {
-            log.info(`${signal}: draining jobs in flight`);
-            resolve();
-          };
-          process.once('SIGTERM', () => stop('SIGTERM'));
-          process.once('SIGINT', () => stop('SIGINT'));
-        });
-        const endpoint = await startMetricsIfAsked(options, {
-          redisUrl: cfg.redisUrl,
-          prefix: cfg.queuePrefix,
-          pool: store.pool,
-          queueNames: [QueueName.classify, QueueName.deliver, QueueName.deadLetter],
-          logger: log,
-        }).catch(async (error: unknown) => {
+  metricsOptions(command).action(
+    action(async (options: { stages: string; concurrency: string; sealInterval: string } & MetricsCliOptions) => {
+      const stages = parseStages(options.stages);
+      const concurrency = Number(options.concurrency);
+      if (!Number.isInteger(concurrency) || concurrency < 1)
+        throw new UsageError('--concurrency must be a positive integer');
+      const sealSeconds = Number(options.sealInterval);
+      if (!Number.isFinite(sealSeconds) || sealSeconds <= 0)
+        throw new UsageError('--seal-interval must be a positive number of seconds');
+      metricsListen(options);
+      const cfg = config();
+      (await connectRedisOnce(cfg.redisUrl)).disconnect();
+      const store = await openStore(cfg.databaseUrl, { max: concurrency + 3 });
+      // the installation and its signing key first: a worker that could not seal what it writes does not start
+      const chain = await openInstallation(store.pool, cfg, { signing: true })
+        .then(async (installation) => (await installation.keyring(), installation.chain))
+        .catch(async (error: unknown) => {
           await store.close();
           throw error;
         });
-        const workers = await startWorkers({ redisUrl: cfg.redisUrl, prefix: cfg.queuePrefix, keyFile: cfg.keyFile, stages, concurrency, store, logger: log });
-        const sealer = startSealTimer(store, chain, sealSeconds * 1000, (error) => log.warn(`could not seal the audit log; trying again in ${sealSeconds} s`, { error: error.message }));
-        log.info('workers running', { stages, concurrency, pid: process.pid, sealIntervalSeconds: sealSeconds });
-        await stopped;
-        await workers.close();
-        await sealer.stop();
-        // the endpoint answers until the drain is done: a scrape during shutdown still sees the last jobs
-        await endpoint?.close();
+      const log = logger();
+      // listening before the workers start: a SIGTERM during start-up still drains, seals and exits cleanly
+      const stopped = new Promise<void>((resolve) => {
+        const stop = (signal: string) => {
+          log.info(`${signal}: draining jobs in flight`);
+          resolve();
+        };
+        process.once('SIGTERM', () => stop('SIGTERM'));
+        process.once('SIGINT', () => stop('SIGINT'));
+      });
+      const endpoint = await startMetricsIfAsked(options, {
+        redisUrl: cfg.redisUrl,
+        prefix: cfg.queuePrefix,
+        pool: store.pool,
+        queueNames: [QueueName.classify, QueueName.deliver, QueueName.deadLetter],
+        logger: log,
+      }).catch(async (error: unknown) => {
         await store.close();
-        log.info('workers stopped');
-      }),
-    );
+        throw error;
+      });
+      const workers = await startWorkers({
+        redisUrl: cfg.redisUrl,
+        prefix: cfg.queuePrefix,
+        keyFile: cfg.keyFile,
+        stages,
+        concurrency,
+        store,
+        logger: log,
+      });
+      const sealer = startSealTimer(store, chain, sealSeconds * 1000, (error) =>
+        log.warn(`could not seal the audit log; trying again in ${sealSeconds} s`, { error: error.message }),
+      );
+      log.info('workers running', { stages, concurrency, pid: process.pid, sealIntervalSeconds: sealSeconds });
+      await stopped;
+      await workers.close();
+      await sealer.stop();
+      // the endpoint answers until the drain is done: a scrape during shutdown still sees the last jobs
+      await endpoint?.close();
+      await store.close();
+      log.info('workers stopped');
+    }),
+  );
 }

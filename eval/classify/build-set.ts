@@ -20,7 +20,17 @@ import { SET_DIR, SPLITS, type Lang, type Split } from './load-set.ts';
 
 const SEED = 20261204;
 
-const LETTERS: Record<string, Category> = { H: 'HEALTH', I: 'IIN', B: 'BIN', P: 'PHONE', E: 'EMAIL', C: 'CARD', N: 'IBAN', S: 'PASSPORT', D: 'ID_CARD' };
+const LETTERS: Record<string, Category> = {
+  H: 'HEALTH',
+  I: 'IIN',
+  B: 'BIN',
+  P: 'PHONE',
+  E: 'EMAIL',
+  C: 'CARD',
+  N: 'IBAN',
+  S: 'PASSPORT',
+  D: 'ID_CARD',
+};
 const LANG: Record<string, Lang> = { ru: 'ru', kk: 'kk', kl: 'kk-latn', en: 'en', mx: 'mixed' };
 
 /** Placeholder → the category whose label it requires (null: a look-alike that must not be labelled). */
@@ -48,19 +58,27 @@ const PLACEHOLDERS: Record<string, { category: Category | null; make: (rng: gen.
 
 function iinVariant(s: string, rng: gen.Rng, v?: string): string {
   switch (v ?? rng.pick(['plain', 'plain', 'plain', 'plain', 'sp', 'dash', 'sp4'])) {
-    case 'plain': return s;
-    case 'sp': return `${s.slice(0, 6)} ${s.slice(6)}`;
-    case 'dash': return `${s.slice(0, 6)}-${s.slice(6)}`;
-    case 'sp4': return `${s.slice(0, 4)} ${s.slice(4, 8)} ${s.slice(8)}`;
-    default: throw new Error(`unknown IIN variant ${v}`);
+    case 'plain':
+      return s;
+    case 'sp':
+      return `${s.slice(0, 6)} ${s.slice(6)}`;
+    case 'dash':
+      return `${s.slice(0, 6)}-${s.slice(6)}`;
+    case 'sp4':
+      return `${s.slice(0, 4)} ${s.slice(4, 8)} ${s.slice(8)}`;
+    default:
+      throw new Error(`unknown IIN variant ${v}`);
   }
 }
 
 function binVariant(s: string, rng: gen.Rng, v?: string): string {
   switch (v ?? rng.pick(['plain', 'plain', 'plain', 'plain', 'sp'])) {
-    case 'plain': return s;
-    case 'sp': return `${s.slice(0, 6)} ${s.slice(6)}`;
-    default: throw new Error(`unknown BIN variant ${v}`);
+    case 'plain':
+      return s;
+    case 'sp':
+      return `${s.slice(0, 6)} ${s.slice(6)}`;
+    default:
+      throw new Error(`unknown BIN variant ${v}`);
   }
 }
 
@@ -100,11 +118,13 @@ function buildLine(raw: string, where: string, rng: gen.Rng): Omit<Built, 'id'>[
   const out: Omit<Built, 'id'>[] = [];
   for (let k = 0; k < Number(times ?? 1); k++) {
     const used = new Set<Category>();
-    const text = body.replace(/\\n/g, '\n').replace(/\{([A-Z_0-9]+)(?::([a-z0-9-]+))?\}/g, (_all, name: string, arg?: string) => {
-      const ph = PLACEHOLDERS[name] ?? fail(where, `unknown placeholder {${name}}`);
-      if (ph.category) used.add(ph.category);
-      return ph.make(rng, arg);
-    });
+    const text = body
+      .replace(/\\n/g, '\n')
+      .replace(/\{([A-Z_0-9]+)(?::([a-z0-9-]+))?\}/g, (_all, name: string, arg?: string) => {
+        const ph = PLACEHOLDERS[name] ?? fail(where, `unknown placeholder {${name}}`);
+        if (ph.category) used.add(ph.category);
+        return ph.make(rng, arg);
+      });
     if (text.includes('{') && /\{[A-Z]/.test(text)) fail(where, 'unreplaced placeholder');
     for (const c of used) if (!labels.includes(c)) fail(where, `holds {${c}} but is not labelled ${c}`);
     for (const c of labels) if (c !== 'HEALTH' && !used.has(c)) fail(where, `labelled ${c} without its placeholder`);
@@ -127,7 +147,12 @@ export function buildFile(path: string, split: Split): Built[] {
       const line = raw.trim();
       if (line === '' || line.startsWith('#')) return;
       const items = buildLine(line, `${split}/src/${name}.txt:${i + 1}`, rng);
-      items.forEach((item, k) => built.push({ id: `${prefix}-${String(i + 1).padStart(4, '0')}${items.length > 1 ? `-${k + 1}` : ''}`, ...item }));
+      items.forEach((item, k) =>
+        built.push({
+          id: `${prefix}-${String(i + 1).padStart(4, '0')}${items.length > 1 ? `-${k + 1}` : ''}`,
+          ...item,
+        }),
+      );
     });
   return built;
 }
@@ -137,7 +162,9 @@ export function buildAll(): Map<string, string> {
   const files = new Map<string, string>();
   for (const split of SPLITS) {
     const srcDir = join(SET_DIR, split, 'src');
-    for (const file of readdirSync(srcDir).filter((f) => f.endsWith('.txt')).sort()) {
+    for (const file of readdirSync(srcDir)
+      .filter((f) => f.endsWith('.txt'))
+      .sort()) {
       const built = buildFile(join(srcDir, file), split);
       files.set(join(split, file.replace(/\.txt$/, '.jsonl')), built.map((b) => JSON.stringify(b)).join('\n') + '\n');
     }

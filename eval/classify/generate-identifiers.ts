@@ -101,27 +101,78 @@ export function iinBadChecksum(rng: Rng): string {
 
 // ---------------------------------------------------------------- phones
 
-const MOBILE_CODES = ['700', '701', '702', '705', '706', '707', '708', '747', '771', '775', '776', '777', '778', '760', '762', '785'];
+const MOBILE_CODES = [
+  '700',
+  '701',
+  '702',
+  '705',
+  '706',
+  '707',
+  '708',
+  '747',
+  '771',
+  '775',
+  '776',
+  '777',
+  '778',
+  '760',
+  '762',
+  '785',
+];
 
-export type PhoneVariant = 'intl-sp' | 'intl' | 'eight-sp' | 'eight' | 'eight-par' | 'intl-par' | 'eight-dash' | 'eight-7' | 'intl-dash' | 'bare';
-const PHONE_VARIANTS: readonly PhoneVariant[] = ['intl-sp', 'intl-sp', 'intl', 'intl', 'eight-sp', 'eight', 'eight', 'eight-par', 'intl-par', 'eight-dash', 'eight-7', 'intl-dash'];
+export type PhoneVariant =
+  | 'intl-sp'
+  | 'intl'
+  | 'eight-sp'
+  | 'eight'
+  | 'eight-par'
+  | 'intl-par'
+  | 'eight-dash'
+  | 'eight-7'
+  | 'intl-dash'
+  | 'bare';
+const PHONE_VARIANTS: readonly PhoneVariant[] = [
+  'intl-sp',
+  'intl-sp',
+  'intl',
+  'intl',
+  'eight-sp',
+  'eight',
+  'eight',
+  'eight-par',
+  'intl-par',
+  'eight-dash',
+  'eight-7',
+  'intl-dash',
+];
 
 export function phone(rng: Rng, variant?: string): string {
   const code = rng.pick(MOBILE_CODES);
   const n = rng.digits(7);
   const [a, b, c] = [n.slice(0, 3), n.slice(3, 5), n.slice(5, 7)];
   switch ((variant ?? rng.pick(PHONE_VARIANTS)) as PhoneVariant) {
-    case 'intl-sp': return `+7 ${code} ${a} ${b} ${c}`;
-    case 'intl': return `+7${code}${n}`;
-    case 'eight-sp': return `8 ${code} ${a} ${b} ${c}`;
-    case 'eight': return `8${code}${n}`;
-    case 'eight-par': return `8(${code})${a}-${b}-${c}`;
-    case 'intl-par': return `+7 (${code}) ${a}-${b}-${c}`;
-    case 'eight-dash': return `8-${code}-${a}-${b}-${c}`;
-    case 'eight-7': return `8 ${code} ${n}`;
-    case 'intl-dash': return `+7-${code}-${a}-${n.slice(3)}`;
-    case 'bare': return `${code} ${a} ${b} ${c}`;
-    default: throw new Error(`unknown phone variant ${variant}`);
+    case 'intl-sp':
+      return `+7 ${code} ${a} ${b} ${c}`;
+    case 'intl':
+      return `+7${code}${n}`;
+    case 'eight-sp':
+      return `8 ${code} ${a} ${b} ${c}`;
+    case 'eight':
+      return `8${code}${n}`;
+    case 'eight-par':
+      return `8(${code})${a}-${b}-${c}`;
+    case 'intl-par':
+      return `+7 (${code}) ${a}-${b}-${c}`;
+    case 'eight-dash':
+      return `8-${code}-${a}-${b}-${c}`;
+    case 'eight-7':
+      return `8 ${code} ${n}`;
+    case 'intl-dash':
+      return `+7-${code}-${a}-${n.slice(3)}`;
+    case 'bare':
+      return `${code} ${a} ${b} ${c}`;
+    default:
+      throw new Error(`unknown phone variant ${variant}`);
   }
 }
 
@@ -129,20 +180,88 @@ export function phone(rng: Rng, variant?: string): string {
 export function cityPhone(rng: Rng): string {
   const city = rng.pick(['7172', '727', '7252', '7212']);
   const n = rng.digits(city.length === 3 ? 7 : 6);
-  const grouped = city.length === 3 ? `${n.slice(0, 3)}-${n.slice(3, 5)}-${n.slice(5)}` : `${n.slice(0, 2)}-${n.slice(2, 4)}-${n.slice(4)}`;
+  const grouped =
+    city.length === 3
+      ? `${n.slice(0, 3)}-${n.slice(3, 5)}-${n.slice(5)}`
+      : `${n.slice(0, 2)}-${n.slice(2, 4)}-${n.slice(4)}`;
   switch (rng.int(0, 3)) {
-    case 0: return `8 (${city}) ${grouped}`;
-    case 1: return `+7 ${city} ${grouped.replace(/-/g, ' ')}`;
-    case 2: return `8${city}${n}`;
-    default: return `8 ${city} ${grouped}`;
+    case 0:
+      return `8 (${city}) ${grouped}`;
+    case 1:
+      return `+7 ${city} ${grouped.replace(/-/g, ' ')}`;
+    case 2:
+      return `8${city}${n}`;
+    default:
+      return `8 ${city} ${grouped}`;
   }
 }
 
 // ---------------------------------------------------------------- e-mail
 
-const LOCAL_NAMES = ['aigerim', 'nurlan', 'dana', 'yerlan', 'erlan', 'asel', 'madina', 'zhanar', 'zhandos', 'ainur', 'bauyrzhan', 'gulnara', 'saule', 'timur', 'aliya', 'arman', 'dinara', 'kairat', 'saltanat', 'askar', 'olga', 'sergey', 'marat', 'aruzhan', 'dauren', 'meruyert', 'nazerke', 'yerzhan', 'botagoz', 'almas'];
-const SURNAMES = ['akhmetov', 'seitkali', 'nurpeisova', 'zhaksybekov', 'omarova', 'ivanova', 'kenzhebaev', 'tulegenova', 'abenov', 'sultanbekova', 'ibraimov', 'kassymova', 'mukhtar', 'baimukhanov', 'petrenko', 'zhumabek'];
-const DOMAINS = ['mail.ru', 'gmail.com', 'mail.kz', 'inbox.ru', 'yandex.kz', 'list.ru', 'bk.ru', 'yahoo.com', 'akimat-ast.gov.kz', 'edu.kz', 'kaznu.kz', 'outlook.com'];
+const LOCAL_NAMES = [
+  'aigerim',
+  'nurlan',
+  'dana',
+  'yerlan',
+  'erlan',
+  'asel',
+  'madina',
+  'zhanar',
+  'zhandos',
+  'ainur',
+  'bauyrzhan',
+  'gulnara',
+  'saule',
+  'timur',
+  'aliya',
+  'arman',
+  'dinara',
+  'kairat',
+  'saltanat',
+  'askar',
+  'olga',
+  'sergey',
+  'marat',
+  'aruzhan',
+  'dauren',
+  'meruyert',
+  'nazerke',
+  'yerzhan',
+  'botagoz',
+  'almas',
+];
+const SURNAMES = [
+  'akhmetov',
+  'seitkali',
+  'nurpeisova',
+  'zhaksybekov',
+  'omarova',
+  'ivanova',
+  'kenzhebaev',
+  'tulegenova',
+  'abenov',
+  'sultanbekova',
+  'ibraimov',
+  'kassymova',
+  'mukhtar',
+  'baimukhanov',
+  'petrenko',
+  'zhumabek',
+];
+const DOMAINS = [
+  'mail.ru',
+  'gmail.com',
+  'mail.kz',
+  'inbox.ru',
+  'yandex.kz',
+  'list.ru',
+  'bk.ru',
+  'yahoo.com',
+  'akimat-ast.gov.kz',
+  'edu.kz',
+  'kaznu.kz',
+  'outlook.com',
+];
 
 export function email(rng: Rng): string {
   const first = rng.pick(LOCAL_NAMES);
@@ -179,14 +298,28 @@ function luhnComplete(prefix15: string): string {
   throw new Error('unreachable');
 }
 
-const CARD_PREFIXES = ['440043', '440563', '400303', '458229', '539545', '516949', '548601', '522858', '220220', '427655'];
+const CARD_PREFIXES = [
+  '440043',
+  '440563',
+  '400303',
+  '458229',
+  '539545',
+  '516949',
+  '548601',
+  '522858',
+  '220220',
+  '427655',
+];
 
 function groupCard(n: string, variant: number): string {
   const g = n.match(/.{4}/g) as string[];
   switch (variant) {
-    case 0: return g.join(' ');
-    case 1: return n;
-    default: return g.join('-');
+    case 0:
+      return g.join(' ');
+    case 1:
+      return n;
+    default:
+      return g.join('-');
   }
 }
 
@@ -204,7 +337,12 @@ export function cardBadLuhn(rng: Rng, grouped = true): string {
 
 export function cardMasked(rng: Rng): string {
   const last4 = rng.digits(4);
-  return rng.pick([`*${last4}`, `**** ${last4}`, `${rng.pick(CARD_PREFIXES).slice(0, 4)} **** **** ${last4}`, `•• ${last4}`]);
+  return rng.pick([
+    `*${last4}`,
+    `**** ${last4}`,
+    `${rng.pick(CARD_PREFIXES).slice(0, 4)} **** **** ${last4}`,
+    `•• ${last4}`,
+  ]);
 }
 
 // ---------------------------------------------------------------- IBAN
@@ -256,12 +394,18 @@ export function ibanBad(rng: Rng): string {
 export function passport(rng: Rng, variant?: string): string {
   const n = rng.digits(8).replace(/^0/, String(rng.int(1, 9)));
   switch (variant ?? rng.pick(['plain', 'plain', 'plain', 'space', 'numero'])) {
-    case 'plain': return `N${n}`;
-    case 'space': return `N ${n}`;
-    case 'numero': return `№N${n}`;
-    case 'lower': return `n${n}`;
-    case 'cyr': return `Н${n}`;
-    default: throw new Error(`unknown passport variant ${variant}`);
+    case 'plain':
+      return `N${n}`;
+    case 'space':
+      return `N ${n}`;
+    case 'numero':
+      return `№N${n}`;
+    case 'lower':
+      return `n${n}`;
+    case 'cyr':
+      return `Н${n}`;
+    default:
+      throw new Error(`unknown passport variant ${variant}`);
   }
 }
 
@@ -275,7 +419,7 @@ export function idCard(rng: Rng): string {
 export function plainDigits(rng: Rng, n: number): string {
   for (;;) {
     const s = String(rng.int(1, 9)) + rng.digits(n - 1);
-    if (n === 12 && (passesIinChecksum(s))) continue;
+    if (n === 12 && passesIinChecksum(s)) continue;
     if (n >= 13 && n <= 19 && luhnValid(s)) continue;
     if ((n === 10 || n === 11) && /^[78]?7\d{2}/.test(s)) continue;
     return s;

@@ -44,7 +44,8 @@ const KNOWN = new Set<string>(CATEGORIES);
 function categoryList(value: unknown, field: string, file: string, line: number): Category[] {
   if (!Array.isArray(value)) throw new MalformedSetError(file, line, `"${field}" must be an array`);
   for (const c of value) {
-    if (typeof c !== 'string' || !KNOWN.has(c)) throw new MalformedSetError(file, line, `unknown category ${JSON.stringify(c)} in "${field}"`);
+    if (typeof c !== 'string' || !KNOWN.has(c))
+      throw new MalformedSetError(file, line, `unknown category ${JSON.stringify(c)} in "${field}"`);
   }
   if (new Set(value).size !== value.length) throw new MalformedSetError(file, line, `repeated category in "${field}"`);
   return value as Category[];
@@ -57,17 +58,24 @@ export function parseLine(raw: string, file: string, line: number, split: Split)
   } catch {
     throw new MalformedSetError(file, line, 'not a JSON object');
   }
-  if (typeof obj !== 'object' || obj === null || Array.isArray(obj)) throw new MalformedSetError(file, line, 'not a JSON object');
+  if (typeof obj !== 'object' || obj === null || Array.isArray(obj))
+    throw new MalformedSetError(file, line, 'not a JSON object');
   const o = obj as Record<string, unknown>;
   const allowed = new Set(['id', 'lang', 'text', 'labels', 'hard', 'note']);
-  for (const key of Object.keys(o)) if (!allowed.has(key)) throw new MalformedSetError(file, line, `unknown field "${key}"`);
-  if (typeof o.id !== 'string' || o.id === '') throw new MalformedSetError(file, line, '"id" must be a non-empty string');
-  if (typeof o.lang !== 'string' || !(LANGS as readonly string[]).includes(o.lang)) throw new MalformedSetError(file, line, `unknown lang ${JSON.stringify(o.lang)}`);
-  if (typeof o.text !== 'string' || o.text.trim() === '') throw new MalformedSetError(file, line, '"text" must be a non-empty string');
-  if (o.note !== undefined && typeof o.note !== 'string') throw new MalformedSetError(file, line, '"note" must be a string');
+  for (const key of Object.keys(o))
+    if (!allowed.has(key)) throw new MalformedSetError(file, line, `unknown field "${key}"`);
+  if (typeof o.id !== 'string' || o.id === '')
+    throw new MalformedSetError(file, line, '"id" must be a non-empty string');
+  if (typeof o.lang !== 'string' || !(LANGS as readonly string[]).includes(o.lang))
+    throw new MalformedSetError(file, line, `unknown lang ${JSON.stringify(o.lang)}`);
+  if (typeof o.text !== 'string' || o.text.trim() === '')
+    throw new MalformedSetError(file, line, '"text" must be a non-empty string');
+  if (o.note !== undefined && typeof o.note !== 'string')
+    throw new MalformedSetError(file, line, '"note" must be a string');
   const labels = categoryList(o.labels, 'labels', file, line);
   const hard = o.hard === undefined ? undefined : categoryList(o.hard, 'hard', file, line);
-  if (hard?.some((c) => labels.includes(c))) throw new MalformedSetError(file, line, 'a category is both a label and a hard negative');
+  if (hard?.some((c) => labels.includes(c)))
+    throw new MalformedSetError(file, line, 'a category is both a label and a hard negative');
   const message: LabelledMessage = { id: o.id, lang: o.lang as Lang, text: o.text, labels, file, line, split };
   if (hard !== undefined) message.hard = hard;
   if (o.note !== undefined) message.note = o.note as string;

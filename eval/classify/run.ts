@@ -114,7 +114,9 @@ function printErrors(split: Split, errors: Outcome[]): void {
   for (const { message, predicted, findings } of errors) {
     const fp = predicted.filter((c) => !message.labels.includes(c));
     const fn = message.labels.filter((c) => !predicted.includes(c));
-    console.log(`\n${message.id} [${message.lang}] expected [${message.labels.join(', ')}] predicted [${predicted.join(', ')}]${fp.length ? ` FP ${fp.join(',')}` : ''}${fn.length ? ` FN ${fn.join(',')}` : ''}`);
+    console.log(
+      `\n${message.id} [${message.lang}] expected [${message.labels.join(', ')}] predicted [${predicted.join(', ')}]${fp.length ? ` FP ${fp.join(',')}` : ''}${fn.length ? ` FN ${fn.join(',')}` : ''}`,
+    );
     console.log(`  text: ${JSON.stringify(message.text)}`);
     if (message.note) console.log(`  note: ${message.note}`);
     for (const f of findings.filter((x) => fp.includes(x.category))) {
@@ -137,14 +139,19 @@ function main(): void {
   }
   const tune = evaluate(set.tune);
   const holdout = evaluate(set.holdout);
-  console.log(`evaluation set: ${set.tune.length + set.holdout.length} messages (tune ${set.tune.length}, holdout ${set.holdout.length})`);
+  console.log(
+    `evaluation set: ${set.tune.length + set.holdout.length} messages (tune ${set.tune.length}, holdout ${set.holdout.length})`,
+  );
   printTable('tune', tune, set.tune);
   printTable('holdout', holdout, set.holdout);
   const misses = printFloors(holdout);
   console.log(misses === 0 ? '\nall floors pass' : `\n${misses} floor(s) missed`);
   printErrors('tune', tune.errors);
   if (showHoldout) printErrors('holdout', holdout.errors);
-  else console.log(`\nheld-out errors: ${holdout.errors.length} (not listed; see README.md before using --show-holdout-errors)`);
+  else
+    console.log(
+      `\nheld-out errors: ${holdout.errors.length} (not listed; see README.md before using --show-holdout-errors)`,
+    );
 }
 
 main();

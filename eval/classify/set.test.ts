@@ -37,14 +37,23 @@ describe('evaluation set: form', () => {
       ['{"id":"x","lang":"ru","text":"t","labels":[],"extra":1}', /unknown field/],
     ] as const;
     for (const [line, reason] of bad) {
-      assert.throws(() => parseLine(line, 'tune/x.jsonl', 7, 'tune'), (err: unknown) => err instanceof MalformedSetError && /^tune\/x\.jsonl:7: /.test(err.message) && reason.test(err.message));
+      assert.throws(
+        () => parseLine(line, 'tune/x.jsonl', 7, 'tune'),
+        (err: unknown) =>
+          err instanceof MalformedSetError && /^tune\/x\.jsonl:7: /.test(err.message) && reason.test(err.message),
+      );
     }
   });
 
   it('the committed JSONL files are exactly what build-set.ts makes from the sources', () => {
     const built = buildAll();
     assert.ok(built.size > 0);
-    for (const [name, content] of built) assert.equal(readFileSync(join(SET_DIR, name), 'utf8'), content, `${name} is stale: run node --import tsx eval/classify/build-set.ts`);
+    for (const [name, content] of built)
+      assert.equal(
+        readFileSync(join(SET_DIR, name), 'utf8'),
+        content,
+        `${name} is stale: run node --import tsx eval/classify/build-set.ts`,
+      );
     const committed = SPLITS.flatMap((s) => [...new Set(set[s].map((m) => m.file))]);
     assert.deepEqual(committed.sort(), [...built.keys()].sort());
   });
@@ -61,7 +70,8 @@ describe('evaluation set: size and split', () => {
   });
 
   it('has enough held-out positives to measure each floor', () => {
-    for (const c of CATEGORIES) assert.ok(positives(set.holdout, c) >= (c === 'HEALTH' ? 150 : 30), `${c}: ${positives(set.holdout, c)}`);
+    for (const c of CATEGORIES)
+      assert.ok(positives(set.holdout, c) >= (c === 'HEALTH' ? 150 : 30), `${c}: ${positives(set.holdout, c)}`);
   });
 
   it('has at least 900 health messages, as many hard negatives as positives', () => {
@@ -77,7 +87,8 @@ describe('evaluation set: size and split', () => {
         const p = positives(set[split], c);
         const h = hard(set[split], c);
         assert.ok(h / (p + h) >= 0.25, `${split} ${c}: ${h} hard of ${p + h}`);
-        for (const m of set[split].filter((x) => x.hard?.includes(c))) assert.ok(m.note, `${m.id}: a hard negative says why`);
+        for (const m of set[split].filter((x) => x.hard?.includes(c)))
+          assert.ok(m.note, `${m.id}: a hard negative says why`);
       }
     }
   });

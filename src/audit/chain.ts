@@ -94,12 +94,24 @@ function linkPrefix(prevHash: string, seq: string, prevEntryId: string | null): 
 
 /** A link of the chain (format `sha256`). */
 export function linkHash(prevHash: string, seq: string, prevEntryId: string | null, row: AuditRow): string {
-  return createHash('sha256').update(linkPrefix(prevHash, seq, prevEntryId)).update(canonicalEntry(row)).digest('hex');
+  return createHash('sha256')
+    .update(linkPrefix(prevHash, seq, prevEntryId))
+    .update(canonicalEntry(row))
+    .digest('hex');
 }
 
 /** A link sealed before the upgrade (format `hmac-sha256`), keyed with the key file's old `chainKey`. */
-export function legacyLinkHash(key: Buffer, prevHash: string, seq: string, prevEntryId: string | null, row: AuditRow): string {
-  return createHmac('sha256', key).update(linkPrefix(prevHash, seq, prevEntryId)).update(canonicalEntry(row)).digest('hex');
+export function legacyLinkHash(
+  key: Buffer,
+  prevHash: string,
+  seq: string,
+  prevEntryId: string | null,
+  row: AuditRow,
+): string {
+  return createHmac('sha256', key)
+    .update(linkPrefix(prevHash, seq, prevEntryId))
+    .update(canonicalEntry(row))
+    .digest('hex');
 }
 
 export interface StoredLink {
@@ -111,10 +123,15 @@ export interface StoredLink {
 }
 
 /** Whether a stored link is the seal of this row; `unchecked` for a pre-upgrade link when its key is not at hand. */
-export function linkMatches(context: Pick<ChainContext, 'legacyChainKey'>, link: StoredLink, row: AuditRow): 'ok' | 'mismatch' | 'unchecked' {
+export function linkMatches(
+  context: Pick<ChainContext, 'legacyChainKey'>,
+  link: StoredLink,
+  row: AuditRow,
+): 'ok' | 'mismatch' | 'unchecked' {
   let expected: string;
   if (link.format === LinkFormat.sha256) expected = linkHash(link.prev_hash, link.seq, link.prev_entry_id, row);
-  else if (link.format === LinkFormat.hmac && context.legacyChainKey) expected = legacyLinkHash(context.legacyChainKey, link.prev_hash, link.seq, link.prev_entry_id, row);
+  else if (link.format === LinkFormat.hmac && context.legacyChainKey)
+    expected = legacyLinkHash(context.legacyChainKey, link.prev_hash, link.seq, link.prev_entry_id, row);
   else if (link.format === LinkFormat.hmac) return 'unchecked';
   else return 'mismatch';
   return expected === link.hash ? 'ok' : 'mismatch';
@@ -136,22 +153,31 @@ export function headText(database: string, head: ChainHead): string {
   return canonicalJson({ database, seq: head.seq, entryId: head.entryId, hash: head.hash, at: head.at });
 }
 
-export type HeadState = { kind: 'none' } | { kind: 'ok'; head: ChainHead; legacy: boolean } | { kind: 'altered'; head: ChainHead; reason: string };
+export type HeadState =
+  | { kind: 'none' }
+  | { kind: 'ok'; head: ChainHead; legacy: boolean }
+  | { kind: 'altered'; head: ChainHead; reason: string };
 
 function legacyMacValid(key: Buffer, database: string, head: ChainHead, mac: string): boolean {
-  const expected = createHmac('sha256', key).update(canonicalJson({ database, ...head })).digest();
+  const expected = createHmac('sha256', key)
+    .update(canonicalJson({ database, ...head }))
+    .digest();
   const given = Buffer.from(mac, 'hex');
   return given.length === expected.length && timingSafeEqual(given, expected);
 }
 
-async function readHeadFile(file: string): Promise<{ kind: 'none' } | { kind: 'unparsable' } | { kind: 'file'; file: HeadFile }> {
+async function readHeadFile(
+  file: string,
+): Promise<{ kind: 'none' } | { kind: 'unparsable' } | { kind: 'file'; file: HeadFile }> {
   let text: string;
   try {
     text = await readFile(file, 'utf8');
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') return { kind: 'none' };
-    throw new UsageError(`cannot read the audit head file ${file}: ${code ?? (error as Error).message}`, { cause: error });
+    throw new UsageError(`cannot read the audit head file ${file}: ${code ?? (error as Error).message}`, {
+      cause: error,
+    });
   }
   try {
     const parsed = JSON.parse(text) as HeadFile;
@@ -166,10 +192,16 @@ async function readHeadFile(file: string): Promise<{ kind: 'none' } | { kind: 'u
 export async function readHead(context: ChainContext, database: string): Promise<HeadState> {
   const read = await readHeadFile(context.headFile);
   if (read.kind === 'none') return { kind: 'none' };
-  if (read.kind === 'unparsable') return { kind: 'altered', head: { seq: '0', entryId: '0', hash: '', at: '' }, reason: 'it is not a head file' };
+  if (read.kind === 'unparsable')
+    return { kind: 'altered', head: { seq: '0', entryId: '0', hash: '', at: '' }, reason: 'it is not a head file' };
   const stored = read.file.heads[database];
   if (!stored) return { kind: 'none' };
-  const head: ChainHead = { seq: String(stored.seq), entryId: String(stored.entryId), hash: String(stored.hash), at: String(stored.at) };
+  const head: ChainHead = {
+    seq: String(stored.seq),
+    entryId: String(stored.entryId),
+    hash: String(stored.hash),
+    at: String(stored.at),
+  };
   if (typeof stored.signature === 'string') {
     return verifyText(context.publicKey, headText(database, head), stored.signature)
       ? { kind: 'ok', head, legacy: false }
@@ -178,12 +210,28 @@ export async function readHead(context: ChainContext, database: string): Promise
   if (typeof stored.mac === 'string' && context.legacyChainKey) {
     return legacyMacValid(context.legacyChainKey, database, head, stored.mac)
       ? { kind: 'ok', head, legacy: true }
-      : { kind: 'altered', head, reason: 'its seal does not match (the chain key in the key file is needed to write it)' };
+      : {
+          kind: 'altered',
+          head,
+          reason: 'its seal does not match (the chain key in the key file is needed to write it)',
+        };
   }
-  return { kind: 'altered', head, reason: typeof stored.mac === 'string' ? 'it was sealed before the upgrade, and the key file with its key is not at hand' : 'it carries no signature' };
+  return {
+    kind: 'altered',
+    head,
+    reason:
+      typeof stored.mac === 'string'
+        ? 'it was sealed before the upgrade, and the key file with its key is not at hand'
+        : 'it carries no signature',
+  };
 }
 
-async function writeHead(context: ChainContext, signingKey: KeyObject, database: string, head: ChainHead): Promise<void> {
+async function writeHead(
+  context: ChainContext,
+  signingKey: KeyObject,
+  database: string,
+  head: ChainHead,
+): Promise<void> {
   const read = await readHeadFile(context.headFile);
   const file: HeadFile = { version: 2, heads: read.kind === 'file' ? read.file.heads : {} };
   file.heads[database] = { ...head, signature: signText(signingKey, headText(database, head)) };
@@ -211,18 +259,34 @@ type LastLink = { seq: bigint; entryId: string | null; hash: string };
  * position is the one it names, and every link sealed after it (by a sealer that stopped before writing the head)
  * follows it and matches its entry. A non-empty chain with no recorded head is refused too.
  */
-async function checkSealable(client: pg.PoolClient, context: ChainContext, database: string, recorded: HeadState, last: LastLink): Promise<void> {
-  if (recorded.kind === 'altered') throw new SealRefusedError(`the head recorded in ${context.headFile} for database ${database} does not verify: ${recorded.reason}`);
+async function checkSealable(
+  client: pg.PoolClient,
+  context: ChainContext,
+  database: string,
+  recorded: HeadState,
+  last: LastLink,
+): Promise<void> {
+  if (recorded.kind === 'altered')
+    throw new SealRefusedError(
+      `the head recorded in ${context.headFile} for database ${database} does not verify: ${recorded.reason}`,
+    );
   if (recorded.kind === 'none') {
     if (last.entryId !== null) {
-      throw new SealRefusedError(`the chain has ${last.seq} links but ${context.headFile} records no head for database ${database} (deleted or replaced); restore the head file from its backup — an older copy will do`);
+      throw new SealRefusedError(
+        `the chain has ${last.seq} links but ${context.headFile} records no head for database ${database} (deleted or replaced); restore the head file from its backup — an older copy will do`,
+      );
     }
     return;
   }
   const head = recorded.head;
-  const at = await client.query<{ entry_id: string; hash: string }>(`SELECT entry_id::text, hash FROM audit_chain WHERE seq = $1`, [head.seq]);
+  const at = await client.query<{ entry_id: string; hash: string }>(
+    `SELECT entry_id::text, hash FROM audit_chain WHERE seq = $1`,
+    [head.seq],
+  );
   if (at.rows[0]?.hash !== head.hash || at.rows[0]?.entry_id !== head.entryId) {
-    throw new SealRefusedError(`the chain no longer reaches its signed head (entry ${head.entryId} at position ${head.seq}, in ${context.headFile}): it was cut or rewritten`);
+    throw new SealRefusedError(
+      `the chain no longer reaches its signed head (entry ${head.entryId} at position ${head.seq}, in ${context.headFile}): it was cut or rewritten`,
+    );
   }
   const after = await client.query<StoredLink & { entry_id: string } & Partial<AuditRow> & { row_id: string | null }>(
     `SELECT c.seq::text AS seq, c.entry_id::text AS entry_id, c.prev_entry_id::text AS prev_entry_id, c.prev_hash, c.hash, c.format,
@@ -232,10 +296,23 @@ async function checkSealable(client: pg.PoolClient, context: ChainContext, datab
   );
   let previous = { seq: BigInt(head.seq), entryId: head.entryId, hash: head.hash };
   for (const link of after.rows) {
-    const row: AuditRow = { id: link.entry_id, at: link.at!, actor: link.actor!, action: link.action!, agency_id: link.agency_id ?? null, subject: link.subject ?? null, details: link.details };
-    const follows = BigInt(link.seq) === previous.seq + 1n && link.prev_hash === previous.hash && link.prev_entry_id === previous.entryId;
+    const row: AuditRow = {
+      id: link.entry_id,
+      at: link.at!,
+      actor: link.actor!,
+      action: link.action!,
+      agency_id: link.agency_id ?? null,
+      subject: link.subject ?? null,
+      details: link.details,
+    };
+    const follows =
+      BigInt(link.seq) === previous.seq + 1n &&
+      link.prev_hash === previous.hash &&
+      link.prev_entry_id === previous.entryId;
     if (!follows || link.row_id === null || linkMatches(context, link, row) !== 'ok') {
-      throw new SealRefusedError(`the chain link at position ${link.seq} (entry ${link.entry_id}), after the signed head, does not verify`);
+      throw new SealRefusedError(
+        `the chain link at position ${link.seq} (entry ${link.entry_id}), after the signed head, does not verify`,
+      );
     }
     previous = { seq: BigInt(link.seq), entryId: link.entry_id, hash: link.hash };
   }
@@ -247,7 +324,8 @@ async function checkSealable(client: pg.PoolClient, context: ChainContext, datab
  */
 export async function sealAuditLog(pool: pg.Pool, context: ChainContext): Promise<SealResult> {
   const signingKey = context.signingKey;
-  if (!signingKey) throw new UsageError(`the audit chain's signing key ${context.signingKeyFile} is needed to seal the audit log`);
+  if (!signingKey)
+    throw new UsageError(`the audit chain's signing key ${context.signingKeyFile} is needed to seal the audit log`);
   const client = await pool.connect();
   try {
     await client.query(`SELECT pg_advisory_lock(${sealLock})`);
@@ -257,7 +335,9 @@ export async function sealAuditLog(pool: pg.Pool, context: ChainContext): Promis
       const lastRow = await client.query<{ seq: string; entry_id: string; hash: string }>(
         `SELECT c.seq::text AS seq, c.entry_id::text AS entry_id, c.hash FROM audit_chain c ORDER BY c.seq DESC LIMIT 1`,
       );
-      let last: LastLink = lastRow.rows[0] ? { seq: BigInt(lastRow.rows[0].seq), entryId: lastRow.rows[0].entry_id, hash: lastRow.rows[0].hash } : { seq: 0n, entryId: null, hash: GENESIS_HASH };
+      let last: LastLink = lastRow.rows[0]
+        ? { seq: BigInt(lastRow.rows[0].seq), entryId: lastRow.rows[0].entry_id, hash: lastRow.rows[0].hash }
+        : { seq: 0n, entryId: null, hash: GENESIS_HASH };
       await checkSealable(client, context, database, recorded, last);
       let sealed = 0;
       for (;;) {
@@ -265,7 +345,8 @@ export async function sealAuditLog(pool: pg.Pool, context: ChainContext): Promis
           `SELECT ${auditColumns} FROM audit_log a WHERE NOT EXISTS (SELECT 1 FROM audit_chain c WHERE c.entry_id = a.id) ORDER BY a.id LIMIT ${batchSize}`,
         );
         if (pending.rows.length === 0) break;
-        const links: { seq: string; entryId: string; prevEntryId: string | null; prevHash: string; hash: string }[] = [];
+        const links: { seq: string; entryId: string; prevEntryId: string | null; prevHash: string; hash: string }[] =
+          [];
         for (const row of pending.rows) {
           const seq = (last.seq + 1n).toString();
           const hash = linkHash(last.hash, seq, last.entryId, row);
@@ -275,14 +356,25 @@ export async function sealAuditLog(pool: pg.Pool, context: ChainContext): Promis
         await client.query(
           `INSERT INTO audit_chain (seq, entry_id, prev_entry_id, prev_hash, hash, format)
            SELECT s, e, p, ph, h, '${LinkFormat.sha256}' FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::text[], $5::text[]) AS t(s, e, p, ph, h)`,
-          [links.map((l) => l.seq), links.map((l) => l.entryId), links.map((l) => l.prevEntryId), links.map((l) => l.prevHash), links.map((l) => l.hash)],
+          [
+            links.map((l) => l.seq),
+            links.map((l) => l.entryId),
+            links.map((l) => l.prevEntryId),
+            links.map((l) => l.prevHash),
+            links.map((l) => l.hash),
+          ],
         );
         sealed += links.length;
       }
       if (last.entryId === null) return { sealed, head: null };
       const unchanged = recorded.kind === 'ok' && !recorded.legacy && recorded.head.seq === last.seq.toString();
       if (unchanged) return { sealed, head: recorded.head };
-      const head: ChainHead = { seq: last.seq.toString(), entryId: last.entryId, hash: last.hash, at: new Date().toISOString() };
+      const head: ChainHead = {
+        seq: last.seq.toString(),
+        entryId: last.entryId,
+        hash: last.hash,
+        at: new Date().toISOString(),
+      };
       await writeHead(context, signingKey, database, head);
       return { sealed, head };
     } finally {

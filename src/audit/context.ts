@@ -18,7 +18,10 @@ export type ChainSettings = Pick<Config, 'dataDir' | 'keyFile' | 'chainKeyFile' 
  */
 export async function loadChainContext(cfg: ChainSettings, options: { signing?: boolean } = {}): Promise<ChainContext> {
   const publicKey = await loadChainPublicKey(cfg.chainPublicKeyFile);
-  const signingKey = options.signing === false ? await loadChainPrivateKeyIfPresent(cfg.chainKeyFile, publicKey) : await loadChainPrivateKey(cfg.chainKeyFile, publicKey);
+  const signingKey =
+    options.signing === false
+      ? await loadChainPrivateKeyIfPresent(cfg.chainKeyFile, publicKey)
+      : await loadChainPrivateKey(cfg.chainKeyFile, publicKey);
   const legacyChainKey = await readLegacyChainKey(cfg.keyFile);
   return {
     headFile: headFilePath(cfg.dataDir),

@@ -22,7 +22,13 @@ export async function writeAudit(db: Queryable, entry: AuditInput): Promise<bigi
   const who = 'role' in entry.actor ? { userId: entry.actor.id, role: entry.actor.role } : {};
   const result = await db.query<{ id: string }>(
     `INSERT INTO audit_log (actor, action, agency_id, subject, details) VALUES ($1, $2, $3, $4, $5) RETURNING id`,
-    [entry.actor.name, entry.action, entry.agencyId ?? null, entry.subject ?? null, JSON.stringify({ ...who, ...(entry.details ?? {}) })],
+    [
+      entry.actor.name,
+      entry.action,
+      entry.agencyId ?? null,
+      entry.subject ?? null,
+      JSON.stringify({ ...who, ...(entry.details ?? {}) }),
+    ],
   );
   return BigInt(result.rows[0]!.id);
 }

@@ -1,4 +1,12 @@
-import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, sign, verify, type KeyObject } from 'node:crypto';
+import {
+  createHash,
+  createPrivateKey,
+  createPublicKey,
+  generateKeyPairSync,
+  sign,
+  verify,
+  type KeyObject,
+} from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { UsageError } from '../core/errors.ts';
@@ -16,7 +24,9 @@ async function readKeyText(file: string, what: string): Promise<string | null> {
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') return null;
-    throw new UsageError(`cannot read the audit chain's ${what} ${file}: ${code ?? (error as Error).message}`, { cause: error });
+    throw new UsageError(`cannot read the audit chain's ${what} ${file}: ${code ?? (error as Error).message}`, {
+      cause: error,
+    });
   }
 }
 
@@ -27,35 +37,46 @@ function parseKey(file: string, what: string, text: string, parse: (pem: string)
   } catch {
     throw new UsageError(`the audit chain's ${what} ${file} is not a PEM key: restore it from its backup`);
   }
-  if (key.asymmetricKeyType !== 'ed25519') throw new UsageError(`the audit chain's ${what} ${file} is not an Ed25519 key`);
+  if (key.asymmetricKeyType !== 'ed25519')
+    throw new UsageError(`the audit chain's ${what} ${file} is not an Ed25519 key`);
   return key;
 }
 
 /** The public key; missing or unreadable is a usage error naming the file. */
 export async function loadChainPublicKey(file: string): Promise<KeyObject> {
   const text = await readKeyText(file, 'public key');
-  if (text === null) throw new UsageError(`the audit chain's public key ${file} does not exist: ${INIT_HINT}, or restore it from its backup`);
+  if (text === null)
+    throw new UsageError(
+      `the audit chain's public key ${file} does not exist: ${INIT_HINT}, or restore it from its backup`,
+    );
   return parseKey(file, 'public key', text, (pem) => createPublicKey(pem));
 }
 
 /** The private key, which must be the half of `publicKey`; missing or unreadable is a usage error naming the file. */
 export async function loadChainPrivateKey(file: string, publicKey: KeyObject): Promise<KeyObject> {
   const text = await readKeyText(file, 'signing key');
-  if (text === null) throw new UsageError(`the audit chain's signing key ${file} does not exist: ${INIT_HINT}, or restore it from its backup`);
+  if (text === null)
+    throw new UsageError(
+      `the audit chain's signing key ${file} does not exist: ${INIT_HINT}, or restore it from its backup`,
+    );
   return privateKeyOf(file, text, publicKey);
 }
 
 function privateKeyOf(file: string, text: string, publicKey: KeyObject): KeyObject {
   const privateKey = parseKey(file, 'signing key', text, (pem) => createPrivateKey(pem));
   if (publicKeyFingerprint(createPublicKey(privateKey)) !== publicKeyFingerprint(publicKey)) {
-    throw new UsageError(`the audit chain's signing key ${file} does not belong to its public key (AITU_GATEWAY_CHAIN_PUBLIC_KEY_FILE): restore the pair from its backup`);
+    throw new UsageError(
+      `the audit chain's signing key ${file} does not belong to its public key (AITU_GATEWAY_CHAIN_PUBLIC_KEY_FILE): restore the pair from its backup`,
+    );
   }
   return privateKey;
 }
 
 /** SHA-256 of the public key's DER encoding: how the installation record names it. */
 export function publicKeyFingerprint(publicKey: KeyObject): string {
-  return createHash('sha256').update(publicKey.export({ type: 'spki', format: 'der' })).digest('hex');
+  return createHash('sha256')
+    .update(publicKey.export({ type: 'spki', format: 'der' }))
+    .digest('hex');
 }
 
 export function signText(privateKey: KeyObject, text: string): string {
@@ -75,10 +96,18 @@ export function verifyText(publicKey: KeyObject, text: string, signature: string
  * the private one when only it is missing. Never replaces a key: a public key without its private key is refused
  * (heads signed by the lost key could no longer be extended). Returns what was written.
  */
-export async function initChainKeys(privateFile: string, publicFile: string): Promise<{ created: boolean; wrotePublic: boolean }> {
-  const [privateText, publicText] = await Promise.all([readKeyText(privateFile, 'signing key'), readKeyText(publicFile, 'public key')]);
+export async function initChainKeys(
+  privateFile: string,
+  publicFile: string,
+): Promise<{ created: boolean; wrotePublic: boolean }> {
+  const [privateText, publicText] = await Promise.all([
+    readKeyText(privateFile, 'signing key'),
+    readKeyText(publicFile, 'public key'),
+  ]);
   if (privateText === null && publicText !== null) {
-    throw new UsageError(`the audit chain's public key ${publicFile} exists but its signing key ${privateFile} does not: restore the signing key from its backup (a new one could not extend the chain its old one signed)`);
+    throw new UsageError(
+      `the audit chain's public key ${publicFile} exists but its signing key ${privateFile} does not: restore the signing key from its backup (a new one could not extend the chain its old one signed)`,
+    );
   }
   let created = false;
   let privateKey: KeyObject;
@@ -92,7 +121,10 @@ export async function initChainKeys(privateFile: string, publicFile: string): Pr
   }
   const publicKey = createPublicKey(privateKey);
   if (publicText !== null) {
-    await loadChainPrivateKey(privateFile, parseKey(publicFile, 'public key', publicText, (pem) => createPublicKey(pem)));
+    await loadChainPrivateKey(
+      privateFile,
+      parseKey(publicFile, 'public key', publicText, (pem) => createPublicKey(pem)),
+    );
     return { created, wrotePublic: false };
   }
   await mkdir(path.dirname(publicFile), { recursive: true, mode: 0o755 });

@@ -1,7 +1,25 @@
 import type pg from 'pg';
-import { auditColumns, currentDatabase, GENESIS_HASH, linkMatches, readHead, type AuditRow, type ChainContext, type ChainHead, type StoredLink } from './chain.ts';
+import {
+  auditColumns,
+  currentDatabase,
+  GENESIS_HASH,
+  linkMatches,
+  readHead,
+  type AuditRow,
+  type ChainContext,
+  type ChainHead,
+  type StoredLink,
+} from './chain.ts';
 
-export type ProblemKind = 'edited' | 'deleted' | 'link-broken' | 'missing-tail' | 'head-mismatch' | 'head-altered' | 'head-missing' | 'unsealed';
+export type ProblemKind =
+  | 'edited'
+  | 'deleted'
+  | 'link-broken'
+  | 'missing-tail'
+  | 'head-mismatch'
+  | 'head-altered'
+  | 'head-missing'
+  | 'unsealed';
 
 export interface Problem {
   kind: ProblemKind;
@@ -75,20 +93,44 @@ export async function verifyAuditChain(pool: pg.Pool, context: ChainContext): Pr
             (first === lastMissing ? '' : ` (and the entries before it, after entry ${prevEntryId ?? 'the start'})`),
         });
       } else if (link.prev_hash !== prevHash || (link.prev_entry_id ?? null) !== prevEntryId) {
-        report({ kind: 'link-broken', entryId: link.entry_id, seq: link.seq, message: `the chain link of entry ${link.entry_id} (position ${link.seq}) does not follow entry ${prevEntryId ?? 'the start'}: the chain was altered` });
+        report({
+          kind: 'link-broken',
+          entryId: link.entry_id,
+          seq: link.seq,
+          message: `the chain link of entry ${link.entry_id} (position ${link.seq}) does not follow entry ${prevEntryId ?? 'the start'}: the chain was altered`,
+        });
       }
       if (link.row_id === null) {
-        report({ kind: 'deleted', entryId: link.entry_id, seq: link.seq, message: `entry ${link.entry_id} was deleted (its seal at position ${link.seq} remains)` });
+        report({
+          kind: 'deleted',
+          entryId: link.entry_id,
+          seq: link.seq,
+          message: `entry ${link.entry_id} was deleted (its seal at position ${link.seq} remains)`,
+        });
       } else {
-        const row: AuditRow = { id: link.entry_id, at: link.at!, actor: link.actor!, action: link.action!, agency_id: link.agency_id ?? null, subject: link.subject ?? null, details: link.details };
+        const row: AuditRow = {
+          id: link.entry_id,
+          at: link.at!,
+          actor: link.actor!,
+          action: link.action!,
+          agency_id: link.agency_id ?? null,
+          subject: link.subject ?? null,
+          details: link.details,
+        };
         // the link's own recorded predecessor, so one bad link does not cascade into every later one
         const match = linkMatches(context, link, row);
         if (match === 'unchecked') legacyUnchecked++;
         else if (match === 'mismatch') {
-          report({ kind: 'edited', entryId: link.entry_id, seq: link.seq, message: `entry ${link.entry_id} does not match its seal (position ${link.seq}): it was edited, or swapped with another entry` });
+          report({
+            kind: 'edited',
+            entryId: link.entry_id,
+            seq: link.seq,
+            message: `entry ${link.entry_id} does not match its seal (position ${link.seq}): it was edited, or swapped with another entry`,
+          });
         }
       }
-      if (recorded.kind !== 'none' && link.seq === recorded.head.seq) hashAtHead = { hash: link.hash, entryId: link.entry_id };
+      if (recorded.kind !== 'none' && link.seq === recorded.head.seq)
+        hashAtHead = { hash: link.hash, entryId: link.entry_id };
       expectedSeq = seq + 1n;
       prevHash = link.hash;
       prevEntryId = link.entry_id;
@@ -98,7 +140,12 @@ export async function verifyAuditChain(pool: pg.Pool, context: ChainContext): Pr
   }
   const lastSeq = expectedSeq - 1n;
   if (recorded.kind === 'altered') {
-    report({ kind: 'head-altered', entryId: null, seq: null, message: `the head file ${context.headFile} was altered: ${recorded.reason}` });
+    report({
+      kind: 'head-altered',
+      entryId: null,
+      seq: null,
+      message: `the head file ${context.headFile} was altered: ${recorded.reason}`,
+    });
   } else if (recorded.kind === 'none' && checked > 0) {
     report({
       kind: 'head-missing',
@@ -128,7 +175,13 @@ export async function verifyAuditChain(pool: pg.Pool, context: ChainContext): Pr
     `SELECT count(*)::int AS n, min(a.id)::text AS first FROM audit_log a WHERE NOT EXISTS (SELECT 1 FROM audit_chain c WHERE c.entry_id = a.id) AND a.at < now() - interval '1 minute'`,
   );
   const stale = unsealed.rows[0]!;
-  if (stale.n > 0) report({ kind: 'unsealed', entryId: stale.first, seq: null, message: `${stale.n} entries from before the last sealing are not in the chain, the first being entry ${stale.first}` });
+  if (stale.n > 0)
+    report({
+      kind: 'unsealed',
+      entryId: stale.first,
+      seq: null,
+      message: `${stale.n} entries from before the last sealing are not in the chain, the first being entry ${stale.first}`,
+    });
   return {
     ok: problems.length === 0,
     checked,

@@ -92,11 +92,17 @@ export function canViewOriginal(actor: Actor, agencyId: string): boolean {
  * admin, escalated items by an admin only; decided items never again (a decision is final).
  * Returns the reason when not.
  */
-export function decisionRefusal(actor: Actor, item: { agencyId: string; status: string }, kind: 'decide' | 'escalate'): string | null {
-  if (item.status !== 'open' && item.status !== 'escalated') return `it was already decided (${item.status}); a decision is final`;
+export function decisionRefusal(
+  actor: Actor,
+  item: { agencyId: string; status: string },
+  kind: 'decide' | 'escalate',
+): string | null {
+  if (item.status !== 'open' && item.status !== 'escalated')
+    return `it was already decided (${item.status}); a decision is final`;
   if (item.status === 'escalated' && kind === 'escalate') return 'it is already escalated';
   if (actor.role === 'admin') return null;
-  if (actor.role !== 'officer' || !actor.agencyIds.includes(item.agencyId)) return `${actor.name} (${actor.role}) is not an officer of its agency`;
+  if (actor.role !== 'officer' || !actor.agencyIds.includes(item.agencyId))
+    return `${actor.name} (${actor.role}) is not an officer of its agency`;
   if (item.status === 'escalated') return 'it is escalated: only an admin may decide it';
   return null;
 }

@@ -45,7 +45,8 @@ export interface TokenOptions {
  * open private key: whoever can read it can act as its holder.
  */
 export async function readToken(options: TokenOptions): Promise<string | undefined> {
-  if (options.tokenFile !== undefined && options.token !== undefined) throw new UsageError('give --token-file or --token, not both');
+  if (options.tokenFile !== undefined && options.token !== undefined)
+    throw new UsageError('give --token-file or --token, not both');
   if (options.tokenFile !== undefined) return readTokenFile(options.tokenFile);
   if (options.token !== undefined) {
     process.stderr.write(
@@ -64,7 +65,9 @@ async function readTokenFile(file: string): Promise<string> {
     else {
       const info = await stat(file);
       if (info.isFile() && (info.mode & 0o077) !== 0) {
-        throw new UsageError(`${where} can be read or written by group or others (mode ${(info.mode & 0o777).toString(8)}); run: chmod 600 ${file}`);
+        throw new UsageError(
+          `${where} can be read or written by group or others (mode ${(info.mode & 0o777).toString(8)}); run: chmod 600 ${file}`,
+        );
       }
       text = await readFile(file, 'utf8');
     }
@@ -72,7 +75,10 @@ async function readTokenFile(file: string): Promise<string> {
     if (error instanceof UsageError) throw error;
     throw new UsageError(`cannot read ${where}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
   }
-  const token = text.split(/\r?\n/).map((line) => line.trim()).find(Boolean);
+  const token = text
+    .split(/\r?\n/)
+    .map((line) => line.trim())
+    .find(Boolean);
   if (!token) throw new UsageError(`${where} holds no token`);
   return token;
 }
@@ -88,7 +94,12 @@ async function readStream(stream: NodeJS.ReadableStream): Promise<string> {
  * whose role does not allow it), else the OS user and host that ran the command, with a prefix of an unknown
  * token's sha256; never the token.
  */
-export async function auditRefusal(pool: Store['pool'], command: string, error: AuthenticationError | ForbiddenError, actor: Actor | null): Promise<void> {
+export async function auditRefusal(
+  pool: Store['pool'],
+  command: string,
+  error: AuthenticationError | ForbiddenError,
+  actor: Actor | null,
+): Promise<void> {
   const holder = error instanceof AuthenticationError ? error.holder : actor;
   await writeAudit(pool, {
     actor: holder ?? actor ?? machineActor(),
@@ -109,12 +120,21 @@ export async function auditRefusal(pool: Store['pool'], command: string, error: 
  * one, or a role that may not do this. `verifyOnly`: the command may run with the chain's public key alone, and
  * then leaves sealing to a process that holds the signing key.
  */
-export function withSession<T>(options: TokenOptions, command: string, work: (session: Session) => Promise<T>, settings: { verifyOnly?: boolean } = {}): Promise<T> {
+export function withSession<T>(
+  options: TokenOptions,
+  command: string,
+  work: (session: Session) => Promise<T>,
+  settings: { verifyOnly?: boolean } = {},
+): Promise<T> {
   return runAs(options, command, true, settings, (session) => work(session as Session));
 }
 
 /** As withSession, for the one command that may run without a token (`user add` of the first admin): actor null. */
-export function withOptionalSession<T>(options: TokenOptions, command: string, work: (session: Omit<Session, 'actor'> & { actor: Actor | null }) => Promise<T>): Promise<T> {
+export function withOptionalSession<T>(
+  options: TokenOptions,
+  command: string,
+  work: (session: Omit<Session, 'actor'> & { actor: Actor | null }) => Promise<T>,
+): Promise<T> {
   return runAs(options, command, false, {}, work);
 }
 
@@ -142,7 +162,9 @@ async function runAs<T>(
     } finally {
       // a failed seal must not hide the command's own outcome; the next command or audit verify seals again
       if (chain?.signingKey) {
-        await seal(store, chain).catch((error: unknown) => process.stderr.write(`aitu-gateway: warning: could not seal the audit log: ${(error as Error).message}\n`));
+        await seal(store, chain).catch((error: unknown) =>
+          process.stderr.write(`aitu-gateway: warning: could not seal the audit log: ${(error as Error).message}\n`),
+        );
       }
     }
   } finally {

@@ -56,7 +56,8 @@ export function parseExpiry(value: string, now = new Date()): Date {
     : /^\d{4}-\d{2}-\d{2}/.test(trimmed)
       ? new Date(trimmed)
       : new Date(Number.NaN);
-  if (Number.isNaN(at.getTime())) throw new UsageError(`--expires "${value}": give a duration (90d, 12h, 2w, 30m) or a date (2027-01-31)`);
+  if (Number.isNaN(at.getTime()))
+    throw new UsageError(`--expires "${value}": give a duration (90d, 12h, 2w, 30m) or a date (2027-01-31)`);
   if (at.getTime() <= now.getTime()) throw new UsageError(`--expires "${value}" is not in the future`);
   return at;
 }
@@ -74,17 +75,31 @@ interface UserRow {
  * The holder of a token. No token, an unknown one, a disabled user's or an expired one is an AuthenticationError
  * (exit 2) carrying what the refusal may be audited with.
  */
-export async function authenticate(pool: Pick<pg.Pool, 'query'>, token: string | undefined, now = new Date()): Promise<Actor> {
+export async function authenticate(
+  pool: Pick<pg.Pool, 'query'>,
+  token: string | undefined,
+  now = new Date(),
+): Promise<Actor> {
   const given = token?.trim();
-  if (!given) throw new AuthenticationError(`this command needs a token: pass ${TOKEN_HINT} (an admin creates one with: aitu-gateway user add)`);
-  const result = await pool.query<UserRow>(`SELECT id, name, role, agency_ids, disabled, expires_at FROM users WHERE token_hash = $1`, [hashToken(given)]);
+  if (!given)
+    throw new AuthenticationError(
+      `this command needs a token: pass ${TOKEN_HINT} (an admin creates one with: aitu-gateway user add)`,
+    );
+  const result = await pool.query<UserRow>(
+    `SELECT id, name, role, agency_ids, disabled, expires_at FROM users WHERE token_hash = $1`,
+    [hashToken(given)],
+  );
   const row = result.rows[0];
-  if (!row) throw new AuthenticationError('the token is not valid: no user has it', { tokenSha256: tokenFingerprint(given) });
+  if (!row)
+    throw new AuthenticationError('the token is not valid: no user has it', { tokenSha256: tokenFingerprint(given) });
   if (!isRole(row.role)) throw new AuthenticationError(`user ${row.name} has an unknown role "${row.role}"`);
   const holder: Actor = { id: row.id, name: row.name, role: row.role, agencyIds: row.agency_ids ?? [] };
   if (row.disabled) throw new AuthenticationError(`the token belongs to ${row.name}, who is disabled`, { holder });
   if (row.expires_at && row.expires_at.getTime() <= now.getTime()) {
-    throw new AuthenticationError(`the token of ${row.name} expired at ${row.expires_at.toISOString()}; an admin issues a new one with: aitu-gateway user token ${row.name}`, { holder });
+    throw new AuthenticationError(
+      `the token of ${row.name} expired at ${row.expires_at.toISOString()}; an admin issues a new one with: aitu-gateway user token ${row.name}`,
+      { holder },
+    );
   }
   return holder;
 }
@@ -92,10 +107,14 @@ export async function authenticate(pool: Pick<pg.Pool, 'query'>, token: string |
 /** Agency slugs → ids; an unknown slug is a usage error naming it. */
 export async function agencyIdsOf(pool: pg.Pool | pg.PoolClient, slugs: readonly string[]): Promise<string[]> {
   if (slugs.length === 0) return [];
-  const result = await pool.query<{ id: string; slug: string }>(`SELECT id, slug FROM agencies WHERE slug = ANY($1::text[])`, [slugs]);
+  const result = await pool.query<{ id: string; slug: string }>(
+    `SELECT id, slug FROM agencies WHERE slug = ANY($1::text[])`,
+    [slugs],
+  );
   const bySlug = new Map(result.rows.map((r) => [r.slug, r.id]));
   const unknown = slugs.filter((s) => !bySlug.has(s));
-  if (unknown.length > 0) throw new UsageError(`unknown agency ${unknown.map((s) => `"${s}"`).join(', ')}; see: aitu-gateway agency list`);
+  if (unknown.length > 0)
+    throw new UsageError(`unknown agency ${unknown.map((s) => `"${s}"`).join(', ')}; see: aitu-gateway agency list`);
   return slugs.map((s) => bySlug.get(s)!);
 }
 
@@ -108,20 +127,29 @@ export async function addUser(
   input: { name: string; role: string; agencies: readonly string[]; expiresAt?: Date | null },
   by: Actor | null,
 ): Promise<{ user: UserSummary; token: string }> {
-  if (!namePattern.test(input.name)) throw new UsageError(`user name "${input.name}" is invalid: letters, digits, ".", "_" and "-", up to 63`);
+  if (!namePattern.test(input.name))
+    throw new UsageError(`user name "${input.name}" is invalid: letters, digits, ".", "_" and "-", up to 63`);
   if (!isRole(input.role)) throw new UsageError(`unknown role "${input.role}": use one of ${ROLES.join(', ')}`);
   const role = input.role;
-  if (role === 'officer' && input.agencies.length === 0) throw new UsageError('an officer needs at least one --agency <slug>');
-  if ((role === 'admin' || role === 'operator') && input.agencies.length > 0) throw new UsageError(`--agency applies to officers and auditors, not to ${role}s`);
+  if (role === 'officer' && input.agencies.length === 0)
+    throw new UsageError('an officer needs at least one --agency <slug>');
+  if ((role === 'admin' || role === 'operator') && input.agencies.length > 0)
+    throw new UsageError(`--agency applies to officers and auditors, not to ${role}s`);
   const token = newToken();
   const expiresAt = input.expiresAt ?? null;
   return inTransaction(pool, async (client) => {
     // one bootstrap at a time: two "first admins" must not both slip through
     await client.query(`SELECT pg_advisory_xact_lock(hashtext('aitu-gateway-users'))`);
-    const admins = (await client.query<{ n: number }>(`SELECT count(*)::int AS n FROM users WHERE role = 'admin' AND NOT disabled`)).rows[0]!.n;
+    const admins = (
+      await client.query<{ n: number }>(`SELECT count(*)::int AS n FROM users WHERE role = 'admin' AND NOT disabled`)
+    ).rows[0]!.n;
     if (!by) {
-      if (admins > 0) throw new AuthenticationError(`an admin exists: adding users needs an admin's token (${TOKEN_HINT})`);
-      if (role !== 'admin') throw new UsageError('no admin exists yet: create the first admin first (aitu-gateway user add <name> --role admin)');
+      if (admins > 0)
+        throw new AuthenticationError(`an admin exists: adding users needs an admin's token (${TOKEN_HINT})`);
+      if (role !== 'admin')
+        throw new UsageError(
+          'no admin exists yet: create the first admin first (aitu-gateway user add <name> --role admin)',
+        );
     } else if (by.role !== 'admin') {
       throw new ForbiddenError(`${by.name} (${by.role}) may not add users: it needs the role admin`);
     }
@@ -189,7 +217,10 @@ export async function listUsers(pool: pg.Pool): Promise<UserSummary[]> {
 /** The user by name, locked for the rest of the transaction; a usage error naming the name when there is none. */
 async function lockUser(client: pg.PoolClient, name: string): Promise<{ id: string; role: string; disabled: boolean }> {
   await client.query(`SELECT pg_advisory_xact_lock(hashtext('aitu-gateway-users'))`);
-  const found = await client.query<{ id: string; role: string; disabled: boolean }>(`SELECT id, role, disabled FROM users WHERE name = $1 FOR UPDATE`, [name]);
+  const found = await client.query<{ id: string; role: string; disabled: boolean }>(
+    `SELECT id, role, disabled FROM users WHERE name = $1 FOR UPDATE`,
+    [name],
+  );
   const user = found.rows[0];
   if (!user) throw new UsageError(`no user "${name}"; see: aitu-gateway user list`);
   return user;
@@ -202,11 +233,18 @@ export async function disableUser(pool: pg.Pool, name: string, by: Actor): Promi
     const user = await lockUser(client, name);
     if (user.disabled) throw new UsageError(`user "${name}" is already disabled`);
     if (user.role === 'admin') {
-      const admins = (await client.query<{ n: number }>(`SELECT count(*)::int AS n FROM users WHERE role = 'admin' AND NOT disabled`)).rows[0]!.n;
+      const admins = (
+        await client.query<{ n: number }>(`SELECT count(*)::int AS n FROM users WHERE role = 'admin' AND NOT disabled`)
+      ).rows[0]!.n;
       if (admins <= 1) throw new UsageError(`"${name}" is the last enabled admin; add another admin first`);
     }
     await client.query(`UPDATE users SET disabled = true WHERE id = $1`, [user.id]);
-    await writeAudit(client, { actor: by, action: 'user.disable', subject: `user:${user.id}`, details: { name, role: user.role } });
+    await writeAudit(client, {
+      actor: by,
+      action: 'user.disable',
+      subject: `user:${user.id}`,
+      details: { name, role: user.role },
+    });
   });
 }
 
@@ -217,7 +255,12 @@ export async function enableUser(pool: pg.Pool, name: string, by: Actor): Promis
     const user = await lockUser(client, name);
     if (!user.disabled) throw new UsageError(`user "${name}" is not disabled`);
     await client.query(`UPDATE users SET disabled = false WHERE id = $1`, [user.id]);
-    await writeAudit(client, { actor: by, action: 'user.enable', subject: `user:${user.id}`, details: { name, role: user.role } });
+    await writeAudit(client, {
+      actor: by,
+      action: 'user.enable',
+      subject: `user:${user.id}`,
+      details: { name, role: user.role },
+    });
   });
 }
 
@@ -225,12 +268,21 @@ export async function enableUser(pool: pg.Pool, name: string, by: Actor): Promis
  * Issues a user a new token (admin) and returns it, printed once; the old token stops working at once. The new
  * token expires at `expiresAt` (null: never). A disabled user stays disabled until `user enable`.
  */
-export async function reissueToken(pool: pg.Pool, name: string, by: Actor, expiresAt: Date | null): Promise<{ token: string; name: string; role: string; expiresAt: Date | null; disabled: boolean }> {
+export async function reissueToken(
+  pool: pg.Pool,
+  name: string,
+  by: Actor,
+  expiresAt: Date | null,
+): Promise<{ token: string; name: string; role: string; expiresAt: Date | null; disabled: boolean }> {
   requireRole(by, ['admin'], 'issue tokens');
   const token = newToken();
   return inTransaction(pool, async (client) => {
     const user = await lockUser(client, name);
-    await client.query(`UPDATE users SET token_hash = $2, token_issued_at = now(), expires_at = $3 WHERE id = $1`, [user.id, hashToken(token), expiresAt]);
+    await client.query(`UPDATE users SET token_hash = $2, token_issued_at = now(), expires_at = $3 WHERE id = $1`, [
+      user.id,
+      hashToken(token),
+      expiresAt,
+    ]);
     await writeAudit(client, {
       actor: by,
       action: 'user.token',

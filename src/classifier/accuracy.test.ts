@@ -25,11 +25,25 @@ test('the generated corpus covers every category and language with thousands of 
   assert.ok(corpus.length >= 6000);
   for (const lang of ['kk', 'ru', 'en']) assert.ok(corpus.filter((m) => m.lang === lang).length > 500, lang);
   for (const c of CATEGORIES) assert.ok(corpus.filter((m) => m.categories.includes(c)).length > 200, c);
-  for (const tag of ['neg:iin-checksum', 'neg:iin-date', 'neg:iin-century', 'neg:order-number', 'neg:card-luhn', 'neg:business-medical', 'neg:iin-in-longer-run']) {
-    assert.ok(corpus.some((m) => m.inserted.includes(tag)), tag);
+  for (const tag of [
+    'neg:iin-checksum',
+    'neg:iin-date',
+    'neg:iin-century',
+    'neg:order-number',
+    'neg:card-luhn',
+    'neg:business-medical',
+    'neg:iin-in-longer-run',
+  ]) {
+    assert.ok(
+      corpus.some((m) => m.inserted.includes(tag)),
+      tag,
+    );
   }
   for (const how of ['separators', 'zero-width', 'unicode-digits', 'glued']) {
-    assert.ok(corpus.some((m) => m.inserted.includes(`IIN(${how})`)), how);
+    assert.ok(
+      corpus.some((m) => m.inserted.includes(`IIN(${how})`)),
+      how,
+    );
   }
 });
 
@@ -39,7 +53,10 @@ test('the generator is deterministic', () => {
 });
 
 test('per-category precision and recall at the message level meet the thresholds', () => {
-  const counts = Object.fromEntries(CATEGORIES.map((c) => [c, { tp: 0, fp: 0, fn: 0 }])) as Record<Category, { tp: number; fp: number; fn: number }>;
+  const counts = Object.fromEntries(CATEGORIES.map((c) => [c, { tp: 0, fp: 0, fn: 0 }])) as Record<
+    Category,
+    { tp: number; fp: number; fn: number }
+  >;
   const misses: string[] = [];
   for (const m of messages) {
     const predicted = new Set(classify(m.text).map((f) => f.category));
@@ -61,7 +78,9 @@ test('per-category precision and recall at the message level meet the thresholds
     const { tp, fp, fn } = counts[c];
     const precision = tp + fp === 0 ? 1 : tp / (tp + fp);
     const recall = tp + fn === 0 ? 1 : tp / (tp + fn);
-    console.log(`${c.padEnd(8)} precision ${precision.toFixed(4)} recall ${recall.toFixed(4)} (tp ${tp}, fp ${fp}, fn ${fn})`);
+    console.log(
+      `${c.padEnd(8)} precision ${precision.toFixed(4)} recall ${recall.toFixed(4)} (tp ${tp}, fp ${fp}, fn ${fn})`,
+    );
     if (precision < THRESHOLDS[c].precision) failures.push(`${c} precision ${precision.toFixed(4)}`);
     if (recall < THRESHOLDS[c].recall) failures.push(`${c} recall ${recall.toFixed(4)}`);
   }
@@ -72,7 +91,8 @@ test('the hand-written messages, one by one', () => {
   const wrong: string[] = [];
   for (const m of REALISTIC_MESSAGES) {
     const got = [...new Set(classify(m.text).map((f) => f.category))].sort();
-    if (JSON.stringify(got) !== JSON.stringify([...m.categories].sort())) wrong.push(`${m.text} → ${got.join(',')} (want ${m.categories.join(',')})`);
+    if (JSON.stringify(got) !== JSON.stringify([...m.categories].sort()))
+      wrong.push(`${m.text} → ${got.join(',')} (want ${m.categories.join(',')})`);
   }
   // a hand-written set is allowed a few misses; the thresholds above are what must hold
   assert.ok(wrong.length <= 3, wrong.join('\n'));

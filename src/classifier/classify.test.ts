@@ -29,21 +29,35 @@ test('overlaps: validated beats unvalidated, then longer, then higher confidence
 });
 
 test('findings never overlap and slice to their matched text', () => {
-  const text = 'ИИН 940101300123 card 4111 1111 1111 1111 ivan@mail.kz +7 701 123 45 67 KZ86125KZT5004100100 туберкулез';
+  const text =
+    'ИИН 940101300123 card 4111 1111 1111 1111 ivan@mail.kz +7 701 123 45 67 KZ86125KZT5004100100 туберкулез';
   const findings = classify(text);
-  assert.deepEqual(findings.map((f) => f.category), ['IIN', 'CARD', 'EMAIL', 'PHONE', 'IBAN', 'HEALTH']);
+  assert.deepEqual(
+    findings.map((f) => f.category),
+    ['IIN', 'CARD', 'EMAIL', 'PHONE', 'IBAN', 'HEALTH'],
+  );
   for (let i = 1; i < findings.length; i++) assert.ok(findings[i - 1]!.end <= findings[i]!.start);
-  assert.deepEqual(findings.map((f) => text.slice(f.start, f.end)), [
-    '940101300123', '4111 1111 1111 1111', 'ivan@mail.kz', '+7 701 123 45 67', 'KZ86125KZT5004100100', 'туберкулез',
-  ]);
+  assert.deepEqual(
+    findings.map((f) => text.slice(f.start, f.end)),
+    ['940101300123', '4111 1111 1111 1111', 'ivan@mail.kz', '+7 701 123 45 67', 'KZ86125KZT5004100100', 'туберкулез'],
+  );
 });
 
 test('the threshold and the category filter', () => {
   const text = 'артикул N12345678, ИИН 940101300123';
-  assert.deepEqual(classify(text).map((f) => f.category), ['IIN']);
-  assert.deepEqual(classify(text, { minConfidence: 0.2 }).map((f) => f.category), ['PASSPORT', 'IIN']);
+  assert.deepEqual(
+    classify(text).map((f) => f.category),
+    ['IIN'],
+  );
+  assert.deepEqual(
+    classify(text, { minConfidence: 0.2 }).map((f) => f.category),
+    ['PASSPORT', 'IIN'],
+  );
   assert.deepEqual(classify(text, { minConfidence: 1 }), []);
-  assert.deepEqual(classify(text, { categories: ['PASSPORT'], minConfidence: 0 }).map((f) => f.category), ['PASSPORT']);
+  assert.deepEqual(
+    classify(text, { categories: ['PASSPORT'], minConfidence: 0 }).map((f) => f.category),
+    ['PASSPORT'],
+  );
 });
 
 test('every finding explains itself', () => {
@@ -57,9 +71,21 @@ test('every finding explains itself', () => {
 
 test('never throws, whatever the string', () => {
   const nasty = [
-    '', '\ud800', '\udfff\ud800x', '9'.repeat(100_000), '1 '.repeat(50_000), '+'.repeat(1000), '@'.repeat(1000),
-    'a@'.repeat(5000), 'KZ'.repeat(5000), 'N1'.repeat(5000), '\u200b'.repeat(1000) + '940101300123', '𝟗'.repeat(5000),
-    'ё'.repeat(1000), '(((((1)))))'.repeat(100), 'ИИН' + '-'.repeat(1000),
+    '',
+    '\ud800',
+    '\udfff\ud800x',
+    '9'.repeat(100_000),
+    '1 '.repeat(50_000),
+    '+'.repeat(1000),
+    '@'.repeat(1000),
+    'a@'.repeat(5000),
+    'KZ'.repeat(5000),
+    'N1'.repeat(5000),
+    '\u200b'.repeat(1000) + '940101300123',
+    '𝟗'.repeat(5000),
+    'ё'.repeat(1000),
+    '(((((1)))))'.repeat(100),
+    'ИИН' + '-'.repeat(1000),
   ];
   for (const s of nasty) assert.doesNotThrow(() => classify(s));
   assert.deepEqual(classify(undefined as unknown as string), []);

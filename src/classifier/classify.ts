@@ -1,10 +1,4 @@
-import {
-  CATEGORIES,
-  DEFAULT_MIN_CONFIDENCE,
-  type Candidate,
-  type ClassifyOptions,
-  type Finding,
-} from './types.ts';
+import { CATEGORIES, DEFAULT_MIN_CONFIDENCE, type Candidate, type ClassifyOptions, type Finding } from './types.ts';
 import type { DetectorBase, DigitShape, Verdict } from './detectors/detector.ts';
 import { cardLayout } from './detectors/card.detector.ts';
 import { findHealthTerms } from './detectors/health.detector.ts';
@@ -80,7 +74,9 @@ function classifyUnsafe(text: string, options: ClassifyOptions): Finding[] {
   if (candidates.length === 0) return [];
   demoteDocumentNumbers(t, candidates);
 
-  const reported = candidates.filter((c) => c.confidence >= minConfidence && (wanted === null || wanted.has(c.category)));
+  const reported = candidates.filter(
+    (c) => c.confidence >= minConfidence && (wanted === null || wanted.has(c.category)),
+  );
   return resolveOverlaps(reported).map((c) => {
     const [start, end] = originalSpan(norm, c.start, c.end);
     return {
@@ -115,12 +111,21 @@ function demoteDocumentNumbers(t: string, candidates: Candidate[]): void {
 }
 
 function scored(t: string, detector: DetectorBase, verdict: Verdict, start: number, end: number): Candidate {
-  const contextId = detector.context && detector.contextScore > verdict.baseScore ? detector.context.find(t, start, end) : undefined;
+  const contextId =
+    detector.context && detector.contextScore > verdict.baseScore ? detector.context.find(t, start, end) : undefined;
   const confidence = contextId !== undefined ? detector.contextScore : verdict.baseScore;
   const explanation: Candidate['explanation'] = { baseScore: verdict.baseScore, validator: verdict.validator };
   if (contextId !== undefined) explanation.contextId = contextId;
   if (verdict.note !== undefined) explanation.note = verdict.note;
-  return { category: detector.category, start, end, confidence, detector: detector.name, validated: verdict.validated, explanation };
+  return {
+    category: detector.category,
+    start,
+    end,
+    confidence,
+    detector: detector.name,
+    validated: verdict.validated,
+    explanation,
+  };
 }
 
 /**

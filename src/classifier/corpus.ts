@@ -94,7 +94,8 @@ function makeIin(r: Rng, spoil?: 'checksum' | 'date' | 'century'): string {
 
 function makeBin(r: Rng, spoil?: 'checksum'): string {
   for (;;) {
-    const first11 = pad(r.int(0, 99), 2) + pad(r.int(1, 12), 2) + String(r.int(4, 6)) + String(r.int(0, 3)) + r.digits(5);
+    const first11 =
+      pad(r.int(0, 99), 2) + pad(r.int(1, 12), 2) + String(r.int(4, 6)) + String(r.int(0, 3)) + r.digits(5);
     const control = kzControl(first11);
     if (control === null) continue;
     return first11 + String(spoil === 'checksum' ? (control + r.int(1, 9)) % 10 : control);
@@ -120,8 +121,17 @@ function luhnCheckDigit(body: string): number {
 }
 
 const CARD_PREFIXES: readonly [string, number][] = [
-  ['440043', 16], ['400303', 16], ['516949', 16], ['539545', 16], ['220220', 16], ['427638', 16], ['374245', 15],
-  ['625094', 16], ['535612', 16], ['451437', 16], ['62250', 19],
+  ['440043', 16],
+  ['400303', 16],
+  ['516949', 16],
+  ['539545', 16],
+  ['220220', 16],
+  ['427638', 16],
+  ['374245', 15],
+  ['625094', 16],
+  ['535612', 16],
+  ['451437', 16],
+  ['62250', 19],
 ];
 
 function makeCard(r: Rng, spoil?: 'luhn'): string {
@@ -171,7 +181,23 @@ function makeIban(r: Rng, spoil?: 'check'): string {
   return r.chance(0.4) ? (iban.match(/.{1,4}/g) as string[]).join(' ') : iban;
 }
 
-const KZ_MOBILE_CODES = ['700', '701', '702', '705', '706', '707', '708', '747', '760', '771', '775', '776', '777', '778', '785'];
+const KZ_MOBILE_CODES = [
+  '700',
+  '701',
+  '702',
+  '705',
+  '706',
+  '707',
+  '708',
+  '747',
+  '760',
+  '771',
+  '775',
+  '776',
+  '777',
+  '778',
+  '785',
+];
 
 function makePhone(r: Rng): string {
   if (r.chance(0.15)) {
@@ -210,8 +236,29 @@ function makePhone(r: Rng): string {
   ]);
 }
 
-const LATIN_NAMES = ['aigerim', 'nurlan', 'dana', 'ivan.petrov', 'a.seitkali', 'marat_88', 'olga.k', 'yerlan', 'info', 'k.zhanibek'];
-const DOMAINS = ['mail.ru', 'gmail.com', 'gov.kz', 'egov.kz', 'akimat.kz', 'inbox.kz', 'yandex.kz', 'outlook.com', 'almaty.gov.kz'];
+const LATIN_NAMES = [
+  'aigerim',
+  'nurlan',
+  'dana',
+  'ivan.petrov',
+  'a.seitkali',
+  'marat_88',
+  'olga.k',
+  'yerlan',
+  'info',
+  'k.zhanibek',
+];
+const DOMAINS = [
+  'mail.ru',
+  'gmail.com',
+  'gov.kz',
+  'egov.kz',
+  'akimat.kz',
+  'inbox.kz',
+  'yandex.kz',
+  'outlook.com',
+  'almaty.gov.kz',
+];
 
 function makeEmail(r: Rng): string {
   return `${r.pick(LATIN_NAMES)}${r.chance(0.4) ? r.int(1, 99) : ''}@${r.pick(DOMAINS)}`;
@@ -259,23 +306,54 @@ interface Piece {
 
 const FILLER: Record<Lang, readonly string[]> = {
   ru: [
-    'Добрый день, коллеги.', 'Напоминаю про совещание в 15:00.', 'Отправил документы в канцелярию.', 'Спасибо, получил.',
-    'Завтра приём граждан с 9:00 до 13:00.', 'Проверьте, пожалуйста, заявку.', 'Отчёт за 2 квартал готов.',
-    'Сумма 1 250 000 тг, срок 30 дней.', 'Встреча перенесена на 12.03.2024.', 'Уточните у руководителя.',
-    'Заявление принято, ждите ответа в течение 15 рабочих дней.', 'Ок', 'Понял, сделаю до вечера.',
-    'Кабинет 305, третий этаж.', 'Письмо исх. №45-12/2024 от 05.02.2024.', 'Смена с 8 до 20.',
+    'Добрый день, коллеги.',
+    'Напоминаю про совещание в 15:00.',
+    'Отправил документы в канцелярию.',
+    'Спасибо, получил.',
+    'Завтра приём граждан с 9:00 до 13:00.',
+    'Проверьте, пожалуйста, заявку.',
+    'Отчёт за 2 квартал готов.',
+    'Сумма 1 250 000 тг, срок 30 дней.',
+    'Встреча перенесена на 12.03.2024.',
+    'Уточните у руководителя.',
+    'Заявление принято, ждите ответа в течение 15 рабочих дней.',
+    'Ок',
+    'Понял, сделаю до вечера.',
+    'Кабинет 305, третий этаж.',
+    'Письмо исх. №45-12/2024 от 05.02.2024.',
+    'Смена с 8 до 20.',
   ],
   kk: [
-    'Қайырлы күн, әріптестер.', 'Жиналыс сағат 15:00-де болады.', 'Құжаттарды кеңсеге жібердім.', 'Рақмет, алдым.',
-    'Ертең азаматтарды қабылдау 9:00-ден 13:00-ге дейін.', 'Өтінішті тексеріп жіберіңізші.', 'Есеп дайын.',
-    'Сомасы 850 000 теңге.', 'Кездесу 12.03.2024 күніне ауыстырылды.', 'Басшыдан сұраңыз.', 'Жарайды, кешке дейін жасаймын.',
-    'Өтініш қабылданды, 15 жұмыс күні ішінде жауап береміз.', '305 кабинет, үшінші қабат.', 'Иә, дұрыс.',
+    'Қайырлы күн, әріптестер.',
+    'Жиналыс сағат 15:00-де болады.',
+    'Құжаттарды кеңсеге жібердім.',
+    'Рақмет, алдым.',
+    'Ертең азаматтарды қабылдау 9:00-ден 13:00-ге дейін.',
+    'Өтінішті тексеріп жіберіңізші.',
+    'Есеп дайын.',
+    'Сомасы 850 000 теңге.',
+    'Кездесу 12.03.2024 күніне ауыстырылды.',
+    'Басшыдан сұраңыз.',
+    'Жарайды, кешке дейін жасаймын.',
+    'Өтініш қабылданды, 15 жұмыс күні ішінде жауап береміз.',
+    '305 кабинет, үшінші қабат.',
+    'Иә, дұрыс.',
   ],
   en: [
-    'Good morning, team.', 'Reminder: the meeting is at 3 pm.', 'I sent the documents to the office.', 'Thanks, got it.',
-    'Citizen reception tomorrow from 9 to 1.', 'Please check the application.', 'The Q2 report is ready.',
-    'Total 1,250,000 KZT, due in 30 days.', 'The meeting moved to 12 March 2024.', 'Ask the head of department.', 'OK',
-    'The request was accepted; expect an answer within 15 working days.', 'Room 305, third floor.', 'Will do by tonight.',
+    'Good morning, team.',
+    'Reminder: the meeting is at 3 pm.',
+    'I sent the documents to the office.',
+    'Thanks, got it.',
+    'Citizen reception tomorrow from 9 to 1.',
+    'Please check the application.',
+    'The Q2 report is ready.',
+    'Total 1,250,000 KZT, due in 30 days.',
+    'The meeting moved to 12 March 2024.',
+    'Ask the head of department.',
+    'OK',
+    'The request was accepted; expect an answer within 15 working days.',
+    'Room 305, third floor.',
+    'Will do by tonight.',
   ],
 };
 
@@ -326,48 +404,108 @@ const LEAD: Record<Category, Record<Lang, readonly string[]>> = {
 /** Health statements as people write them, with inflected forms; written for the corpus, not from the vocabulary. */
 const HEALTH_PHRASES: Record<Lang, readonly string[]> = {
   ru: [
-    'у мамы подтвердили туберкулёз', 'сын лечится от туберкулеза', 'он стоит на учёте в тубдиспансере',
-    'у заявителя вторая группа инвалидности', 'я на больничном до пятницы', 'принесу больничный лист в понедельник',
-    'жена беременна, срок 20 недель', 'справка о беременности приложена', 'результаты анализа крови пришли',
-    'у отца онкология, идёт химиотерапия', 'ему поставили диагноз сахарный диабет', 'ВИЧ-статус положительный',
-    'состоит на учете у нарколога', 'направили на консультацию к психиатру', 'после инсульта восстанавливается',
-    'госпитализирован с пневмонией', 'у неё рак груди, вторая стадия', 'лежит в больнице с гепатитом',
-    'Диагноз: J18.9', 'Ds: I10 гипертоническая болезнь', 'код по МКБ-10 E11.9', 'перенёс инфаркт в прошлом году',
-    'у ребенка эпилепсия', 'положительный ПЦР-тест на ковид', 'обострилась шизофрения',
+    'у мамы подтвердили туберкулёз',
+    'сын лечится от туберкулеза',
+    'он стоит на учёте в тубдиспансере',
+    'у заявителя вторая группа инвалидности',
+    'я на больничном до пятницы',
+    'принесу больничный лист в понедельник',
+    'жена беременна, срок 20 недель',
+    'справка о беременности приложена',
+    'результаты анализа крови пришли',
+    'у отца онкология, идёт химиотерапия',
+    'ему поставили диагноз сахарный диабет',
+    'ВИЧ-статус положительный',
+    'состоит на учете у нарколога',
+    'направили на консультацию к психиатру',
+    'после инсульта восстанавливается',
+    'госпитализирован с пневмонией',
+    'у неё рак груди, вторая стадия',
+    'лежит в больнице с гепатитом',
+    'Диагноз: J18.9',
+    'Ds: I10 гипертоническая болезнь',
+    'код по МКБ-10 E11.9',
+    'перенёс инфаркт в прошлом году',
+    'у ребенка эпилепсия',
+    'положительный ПЦР-тест на ковид',
+    'обострилась шизофрения',
   ],
   kk: [
-    'анамның ауруы асқынып кетті', 'ол туберкулезбен ауырады', 'әкесі ауруханада жатыр',
-    'оның мүгедектік тобы бар', 'жүктілігі 20 аптада', 'еңбекке жарамсыздық парағын әкелемін',
-    'қан талдауының нәтижесі дайын', 'балада қант диабеті анықталды', 'АИТВ инфекциясы расталды',
-    'психиатрға қаралды', 'нарколог есебінде тұр', 'диагнозы: I10', 'АХЖ-10 бойынша коды J45',
-    'қатерлі ісік анықталды', 'ол екіқабат', 'инсульттан кейін емделіп жатыр', 'дәрігер науқасты қарап шықты',
+    'анамның ауруы асқынып кетті',
+    'ол туберкулезбен ауырады',
+    'әкесі ауруханада жатыр',
+    'оның мүгедектік тобы бар',
+    'жүктілігі 20 аптада',
+    'еңбекке жарамсыздық парағын әкелемін',
+    'қан талдауының нәтижесі дайын',
+    'балада қант диабеті анықталды',
+    'АИТВ инфекциясы расталды',
+    'психиатрға қаралды',
+    'нарколог есебінде тұр',
+    'диагнозы: I10',
+    'АХЖ-10 бойынша коды J45',
+    'қатерлі ісік анықталды',
+    'ол екіқабат',
+    'инсульттан кейін емделіп жатыр',
+    'дәрігер науқасты қарап шықты',
     'аурулары туралы анықтама',
   ],
   en: [
-    'she was diagnosed with tuberculosis', 'he is on sick leave until Friday', 'my wife is pregnant',
-    'blood test results came back', 'he has a disability group 2', 'HIV positive since 2019',
-    'undergoing chemotherapy for cancer', 'referred to a psychiatrist', 'type 2 diabetes', 'Diagnosis: J45.9',
-    'admitted to hospital with pneumonia', 'recovering after a stroke and a heart attack', 'treated for hepatitis C',
-    'registered with the narcology clinic', 'history of epilepsy', 'oncology follow-up next week',
+    'she was diagnosed with tuberculosis',
+    'he is on sick leave until Friday',
+    'my wife is pregnant',
+    'blood test results came back',
+    'he has a disability group 2',
+    'HIV positive since 2019',
+    'undergoing chemotherapy for cancer',
+    'referred to a psychiatrist',
+    'type 2 diabetes',
+    'Diagnosis: J45.9',
+    'admitted to hospital with pneumonia',
+    'recovering after a stroke and a heart attack',
+    'treated for hepatitis C',
+    'registered with the narcology clinic',
+    'history of epilepsy',
+    'oncology follow-up next week',
   ],
 };
 
 /** Business sentences that share words with medicine; none is health data. */
 const BUSINESS_MEDICAL_WORDS: Record<Lang, readonly string[]> = {
   ru: [
-    'анализ продаж за квартал готов', 'нужна диагностика двигателя служебной машины', 'на сервере компьютерный вирус',
-    'совещание в кабинете E11', 'см. раздел A01 регламента', 'вирусная реклама сработала', 'анализ рынка показал рост',
-    'диагностика сети завершена', 'операция по счёту проведена', 'депрессия рынка затянулась', 'пункт B12 договора',
-    'результаты анализа данных в приложении', 'здоровая конкуренция полезна',
+    'анализ продаж за квартал готов',
+    'нужна диагностика двигателя служебной машины',
+    'на сервере компьютерный вирус',
+    'совещание в кабинете E11',
+    'см. раздел A01 регламента',
+    'вирусная реклама сработала',
+    'анализ рынка показал рост',
+    'диагностика сети завершена',
+    'операция по счёту проведена',
+    'депрессия рынка затянулась',
+    'пункт B12 договора',
+    'результаты анализа данных в приложении',
+    'здоровая конкуренция полезна',
   ],
   kk: [
-    'сату талдауы дайын', 'қызметтік көліктің қозғалтқыш диагностикасы керек', 'компьютерлік вирус табылды',
-    'E11 кабинетте жиналыс', 'A01 бөлімін қараңыз', 'нарық талдауы өсуді көрсетті',
+    'сату талдауы дайын',
+    'қызметтік көліктің қозғалтқыш диагностикасы керек',
+    'компьютерлік вирус табылды',
+    'E11 кабинетте жиналыс',
+    'A01 бөлімін қараңыз',
+    'нарық талдауы өсуді көрсетті',
   ],
   en: [
-    'the sales analysis is ready', 'engine diagnostics for the service car', 'a computer virus on the server',
-    'meeting in room E11', 'see section A01 of the rules', 'the viral campaign worked', 'we diagnosed the engine fault',
-    'market depression continues', 'clause B12 of the contract', 'data analysis results attached',
+    'the sales analysis is ready',
+    'engine diagnostics for the service car',
+    'a computer virus on the server',
+    'meeting in room E11',
+    'see section A01 of the rules',
+    'the viral campaign worked',
+    'we diagnosed the engine fault',
+    'market depression continues',
+    'clause B12 of the contract',
+    'data analysis results attached',
   ],
 };
 
@@ -387,7 +525,12 @@ function positive(r: Rng, lang: Lang, category: Category): Piece {
     case 'BIN': {
       const how = pickObfuscation(r);
       const value = obfuscateDigits(r, makeBin(r), how === 'glued' ? 'plain' : how);
-      if (how === 'glued') return { text: `${lang === 'kk' ? 'БСН' : lang === 'ru' ? 'БИН' : 'BIN'}:${value}`, category, tag: 'BIN(glued)' };
+      if (how === 'glued')
+        return {
+          text: `${lang === 'kk' ? 'БСН' : lang === 'ru' ? 'БИН' : 'BIN'}:${value}`,
+          category,
+          tag: 'BIN(glued)',
+        };
       return { text: r.chance(0.8) ? `${lead()} ${value}` : value, category, tag: `BIN(${how})` };
     }
     case 'PHONE': {
@@ -428,9 +571,17 @@ function negative(r: Rng, lang: Lang): Piece {
     case 2:
       return { text: `${r.pick(LEAD.IIN[lang])} ${makeIin(r, 'century')}`, category: null, tag: 'neg:iin-century' };
     case 3:
-      return { text: `${order}${r.chance(0.5) ? ' ' : ''}${makeOrderNumber(r)}`, category: null, tag: 'neg:order-number' };
+      return {
+        text: `${order}${r.chance(0.5) ? ' ' : ''}${makeOrderNumber(r)}`,
+        category: null,
+        tag: 'neg:order-number',
+      };
     case 4:
-      return { text: `${r.pick(LEAD.CARD[lang])} ${layoutCard(r, makeCard(r, 'luhn'))}`, category: null, tag: 'neg:card-luhn' };
+      return {
+        text: `${r.pick(LEAD.CARD[lang])} ${layoutCard(r, makeCard(r, 'luhn'))}`,
+        category: null,
+        tag: 'neg:card-luhn',
+      };
     case 5:
       return { text: `${r.pick(LEAD.BIN[lang])} ${makeBin(r, 'checksum')}`, category: null, tag: 'neg:bin-checksum' };
     case 6:
@@ -440,12 +591,15 @@ function negative(r: Rng, lang: Lang): Piece {
       return { text: r.pick(BUSINESS_MEDICAL_WORDS[lang]), category: null, tag: 'neg:business-medical' };
     case 9: {
       // an obfuscated look-alike: the disguise must not turn a bad number into a finding
-      const value = obfuscateDigits(r, makeIin(r, 'checksum'), r.pick(['separators', 'zero-width', 'unicode-digits'] as const));
+      const value = obfuscateDigits(
+        r,
+        makeIin(r, 'checksum'),
+        r.pick(['separators', 'zero-width', 'unicode-digits'] as const),
+      );
       return { text: `${r.pick(LEAD.IIN[lang])} ${value}`, category: null, tag: 'neg:iin-obfuscated' };
     }
-    case 10:
+    case 10: {
       // sixteen digits with a valid IIN inside: a longer number, never an IIN
-    {
       // (and not Luhn-valid either, or it would be a card number)
       const body = makeIin(r) + r.digits(3);
       const value = body + String((luhnCheckDigit(body) + r.int(1, 9)) % 10);
@@ -466,7 +620,17 @@ function negative(r: Rng, lang: Lang): Piece {
   }
 }
 
-const POSITIVE_CATEGORIES: readonly Category[] = ['IIN', 'BIN', 'PHONE', 'EMAIL', 'CARD', 'IBAN', 'PASSPORT', 'ID_CARD', 'HEALTH'];
+const POSITIVE_CATEGORIES: readonly Category[] = [
+  'IIN',
+  'BIN',
+  'PHONE',
+  'EMAIL',
+  'CARD',
+  'IBAN',
+  'PASSPORT',
+  'ID_CARD',
+  'HEALTH',
+];
 
 export interface CorpusOptions {
   /** share of messages with at least one inserted category (default 0.6) */

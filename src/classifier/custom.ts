@@ -61,7 +61,8 @@ const LETTER = /[\p{L}\p{M}]/u;
 export function phraseProblem(phrase: string): string | null {
   const trimmed = phrase.trim();
   if (trimmed === '') return 'an empty entry; remove it or write a word';
-  if (trimmed.length > CUSTOM_LIMITS.phraseLength) return `longer than ${CUSTOM_LIMITS.phraseLength} characters (${trimmed.length})`;
+  if (trimmed.length > CUSTOM_LIMITS.phraseLength)
+    return `longer than ${CUSTOM_LIMITS.phraseLength} characters (${trimmed.length})`;
   if (!WORD_CHAR.test(trimmed)) return 'has no letter or digit';
   for (const word of trimmed.split(/\s+/)) {
     const star = word.indexOf('*');
@@ -77,7 +78,8 @@ export function phraseProblem(phrase: string): string | null {
 /** Why a pattern cannot be used (RE2 cannot compile it, it is too costly, it matches empty text), or null when it can. */
 export function patternProblem(pattern: string): string | null {
   if (pattern.length === 0) return 'an empty pattern';
-  if (pattern.length > CUSTOM_LIMITS.patternLength) return `longer than ${CUSTOM_LIMITS.patternLength} characters (${pattern.length})`;
+  if (pattern.length > CUSTOM_LIMITS.patternLength)
+    return `longer than ${CUSTOM_LIMITS.patternLength} characters (${pattern.length})`;
   let compiled: RE2JS;
   try {
     compiled = re2().compile(pattern);
@@ -140,7 +142,13 @@ function compilePhrase(entry: string, index: number): Phrase {
   };
 }
 
-const isSpace = (code: number) => code === 32 || (code >= 9 && code <= 13) || code === 0xa0 || code === 0x202f || code === 0x3000 || (code >= 0x2000 && code <= 0x200a);
+const isSpace = (code: number) =>
+  code === 32 ||
+  (code >= 9 && code <= 13) ||
+  code === 0xa0 ||
+  code === 0x202f ||
+  code === 0x3000 ||
+  (code >= 0x2000 && code <= 0x200a);
 
 /** The end of the phrase matched at `at` in the folded text, or -1. */
 function phraseEnd(t: string, at: number, phrase: Phrase): number {
@@ -241,7 +249,12 @@ export class CustomClassifier {
   entryOf(detector: string, termId: string | undefined): string | undefined {
     const m = /^agency:([A-Z_]+):(\d+)$/.exec(termId ?? '');
     if (!m) return undefined;
-    const section = detector === AGENCY_PATTERN_DETECTOR ? this.spec.patterns : detector === AGENCY_TERM_DETECTOR ? this.spec.terms : undefined;
+    const section =
+      detector === AGENCY_PATTERN_DETECTOR
+        ? this.spec.patterns
+        : detector === AGENCY_TERM_DETECTOR
+          ? this.spec.terms
+          : undefined;
     return section?.[m[1] as Category]?.[Number(m[2])];
   }
 
@@ -251,7 +264,8 @@ export class CustomClassifier {
    */
   apply(text: string, options: ClassifyOptions = {}): CustomEffect {
     const builtIn = classify(text, options);
-    if (this.isEmpty || typeof text !== 'string' || text.length === 0) return { findings: builtIn, dropped: [], added: [] };
+    if (this.isEmpty || typeof text !== 'string' || text.length === 0)
+      return { findings: builtIn, dropped: [], added: [] };
     try {
       return this.applyTo(text, builtIn, options);
     } catch {
@@ -277,7 +291,12 @@ export class CustomClassifier {
     return { findings, dropped, added: keptAdded };
   }
 
-  private withoutIgnored(text: string, findings: Finding[], prepared: () => { norm: Normalized; folded: string }, dropped: Dropped[]): Finding[] {
+  private withoutIgnored(
+    text: string,
+    findings: Finding[],
+    prepared: () => { norm: Normalized; folded: string },
+    dropped: Dropped[],
+  ): Finding[] {
     if (findings.length === 0 || this.ignorePhrases.size === 0) return findings;
     // the occurrences of each category's phrases, found once per text and only for categories that were found
     const spans = new Map<Category, [number, number, number][]>();
@@ -288,7 +307,9 @@ export class CustomClassifier {
         kept.push(finding);
         continue;
       }
-      let by = this.ignoreValues.get(finding.category)?.get(canonicalValue(finding.category, text.slice(finding.start, finding.end)));
+      let by = this.ignoreValues
+        .get(finding.category)
+        ?.get(canonicalValue(finding.category, text.slice(finding.start, finding.end)));
       if (by === undefined) {
         let found = spans.get(finding.category);
         if (!found) {
@@ -308,7 +329,12 @@ export class CustomClassifier {
   }
 
   /** The agency's terms and patterns found in the text, where no kept finding already covers the span. */
-  private agencyFindings(text: string, kept: readonly Finding[], prepared: () => { norm: Normalized; folded: string }, options: ClassifyOptions): Finding[] {
+  private agencyFindings(
+    text: string,
+    kept: readonly Finding[],
+    prepared: () => { norm: Normalized; folded: string },
+    options: ClassifyOptions,
+  ): Finding[] {
     if (this.terms.length === 0 && this.patterns.length === 0) return [];
     if ((options.minConfidence ?? DEFAULT_MIN_CONFIDENCE) > AGENCY_CONFIDENCE) return [];
     const wanted = options.categories ? new Set(options.categories) : null;
@@ -316,7 +342,8 @@ export class CustomClassifier {
     const found: Finding[] = [];
     for (const { category, phrase } of this.terms) {
       if (wanted && !wanted.has(category)) continue;
-      for (const [s, e] of occurrences(folded, phrase)) found.push(agencyFinding(category, AGENCY_TERM_DETECTOR, phrase.index, originalSpan(norm, s, e)));
+      for (const [s, e] of occurrences(folded, phrase))
+        found.push(agencyFinding(category, AGENCY_TERM_DETECTOR, phrase.index, originalSpan(norm, s, e)));
     }
     for (const { category, pattern } of this.patterns) {
       if (wanted && !wanted.has(category)) continue;
@@ -324,7 +351,10 @@ export class CustomClassifier {
       if (!pattern.re.test(norm.text)) continue;
       const m = pattern.re.matcher(norm.text);
       while (m.find()) {
-        if (m.end() > m.start()) found.push(agencyFinding(category, AGENCY_PATTERN_DETECTOR, pattern.index, originalSpan(norm, m.start(), m.end())));
+        if (m.end() > m.start())
+          found.push(
+            agencyFinding(category, AGENCY_PATTERN_DETECTOR, pattern.index, originalSpan(norm, m.start(), m.end())),
+          );
       }
     }
     if (found.length === 0) return found;
@@ -354,7 +384,12 @@ function agencyFinding(category: Category, detector: string, index: number, [sta
     confidence: AGENCY_CONFIDENCE,
     detector,
     // the id names the entry by its position in the policy, never the text it matched
-    explanation: { baseScore: AGENCY_CONFIDENCE, validator: 'none', termId: `agency:${category}:${index}`, note: "the agency's policy" },
+    explanation: {
+      baseScore: AGENCY_CONFIDENCE,
+      validator: 'none',
+      termId: `agency:${category}:${index}`,
+      note: "the agency's policy",
+    },
   };
 }
 
@@ -363,13 +398,21 @@ function agencyFinding(category: Category, detector: string, index: number, [sta
  * ignore list removes, its terms and patterns add). Without a section (null or undefined) this is `classify` itself,
  * so an agency without one pays nothing per message.
  */
-export function classifyFor(text: string, custom: CustomClassifier | null | undefined, options: ClassifyOptions = {}): Finding[] {
+export function classifyFor(
+  text: string,
+  custom: CustomClassifier | null | undefined,
+  options: ClassifyOptions = {},
+): Finding[] {
   if (!custom) return classify(text, options);
   return custom.apply(text, options).findings;
 }
 
 /** As classifyFor, with what the section changed (for `policy check` and `scan --agency`). */
-export function classifyWithEffect(text: string, custom: CustomClassifier | null | undefined, options: ClassifyOptions = {}): CustomEffect {
+export function classifyWithEffect(
+  text: string,
+  custom: CustomClassifier | null | undefined,
+  options: ClassifyOptions = {},
+): CustomEffect {
   if (!custom) return { findings: classify(text, options), dropped: [], added: [] };
   return custom.apply(text, options);
 }

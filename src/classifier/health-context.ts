@@ -19,6 +19,7 @@ export interface ContextWord {
   words: readonly string[];
 }
 
+// prettier-ignore
 export const PERSON_CUES: readonly ContextWord[] = [
   { id: 'ru-pronoun', words: ['у него', 'у неё', 'у нее', 'у меня', 'у нас в семье', 'он ', 'она ', 'его ', 'её ', 'ему ', 'ей ', 'мне ', 'мой ', 'моя ', 'моей ', 'моего ', 'моему ', 'сама ', 'сам '] },
   { id: 'ru-person', words: ['сотрудник ', 'сотрудника', 'сотруднику', 'сотрудником', 'сотрудница', 'сотрудницы', 'работник ', 'работника', 'работнику', 'работница', 'пациент', 'больной ', 'больная ', 'коллег', 'подчинённ', 'подчиненн', 'гражданин', 'гражданк', 'заявител', 'начальни', 'руководител', 'специалист отдела', 'водител', 'секретар', 'бухгалтер'] },
@@ -29,6 +30,7 @@ export const PERSON_CUES: readonly ContextWord[] = [
   { id: 'en-person', words: ['he ', 'she ', 'his ', 'her ', 'him ', 'my ', "i'm ", 'i am ', 'i have ', 'patient', 'employee', 'colleague', 'staff member', 'mother', 'father', 'mom', 'mum', 'dad', 'wife', 'husband', 'son ', 'daughter', 'brother', 'sister', 'child ', "child's", 'kid ', 'mr ', 'mrs ', 'ms '] },
 ];
 
+// prettier-ignore
 export const GUARDS: readonly ContextWord[] = [
   { id: 'procurement', words: ['мердігер', 'merdıger', 'merdiger', 'жөндеу', 'jöndeu', 'qaldyq', 'қалдық', 'подрядчик', 'отход', 'contractor', 'repair', 'waste', 'тендер', 'закуп', 'госзакуп', 'поставк', 'поставщик', 'конкурс на', 'лот ', 'лота', 'мебел', 'ремонт', 'оборудовани', 'коммерческ', 'сатып алу', 'жеткізуш', 'procurement', 'tender', 'supplier', 'furniture', 'renovation'] },
   { id: 'vacancy', words: ['ваканси', 'требуется', 'требуются', 'резюме', 'на должность', 'бос орын', 'бос лауазым', 'жұмысқа қабылда', 'vacancy', 'hiring', 'job opening', 'we are looking for'] },
@@ -76,7 +78,9 @@ export const PERSON = new ContextMatcher('person', PERSON_CUES);
 
 /** A first name, capitalised as names are written (Дана, not данные), with a case ending of up to five letters. */
 const FIRST_NAME = new RegExp(
-  `(?<![\\p{L}])(?:${PERSON_NAMES.map((n) => n[0]!.toUpperCase() + n.slice(1)).sort((a, b) => b.length - a.length).join('|')})\\p{Ll}{0,5}(?![\\p{L}])`,
+  `(?<![\\p{L}])(?:${PERSON_NAMES.map((n) => n[0]!.toUpperCase() + n.slice(1))
+    .sort((a, b) => b.length - a.length)
+    .join('|')})\\p{Ll}{0,5}(?![\\p{L}])`,
   'u',
 );
 

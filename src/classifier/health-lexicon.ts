@@ -30,6 +30,7 @@ function drugs(lang: HealthTerm['lang'], weight: number, stems: readonly string[
   });
 }
 
+// prettier-ignore
 const ID_LETTERS: Record<string, string> = {
   а: 'a', б: 'b', в: 'v', г: 'g', д: 'd', е: 'e', ё: 'e', ж: 'zh', з: 'z', и: 'i', й: 'i', к: 'k', л: 'l', м: 'm', н: 'n',
   о: 'o', п: 'p', р: 'r', с: 's', т: 't', у: 'u', ф: 'f', х: 'kh', ц: 'ts', ч: 'ch', ш: 'sh', щ: 'sch', ы: 'y', э: 'e',
@@ -38,7 +39,10 @@ const ID_LETTERS: Record<string, string> = {
 
 /** A drug's id from its name: Cyrillic transliterated, so an id stays `[a-z0-9-]+` and stable under reordering. */
 function idOf(stem: string): string {
-  return [...stem.toLowerCase()].map((ch) => ID_LETTERS[ch] ?? ch).join('').replace(/[^a-z0-9]/g, '');
+  return [...stem.toLowerCase()]
+    .map((ch) => ID_LETTERS[ch] ?? ch)
+    .join('')
+    .replace(/[^a-z0-9]/g, '');
 }
 
 /** Cyrillic only, ending at a word boundary: short Russian words that would be English words in Latin letters. */
@@ -50,15 +54,20 @@ const cyr = (source: string): Partial<HealthTerm> => ({ raw: `${source}(?![\\p{L
  */
 function cyrOnly(term: string): Partial<HealthTerm> {
   const words = term.split(/\s+/).map((word) => {
-    const stem = word.replace(/\*$/, '').replace(/\((?!\?)/g, '(?:').replace(/е/g, '[её]');
+    const stem = word
+      .replace(/\*$/, '')
+      .replace(/\((?!\?)/g, '(?:')
+      .replace(/е/g, '[её]');
     return word.endsWith('*') ? `${stem}\\p{L}*` : stem;
   });
   return { raw: `${words.join('\\s+')}${term.endsWith('*') ? '' : '(?![\\p{L}\\p{N}])'}` };
 }
 
+// prettier-ignore
 const OPERATION_BUSINESS = '^\\s*(?:по\\s+(?:слиянию|покупке|продаже|переводу|размещению|выкупу|приобретению|обмену)|с\\s+(?:акциями|валютой|ценными)|банковск|платеж|сделк)';
 
 // 1. Conditions and diseases, by ICD-10 chapter
+// prettier-ignore
 const CONDITIONS_RU = terms('ru', [
   // infectious and parasitic
   ['brucellosis', 'бруцеллез*', 0.9],
@@ -334,6 +343,7 @@ const CONDITIONS_RU = terms('ru', [
   ['bruise', 'синяк(и|ов)?', 0.4, cyr('синяк(?:и|ов)?')],
 ]);
 
+// prettier-ignore
 const CONDITIONS_KK = terms('kk', [
   ['pneumonia', 'өкпе* қабын*', 0.85],
   ['kidney-failure', 'бүйрек* жеткіліксізд*', 0.85],
@@ -384,6 +394,7 @@ const CONDITIONS_KK = terms('kk', [
   ['rash', 'бөртпе*', 0.6],
 ]);
 
+// prettier-ignore
 const CONDITIONS_EN = terms('en', [
   ['hypertension', 'hypertension', 0.85],
   ['blood-pressure-words', 'blood pressure', 0.55],
@@ -539,6 +550,7 @@ const CONDITIONS_EN = terms('en', [
 ]);
 
 // 2. Symptoms as people write them
+// prettier-ignore
 const SYMPTOMS_RU = terms('ru', [
   ['ache-hurt-pl', 'болят', 0.7, { raw: 'болят\\s+(?:\\p{L}+\\s+)?(?:ноги|руки|суставы|колени|почки|глаза|уши|зубы|мышцы|кости|десны|дёсны)' }],
   ['ache-hurt-past', 'болел', 0.7, { raw: 'болел[аи]?\\s+(?:\\p{L}+\\s+)?(?:голов|живот|спин|горл|зуб|сердц|ног|рук|колен|ух|глаз|поясниц|желуд|сустав|ше|плеч|грудь|почк|печень)\\p{L}*' }],
@@ -583,6 +595,7 @@ const SYMPTOMS_RU = terms('ru', [
   ['pressure-reading', 'давлени* 160', 0.75, { raw: 'давлени\\p{L}*\\s+(?:под\\s+|было\\s+|до\\s+)?(?:1\\d\\d|[6-9]\\d)\\s*(?:[/\\\\]|на)\\s*\\d{2,3}' }],
 ]);
 
+// prettier-ignore
 const SYMPTOMS_KK = terms('kk', [
   ['dizzy', 'бас(ы|ым|ың) айнал*', 0.65, cyrOnly('бас(ы|ым|ың) айнал*')],
   ['nauseous', 'жүре(гі|гім) айн*', 0.7],
@@ -624,6 +637,7 @@ const SYMPTOMS_KK = terms('kk', [
   ['pain-noun', 'ауырсын*', 0.6],
 ]);
 
+// prettier-ignore
 const SYMPTOMS_EN = terms('en', [
   ['dizzy', 'dizz(y|iness)', 0.6],
   ['nauseous', 'nause(a|ous|ated)', 0.6],
@@ -661,6 +675,7 @@ const SYMPTOMS_EN = terms('en', [
 ]);
 
 // 3. Procedures, tests and treatment
+// prettier-ignore
 const PROCEDURES_RU = terms('ru', [
   ['ct-scan', 'КТ (голов|легк|грудн|органов|брюшн|позвоночник|почек|сердц|мозга)*', 0.75, { upper: true }],
   ['ct', 'компьютерн* томографи*', 0.75],
@@ -718,6 +733,7 @@ const PROCEDURES_RU = terms('ru', [
   ['prescribed', 'назначил* (лечени|антибиотик|таблетк|уколы|капельниц|препарат|терапи)*', 0.7],
 ]);
 
+// prettier-ignore
 const PROCEDURES_KK = terms('kk', [
   ['surgery-operation', 'операция* жаса*', 0.75],
   ['after-surgery', 'операциядан кейін', 0.75],
@@ -741,6 +757,7 @@ const PROCEDURES_KK = terms('kk', [
   ['maternity', 'декретке (шық|кет)*', 0.8],
 ]);
 
+// prettier-ignore
 const PROCEDURES_EN = terms('en', [
   ['ct-scan', 'ct scan*', 0.8],
   ['ultrasound', 'ultrasound', 0.55],
@@ -795,6 +812,7 @@ const PROCEDURES_EN = terms('en', [
 ]);
 
 // 4. Medication and its classes
+// prettier-ignore
 const DRUG_CLASSES_RU = terms('ru', [
   ['antihypertensive', 'гипотензивн*', 0.75],
   ['antihypertensive-2', 'антигипертензивн*', 0.8],
@@ -815,6 +833,7 @@ const DRUG_CLASSES_RU = terms('ru', [
   ['arv', 'АРВ-терапи*', 0.9],
 ]);
 
+// prettier-ignore
 const DRUGS_RU: HealthTerm[] = [
   ...drugs('ru', 0.8, [
     'эналаприл', 'лозартан', 'амлодипин', 'бисопролол', 'варфарин', 'левотироксин', 'эутирокс', 'сертралин', 'флуоксетин',
@@ -837,6 +856,7 @@ const DRUGS_RU: HealthTerm[] = [
   ...drugs('ru', 0.4, ['парацетамол', 'ибупрофен', 'аспирин', 'нурофен', 'анальгин', 'цитрамон', 'кеторол', 'кетонал', 'найз', 'нимесил', 'диклофенак', 'амоксиклав', 'азитромицин', 'цефтриаксон']),
 ];
 
+// prettier-ignore
 const DRUGS_EN: HealthTerm[] = [
   ...terms('en', [
     ['on-blood-thinners', 'blood thinner*', 0.75],
@@ -872,6 +892,7 @@ const DRUGS_EN: HealthTerm[] = [
 ];
 
 // 5. Devices and aids
+// prettier-ignore
 const DEVICES = [
   ...terms('ru', [
     ['prosthesis', 'протез(|а|ом|ы|ов|у)', 0.65],
@@ -921,6 +942,7 @@ const DEVICES = [
 ];
 
 // 6. Status: disability, incapacity, registration, medical boards, quarantine, pregnancy and maternity
+// prettier-ignore
 const STATUS = [
   ...terms('ru', [
     ['incapacity', 'нетрудоспособн*', 0.85],
@@ -993,6 +1015,7 @@ const STATUS = [
   ]),
 ];
 
+// prettier-ignore
 export const EXTRA_HEALTH_TERMS: readonly HealthTerm[] = [
   ...CONDITIONS_RU, ...CONDITIONS_KK, ...CONDITIONS_EN,
   ...SYMPTOMS_RU, ...SYMPTOMS_KK, ...SYMPTOMS_EN,
@@ -1003,6 +1026,7 @@ export const EXTRA_HEALTH_TERMS: readonly HealthTerm[] = [
 ];
 
 /** Entries per group and language, for the report and the tests. */
+// prettier-ignore
 export const LEXICON_GROUPS: Readonly<Record<string, readonly HealthTerm[]>> = {
   conditions: [...CONDITIONS_RU, ...CONDITIONS_KK, ...CONDITIONS_EN],
   symptoms: [...SYMPTOMS_RU, ...SYMPTOMS_KK, ...SYMPTOMS_EN],

@@ -56,9 +56,12 @@ export function healthTermId(term: Pick<HealthTerm, 'id' | 'lang'>): string {
   return `health:${term.lang}:${term.id}`;
 }
 
-const BUSINESS_BEFORE = '(?:рын\\p{L}*|экономи\\p{L}*|market|economic|нарық\\p{L}*|сервер\\p{L}*|server|network|issue\\p{L}*)[^.!?]{0,20}$';
-const BUSINESS_AFTER = '^[\\s,:-]*(?:проблем|неисправ|сбо|рынк|экономик|цен|продаж|двигател|engine|market|econom|bug|fault|error|issue|problem|network|server|car|system|сервер|сети|систем)';
+const BUSINESS_BEFORE =
+  '(?:рын\\p{L}*|экономи\\p{L}*|market|economic|нарық\\p{L}*|сервер\\p{L}*|server|network|issue\\p{L}*)[^.!?]{0,20}$';
+const BUSINESS_AFTER =
+  '^[\\s,:-]*(?:проблем|неисправ|сбо|рынк|экономик|цен|продаж|двигател|engine|market|econom|bug|fault|error|issue|problem|network|server|car|system|сервер|сети|систем)';
 
+// prettier-ignore
 const BASE_TERMS: readonly HealthTerm[] = [
   // Russian: diagnoses and registration
   { id: 'diagnosis', term: 'диагноз*', weight: 0.8, lang: 'ru', unless: BUSINESS_AFTER, unlessBefore: BUSINESS_BEFORE },
@@ -456,7 +459,9 @@ function expandLeadingAlternatives(terms: readonly HealthTerm[]): HealthTerm[] {
   return terms.flatMap((term) => {
     const m = /^\(([^()]*)\)(.*)$/.exec(term.term);
     if (term.raw || !m) return [term];
-    return m[1]!.split('|').map((alternative, i) => ({ ...term, id: `${term.id}-${i + 1}`, term: `${alternative}${m[2]}` }));
+    return m[1]!
+      .split('|')
+      .map((alternative, i) => ({ ...term, id: `${term.id}-${i + 1}`, term: `${alternative}${m[2]}` }));
   });
 }
 
@@ -465,6 +470,21 @@ export const HEALTH_TERMS: readonly HealthTerm[] = [...EXPANDED, ...latinVariant
 
 /** Words that put an ICD-10 code into a medical context (FORMATS.md: диагноз, МКБ-10, Ds:, АХЖ-10). */
 export const ICD_CONTEXT_WORDS: readonly string[] = [
-  'диагноз', 'диагн', 'д-з', 'Ds', 'Dx', 'МКБ', 'мкб-10', 'АХЖ', 'ахж-10', 'ICD', 'diagnosis', 'diagnosed',
-  'код заболевания', 'код болезни', 'ауру коды', 'аурудың коды', 'диагнозы',
+  'диагноз',
+  'диагн',
+  'д-з',
+  'Ds',
+  'Dx',
+  'МКБ',
+  'мкб-10',
+  'АХЖ',
+  'ахж-10',
+  'ICD',
+  'diagnosis',
+  'diagnosed',
+  'код заболевания',
+  'код болезни',
+  'ауру коды',
+  'аурудың коды',
+  'диагнозы',
 ];

@@ -9,5 +9,15 @@ export { redact, decryptToken, canonicalValue } from './redact.ts';
 export type { RedactionOperator } from './redact.ts';
 export { normalize } from './normalize.ts';
 export { wordOf } from './words.ts';
-export { CustomClassifier, classifyFor, classifyWithEffect, phraseProblem, patternProblem, CUSTOM_LIMITS, CUSTOM_SECTIONS, AGENCY_TERM_DETECTOR, AGENCY_PATTERN_DETECTOR } from './custom.ts';
+export {
+  CustomClassifier,
+  classifyFor,
+  classifyWithEffect,
+  phraseProblem,
+  patternProblem,
+  CUSTOM_LIMITS,
+  CUSTOM_SECTIONS,
+  AGENCY_TERM_DETECTOR,
+  AGENCY_PATTERN_DETECTOR,
+} from './custom.ts';
 export type { CustomClassifierSpec, CustomEffect, CustomSection, Dropped } from './custom.ts';

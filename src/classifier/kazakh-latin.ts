@@ -4,11 +4,47 @@
  * syntax (see health-vocabulary.ts) whose letters allow each way of writing them, so one list serves both scripts.
  */
 const LETTERS: Record<string, readonly string[]> = {
-  а: ['a'], ә: ['ä', 'a', 'ae'], б: ['b'], в: ['v'], г: ['g'], ғ: ['ğ', 'g', 'gh'], д: ['d'], е: ['e'], ё: ['io', 'yo'],
-  ж: ['j', 'zh'], з: ['z'], и: ['i'], й: ['i', 'y'], к: ['k'], қ: ['q', 'k'], л: ['l'], м: ['m'], н: ['n'],
-  ң: ['ñ', 'ng', 'n'], о: ['o'], ө: ['ö', 'o', 'oe'], п: ['p'], р: ['r'], с: ['s'], т: ['t'], у: ['u', 'w'],
-  ұ: ['ū', 'u'], ү: ['ü', 'u', 'ue'], ф: ['f'], х: ['h', 'kh'], һ: ['h'], ц: ['ts', 'c', 's'], ч: ['ç', 'ch'],
-  ш: ['ş', 'sh', 's'], щ: ['ş', 'sh'], ъ: [''], ы: ['y', 'i'], і: ['ı', 'i'], ь: [''], э: ['e'], ю: ['iu', 'yu'],
+  а: ['a'],
+  ә: ['ä', 'a', 'ae'],
+  б: ['b'],
+  в: ['v'],
+  г: ['g'],
+  ғ: ['ğ', 'g', 'gh'],
+  д: ['d'],
+  е: ['e'],
+  ё: ['io', 'yo'],
+  ж: ['j', 'zh'],
+  з: ['z'],
+  и: ['i'],
+  й: ['i', 'y'],
+  к: ['k'],
+  қ: ['q', 'k'],
+  л: ['l'],
+  м: ['m'],
+  н: ['n'],
+  ң: ['ñ', 'ng', 'n'],
+  о: ['o'],
+  ө: ['ö', 'o', 'oe'],
+  п: ['p'],
+  р: ['r'],
+  с: ['s'],
+  т: ['t'],
+  у: ['u', 'w'],
+  ұ: ['ū', 'u'],
+  ү: ['ü', 'u', 'ue'],
+  ф: ['f'],
+  х: ['h', 'kh'],
+  һ: ['h'],
+  ц: ['ts', 'c', 's'],
+  ч: ['ç', 'ch'],
+  ш: ['ş', 'sh', 's'],
+  щ: ['ş', 'sh'],
+  ъ: [''],
+  ы: ['y', 'i'],
+  і: ['ı', 'i'],
+  ь: [''],
+  э: ['e'],
+  ю: ['iu', 'yu'],
   я: ['ia', 'ya', 'a'],
 };
 
@@ -36,7 +72,8 @@ export function latinForms(term: string): string[] | null {
   while (head < LITERAL_LETTERS && head < chars.length && /[\u0400-\u04ff]/.test(chars[head]!)) head++;
   const rest = chars.slice(head).map(letter).join('');
   let starts = [''];
-  for (const ch of chars.slice(0, head)) starts = starts.flatMap((start) => (LETTERS[ch] ?? [ch]).map((form) => start + form));
+  for (const ch of chars.slice(0, head))
+    starts = starts.flatMap((start) => (LETTERS[ch] ?? [ch]).map((form) => start + form));
   return [...new Set(starts.filter((start) => start !== ''))].map((start) => `${start}${rest}`);
 }
 

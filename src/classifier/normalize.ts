@@ -60,8 +60,32 @@ function replacementOf(ch: string): string {
 }
 
 /** Look-alike letters of the two scripts, one for one (so offsets do not move). */
-const CYRILLIC_TO_LATIN: Record<string, string> = { а: 'a', е: 'e', о: 'o', р: 'p', с: 'c', у: 'y', х: 'x', і: 'i', к: 'k', А: 'A', Е: 'E', О: 'O', Р: 'P', С: 'C', Т: 'T', Х: 'X', К: 'K', М: 'M', Н: 'H', В: 'B', І: 'I' };
-const LATIN_TO_CYRILLIC: Record<string, string> = Object.fromEntries(Object.entries(CYRILLIC_TO_LATIN).map(([c, l]) => [l, c]));
+const CYRILLIC_TO_LATIN: Record<string, string> = {
+  а: 'a',
+  е: 'e',
+  о: 'o',
+  р: 'p',
+  с: 'c',
+  у: 'y',
+  х: 'x',
+  і: 'i',
+  к: 'k',
+  А: 'A',
+  Е: 'E',
+  О: 'O',
+  Р: 'P',
+  С: 'C',
+  Т: 'T',
+  Х: 'X',
+  К: 'K',
+  М: 'M',
+  Н: 'H',
+  В: 'B',
+  І: 'I',
+};
+const LATIN_TO_CYRILLIC: Record<string, string> = Object.fromEntries(
+  Object.entries(CYRILLIC_TO_LATIN).map(([c, l]) => [l, c]),
+);
 const MIXED = /[A-Za-z][\u0400-\u04ff]|[\u0400-\u04ff][A-Za-z]/;
 const WORD = /[\p{L}]+/gu;
 const LATIN_LETTER = /[A-Za-z\u00c0-\u024f]/g;

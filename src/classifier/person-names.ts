@@ -5,6 +5,7 @@ import { latinSpellings } from './kazakh-latin.ts';
  * name ("Асельге ота жасалды", "Марат на больничном"). Matched as word prefixes, so case endings count
  * (Ержанның, Асельге, Марата); each also in the 2021 Latin alphabet.
  */
+// prettier-ignore
 const CYRILLIC_NAMES = [
   // Kazakh, women
   'Айгерим', 'Айгүл', 'Айгуль', 'Айжан', 'Айдана', 'Айнұр', 'Айнур', 'Айсұлу', 'Айсулу', 'Әсел', 'Асель', 'Асем', 'Әсем',
@@ -32,4 +33,6 @@ const CYRILLIC_NAMES = [
 ];
 
 /** The names as cue words: Cyrillic, and their Latin forms. */
-export const PERSON_NAMES: readonly string[] = [...new Set(CYRILLIC_NAMES.flatMap((name) => [name, ...latinSpellings(name)]))];
+export const PERSON_NAMES: readonly string[] = [
+  ...new Set(CYRILLIC_NAMES.flatMap((name) => [name, ...latinSpellings(name)])),
+];

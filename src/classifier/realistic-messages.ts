@@ -5,7 +5,10 @@ import type { Category } from './types.ts';
  * Written by hand for the accuracy test, beside the generated corpus; not derived from the detectors.
  */
 export const REALISTIC_MESSAGES: readonly { text: string; categories: Category[] }[] = [
-  { text: 'Добрый день! Прошу проверить заявление Ахметовой А.К., ИИН 940101300123, тел. 8 701 555 12 34', categories: ['IIN', 'PHONE'] },
+  {
+    text: 'Добрый день! Прошу проверить заявление Ахметовой А.К., ИИН 940101300123, тел. 8 701 555 12 34',
+    categories: ['IIN', 'PHONE'],
+  },
   { text: 'Сәлеметсіз бе, ЖСН-ім 811201401188, хабарласыңыз +7 (747) 321-00-11', categories: ['IIN', 'PHONE'] },
   { text: 'My IIN is 791028302728, email aigerim.s@gmail.com', categories: ['EMAIL', 'IIN'] },
   { text: 'ТОО «Береке», БИН 971240001315, ИИК KZ86125KZT5004100100 в АО «Банк»', categories: ['BIN', 'IBAN'] },

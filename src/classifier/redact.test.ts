@@ -20,7 +20,10 @@ test('a keyed hash gives the same token for the same identifier however it is wr
   const a = redact('ИИН 940101300123', classify('ИИН 940101300123'), { kind: 'hash', key });
   const b = redact('ИИН 940 101 300 123', classify('ИИН 940 101 300 123'), { kind: 'hash', key });
   const c = redact('ИИН ９４０１０１３００１２３', classify('ИИН ９４０１０１３００１２３'), { kind: 'hash', key });
-  const other = redact('ИИН 940101300123', classify('ИИН 940101300123'), { kind: 'hash', key: Buffer.from('x'.repeat(32)) });
+  const other = redact('ИИН 940101300123', classify('ИИН 940101300123'), {
+    kind: 'hash',
+    key: Buffer.from('x'.repeat(32)),
+  });
   assert.match(a, /^ИИН \[IIN:[A-Za-z0-9_-]{22}\]$/);
   assert.equal(a, b);
   assert.equal(a, c);
@@ -40,6 +43,8 @@ test('encrypt is reversible with the key and only with the key', () => {
 });
 
 test('the operator can be chosen per finding', () => {
-  const out = redact(text, classify(text), (f) => (f.category === 'PHONE' ? { kind: 'mask', keepLast: 4 } : { kind: 'tag' }));
+  const out = redact(text, classify(text), (f) =>
+    f.category === 'PHONE' ? { kind: 'mask', keepLast: 4 } : { kind: 'tag' },
+  );
   assert.equal(out, 'ИИН [IIN], тел +* *** *** 45 67');
 });

@@ -68,12 +68,16 @@ function mask(value: string, keepLast: number): string {
 export function canonicalValue(category: Category, value: string): string {
   const folded = normalize(value).text;
   if (NUMERIC.has(category) && category !== 'PASSPORT') return folded.replace(/\D/g, '');
-  if (category === 'IBAN' || category === 'PASSPORT') return folded.replace(/[\s-]/g, '').toUpperCase().replace(/^Н/, 'N');
+  if (category === 'IBAN' || category === 'PASSPORT')
+    return folded.replace(/[\s-]/g, '').toUpperCase().replace(/^Н/, 'N');
   return folded.normalize('NFKC').toLowerCase().replace(/ё/g, 'е').replace(/\s+/g, ' ');
 }
 
 function hashValue(category: Category, value: string, key: Buffer): string {
-  return createHmac('sha256', key).update(`${category}\u0000${canonicalValue(category, value)}`).digest('base64url').slice(0, 22);
+  return createHmac('sha256', key)
+    .update(`${category}\u0000${canonicalValue(category, value)}`)
+    .digest('base64url')
+    .slice(0, 22);
 }
 
 const IV_BYTES = 12;

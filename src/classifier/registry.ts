@@ -19,7 +19,13 @@ import { phoneDetector } from './detectors/phone.detector.ts';
  */
 
 /** Digit detectors, tried in this order on each span of a digit run; their digit counts do not collide. */
-export const DIGIT_DETECTORS: readonly DigitDetector[] = [iinDetector, binDetector, cardDetector, phoneDetector, idCardDetector];
+export const DIGIT_DETECTORS: readonly DigitDetector[] = [
+  iinDetector,
+  binDetector,
+  cardDetector,
+  phoneDetector,
+  idCardDetector,
+];
 
 /** Pattern detectors of the combined pass, in alternation order (earlier wins at the same position). */
 export const PATTERN_DETECTORS: readonly PatternDetector[] = [ibanDetector, passportDetector, icdDetector];

@@ -11,7 +11,10 @@ async function run(input: string): Promise<string[]> {
   out.on('data', (c: Buffer) => chunks.push(c));
   await scanJsonl(Readable.from([input]), out, { minConfidence: 0.5 });
   out.end();
-  return Buffer.concat(chunks).toString('utf8').split('\n').filter((l) => l !== '');
+  return Buffer.concat(chunks)
+    .toString('utf8')
+    .split('\n')
+    .filter((l) => l !== '');
 }
 
 test('one JSON line per non-blank input line, in order, errors inline', async () => {
@@ -50,7 +53,11 @@ test('one JSON line per non-blank input line, in order, errors inline', async ()
 });
 
 test('categories are sorted and unique', () => {
-  const r = JSON.parse(scanLine(JSON.stringify({ id: 2, text: 'тел 87011234567, ИИН 940101300123, ИИН 791028302728' }), { minConfidence: 0.5 }));
+  const r = JSON.parse(
+    scanLine(JSON.stringify({ id: 2, text: 'тел 87011234567, ИИН 940101300123, ИИН 791028302728' }), {
+      minConfidence: 0.5,
+    }),
+  );
   assert.deepEqual(r.categories, ['IIN', 'PHONE']);
   assert.equal(r.findings.length, 3);
 });
@@ -85,7 +92,10 @@ test('the CLI for a person, and its usage errors', () => {
 });
 
 test('lines and UTF-8 characters split across input chunks, CRLF line ends', async () => {
-  const input = Buffer.from('{"id":1,"text":"ИИН 940101300123"}\r\n{"id":2,"text":"Диагноз: J18.9"}\r\n{"id":3,"text":"без данных"}', 'utf8');
+  const input = Buffer.from(
+    '{"id":1,"text":"ИИН 940101300123"}\r\n{"id":2,"text":"Диагноз: J18.9"}\r\n{"id":3,"text":"без данных"}',
+    'utf8',
+  );
   // cut inside a two-byte letter and inside a line, and feed the bytes in pieces of 7
   const pieces: Buffer[] = [];
   for (let at = 0; at < input.length; at += 7) pieces.push(input.subarray(at, at + 7));
@@ -94,8 +104,19 @@ test('lines and UTF-8 characters split across input chunks, CRLF line ends', asy
   out.on('data', (c: Buffer) => chunks.push(c));
   await scanJsonl(Readable.from(pieces), out, { minConfidence: 0.5 });
   out.end();
-  const lines = Buffer.concat(chunks).toString('utf8').split('\n').filter((l) => l !== '').map((l) => JSON.parse(l));
-  assert.deepEqual(lines.map((l) => [l.id, l.categories]), [[1, ['IIN']], [2, ['HEALTH']], [3, []]]);
+  const lines = Buffer.concat(chunks)
+    .toString('utf8')
+    .split('\n')
+    .filter((l) => l !== '')
+    .map((l) => JSON.parse(l));
+  assert.deepEqual(
+    lines.map((l) => [l.id, l.categories]),
+    [
+      [1, ['IIN']],
+      [2, ['HEALTH']],
+      [3, []],
+    ],
+  );
   assert.equal(lines[2].redacted, 'без данных');
 });
 
@@ -110,8 +131,15 @@ test('a line past the maximum is reported by its number, never held, and the lin
   out.on('data', (c: Buffer) => chunks.push(c));
   await scanJsonl(Readable.from(pieces), out, { minConfidence: 0.5, maxLineBytes: 1024 });
   out.end();
-  const lines = Buffer.concat(chunks).toString('utf8').split('\n').filter((l) => l !== '').map((l) => JSON.parse(l));
-  assert.deepEqual(lines.map((l) => l.id), [1, null, 3]);
+  const lines = Buffer.concat(chunks)
+    .toString('utf8')
+    .split('\n')
+    .filter((l) => l !== '')
+    .map((l) => JSON.parse(l));
+  assert.deepEqual(
+    lines.map((l) => l.id),
+    [1, null, 3],
+  );
   assert.equal(lines[1].line, 2);
   assert.match(lines[1].error, /longer than the maximum of 1024 bytes/);
 });

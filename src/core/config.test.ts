@@ -3,7 +3,13 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { configEnvironmentNames, loadConfig, secretFromEnvironment, secretVariables, telegramBotToken } from './config.ts';
+import {
+  configEnvironmentNames,
+  loadConfig,
+  secretFromEnvironment,
+  secretVariables,
+  telegramBotToken,
+} from './config.ts';
 import { UsageError } from './errors.ts';
 
 describe('configuration', () => {
@@ -50,14 +56,26 @@ describe('configuration', () => {
       [cfg.maxLineBytes, cfg.maxTextChars, cfg.maxZipEntryBytes, cfg.maxZipRatio, cfg.maxImportAttachmentBytes],
       [1_048_576, 65_536, 2_147_483_648, 100, 68_719_476_736],
     );
-    const set = loadConfig({ AITU_GATEWAY_MAX_LINE_BYTES: '2048', AITU_GATEWAY_MAX_TEXT_CHARS: '10', AITU_GATEWAY_MAX_ZIP_ENTRY_BYTES: '1', AITU_GATEWAY_MAX_ZIP_RATIO: '7', AITU_GATEWAY_MAX_IMPORT_ATTACHMENT_BYTES: '3' });
-    assert.deepEqual([set.maxLineBytes, set.maxTextChars, set.maxZipEntryBytes, set.maxZipRatio, set.maxImportAttachmentBytes], [2048, 10, 1, 7, 3]);
-    assert.throws(() => loadConfig({ AITU_GATEWAY_MAX_LINE_BYTES: 'lots', AITU_GATEWAY_MAX_ZIP_RATIO: '0' }), (error: Error) => {
-      assert.ok(error instanceof UsageError);
-      assert.match(error.message, /AITU_GATEWAY_MAX_LINE_BYTES \(maxLineBytes\)/);
-      assert.match(error.message, /AITU_GATEWAY_MAX_ZIP_RATIO \(maxZipRatio\): must be positive/);
-      return true;
+    const set = loadConfig({
+      AITU_GATEWAY_MAX_LINE_BYTES: '2048',
+      AITU_GATEWAY_MAX_TEXT_CHARS: '10',
+      AITU_GATEWAY_MAX_ZIP_ENTRY_BYTES: '1',
+      AITU_GATEWAY_MAX_ZIP_RATIO: '7',
+      AITU_GATEWAY_MAX_IMPORT_ATTACHMENT_BYTES: '3',
     });
+    assert.deepEqual(
+      [set.maxLineBytes, set.maxTextChars, set.maxZipEntryBytes, set.maxZipRatio, set.maxImportAttachmentBytes],
+      [2048, 10, 1, 7, 3],
+    );
+    assert.throws(
+      () => loadConfig({ AITU_GATEWAY_MAX_LINE_BYTES: 'lots', AITU_GATEWAY_MAX_ZIP_RATIO: '0' }),
+      (error: Error) => {
+        assert.ok(error instanceof UsageError);
+        assert.match(error.message, /AITU_GATEWAY_MAX_LINE_BYTES \(maxLineBytes\)/);
+        assert.match(error.message, /AITU_GATEWAY_MAX_ZIP_RATIO \(maxZipRatio\): must be positive/);
+        return true;
+      },
+    );
   });
 
   describe('secrets from files (<NAME>_FILE)', () => {
@@ -83,13 +101,19 @@ describe('configuration', () => {
 
     it('a file wins over the config file, like the variable it stands for', () => {
       const configFile = secret('gateway.yaml', 'redisUrl: redis://10.0.0.5:6380\n');
-      const cfg = loadConfig({ AITU_GATEWAY_CONFIG: configFile, REDIS_URL_FILE: secret('redis_url2', 'redis://cache:6379\n') });
+      const cfg = loadConfig({
+        AITU_GATEWAY_CONFIG: configFile,
+        REDIS_URL_FILE: secret('redis_url2', 'redis://cache:6379\n'),
+      });
       assert.equal(cfg.redisUrl, 'redis://cache:6379');
     });
 
     it('refuses a variable and its _FILE set together, naming both and neither value', () => {
       for (const name of secretVariables) {
-        const env = { [name]: 'postgresql://x:inline-secret@h/d', [`${name}_FILE`]: secret(`both-${name}`, 'postgresql://x:file-secret@h/d\n') };
+        const env = {
+          [name]: 'postgresql://x:inline-secret@h/d',
+          [`${name}_FILE`]: secret(`both-${name}`, 'postgresql://x:file-secret@h/d\n'),
+        };
         assert.throws(
           () => loadConfig(env),
           (error: Error) => {
@@ -102,23 +126,32 @@ describe('configuration', () => {
         assert.throws(() => secretFromEnvironment(name, env), UsageError);
       }
       // an empty variable counts as unset, as for every other setting
-      assert.equal(loadConfig({ DATABASE_URL: '', DATABASE_URL_FILE: secret('db3', 'postgresql://h/d\n') }).databaseUrl, 'postgresql://h/d');
+      assert.equal(
+        loadConfig({ DATABASE_URL: '', DATABASE_URL_FILE: secret('db3', 'postgresql://h/d\n') }).databaseUrl,
+        'postgresql://h/d',
+      );
     });
 
     it('names an unreadable or empty file and the variable, never a value', () => {
-      assert.throws(() => loadConfig({ DATABASE_URL_FILE: path.join(dir, 'missing') }), (error: Error) => {
-        assert.ok(error instanceof UsageError);
-        assert.equal(error.message, `cannot read ${path.join(dir, 'missing')} (DATABASE_URL_FILE): ENOENT`);
-        return true;
-      });
+      assert.throws(
+        () => loadConfig({ DATABASE_URL_FILE: path.join(dir, 'missing') }),
+        (error: Error) => {
+          assert.ok(error instanceof UsageError);
+          assert.equal(error.message, `cannot read ${path.join(dir, 'missing')} (DATABASE_URL_FILE): ENOENT`);
+          return true;
+        },
+      );
       const empty = secret('empty', '\n');
       assert.throws(() => loadConfig({ REDIS_URL_FILE: empty }), new UsageError(`${empty} (REDIS_URL_FILE) is empty`));
       // a wrong value names the setting, not the secret it holds
-      assert.throws(() => loadConfig({ DATABASE_URL_FILE: secret('wrong', 'mysql://root:hunter2@h/d\n') }), (error: Error) => {
-        assert.match(error.message, /DATABASE_URL \(databaseUrl\): must be a postgresql:\/\/ URL/);
-        assert.doesNotMatch(error.message, /hunter2/);
-        return true;
-      });
+      assert.throws(
+        () => loadConfig({ DATABASE_URL_FILE: secret('wrong', 'mysql://root:hunter2@h/d\n') }),
+        (error: Error) => {
+          assert.match(error.message, /DATABASE_URL \(databaseUrl\): must be a postgresql:\/\/ URL/);
+          assert.doesNotMatch(error.message, /hunter2/);
+          return true;
+        },
+      );
     });
 
     it('reads the Telegram bot token from TELEGRAM_BOT_TOKEN_FILE and refuses it beside TELEGRAM_BOT_TOKEN', () => {
@@ -129,10 +162,13 @@ describe('configuration', () => {
       assert.equal(telegramBotToken({}, undefined, { TELEGRAM_BOT_TOKEN: token }), token);
       const both = { TELEGRAM_BOT_TOKEN_FILE: file, TELEGRAM_BOT_TOKEN: token };
       assert.throws(() => loadConfig(both), /both TELEGRAM_BOT_TOKEN and TELEGRAM_BOT_TOKEN_FILE are set/);
-      assert.throws(() => telegramBotToken({ telegramBotTokenFile: file }, undefined, both), (error: Error) => {
-        assert.doesNotMatch(error.message, /ABCDEFGHIJ/);
-        return /both TELEGRAM_BOT_TOKEN and TELEGRAM_BOT_TOKEN_FILE/.test(error.message);
-      });
+      assert.throws(
+        () => telegramBotToken({ telegramBotTokenFile: file }, undefined, both),
+        (error: Error) => {
+          assert.doesNotMatch(error.message, /ABCDEFGHIJ/);
+          return /both TELEGRAM_BOT_TOKEN and TELEGRAM_BOT_TOKEN_FILE/.test(error.message);
+        },
+      );
     });
 
     it('lists every secret and its _FILE form among the names a deployment may set', () => {
@@ -146,6 +182,9 @@ describe('configuration', () => {
   });
 
   it('names an unreadable config file', () => {
-    assert.throws(() => loadConfig({ AITU_GATEWAY_CONFIG: '/nonexistent/gateway.yaml' }), /cannot read config file \/nonexistent\/gateway\.yaml/);
+    assert.throws(
+      () => loadConfig({ AITU_GATEWAY_CONFIG: '/nonexistent/gateway.yaml' }),
+      /cannot read config file \/nonexistent\/gateway\.yaml/,
+    );
   });
 });

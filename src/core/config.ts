@@ -6,7 +6,11 @@ import { z } from 'zod';
 import { UsageError } from './errors.ts';
 
 /** A byte count or ratio from the environment (a string) or a config file (a number): a positive integer. */
-const positiveInteger = z.coerce.number().int('must be a whole number').positive('must be positive').max(Number.MAX_SAFE_INTEGER);
+const positiveInteger = z.coerce
+  .number()
+  .int('must be a whole number')
+  .positive('must be positive')
+  .max(Number.MAX_SAFE_INTEGER);
 
 export { inputLimitDefaults } from './limit-defaults.ts';
 import { inputLimitDefaults } from './limit-defaults.ts';
@@ -42,14 +46,20 @@ const configSchema = z.object({
   chainKeyFile: z.string().min(1).optional(),
   chainPublicKeyFile: z.string().min(1).optional(),
   /** the Bot API the Telegram bridge talks to (a local Bot API server, or a test's stand-in) */
-  telegramApiRoot: z.url({ protocol: /^https?$/, message: 'must be an http(s):// URL' }).default('https://api.telegram.org'),
+  telegramApiRoot: z
+    .url({ protocol: /^https?$/, message: 'must be an http(s):// URL' })
+    .default('https://api.telegram.org'),
   /** a file holding the Telegram bot token (the token itself is never a setting that could be printed) */
   telegramBotTokenFile: z.string().min(1).optional(),
   ...inputLimitsSchema,
 });
 
 /** Every path absolute: see `installationRoot`. */
-export type Config = z.infer<typeof configSchema> & { keyFile: string; chainKeyFile: string; chainPublicKeyFile: string };
+export type Config = z.infer<typeof configSchema> & {
+  keyFile: string;
+  chainKeyFile: string;
+  chainPublicKeyFile: string;
+};
 
 /**
  * The installation directory (the package's own folder). A relative data directory or key file is taken from here,
@@ -146,7 +156,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const raw: Record<string, unknown> = { ...fromFile };
   for (const name of secretVariables) refuseBothSet(name, env);
   for (const [variable, key] of Object.entries(environmentVariables)) {
-    const value = variable === 'DATABASE_URL' || variable === 'REDIS_URL' ? secretFromEnvironment(variable, env) : env[variable];
+    const value =
+      variable === 'DATABASE_URL' || variable === 'REDIS_URL' ? secretFromEnvironment(variable, env) : env[variable];
     if (value !== undefined && value !== '') raw[key] = value;
   }
   const result = configSchema.safeParse(raw);
@@ -160,7 +171,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new UsageError(`invalid configuration:\n${lines.join('\n')}`);
   }
   const dataDir = path.resolve(installationRoot, result.data.dataDir);
-  const inDataDir = (setting: string | undefined, name: string) => path.resolve(installationRoot, setting ?? path.join(dataDir, name));
+  const inDataDir = (setting: string | undefined, name: string) =>
+    path.resolve(installationRoot, setting ?? path.join(dataDir, name));
   return {
     ...result.data,
     dataDir,
@@ -186,7 +198,11 @@ const BOT_TOKEN = /^\d+:[A-Za-z0-9_-]{20,}$/;
  * TELEGRAM_BOT_TOKEN (the two variables together are refused, see `secretVariables`). Never from a flag's value (it would show in `ps` and shell history), never kept in the
  * Config (which may be printed). Errors name the variables and files, never the token.
  */
-export function telegramBotToken(cfg: Pick<Config, 'telegramBotTokenFile'>, tokenFileOption?: string, env: NodeJS.ProcessEnv = process.env): string {
+export function telegramBotToken(
+  cfg: Pick<Config, 'telegramBotTokenFile'>,
+  tokenFileOption?: string,
+  env: NodeJS.ProcessEnv = process.env,
+): string {
   refuseBothSet('TELEGRAM_BOT_TOKEN', env);
   const file = tokenFileOption ?? cfg.telegramBotTokenFile;
   let token: string | undefined;
@@ -203,6 +219,7 @@ export function telegramBotToken(cfg: Pick<Config, 'telegramBotTokenFile'>, toke
       'no Telegram bot token: set TELEGRAM_BOT_TOKEN, or TELEGRAM_BOT_TOKEN_FILE (or --bot-token-file) naming a file that holds it (from @BotFather)',
     );
   }
-  if (!BOT_TOKEN.test(token)) throw new UsageError(`${from} does not hold a bot token of the form <bot id>:<secret> (from @BotFather)`);
+  if (!BOT_TOKEN.test(token))
+    throw new UsageError(`${from} does not hold a bot token of the form <bot id>:<secret> (from @BotFather)`);
   return token;
 }

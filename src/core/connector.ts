@@ -17,7 +17,15 @@ export type BridgeEvent =
   /** a new version of a message (its `editedAt` set): classified and decided again */
   | { type: 'edit'; message: CanonicalMessageInput; fromSelf?: boolean }
   /** a message deleted or revoked for everyone: the stored one is marked withdrawn, its evidence kept */
-  | { type: 'delete'; platform: Platform; chatId: string; messageId: string; at: string; actor?: { id: string; name: string } | null; chatTitle?: string }
+  | {
+      type: 'delete';
+      platform: Platform;
+      chatId: string;
+      messageId: string;
+      at: string;
+      actor?: { id: string; name: string } | null;
+      chatTitle?: string;
+    }
   /** joined, left, title changed…: a canonical message of kind `service` */
   | { type: 'service'; message: CanonicalMessageInput };
 
@@ -87,7 +95,10 @@ export interface BackfillingConnector extends Connector {
 }
 
 export function canSend(connector: Connector): connector is SendingConnector {
-  return typeof (connector as Partial<SendingConnector>).send === 'function' && (connector as Partial<SendingConnector>).sendLimits !== undefined;
+  return (
+    typeof (connector as Partial<SendingConnector>).send === 'function' &&
+    (connector as Partial<SendingConnector>).sendLimits !== undefined
+  );
 }
 
 export function canEdit(connector: Connector): connector is EditingConnector {
@@ -103,7 +114,10 @@ export function canBackfill(connector: Connector): connector is BackfillingConne
 }
 
 /** Jittered exponential backoff for reconnecting: 1 s, 2 s, 4 s… up to `maxMs`, each ±25 %. */
-export function backoffDelay(attempt: number, options: { baseMs?: number; maxMs?: number; random?: () => number } = {}): number {
+export function backoffDelay(
+  attempt: number,
+  options: { baseMs?: number; maxMs?: number; random?: () => number } = {},
+): number {
   const base = options.baseMs ?? 1000;
   const max = options.maxMs ?? 60_000;
   const random = options.random ?? Math.random;

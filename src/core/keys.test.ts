@@ -5,7 +5,12 @@ import { decryptOriginal, encryptOriginal, type OriginalBinding } from './keys.t
 
 describe('encrypted originals', () => {
   const key = randomBytes(32);
-  const binding: OriginalBinding = { agencyId: '7036fcfc-6e8b-440e-8891-0a16bd36c533', platform: 'telegram', sourceChatId: '-1001', sourceMessageId: '42' };
+  const binding: OriginalBinding = {
+    agencyId: '7036fcfc-6e8b-440e-8891-0a16bd36c533',
+    platform: 'telegram',
+    sourceChatId: '-1001',
+    sourceMessageId: '42',
+  };
 
   it('round-trips a text, and each sealing has an IV of its own, also across refills of the IV pool', () => {
     const text = 'Диагноз: J45.0, ИИН в тексте';

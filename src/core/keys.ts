@@ -47,13 +47,22 @@ function decodeKey(file: string, id: string, base64: string): Buffer {
 }
 
 export function newKeyEntry(now = new Date()) {
-  return { id: `k${now.toISOString().replace(/\D/g, '').slice(0, 14)}-${randomBytes(3).toString('hex')}`, key: randomBytes(32).toString('base64'), createdAt: now.toISOString() };
+  return {
+    id: `k${now.toISOString().replace(/\D/g, '').slice(0, 14)}-${randomBytes(3).toString('hex')}`,
+    key: randomBytes(32).toString('base64'),
+    createdAt: now.toISOString(),
+  };
 }
 
 /** A new installation's key file: a first data key, the hash key and the queue key. */
 export function newKeyFile(now = new Date()): KeyFile {
   const first = newKeyEntry(now);
-  return { current: first.id, keys: [first], hashKey: randomBytes(32).toString('base64'), queueKey: randomBytes(32).toString('base64') };
+  return {
+    current: first.id,
+    keys: [first],
+    hashKey: randomBytes(32).toString('base64'),
+    queueKey: randomBytes(32).toString('base64'),
+  };
 }
 
 export function keyringFrom(file: string, data: KeyFile): Keyring {
@@ -80,7 +89,10 @@ export async function readKeyFile(file: string): Promise<KeyFile | null> {
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') return null;
-    throw new UsageError(`cannot read key file ${file}: ${code ?? (error as Error).message}; give the installation's OS user read access (or ${INIT_HINT})`, { cause: error });
+    throw new UsageError(
+      `cannot read key file ${file}: ${code ?? (error as Error).message}; give the installation's OS user read access (or ${INIT_HINT})`,
+      { cause: error },
+    );
   }
   let json: unknown;
   try {
@@ -88,11 +100,15 @@ export async function readKeyFile(file: string): Promise<KeyFile | null> {
   } catch (error) {
     // the parser's message quotes the text around the fault, which is key material: only its position is kept
     const at = /position \d+/.exec((error as Error).message)?.[0];
-    throw new UsageError(`key file ${file} is not valid JSON${at ? ` (${at})` : ''}: restore it from its backup; aitu-gateway keys init never overwrites a key file`);
+    throw new UsageError(
+      `key file ${file} is not valid JSON${at ? ` (${at})` : ''}: restore it from its backup; aitu-gateway keys init never overwrites a key file`,
+    );
   }
   const parsed = keyFileSchema.safeParse(json);
   if (!parsed.success) {
-    throw new UsageError(`key file ${file} is not a valid key file: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}; restore it from its backup (aitu-gateway keys init never overwrites a key file)`);
+    throw new UsageError(
+      `key file ${file} is not a valid key file: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}; restore it from its backup (aitu-gateway keys init never overwrites a key file)`,
+    );
   }
   return parsed.data;
 }
@@ -172,7 +188,8 @@ export async function readLegacyChainKey(file: string): Promise<Buffer | undefin
 
 /** The queue payload key; a key file without one is a configuration error naming the file. */
 export function requireQueueKey(keyring: Keyring): Buffer {
-  if (!keyring.queueKey) throw new UsageError(`key file ${keyring.file} has no queue key (queueKey); run: aitu-gateway keys init`);
+  if (!keyring.queueKey)
+    throw new UsageError(`key file ${keyring.file} has no queue key (queueKey); run: aitu-gateway keys init`);
   return keyring.queueKey;
 }
 
@@ -181,7 +198,10 @@ export function requireQueueKey(keyring: Keyring): Buffer {
  * two processes upgrading or rotating at once cannot overwrite each other's keys. A lock older than a minute is
  * taken to be left by a crashed process and removed.
  */
-export async function updateKeyFile<T>(file: string, mutate: (data: KeyFile | null) => { data: KeyFile | null; result: T }): Promise<T> {
+export async function updateKeyFile<T>(
+  file: string,
+  mutate: (data: KeyFile | null) => { data: KeyFile | null; result: T },
+): Promise<T> {
   await loadKeyring(file);
   const lock = `${file}.lock`;
   const deadline = Date.now() + 10_000;
@@ -192,9 +212,15 @@ export async function updateKeyFile<T>(file: string, mutate: (data: KeyFile | nu
       break;
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-      const age = await stat(lock).then((s) => Date.now() - s.mtimeMs, () => 0);
+      const age = await stat(lock).then(
+        (s) => Date.now() - s.mtimeMs,
+        () => 0,
+      );
       if (age > 60_000) await unlink(lock).catch(() => {});
-      else if (Date.now() > deadline) throw new UsageError(`key file ${file} is locked by another process (${lock}); remove the lock file if no aitu-gateway process is running`);
+      else if (Date.now() > deadline)
+        throw new UsageError(
+          `key file ${file} is locked by another process (${lock}); remove the lock file if no aitu-gateway process is running`,
+        );
       else await new Promise((resolve) => setTimeout(resolve, 50));
     }
   }
@@ -211,12 +237,18 @@ export async function updateKeyFile<T>(file: string, mutate: (data: KeyFile | nu
  * Adds a new data key and makes it current; earlier keys stay listed (originals under them must still read
  * until they are re-encrypted). Returns the previous and the new key id.
  */
-export async function addCurrentKey(file: string, now = new Date()): Promise<{ previousId: string; currentId: string }> {
+export async function addCurrentKey(
+  file: string,
+  now = new Date(),
+): Promise<{ previousId: string; currentId: string }> {
   await loadKeyring(file);
   return updateKeyFile(file, (data) => {
     if (!data) throw new UsageError(`key file ${file} disappeared during rotation`);
     const entry = newKeyEntry(now);
-    return { data: { ...data, current: entry.id, keys: [...data.keys, entry] }, result: { previousId: data.current, currentId: entry.id } };
+    return {
+      data: { ...data, current: entry.id, keys: [...data.keys, entry] },
+      result: { previousId: data.current, currentId: entry.id },
+    };
   });
 }
 
@@ -224,8 +256,10 @@ export async function addCurrentKey(file: string, now = new Date()): Promise<{ p
 export async function removeKey(file: string, id: string): Promise<void> {
   await updateKeyFile(file, (data) => {
     if (!data) throw new UsageError(`key file ${file} does not exist`);
-    if (data.current === id) throw new UsageError(`key ${id} is the current key; rotate first (aitu-gateway keys rotate)`);
-    if (!data.keys.some((k) => k.id === id)) throw new UsageError(`key ${id} is not in ${file}; its keys: ${data.keys.map((k) => k.id).join(', ')}`);
+    if (data.current === id)
+      throw new UsageError(`key ${id} is the current key; rotate first (aitu-gateway keys rotate)`);
+    if (!data.keys.some((k) => k.id === id))
+      throw new UsageError(`key ${id} is not in ${file}; its keys: ${data.keys.map((k) => k.id).join(', ')}`);
     return { data: { ...data, keys: data.keys.filter((k) => k.id !== id) }, result: undefined };
   });
 }
@@ -263,7 +297,16 @@ export interface OriginalBinding {
 export const OriginalFormat = { unbound: 1, bound: 2 } as const;
 
 function bindingData(binding: OriginalBinding): Buffer {
-  return Buffer.from(JSON.stringify(['aitu-gateway original', binding.agencyId, binding.platform, binding.sourceChatId, binding.sourceMessageId]), 'utf8');
+  return Buffer.from(
+    JSON.stringify([
+      'aitu-gateway original',
+      binding.agencyId,
+      binding.platform,
+      binding.sourceChatId,
+      binding.sourceMessageId,
+    ]),
+    'utf8',
+  );
 }
 
 /** AES-256-GCM with the binding as associated data: iv (12 bytes) ‖ tag (16) ‖ ciphertext. */

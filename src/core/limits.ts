@@ -27,7 +27,9 @@ export function formatCount(n: number): string {
   return n.toLocaleString('en-US');
 }
 
-const variableOf = Object.fromEntries(Object.entries(environmentVariables).map(([variable, key]) => [key, variable])) as Record<string, string>;
+const variableOf = Object.fromEntries(
+  Object.entries(environmentVariables).map(([variable, key]) => [key, variable]),
+) as Record<string, string>;
 
 /** "maxLineBytes 1,048,576": how a message names a limit. */
 export function describeLimit(name: InputLimitName, value: number): string {

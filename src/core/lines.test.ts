@@ -3,11 +3,16 @@ import { describe, it } from 'node:test';
 import { decodeUtf8Strict, invalidUtf8Offset, LineSplitter, type Line, type LineSplitterOptions } from './lines.ts';
 
 /** Feeds `input` in chunks of `size` and returns the lines as [number, text or null, length, end]. */
-function split(input: string | Buffer, size: number, options: Partial<LineSplitterOptions> = {}): [number, string | null, number, number][] {
+function split(
+  input: string | Buffer,
+  size: number,
+  options: Partial<LineSplitterOptions> = {},
+): [number, string | null, number, number][] {
   const bytes = typeof input === 'string' ? Buffer.from(input) : input;
   const splitter = new LineSplitter({ maxBytes: 1024, ...options });
   const lines: Line[] = [];
-  for (let offset = 0; offset < bytes.length; offset += size) lines.push(...splitter.push(bytes.subarray(offset, offset + size)));
+  for (let offset = 0; offset < bytes.length; offset += size)
+    lines.push(...splitter.push(bytes.subarray(offset, offset + size)));
   lines.push(...splitter.end());
   return lines.map((line) => [line.number, line.bytes?.toString('utf8') ?? null, line.length, line.end]);
 }
@@ -15,12 +20,16 @@ function split(input: string | Buffer, size: number, options: Partial<LineSplitt
 describe('LineSplitter', () => {
   it('splits on LF at every chunk size, keeping a CR before it and a last line without an end', () => {
     for (let size = 1; size <= 12; size++) {
-      assert.deepEqual(split('ab\r\n\ncd\nef', size), [
-        [1, 'ab\r', 3, 4],
-        [2, '', 0, 5],
-        [3, 'cd', 2, 8],
-        [4, 'ef', 2, 10],
-      ], `chunk ${size}`);
+      assert.deepEqual(
+        split('ab\r\n\ncd\nef', size),
+        [
+          [1, 'ab\r', 3, 4],
+          [2, '', 0, 5],
+          [3, 'cd', 2, 8],
+          [4, 'ef', 2, 10],
+        ],
+        `chunk ${size}`,
+      );
     }
   });
 
@@ -37,10 +46,17 @@ describe('LineSplitter', () => {
       const splitter = new LineSplitter({ maxBytes: 10, headBytes: 4, start: 100, linesBefore: 7 });
       const bytes = Buffer.from(`short\n${long}\nnext`);
       const lines: Line[] = [];
-      for (let offset = 0; offset < bytes.length; offset += size) lines.push(...splitter.push(bytes.subarray(offset, offset + size)));
+      for (let offset = 0; offset < bytes.length; offset += size)
+        lines.push(...splitter.push(bytes.subarray(offset, offset + size)));
       lines.push(...splitter.end());
       assert.deepEqual(
-        lines.map((line) => ({ number: line.number, text: line.bytes?.toString() ?? null, length: line.length, head: line.head?.toString() ?? null, end: line.end })),
+        lines.map((line) => ({
+          number: line.number,
+          text: line.bytes?.toString() ?? null,
+          length: line.length,
+          head: line.head?.toString() ?? null,
+          end: line.end,
+        })),
         [
           { number: 8, text: 'short', length: 5, head: null, end: 106 },
           { number: 9, text: null, length: 50, head: 'xxxx', end: 157 },

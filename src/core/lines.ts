@@ -132,7 +132,14 @@ export class LineSplitter {
   private take(end: number): Line {
     this.number++;
     const { pieces, length, head } = this;
-    const bytes = head !== null ? null : pieces.length === 0 ? EMPTY : pieces.length === 1 ? pieces[0]! : Buffer.concat(pieces, length);
+    const bytes =
+      head !== null
+        ? null
+        : pieces.length === 0
+          ? EMPTY
+          : pieces.length === 1
+            ? pieces[0]!
+            : Buffer.concat(pieces, length);
     this.pieces = [];
     this.length = 0;
     this.head = null;
@@ -166,7 +173,13 @@ export function invalidUtf8Offset(bytes: Uint8Array): number {
     if (continuation === 0 || i + continuation >= n) return i;
     const second = bytes[i + 1]!;
     // overlong forms, UTF-16 surrogates and code points past U+10FFFF
-    if ((b === 0xe0 && second < 0xa0) || (b === 0xed && second > 0x9f) || (b === 0xf0 && second < 0x90) || (b === 0xf4 && second > 0x8f)) return i;
+    if (
+      (b === 0xe0 && second < 0xa0) ||
+      (b === 0xed && second > 0x9f) ||
+      (b === 0xf0 && second < 0x90) ||
+      (b === 0xf4 && second > 0x8f)
+    )
+      return i;
     for (let k = 1; k <= continuation; k++) if ((bytes[i + k]! & 0xc0) !== 0x80) return i;
     i += continuation + 1;
   }

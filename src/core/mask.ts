@@ -4,7 +4,8 @@
  * number it did not, so no raw IIN, card or phone number reaches a log even when a detector misses.
  */
 // not a negative number (Telegram chat ids such as -1001987654321) nor a byte offset the gateway itself reports
-const digitRun = /(?<![\p{L}\p{N}-])(?<!byte )(?<!offset )\+?\p{Nd}(?:[\s\-.()\u200b-\u200d\u2060\ufeff]{0,3}\p{Nd}){8,}(?!\p{N})/gu;
+const digitRun =
+  /(?<![\p{L}\p{N}-])(?<!byte )(?<!offset )\+?\p{Nd}(?:[\s\-.()\u200b-\u200d\u2060\ufeff]{0,3}\p{Nd}){8,}(?!\p{N})/gu;
 const email = /[\p{L}\p{N}._%+-]+@[\p{L}\p{N}.-]+\.\p{L}{2,}/gu;
 const phoneLike = /\+\p{Nd}[\p{Nd}\s\-()]{6,}\p{Nd}/gu;
 
@@ -26,7 +27,13 @@ const keyIdStandIn = 'gatewaykeyid';
 
 function isKeyIdTime(month: string, day: string, hour: string, minute: string, second: string): boolean {
   const between = (value: string, low: number, high: number) => Number(value) >= low && Number(value) <= high;
-  return between(month, 1, 12) && between(day, 1, 31) && between(hour, 0, 23) && between(minute, 0, 59) && between(second, 0, 59);
+  return (
+    between(month, 1, 12) &&
+    between(day, 1, 31) &&
+    between(hour, 0, 23) &&
+    between(minute, 0, 59) &&
+    between(second, 0, 59)
+  );
 }
 
 /** UUIDs (run, attempt, review item, agency ids): random, never personal data, yet their digits can look like some. */
@@ -48,11 +55,14 @@ function hidesPersonalData(id: string): boolean {
 function setOwnIdsAside(text: string): { text: string; keyIds: string[]; uuids: string[] } {
   const keyIds: string[] = [];
   const uuids: string[] = [];
-  const withoutKeyIds = text.replace(keyId, (id: string, _year: string, month: string, day: string, hour: string, minute: string, second: string) => {
-    if (!isKeyIdTime(month, day, hour, minute, second)) return id;
-    keyIds.push(id);
-    return keyIdStandIn;
-  });
+  const withoutKeyIds = text.replace(
+    keyId,
+    (id: string, _year: string, month: string, day: string, hour: string, minute: string, second: string) => {
+      if (!isKeyIdTime(month, day, hour, minute, second)) return id;
+      keyIds.push(id);
+      return keyIdStandIn;
+    },
+  );
   const withoutUuids = withoutKeyIds.replace(uuid, (id: string) => {
     if (hidesPersonalData(id)) return id;
     uuids.push(id);

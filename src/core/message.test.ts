@@ -16,7 +16,14 @@ const full = {
   replyTo: null,
   forwardedFrom: { name: 'Akimat', id: 'channel77' },
   attachments: [
-    { kind: 'photo', name: 'IMG-20231231-WA0001.jpg', mime: 'image/jpeg', size: 52011, sha256: 'b'.repeat(64), missing: false },
+    {
+      kind: 'photo',
+      name: 'IMG-20231231-WA0001.jpg',
+      mime: 'image/jpeg',
+      size: 52011,
+      sha256: 'b'.repeat(64),
+      missing: false,
+    },
     { kind: 'file', name: '<Media omitted>', missing: true },
   ],
   service: null,
@@ -32,7 +39,12 @@ describe('canonical message', () => {
   });
 
   it('normalizes zoned times to UTC and fills defaults', () => {
-    const parsed = canonicalMessageSchema.parse({ platform: 'telegram', chatId: '-100123', messageId: '1', sentAt: '2024-01-31T09:15:00+06:00' });
+    const parsed = canonicalMessageSchema.parse({
+      platform: 'telegram',
+      chatId: '-100123',
+      messageId: '1',
+      sentAt: '2024-01-31T09:15:00+06:00',
+    });
     assert.equal(parsed.sentAt, '2024-01-31T03:15:00.000Z');
     assert.equal(parsed.kind, 'message');
     assert.deepEqual(parsed.attachments, []);
@@ -50,7 +62,8 @@ describe('canonical message', () => {
     });
     assert.equal(result.ok, false);
     if (result.ok) return;
-    for (const field of ['platform', 'chatId', 'sentAt', 'text', 'attachments.0.sha256']) assert.match(result.error, new RegExp(`${field.replace('.', '\\.')}:`));
+    for (const field of ['platform', 'chatId', 'sentAt', 'text', 'attachments.0.sha256'])
+      assert.match(result.error, new RegExp(`${field.replace('.', '\\.')}:`));
     assert.ok(!result.error.includes('940101300123'));
     assert.ok(!result.error.includes('31.12.2023'));
   });

@@ -37,7 +37,10 @@ export const attachmentSchema = z.object({
   mime: z.string().optional(),
   size: z.int().nonnegative().optional(),
   /** the content address in the attachment store; absent when the bytes are missing */
-  sha256: z.string().regex(/^[0-9a-f]{64}$/, 'must be 64 lowercase hex digits').optional(),
+  sha256: z
+    .string()
+    .regex(/^[0-9a-f]{64}$/, 'must be 64 lowercase hex digits')
+    .optional(),
   /** referenced by the source but its bytes were not available */
   missing: z.boolean().default(false),
   /** where the bytes were, relative to the export (never a path on this machine) */
@@ -116,10 +119,16 @@ export type ServiceEvent = z.infer<typeof serviceEventSchema>;
  * A validated message as it crosses a queue hop: fields holding their default value are left out, since every
  * byte is serialized through Redis twice per batch. Readers treat an absent field as its default.
  */
-export type WireMessage = Pick<CanonicalMessage, 'platform' | 'chatId' | 'messageId' | 'sentAt'> & Partial<CanonicalMessage>;
+export type WireMessage = Pick<CanonicalMessage, 'platform' | 'chatId' | 'messageId' | 'sentAt'> &
+  Partial<CanonicalMessage>;
 
 export function toWire(message: CanonicalMessage): WireMessage {
-  const wire: WireMessage = { platform: message.platform, chatId: message.chatId, messageId: message.messageId, sentAt: message.sentAt };
+  const wire: WireMessage = {
+    platform: message.platform,
+    chatId: message.chatId,
+    messageId: message.messageId,
+    sentAt: message.sentAt,
+  };
   if (message.chatTitle !== undefined) wire.chatTitle = message.chatTitle;
   if (message.kind !== 'message') wire.kind = message.kind;
   if (message.sender !== null) wire.sender = message.sender;
@@ -164,14 +173,17 @@ function implausibilities(message: CanonicalMessage, plausibility: Plausibility)
   const problems: string[] = [];
   const maxTextChars = plausibility.maxTextChars ?? (configuredMaxTextChars ??= inputLimits().maxTextChars);
   if (message.text.length > maxTextChars) {
-    problems.push(`text: ${formatCount(message.text.length)} characters exceeds ${describeLimit('maxTextChars', maxTextChars)}`);
+    problems.push(
+      `text: ${formatCount(message.text.length)} characters exceeds ${describeLimit('maxTextChars', maxTextChars)}`,
+    );
   }
   // normal forms (UTC, milliseconds, four-digit years) compare as strings
   const latest = latestPlausibleTime(plausibility.now);
   for (const field of ['sentAt', 'editedAt'] as const) {
     const time = message[field];
     if (time === null) continue;
-    if (time < EARLIEST_MESSAGE_TIME) problems.push(`${field}: before ${EARLIEST_MESSAGE_TIME.slice(0, 10)}, not a plausible time for a message`);
+    if (time < EARLIEST_MESSAGE_TIME)
+      problems.push(`${field}: before ${EARLIEST_MESSAGE_TIME.slice(0, 10)}, not a plausible time for a message`);
     else if (time > latest) problems.push(`${field}: more than a day after now, not a plausible time for a message`);
   }
   return problems;

@@ -16,9 +16,13 @@ export interface OriginalMessage {
 const WITH_PARTS = '\u0000original+parts\u0000';
 
 export function originalToSeal(original: OriginalMessage): string {
-  return original.extra === undefined && original.service === undefined ? original.text : `${WITH_PARTS}${JSON.stringify(original)}`;
+  return original.extra === undefined && original.service === undefined
+    ? original.text
+    : `${WITH_PARTS}${JSON.stringify(original)}`;
 }
 
 export function originalFromSeal(plaintext: string): OriginalMessage {
-  return plaintext.startsWith(WITH_PARTS) ? (JSON.parse(plaintext.slice(WITH_PARTS.length)) as OriginalMessage) : { text: plaintext };
+  return plaintext.startsWith(WITH_PARTS)
+    ? (JSON.parse(plaintext.slice(WITH_PARTS.length)) as OriginalMessage)
+    : { text: plaintext };
 }

@@ -28,7 +28,9 @@ export async function connectRedisOnce(redisUrl: string, options: RedisOptions =
     return redis;
   } catch (error) {
     redis.disconnect();
-    throw new ServiceUnavailableError('Redis', `${describeRedis(redisUrl)} is unreachable; ${redisHint}`, { cause: error });
+    throw new ServiceUnavailableError('Redis', `${describeRedis(redisUrl)} is unreachable; ${redisHint}`, {
+      cause: error,
+    });
   }
 }
 

@@ -62,10 +62,18 @@ export async function openJsonlSource(file: string, options: JsonlSourceOptions 
     bytesRead = Math.min(line.end, info.size);
     const checkpoint = { line: line.number, offset: line.end };
     const where = `${name}:${line.number}`;
-    const unreadable = (problem: string, message: unknown = {}): HistoryEntry => ({ message: message as CanonicalMessageInput, checkpoint, problem: `${where}: ${problem}` });
-    if (line.bytes === null) return unreadable(`${formatCount(line.length)} bytes exceeds ${describeLimit('maxLineBytes', limits.maxLineBytes)}`);
+    const unreadable = (problem: string, message: unknown = {}): HistoryEntry => ({
+      message: message as CanonicalMessageInput,
+      checkpoint,
+      problem: `${where}: ${problem}`,
+    });
+    if (line.bytes === null)
+      return unreadable(
+        `${formatCount(line.length)} bytes exceeds ${describeLimit('maxLineBytes', limits.maxLineBytes)}`,
+      );
     const decoded = decodeUtf8Strict(line.bytes);
-    if (decoded === null) return unreadable(`not valid UTF-8 (byte ${formatCount(invalidUtf8Offset(line.bytes) + 1)} of the line)`);
+    if (decoded === null)
+      return unreadable(`not valid UTF-8 (byte ${formatCount(invalidUtf8Offset(line.bytes) + 1)} of the line)`);
     const text = decoded.endsWith('\r') ? decoded.slice(0, -1) : decoded;
     if (text.trim() === '') return null;
     const parsed = parseJsonObjectLine(text);
@@ -141,7 +149,8 @@ function takeAttachments(message: Record<string, unknown>, withFolder: boolean):
     if (attachment === null || typeof attachment !== 'object') continue;
     const fields = attachment as Record<string, unknown>;
     if (typeof fields['sourcePath'] !== 'string') continue;
-    if (!isSafeRelativePath(fields['sourcePath'])) return `attachment ${index + 1}: its sourcePath is not a relative path inside --attachments-dir`;
+    if (!isSafeRelativePath(fields['sourcePath']))
+      return `attachment ${index + 1}: its sourcePath is not a relative path inside --attachments-dir`;
     if (withFolder) delete fields['sha256'];
   }
   return null;

@@ -24,6 +24,7 @@ export function parseJsonObjectLine(text: string): ParsedLine {
   } catch (error) {
     return { ok: false, reason: `not valid JSON (${(error as Error).message.replace(/".*"/s, '…')})` };
   }
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) return { ok: false, reason: 'not a JSON object' };
+  if (value === null || typeof value !== 'object' || Array.isArray(value))
+    return { ok: false, reason: 'not a JSON object' };
   return { ok: true, value: value as Record<string, unknown> };
 }

@@ -5,7 +5,13 @@ import type { Logger } from 'winston';
 import type { BackfillingConnector, BridgeEvent, ConnectorHost } from '../core/connector.ts';
 import { loadKeyring, requireQueueKey } from '../core/keys.ts';
 import type { CanonicalMessageInput } from '../core/message.ts';
-import { backfillQueueName, openQueues, workerConnection, type QueueContext, type RouteOf } from '../pipeline/queues.ts';
+import {
+  backfillQueueName,
+  openQueues,
+  workerConnection,
+  type QueueContext,
+  type RouteOf,
+} from '../pipeline/queues.ts';
 import type { Sealed } from '../pipeline/sealed-payload.ts';
 import type { Store } from '../store/database.ts';
 
@@ -37,8 +43,14 @@ const PAGE = 100;
  * type for a service event — counting repeats, so the third "Ок" of a minute is left out only if the import holds
  * three. A message the import stored redacted has a different text and is not matched (see docs/bridges.md, WhatsApp).
  */
-export async function withoutImported(db: Queryable, agencyId: string, events: readonly BridgeEvent[]): Promise<{ events: BridgeEvent[]; matched: number }> {
-  const candidates = events.filter((e): e is Extract<BridgeEvent, { message: CanonicalMessageInput }> => e.type !== 'delete' && e.type !== 'edit');
+export async function withoutImported(
+  db: Queryable,
+  agencyId: string,
+  events: readonly BridgeEvent[],
+): Promise<{ events: BridgeEvent[]; matched: number }> {
+  const candidates = events.filter(
+    (e): e is Extract<BridgeEvent, { message: CanonicalMessageInput }> => e.type !== 'delete' && e.type !== 'edit',
+  );
   if (candidates.length === 0) return { events: [...events], matched: 0 };
   const first = candidates[0]!.message;
   const chat = await db.query<{ chat_id: string }>(
@@ -87,10 +99,17 @@ function minuteOf(time: string): string {
 export function contentKey(message: CanonicalMessageInput): string {
   const kind = message.kind ?? 'message';
   if (kind === 'service') return `service:${message.service?.type ?? ''}`;
-  return `${kind}:${createHash('sha256').update(message.text ?? '', 'utf8').digest('hex')}`;
+  return `${kind}:${createHash('sha256')
+    .update(message.text ?? '', 'utf8')
+    .digest('hex')}`;
 }
 
-async function readCursor(db: Queryable, agencyId: string, platform: string, chatId: string): Promise<{ cursor: string | null } | null> {
+async function readCursor(
+  db: Queryable,
+  agencyId: string,
+  platform: string,
+  chatId: string,
+): Promise<{ cursor: string | null } | null> {
   const row = await db.query<{ cursor: string | null }>(
     `SELECT cursor FROM backfill_cursors WHERE agency_id = $1 AND platform = $2 AND source_chat_id = $3`,
     [agencyId, platform, chatId],
@@ -98,7 +117,12 @@ async function readCursor(db: Queryable, agencyId: string, platform: string, cha
   return row.rows[0] ?? null;
 }
 
-async function saveCursor(db: Queryable, key: { agencyId: string; platform: string; chatId: string }, cursor: string | null, fetched: number): Promise<void> {
+async function saveCursor(
+  db: Queryable,
+  key: { agencyId: string; platform: string; chatId: string },
+  cursor: string | null,
+  fetched: number,
+): Promise<void> {
   await db.query(
     `INSERT INTO backfill_cursors (agency_id, platform, source_chat_id, cursor, fetched, updated_at) VALUES ($1, $2, $3, $4, $5, now())
      ON CONFLICT (agency_id, platform, source_chat_id) DO UPDATE SET cursor = $4, fetched = backfill_cursors.fetched + $5, updated_at = now()`,
@@ -118,12 +142,24 @@ export async function runBackfill(
   request: { agencyId: string; chatId: string; limit: number; restart?: boolean | undefined },
 ): Promise<BackfillResult> {
   const key = { agencyId: request.agencyId, platform: connector.platform, chatId: request.chatId };
-  if (request.restart) await store.pool.query(`DELETE FROM backfill_cursors WHERE agency_id = $1 AND platform = $2 AND source_chat_id = $3`, [key.agencyId, key.platform, key.chatId]);
+  if (request.restart)
+    await store.pool.query(
+      `DELETE FROM backfill_cursors WHERE agency_id = $1 AND platform = $2 AND source_chat_id = $3`,
+      [key.agencyId, key.platform, key.chatId],
+    );
   const saved = await readCursor(store.pool, key.agencyId, key.platform, key.chatId);
-  const result: BackfillResult = { fetched: 0, emitted: 0, matchedImport: 0, exhausted: saved !== null && saved.cursor === null };
+  const result: BackfillResult = {
+    fetched: 0,
+    emitted: 0,
+    matchedImport: 0,
+    exhausted: saved !== null && saved.cursor === null,
+  };
   let cursor = saved?.cursor ?? null;
   while (!result.exhausted && result.fetched < request.limit) {
-    const page = await connector.fetchHistory(request.chatId, { limit: Math.min(PAGE, request.limit - result.fetched), before: cursor });
+    const page = await connector.fetchHistory(request.chatId, {
+      limit: Math.min(PAGE, request.limit - result.fetched),
+      before: cursor,
+    });
     const { events, matched } = await withoutImported(store.pool, request.agencyId, page.events);
     await Promise.all(events.map((event) => host.emit(event)));
     await saveCursor(store.pool, key, page.cursor, page.events.length);
@@ -156,8 +192,10 @@ export async function startBackfillConsumer(options: BackfillConsumerOptions): P
     backfillQueueName(connector.platform, agencyId),
     async (job: Job<Sealed<RouteOf['backfill']>>) => {
       const payload = queue.open(job);
-      if (payload.agencyId !== agencyId || payload.platform !== connector.platform) throw new UnrecoverableError(`backfill job ${job.id} is not for this bridge's agency and platform`);
-      if (!Number.isSafeInteger(payload.limit) || payload.limit < 1) throw new UnrecoverableError(`backfill job ${job.id}: its limit is not a positive whole number`);
+      if (payload.agencyId !== agencyId || payload.platform !== connector.platform)
+        throw new UnrecoverableError(`backfill job ${job.id} is not for this bridge's agency and platform`);
+      if (!Number.isSafeInteger(payload.limit) || payload.limit < 1)
+        throw new UnrecoverableError(`backfill job ${job.id}: its limit is not a positive whole number`);
       const result = await runBackfill(options.store, connector, options.host, payload);
       log.info('backfill done', { job: job.id, ...result });
       return result;

@@ -38,9 +38,14 @@ export class ConnectorStatusReporter {
   /** Reports a state; failures to write are ignored (status is advisory; the connector goes on). */
   setState(state: ConnectorStatus['state'], detail?: string): void {
     const now = new Date().toISOString();
-    this.redis.hset(this.key, { state, detail: detail ?? '', since: now, heartbeatAt: now, pid: String(process.pid) }).catch(() => {});
+    this.redis
+      .hset(this.key, { state, detail: detail ?? '', since: now, heartbeatAt: now, pid: String(process.pid) })
+      .catch(() => {});
     if (!this.heartbeat && state !== 'stopped') {
-      this.heartbeat = setInterval(() => this.redis.hset(this.key, 'heartbeatAt', new Date().toISOString()).catch(() => {}), HEARTBEAT_MS);
+      this.heartbeat = setInterval(
+        () => this.redis.hset(this.key, 'heartbeatAt', new Date().toISOString()).catch(() => {}),
+        HEARTBEAT_MS,
+      );
       this.heartbeat.unref();
     }
     if (state === 'stopped' && this.heartbeat) {
@@ -67,7 +72,11 @@ export class ConnectorStatusReporter {
 }
 
 /** Every connector that reported to this Redis prefix; one whose heartbeat stopped for a minute shows as `gone`. */
-export async function readConnectorStatuses(redis: Redis, prefix: string, now = Date.now()): Promise<ConnectorStatus[]> {
+export async function readConnectorStatuses(
+  redis: Redis,
+  prefix: string,
+  now = Date.now(),
+): Promise<ConnectorStatus[]> {
   const found: string[] = [];
   let cursor = '0';
   do {

@@ -24,7 +24,12 @@ export function eventMessage(event: BridgeEvent): CanonicalMessageInput {
         kind: 'service',
         sender: event.actor ?? null,
         sentAt: event.at,
-        service: { type: 'deleted', rawType: 'delete', targetMessageId: event.messageId, ...(event.actor ? { actor: event.actor.name } : {}) },
+        service: {
+          type: 'deleted',
+          rawType: 'delete',
+          targetMessageId: event.messageId,
+          ...(event.actor ? { actor: event.actor.name } : {}),
+        },
       };
   }
 }
@@ -32,5 +37,9 @@ export function eventMessage(event: BridgeEvent): CanonicalMessageInput {
 /** The chat an event belongs to. */
 export function eventChat(event: BridgeEvent): { platform: string; chatId: string; title?: string | undefined } {
   if (event.type === 'delete') return { platform: event.platform, chatId: event.chatId, title: event.chatTitle };
-  return { platform: String(event.message.platform), chatId: String(event.message.chatId), title: event.message.chatTitle };
+  return {
+    platform: String(event.message.platform),
+    chatId: String(event.message.chatId),
+    title: event.message.chatTitle,
+  };
 }

@@ -72,7 +72,12 @@ export class LiveIngest implements ConnectorHost {
 
   static async open(context: FeedContext, options: LiveIngestOptions): Promise<LiveIngest> {
     const jobPrefix = `live-${randomUUID()}-`;
-    const feed = await PipelineFeed.open(context, { agencyId: options.agencyId, jobPrefix, enqueueOnly: options.enqueueOnly, concurrency: options.concurrency });
+    const feed = await PipelineFeed.open(context, {
+      agencyId: options.agencyId,
+      jobPrefix,
+      enqueueOnly: options.enqueueOnly,
+      concurrency: options.concurrency,
+    });
     return new LiveIngest(feed, context, options, jobPrefix);
   }
 
@@ -97,7 +102,11 @@ export class LiveIngest implements ConnectorHost {
     }
     this.status?.setState(state, detail);
     this.observed.state(state);
-    this.log.info('connector state', { platform: this.options.platform, state, ...(detail ? { detail: maskPersonalData(detail) } : {}) });
+    this.log.info('connector state', {
+      platform: this.options.platform,
+      state,
+      ...(detail ? { detail: maskPersonalData(detail) } : {}),
+    });
   }
 
   /** Resolves once the event is in Redis (or is certainly not to be bridged: unmapped chat, echo). */
@@ -158,14 +167,25 @@ export class LiveIngest implements ConnectorHost {
   }
 
   /** The chat's mapping (re-read every few seconds), created by --auto-map when asked; null: not bridged. */
-  private async mappingOf(chat: { platform: string; chatId: string; title?: string | undefined }): Promise<{ nationalChatId: string; relay: boolean } | null> {
+  private async mappingOf(chat: {
+    platform: string;
+    chatId: string;
+    title?: string | undefined;
+  }): Promise<{ nationalChatId: string; relay: boolean } | null> {
     const k = `${chat.platform}\u0000${chat.chatId}`;
     if (Date.now() - this.mappedAt > MAPPING_TTL_MS) {
-      const rows = await this.context.store.pool.query<{ platform: string; source_chat_id: string; chat_id: string; relay: boolean }>(
-        `SELECT platform, source_chat_id, chat_id, relay FROM chat_sources WHERE agency_id = $1 AND platform = $2`,
-        [this.options.agencyId, this.options.platform],
+      const rows = await this.context.store.pool.query<{
+        platform: string;
+        source_chat_id: string;
+        chat_id: string;
+        relay: boolean;
+      }>(`SELECT platform, source_chat_id, chat_id, relay FROM chat_sources WHERE agency_id = $1 AND platform = $2`, [
+        this.options.agencyId,
+        this.options.platform,
+      ]);
+      this.mapped = new Map(
+        rows.rows.map((r) => [`${r.platform}\u0000${r.source_chat_id}`, { nationalChatId: r.chat_id, relay: r.relay }]),
       );
-      this.mapped = new Map(rows.rows.map((r) => [`${r.platform}\u0000${r.source_chat_id}`, { nationalChatId: r.chat_id, relay: r.relay }]));
       this.mappedAt = Date.now();
     }
     const known = this.mapped.get(k);
@@ -173,23 +193,43 @@ export class LiveIngest implements ConnectorHost {
     if (this.options.autoMap) return this.autoMap(chat, k);
     if (!this.ignoredChats.has(k)) {
       this.ignoredChats.add(k);
-      this.log.warn('a message from an unmapped chat was ignored (map it with: aitu-gateway map add, or run the bridge with --auto-map)', {
-        source: auditableSource(chat.platform, chat.chatId),
-      });
+      this.log.warn(
+        'a message from an unmapped chat was ignored (map it with: aitu-gateway map add, or run the bridge with --auto-map)',
+        {
+          source: auditableSource(chat.platform, chat.chatId),
+        },
+      );
     }
     return null;
   }
 
-  private async autoMap(chat: { platform: string; chatId: string; title?: string | undefined }, k: string): Promise<{ nationalChatId: string; relay: boolean }> {
+  private async autoMap(
+    chat: { platform: string; chatId: string; title?: string | undefined },
+    k: string,
+  ): Promise<{ nationalChatId: string; relay: boolean }> {
     const source = auditableSource(chat.platform, chat.chatId);
     // a chat without a title is named by a digest of its id, never by a phone number
-    const title = chat.title?.trim() || `${chat.platform} chat ${createHash('sha256').update(chat.chatId).digest('hex').slice(0, 10)}`;
-    const result = await addMapping(this.context.store.pool, this.options.agencyId, chat.platform as Platform, chat.chatId, title);
+    const title =
+      chat.title?.trim() ||
+      `${chat.platform} chat ${createHash('sha256').update(chat.chatId).digest('hex').slice(0, 10)}`;
+    const result = await addMapping(
+      this.context.store.pool,
+      this.options.agencyId,
+      chat.platform as Platform,
+      chat.chatId,
+      title,
+    );
     const row = await this.context.store.pool.query<{ chat_id: string }>(
       `SELECT chat_id FROM chat_sources WHERE agency_id = $1 AND platform = $2 AND source_chat_id = $3`,
       [this.options.agencyId, chat.platform, chat.chatId],
     );
-    await writeAudit(this.context.store.pool, { actor: machineActor(), action: 'map.auto', agencyId: this.options.agencyId, subject: source, details: { source, created: result.created } });
+    await writeAudit(this.context.store.pool, {
+      actor: machineActor(),
+      action: 'map.auto',
+      agencyId: this.options.agencyId,
+      subject: source,
+      details: { source, created: result.created },
+    });
     const mapping = { nationalChatId: row.rows[0]!.chat_id, relay: false };
     this.mapped.set(k, mapping);
     return mapping;
@@ -213,8 +253,27 @@ export class LiveIngest implements ConnectorHost {
    * batches' delivered, edited, duplicates, blocked and failed (the same sum rule once every batch is delivered).
    */
   summary(): Record<string, number> {
-    const { delivered = 0, edited = 0, duplicates = 0, blocked = 0, failed = 0, quarantined = 0, redacted = 0 } = this.feed.totals;
-    return { read: this.events, unmapped: this.unmapped, echoes: this.echoes, delivered, edited, duplicates, blocked, failed, quarantined, redacted };
+    const {
+      delivered = 0,
+      edited = 0,
+      duplicates = 0,
+      blocked = 0,
+      failed = 0,
+      quarantined = 0,
+      redacted = 0,
+    } = this.feed.totals;
+    return {
+      read: this.events,
+      unmapped: this.unmapped,
+      echoes: this.echoes,
+      delivered,
+      edited,
+      duplicates,
+      blocked,
+      failed,
+      quarantined,
+      redacted,
+    };
   }
 
   get queues(): PipelineFeed['queues'] {

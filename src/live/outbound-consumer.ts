@@ -6,7 +6,13 @@ import type { SendLimits } from '../core/connector.ts';
 import { loadKeyring, requireQueueKey } from '../core/keys.ts';
 import { observed, observer } from '../metrics/observer.ts';
 import { sendOutbound } from '../outbound/gate.ts';
-import { openQueues, outboundQueueName, workerConnection, type QueueContext, type RouteOf } from '../pipeline/queues.ts';
+import {
+  openQueues,
+  outboundQueueName,
+  workerConnection,
+  type QueueContext,
+  type RouteOf,
+} from '../pipeline/queues.ts';
 import type { Sealed } from '../pipeline/sealed-payload.ts';
 import { countProcessed } from '../pipeline/stats.ts';
 import type { Store } from '../store/database.ts';
@@ -39,7 +45,13 @@ export async function startOutboundConsumer(options: OutboundConsumerOptions): P
   const queueKey = requireQueueKey(keyring);
   const queues = openQueues({ ...options, queueKey }, workerConnection(options.redisUrl));
   const queue = queues.outboundFor(connector.platform, agencyId);
-  const limiter = new ChatLimiter(queues.connection, options.prefix, connector.platform, connector.sendLimits, queueKey);
+  const limiter = new ChatLimiter(
+    queues.connection,
+    options.prefix,
+    connector.platform,
+    connector.sendLimits,
+    queueKey,
+  );
   const connection = workerConnection(options.redisUrl);
   const { perAccount } = connector.sendLimits;
   const worker: Worker = new Worker<Sealed<RouteOf['outbound']>>(
@@ -55,23 +67,40 @@ export async function startOutboundConsumer(options: OutboundConsumerOptions): P
         throw new DelayedError();
       }
       try {
-        const send = () => sendOutbound(options.store, payload, { [connector.platform]: connector }, undefined, { dataDir: options.dataDir });
-        const foreignMessageId = await observed('outbound', send, undefined, (error) => (error instanceof RateLimitedError ? 'rate-limited' : 'failed'));
+        const send = () =>
+          sendOutbound(options.store, payload, { [connector.platform]: connector }, undefined, {
+            dataDir: options.dataDir,
+          });
+        const foreignMessageId = await observed('outbound', send, undefined, (error) =>
+          error instanceof RateLimitedError ? 'rate-limited' : 'failed',
+        );
         await countProcessed(queues.connection, options.prefix, 'outbound', 1);
         observer().messages('outbound', { sent: 1 });
         return { foreignMessageId };
       } catch (error) {
         if (!(error instanceof RateLimitedError)) throw error;
-        log.warn('the messenger asked to slow down: outbound paused', { platform: connector.platform, retryAfterMs: error.retryAfterMs });
+        log.warn('the messenger asked to slow down: outbound paused', {
+          platform: connector.platform,
+          retryAfterMs: error.retryAfterMs,
+        });
         await worker.rateLimit(error.retryAfterMs);
         throw Worker.RateLimitError();
       }
     },
-    { connection, prefix: options.prefix, concurrency: 1, limiter: { max: perAccount.max, duration: perAccount.durationMs } },
+    {
+      connection,
+      prefix: options.prefix,
+      concurrency: 1,
+      limiter: { max: perAccount.max, duration: perAccount.durationMs },
+    },
   );
   worker.on('failed', (job, error) => {
     const final = !job || job.attemptsMade >= (job.opts.attempts ?? 1) || error instanceof UnrecoverableError;
-    log[final ? 'error' : 'warn'](`outbound job ${final ? 'failed' : 'will be retried'}`, { job: job?.id, attempt: job?.attemptsMade, error: error.message });
+    log[final ? 'error' : 'warn'](`outbound job ${final ? 'failed' : 'will be retried'}`, {
+      job: job?.id,
+      attempt: job?.attemptsMade,
+      error: error.message,
+    });
   });
   worker.on('error', (error) => log.warn(`outbound worker: ${error.message}`));
   await worker.waitUntilReady();

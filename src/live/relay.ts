@@ -38,14 +38,24 @@ export class Relay {
     const text = relayedText(message);
     const counts = { queued: 0, blocked: 0 };
     if (!text) return counts;
-    const targets = await this.targets(this.store.pool, nationalChatId, String(message.platform), String(message.chatId));
+    const targets = await this.targets(
+      this.store.pool,
+      nationalChatId,
+      String(message.platform),
+      String(message.chatId),
+    );
     if (targets.length === 0) return counts;
     const policy = await this.policyFor(this.agencyId);
     for (const target of targets) {
       const result = await submitOutbound(
         this.store,
         this.queues,
-        { agencyId: this.agencyId, target: { platform: target.platform, chatId: target.source_chat_id }, text, author: `relay:${String(message.platform)}` },
+        {
+          agencyId: this.agencyId,
+          target: { platform: target.platform, chatId: target.source_chat_id },
+          text,
+          author: `relay:${String(message.platform)}`,
+        },
         { policy, hashKey: this.hashKey },
         machineActor(),
       );

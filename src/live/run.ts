@@ -40,13 +40,19 @@ export interface RunningConnector {
 export async function runConnector(options: RunConnectorOptions): Promise<RunningConnector> {
   const { connector, agencyId } = options;
   const platform: Platform = connector.platform;
-  const ingest = await LiveIngest.open(options, { agencyId, platform, autoMap: options.autoMap, enqueueOnly: options.enqueueOnly });
+  const ingest = await LiveIngest.open(options, {
+    agencyId,
+    platform,
+    autoMap: options.autoMap,
+    enqueueOnly: options.enqueueOnly,
+  });
   const status = new ConnectorStatusReporter(ingest.queues.connection, options.prefix, platform, agencyId);
   const host = ingest.withStatus(status);
   let started = false;
   const gaveUp = new Promise<string>((resolve) => {
     ingest.onGiveUp = (state, detail) => {
-      if (started) resolve(`the ${platform} connector gave up (state: ${state})${detail ? `: ${maskPersonalData(detail)}` : ''}`);
+      if (started)
+        resolve(`the ${platform} connector gave up (state: ${state})${detail ? `: ${maskPersonalData(detail)}` : ''}`);
     };
   });
   let outbound: OutboundConsumer | null = null;
@@ -63,7 +69,11 @@ export async function runConnector(options: RunConnectorOptions): Promise<Runnin
     const reason = maskPersonalData((error as Error).message);
     ingest.setState(state, reason);
     await ingest.close();
-    throw error instanceof GatewayError ? error : new ConnectorFailedError(`the ${platform} connector could not start (state: ${state}): ${reason}`, { cause: error });
+    throw error instanceof GatewayError
+      ? error
+      : new ConnectorFailedError(`the ${platform} connector could not start (state: ${state}): ${reason}`, {
+          cause: error,
+        });
   }
   return {
     ingest,

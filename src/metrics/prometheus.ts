@@ -43,7 +43,12 @@ export class GatewayMetrics implements PipelineObserver {
   constructor(sources: ScrapeSources) {
     const registers = [this.registry];
     collectDefaultMetrics({ register: this.registry });
-    this.jobs = new Counter({ name: 'aitu_gateway_jobs_total', help: 'Jobs (batches) processed by this process, by stage and outcome', labelNames: ['stage', 'outcome'], registers });
+    this.jobs = new Counter({
+      name: 'aitu_gateway_jobs_total',
+      help: 'Jobs (batches) processed by this process, by stage and outcome',
+      labelNames: ['stage', 'outcome'],
+      registers,
+    });
     this.jobSeconds = new Histogram({
       name: 'aitu_gateway_job_duration_seconds',
       help: 'Processing time of one job (a batch of up to 2,000 messages; an outbound job is one send), by stage',
@@ -51,14 +56,24 @@ export class GatewayMetrics implements PipelineObserver {
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
       registers,
     });
-    this.messageCount = new Counter({ name: 'aitu_gateway_messages_total', help: 'Messages handled by this process, by stage and outcome', labelNames: ['stage', 'outcome'], registers });
+    this.messageCount = new Counter({
+      name: 'aitu_gateway_messages_total',
+      help: 'Messages handled by this process, by stage and outcome',
+      labelNames: ['stage', 'outcome'],
+      registers,
+    });
     this.findingCount = new Counter({
       name: 'aitu_gateway_findings_total',
       help: 'Messages of committed batches with at least one finding, by category (counted by the deliver stage)',
       labelNames: ['category'],
       registers,
     });
-    this.deadLetterCount = new Counter({ name: 'aitu_gateway_dead_letters_added_total', help: 'Messages handed to the dead-letter queue by this process, by stage', labelNames: ['stage'], registers });
+    this.deadLetterCount = new Counter({
+      name: 'aitu_gateway_dead_letters_added_total',
+      help: 'Messages handed to the dead-letter queue by this process, by stage',
+      labelNames: ['stage'],
+      registers,
+    });
     this.connectorState = new Gauge({
       name: 'aitu_gateway_connector_state',
       help: "A live connector's state: 1 for its current state, 0 for the others",
@@ -81,7 +96,9 @@ export class GatewayMetrics implements PipelineObserver {
         this.reset();
         await Promise.all(
           sources.queues.map(async (queue) => {
-            const counts = await within(queue.getJobCounts(...QUEUE_STATES), timeoutMs, 'queue depth').catch(() => null);
+            const counts = await within(queue.getJobCounts(...QUEUE_STATES), timeoutMs, 'queue depth').catch(
+              () => null,
+            );
             if (counts) for (const state of QUEUE_STATES) this.set({ queue: queue.name, state }, counts[state] ?? 0);
           }),
         );
@@ -95,7 +112,9 @@ export class GatewayMetrics implements PipelineObserver {
       async collect() {
         this.reset();
         const result = await within(
-          sources.pool.query<{ status: string; n: number }>(`SELECT status, count(*)::int AS n FROM outbound_attempts GROUP BY status`),
+          sources.pool.query<{ status: string; n: number }>(
+            `SELECT status, count(*)::int AS n FROM outbound_attempts GROUP BY status`,
+          ),
           timeoutMs,
           'outbound attempts',
         ).catch(() => null);
@@ -125,7 +144,9 @@ export class GatewayMetrics implements PipelineObserver {
     const key = `${platform}\u0000${agency}`;
     let bound = this.connectors.get(key);
     if (bound) return bound;
-    const states = new Map(CONNECTOR_GAUGE_STATES.map((state) => [state, this.connectorState.labels({ platform, agency, state })]));
+    const states = new Map(
+      CONNECTOR_GAUGE_STATES.map((state) => [state, this.connectorState.labels({ platform, agency, state })]),
+    );
     const events = {
       bridged: this.connectorEvents.labels({ platform, agency, outcome: 'bridged' }),
       unmapped: this.connectorEvents.labels({ platform, agency, outcome: 'unmapped' }),

@@ -42,7 +42,11 @@ type Check = () => Promise<string | null>;
 export async function startMetricsEndpoint(options: MetricsEndpointOptions): Promise<MetricsEndpoint> {
   const timeoutMs = options.timeoutMs ?? 2000;
   // fails fast while Redis is away (no offline queue), so neither a scrape nor a probe waits on reconnection
-  const redis = new Redis(options.redisUrl, { enableOfflineQueue: false, maxRetriesPerRequest: 1, connectTimeout: timeoutMs });
+  const redis = new Redis(options.redisUrl, {
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 1,
+    connectTimeout: timeoutMs,
+  });
   redis.on('error', () => {});
   const queues = options.queueNames.map((name) => new Queue(name, { connection: redis, prefix: options.prefix }));
   const metrics = new GatewayMetrics({ queues, pool: options.pool, timeoutMs });
@@ -52,7 +56,9 @@ export async function startMetricsEndpoint(options: MetricsEndpointOptions): Pro
       return answer === 'PONG' ? null : 'Redis did not answer PING';
     },
     postgresql: async () => {
-      const answer = await within(options.pool.query('SELECT 1'), timeoutMs, 'SELECT 1').catch((error: { code?: unknown }) => error);
+      const answer = await within(options.pool.query('SELECT 1'), timeoutMs, 'SELECT 1').catch(
+        (error: { code?: unknown }) => error,
+      );
       if (answer && 'rows' in answer) return null;
       const code = typeof answer?.code === 'string' ? ` (${answer.code})` : '';
       return `PostgreSQL did not answer SELECT 1${code}`;
@@ -103,7 +109,9 @@ export async function startMetricsEndpoint(options: MetricsEndpointOptions): Pro
   } catch (error) {
     redis.disconnect();
     const code = (error as NodeJS.ErrnoException).code;
-    throw new UsageError(`--metrics-port ${options.port} on ${options.host}: cannot listen (${code ?? (error as Error).message}); pick another port or host`);
+    throw new UsageError(
+      `--metrics-port ${options.port} on ${options.host}: cannot listen (${code ?? (error as Error).message}); pick another port or host`,
+    );
   }
   const address = server.address() as AddressInfo;
   setObserver(metrics);

@@ -4,7 +4,13 @@ import type pg from 'pg';
 import { writeAudit, type AuditInput } from '../audit/log.ts';
 import { machineActor } from '../auth/machine-actor.ts';
 import { classifyFor } from '../classifier/index.ts';
-import { honoursIdempotencyKey, SendOutcomeUnknownError, type OutboundBridge, type OutboundBridges, type SendOptions } from '../core/bridge.ts';
+import {
+  honoursIdempotencyKey,
+  SendOutcomeUnknownError,
+  type OutboundBridge,
+  type OutboundBridges,
+  type SendOptions,
+} from '../core/bridge.ts';
 import { blobPath } from '../store/attachments.ts';
 import { platformSchema } from '../core/message.ts';
 import { decide, type Policy, type PolicyDecision } from '../policy/index.ts';
@@ -79,7 +85,14 @@ export async function submitOutbound(
     await client.query(
       `INSERT INTO decisions (agency_id, direction, outbound_attempt_id, action, rule, categories, reasons)
        VALUES ($1, 'outbound', $2, $3, $4, $5, $6)`,
-      [request.agencyId, attemptId, decision.action, decision.rule, decision.categories, JSON.stringify(decision.reasons ?? [])],
+      [
+        request.agencyId,
+        attemptId,
+        decision.action,
+        decision.rule,
+        decision.categories,
+        JSON.stringify(decision.reasons ?? []),
+      ],
     );
     await writeAudit(client, {
       actor,
@@ -88,7 +101,10 @@ export async function submitOutbound(
       subject: `outbound:${attemptId}`,
       details: {
         attemptId,
-        target: { platform: request.target.platform, chatId: auditableChatId(request.target.platform, request.target.chatId) },
+        target: {
+          platform: request.target.platform,
+          chatId: auditableChatId(request.target.platform, request.target.chatId),
+        },
         textDigest: digest,
         status: blocked ? 'blocked' : 'queued',
         action: decision.action,
@@ -152,17 +168,28 @@ async function readAttempt(db: Pick<pg.Pool, 'query'>, attemptId: string): Promi
  */
 function tampering(payload: OutboundPayload, attempt: AttemptRow | undefined): string | null {
   if (!attempt) return 'no such attempt was recorded by the gate';
-  if (attempt.status === 'blocked' || (attempt.decided !== 'allow' && attempt.decided !== 'redact')) return `the gate did not allow this attempt (${attempt.decided ?? 'no decision'})`;
+  if (attempt.status === 'blocked' || (attempt.decided !== 'allow' && attempt.decided !== 'redact'))
+    return `the gate did not allow this attempt (${attempt.decided ?? 'no decision'})`;
   if (payload.agencyId !== attempt.agency_id) return 'its agency is not the agency recorded for the attempt';
-  if (payload.target?.platform !== attempt.target_platform || payload.target?.chatId !== attempt.target_chat_id) return 'its target is not the target recorded for the attempt';
-  if (typeof payload.text !== 'string' || textDigest(payload.text) !== attempt.text_digest) return "its text's digest is not the digest recorded for the attempt";
+  if (payload.target?.platform !== attempt.target_platform || payload.target?.chatId !== attempt.target_chat_id)
+    return 'its target is not the target recorded for the attempt';
+  if (typeof payload.text !== 'string' || textDigest(payload.text) !== attempt.text_digest)
+    return "its text's digest is not the digest recorded for the attempt";
   if ((payload.replyTo ?? null) !== attempt.reply_to) return 'its reply target is not the one recorded for the attempt';
-  if ((payload.attachment?.sha256 ?? null) !== attempt.attachment_sha256) return 'its attachment is not the one recorded for the attempt';
+  if ((payload.attachment?.sha256 ?? null) !== attempt.attachment_sha256)
+    return 'its attachment is not the one recorded for the attempt';
   return null;
 }
 
-async function refuseTampered(store: Store, payload: OutboundPayload, attempt: AttemptRow | undefined, problem: string, actor: AuditActor): Promise<never> {
-  const attemptId = typeof payload.attemptId === 'string' && uuidPattern.test(payload.attemptId) ? payload.attemptId : null;
+async function refuseTampered(
+  store: Store,
+  payload: OutboundPayload,
+  attempt: AttemptRow | undefined,
+  problem: string,
+  actor: AuditActor,
+): Promise<never> {
+  const attemptId =
+    typeof payload.attemptId === 'string' && uuidPattern.test(payload.attemptId) ? payload.attemptId : null;
   await writeAudit(store.pool, {
     actor,
     action: 'outbound.tampered',
@@ -170,7 +197,9 @@ async function refuseTampered(store: Store, payload: OutboundPayload, attempt: A
     subject: attemptId ? `outbound:${attemptId}` : null,
     details: { attemptId, problem },
   });
-  throw new UnrecoverableError(`outbound job ${attemptId ?? '(no attempt id)'} refused: ${problem}; nothing was sent (audited as outbound.tampered)`);
+  throw new UnrecoverableError(
+    `outbound job ${attemptId ?? '(no attempt id)'} refused: ${problem}; nothing was sent (audited as outbound.tampered)`,
+  );
 }
 
 const outboundLock = `hashtext('aitu-gateway-outbound')`;
@@ -199,20 +228,26 @@ export async function sendOutbound(
   const problem = tampering(payload, attempt);
   if (problem || !attempt) return refuseTampered(store, payload, attempt, problem ?? 'no such attempt', actor);
   if (attempt.status === 'sent') return attempt.foreign_message_id ?? '';
-  if (attempt.status !== 'queued' && attempt.status !== 'sending') throw new UnrecoverableError(unsendable(attemptId, attempt.status));
+  if (attempt.status !== 'queued' && attempt.status !== 'sending')
+    throw new UnrecoverableError(unsendable(attemptId, attempt.status));
   const bridge = bridges[payload.target.platform as keyof OutboundBridges];
   if (!bridge) throw new Error(`no ${payload.target.platform} bridge is configured on this worker`);
 
   const client = await store.pool.connect();
   let healthy = true;
   try {
-    const locked = await client.query<{ ok: boolean }>(`SELECT pg_try_advisory_lock(${outboundLock}, hashtext($1)) AS ok`, [attemptId]);
+    const locked = await client.query<{ ok: boolean }>(
+      `SELECT pg_try_advisory_lock(${outboundLock}, hashtext($1)) AS ok`,
+      [attemptId],
+    );
     // another worker is sending it right now (a job run twice): try again later, by when it is sent or uncertain
     if (!locked.rows[0]!.ok) throw new Error(`outbound attempt ${attemptId} is being sent by another worker`);
     try {
       return await sendLocked(store, client, payload, attemptId, bridge, actor, where.dataDir);
     } finally {
-      await client.query(`SELECT pg_advisory_unlock(${outboundLock}, hashtext($1))`, [attemptId]).catch(() => (healthy = false));
+      await client
+        .query(`SELECT pg_advisory_unlock(${outboundLock}, hashtext($1))`, [attemptId])
+        .catch(() => (healthy = false));
     }
   } finally {
     client.release(!healthy);
@@ -220,7 +255,8 @@ export async function sendOutbound(
 }
 
 function unsendable(attemptId: string, status: string): string {
-  if (status === 'uncertain') return `outbound attempt ${attemptId} is uncertain: it may have reached the platform; a person checks it (aitu-gateway status) and resolves it (aitu-gateway outbound resolve)`;
+  if (status === 'uncertain')
+    return `outbound attempt ${attemptId} is uncertain: it may have reached the platform; a person checks it (aitu-gateway status) and resolves it (aitu-gateway outbound resolve)`;
   return `outbound attempt ${attemptId} is ${status}: it is not sent again`;
 }
 
@@ -228,20 +264,39 @@ function sendOptions(payload: OutboundPayload, key: string, dataDir: string | un
   const options: SendOptions = { idempotencyKey: key };
   if (payload.replyTo) options.replyTo = payload.replyTo;
   if (payload.attachment) {
-    if (!dataDir) throw new UnrecoverableError(`outbound attempt ${payload.attemptId} carries an attachment but this sender has no attachment store`);
+    if (!dataDir)
+      throw new UnrecoverableError(
+        `outbound attempt ${payload.attemptId} carries an attachment but this sender has no attachment store`,
+      );
     const { sha256, name, mime, kind } = payload.attachment;
     options.attachment = { path: blobPath(dataDir, sha256), name, kind, ...(mime ? { mime } : {}) };
   }
   return options;
 }
 
-async function sendLocked(store: Store, client: pg.PoolClient, payload: OutboundPayload, attemptId: string, bridge: OutboundBridge, actor: AuditActor, dataDir: string | undefined): Promise<string> {
+async function sendLocked(
+  store: Store,
+  client: pg.PoolClient,
+  payload: OutboundPayload,
+  attemptId: string,
+  bridge: OutboundBridge,
+  actor: AuditActor,
+  dataDir: string | undefined,
+): Promise<string> {
   const current = await readAttempt(client, attemptId);
   if (!current) throw new UnrecoverableError(`outbound attempt ${attemptId} disappeared`);
   if (current.status === 'sent') return current.foreign_message_id ?? '';
   const idempotent = honoursIdempotencyKey(bridge);
-  if (current.status === 'sending' && !idempotent) return markUncertain(client, attemptId, current, actor, 'found sending: its sender stopped between the bridge call and the record');
-  if (current.status !== 'queued' && current.status !== 'sending') throw new UnrecoverableError(unsendable(attemptId, current.status));
+  if (current.status === 'sending' && !idempotent)
+    return markUncertain(
+      client,
+      attemptId,
+      current,
+      actor,
+      'found sending: its sender stopped between the bridge call and the record',
+    );
+  if (current.status !== 'queued' && current.status !== 'sending')
+    throw new UnrecoverableError(unsendable(attemptId, current.status));
   const key = current.idempotency_key ?? attemptId;
   await client.query(
     `UPDATE outbound_attempts SET status = 'sending', idempotency_key = $2, sending_at = now() WHERE id = $1 AND status IN ('queued', 'sending')`,
@@ -254,33 +309,63 @@ async function sendLocked(store: Store, client: pg.PoolClient, payload: Outbound
   } catch (error) {
     // an idempotent platform is simply asked again, with the same key, on the job's next try
     if (idempotent) throw error;
-    if (error instanceof SendOutcomeUnknownError) return markUncertain(client, attemptId, current, actor, `the ${bridge.platform} bridge could not tell whether it was sent`);
+    if (error instanceof SendOutcomeUnknownError)
+      return markUncertain(
+        client,
+        attemptId,
+        current,
+        actor,
+        `the ${bridge.platform} bridge could not tell whether it was sent`,
+      );
     // the bridge says it was not sent: the attempt is queued again and the job retried
-    await client.query(`UPDATE outbound_attempts SET status = 'queued' WHERE id = $1 AND status = 'sending'`, [attemptId]);
+    await client.query(`UPDATE outbound_attempts SET status = 'queued' WHERE id = $1 AND status = 'sending'`, [
+      attemptId,
+    ]);
     throw error;
   }
   await inClientTransaction(client, async () => {
-    await client.query(`UPDATE outbound_attempts SET status = 'sent', foreign_message_id = $2, sent_at = now() WHERE id = $1`, [attemptId, messageId]);
+    await client.query(
+      `UPDATE outbound_attempts SET status = 'sent', foreign_message_id = $2, sent_at = now() WHERE id = $1`,
+      [attemptId, messageId],
+    );
     await writeAudit(client, {
       actor,
       action: 'outbound.sent',
       agencyId: current.agency_id,
       subject: `outbound:${attemptId}`,
-      details: { attemptId, platform: bridge.platform, foreignMessageId: messageId, idempotencyKey: idempotent ? key : null },
+      details: {
+        attemptId,
+        platform: bridge.platform,
+        foreignMessageId: messageId,
+        idempotencyKey: idempotent ? key : null,
+      },
     });
   });
   return messageId;
 }
 
-async function markUncertain(client: pg.PoolClient, attemptId: string, attempt: AttemptRow, actor: AuditActor, why: string): Promise<never> {
+async function markUncertain(
+  client: pg.PoolClient,
+  attemptId: string,
+  attempt: AttemptRow,
+  actor: AuditActor,
+  why: string,
+): Promise<never> {
   await inClientTransaction(client, async () => {
-    await client.query(`UPDATE outbound_attempts SET status = 'uncertain' WHERE id = $1 AND status = 'sending'`, [attemptId]);
+    await client.query(`UPDATE outbound_attempts SET status = 'uncertain' WHERE id = $1 AND status = 'sending'`, [
+      attemptId,
+    ]);
     await writeAudit(client, {
       actor,
       action: 'outbound.uncertain',
       agencyId: attempt.agency_id,
       subject: `outbound:${attemptId}`,
-      details: { attemptId, platform: attempt.target_platform, chatId: auditableChatId(attempt.target_platform, attempt.target_chat_id), why },
+      details: {
+        attemptId,
+        platform: attempt.target_platform,
+        chatId: auditableChatId(attempt.target_platform, attempt.target_chat_id),
+        why,
+      },
     });
   });
   throw new UnrecoverableError(`${unsendable(attemptId, 'uncertain')} (${why})`);

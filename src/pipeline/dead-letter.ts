@@ -9,7 +9,10 @@ type DeadLetterJob = Job<Sealed<RouteOf['dead-letter']>>;
  * Adds dead letters, each sealed with its raw entry (so a retry after a fix can succeed). The job id derives from
  * the message and its run, keyed with the queue key, so a replayed failure is kept once.
  */
-export async function addDeadLetters(queues: Pick<Queues, 'dead-letter'>, entries: readonly DeadLetterPayload[]): Promise<void> {
+export async function addDeadLetters(
+  queues: Pick<Queues, 'dead-letter'>,
+  entries: readonly DeadLetterPayload[],
+): Promise<void> {
   if (entries.length === 0) return;
   const queue = queues['dead-letter'];
   if (!queue.sealer) throw new Error('the dead-letter queue was opened without the queue key');
@@ -19,7 +22,12 @@ export async function addDeadLetters(queues: Pick<Queues, 'dead-letter'>, entrie
       jobName: entry.stage,
       payload: entry,
       options: {
-        jobId: keyedJobId(sealer, 'dead', [entry.agencyId, entry.runId ?? '', entry.stage, JSON.stringify(identityOf(entry))]),
+        jobId: keyedJobId(sealer, 'dead', [
+          entry.agencyId,
+          entry.runId ?? '',
+          entry.stage,
+          JSON.stringify(identityOf(entry)),
+        ]),
         // dead letters wait for an operator: no worker takes them, and they are never aged out
         removeOnComplete: false,
         removeOnFail: false,
@@ -56,7 +64,9 @@ export interface DeadLetterView {
 /** The source ids of a dead letter's raw entry. */
 function sourceOf(message: unknown): string {
   const m = (message ?? {}) as Record<string, unknown>;
-  return typeof m.platform === 'string' ? `${m.platform}:${String(m.chatId)}/${String(m.messageId)}` : '(unreadable entry)';
+  return typeof m.platform === 'string'
+    ? `${m.platform}:${String(m.chatId)}/${String(m.messageId)}`
+    : '(unreadable entry)';
 }
 
 /**
@@ -85,7 +95,15 @@ export function viewDeadLetter(queues: Pick<Queues, 'dead-letter'>, job: DeadLet
   } catch (error) {
     source = `(${(error as Error).message})`;
   }
-  return { id: job.id ?? '', stage: route.stage, agencyId: route.agencyId, runId: route.runId, reason: route.reason, failedAt: route.failedAt, source };
+  return {
+    id: job.id ?? '',
+    stage: route.stage,
+    agencyId: route.agencyId,
+    runId: route.runId,
+    reason: route.reason,
+    failedAt: route.failedAt,
+    source,
+  };
 }
 
 export async function listDeadLetters(queues: Pick<Queues, 'dead-letter'>, limit = 1000): Promise<DeadLetterJob[]> {
@@ -102,7 +120,10 @@ export interface RetryOutcome {
  * Sends dead letters (all, or those with the given ids) through the pipeline again: each raw entry is opened with
  * the queue key and re-enqueued, sealed, as a classify batch of one, then the dead letter is removed.
  */
-export async function retryDeadLetters(queues: Pick<Queues, 'dead-letter' | 'classify'>, ids: readonly string[] = []): Promise<RetryOutcome> {
+export async function retryDeadLetters(
+  queues: Pick<Queues, 'dead-letter' | 'classify'>,
+  ids: readonly string[] = [],
+): Promise<RetryOutcome> {
   const jobs = (await listDeadLetters(queues)).filter((job) => ids.length === 0 || ids.includes(job.id ?? ''));
   const outcome: RetryOutcome = { retried: [], refused: [] };
   for (const job of jobs) {
@@ -114,7 +135,11 @@ export async function retryDeadLetters(queues: Pick<Queues, 'dead-letter' | 'cla
       continue;
     }
     const retryId = `retry-${job.id}-${Date.now()}`;
-    await queues.classify.addSealed({ agencyId: entry.agencyId, runId: null, seq: null, checkpoint: null, messages: [entry.message as never] }, { jobId: retryId }, 'retry');
+    await queues.classify.addSealed(
+      { agencyId: entry.agencyId, runId: null, seq: null, checkpoint: null, messages: [entry.message as never] },
+      { jobId: retryId },
+      'retry',
+    );
     await job.remove();
     outcome.retried.push(job.id ?? '');
   }

@@ -6,7 +6,14 @@ import type { Store } from '../store/database.ts';
 import { batchSize } from '../store/delivery.ts';
 import { observer } from '../metrics/observer.ts';
 import { addDeadLetters } from './dead-letter.ts';
-import { openQueues, producerConnection, workerConnection, type BatchOrigin, type QueueContext, type Queues } from './queues.ts';
+import {
+  openQueues,
+  producerConnection,
+  workerConnection,
+  type BatchOrigin,
+  type QueueContext,
+  type Queues,
+} from './queues.ts';
 import { ClassifyStage } from './stages/classify.processor.ts';
 import type { PolicyContext } from './stages/policy.ts';
 import { deliverJobId, policyLoader, startWorkers, type WorkerSet } from './workers.ts';
@@ -80,7 +87,9 @@ export class PipelineFeed {
           workers = await startWorkers({ ...context, stages: ['deliver'], concurrency: options.concurrency ?? 4 });
         }
         if (classifyHere || workers) {
-          context.logger.info('no running workers found: processing in this process', { stages: [...(classifyHere ? ['classify'] : []), ...(workers ? ['deliver'] : [])] });
+          context.logger.info('no running workers found: processing in this process', {
+            stages: [...(classifyHere ? ['classify'] : []), ...(workers ? ['deliver'] : [])],
+          });
         }
       }
     } catch (error) {
@@ -90,7 +99,16 @@ export class PipelineFeed {
       throw error;
     }
     const policyFor = policyLoader(context.store);
-    const feed = new PipelineFeed(queues, keyring, classifyHere, () => policyFor(options.agencyId), workers, events, connections, options.jobPrefix);
+    const feed = new PipelineFeed(
+      queues,
+      keyring,
+      classifyHere,
+      () => policyFor(options.agencyId),
+      workers,
+      events,
+      connections,
+      options.jobPrefix,
+    );
     feed.follow();
     return feed;
   }
@@ -115,7 +133,8 @@ export class PipelineFeed {
 
   private addCounts(counts: unknown): void {
     if (counts === null || typeof counts !== 'object') return;
-    for (const [name, value] of Object.entries(counts)) if (typeof value === 'number') this.totals[name] = (this.totals[name] ?? 0) + value;
+    for (const [name, value] of Object.entries(counts))
+      if (typeof value === 'number') this.totals[name] = (this.totals[name] ?? 0) + value;
   }
 
   private wake(): void {
@@ -167,7 +186,10 @@ export class PipelineFeed {
       this.stage.add(messages);
       const { deliver, deadLetters } = this.stage.finish(origin);
       this.stage = new ClassifyStage(this.classifyHere);
-      observer().messages('classify', { classified: batchSize(deliver) + deliver.blocked, refused: deadLetters.length });
+      observer().messages('classify', {
+        classified: batchSize(deliver) + deliver.blocked,
+        refused: deadLetters.length,
+      });
       this.followPolicy();
       await addDeadLetters(this.queues, deadLetters);
       await this.queues.deliver.addSealed(deliver, { jobId: deliverJobId(jobId) });
@@ -180,7 +202,8 @@ export class PipelineFeed {
   private followPolicy(): void {
     this.refreshPolicy().then(
       (policy) => {
-        if (this.classifyHere && policy !== this.classifyHere.policy) this.classifyHere = { ...this.classifyHere, policy };
+        if (this.classifyHere && policy !== this.classifyHere.policy)
+          this.classifyHere = { ...this.classifyHere, policy };
       },
       () => {},
     );

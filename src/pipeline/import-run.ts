@@ -93,7 +93,10 @@ interface ResumePoint {
 }
 
 /** The last checkpoint of the contiguous prefix of committed batches; null when none committed. */
-async function committedCheckpoint(store: Store, runId: string): Promise<{ checkpoint: Checkpoint | null; batches: number }> {
+async function committedCheckpoint(
+  store: Store,
+  runId: string,
+): Promise<{ checkpoint: Checkpoint | null; batches: number }> {
   const rows = await store.pool.query<{ seq: number; checkpoint: Checkpoint }>(
     `SELECT seq, checkpoint FROM import_batches WHERE run_id = $1 ORDER BY seq`,
     [runId],
@@ -108,7 +111,14 @@ async function committedCheckpoint(store: Store, runId: string): Promise<{ check
   return { checkpoint, batches: expected };
 }
 
-async function findResumePoint(store: Store, agencyId: string, sourceKind: string, inputPath: string, inputHash: string, log: Logger): Promise<ResumePoint | null> {
+async function findResumePoint(
+  store: Store,
+  agencyId: string,
+  sourceKind: string,
+  inputPath: string,
+  inputHash: string,
+  log: Logger,
+): Promise<ResumePoint | null> {
   const previous = await store.pool.query<{ id: string; input_hash: string; checkpoint: Checkpoint }>(
     `SELECT id, input_hash, checkpoint FROM import_runs
       WHERE agency_id = $1 AND source = $2 AND input_path = $3 AND status IN ('running', 'failed')
@@ -133,8 +143,20 @@ interface BatchTotals extends BatchCounts {
 }
 
 async function sumBatches(store: Store, runId: string): Promise<BatchTotals> {
-  const rows = await store.pool.query<{ counts: BatchCounts }>(`SELECT counts FROM import_batches WHERE run_id = $1`, [runId]);
-  const totals: BatchTotals = { batches: rows.rowCount ?? 0, delivered: 0, edited: 0, duplicates: 0, blocked: 0, failed: 0, quarantined: 0, redacted: 0, flaggedByCategory: {} };
+  const rows = await store.pool.query<{ counts: BatchCounts }>(`SELECT counts FROM import_batches WHERE run_id = $1`, [
+    runId,
+  ]);
+  const totals: BatchTotals = {
+    batches: rows.rowCount ?? 0,
+    delivered: 0,
+    edited: 0,
+    duplicates: 0,
+    blocked: 0,
+    failed: 0,
+    quarantined: 0,
+    redacted: 0,
+    flaggedByCategory: {},
+  };
   for (const { counts } of rows.rows) {
     totals.delivered += counts.delivered;
     // batches recorded before edits were counted have no `edited`
@@ -144,7 +166,8 @@ async function sumBatches(store: Store, runId: string): Promise<BatchTotals> {
     totals.failed += counts.failed;
     totals.quarantined += counts.quarantined;
     totals.redacted += counts.redacted;
-    for (const [category, n] of Object.entries(counts.flaggedByCategory)) totals.flaggedByCategory[category] = (totals.flaggedByCategory[category] ?? 0) + n;
+    for (const [category, n] of Object.entries(counts.flaggedByCategory))
+      totals.flaggedByCategory[category] = (totals.flaggedByCategory[category] ?? 0) + n;
   }
   return totals;
 }
@@ -160,7 +183,10 @@ async function storeAttachments(entry: HistoryEntry, source: HistorySource, data
   const attachments = (entry.message.attachments ?? []) as Attachment[];
   for (const attachment of attachments) {
     if (attachment.sha256) {
-      const present = await stat(blobPath(dataDir, attachment.sha256)).then(() => true, () => false);
+      const present = await stat(blobPath(dataDir, attachment.sha256)).then(
+        () => true,
+        () => false,
+      );
       if (present) stored++;
       else {
         attachment.missing = true;
@@ -237,11 +263,27 @@ export async function runImport(context: ImportContext, request: ImportRequest):
   await store.pool.query(
     `INSERT INTO import_runs (id, agency_id, source, input_path, input_size, input_hash, status, checkpoint, options, resumed_from)
      VALUES ($1, $2, $3, $4, $5, $6, 'running', $7, $8, $9)`,
-    [runId, request.agencyId, request.sourceKind, inputPath, inputSize, inputHash, JSON.stringify(resume?.checkpoint ?? {}), JSON.stringify(request.options ?? {}), resume?.previousRunId ?? null],
+    [
+      runId,
+      request.agencyId,
+      request.sourceKind,
+      inputPath,
+      inputSize,
+      inputHash,
+      JSON.stringify(resume?.checkpoint ?? {}),
+      JSON.stringify(request.options ?? {}),
+      resume?.previousRunId ?? null,
+    ],
   );
-  if (resume) await store.pool.query(`UPDATE import_runs SET status = 'resumed', finished_at = now() WHERE id = $1`, [resume.previousRunId]);
+  if (resume)
+    await store.pool.query(`UPDATE import_runs SET status = 'resumed', finished_at = now() WHERE id = $1`, [
+      resume.previousRunId,
+    ]);
   const runLog = log.child({ run: runId });
-  runLog.info(resume ? 'resuming import' : 'starting import', { source: request.sourceKind, resumedFrom: summary.resumedFrom });
+  runLog.info(resume ? 'resuming import' : 'starting import', {
+    source: request.sourceKind,
+    resumedFrom: summary.resumedFrom,
+  });
 
   const jobPrefix = `imp-${runId}-`;
   const progress = createProgress(`import ${request.sourceKind}`, { enabled: request.showProgress !== false });
@@ -251,7 +293,9 @@ export async function runImport(context: ImportContext, request: ImportRequest):
   let importerFailed = 0;
 
   const refreshCommitted = async () => {
-    const result = await store.pool.query<{ n: string }>(`SELECT count(*) AS n FROM import_batches WHERE run_id = $1`, [runId]);
+    const result = await store.pool.query<{ n: string }>(`SELECT count(*) AS n FROM import_batches WHERE run_id = $1`, [
+      runId,
+    ]);
     committed = Number(result.rows[0]?.n ?? 0);
   };
   let lastProgressAt = Date.now();
@@ -259,16 +303,24 @@ export async function runImport(context: ImportContext, request: ImportRequest):
   // the store's committed batches, not the queue's events, say how far the run got: events can be missed
   const waitForCommits = async (pipeline: PipelineFeed, allowedInFlight: number) => {
     for (;;) {
-      if (pipeline.failure) throw new JobFailedError(`the pipeline gave up on a batch of this import: ${pipeline.failure}`);
-      await refreshCommitted().catch((error: Error) => runLog.warn('cannot read progress from the store; will retry', { error: error.message }));
+      if (pipeline.failure)
+        throw new JobFailedError(`the pipeline gave up on a batch of this import: ${pipeline.failure}`);
+      await refreshCommitted().catch((error: Error) =>
+        runLog.warn('cannot read progress from the store; will retry', { error: error.message }),
+      );
       if (batchesSent - committed <= allowedInFlight) return;
       if (committed !== lastCommitted) {
         lastCommitted = committed;
         lastProgressAt = Date.now();
-      } else if (Date.now() - lastProgressAt > (request.stallCheckMs ?? STALL_CHECK_MS) && (await pipelineIdle(pipeline.queues))) {
+      } else if (
+        Date.now() - lastProgressAt > (request.stallCheckMs ?? STALL_CHECK_MS) &&
+        (await pipelineIdle(pipeline.queues))
+      ) {
         // batches were handed over but neither queue holds anything and the store lacks them: lost (a database
         // restart that dropped unflushed commits, a queue emptied by hand); the store's checkpoint is still right
-        throw new JobFailedError(`${batchesSent - committed} batch(es) of this import were lost in the pipeline; run the same command again to resume`);
+        throw new JobFailedError(
+          `${batchesSent - committed} batch(es) of this import were lost in the pipeline; run the same command again to resume`,
+        );
       }
       // a producer held back by the in-flight bound resumes as soon as one of its batches is delivered
       await pipeline.nextCompletion(100);
@@ -276,7 +328,12 @@ export async function runImport(context: ImportContext, request: ImportRequest):
   };
 
   try {
-    feed = await PipelineFeed.open(context, { agencyId: request.agencyId, jobPrefix, enqueueOnly: request.enqueueOnly, concurrency: request.concurrency });
+    feed = await PipelineFeed.open(context, {
+      agencyId: request.agencyId,
+      jobPrefix,
+      enqueueOnly: request.enqueueOnly,
+      concurrency: request.concurrency,
+    });
     const pipeline = feed;
     let lastCheckpoint: Checkpoint | null = null;
     const flush = async () => {
@@ -288,13 +345,23 @@ export async function runImport(context: ImportContext, request: ImportRequest):
       await waitForCommits(pipeline, MAX_BATCHES_IN_FLIGHT);
     };
 
-    const showProgress = () => progress.update({ entries: summary.read, ...request.source.progress(), batchesCommitted: committed });
+    const showProgress = () =>
+      progress.update({ entries: summary.read, ...request.source.progress(), batchesCommitted: committed });
     try {
       for await (const entry of request.source.entries({ resumeAfter: resume?.checkpoint ?? null })) {
         summary.read++;
         if (entry.problem) {
           importerFailed++;
-          await addDeadLetters(pipeline.queues, [{ agencyId: request.agencyId, runId, stage: 'ingest', reason: entry.problem, message: entry.message, failedAt: new Date().toISOString() }]);
+          await addDeadLetters(pipeline.queues, [
+            {
+              agencyId: request.agencyId,
+              runId,
+              stage: 'ingest',
+              reason: entry.problem,
+              message: entry.message,
+              failedAt: new Date().toISOString(),
+            },
+          ]);
           runLog.warn(entry.problem);
           continue;
         }
@@ -333,21 +400,43 @@ export async function runImport(context: ImportContext, request: ImportRequest):
     redacted: totals.redacted,
     flaggedByCategory: totals.flaggedByCategory,
   });
-  if (summary.status === 'completed' && summary.read !== summary.delivered + summary.edited + summary.duplicates + summary.blocked + summary.failed) {
+  if (
+    summary.status === 'completed' &&
+    summary.read !== summary.delivered + summary.edited + summary.duplicates + summary.blocked + summary.failed
+  ) {
     summary.status = 'failed';
     summary.error = 'the counts do not add up: some batches were not delivered';
   }
   const { checkpoint } = await committedCheckpoint(store, runId);
   await store.pool.query(
     `UPDATE import_runs SET status = $2, counts = $3, checkpoint = COALESCE($4, checkpoint), error = $5, finished_at = now() WHERE id = $1`,
-    [runId, summary.status, JSON.stringify(summary), checkpoint ? JSON.stringify(checkpoint) : null, summary.error ?? null],
+    [
+      runId,
+      summary.status,
+      JSON.stringify(summary),
+      checkpoint ? JSON.stringify(checkpoint) : null,
+      summary.error ?? null,
+    ],
   );
-  runLog.info('import finished', { status: summary.status, read: summary.read, delivered: summary.delivered, edited: summary.edited, duplicates: summary.duplicates, failed: summary.failed });
+  runLog.info('import finished', {
+    status: summary.status,
+    read: summary.read,
+    delivered: summary.delivered,
+    edited: summary.edited,
+    duplicates: summary.duplicates,
+    failed: summary.failed,
+  });
   return summary;
 }
 
 /** Counts a readable entry into the summary, with its attachments: stored, or on a dry run only looked for. */
-async function countEntry(summary: ImportSummary, entry: HistoryEntry, source: HistorySource, dataDir: string, owner: BlobOwner): Promise<void> {
+async function countEntry(
+  summary: ImportSummary,
+  entry: HistoryEntry,
+  source: HistorySource,
+  dataDir: string,
+  owner: BlobOwner,
+): Promise<void> {
   if (entry.message.kind === 'service') summary.serviceEvents++;
   const media = await storeAttachments(entry, source, dataDir, owner);
   summary.attachments += media.stored;
@@ -386,11 +475,19 @@ async function dryRun(context: ImportContext, request: ImportRequest, summary: I
       { policy, hashKey },
     );
     summary.failed += deadLetters.length;
-    for (const [category, n] of Object.entries(deliver.flaggedByCategory)) summary.flaggedByCategory[category] = (summary.flaggedByCategory[category] ?? 0) + n;
+    for (const [category, n] of Object.entries(deliver.flaggedByCategory))
+      summary.flaggedByCategory[category] = (summary.flaggedByCategory[category] ?? 0) + n;
     summary.blocked += deliver.blocked;
     const m = deliver.messages;
     const keys = messageChats(deliver);
-    const existing = await context.store.pool.query<{ k: string; edited_at: Date | null; kind: string; text: string; body: unknown; status: string | null }>(
+    const existing = await context.store.pool.query<{
+      k: string;
+      edited_at: Date | null;
+      kind: string;
+      text: string;
+      body: unknown;
+      status: string | null;
+    }>(
       `SELECT m.platform || '/' || m.source_chat_id || '/' || m.source_message_id AS k, m.edited_at, m.kind, m.text, m.body, r.status FROM messages m
          JOIN unnest($2::text[], $3::text[], $4::text[]) AS w(p, c, i) ON m.platform = w.p AND m.source_chat_id = w.c AND m.source_message_id = w.i
          LEFT JOIN review_items r ON r.message_id = m.id
@@ -398,13 +495,26 @@ async function dryRun(context: ImportContext, request: ImportRequest, summary: I
       [request.agencyId, keys.platform, keys.chatId, m.messageId],
     );
     for (const row of existing.rows) {
-      if (!known.has(row.k)) known.set(row.k, { editedAt: row.edited_at?.getTime() ?? null, kind: row.kind, text: row.text, body: row.body, rejected: row.status === 'rejected' });
+      if (!known.has(row.k))
+        known.set(row.k, {
+          editedAt: row.edited_at?.getTime() ?? null,
+          kind: row.kind,
+          text: row.text,
+          body: row.body,
+          rejected: row.status === 'rejected',
+        });
     }
     const bodies = storedBodies(deliver);
     for (let i = 0; i < m.messageId.length; i++) {
       const key = `${keys.platform[i]}/${keys.chatId[i]}/${m.messageId[i]}`;
       const current = known.get(key);
-      const version: KnownVersion = { editedAt: m.editedAt[i] ? Date.parse(m.editedAt[i]!) : null, kind: m.kind[i]!, text: m.text[i]!, body: JSON.parse(bodies[i]!), rejected: false };
+      const version: KnownVersion = {
+        editedAt: m.editedAt[i] ? Date.parse(m.editedAt[i]!) : null,
+        kind: m.kind[i]!,
+        text: m.text[i]!,
+        body: JSON.parse(bodies[i]!),
+        rejected: false,
+      };
       if (current && !wouldEdit(current, version, bodies[i]!)) {
         summary.duplicates++;
         continue;
@@ -438,4 +548,3 @@ async function dryRun(context: ImportContext, request: ImportRequest, summary: I
   }
   return summary;
 }
-

@@ -115,7 +115,13 @@ export interface RouteOf {
   classify: BatchRoute;
   deliver: BatchRoute;
   outbound: { agencyId: string; attemptId: string };
-  'dead-letter': { agencyId: string; runId: string | null; stage: DeadLetterPayload['stage']; reason: string; failedAt: string };
+  'dead-letter': {
+    agencyId: string;
+    runId: string | null;
+    stage: DeadLetterPayload['stage'];
+    reason: string;
+    failedAt: string;
+  };
   backfill: { agencyId: string; platform: string };
 }
 
@@ -124,7 +130,13 @@ const routeOf: { [K in QueueName]: (payload: PayloadOf[K]) => RouteOf[K] } = {
   deliver: ({ agencyId, runId, seq }) => ({ agencyId, runId, seq }),
   outbound: ({ agencyId, attemptId }) => ({ agencyId, attemptId }),
   // the reason is written to be free of personal data; masked once more here, since it is the one clear text field
-  'dead-letter': ({ agencyId, runId, stage, reason, failedAt }) => ({ agencyId, runId, stage, reason: maskPersonalData(reason), failedAt }),
+  'dead-letter': ({ agencyId, runId, stage, reason, failedAt }) => ({
+    agencyId,
+    runId,
+    stage,
+    reason: maskPersonalData(reason),
+    failedAt,
+  }),
   backfill: ({ agencyId, platform }) => ({ agencyId, platform }),
 };
 
@@ -139,7 +151,9 @@ export interface PipelineQueue<K extends QueueName> extends Queue<Sealed<RouteOf
   /** the queue key's sealer; null for queues opened only to be counted (status) */
   readonly sealer: QueueSealer | null;
   addSealed(payload: PayloadOf[K], options: SealedJobOptions, jobName?: string): Promise<Job<Sealed<RouteOf[K]>>>;
-  addSealedBulk(jobs: readonly { payload: PayloadOf[K]; options: SealedJobOptions; jobName?: string }[]): Promise<Job<Sealed<RouteOf[K]>>[]>;
+  addSealedBulk(
+    jobs: readonly { payload: PayloadOf[K]; options: SealedJobOptions; jobName?: string }[],
+  ): Promise<Job<Sealed<RouteOf[K]>>[]>;
   /** the payload of one of this queue's jobs; PayloadRefused (an UnrecoverableError naming the job) when it does not open */
   open(job: { id?: string | undefined; data: unknown }): PayloadOf[K];
 }
@@ -166,7 +180,12 @@ const jobOptionsOf: { [K in QueueName]: DefaultJobOptions } = {
   outbound: { ...defaultJobOptions, removeOnComplete: true },
   'dead-letter': defaultJobOptions,
   // a backfill is asked for by a person waiting at the CLI: a few tries, and its result (counts) kept for an hour
-  backfill: { attempts: 3, backoff: { type: 'exponential', delay: 2000 }, removeOnComplete: { age: 3600 }, removeOnFail: { age: 7 * 24 * 3600 } },
+  backfill: {
+    attempts: 3,
+    backoff: { type: 'exponential', delay: 2000 },
+    removeOnComplete: { age: 3600 },
+    removeOnFail: { age: 7 * 24 * 3600 },
+  },
 };
 
 /** BullMQ job ids must not contain ':'; they derive from what the job carries so a repeated add is ignored. */
@@ -220,25 +239,45 @@ export function backfillQueueName(platform: string, agencyId: string): string {
   return `${QueueName.backfill}-${platform}-${agencyId}`;
 }
 
-function pipelineQueue<K extends QueueName>(name: K, queue: Queue<Sealed<RouteOf[K]>>, sealer: QueueSealer | null): PipelineQueue<K> {
+function pipelineQueue<K extends QueueName>(
+  name: K,
+  queue: Queue<Sealed<RouteOf[K]>>,
+  sealer: QueueSealer | null,
+): PipelineQueue<K> {
   const need = (): QueueSealer => {
-    if (!sealer) throw new Error(`the ${name} queue was opened without the queue key: it can count jobs, not read or add them`);
+    if (!sealer)
+      throw new Error(`the ${name} queue was opened without the queue key: it can count jobs, not read or add them`);
     return sealer;
   };
-  const sealed = (payload: PayloadOf[K], options: SealedJobOptions) => seal(need(), name, options.jobId, routeOf[name](payload), payload);
+  const sealed = (payload: PayloadOf[K], options: SealedJobOptions) =>
+    seal(need(), name, options.jobId, routeOf[name](payload), payload);
   return Object.assign(queue, {
     sealer,
-    addSealed: (payload: PayloadOf[K], options: SealedJobOptions, jobName: string = name) => queue.add(jobName, sealed(payload, options), options),
+    addSealed: (payload: PayloadOf[K], options: SealedJobOptions, jobName: string = name) =>
+      queue.add(jobName, sealed(payload, options), options),
     addSealedBulk: (jobs: readonly { payload: PayloadOf[K]; options: SealedJobOptions; jobName?: string }[]) =>
-      queue.addBulk(jobs.map((j) => ({ name: j.jobName ?? name, data: sealed(j.payload, j.options), opts: j.options }))),
+      queue.addBulk(
+        jobs.map((j) => ({ name: j.jobName ?? name, data: sealed(j.payload, j.options), opts: j.options })),
+      ),
     open: (job: { id?: string | undefined; data: unknown }) => open<PayloadOf[K]>(need(), name, job),
   });
 }
 
-export function openQueues(context: SealingQueueContext, connection: ConnectionOptions = producerConnection(context.redisUrl)): Queues {
+export function openQueues(
+  context: SealingQueueContext,
+  connection: ConnectionOptions = producerConnection(context.redisUrl),
+): Queues {
   const sealer = context.queueKey ? queueSealer(context.queueKey) : null;
   const make = <K extends QueueName>(name: K, queueName: string = name) =>
-    pipelineQueue(name, new Queue<Sealed<RouteOf[K]>>(queueName, { connection, prefix: context.prefix, defaultJobOptions: jobOptionsOf[name] }), sealer);
+    pipelineQueue(
+      name,
+      new Queue<Sealed<RouteOf[K]>>(queueName, {
+        connection,
+        prefix: context.prefix,
+        defaultJobOptions: jobOptionsOf[name],
+      }),
+      sealer,
+    );
   const queues = {
     classify: make('classify'),
     deliver: make('deliver'),
@@ -262,7 +301,9 @@ export function openQueues(context: SealingQueueContext, connection: ConnectionO
     },
     connection: connection as Redis,
     async close() {
-      await Promise.all([...Object.values(queues), ...outbound.values(), ...backfill.values()].map((q) => q.close().catch(() => {})));
+      await Promise.all(
+        [...Object.values(queues), ...outbound.values(), ...backfill.values()].map((q) => q.close().catch(() => {})),
+      );
       (connection as Redis).disconnect();
     },
   };
@@ -274,5 +315,7 @@ export function outboundJobId(attemptId: string): string {
 
 /** Queues an allowed outbound message for its bridge, sealed (the outbound gate's one call into the queues). */
 export async function addOutbound(queues: Pick<Queues, 'outboundFor'>, payload: OutboundPayload): Promise<void> {
-  await queues.outboundFor(payload.target.platform, payload.agencyId).addSealed(payload, { jobId: outboundJobId(payload.attemptId) }, 'send');
+  await queues
+    .outboundFor(payload.target.platform, payload.agencyId)
+    .addSealed(payload, { jobId: outboundJobId(payload.attemptId) }, 'send');
 }

@@ -47,21 +47,41 @@ function associatedData(queue: string, jobId: string, route: object): Buffer {
 }
 
 /** Seals one job's payload; called once per job (a batch is one seal, never one per message). */
-export function seal<R extends object>(sealer: QueueSealer, queue: string, jobId: string, route: R, payload: unknown): Sealed<R> {
+export function seal<R extends object>(
+  sealer: QueueSealer,
+  queue: string,
+  jobId: string,
+  route: R,
+  payload: unknown,
+): Sealed<R> {
   const iv = randomBytes(12);
   const cipher = createCipheriv('aes-256-gcm', sealer.key, iv);
   cipher.setAAD(associatedData(queue, jobId, route));
   // GCM is a stream mode: final() adds nothing, so the body is update()'s output, without a copy
   const body = cipher.update(JSON.stringify(payload), 'utf8');
   cipher.final();
-  return { v: 1, kid: sealer.kid, route, iv: iv.toString('base64'), tag: cipher.getAuthTag().toString('base64'), ct: body.toString('base64') };
+  return {
+    v: 1,
+    kid: sealer.kid,
+    route,
+    iv: iv.toString('base64'),
+    tag: cipher.getAuthTag().toString('base64'),
+    ct: body.toString('base64'),
+  };
 }
 
 export function isSealed(data: unknown): data is Sealed {
   const d = data as Partial<Sealed> | null;
   return (
-    typeof d === 'object' && d !== null && d.v === 1 && typeof d.kid === 'string' && typeof d.route === 'object' && d.route !== null &&
-    typeof d.iv === 'string' && typeof d.tag === 'string' && typeof d.ct === 'string'
+    typeof d === 'object' &&
+    d !== null &&
+    d.v === 1 &&
+    typeof d.kid === 'string' &&
+    typeof d.route === 'object' &&
+    d.route !== null &&
+    typeof d.iv === 'string' &&
+    typeof d.tag === 'string' &&
+    typeof d.ct === 'string'
   );
 }
 
@@ -72,8 +92,14 @@ export function isSealed(data: unknown): data is Sealed {
 export function open<T>(sealer: QueueSealer, queue: string, job: { id?: string | undefined; data: unknown }): T {
   const what = `${queue} job ${job.id ?? '(no id)'}`;
   const data = job.data;
-  if (!isSealed(data)) throw new PayloadRefused(`${what}: its payload is not sealed with the queue key (clear text, or another version); refused`);
-  if (data.kid !== sealer.kid) throw new PayloadRefused(`${what}: sealed under another queue key (${data.kid}, this installation's is ${sealer.kid}); refused`);
+  if (!isSealed(data))
+    throw new PayloadRefused(
+      `${what}: its payload is not sealed with the queue key (clear text, or another version); refused`,
+    );
+  if (data.kid !== sealer.kid)
+    throw new PayloadRefused(
+      `${what}: sealed under another queue key (${data.kid}, this installation's is ${sealer.kid}); refused`,
+    );
   let text: string;
   try {
     const decipher = createDecipheriv('aes-256-gcm', sealer.key, Buffer.from(data.iv, 'base64'));

@@ -51,7 +51,10 @@ export function deliverJobId(classifyJobId: string): string {
 /** Registers each stage's processor: a thin queue layer around the stage's pure or database core. */
 export async function startWorkers(options: WorkerSetOptions): Promise<WorkerSet> {
   const keyring: Keyring = await loadKeyring(options.keyFile);
-  const queues: Queues = openQueues({ ...options, queueKey: requireQueueKey(keyring) }, workerConnection(options.redisUrl));
+  const queues: Queues = openQueues(
+    { ...options, queueKey: requireQueueKey(keyring) },
+    workerConnection(options.redisUrl),
+  );
   const log = options.logger;
   const policyFor = policyLoader(options.store);
   const workers: Worker[] = [];
@@ -70,13 +73,17 @@ export async function startWorkers(options: WorkerSetOptions): Promise<WorkerSet
         (job: Job<Sealed<RouteOf['classify']>>) =>
           observed('classify', async () => {
             const payload = queues.classify.open(job);
-            if (!Array.isArray(payload.messages)) throw new UnrecoverableError(`classify job ${job.id} without a messages array`);
+            if (!Array.isArray(payload.messages))
+              throw new UnrecoverableError(`classify job ${job.id} without a messages array`);
             const policy = await policyFor(payload.agencyId);
             const { deliver, deadLetters } = runClassifyStage(payload, { policy, hashKey: keyring.hashKey });
             await addDeadLetters(queues, deadLetters);
             await queues.deliver.addSealed(deliver, { jobId: deliverJobId(job.id!) });
             await countProcessed(queues.connection, options.prefix, 'classify', payload.messages.length);
-            observer().messages('classify', { classified: payload.messages.length - deadLetters.length, refused: deadLetters.length });
+            observer().messages('classify', {
+              classified: payload.messages.length - deadLetters.length,
+              refused: deadLetters.length,
+            });
             return { messages: payload.messages.length, refused: deadLetters.length };
           }),
         { ...common, connection: connection() },
@@ -93,13 +100,21 @@ export async function startWorkers(options: WorkerSetOptions): Promise<WorkerSet
             async () => {
               const payload = queues.deliver.open(job);
               // a job of another shape (enqueued by an older version of the gateway) would fail the same way on every retry
-              if (!Array.isArray(payload.messages?.chat)) throw new UnrecoverableError(`deliver job ${job.id} without a column batch (enqueued by another version?)`);
+              if (!Array.isArray(payload.messages?.chat))
+                throw new UnrecoverableError(
+                  `deliver job ${job.id} without a column batch (enqueued by another version?)`,
+                );
               const result = await deliverBatch(options.store.pool, payload, {
                 keyring,
                 deadLetter: (entries) => addDeadLetters(queues, entries),
               });
               if (!result.replayed) {
-                await countProcessed(queues.connection, options.prefix, 'deliver', batchSize(payload) + payload.blocked);
+                await countProcessed(
+                  queues.connection,
+                  options.prefix,
+                  'deliver',
+                  batchSize(payload) + payload.blocked,
+                );
                 const { delivered, edited, duplicates, blocked, failed } = result.counts;
                 observer().messages('deliver', { delivered, edited, duplicate: duplicates, blocked, failed });
                 observer().findings(payload.flaggedByCategory ?? {});
@@ -133,4 +148,3 @@ export async function startWorkers(options: WorkerSetOptions): Promise<WorkerSet
     },
   };
 }
-

@@ -23,7 +23,12 @@ const SAMPLE: Record<Category, string> = {
 const policy = (yaml: string) => parsePolicyFile(yaml, 'test.yaml');
 
 test('the samples each make exactly one finding of their category', () => {
-  for (const category of CATEGORIES) assert.deepEqual(classify(SAMPLE[category]).map((f) => f.category), [category], category);
+  for (const category of CATEGORIES)
+    assert.deepEqual(
+      classify(SAMPLE[category]).map((f) => f.category),
+      [category],
+      category,
+    );
 });
 
 test('built-in defaults: every category in each direction', () => {
@@ -56,7 +61,11 @@ test('built-in defaults: every category in each direction', () => {
     assert.deepEqual(d.categories, [category]);
     assert.deepEqual(d.reasons, [{ category, action, rule }]);
     if (action === 'block') assert.equal(d.deliveredText, '');
-    else assert.equal(d.deliveredText, text.replace(text.slice(classify(text)[0]!.start, classify(text)[0]!.end), `[${category}]`));
+    else
+      assert.equal(
+        d.deliveredText,
+        text.replace(text.slice(classify(text)[0]!.start, classify(text)[0]!.end), `[${category}]`),
+      );
     assert.equal(d.redacted, true);
   }
 });
@@ -109,7 +118,13 @@ test('custom entries and where each rule came from', () => {
     ['inbound: {EMAIL: quarantine}', 'inbound', 'EMAIL', 'quarantine', 'inbound.EMAIL=quarantine (agency policy)'],
     ['inbound: {default: allow}', 'inbound', 'EMAIL', 'allow', 'inbound.EMAIL=allow (agency policy default)'],
     ['inbound: {default: allow}', 'inbound', 'HEALTH', 'allow', 'inbound.HEALTH=allow (agency policy default)'],
-    ['inbound: {default: allow, IIN: quarantine}', 'inbound', 'IIN', 'quarantine', 'inbound.IIN=quarantine (agency policy)'],
+    [
+      'inbound: {default: allow, IIN: quarantine}',
+      'inbound',
+      'IIN',
+      'quarantine',
+      'inbound.IIN=quarantine (agency policy)',
+    ],
     ['inbound: {IIN: allow}', 'inbound', 'PHONE', 'redact', 'inbound.PHONE=redact (default)'],
     ['outbound: {PHONE: redact}', 'outbound', 'PHONE', 'redact', 'outbound.PHONE=redact (agency policy)'],
     ['outbound: {PHONE: redact}', 'outbound', 'EMAIL', 'block', 'outbound.EMAIL=block (default)'],
@@ -130,7 +145,13 @@ test('custom entries and where each rule came from', () => {
       'block',
       'outbound.HEALTH=block (health never leaves without an explicit override)',
     ],
-    ['inbound: {HEALTH: allow}', 'outbound', 'HEALTH', 'block', 'outbound.HEALTH=block (health never leaves without an explicit override)'],
+    [
+      'inbound: {HEALTH: allow}',
+      'outbound',
+      'HEALTH',
+      'block',
+      'outbound.HEALTH=block (health never leaves without an explicit override)',
+    ],
   ];
   for (const [file, direction, category, action, rule] of cases) {
     const text = SAMPLE[category];
@@ -145,7 +166,13 @@ test('default: allow outbound lets the rest through but not health data in the s
   const d = decide('outbound', text, classify(text), policy('outbound: {default: allow}'));
   assert.equal(d.action, 'block');
   assert.equal(d.rule, 'outbound.HEALTH=block (health never leaves without an explicit override)');
-  assert.deepEqual(d.reasons.map((r) => [r.category, r.action]), [['PHONE', 'allow'], ['HEALTH', 'block']]);
+  assert.deepEqual(
+    d.reasons.map((r) => [r.category, r.action]),
+    [
+      ['PHONE', 'allow'],
+      ['HEALTH', 'block'],
+    ],
+  );
   assert.equal(d.deliveredText, '');
 });
 
@@ -167,7 +194,10 @@ test('the message takes the most severe action of its categories', () => {
   assert.equal(d.action, 'quarantine');
   assert.equal(d.rule, 'inbound.IIN=quarantine (agency policy)');
   assert.deepEqual(d.categories, ['EMAIL', 'IBAN', 'IIN', 'PHONE']);
-  assert.deepEqual(d.reasons.map((r) => `${r.category}:${r.action}`), ['IIN:quarantine', 'PHONE:redact', 'EMAIL:allow', 'IBAN:redact']);
+  assert.deepEqual(
+    d.reasons.map((r) => `${r.category}:${r.action}`),
+    ['IIN:quarantine', 'PHONE:redact', 'EMAIL:allow', 'IBAN:redact'],
+  );
   // quarantine delivers a tagged copy: every finding, even the allowed e-mail, is replaced
   assert.equal(d.deliveredText, 'почта [EMAIL], тел [PHONE], ИИН [IIN], счет [IBAN]');
 
@@ -175,7 +205,12 @@ test('the message takes the most severe action of its categories', () => {
   assert.equal(blocked.action, 'block');
   assert.equal(blocked.rule, 'inbound.PHONE=block (agency policy)');
 
-  const firstOfEqual = decide('inbound', 'туберкулез, ИИН 940101300123', classify('туберкулез, ИИН 940101300123'), DEFAULT_POLICY);
+  const firstOfEqual = decide(
+    'inbound',
+    'туберкулез, ИИН 940101300123',
+    classify('туберкулез, ИИН 940101300123'),
+    DEFAULT_POLICY,
+  );
   assert.equal(firstOfEqual.rule, 'inbound.IIN=quarantine (default)');
   assert.deepEqual(firstOfEqual.categories, ['HEALTH', 'IIN']);
 });

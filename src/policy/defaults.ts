@@ -12,7 +12,10 @@ const INBOUND_QUARANTINE: ReadonlySet<Category> = new Set(['IIN', 'HEALTH', 'CAR
  */
 export const BUILT_IN_ACTIONS: Readonly<Record<Direction, Readonly<Record<Category, PolicyAction>>>> = Object.freeze({
   inbound: Object.freeze(
-    Object.fromEntries(CATEGORIES.map((c) => [c, INBOUND_QUARANTINE.has(c) ? 'quarantine' : 'redact'])) as Record<Category, PolicyAction>,
+    Object.fromEntries(CATEGORIES.map((c) => [c, INBOUND_QUARANTINE.has(c) ? 'quarantine' : 'redact'])) as Record<
+      Category,
+      PolicyAction
+    >,
   ),
   outbound: Object.freeze(Object.fromEntries(CATEGORIES.map((c) => [c, 'block'])) as Record<Category, PolicyAction>),
 });

@@ -57,13 +57,17 @@ function customLines(policy: Policy, effect: CustomEffect | undefined): string[]
   for (const { finding, ignore } of effect.dropped) {
     const entry = spec.ignore?.[finding.category]?.[ignore];
     const term = finding.explanation.termId ? `, ${finding.explanation.termId}` : '';
-    lines.push(`  dropped ${finding.category} (${finding.detector}${term}): ignored by classifier.ignore.${finding.category}.${ignore} ${JSON.stringify(entry ?? '?')}`);
+    lines.push(
+      `  dropped ${finding.category} (${finding.detector}${term}): ignored by classifier.ignore.${finding.category}.${ignore} ${JSON.stringify(entry ?? '?')}`,
+    );
   }
   for (const finding of effect.added) {
     const section = finding.detector === AGENCY_PATTERN_DETECTOR ? 'patterns' : 'terms';
     const index = finding.explanation.termId?.split(':').at(-1) ?? '?';
     const entry = policy.classifier?.entryOf(finding.detector, finding.explanation.termId);
-    lines.push(`  added   ${finding.category} (${finding.detector}): by classifier.${section}.${finding.category}.${index} ${JSON.stringify(entry ?? '?')}`);
+    lines.push(
+      `  added   ${finding.category} (${finding.detector}): by classifier.${section}.${finding.category}.${index} ${JSON.stringify(entry ?? '?')}`,
+    );
   }
   return lines;
 }

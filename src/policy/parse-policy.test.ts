@@ -21,24 +21,103 @@ function problems(text: string, fileName = 'agency.yaml'): string[] {
 
 test('invalid files are refused naming the line and the field', () => {
   const cases: [string, string, string, RegExp?][] = [
-    ['yaml syntax: tab indentation', 'inbound:\n  IIN: quarantine\n\tEMAIL: allow\n', 'agency.yaml:3: invalid YAML/JSON: ', /tab/i],
-    ['yaml syntax: misaligned key', 'inbound:\n  IIN: quarantine\n EMAIL: allow\n', 'agency.yaml:3: invalid YAML/JSON: '],
-    ['yaml syntax: duplicate key', 'inbound:\n  IIN: allow\n  IIN: block\n', 'agency.yaml:3: invalid YAML/JSON: ', /unique/],
-    ['unknown category, suggested', 'version: 1\ninbound:\n  default: redact\n  IIM: quarantine\n', 'agency.yaml:4: inbound.IIM: ', /^unknown category "IIM"; did you mean "IIN"\?$/],
-    ['unknown category, case', 'outbound:\n  health: allow\n', 'agency.yaml:2: outbound.health: ', /did you mean "HEALTH"\?$/],
-    ['unknown category, listed', 'inbound:\n  SNILS: block\n', 'agency.yaml:2: inbound.SNILS: ', /the categories are IIN, BIN, PHONE, EMAIL, CARD, IBAN, PASSPORT, ID_CARD, HEALTH \(or default\)$/],
-    ['unknown action', 'inbound:\n  EMAIL: alow\n', 'agency.yaml:2: inbound.EMAIL: ', /^unknown action "alow"; the actions are allow, redact, quarantine, block; did you mean "allow"\?$/],
-    ['unknown action, default', 'outbound:\n  default: deny\n', 'agency.yaml:2: outbound.default: ', /^unknown action "deny"; the outbound actions are allow, redact, block$/],
-    ['outbound quarantine', 'outbound:\n  default: block\n  PHONE: quarantine\n', 'agency.yaml:3: outbound.PHONE: ', /^quarantine is not allowed outbound: a message sent abroad cannot be reviewed after the fact/],
-    ['wrong type: number for action', 'inbound:\n  IIN: 1\n', 'agency.yaml:2: inbound.IIN: ', /^expected an action \(allow, redact, quarantine, block\), got the number 1$/],
+    [
+      'yaml syntax: tab indentation',
+      'inbound:\n  IIN: quarantine\n\tEMAIL: allow\n',
+      'agency.yaml:3: invalid YAML/JSON: ',
+      /tab/i,
+    ],
+    [
+      'yaml syntax: misaligned key',
+      'inbound:\n  IIN: quarantine\n EMAIL: allow\n',
+      'agency.yaml:3: invalid YAML/JSON: ',
+    ],
+    [
+      'yaml syntax: duplicate key',
+      'inbound:\n  IIN: allow\n  IIN: block\n',
+      'agency.yaml:3: invalid YAML/JSON: ',
+      /unique/,
+    ],
+    [
+      'unknown category, suggested',
+      'version: 1\ninbound:\n  default: redact\n  IIM: quarantine\n',
+      'agency.yaml:4: inbound.IIM: ',
+      /^unknown category "IIM"; did you mean "IIN"\?$/,
+    ],
+    [
+      'unknown category, case',
+      'outbound:\n  health: allow\n',
+      'agency.yaml:2: outbound.health: ',
+      /did you mean "HEALTH"\?$/,
+    ],
+    [
+      'unknown category, listed',
+      'inbound:\n  SNILS: block\n',
+      'agency.yaml:2: inbound.SNILS: ',
+      /the categories are IIN, BIN, PHONE, EMAIL, CARD, IBAN, PASSPORT, ID_CARD, HEALTH \(or default\)$/,
+    ],
+    [
+      'unknown action',
+      'inbound:\n  EMAIL: alow\n',
+      'agency.yaml:2: inbound.EMAIL: ',
+      /^unknown action "alow"; the actions are allow, redact, quarantine, block; did you mean "allow"\?$/,
+    ],
+    [
+      'unknown action, default',
+      'outbound:\n  default: deny\n',
+      'agency.yaml:2: outbound.default: ',
+      /^unknown action "deny"; the outbound actions are allow, redact, block$/,
+    ],
+    [
+      'outbound quarantine',
+      'outbound:\n  default: block\n  PHONE: quarantine\n',
+      'agency.yaml:3: outbound.PHONE: ',
+      /^quarantine is not allowed outbound: a message sent abroad cannot be reviewed after the fact/,
+    ],
+    [
+      'wrong type: number for action',
+      'inbound:\n  IIN: 1\n',
+      'agency.yaml:2: inbound.IIN: ',
+      /^expected an action \(allow, redact, quarantine, block\), got the number 1$/,
+    ],
     ['wrong type: empty action', 'inbound:\n  IIN:\n', 'agency.yaml:2: inbound.IIN: ', /got nothing$/],
-    ['wrong type: string for a direction', 'version: 1\ninbound: redact\n', 'agency.yaml:2: inbound: ', /^expected a mapping of category: action, got "redact"$/],
-    ['wrong type: keepLast', 'redaction:\n  operator: mask\n  keepLast: four\n', 'agency.yaml:3: redaction.keepLast: ', /^expected a whole number/],
-    ['out of range: keepLast', 'redaction:\n  operator: mask\n  keepLast: 99\n', 'agency.yaml:3: redaction.keepLast: ', /0–16/],
-    ['keepLast without mask', 'redaction:\n  keepLast: 2\n', 'agency.yaml:2: redaction.keepLast: ', /^keepLast applies only to operator: mask/],
-    ['unknown operator', 'redaction:\n  operator: encrypt\n', 'agency.yaml:2: redaction.operator: ', /^unknown operator "encrypt"; the operators are tag, mask, hash$/],
+    [
+      'wrong type: string for a direction',
+      'version: 1\ninbound: redact\n',
+      'agency.yaml:2: inbound: ',
+      /^expected a mapping of category: action, got "redact"$/,
+    ],
+    [
+      'wrong type: keepLast',
+      'redaction:\n  operator: mask\n  keepLast: four\n',
+      'agency.yaml:3: redaction.keepLast: ',
+      /^expected a whole number/,
+    ],
+    [
+      'out of range: keepLast',
+      'redaction:\n  operator: mask\n  keepLast: 99\n',
+      'agency.yaml:3: redaction.keepLast: ',
+      /0–16/,
+    ],
+    [
+      'keepLast without mask',
+      'redaction:\n  keepLast: 2\n',
+      'agency.yaml:2: redaction.keepLast: ',
+      /^keepLast applies only to operator: mask/,
+    ],
+    [
+      'unknown operator',
+      'redaction:\n  operator: encrypt\n',
+      'agency.yaml:2: redaction.operator: ',
+      /^unknown operator "encrypt"; the operators are tag, mask, hash$/,
+    ],
     ['unknown top-level key', 'inbond:\n  IIN: allow\n', 'agency.yaml:1: inbond: ', /did you mean "inbound"\?$/],
-    ['unsupported version', 'version: 2\n', 'agency.yaml:1: version: ', /^unsupported version 2; this gateway reads version 1$/],
+    [
+      'unsupported version',
+      'version: 2\n',
+      'agency.yaml:1: version: ',
+      /^unsupported version 2; this gateway reads version 1$/,
+    ],
     ['top level not a mapping', '- inbound\n- outbound\n', 'agency.yaml:1: (top level): ', /got a list$/],
   ];
   for (const [name, text, prefix, rest] of cases) {
@@ -54,7 +133,10 @@ test('JSON files: syntax errors and schema errors name their line too', () => {
   assert.deepEqual(problems('{\n  "inbound": {\n    "IIN": "allow"\n  }\n  "outbound": {}\n}\n', 'agency.json'), [
     'agency.json:5: invalid YAML/JSON: Missing , between flow map items',
   ]);
-  const lines = problems('{\n  "inbound": {\n    "IIN": "allow"\n  },\n  "outbound": {\n    "IIN": "quarantine"\n  }\n}\n', 'agency.json');
+  const lines = problems(
+    '{\n  "inbound": {\n    "IIN": "allow"\n  },\n  "outbound": {\n    "IIN": "quarantine"\n  }\n}\n',
+    'agency.json',
+  );
   assert.equal(lines.length, 1);
   assert.ok(lines[0]!.startsWith('agency.json:6: outbound.IIN: quarantine is not allowed outbound'), lines[0]);
 });
@@ -110,7 +192,14 @@ test('a valid file: YAML and JSON give the same policy; missing fields are defau
   };
   assert.deepEqual(yaml, expected);
   assert.deepEqual(json, expected);
-  for (const empty of ['', '# nothing yet\n', '{}', 'version: 1\n', 'inbound:\n  # IIN: allow\noutbound:\nredaction:\n']) assert.deepEqual(parsePolicyFile(empty, 'e.yaml'), DEFAULT_POLICY);
+  for (const empty of [
+    '',
+    '# nothing yet\n',
+    '{}',
+    'version: 1\n',
+    'inbound:\n  # IIN: allow\noutbound:\nredaction:\n',
+  ])
+    assert.deepEqual(parsePolicyFile(empty, 'e.yaml'), DEFAULT_POLICY);
   assert.deepEqual(parsePolicyFile('redaction: {operator: hash}', 'h.yaml').redaction, { operator: 'hash' });
 });
 
@@ -147,7 +236,10 @@ test('the stored JSON round-trips; null is the defaults; an invalid stored docum
   assert.deepEqual(serializePolicy(DEFAULT_POLICY), { version: 1 });
   const policies = [
     DEFAULT_POLICY,
-    parsePolicyFile('inbound: {default: allow, IIN: block}\noutbound: {HEALTH: allow}\nredaction: {operator: mask, keepLast: 2}', 'a.yaml'),
+    parsePolicyFile(
+      'inbound: {default: allow, IIN: block}\noutbound: {HEALTH: allow}\nredaction: {operator: mask, keepLast: 2}',
+      'a.yaml',
+    ),
     parsePolicyFile('outbound: {PHONE: redact}\nredaction: {operator: hash}', 'b.yaml'),
   ];
   for (const policy of policies) {
@@ -158,7 +250,8 @@ test('the stored JSON round-trips; null is the defaults; an invalid stored docum
   assert.throws(
     () => policyFromStored({ outbound: { HEALTH: 'quarantine' } }),
     (error: unknown) =>
-      error instanceof UsageError && /the stored policy is invalid[^]*\n {2}outbound\.HEALTH: quarantine is not allowed outbound/.test(error.message),
+      error instanceof UsageError &&
+      /the stored policy is invalid[^]*\n {2}outbound\.HEALTH: quarantine is not allowed outbound/.test(error.message),
   );
   assert.throws(() => policyFromStored('{not json'), UsageError);
 });

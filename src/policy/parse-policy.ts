@@ -21,7 +21,9 @@ export function parsePolicyFile(text: string, fileName: string): Policy {
   try {
     raw = doc.toJS({ maxAliasCount: 100 });
   } catch (error) {
-    throw new UsageError(refusal(fileName, [`${fileName}:1: invalid YAML/JSON: ${firstLine((error as Error).message)}`]));
+    throw new UsageError(
+      refusal(fileName, [`${fileName}:1: invalid YAML/JSON: ${firstLine((error as Error).message)}`]),
+    );
   }
   // an empty file (or one holding only comments) is the defaults
   const result = policySchema.safeParse(raw ?? {});

@@ -1,5 +1,12 @@
 import { z } from 'zod';
-import { CATEGORIES, CUSTOM_LIMITS, CUSTOM_SECTIONS, CustomClassifier, patternProblem, phraseProblem } from '../classifier/index.ts';
+import {
+  CATEGORIES,
+  CUSTOM_LIMITS,
+  CUSTOM_SECTIONS,
+  CustomClassifier,
+  patternProblem,
+  phraseProblem,
+} from '../classifier/index.ts';
 import type { Category, CustomClassifierSpec, CustomSection } from '../classifier/index.ts';
 import { nearestName } from './nearest-name.ts';
 
@@ -12,7 +19,12 @@ export const DIRECTIONS: readonly Direction[] = Object.freeze(['inbound', 'outbo
  * tagged copy, keep the original encrypted and open a review item; block: deliver nothing.
  */
 export type PolicyAction = 'allow' | 'redact' | 'quarantine' | 'block';
-export const POLICY_ACTIONS: readonly PolicyAction[] = Object.freeze(['allow', 'redact', 'quarantine', 'block'] as const);
+export const POLICY_ACTIONS: readonly PolicyAction[] = Object.freeze([
+  'allow',
+  'redact',
+  'quarantine',
+  'block',
+] as const);
 
 /** A message sent abroad cannot be called back for review, so outbound has no quarantine. */
 export type OutboundAction = Exclude<PolicyAction, 'quarantine'>;
@@ -94,40 +106,46 @@ export function unknownKeyMessage(parentPath: readonly PropertyKey[], key: strin
   if (parent === 'inbound' || parent === 'outbound') {
     return `unknown category "${key}"${didYouMean(key, RULE_KEYS) || `; the categories are ${listOf(CATEGORIES)} (or default)`}`;
   }
-  if (parent === 'classifier') return `unknown field "${key}"${didYouMean(key, CUSTOM_SECTIONS) || `; classifier has ${listOf(CUSTOM_SECTIONS)}`}`;
+  if (parent === 'classifier')
+    return `unknown field "${key}"${didYouMean(key, CUSTOM_SECTIONS) || `; classifier has ${listOf(CUSTOM_SECTIONS)}`}`;
   if (parent.startsWith('classifier.')) {
     return `unknown category "${key}"${didYouMean(key, CATEGORIES) || `; the categories are ${listOf(CATEGORIES)}`}`;
   }
-  if (parent === 'redaction') return `unknown field "${key}"${didYouMean(key, REDACTION_KEYS) || `; redaction has ${listOf(REDACTION_KEYS)}`}`;
-  if (parent === '') return `unknown field "${key}"${didYouMean(key, TOP_LEVEL_KEYS) || `; a policy has ${listOf(TOP_LEVEL_KEYS)}`}`;
+  if (parent === 'redaction')
+    return `unknown field "${key}"${didYouMean(key, REDACTION_KEYS) || `; redaction has ${listOf(REDACTION_KEYS)}`}`;
+  if (parent === '')
+    return `unknown field "${key}"${didYouMean(key, TOP_LEVEL_KEYS) || `; a policy has ${listOf(TOP_LEVEL_KEYS)}`}`;
   return `unknown field "${key}"`;
 }
 
 function rulesSchema<A extends PolicyAction>(actions: readonly A[], message: (input: unknown) => string) {
   const action = z.enum(actions as readonly [A, ...A[]], { error: (issue) => message(issue.input) }).optional();
-  return z
-    .strictObject(
-      {
-        default: action,
-        IIN: action,
-        BIN: action,
-        PHONE: action,
-        EMAIL: action,
-        CARD: action,
-        IBAN: action,
-        PASSPORT: action,
-        ID_CARD: action,
-        HEALTH: action,
-      } satisfies Record<Category | 'default', unknown>,
-      { error: (issue) => `expected a mapping of category: action, got ${describeValue(issue.input)}` },
-    )
-    // `inbound:` with every entry commented out reads as null: the same as leaving the section out
-    .nullish()
-    .transform((rules): DirectionRules<A> => {
-      const kept: Partial<Record<Category | 'default', A>> = {};
-      for (const [key, value] of Object.entries(rules ?? {})) if (value !== undefined) kept[key as Category | 'default'] = value;
-      return kept;
-    });
+  return (
+    z
+      .strictObject(
+        {
+          default: action,
+          IIN: action,
+          BIN: action,
+          PHONE: action,
+          EMAIL: action,
+          CARD: action,
+          IBAN: action,
+          PASSPORT: action,
+          ID_CARD: action,
+          HEALTH: action,
+        } satisfies Record<Category | 'default', unknown>,
+        { error: (issue) => `expected a mapping of category: action, got ${describeValue(issue.input)}` },
+      )
+      // `inbound:` with every entry commented out reads as null: the same as leaving the section out
+      .nullish()
+      .transform((rules): DirectionRules<A> => {
+        const kept: Partial<Record<Category | 'default', A>> = {};
+        for (const [key, value] of Object.entries(rules ?? {}))
+          if (value !== undefined) kept[key as Category | 'default'] = value;
+        return kept;
+      })
+  );
 }
 
 const redactionSchema = z
@@ -142,7 +160,10 @@ const redactionSchema = z
         })
         .optional(),
       keepLast: z
-        .int({ error: (issue) => `expected a whole number of digits to keep (0–${MAX_KEEP_LAST}), got ${describeValue(issue.input)}` })
+        .int({
+          error: (issue) =>
+            `expected a whole number of digits to keep (0–${MAX_KEEP_LAST}), got ${describeValue(issue.input)}`,
+        })
         .min(0)
         .max(MAX_KEEP_LAST)
         .optional(),
@@ -190,21 +211,33 @@ function customEntry(section: CustomSection) {
 function customSectionSchema(section: CustomSection) {
   const max = CUSTOM_LIMITS.perCategory[section];
   const list = z
-    .array(customEntry(section), { error: (issue) => `expected a list like ${SECTION_WORDS[section].example}, got ${describeValue(issue.input)}` })
-    .max(max, { error: (issue) => `at most ${max} entries per category in classifier.${section}, this list has ${(issue.input as unknown[]).length}` })
+    .array(customEntry(section), {
+      error: (issue) => `expected a list like ${SECTION_WORDS[section].example}, got ${describeValue(issue.input)}`,
+    })
+    .max(max, {
+      error: (issue) =>
+        `at most ${max} entries per category in classifier.${section}, this list has ${(issue.input as unknown[]).length}`,
+    })
     .nullish();
   const shape = Object.fromEntries(CATEGORIES.map((c) => [c, list])) as Record<Category, typeof list>;
   return z
-    .strictObject(shape, { error: (issue) => `expected a mapping of category: list, got ${describeValue(issue.input)}` })
+    .strictObject(shape, {
+      error: (issue) => `expected a mapping of category: list, got ${describeValue(issue.input)}`,
+    })
     .nullish()
     .superRefine((lists, ctx) => {
       const total = Object.values(lists ?? {}).reduce((n, l) => n + (l?.length ?? 0), 0);
       const limit = CUSTOM_LIMITS.total[section];
-      if (total > limit) ctx.addIssue({ code: 'custom', message: `at most ${limit} entries in classifier.${section} over all categories, this section has ${total}` });
+      if (total > limit)
+        ctx.addIssue({
+          code: 'custom',
+          message: `at most ${limit} entries in classifier.${section} over all categories, this section has ${total}`,
+        });
     })
     .transform((lists): Partial<Record<Category, string[]>> | undefined => {
       const kept: Partial<Record<Category, string[]>> = {};
-      for (const [category, entries] of Object.entries(lists ?? {})) if (entries && entries.length > 0) kept[category as Category] = entries;
+      for (const [category, entries] of Object.entries(lists ?? {}))
+        if (entries && entries.length > 0) kept[category as Category] = entries;
       return Object.keys(kept).length > 0 ? kept : undefined;
     });
 }
@@ -212,7 +245,11 @@ function customSectionSchema(section: CustomSection) {
 /** The agency's tuning of the classifier (src/classifier/custom.ts), compiled once with the policy. */
 const classifierSchema = z
   .strictObject(
-    { ignore: customSectionSchema('ignore'), terms: customSectionSchema('terms'), patterns: customSectionSchema('patterns') },
+    {
+      ignore: customSectionSchema('ignore'),
+      terms: customSectionSchema('terms'),
+      patterns: customSectionSchema('patterns'),
+    },
     { error: (issue) => `expected a mapping (${listOf(CUSTOM_SECTIONS)}), got ${describeValue(issue.input)}` },
   )
   .nullish()
@@ -227,7 +264,10 @@ export const policySchema = z
   .strictObject(
     {
       version: z
-        .literal(1, { error: (issue) => `unsupported version ${typeof issue.input === 'number' ? issue.input : describeValue(issue.input)}; this gateway reads version 1` })
+        .literal(1, {
+          error: (issue) =>
+            `unsupported version ${typeof issue.input === 'number' ? issue.input : describeValue(issue.input)}; this gateway reads version 1`,
+        })
         .optional(),
       inbound: rulesSchema(POLICY_ACTIONS, inboundActionMessage),
       outbound: rulesSchema(OUTBOUND_ACTIONS, outboundActionMessage),

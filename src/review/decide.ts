@@ -5,13 +5,23 @@ import type { Keyring } from '../core/keys.ts';
 import { inTransaction } from '../store/database.ts';
 import { writeAudit } from '../audit/log.ts';
 import { canSeeAgency, decisionRefusal, ForbiddenError, type Actor } from '../auth/roles.ts';
-import { openOriginalMessage, SEALED_ORIGINAL_COLUMNS, sealedOriginalFrom, type SealedOriginalRow } from './originals.ts';
+import {
+  openOriginalMessage,
+  SEALED_ORIGINAL_COLUMNS,
+  sealedOriginalFrom,
+  type SealedOriginalRow,
+} from './originals.ts';
 import { requireItemId } from './items.ts';
 
 export const DECISIONS = ['approve', 'redact', 'reject', 'false-positive'] as const;
 export type Decision = (typeof DECISIONS)[number];
 
-const statusAfter: Record<Decision, string> = { approve: 'approved', redact: 'redacted', reject: 'rejected', 'false-positive': 'false_positive' };
+const statusAfter: Record<Decision, string> = {
+  approve: 'approved',
+  redact: 'redacted',
+  reject: 'rejected',
+  'false-positive': 'false_positive',
+};
 
 export interface Outcome {
   id: string;
@@ -19,9 +29,17 @@ export interface Outcome {
 }
 
 /** A note is free text an officer wrote: the audit entry carries its digest, never the text. */
-const noteDigest = (note: string | undefined) => (note ? createHash('sha256').update(note, 'utf8').digest('hex') : undefined);
+const noteDigest = (note: string | undefined) =>
+  note ? createHash('sha256').update(note, 'utf8').digest('hex') : undefined;
 
-type Locked = { id: string; agency_id: string; status: string; categories: string[] | null; message_id: string; text: string } & SealedOriginalRow;
+type Locked = {
+  id: string;
+  agency_id: string;
+  status: string;
+  categories: string[] | null;
+  message_id: string;
+  text: string;
+} & SealedOriginalRow;
 
 async function lockItem(client: pg.PoolClient, actor: Actor, id: string): Promise<Locked> {
   const found = await client.query<Locked>(
@@ -30,7 +48,8 @@ async function lockItem(client: pg.PoolClient, actor: Actor, id: string): Promis
     [requireItemId(id)],
   );
   const item = found.rows[0];
-  if (!item || !canSeeAgency(actor, item.agency_id)) throw new UsageError(`no review item ${id} that you may see; list them with: aitu-gateway review list`);
+  if (!item || !canSeeAgency(actor, item.agency_id))
+    throw new UsageError(`no review item ${id} that you may see; list them with: aitu-gateway review list`);
   return item;
 }
 
@@ -46,7 +65,10 @@ async function withdrawMessage(client: pg.PoolClient, messageId: string): Promis
       WHERE id = $1`,
     [messageId],
   );
-  const withheld = await client.query(`UPDATE message_attachments SET withheld = true WHERE message_id = $1 AND NOT withheld`, [messageId]);
+  const withheld = await client.query(
+    `UPDATE message_attachments SET withheld = true WHERE message_id = $1 AND NOT withheld`,
+    [messageId],
+  );
   return withheld.rowCount ?? 0;
 }
 
@@ -60,7 +82,14 @@ async function withdrawMessage(client: pg.PoolClient, messageId: string): Promis
  *   fired (the finding's explanation termId; none for pattern detectors).
  * Open items: an officer of the agency or an admin; escalated items: an admin only; decided items: nobody.
  */
-export async function decideItem(pool: pg.Pool, keyring: Keyring, actor: Actor, id: string, decision: Decision, note?: string): Promise<Outcome> {
+export async function decideItem(
+  pool: pg.Pool,
+  keyring: Keyring,
+  actor: Actor,
+  id: string,
+  decision: Decision,
+  note?: string,
+): Promise<Outcome> {
   return inTransaction(pool, async (client) => {
     const item = await lockItem(client, actor, id);
     const refusal = decisionRefusal(actor, { agencyId: item.agency_id, status: item.status }, 'decide');
@@ -124,17 +153,21 @@ export async function escalateItem(pool: pg.Pool, actor: Actor, id: string, note
     const item = await lockItem(client, actor, id);
     const refusal = decisionRefusal(actor, { agencyId: item.agency_id, status: item.status }, 'escalate');
     if (refusal) throw new ForbiddenError(`review item ${item.id} cannot be escalated: ${refusal}`);
-    await client.query(`UPDATE review_items SET status = 'escalated', escalated_at = now(), escalated_by = $2, escalation_note = $3 WHERE id = $1`, [
-      item.id,
-      actor.name,
-      note ?? null,
-    ]);
+    await client.query(
+      `UPDATE review_items SET status = 'escalated', escalated_at = now(), escalated_by = $2, escalation_note = $3 WHERE id = $1`,
+      [item.id, actor.name, note ?? null],
+    );
     await writeAudit(client, {
       actor,
       action: 'review.escalate',
       agencyId: item.agency_id,
       subject: item.id,
-      details: { from: item.status, messageId: item.message_id, categories: item.categories ?? [], noteSha256: noteDigest(note) },
+      details: {
+        from: item.status,
+        messageId: item.message_id,
+        categories: item.categories ?? [],
+        noteSha256: noteDigest(note),
+      },
     });
     return { id: item.id, status: 'escalated' };
   });

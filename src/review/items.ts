@@ -90,7 +90,8 @@ export function requireItemId(id: string): string {
 }
 
 export function requireStatus(status: string): ReviewStatus {
-  if (!(STATUSES as readonly string[]).includes(status)) throw new UsageError(`unknown status "${status}": use one of ${STATUSES.join(', ')}`);
+  if (!(STATUSES as readonly string[]).includes(status))
+    throw new UsageError(`unknown status "${status}": use one of ${STATUSES.join(', ')}`);
   return status as ReviewStatus;
 }
 
@@ -124,7 +125,12 @@ function whereOf(actor: Actor, filter: ReviewFilter): { sql: string; params: unk
 }
 
 /** Review items the actor may see that match the filter, oldest message first. */
-export async function listReviewItems(db: Pick<pg.Pool, 'query'>, actor: Actor, filter: ReviewFilter, options: { limit?: number } = {}): Promise<ReviewItemView[]> {
+export async function listReviewItems(
+  db: Pick<pg.Pool, 'query'>,
+  actor: Actor,
+  filter: ReviewFilter,
+  options: { limit?: number } = {},
+): Promise<ReviewItemView[]> {
   const { sql, params } = whereOf(actor, filter);
   const limit = options.limit ? ` LIMIT ${Math.max(1, Math.floor(options.limit))}` : '';
   const rows = (await db.query<ItemRow>(`${selectItems} ${sql} ORDER BY m.sent_at, r.id${limit}`, params)).rows;
@@ -149,16 +155,35 @@ export async function getReviewItem(db: Pick<pg.Pool, 'query'>, actor: Actor, id
   return item;
 }
 
-async function withFindings(db: Pick<pg.Pool, 'query'>, rows: readonly ItemRow[], mayReadOriginal: (row: ItemRow) => boolean): Promise<ReviewItemView[]> {
+async function withFindings(
+  db: Pick<pg.Pool, 'query'>,
+  rows: readonly ItemRow[],
+  mayReadOriginal: (row: ItemRow) => boolean,
+): Promise<ReviewItemView[]> {
   if (rows.length === 0) return [];
-  const findings = await db.query<{ message_id: string; category: string; detector: string; confidence: number; start: number; end: number; explanation: unknown }>(
+  const findings = await db.query<{
+    message_id: string;
+    category: string;
+    detector: string;
+    confidence: number;
+    start: number;
+    end: number;
+    explanation: unknown;
+  }>(
     `SELECT message_id::text, category, detector, confidence, start, "end", explanation FROM findings WHERE message_id = ANY($1::bigint[]) ORDER BY message_id, start`,
     [rows.map((r) => r.message_id)],
   );
   const byMessage = new Map<string, FindingView[]>();
   for (const f of findings.rows) {
     const list = byMessage.get(f.message_id) ?? [];
-    list.push({ category: f.category, detector: f.detector, confidence: f.confidence, start: f.start, end: f.end, explanation: f.explanation });
+    list.push({
+      category: f.category,
+      detector: f.detector,
+      confidence: f.confidence,
+      start: f.start,
+      end: f.end,
+      explanation: f.explanation,
+    });
     byMessage.set(f.message_id, list);
   }
   return rows.map((r) => ({
@@ -175,12 +200,20 @@ async function withFindings(db: Pick<pg.Pool, 'query'>, rows: readonly ItemRow[]
     sentAt: r.sent_at.toISOString(),
     // once a decision changed the delivered message, the redacted copy is the one kept on the item
     redactedText: r.redacted_text ?? r.text,
-    delivered: r.withdrawn ? 'withdrawn' : r.status === 'approved' || r.status === 'false_positive' ? 'original' : 'redacted',
+    delivered: r.withdrawn
+      ? 'withdrawn'
+      : r.status === 'approved' || r.status === 'false_positive'
+        ? 'original'
+        : 'redacted',
     keyId: r.key_id,
     openedAt: r.created_at.toISOString(),
-    escalated: r.escalated_at ? { at: r.escalated_at.toISOString(), by: r.escalated_by, note: r.escalation_note } : null,
+    escalated: r.escalated_at
+      ? { at: r.escalated_at.toISOString(), by: r.escalated_by, note: r.escalation_note }
+      : null,
     decided: r.decided_at ? { at: r.decided_at.toISOString(), by: r.decided_by, note: r.note } : null,
-    findings: mayReadOriginal(r) ? (byMessage.get(r.message_id) ?? []) : (byMessage.get(r.message_id) ?? []).map(withoutDetail),
+    findings: mayReadOriginal(r)
+      ? (byMessage.get(r.message_id) ?? [])
+      : (byMessage.get(r.message_id) ?? []).map(withoutDetail),
   }));
 }
 
@@ -192,9 +225,13 @@ function withoutDetail(finding: FindingView): FindingView {
 /** `category=HEALTH,chat=…,status=open,agency=…` → a filter (decisions by filter default to open items). */
 export function parseFilter(text: string): ReviewFilter {
   const filter: ReviewFilter = {};
-  for (const part of text.split(',').map((p) => p.trim()).filter(Boolean)) {
+  for (const part of text
+    .split(',')
+    .map((p) => p.trim())
+    .filter(Boolean)) {
     const eq = part.indexOf('=');
-    if (eq <= 0) throw new UsageError(`--filter "${part}": expected key=value (keys: category, chat, status, agency, since)`);
+    if (eq <= 0)
+      throw new UsageError(`--filter "${part}": expected key=value (keys: category, chat, status, agency, since)`);
     const key = part.slice(0, eq).trim();
     const value = part.slice(eq + 1).trim();
     if (!value) throw new UsageError(`--filter ${key}= needs a value`);
@@ -223,6 +260,7 @@ export function parseFilter(text: string): ReviewFilter {
 
 export function parseSince(value: string): Date {
   const at = new Date(value);
-  if (Number.isNaN(at.getTime())) throw new UsageError(`--since "${value}" is not a date or time (e.g. 2024-02-01 or 2024-02-01T09:00:00Z)`);
+  if (Number.isNaN(at.getTime()))
+    throw new UsageError(`--since "${value}" is not a date or time (e.g. 2024-02-01 or 2024-02-01T09:00:00Z)`);
   return at;
 }

@@ -37,13 +37,21 @@ export function sealedOriginalFrom(row: SealedOriginalRow): SealedOriginal {
     keyId: row.sealed_key_id,
     original: row.sealed_original,
     format: Number(row.sealed_format),
-    binding: { agencyId: row.bound_agency_id, platform: row.bound_platform, sourceChatId: row.bound_chat_id, sourceMessageId: row.bound_message_id },
+    binding: {
+      agencyId: row.bound_agency_id,
+      platform: row.bound_platform,
+      sourceChatId: row.bound_chat_id,
+      sourceMessageId: row.bound_message_id,
+    },
   };
 }
 
 /** An item's sealed original as the store has it now (its agency and message as they are, not as they were). */
 export async function readSealedOriginal(db: Queryable, itemId: string): Promise<SealedOriginal> {
-  const rows = await db.query<SealedOriginalRow>(`SELECT ${SEALED_ORIGINAL_COLUMNS} FROM review_items r JOIN messages m ON m.id = r.message_id WHERE r.id = $1`, [itemId]);
+  const rows = await db.query<SealedOriginalRow>(
+    `SELECT ${SEALED_ORIGINAL_COLUMNS} FROM review_items r JOIN messages m ON m.id = r.message_id WHERE r.id = $1`,
+    [itemId],
+  );
   if (!rows.rows[0]) throw new JobFailedError(`review item ${itemId} has no encrypted original`);
   return sealedOriginalFrom(rows.rows[0]);
 }
@@ -56,7 +64,9 @@ export function openOriginal(keyring: Keyring, item: SealedOriginal): string {
   if (!item.original || !item.keyId) throw new JobFailedError(`review item ${item.id} has no encrypted original`);
   const key = keyring.get(item.keyId);
   if (!key) {
-    throw new JobFailedError(`review item ${item.id}: its original was encrypted with key ${item.keyId}, which is not in the key file ${keyring.file} (keys there: ${keyring.ids().join(', ')})`);
+    throw new JobFailedError(
+      `review item ${item.id}: its original was encrypted with key ${item.keyId}, which is not in the key file ${keyring.file} (keys there: ${keyring.ids().join(', ')})`,
+    );
   }
   try {
     return decryptOriginal(key, item.original, item.format === OriginalFormat.unbound ? null : item.binding);
@@ -90,11 +100,18 @@ export interface ReencryptResult {
  * when this runs. Items that cannot be decrypted are left untouched and reported. Safe to run again (after a
  * crash, or after workers that still held the previous key wrote new items).
  */
-export async function reencryptOriginals(pool: pg.Pool, keyring: Keyring, options: { batchSize?: number } = {}): Promise<ReencryptResult> {
+export async function reencryptOriginals(
+  pool: pg.Pool,
+  keyring: Keyring,
+  options: { batchSize?: number } = {},
+): Promise<ReencryptResult> {
   const batchSize = options.batchSize ?? 500;
   const result: ReencryptResult = { reencrypted: 0, bound: 0, current: 0, unreadable: [] };
   result.current = (
-    await pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM review_items WHERE key_id = $1 AND original IS NOT NULL AND original_format = $2`, [keyring.currentId, OriginalFormat.bound])
+    await pool.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM review_items WHERE key_id = $1 AND original IS NOT NULL AND original_format = $2`,
+      [keyring.currentId, OriginalFormat.bound],
+    )
   ).rows[0]!.n;
   let after = '00000000-0000-0000-0000-000000000000';
   for (;;) {
@@ -127,7 +144,12 @@ export async function reencryptOriginals(pool: pg.Pool, keyring: Keyring, option
  * Each row's original re-encrypted under the current key and bound to its message, with the id `idOf` gives it;
  * a row that does not open is added to `result.unreadable` and left as it is.
  */
-function reencryptRows<R extends SealedOriginalRow>(rows: readonly R[], keyring: Keyring, result: ReencryptResult, idOf: (row: R) => string): { ids: string[]; sealed: Buffer[] } {
+function reencryptRows<R extends SealedOriginalRow>(
+  rows: readonly R[],
+  keyring: Keyring,
+  result: ReencryptResult,
+  idOf: (row: R) => string,
+): { ids: string[]; sealed: Buffer[] } {
   const ids: string[] = [];
   const sealed: Buffer[] = [];
   for (const row of rows) {
@@ -151,9 +173,17 @@ const VERSION_SEALED_COLUMNS = `'version ' || v.id::text AS sealed_id, v.key_id 
  * The encrypted originals of kept message versions (src/store/edits.ts) get what the items' get: re-encrypted under
  * the current key and bound to their message, so that no key still needed is ever deleted. Adds to `result`.
  */
-async function reencryptVersionOriginals(pool: pg.Pool, keyring: Keyring, batchSize: number, result: ReencryptResult): Promise<void> {
+async function reencryptVersionOriginals(
+  pool: pg.Pool,
+  keyring: Keyring,
+  batchSize: number,
+  result: ReencryptResult,
+): Promise<void> {
   result.current += (
-    await pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM message_versions WHERE key_id = $1 AND original IS NOT NULL AND original_format = $2`, [keyring.currentId, OriginalFormat.bound])
+    await pool.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM message_versions WHERE key_id = $1 AND original IS NOT NULL AND original_format = $2`,
+      [keyring.currentId, OriginalFormat.bound],
+    )
   ).rows[0]!.n;
   let after = 0n;
   for (;;) {

@@ -2,7 +2,15 @@ import type pg from 'pg';
 
 /** One CSV row: a metric in one section, by whichever dimensions that section has (the others empty). */
 export interface ReportRow {
-  section: 'imported' | 'findings' | 'quarantined' | 'decided' | 'pending' | 'escalated' | 'blocked_inbound' | 'blocked_outbound';
+  section:
+    | 'imported'
+    | 'findings'
+    | 'quarantined'
+    | 'decided'
+    | 'pending'
+    | 'escalated'
+    | 'blocked_inbound'
+    | 'blocked_outbound';
   source: string;
   chat: string;
   category: string;
@@ -17,10 +25,24 @@ export interface AgencyReport {
   agency: { id: string; slug: string; name: string };
   generatedAt: string;
   rows: ReportRow[];
-  totals: { imported: number; findings: number; quarantined: number; decided: number; open: number; escalatedNow: number; escalatedEver: number; blockedInbound: number; blockedOutbound: number };
+  totals: {
+    imported: number;
+    findings: number;
+    quarantined: number;
+    decided: number;
+    open: number;
+    escalatedNow: number;
+    escalatedEver: number;
+    blockedInbound: number;
+    blockedOutbound: number;
+  };
 }
 
-const row = (section: ReportRow['section'], fields: Partial<Omit<ReportRow, 'section' | 'count'>>, count: number): ReportRow => ({
+const row = (
+  section: ReportRow['section'],
+  fields: Partial<Omit<ReportRow, 'section' | 'count'>>,
+  count: number,
+): ReportRow => ({
   section,
   source: fields.source ?? '',
   chat: fields.chat ?? '',
@@ -31,7 +53,11 @@ const row = (section: ReportRow['section'], fields: Partial<Omit<ReportRow, 'sec
 });
 
 /** What an agency hands its auditors: counts only, computed in SQL; never a message text or a matched value. */
-export async function agencyReport(pool: pg.Pool, agency: { id: string; slug: string; name: string }, now = new Date()): Promise<AgencyReport> {
+export async function agencyReport(
+  pool: pg.Pool,
+  agency: { id: string; slug: string; name: string },
+  now = new Date(),
+): Promise<AgencyReport> {
   const q = async <T extends pg.QueryResultRow>(sql: string) => (await pool.query<T>(sql, [agency.id])).rows;
   const rows: ReportRow[] = [];
   const imported = await q<{ source: string; chat: string; n: number }>(
@@ -62,18 +88,29 @@ export async function agencyReport(pool: pg.Pool, agency: { id: string; slug: st
   const open = sum(statuses.filter((s) => s.status === 'open'));
   const escalatedNow = sum(statuses.filter((s) => s.status === 'escalated'));
   const escalatedEver = sum(statuses.filter((s) => s.escalated));
-  rows.push(row('pending', { decision: 'open' }, open), row('pending', { decision: 'escalated' }, escalatedNow), row('escalated', {}, escalatedEver));
-  const blockedInbound = (await q<{ n: number }>(
-    `SELECT coalesce(sum((details->>'blocked')::int), 0)::int AS n FROM audit_log WHERE agency_id = $1 AND action = 'deliver.batch'`,
-  ))[0]!.n;
+  rows.push(
+    row('pending', { decision: 'open' }, open),
+    row('pending', { decision: 'escalated' }, escalatedNow),
+    row('escalated', {}, escalatedEver),
+  );
+  const blockedInbound = (
+    await q<{ n: number }>(
+      `SELECT coalesce(sum((details->>'blocked')::int), 0)::int AS n FROM audit_log WHERE agency_id = $1 AND action = 'deliver.batch'`,
+    )
+  )[0]!.n;
   rows.push(row('blocked_inbound', {}, blockedInbound));
   const outbound = await q<{ source: string; chat: string; category: string; n: number }>(
     `SELECT o.target_platform AS source, o.target_chat_id AS chat, coalesce(c.category, '') AS category, count(*)::int AS n
        FROM outbound_attempts o LEFT JOIN LATERAL jsonb_array_elements_text(coalesce(o.reason->'categories', '[]'::jsonb)) AS c(category) ON true
       WHERE o.agency_id = $1 AND o.status = 'blocked' GROUP BY 1, 2, 3 ORDER BY 1, 2, 3`,
   );
-  for (const r of outbound) rows.push(row('blocked_outbound', { source: r.source, chat: r.chat, category: r.category }, r.n));
-  const blockedOutbound = (await q<{ n: number }>(`SELECT count(*)::int AS n FROM outbound_attempts WHERE agency_id = $1 AND status = 'blocked'`))[0]!.n;
+  for (const r of outbound)
+    rows.push(row('blocked_outbound', { source: r.source, chat: r.chat, category: r.category }, r.n));
+  const blockedOutbound = (
+    await q<{ n: number }>(
+      `SELECT count(*)::int AS n FROM outbound_attempts WHERE agency_id = $1 AND status = 'blocked'`,
+    )
+  )[0]!.n;
   return {
     agency,
     generatedAt: now.toISOString(),
@@ -104,6 +141,7 @@ export function csvField(value: string | number): string {
 
 export function reportCsv(report: AgencyReport): string {
   const lines = [REPORT_CSV_COLUMNS.join(',')];
-  for (const r of report.rows) lines.push([r.section, r.source, r.chat, r.category, r.decision, r.decidedBy, r.count].map(csvField).join(','));
+  for (const r of report.rows)
+    lines.push([r.section, r.source, r.chat, r.category, r.decision, r.decidedBy, r.count].map(csvField).join(','));
   return `${lines.join('\n')}\n`;
 }

@@ -4,7 +4,11 @@ import { addAgency, requireAgency, type AgencySummary } from '../store/agencies.
 import { inTransaction, type Store } from '../store/database.ts';
 
 /** Creates an agency (admin), with its policy when given one; audited with the policy document (rules, no data). */
-export async function createAgency(store: Store, actor: Actor, input: { slug: string; name: string; policy?: unknown }): Promise<AgencySummary> {
+export async function createAgency(
+  store: Store,
+  actor: Actor,
+  input: { slug: string; name: string; policy?: unknown },
+): Promise<AgencySummary> {
   requireRole(actor, ['admin'], 'create agencies');
   const created = await addAgency(store.prisma, input);
   await writeAudit(store.pool, {
@@ -23,6 +27,12 @@ export async function setAgencyPolicy(store: Store, actor: Actor, slug: string, 
   const agency = await requireAgency(store.pool, slug);
   await inTransaction(store.pool, async (client) => {
     await client.query(`UPDATE agencies SET policy = $2 WHERE id = $1`, [agency.id, JSON.stringify(policy)]);
-    await writeAudit(client, { actor, action: 'agency.set-policy', agencyId: agency.id, subject: slug, details: { policy } });
+    await writeAudit(client, {
+      actor,
+      action: 'agency.set-policy',
+      agencyId: agency.id,
+      subject: slug,
+      details: { policy },
+    });
   });
 }

@@ -15,7 +15,14 @@ export interface ChatSource {
  * Links a foreign chat to a national chat of the agency (operator, admin). The entry names the source and the
  * national chat by id: a chat's title may name a person.
  */
-export async function mapChat(store: Store, actor: Actor, slug: string, source: ChatSource, nationalChat: string, options: { relay?: boolean } = {}): Promise<{ moved: boolean; created: boolean }> {
+export async function mapChat(
+  store: Store,
+  actor: Actor,
+  slug: string,
+  source: ChatSource,
+  nationalChat: string,
+  options: { relay?: boolean } = {},
+): Promise<{ moved: boolean; created: boolean }> {
   requireRole(actor, OPERATORS, 'map chats');
   const agency = await requireAgency(store.pool, slug);
   const result = await addMapping(store.pool, agency.id, source.platform, source.chatId, nationalChat, options);
@@ -28,7 +35,12 @@ export async function mapChat(store: Store, actor: Actor, slug: string, source: 
     action: 'map.add',
     agencyId: agency.id,
     subject: auditableSource(source.platform, source.chatId),
-    details: { source: auditableSource(source.platform, source.chatId), nationalChatId: mapped.rows[0]?.chat_id ?? null, relay: options.relay ?? false, ...result },
+    details: {
+      source: auditableSource(source.platform, source.chatId),
+      nationalChatId: mapped.rows[0]?.chat_id ?? null,
+      relay: options.relay ?? false,
+      ...result,
+    },
   });
   return result;
 }
@@ -39,7 +51,13 @@ export async function unmapChat(store: Store, actor: Actor, slug: string, source
   const agency = await requireAgency(store.pool, slug);
   const removed = await removeMapping(store.pool, agency.id, source.platform, source.chatId);
   if (removed) {
-    await writeAudit(store.pool, { actor, action: 'map.remove', agencyId: agency.id, subject: auditableSource(source.platform, source.chatId), details: { source: auditableSource(source.platform, source.chatId) } });
+    await writeAudit(store.pool, {
+      actor,
+      action: 'map.remove',
+      agencyId: agency.id,
+      subject: auditableSource(source.platform, source.chatId),
+      details: { source: auditableSource(source.platform, source.chatId) },
+    });
   }
   return removed;
 }

@@ -46,7 +46,8 @@ export async function classifierFeedback(
   let agencyIds: readonly string[] | null;
   if (options.agencySlug !== undefined) {
     agency = await requireAgency(pool, options.agencySlug);
-    if (!canSeeAgency(actor, agency.id)) throw new ForbiddenError(`${actor.name} (${actor.role}) may not read the classifier feedback of ${agency.slug}`);
+    if (!canSeeAgency(actor, agency.id))
+      throw new ForbiddenError(`${actor.name} (${actor.role}) may not read the classifier feedback of ${agency.slug}`);
     agencyIds = [agency.id];
   } else {
     agencyIds = visibleAgencies(actor);
@@ -109,7 +110,10 @@ async function feedbackRows(pool: pg.Pool, agencyIds: readonly string[] | null):
 }
 
 /** The agency's own terms and patterns by id, from its policy (an unreadable stored policy names none). */
-async function agencyEntries(pool: pg.Pool, agencyId: string): Promise<(detector: string, termId: string) => string | undefined> {
+async function agencyEntries(
+  pool: pg.Pool,
+  agencyId: string,
+): Promise<(detector: string, termId: string) => string | undefined> {
   const row = await pool.query<{ policy: unknown }>(`SELECT policy FROM agencies WHERE id = $1`, [agencyId]);
   try {
     const custom = policyFromStored(row.rows[0]?.policy ?? null).classifier;

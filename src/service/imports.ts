@@ -6,7 +6,11 @@ import type { ImportSummary } from '../pipeline/import-run.ts';
  * An import runs as the installation's configuration (no token); its entries name the OS user and host that ran
  * it (see machineActor). The start is written before anything is read, so an import that dies leaves its trace.
  */
-export async function recordImportStart(pool: Pick<pg.Pool, 'query'>, actor: AuditInput['actor'], input: { agencyId: string; sourceKind: string; enqueueOnly: boolean }): Promise<void> {
+export async function recordImportStart(
+  pool: Pick<pg.Pool, 'query'>,
+  actor: AuditInput['actor'],
+  input: { agencyId: string; sourceKind: string; enqueueOnly: boolean },
+): Promise<void> {
   await writeAudit(pool, {
     actor,
     action: 'import.start',

@@ -12,11 +12,22 @@ export interface SealTimer {
  * so none of its rows stays outside the chain for longer than that. A failed seal is reported and tried again at
  * the next tick; ticks never overlap.
  */
-export function startSealTimer(store: Store, chain: ChainContext, intervalMs: number, onError: (error: Error) => void): SealTimer {
+export function startSealTimer(
+  store: Store,
+  chain: ChainContext,
+  intervalMs: number,
+  onError: (error: Error) => void,
+): SealTimer {
   let running: Promise<void> = Promise.resolve();
   let timer: NodeJS.Timeout | undefined;
   let stopped = false;
-  const sealNow = () => (running = running.then(() => seal(store, chain).then(() => undefined, (error: Error) => onError(error))));
+  const sealNow = () =>
+    (running = running.then(() =>
+      seal(store, chain).then(
+        () => undefined,
+        (error: Error) => onError(error),
+      ),
+    ));
   const schedule = () => {
     timer = setTimeout(() => {
       void sealNow().then(() => {

@@ -75,7 +75,10 @@ type Queryable = Pick<pg.Pool | pg.PoolClient, 'query'>;
  * A message may reference only a blob its own agency stored: a trigger on message_attachments refuses any other
  * reference (migration attachment_owners), so a line that names another agency's sha256 links nothing.
  */
-export async function recordBlobOwner(db: Queryable, owner: { agencyId: string; sha256: string; runId?: string | null }): Promise<void> {
+export async function recordBlobOwner(
+  db: Queryable,
+  owner: { agencyId: string; sha256: string; runId?: string | null },
+): Promise<void> {
   await db.query(
     `INSERT INTO attachment_owners (agency_id, sha256, run_id) VALUES ($1, $2, $3) ON CONFLICT (agency_id, sha256) DO NOTHING`,
     [owner.agencyId, owner.sha256, owner.runId ?? null],

@@ -10,16 +10,39 @@
  */
 
 /** Element types by their PostgreSQL type OID (pg_type.oid, fixed for built-in types). */
-const OID = { bool: 16, bytea: 17, int8: 20, int4: 23, text: 25, float8: 701, timestamptz: 1184, uuid: 2950, jsonb: 3802 } as const;
+const OID = {
+  bool: 16,
+  bytea: 17,
+  int8: 20,
+  int4: 23,
+  text: 25,
+  float8: 701,
+  timestamptz: 1184,
+  uuid: 2950,
+  jsonb: 3802,
+} as const;
 export type ElementType = keyof typeof OID;
 
-type Value<T extends ElementType> = T extends 'bool' ? boolean : T extends 'int4' | 'int8' | 'float8' ? number : T extends 'bytea' ? Buffer : string;
+type Value<T extends ElementType> = T extends 'bool'
+  ? boolean
+  : T extends 'int4' | 'int8' | 'float8'
+    ? number
+    : T extends 'bytea'
+      ? Buffer
+      : string;
 
 /** Microseconds from the Unix epoch to PostgreSQL's (2000-01-01 UTC), in which timestamps travel. */
 const POSTGRES_EPOCH_MS = Date.UTC(2000, 0, 1);
 const UUID = /^[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}$/i;
 const HEADER_BYTES = 20;
-const FIXED_SIZE: Partial<Record<ElementType, number>> = { bool: 1, int4: 4, int8: 8, float8: 8, timestamptz: 8, uuid: 16 };
+const FIXED_SIZE: Partial<Record<ElementType, number>> = {
+  bool: 1,
+  int4: 4,
+  int8: 8,
+  float8: 8,
+  timestamptz: 8,
+  uuid: 16,
+};
 
 /** A one-dimensional array of `type` (null or undefined elements are NULL), ready to pass as a query parameter. */
 export function binaryArray<T extends ElementType>(type: T, values: readonly (Value<T> | null | undefined)[]): Buffer {
@@ -29,7 +52,9 @@ export function binaryArray<T extends ElementType>(type: T, values: readonly (Va
     capacity += 4;
     if (value === null || value === undefined) continue;
     // a UTF-16 unit never takes more than 3 bytes of UTF-8: one pass writes the strings, with room to spare
-    capacity += fixed ?? (type === 'bytea' ? (value as Buffer).length : (type === 'jsonb' ? 1 : 0) + (value as string).length * 3);
+    capacity +=
+      fixed ??
+      (type === 'bytea' ? (value as Buffer).length : (type === 'jsonb' ? 1 : 0) + (value as string).length * 3);
   }
   const out = Buffer.allocUnsafe(capacity);
   out.writeInt32BE(values.length === 0 ? 0 : 1, 0); // dimensions (an empty array has none)

@@ -35,12 +35,19 @@ export async function addMapping(
   try {
     await client.query('BEGIN');
     await client.query(`SELECT pg_advisory_xact_lock(hashtext('aitu-chats:' || $1))`, [agencyId]);
-    const existing = await client.query<{ id: string }>(`SELECT id FROM chats WHERE agency_id = $1 AND title = $2`, [agencyId, nationalChat]);
+    const existing = await client.query<{ id: string }>(`SELECT id FROM chats WHERE agency_id = $1 AND title = $2`, [
+      agencyId,
+      nationalChat,
+    ]);
     let chatId = existing.rows[0]?.id;
     const created = !chatId;
     if (!chatId) {
       chatId = randomUUID();
-      await client.query(`INSERT INTO chats (id, agency_id, title) VALUES ($1, $2, $3)`, [chatId, agencyId, nationalChat]);
+      await client.query(`INSERT INTO chats (id, agency_id, title) VALUES ($1, $2, $3)`, [
+        chatId,
+        agencyId,
+        nationalChat,
+      ]);
     }
     const previous = await client.query<{ chat_id: string }>(
       `SELECT chat_id FROM chat_sources WHERE agency_id = $1 AND platform = $2 AND source_chat_id = $3`,
@@ -52,7 +59,10 @@ export async function addMapping(
       [randomUUID(), agencyId, chatId, platform, sourceChatId, options.relay ?? false],
     );
     // messages already delivered from this source follow it, so history and live copies stay in one chat
-    await client.query(`UPDATE messages SET chat_id = $4 WHERE agency_id = $1 AND platform = $2 AND source_chat_id = $3`, [agencyId, platform, sourceChatId, chatId]);
+    await client.query(
+      `UPDATE messages SET chat_id = $4 WHERE agency_id = $1 AND platform = $2 AND source_chat_id = $3`,
+      [agencyId, platform, sourceChatId, chatId],
+    );
     await client.query('COMMIT');
     return { moved: Boolean(previous.rows[0] && previous.rows[0].chat_id !== chatId), created };
   } catch (error) {
@@ -69,10 +79,23 @@ export async function listMappings(pool: pg.Pool, agencyId: string): Promise<Cha
       WHERE s.agency_id = $1 ORDER BY c.title, s.platform, s.source_chat_id`,
     [agencyId],
   );
-  return rows.rows.map((r) => ({ platform: r.platform, sourceChatId: r.source_chat_id, nationalChat: r.title, relay: r.relay }));
+  return rows.rows.map((r) => ({
+    platform: r.platform,
+    sourceChatId: r.source_chat_id,
+    nationalChat: r.title,
+    relay: r.relay,
+  }));
 }
 
-export async function removeMapping(pool: pg.Pool, agencyId: string, platform: Platform, sourceChatId: string): Promise<boolean> {
-  const result = await pool.query(`DELETE FROM chat_sources WHERE agency_id = $1 AND platform = $2 AND source_chat_id = $3`, [agencyId, platform, sourceChatId]);
+export async function removeMapping(
+  pool: pg.Pool,
+  agencyId: string,
+  platform: Platform,
+  sourceChatId: string,
+): Promise<boolean> {
+  const result = await pool.query(
+    `DELETE FROM chat_sources WHERE agency_id = $1 AND platform = $2 AND source_chat_id = $3`,
+    [agencyId, platform, sourceChatId],
+  );
   return (result.rowCount ?? 0) > 0;
 }

@@ -16,7 +16,11 @@ const chatKey = (platform: string, sourceChatId: string) => `${platform}\u0000${
  * The national chat of each foreign chat. A foreign chat with no mapping gets a national chat of its own,
  * named after its title (suffixed with its source when that name is taken). Must run inside a transaction.
  */
-export async function resolveChats(db: Queryable, agencyId: string, chats: readonly ForeignChat[]): Promise<Map<string, string>> {
+export async function resolveChats(
+  db: Queryable,
+  agencyId: string,
+  chats: readonly ForeignChat[],
+): Promise<Map<string, string>> {
   const wanted = new Map<string, ForeignChat>();
   for (const chat of chats) wanted.set(chatKey(chat.platform, chat.sourceChatId), chat);
   const resolved = await selectMappings(db, agencyId, [...wanted.values()]);
@@ -29,7 +33,12 @@ export async function resolveChats(db: Queryable, agencyId: string, chats: reado
   for (const chat of missing) {
     const key = chatKey(chat.platform, chat.sourceChatId);
     if (resolved.has(key)) continue;
-    const chatId = await createNationalChat(db, agencyId, chat.title?.trim() || `${chat.platform}:${chat.sourceChatId}`, chat);
+    const chatId = await createNationalChat(
+      db,
+      agencyId,
+      chat.title?.trim() || `${chat.platform}:${chat.sourceChatId}`,
+      chat,
+    );
     await db.query(
       `INSERT INTO chat_sources (id, agency_id, chat_id, platform, source_chat_id) VALUES ($1, $2, $3, $4, $5)`,
       [randomUUID(), agencyId, chatId, chat.platform, chat.sourceChatId],
@@ -39,7 +48,12 @@ export async function resolveChats(db: Queryable, agencyId: string, chats: reado
   return resolved;
 }
 
-async function createNationalChat(db: Queryable, agencyId: string, title: string, source: ForeignChat): Promise<string> {
+async function createNationalChat(
+  db: Queryable,
+  agencyId: string,
+  title: string,
+  source: ForeignChat,
+): Promise<string> {
   for (const candidate of [title, `${title} (${source.platform}:${source.sourceChatId})`]) {
     const id = randomUUID();
     const created = await db.query(
@@ -55,7 +69,11 @@ async function createNationalChat(db: Queryable, agencyId: string, title: string
   return existing.rows[0]!.id;
 }
 
-async function selectMappings(db: Queryable, agencyId: string, chats: readonly ForeignChat[]): Promise<Map<string, string>> {
+async function selectMappings(
+  db: Queryable,
+  agencyId: string,
+  chats: readonly ForeignChat[],
+): Promise<Map<string, string>> {
   if (chats.length === 0) return new Map();
   const result = await db.query<{ platform: string; source_chat_id: string; chat_id: string }>({
     name: 'aitu-chat-mappings',

@@ -36,7 +36,10 @@ export function describeDatabase(databaseUrl: string): string {
 }
 
 /** Opens the store and checks the connection (within `connectTimeoutMs`), so callers fail fast with exit 3. */
-export async function openStore(databaseUrl: string, options: { max?: number; connectTimeoutMs?: number } = {}): Promise<Store> {
+export async function openStore(
+  databaseUrl: string,
+  options: { max?: number; connectTimeoutMs?: number } = {},
+): Promise<Store> {
   const pool = new pg.Pool({
     ...poolConfigFromUrl(databaseUrl),
     max: options.max ?? 10,
@@ -69,7 +72,11 @@ export function storeConnectionError(databaseUrl: string, error: unknown): Error
   const where = describeDatabase(databaseUrl);
   const code = (error as { code?: string }).code;
   if (code === '3D000') {
-    return new ServiceUnavailableError('PostgreSQL', `${where}: the database does not exist; run: npx aitu-gateway db migrate`, { cause: error });
+    return new ServiceUnavailableError(
+      'PostgreSQL',
+      `${where}: the database does not exist; run: npx aitu-gateway db migrate`,
+      { cause: error },
+    );
   }
   if (isPostgresUnavailable(error)) {
     return new ServiceUnavailableError('PostgreSQL', `${where} is unreachable; ${postgresHint}`, { cause: error });

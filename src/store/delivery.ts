@@ -45,7 +45,15 @@ export interface DeliveryBatch {
     decision: number[];
   };
   /** `message` is an index into the message columns; `explanation` is JSON naming words by id, never message text */
-  findings: { message: number[]; category: string[]; start: number[]; end: number[]; confidence: number[]; detector: string[]; explanation: string[] };
+  findings: {
+    message: number[];
+    category: string[];
+    start: number[];
+    end: number[];
+    confidence: number[];
+    detector: string[];
+    explanation: string[];
+  };
   attachments: {
     message: number[];
     position: number[];
@@ -91,7 +99,19 @@ export function emptyDeliveryBatch(): DeliveryBatch {
     chats: [],
     senders: [],
     decisions: [],
-    messages: { chat: [], messageId: [], sender: [], sentAt: [], editedAt: [], kind: [], text: [], original: [], body: [], redacted: [], decision: [] },
+    messages: {
+      chat: [],
+      messageId: [],
+      sender: [],
+      sentAt: [],
+      editedAt: [],
+      kind: [],
+      text: [],
+      original: [],
+      body: [],
+      redacted: [],
+      decision: [],
+    },
     findings: { message: [], category: [], start: [], end: [], confidence: [], detector: [], explanation: [] },
     attachments: { message: [], position: [], name: [], mime: [], size: [], sha256: [], missing: [] },
   };
@@ -107,20 +127,51 @@ export class DeliveryBatchBuilder {
   private readonly decisions = new Map<string, number>();
 
   /** `message` with its structured parts as delivered; `text` the delivered text, `original` what was received */
-  add(message: CanonicalMessage, delivered: { text: string; original: OriginalMessage; redacted: boolean; decision: StoredDecision; findings: readonly Finding[] }): void {
+  add(
+    message: CanonicalMessage,
+    delivered: {
+      text: string;
+      original: OriginalMessage;
+      redacted: boolean;
+      decision: StoredDecision;
+      findings: readonly Finding[];
+    },
+  ): void {
     const { text: deliveredText, original, redacted, decision, findings } = delivered;
     const { messages: m, findings: f, attachments: a } = this.batch;
     const index = m.chat.length;
     const { platform, chatId, chatTitle: title, sender } = message;
     // a chat is one entry per title: a title that changed within the batch stays each message's own
-    m.chat.push(intern(this.batch.chats, this.chats, chatId, (c) => c.platform === platform && c.title === title, () => ({ platform, chatId, ...(title !== undefined ? { title } : {}) })));
+    m.chat.push(
+      intern(
+        this.batch.chats,
+        this.chats,
+        chatId,
+        (c) => c.platform === platform && c.title === title,
+        () => ({ platform, chatId, ...(title !== undefined ? { title } : {}) }),
+      ),
+    );
     m.messageId.push(message.messageId);
-    m.sender.push(sender === null ? null : intern(this.batch.senders, this.senders, sender.id, (s) => s.platform === platform && s.name === sender.name, () => ({ platform, id: sender.id, name: sender.name })));
+    m.sender.push(
+      sender === null
+        ? null
+        : intern(
+            this.batch.senders,
+            this.senders,
+            sender.id,
+            (s) => s.platform === platform && s.name === sender.name,
+            () => ({ platform, id: sender.id, name: sender.name }),
+          ),
+    );
     m.sentAt.push(message.sentAt);
     m.editedAt.push(message.editedAt);
     m.kind.push(message.kind);
     m.text.push(deliveredText);
-    m.original.push(original.extra !== undefined || original.service !== undefined || deliveredText !== original.text ? originalToSeal(original) : null);
+    m.original.push(
+      original.extra !== undefined || original.service !== undefined || deliveredText !== original.text
+        ? originalToSeal(original)
+        : null,
+    );
     m.body.push(JSON.stringify(messageBody(message, { withoutChatTitle: true })));
     m.redacted.push(redacted);
     m.decision.push(this.decisionIndex(decision));
@@ -146,10 +197,19 @@ export class DeliveryBatchBuilder {
 
   private decisionIndex(decision: StoredDecision): number {
     // without reasons (no findings) the rule alone names the decision
-    const key = decision.reasons.length === 0 ? decision.rule : `${decision.action}\u0000${decision.rule}\u0000${JSON.stringify(decision.reasons)}`;
+    const key =
+      decision.reasons.length === 0
+        ? decision.rule
+        : `${decision.action}\u0000${decision.rule}\u0000${JSON.stringify(decision.reasons)}`;
     let index = this.decisions.get(key);
     if (index === undefined) {
-      index = this.batch.decisions.push({ action: decision.action, rule: decision.rule, categories: decision.categories, reasons: decision.reasons }) - 1;
+      index =
+        this.batch.decisions.push({
+          action: decision.action,
+          rule: decision.rule,
+          categories: decision.categories,
+          reasons: decision.reasons,
+        }) - 1;
       this.decisions.set(key, index);
     }
     return index;
@@ -160,7 +220,13 @@ export class DeliveryBatchBuilder {
  * The index in `list` of the entry with this id that `matches`, appended (`make`) when there is none. A batch holds
  * a few chats and senders, each id mostly under one name: looked up by id, without a key string per message.
  */
-function intern<T>(list: T[], byId: Map<string, number[]>, id: string, matches: (entry: T) => boolean, make: () => T): number {
+function intern<T>(
+  list: T[],
+  byId: Map<string, number[]>,
+  id: string,
+  matches: (entry: T) => boolean,
+  make: () => T,
+): number {
   const known = byId.get(id);
   const found = known?.find((i) => matches(list[i]!));
   if (found !== undefined) return found;
@@ -173,7 +239,8 @@ function intern<T>(list: T[], byId: Map<string, number[]>, id: string, matches: 
 export const batchSize = (batch: DeliveryBatch): number => batch.messages.chat.length;
 
 /** The decision that delivers message i. */
-export const decisionOf = (batch: DeliveryBatch, i: number): StoredDecision => batch.decisions[batch.messages.decision[i]!]!;
+export const decisionOf = (batch: DeliveryBatch, i: number): StoredDecision =>
+  batch.decisions[batch.messages.decision[i]!]!;
 
 /** Each message's platform and foreign chat id, from the batch's chats. */
 export function messageChats(batch: DeliveryBatch): { platform: string[]; chatId: string[] } {
@@ -190,8 +257,13 @@ export function pickMessages(batch: DeliveryBatch, indexes: readonly number[]): 
   picked.decisions = batch.decisions;
   const newIndex = new Map(indexes.map((old, i) => [old, i]));
   const m = batch.messages;
-  for (const i of indexes) for (const key of Object.keys(m) as (keyof DeliveryBatch['messages'])[]) (picked.messages[key] as unknown[]).push(m[key][i]);
-  for (const [part, columns] of [['findings', batch.findings], ['attachments', batch.attachments]] as const) {
+  for (const i of indexes)
+    for (const key of Object.keys(m) as (keyof DeliveryBatch['messages'])[])
+      (picked.messages[key] as unknown[]).push(m[key][i]);
+  for (const [part, columns] of [
+    ['findings', batch.findings],
+    ['attachments', batch.attachments],
+  ] as const) {
     const into = picked[part] as unknown as Record<string, unknown[]>;
     const from = columns as unknown as Record<string, unknown[]>;
     columns.message.forEach((message, j) => {
@@ -253,7 +325,11 @@ export async function writeDelivery(db: Queryable, delivery: Delivery): Promise<
     reviews.sealed.push(delivery.reviews.sealedOriginal[j]!);
   });
   // the per-message echo probe is only paid for batches from chats the gateway has sent to
-  const statement = (await sentToAny(db, batch.chats)) ? DELIVERY_WITH_ECHO_CHECK : delivery.assumeNew ? DELIVERY_OF_NEW : DELIVERY;
+  const statement = (await sentToAny(db, batch.chats))
+    ? DELIVERY_WITH_ECHO_CHECK
+    : delivery.assumeNew
+      ? DELIVERY_OF_NEW
+      : DELIVERY;
   const values = [
     delivery.agencyId,
     delivery.importRunId,
@@ -279,7 +355,16 @@ async function sentToAny(db: Queryable, chats: DeliveryBatch['chats']): Promise<
     text: `SELECT 1 FROM outbound_attempts o JOIN unnest($1::text[], $2::text[]) AS c(platform, chat_id)
               ON o.target_platform = c.platform AND o.target_chat_id = c.chat_id
             WHERE o.status = 'sent' LIMIT 1`,
-    values: [binaryArray('text', chats.map((c) => c.platform)), binaryArray('text', chats.map((c) => c.chatId))],
+    values: [
+      binaryArray(
+        'text',
+        chats.map((c) => c.platform),
+      ),
+      binaryArray(
+        'text',
+        chats.map((c) => c.chatId),
+      ),
+    ],
   });
   return (result.rowCount ?? 0) > 0;
 }
@@ -316,18 +401,37 @@ function messageParameters(batch: DeliveryBatch, nationalChatIds: readonly strin
   a.sha256.forEach((sha256, j) => {
     if (sha256) blobs.set(sha256, { size: a.size[j] ?? 0, mime: a.mime[j] ?? null });
   });
-  const ordinals = (indexes: readonly number[]) => binaryArray('int4', indexes.map((i) => i + 1));
+  const ordinals = (indexes: readonly number[]) =>
+    binaryArray(
+      'int4',
+      indexes.map((i) => i + 1),
+    );
   const bodies = storedBodies(batch);
   return [
     // $3…$7: the batch's chats (foreign and national) and senders, once each: the messages point at them by ordinal
-    binaryArray('text', batch.chats.map((c) => c.platform)),
-    binaryArray('text', batch.chats.map((c) => c.chatId)),
+    binaryArray(
+      'text',
+      batch.chats.map((c) => c.platform),
+    ),
+    binaryArray(
+      'text',
+      batch.chats.map((c) => c.chatId),
+    ),
     binaryArray('uuid', nationalChatIds),
-    binaryArray('text', batch.senders.map((s) => s.id)),
-    binaryArray('text', batch.senders.map((s) => s.name)),
+    binaryArray(
+      'text',
+      batch.senders.map((s) => s.id),
+    ),
+    binaryArray(
+      'text',
+      batch.senders.map((s) => s.name),
+    ),
     // $8…$17: the messages
     ordinals(m.chat),
-    binaryArray('int4', m.sender.map((s) => (s === null ? null : s + 1))),
+    binaryArray(
+      'int4',
+      m.sender.map((s) => (s === null ? null : s + 1)),
+    ),
     binaryArray('text', m.messageId),
     binaryArray('timestamptz', m.sentAt),
     binaryArray('timestamptz', m.editedAt),
@@ -337,10 +441,22 @@ function messageParameters(batch: DeliveryBatch, nationalChatIds: readonly strin
     binaryArray('bool', m.redacted),
     ordinals(m.decision),
     // $18…$21: the batch's decisions
-    binaryArray('text', d.map((x) => x.action)),
-    binaryArray('text', d.map((x) => x.rule)),
-    binaryArray('text', d.map((x) => x.categories.join(','))),
-    binaryArray('jsonb', d.map((x) => JSON.stringify(x.reasons))),
+    binaryArray(
+      'text',
+      d.map((x) => x.action),
+    ),
+    binaryArray(
+      'text',
+      d.map((x) => x.rule),
+    ),
+    binaryArray(
+      'text',
+      d.map((x) => x.categories.join(',')),
+    ),
+    binaryArray(
+      'jsonb',
+      d.map((x) => JSON.stringify(x.reasons)),
+    ),
     // $22…$28: findings
     ordinals(f.message),
     binaryArray('text', f.category),
@@ -359,8 +475,14 @@ function messageParameters(batch: DeliveryBatch, nationalChatIds: readonly strin
     binaryArray('bool', a.missing),
     // $36…$38: attachment blobs (the bytes are already in the content-addressed store)
     binaryArray('text', [...blobs.keys()]),
-    binaryArray('int8', [...blobs.values()].map((b) => b.size)),
-    binaryArray('text', [...blobs.values()].map((b) => b.mime)),
+    binaryArray(
+      'int8',
+      [...blobs.values()].map((b) => b.size),
+    ),
+    binaryArray(
+      'text',
+      [...blobs.values()].map((b) => b.mime),
+    ),
   ];
 }
 

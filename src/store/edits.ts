@@ -55,7 +55,9 @@ export interface EditRequest {
  */
 export async function applyEdits(db: Queryable, request: EditRequest): Promise<EditedRow[]> {
   const { batch } = request;
-  const candidates = request.notInserted.filter((i) => batch.messages.editedAt[i] !== null && batch.messages.editedAt[i] !== undefined);
+  const candidates = request.notInserted.filter(
+    (i) => batch.messages.editedAt[i] !== null && batch.messages.editedAt[i] !== undefined,
+  );
   if (candidates.length === 0) return [];
   const stored = await storedVersions(db, request.agencyId, batch, candidates);
   if (stored.size === 0) return [];
@@ -74,7 +76,12 @@ export async function applyEdits(db: Queryable, request: EditRequest): Promise<E
 }
 
 /** The stored versions of the candidates edited later than them, by candidate index, locked for the edit. */
-async function storedVersions(db: Queryable, agencyId: string, batch: DeliveryBatch, candidates: readonly number[]): Promise<Map<number, StoredVersion>> {
+async function storedVersions(
+  db: Queryable,
+  agencyId: string,
+  batch: DeliveryBatch,
+  candidates: readonly number[],
+): Promise<Map<number, StoredVersion>> {
   const { platform, chatId } = messageChats(batch);
   const m = batch.messages;
   const result = await db.query<{
@@ -105,10 +112,22 @@ async function storedVersions(db: Queryable, agencyId: string, batch: DeliveryBa
             FOR UPDATE OF m`,
     values: [
       agencyId,
-      binaryArray('text', candidates.map((i) => platform[i]!)),
-      binaryArray('text', candidates.map((i) => chatId[i]!)),
-      binaryArray('text', candidates.map((i) => m.messageId[i]!)),
-      binaryArray('timestamptz', candidates.map((i) => m.editedAt[i]!)),
+      binaryArray(
+        'text',
+        candidates.map((i) => platform[i]!),
+      ),
+      binaryArray(
+        'text',
+        candidates.map((i) => chatId[i]!),
+      ),
+      binaryArray(
+        'text',
+        candidates.map((i) => m.messageId[i]!),
+      ),
+      binaryArray(
+        'timestamptz',
+        candidates.map((i) => m.editedAt[i]!),
+      ),
     ],
   });
   const versions = new Map<number, StoredVersion>();
@@ -123,7 +142,13 @@ async function storedVersions(db: Queryable, agencyId: string, batch: DeliveryBa
       review:
         row.review_id === null
           ? null
-          : { id: row.review_id, status: row.review_status!, original: row.original, keyId: row.key_id, format: Number(row.original_format ?? OriginalFormat.bound) },
+          : {
+              id: row.review_id,
+              status: row.review_status!,
+              original: row.original,
+              keyId: row.key_id,
+              format: Number(row.original_format ?? OriginalFormat.bound),
+            },
     });
   }
   return versions;
@@ -153,7 +178,10 @@ function isEdit(stored: StoredVersion, request: EditRequest, i: number, body: st
  * Whether a message's delivered copy (kind, text, body with its attachments) differs from the stored one's. The
  * chat's title is the chat's, not the message's: it is left out of the comparison. Also used by an import's dry run.
  */
-export function differsFromStored(stored: Pick<StoredVersion, 'kind' | 'text' | 'body'>, incoming: { kind: string; text: string; body: string }): boolean {
+export function differsFromStored(
+  stored: Pick<StoredVersion, 'kind' | 'text' | 'body'>,
+  incoming: { kind: string; text: string; body: string },
+): boolean {
   if (stored.kind !== incoming.kind || stored.text !== incoming.text) return true;
   const withoutTitle = (body: unknown) => {
     const { chatTitle: _title, ...rest } = (body ?? {}) as Record<string, unknown>;
@@ -190,16 +218,30 @@ const originalOf = (batch: DeliveryBatch, i: number): string => batch.messages.o
 /** What message i's encrypted original is bound to: its agency and its unique key in the store (see deliver.ts). */
 function originalBinding(agencyId: string, batch: DeliveryBatch, i: number): OriginalBinding {
   const chat = batch.chats[batch.messages.chat[i]!]!;
-  return { agencyId, platform: chat.platform, sourceChatId: chat.chatId, sourceMessageId: batch.messages.messageId[i]! };
+  return {
+    agencyId,
+    platform: chat.platform,
+    sourceChatId: chat.chatId,
+    sourceMessageId: batch.messages.messageId[i]!,
+  };
 }
 
 /** Message i's original, encrypted with the current key and bound to the message. */
 const sealOriginal = (request: EditRequest, i: number): Buffer =>
-  encryptOriginal(request.keyring.current, originalOf(request.batch, i), originalBinding(request.agencyId, request.batch, i));
-
+  encryptOriginal(
+    request.keyring.current,
+    originalOf(request.batch, i),
+    originalBinding(request.agencyId, request.batch, i),
+  );
 
 /** Applies message i of the batch as the stored message's new version (isEdit said it is one). */
-async function applyEdit(db: Queryable, request: EditRequest, stored: StoredVersion, i: number, body: string): Promise<EditedRow> {
+async function applyEdit(
+  db: Queryable,
+  request: EditRequest,
+  stored: StoredVersion,
+  i: number,
+  body: string,
+): Promise<EditedRow> {
   const { batch } = request;
   const m = batch.messages;
   const decision = decisionOf(batch, i);
@@ -215,7 +257,11 @@ async function applyEdit(db: Queryable, request: EditRequest, stored: StoredVers
     text: `UPDATE messages SET kind = $2, text = $3, body = $4::jsonb, edited_at = $5, redacted = $6, decision_id = $7 WHERE id = $1`,
     values: [stored.id, m.kind[i], m.text[i], body, m.editedAt[i], m.redacted[i], decisionId],
   });
-  await db.query({ name: 'aitu-edit-findings-clear', text: `DELETE FROM findings WHERE message_id = $1`, values: [stored.id] });
+  await db.query({
+    name: 'aitu-edit-findings-clear',
+    text: `DELETE FROM findings WHERE message_id = $1`,
+    values: [stored.id],
+  });
   await db.query({
     name: 'aitu-edit-findings',
     text: `INSERT INTO findings (message_id, category, start, "end", confidence, detector, explanation)
@@ -232,7 +278,11 @@ async function applyEdit(db: Queryable, request: EditRequest, stored: StoredVers
            ON CONFLICT (sha256) DO NOTHING`,
     values: [JSON.stringify(attachments)],
   });
-  await db.query({ name: 'aitu-edit-attachments-clear', text: `DELETE FROM message_attachments WHERE message_id = $1`, values: [stored.id] });
+  await db.query({
+    name: 'aitu-edit-attachments-clear',
+    text: `DELETE FROM message_attachments WHERE message_id = $1`,
+    values: [stored.id],
+  });
   await db.query({
     name: 'aitu-edit-attachments',
     text: `INSERT INTO message_attachments (message_id, position, name, mime, size, sha256, missing)
@@ -285,10 +335,19 @@ async function keepVersion(db: Queryable, stored: StoredVersion): Promise<void> 
  * item rejected); the version is kept only encrypted, its text and body empty and its attachments without names.
  * The message's edited_at follows it, so the same version coming again is a duplicate.
  */
-async function keepWithheld(db: Queryable, request: EditRequest, stored: StoredVersion, i: number, decisionId: string): Promise<void> {
+async function keepWithheld(
+  db: Queryable,
+  request: EditRequest,
+  stored: StoredVersion,
+  i: number,
+  decisionId: string,
+): Promise<void> {
   const { batch } = request;
   const m = batch.messages;
-  const attachments = attachmentsOf(batch, i).map(({ name: _name, ...reference }) => ({ ...reference, withheld: true }));
+  const attachments = attachmentsOf(batch, i).map(({ name: _name, ...reference }) => ({
+    ...reference,
+    withheld: true,
+  }));
   await db.query({
     name: 'aitu-edit-keep-withheld',
     text: `INSERT INTO message_versions (message_id, version, kind, text, body, edited_at, redacted, decision_id, findings, attachments,
@@ -308,7 +367,11 @@ async function keepWithheld(db: Queryable, request: EditRequest, stored: StoredV
       OriginalFormat.bound,
     ],
   });
-  await db.query({ name: 'aitu-edit-withheld-time', text: `UPDATE messages SET edited_at = $2 WHERE id = $1`, values: [stored.id, m.editedAt[i]] });
+  await db.query({
+    name: 'aitu-edit-withheld-time',
+    text: `UPDATE messages SET edited_at = $2 WHERE id = $1`,
+    values: [stored.id, m.editedAt[i]],
+  });
 }
 
 /**
@@ -317,7 +380,13 @@ async function keepWithheld(db: Queryable, request: EditRequest, stored: StoredV
  * an item, or reopens a decided one (a message has a single item; the earlier decision stays with the version kept
  * and in the audit log). A decided item and a new version policy does not quarantine: the item is left as decided.
  */
-async function reviseReview(db: Queryable, request: EditRequest, stored: StoredVersion, i: number, decision: StoredDecision): Promise<EditedRow['review']> {
+async function reviseReview(
+  db: Queryable,
+  request: EditRequest,
+  stored: StoredVersion,
+  i: number,
+  decision: StoredDecision,
+): Promise<EditedRow['review']> {
   const review = stored.review;
   const content = [sealOriginal(request, i), request.keyring.currentId, OriginalFormat.bound, [...decision.categories]];
   if (review && PENDING_REVIEW.has(review.status)) {
@@ -354,7 +423,14 @@ function findingsOf(batch: DeliveryBatch, i: number) {
   const rows = [];
   for (let j = 0; j < f.message.length; j++) {
     if (f.message[j] !== i) continue;
-    rows.push({ category: f.category[j]!, start: f.start[j]!, end: f.end[j]!, confidence: f.confidence[j]!, detector: f.detector[j]!, explanation: JSON.parse(f.explanation[j]!) as unknown });
+    rows.push({
+      category: f.category[j]!,
+      start: f.start[j]!,
+      end: f.end[j]!,
+      confidence: f.confidence[j]!,
+      detector: f.detector[j]!,
+      explanation: JSON.parse(f.explanation[j]!) as unknown,
+    });
   }
   return rows;
 }
@@ -365,19 +441,43 @@ function attachmentsOf(batch: DeliveryBatch, i: number) {
   const rows = [];
   for (let j = 0; j < a.message.length; j++) {
     if (a.message[j] !== i) continue;
-    rows.push({ position: a.position[j]!, name: a.name[j]!, mime: a.mime[j] ?? null, size: a.size[j] ?? null, sha256: a.sha256[j] ?? null, missing: a.missing[j]! });
+    rows.push({
+      position: a.position[j]!,
+      name: a.name[j]!,
+      mime: a.mime[j] ?? null,
+      size: a.size[j] ?? null,
+      sha256: a.sha256[j] ?? null,
+      missing: a.missing[j]!,
+    });
   }
   return rows;
 }
 
 /** The stored version after message i was applied to it, for a later copy in the same batch to compare with. */
-function refreshed(stored: StoredVersion, batch: DeliveryBatch, i: number, body: string, row: EditedRow): StoredVersion {
+function refreshed(
+  stored: StoredVersion,
+  batch: DeliveryBatch,
+  i: number,
+  body: string,
+  row: EditedRow,
+): StoredVersion {
   const editedAt = Date.parse(batch.messages.editedAt[i]!);
   if (row.withheld) return { ...stored, editedAt };
   const status = row.review === 'reopened' || row.review === 'opened' ? 'open' : stored.review?.status;
   // the item's new original is not at hand (only its ciphertext was written): a later copy compares delivered copies
-  const review = stored.review || row.review ? { id: stored.review?.id ?? '', status: status!, original: null, keyId: null, format: OriginalFormat.bound } : null;
-  return { ...stored, editedAt, kind: batch.messages.kind[i]!, text: batch.messages.text[i]!, body: JSON.parse(body) as unknown, action: decisionOf(batch, i).action, review };
+  const review =
+    stored.review || row.review
+      ? { id: stored.review?.id ?? '', status: status!, original: null, keyId: null, format: OriginalFormat.bound }
+      : null;
+  return {
+    ...stored,
+    editedAt,
+    kind: batch.messages.kind[i]!,
+    text: batch.messages.text[i]!,
+    body: JSON.parse(body) as unknown,
+    action: decisionOf(batch, i).action,
+    review,
+  };
 }
 
 /**
@@ -385,12 +485,18 @@ function refreshed(stored: StoredVersion, batch: DeliveryBatch, i: number, body:
  * same chat, withdrawn. The target keeps its row and versions as evidence, and the event is itself stored. A target
  * not (yet) stored is left alone: the event alone records the delete. Returns the withdrawn messages' ids.
  */
-export async function withdrawDeleted(db: Queryable, agencyId: string, batch: DeliveryBatch, inserted: readonly number[]): Promise<string[]> {
+export async function withdrawDeleted(
+  db: Queryable,
+  agencyId: string,
+  batch: DeliveryBatch,
+  inserted: readonly number[],
+): Promise<string[]> {
   const { platform, chatId } = messageChats(batch);
   const targets = { platform: [] as string[], chatId: [] as string[], messageId: [] as string[] };
   for (const i of inserted) {
     if (batch.messages.kind[i] !== 'service') continue;
-    const service = (JSON.parse(batch.messages.body[i]!) as { service?: { type?: string; targetMessageId?: string } }).service;
+    const service = (JSON.parse(batch.messages.body[i]!) as { service?: { type?: string; targetMessageId?: string } })
+      .service;
     if (service?.type !== 'deleted' || !service.targetMessageId) continue;
     targets.platform.push(platform[i]!);
     targets.chatId.push(chatId[i]!);
@@ -403,7 +509,12 @@ export async function withdrawDeleted(db: Queryable, agencyId: string, batch: De
              FROM unnest($2::text[], $3::text[], $4::text[]) AS t(platform, chat_id, message_id)
             WHERE m.agency_id = $1 AND m.platform = t.platform AND m.source_chat_id = t.chat_id AND m.source_message_id = t.message_id AND NOT m.withdrawn
            RETURNING m.id::text AS id`,
-    values: [agencyId, binaryArray('text', targets.platform), binaryArray('text', targets.chatId), binaryArray('text', targets.messageId)],
+    values: [
+      agencyId,
+      binaryArray('text', targets.platform),
+      binaryArray('text', targets.chatId),
+      binaryArray('text', targets.messageId),
+    ],
   });
   return result.rows.map((r) => r.id);
 }

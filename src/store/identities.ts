@@ -13,7 +13,11 @@ export interface ForeignIdentity {
  * Maps each foreign identity to a national person, creating the person on first sight. Must run inside a
  * transaction; creation (rare after the first batches) is serialized per agency so no person is made twice.
  */
-export async function ensureIdentities(db: Queryable, agencyId: string, identities: readonly ForeignIdentity[]): Promise<void> {
+export async function ensureIdentities(
+  db: Queryable,
+  agencyId: string,
+  identities: readonly ForeignIdentity[],
+): Promise<void> {
   const unique = new Map<string, ForeignIdentity>();
   for (const identity of identities) unique.set(`${identity.platform}\u0000${identity.platformId}`, identity);
   if (unique.size === 0) return;
@@ -31,11 +35,21 @@ export async function ensureIdentities(db: Queryable, agencyId: string, identiti
     `INSERT INTO identities (id, agency_id, person_id, platform, platform_id, display_name)
      SELECT gen_random_uuid(), $1::uuid, person_id, platform, platform_id, name
        FROM unnest($2::uuid[], $3::text[], $4::text[], $5::text[]) AS t(person_id, platform, platform_id, name)`,
-    [agencyId, personIds, missing.map((m) => m.platform), missing.map((m) => m.platformId), missing.map((m) => m.displayName)],
+    [
+      agencyId,
+      personIds,
+      missing.map((m) => m.platform),
+      missing.map((m) => m.platformId),
+      missing.map((m) => m.displayName),
+    ],
   );
 }
 
-async function selectMissing(db: Queryable, agencyId: string, identities: readonly ForeignIdentity[]): Promise<ForeignIdentity[]> {
+async function selectMissing(
+  db: Queryable,
+  agencyId: string,
+  identities: readonly ForeignIdentity[],
+): Promise<ForeignIdentity[]> {
   const known = await db.query<{ platform: string; platform_id: string }>({
     name: 'aitu-known-identities',
     text: `SELECT i.platform, i.platform_id FROM identities i

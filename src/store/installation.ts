@@ -52,7 +52,10 @@ export async function readInstallation(db: Queryable): Promise<Installation | nu
     result = await db.query<InstallationRow>(`SELECT * FROM installation WHERE id = 1`);
   } catch (error) {
     // undefined_table: a database of an earlier version, not migrated yet
-    if ((error as { code?: string }).code === '42P01') throw new UsageError('the database is not migrated to this version; run: aitu-gateway db migrate', { cause: error });
+    if ((error as { code?: string }).code === '42P01')
+      throw new UsageError('the database is not migrated to this version; run: aitu-gateway db migrate', {
+        cause: error,
+      });
     throw error;
   }
   const row = result.rows[0];
@@ -69,7 +72,6 @@ export async function readInstallation(db: Queryable): Promise<Installation | nu
   };
 }
 
-
 function sameDataDir(installation: Installation, cfg: Pick<Config, 'dataDir'>): void {
   if (installation.dataDir !== cfg.dataDir) {
     throw new UsageError(
@@ -82,24 +84,37 @@ function sameDataDir(installation: Installation, cfg: Pick<Config, 'dataDir'>): 
 /** The key file in hand must be the one the installation was initialised with. */
 export function checkKeyFile(installation: Installation, keyring: Pick<Keyring, 'file' | 'hashKey'>): void {
   if (keyFileFingerprint(keyring) === installation.keyFileFingerprint) return;
-  const where = keyring.file === installation.keyFile ? '' : ` (this installation's key file is ${installation.keyFile}; set AITU_GATEWAY_KEY_FILE)`;
-  throw new UsageError(`key file ${keyring.file} is not the key file this installation was initialised with${where}: restore the installation's key file from its backup`);
+  const where =
+    keyring.file === installation.keyFile
+      ? ''
+      : ` (this installation's key file is ${installation.keyFile}; set AITU_GATEWAY_KEY_FILE)`;
+  throw new UsageError(
+    `key file ${keyring.file} is not the key file this installation was initialised with${where}: restore the installation's key file from its backup`,
+  );
 }
 
 /** The chain's public key in hand must be the one the installation was initialised with. */
 export function checkChainPublicKey(installation: Installation, publicKey: KeyObject, file: string): void {
   if (publicKeyFingerprint(publicKey) === installation.chainPublicKeyFingerprint) return;
-  throw new UsageError(`the audit chain's public key ${file} is not the one this installation was initialised with (${installation.chainPublicKeyFile}): restore it from its backup`);
+  throw new UsageError(
+    `the audit chain's public key ${file} is not the one this installation was initialised with (${installation.chainPublicKeyFile}): restore it from its backup`,
+  );
 }
 
 /**
  * The installation recorded in this database, checked against the configuration: the data directory always,
  * and with `keys` the key file too. No record: the keys were never initialised here (exit 2, naming the key file).
  */
-export async function requireInstallation(db: Queryable, cfg: Pick<Config, 'dataDir' | 'keyFile'>, options: { keys?: boolean } = {}): Promise<Installation> {
+export async function requireInstallation(
+  db: Queryable,
+  cfg: Pick<Config, 'dataDir' | 'keyFile'>,
+  options: { keys?: boolean } = {},
+): Promise<Installation> {
   const installation = await readInstallation(db);
   if (!installation) {
-    throw new UsageError(`this database has no installation recorded: the keys of this installation (key file ${cfg.keyFile}) were never initialised; run: ${INIT}`);
+    throw new UsageError(
+      `this database has no installation recorded: the keys of this installation (key file ${cfg.keyFile}) were never initialised; run: ${INIT}`,
+    );
   }
   sameDataDir(installation, cfg);
   if (options.keys) checkKeyFile(installation, await loadKeyring(cfg.keyFile));
@@ -110,7 +125,11 @@ export async function requireInstallation(db: Queryable, cfg: Pick<Config, 'data
  * What a command's session needs of the installation, checked against its record: the chain context (its public
  * key must be the recorded one) and, on first use, the keyring (its key file must be the recorded one).
  */
-export async function openInstallation(db: Queryable, cfg: ChainSettings, options: { signing?: boolean } = {}): Promise<{ chain: ChainContext; keyring(): Promise<Keyring> }> {
+export async function openInstallation(
+  db: Queryable,
+  cfg: ChainSettings,
+  options: { signing?: boolean } = {},
+): Promise<{ chain: ChainContext; keyring(): Promise<Keyring> }> {
   const installation = await requireInstallation(db, cfg);
   const chain = await loadChainContext(cfg, options);
   checkChainPublicKey(installation, chain.publicKey, chain.publicKeyFile);
@@ -127,10 +146,16 @@ export async function openInstallation(db: Queryable, cfg: ChainSettings, option
 async function checkBeforeUpgrade(installation: Installation, cfg: InstallationSettings): Promise<void> {
   sameDataDir(installation, cfg);
   const data = await readKeyFile(cfg.keyFile);
-  if (!data) throw new UsageError(`this installation's key file ${cfg.keyFile} is missing: restore it from its backup (${INIT} creates keys only for a new installation)`);
+  if (!data)
+    throw new UsageError(
+      `this installation's key file ${cfg.keyFile} is missing: restore it from its backup (${INIT} creates keys only for a new installation)`,
+    );
   checkKeyFile(installation, keyringFrom(cfg.keyFile, data));
   const publicHalf = await chainPublicHalf(cfg.chainKeyFile);
-  if (!publicHalf) throw new UsageError(`this installation's audit signing key ${cfg.chainKeyFile} is missing: restore it from its backup (${INIT} creates keys only for a new installation)`);
+  if (!publicHalf)
+    throw new UsageError(
+      `this installation's audit signing key ${cfg.chainKeyFile} is missing: restore it from its backup (${INIT} creates keys only for a new installation)`,
+    );
   checkChainPublicKey(installation, publicHalf, cfg.chainKeyFile);
 }
 
@@ -175,7 +200,15 @@ export async function initInstallation(store: Store, cfg: InstallationSettings):
     await store.pool.query(
       `INSERT INTO installation (id, data_dir, key_file, key_file_fingerprint, chain_key_file, chain_public_key_file, chain_public_key_fingerprint, created_by)
        VALUES (1, $1, $2, $3, $4, $5, $6, $7) ON CONFLICT (id) DO NOTHING`,
-      [cfg.dataDir, cfg.keyFile, keyFileFingerprint(keyring), cfg.chainKeyFile, cfg.chainPublicKeyFile, publicKeyFingerprint(publicKey), machineActor().name],
+      [
+        cfg.dataDir,
+        cfg.keyFile,
+        keyFileFingerprint(keyring),
+        cfg.chainKeyFile,
+        cfg.chainPublicKeyFile,
+        publicKeyFingerprint(publicKey),
+        machineActor().name,
+      ],
     );
     // a keys init running at the same time may have recorded its own first: this one's keys must be those
     await checkBeforeUpgrade((await readInstallation(store.pool))!, cfg);

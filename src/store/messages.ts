@@ -3,7 +3,10 @@ import { canonicalMessageSchema, type CanonicalMessage, type WireMessage } from 
 
 /** What the store keeps of a message besides its indexed columns. */
 type MessageBody = Partial<
-  Pick<CanonicalMessage, 'chatTitle' | 'entities' | 'replyTo' | 'forwardedFrom' | 'attachments' | 'service' | 'reactions' | 'extra'>
+  Pick<
+    CanonicalMessage,
+    'chatTitle' | 'entities' | 'replyTo' | 'forwardedFrom' | 'attachments' | 'service' | 'reactions' | 'extra'
+  >
 >;
 
 type Queryable = Pick<pg.Pool | pg.PoolClient, 'query'>;

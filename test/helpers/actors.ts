@@ -11,13 +11,21 @@ export interface AuditRow {
 }
 
 /** Runs the CLI with the token in AITU_GATEWAY_TOKEN (no token: the variable empty), as a person would. */
-export function cliAs(w: ReviewWorld, token: string | null, args: readonly string[], extra: { env?: NodeJS.ProcessEnv; input?: string } = {}): Promise<CliResult> {
+export function cliAs(
+  w: ReviewWorld,
+  token: string | null,
+  args: readonly string[],
+  extra: { env?: NodeJS.ProcessEnv; input?: string } = {},
+): Promise<CliResult> {
   return runCli(args, { env: { ...w.env, ...extra.env, AITU_GATEWAY_TOKEN: token ?? '' }, input: extra.input });
 }
 
 /** The audit entries of one action, oldest first. */
 export async function auditOf(w: ReviewWorld, action: string): Promise<AuditRow[]> {
-  return w.query<AuditRow>(`SELECT id::text AS id, actor, action, agency_id, subject, details FROM audit_log WHERE action = $1 ORDER BY id`, [action]);
+  return w.query<AuditRow>(
+    `SELECT id::text AS id, actor, action, agency_id, subject, details FROM audit_log WHERE action = $1 ORDER BY id`,
+    [action],
+  );
 }
 
 /** Audit rows the chain does not cover yet. */

@@ -54,7 +54,10 @@ async function createFromTemplate(admin: pg.Client, name: string): Promise<void>
       await admin.query(`CREATE DATABASE ${building}`);
       await applyMigrations(urlFor(building));
       // the engine's pool may linger; a template must have no other sessions
-      await admin.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()`, [building]);
+      await admin.query(
+        `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()`,
+        [building],
+      );
       await admin.query(`ALTER DATABASE ${building} RENAME TO ${template}`);
     }
     // under the lock too: a template being copied must have no other session

@@ -115,7 +115,8 @@ export class FakeTelegram {
     if (download) return this.download(download[1]!, download[2]!, res);
     const call = /^\/bot([^/]+)\/(\w+)$/.exec(url.pathname);
     if (!call) return this.answer(res, 404, { ok: false, error_code: 404, description: 'Not Found' });
-    if (call[1] !== this.token) return this.answer(res, 401, { ok: false, error_code: 401, description: 'Unauthorized' });
+    if (call[1] !== this.token)
+      return this.answer(res, 401, { ok: false, error_code: 401, description: 'Unauthorized' });
     const body = await readBody(req);
     const { params, files } = parseParams(req.headers['content-type'] ?? '', body, url.searchParams);
     const method = call[2]!;
@@ -135,13 +136,27 @@ export class FakeTelegram {
     const { method, params } = record;
     switch (method) {
       case 'getMe':
-        return { result: { id: this.botId, is_bot: true, first_name: 'Gateway', username: 'gateway_test_bot', can_join_groups: true, can_read_all_group_messages: true, supports_inline_queries: false } };
+        return {
+          result: {
+            id: this.botId,
+            is_bot: true,
+            first_name: 'Gateway',
+            username: 'gateway_test_bot',
+            can_join_groups: true,
+            can_read_all_group_messages: true,
+            supports_inline_queries: false,
+          },
+        };
       case 'getUpdates':
         return this.getUpdates(params, res);
       case 'getFile':
         return this.getFile(String(params.file_id ?? ''));
       case 'setWebhook':
-        this.webhook = { url: String(params.url ?? ''), ...(params.secret_token ? { secretToken: String(params.secret_token) } : {}), allowedUpdates: params.allowed_updates };
+        this.webhook = {
+          url: String(params.url ?? ''),
+          ...(params.secret_token ? { secretToken: String(params.secret_token) } : {}),
+          allowedUpdates: params.allowed_updates,
+        };
         this.waiter?.wake(true);
         return { result: true };
       case 'deleteWebhook':
@@ -153,7 +168,15 @@ export class FakeTelegram {
       case 'sendDocument':
         return this.send(record);
       case 'editMessageText':
-        return { result: { message_id: Number(params.message_id), chat: { id: Number(params.chat_id) }, date: now(), edit_date: now(), text: params.text } };
+        return {
+          result: {
+            message_id: Number(params.message_id),
+            chat: { id: Number(params.chat_id) },
+            date: now(),
+            edit_date: now(),
+            text: params.text,
+          },
+        };
       case 'deleteMessage':
         return { result: true };
       default:
@@ -161,8 +184,16 @@ export class FakeTelegram {
     }
   }
 
-  private async getUpdates(params: Record<string, unknown>, res: http.ServerResponse): Promise<Record<string, unknown>> {
-    if (this.webhook) return { error_code: 409, description: "Conflict: can't use getUpdates method while webhook is active; use deleteWebhook to delete the webhook first" };
+  private async getUpdates(
+    params: Record<string, unknown>,
+    res: http.ServerResponse,
+  ): Promise<Record<string, unknown>> {
+    if (this.webhook)
+      return {
+        error_code: 409,
+        description:
+          "Conflict: can't use getUpdates method while webhook is active; use deleteWebhook to delete the webhook first",
+      };
     const offset = Number(params.offset ?? 0);
     // confirming: every update below the offset is forgotten
     if (offset > 0) this.pending = this.pending.filter((u) => u.update_id >= offset);
@@ -182,7 +213,12 @@ export class FakeTelegram {
         // the client went away (a killed bridge): nobody to answer
         res.once('close', () => done(true));
       });
-      if (conflict) return { error_code: 409, description: 'Conflict: terminated by other getUpdates request; make sure that only one bot instance is running' };
+      if (conflict)
+        return {
+          error_code: 409,
+          description:
+            'Conflict: terminated by other getUpdates request; make sure that only one bot instance is running',
+        };
     }
     const batch = this.pending.filter((u) => u.update_id >= offset).slice(0, limit);
     const at = Date.now();
@@ -202,23 +238,36 @@ export class FakeTelegram {
     if (token !== this.token) return this.answer(res, 401, { ok: false, error_code: 401, description: 'Unauthorized' });
     const file = [...this.files.values()].find((f) => f.path === filePath);
     if (!file?.bytes) return this.answer(res, 404, { ok: false, error_code: 404, description: 'Not Found' });
-    res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': file.bytes.length }).end(file.bytes);
+    res
+      .writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': file.bytes.length })
+      .end(file.bytes);
   }
 
   private send(record: RecordedRequest): Record<string, unknown> {
     const { method, params, files } = record;
     if (this.rateLimitNext > 0) {
       this.rateLimitNext--;
-      return { error_code: 429, description: `Too Many Requests: retry after ${this.retryAfterSeconds}`, parameters: { retry_after: this.retryAfterSeconds } };
+      return {
+        error_code: 429,
+        description: `Too Many Requests: retry after ${this.retryAfterSeconds}`,
+        parameters: { retry_after: this.retryAfterSeconds },
+      };
     }
     if (params.chat_id === undefined) return { error_code: 400, description: 'Bad Request: chat_id is empty' };
-    const message: Record<string, unknown> = { message_id: this.nextMessageId++, from: { id: this.botId, is_bot: true, first_name: 'Gateway' }, chat: { id: Number(params.chat_id) }, date: now() };
+    const message: Record<string, unknown> = {
+      message_id: this.nextMessageId++,
+      from: { id: this.botId, is_bot: true, first_name: 'Gateway' },
+      chat: { id: Number(params.chat_id) },
+      date: now(),
+    };
     this.sent.push(record);
     if (method === 'sendMessage') message.text = params.text;
     else message.caption = params.caption;
     const file = files[0];
-    if (method === 'sendPhoto' && file) message.photo = [{ file_id: `photo-${file.sha256.slice(0, 12)}`, file_size: file.size }];
-    if (method === 'sendDocument' && file) message.document = { file_id: `doc-${file.sha256.slice(0, 12)}`, file_name: file.filename, file_size: file.size };
+    if (method === 'sendPhoto' && file)
+      message.photo = [{ file_id: `photo-${file.sha256.slice(0, 12)}`, file_size: file.size }];
+    if (method === 'sendDocument' && file)
+      message.document = { file_id: `doc-${file.sha256.slice(0, 12)}`, file_name: file.filename, file_size: file.size };
     return { result: message };
   }
 }
@@ -232,17 +281,30 @@ async function readBody(req: http.IncomingMessage): Promise<Buffer> {
 }
 
 /** A Bot API call's parameters from whichever encoding it came in; JSON-looking form values are parsed, as Telegram does. */
-function parseParams(contentType: string, body: Buffer, query: URLSearchParams): { params: Record<string, unknown>; files: RecordedRequest['files'] } {
+function parseParams(
+  contentType: string,
+  body: Buffer,
+  query: URLSearchParams,
+): { params: Record<string, unknown>; files: RecordedRequest['files'] } {
   const params: Record<string, unknown> = Object.fromEntries(query);
   const files: RecordedRequest['files'] = [];
-  if (contentType.startsWith('application/json') && body.length > 0) Object.assign(params, JSON.parse(body.toString('utf8')));
-  else if (contentType.startsWith('application/x-www-form-urlencoded')) Object.assign(params, Object.fromEntries(new URLSearchParams(body.toString('utf8'))));
+  if (contentType.startsWith('application/json') && body.length > 0)
+    Object.assign(params, JSON.parse(body.toString('utf8')));
+  else if (contentType.startsWith('application/x-www-form-urlencoded'))
+    Object.assign(params, Object.fromEntries(new URLSearchParams(body.toString('utf8'))));
   else if (contentType.startsWith('multipart/form-data')) {
     const boundary = /boundary=(?:"([^"]+)"|([^;]+))/.exec(contentType);
-    if (boundary) for (const part of multipartParts(body, boundary[1] ?? boundary[2]!)) {
-      if (part.filename !== undefined) files.push({ field: part.name, filename: part.filename, size: part.data.length, sha256: createHash('sha256').update(part.data).digest('hex') });
-      else params[part.name] = formValue(part.data.toString('utf8'));
-    }
+    if (boundary)
+      for (const part of multipartParts(body, boundary[1] ?? boundary[2]!)) {
+        if (part.filename !== undefined)
+          files.push({
+            field: part.name,
+            filename: part.filename,
+            size: part.data.length,
+            sha256: createHash('sha256').update(part.data).digest('hex'),
+          });
+        else params[part.name] = formValue(part.data.toString('utf8'));
+      }
   }
   return { params, files };
 }

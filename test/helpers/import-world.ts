@@ -18,7 +18,10 @@ export interface ImportWorld {
   agencies: Record<string, string>;
   cli(args: readonly string[], env?: NodeJS.ProcessEnv): Promise<CliResult>;
   /** runs `import … --json` and returns the exit code, the summary (when printed) and the standard error */
-  importJson(args: readonly string[], env?: NodeJS.ProcessEnv): Promise<{ code: number | null; summary: Summary | null; stderr: string }>;
+  importJson(
+    args: readonly string[],
+    env?: NodeJS.ProcessEnv,
+  ): Promise<{ code: number | null; summary: Summary | null; stderr: string }>;
   /** the reasons of the dead letters as `dlq list` shows them */
   deadLetterReasons(): Promise<string[]>;
   query<T = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<T[]>;
@@ -30,7 +33,12 @@ export async function createImportWorld(slugs: readonly string[] = ['a']): Promi
   const dir = mkdtempSync(path.join(tmpdir(), 'aitu-security-'));
   const dataDir = path.join(dir, 'data');
   const prefix = testPrefix();
-  const env: NodeJS.ProcessEnv = { DATABASE_URL: db.url, AITU_GATEWAY_QUEUE_PREFIX: prefix, AITU_GATEWAY_DATA_DIR: dataDir, LOG_LEVEL: 'warn' };
+  const env: NodeJS.ProcessEnv = {
+    DATABASE_URL: db.url,
+    AITU_GATEWAY_QUEUE_PREFIX: prefix,
+    AITU_GATEWAY_DATA_DIR: dataDir,
+    LOG_LEVEL: 'warn',
+  };
   await initTestInstallation(env);
   const agencies: Record<string, string> = {};
   for (const slug of slugs) agencies[slug] = (await addAgency(db.store.prisma, { slug, name: `Agency ${slug}` })).id;

@@ -9,11 +9,25 @@ export type Summary = ImportSummary;
 
 export function assertBalanced(summary: Summary): void {
   const delivered = summary.wouldDeliver ?? summary.delivered;
-  assert.equal(summary.read, delivered + summary.edited + summary.duplicates + summary.blocked + summary.failed, `unbalanced summary ${JSON.stringify(summary)}`);
+  assert.equal(
+    summary.read,
+    delivered + summary.edited + summary.duplicates + summary.blocked + summary.failed,
+    `unbalanced summary ${JSON.stringify(summary)}`,
+  );
 }
 
-export function spawnCli(args: readonly string[], env: NodeJS.ProcessEnv): { child: ChildProcess; done: Promise<{ code: number | null; signal: string | null; stdout: string; stderr: string }> } {
-  const child = spawn(process.execPath, [cliPath, ...args], { cwd: projectRoot, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+export function spawnCli(
+  args: readonly string[],
+  env: NodeJS.ProcessEnv,
+): {
+  child: ChildProcess;
+  done: Promise<{ code: number | null; signal: string | null; stdout: string; stderr: string }>;
+} {
+  const child = spawn(process.execPath, [cliPath, ...args], {
+    cwd: projectRoot,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let stdout = '';
   let stderr = '';
   child.stdout!.setEncoding('utf8').on('data', (d: string) => (stdout += d));
@@ -28,12 +42,18 @@ export function spawnCli(args: readonly string[], env: NodeJS.ProcessEnv): { chi
 export async function storeSnapshot(pool: pg.Pool): Promise<unknown> {
   const q = async (sql: string) => (await pool.query(sql)).rows;
   return {
-    messages: await q(`SELECT m.platform, m.source_chat_id, m.source_message_id, m.sender_id, m.sender_name, m.sent_at, m.edited_at, m.kind, m.text, m.body, m.redacted, c.title AS chat
+    messages:
+      await q(`SELECT m.platform, m.source_chat_id, m.source_message_id, m.sender_id, m.sender_name, m.sent_at, m.edited_at, m.kind, m.text, m.body, m.redacted, c.title AS chat
                          FROM messages m LEFT JOIN chats c ON c.id = m.chat_id ORDER BY m.platform, m.source_chat_id, m.source_message_id`),
-    findings: await q(`SELECT m.source_chat_id, m.source_message_id, f.category, f.start, f."end", f.detector FROM findings f JOIN messages m ON m.id = f.message_id
+    findings:
+      await q(`SELECT m.source_chat_id, m.source_message_id, f.category, f.start, f."end", f.detector FROM findings f JOIN messages m ON m.id = f.message_id
                          ORDER BY 1, 2, 3, 4, 5`),
-    attachments: await q(`SELECT m.source_message_id, a.position, a.name, a.sha256, a.missing FROM message_attachments a JOIN messages m ON m.id = a.message_id ORDER BY 1, 2`),
-    chats: await q(`SELECT c.title, s.platform, s.source_chat_id FROM chats c JOIN chat_sources s ON s.chat_id = c.id ORDER BY 1, 2, 3`),
+    attachments: await q(
+      `SELECT m.source_message_id, a.position, a.name, a.sha256, a.missing FROM message_attachments a JOIN messages m ON m.id = a.message_id ORDER BY 1, 2`,
+    ),
+    chats: await q(
+      `SELECT c.title, s.platform, s.source_chat_id FROM chats c JOIN chat_sources s ON s.chat_id = c.id ORDER BY 1, 2, 3`,
+    ),
     identities: await q(`SELECT platform, platform_id, display_name FROM identities ORDER BY 1, 2`),
   };
 }

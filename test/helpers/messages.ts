@@ -14,7 +14,10 @@ const texts = [
 ];
 
 /** `count` canonical messages spread over a few chats and senders; the same arguments give the same messages. */
-export function makeMessages(count: number, options: { chats?: number; idPrefix?: string } = {}): CanonicalMessageInput[] {
+export function makeMessages(
+  count: number,
+  options: { chats?: number; idPrefix?: string } = {},
+): CanonicalMessageInput[] {
   const chats = options.chats ?? 3;
   const start = Date.parse('2023-01-01T00:00:00Z');
   return Array.from({ length: count }, (_, i) => ({

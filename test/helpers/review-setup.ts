@@ -52,10 +52,16 @@ export async function createReviewWorld(agencySlugs: readonly string[] = ['a', '
   const db = await createTestDatabase();
   const dir = mkdtempSync(path.join(tmpdir(), 'aitu-review-'));
   const keyFile = path.join(dir, 'keys.json');
-  const env = { DATABASE_URL: db.url, AITU_GATEWAY_DATA_DIR: dir, AITU_GATEWAY_KEY_FILE: keyFile, AITU_GATEWAY_TOKEN: '' };
+  const env = {
+    DATABASE_URL: db.url,
+    AITU_GATEWAY_DATA_DIR: dir,
+    AITU_GATEWAY_KEY_FILE: keyFile,
+    AITU_GATEWAY_TOKEN: '',
+  };
   await initTestInstallation(env);
   const agencies: Record<string, string> = {};
-  for (const slug of agencySlugs) agencies[slug] = (await addAgency(db.store.prisma, { slug, name: `Agency ${slug.toUpperCase()}` })).id;
+  for (const slug of agencySlugs)
+    agencies[slug] = (await addAgency(db.store.prisma, { slug, name: `Agency ${slug.toUpperCase()}` })).id;
   const world: ReviewWorld = {
     db,
     dir,
@@ -66,7 +72,10 @@ export async function createReviewWorld(agencySlugs: readonly string[] = ['a', '
     cli: (args, token) => runCli(args, { env: { ...env, AITU_GATEWAY_TOKEN: token ?? '' } }),
     async deliver(agency, messages, seq) {
       const keyring = await loadKeyring(keyFile);
-      const { deliver } = runClassifyStage({ agencyId: agencies[agency]!, runId: null, seq: seq ?? null, checkpoint: null, messages }, { hashKey: keyring.hashKey });
+      const { deliver } = runClassifyStage(
+        { agencyId: agencies[agency]!, runId: null, seq: seq ?? null, checkpoint: null, messages },
+        { hashKey: keyring.hashKey },
+      );
       await deliverBatch(db.store.pool, deliver, { keyring, deadLetter: async () => {} });
     },
     async addUser(name, role, slugs = [], token) {
@@ -89,6 +98,9 @@ export async function createReviewWorld(agencySlugs: readonly string[] = ['a', '
 /** Asserts no planted personal value appears in the text. */
 export function assertNoPersonalData(text: string, what: string): void {
   for (const [name, value] of Object.entries(PLANTED)) {
-    assert.ok(!text.includes(value) && !text.includes(value.replace(/\s/g, '')), `${what} contains the planted ${name}`);
+    assert.ok(
+      !text.includes(value) && !text.includes(value.replace(/\s/g, '')),
+      `${what} contains the planted ${name}`,
+    );
   }
 }

@@ -6,7 +6,11 @@ import type { Platform } from '../../src/core/message.ts';
 export class StandInBridge implements OutboundBridge {
   readonly sent: { chatId: string; text: string; messageId: string; idempotencyKey: string | null }[] = [];
   /** generous limits: tests of the gate are not tests of pacing */
-  readonly sendLimits: SendLimits = { perAccount: { max: 1000, durationMs: 1000 }, perChat: { max: 1000, durationMs: 1000 }, isGroup: () => false };
+  readonly sendLimits: SendLimits = {
+    perAccount: { max: 1000, durationMs: 1000 },
+    perChat: { max: 1000, durationMs: 1000 },
+    isGroup: () => false,
+  };
   private failuresLeft = 0;
   private nextId = 5000;
 

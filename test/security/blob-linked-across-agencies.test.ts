@@ -17,7 +17,15 @@ const photo = readFileSync(path.join(singleChat, 'photos/photo_1@31-01-2024_09-2
 const photoSha = createHash('sha256').update(photo).digest('hex');
 
 const line = (id: string, attachments: unknown[] = []) =>
-  JSON.stringify({ platform: 'telegram', chatId: '-1006', chatTitle: 'Links', messageId: id, sentAt: '2024-01-15T09:00:00Z', text: 'see attached', attachments });
+  JSON.stringify({
+    platform: 'telegram',
+    chatId: '-1006',
+    chatTitle: 'Links',
+    messageId: id,
+    sentAt: '2024-01-15T09:00:00Z',
+    text: 'see attached',
+    attachments,
+  });
 
 describe('a blob referenced across agencies', { timeout: 60_000 }, () => {
   let world: ImportWorld;
@@ -48,7 +56,10 @@ describe('a blob referenced across agencies', { timeout: 60_000 }, () => {
     assert.equal(result.summary.failed, 1);
     assert.deepEqual(await linked('other'), []);
     const reasons = await world.deadLetterReasons();
-    assert.ok(reasons.some((reason) => /blob that was not stored for the message's agency/.test(reason)), JSON.stringify(reasons));
+    assert.ok(
+      reasons.some((reason) => /blob that was not stored for the message's agency/.test(reason)),
+      JSON.stringify(reasons),
+    );
   });
 
   it('the agency that stored the bytes may reference them again', async () => {

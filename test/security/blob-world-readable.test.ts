@@ -37,16 +37,32 @@ describe('attachment blobs on disk', () => {
     const store = path.join(dataDir, 'attachments');
     const entries = walk(store);
     assert.ok(entries.some((entry) => entry.path.endsWith(blob.sha256)));
-    for (const entry of entries) assert.equal(entry.mode, entry.dir ? 0o700 : 0o600, `${path.relative(store, entry.path) || 'attachments'} is ${entry.mode.toString(8)}`);
+    for (const entry of entries)
+      assert.equal(
+        entry.mode,
+        entry.dir ? 0o700 : 0o600,
+        `${path.relative(store, entry.path) || 'attachments'} is ${entry.mode.toString(8)}`,
+      );
   });
 
   it('an import stores its attachments 0600 in 0700 folders', async () => {
-    const result = await world.importJson(['import', 'telegram', path.join(projectRoot, 'bridges/telegram/fixtures/single-chat'), '--agency', 'a']);
+    const result = await world.importJson([
+      'import',
+      'telegram',
+      path.join(projectRoot, 'bridges/telegram/fixtures/single-chat'),
+      '--agency',
+      'a',
+    ]);
     assert.equal(result.code, 0, result.stderr);
     assert.ok((result.summary?.attachments ?? 0) >= 2);
     const store = path.join(world.dataDir, 'attachments');
     const entries = walk(store);
     assert.ok(entries.filter((entry) => !entry.dir).length >= 2);
-    for (const entry of entries) assert.equal(entry.mode, entry.dir ? 0o700 : 0o600, `${path.relative(store, entry.path) || 'attachments'} is ${entry.mode.toString(8)}`);
+    for (const entry of entries)
+      assert.equal(
+        entry.mode,
+        entry.dir ? 0o700 : 0o600,
+        `${path.relative(store, entry.path) || 'attachments'} is ${entry.mode.toString(8)}`,
+      );
   });
 });

@@ -1,12 +1,18 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { assertNoPersonalData, createReviewWorld, inbound, PLANTED, type ReviewWorld } from '../helpers/review-setup.ts';
+import {
+  assertNoPersonalData,
+  createReviewWorld,
+  inbound,
+  PLANTED,
+  type ReviewWorld,
+} from '../helpers/review-setup.ts';
 
 /**
  * Defect: originals were encrypted without associated data, so copying one item's `original` and `key_id` onto
  * another item (of another agency) showed agency A's record to agency B's officer.
  */
-describe("security: an original is bound to its own item", () => {
+describe('security: an original is bound to its own item', () => {
   let w: ReviewWorld;
   let admin: string;
   let officerA: string;
@@ -16,7 +22,10 @@ describe("security: an original is bound to its own item", () => {
 
   before(async () => {
     w = await createReviewWorld(['a', 'b']);
-    await w.deliver('a', [inbound('-1001', 'Polyclinic A', '1', secretA), inbound('-1001', 'Polyclinic A', '2', `ЖСН ${PLANTED.iin2} анықтама`)]);
+    await w.deliver('a', [
+      inbound('-1001', 'Polyclinic A', '1', secretA),
+      inbound('-1001', 'Polyclinic A', '2', `ЖСН ${PLANTED.iin2} анықтама`),
+    ]);
     await w.deliver('b', [inbound('-2001', 'Ministry B', '1', `ИИН ${PLANTED.iin2} запрос`)]);
     admin = await w.addUser('root', 'admin');
     officerA = await w.addUser('olga', 'officer', ['a'], admin);
@@ -32,7 +41,10 @@ describe("security: an original is bound to its own item", () => {
   });
 
   const copyOriginal = (from: string, to: string) =>
-    w.query(`UPDATE review_items t SET original = f.original, key_id = f.key_id FROM review_items f WHERE f.id = $1 AND t.id = $2`, [items[from], items[to]]);
+    w.query(
+      `UPDATE review_items t SET original = f.original, key_id = f.key_id FROM review_items f WHERE f.id = $1 AND t.id = $2`,
+      [items[from], items[to]],
+    );
 
   it("agency A's original copied onto agency B's item does not open for B's officer", async () => {
     const own = await w.cli(['review', 'show', items.a1!, '--json'], officerA);
@@ -57,7 +69,10 @@ describe("security: an original is bound to its own item", () => {
   it('approving an item with a copied original is refused and delivers nothing', async () => {
     const approved = await w.cli(['review', 'decide', items.b1!, '--approve'], officerB);
     assert.equal(approved.code, 1, approved.stdout + approved.stderr);
-    const message = await w.query<{ text: string }>(`SELECT m.text FROM messages m JOIN review_items r ON r.message_id = m.id WHERE r.id = $1`, [items.b1]);
+    const message = await w.query<{ text: string }>(
+      `SELECT m.text FROM messages m JOIN review_items r ON r.message_id = m.id WHERE r.id = $1`,
+      [items.b1],
+    );
     assert.ok(!message[0]!.text.includes(PLANTED.diagnosis));
     const checked = await w.cli(['keys', 'check'], admin);
     assert.equal(checked.code, 1);

@@ -48,7 +48,9 @@ describe('security: a corrupt key file is a configuration error naming the file'
   it('the CLI says which file is corrupt, exit 2, never "unexpected error"', async () => {
     const file = path.join(dir, 'keys.json');
     writeFileSync(file, '{ this is not json');
-    const result = await runCli(['policy', 'check', 'a', 'Планерка в 10:00'], { env: { DATABASE_URL: db.url, AITU_GATEWAY_DATA_DIR: dir, AITU_GATEWAY_KEY_FILE: file } });
+    const result = await runCli(['policy', 'check', 'a', 'Планерка в 10:00'], {
+      env: { DATABASE_URL: db.url, AITU_GATEWAY_DATA_DIR: dir, AITU_GATEWAY_KEY_FILE: file },
+    });
     assert.equal(result.code, ExitCode.usage, result.stdout + result.stderr);
     assert.ok(result.stderr.includes(file), result.stderr);
     assert.match(result.stderr, /not valid JSON/);

@@ -15,7 +15,8 @@ const worlds: ReviewWorld[] = [];
 async function sealedWorld(): Promise<{ w: ReviewWorld; admin: string; headFile: string; ids: string[] }> {
   const w = await createReviewWorld(['a']);
   worlds.push(w);
-  for (let batch = 0; batch < 3; batch++) await w.deliver('a', [inbound('-1001', 'Polyclinic', `${batch + 1}`, `ИИН ${PLANTED.iin} запись ${batch}`)]);
+  for (let batch = 0; batch < 3; batch++)
+    await w.deliver('a', [inbound('-1001', 'Polyclinic', `${batch + 1}`, `ИИН ${PLANTED.iin} запись ${batch}`)]);
   const admin = await w.addUser('root', 'admin');
   await w.addUser('olga', 'officer', ['a'], admin);
   const verified = await w.cli(['audit', 'verify'], admin);
@@ -34,7 +35,11 @@ describe('security: a cut tail is detected without the head file', () => {
   it('deleting the last entries with their links and the head file fails verification, and verify writes no new head', async () => {
     const { w, admin, headFile, ids } = await sealedWorld();
     const last = ids.slice(-3);
-    await asAttacker(w.db.store.pool, `DELETE FROM audit_chain WHERE entry_id IN (${last.join(',')})`, `DELETE FROM audit_log WHERE id IN (${last.join(',')})`);
+    await asAttacker(
+      w.db.store.pool,
+      `DELETE FROM audit_chain WHERE entry_id IN (${last.join(',')})`,
+      `DELETE FROM audit_log WHERE id IN (${last.join(',')})`,
+    );
     rmSync(headFile);
     const first = await w.cli(['audit', 'verify'], admin);
     assert.equal(first.code, 1, `verify must fail:\n${first.stdout}${first.stderr}`);
@@ -44,7 +49,9 @@ describe('security: a cut tail is detected without the head file', () => {
     assert.equal((await w.cli(['review', 'list'], admin)).code, 0);
     const second = await w.cli(['audit', 'verify', '--json'], admin);
     assert.equal(second.code, 1, second.stdout + second.stderr);
-    assert.ok((JSON.parse(second.stdout) as { problems: { kind: string }[] }).problems.some((p) => p.kind === 'head-missing'));
+    assert.ok(
+      (JSON.parse(second.stdout) as { problems: { kind: string }[] }).problems.some((p) => p.kind === 'head-missing'),
+    );
   });
 
   it('a deleted head file alone fails verification too', async () => {

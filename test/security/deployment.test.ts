@@ -28,7 +28,9 @@ async function freePort(): Promise<number> {
     const server = createServer();
     server.listen(0, '127.0.0.1', () => {
       const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+      server.close(() =>
+        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
+      );
     });
   });
 }
@@ -41,15 +43,72 @@ describe('security: a deployment without superuser, with Redis AUTH and TLS, kee
   let env: NodeJS.ProcessEnv = {};
 
   before(async () => {
-    execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '1', '-subj', '/CN=localhost',
-      '-addext', 'subjectAltName=IP:127.0.0.1,DNS:localhost', '-keyout', path.join(dir, 'redis.key'), '-out', path.join(dir, 'redis.crt')], { stdio: 'ignore' });
+    execFileSync(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'ec',
+        '-pkeyopt',
+        'ec_paramgen_curve:prime256v1',
+        '-nodes',
+        '-days',
+        '1',
+        '-subj',
+        '/CN=localhost',
+        '-addext',
+        'subjectAltName=IP:127.0.0.1,DNS:localhost',
+        '-keyout',
+        path.join(dir, 'redis.key'),
+        '-out',
+        path.join(dir, 'redis.crt'),
+      ],
+      { stdio: 'ignore' },
+    );
     port = await freePort();
-    redis = spawn('redis-server', ['--port', '0', '--tls-port', String(port), '--tls-cert-file', path.join(dir, 'redis.crt'), '--tls-key-file', path.join(dir, 'redis.key'),
-      '--tls-auth-clients', 'no', '--requirepass', redisPassword, '--save', '', '--appendonly', 'no', '--dir', dir], { stdio: 'ignore' });
+    redis = spawn(
+      'redis-server',
+      [
+        '--port',
+        '0',
+        '--tls-port',
+        String(port),
+        '--tls-cert-file',
+        path.join(dir, 'redis.crt'),
+        '--tls-key-file',
+        path.join(dir, 'redis.key'),
+        '--tls-auth-clients',
+        'no',
+        '--requirepass',
+        redisPassword,
+        '--save',
+        '',
+        '--appendonly',
+        'no',
+        '--dir',
+        dir,
+      ],
+      { stdio: 'ignore' },
+    );
     for (let i = 0; i < 100; i++) {
-      const probe = new Redis({ port, host: '127.0.0.1', password: redisPassword, tls: { ca: execFileSync('cat', [path.join(dir, 'redis.crt')]) }, lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+      const probe = new Redis({
+        port,
+        host: '127.0.0.1',
+        password: redisPassword,
+        tls: { ca: execFileSync('cat', [path.join(dir, 'redis.crt')]) },
+        lazyConnect: true,
+        maxRetriesPerRequest: 0,
+        retryStrategy: () => null,
+      });
       probe.on('error', () => {});
-      const up = await probe.connect().then(() => probe.ping()).then(() => true, () => false);
+      const up = await probe
+        .connect()
+        .then(() => probe.ping())
+        .then(
+          () => true,
+          () => false,
+        );
       probe.disconnect();
       if (up) break;
       await sleep(100);
@@ -82,9 +141,22 @@ describe('security: a deployment without superuser, with Redis AUTH and TLS, kee
   });
 
   it('the role is no superuser, and Redis refuses a client without the password', async () => {
-    const attributes = await withAdmin((admin) => admin.query<{ rolsuper: boolean; rolcreatedb: boolean }>(`SELECT rolsuper, rolcreatedb FROM pg_roles WHERE rolname = $1`, [role]));
+    const attributes = await withAdmin((admin) =>
+      admin.query<{ rolsuper: boolean; rolcreatedb: boolean }>(
+        `SELECT rolsuper, rolcreatedb FROM pg_roles WHERE rolname = $1`,
+        [role],
+      ),
+    );
     assert.deepEqual(attributes.rows[0], { rolsuper: false, rolcreatedb: false });
-    const anonymous = new Redis({ port, host: '127.0.0.1', tls: { rejectUnauthorized: false }, lazyConnect: true, enableReadyCheck: false, maxRetriesPerRequest: 0, retryStrategy: () => null });
+    const anonymous = new Redis({
+      port,
+      host: '127.0.0.1',
+      tls: { rejectUnauthorized: false },
+      lazyConnect: true,
+      enableReadyCheck: false,
+      maxRetriesPerRequest: 0,
+      retryStrategy: () => null,
+    });
     anonymous.on('error', () => {});
     await anonymous.connect().catch(() => {});
     await assert.rejects(anonymous.ping(), /NOAUTH|Authentication required/);
@@ -99,13 +171,26 @@ describe('security: a deployment without superuser, with Redis AUTH and TLS, kee
     };
     await step(['db', 'migrate']);
     await step(['keys', 'init']);
-    const admin = JSON.parse((await step(['user', 'add', 'root', '--role', 'admin', '--json'])).stdout) as { token: string };
+    const admin = JSON.parse((await step(['user', 'add', 'root', '--role', 'admin', '--json'])).stdout) as {
+      token: string;
+    };
     await step(['agency', 'add', 'press', '--name', 'Press office'], { AITU_GATEWAY_TOKEN: admin.token });
-    const imported = await step(['import', 'jsonl', path.join(projectRoot, 'samples/canonical/press-office.jsonl'), '--agency', 'press', '--json', '--no-progress']);
+    const imported = await step([
+      'import',
+      'jsonl',
+      path.join(projectRoot, 'samples/canonical/press-office.jsonl'),
+      '--agency',
+      'press',
+      '--json',
+      '--no-progress',
+    ]);
     const summary = JSON.parse(imported.stdout) as { read: number; delivered: number; failed: number };
     assert.ok(summary.delivered > 0, imported.stdout);
     assert.equal(summary.failed, 0);
-    const auditor = JSON.parse((await step(['user', 'add', 'audrey', '--role', 'auditor', '--json'], { AITU_GATEWAY_TOKEN: admin.token })).stdout) as { token: string };
+    const auditor = JSON.parse(
+      (await step(['user', 'add', 'audrey', '--role', 'auditor', '--json'], { AITU_GATEWAY_TOKEN: admin.token }))
+        .stdout,
+    ) as { token: string };
     const verified = await step(['audit', 'verify', '--json'], { AITU_GATEWAY_TOKEN: auditor.token });
     assert.equal((JSON.parse(verified.stdout) as { ok: boolean }).ok, true, verified.stdout);
   });

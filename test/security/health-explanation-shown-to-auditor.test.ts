@@ -39,25 +39,39 @@ describe('security: a health finding’s explanation names no health word', () =
   });
 
   it('a stored finding’s explanation holds ids, never the matched text or a context word from the message', async () => {
-    const rows = await w.query<{ text: string; start: number; end: number; detector: string; explanation: Record<string, unknown> }>(
+    const rows = await w.query<{
+      text: string;
+      start: number;
+      end: number;
+      detector: string;
+      explanation: Record<string, unknown>;
+    }>(
       `SELECT m.text AS text, f.start, f."end", f.detector, f.explanation FROM findings f JOIN messages m ON m.id = f.message_id`,
     );
     assert.ok(rows.length >= 4, `findings for the three messages, got ${rows.length}`);
     for (const row of rows) {
       const stored = JSON.stringify(row.explanation);
-      assert.deepEqual(healthWordsIn(stored), [], `a ${row.detector} finding's stored explanation names a health word: ${stored}`);
+      assert.deepEqual(
+        healthWordsIn(stored),
+        [],
+        `a ${row.detector} finding's stored explanation names a health word: ${stored}`,
+      );
       assert.ok(!/[\u0400-\u04ff]/.test(stored), `a stored explanation holds Cyrillic text: ${stored}`);
     }
     const vocabulary = rows.filter((r) => r.detector === 'health-vocabulary');
     assert.ok(vocabulary.length > 0);
-    for (const row of vocabulary) assert.match(String(row.explanation.termId), /^health:[a-z]{2,3}:[a-z0-9-]+$/, 'the term by its id');
+    for (const row of vocabulary)
+      assert.match(String(row.explanation.termId), /^health:[a-z]{2,3}:[a-z0-9-]+$/, 'the term by its id');
   });
 
   it('an auditor’s review list --json and review show name the category and the rule only', async () => {
     const list = await w.cli(['review', 'list', '--json'], auditor);
     assert.equal(list.code, 0, list.stderr);
     assert.deepEqual(healthWordsIn(list.stdout), [], 'an auditor’s review list --json');
-    const items = JSON.parse(list.stdout) as { id: string; findings: { category: string; detector: string; explanation: unknown }[] }[];
+    const items = JSON.parse(list.stdout) as {
+      id: string;
+      findings: { category: string; detector: string; explanation: unknown }[];
+    }[];
     assert.equal(items.length, 3);
     for (const item of items) {
       for (const f of item.findings) assert.deepEqual(f.explanation, { category: f.category, rule: f.detector });
@@ -72,7 +86,9 @@ describe('security: a health finding’s explanation names no health word', () =
   it('an officer of the agency, who may read the original, gets the ids the finding stores', async () => {
     const list = await w.cli(['review', 'list', '--json'], officer);
     assert.equal(list.code, 0, list.stderr);
-    const items = JSON.parse(list.stdout) as { findings: { detector: string; explanation: { termId?: string; baseScore?: number } }[] }[];
+    const items = JSON.parse(list.stdout) as {
+      findings: { detector: string; explanation: { termId?: string; baseScore?: number } }[];
+    }[];
     const vocabulary = items.flatMap((i) => i.findings).filter((f) => f.detector === 'health-vocabulary');
     assert.ok(vocabulary.length > 0);
     for (const f of vocabulary) {
@@ -85,7 +101,12 @@ describe('security: a health finding’s explanation names no health word', () =
     const [message] = await w.query<{ id: string }>(`SELECT id::text FROM messages ORDER BY id LIMIT 1`);
     const old = [
       { baseScore: 0.9, validator: 'none', note: 'vocabulary term "ВИЧ" (ru)', contextWord: 'туберкулёз' },
-      { baseScore: 0.15, validator: 'icd10-format:pass', note: 'an ICD-10 code counts only in a medical context', contextWord: 'Диагноз' },
+      {
+        baseScore: 0.15,
+        validator: 'icd10-format:pass',
+        note: 'an ICD-10 code counts only in a medical context',
+        contextWord: 'Диагноз',
+      },
     ];
     const ids = await w.query<{ id: string }>(
       `INSERT INTO findings (message_id, category, start, "end", confidence, detector, explanation)
@@ -94,10 +115,16 @@ describe('security: a health finding’s explanation names no health word', () =
     );
     const migration = path.join(projectRoot, 'prisma/migrations/20261203170000_findings_explanation_ids/migration.sql');
     await w.query(readFileSync(migration, 'utf8'));
-    const rewritten = await w.query<{ explanation: unknown }>(`SELECT explanation FROM findings WHERE id = ANY($1::bigint[]) ORDER BY id`, [ids.map((r) => r.id)]);
-    assert.deepEqual(rewritten.map((r) => r.explanation), [
-      { baseScore: 0.9, validator: 'none', termId: 'health:ru:hiv' },
-      { baseScore: 0.15, validator: 'icd10-format:pass', note: 'an ICD-10 code counts only in a medical context' },
-    ]);
+    const rewritten = await w.query<{ explanation: unknown }>(
+      `SELECT explanation FROM findings WHERE id = ANY($1::bigint[]) ORDER BY id`,
+      [ids.map((r) => r.id)],
+    );
+    assert.deepEqual(
+      rewritten.map((r) => r.explanation),
+      [
+        { baseScore: 0.9, validator: 'none', termId: 'health:ru:hiv' },
+        { baseScore: 0.15, validator: 'icd10-format:pass', note: 'an ICD-10 code counts only in a medical context' },
+      ],
+    );
   });
 });

@@ -29,7 +29,8 @@ describe('implausible message times', () => {
 
   it('validation refuses times before 1990 or more than a day ahead, naming the field', () => {
     const now = new Date('2026-11-26T12:00:00Z');
-    const check = (sentAt: string, editedAt: string | null = null) => parseCanonicalMessage(message('1', sentAt, editedAt), { now });
+    const check = (sentAt: string, editedAt: string | null = null) =>
+      parseCanonicalMessage(message('1', sentAt, editedAt), { now });
     assert.equal(check('1990-01-01T00:00:00Z').ok, true);
     assert.equal(check('2026-11-27T11:59:59Z').ok, true);
     for (const [sentAt, pattern] of [
@@ -65,10 +66,25 @@ describe('implausible message times', () => {
     assert.equal(result.summary.delivered, 2);
     assert.equal(result.summary.failed, 4);
     const reasons = await world.deadLetterReasons();
-    assert.equal(reasons.filter((reason) => /sentAt: before 1990-01-01/.test(reason)).length, 1, JSON.stringify(reasons));
-    assert.equal(reasons.filter((reason) => /sentAt: more than a day after now/.test(reason)).length, 2, JSON.stringify(reasons));
-    assert.equal(reasons.filter((reason) => /editedAt: more than a day after now/.test(reason)).length, 1, JSON.stringify(reasons));
+    assert.equal(
+      reasons.filter((reason) => /sentAt: before 1990-01-01/.test(reason)).length,
+      1,
+      JSON.stringify(reasons),
+    );
+    assert.equal(
+      reasons.filter((reason) => /sentAt: more than a day after now/.test(reason)).length,
+      2,
+      JSON.stringify(reasons),
+    );
+    assert.equal(
+      reasons.filter((reason) => /editedAt: more than a day after now/.test(reason)).length,
+      1,
+      JSON.stringify(reasons),
+    );
     const stored = await world.query<{ id: string }>(`SELECT source_message_id AS id FROM messages ORDER BY 1`);
-    assert.deepEqual(stored.map((row) => row.id), ['1', '6']);
+    assert.deepEqual(
+      stored.map((row) => row.id),
+      ['1', '6'],
+    );
   });
 });

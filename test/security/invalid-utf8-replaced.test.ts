@@ -11,7 +11,8 @@ import { createImportWorld, type ImportWorld } from '../helpers/import-world.ts'
  * Telegram export, the byte offset), and no U+FFFD is ever stored in its place.
  */
 const INVALID = Buffer.from([0xc3, 0x28]);
-const bytes = (...parts: (string | Buffer)[]) => Buffer.concat(parts.map((p) => (typeof p === 'string' ? Buffer.from(p, 'utf8') : p)));
+const bytes = (...parts: (string | Buffer)[]) =>
+  Buffer.concat(parts.map((p) => (typeof p === 'string' ? Buffer.from(p, 'utf8') : p)));
 
 describe('bytes that are not UTF-8', () => {
   let world: ImportWorld;
@@ -31,7 +32,11 @@ describe('bytes that are not UTF-8', () => {
   it('in a JSONL line: that line is dead-lettered naming the file and line', async () => {
     const file = path.join(world.dir, 'bad.jsonl');
     const line = (id: string, text: string | Buffer) =>
-      bytes(`{"platform":"telegram","chatId":"-1004","messageId":"${id}","sentAt":"2024-01-15T09:00:00Z","text":"`, text, '"}\n');
+      bytes(
+        `{"platform":"telegram","chatId":"-1004","messageId":"${id}","sentAt":"2024-01-15T09:00:00Z","text":"`,
+        text,
+        '"}\n',
+      );
     writeFileSync(file, bytes(line('1', 'good'), line('2', bytes('caf', INVALID, 'é')), line('3', 'good again')));
     const result = await world.importJson(['import', 'jsonl', file, '--agency', 'jsonl']);
     assert.equal(result.code, 1, result.stderr);
@@ -40,7 +45,10 @@ describe('bytes that are not UTF-8', () => {
     assert.equal(result.summary.delivered, 2);
     assert.equal(result.summary.failed, 1);
     const reasons = await world.deadLetterReasons();
-    assert.ok(reasons.some((reason) => /bad\.jsonl:2: not valid UTF-8/.test(reason)), JSON.stringify(reasons));
+    assert.ok(
+      reasons.some((reason) => /bad\.jsonl:2: not valid UTF-8/.test(reason)),
+      JSON.stringify(reasons),
+    );
     assert.equal(await replacementsStored('jsonl'), 0);
   });
 
@@ -50,9 +58,13 @@ describe('bytes that are not UTF-8', () => {
       file,
       bytes(
         '[15.01.2024, 09:14:21] Arman: good\n',
-        '[15.01.2024, 09:15:00] Bolat: bad ', INVALID, ' byte\n',
+        '[15.01.2024, 09:15:00] Bolat: bad ',
+        INVALID,
+        ' byte\n',
         '[15.01.2024, 09:16:00] Arman: good again\n',
-        'second line ', INVALID, ' of it\n',
+        'second line ',
+        INVALID,
+        ' of it\n',
         '[15.01.2024, 09:17:00] Arman: fine\n',
       ),
     );
@@ -63,8 +75,14 @@ describe('bytes that are not UTF-8', () => {
     assert.equal(result.summary.delivered, 2);
     assert.equal(result.summary.failed, 2);
     const reasons = await world.deadLetterReasons();
-    assert.ok(reasons.some((reason) => /WhatsApp Chat with Test\.txt, line 2: not valid UTF-8/.test(reason)), JSON.stringify(reasons));
-    assert.ok(reasons.some((reason) => /WhatsApp Chat with Test\.txt, line 4: not valid UTF-8/.test(reason)), JSON.stringify(reasons));
+    assert.ok(
+      reasons.some((reason) => /WhatsApp Chat with Test\.txt, line 2: not valid UTF-8/.test(reason)),
+      JSON.stringify(reasons),
+    );
+    assert.ok(
+      reasons.some((reason) => /WhatsApp Chat with Test\.txt, line 4: not valid UTF-8/.test(reason)),
+      JSON.stringify(reasons),
+    );
     assert.equal(await replacementsStored('wa'), 0);
   });
 
@@ -90,7 +108,10 @@ describe('bytes that are not UTF-8', () => {
     const secondAt = Buffer.byteLength(head) + first.length + 1;
     const reasons = await world.deadLetterReasons();
     assert.ok(
-      reasons.some((reason) => reason.includes('result.json') && reason.includes(`byte ${secondAt}`) && /not valid UTF-8/.test(reason)),
+      reasons.some(
+        (reason) =>
+          reason.includes('result.json') && reason.includes(`byte ${secondAt}`) && /not valid UTF-8/.test(reason),
+      ),
       `byte ${secondAt} in ${JSON.stringify(reasons)}`,
     );
     assert.equal(await replacementsStored('tg'), 0);

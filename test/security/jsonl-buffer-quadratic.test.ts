@@ -22,7 +22,10 @@ describe('the JSONL line buffer', () => {
     const chunk = Buffer.alloc(1024 * 1024, 'b');
     writeSync(fd, head);
     for (let written = 0; written < textBytes; written += chunk.length) writeSync(fd, chunk);
-    writeSync(fd, '"}\n{"platform":"telegram","chatId":"-1001","messageId":"2","sentAt":"2024-01-15T09:01:00Z","text":"next"}\n');
+    writeSync(
+      fd,
+      '"}\n{"platform":"telegram","chatId":"-1001","messageId":"2","sentAt":"2024-01-15T09:01:00Z","text":"next"}\n',
+    );
     closeSync(fd);
     const lineBytes = head.length + textBytes + 2;
 

@@ -14,7 +14,14 @@ const LONG_TEXT_BYTES = 300 * 1024 * 1024;
 const RSS_BOUND_MIB = 300;
 
 const line = (id: string, text: string) =>
-  JSON.stringify({ platform: 'telegram', chatId: '-1001', chatTitle: 'Long lines', messageId: id, sentAt: '2024-01-15T09:00:00Z', text });
+  JSON.stringify({
+    platform: 'telegram',
+    chatId: '-1001',
+    chatTitle: 'Long lines',
+    messageId: id,
+    sentAt: '2024-01-15T09:00:00Z',
+    text,
+  });
 
 describe('an over-long JSONL line', { timeout: 120_000 }, () => {
   let world: ImportWorld;
@@ -52,19 +59,30 @@ describe('an over-long JSONL line', { timeout: 120_000 }, () => {
     assert.ok(rss !== null && rss < RSS_BOUND_MIB, `peak RSS ${rss} MiB`);
     const expected = `long.jsonl:2: ${longLineBytes.toLocaleString('en-US')} bytes exceeds maxLineBytes 1,048,576`;
     const reasons = await world.deadLetterReasons();
-    assert.ok(reasons.some((reason) => reason.includes(expected)), `${expected} in ${JSON.stringify(reasons)}`);
+    assert.ok(
+      reasons.some((reason) => reason.includes(expected)),
+      `${expected} in ${JSON.stringify(reasons)}`,
+    );
     const stored = await world.query<{ id: string }>(`SELECT source_message_id AS id FROM messages ORDER BY 1`);
-    assert.deepEqual(stored.map((row) => row.id), ['1', '3']);
+    assert.deepEqual(
+      stored.map((row) => row.id),
+      ['1', '3'],
+    );
   });
 
   it('a lower limit from the environment applies to ordinary lines too', async () => {
     const small = path.join(world.dir, 'small.jsonl');
     writeFileSync(small, `${line('s1', 'short')}\n${line('s2', 'x'.repeat(500))}\n`);
-    const result = await world.importJson(['import', 'jsonl', small, '--agency', 'a'], { AITU_GATEWAY_MAX_LINE_BYTES: '300' });
+    const result = await world.importJson(['import', 'jsonl', small, '--agency', 'a'], {
+      AITU_GATEWAY_MAX_LINE_BYTES: '300',
+    });
     assert.equal(result.code, 1, result.stderr);
     assert.equal(result.summary?.delivered, 1);
     assert.equal(result.summary?.failed, 1);
     const reasons = await world.deadLetterReasons();
-    assert.ok(reasons.some((reason) => /small\.jsonl:2: [\d,]+ bytes exceeds maxLineBytes 300/.test(reason)), JSON.stringify(reasons));
+    assert.ok(
+      reasons.some((reason) => /small\.jsonl:2: [\d,]+ bytes exceeds maxLineBytes 300/.test(reason)),
+      JSON.stringify(reasons),
+    );
   });
 });

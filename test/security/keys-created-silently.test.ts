@@ -48,13 +48,20 @@ describe('security: keys are never created silently', () => {
       AITU_GATEWAY_CHAIN_PUBLIC_KEY_FILE: '',
       LOG_LEVEL: 'warn',
     };
-    const result = await runCli(['import', 'jsonl', file, '--agency', 'a', '--json', '--no-progress'], { env, cwd: elsewhere });
+    const result = await runCli(['import', 'jsonl', file, '--agency', 'a', '--json', '--no-progress'], {
+      env,
+      cwd: elsewhere,
+    });
     assert.equal(result.code, ExitCode.usage, `exit 2 expected:\n${result.stdout}${result.stderr}`);
     assert.ok(result.stderr.includes(defaultKeyFile), `the key file is named: ${result.stderr}`);
     assert.match(result.stderr, /aitu-gateway keys init/);
     assert.doesNotMatch(result.stderr, /unexpected error/);
     assert.ok(!existsSync(path.join(elsewhere, 'data')), 'nothing is created in the directory the command started in');
-    assert.equal(existsSync(defaultKeyFile), existedBefore, "the installation's key file is neither created nor removed");
+    assert.equal(
+      existsSync(defaultKeyFile),
+      existedBefore,
+      "the installation's key file is neither created nor removed",
+    );
     const stored = await db.store.pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM messages`);
     assert.equal(stored.rows[0]!.n, 0, 'nothing was delivered');
   });
@@ -79,7 +86,10 @@ describe('security: keys are never created silently', () => {
       assert.equal(defaults.dataDir, path.join(projectRoot, 'data'));
       assert.equal(defaults.keyFile, path.join(projectRoot, 'data', 'keys.json'));
       // a relative setting is taken from the installation directory too, never from the current one
-      assert.equal(loadConfig({ AITU_GATEWAY_DATA_DIR: 'var/gateway' }).dataDir, path.join(projectRoot, 'var', 'gateway'));
+      assert.equal(
+        loadConfig({ AITU_GATEWAY_DATA_DIR: 'var/gateway' }).dataDir,
+        path.join(projectRoot, 'var', 'gateway'),
+      );
     } finally {
       process.chdir(started);
     }

@@ -65,7 +65,10 @@ describe('security: log masking keeps key ids and still masks card numbers and I
 
   it('errors and log metadata keep key ids too', () => {
     const error = new Error('key k20250419130452-ff09d8 is not in the key file');
-    const masked = maskDeep({ error, keyId: 'k20250419130452-ff09d8' }) as { error: { message: string }; keyId: string };
+    const masked = maskDeep({ error, keyId: 'k20250419130452-ff09d8' }) as {
+      error: { message: string };
+      keyId: string;
+    };
     assert.equal(masked.error.message, 'key k20250419130452-ff09d8 is not in the key file');
     assert.equal(masked.keyId, 'k20250419130452-ff09d8');
   });

@@ -39,26 +39,57 @@ describe('security: an outbound message is sent at most once, and only as the ga
 
   /** An allowed message through the real gate; returns the payload as it sits in Redis, opened with the queue key. */
   async function queued(text: string): Promise<OutboundPayload> {
-    const result = await submitOutbound(w.db.store, queues, { agencyId: w.agencies.clinic!, target: { platform: 'telegram', chatId: '-1009' }, text }, { policy: DEFAULT_POLICY }, actor);
+    const result = await submitOutbound(
+      w.db.store,
+      queues,
+      { agencyId: w.agencies.clinic!, target: { platform: 'telegram', chatId: '-1009' }, text },
+      { policy: DEFAULT_POLICY },
+      actor,
+    );
     assert.equal(result.status, 'queued');
     const outbound = queues.outboundFor('telegram', w.agencies.clinic!);
     const job = await outbound.getJob(outboundJobId(result.attemptId));
     return outbound.open(job!);
   }
 
-  const attempt = async (id: string) => (await w.query<{ status: string; idempotency_key: string | null; foreign_message_id: string | null }>(`SELECT * FROM outbound_attempts WHERE id = $1`, [id]))[0]!;
+  const attempt = async (id: string) =>
+    (
+      await w.query<{ status: string; idempotency_key: string | null; foreign_message_id: string | null }>(
+        `SELECT * FROM outbound_attempts WHERE id = $1`,
+        [id],
+      )
+    )[0]!;
 
   /** A worker process that dies right after its bridge sent the payload; returns what the bridge sent. */
-  async function crashWhileSending(payload: OutboundPayload, mode: 'plain' | 'idempotent'): Promise<{ chatId: string; text: string; idempotencyKey: string | null }[]> {
+  async function crashWhileSending(
+    payload: OutboundPayload,
+    mode: 'plain' | 'idempotent',
+  ): Promise<{ chatId: string; text: string; idempotencyKey: string | null }[]> {
     const sentFile = path.join(w.dir, `sent-${payload.attemptId}.jsonl`);
     writeFileSync(sentFile, '');
-    const child = spawn(process.execPath, ['--import', 'tsx', path.join(projectRoot, 'test/fixtures/outbound-crash.ts'), w.db.url, JSON.stringify(payload), sentFile, mode], { cwd: projectRoot, env: { ...process.env, ...w.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        path.join(projectRoot, 'test/fixtures/outbound-crash.ts'),
+        w.db.url,
+        JSON.stringify(payload),
+        sentFile,
+        mode,
+      ],
+      { cwd: projectRoot, env: { ...process.env, ...w.env }, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
     let output = '';
     child.stdout.on('data', (d: Buffer) => (output += d.toString()));
     child.stderr.on('data', (d: Buffer) => (output += d.toString()));
     const signal = await new Promise((resolve) => child.on('close', (_code, signal) => resolve(signal)));
     assert.equal(signal, 'SIGKILL', output);
-    return readFileSync(sentFile, 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l));
+    return readFileSync(sentFile, 'utf8')
+      .trim()
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l));
   }
 
   /** The job run again, as BullMQ does with a stalled job; retried while the dead worker's session is still closing. */
@@ -77,10 +108,17 @@ describe('security: an outbound message is sent at most once, and only as the ga
     const payload = await queued('Совещание переносится на 11:00');
     const first = await crashWhileSending(payload, 'plain');
     assert.equal(first.length, 1, 'the dead worker did send it once');
-    assert.equal((await attempt(payload.attemptId)).status, 'sending', 'recorded as sending before the bridge was called');
+    assert.equal(
+      (await attempt(payload.attemptId)).status,
+      'sending',
+      'recorded as sending before the bridge was called',
+    );
 
     const telegram = new StandInBridge('telegram');
-    await assert.rejects(runAgain(payload, telegram), (error: unknown) => error instanceof UnrecoverableError && /uncertain/.test((error as Error).message));
+    await assert.rejects(
+      runAgain(payload, telegram),
+      (error: unknown) => error instanceof UnrecoverableError && /uncertain/.test((error as Error).message),
+    );
     assert.equal(telegram.sent.length, 0, 'not sent a second time');
     assert.equal((await attempt(payload.attemptId)).status, 'uncertain');
     const [entry] = (await auditOf(w, 'outbound.uncertain')).filter((e) => e.details.attemptId === payload.attemptId);
@@ -90,7 +128,10 @@ describe('security: an outbound message is sent at most once, and only as the ga
     const status = await cliAs(w, null, ['status', '--json']);
     assert.equal(status.code, 0, status.stderr);
     const report = JSON.parse(status.stdout) as { outboundUncertain: { attemptId: string }[] };
-    assert.ok(report.outboundUncertain.some((a) => a.attemptId === payload.attemptId), status.stdout);
+    assert.ok(
+      report.outboundUncertain.some((a) => a.attemptId === payload.attemptId),
+      status.stdout,
+    );
 
     // a further replay of the job changes nothing
     await assert.rejects(sendOutbound(w.db.store, payload, { telegram }), UnrecoverableError);
@@ -107,15 +148,23 @@ describe('security: an outbound message is sent at most once, and only as the ga
     const [resolution] = await auditOf(w, 'outbound.resolve');
     assert.equal(resolution?.actor, 'oleg');
     assert.equal(resolution!.details.outcome, 'sent');
-    assert.equal((await cliAs(w, operator, ['outbound', 'resolve', payload.attemptId, '--not-sent'])).code, 2, 'only an uncertain attempt is resolved');
+    assert.equal(
+      (await cliAs(w, operator, ['outbound', 'resolve', payload.attemptId, '--not-sent'])).code,
+      2,
+      'only an uncertain attempt is resolved',
+    );
   });
 
   it('a bridge that cannot tell whether it sent: uncertain, not retried; one that surely did not send: queued again', async () => {
     const unsure = await queued('Отчёт отправлен');
-    const timingOut = { platform: 'telegram' as const, sends: 0, async send() {
-      this.sends++;
-      throw new SendOutcomeUnknownError('stand-in: timed out after the request was written');
-    } };
+    const timingOut = {
+      platform: 'telegram' as const,
+      sends: 0,
+      async send() {
+        this.sends++;
+        throw new SendOutcomeUnknownError('stand-in: timed out after the request was written');
+      },
+    };
     await assert.rejects(sendOutbound(w.db.store, unsure, { telegram: timingOut }), UnrecoverableError);
     assert.equal((await attempt(unsure.attemptId)).status, 'uncertain');
     assert.equal(timingOut.sends, 1);
@@ -123,7 +172,10 @@ describe('security: an outbound message is sent at most once, and only as the ga
     const refused = await queued('Отчёт готов');
     const telegram = new StandInBridge('telegram');
     telegram.failNext(1);
-    await assert.rejects(sendOutbound(w.db.store, refused, { telegram }), (error: unknown) => !(error instanceof UnrecoverableError));
+    await assert.rejects(
+      sendOutbound(w.db.store, refused, { telegram }),
+      (error: unknown) => !(error instanceof UnrecoverableError),
+    );
     assert.equal((await attempt(refused.attemptId)).status, 'queued');
     await sendOutbound(w.db.store, refused, { telegram });
     assert.equal(telegram.sent.length, 1);
@@ -133,9 +185,14 @@ describe('security: an outbound message is sent at most once, and only as the ga
     const payload = await queued('Созвон в 16:00');
     const holder = await w.db.store.pool.connect();
     try {
-      await holder.query(`SELECT pg_advisory_lock(hashtext('aitu-gateway-outbound'), hashtext($1))`, [payload.attemptId]);
+      await holder.query(`SELECT pg_advisory_lock(hashtext('aitu-gateway-outbound'), hashtext($1))`, [
+        payload.attemptId,
+      ]);
       const telegram = new StandInBridge('telegram');
-      await assert.rejects(sendOutbound(w.db.store, payload, { telegram }), (error: unknown) => !(error instanceof UnrecoverableError) && /being sent/.test((error as Error).message));
+      await assert.rejects(
+        sendOutbound(w.db.store, payload, { telegram }),
+        (error: unknown) => !(error instanceof UnrecoverableError) && /being sent/.test((error as Error).message),
+      );
       assert.equal(telegram.sent.length, 0);
       assert.equal((await attempt(payload.attemptId)).status, 'queued');
     } finally {
@@ -164,7 +221,10 @@ describe('security: an outbound message is sent at most once, and only as the ga
     const payload = await queued('Приём переносится на 15:00');
     const telegram = new StandInBridge('telegram');
     const tampered = { ...payload, text: `ИИН ${PLANTED.iin}, диагноз ${PLANTED.diagnosis}` };
-    await assert.rejects(sendOutbound(w.db.store, tampered, { telegram }), (error: unknown) => error instanceof UnrecoverableError && /digest/.test((error as Error).message));
+    await assert.rejects(
+      sendOutbound(w.db.store, tampered, { telegram }),
+      (error: unknown) => error instanceof UnrecoverableError && /digest/.test((error as Error).message),
+    );
     const otherChat = { ...payload, target: { platform: 'telegram', chatId: '-1000666' } };
     await assert.rejects(sendOutbound(w.db.store, otherChat, { telegram }), UnrecoverableError);
     assert.equal(telegram.sent.length, 0);
@@ -181,10 +241,21 @@ describe('security: an outbound message is sent at most once, and only as the ga
 
   it('a payload for a blocked or unrecorded attempt is refused and audited as tampering', async () => {
     const text = `Его ИИН ${PLANTED.iin}`;
-    const blocked = await submitOutbound(w.db.store, queues, { agencyId: w.agencies.clinic!, target: { platform: 'telegram', chatId: '-1009' }, text }, { policy: DEFAULT_POLICY }, actor);
+    const blocked = await submitOutbound(
+      w.db.store,
+      queues,
+      { agencyId: w.agencies.clinic!, target: { platform: 'telegram', chatId: '-1009' }, text },
+      { policy: DEFAULT_POLICY },
+      actor,
+    );
     assert.equal(blocked.status, 'blocked');
     const telegram = new StandInBridge('telegram');
-    const forged: OutboundPayload = { agencyId: w.agencies.clinic!, attemptId: blocked.attemptId, target: { platform: 'telegram', chatId: '-1009' }, text };
+    const forged: OutboundPayload = {
+      agencyId: w.agencies.clinic!,
+      attemptId: blocked.attemptId,
+      target: { platform: 'telegram', chatId: '-1009' },
+      text,
+    };
     await assert.rejects(sendOutbound(w.db.store, forged, { telegram }), UnrecoverableError);
     const unknown: OutboundPayload = { ...forged, attemptId: '11111111-2222-3333-4444-555555555555' };
     await assert.rejects(sendOutbound(w.db.store, unknown, { telegram }), UnrecoverableError);

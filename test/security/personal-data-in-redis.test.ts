@@ -62,8 +62,15 @@ class ExportWithPersonalData implements HistorySource {
   async *entries(): AsyncIterable<HistoryEntry> {
     yield { message: message('1', TEXTS.quarantined), checkpoint: { index: 1 } };
     yield { message: message('2', TEXTS.clean), checkpoint: { index: 2 } };
-    yield { message: { ...message('3', TEXTS.invalid), sentAt: undefined } as unknown as HistoryEntry['message'], checkpoint: { index: 3 } };
-    yield { message: { line: TEXTS.unreadable } as unknown as HistoryEntry['message'], problem: 'export.jsonl:4: not a JSON object', checkpoint: { index: 4 } };
+    yield {
+      message: { ...message('3', TEXTS.invalid), sentAt: undefined } as unknown as HistoryEntry['message'],
+      checkpoint: { index: 3 },
+    };
+    yield {
+      message: { line: TEXTS.unreadable } as unknown as HistoryEntry['message'],
+      problem: 'export.jsonl:4: not a JSON object',
+      checkpoint: { index: 4 },
+    };
     yield { message: message('refused-1', TEXTS.refused), checkpoint: { index: 5 } };
   }
   progress() {
@@ -107,7 +114,8 @@ function plantedIn(text: string): string[] {
   const found: string[] = [];
   if (text.includes(IIN)) found.push('the IIN');
   if (folded.includes('туберкул')) found.push('the diagnosis');
-  for (const [name, value] of Object.entries(TEXTS)) if (folded.includes(fold(value.slice(-20)))) found.push(`the ${name} text`);
+  for (const [name, value] of Object.entries(TEXTS))
+    if (folded.includes(fold(value.slice(-20)))) found.push(`the ${name} text`);
   if (text.includes(CHAT_TITLE)) found.push('the chat title');
   if (text.includes(SENDER)) found.push('the sender name');
   return found;
@@ -133,9 +141,28 @@ describe('security: no personal data in Redis in clear text', () => {
     const keyring = await loadKeyring(keyFile);
     agencyId = (await addAgency(db.store.prisma, { slug: 'clinic', name: 'Clinic' })).id;
     // the store refuses this one message (as it would a value it cannot hold): it is dead-lettered from the deliver stage
-    await db.store.pool.query(`ALTER TABLE messages ADD CONSTRAINT test_refused CHECK (source_message_id <> 'refused-1')`);
-    workers = await startWorkers({ redisUrl, prefix, keyFile, stages: ['classify', 'deliver'], concurrency: 2, store: db.store, logger });
-    outbound = await startOutboundConsumer({ redisUrl, prefix, keyFile, store: db.store, dataDir: dir, logger, agencyId, connector: telegram });
+    await db.store.pool.query(
+      `ALTER TABLE messages ADD CONSTRAINT test_refused CHECK (source_message_id <> 'refused-1')`,
+    );
+    workers = await startWorkers({
+      redisUrl,
+      prefix,
+      keyFile,
+      stages: ['classify', 'deliver'],
+      concurrency: 2,
+      store: db.store,
+      logger,
+    });
+    outbound = await startOutboundConsumer({
+      redisUrl,
+      prefix,
+      keyFile,
+      store: db.store,
+      dataDir: dir,
+      logger,
+      agencyId,
+      connector: telegram,
+    });
     queues = openQueues({ redisUrl, prefix, queueKey: requireQueueKey(keyring) });
     redis = new Redis(redisUrl, { maxRetriesPerRequest: 3 });
 
@@ -145,9 +172,19 @@ describe('security: no personal data in Redis in clear text', () => {
       { store: db.store, redisUrl, prefix, dataDir: dir, keyFile, logger },
       { agencyId, sourceKind: 'jsonl', source: new ExportWithPersonalData(inputFile), inputFile, showProgress: false },
     );
-    const sent = await submitOutbound(db.store, queues, { agencyId, target: { platform: 'telegram', chatId: '-100777' }, text: TEXTS.outbound }, { policy: DEFAULT_POLICY });
+    const sent = await submitOutbound(
+      db.store,
+      queues,
+      { agencyId, target: { platform: 'telegram', chatId: '-100777' }, text: TEXTS.outbound },
+      { policy: DEFAULT_POLICY },
+    );
     assert.equal(sent.status, 'queued');
-    await waitFor(async () => (await db.store.pool.query(`SELECT status FROM outbound_attempts WHERE id = $1`, [sent.attemptId])).rows[0].status === 'sent', 'the send');
+    await waitFor(
+      async () =>
+        (await db.store.pool.query(`SELECT status FROM outbound_attempts WHERE id = $1`, [sent.attemptId])).rows[0]
+          .status === 'sent',
+      'the send',
+    );
   });
   after(async () => {
     await outbound?.close();
@@ -168,8 +205,14 @@ describe('security: no personal data in Redis in clear text', () => {
 
   const assertNothingPlantedInRedis = async () => {
     const { keys, text } = await dumpPrefix(redis, prefix);
-    assert.ok(keys.some((k) => k.startsWith(`${prefix}:dead-letter:`)), 'the dead letters are among the keys scanned');
-    assert.ok(keys.some((k) => k.startsWith(`${prefix}:classify:`)), 'the classify jobs are among the keys scanned');
+    assert.ok(
+      keys.some((k) => k.startsWith(`${prefix}:dead-letter:`)),
+      'the dead letters are among the keys scanned',
+    );
+    assert.ok(
+      keys.some((k) => k.startsWith(`${prefix}:classify:`)),
+      'the classify jobs are among the keys scanned',
+    );
     assert.deepEqual(plantedIn(text), []);
   };
 
@@ -183,14 +226,26 @@ describe('security: no personal data in Redis in clear text', () => {
   });
 
   it('dlq list shows reasons, stage, source ids and time, never the text', async () => {
-    const env = { DATABASE_URL: db.url, REDIS_URL: redisUrl, AITU_GATEWAY_QUEUE_PREFIX: prefix, AITU_GATEWAY_KEY_FILE: keyFile, AITU_GATEWAY_DATA_DIR: dir };
+    const env = {
+      DATABASE_URL: db.url,
+      REDIS_URL: redisUrl,
+      AITU_GATEWAY_QUEUE_PREFIX: prefix,
+      AITU_GATEWAY_KEY_FILE: keyFile,
+      AITU_GATEWAY_DATA_DIR: dir,
+    };
     const listed = await runCli(['dlq', 'list', '--json'], { env });
     assert.equal(listed.code, 0, listed.stderr);
     assert.deepEqual(plantedIn(listed.stdout), []);
     const views = JSON.parse(listed.stdout) as { stage: string; source: string; reason: string; failedAt: string }[];
     assert.deepEqual(views.map((v) => v.stage).sort(), ['deliver', 'ingest', 'ingest']);
-    assert.ok(views.some((v) => v.source === 'telegram:-100777/refused-1'), JSON.stringify(views));
-    assert.ok(views.some((v) => v.source === 'telegram:-100777/3'), JSON.stringify(views));
+    assert.ok(
+      views.some((v) => v.source === 'telegram:-100777/refused-1'),
+      JSON.stringify(views),
+    );
+    assert.ok(
+      views.some((v) => v.source === 'telegram:-100777/3'),
+      JSON.stringify(views),
+    );
     for (const v of views) assert.ok(!Number.isNaN(Date.parse(v.failedAt)) && v.reason.length > 0);
   });
 
@@ -200,25 +255,53 @@ describe('security: no personal data in Redis in clear text', () => {
     const refused = (await listDeadLetters(queues)).find((job) => job.data.route.stage === 'deliver')!;
     const outcome = await retryDeadLetters(queues, [refused.id!]);
     assert.deepEqual(outcome, { retried: [refused.id], refused: [] });
-    await waitFor(async () => (await db.store.pool.query(`SELECT count(*)::int AS n FROM messages WHERE source_message_id = 'refused-1'`)).rows[0].n === 1, 'the retried message in the store');
-    const stored = await db.store.pool.query(`SELECT r.status FROM messages m JOIN review_items r ON r.message_id = m.id WHERE m.source_message_id = 'refused-1'`);
-    assert.equal(stored.rows[0]?.status, 'open', 'quarantined as on its first pass, its original encrypted in the store');
+    await waitFor(
+      async () =>
+        (await db.store.pool.query(`SELECT count(*)::int AS n FROM messages WHERE source_message_id = 'refused-1'`))
+          .rows[0].n === 1,
+      'the retried message in the store',
+    );
+    const stored = await db.store.pool.query(
+      `SELECT r.status FROM messages m JOIN review_items r ON r.message_id = m.id WHERE m.source_message_id = 'refused-1'`,
+    );
+    assert.equal(
+      stored.rows[0]?.status,
+      'open',
+      'quarantined as on its first pass, its original encrypted in the store',
+    );
     assert.equal((await listDeadLetters(queues)).length, 2);
     await assertNothingPlantedInRedis();
   });
 
   it('a worker refuses a payload moved onto another job, and a clear-text one, naming the job and nothing of its data', async () => {
     const classify = queues.classify;
-    const payload = { agencyId, runId: null, seq: null, checkpoint: null, messages: [message('moved-1', TEXTS.refused)] };
-    await classify.add('batch', seal(classify.sealer!, 'classify', 'sealed-for-another', { agencyId, runId: null, seq: null }, payload), { jobId: 'moved-here' });
+    const payload = {
+      agencyId,
+      runId: null,
+      seq: null,
+      checkpoint: null,
+      messages: [message('moved-1', TEXTS.refused)],
+    };
+    await classify.add(
+      'batch',
+      seal(classify.sealer!, 'classify', 'sealed-for-another', { agencyId, runId: null, seq: null }, payload),
+      { jobId: 'moved-here' },
+    );
     await classify.add('batch', { v: 0, note: 'written by hand' } as never, { jobId: 'clear-here' });
-    for (const [id, reason] of [['moved-here', /classify job moved-here: its sealed payload does not open/], ['clear-here', /classify job clear-here: its payload is not sealed/]] as const) {
+    for (const [id, reason] of [
+      ['moved-here', /classify job moved-here: its sealed payload does not open/],
+      ['clear-here', /classify job clear-here: its payload is not sealed/],
+    ] as const) {
       await waitFor(async () => (await classify.getJob(id))?.failedReason !== undefined, `job ${id} to fail`);
       const job = (await classify.getJob(id))!;
       assert.match(job.failedReason, reason);
       assert.equal(job.attemptsMade, 1, 'refused without retries');
     }
-    assert.equal((await db.store.pool.query(`SELECT count(*)::int AS n FROM messages WHERE source_message_id = 'moved-1'`)).rows[0].n, 0);
+    assert.equal(
+      (await db.store.pool.query(`SELECT count(*)::int AS n FROM messages WHERE source_message_id = 'moved-1'`)).rows[0]
+        .n,
+      0,
+    );
     await assertNothingPlantedInRedis();
   });
 });

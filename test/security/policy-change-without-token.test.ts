@@ -34,7 +34,8 @@ describe('security: a policy change or a send without a token', () => {
     await w?.close();
   });
 
-  const storedPolicy = async () => (await w.query<{ policy: unknown }>(`SELECT policy FROM agencies WHERE slug = 'clinic'`))[0]!.policy;
+  const storedPolicy = async () =>
+    (await w.query<{ policy: unknown }>(`SELECT policy FROM agencies WHERE slug = 'clinic'`))[0]!.policy;
 
   it('agency set-policy without a token is refused with exit 2, changes nothing, and the refusal is audited', async () => {
     const result = await cliAs(w, null, ['agency', 'set-policy', 'clinic', allowAll]);
@@ -42,7 +43,10 @@ describe('security: a policy change or a send without a token', () => {
     assert.match(result.stderr, /token/);
     assert.equal(await storedPolicy(), null, 'the policy is unchanged');
     const refused = await auditOf(w, 'auth.refused');
-    assert.ok(refused.some((r) => r.details.command === 'agency set-policy'), JSON.stringify(refused));
+    assert.ok(
+      refused.some((r) => r.details.command === 'agency set-policy'),
+      JSON.stringify(refused),
+    );
   });
 
   it('agency set-policy by an officer is refused with exit 1 and audited with that person', async () => {
@@ -57,14 +61,22 @@ describe('security: a policy change or a send without a token', () => {
   });
 
   it('send without a token is refused with exit 2 even where the policy allows everything: nothing recorded, nothing queued', async () => {
-    await w.query(`UPDATE agencies SET policy = $1 WHERE slug = 'clinic'`, [JSON.stringify({ outbound: { default: 'allow', HEALTH: 'allow' } })]);
+    await w.query(`UPDATE agencies SET policy = $1 WHERE slug = 'clinic'`, [
+      JSON.stringify({ outbound: { default: 'allow', HEALTH: 'allow' } }),
+    ]);
     const text = `ИИН ${PLANTED.iin}, диагноз ${PLANTED.diagnosis}`;
     const result = await cliAs(w, null, ['send', '--agency', 'clinic', '--to', 'telegram:-1009', text]);
     assert.equal(result.code, 2, result.stdout + result.stderr);
     assert.match(result.stderr, /token/);
     assert.equal((await w.query(`SELECT 1 FROM outbound_attempts`)).length, 0, 'no attempt was recorded');
-    const counts = await queues.outboundFor('telegram', w.agencies.clinic!).getJobCounts('waiting', 'delayed', 'active', 'completed', 'failed');
-    assert.equal(Object.values(counts).reduce((a, b) => a + b, 0), 0, 'nothing was queued');
+    const counts = await queues
+      .outboundFor('telegram', w.agencies.clinic!)
+      .getJobCounts('waiting', 'delayed', 'active', 'completed', 'failed');
+    assert.equal(
+      Object.values(counts).reduce((a, b) => a + b, 0),
+      0,
+      'nothing was queued',
+    );
     assert.ok((await auditOf(w, 'auth.refused')).some((r) => r.details.command === 'send'));
   });
 

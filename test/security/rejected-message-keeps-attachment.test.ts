@@ -33,7 +33,10 @@ describe('a rejected message with an attachment', { timeout: 60_000 }, () => {
         WHERE EXISTS (SELECT 1 FROM message_attachments a WHERE a.message_id = r.message_id AND a.sha256 IS NOT NULL)`,
     );
     assert.ok(item, 'a quarantined message with a stored attachment');
-    const before = await world.query<{ sha256: string }>(`SELECT sha256 FROM message_attachments WHERE message_id = $1 AND sha256 IS NOT NULL`, [item.message_id]);
+    const before = await world.query<{ sha256: string }>(
+      `SELECT sha256 FROM message_attachments WHERE message_id = $1 AND sha256 IS NOT NULL`,
+      [item.message_id],
+    );
 
     const decided = await world.cli(['review', 'decide', item.id, '--reject', '--token', token]);
     assert.equal(decided.code, 0, decided.stderr);
@@ -48,8 +51,15 @@ describe('a rejected message with an attachment', { timeout: 60_000 }, () => {
       `SELECT sha256, withheld FROM message_attachments WHERE message_id = $1 AND sha256 IS NOT NULL`,
       [item.message_id],
     );
-    assert.deepEqual(rows.map((row) => row.sha256), before.map((row) => row.sha256), 'the attachment rows are kept as evidence');
-    assert.ok(rows.every((row) => row.withheld), 'and marked withheld');
+    assert.deepEqual(
+      rows.map((row) => row.sha256),
+      before.map((row) => row.sha256),
+      'the attachment rows are kept as evidence',
+    );
+    assert.ok(
+      rows.every((row) => row.withheld),
+      'and marked withheld',
+    );
     for (const row of rows) assert.ok(existsSync(blobPath(world.dataDir, row.sha256)), 'the bytes stay in the store');
   });
 });

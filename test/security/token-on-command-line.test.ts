@@ -56,7 +56,10 @@ describe('security: tokens from a file or standard input; --token warns', () => 
   });
 
   it('--token still works, with a warning on standard error that it shows in ps and shell history', async () => {
-    for (const args of [['user', 'list'], ['audit', 'export', '--json']]) {
+    for (const args of [
+      ['user', 'list'],
+      ['audit', 'export', '--json'],
+    ]) {
       const result = await cliAs(w, null, [...args, '--token', admin]);
       assert.equal(result.code, 0, result.stderr);
       assert.match(result.stderr, /warning: --token .*ps.*history/);

@@ -37,16 +37,30 @@ describe('security: tokens expire, can be reissued, and users re-enabled', () =>
   });
 
   it('--expires takes a date, and refuses one in the past or nonsense', async () => {
-    const dated = await cliAs(w, admin, ['user', 'add', 'bob', '--role', 'auditor', '--expires', '2999-01-31', '--json']);
+    const dated = await cliAs(w, admin, [
+      'user',
+      'add',
+      'bob',
+      '--role',
+      'auditor',
+      '--expires',
+      '2999-01-31',
+      '--json',
+    ]);
     assert.equal(dated.code, 0, dated.stderr);
     const [row] = await w.query<{ expires_at: Date }>(`SELECT expires_at FROM users WHERE name = 'bob'`);
     assert.equal(row!.expires_at.toISOString().slice(0, 10), '2999-01-31');
-    assert.equal((await cliAs(w, admin, ['user', 'add', 'carl', '--role', 'auditor', '--expires', '2001-01-01'])).code, 2);
+    assert.equal(
+      (await cliAs(w, admin, ['user', 'add', 'carl', '--role', 'auditor', '--expires', '2001-01-01'])).code,
+      2,
+    );
     assert.equal((await cliAs(w, admin, ['user', 'add', 'carl', '--role', 'auditor', '--expires', 'soon'])).code, 2);
   });
 
   it('user token <name> (admin) prints a new token once; the old one stops working; audited', async () => {
-    const old = JSON.parse((await cliAs(w, admin, ['user', 'add', 'dana', '--role', 'auditor', '--json'])).stdout) as { token: string };
+    const old = JSON.parse((await cliAs(w, admin, ['user', 'add', 'dana', '--role', 'auditor', '--json'])).stdout) as {
+      token: string;
+    };
     const reissued = await cliAs(w, admin, ['user', 'token', 'dana', '--expires', '7d', '--json']);
     assert.equal(reissued.code, 0, reissued.stderr);
     const { token } = JSON.parse(reissued.stdout) as { token: string };
@@ -57,7 +71,9 @@ describe('security: tokens expire, can be reissued, and users re-enabled', () =>
     assert.equal(entry?.actor, 'root');
     assert.equal(entry!.details.name, 'dana');
     assert.ok(!JSON.stringify(entry).includes(token));
-    const [row] = await w.query<{ expires_at: Date; token_issued_at: Date }>(`SELECT expires_at, token_issued_at FROM users WHERE name = 'dana'`);
+    const [row] = await w.query<{ expires_at: Date; token_issued_at: Date }>(
+      `SELECT expires_at, token_issued_at FROM users WHERE name = 'dana'`,
+    );
     assert.ok(Date.now() - row!.token_issued_at.getTime() < 60_000);
     assert.ok(row!.expires_at.getTime() > Date.now() + 6 * 86_400_000);
 
@@ -73,11 +89,15 @@ describe('security: tokens expire, can be reissued, and users re-enabled', () =>
   });
 
   it('user enable <name> (admin) re-enables a disabled user; audited', async () => {
-    const { token } = JSON.parse((await cliAs(w, admin, ['user', 'add', 'eva', '--role', 'auditor', '--json'])).stdout) as { token: string };
+    const { token } = JSON.parse(
+      (await cliAs(w, admin, ['user', 'add', 'eva', '--role', 'auditor', '--json'])).stdout,
+    ) as { token: string };
     assert.equal((await cliAs(w, admin, ['user', 'disable', 'eva'])).code, 0);
     const disabled = await cliAs(w, token, ['audit', 'export', '--json']);
     assert.equal(disabled.code, 2);
-    assert.ok((await auditOf(w, 'auth.refused')).some((r) => r.actor === 'eva' && /disabled/.test(String(r.details.reason))));
+    assert.ok(
+      (await auditOf(w, 'auth.refused')).some((r) => r.actor === 'eva' && /disabled/.test(String(r.details.reason))),
+    );
     const enabled = await cliAs(w, admin, ['user', 'enable', 'eva']);
     assert.equal(enabled.code, 0, enabled.stderr);
     assert.ok(await works(token));

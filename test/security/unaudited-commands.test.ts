@@ -8,7 +8,13 @@ import { openQueues, type Queues } from '../../src/pipeline/queues.ts';
 import { auditOf, cliAs, type AuditRow } from '../helpers/actors.ts';
 import { writeJsonl } from '../helpers/messages.ts';
 import { redisUrl, removePrefix, testPrefix } from '../helpers/redis.ts';
-import { assertNoPersonalData, createReviewWorld, inbound, PLANTED, type ReviewWorld } from '../helpers/review-setup.ts';
+import {
+  assertNoPersonalData,
+  createReviewWorld,
+  inbound,
+  PLANTED,
+  type ReviewWorld,
+} from '../helpers/review-setup.ts';
 import { loadKeyring, requireQueueKey } from '../../src/core/keys.ts';
 
 /** The defect: `send`, `map`, `dlq retry`, `dlq purge` and `agency add --policy` wrote no audit entry at all. */
@@ -24,8 +30,14 @@ describe('security: every command that changes compliance state is audited with 
     queues = openQueues({ redisUrl, prefix, queueKey: requireQueueKey(await loadKeyring(w.keyFile)) });
     const admin = await w.addUser('root', 'admin');
     const operator = await w.addUser('oleg', 'operator', [], admin);
-    for (const [name, token] of [['root', admin], ['oleg', operator]] as const) {
-      users[name] = { token, id: (await w.query<{ id: string }>(`SELECT id FROM users WHERE name = $1`, [name]))[0]!.id };
+    for (const [name, token] of [
+      ['root', admin],
+      ['oleg', operator],
+    ] as const) {
+      users[name] = {
+        token,
+        id: (await w.query<{ id: string }>(`SELECT id FROM users WHERE name = $1`, [name]))[0]!.id,
+      };
     }
   });
   after(async () => {
@@ -48,7 +60,15 @@ describe('security: every command that changes compliance state is audited with 
   it('agency add --policy (admin)', async () => {
     const file = path.join(w.dir, 'policy.yaml');
     writeFileSync(file, 'inbound:\n  IIN: block\n');
-    const result = await cliAs(w, users.root!.token, ['agency', 'add', 'archive', '--name', 'Archive', '--policy', file]);
+    const result = await cliAs(w, users.root!.token, [
+      'agency',
+      'add',
+      'archive',
+      '--name',
+      'Archive',
+      '--policy',
+      file,
+    ]);
     assert.equal(result.code, 0, result.stderr);
     const entry = await entryBy('agency.add', 'root', 'admin');
     assert.equal(entry.subject, 'archive');
@@ -57,7 +77,13 @@ describe('security: every command that changes compliance state is audited with 
   });
 
   it('map add and map remove (operator)', async () => {
-    const added = await cliAs(w, users.oleg!.token, ['map', 'add', 'clinic', 'telegram:-1001987654321', 'Пресс-служба']);
+    const added = await cliAs(w, users.oleg!.token, [
+      'map',
+      'add',
+      'clinic',
+      'telegram:-1001987654321',
+      'Пресс-служба',
+    ]);
     assert.equal(added.code, 0, added.stderr);
     const add = await entryBy('map.add', 'oleg', 'operator');
     assert.equal(add.details.source, 'telegram:-1001987654321');
@@ -68,11 +94,22 @@ describe('security: every command that changes compliance state is audited with 
 
   it('send (operator): the attempt, target and digest, never the text; a blocked send too', async () => {
     const text = 'Совещание переносится на 11:00';
-    const queued = await cliAs(w, users.oleg!.token, ['send', '--agency', 'clinic', '--to', 'telegram:-1009', text, '--json']);
+    const queued = await cliAs(w, users.oleg!.token, [
+      'send',
+      '--agency',
+      'clinic',
+      '--to',
+      'telegram:-1009',
+      text,
+      '--json',
+    ]);
     assert.equal(queued.code, 0, queued.stderr);
     const { attemptId } = JSON.parse(queued.stdout) as { attemptId: string };
     const entry = await entryBy('outbound.send', 'oleg', 'operator');
-    const [attempt] = await w.query<{ text_digest: string; author: string }>(`SELECT text_digest, author FROM outbound_attempts WHERE id = $1`, [attemptId]);
+    const [attempt] = await w.query<{ text_digest: string; author: string }>(
+      `SELECT text_digest, author FROM outbound_attempts WHERE id = $1`,
+      [attemptId],
+    );
     assert.equal(entry.subject, `outbound:${attemptId}`);
     assert.equal(entry.details.attemptId, attemptId);
     assert.deepEqual(entry.details.target, { platform: 'telegram', chatId: '-1009' });
@@ -81,7 +118,14 @@ describe('security: every command that changes compliance state is audited with 
     assert.equal(attempt!.author, 'oleg');
     assert.ok(!JSON.stringify(entry).includes('Совещание'), 'the text is not in the audit log');
 
-    const blocked = await cliAs(w, users.oleg!.token, ['send', '--agency', 'clinic', '--to', 'telegram:-1009', `ИИН ${PLANTED.iin}`]);
+    const blocked = await cliAs(w, users.oleg!.token, [
+      'send',
+      '--agency',
+      'clinic',
+      '--to',
+      'telegram:-1009',
+      `ИИН ${PLANTED.iin}`,
+    ]);
     assert.equal(blocked.code, 1);
     const entries = await auditOf(w, 'outbound.send');
     assert.equal(entries.length, 2);
@@ -92,7 +136,17 @@ describe('security: every command that changes compliance state is audited with 
   it('dlq retry and dlq purge (operator, admin)', async () => {
     const failedAt = new Date().toISOString();
     const agencyId = w.agencies.clinic!;
-    await addDeadLetters(queues, [1, 2, 3].map((n) => ({ agencyId, runId: null, stage: 'ingest' as const, reason: `line ${n}: not valid`, message: inbound('-1001', 'Chat', `${n}`, `text ${n}`), failedAt })));
+    await addDeadLetters(
+      queues,
+      [1, 2, 3].map((n) => ({
+        agencyId,
+        runId: null,
+        stage: 'ingest' as const,
+        reason: `line ${n}: not valid`,
+        message: inbound('-1001', 'Chat', `${n}`, `text ${n}`),
+        failedAt,
+      })),
+    );
     const [first] = await queues['dead-letter'].getJobs(['waiting'], 0, 0, true);
     const retried = await cliAs(w, users.oleg!.token, ['dlq', 'retry', first!.id!]);
     assert.equal(retried.code, 0, retried.stderr);

@@ -30,7 +30,8 @@ describe('security: every command seals the audit log before it exits; workers s
     await w?.close();
   });
 
-  const assertAllSealed = async (what: string) => assert.deepEqual(await unsealedRows(w), [], `${what} left unsealed audit rows`);
+  const assertAllSealed = async (what: string) =>
+    assert.deepEqual(await unsealedRows(w), [], `${what} left unsealed audit rows`);
 
   it('agency add and agency set-policy', async () => {
     const file = path.join(w.dir, 'policy.yaml');
@@ -52,7 +53,12 @@ describe('security: every command seals the audit log before it exits; workers s
 
   it('import jsonl (its run entries and every delivered batch)', async () => {
     const file = path.join(w.dir, 'history.jsonl');
-    writeJsonl(file, Array.from({ length: 30 }, (_, i) => inbound('-1005', 'Canteen', `${i + 1}`, `Обед в 13:${String(i).padStart(2, '0')}`)));
+    writeJsonl(
+      file,
+      Array.from({ length: 30 }, (_, i) =>
+        inbound('-1005', 'Canteen', `${i + 1}`, `Обед в 13:${String(i).padStart(2, '0')}`),
+      ),
+    );
     const result = await cliAs(w, null, ['import', 'jsonl', file, '--agency', 'clinic', '--json', '--no-progress']);
     assert.equal(result.code, 0, result.stderr);
     assert.ok((await w.query(`SELECT 1 FROM audit_log WHERE action = 'deliver.batch'`)).length > 0);
@@ -64,7 +70,11 @@ describe('security: every command seals the audit log before it exits; workers s
     const worker = spawnCli(['worker', '--stages', 'deliver', '--seal-interval', sealInterval], w.env);
     const queues = openQueues({ redisUrl, prefix });
     try {
-      await waitFor(async () => worker.child.exitCode !== null || (await queues.deliver.getWorkersCount()) > 0, 'the worker to start', 20_000);
+      await waitFor(
+        async () => worker.child.exitCode !== null || (await queues.deliver.getWorkersCount()) > 0,
+        'the worker to start',
+        20_000,
+      );
     } finally {
       await queues.close();
     }

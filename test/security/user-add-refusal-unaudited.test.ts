@@ -48,6 +48,11 @@ describe('security: a refused user add is audited', () => {
     const last = entries[2]!;
     assert.ok(!JSON.stringify(last).includes(forged), 'the token itself is not stored');
     const digest = createHash('sha256').update(forged).digest('hex');
-    assert.ok(typeof last.details.tokenSha256 === 'string' && digest.startsWith(last.details.tokenSha256) && last.details.tokenSha256.length < digest.length, JSON.stringify(last.details));
+    assert.ok(
+      typeof last.details.tokenSha256 === 'string' &&
+        digest.startsWith(last.details.tokenSha256) &&
+        last.details.tokenSha256.length < digest.length,
+      JSON.stringify(last.details),
+    );
   });
 });

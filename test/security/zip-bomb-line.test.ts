@@ -40,7 +40,10 @@ describe('a small zip inflating to a huge line', { timeout: 120_000 }, () => {
   after(async () => world?.close());
 
   it('is refused by its compression ratio, naming the limit and the file (exit 2), in bounded memory', async () => {
-    const result = await world.importJson(['import', 'whatsapp', zip, '--agency', 'a', '--timezone', 'Asia/Almaty'], measuringEnv());
+    const result = await world.importJson(
+      ['import', 'whatsapp', zip, '--agency', 'a', '--timezone', 'Asia/Almaty'],
+      measuringEnv(),
+    );
     assert.equal(result.code, 2, result.stderr);
     assert.match(result.stderr, /maxZipRatio/);
     assert.match(result.stderr, /bomb\.zip/);
@@ -63,6 +66,9 @@ describe('a small zip inflating to a huge line', { timeout: 120_000 }, () => {
     assert.ok(rss !== null && rss < RSS_BOUND_MIB, `peak RSS ${rss} MiB`);
     const expected = `(_chat.txt), line 2: ${(LONG_LINE_PREFIX.length + LONG_LINE_BYTES).toLocaleString('en-US')} bytes exceeds maxLineBytes 1,048,576`;
     const reasons = await world.deadLetterReasons();
-    assert.ok(reasons.some((reason) => reason.includes(expected)), `${expected} in ${JSON.stringify(reasons)}`);
+    assert.ok(
+      reasons.some((reason) => reason.includes(expected)),
+      `${expected} in ${JSON.stringify(reasons)}`,
+    );
   });
 });

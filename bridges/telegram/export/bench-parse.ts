@@ -43,7 +43,8 @@ try {
   let parsed = 0;
   let position = start + 1;
   for await (const chunk of createReadStream(file, { start: position, highWaterMark: 1 << 20 })) {
-    for (const message of scanner.feed(chunk as Buffer, position)) if (JSON.parse(message.bytes.toString('utf8'))) parsed++;
+    for (const message of scanner.feed(chunk as Buffer, position))
+      if (JSON.parse(message.bytes.toString('utf8'))) parsed++;
     position += (chunk as Buffer).length;
   }
   seconds = (performance.now() - t) / 1000;
@@ -73,7 +74,9 @@ try {
     };
     for await (const chunk of createReadStream(file, { highWaterMark: 1 << 20 })) parser.write(chunk as Buffer);
     seconds = (performance.now() - t) / 1000;
-    console.log(`@streamparser/json (parse only): ${(mb / seconds).toFixed(0)} MB/s, ${seen} messages (${seconds.toFixed(2)} s)`);
+    console.log(
+      `@streamparser/json (parse only): ${(mb / seconds).toFixed(0)} MB/s, ${seen} messages (${seconds.toFixed(2)} s)`,
+    );
   }
   clearInterval(sample);
 } finally {

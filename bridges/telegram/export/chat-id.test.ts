@@ -27,6 +27,7 @@ describe('normalizeTelegramChatId', () => {
   }
 
   it('refuses an id that is not an integer', () => {
-    for (const bad of ['', 'abc', '12.5', '1e9', '--5']) assert.throws(() => normalizeTelegramChatId(bad, 'personal_chat'), RangeError);
+    for (const bad of ['', 'abc', '12.5', '1e9', '--5'])
+      assert.throws(() => normalizeTelegramChatId(bad, 'personal_chat'), RangeError);
   });
 });

@@ -18,7 +18,14 @@ function entityTexts(message: CanonicalMessage): string[] {
 
 describe('convertTelegramMessage: text and entities', () => {
   it('takes a plain string text as it is', () => {
-    const message = convert({ id: 3, type: 'message', ...when, ...aigerim, text: 'Сәлеметсіздер ме!', text_entities: [{ type: 'plain', text: 'Сәлеметсіздер ме!' }] });
+    const message = convert({
+      id: 3,
+      type: 'message',
+      ...when,
+      ...aigerim,
+      text: 'Сәлеметсіздер ме!',
+      text_entities: [{ type: 'plain', text: 'Сәлеметсіздер ме!' }],
+    });
     assert.equal(message.text, 'Сәлеметсіздер ме!');
     assert.deepEqual(message.entities, []);
     assert.equal(message.messageId, '3');
@@ -89,15 +96,27 @@ describe('convertTelegramMessage: times', () => {
   });
 
   it('reads edited_unixtime as editedAt', () => {
-    const message = convert({ id: 1, type: 'message', ...when, edited: '2024-01-31T09:15:02', edited_unixtime: '1706674502', ...aigerim, text: 'x' });
+    const message = convert({
+      id: 1,
+      type: 'message',
+      ...when,
+      edited: '2024-01-31T09:15:02',
+      edited_unixtime: '1706674502',
+      ...aigerim,
+      text: 'x',
+    });
     assert.equal(message.editedAt, '2024-01-31T04:15:02.000Z');
   });
 
   it('refuses a message with no id or no date, naming fields and never values', () => {
-    assert.throws(() => convertTelegramMessage({ type: 'message', ...when, text: 'ИИН 940101300123' }, chat), TelegramMessageError);
+    assert.throws(
+      () => convertTelegramMessage({ type: 'message', ...when, text: 'ИИН 940101300123' }, chat),
+      TelegramMessageError,
+    );
     assert.throws(
       () => convertTelegramMessage({ id: 9, type: 'message', text: 'ИИН 940101300123' }, chat),
-      (error: unknown) => error instanceof TelegramMessageError && /date/.test(error.message) && !error.message.includes('940101300123'),
+      (error: unknown) =>
+        error instanceof TelegramMessageError && /date/.test(error.message) && !error.message.includes('940101300123'),
     );
     assert.throws(() => convertTelegramMessage('not an object', chat), TelegramMessageError);
   });
@@ -105,8 +124,16 @@ describe('convertTelegramMessage: times', () => {
 
 describe('convertTelegramMessage: people, replies, forwards', () => {
   const cases: Array<[string, Record<string, unknown>, (message: CanonicalMessage) => void]> = [
-    ['from/from_id → sender', { ...aigerim }, (m) => assert.deepEqual(m.sender, { id: 'user500100201', name: 'Айгерим Сапарова' })],
-    ['a deleted account', { from: null, from_id: 'user500100299' }, (m) => assert.deepEqual(m.sender, { id: 'user500100299', name: 'Deleted Account' })],
+    [
+      'from/from_id → sender',
+      { ...aigerim },
+      (m) => assert.deepEqual(m.sender, { id: 'user500100201', name: 'Айгерим Сапарова' }),
+    ],
+    [
+      'a deleted account',
+      { from: null, from_id: 'user500100299' },
+      (m) => assert.deepEqual(m.sender, { id: 'user500100299', name: 'Deleted Account' }),
+    ],
     ['no sender at all', {}, (m) => assert.equal(m.sender, null)],
     [
       'a channel post with a signature',
@@ -118,11 +145,31 @@ describe('convertTelegramMessage: people, replies, forwards', () => {
       },
     ],
     ['a reply', { ...aigerim, reply_to_message_id: 4 }, (m) => assert.equal(m.replyTo, '4')],
-    ['a reply into another chat', { ...aigerim, reply_to_message_id: 4, reply_to_peer_id: 'channel1' }, (m) => assert.equal(m.extra['replyToPeerId'], 'channel1')],
-    ['a forward', { ...aigerim, forwarded_from: 'Министрлік' }, (m) => assert.deepEqual(m.forwardedFrom, { name: 'Министрлік' })],
-    ['a forward with its id', { ...aigerim, forwarded_from: 'Министрлік', forwarded_from_id: 'channel42' }, (m) => assert.deepEqual(m.forwardedFrom, { name: 'Министрлік', id: 'channel42' })],
-    ['a forward from a hidden account', { ...aigerim, forwarded_from: null }, (m) => assert.deepEqual(m.forwardedFrom, { name: 'Deleted Account' })],
-    ['saved_from and via_bot', { ...aigerim, saved_from: 'Ерлан', via_bot: '@gif' }, (m) => assert.deepEqual([m.extra['savedFrom'], m.extra['viaBot']], ['Ерлан', '@gif'])],
+    [
+      'a reply into another chat',
+      { ...aigerim, reply_to_message_id: 4, reply_to_peer_id: 'channel1' },
+      (m) => assert.equal(m.extra['replyToPeerId'], 'channel1'),
+    ],
+    [
+      'a forward',
+      { ...aigerim, forwarded_from: 'Министрлік' },
+      (m) => assert.deepEqual(m.forwardedFrom, { name: 'Министрлік' }),
+    ],
+    [
+      'a forward with its id',
+      { ...aigerim, forwarded_from: 'Министрлік', forwarded_from_id: 'channel42' },
+      (m) => assert.deepEqual(m.forwardedFrom, { name: 'Министрлік', id: 'channel42' }),
+    ],
+    [
+      'a forward from a hidden account',
+      { ...aigerim, forwarded_from: null },
+      (m) => assert.deepEqual(m.forwardedFrom, { name: 'Deleted Account' }),
+    ],
+    [
+      'saved_from and via_bot',
+      { ...aigerim, saved_from: 'Ерлан', via_bot: '@gif' },
+      (m) => assert.deepEqual([m.extra['savedFrom'], m.extra['viaBot']], ['Ерлан', '@gif']),
+    ],
     ['no reply, no forward', { ...aigerim }, (m) => assert.deepEqual([m.replyTo, m.forwardedFrom], [null, null])],
   ];
   for (const [name, fields, check] of cases) {
@@ -131,11 +178,22 @@ describe('convertTelegramMessage: people, replies, forwards', () => {
 });
 
 describe('convertTelegramMessage: attachments', () => {
-  const cases: Array<[string, Record<string, unknown>, CanonicalMessage['attachments'], Record<string, unknown> | undefined]> = [
+  const cases: Array<
+    [string, Record<string, unknown>, CanonicalMessage['attachments'], Record<string, unknown> | undefined]
+  > = [
     [
       'a photo with its file',
       { photo: 'photos/photo_1@31-01-2024_09-20-00.jpg', photo_file_size: 134, width: 1, height: 1 },
-      [{ kind: 'photo', name: 'photo_1@31-01-2024_09-20-00.jpg', mime: 'image/jpeg', size: 134, missing: false, sourcePath: 'photos/photo_1@31-01-2024_09-20-00.jpg' }],
+      [
+        {
+          kind: 'photo',
+          name: 'photo_1@31-01-2024_09-20-00.jpg',
+          mime: 'image/jpeg',
+          size: 134,
+          missing: false,
+          sourcePath: 'photos/photo_1@31-01-2024_09-20-00.jpg',
+        },
+      ],
       { width: 1, height: 1 },
     ],
     [
@@ -146,49 +204,142 @@ describe('convertTelegramMessage: attachments', () => {
     ],
     [
       'a file in a full-account export',
-      { file: 'chats/chat_002/files/Postanovlenie_45.pdf', file_name: 'Postanovlenie_45.pdf', file_size: 482113, mime_type: 'application/pdf' },
-      [{ kind: 'file', name: 'Postanovlenie_45.pdf', mime: 'application/pdf', size: 482113, missing: false, sourcePath: 'chats/chat_002/files/Postanovlenie_45.pdf' }],
+      {
+        file: 'chats/chat_002/files/Postanovlenie_45.pdf',
+        file_name: 'Postanovlenie_45.pdf',
+        file_size: 482113,
+        mime_type: 'application/pdf',
+      },
+      [
+        {
+          kind: 'file',
+          name: 'Postanovlenie_45.pdf',
+          mime: 'application/pdf',
+          size: 482113,
+          missing: false,
+          sourcePath: 'chats/chat_002/files/Postanovlenie_45.pdf',
+        },
+      ],
       undefined,
     ],
     [
       'a file too large to export',
-      { file: '(File exceeds maximum size. Change data exporting settings to download.)', file_name: 'video.mp4', file_size: 104857600, mime_type: 'video/mp4' },
+      {
+        file: '(File exceeds maximum size. Change data exporting settings to download.)',
+        file_name: 'video.mp4',
+        file_size: 104857600,
+        mime_type: 'video/mp4',
+      },
       [{ kind: 'file', name: 'video.mp4', mime: 'video/mp4', size: 104857600, missing: true }],
       { missingReason: '(File exceeds maximum size. Change data exporting settings to download.)' },
     ],
     [
       'a voice message',
-      { file: 'voice_messages/audio_1.ogg', media_type: 'voice_message', mime_type: 'audio/ogg', duration_seconds: 7, file_size: 23456 },
-      [{ kind: 'voice', name: 'audio_1.ogg', mime: 'audio/ogg', size: 23456, missing: false, sourcePath: 'voice_messages/audio_1.ogg' }],
+      {
+        file: 'voice_messages/audio_1.ogg',
+        media_type: 'voice_message',
+        mime_type: 'audio/ogg',
+        duration_seconds: 7,
+        file_size: 23456,
+      },
+      [
+        {
+          kind: 'voice',
+          name: 'audio_1.ogg',
+          mime: 'audio/ogg',
+          size: 23456,
+          missing: false,
+          sourcePath: 'voice_messages/audio_1.ogg',
+        },
+      ],
       { mediaType: 'voice_message', durationSeconds: 7 },
     ],
     [
       'a video message',
-      { file: 'round_video_messages/file_1.mp4', media_type: 'video_message', mime_type: 'video/mp4', duration_seconds: 12 },
-      [{ kind: 'video_message', name: 'file_1.mp4', mime: 'video/mp4', missing: false, sourcePath: 'round_video_messages/file_1.mp4' }],
+      {
+        file: 'round_video_messages/file_1.mp4',
+        media_type: 'video_message',
+        mime_type: 'video/mp4',
+        duration_seconds: 12,
+      },
+      [
+        {
+          kind: 'video_message',
+          name: 'file_1.mp4',
+          mime: 'video/mp4',
+          missing: false,
+          sourcePath: 'round_video_messages/file_1.mp4',
+        },
+      ],
       { mediaType: 'video_message', durationSeconds: 12 },
     ],
     [
       'a sticker',
-      { file: 'stickers/sticker.webp', thumbnail: 'stickers/sticker.webp_thumb.jpg', media_type: 'sticker', sticker_emoji: '👍', mime_type: 'image/webp', width: 512, height: 512 },
-      [{ kind: 'sticker', name: 'sticker.webp', mime: 'image/webp', missing: false, sourcePath: 'stickers/sticker.webp' }],
-      { mediaType: 'sticker', stickerEmoji: '👍', width: 512, height: 512, thumbnail: 'stickers/sticker.webp_thumb.jpg' },
+      {
+        file: 'stickers/sticker.webp',
+        thumbnail: 'stickers/sticker.webp_thumb.jpg',
+        media_type: 'sticker',
+        sticker_emoji: '👍',
+        mime_type: 'image/webp',
+        width: 512,
+        height: 512,
+      },
+      [
+        {
+          kind: 'sticker',
+          name: 'sticker.webp',
+          mime: 'image/webp',
+          missing: false,
+          sourcePath: 'stickers/sticker.webp',
+        },
+      ],
+      {
+        mediaType: 'sticker',
+        stickerEmoji: '👍',
+        width: 512,
+        height: 512,
+        thumbnail: 'stickers/sticker.webp_thumb.jpg',
+      },
     ],
     [
       'an animation',
       { file: 'video_files/IMG_0042.gif.mp4', media_type: 'animation', mime_type: 'video/mp4', duration_seconds: 3 },
-      [{ kind: 'animation', name: 'IMG_0042.gif.mp4', mime: 'video/mp4', missing: false, sourcePath: 'video_files/IMG_0042.gif.mp4' }],
+      [
+        {
+          kind: 'animation',
+          name: 'IMG_0042.gif.mp4',
+          mime: 'video/mp4',
+          missing: false,
+          sourcePath: 'video_files/IMG_0042.gif.mp4',
+        },
+      ],
       { mediaType: 'animation', durationSeconds: 3 },
     ],
     [
       'a video file',
       { file: 'video_files/meeting.mp4', file_name: 'meeting.mp4', media_type: 'video_file', mime_type: 'video/mp4' },
-      [{ kind: 'video', name: 'meeting.mp4', mime: 'video/mp4', missing: false, sourcePath: 'video_files/meeting.mp4' }],
+      [
+        {
+          kind: 'video',
+          name: 'meeting.mp4',
+          mime: 'video/mp4',
+          missing: false,
+          sourcePath: 'video_files/meeting.mp4',
+        },
+      ],
       { mediaType: 'video_file' },
     ],
     [
       'an audio file with performer and title',
-      { file: 'files/Gimn.mp3', file_name: 'Gimn.mp3', media_type: 'audio_file', mime_type: 'audio/mpeg', performer: 'Ансамбль', title: 'Менің Қазақстаным', duration_seconds: 182 },
+      {
+        file: 'files/Gimn.mp3',
+        file_name: 'Gimn.mp3',
+        media_type: 'audio_file',
+        mime_type: 'audio/mpeg',
+        performer: 'Ансамбль',
+        title: 'Менің Қазақстаным',
+        duration_seconds: 182,
+      },
       [{ kind: 'audio', name: 'Gimn.mp3', mime: 'audio/mpeg', missing: false, sourcePath: 'files/Gimn.mp3' }],
       { mediaType: 'audio_file', performer: 'Ансамбль', title: 'Менің Қазақстаным', durationSeconds: 182 },
     ],
@@ -211,7 +362,12 @@ describe('convertTelegramMessage: attachments', () => {
 
 describe('convertTelegramMessage: other payloads', () => {
   it('keeps polls, contacts, locations, self-destruct timers and bot buttons in extra', () => {
-    const poll = { question: 'Қай күні?', closed: false, total_voters: 3, answers: [{ text: 'Сейсенбі', voters: 2, chosen: true }] };
+    const poll = {
+      question: 'Қай күні?',
+      closed: false,
+      total_voters: 3,
+      answers: [{ text: 'Сейсенбі', voters: 2, chosen: true }],
+    };
     const buttons = [[{ type: 'url', text: 'Ашу', data: 'https://egov.kz/' }]];
     const message = convert({
       id: 15,
@@ -229,8 +385,18 @@ describe('convertTelegramMessage: other payloads', () => {
       inline_bot_buttons: buttons,
     });
     assert.deepEqual(message.extra['poll'], poll);
-    assert.deepEqual(message.extra['contact'], { first_name: 'Нурлан', last_name: 'Касымов', phone_number: '+7 701 234 56 78', vcard: 'contacts/contact_1.vcf' });
-    assert.deepEqual(message.extra['location'], { latitude: 51.128207, longitude: 71.430411, placeName: 'Әкімдік', address: 'Бейбітшілік көшесі, 11' });
+    assert.deepEqual(message.extra['contact'], {
+      first_name: 'Нурлан',
+      last_name: 'Касымов',
+      phone_number: '+7 701 234 56 78',
+      vcard: 'contacts/contact_1.vcf',
+    });
+    assert.deepEqual(message.extra['location'], {
+      latitude: 51.128207,
+      longitude: 71.430411,
+      placeName: 'Әкімдік',
+      address: 'Бейбітшілік көшесі, 11',
+    });
     assert.equal(message.extra['selfDestructPeriodSeconds'], 10);
     assert.deepEqual(message.extra['inlineBotButtons'], buttons);
   });
@@ -243,7 +409,15 @@ describe('convertTelegramMessage: other payloads', () => {
       ...aigerim,
       text: 'x',
       reactions: [
-        { type: 'emoji', count: 2, emoji: '👍', recent: [{ from: 'Ерлан', from_id: 'user500100202', date: when.date }, { from: 'Dana', from_id: 'user500100203', date: when.date }] },
+        {
+          type: 'emoji',
+          count: 2,
+          emoji: '👍',
+          recent: [
+            { from: 'Ерлан', from_id: 'user500100202', date: when.date },
+            { from: 'Dana', from_id: 'user500100203', date: when.date },
+          ],
+        },
         { type: 'custom_emoji', count: 1, document_id: '5368324170671202286', recent: [] },
         { type: 'emoji', emoji: '🔥', recent: [{ from: 'Ерлан', from_id: 'user500100202' }] },
         { type: 'paid', count: 5 },
@@ -259,7 +433,15 @@ describe('convertTelegramMessage: other payloads', () => {
   });
 
   it('keeps fields it does not know', () => {
-    const message = convert({ id: 8, type: 'message', ...when, ...aigerim, text: 'x', business_bot: 'x', paid_stars: 3 });
+    const message = convert({
+      id: 8,
+      type: 'message',
+      ...when,
+      ...aigerim,
+      text: 'x',
+      business_bot: 'x',
+      paid_stars: 3,
+    });
     assert.deepEqual(message.extra['otherFields'], { business_bot: 'x', paid_stars: 3 });
   });
 });
@@ -272,7 +454,14 @@ describe('convertTelegramMessage: message types', () => {
   ];
   for (const [name, type, rawType] of cases) {
     it(`keeps ${name} as an unknown kind`, () => {
-      const message = convert({ id: 33, ...(type ? { type } : {}), ...when, ...aigerim, text: 'Смотрите', story_id: 77 });
+      const message = convert({
+        id: 33,
+        ...(type ? { type } : {}),
+        ...when,
+        ...aigerim,
+        text: 'Смотрите',
+        story_id: 77,
+      });
       assert.equal(message.kind, 'unknown');
       assert.equal(message.extra['rawType'], rawType);
       assert.equal(message.text, 'Смотрите');
@@ -285,7 +474,11 @@ describe('convertTelegramMessage: message types', () => {
 describe('convertTelegramMessage: service messages', () => {
   const actor = { actor: 'Айгерим Сапарова', actor_id: 'user500100201' };
   const cases: Array<[action: string, fields: Record<string, unknown>, expected: Record<string, unknown>]> = [
-    ['create_group', { title: 'Бөлім', members: ['Ерлан', 'Нурлан'] }, { type: 'created', title: 'Бөлім', members: ['Ерлан', 'Нурлан'] }],
+    [
+      'create_group',
+      { title: 'Бөлім', members: ['Ерлан', 'Нурлан'] },
+      { type: 'created', title: 'Бөлім', members: ['Ерлан', 'Нурлан'] },
+    ],
     ['create_channel', { title: 'Жаңалықтар' }, { type: 'created', title: 'Жаңалықтар' }],
     ['invite_members', { members: ['Ерлан', null] }, { type: 'added', members: ['Ерлан', 'Deleted Account'] }],
     ['remove_members', { members: ['Бекзат'] }, { type: 'removed', members: ['Бекзат'] }],
@@ -299,15 +492,32 @@ describe('convertTelegramMessage: service messages', () => {
     ['migrate_to_supergroup', {}, { type: 'migrated' }],
     ['migrate_from_group', { title: 'Ескі топ' }, { type: 'migrated', title: 'Ескі топ' }],
     ['clear_history', {}, { type: 'history_cleared' }],
-    ['phone_call', { duration_seconds: 95, discard_reason: 'hangup' }, { type: 'call', details: { duration_seconds: 95, discard_reason: 'hangup' } }],
+    [
+      'phone_call',
+      { duration_seconds: 95, discard_reason: 'hangup' },
+      { type: 'call', details: { duration_seconds: 95, discard_reason: 'hangup' } },
+    ],
     ['group_call', { duration_seconds: 1260 }, { type: 'call', details: { duration_seconds: 1260 } }],
     ['set_messages_ttl', { period: 86400 }, { type: 'other', details: { period: 86400 } }],
-    ['topic_created', { title: 'Кезек', message_id: 12 }, { type: 'other', title: 'Кезек', details: { message_id: 12 } }],
+    [
+      'topic_created',
+      { title: 'Кезек', message_id: 12 },
+      { type: 'other', title: 'Кезек', details: { message_id: 12 } },
+    ],
     ['some_future_action', { future_field: 42 }, { type: 'other', details: { future_field: 42 } }],
   ];
   for (const [action, fields, expected] of cases) {
     it(`${action} ${JSON.stringify(fields)} → ${String(expected['type'])}`, () => {
-      const message = convert({ id: 30, type: 'service', ...when, ...actor, action, ...fields, text: '', text_entities: [] });
+      const message = convert({
+        id: 30,
+        type: 'service',
+        ...when,
+        ...actor,
+        action,
+        ...fields,
+        text: '',
+        text_entities: [],
+      });
       assert.equal(message.kind, 'service');
       assert.deepEqual(message.sender, { id: 'user500100201', name: 'Айгерим Сапарова' });
       assert.deepEqual(message.service, { rawType: action, actor: 'Айгерим Сапарова', ...expected });
@@ -315,8 +525,20 @@ describe('convertTelegramMessage: service messages', () => {
   }
 
   it('references a new group photo as an attachment', () => {
-    const message = convert({ id: 23, type: 'service', ...when, ...actor, action: 'edit_group_photo', photo: 'photos/photo_2.jpg', width: 640, height: 640, text: '' });
-    assert.deepEqual(message.attachments, [{ kind: 'photo', name: 'photo_2.jpg', mime: 'image/jpeg', missing: false, sourcePath: 'photos/photo_2.jpg' }]);
+    const message = convert({
+      id: 23,
+      type: 'service',
+      ...when,
+      ...actor,
+      action: 'edit_group_photo',
+      photo: 'photos/photo_2.jpg',
+      width: 640,
+      height: 640,
+      text: '',
+    });
+    assert.deepEqual(message.attachments, [
+      { kind: 'photo', name: 'photo_2.jpg', mime: 'image/jpeg', missing: false, sourcePath: 'photos/photo_2.jpg' },
+    ]);
     assert.deepEqual(message.extra['media'], { width: 640, height: 640 });
   });
 

@@ -30,14 +30,53 @@ const DELETED_ACCOUNT = 'Deleted Account';
 const COMMON_KEYS = ['id', 'type', 'date', 'date_unixtime', 'edited', 'edited_unixtime', 'text', 'text_entities'];
 const MESSAGE_KEYS = new Set([
   ...COMMON_KEYS,
-  'from', 'from_id', 'author', 'forwarded_from', 'forwarded_from_id', 'saved_from', 'reply_to_message_id',
-  'reply_to_peer_id', 'via_bot', 'photo', 'photo_file_size', 'width', 'height', 'file', 'file_name', 'file_size',
-  'mime_type', 'thumbnail', 'thumbnail_file_size', 'media_type', 'sticker_emoji', 'performer', 'title',
-  'duration_seconds', 'contact_information', 'contact_vcard', 'location_information', 'place_name', 'address',
-  'live_location_period_seconds', 'poll', 'reactions', 'self_destruct_period_seconds', 'inline_bot_buttons',
+  'from',
+  'from_id',
+  'author',
+  'forwarded_from',
+  'forwarded_from_id',
+  'saved_from',
+  'reply_to_message_id',
+  'reply_to_peer_id',
+  'via_bot',
+  'photo',
+  'photo_file_size',
+  'width',
+  'height',
+  'file',
+  'file_name',
+  'file_size',
+  'mime_type',
+  'thumbnail',
+  'thumbnail_file_size',
+  'media_type',
+  'sticker_emoji',
+  'performer',
+  'title',
+  'duration_seconds',
+  'contact_information',
+  'contact_vcard',
+  'location_information',
+  'place_name',
+  'address',
+  'live_location_period_seconds',
+  'poll',
+  'reactions',
+  'self_destruct_period_seconds',
+  'inline_bot_buttons',
 ]);
 const SERVICE_KEYS = new Set([
-  ...COMMON_KEYS, 'actor', 'actor_id', 'action', 'title', 'members', 'message_id', 'photo', 'photo_file_size', 'width', 'height',
+  ...COMMON_KEYS,
+  'actor',
+  'actor_id',
+  'action',
+  'title',
+  'members',
+  'message_id',
+  'photo',
+  'photo_file_size',
+  'width',
+  'height',
 ]);
 
 const ACTION_TYPES: Record<string, ServiceType> = {
@@ -67,7 +106,13 @@ const MEDIA_KINDS: Record<string, string> = {
   audio_file: 'audio',
 };
 
-const IMAGE_MIME: Record<string, string> = { jpg: 'image/jpeg', jpeg: 'image/jpeg', png: 'image/png', webp: 'image/webp', gif: 'image/gif' };
+const IMAGE_MIME: Record<string, string> = {
+  jpg: 'image/jpeg',
+  jpeg: 'image/jpeg',
+  png: 'image/png',
+  webp: 'image/webp',
+  gif: 'image/gif',
+};
 
 export function convertTelegramMessage(raw: unknown, chat: TelegramChatContext): CanonicalMessageInput {
   if (!isObject(raw)) throw new TelegramMessageError('a message is not a JSON object');
@@ -85,7 +130,8 @@ export function convertTelegramMessage(raw: unknown, chat: TelegramChatContext):
   if (edited?.fromLocal) notes.push('editedAt: edited_unixtime absent, the zone-less date was taken as UTC');
   const { text, entities } = readText(raw);
 
-  if (rawType === 'service') return convertService(raw, chat, messageId, sentAt.iso, edited?.iso ?? null, text, entities, notes);
+  if (rawType === 'service')
+    return convertService(raw, chat, messageId, sentAt.iso, edited?.iso ?? null, text, entities, notes);
 
   const extra: Json = {};
   if (rawType !== 'message') extra['rawType'] = rawType === '' ? '(none)' : rawType;
@@ -103,7 +149,8 @@ export function convertTelegramMessage(raw: unknown, chat: TelegramChatContext):
   if (contact) extra['contact'] = contact;
   const location = readLocation(raw);
   if (location) extra['location'] = location;
-  if (raw['self_destruct_period_seconds'] !== undefined) extra['selfDestructPeriodSeconds'] = raw['self_destruct_period_seconds'];
+  if (raw['self_destruct_period_seconds'] !== undefined)
+    extra['selfDestructPeriodSeconds'] = raw['self_destruct_period_seconds'];
   if (raw['inline_bot_buttons'] !== undefined) extra['inlineBotButtons'] = raw['inline_bot_buttons'];
   const other = leftovers(raw, MESSAGE_KEYS);
   if (other) extra['otherFields'] = other;
@@ -150,7 +197,9 @@ function convertService(
   const action = typeof raw['action'] === 'string' ? raw['action'] : '(none)';
   const sender = person(raw['actor_id'], raw['actor']);
   const members = Array.isArray(raw['members'])
-    ? raw['members'].map((member) => (typeof member === 'string' ? member : member === null ? DELETED_ACCOUNT : String(member)))
+    ? raw['members'].map((member) =>
+        typeof member === 'string' ? member : member === null ? DELETED_ACCOUNT : String(member),
+      )
     : undefined;
   const details = leftovers(raw, SERVICE_KEYS) ?? {};
   let targetMessageId: string | null = null;
@@ -226,8 +275,10 @@ function readText(raw: Json): { text: string; entities: Entity[] } {
     if (type !== 'plain' && partText.length > 0) {
       const entity: Entity = { type, offset: text.length, length: partText.length };
       if (type === 'text_link' && typeof part['href'] === 'string') entity.url = part['href'];
-      if (type === 'mention_name' && part['user_id'] !== undefined && part['user_id'] !== null) entity.userId = userRef(part['user_id']);
-      if (type === 'pre' && typeof part['language'] === 'string' && part['language'] !== '') entity.language = part['language'];
+      if (type === 'mention_name' && part['user_id'] !== undefined && part['user_id'] !== null)
+        entity.userId = userRef(part['user_id']);
+      if (type === 'pre' && typeof part['language'] === 'string' && part['language'] !== '')
+        entity.language = part['language'];
       entities.push(entity);
     }
     text += partText;
@@ -306,7 +357,14 @@ function readMedia(raw: Json, photoOnly: boolean): { attachments: AttachmentInpu
   return { attachments, info };
 }
 
-function reference(kind: string, path: string, name: string | undefined, mime: string | undefined, size: number | undefined, info: Json): AttachmentInput {
+function reference(
+  kind: string,
+  path: string,
+  name: string | undefined,
+  mime: string | undefined,
+  size: number | undefined,
+  info: Json,
+): AttachmentInput {
   const missing = isPlaceholder(path);
   const attachment: AttachmentInput = { kind, name: name ?? (missing ? '' : basename(path)), missing };
   if (mime) attachment.mime = mime;
@@ -349,7 +407,8 @@ function readReactions(value: unknown): ReactionInput[] {
     const type = typeof item['type'] === 'string' ? item['type'] : 'emoji';
     let emoji: string;
     if (typeof item['emoji'] === 'string' && item['emoji'] !== '') emoji = item['emoji'];
-    else if (item['document_id'] !== undefined && item['document_id'] !== null) emoji = `custom:${String(item['document_id'])}`;
+    else if (item['document_id'] !== undefined && item['document_id'] !== null)
+      emoji = `custom:${String(item['document_id'])}`;
     else emoji = type;
     const recent = Array.isArray(item['recent']) ? item['recent'].filter(isObject) : [];
     const from = recent

@@ -179,7 +179,12 @@ export async function indexTelegramExport(file: string, chunkSize = CHUNK): Prom
             const chat: IndexedChat = { index: -1, section: frame.section ?? 'chats', messageCount: 0 };
             candidates.push(chat);
             stack.push({ kind: 'object', role: 'chat', key: null, expectKey: true, chat });
-          } else if ((frame.role === 'top' || frame.role === 'chat') && c === 0x5b && key === 'messages' && frame.chat) {
+          } else if (
+            (frame.role === 'top' || frame.role === 'chat') &&
+            c === 0x5b &&
+            key === 'messages' &&
+            frame.chat
+          ) {
             frame.chat.messagesStart = base + i;
             frame.chat.messageCount = 0;
             skip = { depth: 1, inString: false, carriedBackslashes: 0, messagesOf: frame.chat };
@@ -283,7 +288,8 @@ export async function indexTelegramExport(file: string, chunkSize = CHUNK): Prom
 
   // A message cut off by the end of the file was counted when it opened; it will not be read.
   if (skip?.messagesOf && skip.depth > 1) skip.messagesOf.messageCount--;
-  if (problem === null && (skip !== null || stack.length > 0 || carry !== null)) fail(position, 'the file ends early', true);
+  if (problem === null && (skip !== null || stack.length > 0 || carry !== null))
+    fail(position, 'the file ends early', true);
   if (problem === null && !started) fail(position, 'the file is empty', true);
 
   let shape: ExportIndex['shape'] = 'none';

@@ -63,14 +63,27 @@ function pick<T>(items: readonly T[], r: number): T {
 }
 
 /** `personal`: a sentence with personal data to add to this message's text, when it is to carry one */
-export function generateMessage(id: number, next: () => number, personal?: () => string | null): Record<string, unknown> {
+export function generateMessage(
+  id: number,
+  next: () => number,
+  personal?: () => string | null,
+): Record<string, unknown> {
   const unix = 1_704_067_200 + id * 37;
   const date = new Date(unix * 1000).toISOString().slice(0, 19);
   const base = { id, type: 'message', date, date_unixtime: String(unix) };
   const roll = next();
   if (roll < 0.03) {
     const [actor, actorId] = pick(SENDERS, next());
-    return { ...base, type: 'service', actor, actor_id: actorId, action: 'invite_members', members: [pick(SENDERS, next())[0]], text: '', text_entities: [] };
+    return {
+      ...base,
+      type: 'service',
+      actor,
+      actor_id: actorId,
+      action: 'invite_members',
+      members: [pick(SENDERS, next())[0]],
+      text: '',
+      text_entities: [],
+    };
   }
   const [from, fromId] = pick(SENDERS, next());
   const sentences = 2 + Math.floor(next() * 3);
@@ -141,7 +154,9 @@ export async function writeTelegramExport(file: string, options: GenerateOptions
     type: options.chatType ?? 'private_supergroup',
     id: options.chatId ?? 1987654321,
   };
-  await write(`{\n "name": ${JSON.stringify(header.name)},\n "type": ${JSON.stringify(header.type)},\n "id": ${header.id},\n "messages": [\n`);
+  await write(
+    `{\n "name": ${JSON.stringify(header.name)},\n "type": ${JSON.stringify(header.type)},\n "id": ${header.id},\n "messages": [\n`,
+  );
   let batch: string[] = [];
   for (let id = 1; id <= options.messages; id++) {
     batch.push(formatMessage(generateMessage(id, next, personal)));

@@ -3,7 +3,12 @@ import { describe, it } from 'node:test';
 import { MessageArrayScanner, type ScannedMessage } from './message-scanner.ts';
 
 /** Feeds `bytes` (positioned just after a `[`) in chunks of `size`, as a file stream would. */
-function scan(bytes: Buffer, size: number, start: 'first' | 'afterElement' = 'first', maxElementBytes?: number): { messages: ScannedMessage[]; scanner: MessageArrayScanner } {
+function scan(
+  bytes: Buffer,
+  size: number,
+  start: 'first' | 'afterElement' = 'first',
+  maxElementBytes?: number,
+): { messages: ScannedMessage[]; scanner: MessageArrayScanner } {
   const scanner = new MessageArrayScanner(start, maxElementBytes);
   const messages: ScannedMessage[] = [];
   for (let offset = 0; offset < bytes.length && !scanner.done && !scanner.problem; offset += size) {
@@ -31,7 +36,11 @@ describe('MessageArrayScanner', () => {
       const { messages, scanner } = scan(body, size, 'first', longest - 1);
       assert.ok(scanner.done, `chunk ${size}`);
       const kept = messages.filter((message) => !message.tooLong);
-      assert.deepEqual(kept.map((message) => JSON.parse(message.bytes.toString('utf8'))), tricky.filter((item) => Buffer.byteLength(JSON.stringify(item, null, 1)) < longest), `chunk ${size}`);
+      assert.deepEqual(
+        kept.map((message) => JSON.parse(message.bytes.toString('utf8'))),
+        tricky.filter((item) => Buffer.byteLength(JSON.stringify(item, null, 1)) < longest),
+        `chunk ${size}`,
+      );
       const skipped = messages.filter((message) => message.tooLong);
       assert.equal(skipped.length, 1, `chunk ${size}`);
       assert.equal(skipped[0]!.bytes.length, 0);
@@ -59,7 +68,10 @@ describe('MessageArrayScanner', () => {
     const second = messages[1];
     assert.ok(second);
     const rest = scan(body.subarray(second.end), 5, 'afterElement');
-    assert.deepEqual(rest.messages.map((message) => JSON.parse(message.bytes.toString('utf8')).id), [3, 4, 5, 6]);
+    assert.deepEqual(
+      rest.messages.map((message) => JSON.parse(message.bytes.toString('utf8')).id),
+      [3, 4, 5, 6],
+    );
   });
 
   it('reads an empty array', () => {

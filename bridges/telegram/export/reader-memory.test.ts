@@ -50,7 +50,9 @@ describe('Telegram export reader on a large export', () => {
     assert.ok(attachments > 0);
     assert.deepEqual(source.progress(), { bytesRead: generated.bytes, totalBytes: generated.bytes });
     const growth = peak - before;
-    t.diagnostic(`${(generated.bytes / 1e6).toFixed(0)} MB export: RSS ${(before / 1e6).toFixed(0)} MB before, peak growth ${(growth / 1e6).toFixed(0)} MB`);
+    t.diagnostic(
+      `${(generated.bytes / 1e6).toFixed(0)} MB export: RSS ${(before / 1e6).toFixed(0)} MB before, peak growth ${(growth / 1e6).toFixed(0)} MB`,
+    );
     assert.ok(growth < MAX_RSS_GROWTH, `RSS grew by ${(growth / 1e6).toFixed(0)} MB`);
   });
 });

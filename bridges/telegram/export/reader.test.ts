@@ -66,7 +66,12 @@ describe('Telegram export reader: single-chat export', () => {
   it('lists the chat with its Bot API id, title and size', async () => {
     const source = await openTelegramExport(fixture('single-chat/result.json'));
     assert.deepEqual(await source.chats(), [
-      { platform: 'telegram', sourceChatId: '-1001987654321', title: 'Аудандық әкімдік — жедел штаб', expectedEntries: 37 },
+      {
+        platform: 'telegram',
+        sourceChatId: '-1001987654321',
+        title: 'Аудандық әкімдік — жедел штаб',
+        expectedEntries: 37,
+      },
     ]);
     assert.equal(source.inputPath, fixture('single-chat/result.json'));
     assert.equal(source.platform, 'telegram');
@@ -96,7 +101,10 @@ describe('Telegram export reader: single-chat export', () => {
 
   it('reads entities whose offsets point at their own text', () => {
     const message = byId(4);
-    const found = message.entities.map((entity) => [entity.type, message.text.slice(entity.offset, entity.offset + entity.length)]);
+    const found = message.entities.map((entity) => [
+      entity.type,
+      message.text.slice(entity.offset, entity.offset + entity.length),
+    ]);
     assert.deepEqual(found, [
       ['bold', 'Срочно:'],
       ['text_link', 'порталу eGov'],
@@ -132,21 +140,51 @@ describe('Telegram export reader: single-chat export', () => {
 
   it('references attachments, present, absent and not exported', () => {
     assert.deepEqual(byId(8).attachments, [
-      { kind: 'photo', name: 'photo_1@31-01-2024_09-20-00.jpg', mime: 'image/jpeg', size: 134, missing: false, sourcePath: 'photos/photo_1@31-01-2024_09-20-00.jpg' },
+      {
+        kind: 'photo',
+        name: 'photo_1@31-01-2024_09-20-00.jpg',
+        mime: 'image/jpeg',
+        size: 134,
+        missing: false,
+        sourcePath: 'photos/photo_1@31-01-2024_09-20-00.jpg',
+      },
     ]);
     assert.deepEqual(byId(9).attachments, [
-      { kind: 'file', name: 'schedule_march.txt', mime: 'text/plain', size: 99, missing: false, sourcePath: 'files/schedule_march.txt' },
+      {
+        kind: 'file',
+        name: 'schedule_march.txt',
+        mime: 'text/plain',
+        size: 99,
+        missing: false,
+        sourcePath: 'files/schedule_march.txt',
+      },
     ]);
     assert.deepEqual(byId(10).attachments, [
-      { kind: 'voice', name: 'audio_1@31-01-2024_09-30-00.ogg', mime: 'audio/ogg', size: 23456, missing: false, sourcePath: 'voice_messages/audio_1@31-01-2024_09-30-00.ogg' },
+      {
+        kind: 'voice',
+        name: 'audio_1@31-01-2024_09-30-00.ogg',
+        mime: 'audio/ogg',
+        size: 23456,
+        missing: false,
+        sourcePath: 'voice_messages/audio_1@31-01-2024_09-30-00.ogg',
+      },
     ]);
     assert.deepEqual(byId(10).extra['media'], { mediaType: 'voice_message', durationSeconds: 7 });
-    assert.deepEqual(byId(11).attachments, [{ kind: 'video_message', name: '', mime: 'video/mp4', size: 104857600, missing: true }]);
+    assert.deepEqual(byId(11).attachments, [
+      { kind: 'video_message', name: '', mime: 'video/mp4', size: 104857600, missing: true },
+    ]);
     assert.equal(byId(12).attachments[0]?.kind, 'sticker');
     assert.equal((byId(12).extra['media'] as Record<string, unknown>)['stickerEmoji'], '👍');
     assert.equal(byId(13).attachments[0]?.kind, 'animation');
     assert.deepEqual(byId(14).attachments, [{ kind: 'photo', name: '', missing: true }]);
-    assert.deepEqual(byId(18).attachments[0], { kind: 'audio', name: 'Gimn.mp3', mime: 'audio/mpeg', size: 3145728, missing: false, sourcePath: 'files/Gimn.mp3' });
+    assert.deepEqual(byId(18).attachments[0], {
+      kind: 'audio',
+      name: 'Gimn.mp3',
+      mime: 'audio/mpeg',
+      size: 3145728,
+      missing: false,
+      sourcePath: 'files/Gimn.mp3',
+    });
     assert.deepEqual(byId(20).attachments, [{ kind: 'photo', name: '', missing: true }]);
     assert.equal(byId(20).extra['selfDestructPeriodSeconds'], 10);
   });
@@ -170,7 +208,13 @@ describe('Telegram export reader: single-chat export', () => {
   it('refuses attachment paths that leave the export folder', async () => {
     const source = await openTelegramExport(fixture('single-chat'));
     try {
-      for (const escape of ['../full-account/result.json', 'photos/../../truncated/result.json', '/etc/hostname', 'C:/Windows/win.ini', '..\\malformed\\result.json']) {
+      for (const escape of [
+        '../full-account/result.json',
+        'photos/../../truncated/result.json',
+        '/etc/hostname',
+        'C:/Windows/win.ini',
+        '..\\malformed\\result.json',
+      ]) {
         assert.equal(await source.openAttachment(escape), null, escape);
       }
       assert.equal(source.warnings.length, 5);
@@ -182,8 +226,18 @@ describe('Telegram export reader: single-chat export', () => {
 
   it('reads polls, contacts, locations, bot buttons and reactions', () => {
     assert.equal((byId(15).extra['poll'] as { question: string }).question, 'Жиналысты қай күні өткіземіз?');
-    assert.deepEqual(byId(16).extra['contact'], { first_name: 'Нурлан', last_name: 'Касымов', phone_number: '+7 701 234 56 78', vcard: 'contacts/contact_1.vcf' });
-    assert.deepEqual(byId(17).extra['location'], { latitude: 51.128207, longitude: 71.430411, placeName: 'Астана қаласының әкімдігі', address: 'Бейбітшілік көшесі, 11' });
+    assert.deepEqual(byId(16).extra['contact'], {
+      first_name: 'Нурлан',
+      last_name: 'Касымов',
+      phone_number: '+7 701 234 56 78',
+      vcard: 'contacts/contact_1.vcf',
+    });
+    assert.deepEqual(byId(17).extra['location'], {
+      latitude: 51.128207,
+      longitude: 71.430411,
+      placeName: 'Астана қаласының әкімдігі',
+      address: 'Бейбітшілік көшесі, 11',
+    });
     assert.ok(Array.isArray(byId(21).extra['inlineBotButtons']));
     assert.deepEqual(byId(8).reactions, [
       { emoji: '👍', count: 2, from: ['user500100202', 'user500100203'] },
@@ -274,7 +328,11 @@ describe('Telegram export reader: single-chat export', () => {
     const wrongId = await readAll(fixture('single-chat'), {}, { ...checkpoint, messageId: '999' });
     assert.ok(wrongId.error instanceof InputError);
     assert.match(wrongId.error.message, /checkpoint does not match/);
-    const shifted = await readAll(fixture('single-chat'), {}, { ...checkpoint, byteOffset: Number(checkpoint['byteOffset']) + 3 });
+    const shifted = await readAll(
+      fixture('single-chat'),
+      {},
+      { ...checkpoint, byteOffset: Number(checkpoint['byteOffset']) + 3 },
+    );
     assert.ok(shifted.error instanceof InputError);
     const foreign = await readAll(fixture('single-chat'), {}, { line: 5 });
     assert.ok(foreign.error instanceof InputError);
@@ -301,23 +359,51 @@ describe('Telegram export reader: full-account export', () => {
     const messages = entries.map((entry) => canonicalMessageSchema.parse(entry.message));
     assert.deepEqual(
       messages.map((message) => `${message.chatId}/${message.messageId}`),
-      ['500100202/101', '500100202/102', '500100202/103', '500100202/104', '-1001876543210/1', '-1001876543210/2', '-1001876543210/3', '-912345678/201', '-912345678/202', '-912345678/203', '-1001600000001/11', '-1001600000001/12'],
+      [
+        '500100202/101',
+        '500100202/102',
+        '500100202/103',
+        '500100202/104',
+        '-1001876543210/1',
+        '-1001876543210/2',
+        '-1001876543210/3',
+        '-912345678/201',
+        '-912345678/202',
+        '-912345678/203',
+        '-1001600000001/11',
+        '-1001600000001/12',
+      ],
     );
     const photo = messages[1]?.attachments[0];
     assert.equal(photo?.sourcePath, 'chats/chat_001/photos/photo_1@01-02-2024_08-31-00.jpg');
-    assert.deepEqual(messages[2]?.service, { type: 'call', rawType: 'phone_call', actor: 'Айгерим Сапарова', details: { duration_seconds: 95, discard_reason: 'hangup' } });
+    assert.deepEqual(messages[2]?.service, {
+      type: 'call',
+      rawType: 'phone_call',
+      actor: 'Айгерим Сапарова',
+      details: { duration_seconds: 95, discard_reason: 'hangup' },
+    });
     assert.equal(messages[3]?.service?.type, 'history_cleared');
-    assert.deepEqual(messages[4]?.service, { type: 'created', rawType: 'create_channel', actor: 'Әкімдік жаңалықтары', title: 'Әкімдік жаңалықтары' });
+    assert.deepEqual(messages[4]?.service, {
+      type: 'created',
+      rawType: 'create_channel',
+      actor: 'Әкімдік жаңалықтары',
+      title: 'Әкімдік жаңалықтары',
+    });
     assert.deepEqual(messages[5]?.sender, { id: 'channel1876543210', name: 'Әкімдік жаңалықтары' });
     assert.equal(messages[5]?.extra['author'], 'Баспасөз қызметі');
-    assert.deepEqual(messages[6]?.attachments, [{ kind: 'file', name: 'Postanovlenie_45.pdf', mime: 'application/pdf', size: 482113, missing: true }]);
+    assert.deepEqual(messages[6]?.attachments, [
+      { kind: 'file', name: 'Postanovlenie_45.pdf', mime: 'application/pdf', size: 482113, missing: true },
+    ]);
     assert.deepEqual(messages[7]?.service?.members, ['Ерлан Жумабаев', 'Нурлан Касымов']);
     assert.equal(messages[9]?.service?.type, 'migrated');
     assert.equal(messages[10]?.chatTitle, 'Ескі жоба чаты');
 
     const source = await openTelegramExport(fixture('full-account'));
     const bytes = await bytesOf(await source.openAttachment(photo?.sourcePath ?? ''));
-    assert.deepEqual(bytes, await readFile(fixture('full-account/chats/chat_001/photos/photo_1@01-02-2024_08-31-00.jpg')));
+    assert.deepEqual(
+      bytes,
+      await readFile(fixture('full-account/chats/chat_001/photos/photo_1@01-02-2024_08-31-00.jpg')),
+    );
     await source.close();
   });
 
@@ -331,7 +417,10 @@ describe('Telegram export reader: full-account export', () => {
   for (const [name, chats, expected] of selections) {
     it(`picks chats ${name}`, async () => {
       const source = await openTelegramExport(fixture('full-account'), { chats });
-      assert.deepEqual((await source.chats()).map((chat) => chat.sourceChatId), expected);
+      assert.deepEqual(
+        (await source.chats()).map((chat) => chat.sourceChatId),
+        expected,
+      );
       const seen = new Set<string>();
       for await (const entry of source.entries()) seen.add(entry.message.chatId);
       assert.deepEqual([...seen], expected);
@@ -343,7 +432,14 @@ describe('Telegram export reader: full-account export', () => {
     await assert.rejects(openTelegramExport(fixture('full-account'), { chats: ['Жоқ чат'] }), (error: unknown) => {
       assert.ok(error instanceof InputError);
       assert.match(error.message, /Жоқ чат/);
-      for (const title of ['Ерлан Жумабаев', 'Әкімдік жаңалықтары', 'Бөлім — жедел топ', 'Ескі жоба чаты', '-1001876543210']) assert.ok(error.message.includes(title), title);
+      for (const title of [
+        'Ерлан Жумабаев',
+        'Әкімдік жаңалықтары',
+        'Бөлім — жедел топ',
+        'Ескі жоба чаты',
+        '-1001876543210',
+      ])
+        assert.ok(error.message.includes(title), title);
       assert.ok(!error.message.includes('Айгерим, сәлем'));
       return true;
     });
@@ -353,7 +449,11 @@ describe('Telegram export reader: full-account export', () => {
     for (const options of [{}, { chats: ['Ерлан Жумабаев', 'Бөлім — жедел топ'] }]) {
       const { entries } = await readAll(fixture('full-account'), options);
       for (const [index, entry] of entries.entries()) {
-        const resumed = await readAll(fixture('full-account'), options, JSON.parse(JSON.stringify(entry.checkpoint)) as Checkpoint);
+        const resumed = await readAll(
+          fixture('full-account'),
+          options,
+          JSON.parse(JSON.stringify(entry.checkpoint)) as Checkpoint,
+        );
         assert.equal(resumed.error, null);
         assert.deepEqual(resumed.entries, entries.slice(index + 1));
       }
@@ -369,7 +469,10 @@ describe('Telegram export reader: broken files', () => {
     it(`${name}: yields the good messages, then an InputError with the file and byte offset, without message text`, async () => {
       for (const chunkSize of [undefined, 5]) {
         const { entries, error } = await readAll(fixture(name), chunkSize ? { chunkSize } : {});
-        assert.deepEqual(entries.map((entry) => entry.message.messageId), goodIds);
+        assert.deepEqual(
+          entries.map((entry) => entry.message.messageId),
+          goodIds,
+        );
         for (const entry of entries) canonicalMessageSchema.parse(entry.message);
         assert.ok(error instanceof InputError, String(error));
         assert.ok(error.message.includes(path.join(name, 'result.json')), error.message);
@@ -393,7 +496,10 @@ describe('Telegram export reader: broken files', () => {
     const raw = await readFile(fixture('malformed/result.json'));
     const offset = Number(/at byte (\d+)/.exec((malformed.error as Error).message)?.[1]);
     // the syntax error is the missing comma after "id": 905
-    assert.ok(offset > raw.indexOf('"id": 905') && offset <= raw.indexOf('"type"', raw.indexOf('"id": 905')), String(offset));
+    assert.ok(
+      offset > raw.indexOf('"id": 905') && offset <= raw.indexOf('"type"', raw.indexOf('"id": 905')),
+      String(offset),
+    );
   });
 
   it('counts only the complete messages of a truncated chat', async () => {
@@ -404,12 +510,23 @@ describe('Telegram export reader: broken files', () => {
 
   it('hashes the whole file on its index pass, past a problem too, whatever the chunk size', async () => {
     const dir = await mkdtemp(path.join(tmpdir(), 'aitu-tg-hash-'));
-    const sha256 = async (file: string) => createHash('sha256').update(await readFile(file)).digest('hex');
+    const sha256 = async (file: string) =>
+      createHash('sha256')
+        .update(await readFile(file))
+        .digest('hex');
     try {
-      for (const file of [fixture('single-chat/result.json'), fixture('full-account/result.json'), fixture('truncated/result.json')]) {
+      for (const file of [
+        fixture('single-chat/result.json'),
+        fixture('full-account/result.json'),
+        fixture('truncated/result.json'),
+      ]) {
         for (const chunkSize of [undefined, 7]) {
           const source = await openTelegramExport(file, chunkSize ? { chunkSize } : {});
-          assert.deepEqual(source.contentHash, { file, sha256: await sha256(file) }, `${file}, chunk ${chunkSize ?? 'default'}`);
+          assert.deepEqual(
+            source.contentHash,
+            { file, sha256: await sha256(file) },
+            `${file}, chunk ${chunkSize ?? 'default'}`,
+          );
           await source.close();
         }
       }
@@ -430,7 +547,10 @@ describe('Telegram export reader: broken files', () => {
   it('resumes in a truncated file and still ends with the error', async () => {
     const { entries } = await readAll(fixture('truncated'));
     const resumed = await readAll(fixture('truncated'), {}, entries[2]?.checkpoint ?? null);
-    assert.deepEqual(resumed.entries.map((entry) => entry.message.messageId), ['804', '805']);
+    assert.deepEqual(
+      resumed.entries.map((entry) => entry.message.messageId),
+      ['804', '805'],
+    );
     assert.ok(resumed.error instanceof InputError);
   });
 });
@@ -453,12 +573,18 @@ describe('Telegram export reader: what it refuses and tolerates', () => {
     it(`refuses a top level that is not a Telegram export (${name}), naming the file`, async () => {
       const file = path.join(dir, `${name}.json`);
       await writeFile(file, content);
-      await assert.rejects(openTelegramExport(file), (error: unknown) => error instanceof InputError && error.message.includes(file));
+      await assert.rejects(
+        openTelegramExport(file),
+        (error: unknown) => error instanceof InputError && error.message.includes(file),
+      );
     });
   }
 
   it('refuses a folder without result.json', async () => {
-    await assert.rejects(openTelegramExport(dir), (error: unknown) => error instanceof InputError && /result\.json/.test(error.message));
+    await assert.rejects(
+      openTelegramExport(dir),
+      (error: unknown) => error instanceof InputError && /result\.json/.test(error.message),
+    );
   });
 
   it('reads a chat whose header follows its messages, and names saved messages', async () => {
@@ -468,18 +594,33 @@ describe('Telegram export reader: what it refuses and tolerates', () => {
       '\ufeff{"messages": [{"id": 1, "type": "message", "date": "2024-01-01T10:00:00", "date_unixtime": "1704085200", "from": "Мен", "from_id": "user1", "text": "еске сақта"}], "type": "saved_messages", "id": 500100201}',
     );
     const source = await openTelegramExport(file);
-    assert.deepEqual(await source.chats(), [{ platform: 'telegram', sourceChatId: '500100201', title: 'Saved Messages', expectedEntries: 1 }]);
+    assert.deepEqual(await source.chats(), [
+      { platform: 'telegram', sourceChatId: '500100201', title: 'Saved Messages', expectedEntries: 1 },
+    ]);
     const messages: CanonicalMessage[] = [];
     for await (const entry of source.entries()) messages.push(canonicalMessageSchema.parse(entry.message));
-    assert.deepEqual(messages.map((message) => [message.chatTitle, message.text]), [['Saved Messages', 'еске сақта']]);
+    assert.deepEqual(
+      messages.map((message) => [message.chatTitle, message.text]),
+      [['Saved Messages', 'еске сақта']],
+    );
     await source.close();
   });
 
   it('decodes text as UTF-8 would: ASCII, Cyrillic with emoji; bytes that are not UTF-8 make a problem entry, never U+FFFD', async () => {
     const file = path.join(dir, 'encodings.json');
     const message = (id: number, text: Buffer): Buffer =>
-      Buffer.concat([Buffer.from(`{"id": ${id}, "type": "message", "date": "2024-01-01T10:00:00", "from": "A", "from_id": "user1", "text": "`), text, Buffer.from('"}')]);
-    const texts = [Buffer.from('plain ASCII'), Buffer.from('Сәлем, әріптестер 👋🏽 ёлка'), Buffer.from([0x6f, 0x6b, 0xff, 0xd0, 0x20, 0xed, 0xa0, 0x80, 0x21])];
+      Buffer.concat([
+        Buffer.from(
+          `{"id": ${id}, "type": "message", "date": "2024-01-01T10:00:00", "from": "A", "from_id": "user1", "text": "`,
+        ),
+        text,
+        Buffer.from('"}'),
+      ]);
+    const texts = [
+      Buffer.from('plain ASCII'),
+      Buffer.from('Сәлем, әріптестер 👋🏽 ёлка'),
+      Buffer.from([0x6f, 0x6b, 0xff, 0xd0, 0x20, 0xed, 0xa0, 0x80, 0x21]),
+    ];
     const head = Buffer.from('{"name": "Т", "type": "private_group", "id": 7, "messages": [');
     const parts = texts.flatMap((text, i) => [...(i > 0 ? [Buffer.from(', ')] : []), message(i + 1, text)]);
     await writeFile(file, Buffer.concat([head, ...parts, Buffer.from(']}')]));
@@ -494,13 +635,31 @@ describe('Telegram export reader: what it refuses and tolerates', () => {
     // the text starts before the closing `"}` of an empty one; its first two bytes ("ok") are UTF-8
     const invalidAt = thirdAt + message(3, Buffer.alloc(0)).length - 2 + 2;
     assert.equal(third.message.text, undefined);
-    assert.equal(third.problem, `${file}: message at byte ${thirdAt} after message id 2: not valid UTF-8 (at byte ${invalidAt})`);
-    assert.deepEqual(third.checkpoint, { chatIndex: 0, chatId: '-7', messageStart: thirdAt, byteOffset: thirdAt + message(3, texts[2]!).length, messageId: '3' });
+    assert.equal(
+      third.problem,
+      `${file}: message at byte ${thirdAt} after message id 2: not valid UTF-8 (at byte ${invalidAt})`,
+    );
+    assert.deepEqual(third.checkpoint, {
+      chatIndex: 0,
+      chatId: '-7',
+      messageStart: thirdAt,
+      byteOffset: thirdAt + message(3, texts[2]!).length,
+      messageId: '3',
+    });
   });
 
   it('passes a message object past maxLineBytes on as a problem entry without holding it, and resumes after it', async () => {
     const file = path.join(dir, 'long-message.json');
-    const message = (id: number, text: string) => JSON.stringify({ id, type: 'message', date: '2024-01-01T10:00:00', date_unixtime: '1704103200', from: 'A', from_id: 'user1', text });
+    const message = (id: number, text: string) =>
+      JSON.stringify({
+        id,
+        type: 'message',
+        date: '2024-01-01T10:00:00',
+        date_unixtime: '1704103200',
+        from: 'A',
+        from_id: 'user1',
+        text,
+      });
     const head = '{"name": "Т", "type": "private_group", "id": 8, "messages": [';
     const long = message(2, 'ұзын '.repeat(200));
     await writeFile(file, `${head}${message(1, 'short')}, ${long}, ${message(3, 'after')}]}`);
@@ -508,25 +667,54 @@ describe('Telegram export reader: what it refuses and tolerates', () => {
     for (const chunkSize of [7, 64, 1 << 20]) {
       const { entries, error } = await readAll(file, { chunkSize, limits: { maxLineBytes: 300 } });
       assert.equal(error, null);
-      assert.deepEqual(entries.map((entry) => [entry.message.messageId, Boolean(entry.problem)]), [['1', false], [undefined, true], ['3', false]], `chunk ${chunkSize}`);
-      assert.equal(entries[1]!.problem, `${file}: message at byte ${longAt} after message id 1: ${Buffer.byteLength(long).toLocaleString('en-US')} bytes exceeds maxLineBytes 300`);
+      assert.deepEqual(
+        entries.map((entry) => [entry.message.messageId, Boolean(entry.problem)]),
+        [
+          ['1', false],
+          [undefined, true],
+          ['3', false],
+        ],
+        `chunk ${chunkSize}`,
+      );
+      assert.equal(
+        entries[1]!.problem,
+        `${file}: message at byte ${longAt} after message id 1: ${Buffer.byteLength(long).toLocaleString('en-US')} bytes exceeds maxLineBytes 300`,
+      );
       const resumed = await readAll(file, { chunkSize, limits: { maxLineBytes: 300 } }, entries[1]!.checkpoint);
       assert.equal(resumed.error, null);
-      assert.deepEqual(resumed.entries.map((entry) => entry.message.messageId), ['3']);
+      assert.deepEqual(
+        resumed.entries.map((entry) => entry.message.messageId),
+        ['3'],
+      );
     }
   });
 
   it('passes a message it cannot convert on as a problem entry, and goes on', async () => {
     const file = path.join(dir, 'undated.json');
     const message = (id: number | null, text: string, dated = true): string =>
-      JSON.stringify({ ...(id === null ? {} : { id }), type: 'message', ...(dated ? { date: '2024-01-01T10:00:00', date_unixtime: '1704085200' } : {}), from: 'Ерлан', from_id: 'user2', text });
+      JSON.stringify({
+        ...(id === null ? {} : { id }),
+        type: 'message',
+        ...(dated ? { date: '2024-01-01T10:00:00', date_unixtime: '1704085200' } : {}),
+        from: 'Ерлан',
+        from_id: 'user2',
+        text,
+      });
     await writeFile(
       file,
       `{"name": "Топ", "type": "private_group", "id": 5, "messages": [${message(1, 'бірінші')}, ${message(2, 'күні жоқ хабар 940101300123', false)}, ${message(null, 'id жоқ хабар')}, ${message(4, 'соңғы')}]}`,
     );
     const { entries, error } = await readAll(file);
     assert.equal(error, null);
-    assert.deepEqual(entries.map((entry) => [entry.message.messageId, Boolean(entry.problem)]), [['1', false], [undefined, true], [undefined, true], ['4', false]]);
+    assert.deepEqual(
+      entries.map((entry) => [entry.message.messageId, Boolean(entry.problem)]),
+      [
+        ['1', false],
+        [undefined, true],
+        [undefined, true],
+        ['4', false],
+      ],
+    );
     for (const entry of entries.filter((item) => item.problem)) {
       assert.equal(entry.message.chatId, '-5');
       assert.ok(entry.problem?.includes(file));
@@ -535,7 +723,10 @@ describe('Telegram export reader: what it refuses and tolerates', () => {
     }
     // a problem entry's checkpoint resumes like any other
     const resumed = await readAll(file, {}, entries[2]?.checkpoint ?? null);
-    assert.deepEqual(resumed.entries.map((entry) => entry.message.messageId), ['4']);
+    assert.deepEqual(
+      resumed.entries.map((entry) => entry.message.messageId),
+      ['4'],
+    );
   });
 
   it('refuses a symbolic link that leads out of the export', async () => {

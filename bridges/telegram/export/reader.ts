@@ -4,10 +4,22 @@ import { open, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { InputError } from '../../../src/core/errors.ts';
-import { AttachmentBudget, describeLimit, formatCount, withLimits, type InputLimits } from '../../../src/core/limits.ts';
+import {
+  AttachmentBudget,
+  describeLimit,
+  formatCount,
+  withLimits,
+  type InputLimits,
+} from '../../../src/core/limits.ts';
 import { invalidUtf8Offset } from '../../../src/core/lines.ts';
 import type { CanonicalMessageInput } from '../../../src/core/message.ts';
-import type { Checkpoint, HistoryChat, HistoryEntry, HistoryProgress, HistorySource } from '../../../src/core/history.ts';
+import type {
+  Checkpoint,
+  HistoryChat,
+  HistoryEntry,
+  HistoryProgress,
+  HistorySource,
+} from '../../../src/core/history.ts';
 import { normalizeTelegramChatId } from './chat-id.ts';
 import { convertTelegramMessage, TelegramMessageError, type TelegramChatContext } from './convert.ts';
 import { indexTelegramExport, type ExportIndex, type IndexedChat } from './export-index.ts';
@@ -58,7 +70,10 @@ const CHUNK = 1 << 20;
 // A checkpointed message is re-read to verify the file; no real message comes near this.
 const MAX_CHECKED_MESSAGE_BYTES = 64 << 20;
 
-export async function openTelegramExport(inputPath: string, options: TelegramExportOptions = {}): Promise<TelegramExportSource> {
+export async function openTelegramExport(
+  inputPath: string,
+  options: TelegramExportOptions = {},
+): Promise<TelegramExportSource> {
   const file = await resolveExportFile(inputPath);
   const label = file;
   const root = path.dirname(path.resolve(file));
@@ -67,7 +82,9 @@ export async function openTelegramExport(inputPath: string, options: TelegramExp
   const index = await indexTelegramExport(file, chunkSize);
   if (index.shape === 'none') {
     if (index.problem) {
-      throw new InputError(`${label}: not a readable Telegram export: ${index.problem.reason} at byte ${index.problem.offset}`);
+      throw new InputError(
+        `${label}: not a readable Telegram export: ${index.problem.reason} at byte ${index.problem.offset}`,
+      );
     }
     throw new InputError(
       `${label}: neither a Telegram chat export (a top-level "messages" array) nor a full-account export (a top-level "chats" list)`,
@@ -77,7 +94,18 @@ export async function openTelegramExport(inputPath: string, options: TelegramExp
   const selected = selectChats(all, options.chats ?? [], label);
   const limits = withLimits(options.limits);
   const budget = options.budget ?? new AttachmentBudget(limits.maxImportAttachmentBytes, label);
-  return new TelegramExport(inputPath, file, label, root, totalBytes, index, selected, chunkSize, budget, limits.maxLineBytes);
+  return new TelegramExport(
+    inputPath,
+    file,
+    label,
+    root,
+    totalBytes,
+    index,
+    selected,
+    chunkSize,
+    budget,
+    limits.maxLineBytes,
+  );
 }
 
 async function resolveExportFile(inputPath: string): Promise<string> {
@@ -127,7 +155,9 @@ function selectChats(all: ResolvedChat[], wanted: string[], label: string): Reso
     );
     if (matches.length === 0) {
       const folded = selector.toLocaleLowerCase();
-      matches = all.filter((chat) => typeof chat.indexed.name === 'string' && chat.indexed.name.toLocaleLowerCase() === folded);
+      matches = all.filter(
+        (chat) => typeof chat.indexed.name === 'string' && chat.indexed.name.toLocaleLowerCase() === folded,
+      );
     }
     if (matches.length === 0) unknown.push(raw);
     for (const chat of matches) picked.add(chat);
@@ -199,12 +229,18 @@ class TelegramExport implements TelegramExportSource {
     // A structural problem outside the selected message arrays: everything readable has been yielded.
     const problem = this.index.problem;
     if (problem && !this.closed) {
-      throw new InputError(`${this.label}: ${problem.truncated ? 'truncated' : 'malformed JSON'} at byte ${problem.offset}: ${problem.reason}`);
+      throw new InputError(
+        `${this.label}: ${problem.truncated ? 'truncated' : 'malformed JSON'} at byte ${problem.offset}: ${problem.reason}`,
+      );
     }
     this.bytesRead = this.totalBytes;
   }
 
-  private async *readChat(chat: ResolvedChat, start: number, resumedAfterId: string | null): AsyncGenerator<HistoryEntry> {
+  private async *readChat(
+    chat: ResolvedChat,
+    start: number,
+    resumedAfterId: string | null,
+  ): AsyncGenerator<HistoryEntry> {
     const { indexed, context } = chat;
     const scanner = new MessageArrayScanner(resumedAfterId === null ? 'first' : 'afterElement', this.maxMessageBytes);
     let lastId = resumedAfterId;
@@ -261,7 +297,11 @@ class TelegramExport implements TelegramExportSource {
             // Well-formed JSON the converter cannot use (no id, no date): the file around it is sound, so this one
             // entry goes to the dead-letter queue and the import goes on.
             yield {
-              message: { platform: 'telegram', chatId: context.chatId, chatTitle: context.chatTitle } as CanonicalMessageInput,
+              message: {
+                platform: 'telegram',
+                chatId: context.chatId,
+                chatTitle: context.chatTitle,
+              } as CanonicalMessageInput,
               checkpoint: { ...checkpoint },
               problem: `${this.label}: unreadable message at byte ${scanned.start} ${after()}${where}: ${error.message}`,
             };
@@ -273,7 +313,9 @@ class TelegramExport implements TelegramExportSource {
           if (this.closed) return;
         }
         if (scanner.problem) {
-          throw new InputError(`${this.label}: malformed JSON at byte ${scanner.problem.offset} ${after()}${where}: ${scanner.problem.reason}`);
+          throw new InputError(
+            `${this.label}: malformed JSON at byte ${scanner.problem.offset} ${after()}${where}: ${scanner.problem.reason}`,
+          );
         }
         if (scanner.done) break;
       }
@@ -292,8 +334,20 @@ class TelegramExport implements TelegramExportSource {
   }
 
   /** The problem entry of a message object past maxLineBytes: scanned past, never read, so it has no id. */
-  private tooLong(scanned: { start: number; end: number }, chatIndex: number, context: TelegramChatContext, position: string): HistoryEntry {
-    const checkpoint: TelegramCheckpoint = { chatIndex, chatId: context.chatId, messageStart: scanned.start, byteOffset: scanned.end, messageId: '', unread: true };
+  private tooLong(
+    scanned: { start: number; end: number },
+    chatIndex: number,
+    context: TelegramChatContext,
+    position: string,
+  ): HistoryEntry {
+    const checkpoint: TelegramCheckpoint = {
+      chatIndex,
+      chatId: context.chatId,
+      messageStart: scanned.start,
+      byteOffset: scanned.end,
+      messageId: '',
+      unread: true,
+    };
     return {
       message: { platform: 'telegram', chatId: context.chatId, chatTitle: context.chatTitle } as CanonicalMessageInput,
       checkpoint: { ...checkpoint },
@@ -302,7 +356,12 @@ class TelegramExport implements TelegramExportSource {
   }
 
   /** The problem entry of a message whose bytes are not UTF-8, naming the file and the byte offsets. */
-  private notUtf8(scanned: { start: number; end: number; bytes: Buffer }, chatIndex: number, context: TelegramChatContext, position: string): HistoryEntry {
+  private notUtf8(
+    scanned: { start: number; end: number; bytes: Buffer },
+    chatIndex: number,
+    context: TelegramChatContext,
+    position: string,
+  ): HistoryEntry {
     let raw: unknown;
     try {
       // read as V8 would, only for the message id its checkpoint must name
@@ -313,7 +372,13 @@ class TelegramExport implements TelegramExportSource {
     const invalidAt = scanned.start + invalidUtf8Offset(scanned.bytes);
     return {
       message: { platform: 'telegram', chatId: context.chatId, chatTitle: context.chatTitle } as CanonicalMessageInput,
-      checkpoint: { chatIndex, chatId: context.chatId, messageStart: scanned.start, byteOffset: scanned.end, messageId: rawId(raw) },
+      checkpoint: {
+        chatIndex,
+        chatId: context.chatId,
+        messageStart: scanned.start,
+        byteOffset: scanned.end,
+        messageId: rawId(raw),
+      },
       problem: `${this.label}: message at byte ${scanned.start} ${position}: not valid UTF-8 (at byte ${invalidAt})`,
     };
   }
@@ -321,7 +386,9 @@ class TelegramExport implements TelegramExportSource {
   /** A checkpoint is trusted only when it points at the very message it names, in this same export. */
   private async checkResume(checkpoint: Checkpoint): Promise<TelegramCheckpoint> {
     const mismatch = (why: string): InputError =>
-      new InputError(`${this.label}: the resume checkpoint does not match this export (${why}); start the import afresh`);
+      new InputError(
+        `${this.label}: the resume checkpoint does not match this export (${why}); start the import afresh`,
+      );
     const { chatIndex, chatId, messageStart, byteOffset, messageId } = checkpoint;
     if (
       typeof chatIndex !== 'number' ||
@@ -341,12 +408,18 @@ class TelegramExport implements TelegramExportSource {
     const end = chat.messagesEnd ?? this.totalBytes;
     const length = byteOffset - messageStart;
     const unread = checkpoint['unread'] === true;
-    if (messageStart <= chat.messagesStart || byteOffset > end || length < 2 || (!unread && length > MAX_CHECKED_MESSAGE_BYTES)) {
+    if (
+      messageStart <= chat.messagesStart ||
+      byteOffset > end ||
+      length < 2 ||
+      (!unread && length > MAX_CHECKED_MESSAGE_BYTES)
+    ) {
       throw mismatch('offset outside the chat');
     }
     if (unread) {
       // a message too long to read was never parsed: an object must stand there, its braces at both ends
-      if ((await this.byteAt(messageStart)) !== 0x7b || (await this.byteAt(byteOffset - 1)) !== 0x7d) throw mismatch('no message at the offset');
+      if ((await this.byteAt(messageStart)) !== 0x7b || (await this.byteAt(byteOffset - 1)) !== 0x7d)
+        throw mismatch('no message at the offset');
       return { chatIndex, chatId, messageStart, byteOffset, messageId, unread: true };
     }
     const handle = await open(this.file, 'r');
@@ -364,7 +437,8 @@ class TelegramExport implements TelegramExportSource {
     } catch {
       throw mismatch('no message at the offset');
     }
-    if (typeof parsed !== 'object' || parsed === null || rawId(parsed) !== messageId) throw mismatch('another message at the offset');
+    if (typeof parsed !== 'object' || parsed === null || rawId(parsed) !== messageId)
+      throw mismatch('another message at the offset');
     return { chatIndex, chatId, messageStart, byteOffset, messageId };
   }
 

@@ -54,7 +54,14 @@ export interface TelegramConnectorOptions {
 }
 
 /** Network failures that happen before a request is written: the message certainly did not leave. */
-const NOT_SENT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ENETUNREACH', 'EHOSTUNREACH', 'ERR_INVALID_URL']);
+const NOT_SENT_CODES = new Set([
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'ENETUNREACH',
+  'EHOSTUNREACH',
+  'ERR_INVALID_URL',
+]);
 /** Bot API refusals of getFile that mean the bytes will never come (too big, gone): a missing attachment. */
 const FILE_GONE = /file is too big|invalid file_id|wrong file_id|file not found|temporarily unavailable/i;
 
@@ -108,7 +115,10 @@ export class TelegramConnector implements SendingConnector, EditingConnector, De
   constructor(private readonly options: TelegramConnectorOptions) {
     this.apiRoot = (options.apiRoot ?? 'https://api.telegram.org').replace(/\/+$/, '');
     // no handler timeout: an update is done when its event is in Redis, however long Redis takes
-    this.bot = new Telegraf(options.token, { telegram: { apiRoot: this.apiRoot, webhookReply: false }, handlerTimeout: Infinity });
+    this.bot = new Telegraf(options.token, {
+      telegram: { apiRoot: this.apiRoot, webhookReply: false },
+      handlerTimeout: Infinity,
+    });
     this.log = options.logger.child({ connector: 'telegram' });
     this.bot.use(async (ctx) => this.onUpdate(ctx.update as unknown as TgUpdate));
     this.bot.catch((error, ctx) => {
@@ -128,7 +138,12 @@ export class TelegramConnector implements SendingConnector, EditingConnector, De
 
   /** Error text safe for logs: no bot token (telegraf's own redaction misses some messages), no personal data. */
   scrub(text: string): string {
-    return maskPersonalData(text.split(this.options.token).join('[TOKEN]').replace(/(bot|user)\d+:[A-Za-z0-9_-]+/g, '$1[TOKEN]'));
+    return maskPersonalData(
+      text
+        .split(this.options.token)
+        .join('[TOKEN]')
+        .replace(/(bot|user)\d+:[A-Za-z0-9_-]+/g, '$1[TOKEN]'),
+    );
   }
 
   private setState(state: ConnectorState, detail?: string): void {
@@ -162,7 +177,9 @@ export class TelegramConnector implements SendingConnector, EditingConnector, De
         if (error instanceof TelegramError && (error.code === 401 || error.code === 404)) {
           this.setState('logged-out', `the Bot API refused the bot token (${error.code})`);
           // eslint-disable-next-line preserve-caught-error -- the Bot API's error may carry the token; only its code travels
-          throw new Error(`the Bot API refused the bot token (${error.code}): check TELEGRAM_BOT_TOKEN or the token file`);
+          throw new Error(
+            `the Bot API refused the bot token (${error.code}): check TELEGRAM_BOT_TOKEN or the token file`,
+          );
         }
         const reason = this.scrub((error as Error).message);
         if (attempt + 1 >= attempts || this.stopping) {
@@ -186,7 +203,9 @@ export class TelegramConnector implements SendingConnector, EditingConnector, De
     });
     this.server = http.createServer((req, res) => {
       const handled = callback(req, res).catch((error: Error) => {
-        this.log.warn('a webhook update could not be handled; Telegram will deliver it again', { error: this.scrub(error.message) });
+        this.log.warn('a webhook update could not be handled; Telegram will deliver it again', {
+          error: this.scrub(error.message),
+        });
         if (!res.headersSent) res.writeHead(500);
         res.end();
       });
@@ -211,7 +230,12 @@ export class TelegramConnector implements SendingConnector, EditingConnector, De
       try {
         updates = (await this.bot.telegram.callApi(
           'getUpdates',
-          { offset: this.offset, timeout: this.options.pollTimeoutSeconds ?? 50, limit: POLL_PAGE, allowed_updates: [...FORWARDED_UPDATES] },
+          {
+            offset: this.offset,
+            timeout: this.options.pollTimeoutSeconds ?? 50,
+            limit: POLL_PAGE,
+            allowed_updates: [...FORWARDED_UPDATES],
+          },
           { signal: this.abort.signal as never },
         )) as unknown as TgUpdate[];
       } catch (error) {
@@ -234,7 +258,8 @@ export class TelegramConnector implements SendingConnector, EditingConnector, De
       if (last) this.offset = last.update_id + 1;
       if (failures > 0 || this.currentState !== 'connected') this.setState('connected');
       failures = 0;
-      if (updates.length > 0 && updates.length < POLL_PAGE) await sleep(polledAt + (this.options.minPollIntervalMs ?? 100) - Date.now(), this.abort.signal);
+      if (updates.length > 0 && updates.length < POLL_PAGE)
+        await sleep(polledAt + (this.options.minPollIntervalMs ?? 100) - Date.now(), this.abort.signal);
     }
   }
 
@@ -281,15 +306,23 @@ export class TelegramConnector implements SendingConnector, EditingConnector, De
       filePath = (await this.bot.telegram.getFile(fileId)).file_path;
     } catch (error) {
       if (error instanceof TelegramError && error.code === 400 && FILE_GONE.test(error.description)) {
-        this.log.info('a file is not downloadable from the Bot API; recorded as missing', { update: updateId, reason: this.scrub(error.description) });
+        this.log.info('a file is not downloadable from the Bot API; recorded as missing', {
+          update: updateId,
+          reason: this.scrub(error.description),
+        });
         return null;
       }
       throw error;
     }
     if (!filePath) return null;
-    const response = await fetch(`${this.apiRoot}/file/bot${this.options.token}/${filePath}`, { signal: AbortSignal.timeout(120_000) });
+    const response = await fetch(`${this.apiRoot}/file/bot${this.options.token}/${filePath}`, {
+      signal: AbortSignal.timeout(120_000),
+    });
     if (response.status === 404 || response.status === 400) {
-      this.log.info('a file is no longer on the Bot API; recorded as missing', { update: updateId, status: response.status });
+      this.log.info('a file is no longer on the Bot API; recorded as missing', {
+        update: updateId,
+        status: response.status,
+      });
       return null;
     }
     if (!response.ok || !response.body) throw new Error(`file download answered ${response.status}`);
@@ -310,14 +343,21 @@ export class TelegramConnector implements SendingConnector, EditingConnector, De
   }
 
   async send(chatId: string, text: string, options: SendOptions = {}): Promise<{ messageId: string }> {
-    const reply = options.replyTo ? { reply_parameters: { message_id: Number(options.replyTo), allow_sending_without_reply: true } } : {};
+    const reply = options.replyTo
+      ? { reply_parameters: { message_id: Number(options.replyTo), allow_sending_without_reply: true } }
+      : {};
     const attachment = options.attachment;
     let method: 'sendMessage' | 'sendPhoto' | 'sendDocument' = 'sendMessage';
     let payload: Record<string, unknown> = { chat_id: chatId, text, ...reply };
     if (attachment) {
       method = attachment.kind === 'photo' ? 'sendPhoto' : 'sendDocument';
       const file = { source: createReadStream(attachment.path), filename: attachment.name };
-      payload = { chat_id: chatId, [attachment.kind === 'photo' ? 'photo' : 'document']: file, ...(text ? { caption: text } : {}), ...reply };
+      payload = {
+        chat_id: chatId,
+        [attachment.kind === 'photo' ? 'photo' : 'document']: file,
+        ...(text ? { caption: text } : {}),
+        ...reply,
+      };
     }
     const result = (await this.call(method, payload)) as { message_id: number };
     return { messageId: String(result.message_id) };
@@ -338,7 +378,9 @@ export class TelegramConnector implements SendingConnector, EditingConnector, De
    */
   private async call(method: string, payload: Record<string, unknown>): Promise<unknown> {
     try {
-      return await this.bot.telegram.callApi(method as 'sendMessage', payload as never, { signal: AbortSignal.timeout(this.options.sendTimeoutMs ?? 30_000) as never });
+      return await this.bot.telegram.callApi(method as 'sendMessage', payload as never, {
+        signal: AbortSignal.timeout(this.options.sendTimeoutMs ?? 30_000) as never,
+      });
     } catch (error) {
       throw this.sendError(method, error as Error & { code?: unknown });
     }
@@ -352,7 +394,10 @@ export class TelegramConnector implements SendingConnector, EditingConnector, De
       return new Error(reason);
     }
     const reason = this.scrub(error.message);
-    if (typeof error.code === 'string' && NOT_SENT_CODES.has(error.code)) return new Error(`telegram ${method}: the connection failed before the request was sent: ${reason}`);
-    return new SendOutcomeUnknownError(`telegram ${method}: no answer (${error.name}: ${reason}); it may have been sent`);
+    if (typeof error.code === 'string' && NOT_SENT_CODES.has(error.code))
+      return new Error(`telegram ${method}: the connection failed before the request was sent: ${reason}`);
+    return new SendOutcomeUnknownError(
+      `telegram ${method}: no answer (${error.name}: ${reason}); it may have been sent`,
+    );
   }
 }

@@ -64,7 +64,15 @@ export interface TgMessage {
   caption?: string;
   caption_entities?: TgEntity[];
   reply_to_message?: { message_id: number };
-  forward_origin?: { type: string; sender_user?: TgUser; sender_user_name?: string; sender_chat?: TgChat; chat?: TgChat; message_id?: number; date?: number };
+  forward_origin?: {
+    type: string;
+    sender_user?: TgUser;
+    sender_user_name?: string;
+    sender_chat?: TgChat;
+    chat?: TgChat;
+    message_id?: number;
+    date?: number;
+  };
   forward_from?: TgUser;
   forward_from_chat?: TgChat;
   forward_sender_name?: string;
@@ -122,19 +130,72 @@ const iso = (unixSeconds: number) => new Date(unixSeconds * 1000).toISOString();
 
 /** The keys of a message that carry no content of their own (addressing, metadata). */
 const ENVELOPE_KEYS = new Set([
-  'message_id', 'message_thread_id', 'date', 'chat', 'from', 'sender_chat', 'sender_boost_count', 'author_signature', 'edit_date',
-  'reply_to_message', 'external_reply', 'quote', 'forward_origin', 'forward_from', 'forward_from_chat', 'forward_from_message_id',
-  'forward_signature', 'forward_sender_name', 'forward_date', 'is_automatic_forward', 'is_topic_message', 'has_protected_content',
-  'media_group_id', 'via_bot', 'reply_markup', 'link_preview_options', 'entities', 'caption_entities', 'has_media_spoiler',
-  'show_caption_above_media', 'effect_id', 'is_from_offline', 'business_connection_id', 'sender_business_bot',
+  'message_id',
+  'message_thread_id',
+  'date',
+  'chat',
+  'from',
+  'sender_chat',
+  'sender_boost_count',
+  'author_signature',
+  'edit_date',
+  'reply_to_message',
+  'external_reply',
+  'quote',
+  'forward_origin',
+  'forward_from',
+  'forward_from_chat',
+  'forward_from_message_id',
+  'forward_signature',
+  'forward_sender_name',
+  'forward_date',
+  'is_automatic_forward',
+  'is_topic_message',
+  'has_protected_content',
+  'media_group_id',
+  'via_bot',
+  'reply_markup',
+  'link_preview_options',
+  'entities',
+  'caption_entities',
+  'has_media_spoiler',
+  'show_caption_above_media',
+  'effect_id',
+  'is_from_offline',
+  'business_connection_id',
+  'sender_business_bot',
   // legacy duplicates of new_chat_members / left_chat_member the Bot API still sends
-  'new_chat_member', 'new_chat_participant', 'left_chat_participant',
+  'new_chat_member',
+  'new_chat_participant',
+  'left_chat_participant',
 ]);
 /** Content the converter represents (text, media, structured payloads, service events). */
 const KNOWN_CONTENT = new Set([
-  'text', 'caption', 'photo', 'document', 'video', 'voice', 'audio', 'animation', 'video_note', 'sticker', 'contact', 'location',
-  'venue', 'poll', 'new_chat_members', 'left_chat_member', 'new_chat_title', 'new_chat_photo', 'delete_chat_photo',
-  'group_chat_created', 'supergroup_chat_created', 'channel_chat_created', 'migrate_to_chat_id', 'migrate_from_chat_id', 'pinned_message',
+  'text',
+  'caption',
+  'photo',
+  'document',
+  'video',
+  'voice',
+  'audio',
+  'animation',
+  'video_note',
+  'sticker',
+  'contact',
+  'location',
+  'venue',
+  'poll',
+  'new_chat_members',
+  'left_chat_member',
+  'new_chat_title',
+  'new_chat_photo',
+  'delete_chat_photo',
+  'group_chat_created',
+  'supergroup_chat_created',
+  'channel_chat_created',
+  'migrate_to_chat_id',
+  'migrate_from_chat_id',
+  'pinned_message',
 ]);
 
 /**
@@ -154,7 +215,10 @@ export function convertUpdate(update: TgUpdate, botId: number | null): Converted
   return { event: { type: 'message', message, ...(fromSelf ? { fromSelf } : {}) }, downloads };
 }
 
-function convertMessage(raw: TgMessage, service: CanonicalMessageInput['service']): { message: CanonicalMessageInput; downloads: PendingDownload[] } {
+function convertMessage(
+  raw: TgMessage,
+  service: CanonicalMessageInput['service'],
+): { message: CanonicalMessageInput; downloads: PendingDownload[] } {
   const { text, entities } = readText(raw);
   const { attachments, downloads } = readMedia(raw);
   const extra: Record<string, unknown> = {};
@@ -162,7 +226,8 @@ function convertMessage(raw: TgMessage, service: CanonicalMessageInput['service'
   const known = Object.keys(raw).some((k) => KNOWN_CONTENT.has(k));
   if (unknownKeys.length > 0) extra['rawType'] = unknownKeys.sort().join(',');
   for (const key of unknownKeys) extra[key] = raw[key];
-  for (const key of ['contact', 'location', 'venue', 'poll'] as const) if (raw[key] !== undefined) extra[key] = raw[key];
+  for (const key of ['contact', 'location', 'venue', 'poll'] as const)
+    if (raw[key] !== undefined) extra[key] = raw[key];
   if (raw.author_signature !== undefined) extra['author'] = raw.author_signature;
   if (raw.chat.type === 'channel') extra['channelPost'] = true;
   if (raw.media_group_id !== undefined) extra['mediaGroupId'] = raw.media_group_id;
@@ -246,13 +311,24 @@ function mediaOf(raw: TgMessage): { file: TgFile; kind: string; name: string; mi
   const largestPhoto = raw.photo?.at(-1);
   if (largestPhoto) found.push({ file: largestPhoto, kind: 'photo', name: `photo_${id}.jpg`, mime: 'image/jpeg' });
   // an animation also arrives as a document (for old clients): it is one file
-  if (raw.animation) found.push({ file: raw.animation, kind: 'animation', name: raw.animation.file_name ?? `animation_${id}.mp4`, mime: 'video/mp4' });
-  else if (raw.document) found.push({ file: raw.document, kind: 'file', name: raw.document.file_name ?? `document_${id}` });
-  if (raw.video) found.push({ file: raw.video, kind: 'video', name: raw.video.file_name ?? `video_${id}.mp4`, mime: 'video/mp4' });
+  if (raw.animation)
+    found.push({
+      file: raw.animation,
+      kind: 'animation',
+      name: raw.animation.file_name ?? `animation_${id}.mp4`,
+      mime: 'video/mp4',
+    });
+  else if (raw.document)
+    found.push({ file: raw.document, kind: 'file', name: raw.document.file_name ?? `document_${id}` });
+  if (raw.video)
+    found.push({ file: raw.video, kind: 'video', name: raw.video.file_name ?? `video_${id}.mp4`, mime: 'video/mp4' });
   if (raw.voice) found.push({ file: raw.voice, kind: 'voice', name: `voice_${id}.ogg`, mime: 'audio/ogg' });
-  if (raw.audio) found.push({ file: raw.audio, kind: 'audio', name: raw.audio.file_name ?? `audio_${id}.mp3`, mime: 'audio/mpeg' });
-  if (raw.video_note) found.push({ file: raw.video_note, kind: 'video_message', name: `video_message_${id}.mp4`, mime: 'video/mp4' });
-  if (raw.sticker) found.push({ file: raw.sticker, kind: 'sticker', name: `sticker_${id}.${STICKER_EXT(raw.sticker)}` });
+  if (raw.audio)
+    found.push({ file: raw.audio, kind: 'audio', name: raw.audio.file_name ?? `audio_${id}.mp3`, mime: 'audio/mpeg' });
+  if (raw.video_note)
+    found.push({ file: raw.video_note, kind: 'video_message', name: `video_message_${id}.mp4`, mime: 'video/mp4' });
+  if (raw.sticker)
+    found.push({ file: raw.sticker, kind: 'sticker', name: `sticker_${id}.${STICKER_EXT(raw.sticker)}` });
   const newPhoto = raw.new_chat_photo?.at(-1);
   if (newPhoto) found.push({ file: newPhoto, kind: 'photo', name: `chat_photo_${id}.jpg`, mime: 'image/jpeg' });
   return found;
@@ -275,7 +351,12 @@ function readMedia(raw: TgMessage): { attachments: AttachmentInput[]; downloads:
 
 function serviceEvent(raw: TgMessage): CanonicalMessageInput['service'] {
   const actor = raw.from ? fullName(raw.from) : undefined;
-  const event = (type: ServiceType, rawType: string, more: Record<string, unknown> = {}) => ({ type, rawType, ...(actor !== undefined ? { actor } : {}), ...more });
+  const event = (type: ServiceType, rawType: string, more: Record<string, unknown> = {}) => ({
+    type,
+    rawType,
+    ...(actor !== undefined ? { actor } : {}),
+    ...more,
+  });
   if (raw.new_chat_members) {
     const members = raw.new_chat_members.map(fullName);
     const self = raw.new_chat_members.length === 1 && raw.new_chat_members[0]!.id === raw.from?.id;
@@ -291,8 +372,11 @@ function serviceEvent(raw: TgMessage): CanonicalMessageInput['service'] {
   for (const created of ['group_chat_created', 'supergroup_chat_created', 'channel_chat_created'] as const) {
     if (raw[created]) return event('created', created);
   }
-  if (raw.migrate_to_chat_id !== undefined) return event('migrated', 'migrate_to_chat_id', { details: { chatId: String(raw.migrate_to_chat_id) } });
-  if (raw.migrate_from_chat_id !== undefined) return event('migrated', 'migrate_from_chat_id', { details: { chatId: String(raw.migrate_from_chat_id) } });
-  if (raw.pinned_message) return event('pinned', 'pinned_message', { targetMessageId: String(raw.pinned_message.message_id) });
+  if (raw.migrate_to_chat_id !== undefined)
+    return event('migrated', 'migrate_to_chat_id', { details: { chatId: String(raw.migrate_to_chat_id) } });
+  if (raw.migrate_from_chat_id !== undefined)
+    return event('migrated', 'migrate_from_chat_id', { details: { chatId: String(raw.migrate_from_chat_id) } });
+  if (raw.pinned_message)
+    return event('pinned', 'pinned_message', { targetMessageId: String(raw.pinned_message.message_id) });
   return null;
 }

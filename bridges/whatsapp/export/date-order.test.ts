@@ -7,14 +7,70 @@ type Fields = [string, string, string];
 
 describe('decideDateOrder', () => {
   const cases: [string, Fields[], DateOrderDecision['kind'], string | null][] = [
-    ['a first field above 12 means day first', [['03', '04', '24'], ['31', '12', '23']], 'decided', 'DMY'],
-    ['a second field above 12 means month first', [['3', '4', '24'], ['12', '28', '23']], 'decided', 'MDY'],
-    ['a four-digit first field means year first', [['2018', '06', '13'], ['2018', '06', '01']], 'decided', 'YMD'],
-    ['all fields 12 or less cannot be decided', [['03', '04', '24'], ['05', '06', '24']], 'undecidable', null],
-    ['day equal to month everywhere needs no decision', [['05', '05', '24'], ['07', '07', '24']], 'decided', 'DMY'],
+    [
+      'a first field above 12 means day first',
+      [
+        ['03', '04', '24'],
+        ['31', '12', '23'],
+      ],
+      'decided',
+      'DMY',
+    ],
+    [
+      'a second field above 12 means month first',
+      [
+        ['3', '4', '24'],
+        ['12', '28', '23'],
+      ],
+      'decided',
+      'MDY',
+    ],
+    [
+      'a four-digit first field means year first',
+      [
+        ['2018', '06', '13'],
+        ['2018', '06', '01'],
+      ],
+      'decided',
+      'YMD',
+    ],
+    [
+      'all fields 12 or less cannot be decided',
+      [
+        ['03', '04', '24'],
+        ['05', '06', '24'],
+      ],
+      'undecidable',
+      null,
+    ],
+    [
+      'day equal to month everywhere needs no decision',
+      [
+        ['05', '05', '24'],
+        ['07', '07', '24'],
+      ],
+      'decided',
+      'DMY',
+    ],
     ['no dates at all need no decision', [], 'decided', 'DMY'],
-    ['day-first and month-first evidence conflict', [['13', '01', '24'], ['01', '13', '24']], 'conflict', null],
-    ['year-first and day-first evidence conflict', [['2024', '01', '13'], ['13', '01', '24']], 'conflict', null],
+    [
+      'day-first and month-first evidence conflict',
+      [
+        ['13', '01', '24'],
+        ['01', '13', '24'],
+      ],
+      'conflict',
+      null,
+    ],
+    [
+      'year-first and day-first evidence conflict',
+      [
+        ['2024', '01', '13'],
+        ['13', '01', '24'],
+      ],
+      'conflict',
+      null,
+    ],
   ];
   for (const [name, dates, kind, order] of cases) {
     it(name, () => {
@@ -25,13 +81,30 @@ describe('decideDateOrder', () => {
   }
 
   it('names the first line of each conflicting kind', () => {
-    const decision = decideDateOrder([['01', '02', '24'], ['13', '01', '24'], ['14', '01', '24'], ['01', '13', '24']]);
-    assert.deepEqual(decision, { kind: 'conflict', evidence: [{ order: 'DMY', line: 2 }, { order: 'MDY', line: 4 }] });
+    const decision = decideDateOrder([
+      ['01', '02', '24'],
+      ['13', '01', '24'],
+      ['14', '01', '24'],
+      ['01', '13', '24'],
+    ]);
+    assert.deepEqual(decision, {
+      kind: 'conflict',
+      evidence: [
+        { order: 'DMY', line: 2 },
+        { order: 'MDY', line: 4 },
+      ],
+    });
   });
 });
 
 describe('toLocalDateTime', () => {
-  const header = (dateFields: Fields, hour: number, minute: number, second: number | null, meridiem: 'am' | 'pm' | null): HeaderTime => ({
+  const header = (
+    dateFields: Fields,
+    hour: number,
+    minute: number,
+    second: number | null,
+    meridiem: 'am' | 'pm' | null,
+  ): HeaderTime => ({
     dateFields,
     hour,
     minute,
@@ -39,13 +112,48 @@ describe('toLocalDateTime', () => {
     meridiem,
   });
   const cases: [string, HeaderTime, 'DMY' | 'MDY' | 'YMD', LocalDateTime | null][] = [
-    ['DMY four-digit year', header(['31', '12', '2023'], 21, 41, null, null), 'DMY', { year: 2023, month: 12, day: 31, hour: 21, minute: 41, second: 0 }],
-    ['MDY two-digit year', header(['12', '28', '23'], 9, 2, null, 'am'), 'MDY', { year: 2023, month: 12, day: 28, hour: 9, minute: 2, second: 0 }],
-    ['YMD with seconds', header(['2018', '06', '13'], 21, 25, 15, null), 'YMD', { year: 2018, month: 6, day: 13, hour: 21, minute: 25, second: 15 }],
-    ['12 AM is midnight', header(['1', '2', '24'], 12, 10, null, 'am'), 'MDY', { year: 2024, month: 1, day: 2, hour: 0, minute: 10, second: 0 }],
-    ['12 PM is noon', header(['1', '2', '24'], 12, 5, null, 'pm'), 'MDY', { year: 2024, month: 1, day: 2, hour: 12, minute: 5, second: 0 }],
-    ['1 PM is 13', header(['1', '2', '24'], 1, 5, null, 'pm'), 'MDY', { year: 2024, month: 1, day: 2, hour: 13, minute: 5, second: 0 }],
-    ['29 February of a leap year', header(['29', '02', '24'], 10, 0, null, null), 'DMY', { year: 2024, month: 2, day: 29, hour: 10, minute: 0, second: 0 }],
+    [
+      'DMY four-digit year',
+      header(['31', '12', '2023'], 21, 41, null, null),
+      'DMY',
+      { year: 2023, month: 12, day: 31, hour: 21, minute: 41, second: 0 },
+    ],
+    [
+      'MDY two-digit year',
+      header(['12', '28', '23'], 9, 2, null, 'am'),
+      'MDY',
+      { year: 2023, month: 12, day: 28, hour: 9, minute: 2, second: 0 },
+    ],
+    [
+      'YMD with seconds',
+      header(['2018', '06', '13'], 21, 25, 15, null),
+      'YMD',
+      { year: 2018, month: 6, day: 13, hour: 21, minute: 25, second: 15 },
+    ],
+    [
+      '12 AM is midnight',
+      header(['1', '2', '24'], 12, 10, null, 'am'),
+      'MDY',
+      { year: 2024, month: 1, day: 2, hour: 0, minute: 10, second: 0 },
+    ],
+    [
+      '12 PM is noon',
+      header(['1', '2', '24'], 12, 5, null, 'pm'),
+      'MDY',
+      { year: 2024, month: 1, day: 2, hour: 12, minute: 5, second: 0 },
+    ],
+    [
+      '1 PM is 13',
+      header(['1', '2', '24'], 1, 5, null, 'pm'),
+      'MDY',
+      { year: 2024, month: 1, day: 2, hour: 13, minute: 5, second: 0 },
+    ],
+    [
+      '29 February of a leap year',
+      header(['29', '02', '24'], 10, 0, null, null),
+      'DMY',
+      { year: 2024, month: 2, day: 29, hour: 10, minute: 0, second: 0 },
+    ],
     ['29 February of a common year', header(['29', '02', '23'], 10, 0, null, null), 'DMY', null],
     ['month 13', header(['13', '06', '18'], 10, 0, null, null), 'MDY', null],
     ['hour 24', header(['01', '06', '18'], 24, 0, null, null), 'DMY', null],
@@ -54,11 +162,19 @@ describe('toLocalDateTime', () => {
     ['second 60', header(['01', '06', '18'], 10, 0, 60, null), 'DMY', null],
     ['a three-digit year', header(['01', '06', '201'], 10, 0, null, null), 'DMY', null],
   ];
-  for (const [name, input, order, expected] of cases) it(name, () => assert.deepEqual(toLocalDateTime(input, order), expected));
+  for (const [name, input, order, expected] of cases)
+    it(name, () => assert.deepEqual(toLocalDateTime(input, order), expected));
 });
 
 describe('localToUtcIso', () => {
-  const at = (year: number, month: number, day: number, hour: number, minute: number, second = 0): LocalDateTime => ({ year, month, day, hour, minute, second });
+  const at = (year: number, month: number, day: number, hour: number, minute: number, second = 0): LocalDateTime => ({
+    year,
+    month,
+    day,
+    hour,
+    minute,
+    second,
+  });
   const cases: [string, LocalDateTime, string, string][] = [
     ['Almaty in 2023 is UTC+6', at(2023, 12, 31, 21, 41), 'Asia/Almaty', '2023-12-31T15:41:00.000Z'],
     ['Almaty after the 2024 switch is UTC+5', at(2024, 6, 1, 12, 0), 'Asia/Almaty', '2024-06-01T07:00:00.000Z'],
@@ -66,8 +182,18 @@ describe('localToUtcIso', () => {
     ['UTC is itself', at(2024, 2, 29, 23, 59, 59), 'UTC', '2024-02-29T23:59:59.000Z'],
     ['Berlin in summer is UTC+2', at(2024, 7, 1, 12, 0), 'Europe/Berlin', '2024-07-01T10:00:00.000Z'],
     ['Berlin in winter is UTC+1', at(2024, 1, 1, 12, 0), 'Europe/Berlin', '2024-01-01T11:00:00.000Z'],
-    ['a skipped spring time reads with the offset before the jump', at(2024, 3, 31, 2, 30), 'Europe/Berlin', '2024-03-31T01:30:00.000Z'],
-    ['a repeated autumn time is the earlier instant', at(2024, 10, 27, 2, 30), 'Europe/Berlin', '2024-10-27T00:30:00.000Z'],
+    [
+      'a skipped spring time reads with the offset before the jump',
+      at(2024, 3, 31, 2, 30),
+      'Europe/Berlin',
+      '2024-03-31T01:30:00.000Z',
+    ],
+    [
+      'a repeated autumn time is the earlier instant',
+      at(2024, 10, 27, 2, 30),
+      'Europe/Berlin',
+      '2024-10-27T00:30:00.000Z',
+    ],
     ['New York across its spring change', at(2024, 3, 10, 12, 0), 'America/New_York', '2024-03-10T16:00:00.000Z'],
   ];
   for (const [name, local, zone, expected] of cases) it(name, () => assert.equal(localToUtcIso(local, zone), expected));

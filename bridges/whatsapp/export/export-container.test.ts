@@ -49,7 +49,8 @@ describe('zipEntryRefusal', () => {
     it(`${name}: ${limit ?? 'accepted'}`, () => {
       const refusal = zipEntryRefusal('export.zip', '_chat.txt', entry, limits);
       assert.equal(refusal?.limit ?? null, limit);
-      if (refusal) assert.match(refusal.message, new RegExp(`^export\\.zip: zip entry "_chat\\.txt" .* past ${limit} `));
+      if (refusal)
+        assert.match(refusal.message, new RegExp(`^export\\.zip: zip entry "_chat\\.txt" .* past ${limit} `));
     });
   }
 });

@@ -61,13 +61,22 @@ const RATIO_FLOOR_BYTES = 1024 * 1024;
  * The per-file limits of a zip entry, checked on the sizes its headers declare before anything is inflated (yauzl
  * then fails an entry that inflates to more than it declared): its inflated size and its compression ratio.
  */
-export function zipEntryRefusal(zipPath: string, name: string, entry: Pick<Entry, 'uncompressedSize' | 'compressedSize'>, limits: Pick<InputLimits, 'maxZipEntryBytes' | 'maxZipRatio'>): LimitError | null {
+export function zipEntryRefusal(
+  zipPath: string,
+  name: string,
+  entry: Pick<Entry, 'uncompressedSize' | 'compressedSize'>,
+  limits: Pick<InputLimits, 'maxZipEntryBytes' | 'maxZipRatio'>,
+): LimitError | null {
   const inflated = entry.uncompressedSize;
   if (inflated > limits.maxZipEntryBytes) {
-    return new LimitError('maxZipEntryBytes', `${zipPath}: zip entry ${JSON.stringify(name)} inflates to ${formatCount(inflated)} bytes, past ${describeLimit('maxZipEntryBytes', limits.maxZipEntryBytes)}`);
+    return new LimitError(
+      'maxZipEntryBytes',
+      `${zipPath}: zip entry ${JSON.stringify(name)} inflates to ${formatCount(inflated)} bytes, past ${describeLimit('maxZipEntryBytes', limits.maxZipEntryBytes)}`,
+    );
   }
   if (inflated > RATIO_FLOOR_BYTES && inflated > limits.maxZipRatio * entry.compressedSize) {
-    const ratio = entry.compressedSize === 0 ? 'without limit' : `${formatCount(Math.floor(inflated / entry.compressedSize))}:1`;
+    const ratio =
+      entry.compressedSize === 0 ? 'without limit' : `${formatCount(Math.floor(inflated / entry.compressedSize))}:1`;
     return new LimitError(
       'maxZipRatio',
       `${zipPath}: zip entry ${JSON.stringify(name)} inflates ${ratio} (${formatCount(entry.compressedSize)} bytes to ${formatCount(inflated)}), past ${describeLimit('maxZipRatio', limits.maxZipRatio)}`,
@@ -130,7 +139,12 @@ async function openTextContainer(path: string, size: number): Promise<ExportCont
 }
 
 /** Android names the chat text after the chat, iOS `_chat.txt`; the localized Android forms are in FORMATS.md. */
-const CHAT_TEXT_NAMES = [/^_chat\.txt$/i, /^WhatsApp Chat with .+\.txt$/i, /^Чат WhatsApp с\s.+\.txt$/iu, /^WhatsApp чат\s.+\.txt$/iu];
+const CHAT_TEXT_NAMES = [
+  /^_chat\.txt$/i,
+  /^WhatsApp Chat with .+\.txt$/i,
+  /^Чат WhatsApp с\s.+\.txt$/iu,
+  /^WhatsApp чат\s.+\.txt$/iu,
+];
 
 function readAllEntries(zip: ZipFile): Promise<Entry[]> {
   return new Promise((resolve, reject) => {
@@ -193,10 +207,14 @@ async function openZipContainer(path: string, limits: InputLimits): Promise<Expo
 
   const warnings: string[] = [];
   if (refused.length > 0) {
-    warnings.push(`${path}: refused ${refused.length} zip entr${refused.length === 1 ? 'y' : 'ies'} whose path would escape the export: ${refused.map((name) => JSON.stringify(name)).join(', ')}`);
+    warnings.push(
+      `${path}: refused ${refused.length} zip entr${refused.length === 1 ? 'y' : 'ies'} whose path would escape the export: ${refused.map((name) => JSON.stringify(name)).join(', ')}`,
+    );
   }
   if (skipped.length > 0) {
-    warnings.push(`${path}: skipped ${skipped.length} encrypted or undecodable zip entr${skipped.length === 1 ? 'y' : 'ies'}: ${skipped.map((name) => JSON.stringify(name)).join(', ')}`);
+    warnings.push(
+      `${path}: skipped ${skipped.length} encrypted or undecodable zip entr${skipped.length === 1 ? 'y' : 'ies'}: ${skipped.map((name) => JSON.stringify(name)).join(', ')}`,
+    );
   }
 
   function find(name: string): Entry | null {

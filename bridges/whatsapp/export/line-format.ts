@@ -87,7 +87,13 @@ export function parseHeaderLine(raw: string): HeaderLine | null {
   const match = ios ?? ANDROID_HEADER.exec(line);
   if (!match) return null;
   const [, first, , second, third, hour, minute, sec, marker, rest] = match;
-  if (first === undefined || second === undefined || third === undefined || hour === undefined || minute === undefined) {
+  if (
+    first === undefined ||
+    second === undefined ||
+    third === undefined ||
+    hour === undefined ||
+    minute === undefined
+  ) {
     return null;
   }
   const split = splitAuthor(rest ?? '');

@@ -3,7 +3,12 @@ import { describe, it } from 'node:test';
 import { MessageIdAssigner, identityHash } from './message-id.ts';
 import type { MessageIdentity } from './message-id.ts';
 
-const base: MessageIdentity = { chatId: 'export:abc', sentAt: '2024-01-10T03:06:00.000Z', sender: 'name:Асхат', text: 'Ок' };
+const base: MessageIdentity = {
+  chatId: 'export:abc',
+  sentAt: '2024-01-10T03:06:00.000Z',
+  sender: 'name:Асхат',
+  text: 'Ок',
+};
 
 describe('identityHash', () => {
   it('is 32 lowercase hex digits and stable', () => {
@@ -20,7 +25,10 @@ describe('identityHash', () => {
     it(`changes with the ${name}`, () => assert.notEqual(identityHash({ ...base, ...change }), identityHash(base)));
   }
   it('keeps field boundaries apart', () => {
-    assert.notEqual(identityHash({ ...base, sender: 'a', text: 'bc' }), identityHash({ ...base, sender: 'ab', text: 'c' }));
+    assert.notEqual(
+      identityHash({ ...base, sender: 'a', text: 'bc' }),
+      identityHash({ ...base, sender: 'ab', text: 'c' }),
+    );
   });
 });
 
@@ -38,6 +46,9 @@ describe('MessageIdAssigner', () => {
     const sequence = [base, base, { ...base, sender: 'name:Жанар' }];
     const a = new MessageIdAssigner();
     const b = new MessageIdAssigner();
-    assert.deepEqual(sequence.map((identity) => a.next(identity)), sequence.map((identity) => b.next(identity)));
+    assert.deepEqual(
+      sequence.map((identity) => a.next(identity)),
+      sequence.map((identity) => b.next(identity)),
+    );
   });
 });

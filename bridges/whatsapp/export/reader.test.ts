@@ -42,7 +42,8 @@ async function bytesOf(stream: Readable | null): Promise<Buffer> {
   return Buffer.concat(chunks);
 }
 
-const types = (messages: CanonicalMessage[]): string[] => messages.map((m) => (m.kind === 'service' ? `service:${m.service?.type}` : m.kind));
+const types = (messages: CanonicalMessage[]): string[] =>
+  messages.map((m) => (m.kind === 'service' ? `service:${m.service?.type}` : m.kind));
 
 describe('WhatsApp export: Android English 12-hour with U+202F', () => {
   let read: Read;
@@ -54,7 +55,12 @@ describe('WhatsApp export: Android English 12-hour with U+202F', () => {
     assert.equal(read.messages.length, 10);
     assert.equal(read.source.dateOrder, 'MDY');
     assert.deepEqual(await read.source.chats(), [
-      { platform: 'whatsapp', sourceChatId: derivedChatId('android-en-12h'), title: 'android-en-12h', expectedEntries: 10 },
+      {
+        platform: 'whatsapp',
+        sourceChatId: derivedChatId('android-en-12h'),
+        title: 'android-en-12h',
+        expectedEntries: 10,
+      },
     ]);
   });
 
@@ -233,7 +239,21 @@ describe('WhatsApp export: multi-line messages and every system line', () => {
 
   it('covers every service kind', () => {
     const kinds = new Set(read.messages.filter((m) => m.kind === 'service').map((m) => m.service?.type));
-    for (const kind of ['encryption_notice', 'created', 'added', 'joined', 'title_changed', 'photo_changed', 'deleted', 'call', 'number_changed', 'removed', 'left', 'pinned', 'other']) {
+    for (const kind of [
+      'encryption_notice',
+      'created',
+      'added',
+      'joined',
+      'title_changed',
+      'photo_changed',
+      'deleted',
+      'call',
+      'number_changed',
+      'removed',
+      'left',
+      'pinned',
+      'other',
+    ]) {
       assert.ok(kinds.has(kind as never), kind);
     }
     assert.equal(read.messages.length, 18);
@@ -269,12 +289,15 @@ describe('WhatsApp export: multi-line messages and every system line', () => {
 
 describe('WhatsApp export: undecidable date order', () => {
   it('stops with a usage error asking for --date-format', async () => {
-    await assert.rejects(openWhatsAppExport(fixture('undecidable-dates.txt'), { timezone: ALMATY }), (error: unknown) => {
-      assert.ok(error instanceof UsageError);
-      assert.equal(error.exitCode, 2);
-      assert.match(error.message, /--date-format/);
-      return true;
-    });
+    await assert.rejects(
+      openWhatsAppExport(fixture('undecidable-dates.txt'), { timezone: ALMATY }),
+      (error: unknown) => {
+        assert.ok(error instanceof UsageError);
+        assert.equal(error.exitCode, 2);
+        assert.match(error.message, /--date-format/);
+        return true;
+      },
+    );
   });
 
   it('reads with --date-format, in the order given', async () => {
@@ -312,14 +335,27 @@ describe('WhatsApp export: a longer re-export of the same chat', () => {
     const twins = messages.filter((m) => m.text === 'Ок');
     assert.equal(twins.length, 2);
     assert.equal(twins[0]?.sentAt, twins[1]?.sentAt);
-    assert.deepEqual(twins.map((m) => m.messageId.split(':')[1]), ['0', '1']);
+    assert.deepEqual(
+      twins.map((m) => m.messageId.split(':')[1]),
+      ['0', '1'],
+    );
     assert.equal(twins[0]?.messageId.split(':')[0], twins[1]?.messageId.split(':')[0]);
   });
 });
 
 // The bytes make-zips.py stored: a JPEG's markers around 0..63, an Ogg/Opus header.
-const JPEG = Buffer.concat([Buffer.from([0xff, 0xd8, 0xff, 0xe0, 0x00, 0x10]), Buffer.from('JFIF\0', 'latin1'), Buffer.from(Array.from({ length: 64 }, (_, i) => i)), Buffer.from([0xff, 0xd9])]);
-const OPUS = Buffer.concat([Buffer.from('OggS\0\x02', 'latin1'), Buffer.alloc(22), Buffer.from('OpusHead\x01\x01', 'latin1'), Buffer.from(Array.from({ length: 40 }, (_, i) => i))]);
+const JPEG = Buffer.concat([
+  Buffer.from([0xff, 0xd8, 0xff, 0xe0, 0x00, 0x10]),
+  Buffer.from('JFIF\0', 'latin1'),
+  Buffer.from(Array.from({ length: 64 }, (_, i) => i)),
+  Buffer.from([0xff, 0xd9]),
+]);
+const OPUS = Buffer.concat([
+  Buffer.from('OggS\0\x02', 'latin1'),
+  Buffer.alloc(22),
+  Buffer.from('OpusHead\x01\x01', 'latin1'),
+  Buffer.from(Array.from({ length: 40 }, (_, i) => i)),
+]);
 
 describe('WhatsApp export: zip with media', () => {
   it('finds the chat text, marks present and missing files, and opens present ones', async () => {
@@ -384,11 +420,14 @@ describe('WhatsApp export: zip with entries escaping the folder', () => {
       assert.equal(warnings.length, 1);
       assert.match(warnings[0] ?? '', /"\.\.\/evil\.txt"/);
       assert.match(warnings[0] ?? '', /"\/etc\/evil"/);
-      for (const name of ['../evil.txt', '/etc/evil', 'evil', '..', '']) assert.equal(await source.openAttachment(name), null, name);
+      for (const name of ['../evil.txt', '/etc/evil', 'evil', '..', ''])
+        assert.equal(await source.openAttachment(name), null, name);
       const messages: CanonicalMessage[] = [];
       for await (const entry of source.entries()) messages.push(canonicalMessageSchema.parse(entry.message));
       assert.equal(messages.length, 3);
-      assert.deepEqual(messages[0]?.attachments, [{ kind: 'file', name: '../evil.txt', mime: 'text/plain', missing: true }]);
+      assert.deepEqual(messages[0]?.attachments, [
+        { kind: 'file', name: '../evil.txt', mime: 'text/plain', missing: true },
+      ]);
       assert.equal(messages[2]?.text, 'Что это за файлы?');
     } finally {
       await source.close();
@@ -422,14 +461,18 @@ describe('WhatsApp export: bad input', () => {
   });
 
   it('names the line of a header whose date does not exist', async () => {
-    const path = await write('impossible.txt', '28.12.2023, 10:05 - Айгерим: ok\n30.02.2024, 10:05 - Айгерим: секрет\n');
+    const path = await write(
+      'impossible.txt',
+      '28.12.2023, 10:05 - Айгерим: ok\n30.02.2024, 10:05 - Айгерим: секрет\n',
+    );
     const source = await openWhatsAppExport(path, { timezone: ALMATY });
     try {
       await assert.rejects(
         async () => {
           for await (const _ of source.entries());
         },
-        (error: unknown) => error instanceof InputError && /line 2\b/.test(error.message) && !error.message.includes('секрет'),
+        (error: unknown) =>
+          error instanceof InputError && /line 2\b/.test(error.message) && !error.message.includes('секрет'),
       );
     } finally {
       await source.close();
@@ -438,12 +481,18 @@ describe('WhatsApp export: bad input', () => {
 
   it('stops on dates that contradict each other', async () => {
     const path = await write('conflict.txt', '13/01/24, 10:00 - A: x\n01/13/24, 10:00 - A: y\n');
-    await assert.rejects(openWhatsAppExport(path, { timezone: ALMATY }), (error: unknown) => error instanceof InputError && /line 1\b.*line 2\b/.test(error.message));
+    await assert.rejects(
+      openWhatsAppExport(path, { timezone: ALMATY }),
+      (error: unknown) => error instanceof InputError && /line 1\b.*line 2\b/.test(error.message),
+    );
   });
 
   it('refuses an unknown time zone, date format or file as usage errors', async () => {
     await assert.rejects(openWhatsAppExport(fixture('android-ru-24h.txt'), { timezone: 'Asia/Nowhere' }), UsageError);
-    await assert.rejects(openWhatsAppExport(fixture('android-ru-24h.txt'), { timezone: ALMATY, dateFormat: 'DDMM' as never }), UsageError);
+    await assert.rejects(
+      openWhatsAppExport(fixture('android-ru-24h.txt'), { timezone: ALMATY, dateFormat: 'DDMM' as never }),
+      UsageError,
+    );
     await assert.rejects(openWhatsAppExport(join(folder, 'absent.txt'), { timezone: ALMATY }), UsageError);
   });
 
@@ -457,7 +506,10 @@ describe('WhatsApp export: bad input', () => {
     const whole = await readFile(fixture('android-with-media.zip'));
     const path = join(folder, 'truncated.zip');
     await writeFile(path, whole.subarray(0, Math.floor(whole.length / 2)));
-    await assert.rejects(openWhatsAppExport(path, { timezone: ALMATY }), (error: unknown) => error instanceof InputError && error.message.includes(path));
+    await assert.rejects(
+      openWhatsAppExport(path, { timezone: ALMATY }),
+      (error: unknown) => error instanceof InputError && error.message.includes(path),
+    );
   });
 
   it('refuses a zip without a chat text', async () => {

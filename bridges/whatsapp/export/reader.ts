@@ -2,11 +2,30 @@ import { createHash } from 'node:crypto';
 import { basename, extname } from 'node:path';
 import type { Readable } from 'node:stream';
 import { InputError, UsageError } from '../../../src/core/errors.ts';
-import { AttachmentBudget, describeLimit, formatCount, withLimits, type InputLimits } from '../../../src/core/limits.ts';
+import {
+  AttachmentBudget,
+  describeLimit,
+  formatCount,
+  withLimits,
+  type InputLimits,
+} from '../../../src/core/limits.ts';
 import { decodeUtf8Strict, invalidUtf8Offset, LineSplitter } from '../../../src/core/lines.ts';
-import type { Checkpoint, HistoryChat, HistoryEntry, HistoryProgress, HistorySource } from '../../../src/core/history.ts';
+import type {
+  Checkpoint,
+  HistoryChat,
+  HistoryEntry,
+  HistoryProgress,
+  HistorySource,
+} from '../../../src/core/history.ts';
 import type { CanonicalMessageInput } from '../../../src/core/message.ts';
-import { DATE_ORDERS, DateOrderEvidence, assertTimeZone, isDateOrder, localToUtcIso, toLocalDateTime } from './date-order.ts';
+import {
+  DATE_ORDERS,
+  DateOrderEvidence,
+  assertTimeZone,
+  isDateOrder,
+  localToUtcIso,
+  toLocalDateTime,
+} from './date-order.ts';
 import type { DateOrder } from './date-order.ts';
 import { isPlainFileName, openExportContainer } from './export-container.ts';
 import type { ExportContainer } from './export-container.ts';
@@ -108,29 +127,51 @@ function resumeIndexOf(checkpoint: Checkpoint | null | undefined, label: string)
  * text, so the same export must give the same lines as before). A line past maxLineBytes is streamed past, not kept
  * (its first bytes tell whether it starts a message); a line that is not UTF-8 is marked, never read with U+FFFD.
  */
-async function* readLines(stream: Readable, label: string, maxLineBytes: number, onBytes: (count: number) => void): AsyncGenerator<TextLine> {
+async function* readLines(
+  stream: Readable,
+  label: string,
+  maxLineBytes: number,
+  onBytes: (count: number) => void,
+): AsyncGenerator<TextLine> {
   const splitter = new LineSplitter({ maxBytes: maxLineBytes, crEndsLine: true });
   try {
     for await (const chunk of stream as AsyncIterable<Buffer>) {
       onBytes(chunk.length);
-      for (const line of splitter.push(chunk)) yield textLine(line.bytes, line.head, line.length, line.number, label, maxLineBytes);
+      for (const line of splitter.push(chunk))
+        yield textLine(line.bytes, line.head, line.length, line.number, label, maxLineBytes);
     }
-    for (const line of splitter.end()) yield textLine(line.bytes, line.head, line.length, line.number, label, maxLineBytes);
+    for (const line of splitter.end())
+      yield textLine(line.bytes, line.head, line.length, line.number, label, maxLineBytes);
   } catch (error) {
     // A truncated or corrupt zip entry fails mid-stream (zlib, size checks): the operator needs the file, not a stack.
-    throw new InputError(`${label}: the export could not be read to its end (${(error as Error).message})`, { cause: error });
+    throw new InputError(`${label}: the export could not be read to its end (${(error as Error).message})`, {
+      cause: error,
+    });
   } finally {
     stream.destroy();
   }
 }
 
-function textLine(bytes: Buffer | null, head: Buffer | null, length: number, number: number, label: string, maxLineBytes: number): TextLine {
+function textLine(
+  bytes: Buffer | null,
+  head: Buffer | null,
+  length: number,
+  number: number,
+  label: string,
+  maxLineBytes: number,
+): TextLine {
   if (bytes === null) {
-    return { text: (head ?? Buffer.alloc(0)).toString('utf8'), problem: `${label}, line ${number}: ${formatCount(length)} bytes exceeds ${describeLimit('maxLineBytes', maxLineBytes)}` };
+    return {
+      text: (head ?? Buffer.alloc(0)).toString('utf8'),
+      problem: `${label}, line ${number}: ${formatCount(length)} bytes exceeds ${describeLimit('maxLineBytes', maxLineBytes)}`,
+    };
   }
   const text = decodeUtf8Strict(bytes);
   if (text !== null) return { text, problem: null };
-  return { text: bytes.toString('utf8'), problem: `${label}, line ${number}: not valid UTF-8 (byte ${formatCount(invalidUtf8Offset(bytes) + 1)} of the line)` };
+  return {
+    text: bytes.toString('utf8'),
+    problem: `${label}, line ${number}: not valid UTF-8 (byte ${formatCount(invalidUtf8Offset(bytes) + 1)} of the line)`,
+  };
 }
 
 /**
@@ -138,14 +179,31 @@ function textLine(bytes: Buffer | null, head: Buffer | null, length: number, num
  * first header means this is not an export (or not one we can read): it stops the run at its line number.
  * An entry whose lines together pass maxLineBytes keeps no more of them: it is refused as a line past it would be.
  */
-async function* scanEntries(lines: AsyncIterable<TextLine>, label: string, maxLineBytes: number): AsyncGenerator<RawEntry> {
-  let current: { header: HeaderLine; line: number; endLine: number; parts: string[]; bytes: number; problem: string | null } | null = null;
+async function* scanEntries(
+  lines: AsyncIterable<TextLine>,
+  label: string,
+  maxLineBytes: number,
+): AsyncGenerator<RawEntry> {
+  let current: {
+    header: HeaderLine;
+    line: number;
+    endLine: number;
+    parts: string[];
+    bytes: number;
+    problem: string | null;
+  } | null = null;
   let number = 0;
   const finish = (entry: NonNullable<typeof current>): RawEntry => {
     const parts = entry.parts;
     // The export's last line ends with a newline, and some tools add blank lines; they are not content.
     while (parts.length > 1 && parts[parts.length - 1]?.trim() === '') parts.pop();
-    return { header: entry.header, line: entry.line, endLine: entry.endLine, body: entry.problem ? '' : parts.join('\n'), problem: entry.problem };
+    return {
+      header: entry.header,
+      line: entry.line,
+      endLine: entry.endLine,
+      body: entry.problem ? '' : parts.join('\n'),
+      problem: entry.problem,
+    };
   };
   for await (const { text: raw, problem } of lines) {
     number++;
@@ -157,7 +215,9 @@ async function* scanEntries(lines: AsyncIterable<TextLine>, label: string, maxLi
     }
     if (current === null) {
       if (cleanLine(raw).trim() === '') continue;
-      throw new InputError(`${label}, line ${number}: not a WhatsApp export line (no date and time at its start, and no message before it to continue)`);
+      throw new InputError(
+        `${label}, line ${number}: not a WhatsApp export line (no date and time at its start, and no message before it to continue)`,
+      );
     }
     current.endLine = number;
     if (current.problem) continue;
@@ -177,7 +237,10 @@ async function* scanEntries(lines: AsyncIterable<TextLine>, label: string, maxLi
  * date order and count entries (exports are small enough to read twice), so an undecidable file stops before
  * anything is delivered.
  */
-export async function openWhatsAppExport(path: string, options: WhatsAppExportOptions = {}): Promise<WhatsAppHistorySource> {
+export async function openWhatsAppExport(
+  path: string,
+  options: WhatsAppExportOptions = {},
+): Promise<WhatsAppHistorySource> {
   const timezone = options.timezone ?? Intl.DateTimeFormat().resolvedOptions().timeZone;
   try {
     assertTimeZone(timezone);
@@ -202,7 +265,10 @@ export async function openWhatsAppExport(path: string, options: WhatsAppExportOp
       if (author !== null && entry.problem === null) {
         authors.add(author);
         // iOS writes the encryption notice as a line from the chat's name: the best title after the file's name.
-        if (noticeAuthor === null && matchSystemWording(entry.body.split('\n', 1)[0] ?? '')?.type === 'encryption_notice') {
+        if (
+          noticeAuthor === null &&
+          matchSystemWording(entry.body.split('\n', 1)[0] ?? '')?.type === 'encryption_notice'
+        ) {
           noticeAuthor = author;
         }
       }
@@ -228,12 +294,23 @@ export async function openWhatsAppExport(path: string, options: WhatsAppExportOp
       }
       if (decision.kind === 'conflict') {
         const lines = decision.evidence.map((item) => `line ${item.line} reads as ${item.order}`).join(', ');
-        throw new InputError(`${container.label}: the dates contradict each other (${lines}); check the file, or pass --date-format DMY|MDY|YMD`);
+        throw new InputError(
+          `${container.label}: the dates contradict each other (${lines}); check the file, or pass --date-format DMY|MDY|YMD`,
+        );
       }
       dateOrder = decision.order;
     }
     const budget = options.budget ?? new AttachmentBudget(limits.maxImportAttachmentBytes, path);
-    return new WhatsAppExportSource(path, container, { title, chatId, timezone, dateOrder, entryCount, authors, limits, budget });
+    return new WhatsAppExportSource(path, container, {
+      title,
+      chatId,
+      timezone,
+      dateOrder,
+      entryCount,
+      authors,
+      limits,
+      budget,
+    });
   } catch (error) {
     await container.close();
     throw error;
@@ -313,12 +390,18 @@ class WhatsAppExportSource implements WhatsAppHistorySource {
         if (index <= resumeIndex) continue;
         // its text is not kept (too long, or not UTF-8): it has no id, only its place in the file
         const message = { platform: 'whatsapp', chatId: this.chatId, chatTitle: this.title } as CanonicalMessageInput;
-        yield { message, checkpoint: { entryIndex: index, line: entry.endLine } satisfies WhatsAppCheckpoint, problem: entry.problem };
+        yield {
+          message,
+          checkpoint: { entryIndex: index, line: entry.endLine } satisfies WhatsAppCheckpoint,
+          problem: entry.problem,
+        };
         continue;
       }
       const local = toLocalDateTime(entry.header, this.dateOrder);
       if (local === null) {
-        throw new InputError(`${label}, line ${entry.line}: the date or time at the start of the line does not exist when read as ${this.dateOrder}`);
+        throw new InputError(
+          `${label}, line ${entry.line}: the date or time at the start of the line does not exist when read as ${this.dateOrder}`,
+        );
       }
       const sentAt = localToUtcIso(local, this.timezone);
       const author = entry.header.author;

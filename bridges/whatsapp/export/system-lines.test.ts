@@ -1,36 +1,103 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { classifyEntryBody, classifySystemLine, kindOf, matchAuthoredService, mimeOf, parseMessageBody } from './system-lines.ts';
+import {
+  classifyEntryBody,
+  classifySystemLine,
+  kindOf,
+  matchAuthoredService,
+  mimeOf,
+  parseMessageBody,
+} from './system-lines.ts';
 import type { ServiceInfo } from './system-lines.ts';
 
 describe('classifySystemLine', () => {
   const known = new Set(['Әсел Қанатқызы', 'Нұрлан Серікұлы']);
   const cases: [string, string, Partial<ServiceInfo>][] = [
-    ['en encryption', 'Messages and calls are end-to-end encrypted. No one outside of this chat, not even WhatsApp, can read or listen to them. Tap to learn more.', { type: 'encryption_notice' }],
-    ['ru encryption', 'Сообщения и звонки защищены сквозным шифрованием. Никто за пределами этого чата не может их прочитать.', { type: 'encryption_notice' }],
-    ['kk encryption', 'Осы чатқа жөнелтілген хаттар және қоңыраулар толығымен шифрлау арқылы қауіпсіз етілді. Толық ақпарат үшін басыңыз.', { type: 'encryption_notice' }],
+    [
+      'en encryption',
+      'Messages and calls are end-to-end encrypted. No one outside of this chat, not even WhatsApp, can read or listen to them. Tap to learn more.',
+      { type: 'encryption_notice' },
+    ],
+    [
+      'ru encryption',
+      'Сообщения и звонки защищены сквозным шифрованием. Никто за пределами этого чата не может их прочитать.',
+      { type: 'encryption_notice' },
+    ],
+    [
+      'kk encryption',
+      'Осы чатқа жөнелтілген хаттар және қоңыраулар толығымен шифрлау арқылы қауіпсіз етілді. Толық ақпарат үшін басыңыз.',
+      { type: 'encryption_notice' },
+    ],
     ['en created', 'Madina created group "Emergency HQ"', { type: 'created', actor: 'Madina', title: 'Emergency HQ' }],
     ['ru created', 'Айгерим создал(-а) группу «Штаб ЧС»', { type: 'created', actor: 'Айгерим', title: 'Штаб ЧС' }],
     ['ru created by you', 'Вы создали группу "Штаб"', { type: 'created', actor: 'Вы', title: 'Штаб' }],
-    ['kk created', 'Әсел Қанатқызы "Аудан әкімдігі" тобын ашты', { type: 'created', actor: 'Әсел Қанатқызы', title: 'Аудан әкімдігі' }],
-    ['en added several', 'Madina added Arman, Bolat and +7 702 555 01 23', { type: 'added', actor: 'Madina', members: ['Arman', 'Bolat', '+7 702 555 01 23'] }],
+    [
+      'kk created',
+      'Әсел Қанатқызы "Аудан әкімдігі" тобын ашты',
+      { type: 'created', actor: 'Әсел Қанатқызы', title: 'Аудан әкімдігі' },
+    ],
+    [
+      'en added several',
+      'Madina added Arman, Bolat and +7 702 555 01 23',
+      { type: 'added', actor: 'Madina', members: ['Arman', 'Bolat', '+7 702 555 01 23'] },
+    ],
     ['ru added', 'Айгерим добавил(-а) Ерлан Сейтов', { type: 'added', actor: 'Айгерим', members: ['Ерлан Сейтов'] }],
-    ['ru added an iOS phone in embedding controls', 'Дана добавил(-а) \u202A+7 701 234 56 78\u202C', { type: 'added', members: ['+7 701 234 56 78'] }],
-    ['kk added', 'Әсел Қанатқызы топқа Нұрлан Серікұлы қосты', { type: 'added', actor: 'Әсел Қанатқызы', members: ['Нұрлан Серікұлы'] }],
+    [
+      'ru added an iOS phone in embedding controls',
+      'Дана добавил(-а) \u202A+7 701 234 56 78\u202C',
+      { type: 'added', members: ['+7 701 234 56 78'] },
+    ],
+    [
+      'kk added',
+      'Әсел Қанатқызы топқа Нұрлан Серікұлы қосты',
+      { type: 'added', actor: 'Әсел Қанатқызы', members: ['Нұрлан Серікұлы'] },
+    ],
     ['en left', 'Bolat left', { type: 'left', actor: 'Bolat', members: ['Bolat'] }],
     ['ru left', 'Ерлан Сейтов покинул(-а) группу', { type: 'left', actor: 'Ерлан Сейтов' }],
     ['kk left', 'Нұрлан Серікұлы топтан шықты', { type: 'left', actor: 'Нұрлан Серікұлы' }],
     ['en removed', 'Madina removed Serik', { type: 'removed', actor: 'Madina', members: ['Serik'] }],
     ['ru removed', 'Айгерим удалил(-а) Ерлан', { type: 'removed', actor: 'Айгерим', members: ['Ерлан'] }],
-    ['kk removed, split at a known name', 'Әсел Қанатқызы Дәурен Ахметов топтан шығарды', { type: 'removed', actor: 'Әсел Қанатқызы', members: ['Дәурен Ахметов'] }],
-    ['kk removed by an unknown name keeps the whole', 'Бейтаныс Адам Дәурен топтан шығарды', { type: 'removed', actor: undefined, members: ['Бейтаныс Адам Дәурен'] }],
-    ['en subject', 'Madina changed the subject from "HQ: Almaty" to "HQ"', { type: 'title_changed', actor: 'Madina', title: 'HQ', details: { previousTitle: 'HQ: Almaty' } }],
+    [
+      'kk removed, split at a known name',
+      'Әсел Қанатқызы Дәурен Ахметов топтан шығарды',
+      { type: 'removed', actor: 'Әсел Қанатқызы', members: ['Дәурен Ахметов'] },
+    ],
+    [
+      'kk removed by an unknown name keeps the whole',
+      'Бейтаныс Адам Дәурен топтан шығарды',
+      { type: 'removed', actor: undefined, members: ['Бейтаныс Адам Дәурен'] },
+    ],
+    [
+      'en subject',
+      'Madina changed the subject from "HQ: Almaty" to "HQ"',
+      { type: 'title_changed', actor: 'Madina', title: 'HQ', details: { previousTitle: 'HQ: Almaty' } },
+    ],
     ['en subject without the old one', 'Madina changed the subject to "HQ"', { type: 'title_changed', title: 'HQ' }],
-    ['ru subject', 'Айгерим изменил(-а) тему с "Штаб" на "Штаб 2024"', { type: 'title_changed', title: 'Штаб 2024', details: { previousTitle: 'Штаб' } }],
-    ['kk subject', 'Әсел "Аудан" деген топ атауын "Аудан штабы" етіп өзгертті', { type: 'title_changed', actor: 'Әсел', title: 'Аудан штабы' }],
-    ['en number changed to', '+7 702 555 01 23 changed to +7 702 555 01 24', { type: 'number_changed', actor: '+7 702 555 01 23', members: ['+7 702 555 01 24'] }],
-    ['en number changed', 'Arman changed their phone number to a new number. Tap to message or add the new number.', { type: 'number_changed', actor: 'Arman' }],
-    ['ru number changed', 'Ерлан сменил(-а) номер на +7 702 555 01 24', { type: 'number_changed', actor: 'Ерлан', members: ['+7 702 555 01 24'] }],
+    [
+      'ru subject',
+      'Айгерим изменил(-а) тему с "Штаб" на "Штаб 2024"',
+      { type: 'title_changed', title: 'Штаб 2024', details: { previousTitle: 'Штаб' } },
+    ],
+    [
+      'kk subject',
+      'Әсел "Аудан" деген топ атауын "Аудан штабы" етіп өзгертті',
+      { type: 'title_changed', actor: 'Әсел', title: 'Аудан штабы' },
+    ],
+    [
+      'en number changed to',
+      '+7 702 555 01 23 changed to +7 702 555 01 24',
+      { type: 'number_changed', actor: '+7 702 555 01 23', members: ['+7 702 555 01 24'] },
+    ],
+    [
+      'en number changed',
+      'Arman changed their phone number to a new number. Tap to message or add the new number.',
+      { type: 'number_changed', actor: 'Arman' },
+    ],
+    [
+      'ru number changed',
+      'Ерлан сменил(-а) номер на +7 702 555 01 24',
+      { type: 'number_changed', actor: 'Ерлан', members: ['+7 702 555 01 24'] },
+    ],
     ['kk number changed by its stem', 'Нұрлан телефон нөмірін жаңа нөмірге ауыстырды', { type: 'number_changed' }],
     ['en joined', "Serik joined using this group's invite link", { type: 'joined', actor: 'Serik' }],
     ['ru joined', 'Серик присоединился(-ась) к группе, используя приглашение.', { type: 'joined', actor: 'Серик' }],
@@ -42,7 +109,8 @@ describe('classifySystemLine', () => {
   for (const [name, text, expected] of cases) {
     it(name, () => {
       const service = classifySystemLine(text, known);
-      for (const [key, value] of Object.entries(expected)) assert.deepEqual(service[key as keyof ServiceInfo], value, key);
+      for (const [key, value] of Object.entries(expected))
+        assert.deepEqual(service[key as keyof ServiceInfo], value, key);
       assert.ok(service.rawType.length > 0);
     });
   }
@@ -64,7 +132,8 @@ describe('matchAuthoredService', () => {
     ['I think this message was deleted', null],
     ['Ок', null],
   ];
-  for (const [body, type] of cases) it(`${body} → ${type}`, () => assert.equal(matchAuthoredService(body)?.type ?? null, type));
+  for (const [body, type] of cases)
+    it(`${body} → ${type}`, () => assert.equal(matchAuthoredService(body)?.type ?? null, type));
 });
 
 describe('parseMessageBody', () => {
@@ -103,22 +172,47 @@ describe('parseMessageBody', () => {
     ['STK-20231231-WA0005.webp (file attached)', 'STK-20231231-WA0005.webp', 'sticker', 'image/webp'],
     ['GIF-20231231-WA0006.mp4 (file attached)', 'GIF-20231231-WA0006.mp4', 'animation', 'video/mp4'],
     ['Отчёт за квартал.pdf (файл добавлен)', 'Отчёт за квартал.pdf', 'file', 'application/pdf'],
-    ['<attached: 00000012-PHOTO-2023-12-31-21-41-05.jpg>', '00000012-PHOTO-2023-12-31-21-41-05.jpg', 'photo', 'image/jpeg'],
-    ['<attached: 00000013-VIDEO-2023-12-31-21-42-00.mp4>', '00000013-VIDEO-2023-12-31-21-42-00.mp4', 'video', 'video/mp4'],
-    ['<attached: 00000014-AUDIO-2023-12-31-21-43-00.opus>', '00000014-AUDIO-2023-12-31-21-43-00.opus', 'voice', 'audio/ogg'],
-    ['<прикреплено: 00000015-PHOTO-2023-12-31-21-44-00.jpg>', '00000015-PHOTO-2023-12-31-21-44-00.jpg', 'photo', 'image/jpeg'],
+    [
+      '<attached: 00000012-PHOTO-2023-12-31-21-41-05.jpg>',
+      '00000012-PHOTO-2023-12-31-21-41-05.jpg',
+      'photo',
+      'image/jpeg',
+    ],
+    [
+      '<attached: 00000013-VIDEO-2023-12-31-21-42-00.mp4>',
+      '00000013-VIDEO-2023-12-31-21-42-00.mp4',
+      'video',
+      'video/mp4',
+    ],
+    [
+      '<attached: 00000014-AUDIO-2023-12-31-21-43-00.opus>',
+      '00000014-AUDIO-2023-12-31-21-43-00.opus',
+      'voice',
+      'audio/ogg',
+    ],
+    [
+      '<прикреплено: 00000015-PHOTO-2023-12-31-21-44-00.jpg>',
+      '00000015-PHOTO-2023-12-31-21-44-00.jpg',
+      'photo',
+      'image/jpeg',
+    ],
     ['Отчёт.pdf • 3 страницы <attached: 00000016-Отчёт.pdf>', '00000016-Отчёт.pdf', 'file', 'application/pdf'],
   ];
   for (const [line, name, kind, mime] of files) {
     it(`attached ${name} is a ${kind} with its source path`, () => {
       const content = parseMessageBody(`${line}\nподпись\nвторая строка`);
-      assert.deepEqual(content.attachments, [{ kind, name, ...(mime ? { mime } : {}), missing: false, sourcePath: name }]);
+      assert.deepEqual(content.attachments, [
+        { kind, name, ...(mime ? { mime } : {}), missing: false, sourcePath: name },
+      ]);
       assert.equal(content.text, 'подпись\nвторая строка');
     });
   }
 
   it('keeps an iOS document label in extra', () => {
-    assert.equal(parseMessageBody('Отчёт.pdf • 3 страницы <attached: 00000016-Отчёт.pdf>').extra['attachmentLabel'], 'Отчёт.pdf • 3 страницы');
+    assert.equal(
+      parseMessageBody('Отчёт.pdf • 3 страницы <attached: 00000016-Отчёт.pdf>').extra['attachmentLabel'],
+      'Отчёт.pdf • 3 страницы',
+    );
   });
 
   const edited: [string, string][] = [
@@ -176,23 +270,51 @@ describe('classifyEntryBody', () => {
     assert.equal(result.kind === 'service' && result.system, true);
   });
   it('an iOS encryption notice from the chat name is a system line', () => {
-    const result = classifyEntryBody({ style: 'ios', author: 'Отдел ЦОН', body: 'Сообщения и звонки защищены сквозным шифрованием.', bodyMarked: true });
+    const result = classifyEntryBody({
+      style: 'ios',
+      author: 'Отдел ЦОН',
+      body: 'Сообщения и звонки защищены сквозным шифрованием.',
+      bodyMarked: true,
+    });
     assert.equal(result.kind === 'service' ? result.service.type : null, 'encryption_notice');
   });
   it('an iOS marked system wording from the chat name is a system line with its actor', () => {
-    const result = classifyEntryBody({ style: 'ios', author: 'Отдел ЦОН', body: 'Дана добавил(-а) Ерлан', bodyMarked: true });
-    assert.deepEqual(result.kind === 'service' ? [result.service.type, result.service.actor, result.system] : null, ['added', 'Дана', true]);
+    const result = classifyEntryBody({
+      style: 'ios',
+      author: 'Отдел ЦОН',
+      body: 'Дана добавил(-а) Ерлан',
+      bodyMarked: true,
+    });
+    assert.deepEqual(result.kind === 'service' ? [result.service.type, result.service.actor, result.system] : null, [
+      'added',
+      'Дана',
+      true,
+    ]);
   });
   it('the same words typed by a person stay a message', () => {
     const result = classifyEntryBody({ style: 'ios', author: 'Мама', body: 'Папа added sugar', bodyMarked: false });
     assert.equal(result.kind, 'message');
   });
   it('a deletion tombstone belongs to its author', () => {
-    const result = classifyEntryBody({ style: 'android', author: 'Bolat', body: 'You deleted this message', bodyMarked: false });
-    assert.deepEqual(result.kind === 'service' ? [result.service.type, result.service.actor, result.system] : null, ['deleted', 'Bolat', false]);
+    const result = classifyEntryBody({
+      style: 'android',
+      author: 'Bolat',
+      body: 'You deleted this message',
+      bodyMarked: false,
+    });
+    assert.deepEqual(result.kind === 'service' ? [result.service.type, result.service.actor, result.system] : null, [
+      'deleted',
+      'Bolat',
+      false,
+    ]);
   });
   it('a person asking about encryption is not a notice', () => {
-    const result = classifyEntryBody({ style: 'android', author: 'Bolat', body: 'Are our chats end-to-end encrypted?', bodyMarked: false });
+    const result = classifyEntryBody({
+      style: 'android',
+      author: 'Bolat',
+      body: 'Are our chats end-to-end encrypted?',
+      bodyMarked: false,
+    });
     assert.equal(result.kind, 'message');
   });
 });

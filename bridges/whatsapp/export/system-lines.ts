@@ -116,7 +116,12 @@ const RULES: Rule[] = [
     pattern: new RegExp(`^(.+?) changed the subject (?:from ${OPEN}(.*)${CLOSE} )?to ${OPEN}(.*)${CLOSE}$`, 'u'),
     build: (m) =>
       withActor(
-        { type: 'title_changed', rawType: 'subject_changed:en', title: at(m, 3), ...(m[2] === undefined ? {} : { details: { previousTitle: at(m, 2) } }) },
+        {
+          type: 'title_changed',
+          rawType: 'subject_changed:en',
+          title: at(m, 3),
+          ...(m[2] === undefined ? {} : { details: { previousTitle: at(m, 2) } }),
+        },
         at(m, 1),
       ),
   },
@@ -125,7 +130,12 @@ const RULES: Rule[] = [
     pattern: new RegExp(`^(.+?) изменил${RU} тему (?:с ${OPEN}(.*)${CLOSE} )?на ${OPEN}(.*)${CLOSE}$`, 'u'),
     build: (m) =>
       withActor(
-        { type: 'title_changed', rawType: 'subject_changed:ru', title: at(m, 3), ...(m[2] === undefined ? {} : { details: { previousTitle: at(m, 2) } }) },
+        {
+          type: 'title_changed',
+          rawType: 'subject_changed:ru',
+          title: at(m, 3),
+          ...(m[2] === undefined ? {} : { details: { previousTitle: at(m, 2) } }),
+        },
         at(m, 1),
       ),
   },
@@ -133,7 +143,10 @@ const RULES: Rule[] = [
     rawType: 'subject_changed:kk',
     pattern: new RegExp(`^(.+?) ${OPEN}(.*)${CLOSE} деген топ атауын ${OPEN}(.*)${CLOSE} етіп өзгертті$`, 'u'),
     build: (m) =>
-      withActor({ type: 'title_changed', rawType: 'subject_changed:kk', title: at(m, 3), details: { previousTitle: at(m, 2) } }, at(m, 1)),
+      withActor(
+        { type: 'title_changed', rawType: 'subject_changed:kk', title: at(m, 3), details: { previousTitle: at(m, 2) } },
+        at(m, 1),
+      ),
   },
   {
     rawType: 'icon_changed:en',
@@ -167,10 +180,17 @@ const RULES: Rule[] = [
   },
   {
     rawType: 'number_changed:ru',
-    pattern: new RegExp(String.raw`^(.+?) (?:изменил|сменил)${RU} (?:свой )?номер(?: телефона)?(?: на (\+?[\d\s()-]{7,}))?(?:[ .].*)?$`, 'u'),
+    pattern: new RegExp(
+      String.raw`^(.+?) (?:изменил|сменил)${RU} (?:свой )?номер(?: телефона)?(?: на (\+?[\d\s()-]{7,}))?(?:[ .].*)?$`,
+      'u',
+    ),
     build: (m) =>
       withActor(
-        { type: 'number_changed', rawType: 'number_changed:ru', ...(m[2] === undefined ? {} : { members: [at(m, 2)] }) },
+        {
+          type: 'number_changed',
+          rawType: 'number_changed:ru',
+          ...(m[2] === undefined ? {} : { members: [at(m, 2)] }),
+        },
         at(m, 1),
       ),
   },
@@ -242,7 +262,8 @@ const RULES: Rule[] = [
 /** Tombstones and call notices WhatsApp writes as a line from the person concerned. */
 const AUTHORED_RULES: { pattern: RegExp; build: () => ServiceInfo }[] = [
   {
-    pattern: /^(?:this message was deleted|you deleted this message|данное сообщение удалено|это сообщение удалено|вы удалили (?:данное|это) сообщение|бұл хат жойылды|сіз бұл хатты жойдыңыз)\.?$/iu,
+    pattern:
+      /^(?:this message was deleted|you deleted this message|данное сообщение удалено|это сообщение удалено|вы удалили (?:данное|это) сообщение|бұл хат жойылды|сіз бұл хатты жойдыңыз)\.?$/iu,
     build: () => ({ type: 'deleted', rawType: 'message_deleted' }),
   },
   {
@@ -285,7 +306,10 @@ export function matchAuthoredService(body: string): ServiceInfo | null {
 }
 
 const PLACEHOLDERS: { pattern: RegExp; kind: string }[] = [
-  { pattern: /^[<‹](?:media omitted|без медиафайлов|файл пропущен|файл қосылған жоқ|файлдар қосылмаған)[>›]$/iu, kind: 'file' },
+  {
+    pattern: /^[<‹](?:media omitted|без медиафайлов|файл пропущен|файл қосылған жоқ|файлдар қосылмаған)[>›]$/iu,
+    kind: 'file',
+  },
   { pattern: /^(?:image omitted|изображение отсутствует)$/iu, kind: 'photo' },
   { pattern: /^(?:video omitted|видео отсутствует)$/iu, kind: 'video' },
   { pattern: /^(?:audio omitted|аудиофайл отсутствует|аудио отсутствует)$/iu, kind: 'audio' },
@@ -452,6 +476,7 @@ export function classifyEntryBody(
     return { kind: 'service', service: wording, text: entry.body, system: true };
   }
   const authored = matchAuthoredService(entry.body);
-  if (authored) return { kind: 'service', service: { ...authored, actor: entry.author }, text: entry.body, system: false };
+  if (authored)
+    return { kind: 'service', service: { ...authored, actor: entry.author }, text: entry.body, system: false };
   return { kind: 'message', content: parseMessageBody(entry.body) };
 }

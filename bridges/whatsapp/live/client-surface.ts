@@ -48,7 +48,9 @@ export interface WaMessage {
   isForwarded?: boolean;
   isGif?: boolean;
   latestEditSenderTimestampMs?: number | undefined;
-  location?: { latitude: number | string; longitude: number | string; description?: string; name?: string; address?: string } | undefined;
+  location?:
+    | { latitude: number | string; longitude: number | string; description?: string; name?: string; address?: string }
+    | undefined;
   vCards?: string[] | undefined;
   /** on a revoked message: the key of the original */
   protocolMessageKey?: { _serialized: string } | undefined;
@@ -75,7 +77,11 @@ export interface WaClient extends Pick<EventEmitter, 'on' | 'off' | 'removeAllLi
   info?: { wid?: { _serialized: string; user: string }; pushname?: string } | undefined;
   initialize(): Promise<void>;
   destroy(): Promise<void>;
-  sendMessage(chatId: string, content: string | WaMedia, options?: { quotedMessageId?: string; caption?: string; sendMediaAsDocument?: boolean }): Promise<WaMessage>;
+  sendMessage(
+    chatId: string,
+    content: string | WaMedia,
+    options?: { quotedMessageId?: string; caption?: string; sendMediaAsDocument?: boolean },
+  ): Promise<WaMessage>;
   getChatById(chatId: string): Promise<WaChat>;
   getMessageById?(messageId: string): Promise<WaMessage | null | undefined>;
 }

@@ -14,7 +14,16 @@ import {
   type SendLimits,
 } from '../../../src/core/connector.ts';
 import type { WaClient, WaGroupNotification, WaMedia, WaMessage } from './client-surface.ts';
-import { chatIdOf, editEvent, groupEvent, isGroupChat, messageEvent, revokeEvent, type MessageContext, type StoredMedia } from './convert.ts';
+import {
+  chatIdOf,
+  editEvent,
+  groupEvent,
+  isGroupChat,
+  messageEvent,
+  revokeEvent,
+  type MessageContext,
+  type StoredMedia,
+} from './convert.ts';
 
 export interface WhatsAppConnectorOptions {
   client: WaClient;
@@ -122,7 +131,10 @@ export class WhatsAppConnector implements SendingConnector, BackfillingConnector
     const ready = new Promise<void>((resolve, reject) => (this.phase = { resolve, reject, timer: null }));
     this.arm(this.options.startTimeoutMs ?? 45_000, 'WhatsApp Web did not load');
     const initialized = this.client.initialize().catch((error: Error) => {
-      throw new Error(`could not open WhatsApp Web in chromium: ${firstLine(error.message)}; check that this machine reaches web.whatsapp.com`, { cause: error });
+      throw new Error(
+        `could not open WhatsApp Web in chromium: ${firstLine(error.message)}; check that this machine reaches web.whatsapp.com`,
+        { cause: error },
+      );
     });
     try {
       await Promise.race([initialized.then(() => ready), ready]);
@@ -140,7 +152,9 @@ export class WhatsAppConnector implements SendingConnector, BackfillingConnector
     if (!phase) return;
     if (phase.timer) clearTimeout(phase.timer);
     phase.timer = setTimeout(() => {
-      const hint = this.qrShown ? 'scan the QR code with the phone (WhatsApp → Linked devices) in time' : 'check the network and that chromium runs (AITU_GATEWAY_CHROMIUM)';
+      const hint = this.qrShown
+        ? 'scan the QR code with the phone (WhatsApp → Linked devices) in time'
+        : 'check the network and that chromium runs (AITU_GATEWAY_CHROMIUM)';
       phase.reject(new Error(`${what} within ${Math.round(ms / 1000)} s: ${hint}`));
     }, ms);
   }
@@ -151,7 +165,10 @@ export class WhatsAppConnector implements SendingConnector, BackfillingConnector
   }
 
   private async destroyClient(): Promise<void> {
-    await Promise.race([this.client.destroy().catch(() => {}), new Promise((resolve) => setTimeout(resolve, 10_000).unref())]);
+    await Promise.race([
+      this.client.destroy().catch(() => {}),
+      new Promise((resolve) => setTimeout(resolve, 10_000).unref()),
+    ]);
   }
 
   private listen(): void {
@@ -159,7 +176,9 @@ export class WhatsAppConnector implements SendingConnector, BackfillingConnector
     c.on('qr', (qr: string) => {
       if (!this.qrShown) this.arm(this.options.loginTimeoutMs ?? 5 * 60_000, 'nobody logged in');
       this.qrShown = true;
-      this.log.warn('WhatsApp login needed: scan the QR code printed on standard error with the phone (WhatsApp → Linked devices)');
+      this.log.warn(
+        'WhatsApp login needed: scan the QR code printed on standard error with the phone (WhatsApp → Linked devices)',
+      );
       this.options.showQr(qr);
     });
     c.on('authenticated', () => {
@@ -175,7 +194,9 @@ export class WhatsAppConnector implements SendingConnector, BackfillingConnector
     });
     c.on('auth_failure', () => {
       this.setState('logged-out', 'WhatsApp refused the saved session: run the bridge again and scan the new QR code');
-      this.phase?.reject(new Error('WhatsApp refused the saved session (auth_failure): run the bridge again and scan the new QR code'));
+      this.phase?.reject(
+        new Error('WhatsApp refused the saved session (auth_failure): run the bridge again and scan the new QR code'),
+      );
       this.disarm();
     });
     c.on('disconnected', (reason: string) => this.onDisconnected(String(reason)));
@@ -184,10 +205,18 @@ export class WhatsAppConnector implements SendingConnector, BackfillingConnector
     c.on('message_create', (m: WaMessage) => {
       if (m.fromMe) this.enqueue(async () => messageEvent(m, await this.contextOf(m)));
     });
-    c.on('message_edit', (m: WaMessage, newBody: unknown) => this.enqueue(async () => editEvent(m, String(newBody ?? m.body), await this.contextOf(m, { media: false }))));
-    c.on('message_revoke_everyone', (after: WaMessage, before?: WaMessage | null) => this.enqueue(async () => revokeEvent(after, before, await this.contextOf(after, { media: false }))));
-    c.on('group_join', (n: WaGroupNotification) => this.enqueue(async () => groupEvent(n, { chatTitle: await this.titleOf(n.chatId, null) })));
-    c.on('group_leave', (n: WaGroupNotification) => this.enqueue(async () => groupEvent(n, { chatTitle: await this.titleOf(n.chatId, null) })));
+    c.on('message_edit', (m: WaMessage, newBody: unknown) =>
+      this.enqueue(async () => editEvent(m, String(newBody ?? m.body), await this.contextOf(m, { media: false }))),
+    );
+    c.on('message_revoke_everyone', (after: WaMessage, before?: WaMessage | null) =>
+      this.enqueue(async () => revokeEvent(after, before, await this.contextOf(after, { media: false }))),
+    );
+    c.on('group_join', (n: WaGroupNotification) =>
+      this.enqueue(async () => groupEvent(n, { chatTitle: await this.titleOf(n.chatId, null) })),
+    );
+    c.on('group_leave', (n: WaGroupNotification) =>
+      this.enqueue(async () => groupEvent(n, { chatTitle: await this.titleOf(n.chatId, null) })),
+    );
     c.on('group_update', (n: WaGroupNotification) => {
       if (n.type === 'subject') this.chatTitles.set(n.chatId, n.body);
       if (n.type === 'subject') this.enqueue(async () => groupEvent(n, { chatTitle: n.body }));
@@ -260,7 +289,11 @@ export class WhatsAppConnector implements SendingConnector, BackfillingConnector
       selfName: this.client.info?.pushname,
       chatTitle: await this.titleOf(chatIdOf(message), message),
     };
-    if (message.hasQuotedMsg) context.quotedId = await message.getQuotedMessage().then((q) => q?.id._serialized ?? null, () => null);
+    if (message.hasQuotedMsg)
+      context.quotedId = await message.getQuotedMessage().then(
+        (q) => q?.id._serialized ?? null,
+        () => null,
+      );
     if (want.media !== false && MEDIA_TYPES.has(message.type)) context.media = await this.fetchMedia(message);
     return context;
   }
@@ -274,10 +307,14 @@ export class WhatsAppConnector implements SendingConnector, BackfillingConnector
       // events are handed over in order: a download that never answers must not hold up the chat
       media = await Promise.race([
         message.downloadMedia(),
-        new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error('no answer within 120 s')), MEDIA_TIMEOUT_MS))),
+        new Promise<never>(
+          (_, reject) => (timer = setTimeout(() => reject(new Error('no answer within 120 s')), MEDIA_TIMEOUT_MS)),
+        ),
       ]);
     } catch (error) {
-      this.log.warn('WhatsApp media could not be downloaded: recorded as missing', { error: firstLine((error as Error).message) });
+      this.log.warn('WhatsApp media could not be downloaded: recorded as missing', {
+        error: firstLine((error as Error).message),
+      });
       return null;
     } finally {
       clearTimeout(timer);
@@ -305,7 +342,11 @@ export class WhatsAppConnector implements SendingConnector, BackfillingConnector
     if (options.replyTo) sendOptions.quotedMessageId = options.replyTo;
     if (options.attachment) {
       const { path, name, mime, kind } = options.attachment;
-      content = this.options.makeMedia(mime ?? 'application/octet-stream', (await readFile(path)).toString('base64'), name);
+      content = this.options.makeMedia(
+        mime ?? 'application/octet-stream',
+        (await readFile(path)).toString('base64'),
+        name,
+      );
       if (text) sendOptions.caption = text;
       if (kind === 'document') sendOptions.sendMediaAsDocument = true;
     }
@@ -315,7 +356,10 @@ export class WhatsAppConnector implements SendingConnector, BackfillingConnector
     try {
       const sent = await Promise.race([
         this.client.sendMessage(chatId, content, sendOptions),
-        new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs / 1000} s`)), timeoutMs))),
+        new Promise<never>(
+          (_, reject) =>
+            (timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs / 1000} s`)), timeoutMs)),
+        ),
       ]);
       return { messageId: sent.id._serialized };
     } catch (error) {
@@ -365,7 +409,14 @@ export class WhatsAppConnector implements SendingConnector, BackfillingConnector
     for (const message of page) events.push(messageEvent(message, await this.contextOf(message)));
     const oldest = page[0];
     const exhausted = start === 0 && messages.length < window;
-    const next = oldest && !exhausted ? JSON.stringify({ id: oldest.id._serialized, t: oldest.timestamp, depth: messages.length - start } satisfies HistoryCursor) : null;
+    const next =
+      oldest && !exhausted
+        ? JSON.stringify({
+            id: oldest.id._serialized,
+            t: oldest.timestamp,
+            depth: messages.length - start,
+          } satisfies HistoryCursor)
+        : null;
     return { events, cursor: next };
   }
 }
@@ -374,7 +425,8 @@ function parseCursor(cursor: string | null): HistoryCursor | null {
   if (!cursor) return null;
   try {
     const parsed = JSON.parse(cursor) as Partial<HistoryCursor>;
-    if (typeof parsed.id === 'string' && typeof parsed.t === 'number' && typeof parsed.depth === 'number') return parsed as HistoryCursor;
+    if (typeof parsed.id === 'string' && typeof parsed.t === 'number' && typeof parsed.depth === 'number')
+      return parsed as HistoryCursor;
   } catch {
     // not one of this connector's cursors: start from the newest
   }

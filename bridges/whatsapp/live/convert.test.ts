@@ -2,7 +2,15 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { parseCanonicalMessage } from '../../../src/core/message.ts';
 import type { WaGroupNotification, WaMessage } from './client-surface.ts';
-import { chatIdOf, editEvent, groupEvent, messageEvent, personId, revokeEvent, type MessageContext } from './convert.ts';
+import {
+  chatIdOf,
+  editEvent,
+  groupEvent,
+  messageEvent,
+  personId,
+  revokeEvent,
+  type MessageContext,
+} from './convert.ts';
 
 const SELF = '77010000001@c.us';
 const context: MessageContext = { selfId: SELF, selfName: 'Clinic desk' };
@@ -29,15 +37,31 @@ function wa(fields: Partial<WaMessage> & { serial?: string; chat?: string }): Wa
   };
 }
 
-const cases: { name: string; message: WaMessage; context?: Partial<MessageContext>; expect: Record<string, unknown> }[] = [
+const cases: {
+  name: string;
+  message: WaMessage;
+  context?: Partial<MessageContext>;
+  expect: Record<string, unknown>;
+}[] = [
   {
     name: 'a text in a personal chat: the chat id, the serialized message id, the sender by digits and push name',
     message: wa({ body: 'Сәлем', _data: { notifyName: 'Aliya' } }),
-    expect: { chatId: '77011234567@c.us', messageId: 'false_77011234567@c.us_3EB0AAAA', sender: { id: '77011234567', name: 'Aliya' }, text: 'Сәлем', sentAt: '2024-12-04T08:13:20.000Z' },
+    expect: {
+      chatId: '77011234567@c.us',
+      messageId: 'false_77011234567@c.us_3EB0AAAA',
+      sender: { id: '77011234567', name: 'Aliya' },
+      text: 'Сәлем',
+      sentAt: '2024-12-04T08:13:20.000Z',
+    },
   },
   {
     name: 'a text in a group: the sender is the author',
-    message: wa({ chat: '120363025246125486@g.us', serial: 'false_120363025246125486@g.us_3EB0BBBB_77017654321@c.us', author: '77017654321@c.us', body: 'hi' }),
+    message: wa({
+      chat: '120363025246125486@g.us',
+      serial: 'false_120363025246125486@g.us_3EB0BBBB_77017654321@c.us',
+      author: '77017654321@c.us',
+      body: 'hi',
+    }),
     expect: { chatId: '120363025246125486@g.us', sender: { id: '77017654321', name: '77017654321' } },
   },
   {
@@ -55,7 +79,12 @@ const cases: { name: string; message: WaMessage; context?: Partial<MessageContex
     name: 'a photo with its bytes stored: the caption is the text, the attachment references the blob',
     message: wa({ type: 'image', hasMedia: true, body: 'caption' }),
     context: { media: { sha256: 'a'.repeat(64), size: 3, mime: 'image/jpeg' } },
-    expect: { text: 'caption', attachments: [{ kind: 'photo', name: 'photo.jpg', mime: 'image/jpeg', size: 3, sha256: 'a'.repeat(64), missing: false }] },
+    expect: {
+      text: 'caption',
+      attachments: [
+        { kind: 'photo', name: 'photo.jpg', mime: 'image/jpeg', size: 3, sha256: 'a'.repeat(64), missing: false },
+      ],
+    },
   },
   {
     name: 'a document WhatsApp no longer has: a missing attachment under its file name',
@@ -67,7 +96,18 @@ const cases: { name: string; message: WaMessage; context?: Partial<MessageContex
     name: 'a voice note',
     message: wa({ type: 'ptt', hasMedia: true }),
     context: { media: { sha256: 'b'.repeat(64), size: 9, mime: 'audio/ogg; codecs=opus' } },
-    expect: { attachments: [{ kind: 'voice', name: 'voice.ogg', mime: 'audio/ogg; codecs=opus', size: 9, sha256: 'b'.repeat(64), missing: false }] },
+    expect: {
+      attachments: [
+        {
+          kind: 'voice',
+          name: 'voice.ogg',
+          mime: 'audio/ogg; codecs=opus',
+          size: 9,
+          sha256: 'b'.repeat(64),
+          missing: false,
+        },
+      ],
+    },
   },
   {
     name: 'a location: coordinates in extra, its description as text',
@@ -101,14 +141,19 @@ for (const c of cases) {
     const event = messageEvent(c.message, { ...context, ...c.context });
     assert.equal(event.type, 'message');
     if (event.type !== 'message') return;
-    for (const [field, value] of Object.entries(c.expect)) assert.deepEqual((event.message as Record<string, unknown>)[field], value, field);
+    for (const [field, value] of Object.entries(c.expect))
+      assert.deepEqual((event.message as Record<string, unknown>)[field], value, field);
     const parsed = parseCanonicalMessage(event.message);
     assert.ok(parsed.ok, parsed.ok ? '' : parsed.error);
   });
 }
 
 test('convert: fromSelf marks the account’s own messages only', () => {
-  assert.equal(messageEvent(wa({ fromMe: true }), context).type === 'message' && (messageEvent(wa({ fromMe: true }), context) as { fromSelf?: boolean }).fromSelf, true);
+  assert.equal(
+    messageEvent(wa({ fromMe: true }), context).type === 'message' &&
+      (messageEvent(wa({ fromMe: true }), context) as { fromSelf?: boolean }).fromSelf,
+    true,
+  );
   assert.equal((messageEvent(wa({}), context) as { fromSelf?: boolean }).fromSelf, undefined);
 });
 
@@ -125,8 +170,20 @@ test('convert: message_revoke_everyone gives a delete of the original id, by who
   const at = new Date('2024-12-04T09:00:00Z');
   const after = wa({ type: 'revoked', _data: { notifyName: 'Aliya' } });
   const event = revokeEvent(after, null, context, at);
-  assert.deepEqual(event, { type: 'delete', platform: 'whatsapp', chatId: '77011234567@c.us', messageId: 'false_77011234567@c.us_3EB0AAAA', at: at.toISOString(), actor: { id: '77011234567', name: 'Aliya' } });
-  const keyed = revokeEvent({ ...after, protocolMessageKey: { _serialized: 'false_77011234567@c.us_ORIGINAL' } }, null, context, at);
+  assert.deepEqual(event, {
+    type: 'delete',
+    platform: 'whatsapp',
+    chatId: '77011234567@c.us',
+    messageId: 'false_77011234567@c.us_3EB0AAAA',
+    at: at.toISOString(),
+    actor: { id: '77011234567', name: 'Aliya' },
+  });
+  const keyed = revokeEvent(
+    { ...after, protocolMessageKey: { _serialized: 'false_77011234567@c.us_ORIGINAL' } },
+    null,
+    context,
+    at,
+  );
   assert.equal(keyed.type === 'delete' && keyed.messageId, 'false_77011234567@c.us_ORIGINAL');
   // a fetched message already revoked is a delete too
   assert.equal(messageEvent(after, context).type, 'delete');
@@ -144,10 +201,18 @@ const notification = (type: string, extra: Partial<WaGroupNotification> = {}): W
 
 const groupCases: [string, WaGroupNotification, Record<string, unknown>][] = [
   ['invite → joined', notification('invite'), { type: 'joined', rawType: 'invite', members: ['77017654321'] }],
-  ['add → added, by the admin', notification('add', { author: '77010000009@c.us' }), { type: 'added', rawType: 'add', actor: '77010000009', members: ['77017654321'] }],
+  [
+    'add → added, by the admin',
+    notification('add', { author: '77010000009@c.us' }),
+    { type: 'added', rawType: 'add', actor: '77010000009', members: ['77017654321'] },
+  ],
   ['leave → left', notification('leave'), { type: 'left', rawType: 'leave', members: ['77017654321'] }],
   ['remove → removed', notification('remove'), { type: 'removed', rawType: 'remove', members: ['77017654321'] }],
-  ['subject → title_changed with the title', notification('subject', { body: 'Ward 3', recipientIds: [] }), { type: 'title_changed', rawType: 'subject', title: 'Ward 3' }],
+  [
+    'subject → title_changed with the title',
+    notification('subject', { body: 'Ward 3', recipientIds: [] }),
+    { type: 'title_changed', rawType: 'subject', title: 'Ward 3' },
+  ],
 ];
 
 for (const [name, n, service] of groupCases) {

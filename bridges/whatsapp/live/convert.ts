@@ -98,13 +98,24 @@ function isoOfSeconds(seconds: number): string {
   return new Date(seconds * 1000).toISOString();
 }
 
-function attachmentOf(message: WaMessage, kind: string, media: StoredMedia | null | undefined): NonNullable<CanonicalMessageInput['attachments']>[number] {
+function attachmentOf(
+  message: WaMessage,
+  kind: string,
+  media: StoredMedia | null | undefined,
+): NonNullable<CanonicalMessageInput['attachments']>[number] {
   const mime = media?.mime ?? message._data?.mimetype;
   const given = media?.filename ?? message._data?.filename;
   const extension = mime ? EXTENSIONS[mime.split(';')[0]!.trim()] : undefined;
   const name = given || `${kind}${extension ? `.${extension}` : ''}`;
   if (!media) return { kind, name, ...(mime ? { mime } : {}), missing: true };
-  return { kind: message.isGif ? 'animation' : kind, name, ...(mime ? { mime } : {}), size: media.size, sha256: media.sha256, missing: false };
+  return {
+    kind: message.isGif ? 'animation' : kind,
+    name,
+    ...(mime ? { mime } : {}),
+    size: media.size,
+    sha256: media.sha256,
+    missing: false,
+  };
 }
 
 function base(message: WaMessage, context: MessageContext): CanonicalMessageInput {
@@ -126,18 +137,36 @@ export function toCanonical(message: WaMessage, context: MessageContext): Canoni
   const sender = senderOf(message, context);
   const mediaKind = MEDIA_KINDS[message.type];
   if (message.type === 'chat') return { ...common, sender, text: message.body };
-  if (mediaKind) return { ...common, sender, text: message.body, attachments: [attachmentOf(message, mediaKind, context.media)] };
+  if (mediaKind)
+    return { ...common, sender, text: message.body, attachments: [attachmentOf(message, mediaKind, context.media)] };
   if (message.type === 'location' && message.location) {
     const { latitude, longitude, name, address } = message.location;
-    const location = { latitude: Number(latitude), longitude: Number(longitude), ...(name ? { name } : {}), ...(address ? { address } : {}) };
+    const location = {
+      latitude: Number(latitude),
+      longitude: Number(longitude),
+      ...(name ? { name } : {}),
+      ...(address ? { address } : {}),
+    };
     return { ...common, sender, text: message.location.description ?? '', extra: { location } };
   }
   if (message.type === 'vcard' || message.type === 'multi_vcard') {
     // the card itself is the text, so the classifier sees the number it holds
-    return { ...common, sender, text: (message.vCards?.length ? message.vCards : [message.body]).join('\n'), extra: { contact: true } };
+    return {
+      ...common,
+      sender,
+      text: (message.vCards?.length ? message.vCards : [message.body]).join('\n'),
+      extra: { contact: true },
+    };
   }
   const serviceType = SERVICE_TYPES[message.type];
-  if (serviceType) return { ...common, kind: 'service', sender: null, text: message.body, service: { type: serviceType, rawType: message.type } };
+  if (serviceType)
+    return {
+      ...common,
+      kind: 'service',
+      sender: null,
+      text: message.body,
+      service: { type: serviceType, rawType: message.type },
+    };
   return { ...common, kind: 'unknown', sender, text: message.body, extra: { rawType: message.type } };
 }
 
@@ -153,10 +182,21 @@ export function messageEvent(message: WaMessage, context: MessageContext): Bridg
 }
 
 /** `message_edit(message, newBody)`: the same message id with its new text and the edit's time. */
-export function editEvent(message: WaMessage, newBody: string, context: MessageContext, now: Date = new Date()): BridgeEvent {
+export function editEvent(
+  message: WaMessage,
+  newBody: string,
+  context: MessageContext,
+  now: Date = new Date(),
+): BridgeEvent {
   const canonical = toCanonical(message, context);
-  const editedAt = message.latestEditSenderTimestampMs ? new Date(message.latestEditSenderTimestampMs).toISOString() : now.toISOString();
-  return { type: 'edit', message: { ...canonical, text: newBody, editedAt }, ...(message.fromMe ? { fromSelf: true } : {}) };
+  const editedAt = message.latestEditSenderTimestampMs
+    ? new Date(message.latestEditSenderTimestampMs).toISOString()
+    : now.toISOString();
+  return {
+    type: 'edit',
+    message: { ...canonical, text: newBody, editedAt },
+    ...(message.fromMe ? { fromSelf: true } : {}),
+  };
 }
 
 /**
@@ -164,7 +204,12 @@ export function editEvent(message: WaMessage, newBody: string, context: MessageC
  * original's id (whatsapp-web.js changes the type of the same message in place); `protocolMessageKey`, when set,
  * names the original too. `at`: when it was revoked (the event's arrival). The actor is whoever revoked it (its author, or an admin in a group).
  */
-export function revokeEvent(after: WaMessage, before: WaMessage | null | undefined, context: MessageContext, at: Date = new Date()): BridgeEvent {
+export function revokeEvent(
+  after: WaMessage,
+  before: WaMessage | null | undefined,
+  context: MessageContext,
+  at: Date = new Date(),
+): BridgeEvent {
   const target = after.protocolMessageKey?._serialized ?? before?.id._serialized ?? after.id._serialized;
   const actor = senderOf(after, context);
   return {
@@ -192,13 +237,27 @@ const GROUP_SERVICE: Record<string, 'joined' | 'added' | 'left' | 'removed' | 't
  * notification's own when whatsapp-web.js gives one, else a digest of what it says (type, time, members), so the
  * same notification seen twice is one message.
  */
-export function groupEvent(notification: WaGroupNotification, context: { chatTitle?: string | undefined }): BridgeEvent {
+export function groupEvent(
+  notification: WaGroupNotification,
+  context: { chatTitle?: string | undefined },
+): BridgeEvent {
   const type = GROUP_SERVICE[notification.type] ?? 'other';
   const members = notification.recipientIds.map(personId);
   const ownId = (notification.id as { _serialized?: string })._serialized;
   const messageId =
     ownId ||
-    `gn-${createHash('sha256').update(JSON.stringify([notification.chatId, notification.type, notification.timestamp, notification.recipientIds, notification.author ?? ''])).digest('hex').slice(0, 32)}`;
+    `gn-${createHash('sha256')
+      .update(
+        JSON.stringify([
+          notification.chatId,
+          notification.type,
+          notification.timestamp,
+          notification.recipientIds,
+          notification.author ?? '',
+        ]),
+      )
+      .digest('hex')
+      .slice(0, 32)}`;
   const actor = notification.author ? personId(notification.author) : undefined;
   const message: CanonicalMessageInput = {
     platform: 'whatsapp',

@@ -22,7 +22,8 @@ for (const [value, expected] of table) {
 }
 
 test('the FORMATS.md IINs are not BINs and the BINs are not IINs', () => {
-  for (const iin of ['791028302728', '811201401188', '061211600012', '940101300123']) assert.notEqual(checkBin(iin), 'ok');
+  for (const iin of ['791028302728', '811201401188', '061211600012', '940101300123'])
+    assert.notEqual(checkBin(iin), 'ok');
   for (const bin of ['971240001315', '700140000019']) assert.notEqual(checkIin(bin), 'ok');
 });
 

@@ -25,7 +25,14 @@ export const binDetector: DigitDetector = {
   category: 'BIN',
   minDigits: 12,
   maxDigits: 12,
-  context: new ContextWords('bin', ['БИН', 'БСН', 'BIN', 'бизнес-идентификационный', 'бизнес сәйкестендіру', 'business identification']),
+  context: new ContextWords('bin', [
+    'БИН',
+    'БСН',
+    'BIN',
+    'бизнес-идентификационный',
+    'бизнес сәйкестендіру',
+    'business identification',
+  ]),
   contextScore: 0.99,
   evaluate(shape: DigitShape): Verdict | null {
     if (shape.plus || shape.digits.length !== 12) return null;

@@ -16,9 +16,13 @@ const table: [string, boolean][] = [
   ['79927398710', false],
   ['', false],
 ];
-for (const [value, expected] of table) test(`luhnValid(${value}) is ${expected}`, () => assert.equal(luhnValid(value), expected));
+for (const [value, expected] of table)
+  test(`luhnValid(${value}) is ${expected}`, () => assert.equal(luhnValid(value), expected));
 
-const cards = (text: string) => classify(text).filter((f) => f.category === 'CARD').map((f) => text.slice(f.start, f.end));
+const cards = (text: string) =>
+  classify(text)
+    .filter((f) => f.category === 'CARD')
+    .map((f) => text.slice(f.start, f.end));
 
 test('cards in the printed layouts are found', () => {
   assert.deepEqual(cards('карта 4111 1111 1111 1111'), ['4111 1111 1111 1111']);

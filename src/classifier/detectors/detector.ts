@@ -74,15 +74,19 @@ export class ContextWords {
    */
   constructor(detector: string, words: readonly string[], gap?: RegExp) {
     this.words = words;
-    const alternatives = [...words]
-      .sort((a, b) => b.length - a.length)
-      .map((w) => escapeWord(w));
+    const alternatives = [...words].sort((a, b) => b.length - a.length).map((w) => escapeWord(w));
     const source = `(?<![\\p{L}\\p{N}])(?:${alternatives.join('|')})\\p{L}*`;
     this.pattern = new RegExp(source, 'iu');
     this.closest = new RegExp(source, 'giu');
     this.gap = gap ?? null;
-    this.byPrefix = words.map((w) => [foldWord(w), contextId(detector, w)] as const).sort((a, b) => b[0].length - a[0].length);
-    for (const [, id] of this.byPrefix) CONTEXT_WORDS.set(id, words.find((w) => contextId(detector, w) === id)!);
+    this.byPrefix = words
+      .map((w) => [foldWord(w), contextId(detector, w)] as const)
+      .sort((a, b) => b[0].length - a[0].length);
+    for (const [, id] of this.byPrefix)
+      CONTEXT_WORDS.set(
+        id,
+        words.find((w) => contextId(detector, w) === id)!,
+      );
   }
 
   /** the id of the context word found near [start, end) of `text`, if any */
@@ -115,9 +119,48 @@ function foldWord(text: string): string {
 export const CONTEXT_WORDS = new Map<string, string>();
 
 const LATIN: Record<string, string> = {
-  а: 'a', б: 'b', в: 'v', г: 'g', д: 'd', е: 'e', ё: 'e', ж: 'zh', з: 'z', и: 'i', й: 'i', к: 'k', л: 'l', м: 'm', н: 'n',
-  о: 'o', п: 'p', р: 'r', с: 's', т: 't', у: 'u', ф: 'f', х: 'kh', ц: 'ts', ч: 'ch', ш: 'sh', щ: 'shch', ъ: '', ы: 'y',
-  ь: '', э: 'e', ю: 'yu', я: 'ya', ә: 'a', ғ: 'gh', қ: 'q', ң: 'ng', ө: 'o', ұ: 'u', ү: 'u', һ: 'h', і: 'i',
+  а: 'a',
+  б: 'b',
+  в: 'v',
+  г: 'g',
+  д: 'd',
+  е: 'e',
+  ё: 'e',
+  ж: 'zh',
+  з: 'z',
+  и: 'i',
+  й: 'i',
+  к: 'k',
+  л: 'l',
+  м: 'm',
+  н: 'n',
+  о: 'o',
+  п: 'p',
+  р: 'r',
+  с: 's',
+  т: 't',
+  у: 'u',
+  ф: 'f',
+  х: 'kh',
+  ц: 'ts',
+  ч: 'ch',
+  ш: 'sh',
+  щ: 'shch',
+  ъ: '',
+  ы: 'y',
+  ь: '',
+  э: 'e',
+  ю: 'yu',
+  я: 'ya',
+  ә: 'a',
+  ғ: 'gh',
+  қ: 'q',
+  ң: 'ng',
+  ө: 'o',
+  ұ: 'u',
+  ү: 'u',
+  һ: 'h',
+  і: 'i',
 };
 
 /** `context:<detector>:<the word in Latin letters>`: stable while the word stays in its list. */

@@ -2,11 +2,17 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { classify } from '../classify.ts';
 
-const emails = (text: string) => classify(text).filter((f) => f.category === 'EMAIL').map((f) => text.slice(f.start, f.end));
+const emails = (text: string) =>
+  classify(text)
+    .filter((f) => f.category === 'EMAIL')
+    .map((f) => text.slice(f.start, f.end));
 
 test('addresses, Cyrillic domains included', () => {
   assert.deepEqual(emails('пишите на ivan.petrov@mail.kz.'), ['ivan.petrov@mail.kz']);
-  assert.deepEqual(emails('a.seitkali+gov@almaty.gov.kz, info@akimat.kz'), ['a.seitkali+gov@almaty.gov.kz', 'info@akimat.kz']);
+  assert.deepEqual(emails('a.seitkali+gov@almaty.gov.kz, info@akimat.kz'), [
+    'a.seitkali+gov@almaty.gov.kz',
+    'info@akimat.kz',
+  ]);
   assert.deepEqual(emails('почта: директор@школа.рф'), ['директор@школа.рф']);
   assert.deepEqual(emails('ЭП:ivan@mail.ru'), ['ivan@mail.ru']);
 });

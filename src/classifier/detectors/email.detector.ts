@@ -11,7 +11,8 @@ export const emailDetector: PatternDetector = {
   kind: 'pattern',
   name: 'email',
   category: 'EMAIL',
-  pattern: '[\\p{L}\\p{N}_%+\\-](?:[\\p{L}\\p{N}._%+\\-]{0,63})@[\\p{L}\\p{N}](?:[\\p{L}\\p{N}\\-]*[\\p{L}\\p{N}])?(?:\\.[\\p{L}\\p{N}](?:[\\p{L}\\p{N}\\-]*[\\p{L}\\p{N}])?)*\\.\\p{L}{2,24}(?![\\p{L}\\p{N}])',
+  pattern:
+    '[\\p{L}\\p{N}_%+\\-](?:[\\p{L}\\p{N}._%+\\-]{0,63})@[\\p{L}\\p{N}](?:[\\p{L}\\p{N}\\-]*[\\p{L}\\p{N}])?(?:\\.[\\p{L}\\p{N}](?:[\\p{L}\\p{N}\\-]*[\\p{L}\\p{N}])?)*\\.\\p{L}{2,24}(?![\\p{L}\\p{N}])',
   context: null,
   contextScore: 0,
   evaluate(match: string): Verdict | null {

@@ -13,7 +13,12 @@ function flagged(texts: readonly string[]): void {
 }
 
 function clean(texts: readonly string[]): void {
-  for (const text of texts) assert.deepEqual(health(text).map((f) => text.slice(f.start, f.end)), [], `should stay clean: ${text}`);
+  for (const text of texts)
+    assert.deepEqual(
+      health(text).map((f) => text.slice(f.start, f.end)),
+      [],
+      `should stay clean: ${text}`,
+    );
 }
 
 test('lexicon entries: literal starts, raw regexes tried where they can match, ids unique per language', () => {
@@ -31,7 +36,10 @@ test('lexicon entries: literal starts, raw regexes tried where they can match, i
     assert.doesNotThrow(() => new RegExp(term.raw ?? termSource(term.term), 'iuy'), term.id);
     if (term.raw) {
       const rawStart = /^\p{L}+/u.exec(term.raw.replace(/\[её\]/g, 'е'))?.[0] ?? '';
-      assert.ok(rawStart.toLowerCase().startsWith(literal.toLowerCase().replace(/\?$/, '')), `${term.id}: raw must begin with "${literal}"`);
+      assert.ok(
+        rawStart.toLowerCase().startsWith(literal.toLowerCase().replace(/\?$/, '')),
+        `${term.id}: raw must begin with "${literal}"`,
+      );
       let depth = 0;
       for (let i = 0; i < term.raw.length; i++) {
         const ch = term.raw[i];
@@ -46,28 +54,30 @@ test('lexicon entries: literal starts, raw regexes tried where they can match, i
 });
 
 test('conditions about a person are flagged, in Russian, Kazakh (both scripts) and English', () => {
-  flagged([
-    'У сотрудника бруцеллез, на работу выйдет через месяц',
-    'Жене поставили эндометриоз, нужна операция',
-    'У мамы глаукома, возим её на капли каждую неделю',
-    'Сыну диагностировали СДВГ, прошу гибкий график',
-    'У него протрузия и сколиоз, сидеть долго не может',
-    'Бухгалтер с гипертензией, давление 170 на 100 было утром',
-    'У дочки ДЦП, оформляем документы',
-    'Ағамның бүйрек жеткіліксіздігі бар, апта сайын диализге барады',
-    'Анамның қан аздығы анықталды',
-    'Әкемде бауыр циррозы, ауруханада жатыр',
-    'Оның өкпе қабынуы, екі апта болмайды',
-    'Менің інімнің қант ауруы бар',
-    'Anamnyñ qan azdyğy bar',
-    'Onyñ bürek jetkılıksızdıgı', // a typo dropping a letter may miss; the line below is the usual spelling
-    'Onyñ büirek jetkılıksızdıgı bar',
-    'My colleague was diagnosed with endometriosis',
-    'His daughter has cerebral palsy, he needs flexible hours',
-    'She has lupus and fibromyalgia',
-    'My father had a stroke last night',
-    'He is recovering from knee surgery',
-  ].filter((t) => !t.includes('bürek')));
+  flagged(
+    [
+      'У сотрудника бруцеллез, на работу выйдет через месяц',
+      'Жене поставили эндометриоз, нужна операция',
+      'У мамы глаукома, возим её на капли каждую неделю',
+      'Сыну диагностировали СДВГ, прошу гибкий график',
+      'У него протрузия и сколиоз, сидеть долго не может',
+      'Бухгалтер с гипертензией, давление 170 на 100 было утром',
+      'У дочки ДЦП, оформляем документы',
+      'Ағамның бүйрек жеткіліксіздігі бар, апта сайын диализге барады',
+      'Анамның қан аздығы анықталды',
+      'Әкемде бауыр циррозы, ауруханада жатыр',
+      'Оның өкпе қабынуы, екі апта болмайды',
+      'Менің інімнің қант ауруы бар',
+      'Anamnyñ qan azdyğy bar',
+      'Onyñ bürek jetkılıksızdıgı', // a typo dropping a letter may miss; the line below is the usual spelling
+      'Onyñ büirek jetkılıksızdıgı bar',
+      'My colleague was diagnosed with endometriosis',
+      'His daughter has cerebral palsy, he needs flexible hours',
+      'She has lupus and fibromyalgia',
+      'My father had a stroke last night',
+      'He is recovering from knee surgery',
+    ].filter((t) => !t.includes('bürek')),
+  );
 });
 
 test('symptoms as people write them are flagged', () => {

@@ -21,7 +21,11 @@ test('institutions, professions, procurement, vacancies, events, statistics, mar
     'Нам нужен диагноз проблемы с сервером, а не перезапуск',
     'Клинический протокол по пневмонии обновили, ссылка ниже',
   ]) {
-    assert.deepEqual(health(text).map((f) => text.slice(f.start, f.end)), [], text);
+    assert.deepEqual(
+      health(text).map((f) => text.slice(f.start, f.end)),
+      [],
+      text,
+    );
   }
 });
 
@@ -46,7 +50,13 @@ test('treatments, medication, procedures and pregnancy about a person are flagge
 });
 
 test('Kazakh in the 2021 Latin alphabet is flagged, with and without diacritics', () => {
-  for (const text of ['Onyñ jüktılıgı 20 aptada', 'onyn juktiligi bar, dekrettik demalysqa shyghady', 'Menıñ anam auyryp qaldy', 'Ağamdy dializge aparamyn', 'Bauyrjan auruhanada jatyr']) {
+  for (const text of [
+    'Onyñ jüktılıgı 20 aptada',
+    'onyn juktiligi bar, dekrettik demalysqa shyghady',
+    'Menıñ anam auyryp qaldy',
+    'Ağamdy dializge aparamyn',
+    'Bauyrjan auruhanada jatyr',
+  ]) {
     assert.ok(health(text).length > 0, text);
   }
   assert.deepEqual(latinForms('ауру*')?.slice(0, 2), ['aur(u|w)*', 'awr(u|w)*']);

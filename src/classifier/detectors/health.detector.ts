@@ -20,7 +20,12 @@ export const icdDetector: PatternDetector = {
   context: new ContextWords('icd10', ICD_CONTEXT_WORDS, ICD_GAP),
   contextScore: 0.85,
   evaluate(): Verdict {
-    return { validator: 'icd10-format:pass', baseScore: 0.15, validated: false, note: 'an ICD-10 code counts only in a medical context' };
+    return {
+      validator: 'icd10-format:pass',
+      baseScore: 0.15,
+      validated: false,
+      note: 'an ICD-10 code counts only in a medical context',
+    };
   },
 };
 
@@ -63,7 +68,8 @@ class CompiledTerm {
   }
 
   get unlessBefore(): RegExp | null {
-    if (this.unlessBeforeRegex === undefined) this.unlessBeforeRegex = this.term.unlessBefore ? new RegExp(this.term.unlessBefore, 'iu') : null;
+    if (this.unlessBeforeRegex === undefined)
+      this.unlessBeforeRegex = this.term.unlessBefore ? new RegExp(this.term.unlessBefore, 'iu') : null;
     return this.unlessBeforeRegex;
   }
 }
@@ -335,7 +341,12 @@ function judgeTerms(text: string, start: number, terms: readonly number[], best:
     const matched = m[0];
     const end = start + matched.length;
     // of two matches as long, the term with the longer literal start is the more specific (аурухана over ауру*)
-    if (best !== null && (best.end - best.start > matched.length || (best.end - best.start === matched.length && (SPECIFICITY.get(best) ?? 0) >= literalPrefix(term.term).length))) continue;
+    if (
+      best !== null &&
+      (best.end - best.start > matched.length ||
+        (best.end - best.start === matched.length && (SPECIFICITY.get(best) ?? 0) >= literalPrefix(term.term).length))
+    )
+      continue;
     if (term.upper && HAS_LOWER.test(matched.slice(0, literalPrefix(term.term).length))) continue;
     if (compiled.unless && compiled.unless.test(text.slice(end, end + 32))) continue;
     if (compiled.unlessBefore && compiled.unlessBefore.test(text.slice(Math.max(0, start - 32), start))) continue;

@@ -13,9 +13,13 @@ const table: [string, boolean][] = [
   ['TR330006100519786457841326', true],
   ['kz86125kzt5004100100', false], // lower case is not an IBAN as written
 ];
-for (const [value, expected] of table) test(`ibanMod97Valid(${value}) is ${expected}`, () => assert.equal(ibanMod97Valid(value), expected));
+for (const [value, expected] of table)
+  test(`ibanMod97Valid(${value}) is ${expected}`, () => assert.equal(ibanMod97Valid(value), expected));
 
-const ibans = (text: string) => classify(text).filter((f) => f.category === 'IBAN').map((f) => text.slice(f.start, f.end));
+const ibans = (text: string) =>
+  classify(text)
+    .filter((f) => f.category === 'IBAN')
+    .map((f) => text.slice(f.start, f.end));
 
 test('IBANs compact or in groups of four, cut to the country length', () => {
   assert.deepEqual(ibans('ИИК KZ86125KZT5004100100 в АО'), ['KZ86125KZT5004100100']);

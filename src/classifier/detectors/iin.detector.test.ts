@@ -43,7 +43,8 @@ test('the second pass of the check digit is used when the first gives 10', () =>
     if (sum % 11 === 10) found = first11;
   }
   assert.ok(found);
-  const second = [...found].reduce((acc, ch, i) => acc + Number(ch) * ([3, 4, 5, 6, 7, 8, 9, 10, 11, 1, 2][i] as number), 0) % 11;
+  const second =
+    [...found].reduce((acc, ch, i) => acc + Number(ch) * ([3, 4, 5, 6, 7, 8, 9, 10, 11, 1, 2][i] as number), 0) % 11;
   assert.equal(kzCheckDigit(found), second === 10 ? null : second);
 });
 
@@ -60,7 +61,11 @@ test('classify reports a valid IIN, with the context word in the explanation', (
 
 test('near misses are not IINs', () => {
   for (const value of ['940101300124', '791328302728', '791028702728']) {
-    assert.deepEqual(classify(`ИИН ${value}`).filter((f) => f.category === 'IIN'), [], value);
+    assert.deepEqual(
+      classify(`ИИН ${value}`).filter((f) => f.category === 'IIN'),
+      [],
+      value,
+    );
   }
 });
 
@@ -88,6 +93,12 @@ test('an IIN glued to a word, written with separators or disguised is found at i
 });
 
 test('twelve digits inside a longer digit run are not an IIN', () => {
-  assert.deepEqual(classify('заказ 9401013001235555').filter((f) => f.category === 'IIN'), []);
-  assert.deepEqual(classify('заказ 1940101300123').filter((f) => f.category === 'IIN'), []);
+  assert.deepEqual(
+    classify('заказ 9401013001235555').filter((f) => f.category === 'IIN'),
+    [],
+  );
+  assert.deepEqual(
+    classify('заказ 1940101300123').filter((f) => f.category === 'IIN'),
+    [],
+  );
 });

@@ -53,7 +53,14 @@ export const iinDetector: DigitDetector = {
   category: 'IIN',
   minDigits: 12,
   maxDigits: 12,
-  context: new ContextWords('iin', ['ИИН', 'ЖСН', 'IIN', 'индивидуальный идентификационный', 'жеке сәйкестендіру', 'individual identification']),
+  context: new ContextWords('iin', [
+    'ИИН',
+    'ЖСН',
+    'IIN',
+    'индивидуальный идентификационный',
+    'жеке сәйкестендіру',
+    'individual identification',
+  ]),
   contextScore: 0.99,
   evaluate(shape: DigitShape): Verdict | null {
     if (shape.plus || shape.digits.length !== 12) return null;

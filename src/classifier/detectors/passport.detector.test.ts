@@ -2,7 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { classify } from '../classify.ts';
 
-const found = (text: string) => classify(text).map((f) => [f.category, text.slice(f.start, f.end), f.explanation.contextId]);
+const found = (text: string) =>
+  classify(text).map((f) => [f.category, text.slice(f.start, f.end), f.explanation.contextId]);
 
 test('N and 8 digits with a passport word', () => {
   assert.deepEqual(found('паспорт N12345678'), [['PASSPORT', 'N12345678', 'context:passport:pasport']]);

@@ -10,7 +10,19 @@ export const passportDetector: PatternDetector = {
   category: 'PASSPORT',
   // the lookbehind sits after the first character so the combined pass can still skip fast to N/Н
   pattern: '[NНnн№](?<![\\p{L}\\p{N}][NНnн№]) ?\\d{8}(?![\\p{N}])',
-  context: new ContextWords('passport', ['паспорт', 'төлқұжат', 'passport', 'загранпаспорт', 'загран', 'шетелдік төлқұжат', 'pasport', 'tölqūjat', 'tolqujat', 'tolkuzhat', 'tölqujat']),
+  context: new ContextWords('passport', [
+    'паспорт',
+    'төлқұжат',
+    'passport',
+    'загранпаспорт',
+    'загран',
+    'шетелдік төлқұжат',
+    'pasport',
+    'tölqūjat',
+    'tolqujat',
+    'tolkuzhat',
+    'tölqujat',
+  ]),
   contextScore: 0.85,
   evaluate(match: string): Verdict | null {
     if (match.startsWith('№')) {

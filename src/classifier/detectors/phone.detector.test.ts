@@ -17,9 +17,13 @@ const table: [string, ReturnType<typeof kzNationalKind>][] = [
   ['9161234567', null],
   ['701123456', null],
 ];
-for (const [value, expected] of table) test(`kzNationalKind(${value}) is ${expected}`, () => assert.equal(kzNationalKind(value), expected));
+for (const [value, expected] of table)
+  test(`kzNationalKind(${value}) is ${expected}`, () => assert.equal(kzNationalKind(value), expected));
 
-const phones = (text: string) => classify(text).filter((f) => f.category === 'PHONE').map((f) => text.slice(f.start, f.end));
+const phones = (text: string) =>
+  classify(text)
+    .filter((f) => f.category === 'PHONE')
+    .map((f) => text.slice(f.start, f.end));
 
 test('Kazakhstan numbers in the common writings', () => {
   for (const written of [

@@ -21,8 +21,25 @@ export const phoneDetector: DigitDetector = {
   minDigits: 9,
   maxDigits: 15,
   context: new ContextWords('phone', [
-    'тел', 'телефон', 'моб', 'сот', 'звоните', 'позвоните', 'звонить', 'whatsapp', 'ватсап', 'вотсап',
-    'телеграм', 'хабарлас', 'қоңырау', 'ұялы', 'phone', 'call', 'tel', 'mobile', 'contact',
+    'тел',
+    'телефон',
+    'моб',
+    'сот',
+    'звоните',
+    'позвоните',
+    'звонить',
+    'whatsapp',
+    'ватсап',
+    'вотсап',
+    'телеграм',
+    'хабарлас',
+    'қоңырау',
+    'ұялы',
+    'phone',
+    'call',
+    'tel',
+    'mobile',
+    'contact',
   ]),
   contextScore: 0.9,
   evaluate(shape: DigitShape): Verdict | null {
@@ -45,7 +62,12 @@ export const phoneDetector: DigitDetector = {
     }
     if (digits.length === 10 && kzNationalKind(digits) === 'mobile') {
       // without the trunk prefix ten digits are as often an account or order number: context decides
-      return { validator: 'kz-mobile-prefix:pass', baseScore: 0.45, validated: true, note: 'no country or trunk prefix' };
+      return {
+        validator: 'kz-mobile-prefix:pass',
+        baseScore: 0.45,
+        validated: true,
+        note: 'no country or trunk prefix',
+      };
     }
     return null;
   },

@@ -32,13 +32,20 @@ export class ClassifyStage {
   add(messages: readonly unknown[]): void {
     const { valid, refused } = ingest(messages);
     for (const r of refused) this.refused.push(r);
-    for (const { message, findings } of classifyMessages(valid, this.policy.policy?.classifier)) this.decide(message, findings);
+    for (const { message, findings } of classifyMessages(valid, this.policy.policy?.classifier))
+      this.decide(message, findings);
   }
 
   /** The batch's delivery payload and dead letters; the stage is not to be fed after this. */
   finish(origin: BatchOrigin, now = new Date()): ClassifyStageResult {
     return {
-      deliver: { ...origin, ...this.batch.batch, blocked: this.blocked, failed: this.refused.length, flaggedByCategory: this.flaggedByCategory },
+      deliver: {
+        ...origin,
+        ...this.batch.batch,
+        blocked: this.blocked,
+        failed: this.refused.length,
+        flaggedByCategory: this.flaggedByCategory,
+      },
       deadLetters: this.refused.map((r) => ({
         agencyId: origin.agencyId,
         runId: origin.runId,
@@ -52,8 +59,13 @@ export class ClassifyStage {
 
   private decide(message: CanonicalMessage, findings: Finding[]): void {
     const combined = combineWithExtra(message, findings, this.policy.policy?.classifier);
-    const decision = decideInbound(combined ? { ...message, text: combined.text } : message, combined?.findings ?? findings, this.policy);
-    for (const category of decision.categories) this.flaggedByCategory[category] = (this.flaggedByCategory[category] ?? 0) + 1;
+    const decision = decideInbound(
+      combined ? { ...message, text: combined.text } : message,
+      combined?.findings ?? findings,
+      this.policy,
+    );
+    for (const category of decision.categories)
+      this.flaggedByCategory[category] = (this.flaggedByCategory[category] ?? 0) + 1;
     if (decision.action === 'block') {
       this.blocked++;
       return;
@@ -66,7 +78,9 @@ export class ClassifyStage {
     if (combined) {
       // the structured payloads were decided with the text: split the delivered copy back into its parts
       const [text = '', ...leaves] = deliveredText.split(SEPARATOR);
-      const changed = combined.leaves.flatMap((leaf, i) => (leaves[i] !== undefined && leaves[i] !== leaf.value ? [{ path: leaf.path, value: leaves[i]! }] : []));
+      const changed = combined.leaves.flatMap((leaf, i) =>
+        leaves[i] !== undefined && leaves[i] !== leaf.value ? [{ path: leaf.path, value: leaves[i]! }] : [],
+      );
       deliveredText = text;
       if (changed.length > 0) {
         delivered = { ...delivered, extra: replaceLeaves(message.extra, changed) };
@@ -91,12 +105,22 @@ export class ClassifyStage {
       }
     }
     const original = { text: message.text, ...originalParts };
-    this.batch.add(delivered, { text: deliveredText, original, redacted, decision, findings: combined ? [...findings, ...combined.fieldFindings] : findings });
+    this.batch.add(delivered, {
+      text: deliveredText,
+      original,
+      redacted,
+      decision,
+      findings: combined ? [...findings, ...combined.fieldFindings] : findings,
+    });
   }
 }
 
 /** The classify stage for a whole batch at once (the classify queue's jobs, a dry run, tests). */
-export function runClassifyStage(payload: ClassifyPayload, policy: PolicyContext = {}, now = new Date()): ClassifyStageResult {
+export function runClassifyStage(
+  payload: ClassifyPayload,
+  policy: PolicyContext = {},
+  now = new Date(),
+): ClassifyStageResult {
   const stage = new ClassifyStage(policy);
   stage.add(payload.messages);
   const { agencyId, runId, seq, checkpoint } = payload;
@@ -104,7 +128,9 @@ export function runClassifyStage(payload: ClassifyPayload, policy: PolicyContext
 }
 
 /** The service event with its participants masked; the same object when there was nothing to mask. */
-function withMaskedParticipants(service: NonNullable<CanonicalMessage['service']>): NonNullable<CanonicalMessage['service']> {
+function withMaskedParticipants(
+  service: NonNullable<CanonicalMessage['service']>,
+): NonNullable<CanonicalMessage['service']> {
   const actor = service.actor ? maskPersonalData(service.actor) : service.actor;
   const members = service.members?.map(maskPersonalData);
   const changed = actor !== service.actor || members?.some((member, i) => member !== service.members![i]);

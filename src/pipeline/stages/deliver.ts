@@ -5,7 +5,15 @@ import { encryptOriginal, type Keyring, type OriginalBinding } from '../../core/
 import { maskPersonalData } from '../../core/mask.ts';
 import { inTransaction, isPostgresUnavailable } from '../../store/database.ts';
 import { chatKey, resolveChats } from '../../store/chats.ts';
-import { batchSize, decisionOf, isDuplicateMessageError, messageAt, pickMessages, writeDelivery, type DeliveryBatch } from '../../store/delivery.ts';
+import {
+  batchSize,
+  decisionOf,
+  isDuplicateMessageError,
+  messageAt,
+  pickMessages,
+  writeDelivery,
+  type DeliveryBatch,
+} from '../../store/delivery.ts';
 import { applyEdits, withdrawDeleted } from '../../store/edits.ts';
 import { ensureIdentities } from '../../store/identities.ts';
 import type { DeadLetterPayload, DeliverPayload } from '../queues.ts';
@@ -62,7 +70,11 @@ export function isTransientDatabaseError(error: unknown): boolean {
  * A message the database refuses is split out: the rest are delivered, it goes to the dead-letter queue.
  * Transient errors are thrown for the queue to retry. Safe to replay: a committed batch is not written again.
  */
-export async function deliverBatch(pool: pg.Pool, payload: DeliverPayload, deps: DeliverDependencies): Promise<DeliverResult> {
+export async function deliverBatch(
+  pool: pg.Pool,
+  payload: DeliverPayload,
+  deps: DeliverDependencies,
+): Promise<DeliverResult> {
   const now = deps.now ?? (() => new Date());
   const actor = deps.actor ?? machineActor().name;
   const committed = await committedCounts(pool, payload);
@@ -94,7 +106,9 @@ export async function deliverBatch(pool: pg.Pool, payload: DeliverPayload, deps:
   const dead: DeadLetterPayload[] = [];
   for (let i = 0; i < batchSize(payload); i++) {
     try {
-      const counts = await inTransaction(pool, (client) => writeMessages(client, payload, pickMessages(payload, [i]), deps.keyring));
+      const counts = await inTransaction(pool, (client) =>
+        writeMessages(client, payload, pickMessages(payload, [i]), deps.keyring),
+      );
       addCounts(totals, counts);
     } catch (error) {
       if (isTransientDatabaseError(error)) throw error;
@@ -110,7 +124,9 @@ export async function deliverBatch(pool: pg.Pool, payload: DeliverPayload, deps:
   }
   if (dead.length > 0) await deps.deadLetter(dead);
   try {
-    const counts = await inTransaction(pool, (client) => recordBatch(client, payload, totals, payload.failed + dead.length, actor));
+    const counts = await inTransaction(pool, (client) =>
+      recordBatch(client, payload, totals, payload.failed + dead.length, actor),
+    );
     return { counts, replayed: false };
   } catch (error) {
     if (isBatchAlreadyRecorded(error)) return { counts: (await committedCounts(pool, payload))!, replayed: true };
@@ -119,7 +135,12 @@ export async function deliverBatch(pool: pg.Pool, payload: DeliverPayload, deps:
 }
 
 /** Counts while writing, with the store ids of the new, edited and withdrawn rows for the batch's audit entry. */
-type WriteCounts = BatchCounts & { insertedIds: string[]; editedIds: string[]; withdrawnIds: string[]; reviews: Record<'opened' | 'updated' | 'reopened', number> };
+type WriteCounts = BatchCounts & {
+  insertedIds: string[];
+  editedIds: string[];
+  withdrawnIds: string[];
+  reviews: Record<'opened' | 'updated' | 'reopened', number>;
+};
 
 function emptyCounts(payload: DeliverPayload): WriteCounts {
   return {
@@ -176,7 +197,13 @@ function isBatchAlreadyRecorded(error: unknown): boolean {
 let duplicatesMetAt = Number.NEGATIVE_INFINITY;
 const DUPLICATES_MEMORY_MS = 60_000;
 
-async function writeMessages(client: pg.PoolClient, payload: DeliverPayload, batch: DeliveryBatch, keyring: Keyring, assumeNew = false): Promise<WriteCounts> {
+async function writeMessages(
+  client: pg.PoolClient,
+  payload: DeliverPayload,
+  batch: DeliveryBatch,
+  keyring: Keyring,
+  assumeNew = false,
+): Promise<WriteCounts> {
   const counts = emptyCounts(payload);
   const m = batch.messages;
   const size = batchSize(batch);
@@ -202,7 +229,9 @@ async function writeMessages(client: pg.PoolClient, payload: DeliverPayload, bat
     nationalChatIds: batch.chats.map((chat) => chats.get(chatKey(chat.platform, chat.chatId))!),
     reviews: {
       message: quarantined,
-      sealedOriginal: quarantined.map((i) => encryptOriginal(keyring.current, m.original[i] ?? m.text[i]!, originalBinding(payload.agencyId, batch, i))),
+      sealedOriginal: quarantined.map((i) =>
+        encryptOriginal(keyring.current, m.original[i] ?? m.text[i]!, originalBinding(payload.agencyId, batch, i)),
+      ),
       keyId: keyring.currentId,
     },
     assumeNew,
@@ -212,7 +241,10 @@ async function writeMessages(client: pg.PoolClient, payload: DeliverPayload, bat
   const insertedIndexes = new Set(delivered.map((row) => row.index));
   const notInserted: number[] = [];
   for (let i = 0; i < size; i++) if (!insertedIndexes.has(i)) notInserted.push(i);
-  const edited = notInserted.length === 0 ? [] : await applyEdits(client, { agencyId: payload.agencyId, batch, notInserted, keyring });
+  const edited =
+    notInserted.length === 0
+      ? []
+      : await applyEdits(client, { agencyId: payload.agencyId, batch, notInserted, keyring });
   counts.withdrawnIds = await withdrawDeleted(client, payload.agencyId, batch, [...insertedIndexes]);
   if (faultDelayMs > 0) await new Promise((resolve) => setTimeout(resolve, faultDelayMs));
 
@@ -220,7 +252,10 @@ async function writeMessages(client: pg.PoolClient, payload: DeliverPayload, bat
   counts.edited = edited.length;
   // already in the store unchanged, repeated within the batch, or the gateway's own send coming back
   counts.duplicates = size - delivered.length - edited.length;
-  const shown = [...delivered.map((row) => row.index), ...edited.filter((row) => !row.withheld).map((row) => row.index)];
+  const shown = [
+    ...delivered.map((row) => row.index),
+    ...edited.filter((row) => !row.withheld).map((row) => row.index),
+  ];
   for (const index of shown) {
     if (decisionOf(batch, index).action === 'quarantine') counts.quarantined++;
     else if (m.redacted[index]) counts.redacted++;
@@ -234,17 +269,30 @@ async function writeMessages(client: pg.PoolClient, payload: DeliverPayload, bat
 /** What message i's encrypted original is bound to: its agency and its unique key in the store. */
 function originalBinding(agencyId: string, batch: DeliveryBatch, i: number): OriginalBinding {
   const chat = batch.chats[batch.messages.chat[i]!]!;
-  return { agencyId, platform: chat.platform, sourceChatId: chat.chatId, sourceMessageId: batch.messages.messageId[i]! };
+  return {
+    agencyId,
+    platform: chat.platform,
+    sourceChatId: chat.chatId,
+    sourceMessageId: batch.messages.messageId[i]!,
+  };
 }
 
 /** The batch's audit digest (one entry per batch, never per message) and, for import runs, its record. */
-async function recordBatch(client: pg.PoolClient, payload: DeliverPayload, counts: WriteCounts, failed: number, actor: string): Promise<BatchCounts> {
+async function recordBatch(
+  client: pg.PoolClient,
+  payload: DeliverPayload,
+  counts: WriteCounts,
+  failed: number,
+  actor: string,
+): Promise<BatchCounts> {
   const { insertedIds, editedIds, withdrawnIds, reviews, ...rest } = counts;
   const final: BatchCounts = { ...rest, failed };
   const digest = createHash('sha256').update(insertedIds.join(',')).digest('hex');
   // edits and withdrawals are rare: their store ids are listed (ids only, never content)
   const changes = {
-    ...(editedIds.length > 0 ? { editedIds, editedIdsSha256: createHash('sha256').update(editedIds.join(',')).digest('hex') } : {}),
+    ...(editedIds.length > 0
+      ? { editedIds, editedIdsSha256: createHash('sha256').update(editedIds.join(',')).digest('hex') }
+      : {}),
     ...(withdrawnIds.length > 0 ? { withdrawnIds } : {}),
     ...(reviews.opened + reviews.updated + reviews.reopened > 0 ? { reviewItemsByEdits: reviews } : {}),
   };
@@ -254,7 +302,13 @@ async function recordBatch(client: pg.PoolClient, payload: DeliverPayload, count
     values: [
       payload.agencyId,
       payload.runId ? `import-run:${payload.runId}#${payload.seq}` : 'live',
-      JSON.stringify({ ...final, messageIdsSha256: digest, firstId: insertedIds[0] ?? null, lastId: insertedIds.at(-1) ?? null, ...changes }),
+      JSON.stringify({
+        ...final,
+        messageIdsSha256: digest,
+        firstId: insertedIds[0] ?? null,
+        lastId: insertedIds.at(-1) ?? null,
+        ...changes,
+      }),
       actor,
     ],
   });

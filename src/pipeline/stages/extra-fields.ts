@@ -24,11 +24,15 @@ function collectLeaves(value: unknown, path: (string | number)[], leaves: ExtraL
   if (typeof value === 'string') {
     if (value.trim().length >= 3) leaves.push({ path, value });
   } else if (Array.isArray(value)) value.forEach((item, i) => collectLeaves(item, [...path, i], leaves));
-  else if (value !== null && typeof value === 'object') for (const [k, v] of Object.entries(value)) collectLeaves(v, [...path, k], leaves);
+  else if (value !== null && typeof value === 'object')
+    for (const [k, v] of Object.entries(value)) collectLeaves(v, [...path, k], leaves);
 }
 
 /** A copy of `extra` with the strings at the given paths replaced. */
-export function replaceLeaves(extra: CanonicalMessage['extra'], replacements: readonly ExtraLeaf[]): CanonicalMessage['extra'] {
+export function replaceLeaves(
+  extra: CanonicalMessage['extra'],
+  replacements: readonly ExtraLeaf[],
+): CanonicalMessage['extra'] {
   const copy = structuredClone(extra);
   for (const { path, value } of replacements) {
     let node: Record<string | number, unknown> = copy;
@@ -54,7 +58,11 @@ export const SEPARATOR = '\u0000';
  * payloads hold no personal data (the common case: then only the text's findings count). The payloads are classified
  * as the text is, with the agency's `classifier:` section when it has one.
  */
-export function combineWithExtra(message: CanonicalMessage, textFindings: readonly Finding[], custom?: CustomClassifier): CombinedText | null {
+export function combineWithExtra(
+  message: CanonicalMessage,
+  textFindings: readonly Finding[],
+  custom?: CustomClassifier,
+): CombinedText | null {
   const leaves = extraLeaves(message.extra);
   if (leaves.length === 0) return null;
   const found = leaves.map((leaf) => classifyFor(leaf.value, custom));

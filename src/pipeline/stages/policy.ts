@@ -11,6 +11,10 @@ export interface PolicyContext {
 }
 
 /** The policy stage for messages coming in from a foreign messenger. Pure. */
-export function decideInbound(message: CanonicalMessage, findings: readonly Finding[], context: PolicyContext = {}): PolicyDecision {
+export function decideInbound(
+  message: CanonicalMessage,
+  findings: readonly Finding[],
+  context: PolicyContext = {},
+): PolicyDecision {
   return decide('inbound', message.text, findings, context.policy ?? DEFAULT_POLICY, { hashKey: context.hashKey });
 }

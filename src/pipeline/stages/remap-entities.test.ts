@@ -3,16 +3,30 @@ import { describe, it } from 'node:test';
 import { classify, redact } from '../../classifier/index.ts';
 import { remapEntities } from './remap-entities.ts';
 
-const entity = (text: string, part: string, type = 'bold', from = 0) => ({ type, offset: text.indexOf(part, from), length: part.length });
+const entity = (text: string, part: string, type = 'bold', from = 0) => ({
+  type,
+  offset: text.indexOf(part, from),
+  length: part.length,
+});
 
 describe('remapEntities', () => {
   it('shifts entities after a redacted span and drops the ones over it', () => {
     const text = 'Call +7 701 234 56 78 today, see the agenda';
-    const entities = [entity(text, 'Call'), entity(text, '+7 701 234 56 78', 'phone'), entity(text, 'agenda', 'italic')];
+    const entities = [
+      entity(text, 'Call'),
+      entity(text, '+7 701 234 56 78', 'phone'),
+      entity(text, 'agenda', 'italic'),
+    ];
     const findings = classify(text);
     const delivered = redact(text, findings, { kind: 'tag' });
     const moved = remapEntities(text, delivered, findings, entities);
-    assert.deepEqual(moved.map((e) => [e.type, delivered.slice(e.offset, e.offset + e.length)]), [['bold', 'Call'], ['italic', 'agenda']]);
+    assert.deepEqual(
+      moved.map((e) => [e.type, delivered.slice(e.offset, e.offset + e.length)]),
+      [
+        ['bold', 'Call'],
+        ['italic', 'agenda'],
+      ],
+    );
   });
 
   it('handles several replacements and an unchanged finding in between', () => {
@@ -22,7 +36,10 @@ describe('remapEntities', () => {
     const delivered = redact(text, [findings[0]!], { kind: 'mask', keepLast: 4 });
     const entities = [entity(text, 'готово'), entity(text, 'подпись', 'underline')];
     const moved = remapEntities(text, delivered, findings, entities);
-    assert.deepEqual(moved.map((e) => delivered.slice(e.offset, e.offset + e.length)), ['готово', 'подпись']);
+    assert.deepEqual(
+      moved.map((e) => delivered.slice(e.offset, e.offset + e.length)),
+      ['готово', 'подпись'],
+    );
   });
 
   it('returns the entities unchanged when nothing was redacted', () => {
@@ -32,6 +49,11 @@ describe('remapEntities', () => {
   });
 
   it('drops every entity rather than keep offsets it cannot trust', () => {
-    assert.deepEqual(remapEntities('abc 940101300123', 'something else entirely', classify('abc 940101300123'), [{ type: 'bold', offset: 0, length: 3 }]), []);
+    assert.deepEqual(
+      remapEntities('abc 940101300123', 'something else entirely', classify('abc 940101300123'), [
+        { type: 'bold', offset: 0, length: 3 },
+      ]),
+      [],
+    );
   });
 });

@@ -50,7 +50,12 @@ function replacements(original: string, delivered: string, findings: readonly Fi
  * The formatting entities of the original, moved onto the redacted text: an entity over a replaced span is
  * dropped (a phone or e-mail entity would otherwise still point at where the data was), the others shift.
  */
-export function remapEntities(original: string, delivered: string, findings: readonly Finding[], entities: readonly Entity[]): Entity[] {
+export function remapEntities(
+  original: string,
+  delivered: string,
+  findings: readonly Finding[],
+  entities: readonly Entity[],
+): Entity[] {
   if (entities.length === 0 || original === delivered) return [...entities];
   const replaced = replacements(original, delivered, findings);
   if (!replaced) return [];
