@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -50,8 +50,35 @@ describe('the aitu-gateway command', () => {
     assert.equal(report.ok, true);
     assert.deepEqual(
       report.checks.map((c) => c.name),
-      ['Node.js', 'Redis', 'PostgreSQL', 'migrations', 'data directory'],
+      [
+        'Node.js',
+        'Redis',
+        'PostgreSQL',
+        'migrations',
+        'data directory',
+        'data directory mode',
+        'key file',
+        'audit signing key',
+      ],
     );
+  });
+
+  it('doctor fails on a key file others can read, naming the fix, and only warns when there is none yet', async () => {
+    const keyFile = path.join(env.AITU_GATEWAY_DATA_DIR!, 'keys.json');
+    chmodSync(keyFile, 0o644);
+    try {
+      const loose = await runCli(['doctor'], { env });
+      assert.equal(loose.code, 1, loose.stdout);
+      assert.match(loose.stdout, /FAIL key file: .*mode 644, readable beyond its owner/);
+      assert.match(loose.stdout, /fix: chmod 600 /);
+    } finally {
+      chmodSync(keyFile, 0o600);
+    }
+    const none = await runCli(['doctor'], {
+      env: { ...env, AITU_GATEWAY_KEY_FILE: path.join(env.AITU_GATEWAY_DATA_DIR!, 'absent.json') },
+    });
+    assert.match(none.stdout, /warn key file: .*none yet/);
+    assert.match(none.stdout, /fix: aitu-gateway keys init/);
   });
 
   it('doctor exits 3 within 10 seconds when Redis is unreachable, and says how to start it', async () => {

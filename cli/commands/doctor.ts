@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { config, type Config } from '../../src/core/config.ts';
@@ -16,6 +16,8 @@ export interface Check {
   fix?: string;
   /** set when the failure is an unreachable service (exit 3) */
   unreachable?: boolean;
+  /** worth saying, not a failure (a new installation without keys yet) */
+  warning?: boolean;
 }
 
 function versionAtLeast(actual: string, wanted: [number, number, number]): boolean {
@@ -118,10 +120,57 @@ async function checkDataDir(cfg: Config): Promise<Check> {
   }
 }
 
+/**
+ * The key file and the audit signing key are the installation's secrets: readable by its OS user alone (0600), in
+ * a data directory of its own (0700). A group- or world-readable key is a failure; a missing one a warning (a new
+ * installation makes them with `keys init`).
+ */
+async function checkSecretFile(name: string, file: string): Promise<Check> {
+  const info = await stat(file).catch(() => null);
+  if (!info) return { name, ok: true, warning: true, detail: `${file}: none yet`, fix: 'aitu-gateway keys init' };
+  const loose = info.mode & 0o077;
+  if (loose !== 0)
+    return {
+      name,
+      ok: false,
+      detail: `${file}: mode ${(info.mode & 0o777).toString(8)}, readable beyond its owner`,
+      fix: `chmod 600 ${file}`,
+    };
+  if (typeof process.getuid === 'function' && info.uid !== process.getuid()) {
+    return {
+      name,
+      ok: false,
+      detail: `${file}: owned by uid ${info.uid}, not this user`,
+      fix: `run as the installation's OS user, or chown it`,
+    };
+  }
+  return { name, ok: true, detail: `${file}: 0600, this user's` };
+}
+
+async function checkDataDirMode(cfg: Config): Promise<Check> {
+  const info = await stat(cfg.dataDir).catch(() => null);
+  if (!info || (info.mode & 0o077) === 0)
+    return { name: 'data directory mode', ok: true, detail: info ? '0700' : 'not created yet' };
+  return {
+    name: 'data directory mode',
+    ok: true,
+    warning: true,
+    detail: `${cfg.dataDir}: mode ${(info.mode & 0o777).toString(8)}`,
+    fix: `chmod 700 ${cfg.dataDir} (docs/security.md)`,
+  };
+}
+
 /** Every check runs at once, each bounded by its own connect timeout, so the whole stays under 10 seconds. */
 export async function runDoctor(cfg: Config): Promise<Check[]> {
-  const [redis, postgres, dataDir] = await Promise.all([checkRedis(cfg), checkPostgres(cfg), checkDataDir(cfg)]);
-  return [checkNode(), redis, ...postgres, dataDir];
+  const [redis, postgres, dataDir, keyFile, signingKey, dataDirMode] = await Promise.all([
+    checkRedis(cfg),
+    checkPostgres(cfg),
+    checkDataDir(cfg),
+    checkSecretFile('key file', cfg.keyFile),
+    checkSecretFile('audit signing key', cfg.chainKeyFile),
+    checkDataDirMode(cfg),
+  ]);
+  return [checkNode(), redis, ...postgres, dataDir, dataDirMode, keyFile, signingKey];
 }
 
 export function doctorExitCode(checks: readonly Check[]): number {
@@ -132,7 +181,9 @@ export function doctorExitCode(checks: readonly Check[]): number {
 export function registerDoctor(program: Command): void {
   program
     .command('doctor')
-    .description('check Node, Redis, PostgreSQL, migrations and the data directory; say how to fix problems')
+    .description(
+      'check Node, Redis, PostgreSQL, migrations, the data directory and the key files; say how to fix problems',
+    )
     .option('--json', 'print the checks as JSON')
     .action(
       action(async (options: { json?: boolean }) => {
@@ -140,8 +191,8 @@ export function registerDoctor(program: Command): void {
         if (options.json) printJson({ ok: checks.every((c) => c.ok), checks });
         else
           for (const c of checks) {
-            process.stdout.write(`${c.ok ? 'ok  ' : 'FAIL'} ${c.name}: ${c.detail}\n`);
-            if (!c.ok && c.fix) process.stdout.write(`     fix: ${c.fix}\n`);
+            process.stdout.write(`${c.warning ? 'warn' : c.ok ? 'ok  ' : 'FAIL'} ${c.name}: ${c.detail}\n`);
+            if ((!c.ok || c.warning) && c.fix) process.stdout.write(`     fix: ${c.fix}\n`);
           }
         return doctorExitCode(checks);
       }),

@@ -18,7 +18,8 @@ export interface CommandEntry {
 export const COMMANDS: readonly CommandEntry[] = [
   {
     name: 'doctor',
-    description: 'check Node, Redis, PostgreSQL, migrations and the data directory; say how to fix problems',
+    description:
+      'check Node, Redis, PostgreSQL, migrations, the data directory and the key files; say how to fix problems',
     load: async () => (await import('./doctor.ts')).registerDoctor,
   },
   {
