@@ -27,7 +27,9 @@ export class DateOrderEvidence {
   private readonly firstSeen = new Map<DateOrder, number>();
   private ambiguous = false;
 
-  add(fields: readonly [string, string, string], line: number): void {
+  add(fields: readonly [string, string, string], line: number, fixedOrder = false): void {
+    // a month written as a word says nothing about the order of the numeric dates
+    if (fixedOrder) return;
     const [first, second] = fields;
     const a = Number(first);
     const b = Number(second);
@@ -76,21 +78,47 @@ export interface HeaderTime {
   minute: number;
   second: number | null;
   meridiem: Meridiem | null;
+  /** year/month/day whatever the file's order (the month was a word) */
+  fixedOrder?: boolean;
+  /** a Thai Buddhist-era year (`2565 BE`) */
+  buddhistEra?: boolean;
+}
+
+/** Japanese eras iOS writes as a letter and the year of the era: year 1 is the era's first year. */
+const ERA_OFFSETS: Record<string, number> = { R: 2018, H: 1988 };
+const BUDDHIST_ERA_OFFSET = 543;
+
+/**
+ * The Gregorian year of a year field: two digits are this century (WhatsApp dates from 2009 on), an era year
+ * (`R4`) counts from the era's start, a Buddhist-era year is 543 ahead; an empty field takes `yearless`.
+ */
+function gregorianYear(yearText: string, buddhistEra: boolean, yearless: number | undefined): number | null {
+  const era = /^([RH])(\d{1,2})$/iu.exec(yearText);
+  if (era?.[1] && era[2]) {
+    const offset = ERA_OFFSETS[era[1].toUpperCase()];
+    return offset === undefined || Number(era[2]) < 1 ? null : offset + Number(era[2]);
+  }
+  if (yearText === '') return yearless ?? null;
+  if (yearText.length === 2) return 2000 + Number(yearText);
+  if (yearText.length === 4) return Number(yearText) - (buddhistEra ? BUDDHIST_ERA_OFFSET : 0);
+  return null;
 }
 
 function daysInMonth(year: number, month: number): number {
   return new Date(Date.UTC(year, month, 0)).getUTCDate();
 }
 
-/** The wall-clock date and time a header means under `order`, or null when no such date or time exists. */
-export function toLocalDateTime(header: HeaderTime, order: DateOrder): LocalDateTime | null {
+/**
+ * The wall-clock date and time a header means under `order`, or null when no such date or time exists.
+ * `yearless` is the year of a line that writes none (the operator's --year, advanced by the reader).
+ */
+export function toLocalDateTime(header: HeaderTime, order: DateOrder, yearless?: number): LocalDateTime | null {
   const [f1, f2, f3] = header.dateFields;
-  const [yearText, monthText, dayText] = order === 'DMY' ? [f3, f2, f1] : order === 'MDY' ? [f3, f1, f2] : [f1, f2, f3];
-  // WhatsApp dates from 2009 on; a two-digit year is in this century.
-  let year: number;
-  if (yearText.length === 2) year = 2000 + Number(yearText);
-  else if (yearText.length === 4) year = Number(yearText);
-  else return null;
+  const effective = header.fixedOrder ? 'YMD' : order;
+  const [yearText, monthText, dayText] =
+    effective === 'DMY' ? [f3, f2, f1] : effective === 'MDY' ? [f3, f1, f2] : [f1, f2, f3];
+  const year = gregorianYear(yearText, header.buddhistEra ?? false, yearless);
+  if (year === null) return null;
   const month = Number(monthText);
   const day = Number(dayText);
   if (monthText.length > 2 || dayText.length > 2) return null;
