@@ -205,6 +205,7 @@ const notHeaders: [string, string][] = [
   ['a title line', 'Chat With Aigerim'],
   ['a month word in text', 'March 5 was the deadline'],
   ['a time in text with a colon', '10:59: the meeting starts'],
+  ['a typed date and time without seconds, then a colon', '13.06.2024 10:00: собрание в актовом зале'],
 ];
 
 describe('parseHeaderLine', () => {

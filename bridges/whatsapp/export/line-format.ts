@@ -60,6 +60,11 @@ const MERIDIEM_BEFORE = String.raw`(?:(?<pre>오전|오후|上午|下午|午前|
 /** `1:55`, `01.55`, `21.25.15`, `21:25:15`, with a marker before or after. */
 const TIME = String.raw`${MERIDIEM_BEFORE}?(?<h>\d{1,2})[:.](?<m>\d{2})(?:[:.](?<s>\d{2}))?(?:${MERIDIEM_AFTER})?`;
 /**
+ * The same with seconds required: every layout with a colon after the time writes them, and requiring them keeps a
+ * typed `13.06.2024 10:00: meeting` on a continuation line from being read as a new message.
+ */
+const TIME_WITH_SECONDS = String.raw`(?<h>\d{1,2}):(?<m>\d{2}):(?<s>\d{2})(?:${MERIDIEM_AFTER})?`;
+/**
  * `3/6/18`, `03-06-2018`, `13.06.18`, `13. 6. 2018.`, `2018/06/13`: one separator used twice. The last field may
  * be a Japanese era year (`R4`, `H30`) or a Thai Buddhist-era year followed by `BE`.
  */
@@ -72,20 +77,20 @@ const DASH = String.raw`${SP}[-–]${SP}`;
 /** Each layout a phone has written, tried in order; all end in the `rest` after the timestamp. */
 const LAYOUTS: { style: LineStyle; pattern: RegExp }[] = [
   // iOS `[date, time] Name: text`
-  { style: 'ios', pattern: new RegExp(String.raw`^\[${DATE},?${SP}${TIME}\]${SP}?(?<rest>.*)$`, 'diu') },
+  { style: 'ios', pattern: new RegExp(String.raw`^\[${DATE},?${SP}${TIME}\]${SP}?(?<rest>.*)$`, 'iu') },
   // iOS (Vietnamese) `[time, date] Name: text`
-  { style: 'ios', pattern: new RegExp(String.raw`^\[${TIME},?${SP}${DATE}\]${SP}?(?<rest>.*)$`, 'diu') },
+  { style: 'ios', pattern: new RegExp(String.raw`^\[${TIME},?${SP}${DATE}\]${SP}?(?<rest>.*)$`, 'iu') },
   // Android `date, time - Name: text`
-  { style: 'android', pattern: new RegExp(String.raw`^${DATE},?${SP}${TIME}${DASH}(?<rest>.*)$`, 'diu') },
+  { style: 'android', pattern: new RegExp(String.raw`^${DATE},?${SP}${TIME}${DASH}(?<rest>.*)$`, 'iu') },
   // older iOS without brackets, and old layouts with a colon after the time: `date, time: Name: text`
-  { style: 'android', pattern: new RegExp(String.raw`^${DATE},?${SP}${TIME}:${SP}(?<rest>.*)$`, 'diu') },
+  { style: 'android', pattern: new RegExp(String.raw`^${DATE},?${SP}${TIME_WITH_SECONDS}:${SP}(?<rest>.*)$`, 'iu') },
   // time before the date: `19:23, 28 Aug 2013 - Name: text`
   {
     style: 'android',
-    pattern: new RegExp(String.raw`^${TIME},?${SP}(?:${DATE}|${NAMED_DATE})${DASH}(?<rest>.*)$`, 'diu'),
+    pattern: new RegExp(String.raw`^${TIME},?${SP}(?:${DATE}|${NAMED_DATE})${DASH}(?<rest>.*)$`, 'iu'),
   },
   // a month written as a word: `Mar 5, 8:11 PM - Name: text`, `18 Mar 12:14 - Name: text`
-  { style: 'android', pattern: new RegExp(String.raw`^${NAMED_DATE},?${SP}${TIME}${DASH}(?<rest>.*)$`, 'diu') },
+  { style: 'android', pattern: new RegExp(String.raw`^${NAMED_DATE},?${SP}${TIME}${DASH}(?<rest>.*)$`, 'iu') },
 ];
 
 /** Every layout starts with one of these: a bracket, a digit, a clock marker before the time, or a month. */
@@ -182,8 +187,10 @@ export function parseHeaderLine(raw: string): HeaderLine | null {
   for (const layout of LAYOUTS) {
     const match = layout.pattern.exec(trimmed);
     const groups = match?.groups;
-    const restAt = match?.indices?.groups?.['rest']?.[0];
-    if (!match || !groups || restAt === undefined) continue;
+    const restText = groups?.['rest'];
+    if (!match || !groups || restText === undefined) continue;
+    // the rest runs to the end of the head, so where it starts needs no match indices (the `d` flag is slow)
+    const restAt = trimmed.length - restText.length;
     const date = dateOf(groups);
     const hour = Number(groups['h']);
     if (date === null || groups['m'] === undefined) continue;

@@ -448,6 +448,8 @@ class WhatsAppExportSource implements WhatsAppHistorySource {
     for await (const entry of scanEntries(lines, label, maxLineBytes)) {
       const header = entry.header;
       if (header === null || entry.problem !== null) {
+        // an unreadable entry's date still counts towards the year of yearless dates after it
+        if (header !== null) years.yearOf(header);
         index++;
         if (index <= resumeIndex) continue;
         // its text is not kept (too long, not UTF-8, or no message at all): it has no id, only its place in the file
