@@ -78,6 +78,35 @@ describe('decideDateOrder', () => {
       'conflict',
       null,
     ],
+    [
+      'dates that only advance when read day first',
+      [
+        ['10', '01', '24'],
+        ['02', '02', '24'],
+        ['05', '03', '24'],
+      ],
+      'decided',
+      'DMY',
+    ],
+    [
+      'dates that only advance when read month first',
+      [
+        ['01', '10', '24'],
+        ['02', '02', '24'],
+        ['03', '05', '24'],
+      ],
+      'decided',
+      'MDY',
+    ],
+    [
+      'dates going back once under both readings (a clock jump) settle nothing',
+      [
+        ['05', '06', '24'],
+        ['01', '02', '24'],
+      ],
+      'undecidable',
+      null,
+    ],
   ];
   for (const [name, dates, kind, order] of cases) {
     it(name, () => {
@@ -86,6 +115,24 @@ describe('decideDateOrder', () => {
       assert.equal(decision.kind === 'decided' ? decision.order : null, order);
     });
   }
+
+  it('says by which signal it decided, and names the first ambiguous date when it cannot', () => {
+    assert.deepEqual(
+      decideDateOrder([
+        ['10', '01', '24'],
+        ['02', '02', '24'],
+      ]),
+      { kind: 'decided', order: 'DMY', evidence: 'dates-advance' },
+    );
+    assert.deepEqual(
+      decideDateOrder([
+        ['12', '12', '24'],
+        ['03', '04', '24'],
+        ['05', '06', '24'],
+      ]),
+      { kind: 'undecidable', first: { fields: ['03', '04', '24'], line: 2 } },
+    );
+  });
 
   it('names the first line of each conflicting kind', () => {
     const decision = decideDateOrder([

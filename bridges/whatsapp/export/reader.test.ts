@@ -288,6 +288,19 @@ describe('WhatsApp export: multi-line messages and every system line', () => {
 });
 
 describe('WhatsApp export: undecidable date order', () => {
+  it('decides from the advance of dates when no day above 12 does', async () => {
+    const folder = await mkdtemp(join(tmpdir(), 'wa-advance-'));
+    try {
+      const path = join(folder, 'advance.txt');
+      await writeFile(path, '10/01/24, 09:00 - A: x\n02/02/24, 09:00 - A: y\n05/03/24, 09:00 - A: z\n');
+      const source = await openWhatsAppExport(path, { timezone: ALMATY });
+      await source.close();
+      assert.equal(source.dateOrder, 'DMY');
+    } finally {
+      await rm(folder, { recursive: true, force: true });
+    }
+  });
+
   it('stops with a usage error asking for --date-format', async () => {
     await assert.rejects(
       openWhatsAppExport(fixture('undecidable-dates.txt'), { timezone: ALMATY }),
@@ -295,6 +308,8 @@ describe('WhatsApp export: undecidable date order', () => {
         assert.ok(error instanceof UsageError);
         assert.equal(error.exitCode, 2);
         assert.match(error.message, /--date-format/);
+        // which orders remain, and what each makes of the first ambiguous date
+        assert.match(error.message, /line 1\b.*DMY reads it as 3 April 2024, MDY reads it as 4 March 2024/);
         return true;
       },
     );

@@ -322,7 +322,7 @@ export async function openWhatsAppExport(
       const decision = evidence.decide();
       if (decision.kind === 'undecidable') {
         throw new UsageError(
-          `${container.label}: the date order cannot be decided from the file (no day above 12 tells day from month); pass --date-format DMY|MDY|YMD`,
+          `${container.label}: the date order cannot be decided from the file (no day above 12 tells day from month, and the dates advance under either order)${readingsOf(decision.first)}; pass --date-format DMY|MDY|YMD`,
         );
       }
       if (decision.kind === 'conflict') {
@@ -349,6 +349,31 @@ export async function openWhatsAppExport(
     await container.close();
     throw error;
   }
+}
+
+const MONTH_NAMES = [
+  'January',
+  'February',
+  'March',
+  'April',
+  'May',
+  'June',
+  'July',
+  'August',
+  'September',
+  'October',
+  'November',
+  'December',
+];
+
+/** What each remaining order makes of the first ambiguous date (a date is not personal data). */
+function readingsOf(first: { fields: readonly [string, string, string]; line: number } | null): string {
+  if (first === null) return '';
+  const readings = (['DMY', 'MDY'] as const).flatMap((order) => {
+    const local = toLocalDateTime({ dateFields: first.fields, hour: 0, minute: 0, second: 0, meridiem: null }, order);
+    return local ? [`${order} reads it as ${local.day} ${MONTH_NAMES[local.month - 1]} ${local.year}`] : [];
+  });
+  return `: the orders still possible are DMY and MDY; the first ambiguous date, on line ${first.line}, is ${first.fields.join('/')}: ${readings.join(', ')}`;
 }
 
 /**
