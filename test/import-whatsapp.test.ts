@@ -135,7 +135,7 @@ describe('aitu-gateway import whatsapp', () => {
     file: string,
     slug: string,
     extra: readonly string[] = [],
-    options: { env?: NodeJS.ProcessEnv; cwd?: string; timezone?: string | null } = {},
+    options: { env?: NodeJS.ProcessEnv; cwd?: string; timezone?: string | null; code?: number } = {},
   ): Promise<{ result: CliResult; summary: Summary }> {
     await agency(slug);
     const zone = options.timezone === undefined ? ALMATY : options.timezone;
@@ -150,7 +150,7 @@ describe('aitu-gateway import whatsapp', () => {
       ...extra,
     ];
     const result = await runCli(args, { env: { ...env, ...options.env }, cwd: options.cwd });
-    assert.equal(result.code, 0, result.stderr);
+    assert.equal(result.code, options.code ?? 0, result.stderr);
     const summary = JSON.parse(result.stdout) as Summary;
     assertBalanced(summary);
     return { result, summary };
@@ -550,16 +550,187 @@ describe('aitu-gateway import whatsapp', () => {
     assert.equal(rows[0]!.sent_at.toISOString(), '2024-04-03T05:00:00.000Z');
   });
 
-  it('a line that is not an export line before any message stops the import with its line number', async () => {
+  it('lines before the first message are reported on stderr by line, dead-lettered, and the import goes on', async () => {
     const file = path.join(dir, 'not-an-export.txt');
     writeFileSync(file, '\nHello, this is a note\n28.12.2023, 10:00 - Айгерим: Привет\n');
-    const agencyId = await agency('wa-broken');
-    const result = await runCli(['import', 'whatsapp', file, '--agency', 'wa-broken', '--json', '--timezone', ALMATY], {
+    // exit 1, as for any dead-lettered entry: the operator has lines to look at
+    const { result, summary } = await importWhatsApp(file, 'wa-broken', [], { code: 1 });
+    assert.match(result.stderr, /not-an-export\.txt, line 2: not a WhatsApp export line/);
+    assert.ok(!result.stderr.includes('Hello, this is a note'));
+    assert.equal(summary.read, 2);
+    assert.equal(summary.delivered, 1);
+    assert.equal(summary.failed, 1);
+    assert.deepEqual(
+      (await rowsOf('wa-broken')).map((r) => r.sent_at.toISOString()),
+      [almaty('2023-12-28 10:00')],
+    );
+  });
+
+  it('a file with no message line at all is refused, naming the file', async () => {
+    const file = path.join(dir, 'no-messages.txt');
+    writeFileSync(file, '1\nChat With Aigerim\n');
+    const agencyId = await agency('wa-empty');
+    const result = await runCli(['import', 'whatsapp', file, '--agency', 'wa-empty', '--json', '--timezone', ALMATY], {
       env,
     });
     assert.equal(result.code, 2);
-    assert.match(result.stderr, /not-an-export\.txt, line 2: not a WhatsApp export line/);
+    assert.match(result.stderr, /no-messages\.txt: no WhatsApp message line/);
     assert.equal(await count(`SELECT count(*) AS n FROM messages WHERE agency_id = $1`, [agencyId]), 0);
+  });
+
+  /** Issue 25's layouts, each imported into the store: counts of messages, service events and unreadable lines, UTC times. */
+  const variants: {
+    file: string;
+    extra?: string[];
+    delivered: number;
+    serviceEvents: number;
+    unreadable: number;
+    unreadableLines?: string[];
+    times: string[];
+  }[] = [
+    {
+      file: 'variant-lines-before-first-message.txt',
+      delivered: 2,
+      serviceEvents: 0,
+      unreadable: 3,
+      unreadableLines: ['1', '2', '4'],
+      times: [almaty('2023-12-28 10:05'), almaty('2023-12-28 10:06')],
+    },
+    {
+      file: 'variant-bom-and-marks.txt',
+      delivered: 3,
+      serviceEvents: 0,
+      unreadable: 0,
+      times: [almaty('2018-01-29 12:24:03'), almaty('2018-01-29 12:25:00'), almaty('2018-01-29 12:26:30')],
+    },
+    {
+      file: 'variant-older-ios.txt',
+      delivered: 3,
+      serviceEvents: 1,
+      unreadable: 0,
+      times: [almaty('2016-07-01 16:56:55'), almaty('2016-07-01 16:57:10'), almaty('2016-07-13 09:01:00')],
+    },
+    {
+      file: 'variant-colon-after-time.txt',
+      delivered: 2,
+      serviceEvents: 0,
+      unreadable: 0,
+      times: [almaty('2015-06-13 10:59:59'), almaty('2015-06-14 08:00')],
+    },
+    {
+      file: 'variant-time-before-date.txt',
+      delivered: 2,
+      serviceEvents: 0,
+      unreadable: 0,
+      times: [almaty('2013-08-28 19:23'), almaty('2013-08-29 08:05')],
+    },
+    {
+      file: 'variant-ios-time-before-date.txt',
+      delivered: 2,
+      serviceEvents: 0,
+      unreadable: 0,
+      times: [almaty('2022-03-18 14:56:01'), almaty('2022-03-19 09:00')],
+    },
+    {
+      file: 'variant-day-periods.txt',
+      delivered: 4,
+      serviceEvents: 0,
+      unreadable: 0,
+      times: [
+        almaty('2021-01-03 09:15'),
+        almaty('2021-01-03 15:15'),
+        almaty('2021-01-03 22:15'),
+        almaty('2021-01-13 02:15'),
+      ],
+    },
+    {
+      file: 'variant-meridiem-words.txt',
+      delivered: 3,
+      serviceEvents: 0,
+      unreadable: 0,
+      times: [almaty('2022-03-18 09:05'), almaty('2022-03-18 14:56'), almaty('2022-03-18 23:05')],
+    },
+    {
+      file: 'variant-meridiem-east-asian.txt',
+      delivered: 2,
+      serviceEvents: 0,
+      unreadable: 0,
+      times: [almaty('2022-03-18 10:00'), almaty('2022-03-18 14:57')],
+    },
+    {
+      file: 'variant-arabic-digits.txt',
+      delivered: 2,
+      serviceEvents: 0,
+      unreadable: 0,
+      times: [almaty('2018-01-29 12:24'), almaty('2018-01-30 09:05')],
+    },
+    {
+      file: 'variant-persian-digits.txt',
+      delivered: 1,
+      serviceEvents: 0,
+      unreadable: 0,
+      times: [almaty('2022-03-18 14:56:01')],
+    },
+    {
+      file: 'variant-thai-buddhist-era.txt',
+      delivered: 2,
+      serviceEvents: 0,
+      unreadable: 0,
+      times: [almaty('2022-03-18 14:56:01'), almaty('2022-03-19 09:00')],
+    },
+    {
+      file: 'variant-japanese-era.txt',
+      delivered: 2,
+      serviceEvents: 0,
+      unreadable: 0,
+      times: [almaty('2019-04-30 09:00'), almaty('2022-03-18 14:56:01')],
+    },
+    {
+      file: 'variant-no-year.txt',
+      extra: ['--year', '2022'],
+      delivered: 3,
+      serviceEvents: 0,
+      unreadable: 0,
+      times: [almaty('2022-12-30 22:14'), almaty('2022-12-31 23:59'), almaty('2023-01-01 00:01')],
+    },
+  ];
+  for (const variant of variants) {
+    it(`imports ${variant.file}: exact counts and UTC times`, async () => {
+      const slug = `wa-${variant.file.replace(/^variant-|\.txt$/g, '')}`;
+      const { result, summary } = await importWhatsApp(fixture(variant.file), slug, variant.extra ?? [], {
+        code: variant.unreadable > 0 ? 1 : 0,
+      });
+      assert.equal(summary.delivered, variant.delivered);
+      assert.equal(summary.serviceEvents, variant.serviceEvents);
+      assert.equal(summary.failed, variant.unreadable);
+      assert.equal(summary.read, variant.delivered + variant.unreadable);
+      // each unreadable line is on stderr by its number
+      assert.equal((result.stderr.match(/line \d+: not a WhatsApp export line/g) ?? []).length, variant.unreadable);
+      if (variant.unreadable > 0) {
+        // and dead-lettered by its number
+        const letters = JSON.parse((await runCli(['dlq', 'list', '--json'], { env })).stdout) as { reason: string }[];
+        const lines = letters
+          .filter((l) => l.reason.includes(variant.file))
+          .map((l) => /line (\d+)/.exec(l.reason)?.[1])
+          .sort();
+        assert.deepEqual(lines, variant.unreadableLines);
+      }
+      const rows = await rowsOf(slug);
+      assertNoClearPersonalData(rows);
+      assert.deepEqual(
+        rows.map((r) => r.sent_at.toISOString()),
+        variant.times,
+      );
+    });
+  }
+
+  it('an export whose dates write no year exits 2 asking for --year and naming the line', async () => {
+    const result = await runCli(
+      ['import', 'whatsapp', fixture('variant-no-year.txt'), '--agency', 'wa-no-year', '--json', '--timezone', ALMATY],
+      { env },
+    );
+    assert.equal(result.code, 2);
+    assert.match(result.stderr, /variant-no-year\.txt, line 1: .*--year <yyyy>/);
   });
 
   it('a longer re-export of the same chat delivers exactly the new messages; the same file again delivers nothing', async () => {

@@ -219,16 +219,26 @@ export function registerImport(program: Command): Command {
       .option('--chat-name <name>', "the chat's name (default: from the file name)")
       .option('--chat-id <whatsapp-id>', 'the chat id a live WhatsApp bridge knows, so history and live land together')
       .option('--date-format <order>', 'DMY, MDY or YMD when the file cannot tell')
+      .option('--year <yyyy>', 'the year of the first message, for old exports whose dates write none')
       .option('--timezone <zone>', "IANA zone of the export's times (default: this machine's)"),
   ).action(
     action(
       async (
         file: string,
-        options: CommonImportOptions & { chatName?: string; chatId?: string; dateFormat?: string; timezone?: string },
+        options: CommonImportOptions & {
+          chatName?: string;
+          chatId?: string;
+          dateFormat?: string;
+          year?: string;
+          timezone?: string;
+        },
       ) => {
         const dateFormat = options.dateFormat?.toUpperCase();
         if (dateFormat !== undefined && !['DMY', 'MDY', 'YMD'].includes(dateFormat))
           throw new UsageError('--date-format must be DMY, MDY or YMD');
+        if (options.year !== undefined && !/^\d{4}$/.test(options.year))
+          throw new UsageError('--year must be a four-digit year (--year 2012)');
+        const year = options.year === undefined ? undefined : Number(options.year);
         return runImportCommand(
           'whatsapp',
           async () => {
@@ -238,6 +248,7 @@ export function registerImport(program: Command): Command {
               chatName: options.chatName,
               chatId: options.chatId,
               dateFormat: dateFormat as 'DMY' | 'MDY' | 'YMD' | undefined,
+              year,
               timezone: options.timezone,
             });
             return {
@@ -246,6 +257,7 @@ export function registerImport(program: Command): Command {
               recorded: {
                 timezone: source.timezone,
                 dateOrder: source.dateOrder,
+                ...(year === undefined ? {} : { year }),
                 chatId: source.chatId,
                 chatName: source.title,
               },

@@ -1,6 +1,13 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { assertTimeZone, decideDateOrder, localToUtcIso, toLocalDateTime, zoneOffsetMs } from './date-order.ts';
+import {
+  DateOrderEvidence,
+  assertTimeZone,
+  decideDateOrder,
+  localToUtcIso,
+  toLocalDateTime,
+  zoneOffsetMs,
+} from './date-order.ts';
 import type { DateOrderDecision, HeaderTime, LocalDateTime } from './date-order.ts';
 
 type Fields = [string, string, string];
@@ -71,6 +78,35 @@ describe('decideDateOrder', () => {
       'conflict',
       null,
     ],
+    [
+      'dates that only advance when read day first',
+      [
+        ['10', '01', '24'],
+        ['02', '02', '24'],
+        ['05', '03', '24'],
+      ],
+      'decided',
+      'DMY',
+    ],
+    [
+      'dates that only advance when read month first',
+      [
+        ['01', '10', '24'],
+        ['02', '02', '24'],
+        ['03', '05', '24'],
+      ],
+      'decided',
+      'MDY',
+    ],
+    [
+      'dates going back once under both readings (a clock jump) settle nothing',
+      [
+        ['05', '06', '24'],
+        ['01', '02', '24'],
+      ],
+      'undecidable',
+      null,
+    ],
   ];
   for (const [name, dates, kind, order] of cases) {
     it(name, () => {
@@ -79,6 +115,24 @@ describe('decideDateOrder', () => {
       assert.equal(decision.kind === 'decided' ? decision.order : null, order);
     });
   }
+
+  it('says by which signal it decided, and names the first ambiguous date when it cannot', () => {
+    assert.deepEqual(
+      decideDateOrder([
+        ['10', '01', '24'],
+        ['02', '02', '24'],
+      ]),
+      { kind: 'decided', order: 'DMY', evidence: 'dates-advance' },
+    );
+    assert.deepEqual(
+      decideDateOrder([
+        ['12', '12', '24'],
+        ['03', '04', '24'],
+        ['05', '06', '24'],
+      ]),
+      { kind: 'undecidable', first: { fields: ['03', '04', '24'], line: 2 } },
+    );
+  });
 
   it('names the first line of each conflicting kind', () => {
     const decision = decideDateOrder([
@@ -164,6 +218,64 @@ describe('toLocalDateTime', () => {
   ];
   for (const [name, input, order, expected] of cases)
     it(name, () => assert.deepEqual(toLocalDateTime(input, order), expected));
+});
+
+describe('toLocalDateTime: other calendars, worded months and missing years', () => {
+  const at = (dateFields: Fields, extra: Partial<HeaderTime> = {}): HeaderTime => ({
+    dateFields,
+    hour: 14,
+    minute: 56,
+    second: 1,
+    meridiem: null,
+    ...extra,
+  });
+  const day = (year: number, month: number, dayOfMonth: number): LocalDateTime => ({
+    year,
+    month,
+    day: dayOfMonth,
+    hour: 14,
+    minute: 56,
+    second: 1,
+  });
+  const cases: [string, HeaderTime, 'DMY' | 'MDY' | 'YMD', number | undefined, LocalDateTime | null][] = [
+    [
+      'Thai Buddhist era 2565 is 2022',
+      at(['3', '18', '2565'], { buddhistEra: true }),
+      'MDY',
+      undefined,
+      day(2022, 3, 18),
+    ],
+    [
+      'Buddhist-era leap day 2567 is 2024',
+      at(['29', '2', '2567'], { buddhistEra: true }),
+      'DMY',
+      undefined,
+      day(2024, 2, 29),
+    ],
+    ['Reiwa 4 is 2022', at(['3', '18', 'R4']), 'MDY', undefined, day(2022, 3, 18)],
+    ['Reiwa 1 is 2019', at(['5', '1', 'R1']), 'MDY', undefined, day(2019, 5, 1)],
+    ['Heisei 30 is 2018', at(['3', '18', 'H30']), 'MDY', undefined, day(2018, 3, 18)],
+    ['era year 0 does not exist', at(['3', '18', 'R0']), 'MDY', undefined, null],
+    [
+      'a worded month ignores the file order',
+      at(['2013', '08', '28'], { fixedOrder: true }),
+      'MDY',
+      undefined,
+      day(2013, 8, 28),
+    ],
+    ['no year without --year', at(['', '03', '18'], { fixedOrder: true }), 'DMY', undefined, null],
+    ['no year with --year', at(['', '03', '18'], { fixedOrder: true }), 'DMY', 2012, day(2012, 3, 18)],
+  ];
+  for (const [name, input, order, year, expected] of cases)
+    it(name, () => assert.deepEqual(toLocalDateTime(input, order, year), expected));
+
+  it('a worded month gives no evidence of the numeric order', () => {
+    const evidence = new DateOrderEvidence();
+    evidence.add(['2013', '08', '28'], 1, true);
+    evidence.add(['', '03', '18'], 2, true);
+    evidence.add(['13', '01', '24'], 3);
+    assert.deepEqual(evidence.decide(), { kind: 'decided', order: 'DMY', evidence: 'day-first' });
+  });
 });
 
 describe('localToUtcIso', () => {

@@ -89,6 +89,109 @@ const headers: [string, string, Expected][] = [
     '[12.01.2024, 09:00:05] \u200EДана добавил(-а) Ерлан',
     { style: 'ios', author: null, body: 'Дана добавил(-а) Ерлан', bodyMarked: true },
   ],
+  // Byte-order marks and direction marks anywhere in the timestamp: stripped from the structure only.
+  [
+    'BOM inside the bracket',
+    '[\uFEFF29.01.18, 12:24:03] Dana: hi',
+    { style: 'ios', dateFields: ['29', '01', '18'], hour: 12, second: 3, author: 'Dana', body: 'hi' },
+  ],
+  [
+    'BOM and U+200E before the bracket',
+    '\uFEFF\u200E[29.01.18, 12:24:03] Dana: hi',
+    { dateFields: ['29', '01', '18'], author: 'Dana' },
+  ],
+  [
+    'Android phone author in direction marks',
+    '29/01/2018, 12:24 - \u202A+7 701 234 56 78\u202C: ok',
+    { author: '+7 701 234 56 78', body: 'ok' },
+  ],
+  [
+    'U+200F around the date and time',
+    '\u200F29/01/2018\u200F, 12:24\u200F - Dana: \u202Bтекст\u202C',
+    { dateFields: ['29', '01', '2018'], minute: 24, author: 'Dana', body: '\u202Bтекст\u202C' },
+  ],
+  // Older layouts
+  [
+    'older iOS without brackets',
+    '7/1/16, 4:56:55 PM: Aigerim: text',
+    { dateFields: ['7', '1', '16'], hour: 4, second: 55, meridiem: 'pm', author: 'Aigerim', body: 'text' },
+  ],
+  [
+    'older iOS system line without brackets',
+    '7/1/16, 4:56:55 PM: Aigerim created this group',
+    { author: null, body: 'Aigerim created this group' },
+  ],
+  [
+    'colon after the time, no comma, no dash',
+    '13/06/15 10:59:59: Dana: text',
+    { dateFields: ['13', '06', '15'], hour: 10, minute: 59, second: 59, author: 'Dana', body: 'text' },
+  ],
+  [
+    'colon after a 24-hour time',
+    '4/26/16, 16:23:03: Dana: text',
+    { dateFields: ['4', '26', '16'], hour: 16, second: 3, meridiem: null, author: 'Dana' },
+  ],
+  // Time before date
+  [
+    'time before a worded date',
+    '19:23, 28 Aug 2013 - Dana: text',
+    { dateFields: ['2013', '08', '28'], fixedOrder: true, hour: 19, minute: 23, author: 'Dana', body: 'text' },
+  ],
+  [
+    'iOS time before date (Vietnamese)',
+    '[14:56:01, 3/18/22] Dana: text',
+    { style: 'ios', dateFields: ['3', '18', '22'], fixedOrder: false, hour: 14, second: 1, author: 'Dana' },
+  ],
+  // AM/PM words in other languages, with normal and narrow no-break spaces
+  ['Spanish p. m. after U+202F', '18/3/22, 2:56\u202Fp.\u00A0m. - Dana: x', { hour: 2, meridiem: 'pm' }],
+  ['Spanish a. m.', '18/3/22, 2:56 a. m. - Dana: x', { meridiem: 'am' }],
+  ['German vorm.', '18.03.22, 9:05 vorm. - Dana: x', { hour: 9, meridiem: 'am', author: 'Dana' }],
+  ['German nachm. after U+00A0', '18.03.22, 9:05\u00A0nachm. - Dana: x', { meridiem: 'pm' }],
+  [
+    'Korean 오후 before the time',
+    '[2022. 3. 18. 오후 2:56:01] Dana: x',
+    { dateFields: ['2022', '3', '18'], hour: 2, meridiem: 'pm', author: 'Dana' },
+  ],
+  ['Korean 오전 before the time', '2022. 3. 18. 오전 9:56 - Dana: x', { hour: 9, meridiem: 'am' }],
+  ['Chinese 下午 before the time', '2022/3/18 下午2:56 - Dana: x', { dateFields: ['2022', '3', '18'], meridiem: 'pm' }],
+  ['Chinese 上午 before the time', '[2022/3/18 上午2:56:01] Dana: x', { meridiem: 'am' }],
+  ['Arabic ص', '18/3/22, 9:05 ص - Dana: x', { meridiem: 'am' }],
+  ['Arabic م after U+202F', '18/3/22, 9:05\u202Fم - Dana: x', { meridiem: 'pm' }],
+  ['in the morning', '03/01/2021, 9:15 in the morning - Dana: x', { hour: 9, minute: 15, meridiem: 'am' }],
+  ['in the afternoon', '03/01/2021, 3:15 in the afternoon - Dana: x', { meridiem: 'pm' }],
+  ['in the evening', '03/01/2021, 7:15 in the evening - Dana: x', { meridiem: 'pm' }],
+  ['10 at night', '03/01/2021, 10:15 at night - Dana: x', { meridiem: 'pm' }],
+  ['2 at night', '03/01/2021, 2:15 at night - Dana: x', { meridiem: 'am' }],
+  // Native digits, the Arabic comma and U+200F
+  [
+    'Arabic-Indic digits with the Arabic comma and RLM',
+    '\u200F٢٩\u200F/٠١\u200F/٢٠١٨\u060C ١٢:٢٤ م - دانا: مرحبا ٣',
+    { dateFields: ['29', '01', '2018'], hour: 12, minute: 24, meridiem: 'pm', author: 'دانا', body: 'مرحبا ٣' },
+  ],
+  [
+    'Extended Arabic-Indic digits (Persian)',
+    '[۱۴۰۱/۰۱/۲۹, ۱۴:۵۶:۰۱] سارا: سلام ۵',
+    { style: 'ios', dateFields: ['1401', '01', '29'], hour: 14, second: 1, author: 'سارا', body: 'سلام ۵' },
+  ],
+  // Other calendars
+  [
+    'Thai Buddhist era',
+    '[3/18/2565 BE, 14:56:01] Dana: x',
+    { dateFields: ['3', '18', '2565'], buddhistEra: true, hour: 14 },
+  ],
+  ['Japanese Reiwa era', '[3/18/R4, 14:56:01] Dana: x', { dateFields: ['3', '18', 'R4'], buddhistEra: false }],
+  ['Japanese Heisei era', '[3/18/H30, 14:56:01] Dana: x', { dateFields: ['3', '18', 'H30'] }],
+  // No year
+  [
+    'day and month word without a year',
+    '18 Mar 12:14 - Dana: text',
+    { dateFields: ['', '03', '18'], fixedOrder: true, hour: 12, minute: 14, author: 'Dana' },
+  ],
+  [
+    'month word and day without a year, 12-hour',
+    'Mar 5, 8:11 PM - Dana: text',
+    { dateFields: ['', '03', '5'], fixedOrder: true, hour: 8, meridiem: 'pm', author: 'Dana' },
+  ],
 ];
 
 const notHeaders: [string, string][] = [
@@ -98,6 +201,11 @@ const notHeaders: [string, string][] = [
   ['date without time', '28.12.2023 - Айгерим: x'],
   ['Android line without the dash', '28.12.2023, 10:05 Айгерим: x'],
   ['two date fields only', '28.12, 10:05 - Айгерим: x'],
+  ['a page number', '1'],
+  ['a title line', 'Chat With Aigerim'],
+  ['a month word in text', 'March 5 was the deadline'],
+  ['a time in text with a colon', '10:59: the meeting starts'],
+  ['a typed date and time without seconds, then a colon', '13.06.2024 10:00: собрание в актовом зале'],
 ];
 
 describe('parseHeaderLine', () => {

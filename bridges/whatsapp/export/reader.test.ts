@@ -288,6 +288,19 @@ describe('WhatsApp export: multi-line messages and every system line', () => {
 });
 
 describe('WhatsApp export: undecidable date order', () => {
+  it('decides from the advance of dates when no day above 12 does', async () => {
+    const folder = await mkdtemp(join(tmpdir(), 'wa-advance-'));
+    try {
+      const path = join(folder, 'advance.txt');
+      await writeFile(path, '10/01/24, 09:00 - A: x\n02/02/24, 09:00 - A: y\n05/03/24, 09:00 - A: z\n');
+      const source = await openWhatsAppExport(path, { timezone: ALMATY });
+      await source.close();
+      assert.equal(source.dateOrder, 'DMY');
+    } finally {
+      await rm(folder, { recursive: true, force: true });
+    }
+  });
+
   it('stops with a usage error asking for --date-format', async () => {
     await assert.rejects(
       openWhatsAppExport(fixture('undecidable-dates.txt'), { timezone: ALMATY }),
@@ -295,6 +308,8 @@ describe('WhatsApp export: undecidable date order', () => {
         assert.ok(error instanceof UsageError);
         assert.equal(error.exitCode, 2);
         assert.match(error.message, /--date-format/);
+        // which orders remain, and what each makes of the first ambiguous date
+        assert.match(error.message, /line 1\b.*DMY reads it as 3 April 2024, MDY reads it as 4 March 2024/);
         return true;
       },
     );
@@ -435,6 +450,198 @@ describe('WhatsApp export: zip with entries escaping the folder', () => {
   });
 });
 
+/** One fixture per layout issue 25 lists: what each entry becomes, its UTC time (read in Asia/Almaty), any problem. */
+const variants: {
+  name: string;
+  file: string;
+  options?: WhatsAppExportOptions;
+  order: 'DMY' | 'MDY' | 'YMD';
+  /** per entry: `problem:<line>` for an unreadable one, else `<type> <UTC time>` */
+  entries: string[];
+  texts?: string[];
+}[] = [
+  {
+    name: 'lines before the first message are unreadable entries with their line numbers',
+    file: 'variant-lines-before-first-message.txt',
+    order: 'DMY',
+    entries: [
+      'problem:1',
+      'problem:2',
+      'problem:4',
+      'message 2023-12-28T04:05:00.000Z',
+      'message 2023-12-28T04:06:00.000Z',
+    ],
+  },
+  {
+    name: 'byte-order marks at every line start and inside the bracket, marks around a phone number',
+    file: 'variant-bom-and-marks.txt',
+    order: 'DMY',
+    entries: [
+      'message 2018-01-29T06:24:03.000Z',
+      'message 2018-01-29T06:25:00.000Z',
+      'message 2018-01-29T06:26:30.000Z',
+    ],
+    texts: ['first', 'second', ''],
+  },
+  {
+    name: 'older iOS without brackets, with its system line',
+    file: 'variant-older-ios.txt',
+    order: 'MDY',
+    entries: [
+      'service:created 2016-07-01T10:56:55.000Z',
+      'message 2016-07-01T10:57:10.000Z',
+      'message 2016-07-13T03:01:00.000Z',
+    ],
+    texts: ['Aigerim created this group', 'hello', 'morning\nsecond line'],
+  },
+  {
+    name: 'a colon after the time and no dash',
+    file: 'variant-colon-after-time.txt',
+    order: 'DMY',
+    entries: ['message 2015-06-13T04:59:59.000Z', 'message 2015-06-14T02:00:00.000Z'],
+  },
+  {
+    name: 'time before a worded date',
+    file: 'variant-time-before-date.txt',
+    order: 'DMY',
+    entries: ['message 2013-08-28T13:23:00.000Z', 'message 2013-08-29T02:05:00.000Z'],
+  },
+  {
+    name: 'iOS time before date',
+    file: 'variant-ios-time-before-date.txt',
+    order: 'MDY',
+    entries: ['message 2022-03-18T08:56:01.000Z', 'message 2022-03-19T03:00:00.000Z'],
+  },
+  {
+    name: 'day periods in words',
+    file: 'variant-day-periods.txt',
+    order: 'DMY',
+    entries: [
+      'message 2021-01-03T03:15:00.000Z',
+      'message 2021-01-03T09:15:00.000Z',
+      'message 2021-01-03T16:15:00.000Z',
+      'message 2021-01-12T20:15:00.000Z',
+    ],
+  },
+  {
+    name: 'Spanish, German and Arabic AM/PM words with no-break spaces',
+    file: 'variant-meridiem-words.txt',
+    order: 'DMY',
+    entries: [
+      'message 2022-03-18T08:56:00.000Z',
+      'message 2022-03-18T03:05:00.000Z',
+      'message 2022-03-18T17:05:00.000Z',
+    ],
+  },
+  {
+    name: 'Korean and Chinese markers before the time',
+    file: 'variant-meridiem-east-asian.txt',
+    order: 'YMD',
+    entries: ['message 2022-03-18T08:57:00.000Z', 'message 2022-03-18T04:00:00.000Z'],
+  },
+  {
+    name: 'Arabic-Indic digits, the Arabic comma and U+200F; the text keeps its digits',
+    file: 'variant-arabic-digits.txt',
+    order: 'DMY',
+    entries: ['message 2018-01-29T06:24:00.000Z', 'message 2018-01-30T03:05:00.000Z'],
+    texts: ['مرحبا ٣', 'صباح'],
+  },
+  {
+    name: 'Extended Arabic-Indic digits (Persian)',
+    file: 'variant-persian-digits.txt',
+    order: 'DMY',
+    entries: ['message 2022-03-18T08:56:01.000Z'],
+    texts: ['سلام ۵'],
+  },
+  {
+    name: 'Thai Buddhist-era years',
+    file: 'variant-thai-buddhist-era.txt',
+    order: 'MDY',
+    entries: ['message 2022-03-18T08:56:01.000Z', 'message 2022-03-19T03:00:00.000Z'],
+  },
+  {
+    name: 'Japanese era years (Reiwa, Heisei)',
+    file: 'variant-japanese-era.txt',
+    order: 'MDY',
+    entries: ['message 2022-03-18T08:56:01.000Z', 'message 2019-04-30T03:00:00.000Z'],
+  },
+  {
+    name: 'no year, with --year, rolling over from December to January',
+    file: 'variant-no-year.txt',
+    options: { year: 2022 },
+    order: 'DMY',
+    entries: [
+      'message 2022-12-30T16:14:00.000Z',
+      'message 2022-12-31T17:59:00.000Z',
+      'message 2022-12-31T18:01:00.000Z',
+    ],
+  },
+];
+
+describe('WhatsApp export: layouts in the wild (issue 25)', () => {
+  for (const variant of variants) {
+    it(variant.name, async () => {
+      const source = await openWhatsAppExport(fixture(variant.file), { timezone: ALMATY, ...variant.options });
+      const entries: HistoryEntry[] = [];
+      try {
+        for await (const entry of source.entries()) entries.push(entry);
+      } finally {
+        await source.close();
+      }
+      assert.equal(source.dateOrder, variant.order);
+      assert.deepEqual(await source.chats().then((chats) => chats[0]?.expectedEntries), variant.entries.length);
+      const described = entries.map((entry) => {
+        if (entry.problem !== undefined) return `problem:${/line (\d+)/.exec(entry.problem)?.[1]}`;
+        const message = canonicalMessageSchema.parse(entry.message);
+        return `${message.kind === 'service' ? `service:${message.service?.type}` : message.kind} ${message.sentAt}`;
+      });
+      assert.deepEqual(described, variant.entries);
+      for (const entry of entries) {
+        if (entry.problem !== undefined) assert.ok(entry.problem.includes(fixture(variant.file)), entry.problem);
+      }
+      if (variant.texts) {
+        const texts = entries.filter((entry) => entry.problem === undefined).map((entry) => entry.message.text);
+        assert.deepEqual(texts, variant.texts);
+      }
+    });
+  }
+
+  it('keeps a phone-number sender wrapped in direction marks as its digits', async () => {
+    const read = await readExport('variant-bom-and-marks.txt');
+    assert.deepEqual(
+      read.messages.map((m) => m.sender?.id),
+      ['name:Dana', '77012345678', 'name:Dana'],
+    );
+  });
+
+  it('asks for --year naming the first line without one', async () => {
+    await assert.rejects(
+      openWhatsAppExport(fixture('variant-no-year.txt'), { timezone: ALMATY }),
+      (error: unknown) =>
+        error instanceof UsageError && /variant-no-year\.txt, line 1\b.*--year <yyyy>/.test(error.message),
+    );
+  });
+
+  it('refuses a year that cannot be one', async () => {
+    await assert.rejects(
+      openWhatsAppExport(fixture('variant-no-year.txt'), { timezone: ALMATY, year: 22 }),
+      UsageError,
+    );
+  });
+
+  it('resumes a yearless export with the same years', async () => {
+    const source = await openWhatsAppExport(fixture('variant-no-year.txt'), { timezone: ALMATY, year: 2022 });
+    const times: string[] = [];
+    try {
+      for await (const entry of source.entries({ resumeAfter: { entryIndex: 2, line: 2 } }))
+        times.push(String(entry.message.sentAt));
+    } finally {
+      await source.close();
+    }
+    assert.deepEqual(times, ['2022-12-31T18:01:00.000Z']);
+  });
+});
+
 describe('WhatsApp export: bad input', () => {
   let folder: string;
   before(async () => {
@@ -449,15 +656,32 @@ describe('WhatsApp export: bad input', () => {
     return path;
   };
 
-  it('names the file and line of text before the first message, never the text', async () => {
+  it('reads on past text before the first message: an unreadable entry naming the file and line, never the text', async () => {
     const path = await write('junk.txt', '\nсекретный текст 940101300123\n28.12.2023, 10:05 - Айгерим: ok\n');
-    await assert.rejects(openWhatsAppExport(path, { timezone: ALMATY }), (error: unknown) => {
-      assert.ok(error instanceof InputError);
-      assert.ok(error.message.includes(path));
-      assert.match(error.message, /line 2\b/);
-      assert.ok(!error.message.includes('940101300123'));
-      return true;
-    });
+    const source = await openWhatsAppExport(path, { timezone: ALMATY });
+    const entries: HistoryEntry[] = [];
+    try {
+      for await (const entry of source.entries()) entries.push(entry);
+    } finally {
+      await source.close();
+    }
+    assert.equal(entries.length, 2);
+    const problem = entries[0]?.problem ?? '';
+    assert.ok(problem.includes(path));
+    assert.match(problem, /line 2\b/);
+    assert.ok(!problem.includes('940101300123'));
+    assert.ok(!JSON.stringify(entries[0]?.message).includes('940101300123'));
+    assert.equal(entries[1]?.problem, undefined);
+    assert.equal(entries[1]?.message.text, 'ok');
+  });
+
+  it('refuses a file with no message line at all, naming the file', async () => {
+    const path = await write('no-messages.txt', '\uFEFF1\nChat With Aigerim\n\nsome sentence\n');
+    await assert.rejects(
+      openWhatsAppExport(path, { timezone: ALMATY }),
+      (error: unknown) =>
+        error instanceof InputError && error.message.includes(path) && /no WhatsApp message line/.test(error.message),
+    );
   });
 
   it('names the line of a header whose date does not exist', async () => {

@@ -40,6 +40,8 @@ export interface WhatsAppExportOptions {
   /** the id a live WhatsApp bridge knows (`120363025246125486@g.us`, `77011234567@c.us`) */
   chatId?: string;
   dateFormat?: DateOrder;
+  /** the year of the first message, for an export whose dates write none (`18 Mar 12:14`) */
+  year?: number;
   /** IANA zone the export's local times are read in; defaults to the machine's */
   timezone?: string;
   /** defaults: the configured limits */
@@ -65,7 +67,8 @@ export interface WhatsAppCheckpoint extends Checkpoint {
 }
 
 interface RawEntry {
-  header: HeaderLine;
+  /** null for a line before the first message (a page number, a title): it is only ever a problem */
+  header: HeaderLine | null;
   /** 1-based line of the header */
   line: number;
   endLine: number;
@@ -176,8 +179,8 @@ function textLine(
 
 /**
  * Groups lines into entries: a header starts one, any other line continues it. A non-blank line before the
- * first header means this is not an export (or not one we can read): it stops the run at its line number.
- * An entry whose lines together pass maxLineBytes keeps no more of them: it is refused as a line past it would be.
+ * first header (a page number, a title, a sentence pasted above the export) is an entry of its own with a
+ * problem naming its line, never its text; blank lines there are skipped. An entry whose lines together pass maxLineBytes keeps no more of them: it is refused as a line past it would be.
  */
 async function* scanEntries(
   lines: AsyncIterable<TextLine>,
@@ -214,10 +217,20 @@ async function* scanEntries(
       continue;
     }
     if (current === null) {
-      if (cleanLine(raw).trim() === '') continue;
-      throw new InputError(
-        `${label}, line ${number}: not a WhatsApp export line (no date and time at its start, and no message before it to continue)`,
-      );
+      if (
+        cleanLine(raw)
+          .replace(/\uFEFF/g, '')
+          .trim() === ''
+      )
+        continue;
+      yield {
+        header: null,
+        line: number,
+        endLine: number,
+        body: '',
+        problem: `${label}, line ${number}: not a WhatsApp export line (no date and time at its start, and no message before it to continue)`,
+      };
+      continue;
     }
     current.endLine = number;
     if (current.problem) continue;
@@ -250,6 +263,9 @@ export async function openWhatsAppExport(
   if (options.dateFormat !== undefined && !isDateOrder(options.dateFormat)) {
     throw new UsageError(`--date-format must be one of ${DATE_ORDERS.join(', ')}`);
   }
+  if (options.year !== undefined && !(Number.isInteger(options.year) && options.year >= 2009 && options.year <= 2100)) {
+    throw new UsageError('--year must be a four-digit year from 2009 on');
+  }
 
   const limits = withLimits(options.limits);
   const container = await openExportContainer(path, limits);
@@ -257,10 +273,18 @@ export async function openWhatsAppExport(
     const evidence = new DateOrderEvidence();
     const authors = new Set<string>();
     let entryCount = 0;
+    let messageLines = 0;
+    let firstYearless: number | null = null;
     let noticeAuthor: string | null = null;
     const lines = readLines(await container.openText(), container.label, limits.maxLineBytes, () => {});
     for await (const entry of scanEntries(lines, container.label, limits.maxLineBytes)) {
-      evidence.add(entry.header.dateFields, entry.line);
+      entryCount++;
+      if (entry.header === null) continue;
+      messageLines++;
+      evidence.add(entry.header.dateFields, entry.line, entry.header.fixedOrder);
+      if (firstYearless === null && entry.header.fixedOrder && entry.header.dateFields[0] === '') {
+        firstYearless = entry.line;
+      }
       const author = entry.header.author;
       if (author !== null && entry.problem === null) {
         authors.add(author);
@@ -272,7 +296,16 @@ export async function openWhatsAppExport(
           noticeAuthor = author;
         }
       }
-      entryCount++;
+    }
+    if (messageLines === 0) {
+      throw new InputError(
+        `${container.label}: no WhatsApp message line in the file (no line starts with a date and a time)`,
+      );
+    }
+    if (firstYearless !== null && options.year === undefined) {
+      throw new UsageError(
+        `${container.label}, line ${firstYearless}: the dates write no year; pass --year <yyyy> (the year of the first message)`,
+      );
     }
     const title =
       options.chatName?.trim() ||
@@ -289,7 +322,7 @@ export async function openWhatsAppExport(
       const decision = evidence.decide();
       if (decision.kind === 'undecidable') {
         throw new UsageError(
-          `${container.label}: the date order cannot be decided from the file (no day above 12 tells day from month); pass --date-format DMY|MDY|YMD`,
+          `${container.label}: the date order cannot be decided from the file (no day above 12 tells day from month, and the dates advance under either order)${readingsOf(decision.first)}; pass --date-format DMY|MDY|YMD`,
         );
       }
       if (decision.kind === 'conflict') {
@@ -306,6 +339,7 @@ export async function openWhatsAppExport(
       chatId,
       timezone,
       dateOrder,
+      year: options.year ?? null,
       entryCount,
       authors,
       limits,
@@ -317,12 +351,61 @@ export async function openWhatsAppExport(
   }
 }
 
+const MONTH_NAMES = [
+  'January',
+  'February',
+  'March',
+  'April',
+  'May',
+  'June',
+  'July',
+  'August',
+  'September',
+  'October',
+  'November',
+  'December',
+];
+
+/** What each remaining order makes of the first ambiguous date (a date is not personal data). */
+function readingsOf(first: { fields: readonly [string, string, string]; line: number } | null): string {
+  if (first === null) return '';
+  const readings = (['DMY', 'MDY'] as const).flatMap((order) => {
+    const local = toLocalDateTime({ dateFields: first.fields, hour: 0, minute: 0, second: 0, meridiem: null }, order);
+    return local ? [`${order} reads it as ${local.day} ${MONTH_NAMES[local.month - 1]} ${local.year}`] : [];
+  });
+  return `: the orders still possible are DMY and MDY; the first ambiguous date, on line ${first.line}, is ${first.fields.join('/')}: ${readings.join(', ')}`;
+}
+
+/**
+ * The year of each date that writes none: --year for the first, then one more each time the month goes back
+ * (December → January). Every entry passes through it in file order, skipped ones too, so a resumed run counts
+ * the same years.
+ */
+class YearlessCalendar {
+  private lastMonth = 0;
+  private year: number | undefined;
+
+  constructor(year: number | null) {
+    this.year = year ?? undefined;
+  }
+
+  yearOf(header: HeaderLine): number | undefined {
+    if (this.year === undefined || !header.fixedOrder || header.dateFields[0] !== '') return this.year;
+    const month = Number(header.dateFields[1]);
+    if (month < this.lastMonth) this.year++;
+    this.lastMonth = month;
+    return this.year;
+  }
+}
+
 class WhatsAppExportSource implements WhatsAppHistorySource {
   readonly platform = 'whatsapp' as const;
   readonly title: string;
   readonly chatId: string;
   readonly timezone: string;
   readonly dateOrder: DateOrder;
+  /** the year of the first yearless date (--year); later ones advance it when the month goes back */
+  private readonly year: number | null;
   private readonly entryCount: number;
   private readonly authors: ReadonlySet<string>;
   private readonly limits: InputLimits;
@@ -337,6 +420,7 @@ class WhatsAppExportSource implements WhatsAppHistorySource {
       chatId: string;
       timezone: string;
       dateOrder: DateOrder;
+      year: number | null;
       entryCount: number;
       authors: ReadonlySet<string>;
       limits: InputLimits;
@@ -347,6 +431,7 @@ class WhatsAppExportSource implements WhatsAppHistorySource {
     this.chatId = facts.chatId;
     this.timezone = facts.timezone;
     this.dateOrder = facts.dateOrder;
+    this.year = facts.year;
     this.entryCount = facts.entryCount;
     this.authors = facts.authors;
     this.limits = facts.limits;
@@ -384,33 +469,37 @@ class WhatsAppExportSource implements WhatsAppHistorySource {
       this.bytesRead += count;
     });
     let index = 0;
+    const years = new YearlessCalendar(this.year);
     for await (const entry of scanEntries(lines, label, maxLineBytes)) {
-      if (entry.problem) {
+      const header = entry.header;
+      if (header === null || entry.problem !== null) {
+        // an unreadable entry's date still counts towards the year of yearless dates after it
+        if (header !== null) years.yearOf(header);
         index++;
         if (index <= resumeIndex) continue;
-        // its text is not kept (too long, or not UTF-8): it has no id, only its place in the file
+        // its text is not kept (too long, not UTF-8, or no message at all): it has no id, only its place in the file
         const message = { platform: 'whatsapp', chatId: this.chatId, chatTitle: this.title } as CanonicalMessageInput;
         yield {
           message,
           checkpoint: { entryIndex: index, line: entry.endLine } satisfies WhatsAppCheckpoint,
-          problem: entry.problem,
+          problem: entry.problem ?? `${label}, line ${entry.line}: not a WhatsApp export line`,
         };
         continue;
       }
-      const local = toLocalDateTime(entry.header, this.dateOrder);
+      const local = toLocalDateTime(header, this.dateOrder, years.yearOf(header));
       if (local === null) {
         throw new InputError(
           `${label}, line ${entry.line}: the date or time at the start of the line does not exist when read as ${this.dateOrder}`,
         );
       }
       const sentAt = localToUtcIso(local, this.timezone);
-      const author = entry.header.author;
+      const author = header.author;
       const person = author === null ? null : senderOf(author);
       // Every entry gets its id, skipped or not: an occurrence index counts the skipped twins too.
       const messageId = ids.next({ chatId: this.chatId, sentAt, sender: person?.id ?? '', text: entry.body });
       index++;
       if (index <= resumeIndex) continue;
-      const message = await this.toMessage(entry, { messageId, sentAt, person });
+      const message = await this.toMessage(entry, header, { messageId, sentAt, person });
       const checkpoint: WhatsAppCheckpoint = { entryIndex: index, line: entry.endLine };
       yield { message, checkpoint };
     }
@@ -418,6 +507,7 @@ class WhatsAppExportSource implements WhatsAppHistorySource {
 
   private async toMessage(
     entry: RawEntry,
+    header: HeaderLine,
     facts: { messageId: string; sentAt: string; person: { id: string; name: string } | null },
   ): Promise<CanonicalMessageInput> {
     const base = {
@@ -428,7 +518,7 @@ class WhatsAppExportSource implements WhatsAppHistorySource {
       sentAt: facts.sentAt,
     };
     const classified = classifyEntryBody(
-      { style: entry.header.style, author: entry.header.author, body: entry.body, bodyMarked: entry.header.bodyMarked },
+      { style: header.style, author: header.author, body: entry.body, bodyMarked: header.bodyMarked },
       { knownNames: this.authors },
     );
     if (classified.kind === 'service') {

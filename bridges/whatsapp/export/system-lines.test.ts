@@ -29,6 +29,7 @@ describe('classifySystemLine', () => {
       { type: 'encryption_notice' },
     ],
     ['en created', 'Madina created group "Emergency HQ"', { type: 'created', actor: 'Madina', title: 'Emergency HQ' }],
+    ['en created this group (older iOS)', 'Aigerim created this group', { type: 'created', actor: 'Aigerim' }],
     ['ru created', 'Айгерим создал(-а) группу «Штаб ЧС»', { type: 'created', actor: 'Айгерим', title: 'Штаб ЧС' }],
     ['ru created by you', 'Вы создали группу "Штаб"', { type: 'created', actor: 'Вы', title: 'Штаб' }],
     [

@@ -102,6 +102,12 @@ const RULES: Rule[] = [
     build: (m) => withActor({ type: 'created', rawType: 'created_group:en', title: at(m, 2) }, at(m, 1)),
   },
   {
+    // older iOS, without the group's title: `7/1/16, 4:56:55 PM: Aigerim created this group`
+    rawType: 'created_this_group:en',
+    pattern: /^(.+?) created this group$/u,
+    build: (m) => withActor({ type: 'created', rawType: 'created_this_group:en' }, at(m, 1)),
+  },
+  {
     rawType: 'created_group:ru',
     pattern: new RegExp(`^(.+?) создал${RU} группу ${OPEN}(.*)${CLOSE}$`, 'u'),
     build: (m) => withActor({ type: 'created', rawType: 'created_group:ru', title: at(m, 2) }, at(m, 1)),
