@@ -1,4 +1,4 @@
-import type { Category } from './types.ts';
+import { CATEGORIES, type Category } from './types.ts';
 
 /**
  * A seeded generator of labeled chat messages in Kazakh, Russian and English, for the accuracy test and the
@@ -620,18 +620,6 @@ function negative(r: Rng, lang: Lang): Piece {
   }
 }
 
-const POSITIVE_CATEGORIES: readonly Category[] = [
-  'IIN',
-  'BIN',
-  'PHONE',
-  'EMAIL',
-  'CARD',
-  'IBAN',
-  'PASSPORT',
-  'ID_CARD',
-  'HEALTH',
-];
-
 export interface CorpusOptions {
   /** share of messages with at least one inserted category (default 0.6) */
   positiveRate?: number;
@@ -651,7 +639,7 @@ export function* corpusStream(seed: number, options: CorpusOptions = {}): Genera
     for (let i = 0; i < fillers; i++) pieces.push({ text: r.pick(FILLER[lang]), category: null, tag: 'filler' });
     if (r.chance(positiveRate)) {
       const n = r.chance(0.75) ? 1 : 2;
-      for (let i = 0; i < n; i++) pieces.push(positive(r, lang, r.pick(POSITIVE_CATEGORIES)));
+      for (let i = 0; i < n; i++) pieces.push(positive(r, lang, r.pick(CATEGORIES)));
     }
     if (r.chance(negativeRate)) {
       const n = r.chance(0.7) ? 1 : 2;

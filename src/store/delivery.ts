@@ -1,6 +1,7 @@
 import type pg from 'pg';
 import type { Finding } from '../classifier/index.ts';
 import type { CanonicalMessage, WireMessage } from '../core/message.ts';
+import type { OriginalBinding } from '../core/keys.ts';
 import { originalFromSeal, originalToSeal, type OriginalMessage } from '../core/original.ts';
 import { messageBody } from './messages.ts';
 import { binaryArray } from './binary-array.ts';
@@ -273,6 +274,17 @@ export function pickMessages(batch: DeliveryBatch, indexes: readonly number[]): 
     });
   }
   return picked;
+}
+
+/** What message i's encrypted original is bound to: its agency and its unique key in the store. */
+export function originalBinding(agencyId: string, batch: DeliveryBatch, i: number): OriginalBinding {
+  const chat = batch.chats[batch.messages.chat[i]!]!;
+  return {
+    agencyId,
+    platform: chat.platform,
+    sourceChatId: chat.chatId,
+    sourceMessageId: batch.messages.messageId[i]!,
+  };
 }
 
 /** Message i of a batch as the canonical message received, for the dead-letter queue. */

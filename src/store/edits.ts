@@ -1,7 +1,14 @@
 import type pg from 'pg';
-import { decryptOriginal, encryptOriginal, OriginalFormat, type Keyring, type OriginalBinding } from '../core/keys.ts';
+import { decryptOriginal, encryptOriginal, OriginalFormat, type Keyring } from '../core/keys.ts';
 import { binaryArray } from './binary-array.ts';
-import { decisionOf, messageChats, storedBodies, type DeliveryBatch, type StoredDecision } from './delivery.ts';
+import {
+  decisionOf,
+  messageChats,
+  originalBinding,
+  storedBodies,
+  type DeliveryBatch,
+  type StoredDecision,
+} from './delivery.ts';
 
 type Queryable = Pick<pg.Pool | pg.PoolClient, 'query'>;
 
@@ -214,17 +221,6 @@ function storedOriginal(stored: StoredVersion): { original: Buffer; keyId: strin
 
 /** Message i's original as the review item seals it: the text and structured parts as received. */
 const originalOf = (batch: DeliveryBatch, i: number): string => batch.messages.original[i] ?? batch.messages.text[i]!;
-
-/** What message i's encrypted original is bound to: its agency and its unique key in the store (see deliver.ts). */
-function originalBinding(agencyId: string, batch: DeliveryBatch, i: number): OriginalBinding {
-  const chat = batch.chats[batch.messages.chat[i]!]!;
-  return {
-    agencyId,
-    platform: chat.platform,
-    sourceChatId: chat.chatId,
-    sourceMessageId: batch.messages.messageId[i]!,
-  };
-}
 
 /** Message i's original, encrypted with the current key and bound to the message. */
 const sealOriginal = (request: EditRequest, i: number): Buffer =>

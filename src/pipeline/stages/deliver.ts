@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type pg from 'pg';
 import { machineActor } from '../../auth/machine-actor.ts';
-import { encryptOriginal, type Keyring, type OriginalBinding } from '../../core/keys.ts';
+import { encryptOriginal, type Keyring } from '../../core/keys.ts';
 import { maskPersonalData } from '../../core/mask.ts';
 import { inTransaction, isPostgresUnavailable } from '../../store/database.ts';
 import { chatKey, resolveChats } from '../../store/chats.ts';
@@ -10,6 +10,7 @@ import {
   decisionOf,
   isDuplicateMessageError,
   messageAt,
+  originalBinding,
   pickMessages,
   writeDelivery,
   type DeliveryBatch,
@@ -264,17 +265,6 @@ async function writeMessages(
   counts.insertedIds = delivered.map((row) => row.id.toString());
   counts.editedIds = edited.map((row) => row.id.toString());
   return counts;
-}
-
-/** What message i's encrypted original is bound to: its agency and its unique key in the store. */
-function originalBinding(agencyId: string, batch: DeliveryBatch, i: number): OriginalBinding {
-  const chat = batch.chats[batch.messages.chat[i]!]!;
-  return {
-    agencyId,
-    platform: chat.platform,
-    sourceChatId: chat.chatId,
-    sourceMessageId: batch.messages.messageId[i]!,
-  };
 }
 
 /** The batch's audit digest (one entry per batch, never per message) and, for import runs, its record. */
