@@ -76,27 +76,32 @@ class CompiledTerm {
 
 const fold = (ch: string) => ch.toLowerCase().replace('ё', 'е');
 
+/**
+ * The regex syntax characters of `source` from `from` on, with the group depth each stands at (a `(` and its `)`
+ * at the depth outside them); escaped characters and the insides of character classes are skipped.
+ */
+function* syntaxOf(source: string, from = 0): Generator<{ at: number; char: string; depth: number }> {
+  let depth = 0;
+  let inClass = false;
+  for (let i = from; i < source.length; i++) {
+    const char = source[i]!;
+    if (char === '\\') i++;
+    else if (inClass) inClass = char !== ']';
+    else if (char === '[') inClass = true;
+    else if (char === '(') yield { at: i, char, depth: depth++ };
+    else if (char === ')') yield { at: i, char, depth: --depth };
+    else yield { at: i, char, depth };
+  }
+}
+
 /** Splits a regex source at its top-level `|` (outside groups and classes). */
 function splitTopLevel(source: string): string[] {
   const parts: string[] = [];
-  let depth = 0;
-  let inClass = false;
   let start = 0;
-  for (let i = 0; i < source.length; i++) {
-    const c = source[i];
-    if (c === '\\') {
-      i++;
-      continue;
-    }
-    if (inClass) {
-      if (c === ']') inClass = false;
-    } else if (c === '[') inClass = true;
-    else if (c === '(') depth++;
-    else if (c === ')') depth--;
-    else if (c === '|' && depth === 0) {
-      parts.push(source.slice(start, i));
-      start = i + 1;
-    }
+  for (const { at, char, depth } of syntaxOf(source)) {
+    if (char !== '|' || depth !== 0) continue;
+    parts.push(source.slice(start, at));
+    start = at + 1;
   }
   parts.push(source.slice(start));
   return parts;
@@ -104,20 +109,7 @@ function splitTopLevel(source: string): string[] {
 
 /** The end of the group that starts at `open` (a `(`), or -1. */
 function groupEnd(source: string, open: number): number {
-  let depth = 0;
-  let inClass = false;
-  for (let i = open; i < source.length; i++) {
-    const c = source[i];
-    if (c === '\\') {
-      i++;
-      continue;
-    }
-    if (inClass) {
-      if (c === ']') inClass = false;
-    } else if (c === '[') inClass = true;
-    else if (c === '(') depth++;
-    else if (c === ')' && --depth === 0) return i;
-  }
+  for (const { at, char, depth } of syntaxOf(source, open)) if (char === ')' && depth === 0) return at;
   return -1;
 }
 
