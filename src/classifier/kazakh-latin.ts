@@ -71,10 +71,8 @@ export function latinForms(term: string): string[] | null {
   let head = 0;
   while (head < LITERAL_LETTERS && head < chars.length && /[\u0400-\u04ff]/.test(chars[head]!)) head++;
   const rest = chars.slice(head).map(letter).join('');
-  let starts = [''];
-  for (const ch of chars.slice(0, head))
-    starts = starts.flatMap((start) => (LETTERS[ch] ?? [ch]).map((form) => start + form));
-  return [...new Set(starts.filter((start) => start !== ''))].map((start) => `${start}${rest}`);
+  const starts = latinSpellings(chars.slice(0, head).join(''), Number.POSITIVE_INFINITY);
+  return [...new Set(starts)].map((start) => `${start}${rest}`);
 }
 
 /** Every Latin spelling of a short Cyrillic word (a name), up to `limit` of them. */
