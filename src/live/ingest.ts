@@ -219,10 +219,6 @@ export class LiveIngest implements ConnectorHost {
       chat.chatId,
       title,
     );
-    const row = await this.context.store.pool.query<{ chat_id: string }>(
-      `SELECT chat_id FROM chat_sources WHERE agency_id = $1 AND platform = $2 AND source_chat_id = $3`,
-      [this.options.agencyId, chat.platform, chat.chatId],
-    );
     await writeAudit(this.context.store.pool, {
       actor: machineActor(),
       action: 'map.auto',
@@ -230,7 +226,7 @@ export class LiveIngest implements ConnectorHost {
       subject: source,
       details: { source, created: result.created },
     });
-    const mapping = { nationalChatId: row.rows[0]!.chat_id, relay: false };
+    const mapping = { nationalChatId: result.nationalChatId, relay: false };
     this.mapped.set(k, mapping);
     return mapping;
   }

@@ -25,10 +25,13 @@ export async function mapChat(
 ): Promise<{ moved: boolean; created: boolean }> {
   requireRole(actor, OPERATORS, 'map chats');
   const agency = await requireAgency(store.pool, slug);
-  const result = await addMapping(store.pool, agency.id, source.platform, source.chatId, nationalChat, options);
-  const mapped = await store.pool.query<{ chat_id: string }>(
-    `SELECT chat_id FROM chat_sources WHERE agency_id = $1 AND platform = $2 AND source_chat_id = $3`,
-    [agency.id, source.platform, source.chatId],
+  const { nationalChatId, ...result } = await addMapping(
+    store.pool,
+    agency.id,
+    source.platform,
+    source.chatId,
+    nationalChat,
+    options,
   );
   await writeAudit(store.pool, {
     actor,
@@ -37,7 +40,7 @@ export async function mapChat(
     subject: auditableSource(source.platform, source.chatId),
     details: {
       source: auditableSource(source.platform, source.chatId),
-      nationalChatId: mapped.rows[0]?.chat_id ?? null,
+      nationalChatId,
       relay: options.relay ?? false,
       ...result,
     },

@@ -22,7 +22,10 @@ export function parseSource(source: string): { platform: Platform; chatId: strin
   return { platform: platform.data, chatId };
 }
 
-/** Links a foreign chat to a national chat (created by title when new); a foreign chat maps to one national chat. */
+/**
+ * Links a foreign chat to a national chat (created by title when new); a foreign chat maps to one national chat.
+ * Returns the national chat's id with what changed.
+ */
 export async function addMapping(
   pool: pg.Pool,
   agencyId: string,
@@ -30,7 +33,7 @@ export async function addMapping(
   sourceChatId: string,
   nationalChat: string,
   options: { relay?: boolean } = {},
-): Promise<{ moved: boolean; created: boolean }> {
+): Promise<{ moved: boolean; created: boolean; nationalChatId: string }> {
   const client = await pool.connect();
   try {
     await client.query('BEGIN');
@@ -64,7 +67,7 @@ export async function addMapping(
       [agencyId, platform, sourceChatId, chatId],
     );
     await client.query('COMMIT');
-    return { moved: Boolean(previous.rows[0] && previous.rows[0].chat_id !== chatId), created };
+    return { moved: Boolean(previous.rows[0] && previous.rows[0].chat_id !== chatId), created, nationalChatId: chatId };
   } catch (error) {
     await client.query('ROLLBACK').catch(() => {});
     throw error;
