@@ -1,4 +1,5 @@
 import { PERSON_NAMES } from './person-names.ts';
+import { escapeWord } from './detectors/detector.ts';
 
 /**
  * What decides whether health words are about a person. HEALTH means information about a person's health; the
@@ -54,7 +55,7 @@ export class ContextMatcher {
     lists: readonly ContextWord[],
   ) {
     this.ids = lists.map((l) => l.id);
-    const groups = lists.map((l) => `(${l.words.map(escapeContextWord).join('|')})`);
+    const groups = lists.map((l) => `(${l.words.map((word) => escapeWord(word, '\\s+')).join('|')})`);
     this.pattern = new RegExp(`(?<![\\p{L}\\p{N}])(?:${groups.join('|')})`, 'iu');
   }
 
@@ -65,13 +66,6 @@ export class ContextMatcher {
     for (let g = 1; g < m.length; g++) if (m[g] !== undefined) return `${this.namespace}:${this.ids[g - 1]}`;
     return null;
   }
-}
-
-function escapeContextWord(word: string): string {
-  return word
-    .replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
-    .replace(/[её]/g, '[её]')
-    .replace(/ /g, '\\s+');
 }
 
 export const PERSON = new ContextMatcher('person', PERSON_CUES);

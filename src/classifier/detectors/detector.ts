@@ -169,11 +169,14 @@ export function contextId(detector: string, word: string): string {
   return `context:${detector}:${latin.replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '')}`;
 }
 
-/** Escapes a word for a regex, folds ё/е and lets a space match any run of spaces. */
-export function escapeWord(word: string): string {
+/**
+ * Escapes a word for a regex, folds ё/е and lets a space match `space`: any run of spaces, none included (the
+ * default), or `\\s+` where a space must stay one (a context word ending in a space ends a word).
+ */
+export function escapeWord(word: string, space = '\\s*'): string {
   return word
     .replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
     .replace(/[её]/g, '[её]')
     .replace(/[ЕЁ]/g, '[ЕЁ]')
-    .replace(/ /g, '\\s*');
+    .replace(/ /g, space);
 }
