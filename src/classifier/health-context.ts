@@ -1,4 +1,4 @@
-import { PERSON_NAMES } from './person-names.ts';
+import { personNames } from './person-names.ts';
 import { escapeWord } from './detectors/detector.ts';
 
 /**
@@ -70,13 +70,21 @@ export class ContextMatcher {
 
 export const PERSON = new ContextMatcher('person', PERSON_CUES);
 
-/** A first name, capitalised as names are written (Дана, not данные), with a case ending of up to five letters. */
-const FIRST_NAME = new RegExp(
-  `(?<![\\p{L}])(?:${PERSON_NAMES.map((n) => n[0]!.toUpperCase() + n.slice(1))
-    .sort((a, b) => b.length - a.length)
-    .join('|')})\\p{Ll}{0,5}(?![\\p{L}])`,
-  'u',
-);
+let firstName: RegExp | null = null;
+
+/**
+ * A first name, capitalised as names are written (Дана, not данные), with a case ending of up to five letters.
+ * Built when first needed: only a message with a health word asks whether it names a person.
+ */
+function firstNamePattern(): RegExp {
+  return (firstName ??= new RegExp(
+    `(?<![\\p{L}])(?:${personNames()
+      .map((n) => n[0]!.toUpperCase() + n.slice(1))
+      .sort((a, b) => b.length - a.length)
+      .join('|')})\\p{Ll}{0,5}(?![\\p{L}])`,
+    'u',
+  ));
+}
 
 /**
  * A person named by name, as chats do: a capitalised word in a Kazakh possessive or dative case (Ерланның,
@@ -88,6 +96,8 @@ const NAMED =
 
 /** `person:<cue>` for a cue word, `person:name` for a name in one of NAMED's shapes, or null. */
 export function personIn(text: string): string | null {
-  return PERSON.find(text) ?? (FIRST_NAME.test(text) ? 'person:first-name' : NAMED.test(text) ? 'person:name' : null);
+  return (
+    PERSON.find(text) ?? (firstNamePattern().test(text) ? 'person:first-name' : NAMED.test(text) ? 'person:name' : null)
+  );
 }
 export const GUARD = new ContextMatcher('guard', GUARDS);

@@ -32,7 +32,9 @@ const CYRILLIC_NAMES = [
   'Любовь', 'Полина', 'Дарья', 'Катя', 'Аня', 'Саша', 'Лена', 'Таня', 'Оля', 'Дима', 'Женя', 'Маша', 'Серёжа',
 ];
 
-/** The names as cue words: Cyrillic, and their Latin forms. */
-export const PERSON_NAMES: readonly string[] = [
-  ...new Set(CYRILLIC_NAMES.flatMap((name) => [name, ...latinSpellings(name)])),
-];
+let names: readonly string[] | null = null;
+
+/** The names as cue words: Cyrillic, and their Latin forms (made when first asked for, not when the module loads). */
+export function personNames(): readonly string[] {
+  return (names ??= [...new Set(CYRILLIC_NAMES.flatMap((name) => [name, ...latinSpellings(name)]))]);
+}
