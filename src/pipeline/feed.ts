@@ -28,6 +28,8 @@ export interface FeedContext extends QueueContext {
   store: Store;
   keyFile: string;
   logger: Logger;
+  /** the key file as the caller already read it (else it is read from `keyFile`) */
+  keyring?: Keyring;
 }
 
 export interface FeedOptions {
@@ -68,7 +70,7 @@ export class PipelineFeed {
   }
 
   static async open(context: FeedContext, options: FeedOptions): Promise<PipelineFeed> {
-    const keyring = await loadKeyring(context.keyFile);
+    const keyring = context.keyring ?? (await loadKeyring(context.keyFile));
     const queues = openQueues({ ...context, queueKey: requireQueueKey(keyring) }, producerConnection(context.redisUrl));
     const connections = [workerConnection(context.redisUrl), workerConnection(context.redisUrl)];
     const events = [

@@ -254,7 +254,8 @@ export async function runImport(context: ImportContext, request: ImportRequest):
   };
   if (request.dryRun) return dryRun(context, request, summary);
   // before the run is recorded: a key file without a queue key is a configuration error, not a failed run
-  requireQueueKey(await loadKeyring(context.keyFile));
+  const keyring = await loadKeyring(context.keyFile);
+  requireQueueKey(keyring);
 
   const resume = await findResumePoint(store, request.agencyId, request.sourceKind, inputPath, inputHash, log);
   const runId = randomUUID();
@@ -328,12 +329,15 @@ export async function runImport(context: ImportContext, request: ImportRequest):
   };
 
   try {
-    feed = await PipelineFeed.open(context, {
-      agencyId: request.agencyId,
-      jobPrefix,
-      enqueueOnly: request.enqueueOnly,
-      concurrency: request.concurrency,
-    });
+    feed = await PipelineFeed.open(
+      { ...context, keyring },
+      {
+        agencyId: request.agencyId,
+        jobPrefix,
+        enqueueOnly: request.enqueueOnly,
+        concurrency: request.concurrency,
+      },
+    );
     const pipeline = feed;
     let lastCheckpoint: Checkpoint | null = null;
     const flush = async () => {
