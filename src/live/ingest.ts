@@ -49,6 +49,7 @@ export class LiveIngest implements ConnectorHost {
   private readonly relay: Relay;
   private mappedAt = 0;
   private readonly ignoredChats = new Set<string>();
+  state: ConnectorState = 'connecting';
   /** events the connector handed over */
   events = 0;
   /** events dropped as echoes of the gateway's own sends */
@@ -94,6 +95,7 @@ export class LiveIngest implements ConnectorHost {
   onGiveUp: ((state: ConnectorState, detail: string | undefined) => void) | null = null;
 
   setState(state: ConnectorState, detail?: string): void {
+    this.state = state;
     if (state === 'failed' || state === 'logged-out') {
       this.onGiveUp?.(state, detail);
       this.onGiveUp = null;
