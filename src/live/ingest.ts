@@ -49,6 +49,7 @@ export class LiveIngest implements ConnectorHost {
   private readonly relay: Relay;
   private mappedAt = 0;
   private readonly ignoredChats = new Set<string>();
+  /** the state the connector last reported (what `status` and the tests read through the host) */
   state: ConnectorState = 'connecting';
   /** events the connector handed over */
   events = 0;
