@@ -12,6 +12,7 @@ import {
   type ConnectorState,
   type SendLimits,
 } from '../src/core/connector.ts';
+import type { SendOptions } from '../src/core/bridge.ts';
 import { createLogger } from '../src/core/logger.ts';
 import { ChatLimiter } from '../src/live/chat-limiter.ts';
 import { readConnectorStatuses } from '../src/live/connector-status.ts';
@@ -42,6 +43,20 @@ class ScriptedConnector extends StandInBridge implements Connector {
   }
   emit(event: BridgeEvent): Promise<void> {
     return this.host!.emit(event);
+  }
+  private held: Promise<void> | null = null;
+  /** Holds the next sends inside the platform's call (as a slow network would) until the returned release is called. */
+  holdSends(): () => void {
+    let release = () => {};
+    this.held = new Promise<void>((resolve) => (release = resolve));
+    return () => {
+      this.held = null;
+      release();
+    };
+  }
+  override async send(chatId: string, text: string, options?: SendOptions): Promise<{ messageId: string }> {
+    if (this.held) await this.held;
+    return super.send(chatId, text, options);
   }
 }
 
@@ -130,6 +145,7 @@ describe('live connectors: the core path (LiveIngest, echoes, mapping, status, l
   });
 
   it('the echo of a gateway send is dropped even while the send is still in flight; a person writing the same words later is kept', async () => {
+    const release = connector.holdSends();
     const sent = await submitOutbound(
       w.db.store,
       running.ingest.queues,
@@ -137,14 +153,22 @@ describe('live connectors: the core path (LiveIngest, echoes, mapping, status, l
       { policy: DEFAULT_POLICY },
     );
     assert.equal(sent.status, 'queued');
-    // the copy may come back before the bridge's call returns: the attempt is `sending` then, with no foreign id yet
-    await w.query(
-      `UPDATE outbound_attempts SET status = 'sending', sending_at = now() WHERE id = $1 AND status = 'queued'`,
-      [sent.attemptId],
-    );
+    // the copy may come back before the bridge's call returns: the gate has recorded the attempt `sending`, with no
+    // foreign id yet, and the send is held inside the platform's call
+    const attempt = async () =>
+      (
+        await w.query<{ status: string; foreign_message_id: string | null }>(
+          `SELECT status, foreign_message_id FROM outbound_attempts WHERE id = $1`,
+          [sent.attemptId],
+        )
+      )[0]!;
+    await waitFor(async () => (await attempt()).status === 'sending', 'the send to be in flight');
+    assert.equal((await attempt()).foreign_message_id, null);
     await connector.emit(message('e1', 'Ответ штаба', '-1001', { fromSelf: true }));
     await connector.emit(message('e2', 'Ответ штаба', '-1001', { fromSelf: true }));
     await running.ingest.settled();
+    release();
+    await waitFor(async () => (await attempt()).status === 'sent', 'the send');
     assert.equal(await stored('e1'), undefined, 'the echo is not bridged back');
     assert.equal((await stored('e2'))?.text, 'Ответ штаба', 'one send explains one copy');
   });
