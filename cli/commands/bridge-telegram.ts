@@ -5,7 +5,7 @@ import { TelegramConnector, type TelegramWebhookOptions } from '../../bridges/te
 import { telegramBotToken } from '../../src/core/config.ts';
 import { UsageError } from '../../src/core/errors.ts';
 import { logger } from '../../src/core/logger.ts';
-import { putBlob, recordBlobOwner } from '../../src/store/attachments.ts';
+import { putOwnedBlob } from '../../src/store/attachments.ts';
 import { action } from '../common.ts';
 import { bridgeOptions, runBridgeCommand, type BridgeCommandOptions } from './bridge.ts';
 
@@ -80,11 +80,7 @@ export function registerTelegramBridge(bridge: Command): void {
           logger: logger(),
           ...(webhook ? { webhook } : {}),
           // bytes into the content-addressed store, owned by this agency (a message may reference only its own blobs)
-          storeFile: async (bytes) => {
-            const blob = await putBlob(cfg.dataDir, bytes);
-            await recordBlobOwner(store.pool, { agencyId, sha256: blob.sha256 });
-            return blob;
-          },
+          storeFile: (bytes) => putOwnedBlob(store.pool, cfg.dataDir, { agencyId }, bytes),
         });
       });
     }),

@@ -9,7 +9,7 @@ import { logger } from '../../src/core/logger.ts';
 import { connectRedisOnce } from '../../src/core/redis.ts';
 import { openQueues } from '../../src/pipeline/queues.ts';
 import { requestBackfill } from '../../src/service/backfill.ts';
-import { putBlob, recordBlobOwner } from '../../src/store/attachments.ts';
+import { putOwnedBlob } from '../../src/store/attachments.ts';
 import type { Store } from '../../src/store/database.ts';
 import type { WaClient, WaMedia } from '../../bridges/whatsapp/live/client-surface.ts';
 import { WhatsAppConnector } from '../../bridges/whatsapp/live/connector.ts';
@@ -45,8 +45,7 @@ export async function whatsappClient(
 /** Media WhatsApp sent into the attachment store, owned by the agency (the message may then reference it). */
 function fileStore(cfg: Config, store: Store, agencyId: string) {
   return async (bytes: Buffer) => {
-    const blob = await putBlob(cfg.dataDir, Readable.from([bytes]));
-    await recordBlobOwner(store.pool, { agencyId, sha256: blob.sha256 });
+    const blob = await putOwnedBlob(store.pool, cfg.dataDir, { agencyId }, Readable.from([bytes]));
     return { sha256: blob.sha256, size: blob.size };
   };
 }

@@ -7,7 +7,7 @@ import { JobFailedError } from '../core/errors.ts';
 import type { Checkpoint, HistoryEntry, HistorySource } from '../core/history.ts';
 import type { Attachment } from '../core/message.ts';
 import { createProgress } from '../core/progress.ts';
-import { blobPath, putBlob, recordBlobOwner } from '../store/attachments.ts';
+import { blobPath, putOwnedBlob } from '../store/attachments.ts';
 import type { Store } from '../store/database.ts';
 import { addDeadLetters } from './dead-letter.ts';
 import { BATCH_SIZE, contentJobId, type QueueContext, type Queues } from './queues.ts';
@@ -210,8 +210,7 @@ async function storeAttachments(entry: HistoryEntry, source: HistorySource, data
       stored++;
       continue;
     }
-    const blob = await putBlob(dataDir, bytes);
-    await recordBlobOwner(owner.store.pool, { agencyId: owner.agencyId, sha256: blob.sha256, runId: owner.runId });
+    const blob = await putOwnedBlob(owner.store.pool, dataDir, { agencyId: owner.agencyId, runId: owner.runId }, bytes);
     attachment.sha256 = blob.sha256;
     attachment.size = blob.size;
     attachment.missing = false;

@@ -3,7 +3,7 @@ import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { writeAudit } from '../audit/log.ts';
-import { putBlob, recordBlobOwner } from '../store/attachments.ts';
+import { putOwnedBlob } from '../store/attachments.ts';
 import { auditableChatId } from './audit-fields.ts';
 import { OPERATORS, requireRole, type Actor } from '../auth/roles.ts';
 import { UsageError } from '../core/errors.ts';
@@ -87,8 +87,7 @@ async function storeOutgoingFile(
   if (!dataDir) throw new UsageError('sending a file needs the data directory (AITU_GATEWAY_DATA_DIR)');
   const info = await stat(attach.path).catch(() => null);
   if (!info?.isFile()) throw new UsageError(`--attach ${attach.path}: no such file`);
-  const blob = await putBlob(dataDir, createReadStream(attach.path));
-  await recordBlobOwner(pool, { agencyId, sha256: blob.sha256 });
+  const blob = await putOwnedBlob(pool, dataDir, { agencyId }, createReadStream(attach.path));
   const name = path.basename(attach.path);
   const kind = attach.kind ?? (/\.(jpe?g|png|webp)$/i.test(name) ? 'photo' : 'document');
   return { sha256: blob.sha256, name, kind } as const;

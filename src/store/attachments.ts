@@ -84,3 +84,15 @@ export async function recordBlobOwner(
     [owner.agencyId, owner.sha256, owner.runId ?? null],
   );
 }
+
+/** Puts bytes into the store and records the agency that supplied them (see recordBlobOwner): what every writer does. */
+export async function putOwnedBlob(
+  db: Queryable,
+  dataDir: string,
+  owner: { agencyId: string; runId?: string | null },
+  bytes: Readable,
+): Promise<StoredBlob> {
+  const blob = await putBlob(dataDir, bytes);
+  await recordBlobOwner(db, { ...owner, sha256: blob.sha256 });
+  return blob;
+}
