@@ -98,13 +98,18 @@ function classifyUnsafe(text: string, options: ClassifyOptions): Finding[] {
 const DOCUMENT_NUMBER_LABEL =
   /(?<![\p{L}])(?:заказ|сч[её]т|счета|фактур|эсф|снт|ттн|договор|контракт|заявк|заявлени|обращени|накладн|постановлени|приказ|протокол|квитанц|платёж|платеж|платёжк|чек|реестр|лицев\p{L}*\s+сч|дел[оа]|талон|полис|билет|брон|серийн|инвентарн|артикул|штрих|парти|лот|акт|входящ|исходящ|рег\.?\s*номер|регистрационн|бланк|пломб|трек|тапсырыс|шот|шарт|қаулы|бұйрық|өтінім|өтініш|түбіртек|анықтама|жолдама|хат|іс|tapsyrys|shart|ötınış|otinish|order|invoice|contract|ticket|po\s*(?:number|no|#)|purchase\s+order|tracking|waybill|document\s+id|ref|reference|case|claim|receipt|booking|reservation|serial|sku|batch|account|policy|request|incident|application|shipment|parcel)\p{L}*[^\p{L}\p{N}]{0,6}(?:(?:№|#|no\.?|number|nömırı|nomiri|нөмірі|номер|на\s+портале)[^\p{L}\p{N}]{0,4})?$/iu;
 const DOCUMENT_NUMBER_WINDOW = 40;
+/**
+ * A number sign or the word "number" right before the digits, with no identifier label: people write "№" before a
+ * document's number, never before their own IIN or a company's BIN ("ИИН номер" carries its label and is kept).
+ */
+const NUMBER_SIGN = /(?:№|#|(?<![\p{L}])(?:no|nr|номер|нөмірі|nömırı|nomiri|number)\.?)[\s:.-]{0,3}$/iu;
 
 /** An IIN or BIN candidate without its own label, right after a document number's label, drops below any threshold. */
 function demoteDocumentNumbers(t: string, candidates: Candidate[]): void {
   for (const c of candidates) {
     if ((c.category !== 'IIN' && c.category !== 'BIN') || c.explanation.contextId !== undefined) continue;
     const before = t.slice(Math.max(0, c.start - DOCUMENT_NUMBER_WINDOW), c.start);
-    if (!DOCUMENT_NUMBER_LABEL.test(before)) continue;
+    if (!DOCUMENT_NUMBER_LABEL.test(before) && !NUMBER_SIGN.test(before)) continue;
     c.confidence = 0.1;
     c.explanation.note = 'a document number: its label says so';
   }

@@ -1,25 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { classify } from '../classify.ts';
+import { expectClean, expectFlagged } from '../../../test/helpers/health-table.ts';
 import { EXTRA_HEALTH_TERMS, LEXICON_GROUPS } from '../health-lexicon.ts';
 import { HEALTH_TERMS, healthTermId } from '../health-vocabulary.ts';
 import { termSource } from './health.detector.ts';
 
 /** Table tests of the larger lexicon (health-lexicon.ts): messages about a person flagged, business senses clean. */
-const health = (text: string) => classify(text).filter((f) => f.category === 'HEALTH');
-
-function flagged(texts: readonly string[]): void {
-  for (const text of texts) assert.ok(health(text).length > 0, `should be flagged: ${text}`);
-}
-
-function clean(texts: readonly string[]): void {
-  for (const text of texts)
-    assert.deepEqual(
-      health(text).map((f) => text.slice(f.start, f.end)),
-      [],
-      `should stay clean: ${text}`,
-    );
-}
+const flagged = expectFlagged;
+const clean = expectClean;
 
 test('lexicon entries: literal starts, raw regexes tried where they can match, ids unique per language', () => {
   const ids = new Set<string>();

@@ -2,12 +2,13 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { classify } from '../classify.ts';
 import { latinForms } from '../kazakh-latin.ts';
+import { expectClean, expectFlagged } from '../../../test/helpers/health-table.ts';
 
 /** Table tests of HEALTH as information about a person (issue 18); written beside the guards and terms they test. */
 const health = (text: string) => classify(text).filter((f) => f.category === 'HEALTH');
 
 test('institutions, professions, procurement, vacancies, events, statistics, markets stay clean', () => {
-  for (const text of [
+  expectClean([
     'Больница объявляет тендер на закуп офисной мебели',
     'Вакансия: врач общей практики в поликлинику №3, резюме на почту',
     'Облыстық аурухана жаңа жиһаз сатып алу туралы хабарландыру берді',
@@ -20,17 +21,11 @@ test('institutions, professions, procurement, vacancies, events, statistics, mar
     'Regional hospital is looking for a furniture supplier',
     'Нам нужен диагноз проблемы с сервером, а не перезапуск',
     'Клинический протокол по пневмонии обновили, ссылка ниже',
-  ]) {
-    assert.deepEqual(
-      health(text).map((f) => text.slice(f.start, f.end)),
-      [],
-      text,
-    );
-  }
+  ]);
 });
 
 test('treatments, medication, procedures and pregnancy about a person are flagged, in three languages', () => {
-  for (const text of [
+  expectFlagged([
     'Сотрудник на заместительной терапии метадоном',
     'Ему назначили гемодиализ три раза в неделю',
     'Он после химии, будет через неделю',
@@ -44,21 +39,17 @@ test('treatments, medication, procedures and pregnancy about a person are flagge
     'Оған шунттау жасалды, әкесі ауруханада жатыр',
     'Сотрудник пользуется инсулиновой помпой',
     'Лежит в кардиологии, 3 палата',
-  ]) {
-    assert.ok(health(text).length > 0, text);
-  }
+  ]);
 });
 
 test('Kazakh in the 2021 Latin alphabet is flagged, with and without diacritics', () => {
-  for (const text of [
+  expectFlagged([
     'Onyñ jüktılıgı 20 aptada',
     'onyn juktiligi bar, dekrettik demalysqa shyghady',
     'Menıñ anam auyryp qaldy',
     'Ağamdy dializge aparamyn',
     'Bauyrjan auruhanada jatyr',
-  ]) {
-    assert.ok(health(text).length > 0, text);
-  }
+  ]);
   assert.deepEqual(latinForms('ауру*')?.slice(0, 2), ['aur(u|w)*', 'awr(u|w)*']);
 });
 

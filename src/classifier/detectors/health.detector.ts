@@ -2,6 +2,7 @@ import type { Candidate } from '../types.ts';
 import { HEALTH_TERMS, healthTermId, ICD_CONTEXT_WORDS, type HealthTerm } from '../health-vocabulary.ts';
 import { ContextWords, type PatternDetector, type Verdict } from './detector.ts';
 import { GUARD, personIn } from '../health-context.ts';
+import { healthModel, margin, probability, strongestWord } from '../health-model/model.ts';
 
 /**
  * ICD-10 codes (`[A-TV-Z]\d{2}(\.\d{1,2})?`, and U07.x for COVID-19) count as health data only in a medical
@@ -243,17 +244,21 @@ function letterOf(code: number): number {
 
 const HAS_LOWER = /\p{Ll}/u;
 
-/** Boost when the message holds more than one health word: they confirm each other. */
-const CORROBORATION = 0.1;
-/** Boost when the message names a person (health-context.ts): the words are about someone. */
-const PERSON_BOOST = 0.2;
 /** Term ids of institutions, professions and the sector (HealthTerm.role `setting`). */
 const SETTING_IDS = new Set(HEALTH_TERMS.filter((t) => t.role === 'setting').map(healthTermId));
 
 export const HEALTH_DICTIONARY_DETECTOR = 'health-vocabulary';
+export const HEALTH_MODEL_DETECTOR = 'health-model';
 
-/** The dictionary pass: vocabulary hits as HEALTH candidates, offsets into `text`. */
-export function findHealthTerms(text: string, out: Candidate[]): void {
+/** What the vocabulary saw in a message: its hits (offsets into the text) and the person and guard it names. */
+export interface VocabularyView {
+  hits: Candidate[];
+  person: string | null;
+  guard: string | null;
+}
+
+/** The vocabulary's walk over `text`: null when no term is there (the person and guard are looked for only then). */
+export function vocabularyView(text: string): VocabularyView | null {
   let found: Candidate[] | null = null;
   const n = text.length;
   let i = 0;
@@ -285,38 +290,71 @@ export function findHealthTerms(text: string, out: Candidate[]): void {
       if (best.end > i) i = best.end;
     }
   }
-  if (found === null) return;
-  judgeContext(text, found);
-  for (const c of found) out.push(c);
+  if (found === null) return null;
+  return { hits: found, person: personIn(text), guard: GUARD.find(text) };
+}
+
+const NO_TERM: readonly string[] = ['vocabulary:none'];
+
+/** The vocabulary's view as the model's named features: which terms, of which role and weight, with what context. */
+export function signalsOf(view: VocabularyView | null): readonly string[] {
+  if (view === null) return NO_TERM;
+  const signals: string[] = [];
+  let terms = 0;
+  for (const hit of view.hits) {
+    const id = hit.explanation.termId ?? '';
+    const setting = SETTING_IDS.has(id);
+    if (!setting) terms++;
+    signals.push(`term:${id}`, setting ? 'hit:setting' : 'hit:term', `hit:weight:${Math.round(hit.confidence * 10)}`);
+  }
+  if (view.hits.length > 1) signals.push('hits:several');
+  if (terms === 0) signals.push('hits:setting-only');
+  if (view.person !== null) signals.push('person', view.person, terms > 0 ? 'person+term' : 'person+setting');
+  if (view.guard !== null) signals.push('guard', view.guard, view.person === null ? 'guard-alone' : 'guard+person');
+  return signals;
 }
 
 /**
- * Decides what the message's words are about. Without a person named, a guard (a tender, a vacancy, a conference,
- * statistics…) makes the whole message about the sector: nothing is reported. Health words corroborate each other;
- * a person named raises each (but an institution or a profession, which stays below the threshold alone).
+ * The HEALTH pass. The model (health-model/) decides whether the message is about a person's health, from its words
+ * and the vocabulary's signals; when it is, the vocabulary's hits are the spans reported, or the model's strongest
+ * word when no listed term is there. The explanation names the term, the context (person or another term), the
+ * guard, and the model's score.
  */
-function judgeContext(text: string, found: Candidate[]): void {
-  const person = personIn(text);
-  const guard = GUARD.find(text);
-  if (guard !== null && person === null) {
-    found.length = 0;
+export function findHealthTerms(text: string, out: Candidate[]): void {
+  const view = vocabularyView(text);
+  const model = healthModel();
+  const score = margin(model, text, signalsOf(view));
+  if (score < model.threshold) return;
+  const confidence = confidenceOf(score, model.threshold);
+  const decided = `health model ${probability(score).toFixed(2)} (threshold ${probability(model.threshold).toFixed(2)})`;
+  if (view === null) {
+    const [start, end] = strongestWord(model, text);
+    out.push({
+      category: 'HEALTH',
+      start,
+      end,
+      confidence,
+      detector: HEALTH_MODEL_DETECTOR,
+      validated: false,
+      explanation: { baseScore: confidence, validator: 'none', note: `${decided}; no listed term` },
+    });
     return;
   }
-  if (found.length > 1) {
-    for (const c of found) {
-      const other = found.find((o) => o !== c);
-      if (!other) continue;
-      c.confidence = Math.min(0.97, c.confidence + CORROBORATION);
-      c.explanation.contextId = other.explanation.termId;
-    }
+  for (const hit of view.hits) {
+    const other = view.hits.find((o) => o !== hit)?.explanation.termId;
+    const context = view.person ?? other;
+    if (context !== undefined) hit.explanation.contextId = context;
+    hit.explanation.note = view.guard === null ? decided : `${decided}; despite ${view.guard}`;
+    hit.confidence = confidence;
+    out.push(hit);
   }
-  if (person === null) return;
-  for (const c of found) {
-    if (SETTING_IDS.has(c.explanation.termId ?? '')) continue;
-    c.confidence = Math.min(0.97, c.confidence + PERSON_BOOST);
-    c.explanation.contextId = person;
-    if (guard !== null) c.explanation.note = `kept despite ${guard}: a person is named`;
-  }
+}
+
+/** The model's margin above its threshold as a confidence from 0.5 (at the threshold) to 0.97. */
+function confidenceOf(score: number, threshold: number): number {
+  const p = probability(score);
+  const t = probability(threshold);
+  return Math.min(0.97, 0.5 + (0.47 * (p - t)) / Math.max(1e-6, 1 - t));
 }
 
 /** How specific the term behind a candidate is: the length of its literal start. */

@@ -1,0 +1,237 @@
+/**
+ * `npm run train:health`: trains the health model (src/classifier/health-model/) and writes its weights to
+ * weights.generated.ts.
+ *
+ * Data: train/health/*.txt (written apart from the detectors and the evaluation set, train/health/README.md) and the
+ * tune part of eval/classify. The held-out part is never read. Settings are chosen by how a model trained on one
+ * writer's messages does on the other writer's (train/health → eval tune, and the reverse), the closest thing to
+ * wording nobody wrote down in advance; the threshold by 5-fold cross-validation over both.
+ *
+ * `--check` trains and reports without writing the weights.
+ */
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+import { encodeModel, type HealthModel } from '../src/classifier/health-model/codec.ts';
+import { eachFeature, namedFeature, TABLE_BITS } from '../src/classifier/health-model/features.ts';
+import { signalsOf, vocabularyView } from '../src/classifier/detectors/health.detector.ts';
+import { margin } from '../src/classifier/health-model/model.ts';
+import { normalize } from '../src/classifier/normalize.ts';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const TRAIN_DIR = path.join(root, 'train', 'health');
+const TUNE_DIR = path.join(root, 'eval', 'classify', 'tune');
+const OUT = path.join(root, 'src', 'classifier', 'health-model', 'weights.generated.ts');
+
+interface Example {
+  text: string;
+  signals: readonly string[];
+  features: Int32Array;
+  label: 0 | 1;
+  source: 'train' | 'tune';
+  lang: string;
+}
+
+class BadLine extends Error {}
+
+/** A message as the model sees it in `classify`: normalized, with the vocabulary's signals. */
+function example(raw: string, label: 0 | 1, source: Example['source'], lang: string): Example {
+  const text = normalize(raw).text;
+  const signals = signalsOf(vocabularyView(text));
+  const out: number[] = [];
+  eachFeature(text, (i) => out.push(i));
+  for (const name of signals) out.push(namedFeature(name));
+  return { text, signals, features: Int32Array.from(out), label, source, lang };
+}
+
+function readTrain(): Example[] {
+  const examples: Example[] = [];
+  for (const file of readdirSync(TRAIN_DIR)
+    .filter((f) => f.endsWith('.txt'))
+    .sort()) {
+    const lines = readFileSync(path.join(TRAIN_DIR, file), 'utf8').split('\n');
+    lines.forEach((line, k) => {
+      if (line.trim() === '') return;
+      const m = /^([01]) (ru|kk|kk-latn|en|mixed) (.+)$/.exec(line);
+      if (!m) throw new BadLine(`train/health/${file}:${k + 1}: expected "<0|1> <lang> <text>"`);
+      examples.push(example(m[3] as string, m[1] === '1' ? 1 : 0, 'train', m[2] as string));
+    });
+  }
+  return examples;
+}
+
+function readTune(): Example[] {
+  const examples: Example[] = [];
+  for (const file of readdirSync(TUNE_DIR)
+    .filter((f) => f.endsWith('.jsonl'))
+    .sort()) {
+    for (const line of readFileSync(path.join(TUNE_DIR, file), 'utf8').split('\n')) {
+      if (line.trim() === '') continue;
+      const m = JSON.parse(line) as { text: string; labels: string[]; lang: string };
+      examples.push(example(m.text, m.labels.includes('HEALTH') ? 1 : 0, 'tune', m.lang));
+    }
+  }
+  return examples;
+}
+
+interface Settings {
+  epochs: number;
+  l2: number;
+  rate: number;
+}
+
+/** Logistic regression by AdaGrad with L2, in a fixed shuffled order (seeded: the weights are reproducible). */
+function train(examples: Example[], { epochs, l2, rate }: Settings): HealthModel {
+  const weights = new Float32Array(1 << TABLE_BITS);
+  const squares = new Float32Array(1 << TABLE_BITS).fill(1e-8);
+  let bias = 0;
+  let biasSquares = 1e-8;
+  const order = examples.map((_, k) => k);
+  let seed = 12345;
+  const random = () => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32;
+  for (let epoch = 0; epoch < epochs; epoch++) {
+    for (let k = order.length - 1; k > 0; k--) {
+      const j = Math.floor(random() * (k + 1));
+      [order[k], order[j]] = [order[j] as number, order[k] as number];
+    }
+    for (const index of order) {
+      const { features, label } = examples[index] as Example;
+      let score = bias;
+      for (const f of features) score += weights[f] as number;
+      const gradient = 1 / (1 + Math.exp(-score)) - label;
+      for (const f of features) {
+        const g = gradient + l2 * (weights[f] as number);
+        squares[f] = (squares[f] as number) + g * g;
+        weights[f] = (weights[f] as number) - (rate * g) / Math.sqrt(squares[f] as number);
+      }
+      biasSquares += gradient * gradient;
+      bias -= (rate * gradient) / Math.sqrt(biasSquares);
+    }
+  }
+  return { bias, threshold: 0, weights };
+}
+
+/** Scored as `classify` scores: sentence by sentence (model.ts). */
+const marginOf = (model: HealthModel, e: Example): number => margin(model, e.text, e.signals);
+
+interface Figures {
+  p: number;
+  r: number;
+  f1: number;
+}
+
+function figures(scored: { score: number; label: 0 | 1 }[], threshold: number): Figures {
+  let tp = 0;
+  let fp = 0;
+  let fn = 0;
+  for (const { score, label } of scored) {
+    if (score >= threshold && label === 1) tp++;
+    else if (score >= threshold) fp++;
+    else if (label === 1) fn++;
+  }
+  const p = tp / Math.max(1, tp + fp);
+  const r = tp / Math.max(1, tp + fn);
+  return { p, r, f1: p + r === 0 ? 0 : (2 * p * r) / (p + r) };
+}
+
+/** The threshold with the best F1 over the scored examples. */
+function bestThreshold(scored: { score: number; label: 0 | 1 }[]): number {
+  let best = 0;
+  let bestF1 = -1;
+  for (let t = -4; t <= 4; t += 0.05) {
+    const { f1 } = figures(scored, t);
+    if (f1 > bestF1) {
+      bestF1 = f1;
+      best = t;
+    }
+  }
+  return best;
+}
+
+const show = (f: Figures) => `P ${f.p.toFixed(3)} R ${f.r.toFixed(3)} F1 ${f.f1.toFixed(3)}`;
+
+/** Trains on one writer's messages and scores the other's. */
+function crossWriter(train_: Example[], test: Example[], settings: Settings) {
+  const model = train(train_, settings);
+  return test.map((e) => ({ score: marginOf(model, e), label: e.label }));
+}
+
+function crossValidate(examples: Example[], settings: Settings, folds = 5) {
+  const scored: { score: number; label: 0 | 1; source: string; text: string }[] = [];
+  for (let fold = 0; fold < folds; fold++) {
+    const model = train(
+      examples.filter((_, k) => k % folds !== fold),
+      settings,
+    );
+    examples.forEach((e, k) => {
+      if (k % folds === fold) scored.push({ score: marginOf(model, e), label: e.label, source: e.source, text: e.text });
+    });
+  }
+  return scored;
+}
+
+function main(): void {
+  const check = process.argv.includes('--check');
+  let trainSet: Example[];
+  try {
+    trainSet = readTrain();
+  } catch (err) {
+    if (err instanceof BadLine) {
+      console.error(err.message);
+      process.exit(2);
+    }
+    throw err;
+  }
+  const tuneSet = readTune();
+  const count = (xs: Example[]) => `${xs.length} (${xs.filter((e) => e.label === 1).length} health)`;
+  console.log(`train/health: ${count(trainSet)}; eval tune part: ${count(tuneSet)}; held-out part: not read`);
+
+  const grid: Settings[] = [];
+  for (const l2 of [1e-4, 1e-3, 3e-3]) for (const epochs of [5, 10]) grid.push({ epochs, l2, rate: 0.1 });
+  let chosen = grid[0] as Settings;
+  let chosenF1 = -1;
+  for (const settings of grid) {
+    // each direction at its own best threshold: how well the words carry over, whatever the calibration
+    const a = crossWriter(trainSet, tuneSet, settings);
+    const b = crossWriter(tuneSet, trainSet, settings);
+    const fa = figures(a, bestThreshold(a));
+    const fb = figures(b, bestThreshold(b));
+    console.log(`l2 ${settings.l2} epochs ${settings.epochs}: train→tune ${show(fa)} | tune→train ${show(fb)}`);
+    if (fa.f1 + fb.f1 > chosenF1) {
+      chosenF1 = fa.f1 + fb.f1;
+      chosen = settings;
+    }
+  }
+  const all = [...trainSet, ...tuneSet];
+  const scored = crossValidate(all, chosen);
+  const threshold = bestThreshold(scored);
+  console.log(`chosen: l2 ${chosen.l2} epochs ${chosen.epochs}; 5-fold over both, threshold ${threshold.toFixed(2)}:`);
+  console.log(`  all ${show(figures(scored, threshold))}`);
+  for (const source of ['train', 'tune'])
+    console.log(
+      `  ${source} ${show(
+        figures(
+          scored.filter((s) => s.source === source),
+          threshold,
+        ),
+      )}`,
+    );
+
+  if (process.argv.includes('--errors'))
+    for (const s of scored)
+      if (s.source === 'train' && s.score >= threshold !== (s.label === 1))
+        console.log(`${s.label ? 'FN' : 'FP'} ${s.score.toFixed(2)} ${s.text}`);
+  const model = { ...train(all, chosen), threshold };
+  const encoded = encodeModel(model, 1e-4);
+  console.log(`weights kept: ${encoded.count} of ${1 << TABLE_BITS}; ${Math.round(encoded.data.length / 1024)} KB`);
+  if (check) return;
+  writeFileSync(
+    OUT,
+    `// Generated by scripts/train-health-model.ts (npm run train:health): do not edit.\n` +
+      `// prettier-ignore\nexport const MODEL = ${JSON.stringify(encoded)};\n`,
+  );
+  console.log(`wrote ${path.relative(root, OUT)}`);
+}
+
+main();

@@ -1,0 +1,230 @@
+/**
+ * The health model's features: hashed, allocation-free, one pass over the message.
+ *
+ * Every letter is folded to a script-free skeleton (Cyrillic, Kazakh in both alphabets with or without the 2021
+ * diacritics, and English share one lower-case ASCII alphabet: жүктілік, jüktılık and zhuktilik are one word), so a
+ * weight learnt from one spelling counts for the others. Per word the features are the whole word, its first four and
+ * six letters (a stem for Russian and Kazakh endings), its letter 4-grams with word boundaries (morphology nobody
+ * listed), and the pair with the word before. Words of digits are one token. Features are hashed (FNV-1a, seeded per
+ * kind) into a table of 2^TABLE_BITS weights; the training script and `classify` call the same function.
+ */
+export const TABLE_BITS = 18;
+export const TABLE_MASK = (1 << TABLE_BITS) - 1;
+
+const SKIP = 0xffff; // a letter that is dropped inside a word (ъ, ь, apostrophes inside words)
+const BREAK = 0; // not part of a word
+const DIGIT = 35; // '#'
+const TABLE_SIZE = 0x500;
+/** code unit → skeleton letter (a–z as 97–122), DIGIT, SKIP or BREAK */
+const SKELETON = new Uint16Array(TABLE_SIZE);
+
+const LETTERS: Record<string, string> = {
+  а: 'a',
+  ә: 'a',
+  б: 'b',
+  в: 'v',
+  г: 'g',
+  ғ: 'g',
+  д: 'd',
+  е: 'e',
+  ё: 'e',
+  э: 'e',
+  ж: 'j',
+  з: 'z',
+  и: 'i',
+  й: 'i',
+  і: 'i',
+  ы: 'i',
+  к: 'k',
+  қ: 'k',
+  л: 'l',
+  м: 'm',
+  н: 'n',
+  ң: 'n',
+  о: 'o',
+  ө: 'o',
+  п: 'p',
+  р: 'r',
+  с: 's',
+  т: 't',
+  у: 'u',
+  ұ: 'u',
+  ү: 'u',
+  ф: 'f',
+  х: 'h',
+  һ: 'h',
+  ц: 'c',
+  ч: 'c',
+  ш: 's',
+  щ: 's',
+  ю: 'u',
+  я: 'a',
+  ä: 'a',
+  ğ: 'g',
+  ñ: 'n',
+  ö: 'o',
+  ū: 'u',
+  ü: 'u',
+  ı: 'i',
+  ş: 's',
+  ç: 'c',
+  é: 'e',
+  è: 'e',
+  ë: 'e',
+  á: 'a',
+  í: 'i',
+  ó: 'o',
+  ú: 'u',
+  q: 'k',
+  w: 'v',
+  y: 'i',
+};
+for (let c = 97; c <= 122; c++) SKELETON[c] = c;
+for (let c = 65; c <= 90; c++) SKELETON[c] = c + 32;
+for (let c = 48; c <= 57; c++) SKELETON[c] = DIGIT;
+for (const [from, to] of Object.entries(LETTERS)) {
+  SKELETON[from.charCodeAt(0)] = to.charCodeAt(0);
+  SKELETON[from.toUpperCase().charCodeAt(0)] = to.charCodeAt(0);
+}
+for (const ch of ['ъ', 'ь', 'Ъ', 'Ь', "'", '’', '\u0301']) SKELETON[ch.charCodeAt(0)] = SKIP;
+// Latin look-alikes typed inside Cyrillic words (and the other way round) already fold to one letter here.
+
+const H = 104; // 'h'
+/** After these, a Latin `h` is a digraph's second letter: sh, ch, zh, kh → s, c, j, h. */
+function digraph(last: number): number {
+  if (last === 115 || last === 99) return last; // s, c
+  if (last === 122) return 106; // z → j
+  if (last === 107) return H; // k → h
+  return 0;
+}
+
+const FNV_OFFSET = 0x811c9dc5;
+function mix(h: number, x: number): number {
+  return Math.imul(h ^ x, 0x01000193);
+}
+/** Final avalanche, so that nearby hashes spread over the table. */
+function finish(h: number): number {
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  return h & TABLE_MASK;
+}
+
+export const SEED_WORD = 1;
+const SEED_PREFIX4 = 2;
+const SEED_PREFIX6 = 3;
+/** 4-grams are packed, not hashed: the salt keeps them apart from the other features' hashes. */
+const GRAM_SALT = 0x5bd1e995;
+const SEED_PAIR = 5;
+const SEED_NAMED = 6;
+
+const MAX_WORD = 48;
+const word = new Uint8Array(MAX_WORD + 2);
+
+/** Receives each feature's table index; a feature may come more than once (counts). */
+export type FeatureSink = (index: number) => void;
+
+/**
+ * Calls `sink` with every feature of `text`, and returns how many words it had; `onWord` hears each word's span
+ * (UTF-16 offsets) before its features, `onSentence` each end of a sentence before the next one's first word. The buffer is module-level: the
+ * function is not re-entrant (it never awaits).
+ */
+export function eachFeature(
+  text: string,
+  sink: FeatureSink,
+  onWord?: (start: number, end: number) => void,
+  onSentence?: () => void,
+): number {
+  const n = text.length;
+  let wordStart = 0;
+  let sentenceEnded = false;
+  let previous = 0;
+  let words = 0;
+  let i = 0;
+  while (i < n) {
+    let length = 0;
+    let allDigits = true;
+    // gather one word's skeleton
+    for (; i < n; i++) {
+      const code = text.charCodeAt(i);
+      // outside the table (other scripts, emoji halves): not a word letter
+      const s = code < TABLE_SIZE ? (SKELETON[code] as number) : BREAK;
+      if (s === BREAK) {
+        if (length > 0) break;
+        if (!sentenceEnded && endsSentence(text, i)) sentenceEnded = true;
+        continue;
+      }
+      if (length === 0) wordStart = i;
+      if (s === SKIP) continue;
+      if (s === H && length > 0 && code < 128) {
+        const folded = digraph(word[length] as number);
+        if (folded !== 0) {
+          word[length] = folded;
+          continue;
+        }
+      }
+      if (s !== DIGIT) allDigits = false;
+      else if (length > 0 && word[length] === DIGIT) continue; // a run of digits is one #
+      if (length < MAX_WORD) word[++length] = s;
+    }
+    if (length === 0) continue;
+    if (sentenceEnded) {
+      sentenceEnded = false;
+      if (words > 0) {
+        onSentence?.();
+        previous = 0;
+      }
+    }
+    words++;
+    onWord?.(wordStart, i);
+    if (allDigits) {
+      const current = DIGITS_HASH;
+      sink(finish(mix(current, SEED_WORD)));
+      if (previous !== 0) sink(finish(mix(mix(previous, current), SEED_PAIR)));
+      previous = current;
+      continue;
+    }
+    previous = wordFeatures(length, previous, sink);
+  }
+  return words;
+}
+
+/** `.`, `!`, `?`, `;` before a space or the end, or a line break: a sentence ends at `i`. */
+function endsSentence(text: string, i: number): boolean {
+  const code = text.charCodeAt(i);
+  if (code === 10) return true;
+  if (code !== 46 && code !== 33 && code !== 63 && code !== 59) return false;
+  const after = text.charCodeAt(i + 1);
+  return Number.isNaN(after) || after === 32 || after === 10 || after === 13;
+}
+
+const DIGITS_HASH = mix(FNV_OFFSET, DIGIT);
+
+/**
+ * One word's features from its skeleton in `word[1..length]`, in one loop: the word's hash (with its first four and
+ * six letters on the way), and its letter 4-grams of ^word$ packed 7 bits a letter into one integer. Returns the
+ * word's hash, the next word's `previous`.
+ */
+function wordFeatures(length: number, previous: number, sink: FeatureSink): number {
+  let h = FNV_OFFSET;
+  let gram = 94; // ^
+  for (let k = 1; k <= length; k++) {
+    const c = word[k] as number;
+    h = mix(h, c);
+    gram = ((gram << 7) | c) & 0xfffffff;
+    if (k >= 3 && length >= 3) sink(finish(gram ^ GRAM_SALT));
+    if (k === 4 && length > 4) sink(finish(mix(h, SEED_PREFIX4)));
+    else if (k === 6 && length > 6) sink(finish(mix(h, SEED_PREFIX6)));
+  }
+  if (length >= 3) sink(finish((((gram << 7) | 36) & 0xfffffff) ^ GRAM_SALT)); // …$
+  sink(finish(mix(h, SEED_WORD)));
+  if (previous !== 0) sink(finish(mix(mix(previous, h), SEED_PAIR)));
+  return h;
+}
+
+/** A named feature (a vocabulary term id, a context cue): its table index. */
+export function namedFeature(name: string): number {
+  let h = mix(FNV_OFFSET, SEED_NAMED);
+  for (let k = 0; k < name.length; k++) h = mix(h, name.charCodeAt(k));
+  return finish(h);
+}
