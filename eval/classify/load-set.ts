@@ -9,7 +9,11 @@ import { fileURLToPath } from 'node:url';
 import { CATEGORIES, type Category } from '../../src/classifier/types.ts';
 
 export const SET_DIR = fileURLToPath(new URL('.', import.meta.url));
-export const SPLITS = ['tune', 'holdout'] as const;
+/**
+ * `holdout2` is the part the floors apply to; `holdout`, read three times while issue 18 was worked on, was retired
+ * into tuning when `holdout2` was written (README.md).
+ */
+export const SPLITS = ['tune', 'holdout', 'holdout2'] as const;
 export type Split = (typeof SPLITS)[number];
 export const LANGS = ['kk', 'kk-latn', 'ru', 'en', 'mixed'] as const;
 export type Lang = (typeof LANGS)[number];
@@ -110,5 +114,9 @@ export function loadSplit(split: Split, dir = SET_DIR, seen = new Map<string, st
 
 export function loadSet(dir = SET_DIR): Record<Split, LabelledMessage[]> {
   const seen = new Map<string, string>();
-  return { tune: loadSplit('tune', dir, seen), holdout: loadSplit('holdout', dir, seen) };
+  return {
+    tune: loadSplit('tune', dir, seen),
+    holdout: loadSplit('holdout', dir, seen),
+    holdout2: loadSplit('holdout2', dir, seen),
+  };
 }
