@@ -3,7 +3,8 @@
  * weights.generated.ts.
  *
  * Data: train/health/*.txt (written apart from the detectors and the evaluation set, train/health/README.md) and the
- * tune part of eval/classify. The held-out part is never read. Settings are chosen by how a model trained on one
+ * tuning parts of eval/classify (tune, and the retired first held-out part). The held-out part (holdout2) is never
+ * read. Settings are chosen by how a model trained on one
  * writer's messages does on the other writer's (train/health → eval tune, and the reverse), the closest thing to
  * wording nobody wrote down in advance; the threshold by 5-fold cross-validation over both.
  *
@@ -16,12 +17,15 @@ import { fileURLToPath } from 'node:url';
 import { encodeModel, type HealthModel } from '../src/classifier/health-model/codec.ts';
 import { eachFeature, namedFeature, TABLE_BITS } from '../src/classifier/health-model/features.ts';
 import { signalsOf, vocabularyView } from '../src/classifier/detectors/health.detector.ts';
+
+const NO_TERM_SIGNALS = signalsOf(null);
 import { margin } from '../src/classifier/health-model/model.ts';
-import { normalize } from '../src/classifier/normalize.ts';
+import { healthInput } from '../src/classifier/classify.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const TRAIN_DIR = path.join(root, 'train', 'health');
-const TUNE_DIR = path.join(root, 'eval', 'classify', 'tune');
+/** the evaluation set's tuning parts: the tune part and the retired first held-out part (eval/classify/README.md) */
+const TUNE_DIRS = ['tune', 'holdout'].map((part) => path.join(root, 'eval', 'classify', part));
 const OUT = path.join(root, 'src', 'classifier', 'health-model', 'weights.generated.ts');
 
 interface Example {
@@ -35,10 +39,11 @@ interface Example {
 
 class BadLine extends Error {}
 
-/** A message as the model sees it in `classify`: normalized, with the vocabulary's signals. */
+/** A message as the model sees it in `classify`: normalized, identifiers blanked, with the vocabulary's signals. */
 function example(raw: string, label: 0 | 1, source: Example['source'], lang: string): Example {
-  const text = normalize(raw).text;
-  const signals = signalsOf(vocabularyView(text));
+  const text = healthInput(raw);
+  const view = vocabularyView(text);
+  const signals = view === null ? NO_TERM_SIGNALS : signalsOf(view);
   const out: number[] = [];
   eachFeature(text, (i) => out.push(i));
   for (const name of signals) out.push(namedFeature(name));
@@ -63,10 +68,14 @@ function readTrain(): Example[] {
 
 function readTune(): Example[] {
   const examples: Example[] = [];
-  for (const file of readdirSync(TUNE_DIR)
-    .filter((f) => f.endsWith('.jsonl'))
-    .sort()) {
-    for (const line of readFileSync(path.join(TUNE_DIR, file), 'utf8').split('\n')) {
+  const files = TUNE_DIRS.flatMap((dir) =>
+    readdirSync(dir)
+      .filter((f) => f.endsWith('.jsonl'))
+      .sort()
+      .map((f) => path.join(dir, f)),
+  );
+  for (const file of files) {
+    for (const line of readFileSync(file, 'utf8').split('\n')) {
       if (line.trim() === '') continue;
       const m = JSON.parse(line) as { text: string; labels: string[]; lang: string };
       examples.push(example(m.text, m.labels.includes('HEALTH') ? 1 : 0, 'tune', m.lang));
@@ -74,6 +83,8 @@ function readTune(): Example[] {
   }
   return examples;
 }
+
+const UNLISTED_MARGINS = [0, 0.5, 1, 1.5, 2, 3, 5, 100];
 
 interface Settings {
   epochs: number;
@@ -109,7 +120,7 @@ function train(examples: Example[], { epochs, l2, rate }: Settings): HealthModel
       bias -= (rate * gradient) / Math.sqrt(biasSquares);
     }
   }
-  return { bias, threshold: 0, weights };
+  return { bias, threshold: 0, unlisted: 0, weights };
 }
 
 /** Scored as `classify` scores: sentence by sentence (model.ts). */
@@ -158,14 +169,21 @@ function crossWriter(train_: Example[], test: Example[], settings: Settings) {
 }
 
 function crossValidate(examples: Example[], settings: Settings, folds = 5) {
-  const scored: { score: number; label: 0 | 1; source: string; text: string }[] = [];
+  const scored: { score: number; label: 0 | 1; source: string; text: string; listed: boolean }[] = [];
   for (let fold = 0; fold < folds; fold++) {
     const model = train(
       examples.filter((_, k) => k % folds !== fold),
       settings,
     );
     examples.forEach((e, k) => {
-      if (k % folds === fold) scored.push({ score: marginOf(model, e), label: e.label, source: e.source, text: e.text });
+      if (k % folds === fold)
+        scored.push({
+          score: marginOf(model, e),
+          label: e.label,
+          source: e.source,
+          text: e.text,
+          listed: e.signals !== NO_TERM_SIGNALS,
+        });
     });
   }
   return scored;
@@ -185,7 +203,7 @@ function main(): void {
   }
   const tuneSet = readTune();
   const count = (xs: Example[]) => `${xs.length} (${xs.filter((e) => e.label === 1).length} health)`;
-  console.log(`train/health: ${count(trainSet)}; eval tune part: ${count(tuneSet)}; held-out part: not read`);
+  console.log(`train/health: ${count(trainSet)}; eval tuning parts: ${count(tuneSet)}; held-out part: not read`);
 
   const grid: Settings[] = [];
   for (const l2 of [1e-4, 1e-3, 3e-3]) for (const epochs of [5, 10]) grid.push({ epochs, l2, rate: 0.1 });
@@ -205,8 +223,21 @@ function main(): void {
   }
   const all = [...trainSet, ...tuneSet];
   const scored = crossValidate(all, chosen);
-  const threshold = bestThreshold(scored);
-  console.log(`chosen: l2 ${chosen.l2} epochs ${chosen.epochs}; 5-fold over both, threshold ${threshold.toFixed(2)}:`);
+  // a message in which the vocabulary found no term must score higher by `unlisted` to be reported
+  let unlisted = 0;
+  let threshold = 0;
+  let bestF1 = -1;
+  for (const extra of UNLISTED_MARGINS) {
+    const shifted = scored.map((s) => ({ ...s, score: s.listed ? s.score : s.score - extra }));
+    const t = bestThreshold(shifted);
+    const { f1 } = figures(shifted, t);
+    console.log(`  unlisted margin ${extra}: ${show(figures(shifted, t))}`);
+    if (f1 > bestF1) [bestF1, unlisted, threshold] = [f1, extra, t];
+  }
+  for (const s of scored) if (!s.listed) s.score -= unlisted;
+  console.log(
+    `chosen: l2 ${chosen.l2} epochs ${chosen.epochs}; 5-fold over both, threshold ${threshold.toFixed(2)}, unlisted margin ${unlisted}:`,
+  );
   console.log(`  all ${show(figures(scored, threshold))}`);
   for (const source of ['train', 'tune'])
     console.log(
@@ -222,7 +253,7 @@ function main(): void {
     for (const s of scored)
       if (s.source === 'train' && s.score >= threshold !== (s.label === 1))
         console.log(`${s.label ? 'FN' : 'FP'} ${s.score.toFixed(2)} ${s.text}`);
-  const model = { ...train(all, chosen), threshold };
+  const model = { ...train(all, chosen), threshold, unlisted };
   const encoded = encodeModel(model, 1e-4);
   console.log(`weights kept: ${encoded.count} of ${1 << TABLE_BITS}; ${Math.round(encoded.data.length / 1024)} KB`);
   if (check) return;

@@ -108,7 +108,10 @@ describe('evaluation set: size and split', () => {
       const marked = latin.filter((m) => /[äğqñöūüış]/i.test(m.text)).length;
       // q is in both spellings; the second held-out part has fewer plain-typed lines (its identifier files use diacritics)
       const plain = split === 'holdout2' ? 15 : 30;
-      assert.ok(marked >= 30 && latin.length - marked >= plain, `${split}: ${marked} with diacritics of ${latin.length}`);
+      assert.ok(
+        marked >= 30 && latin.length - marked >= plain,
+        `${split}: ${marked} with diacritics of ${latin.length}`,
+      );
     }
   });
 });

@@ -4,15 +4,20 @@ import { CATEGORIES, classify, type Category } from './index.ts';
 import { generateCorpus } from './corpus.ts';
 import { REALISTIC_MESSAGES } from './realistic-messages.ts';
 
-/** Message-level precision and recall thresholds from the issue. */
-const THRESHOLDS: Record<Category, { precision: number; recall: number }> = {
+/**
+ * Message-level precision and recall thresholds for the identifiers on the generated corpus. HEALTH is not held to
+ * a bar here: this corpus's health sentences were written from the detectors' own term lists (it measured 1.00 while
+ * an independent set measured 0.59 precision, issue 18), and a bar tuned to it would grade the model by how well it
+ * echoes those lists. HEALTH is measured on the evaluation set written apart (`npm run eval:classify`); the figures
+ * on this corpus are still printed.
+ */
+const THRESHOLDS: Record<Exclude<Category, 'HEALTH'>, { precision: number; recall: number }> = {
   IIN: { precision: 0.99, recall: 0.99 },
   BIN: { precision: 0.99, recall: 0.99 },
   CARD: { precision: 0.99, recall: 0.99 },
   IBAN: { precision: 0.99, recall: 0.99 },
   PHONE: { precision: 0.98, recall: 0.98 },
   EMAIL: { precision: 0.98, recall: 0.98 },
-  HEALTH: { precision: 0.92, recall: 0.95 },
   // not given in the issue; held to the phone/email bar
   PASSPORT: { precision: 0.98, recall: 0.98 },
   ID_CARD: { precision: 0.98, recall: 0.98 },
@@ -52,7 +57,7 @@ test('the generator is deterministic', () => {
   assert.notDeepEqual(generateCorpus(50, 7), generateCorpus(50, 8));
 });
 
-test('per-category precision and recall at the message level meet the thresholds', () => {
+test('per-category precision and recall of the identifiers at the message level meet the thresholds', () => {
   const counts = Object.fromEntries(CATEGORIES.map((c) => [c, { tp: 0, fp: 0, fn: 0 }])) as Record<
     Category,
     { tp: number; fp: number; fn: number }
@@ -81,6 +86,7 @@ test('per-category precision and recall at the message level meet the thresholds
     console.log(
       `${c.padEnd(8)} precision ${precision.toFixed(4)} recall ${recall.toFixed(4)} (tp ${tp}, fp ${fp}, fn ${fn})`,
     );
+    if (c === 'HEALTH') continue;
     if (precision < THRESHOLDS[c].precision) failures.push(`${c} precision ${precision.toFixed(4)}`);
     if (recall < THRESHOLDS[c].recall) failures.push(`${c} recall ${recall.toFixed(4)}`);
   }

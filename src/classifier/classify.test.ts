@@ -30,7 +30,7 @@ test('overlaps: validated beats unvalidated, then longer, then higher confidence
 
 test('findings never overlap and slice to their matched text', () => {
   const text =
-    'ИИН 940101300123 card 4111 1111 1111 1111 ivan@mail.kz +7 701 123 45 67 KZ86125KZT5004100100 туберкулез';
+    'ИИН 940101300123 card 4111 1111 1111 1111 ivan@mail.kz +7 701 123 45 67 KZ86125KZT5004100100 у него туберкулез';
   const findings = classify(text);
   assert.deepEqual(
     findings.map((f) => f.category),

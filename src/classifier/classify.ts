@@ -36,8 +36,29 @@ function classifyUnsafe(text: string, options: ClassifyOptions): Finding[] {
   const wanted = options.categories && options.categories.length < ALL_CATEGORIES ? new Set(options.categories) : null;
   const norm = normalize(text);
   const t = norm.text;
-  const candidates: Candidate[] = [];
+  const candidates = identifierCandidates(t, minConfidence);
+  findHealthTerms(candidates.length === 0 ? t : withoutIdentifiers(t, candidates), candidates);
+  if (candidates.length === 0) return [];
 
+  const reported = candidates.filter(
+    (c) => c.confidence >= minConfidence && (wanted === null || wanted.has(c.category)),
+  );
+  return resolveOverlaps(reported).map((c) => {
+    const [start, end] = originalSpan(norm, c.start, c.end);
+    return {
+      category: c.category,
+      start,
+      end,
+      confidence: Math.round(c.confidence * 1000) / 1000,
+      detector: c.detector,
+      explanation: c.explanation,
+    };
+  });
+}
+
+/** The identifier pass over normalized text: candidates with offsets into `t`, document numbers demoted. */
+function identifierCandidates(t: string, minConfidence: number): Candidate[] {
+  const candidates: Candidate[] = [];
   const re = COMBINED;
   re.lastIndex = 0;
   let m: RegExpExecArray | null;
@@ -69,25 +90,29 @@ function classifyUnsafe(text: string, options: ClassifyOptions): Finding[] {
       if (verdict) candidates.push(scored(t, EMAIL_DETECTOR, verdict, m.index, m.index + m[0].length));
     }
   }
+  if (candidates.length > 0) demoteDocumentNumbers(t, candidates);
+  return candidates;
+}
 
-  findHealthTerms(t, candidates);
-  if (candidates.length === 0) return [];
-  demoteDocumentNumbers(t, candidates);
+/**
+ * The text the HEALTH pass reads: identifiers found blanked out (same length, offsets unchanged). An IIN, an e-mail
+ * or an IBAN says nothing about anyone's health, and the model must not learn that messages holding them rarely do.
+ */
+function withoutIdentifiers(t: string, candidates: readonly Candidate[]): string {
+  let out = '';
+  let at = 0;
+  for (const c of [...candidates].sort((a, b) => a.start - b.start)) {
+    if (c.confidence < DEFAULT_MIN_CONFIDENCE || c.start < at) continue;
+    out += t.slice(at, c.start) + ' '.repeat(c.end - c.start);
+    at = c.end;
+  }
+  return out + t.slice(at);
+}
 
-  const reported = candidates.filter(
-    (c) => c.confidence >= minConfidence && (wanted === null || wanted.has(c.category)),
-  );
-  return resolveOverlaps(reported).map((c) => {
-    const [start, end] = originalSpan(norm, c.start, c.end);
-    return {
-      category: c.category,
-      start,
-      end,
-      confidence: Math.round(c.confidence * 1000) / 1000,
-      detector: c.detector,
-      explanation: c.explanation,
-    };
-  });
+/** What the HEALTH pass of `classify` reads for `text` (the training script reads messages through it). */
+export function healthInput(text: string): string {
+  const t = normalize(text).text;
+  return withoutIdentifiers(t, identifierCandidates(t, DEFAULT_MIN_CONFIDENCE));
 }
 
 /**
@@ -96,13 +121,16 @@ function classifyUnsafe(text: string, options: ClassifyOptions): Finding[] {
  * document's number, not a person's or a company's, unless its own label (ИИН, БИН…) is also there.
  */
 const DOCUMENT_NUMBER_LABEL =
-  /(?<![\p{L}])(?:заказ|сч[её]т|счета|фактур|эсф|снт|ттн|договор|контракт|заявк|заявлени|обращени|накладн|постановлени|приказ|протокол|квитанц|платёж|платеж|платёжк|чек|реестр|лицев\p{L}*\s+сч|дел[оа]|талон|полис|билет|брон|серийн|инвентарн|артикул|штрих|парти|лот|акт|входящ|исходящ|рег\.?\s*номер|регистрационн|бланк|пломб|трек|тапсырыс|шот|шарт|қаулы|бұйрық|өтінім|өтініш|түбіртек|анықтама|жолдама|хат|іс|tapsyrys|shart|ötınış|otinish|order|invoice|contract|ticket|po\s*(?:number|no|#)|purchase\s+order|tracking|waybill|document\s+id|ref|reference|case|claim|receipt|booking|reservation|serial|sku|batch|account|policy|request|incident|application|shipment|parcel)\p{L}*[^\p{L}\p{N}]{0,6}(?:(?:№|#|no\.?|number|nömırı|nomiri|нөмірі|номер|на\s+портале)[^\p{L}\p{N}]{0,4})?$/iu;
+  /(?<![\p{L}])(?:заказ|сч[её]т|счета|фактур|эсф|снт|ттн|договор|контракт|заявк|заявлени|обращени|накладн|постановлени|приказ|протокол|квитанц|платёж|платеж|платёжк|чек|реестр|лицев\p{L}*\s+сч|дел[оа]|талон|полис|билет|брон|серийн|инвентарн|артикул|штрих|парти|лот|акт|входящ|исходящ|рег\.?\s*номер|регистрационн|бланк|пломб|трек|тапсырыс|шот|шарт|қаулы|бұйрық|өтінім|өтініш|түбіртек|анықтама|жолдама|хат|іс|tapsyrys|shart|ötınış|otinish|order|invoice|contract|ticket|po\s*(?:number|no|#)|purchase\s+order|tracking|waybill|document\s+id|ref|reference|case|claim|permit|licen[cs]e|certificate|разрешени|лиценз|сертификат|рұқсат|доверенност|сенімхат|письм|исполнительн|производств|receipt|booking|reservation|serial|sku|batch|account|policy|request|incident|application|shipment|parcel)\p{L}*[^\p{L}\p{N}]{0,6}(?:(?:№|#|no\.?|number|nömırı|nomiri|нөмірі|номер|на\s+портале)[^\p{L}\p{N}]{0,4})?$/iu;
 const DOCUMENT_NUMBER_WINDOW = 40;
 /**
- * A number sign or the word "number" right before the digits, with no identifier label: people write "№" before a
- * document's number, never before their own IIN or a company's BIN ("ИИН номер" carries its label and is kept).
+ * A number sign, or the word "number" or "identifier" with up to three words after it (Номер исходящего письма,
+ * Төлем идентификаторы, Payment ID), right before the digits and with no identifier label: people write that before
+ * a document's or a transaction's number, not before their own IIN or a company's BIN ("ИИН номер" carries its label
+ * and is kept).
  */
-const NUMBER_SIGN = /(?:№|#|(?<![\p{L}])(?:no|nr|номер|нөмірі|nömırı|nomiri|number)\.?)[\s:.-]{0,3}$/iu;
+const NUMBER_SIGN =
+  /(?:№|#|(?<![\p{L}])(?:no|nr|номер\p{L}*|нөмір\p{L}*|nömır\p{L}*|nomir\p{L}*|number|id|идентификатор\p{L}*|identifikator\p{L}*|identifier|reference)\.?)(?:[\s:.,-]+\p{L}+){0,3}[\s:.-]{0,3}$/iu;
 
 /** An IIN or BIN candidate without its own label, right after a document number's label, drops below any threshold. */
 function demoteDocumentNumbers(t: string, candidates: Candidate[]): void {

@@ -149,7 +149,9 @@ test('terms and patterns: table of texts and the findings they add', () => {
     ],
     ['nothing of it', 'планерка в 10:00', []],
   ];
-  for (const [name, text, expect] of cases) assert.deepEqual(summary(text, classifyFor(text, custom)), expect, name);
+  // the section's own findings, over no built-in ones: what the built-in model makes of these texts is not the point
+  for (const [name, text, expect] of cases)
+    assert.deepEqual(summary(text, custom.applyToFindings(text, []).findings), expect, name);
   // the built-in classifier alone finds none of them
   assert.deepEqual(classify('номер N12345678 проверен'), []);
 });
@@ -159,7 +161,7 @@ test('agency findings: never the matched text in the explanation; built-in findi
     terms: { HEALTH: ['туберкулез*'] },
     patterns: { IIN: ['\\d{12}'], PHONE: ['\\d{3}-\\d{2}-\\d{2}'] },
   });
-  const text = `ИИН ${IIN}, туберкулез, код 123-45-67`;
+  const text = `ИИН ${IIN}, у него туберкулез, код 123-45-67`;
   const findings = classifyFor(text, custom);
   assert.deepEqual(summary(text, findings), [
     `IIN:iin:${IIN}`,

@@ -267,13 +267,14 @@ export class CustomClassifier {
     if (this.isEmpty || typeof text !== 'string' || text.length === 0)
       return { findings: builtIn, dropped: [], added: [] };
     try {
-      return this.applyTo(text, builtIn, options);
+      return this.applyToFindings(text, builtIn, options);
     } catch {
       return { findings: builtIn, dropped: [], added: [] };
     }
   }
 
-  private applyTo(text: string, builtIn: Finding[], options: ClassifyOptions): CustomEffect {
+  /** The section applied to given built-in findings (`apply` gives it classify's): may throw. */
+  applyToFindings(text: string, builtIn: Finding[], options: ClassifyOptions = {}): CustomEffect {
     let lazy: { norm: Normalized; folded: string } | null = null;
     const prepared = () => {
       if (lazy === null) {

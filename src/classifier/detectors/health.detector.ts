@@ -324,9 +324,11 @@ export function findHealthTerms(text: string, out: Candidate[]): void {
   const view = vocabularyView(text);
   const model = healthModel();
   const score = margin(model, text, signalsOf(view));
-  if (score < model.threshold) return;
-  const confidence = confidenceOf(score, model.threshold);
-  const decided = `health model ${probability(score).toFixed(2)} (threshold ${probability(model.threshold).toFixed(2)})`;
+  // a wording the vocabulary does not list must convince the model by a wider margin
+  const bar = model.threshold + (view === null ? model.unlisted : 0);
+  if (score < bar) return;
+  const confidence = confidenceOf(score, bar);
+  const decided = `health model ${probability(score).toFixed(2)} (threshold ${probability(bar).toFixed(2)})`;
   if (view === null) {
     const [start, end] = strongestWord(model, text);
     out.push({

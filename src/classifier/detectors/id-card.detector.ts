@@ -30,6 +30,8 @@ export const idCardDetector: DigitDetector = {
     'national ID',
     'уд.л',
     'уд. л',
+    'уд/л',
+    'уд л',
     'удост',
     'jeke ku',
     'zheke ku',

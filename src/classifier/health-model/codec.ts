@@ -5,6 +5,8 @@ export interface HealthModel {
   bias: number;
   /** a message scoring at or above it is about a person's health */
   threshold: number;
+  /** how much higher a message must score when the vocabulary found no term in it */
+  unlisted: number;
   weights: Float32Array;
 }
 
@@ -14,6 +16,7 @@ export interface EncodedModel {
   tableBits: number;
   bias: number;
   threshold: number;
+  unlisted: number;
   scale: number;
   count: number;
   data: string;
@@ -40,7 +43,7 @@ export function decodeModel(encoded: EncodedModel): HealthModel {
   }
   for (let k = 0; k < encoded.count; k++, at += 2)
     weights[indices[k] as number] = bytes.readInt16LE(at) * encoded.scale;
-  return { bias: encoded.bias, threshold: encoded.threshold, weights };
+  return { bias: encoded.bias, threshold: encoded.threshold, unlisted: encoded.unlisted, weights };
 }
 
 export function encodeModel(model: HealthModel, minWeight: number): EncodedModel {
@@ -70,6 +73,7 @@ export function encodeModel(model: HealthModel, minWeight: number): EncodedModel
     tableBits: TABLE_BITS,
     bias: model.bias,
     threshold: model.threshold,
+    unlisted: model.unlisted,
     scale,
     count: kept.length,
     data: Buffer.concat([Buffer.from(varints), values]).toString('base64'),

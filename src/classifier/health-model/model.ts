@@ -22,25 +22,49 @@ const add = (index: number): void => {
   sum += table[index] as number;
 };
 
+/** Words in a window: a long run-on sentence is judged by its densest stretch, not diluted by the rest. */
+export const WINDOW = 16;
+const ring = new Float64Array(4096);
 let best = -Infinity;
-const closeSentence = (): void => {
-  if (sum > best) best = sum;
+let words = 0;
+let windowSum = 0;
+/** `sum` holds the current word's features until the next word starts */
+const closeWord = (): void => {
+  if (words > 0) {
+    const k = (words - 1) % WINDOW;
+    windowSum += sum - (words > WINDOW ? (ring[k] as number) : 0);
+    ring[k] = sum;
+    if (words >= WINDOW && windowSum > best) best = windowSum;
+  }
   sum = 0;
+};
+const startWord = (): void => {
+  closeWord();
+  words++;
+};
+const closeSentence = (): void => {
+  closeWord();
+  if (words > 0 && words < WINDOW && windowSum > best) best = windowSum;
+  words = 0;
+  windowSum = 0;
 };
 
 /**
  * The model's raw score (log-odds) for `text` with the vocabulary's signals named in `signals`: the best of its
- * sentences, so that one sentence about a person's health is not outweighed by a long message's other business.
+ * sentences (of its windows of WINDOW words, in a longer sentence), so that one statement about a person's health
+ * is not outweighed by a long message's other business.
  */
 export function margin(model: HealthModel, text: string, signals: readonly string[]): number {
   let base = model.bias;
   for (const name of signals) base += model.weights[namedFeature(name)] as number;
   sum = 0;
   best = -Infinity;
+  words = 0;
+  windowSum = 0;
   table = model.weights;
-  eachFeature(text, add, undefined, closeSentence);
+  eachFeature(text, add, startWord, closeSentence);
   closeSentence();
-  return base + best;
+  return base + (best === -Infinity ? 0 : best);
 }
 
 export function probability(score: number): number {
@@ -53,14 +77,18 @@ export function probability(score: number): number {
  * and an identifier elsewhere in it keeps its own finding.
  */
 export function strongestWord(model: HealthModel, text: string): [number, number] {
-  let best: [number, number] = [0, text.length];
-  let bestSum = -Infinity;
+  // pronouns and other short words carry weight but not the health content: a word of four letters or more wins
+  const best = {
+    long: [0, text.length] as [number, number],
+    longSum: -Infinity,
+    any: [0, text.length] as [number, number],
+    anySum: -Infinity,
+  };
   let span: [number, number] | null = null;
   const close = (): void => {
-    if (span !== null && sum > bestSum) {
-      bestSum = sum;
-      best = span;
-    }
+    if (span === null) return;
+    if (span[1] - span[0] >= 4 && sum > best.longSum) [best.long, best.longSum] = [span, sum];
+    if (sum > best.anySum) [best.any, best.anySum] = [span, sum];
   };
   table = model.weights;
   eachFeature(text, add, (start, end) => {
@@ -69,5 +97,5 @@ export function strongestWord(model: HealthModel, text: string): [number, number
     sum = 0;
   });
   close();
-  return best;
+  return best.longSum > -Infinity ? best.long : best.any;
 }
