@@ -5,6 +5,7 @@
 export { CATEGORIES, DEFAULT_MIN_CONFIDENCE } from './types.ts';
 export type { Category, ClassifyOptions, Explanation, Finding } from './types.ts';
 export { classify } from './classify.ts';
+export { HEALTH_MODEL_DETECTOR } from './detectors/health.detector.ts';
 export { redact, decryptToken, canonicalValue } from './redact.ts';
 export type { RedactionOperator } from './redact.ts';
 export { normalize } from './normalize.ts';

@@ -330,7 +330,11 @@ export function findHealthTerms(text: string, out: Candidate[]): void {
   const confidence = confidenceOf(score, bar);
   const decided = `health model ${probability(score).toFixed(2)} (threshold ${probability(bar).toFixed(2)})`;
   if (view === null) {
-    const [start, end] = strongestWord(model, text);
+    const {
+      span: [start, end],
+      weight,
+    } = strongestWord(model, text);
+    if (weight < model.minWord) return;
     out.push({
       category: 'HEALTH',
       start,

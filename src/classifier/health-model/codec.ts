@@ -7,6 +7,8 @@ export interface HealthModel {
   threshold: number;
   /** how much higher a message must score when the vocabulary found no term in it */
   unlisted: number;
+  /** and how much its strongest word must weigh alone: a health word, not a run of common words */
+  minWord: number;
   weights: Float32Array;
 }
 
@@ -17,6 +19,7 @@ export interface EncodedModel {
   bias: number;
   threshold: number;
   unlisted: number;
+  minWord: number;
   scale: number;
   count: number;
   data: string;
@@ -43,7 +46,13 @@ export function decodeModel(encoded: EncodedModel): HealthModel {
   }
   for (let k = 0; k < encoded.count; k++, at += 2)
     weights[indices[k] as number] = bytes.readInt16LE(at) * encoded.scale;
-  return { bias: encoded.bias, threshold: encoded.threshold, unlisted: encoded.unlisted, weights };
+  return {
+    bias: encoded.bias,
+    threshold: encoded.threshold,
+    unlisted: encoded.unlisted,
+    minWord: encoded.minWord,
+    weights,
+  };
 }
 
 export function encodeModel(model: HealthModel, minWeight: number): EncodedModel {
@@ -74,6 +83,7 @@ export function encodeModel(model: HealthModel, minWeight: number): EncodedModel
     bias: model.bias,
     threshold: model.threshold,
     unlisted: model.unlisted,
+    minWord: model.minWord,
     scale,
     count: kept.length,
     data: Buffer.concat([Buffer.from(varints), values]).toString('base64'),

@@ -76,7 +76,7 @@ export function probability(score: number): number {
  * no term (a wording nobody listed): a single word, so that a redaction keeps the rest of the message readable
  * and an identifier elsewhere in it keeps its own finding.
  */
-export function strongestWord(model: HealthModel, text: string): [number, number] {
+export function strongestWord(model: HealthModel, text: string): { span: [number, number]; weight: number } {
   // pronouns and other short words carry weight but not the health content: a word of four letters or more wins
   const best = {
     long: [0, text.length] as [number, number],
@@ -97,5 +97,5 @@ export function strongestWord(model: HealthModel, text: string): [number, number
     sum = 0;
   });
   close();
-  return best.longSum > -Infinity ? best.long : best.any;
+  return best.longSum > -Infinity ? { span: best.long, weight: best.longSum } : { span: best.any, weight: best.anySum };
 }
