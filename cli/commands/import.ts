@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { machineActor } from '../../src/auth/machine-actor.ts';
+import { machineActor } from '../../src/core/machine-actor.ts';
 import { chainContext, seal } from '../../src/auth/session.ts';
 import { config } from '../../src/core/config.ts';
 import { ExitCode, UsageError } from '../../src/core/errors.ts';

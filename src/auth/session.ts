@@ -8,7 +8,7 @@ import { headFilePath, loadChainContext } from '../audit/context.ts';
 import { writeAudit } from '../audit/log.ts';
 import { UsageError } from '../core/errors.ts';
 import { authenticate, TOKEN_VARIABLE } from './users.ts';
-import { machineActor } from './machine-actor.ts';
+import { machineActor } from '../core/machine-actor.ts';
 import { AuthenticationError, ForbiddenError, isRefusal, type Actor } from './roles.ts';
 
 export { headFilePath };
