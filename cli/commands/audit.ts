@@ -2,10 +2,10 @@ import type { Command } from 'commander';
 import { JobFailedError, UsageError } from '../../src/core/errors.ts';
 import { TOKEN_VARIABLE } from '../../src/auth/users.ts';
 import { requireRole, visibleAgencies } from '../../src/auth/roles.ts';
-import { seal, withSession } from '../../src/auth/session.ts';
+import { withSession } from '../session.ts';
 import { writeAudit } from '../../src/audit/log.ts';
 import { auditCsv, exportAudit } from '../../src/audit/export.ts';
-import { SealRefusedError } from '../../src/audit/chain.ts';
+import { sealAuditLog, SealRefusedError } from '../../src/audit/chain.ts';
 import { verifyAuditChain } from '../../src/audit/verify.ts';
 import { parseSince } from '../../src/review/items.ts';
 import { action, printJson } from '../common.ts';
@@ -31,7 +31,7 @@ export function registerAudit(program: Command): void {
             requireRole(actor, ['auditor', 'admin'], 'verify the audit log');
             // a refused seal is what verification then reports in full
             if (chain.signingKey) {
-              await seal(store, chain).catch((error: unknown) => {
+              await sealAuditLog(store.pool, chain).catch((error: unknown) => {
                 if (!(error instanceof SealRefusedError)) throw error;
                 process.stderr.write(`aitu-gateway: warning: ${error.message}\n`);
               });
@@ -91,7 +91,7 @@ export function registerAudit(program: Command): void {
         const since = options.since ? parseSince(options.since) : undefined;
         return withSession(options, 'audit export', async ({ store, actor, chain }) => {
           requireRole(actor, ['auditor', 'admin'], 'export the audit log');
-          await seal(store, chain);
+          await sealAuditLog(store.pool, chain);
           const entries = await exportAudit(store.pool, { since, agencyIds: visibleAgencies(actor) });
           await writeAudit(store.pool, {
             actor,

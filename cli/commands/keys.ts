@@ -4,7 +4,7 @@ import { JobFailedError, UsageError } from '../../src/core/errors.ts';
 import { addCurrentKey, loadKeyring, readKeyFile, removeKey } from '../../src/core/keys.ts';
 import { TOKEN_VARIABLE } from '../../src/auth/users.ts';
 import { requireRole } from '../../src/auth/roles.ts';
-import { withSession } from '../../src/auth/session.ts';
+import { withSession } from '../session.ts';
 import { writeAudit } from '../../src/audit/log.ts';
 import {
   checkOriginals,

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { UsageError } from '../../src/core/errors.ts';
 import { TOKEN_VARIABLE } from '../../src/auth/users.ts';
 import { canSeeAgency, ForbiddenError, requireRole } from '../../src/auth/roles.ts';
-import { withSession } from '../../src/auth/session.ts';
+import { withSession } from '../session.ts';
 import { writeAudit } from '../../src/audit/log.ts';
 import { agencyReport, reportCsv, type AgencyReport } from '../../src/review/report.ts';
 import { requireAgency } from '../../src/store/agencies.ts';

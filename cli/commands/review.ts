@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { UsageError, GatewayError, JobFailedError } from '../../src/core/errors.ts';
 import { TOKEN_VARIABLE } from '../../src/auth/users.ts';
 import { canViewOriginal, requireRole } from '../../src/auth/roles.ts';
-import { withSession } from '../../src/auth/session.ts';
+import { withSession } from '../session.ts';
 import { writeAudit } from '../../src/audit/log.ts';
 import { decideItem, escalateItem, type Decision, type Outcome } from '../../src/review/decide.ts';
 import {

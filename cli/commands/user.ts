@@ -9,7 +9,7 @@ import {
   TOKEN_HINT,
 } from '../../src/auth/users.ts';
 import { requireRole } from '../../src/auth/roles.ts';
-import { withOptionalSession, withSession, type TokenOptions } from '../../src/auth/session.ts';
+import { withOptionalSession, withSession, type TokenOptions } from '../session.ts';
 import { action, printJson, tokenOptions } from '../common.ts';
 
 /** Repeatable, comma-separable option values (`--agency a --agency b,c`). */
