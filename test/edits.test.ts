@@ -8,7 +8,7 @@ import { addCurrentKey, loadKeyring, type Keyring } from '../src/core/keys.ts';
 import type { CanonicalMessageInput } from '../src/core/message.ts';
 import { runClassifyStage } from '../src/pipeline/stages/classify.processor.ts';
 import { deliverBatch, type BatchCounts } from '../src/pipeline/stages/deliver.ts';
-import { decideItem } from '../src/review/decide.ts';
+import { decideReviewItem } from '../src/service/review.ts';
 import {
   checkOriginals,
   openOriginal,
@@ -233,7 +233,7 @@ describe('edits and deletes reach the store (issue 17)', () => {
     await deliver(message('r1', `ИИН ${PLANTED.iin} для справки`, 0));
     const before = await stored('r1');
     const item = (await review(before.id))!;
-    await decideItem(db.store.pool, keyring, admin, item.id, 'reject');
+    await decideReviewItem(db.store, admin, async () => keyring, item.id, 'reject');
     const edited = `Исправлено: всё в порядке, без данных`;
     const counts = await deliver(message('r1', edited, 4));
     assert.deepEqual([counts.edited, counts.duplicates], [1, 0]);
@@ -292,7 +292,7 @@ describe('edits and deletes reach the store (issue 17)', () => {
     await deliver(message('a1', `ИИН ${PLANTED.iin}`, 0));
     const m = await stored('a1');
     const item = (await review(m.id))!;
-    await decideItem(db.store.pool, keyring, admin, item.id, 'approve');
+    await decideReviewItem(db.store, admin, async () => keyring, item.id, 'approve');
     await deliver(message('a1', `ИИН ${PLANTED.iin2}`, 1));
     const after = (await review(m.id))!;
     assert.deepEqual([after.id, after.status], [item.id, 'open']);

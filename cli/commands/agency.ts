@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
-import { withSession, type TokenOptions } from '../../src/auth/session.ts';
+import { withSession, type TokenOptions } from '../session.ts';
 import { config } from '../../src/core/config.ts';
 import { UsageError } from '../../src/core/errors.ts';
 import { parsePolicyFile, serializePolicy } from '../../src/policy/index.ts';

@@ -1,12 +1,9 @@
 import type { Command } from 'commander';
 import { JobFailedError, UsageError } from '../../src/core/errors.ts';
 import { TOKEN_VARIABLE } from '../../src/auth/users.ts';
-import { requireRole, visibleAgencies } from '../../src/auth/roles.ts';
-import { seal, withSession } from '../../src/auth/session.ts';
-import { writeAudit } from '../../src/audit/log.ts';
-import { auditCsv, exportAudit } from '../../src/audit/export.ts';
-import { SealRefusedError } from '../../src/audit/chain.ts';
-import { verifyAuditChain } from '../../src/audit/verify.ts';
+import { withSession } from '../session.ts';
+import { auditCsv } from '../../src/audit/export.ts';
+import { exportAuditLog, verifyAuditLog } from '../../src/service/audit.ts';
 import { parseSince } from '../../src/review/items.ts';
 import { action, printJson } from '../common.ts';
 
@@ -28,26 +25,9 @@ export function registerAudit(program: Command): void {
           options,
           'audit verify',
           async ({ store, actor, chain }) => {
-            requireRole(actor, ['auditor', 'admin'], 'verify the audit log');
+            const { result, sealRefused } = await verifyAuditLog(store, actor, chain);
             // a refused seal is what verification then reports in full
-            if (chain.signingKey) {
-              await seal(store, chain).catch((error: unknown) => {
-                if (!(error instanceof SealRefusedError)) throw error;
-                process.stderr.write(`aitu-gateway: warning: ${error.message}\n`);
-              });
-            }
-            const result = await verifyAuditChain(store.pool, chain);
-            await writeAudit(store.pool, {
-              actor,
-              action: 'audit.verify',
-              details: {
-                ok: result.ok,
-                checked: result.checked,
-                lastEntryId: result.last?.entryId ?? null,
-                problems: result.problems.length,
-                first: result.problems[0]?.message,
-              },
-            });
+            if (sealRefused) process.stderr.write(`aitu-gateway: warning: ${sealRefused}\n`);
             if (options.json) printJson(result);
             else if (result.ok) {
               process.stdout.write(
@@ -90,17 +70,9 @@ export function registerAudit(program: Command): void {
         if (options.json && options.csv) throw new UsageError('give --json or --csv, not both');
         const since = options.since ? parseSince(options.since) : undefined;
         return withSession(options, 'audit export', async ({ store, actor, chain }) => {
-          requireRole(actor, ['auditor', 'admin'], 'export the audit log');
-          await seal(store, chain);
-          const entries = await exportAudit(store.pool, { since, agencyIds: visibleAgencies(actor) });
-          await writeAudit(store.pool, {
-            actor,
-            action: 'audit.export',
-            details: {
-              since: since?.toISOString(),
-              entries: entries.length,
-              format: options.csv ? 'csv' : options.json ? 'json' : 'text',
-            },
+          const entries = await exportAuditLog(store, actor, chain, {
+            since,
+            format: options.csv ? 'csv' : options.json ? 'json' : 'text',
           });
           if (options.csv) process.stdout.write(auditCsv(entries));
           else if (options.json) printJson(entries);

@@ -1,7 +1,7 @@
 import { Readable } from 'node:stream';
 import path from 'node:path';
 import type { Command } from 'commander';
-import { withSession, type TokenOptions } from '../../src/auth/session.ts';
+import { withSession, type TokenOptions } from '../session.ts';
 import { config, type Config } from '../../src/core/config.ts';
 import { ExitCode, UsageError } from '../../src/core/errors.ts';
 import { requireQueueKey } from '../../src/core/keys.ts';

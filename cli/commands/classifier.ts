@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { withSession } from '../../src/auth/session.ts';
+import { withSession } from '../session.ts';
 import { classifierFeedback, type ClassifierFeedback } from '../../src/service/classifier-feedback.ts';
 import { action, printJson, tokenOptions } from '../common.ts';
 

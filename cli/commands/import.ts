@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
-import { machineActor } from '../../src/auth/machine-actor.ts';
-import { chainContext, seal } from '../../src/auth/session.ts';
+import { machineActor } from '../../src/core/machine-actor.ts';
+import { sealAuditLog } from '../../src/audit/chain.ts';
+import { chainContext } from '../session.ts';
 import { config } from '../../src/core/config.ts';
 import { ExitCode, UsageError } from '../../src/core/errors.ts';
 import type { HistorySource } from '../../src/core/history.ts';
@@ -140,7 +141,7 @@ export async function runImportCommand(
       if (chain) {
         // never hides the import's own outcome; the next command or audit verify seals again
         await recordImportFinish(store.pool, actor, audited, summary)
-          .then(() => seal(store, chain))
+          .then(() => sealAuditLog(store.pool, chain))
           .catch((error: Error) =>
             process.stderr.write(
               `aitu-gateway: warning: could not audit and seal the end of the import: ${error.message}\n`,

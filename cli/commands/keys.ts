@@ -1,17 +1,10 @@
 import type { Command } from 'commander';
 import { config } from '../../src/core/config.ts';
-import { JobFailedError, UsageError } from '../../src/core/errors.ts';
-import { addCurrentKey, loadKeyring, readKeyFile, removeKey } from '../../src/core/keys.ts';
+import { JobFailedError } from '../../src/core/errors.ts';
 import { TOKEN_VARIABLE } from '../../src/auth/users.ts';
-import { requireRole } from '../../src/auth/roles.ts';
-import { withSession } from '../../src/auth/session.ts';
-import { writeAudit } from '../../src/audit/log.ts';
-import {
-  checkOriginals,
-  originalsByKey,
-  reencryptOriginals,
-  type ReencryptResult,
-} from '../../src/review/originals.ts';
+import { withSession } from '../session.ts';
+import type { ReencryptResult } from '../../src/review/originals.ts';
+import { checkKeys, deleteKey, listKeys, reencryptKeys, rotateKeys } from '../../src/service/keys.ts';
 import { openStore } from '../../src/store/database.ts';
 import { initInstallation, type InitResult } from '../../src/store/installation.ts';
 import { action, printJson } from '../common.ts';
@@ -83,27 +76,11 @@ export function registerKeys(program: Command): void {
     .action(
       action((options: { token?: string; json?: boolean }) =>
         withSession(options, 'keys rotate', async ({ store, actor }) => {
-          requireRole(actor, ['admin'], 'rotate keys');
-          const file = config().keyFile;
-          const { previousId, currentId } = await addCurrentKey(file);
-          await writeAudit(store.pool, {
-            actor,
-            action: 'keys.add',
-            subject: `key:${currentId}`,
-            details: { previousKeyId: previousId, currentKeyId: currentId },
-          });
-          const result = await reencryptOriginals(store.pool, await loadKeyring(file));
-          await writeAudit(store.pool, {
-            actor,
-            action: 'keys.reencrypt',
-            subject: `key:${currentId}`,
-            details: {
-              reencrypted: result.reencrypted,
-              bound: result.bound,
-              unreadable: result.unreadable.length,
-              unreadableItems: result.unreadable.slice(0, 100).map((u) => u.id),
-            },
-          });
+          const {
+            previousKeyId: previousId,
+            currentKeyId: currentId,
+            ...result
+          } = await rotateKeys(store, actor, config().keyFile);
           printReencrypt(result, options.json, { previousKeyId: previousId, currentKeyId: currentId });
           if (!options.json)
             process.stdout.write(
@@ -126,16 +103,8 @@ export function registerKeys(program: Command): void {
     .action(
       action((options: { token?: string; json?: boolean }) =>
         withSession(options, 'keys reencrypt', async ({ store, actor, keyring }) => {
-          requireRole(actor, ['admin'], 're-encrypt originals');
-          const ring = await keyring();
-          const result = await reencryptOriginals(store.pool, ring);
-          await writeAudit(store.pool, {
-            actor,
-            action: 'keys.reencrypt',
-            subject: `key:${ring.currentId}`,
-            details: { reencrypted: result.reencrypted, bound: result.bound, unreadable: result.unreadable.length },
-          });
-          printReencrypt(result, options.json, { currentKeyId: ring.currentId });
+          const { currentKeyId, ...result } = await reencryptKeys(store, actor, keyring);
+          printReencrypt(result, options.json, { currentKeyId });
           if (result.unreadable.length > 0)
             throw new JobFailedError(
               `${result.unreadable.length} originals could not be read and stay under their old key`,
@@ -151,19 +120,7 @@ export function registerKeys(program: Command): void {
     .action(
       action((options: { token?: string; json?: boolean }) =>
         withSession(options, 'keys check', async ({ store, actor, keyring }) => {
-          requireRole(actor, ['admin'], 'check keys');
-          const result = await checkOriginals(store.pool, await keyring());
-          await writeAudit(store.pool, {
-            actor,
-            action: 'keys.check',
-            details: {
-              total: result.total,
-              readable: result.readable,
-              unbound: result.unbound,
-              unreadable: result.unreadable.length,
-              byKey: result.byKey,
-            },
-          });
+          const result = await checkKeys(store, actor, keyring);
           if (options.json) printJson(result);
           else {
             process.stdout.write(`${result.readable} of ${result.total} originals decrypt\n`);
@@ -188,19 +145,7 @@ export function registerKeys(program: Command): void {
     .action(
       action((options: { token?: string; json?: boolean }) =>
         withSession(options, 'keys list', async ({ store, actor }) => {
-          requireRole(actor, ['admin'], 'list keys');
-          const file = await readKeyFile(config().keyFile);
-          const counts = await originalsByKey(store.pool);
-          const inFile = (file?.keys ?? []).map((k) => ({
-            id: k.id,
-            createdAt: k.createdAt,
-            current: k.id === file?.current,
-            originals: counts.get(k.id) ?? 0,
-          }));
-          const missing = [...counts]
-            .filter(([id]) => !inFile.some((k) => k.id === id))
-            .map(([id, n]) => ({ id, originals: n }));
-          await writeAudit(store.pool, { actor, action: 'keys.list', details: { keys: inFile.length } });
+          const { keys: inFile, missingKeys: missing } = await listKeys(store, actor, config().keyFile);
           if (options.json) printJson({ keys: inFile, missingKeys: missing });
           else {
             for (const k of inFile)
@@ -219,16 +164,7 @@ export function registerKeys(program: Command): void {
     .action(
       action((id: string, options: { token?: string }) =>
         withSession(options, 'keys delete', async ({ store, actor }) => {
-          requireRole(actor, ['admin'], 'delete keys');
-          if ((await readKeyFile(config().keyFile))?.current === id)
-            throw new UsageError(`key ${id} is the current key; rotate first (aitu-gateway keys rotate)`);
-          const still = (await originalsByKey(store.pool)).get(id) ?? 0;
-          if (still > 0)
-            throw new UsageError(
-              `${still} originals are still encrypted with key ${id}; run: aitu-gateway keys reencrypt`,
-            );
-          await removeKey(config().keyFile, id);
-          await writeAudit(store.pool, { actor, action: 'keys.delete', subject: `key:${id}` });
+          await deleteKey(store, actor, config().keyFile, id);
           process.stdout.write(`deleted key ${id} from ${config().keyFile}\n`);
         }),
       ),

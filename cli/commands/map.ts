@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { normalizeTelegramChatId } from '../../bridges/telegram/export/chat-id.ts';
-import { withSession, type TokenOptions } from '../../src/auth/session.ts';
+import { withSession, type TokenOptions } from '../session.ts';
 import { UsageError } from '../../src/core/errors.ts';
 import { listChatMappings, mapChat, unmapChat } from '../../src/service/chat-mapping.ts';
 import { parseSource } from '../../src/store/chat-map.ts';

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { withSession, type TokenOptions } from '../../src/auth/session.ts';
+import { withSession, type TokenOptions } from '../session.ts';
 import { UsageError } from '../../src/core/errors.ts';
 import { resolveUncertainSend } from '../../src/service/outbound.ts';
 import { action, tokenOptions } from '../common.ts';

@@ -1,11 +1,9 @@
 import type { Command } from 'commander';
 import { UsageError } from '../../src/core/errors.ts';
 import { TOKEN_VARIABLE } from '../../src/auth/users.ts';
-import { canSeeAgency, ForbiddenError, requireRole } from '../../src/auth/roles.ts';
-import { withSession } from '../../src/auth/session.ts';
-import { writeAudit } from '../../src/audit/log.ts';
-import { agencyReport, reportCsv, type AgencyReport } from '../../src/review/report.ts';
-import { requireAgency } from '../../src/store/agencies.ts';
+import { withSession } from '../session.ts';
+import { reportCsv, type AgencyReport } from '../../src/review/report.ts';
+import { reportFor } from '../../src/service/report.ts';
 import { action, printJson } from '../common.ts';
 
 function printReport(report: AgencyReport): void {
@@ -45,17 +43,8 @@ export function registerReport(program: Command): void {
       action((options: { agency: string; json?: boolean; csv?: boolean; token?: string }) => {
         if (options.json && options.csv) throw new UsageError('give --json or --csv, not both');
         return withSession(options, 'report', async ({ store, actor }) => {
-          requireRole(actor, ['auditor', 'officer', 'admin'], 'read reports');
-          const agency = await requireAgency(store.pool, options.agency);
-          if (!canSeeAgency(actor, agency.id))
-            throw new ForbiddenError(`${actor.name} (${actor.role}) may not read the report of ${agency.slug}`);
-          const report = await agencyReport(store.pool, { id: agency.id, slug: agency.slug, name: agency.name });
-          await writeAudit(store.pool, {
-            actor,
-            action: 'report.generate',
-            agencyId: agency.id,
-            subject: agency.slug,
-            details: { format: options.csv ? 'csv' : options.json ? 'json' : 'text', totals: report.totals },
+          const report = await reportFor(store, actor, options.agency, {
+            format: options.csv ? 'csv' : options.json ? 'json' : 'text',
           });
           if (options.csv) process.stdout.write(reportCsv(report));
           else if (options.json) printJson(report);

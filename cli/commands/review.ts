@@ -1,21 +1,17 @@
 import type { Command } from 'commander';
-import { UsageError, GatewayError, JobFailedError } from '../../src/core/errors.ts';
+import { UsageError, JobFailedError } from '../../src/core/errors.ts';
 import { TOKEN_VARIABLE } from '../../src/auth/users.ts';
-import { canViewOriginal, requireRole } from '../../src/auth/roles.ts';
-import { withSession } from '../../src/auth/session.ts';
-import { writeAudit } from '../../src/audit/log.ts';
-import { decideItem, escalateItem, type Decision, type Outcome } from '../../src/review/decide.ts';
-import {
-  getReviewItem,
-  listReviewItems,
-  parseFilter,
-  parseSince,
-  requireStatus,
-  type ReviewFilter,
-  type ReviewItemView,
-} from '../../src/review/items.ts';
+import { withSession } from '../session.ts';
+import type { Decision } from '../../src/review/decide.ts';
+import { parseFilter, parseSince, type ReviewFilter, type ReviewItemView } from '../../src/review/items.ts';
 import type { OriginalMessage } from '../../src/core/original.ts';
-import { openOriginalMessage, readSealedOriginal } from '../../src/review/originals.ts';
+import {
+  decideReviewItems,
+  escalateReviewItems,
+  listReview,
+  showReviewItem,
+  type BatchOutcome,
+} from '../../src/service/review.ts';
 import { action, printJson } from '../common.ts';
 
 const tokenHelp = `your token (default: ${TOKEN_VARIABLE})`;
@@ -56,28 +52,15 @@ function printItem(item: ReviewItemView, original: OriginalMessage | null, origi
   process.stdout.write(`${out.join('\n')}\n`);
 }
 
-/** Runs the decision for each item; one failure does not stop the others. */
-async function eachItem(
-  ids: readonly string[],
-  work: (id: string) => Promise<Outcome>,
-  json: boolean | undefined,
-): Promise<number> {
-  const outcomes: Outcome[] = [];
-  const failures: { id: string; error: GatewayError | Error }[] = [];
-  for (const id of ids) {
-    try {
-      outcomes.push(await work(id));
-    } catch (error) {
-      if (!(error instanceof GatewayError)) throw error;
-      failures.push({ id, error });
-    }
-  }
-  if (json) printJson({ decided: outcomes, failed: failures.map((f) => ({ id: f.id, reason: f.error.message })) });
-  else for (const o of outcomes) process.stdout.write(`${o.id}\t${o.status}\n`);
-  if (failures.length === 0) return 0;
-  if (ids.length === 1) throw failures[0]!.error;
-  for (const f of failures) process.stderr.write(`aitu-gateway: ${f.error.message}\n`);
-  throw new JobFailedError(`${failures.length} of ${ids.length} items were not changed (see above)`);
+/** Prints what a decision or escalation did; fails (exit 1) when any item was not changed. */
+function printOutcome(outcome: BatchOutcome, json: boolean | undefined): number {
+  if (json)
+    printJson({ decided: outcome.done, failed: outcome.failed.map((f) => ({ id: f.id, reason: f.error.message })) });
+  else for (const o of outcome.done) process.stdout.write(`${o.id}\t${o.status}\n`);
+  if (outcome.failed.length === 0) return 0;
+  if (outcome.targets === 1) throw outcome.failed[0]!.error;
+  for (const f of outcome.failed) process.stderr.write(`aitu-gateway: ${f.error.message}\n`);
+  throw new JobFailedError(`${outcome.failed.length} of ${outcome.targets} items were not changed (see above)`);
 }
 
 export function registerReview(program: Command): void {
@@ -108,28 +91,15 @@ export function registerReview(program: Command): void {
           json?: boolean;
         }) =>
           withSession(options, 'review list', async ({ store, actor }) => {
-            requireRole(actor, ['officer', 'auditor', 'admin'], 'list review items');
-            const filter: ReviewFilter = { agency: options.agency, category: options.category, chat: options.chat };
-            if (options.status) filter.status = requireStatus(options.status);
+            const filter: ReviewFilter = {
+              agency: options.agency,
+              category: options.category,
+              chat: options.chat,
+              status: options.status,
+            };
             if (options.since) filter.since = parseSince(options.since);
             const limit = options.limit === undefined ? undefined : Number(options.limit);
-            if (limit !== undefined && !(Number.isInteger(limit) && limit > 0))
-              throw new UsageError('--limit must be a positive whole number');
-            const items = await listReviewItems(store.pool, actor, filter, { limit });
-            await writeAudit(store.pool, {
-              actor,
-              action: 'review.list',
-              details: {
-                filter: {
-                  agency: filter.agency,
-                  category: filter.category,
-                  status: filter.status,
-                  chat: filter.chat ? 'given' : undefined,
-                  since: filter.since?.toISOString(),
-                },
-                count: items.length,
-              },
-            });
+            const items = await listReview(store, actor, filter, { limit });
             if (options.json) printJson(items);
             else if (items.length === 0) process.stdout.write('no review items match\n');
             else
@@ -150,29 +120,8 @@ export function registerReview(program: Command): void {
     .action(
       action((id: string, options: { token?: string; json?: boolean }) =>
         withSession(options, 'review show', async ({ store, actor, keyring }) => {
-          requireRole(actor, ['officer', 'auditor', 'admin'], 'show review items');
-          const item = await getReviewItem(store.pool, actor, id);
-          let original: OriginalMessage | null = null;
+          const { item, original } = await showReviewItem(store, actor, id, keyring);
           const note = '(not shown: only an officer of this agency or an admin may view the original)';
-          if (canViewOriginal(actor, item.agencyId)) {
-            original = openOriginalMessage(await keyring(), await readSealedOriginal(store.pool, item.id));
-            // recorded before it is shown: an original never reaches a screen without its audit entry
-            await writeAudit(store.pool, {
-              actor,
-              action: 'review.view-original',
-              agencyId: item.agencyId,
-              subject: item.id,
-              details: { messageId: item.messageId, keyId: item.keyId, status: item.status },
-            });
-          } else {
-            await writeAudit(store.pool, {
-              actor,
-              action: 'review.show',
-              agencyId: item.agencyId,
-              subject: item.id,
-              details: { messageId: item.messageId, original: false },
-            });
-          }
           if (options.json) {
             const { text, ...parts } = original ?? { text: null };
             printJson({
@@ -226,23 +175,13 @@ export function registerReview(program: Command): void {
             throw new UsageError('name the items to decide (ids, as review list prints) or give --filter');
           if (ids.length > 0 && options.filter) throw new UsageError('give either ids or --filter, not both');
           return withSession(options, 'review decide', async ({ store, actor, keyring }) => {
-            requireRole(actor, ['officer', 'admin'], 'decide review items');
-            let targets = ids;
-            if (options.filter) {
-              const filter = parseFilter(options.filter);
-              filter.status ??= 'open';
-              targets = (await listReviewItems(store.pool, actor, filter)).map((i) => i.id);
-              if (targets.length === 0) {
-                process.stdout.write('no review items match the filter\n');
-                return 0;
-              }
+            const which = options.filter ? { filter: parseFilter(options.filter) } : { ids };
+            const outcome = await decideReviewItems(store, actor, keyring, which, decision, options.note);
+            if (options.filter && outcome.targets === 0) {
+              process.stdout.write('no review items match the filter\n');
+              return 0;
             }
-            const keys = await keyring();
-            return eachItem(
-              targets,
-              (id) => decideItem(store.pool, keys, actor, id, decision, options.note),
-              options.json,
-            );
+            return printOutcome(outcome, options.json);
           });
         },
       ),
@@ -255,10 +194,9 @@ export function registerReview(program: Command): void {
     .option('--json', 'print the outcome as JSON')
     .action(
       action((ids: string[], options: { note?: string; token?: string; json?: boolean }) =>
-        withSession(options, 'review escalate', async ({ store, actor }) => {
-          requireRole(actor, ['officer', 'admin'], 'escalate review items');
-          return eachItem(ids, (id) => escalateItem(store.pool, actor, id, options.note), options.json);
-        }),
+        withSession(options, 'review escalate', async ({ store, actor }) =>
+          printOutcome(await escalateReviewItems(store, actor, ids, options.note), options.json),
+        ),
       ),
     );
 }

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { withSession, type TokenOptions } from '../../src/auth/session.ts';
+import { withSession, type TokenOptions } from '../session.ts';
 import { config } from '../../src/core/config.ts';
 import { ExitCode, JobFailedError, UsageError } from '../../src/core/errors.ts';
 import { requireQueueKey } from '../../src/core/keys.ts';

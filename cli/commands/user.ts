@@ -1,15 +1,7 @@
 import type { Command } from 'commander';
-import {
-  addUser,
-  disableUser,
-  enableUser,
-  listUsers,
-  parseExpiry,
-  reissueToken,
-  TOKEN_HINT,
-} from '../../src/auth/users.ts';
-import { requireRole } from '../../src/auth/roles.ts';
-import { withOptionalSession, withSession, type TokenOptions } from '../../src/auth/session.ts';
+import { parseExpiry, TOKEN_HINT } from '../../src/auth/users.ts';
+import { addUser, disableUser, enableUser, listUsers, reissueToken } from '../../src/service/users.ts';
+import { withOptionalSession, withSession, type TokenOptions } from '../session.ts';
 import { action, printJson, tokenOptions } from '../common.ts';
 
 /** Repeatable, comma-separable option values (`--agency a --agency b,c`). */
@@ -53,11 +45,12 @@ export function registerUser(program: Command): void {
       (name: string, options: TokenOptions & { role: string; agency: string[]; expires?: string; json?: boolean }) => {
         const expiresAt = options.expires ? parseExpiry(options.expires) : null;
         return withOptionalSession(options, 'user add', async ({ store, actor }) => {
-          const created = await addUser(
-            store.pool,
-            { name, role: options.role, agencies: options.agency, expiresAt },
-            actor,
-          );
+          const created = await addUser(store, actor, {
+            name,
+            role: options.role,
+            agencies: options.agency,
+            expiresAt,
+          });
           if (options.json) printJson(created);
           else {
             const scope = created.user.agencies.length ? ` for ${created.user.agencies.join(', ')}` : '';
@@ -71,8 +64,7 @@ export function registerUser(program: Command): void {
   tokenOptions(user.command('list').description('list users (admin)').option('--json', 'print as JSON')).action(
     action((options: TokenOptions & { json?: boolean }) =>
       withSession(options, 'user list', async ({ store, actor }) => {
-        requireRole(actor, ['admin'], 'list users');
-        const users = await listUsers(store.pool);
+        const users = await listUsers(store, actor);
         if (options.json) printJson(users);
         else {
           for (const u of users) {
@@ -92,7 +84,7 @@ export function registerUser(program: Command): void {
   tokenOptions(user.command('disable <name>').description('disable a user: their token stops working (admin)')).action(
     action((name: string, options: TokenOptions) =>
       withSession(options, 'user disable', async ({ store, actor }) => {
-        await disableUser(store.pool, name, actor);
+        await disableUser(store, actor, name);
         process.stdout.write(`disabled ${name}\n`);
       }),
     ),
@@ -104,7 +96,7 @@ export function registerUser(program: Command): void {
   ).action(
     action((name: string, options: TokenOptions) =>
       withSession(options, 'user enable', async ({ store, actor }) => {
-        await enableUser(store.pool, name, actor);
+        await enableUser(store, actor, name);
         process.stdout.write(`enabled ${name}\n`);
       }),
     ),
@@ -119,7 +111,7 @@ export function registerUser(program: Command): void {
     action((name: string, options: TokenOptions & { expires?: string; json?: boolean }) => {
       const expiresAt = options.expires ? parseExpiry(options.expires) : null;
       return withSession(options, 'user token', async ({ store, actor }) => {
-        const issued = await reissueToken(store.pool, name, actor, expiresAt);
+        const issued = await reissueToken(store, actor, name, expiresAt);
         if (options.json) printJson(issued);
         else {
           process.stdout.write(

@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import { csvField } from '../review/report.ts';
+import { csvField } from '../core/csv.ts';
 
 export interface ExportedEntry {
   id: string;

@@ -1,11 +1,16 @@
 import type pg from 'pg';
-import type { Actor } from '../auth/roles.ts';
 
 type Queryable = Pick<pg.Pool | pg.PoolClient, 'query'>;
 
+/**
+ * Who an entry names: a person (their user id and role go into the details beside the name), or a named machine
+ * actor (`os:<user>@<host>`, 'bootstrap'). Written out here rather than taken from src/auth, so the audit log
+ * depends on no one who writes to it; src/auth's Actor is such a person.
+ */
+export type AuditActor = { id: string; name: string; role: string } | { name: string };
+
 export interface AuditInput {
-  /** a user, or a named machine actor ('pipeline', 'operator', 'bootstrap') */
-  actor: Actor | { name: string };
+  actor: AuditActor;
   action: string;
   agencyId?: string | null;
   /** what the action was about: a review item id, `user:<id>`, `key:<id>`… never personal data */

@@ -1,2 +1,2 @@
-/** The environment variable a person's token may come from (see src/auth/session.ts readToken). */
+/** The environment variable a person's token may come from (see cli/session.ts readToken). */
 export const TOKEN_VARIABLE = 'AITU_GATEWAY_TOKEN';

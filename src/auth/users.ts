@@ -1,9 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type pg from 'pg';
 import { UsageError } from '../core/errors.ts';
-import { inTransaction } from '../store/database.ts';
-import { writeAudit } from '../audit/log.ts';
-import { AuthenticationError, ForbiddenError, isRole, requireRole, ROLES, type Actor, type Role } from './roles.ts';
+import { AuthenticationError, isRole, ROLES, type Actor, type Role } from './roles.ts';
 
 import { TOKEN_VARIABLE } from './token-variable.ts';
 
@@ -118,15 +116,8 @@ export async function agencyIdsOf(pool: pg.Pool | pg.PoolClient, slugs: readonly
   return slugs.map((s) => bySlug.get(s)!);
 }
 
-/**
- * Creates a user and returns the token (printed once; only its hash is kept). While no enabled admin exists,
- * anyone with database access may create the first admin (`by` null); after that `by` must be an admin.
- */
-export async function addUser(
-  pool: pg.Pool,
-  input: { name: string; role: string; agencies: readonly string[]; expiresAt?: Date | null },
-  by: Actor | null,
-): Promise<{ user: UserSummary; token: string }> {
+/** A new user's name, role and agencies checked (a usage error naming what is wrong); returns the role. */
+export function validateNewUser(input: { name: string; role: string; agencies: readonly string[] }): Role {
   if (!namePattern.test(input.name))
     throw new UsageError(`user name "${input.name}" is invalid: letters, digits, ".", "_" and "-", up to 63`);
   if (!isRole(input.role)) throw new UsageError(`unknown role "${input.role}": use one of ${ROLES.join(', ')}`);
@@ -135,57 +126,49 @@ export async function addUser(
     throw new UsageError('an officer needs at least one --agency <slug>');
   if ((role === 'admin' || role === 'operator') && input.agencies.length > 0)
     throw new UsageError(`--agency applies to officers and auditors, not to ${role}s`);
-  const token = newToken();
-  const expiresAt = input.expiresAt ?? null;
-  return inTransaction(pool, async (client) => {
-    // one bootstrap at a time: two "first admins" must not both slip through
-    await client.query(`SELECT pg_advisory_xact_lock(hashtext('aitu-gateway-users'))`);
-    const admins = (
-      await client.query<{ n: number }>(`SELECT count(*)::int AS n FROM users WHERE role = 'admin' AND NOT disabled`)
-    ).rows[0]!.n;
-    if (!by) {
-      if (admins > 0)
-        throw new AuthenticationError(`an admin exists: adding users needs an admin's token (${TOKEN_HINT})`);
-      if (role !== 'admin')
-        throw new UsageError(
-          'no admin exists yet: create the first admin first (aitu-gateway user add <name> --role admin)',
-        );
-    } else if (by.role !== 'admin') {
-      throw new ForbiddenError(`${by.name} (${by.role}) may not add users: it needs the role admin`);
-    }
-    const agencyIds = await agencyIdsOf(client, input.agencies);
-    const existing = await client.query(`SELECT 1 FROM users WHERE name = $1`, [input.name]);
-    if (existing.rowCount) throw new UsageError(`user "${input.name}" already exists`);
-    const inserted = await client.query<{ id: string; created_at: Date; token_issued_at: Date }>(
-      `INSERT INTO users (id, name, role, agency_ids, token_hash, created_by, expires_at)
-       VALUES (gen_random_uuid(), $1, $2, $3::uuid[], $4, $5, $6) RETURNING id, created_at, token_issued_at`,
-      [input.name, role, agencyIds, hashToken(token), by?.name ?? null, expiresAt],
-    );
-    const row = inserted.rows[0]!;
-    await writeAudit(client, {
-      actor: by ?? { name: 'bootstrap' },
-      action: by ? 'user.add' : 'user.add-first-admin',
-      subject: `user:${row.id}`,
-      details: { name: input.name, role, agencies: [...input.agencies], expiresAt: expiresAt?.toISOString() ?? null },
-    });
-    return {
-      token,
-      user: {
-        id: row.id,
-        name: input.name,
-        role,
-        agencies: [...input.agencies],
-        disabled: false,
-        createdBy: by?.name ?? null,
-        createdAt: row.created_at,
-        issuedAt: row.token_issued_at,
-        expiresAt,
-      },
-    };
-  });
+  return role;
 }
 
-export async function listUsers(pool: pg.Pool): Promise<UserSummary[]> {
+/**
+ * Serializes changes to the users for the rest of the transaction: two "first admins" must not both slip through,
+ * nor the last two admins disable each other.
+ */
+export async function lockUsers(client: pg.PoolClient): Promise<void> {
+  await client.query(`SELECT pg_advisory_xact_lock(hashtext('aitu-gateway-users'))`);
+}
+
+export async function countEnabledAdmins(client: pg.PoolClient): Promise<number> {
+  const result = await client.query<{ n: number }>(
+    `SELECT count(*)::int AS n FROM users WHERE role = 'admin' AND NOT disabled`,
+  );
+  return result.rows[0]!.n;
+}
+
+/** Inserts a user with only the token's hash; a name taken already is a usage error. */
+export async function insertUser(
+  client: pg.PoolClient,
+  user: {
+    name: string;
+    role: Role;
+    agencyIds: readonly string[];
+    tokenHash: string;
+    createdBy: string | null;
+    expiresAt: Date | null;
+  },
+): Promise<{ id: string; createdAt: Date; issuedAt: Date }> {
+  const existing = await client.query(`SELECT 1 FROM users WHERE name = $1`, [user.name]);
+  if (existing.rowCount) throw new UsageError(`user "${user.name}" already exists`);
+  const inserted = await client.query<{ id: string; created_at: Date; token_issued_at: Date }>(
+    `INSERT INTO users (id, name, role, agency_ids, token_hash, created_by, expires_at)
+     VALUES (gen_random_uuid(), $1, $2, $3::uuid[], $4, $5, $6) RETURNING id, created_at, token_issued_at`,
+    [user.name, user.role, user.agencyIds, user.tokenHash, user.createdBy, user.expiresAt],
+  );
+  const row = inserted.rows[0]!;
+  return { id: row.id, createdAt: row.created_at, issuedAt: row.token_issued_at };
+}
+
+/** Every user, by name, with their agencies' slugs; never a token or its hash. */
+export async function readUsers(pool: Pick<pg.Pool, 'query'>): Promise<UserSummary[]> {
   const result = await pool.query<{
     id: string;
     name: string;
@@ -214,9 +197,15 @@ export async function listUsers(pool: pg.Pool): Promise<UserSummary[]> {
   }));
 }
 
-/** The user by name, locked for the rest of the transaction; a usage error naming the name when there is none. */
-async function lockUser(client: pg.PoolClient, name: string): Promise<{ id: string; role: string; disabled: boolean }> {
-  await client.query(`SELECT pg_advisory_xact_lock(hashtext('aitu-gateway-users'))`);
+/**
+ * The user by name, locked for the rest of the transaction (after lockUsers); a usage error naming the name when
+ * there is none.
+ */
+export async function lockUser(
+  client: pg.PoolClient,
+  name: string,
+): Promise<{ id: string; role: string; disabled: boolean }> {
+  await lockUsers(client);
   const found = await client.query<{ id: string; role: string; disabled: boolean }>(
     `SELECT id, role, disabled FROM users WHERE name = $1 FOR UPDATE`,
     [name],
@@ -226,69 +215,20 @@ async function lockUser(client: pg.PoolClient, name: string): Promise<{ id: stri
   return user;
 }
 
-/** Disables a user (admin): their token stops working at once. The last enabled admin cannot be disabled. */
-export async function disableUser(pool: pg.Pool, name: string, by: Actor): Promise<void> {
-  requireRole(by, ['admin'], 'disable users');
-  await inTransaction(pool, async (client) => {
-    const user = await lockUser(client, name);
-    if (user.disabled) throw new UsageError(`user "${name}" is already disabled`);
-    if (user.role === 'admin') {
-      const admins = (
-        await client.query<{ n: number }>(`SELECT count(*)::int AS n FROM users WHERE role = 'admin' AND NOT disabled`)
-      ).rows[0]!.n;
-      if (admins <= 1) throw new UsageError(`"${name}" is the last enabled admin; add another admin first`);
-    }
-    await client.query(`UPDATE users SET disabled = true WHERE id = $1`, [user.id]);
-    await writeAudit(client, {
-      actor: by,
-      action: 'user.disable',
-      subject: `user:${user.id}`,
-      details: { name, role: user.role },
-    });
-  });
+export async function setUserDisabled(client: pg.PoolClient, id: string, disabled: boolean): Promise<void> {
+  await client.query(`UPDATE users SET disabled = $2 WHERE id = $1`, [id, disabled]);
 }
 
-/** Enables a disabled user again (admin): their token works again unless it has expired. */
-export async function enableUser(pool: pg.Pool, name: string, by: Actor): Promise<void> {
-  requireRole(by, ['admin'], 'enable users');
-  await inTransaction(pool, async (client) => {
-    const user = await lockUser(client, name);
-    if (!user.disabled) throw new UsageError(`user "${name}" is not disabled`);
-    await client.query(`UPDATE users SET disabled = false WHERE id = $1`, [user.id]);
-    await writeAudit(client, {
-      actor: by,
-      action: 'user.enable',
-      subject: `user:${user.id}`,
-      details: { name, role: user.role },
-    });
-  });
-}
-
-/**
- * Issues a user a new token (admin) and returns it, printed once; the old token stops working at once. The new
- * token expires at `expiresAt` (null: never). A disabled user stays disabled until `user enable`.
- */
-export async function reissueToken(
-  pool: pg.Pool,
-  name: string,
-  by: Actor,
+/** Replaces the user's token (by its hash): the old one stops working when the transaction commits. */
+export async function setUserToken(
+  client: pg.PoolClient,
+  id: string,
+  tokenHash: string,
   expiresAt: Date | null,
-): Promise<{ token: string; name: string; role: string; expiresAt: Date | null; disabled: boolean }> {
-  requireRole(by, ['admin'], 'issue tokens');
-  const token = newToken();
-  return inTransaction(pool, async (client) => {
-    const user = await lockUser(client, name);
-    await client.query(`UPDATE users SET token_hash = $2, token_issued_at = now(), expires_at = $3 WHERE id = $1`, [
-      user.id,
-      hashToken(token),
-      expiresAt,
-    ]);
-    await writeAudit(client, {
-      actor: by,
-      action: 'user.token',
-      subject: `user:${user.id}`,
-      details: { name, role: user.role, expiresAt: expiresAt?.toISOString() ?? null, disabled: user.disabled },
-    });
-    return { token, name, role: user.role, expiresAt, disabled: user.disabled };
-  });
+): Promise<void> {
+  await client.query(`UPDATE users SET token_hash = $2, token_issued_at = now(), expires_at = $3 WHERE id = $1`, [
+    id,
+    tokenHash,
+    expiresAt,
+  ]);
 }

@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import { machineActor } from '../auth/machine-actor.ts';
+import { machineActor } from '../core/machine-actor.ts';
 import type { CanonicalMessageInput } from '../core/message.ts';
 import { submitOutbound } from '../outbound/gate.ts';
 import type { Queues } from '../pipeline/queues.ts';

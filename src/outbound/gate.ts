@@ -2,7 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { UnrecoverableError } from 'bullmq';
 import type pg from 'pg';
 import { writeAudit, type AuditInput } from '../audit/log.ts';
-import { machineActor } from '../auth/machine-actor.ts';
+import { machineActor } from '../core/machine-actor.ts';
 import { classifyFor } from '../classifier/index.ts';
 import {
   honoursIdempotencyKey,
@@ -16,7 +16,7 @@ import { platformSchema } from '../core/message.ts';
 import { decide, type Policy, type PolicyDecision } from '../policy/index.ts';
 import type { Store } from '../store/database.ts';
 import { addOutbound, type OutboundPayload, type Queues } from '../pipeline/queues.ts';
-import { auditableChatId } from '../service/audit-fields.ts';
+import { auditableChatId } from '../audit/fields.ts';
 
 export interface OutboundRequest {
   agencyId: string;

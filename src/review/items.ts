@@ -2,7 +2,6 @@ import type pg from 'pg';
 import { UsageError } from '../core/errors.ts';
 import { classify, redact } from '../classifier/index.ts';
 import { maskPersonalData } from '../core/mask.ts';
-import { canViewOriginal, visibleAgencies, type Actor } from '../auth/roles.ts';
 
 export const STATUSES = ['open', 'escalated', 'approved', 'redacted', 'rejected', 'false_positive'] as const;
 export type ReviewStatus = (typeof STATUSES)[number];
@@ -16,6 +15,16 @@ export interface ReviewFilter {
   chat?: string;
   /** items opened at or after */
   since?: Date;
+}
+
+/**
+ * What a reader may see of the review queue, as the service layer works it out from the actor: the agencies whose
+ * items they see, and those whose originals they may read (and with them findings' full explanations and notes).
+ */
+export interface ReviewScope {
+  /** null: every agency */
+  agencyIds: readonly string[] | null;
+  readsOriginal(agencyId: string): boolean;
 }
 
 export interface FindingView {
@@ -105,16 +114,15 @@ const selectItems = `
     JOIN agencies ag ON ag.id = r.agency_id
     LEFT JOIN chats c ON c.id = m.chat_id`;
 
-/** The SQL condition and parameters for a filter, limited to what the actor may see. */
-function whereOf(actor: Actor, filter: ReviewFilter): { sql: string; params: unknown[] } {
+/** The SQL condition and parameters for a filter, limited to the scope's agencies. */
+function whereOf(scope: ReviewScope, filter: ReviewFilter): { sql: string; params: unknown[] } {
   const conditions: string[] = [];
   const params: unknown[] = [];
   const add = (sql: (p: string) => string, value: unknown) => {
     params.push(value);
     conditions.push(sql(`$${params.length}`));
   };
-  const visible = visibleAgencies(actor);
-  if (visible) add((p) => `r.agency_id = ANY(${p}::uuid[])`, visible);
+  if (scope.agencyIds) add((p) => `r.agency_id = ANY(${p}::uuid[])`, scope.agencyIds);
   if (filter.ids) add((p) => `r.id = ANY(${p}::uuid[])`, filter.ids.map(requireItemId));
   if (filter.agency) add((p) => `ag.slug = ${p}`, filter.agency);
   if (filter.category) add((p) => `${p} = ANY(r.categories)`, filter.category.toUpperCase());
@@ -124,33 +132,37 @@ function whereOf(actor: Actor, filter: ReviewFilter): { sql: string; params: unk
   return { sql: conditions.length ? `WHERE ${conditions.join(' AND ')}` : '', params };
 }
 
-/** Review items the actor may see that match the filter, oldest message first. */
+/** Review items in the scope that match the filter, oldest message first. */
 export async function listReviewItems(
   db: Pick<pg.Pool, 'query'>,
-  actor: Actor,
+  scope: ReviewScope,
   filter: ReviewFilter,
   options: { limit?: number } = {},
 ): Promise<ReviewItemView[]> {
-  const { sql, params } = whereOf(actor, filter);
+  const { sql, params } = whereOf(scope, filter);
   const limit = options.limit ? ` LIMIT ${Math.max(1, Math.floor(options.limit))}` : '';
   const rows = (await db.query<ItemRow>(`${selectItems} ${sql} ORDER BY m.sent_at, r.id${limit}`, params)).rows;
   for (const row of rows) {
     // notes are free text a reviewer wrote and may quote the original: only those who may read it see them whole
-    if (!canViewOriginal(actor, row.agency_id)) {
+    if (!scope.readsOriginal(row.agency_id)) {
       row.note = row.note === null ? null : maskNote(row.note);
       row.escalation_note = row.escalation_note === null ? null : maskNote(row.escalation_note);
     }
   }
-  return withFindings(db, rows, (row) => canViewOriginal(actor, row.agency_id));
+  return withFindings(db, rows, (row) => scope.readsOriginal(row.agency_id));
 }
 
 function maskNote(note: string): string {
   return maskPersonalData(redact(note, classify(note), { kind: 'tag' }));
 }
 
-/** One item the actor may see; an item of another agency is reported exactly like an unknown id. */
-export async function getReviewItem(db: Pick<pg.Pool, 'query'>, actor: Actor, id: string): Promise<ReviewItemView> {
-  const [item] = await listReviewItems(db, actor, { ids: [id] });
+/** One item in the scope; an item of another agency is reported exactly like an unknown id. */
+export async function getReviewItem(
+  db: Pick<pg.Pool, 'query'>,
+  scope: ReviewScope,
+  id: string,
+): Promise<ReviewItemView> {
+  const [item] = await listReviewItems(db, scope, { ids: [id] });
   if (!item) throw new UsageError(`no review item ${id} that you may see; list them with: aitu-gateway review list`);
   return item;
 }

@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import { csvField } from '../core/csv.ts';
 
 /** One CSV row: a metric in one section, by whichever dimensions that section has (the others empty). */
 export interface ReportRow {
@@ -127,16 +128,6 @@ export async function agencyReport(
       blockedOutbound,
     },
   };
-}
-
-/**
- * RFC 4180: quoted when it holds a comma, quote or line break. A text starting like a formula (=, +, @, or - not
- * followed by a digit) is prefixed with ' so a spreadsheet never runs it; chat ids like -1001234 stay as they are.
- */
-export function csvField(value: string | number): string {
-  let text = String(value);
-  if (typeof value === 'string' && /^(?:[=+@]|-(?!\d))/.test(text)) text = `'${text}`;
-  return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
 }
 
 export function reportCsv(report: AgencyReport): string {

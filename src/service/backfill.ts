@@ -9,7 +9,7 @@ import { backfillQueueName, type Queues } from '../pipeline/queues.ts';
 import type { BackfillResult } from '../live/backfill.ts';
 import { requireAgency } from '../store/agencies.ts';
 import type { Store } from '../store/database.ts';
-import { auditableSource } from './audit-fields.ts';
+import { auditableSource } from '../audit/fields.ts';
 
 export interface BackfillRequest {
   agency: string;

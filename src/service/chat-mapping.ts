@@ -4,7 +4,7 @@ import type { Platform } from '../core/message.ts';
 import { requireAgency } from '../store/agencies.ts';
 import { addMapping, listMappings, removeMapping, type ChatMapping } from '../store/chat-map.ts';
 import type { Store } from '../store/database.ts';
-import { auditableSource } from './audit-fields.ts';
+import { auditableSource } from '../audit/fields.ts';
 
 export interface ChatSource {
   platform: Platform;

@@ -1,7 +1,7 @@
 import type pg from 'pg';
 import { writeAudit } from '../audit/log.ts';
 import { OPERATORS, requireRole, type Actor } from '../auth/roles.ts';
-import { idDigest } from './audit-fields.ts';
+import { idDigest } from '../audit/fields.ts';
 
 export type DeadLetterChange = 'retry' | 'purge';
 

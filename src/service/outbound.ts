@@ -4,7 +4,7 @@ import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { writeAudit } from '../audit/log.ts';
 import { putOwnedBlob } from '../store/attachments.ts';
-import { auditableChatId } from './audit-fields.ts';
+import { auditableChatId } from '../audit/fields.ts';
 import { OPERATORS, requireRole, type Actor } from '../auth/roles.ts';
 import { UsageError } from '../core/errors.ts';
 import { loadKeyring } from '../core/keys.ts';

@@ -1,5 +1,4 @@
-import type { ChainContext } from '../audit/chain.ts';
-import { seal } from '../auth/session.ts';
+import { sealAuditLog, type ChainContext } from '../audit/chain.ts';
 import type { Store } from '../store/database.ts';
 
 export interface SealTimer {
@@ -23,7 +22,7 @@ export function startSealTimer(
   let stopped = false;
   const sealNow = () =>
     (running = running.then(() =>
-      seal(store, chain).then(
+      sealAuditLog(store.pool, chain).then(
         () => undefined,
         (error: Error) => onError(error),
       ),

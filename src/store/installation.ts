@@ -1,4 +1,4 @@
-import { machineActor } from '../auth/machine-actor.ts';
+import { machineActor } from '../core/machine-actor.ts';
 import type { KeyObject } from 'node:crypto';
 import type pg from 'pg';
 import type { Config } from '../core/config.ts';

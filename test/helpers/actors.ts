@@ -23,7 +23,8 @@ export function cliAs(
 /** The audit entries of one action, oldest first. */
 export async function auditOf(w: ReviewWorld, action: string): Promise<AuditRow[]> {
   return w.query<AuditRow>(
-    `SELECT id::text AS id, actor, action, agency_id, subject, details FROM audit_log WHERE action = $1 ORDER BY id`,
+    // ordered by the bigint column: `ORDER BY id` would take the text alias, where entry 10 comes before entry 9
+    `SELECT id::text AS id, actor, action, agency_id, subject, details FROM audit_log WHERE action = $1 ORDER BY audit_log.id`,
     [action],
   );
 }

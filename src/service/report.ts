@@ -1,0 +1,31 @@
+import { writeAudit } from '../audit/log.ts';
+import { canSeeAgency, ForbiddenError, requireRole, type Actor } from '../auth/roles.ts';
+import { agencyReport, type AgencyReport } from '../review/report.ts';
+import { requireAgency } from '../store/agencies.ts';
+import type { Store } from '../store/database.ts';
+
+/**
+ * An agency's compliance report (counts only): auditors (all agencies, or those they are limited to), officers of
+ * that agency, admins. Anyone else is refused, an officer of another agency too. Audited with its totals and the
+ * format the front end renders it in.
+ */
+export async function reportFor(
+  store: Store,
+  actor: Actor,
+  slug: string,
+  options: { format?: 'text' | 'json' | 'csv' } = {},
+): Promise<AgencyReport> {
+  requireRole(actor, ['auditor', 'officer', 'admin'], 'read reports');
+  const agency = await requireAgency(store.pool, slug);
+  if (!canSeeAgency(actor, agency.id))
+    throw new ForbiddenError(`${actor.name} (${actor.role}) may not read the report of ${agency.slug}`);
+  const report = await agencyReport(store.pool, { id: agency.id, slug: agency.slug, name: agency.name });
+  await writeAudit(store.pool, {
+    actor,
+    action: 'report.generate',
+    agencyId: agency.id,
+    subject: agency.slug,
+    details: { format: options.format ?? 'text', totals: report.totals },
+  });
+  return report;
+}

@@ -1,0 +1,298 @@
+import { createHash } from 'node:crypto';
+import type pg from 'pg';
+import { writeAudit } from '../audit/log.ts';
+import {
+  canSeeAgency,
+  canViewOriginal,
+  decisionRefusal,
+  ForbiddenError,
+  requireRole,
+  visibleAgencies,
+  type Actor,
+} from '../auth/roles.ts';
+import { GatewayError, UsageError } from '../core/errors.ts';
+import type { Keyring } from '../core/keys.ts';
+import type { OriginalMessage } from '../core/original.ts';
+import {
+  applyDecision,
+  lockReviewItem,
+  markEscalated,
+  type Decision,
+  type LockedItem,
+  type Outcome,
+} from '../review/decide.ts';
+import {
+  getReviewItem,
+  listReviewItems,
+  type ReviewFilter,
+  type ReviewItemView,
+  type ReviewScope,
+} from '../review/items.ts';
+import { openOriginalMessage, readSealedOriginal } from '../review/originals.ts';
+import { inTransaction, type Store } from '../store/database.ts';
+
+/**
+ * The review queue as a person works it, whichever front end they use: each operation checks the actor's role, keeps
+ * to the agencies they may see (an item of another agency is reported exactly like an unknown id) and writes its
+ * audit entry. The key file is opened only for an operation that decrypts, and only after its checks passed.
+ */
+
+/** Opens the keyring on first use (a session's `keyring`). */
+export type KeyringSource = () => Promise<Keyring>;
+
+const REVIEWERS = ['officer', 'auditor', 'admin'] as const;
+const DECIDERS = ['officer', 'admin'] as const;
+
+/** The actor's view of the queue: the agencies they see, and those whose originals they may read. */
+export function reviewScope(actor: Actor): ReviewScope {
+  return { agencyIds: visibleAgencies(actor), readsOriginal: (agencyId) => canViewOriginal(actor, agencyId) };
+}
+
+/** A note is free text a reviewer wrote: the audit entry carries its digest, never the text. */
+function noteDigest(note: string | undefined): string | undefined {
+  return note ? createHash('sha256').update(note, 'utf8').digest('hex') : undefined;
+}
+
+/**
+ * Review items the actor may see that match the filter, oldest message first (officers, auditors, admins); audited
+ * with the filter (a chat only as given, since a chat's title may name a person) and the count.
+ */
+export async function listReview(
+  store: Store,
+  actor: Actor,
+  filter: ReviewFilter,
+  options: { limit?: number } = {},
+): Promise<ReviewItemView[]> {
+  requireRole(actor, REVIEWERS, 'list review items');
+  if (options.limit !== undefined && !(Number.isInteger(options.limit) && options.limit > 0))
+    throw new UsageError('--limit must be a positive whole number');
+  const items = await listReviewItems(store.pool, reviewScope(actor), filter, options);
+  await writeAudit(store.pool, {
+    actor,
+    action: 'review.list',
+    details: {
+      filter: {
+        agency: filter.agency,
+        category: filter.category,
+        status: filter.status,
+        chat: filter.chat ? 'given' : undefined,
+        since: filter.since?.toISOString(),
+      },
+      count: items.length,
+    },
+  });
+  return items;
+}
+
+export interface ShownReviewItem {
+  item: ReviewItemView;
+  /** the decrypted original; null when the actor may not read it (an auditor, say) */
+  original: OriginalMessage | null;
+}
+
+/**
+ * One item with its findings and redacted text (officers, auditors, admins), and its decrypted original when the
+ * actor may read it (an officer of its agency, an admin). Audited as `review.view-original` when the original is
+ * returned, before it is (an original never reaches a screen without its entry), else as `review.show`.
+ */
+export async function showReviewItem(
+  store: Store,
+  actor: Actor,
+  id: string,
+  keyring: KeyringSource,
+): Promise<ShownReviewItem> {
+  requireRole(actor, REVIEWERS, 'show review items');
+  const item = await getReviewItem(store.pool, reviewScope(actor), id);
+  if (canViewOriginal(actor, item.agencyId))
+    return { item, original: await openAudited(store.pool, actor, item, keyring) };
+  await writeAudit(store.pool, {
+    actor,
+    action: 'review.show',
+    agencyId: item.agencyId,
+    subject: item.id,
+    details: { messageId: item.messageId, original: false },
+  });
+  return { item, original: null };
+}
+
+/**
+ * An item's decrypted original, asked for as such: only an officer of the item's agency or an admin; an auditor
+ * is refused (ForbiddenError) whatever the agency, an officer of another agency is told there is no such item.
+ * Audited as `review.view-original` before it is returned.
+ */
+export async function viewOriginal(
+  store: Store,
+  actor: Actor,
+  id: string,
+  keyring: KeyringSource,
+): Promise<{ item: ReviewItemView; original: OriginalMessage }> {
+  requireRole(actor, DECIDERS, 'view originals');
+  const item = await getReviewItem(store.pool, reviewScope(actor), id);
+  if (!canViewOriginal(actor, item.agencyId))
+    throw new ForbiddenError(`${actor.name} (${actor.role}) may not view the original of review item ${item.id}`);
+  return { item, original: await openAudited(store.pool, actor, item, keyring) };
+}
+
+/** Decrypts the item's original, then records the view; nothing is returned without the entry. */
+async function openAudited(
+  pool: pg.Pool,
+  actor: Actor,
+  item: ReviewItemView,
+  keyring: KeyringSource,
+): Promise<OriginalMessage> {
+  const original = openOriginalMessage(await keyring(), await readSealedOriginal(pool, item.id));
+  await writeAudit(pool, {
+    actor,
+    action: 'review.view-original',
+    agencyId: item.agencyId,
+    subject: item.id,
+    details: { messageId: item.messageId, keyId: item.keyId, status: item.status },
+  });
+  return original;
+}
+
+/**
+ * Decides one item finally (see applyDecision for what each decision does), in one transaction with its
+ * `review.decide` entry. Open items: an officer of the agency or an admin; escalated items: an admin only; decided
+ * items: nobody (ForbiddenError naming why).
+ */
+export async function decideReviewItem(
+  store: Store,
+  actor: Actor,
+  keyring: KeyringSource,
+  id: string,
+  decision: Decision,
+  note?: string,
+): Promise<Outcome> {
+  requireRole(actor, DECIDERS, 'decide review items');
+  return decideOne(store.pool, actor, await keyring(), id, decision, note);
+}
+
+async function decideOne(
+  pool: pg.Pool,
+  actor: Actor,
+  keyring: Keyring,
+  id: string,
+  decision: Decision,
+  note: string | undefined,
+): Promise<Outcome> {
+  return inTransaction(pool, async (client) => {
+    const item = await lockVisible(client, actor, id);
+    const refusal = decisionRefusal(actor, { agencyId: item.agency_id, status: item.status }, 'decide');
+    if (refusal) throw new ForbiddenError(`review item ${item.id} cannot be decided: ${refusal}`);
+    const applied = await applyDecision(client, keyring, item, decision, actor.name, note);
+    await writeAudit(client, {
+      actor,
+      action: 'review.decide',
+      agencyId: item.agency_id,
+      subject: item.id,
+      details: {
+        decision,
+        from: item.status,
+        to: applied.status,
+        messageId: item.message_id,
+        categories: item.categories ?? [],
+        detectorFeedback: applied.detectorFeedback || undefined,
+        withheldAttachments: applied.withheldAttachments || undefined,
+        noteSha256: noteDigest(note),
+      },
+    });
+    return { id: item.id, status: applied.status };
+  });
+}
+
+/** The item, locked, when the actor may see its agency; otherwise reported exactly like an unknown id. */
+async function lockVisible(client: pg.PoolClient, actor: Actor, id: string): Promise<LockedItem> {
+  const item = await lockReviewItem(client, id);
+  if (!item || !canSeeAgency(actor, item.agency_id))
+    throw new UsageError(`no review item ${id} that you may see; list them with: aitu-gateway review list`);
+  return item;
+}
+
+/** What a decision or escalation of several items did: one item's failure does not stop the others. */
+export interface BatchOutcome {
+  /** the items it was asked about (ids given, or the ones the filter matched) */
+  targets: number;
+  done: Outcome[];
+  failed: { id: string; error: GatewayError }[];
+}
+
+/**
+ * Decides the items named, or every item the filter matches that the actor may see (open ones unless the filter
+ * says otherwise), each as decideReviewItem does: one transaction and one audit entry per item.
+ */
+export async function decideReviewItems(
+  store: Store,
+  actor: Actor,
+  keyring: KeyringSource,
+  which: { ids: readonly string[] } | { filter: ReviewFilter },
+  decision: Decision,
+  note?: string,
+): Promise<BatchOutcome> {
+  requireRole(actor, DECIDERS, 'decide review items');
+  const ids =
+    'ids' in which
+      ? which.ids
+      : (
+          await listReviewItems(store.pool, reviewScope(actor), {
+            ...which.filter,
+            status: which.filter.status ?? 'open',
+          })
+        ).map((item) => item.id);
+  if (ids.length === 0) return { targets: 0, done: [], failed: [] };
+  const keys = await keyring();
+  return eachItem(ids, (id) => decideOne(store.pool, actor, keys, id, decision, note));
+}
+
+/** Hands an open item to the admins (an officer of its agency, an admin): an officer can no longer decide it. */
+export async function escalateReviewItem(store: Store, actor: Actor, id: string, note?: string): Promise<Outcome> {
+  requireRole(actor, DECIDERS, 'escalate review items');
+  return escalateOne(store.pool, actor, id, note);
+}
+
+/** Escalates each item as escalateReviewItem does. */
+export async function escalateReviewItems(
+  store: Store,
+  actor: Actor,
+  ids: readonly string[],
+  note?: string,
+): Promise<BatchOutcome> {
+  requireRole(actor, DECIDERS, 'escalate review items');
+  return eachItem(ids, (id) => escalateOne(store.pool, actor, id, note));
+}
+
+async function escalateOne(pool: pg.Pool, actor: Actor, id: string, note: string | undefined): Promise<Outcome> {
+  return inTransaction(pool, async (client) => {
+    const item = await lockVisible(client, actor, id);
+    const refusal = decisionRefusal(actor, { agencyId: item.agency_id, status: item.status }, 'escalate');
+    if (refusal) throw new ForbiddenError(`review item ${item.id} cannot be escalated: ${refusal}`);
+    await markEscalated(client, item, actor.name, note);
+    await writeAudit(client, {
+      actor,
+      action: 'review.escalate',
+      agencyId: item.agency_id,
+      subject: item.id,
+      details: {
+        from: item.status,
+        messageId: item.message_id,
+        categories: item.categories ?? [],
+        noteSha256: noteDigest(note),
+      },
+    });
+    return { id: item.id, status: 'escalated' };
+  });
+}
+
+/** Runs the work for each item in turn; a refusal or bad id of one is kept, any other error stops the batch. */
+async function eachItem(ids: readonly string[], work: (id: string) => Promise<Outcome>): Promise<BatchOutcome> {
+  const outcome: BatchOutcome = { targets: ids.length, done: [], failed: [] };
+  for (const id of ids) {
+    try {
+      outcome.done.push(await work(id));
+    } catch (error) {
+      if (!(error instanceof GatewayError)) throw error;
+      outcome.failed.push({ id, error });
+    }
+  }
+  return outcome;
+}
