@@ -2,7 +2,7 @@ import type { Candidate } from '../types.ts';
 import { HEALTH_TERMS, healthTermId, ICD_CONTEXT_WORDS, type HealthTerm } from '../health-vocabulary.ts';
 import { ContextWords, type PatternDetector, type Verdict } from './detector.ts';
 import { GUARD, personIn } from '../health-context.ts';
-import { healthModel, margin, probability, strongestWord } from '../health-model/model.ts';
+import { healthModel, margin, probability, scoredSpan, strongestWordWeight } from '../health-model/model.ts';
 
 /**
  * ICD-10 codes (`[A-TV-Z]\d{2}(\.\d{1,2})?`, and U07.x for COVID-19) count as health data only in a medical
@@ -330,20 +330,19 @@ export function findHealthTerms(text: string, out: Candidate[]): void {
   const confidence = confidenceOf(score, bar);
   const decided = `health model ${probability(score).toFixed(2)} (threshold ${probability(bar).toFixed(2)})`;
   if (view === null) {
-    const {
-      span: [start, end],
-      weight,
-    } = strongestWord(model, text);
-    if (weight < model.minWord) return;
-    out.push({
-      category: 'HEALTH',
-      start,
-      end,
-      confidence,
-      detector: HEALTH_MODEL_DETECTOR,
-      validated: false,
-      explanation: { baseScore: confidence, validator: 'none', note: `${decided}; no listed term` },
-    });
+    if (strongestWordWeight(model, text) < model.minWord) return;
+    // the sentence or window that scored, around the identifiers (they keep findings of their own)
+    const [start, end] = scoredSpan();
+    for (const [from, to] of piecesAround(text, start, end, out))
+      out.push({
+        category: 'HEALTH',
+        start: from,
+        end: to,
+        confidence,
+        detector: HEALTH_MODEL_DETECTOR,
+        validated: false,
+        explanation: { baseScore: confidence, validator: 'none', note: `${decided}; no listed term` },
+      });
     return;
   }
   for (const hit of view.hits) {
@@ -354,6 +353,21 @@ export function findHealthTerms(text: string, out: Candidate[]): void {
     hit.confidence = confidence;
     out.push(hit);
   }
+}
+
+/** [start, end) cut around the candidates already found (identifiers), each piece trimmed of spaces and punctuation. */
+function piecesAround(text: string, start: number, end: number, found: readonly Candidate[]): [number, number][] {
+  const cuts = found.filter((c) => c.end > start && c.start < end).sort((a, b) => a.start - b.start);
+  const pieces: [number, number][] = [];
+  let from = start;
+  for (const c of [...cuts, { start: end, end }]) {
+    let [a, b] = [from, Math.min(c.start, end)];
+    while (a < b && !WORD_CHAR.test(text[a] as string)) a++;
+    while (b > a && !WORD_CHAR.test(text[b - 1] as string)) b--;
+    if (b > a) pieces.push([a, b]);
+    from = Math.max(from, c.end);
+  }
+  return pieces;
 }
 
 /** The model's margin above its threshold as a confidence from 0.5 (at the threshold) to 0.97. */

@@ -24,27 +24,42 @@ const add = (index: number): void => {
 
 /** Words in a window: a long run-on sentence is judged by its densest stretch, not diluted by the rest. */
 export const WINDOW = 16;
-const ring = new Float64Array(4096);
+const sums = new Float64Array(WINDOW);
+const starts = new Int32Array(WINDOW);
 let best = -Infinity;
+const bestSpan: [number, number] = [0, 0];
 let words = 0;
 let windowSum = 0;
+let wordStart = 0;
+let wordEnd = 0;
 /** `sum` holds the current word's features until the next word starts */
 const closeWord = (): void => {
   if (words > 0) {
     const k = (words - 1) % WINDOW;
-    windowSum += sum - (words > WINDOW ? (ring[k] as number) : 0);
-    ring[k] = sum;
-    if (words >= WINDOW && windowSum > best) best = windowSum;
+    windowSum += sum - (words > WINDOW ? (sums[k] as number) : 0);
+    sums[k] = sum;
+    starts[k] = wordStart;
+    if (words >= WINDOW && windowSum > best) {
+      best = windowSum;
+      bestSpan[0] = starts[words % WINDOW] as number; // the window's oldest word
+      bestSpan[1] = wordEnd;
+    }
   }
   sum = 0;
 };
-const startWord = (): void => {
+const startWord = (start: number, end: number): void => {
   closeWord();
   words++;
+  wordStart = start;
+  wordEnd = end;
 };
 const closeSentence = (): void => {
   closeWord();
-  if (words > 0 && words < WINDOW && windowSum > best) best = windowSum;
+  if (words > 0 && words < WINDOW && windowSum > best) {
+    best = windowSum;
+    bestSpan[0] = starts[0] as number; // the sentence's first word
+    bestSpan[1] = wordEnd;
+  }
   words = 0;
   windowSum = 0;
 };
@@ -52,13 +67,15 @@ const closeSentence = (): void => {
 /**
  * The model's raw score (log-odds) for `text` with the vocabulary's signals named in `signals`: the best of its
  * sentences (of its windows of WINDOW words, in a longer sentence), so that one statement about a person's health
- * is not outweighed by a long message's other business.
+ * is not outweighed by a long message's other business. `scoredSpan()` then gives that sentence or window.
  */
 export function margin(model: HealthModel, text: string, signals: readonly string[]): number {
   let base = model.bias;
   for (const name of signals) base += model.weights[namedFeature(name)] as number;
   sum = 0;
   best = -Infinity;
+  bestSpan[0] = 0;
+  bestSpan[1] = text.length;
   words = 0;
   windowSum = 0;
   table = model.weights;
@@ -67,35 +84,34 @@ export function margin(model: HealthModel, text: string, signals: readonly strin
   return base + (best === -Infinity ? 0 : best);
 }
 
+/** The sentence or window that gave the last `margin` its score (UTF-16 offsets). */
+export function scoredSpan(): [number, number] {
+  return [bestSpan[0], bestSpan[1]];
+}
+
 export function probability(score: number): number {
   return 1 / (1 + Math.exp(-score));
 }
 
+const NAME_LIKE = /^\p{Lu}\p{Ll}/u;
+
 /**
- * The word that weighs most towards health, as the span to report when the model decides but the vocabulary found
- * no term (a wording nobody listed): a single word, so that a redaction keeps the rest of the message readable
- * and an identifier elsewhere in it keeps its own finding.
+ * How much the strongest word of `text` weighs towards health on its own, names left out: a message without a listed
+ * term must hold a word that carries health by itself, not only people's names and common words (a group's
+ * "Madina added Arman and Bolat" line scored as health on its names).
  */
-export function strongestWord(model: HealthModel, text: string): { span: [number, number]; weight: number } {
-  // pronouns and other short words carry weight but not the health content: a word of four letters or more wins
-  const best = {
-    long: [0, text.length] as [number, number],
-    longSum: -Infinity,
-    any: [0, text.length] as [number, number],
-    anySum: -Infinity,
-  };
-  let span: [number, number] | null = null;
+export function strongestWordWeight(model: HealthModel, text: string): number {
+  let strongest = -Infinity;
+  let counted = false;
   const close = (): void => {
-    if (span === null) return;
-    if (span[1] - span[0] >= 4 && sum > best.longSum) [best.long, best.longSum] = [span, sum];
-    if (sum > best.anySum) [best.any, best.anySum] = [span, sum];
+    if (counted && sum > strongest) strongest = sum;
   };
   table = model.weights;
-  eachFeature(text, add, (start, end) => {
+  eachFeature(text, add, (start) => {
     close();
-    span = [start, end];
+    counted = !NAME_LIKE.test(text.slice(start, start + 2));
     sum = 0;
   });
   close();
-  return best.longSum > -Infinity ? { span: best.long, weight: best.longSum } : { span: best.any, weight: best.anySum };
+  return strongest;
 }
