@@ -8,21 +8,27 @@ import { assertBalanced } from './helpers/import.ts';
 import { createImportWorld, type ImportWorld } from './helpers/import-world.ts';
 import { writeJsonl } from './helpers/messages.ts';
 
-/** A world health day announced to staff: health vocabulary, no one's health. Officers kept marking it false-positive. */
-const TB_DAY = 'Всемирный день борьбы с туберкулезом: встреча в холле в 12:00';
+/**
+ * A heat-safety notice an industrial agency posts every summer: health words, no one's health. The built-in classifier
+ * flags it; officers kept marking it false-positive.
+ */
+const HEAT = 'Внимание: высокая температура воздуха в цехе, соблюдайте питьевой режим';
 /** The IIN printed in a form's filled-in sample, pasted into chats again and again. */
 const SAMPLE_IIN = '940101300123';
 const SAMPLE = `Образец заполнения заявления: ИИН ${SAMPLE_IIN}`;
 /** Health data about a person: the ignore list must not let it through. */
 const ABOUT_A_PERSON = 'У Асель подтвердили туберкулез, она на больничном';
-/** A treatment the built-in vocabulary does not know; the tuned agency adds it as a term. */
-const DIALYSIS = 'Ему назначили плазмаферез три раза в неделю';
+/**
+ * A treatment named without the person it is for: the built-in classifier lets it through; the tuned agency, whose
+ * chats name it only about its patients, adds it as a term.
+ */
+const PLASMAPHERESIS = 'Плазмаферез перенесли на четверг';
 
 const TUNED_POLICY = `version: 1
 classifier:
   ignore:
     HEALTH:
-      - "день борьбы с туберкулезом"
+      - "высокая температура воздуха"
     IIN: ["${SAMPLE_IIN}"]
   terms:
     HEALTH: ["плазмаферез*"]
@@ -31,13 +37,13 @@ classifier:
 const MALFORMED_POLICY = `version: 1
 classifier:
   ignore:
-    HEALTH: ["день борьбы с туберкулезом"]
+    HEALTH: ["высокая температура воздуха"]
   patterns:
     PASSPORT:
       - "(N)\\\\1\\\\d{8}"
 `;
 
-const messages = [TB_DAY, SAMPLE, ABOUT_A_PERSON, DIALYSIS].map((text, i) => ({
+const messages = [HEAT, SAMPLE, ABOUT_A_PERSON, PLASMAPHERESIS].map((text, i) => ({
   platform: 'telegram' as const,
   chatId: '-1001',
   chatTitle: 'Staff',
@@ -81,14 +87,14 @@ describe('tuning without code changes: an agency ignore list and terms, classifi
 
   it('the fixtures are what they claim for the built-in classifier', () => {
     assert.ok(
-      classify(TB_DAY).some((f) => f.category === 'HEALTH'),
-      'the vocabulary no longer flags the world TB day: pick another recurring false positive',
+      classify(HEAT).some((f) => f.category === 'HEALTH'),
+      'the built-in classifier no longer flags the heat-safety notice: pick another recurring false positive',
     );
     assert.ok(classify(SAMPLE).some((f) => f.category === 'IIN'));
     assert.ok(classify(ABOUT_A_PERSON).some((f) => f.category === 'HEALTH'));
     assert.ok(
-      !classify(DIALYSIS).some((f) => f.category === 'HEALTH'),
-      'the vocabulary now knows dialysis: pick another term the agency adds',
+      !classify(PLASMAPHERESIS).some((f) => f.category === 'HEALTH'),
+      'the built-in classifier now flags the plasmapheresis text: pick another text the agency term adds',
     );
   });
 
@@ -111,7 +117,7 @@ describe('tuning without code changes: an agency ignore list and terms, classifi
     const set = await as(tokens.admin, ['agency', 'set-policy', 'tuned', file]);
     assert.equal(set.code, 0, set.stderr);
 
-    for (const text of [TB_DAY, SAMPLE]) {
+    for (const text of [HEAT, SAMPLE]) {
       const plain = await w.cli(['scan', '--agency', 'plain', text]);
       assert.equal(plain.code, 0, plain.stderr);
       assert.match(plain.stdout, /^1 finding:/, plain.stdout);
@@ -120,14 +126,14 @@ describe('tuning without code changes: an agency ignore list and terms, classifi
       assert.match(tuned.stdout, /^No personal data found\./, tuned.stdout);
       assert.match(
         tuned.stdout,
-        /dropped (HEALTH|IIN) .*: the agency ignores "(день борьбы с туберкулезом|940101300123)" \(classifier\.ignore\.(HEALTH|IIN)\.0\)/,
+        /dropped (HEALTH|IIN) .*: the agency ignores "(высокая температура воздуха|940101300123)" \(classifier\.ignore\.(HEALTH|IIN)\.0\)/,
       );
     }
     const person = await w.cli(['scan', '--agency', 'tuned', ABOUT_A_PERSON]);
     assert.match(person.stdout, /HEALTH/, 'health data about a person stays flagged');
-    const dialysis = await w.cli(['scan', '--agency', 'tuned', DIALYSIS]);
-    assert.match(dialysis.stdout, /HEALTH .* agency-term/);
-    assert.match(dialysis.stdout, /term "плазмаферез\*" \(agency:HEALTH:0\)/);
+    const plasmapheresis = await w.cli(['scan', '--agency', 'tuned', PLASMAPHERESIS]);
+    assert.match(plasmapheresis.stdout, /HEALTH .* agency-term/);
+    assert.match(plasmapheresis.stdout, /term "плазмаферез\*" \(agency:HEALTH:0\)/);
 
     const input = messages.map((m) => JSON.stringify({ id: m.messageId, text: m.text })).join('\n');
     const lines = await runJsonl(input, 'tuned');
@@ -140,7 +146,7 @@ describe('tuning without code changes: an agency ignore list and terms, classifi
       [['HEALTH'], ['IIN'], ['HEALTH'], []],
     );
 
-    const unknown = await w.cli(['scan', '--agency', 'nobody', TB_DAY]);
+    const unknown = await w.cli(['scan', '--agency', 'nobody', HEAT]);
     assert.equal(unknown.code, 2);
     assert.match(unknown.stderr, /unknown agency "nobody"/);
   });
@@ -155,11 +161,12 @@ describe('tuning without code changes: an agency ignore list and terms, classifi
   }
 
   it('policy check shows what the section dropped and added', async () => {
-    const result = await w.cli(['policy', 'check', 'tuned', `${TB_DAY}. ${DIALYSIS}`]);
+    const result = await w.cli(['policy', 'check', 'tuned', `${HEAT}. ${PLASMAPHERESIS}`]);
     assert.equal(result.code, 0, result.stderr);
+    // the model's finding names no vocabulary term: the line names its detector
     assert.match(
       result.stdout,
-      /dropped HEALTH \(health-vocabulary, health:[^)]+\): ignored by classifier\.ignore\.HEALTH\.0 "день борьбы с туберкулезом"/,
+      /dropped HEALTH \(health-model\): ignored by classifier\.ignore\.HEALTH\.0 "высокая температура воздуха"/,
     );
     assert.match(result.stdout, /added {3}HEALTH \(agency-term\): by classifier\.terms\.HEALTH\.0 "плазмаферез\*"/);
   });
@@ -190,7 +197,7 @@ describe('tuning without code changes: an agency ignore list and terms, classifi
         GROUP BY a.slug, m.id ORDER BY a.slug, m.source_message_id`,
     );
     const of = (slug: string, id: string) => stored.find((r) => r.slug === slug && r.source_message_id === id)!;
-    // tuned: the TB day and the sample IIN delivered as written, without findings or review items
+    // tuned: the heat notice and the sample IIN delivered as written, without findings or review items
     for (const id of ['1', '2']) {
       assert.deepEqual(
         { ...of('tuned', id), findings: of('tuned', id).findings },
@@ -209,7 +216,7 @@ describe('tuning without code changes: an agency ignore list and terms, classifi
     assert.equal(of('tuned', '4').review, 'open');
     // plain: the same messages quarantined as the built-in classifier flags them
     assert.equal(of('plain', '1').review, 'open');
-    assert.ok(!of('plain', '1').text.includes('туберкулез'));
+    assert.ok(!of('plain', '1').text.includes('температура'));
     assert.equal(of('plain', '2').review, 'open');
     assert.ok(!of('plain', '2').text.includes(SAMPLE_IIN));
     assert.deepEqual(of('plain', '4').findings, []);
@@ -231,10 +238,10 @@ describe('tuning without code changes: an agency ignore list and terms, classifi
     const listed = await as(tokens.olga, ['review', 'list', '--agency', 'plain', '--category', 'HEALTH', '--json']);
     assert.equal(listed.code, 0, listed.stderr);
     const items = JSON.parse(listed.stdout) as { id: string; messageId: string }[];
-    const tbDay = await w.query<{ id: string }>(
+    const heat = await w.query<{ id: string }>(
       `SELECT m.id::text AS id FROM messages m JOIN agencies a ON a.id = m.agency_id WHERE a.slug = 'plain' AND m.source_message_id = '1'`,
     );
-    const item = items.find((i) => i.messageId === tbDay[0]!.id)!;
+    const item = items.find((i) => i.messageId === heat[0]!.id)!;
     assert.ok(item, listed.stdout);
     const decided = await as(tokens.olga, ['review', 'decide', item.id, '--false-positive']);
     assert.equal(decided.code, 0, decided.stderr);
@@ -246,8 +253,11 @@ describe('tuning without code changes: an agency ignore list and terms, classifi
     );
     assert.ok(recorded.length >= 1);
     for (const r of recorded) assert.equal(r.term_id, r.finding_term);
-    const healthTerm = recorded.find((r) => r.detector === 'health-vocabulary')?.term_id;
-    assert.ok(healthTerm?.startsWith('health:'), JSON.stringify(recorded));
+    // the model flagged the notice without a listed term: the feedback names the detector, and no term
+    assert.deepEqual(
+      recorded.map((r) => [r.detector, r.term_id]),
+      [['health-model', null]],
+    );
 
     const feedback = await as(tokens.olga, ['classifier', 'feedback', '--agency', 'plain', '--json']);
     assert.equal(feedback.code, 0, feedback.stderr);
@@ -266,29 +276,32 @@ describe('tuning without code changes: an agency ignore list and terms, classifi
     };
     assert.equal(report.agency.slug, 'plain');
     assert.equal(report.totalFalsePositives, recorded.length);
-    const row = report.rows.find((r) => r.termId === healthTerm)!;
+    const row = report.rows.find((r) => r.detector === 'health-model')!;
     assert.deepEqual(
       {
         detector: row.detector,
         category: row.category,
+        termId: row.termId,
+        term: row.term,
         falsePositives: row.falsePositives,
         reviewed: row.reviewed,
         share: row.share,
       },
-      { detector: 'health-vocabulary', category: 'HEALTH', falsePositives: 1, reviewed: 1, share: 1 },
+      {
+        detector: 'health-model',
+        category: 'HEALTH',
+        termId: null,
+        term: null,
+        falsePositives: 1,
+        reviewed: 1,
+        share: 1,
+      },
     );
-    assert.ok(row.term && row.term.length > 0, 'the vocabulary term is named');
-    assert.ok(!feedback.stdout.includes('Всемирный'), 'no message text');
+    assert.ok(!feedback.stdout.includes('температура'), 'no message text');
 
     const text = await as(tokens.olga, ['classifier', 'feedback']);
     assert.equal(text.code, 0, text.stderr);
-    assert.match(
-      text.stdout,
-      new RegExp(
-        `^ +1 +100% of 1 +health-vocabulary / HEALTH +${healthTerm!.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`,
-        'm',
-      ),
-    );
+    assert.match(text.stdout, /^ +1 +100% of 1 +health-model \/ HEALTH$/m);
 
     // an officer of another agency sees none of it; an operator may not read it; each read is audited
     const other = await as(tokens.timur, ['classifier', 'feedback', '--agency', 'plain']);

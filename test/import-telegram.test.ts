@@ -173,7 +173,11 @@ const SINGLE_PERSONAL: Personal = {
   35: { HEALTH: ['туберкулез'], IIN: ['811201401188'], PHONE: ['+7 701 234 56 78'], EMAIL: ['patient.kz@mail.kz'] },
 };
 /** full-account: keyed `<Bot API chat id>/<message id>`, ids repeat across chats */
-const ACCOUNT_PERSONAL: Personal = { '-912345678/202': { PHONE: ['+7 701 234 56 78'] } };
+const ACCOUNT_PERSONAL: Personal = {
+  // the sender is late because she is going to the doctor: care she is seeking, flagged by the health model
+  '500100202/101': { HEALTH: ['дәрігерге барамын'] },
+  '-912345678/202': { PHONE: ['+7 701 234 56 78'] },
+};
 const SAMPLE_PERSONAL: Personal = {
   9: { PHONE: ['+7 701 234 56 78'], EMAIL: ['a.kassenov.news@mail.kz'] },
   10: { IIN: ['940101300123'] },

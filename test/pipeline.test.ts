@@ -331,7 +331,7 @@ describe('personal data in structured payloads', () => {
       text: '',
       extra: {
         contact: { first_name: 'Dana', phone_number: '+7 701 234 56 78' },
-        poll: { question: 'Кто сдал анализы? ИИН 940101300123', answers: [{ text: 'я' }] },
+        poll: { question: 'Кто сдал отчёт? ИИН 940101300123', answers: [{ text: 'я' }] },
         rawType: 'message',
       },
     };
@@ -351,7 +351,7 @@ describe('personal data in structured payloads', () => {
     const extra = extraOf(0) as { contact: { phone_number: string; first_name: string }; poll: { question: string } };
     assert.equal(extra.contact.phone_number, '[PHONE]');
     assert.equal(extra.contact.first_name, 'Dana');
-    assert.equal(extra.poll.question, 'Кто сдал анализы? ИИН [IIN]');
+    assert.equal(extra.poll.question, 'Кто сдал отчёт? ИИН [IIN]');
     assert.deepEqual(deliver.flaggedByCategory, { IIN: 1, PHONE: 1 });
     assert.equal(decisionOf(deliver, 1).action, 'allow');
     assert.deepEqual(extraOf(1), { location: { latitude: 43.2, longitude: 76.9 } });

@@ -391,7 +391,7 @@ describe('WhatsApp export: zip with media', () => {
           ['file', '<Без медиафайлов>', true, null],
         ],
       );
-      assert.equal(messages[1]?.text, 'Справка о диагнозе заявителя');
+      assert.equal(messages[1]?.text, 'Справка о диагнозе заявителя: туберкулез');
       assert.deepEqual(await bytesOf(await source.openAttachment('IMG-20240115-WA0001.jpg')), JPEG);
       assert.deepEqual(await bytesOf(await source.openAttachment('PTT-20240115-WA0002.opus')), OPUS);
       assert.equal(await source.openAttachment('VID-20240115-WA0003.mp4'), null);
