@@ -1,6 +1,7 @@
 import { createRequire } from 'node:module';
 import type { RE2JS } from 're2js';
 import { classify } from './classify.ts';
+import { HEALTH_MODEL_DETECTOR } from './detectors/health.detector.ts';
 import { normalize, originalSpan, type Normalized } from './normalize.ts';
 import { canonicalValue } from './redact.ts';
 import { CATEGORIES, DEFAULT_MIN_CONFIDENCE, type Category, type ClassifyOptions, type Finding } from './types.ts';
@@ -15,7 +16,8 @@ function re2(): typeof RE2JS {
  * An agency's own tuning of the classifier, written in the `classifier:` section of its policy file (after
  * Presidio's allow and deny lists and Purview's custom sensitive information types):
  * - `ignore`: a finding of the category whose matched text is one of these entries, or lies inside an occurrence of
- *   one in the text, is dropped (a recurring false positive: "скорая помощь", a test IIN);
+ *   one in the text, is dropped (a recurring false positive: "скорая помощь", a test IIN); the health model's
+ *   finding without a listed term (the sentence that scored) is dropped when an occurrence lies inside it;
  * - `terms`: words or phrases that flag the category (detector `agency-term`);
  * - `patterns`: RE2 regular expressions that flag the category (detector `agency-pattern`).
  *
@@ -321,7 +323,11 @@ export class CustomClassifier {
           }
           spans.set(finding.category, found);
         }
-        by = found.find(([s, e]) => s <= finding.start && finding.end <= e)?.[2];
+        // the model's finding is the sentence that scored: an entry inside it is what made it health
+        const model = finding.detector === HEALTH_MODEL_DETECTOR;
+        by = found.find(([s, e]) =>
+          model ? finding.start <= s && e <= finding.end : s <= finding.start && finding.end <= e,
+        )?.[2];
       }
       if (by === undefined) kept.push(finding);
       else dropped.push({ finding, ignore: by });
