@@ -75,8 +75,11 @@ test('a document number under its own label is not an IIN or BIN; an IIN under i
 test('known errors of the shipped model', { todo: 'model errors: docs/classifier.md#known-errors' }, () => {
   expectFlagged([
     'У сотрудника туберкулёз, конференцию отменили',
-    'диагноз: туберкулез',
     'Сотрудник на костылях, нужен пропуск на парковку',
+    'Пациентке поставлен диагноз туберкулез, передайте в поликлинику.',
+    'Справка о диагнозе заявителя',
+    'Ахметова перевели на облегчённый режим работы',
   ]);
-  expectClean(['Высокая температура воздуха в цехе']);
+  // a recurring notice; test/classifier-tuning.test.ts uses it as the agency's ignore example
+  expectClean(['Внимание: высокая температура воздуха в цехе, соблюдайте питьевой режим']);
 });
