@@ -81,5 +81,8 @@ test('known errors of the shipped model', { todo: 'model errors: docs/classifier
     'Ахметова перевели на облегчённый режим работы',
   ]);
   // a recurring notice; test/classifier-tuning.test.ts uses it as the agency's ignore example
-  expectClean(['Внимание: высокая температура воздуха в цехе, соблюдайте питьевой режим']);
+  expectClean([
+    'Внимание: высокая температура воздуха в цехе, соблюдайте питьевой режим',
+    'Триместр оценки в школах закончился',
+  ]);
 });
