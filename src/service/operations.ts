@@ -27,13 +27,14 @@ const ADMINS = ['admin'] as const;
  * What an admin watches in the console: the pipeline queues (the outbound ones of every agency summed), the dead
  * letters (source ids and reasons, never a text) and the live connectors' state. Ids and counts only, as `status`
  * and `dlq list` print them without a token: not audited. Changes go through retryDeadLetterItems and
- * purgeDeadLetterItems, which are.
+ * purgeDeadLetterItems, which are. Null sources (a front end without Redis): null, after the same check.
  */
 export async function readOperations(
   actor: Actor,
-  sources: { queues: Queues; redis: Redis; prefix: string; agencyIds: readonly string[] },
-): Promise<OperationsView> {
+  sources: { queues: Queues; redis: Redis; prefix: string; agencyIds: readonly string[] } | null,
+): Promise<OperationsView | null> {
   requireRole(actor, ADMINS, 'watch the queues');
+  if (!sources) return null;
   const { queues } = sources;
   const counted: QueueCounts[] = [];
   for (const name of [QueueName.classify, QueueName.deliver, QueueName.deadLetter] as const)

@@ -264,7 +264,10 @@ async function decideOne(
 async function lockVisible(client: pg.PoolClient, actor: Actor, id: string): Promise<LockedItem> {
   const item = await lockReviewItem(client, id);
   if (!item || !canSeeAgency(actor, item.agency_id))
-    throw new NotFoundError(`no review item ${id} that you may see; list them with: aitu-gateway review list`);
+    throw new NotFoundError(
+      `no review item ${id} that you may see; list them with: aitu-gateway review list`,
+      'review-item',
+    );
   return item;
 }
 
