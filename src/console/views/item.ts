@@ -55,9 +55,8 @@ function redactedText(tr: Translator, item: ReviewItemView): SafeHtml {
     if (!('findings' in piece)) return html`${piece.text}`;
     const first = item.findings[piece.findings[0]!]!;
     const title = piece.findings.map((i) => findingTitle(tr, item.findings[i]!)).join(' | ');
-    return html`<mark data-category="${first.category}" data-confidence="${String(first.confidence)}" title="${title}"
-      ><a href="#finding-${piece.findings[0]! + 1}">${piece.text}</a></mark
-    >`;
+    const target = `#finding-${piece.findings[0]! + 1}`;
+    return html`<mark data-category="${first.category}" data-confidence="${String(first.confidence)}" title="${title}"><a href="${target}">${piece.text}</a></mark>`;
   });
   return html`<div class="message-text" data-testid="redacted-text">${marked}</div>`;
 }
@@ -100,9 +99,7 @@ function conversation(tr: Translator, view: ItemView): SafeHtml {
             <time datetime="${m.sentAt}">${tr.dateTime(m.sentAt)}</time
             >${m.current ? html` · <strong>${tr.t('item.context.this')}</strong>` : ''}
           </p>
-          <p class="message-text">
-            ${m.withdrawn ? tr.t('item.context.withdrawn') : m.text || tr.t('item.context.empty')}
-          </p>
+          <p class="message-text">${m.withdrawn ? tr.t('item.context.withdrawn') : m.text || tr.t('item.context.empty')}</p>
         </li>`,
     )}
   </ol>`;

@@ -48,25 +48,13 @@ function chart(tr: Translator, timeline: FindingsTimeline): SafeHtml {
       const top = y(base + v);
       const h = y(base) - top;
       base += v;
-      return html`<rect
-        x="${x.toFixed(1)}"
-        y="${top.toFixed(1)}"
-        width="${barW.toFixed(1)}"
-        height="${h.toFixed(1)}"
-        fill="${COLOURS[c] ?? '#333333'}"
-        ><title>${tr.day(period)}: ${categoryLabel(tr, c)} ${tr.number(v)}</title></rect
-      >`;
+      return html`<rect x="${x.toFixed(1)}" y="${top.toFixed(1)}" width="${barW.toFixed(1)}" height="${h.toFixed(1)}" fill="${COLOURS[c] ?? '#333333'}"><title>${tr.day(period)}: ${categoryLabel(tr, c)} ${tr.number(v)}</title></rect>`;
     });
   });
   const labelEvery = Math.max(1, Math.ceil(n / 8));
   const xLabels = timeline.periods.map((period, i) =>
     i % labelEvery === 0
-      ? html`<text
-          x="${(PAD.left + i * slot + slot / 2).toFixed(1)}"
-          y="${HEIGHT - PAD.bottom + 16}"
-          text-anchor="middle"
-          >${tr.day(period)}</text
-        >`
+      ? html`<text x="${(PAD.left + i * slot + slot / 2).toFixed(1)}" y="${HEIGHT - PAD.bottom + 16}" text-anchor="middle">${tr.day(period)}</text>`
       : '',
   );
   const yTicks = [0, max / 2, max].map((v) => Math.round(v));
