@@ -381,6 +381,12 @@ describe('console: sessions, CSRF, roles and audit over HTTP', () => {
     assert.equal((await olga.get('/reports.csv?agency=b')).status, 403);
     const oleg = await signedIn('oleg');
     assert.equal((await oleg.get('/queue')).status, 403);
+    assert.equal((await oleg.api('GET', '/api/review')).status, 403);
+    // an admin without Redis: the operations page says the queues are not connected
+    const root = await signedIn('root');
+    const operations = await root.get('/operations');
+    assert.equal(operations.status, 200);
+    assert.ok(testIdText(operations.body, 'notice'));
     const anonymous = new TestBrowser(app);
     for (const url of ['/queue', '/audit', '/operations', '/reports', `/items/${item('a:4')}`]) {
       const page = await anonymous.get(url);
