@@ -14,6 +14,7 @@ import {
   csrfOf,
   formPost,
   get,
+  startConsole,
   IDLE_MINUTES,
   LANGUAGES,
   setLanguage,
@@ -405,6 +406,61 @@ describe('console: the officers’ web console in a browser', () => {
       [await cw.status('a:5'), await cw.status('a:8'), await cw.status('a:4'), await cw.status('a:9')],
       ['redacted', 'redacted', 'escalated', 'escalated'],
     );
+  });
+
+  it('keyboard: j moves, x selects, o opens the item', async () => {
+    const { page } = await signIn('olga');
+    await page.goto(`/queue?status=open&chat=${encodeURIComponent('Registry A')}`);
+    assert.deepEqual((await rowIds(page)).sort(), [cw.item('a:11'), cw.item('a:12')].sort());
+    await page.locator('body').press('j');
+    await page.locator('body').press('x');
+    const checked = await page
+      .locator('input[name="ids"]:checked')
+      .evaluateAll((boxes) => boxes.map((b) => (b as unknown as { value: string }).value));
+    assert.equal(checked.length, 1, 'x selected the current row');
+    await Promise.all([page.waitForURL(/\/items\//), page.locator('body').press('o')]);
+    assert.equal(pathOf(page), `/items/${checked[0]}`, 'o opened the row it is on');
+  });
+
+  it('bulk: the preview counts what a filter would decide, then the decision reaches exactly those items', async () => {
+    const { page } = await signIn('olga');
+    const filter = { status: 'open', chat: 'Registry A' };
+    const preview = await get(page, `/queue/preview?${new URLSearchParams(filter).toString()}`);
+    assert.equal(preview.status(), 200);
+    assert.deepEqual(await preview.json(), { count: 2 });
+    const other = await get(page, '/queue/preview?status=open&agency=b');
+    assert.deepEqual(await other.json(), { count: 0 }, 'another agency’s items are not counted');
+    const mark = await auditMark();
+    const decided = await formPost(page, '/queue/decide', {
+      ...filter,
+      decision: 'reject',
+      note: 'duplicates',
+      _csrf: await csrfOf(page),
+    });
+    assert.ok(decided.status() < 400, `POST /queue/decide (${decided.status()})`);
+    assert.deepEqual([await cw.status('a:11'), await cw.status('a:12')], ['rejected', 'rejected']);
+    const entries = (await auditAfter(mark)).filter((e) => e.action === 'review.decide');
+    assert.deepEqual(entries.map((e) => e.subject).sort(), [cw.item('a:11'), cw.item('a:12')].sort());
+    assert.equal(await cw.status('b:1'), 'open');
+    assert.equal(await cw.status('b:2'), 'open');
+  });
+
+  it('sign-in attempts are limited per address (429)', async () => {
+    const limited = await startConsole(cw.w, { signInPerMinute: 3 });
+    try {
+      const context = await cw.browser.newContext({ baseURL: limited.baseUrl });
+      contexts.push(context);
+      const page = await context.newPage();
+      const statuses: number[] = [];
+      for (let i = 0; i < 4; i++) {
+        await page.goto('/sign-in');
+        const form = { token: 'agt_not-a-token', _csrf: await csrfOf(page) };
+        statuses.push((await formPost(page, '/sign-in', form)).status());
+      }
+      assert.deepEqual(statuses, [401, 401, 401, 429]);
+    } finally {
+      await limited.app.close();
+    }
   });
 
   it('writes screenshots of the queue and of an item in each language (artifacts/console/)', async () => {

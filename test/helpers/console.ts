@@ -61,6 +61,8 @@ export const MESSAGES = {
     inbound('-1002', 'Lab A', '8', texts.iin('a8')), // decided through the API
     inbound('-1002', 'Lab A', '9', texts.health('a9')), // escalated through the API
     inbound('-1002', 'Lab A', '10', texts.plain('a10')),
+    inbound('-1003', 'Registry A', '11', texts.iin('a11')), // keyboard, then decided in bulk
+    inbound('-1003', 'Registry A', '12', texts.iin('a12')), // decided in bulk
   ],
   b: [
     inbound('-2001', 'Ministry B', '1', texts.iin('b1')),
@@ -118,20 +120,13 @@ export async function createConsoleWorld(): Promise<ConsoleWorld> {
     assert.equal(items.size, quarantined, 'every message with an IIN or a diagnosis was quarantined');
 
     let offsetMs = 0;
-    const built = (app = await buildConsole({
-      store: w.db.store,
-      keyFile: w.keyFile,
-      secure: false,
-      idleMinutes: IDLE_MINUTES,
-      absoluteHours: ABSOLUTE_HOURS,
-      // the tests sign in many times a minute from one address; the limit itself is the console's own test's
+    const started = await startConsole(w, {
+      // the tests sign in many times a minute from one address; the limit has a test of its own
       signInPerMinute: 10_000,
       now: () => new Date(Date.now() + offsetMs),
-    }));
-    await built.listen({ port: 0, host: '127.0.0.1' });
-    const address = built.server.address();
-    assert.ok(address && typeof address === 'object', 'the console listens on a TCP port');
-    const baseUrl = `http://127.0.0.1:${address.port}`;
+    });
+    const built = (app = started.app);
+    const baseUrl = started.baseUrl;
     const launched = (browser = await launchChromium());
     await mkdir(ARTIFACTS, { recursive: true });
 
@@ -184,6 +179,30 @@ export async function createConsoleWorld(): Promise<ConsoleWorld> {
     await browser?.close().catch(() => {});
     await app?.close().catch(() => {});
     await w.close();
+    throw error;
+  }
+}
+
+/** A console on the world's store listening on a free port of 127.0.0.1, as `aitu-gateway serve` starts one. */
+export async function startConsole(
+  w: ReviewWorld,
+  options: { signInPerMinute?: number; now?: () => Date } = {},
+): Promise<{ app: FastifyInstance; baseUrl: string }> {
+  const app = await buildConsole({
+    store: w.db.store,
+    keyFile: w.keyFile,
+    secure: false,
+    idleMinutes: IDLE_MINUTES,
+    absoluteHours: ABSOLUTE_HOURS,
+    ...options,
+  });
+  try {
+    await app.listen({ port: 0, host: '127.0.0.1' });
+    const address = app.server.address();
+    assert.ok(address && typeof address === 'object', 'the console listens on a TCP port');
+    return { app, baseUrl: `http://127.0.0.1:${address.port}` };
+  } catch (error) {
+    await app.close();
     throw error;
   }
 }
