@@ -19,7 +19,7 @@ import {
   LANGUAGES,
   setLanguage,
   type ConsoleWorld,
-} from './helpers/console.ts';
+} from './helpers/console-browser.ts';
 import { assertNoPersonalData } from './helpers/review-setup.ts';
 
 /**
