@@ -41,7 +41,7 @@ COPY --from=build /app/dist ./dist
 COPY --from=build /app/prisma ./prisma
 USER aitu
 VOLUME ["/data"]
-# the worker's and the bridges' --metrics-port (Prometheus /metrics, /healthz, /readyz)
-EXPOSE 9464
+# the worker's and the bridges' --metrics-port (Prometheus /metrics, /healthz, /readyz); the console's port (serve)
+EXPOSE 9464 8080
 ENTRYPOINT ["node", "bin/aitu-gateway.js"]
 CMD ["--help"]

@@ -46,6 +46,15 @@ export default defineConfig([
     languageOptions: { globals: nodeGlobals },
   },
   {
+    // the console's page script runs in the browser
+    files: ['src/console/static/**/*.js'],
+    languageOptions: {
+      globals: Object.fromEntries(
+        ['window', 'document', 'HTMLElement', 'Event', 'Intl', 'fetch', 'Promise'].map((name) => [name, 'readonly']),
+      ),
+    },
+  },
+  {
     files: ['**/*.cjs'],
     languageOptions: {
       sourceType: 'commonjs',

@@ -10,7 +10,7 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const compiled = path.join(root, 'dist', 'cli', 'main.js');
 const stamp = path.join(root, 'dist', '.built');
 
-/** The newest modification time among the .ts files under `dir` (0 when there is no such folder). */
+/** The newest modification time among the .ts files (and the console's static files) under `dir` (0: no such folder). */
 function newestSource(dir) {
   let newest = 0;
   let entries;
@@ -22,7 +22,8 @@ function newestSource(dir) {
   for (const entry of entries) {
     const full = path.join(dir, entry.name);
     if (entry.isDirectory()) newest = Math.max(newest, newestSource(full));
-    else if (entry.name.endsWith('.ts')) newest = Math.max(newest, statSync(full).mtimeMs);
+    else if (entry.name.endsWith('.ts') || path.basename(dir) === 'static')
+      newest = Math.max(newest, statSync(full).mtimeMs);
   }
   return newest;
 }

@@ -4,11 +4,13 @@ import { config } from '../../src/core/config.ts';
 import { ExitCode } from '../../src/core/errors.ts';
 import { loadKeyring, requireQueueKey } from '../../src/core/keys.ts';
 import { connectRedisOnce } from '../../src/core/redis.ts';
-import { listDeadLetters, retryDeadLetters, viewDeadLetter } from '../../src/pipeline/dead-letter.ts';
+import type { Actor } from '../../src/auth/roles.ts';
+import { listDeadLetters, viewDeadLetter } from '../../src/pipeline/dead-letter.ts';
 import { openQueues } from '../../src/pipeline/queues.ts';
 import {
-  auditDeadLetterChange,
   authorizeDeadLetterChange,
+  purgeDeadLetterItems,
+  retryDeadLetterItems,
   type DeadLetterChange,
 } from '../../src/service/dead-letters.ts';
 import { action, printJson, tokenOptions } from '../common.ts';
@@ -28,15 +30,15 @@ async function withQueues<T>(work: (queues: ReturnType<typeof openQueues>) => Pr
   }
 }
 
-/** Runs a retry or purge as the token's holder (operator, admin); `audit` records the letters it touched. */
+/** Runs a retry or purge as the token's holder (operator, admin), through the audited service. */
 function asOperator<T>(
   options: TokenOptions,
   change: DeadLetterChange,
-  work: (audit: (letters: Parameters<typeof auditDeadLetterChange>[3]) => Promise<void>) => Promise<T>,
+  work: (session: { pool: Parameters<typeof retryDeadLetterItems>[0]; actor: Actor }) => Promise<T>,
 ): Promise<T> {
   return withSession(options, `dlq ${change}`, async ({ store, actor }) => {
     authorizeDeadLetterChange(actor, change);
-    return work((letters) => auditDeadLetterChange(store.pool, actor, change, letters));
+    return work({ pool: store.pool, actor });
   });
 }
 
@@ -62,11 +64,9 @@ export function registerDlq(program: Command): void {
     .description('send dead letters (all, or the given ids) through the pipeline again (operator, admin)')
     .action(
       action(async (ids: string[], options: TokenOptions) =>
-        asOperator(options, 'retry', (audit) =>
+        asOperator(options, 'retry', ({ pool, actor }) =>
           withQueues(async (queues) => {
-            const letters = (await listDeadLetters(queues)).map((job) => viewDeadLetter(queues, job));
-            const { retried, refused } = await retryDeadLetters(queues, ids);
-            await audit(letters.filter((letter) => retried.includes(letter.id)));
+            const { retried, refused } = await retryDeadLetterItems(pool, actor, queues, ids);
             process.stdout.write(`retried ${retried.length}\n`);
             for (const r of refused) process.stderr.write(`aitu-gateway: not retried: ${r.reason}\n`);
             return refused.length > 0 ? ExitCode.failed : ExitCode.ok;
@@ -78,13 +78,10 @@ export function registerDlq(program: Command): void {
     .description('delete every dead letter (operator, admin)')
     .action(
       action(async (options: TokenOptions) =>
-        asOperator(options, 'purge', (audit) =>
+        asOperator(options, 'purge', ({ pool, actor }) =>
           withQueues(async (queues) => {
-            const jobs = await listDeadLetters(queues);
-            const letters = jobs.map((job) => viewDeadLetter(queues, job));
-            for (const job of jobs) await job.remove();
-            await audit(letters);
-            process.stdout.write(`purged ${jobs.length}\n`);
+            const purged = await purgeDeadLetterItems(pool, actor, queues);
+            process.stdout.write(`purged ${purged}\n`);
           }),
         ),
       ),

@@ -49,6 +49,11 @@ export const COMMANDS: readonly CommandEntry[] = [
     load: async () => (await import('./worker.ts')).registerWorker,
   },
   {
+    name: 'serve',
+    description: "the officers' web console and its JSON API (review, reports, audit, operations)",
+    load: async () => (await import('./serve.ts')).registerServe,
+  },
+  {
     name: 'bridge',
     description: 'run a live bridge: foreign chats into the national store as they are written, allowed replies out',
     load: async () => (await import('./bridge.ts')).registerBridge,

@@ -24,9 +24,20 @@ export interface Actor {
   agencyIds: readonly string[];
 }
 
+/**
+ * Why a request was refused, for a front end that words refusals itself (the console, in three languages):
+ * - role: the role may not do this at all; agency: not for this agency;
+ * - decided: the item was decided already; escalated: only an admin decides an escalated item;
+ * - already-escalated: the item is escalated already.
+ */
+export type RefusalReason = 'role' | 'agency' | 'decided' | 'escalated' | 'already-escalated';
+
 /** The token is valid but its holder may not do this (exit 1: the command ran and was refused). */
 export class ForbiddenError extends GatewayError {
-  constructor(message: string) {
+  constructor(
+    message: string,
+    readonly reason: RefusalReason = 'role',
+  ) {
     super(message, ExitCode.failed);
   }
 }
@@ -97,12 +108,23 @@ export function decisionRefusal(
   item: { agencyId: string; status: string },
   kind: 'decide' | 'escalate',
 ): string | null {
+  return decisionRefusalOf(actor, item, kind)?.message ?? null;
+}
+
+/** As decisionRefusal, with the reason's code beside its wording. */
+export function decisionRefusalOf(
+  actor: Actor,
+  item: { agencyId: string; status: string },
+  kind: 'decide' | 'escalate',
+): { reason: RefusalReason; message: string } | null {
   if (item.status !== 'open' && item.status !== 'escalated')
-    return `it was already decided (${item.status}); a decision is final`;
-  if (item.status === 'escalated' && kind === 'escalate') return 'it is already escalated';
+    return { reason: 'decided', message: `it was already decided (${item.status}); a decision is final` };
+  if (item.status === 'escalated' && kind === 'escalate')
+    return { reason: 'already-escalated', message: 'it is already escalated' };
   if (actor.role === 'admin') return null;
   if (actor.role !== 'officer' || !actor.agencyIds.includes(item.agencyId))
-    return `${actor.name} (${actor.role}) is not an officer of its agency`;
-  if (item.status === 'escalated') return 'it is escalated: only an admin may decide it';
+    return { reason: 'agency', message: `${actor.name} (${actor.role}) is not an officer of its agency` };
+  if (item.status === 'escalated')
+    return { reason: 'escalated', message: 'it is escalated: only an admin may decide it' };
   return null;
 }

@@ -59,6 +59,24 @@ export function actAsOptional<T>(
   return act(pool, token, command, false, work);
 }
 
+/**
+ * As actAs, for a front end that authenticated the person before (the console, once per session): runs `work` with
+ * the actor and audits a refusal by the service it calls before passing it on.
+ */
+export async function actAsSignedIn<T>(
+  pool: Queryable,
+  actor: Actor,
+  command: string,
+  work: (actor: Actor) => Promise<T>,
+): Promise<T> {
+  try {
+    return await work(actor);
+  } catch (error) {
+    if (isRefusal(error)) await auditRefusal(pool, command, error, actor).catch(() => {});
+    throw error;
+  }
+}
+
 async function act<T>(
   pool: Queryable,
   token: string | undefined,

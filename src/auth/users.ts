@@ -60,13 +60,31 @@ export function parseExpiry(value: string, now = new Date()): Date {
   return at;
 }
 
-interface UserRow {
+/** A user's row as authentication reads it. */
+export interface UserRow {
   id: string;
   name: string;
   role: string;
   agency_ids: string[] | null;
   disabled: boolean;
   expires_at: Date | null;
+}
+
+/**
+ * The actor a user's row stands for, when its token may act now: an unknown role, a disabled user or an expired
+ * token is an AuthenticationError naming the holder. What a token and a console session signed in with it share.
+ */
+export function actorOf(row: UserRow, now = new Date()): Actor {
+  if (!isRole(row.role)) throw new AuthenticationError(`user ${row.name} has an unknown role "${row.role}"`);
+  const holder: Actor = { id: row.id, name: row.name, role: row.role, agencyIds: row.agency_ids ?? [] };
+  if (row.disabled) throw new AuthenticationError(`the token belongs to ${row.name}, who is disabled`, { holder });
+  if (row.expires_at && row.expires_at.getTime() <= now.getTime()) {
+    throw new AuthenticationError(
+      `the token of ${row.name} expired at ${row.expires_at.toISOString()}; an admin issues a new one with: aitu-gateway user token ${row.name}`,
+      { holder },
+    );
+  }
+  return holder;
 }
 
 /**
@@ -90,16 +108,20 @@ export async function authenticate(
   const row = result.rows[0];
   if (!row)
     throw new AuthenticationError('the token is not valid: no user has it', { tokenSha256: tokenFingerprint(given) });
-  if (!isRole(row.role)) throw new AuthenticationError(`user ${row.name} has an unknown role "${row.role}"`);
-  const holder: Actor = { id: row.id, name: row.name, role: row.role, agencyIds: row.agency_ids ?? [] };
-  if (row.disabled) throw new AuthenticationError(`the token belongs to ${row.name}, who is disabled`, { holder });
-  if (row.expires_at && row.expires_at.getTime() <= now.getTime()) {
-    throw new AuthenticationError(
-      `the token of ${row.name} expired at ${row.expires_at.toISOString()}; an admin issues a new one with: aitu-gateway user token ${row.name}`,
-      { holder },
-    );
-  }
-  return holder;
+  return actorOf(row, now);
+}
+
+/** The languages a person may choose for the console. */
+export const LANGUAGES = ['kk', 'ru', 'en'] as const;
+export type Language = (typeof LANGUAGES)[number];
+
+export function isLanguage(value: unknown): value is Language {
+  return typeof value === 'string' && (LANGUAGES as readonly string[]).includes(value);
+}
+
+/** Remembers the person's language (a person's own setting: not audited). */
+export async function setUserLanguage(pool: Pick<pg.Pool, 'query'>, userId: string, language: Language): Promise<void> {
+  await pool.query(`UPDATE users SET language = $2 WHERE id = $1`, [userId, language]);
 }
 
 /** Agency slugs → ids; an unknown slug is a usage error naming it. */

@@ -51,6 +51,10 @@ const configSchema = z.object({
     .default('https://api.telegram.org'),
   /** a file holding the Telegram bot token (the token itself is never a setting that could be printed) */
   telegramBotTokenFile: z.string().min(1).optional(),
+  /** the console's sessions end after this many minutes without a request */
+  consoleIdleMinutes: positiveInteger.default(30),
+  /** and this many hours after sign-in, whatever the activity */
+  consoleAbsoluteHours: positiveInteger.default(12),
   ...inputLimitsSchema,
 });
 
@@ -80,6 +84,8 @@ export const environmentVariables = {
   AITU_GATEWAY_CHAIN_PUBLIC_KEY_FILE: 'chainPublicKeyFile',
   TELEGRAM_API_ROOT: 'telegramApiRoot',
   TELEGRAM_BOT_TOKEN_FILE: 'telegramBotTokenFile',
+  CONSOLE_IDLE_MINUTES: 'consoleIdleMinutes',
+  CONSOLE_ABSOLUTE_HOURS: 'consoleAbsoluteHours',
   // input limits
   AITU_GATEWAY_MAX_LINE_BYTES: 'maxLineBytes',
   AITU_GATEWAY_MAX_TEXT_CHARS: 'maxTextChars',

@@ -29,6 +29,21 @@ export class UsageError extends GatewayError {
   }
 }
 
+/**
+ * No such thing that the person may see (exit 2, as any bad name on the command line): an unknown id and one of
+ * another agency are reported alike, so the answer tells nothing about what exists elsewhere.
+ */
+export class NotFoundError extends UsageError {
+  constructor(
+    message: string,
+    /** what was not found, for a front end that words it itself */
+    readonly what: 'review-item' | 'agency',
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
 /** Malformed input data: a file, a line, a message (exit 2 when it stops a command before work began). */
 export class InputError extends GatewayError {
   constructor(message: string, options?: { cause?: unknown }) {

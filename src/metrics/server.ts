@@ -34,35 +34,59 @@ export interface MetricsEndpoint {
 /** One readiness check: null when usable, else why not (never a secret: no URL, no user, no server message). */
 type Check = () => Promise<string | null>;
 
+/** What a metrics endpoint answers, wherever it is mounted: its own server (workers, bridges) or the console's. */
+export interface MetricsResponderOptions {
+  /** a connection that fails fast while Redis is away (no offline queue); null: no Redis checks or queue depths */
+  redis: Redis | null;
+  prefix: string;
+  pool: pg.Pool;
+  /** BullMQ names of the queues whose depths are reported */
+  queueNames: readonly string[];
+  /** a bridge's connector: the process is ready only while it is `connected` */
+  connector?: { platform: string; agencyId: string };
+  /** how long a probe waits for Redis or PostgreSQL */
+  timeoutMs?: number;
+}
+
+export interface MetricsAnswer {
+  status: number;
+  type: string;
+  body: string;
+}
+
+export interface MetricsResponder {
+  metrics: GatewayMetrics;
+  /** the answer to GET `/metrics`, `/healthz` or `/readyz`; null for any other path */
+  answer(path: string): Promise<MetricsAnswer | null>;
+  /** closes the queues it opened (not the Redis connection it was given) */
+  close(): Promise<void>;
+}
+
 /**
- * Starts `/metrics`, `/healthz` and `/readyz` on host:port and installs the Prometheus observer for this process.
- * `/healthz` answers 200 while the process runs; `/readyz` answers 200 when Redis answers PING, PostgreSQL answers
- * `SELECT 1` and (for a bridge) the connector is connected, else 503 with what is not ready.
+ * `/metrics`, `/healthz` and `/readyz`: `/healthz` answers 200 while the process runs; `/readyz` answers 200 when
+ * Redis answers PING, PostgreSQL answers `SELECT 1` and (for a bridge) the connector is connected, else 503 with
+ * what is not ready.
  */
-export async function startMetricsEndpoint(options: MetricsEndpointOptions): Promise<MetricsEndpoint> {
+export function metricsResponder(options: MetricsResponderOptions): MetricsResponder {
   const timeoutMs = options.timeoutMs ?? 2000;
-  // fails fast while Redis is away (no offline queue), so neither a scrape nor a probe waits on reconnection
-  const redis = new Redis(options.redisUrl, {
-    enableOfflineQueue: false,
-    maxRetriesPerRequest: 1,
-    connectTimeout: timeoutMs,
-  });
-  redis.on('error', () => {});
-  const queues = options.queueNames.map((name) => new Queue(name, { connection: redis, prefix: options.prefix }));
+  const redis = options.redis;
+  const queues = redis
+    ? options.queueNames.map((name) => new Queue(name, { connection: redis, prefix: options.prefix }))
+    : [];
   const metrics = new GatewayMetrics({ queues, pool: options.pool, timeoutMs });
-  const checks: Record<string, Check> = {
-    redis: async () => {
+  const checks: Record<string, Check> = {};
+  if (redis)
+    checks.redis = async () => {
       const answer = await within(redis.ping(), timeoutMs, 'PING').catch(() => null);
       return answer === 'PONG' ? null : 'Redis did not answer PING';
-    },
-    postgresql: async () => {
-      const answer = await within(options.pool.query('SELECT 1'), timeoutMs, 'SELECT 1').catch(
-        (error: { code?: unknown }) => error,
-      );
-      if (answer && 'rows' in answer) return null;
-      const code = typeof answer?.code === 'string' ? ` (${answer.code})` : '';
-      return `PostgreSQL did not answer SELECT 1${code}`;
-    },
+    };
+  checks.postgresql = async () => {
+    const answer = await within(options.pool.query('SELECT 1'), timeoutMs, 'SELECT 1').catch(
+      (error: { code?: unknown }) => error,
+    );
+    if (answer && 'rows' in answer) return null;
+    const code = typeof answer?.code === 'string' ? ` (${answer.code})` : '';
+    return `PostgreSQL did not answer SELECT 1${code}`;
   };
   if (options.connector) {
     const { platform, agencyId } = options.connector;
@@ -82,15 +106,45 @@ export async function startMetricsEndpoint(options: MetricsEndpointOptions): Pro
     return { ready: results.every((r) => r === null), checks: report };
   };
 
+  return {
+    metrics,
+    async answer(path) {
+      if (path === '/metrics')
+        return { status: 200, type: metrics.registry.contentType, body: await metrics.registry.metrics() };
+      if (path === '/healthz') return { status: 200, type: 'application/json', body: '{"status":"alive"}\n' };
+      if (path === '/readyz') {
+        const result = await readiness();
+        return { status: result.ready ? 200 : 503, type: 'application/json', body: `${JSON.stringify(result)}\n` };
+      }
+      return null;
+    },
+    async close() {
+      await Promise.all(queues.map((q) => q.close().catch(() => {})));
+    },
+  };
+}
+
+/**
+ * Starts `/metrics`, `/healthz` and `/readyz` (metricsResponder) on host:port and installs the Prometheus observer
+ * for this process.
+ */
+export async function startMetricsEndpoint(options: MetricsEndpointOptions): Promise<MetricsEndpoint> {
+  const timeoutMs = options.timeoutMs ?? 2000;
+  // fails fast while Redis is away (no offline queue), so neither a scrape nor a probe waits on reconnection
+  const redis = new Redis(options.redisUrl, {
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 1,
+    connectTimeout: timeoutMs,
+  });
+  redis.on('error', () => {});
+  const responder = metricsResponder({ ...options, redis, timeoutMs });
+  const { metrics } = responder;
+
   const handle = async (request: IncomingMessage, response: ServerResponse): Promise<void> => {
-    const path = (request.url ?? '/').split('?')[0];
+    const path = (request.url ?? '/').split('?')[0] ?? '/';
     if (request.method !== 'GET' && request.method !== 'HEAD') return send(response, 405, 'text/plain', 'GET only\n');
-    if (path === '/metrics') return send(response, 200, metrics.registry.contentType, await metrics.registry.metrics());
-    if (path === '/healthz') return send(response, 200, 'application/json', '{"status":"alive"}\n');
-    if (path === '/readyz') {
-      const result = await readiness();
-      return send(response, result.ready ? 200 : 503, 'application/json', `${JSON.stringify(result)}\n`);
-    }
+    const answer = await responder.answer(path);
+    if (answer) return send(response, answer.status, answer.type, answer.body);
     return send(response, 404, 'text/plain', 'not found: /metrics, /healthz, /readyz\n');
   };
 
@@ -107,6 +161,7 @@ export async function startMetricsEndpoint(options: MetricsEndpointOptions): Pro
       server.listen(options.port, options.host, () => resolve());
     });
   } catch (error) {
+    await responder.close();
     redis.disconnect();
     const code = (error as NodeJS.ErrnoException).code;
     throw new UsageError(
@@ -124,7 +179,7 @@ export async function startMetricsEndpoint(options: MetricsEndpointOptions): Pro
       setObserver(null);
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
-      await Promise.all(queues.map((q) => q.close().catch(() => {})));
+      await responder.close();
       redis.disconnect();
     },
   };

@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import { UsageError } from '../core/errors.ts';
+import { NotFoundError, UsageError } from '../core/errors.ts';
 import { classify, redact } from '../classifier/index.ts';
 import { maskPersonalData } from '../core/mask.ts';
 
@@ -15,6 +15,8 @@ export interface ReviewFilter {
   chat?: string;
   /** items opened at or after */
   since?: Date;
+  /** items opened before */
+  until?: Date;
 }
 
 /**
@@ -129,6 +131,7 @@ function whereOf(scope: ReviewScope, filter: ReviewFilter): { sql: string; param
   if (filter.status) add((p) => `r.status = ${p}`, requireStatus(filter.status));
   if (filter.chat) add((p) => `(c.title = ${p} OR c.id::text = ${p} OR m.source_chat_id = ${p})`, filter.chat);
   if (filter.since) add((p) => `r.created_at >= ${p}`, filter.since);
+  if (filter.until) add((p) => `r.created_at < ${p}`, filter.until);
   return { sql: conditions.length ? `WHERE ${conditions.join(' AND ')}` : '', params };
 }
 
@@ -163,8 +166,86 @@ export async function getReviewItem(
   id: string,
 ): Promise<ReviewItemView> {
   const [item] = await listReviewItems(db, scope, { ids: [id] });
-  if (!item) throw new UsageError(`no review item ${id} that you may see; list them with: aitu-gateway review list`);
+  if (!item) throw new NotFoundError(
+      `no review item ${id} that you may see; list them with: aitu-gateway review list`,
+      'review-item',
+    );
   return item;
+}
+
+/** How many items in the scope match the filter, in all and per category (an item counts once in each of its). */
+export async function countReviewItems(
+  db: Pick<pg.Pool, 'query'>,
+  scope: ReviewScope,
+  filter: ReviewFilter,
+): Promise<{ total: number; byCategory: Record<string, number> }> {
+  const { sql, params } = whereOf(scope, filter);
+  const joined = `FROM review_items r JOIN messages m ON m.id = r.message_id JOIN agencies ag ON ag.id = r.agency_id
+    LEFT JOIN chats c ON c.id = m.chat_id`;
+  const total = await db.query<{ n: number }>(`SELECT count(*)::int AS n ${joined} ${sql}`, params);
+  const categories = await db.query<{ category: string; n: number }>(
+    `SELECT cat AS category, count(*)::int AS n ${joined} CROSS JOIN LATERAL unnest(r.categories) AS cat ${sql}
+      GROUP BY cat ORDER BY cat`,
+    params,
+  );
+  return {
+    total: total.rows[0]!.n,
+    byCategory: Object.fromEntries(categories.rows.map((row) => [row.category, row.n])),
+  };
+}
+
+/** A message near a review item's, as anyone who may see the item sees it: its delivered text, redacted again. */
+export interface ContextMessage {
+  messageId: string;
+  sender: string | null;
+  sentAt: string;
+  /** the delivered text with any personal data the classifier finds replaced by its category's tag */
+  text: string;
+  withdrawn: boolean;
+  /** the item's own message */
+  current: boolean;
+}
+
+/**
+ * The conversation around an item: up to `before` messages of its national chat (where history and live messages
+ * land together) sent before it, the message itself and up
+ * to `after` after it, in order. Each text is the delivered copy (redacted already where policy said so) and is
+ * redacted once more here, tags for every finding, so an allowed phone number in a neighbour does not show either.
+ */
+export async function readConversation(
+  db: Pick<pg.Pool, 'query'>,
+  item: Pick<ReviewItemView, 'messageId'>,
+  around: { before: number; after: number },
+): Promise<ContextMessage[]> {
+  const rows = await db.query<{
+    id: string;
+    sender_name: string | null;
+    sender_id: string | null;
+    sent_at: Date;
+    text: string;
+    withdrawn: boolean;
+  }>(
+    `WITH me AS (SELECT id, chat_id, sent_at FROM messages WHERE id = $1)
+     SELECT * FROM (
+       (SELECT m.id::text, m.sender_name, m.sender_id, m.sent_at, m.text, m.withdrawn FROM messages m, me
+         WHERE m.chat_id = me.chat_id AND (m.sent_at, m.id) < (me.sent_at, me.id) ORDER BY m.sent_at DESC, m.id DESC LIMIT $2)
+       UNION ALL
+       (SELECT m.id::text, m.sender_name, m.sender_id, m.sent_at, m.text, m.withdrawn FROM messages m, me
+         WHERE m.id = me.id)
+       UNION ALL
+       (SELECT m.id::text, m.sender_name, m.sender_id, m.sent_at, m.text, m.withdrawn FROM messages m, me
+         WHERE m.chat_id = me.chat_id AND (m.sent_at, m.id) > (me.sent_at, me.id) ORDER BY m.sent_at, m.id LIMIT $3)
+     ) around ORDER BY sent_at, id::bigint`,
+    [item.messageId, around.before, around.after],
+  );
+  return rows.rows.map((r) => ({
+    messageId: r.id,
+    sender: r.sender_name ?? r.sender_id,
+    sentAt: r.sent_at.toISOString(),
+    text: r.withdrawn ? '' : maskPersonalData(redact(r.text, classify(r.text), { kind: 'tag' })),
+    withdrawn: r.withdrawn,
+    current: r.id === item.messageId,
+  }));
 }
 
 async function withFindings(

@@ -130,6 +130,55 @@ export async function agencyReport(
   };
 }
 
+/** Findings per category over time, in periods of a day, a week or a month (UTC), every period present. */
+export interface FindingsTimeline {
+  bucket: 'day' | 'week' | 'month';
+  /** each period's first day, `YYYY-MM-DD`, oldest first */
+  periods: string[];
+  /** category → findings in each period (same order as periods); only categories with a finding */
+  series: Record<string, number[]>;
+}
+
+/**
+ * Findings of the agency's messages by the time the message was sent, in days when they span up to two months,
+ * weeks up to about a year, months beyond. Counts only.
+ */
+export async function findingsOverTime(pool: pg.Pool, agencyId: string): Promise<FindingsTimeline> {
+  const span = (
+    await pool.query<{ first: Date | null; last: Date | null }>(
+      `SELECT min(m.sent_at) AS first, max(m.sent_at) AS last FROM findings f JOIN messages m ON m.id = f.message_id WHERE m.agency_id = $1`,
+      [agencyId],
+    )
+  ).rows[0];
+  if (!span?.first || !span.last) return { bucket: 'day', periods: [], series: {} };
+  const days = (span.last.getTime() - span.first.getTime()) / 86_400_000;
+  const bucket = days <= 62 ? 'day' : days <= 370 ? 'week' : 'month';
+  const rows = await pool.query<{ period: string; category: string; n: number }>(
+    `SELECT to_char(date_trunc($2, m.sent_at AT TIME ZONE 'UTC'), 'YYYY-MM-DD') AS period, f.category, count(*)::int AS n
+       FROM findings f JOIN messages m ON m.id = f.message_id WHERE m.agency_id = $1 GROUP BY 1, 2 ORDER BY 1, 2`,
+    [agencyId, bucket],
+  );
+  const periods = periodsBetween(rows.rows[0]!.period, rows.rows.at(-1)!.period, bucket);
+  const index = new Map(periods.map((p, i) => [p, i]));
+  const series: Record<string, number[]> = {};
+  for (const r of rows.rows) (series[r.category] ??= periods.map(() => 0))[index.get(r.period)!] = r.n;
+  return { bucket, periods, series };
+}
+
+/** Every period's first day from `first` to `last` (both already period starts). */
+function periodsBetween(first: string, last: string, bucket: FindingsTimeline['bucket']): string[] {
+  const periods: string[] = [];
+  const at = new Date(`${first}T00:00:00Z`);
+  const end = new Date(`${last}T00:00:00Z`).getTime();
+  while (at.getTime() <= end) {
+    periods.push(at.toISOString().slice(0, 10));
+    if (bucket === 'day') at.setUTCDate(at.getUTCDate() + 1);
+    else if (bucket === 'week') at.setUTCDate(at.getUTCDate() + 7);
+    else at.setUTCMonth(at.getUTCMonth() + 1);
+  }
+  return periods;
+}
+
 export function reportCsv(report: AgencyReport): string {
   const lines = [REPORT_CSV_COLUMNS.join(',')];
   for (const r of report.rows)

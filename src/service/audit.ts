@@ -1,5 +1,5 @@
 import { sealAuditLog, SealRefusedError, type ChainContext } from '../audit/chain.ts';
-import { exportAudit, type ExportedEntry } from '../audit/export.ts';
+import { exportAudit, listAuditEntries, type AuditFilter, type ExportedEntry } from '../audit/export.ts';
 import { writeAudit } from '../audit/log.ts';
 import { verifyAuditChain, type VerifyResult } from '../audit/verify.ts';
 import { requireRole, visibleAgencies, type Actor } from '../auth/roles.ts';
@@ -62,6 +62,38 @@ export async function exportAuditLog(
     actor,
     action: 'audit.export',
     details: { since: options.since?.toISOString(), entries: entries.length, format: options.format ?? 'text' },
+  });
+  return entries;
+}
+
+/**
+ * The newest audit entries matching the filter, for a screen (auditors, admins; an auditor limited to agencies gets
+ * theirs). Not sealed first: an entry not yet in the chain shows without its hash. Audited with the filter and the
+ * count.
+ */
+export async function readAuditEntries(
+  store: Store,
+  actor: Actor,
+  filter: AuditFilter,
+  options: { limit?: number } = {},
+): Promise<ExportedEntry[]> {
+  requireRole(actor, READERS, 'read the audit log');
+  const entries = await listAuditEntries(store.pool, filter, {
+    agencyIds: visibleAgencies(actor),
+    limit: options.limit ?? 200,
+  });
+  await writeAudit(store.pool, {
+    actor,
+    action: 'audit.list',
+    details: {
+      filter: {
+        action: filter.action,
+        actor: filter.actor ? 'given' : undefined,
+        since: filter.since?.toISOString(),
+        until: filter.until?.toISOString(),
+      },
+      count: entries.length,
+    },
   });
   return entries;
 }

@@ -2,6 +2,8 @@ import type pg from 'pg';
 import { writeAudit } from '../audit/log.ts';
 import { OPERATORS, requireRole, type Actor } from '../auth/roles.ts';
 import { idDigest } from '../audit/fields.ts';
+import { listDeadLetters, retryDeadLetters, viewDeadLetter, type RetryOutcome } from '../pipeline/dead-letter.ts';
+import type { Queues } from '../pipeline/queues.ts';
 
 export type DeadLetterChange = 'retry' | 'purge';
 
@@ -33,4 +35,40 @@ export async function auditDeadLetterChange(
 
 function isUuid(value: string): boolean {
   return /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(value);
+}
+
+/**
+ * Sends dead letters (all, or those with the given ids) through the pipeline again (operators, admins), audited
+ * with the ones that went; a letter that does not open stays, with why.
+ */
+export async function retryDeadLetterItems(
+  pool: Pick<pg.Pool, 'query'>,
+  actor: Actor,
+  queues: Pick<Queues, 'dead-letter' | 'classify'>,
+  ids: readonly string[] = [],
+): Promise<RetryOutcome> {
+  authorizeDeadLetterChange(actor, 'retry');
+  const letters = (await listDeadLetters(queues)).map((job) => viewDeadLetter(queues, job));
+  const outcome = await retryDeadLetters(queues, ids);
+  await auditDeadLetterChange(
+    pool,
+    actor,
+    'retry',
+    letters.filter((letter) => outcome.retried.includes(letter.id)),
+  );
+  return outcome;
+}
+
+/** Deletes every dead letter (operators, admins), audited with their ids; returns how many went. */
+export async function purgeDeadLetterItems(
+  pool: Pick<pg.Pool, 'query'>,
+  actor: Actor,
+  queues: Pick<Queues, 'dead-letter'>,
+): Promise<number> {
+  authorizeDeadLetterChange(actor, 'purge');
+  const jobs = await listDeadLetters(queues);
+  const letters = jobs.map((job) => viewDeadLetter(queues, job));
+  for (const job of jobs) await job.remove();
+  await auditDeadLetterChange(pool, actor, 'purge', letters);
+  return jobs.length;
 }

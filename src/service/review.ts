@@ -4,13 +4,13 @@ import { writeAudit } from '../audit/log.ts';
 import {
   canSeeAgency,
   canViewOriginal,
-  decisionRefusal,
+  decisionRefusalOf,
   ForbiddenError,
   requireRole,
   visibleAgencies,
   type Actor,
 } from '../auth/roles.ts';
-import { GatewayError, UsageError } from '../core/errors.ts';
+import { GatewayError, NotFoundError, UsageError } from '../core/errors.ts';
 import type { Keyring } from '../core/keys.ts';
 import type { OriginalMessage } from '../core/original.ts';
 import {
@@ -22,8 +22,11 @@ import {
   type Outcome,
 } from '../review/decide.ts';
 import {
+  countReviewItems,
   getReviewItem,
   listReviewItems,
+  readConversation,
+  type ContextMessage,
   type ReviewFilter,
   type ReviewItemView,
   type ReviewScope,
@@ -77,11 +80,63 @@ export async function listReview(
         status: filter.status,
         chat: filter.chat ? 'given' : undefined,
         since: filter.since?.toISOString(),
+        until: filter.until?.toISOString(),
       },
       count: items.length,
     },
   });
   return items;
+}
+
+/**
+ * How many items the actor may see match the filter, in all and per category (officers, auditors, admins). Counts
+ * only, beside a listing that is itself audited: not audited on their own.
+ */
+export async function countReview(
+  store: Store,
+  actor: Actor,
+  filter: ReviewFilter,
+): Promise<{ total: number; byCategory: Record<string, number> }> {
+  requireRole(actor, REVIEWERS, 'count review items');
+  return countReviewItems(store.pool, reviewScope(actor), filter);
+}
+
+/** The items a decision by filter takes: open ones unless the filter names a status. */
+export function decisionFilter(filter: ReviewFilter): ReviewFilter {
+  return { ...filter, status: filter.status ?? 'open' };
+}
+
+/**
+ * How many items a decision by this filter would touch (officers, admins), counted as decideReviewItems picks them,
+ * so a person sees the number before confirming. Not audited: the decision is, item by item.
+ */
+export async function previewDecision(store: Store, actor: Actor, filter: ReviewFilter): Promise<number> {
+  requireRole(actor, DECIDERS, 'decide review items');
+  return (await countReviewItems(store.pool, reviewScope(actor), decisionFilter(filter))).total;
+}
+
+/**
+ * One item as a screen shows it before anyone asks for the original (officers, auditors, admins): its redacted text
+ * and findings, and the conversation around it, each neighbour redacted (readConversation). The original is never
+ * decrypted here, whoever asks; audited as `review.show` with how many neighbours were shown.
+ */
+export async function showRedactedReviewItem(
+  store: Store,
+  actor: Actor,
+  id: string,
+  around: { before: number; after: number } = { before: 3, after: 3 },
+): Promise<{ item: ReviewItemView; conversation: ContextMessage[] }> {
+  requireRole(actor, REVIEWERS, 'show review items');
+  const item = await getReviewItem(store.pool, reviewScope(actor), id);
+  const conversation = await readConversation(store.pool, item, around);
+  await writeAudit(store.pool, {
+    actor,
+    action: 'review.show',
+    agencyId: item.agencyId,
+    subject: item.id,
+    details: { messageId: item.messageId, original: false, context: conversation.length - 1 },
+  });
+  return { item, conversation };
 }
 
 export interface ShownReviewItem {
@@ -129,7 +184,10 @@ export async function viewOriginal(
   requireRole(actor, DECIDERS, 'view originals');
   const item = await getReviewItem(store.pool, reviewScope(actor), id);
   if (!canViewOriginal(actor, item.agencyId))
-    throw new ForbiddenError(`${actor.name} (${actor.role}) may not view the original of review item ${item.id}`);
+    throw new ForbiddenError(
+      `${actor.name} (${actor.role}) may not view the original of review item ${item.id}`,
+      actor.role === 'officer' ? 'agency' : 'role',
+    );
   return { item, original: await openAudited(store.pool, actor, item, keyring) };
 }
 
@@ -178,8 +236,9 @@ async function decideOne(
 ): Promise<Outcome> {
   return inTransaction(pool, async (client) => {
     const item = await lockVisible(client, actor, id);
-    const refusal = decisionRefusal(actor, { agencyId: item.agency_id, status: item.status }, 'decide');
-    if (refusal) throw new ForbiddenError(`review item ${item.id} cannot be decided: ${refusal}`);
+    const refusal = decisionRefusalOf(actor, { agencyId: item.agency_id, status: item.status }, 'decide');
+    if (refusal)
+      throw new ForbiddenError(`review item ${item.id} cannot be decided: ${refusal.message}`, refusal.reason);
     const applied = await applyDecision(client, keyring, item, decision, actor.name, note);
     await writeAudit(client, {
       actor,
@@ -205,7 +264,10 @@ async function decideOne(
 async function lockVisible(client: pg.PoolClient, actor: Actor, id: string): Promise<LockedItem> {
   const item = await lockReviewItem(client, id);
   if (!item || !canSeeAgency(actor, item.agency_id))
-    throw new UsageError(`no review item ${id} that you may see; list them with: aitu-gateway review list`);
+    throw new NotFoundError(
+      `no review item ${id} that you may see; list them with: aitu-gateway review list`,
+      'review-item',
+    );
   return item;
 }
 
@@ -233,12 +295,7 @@ export async function decideReviewItems(
   const ids =
     'ids' in which
       ? which.ids
-      : (
-          await listReviewItems(store.pool, reviewScope(actor), {
-            ...which.filter,
-            status: which.filter.status ?? 'open',
-          })
-        ).map((item) => item.id);
+      : (await listReviewItems(store.pool, reviewScope(actor), decisionFilter(which.filter))).map((item) => item.id);
   if (ids.length === 0) return { targets: 0, done: [], failed: [] };
   const keys = await keyring();
   return eachItem(ids, (id) => decideOne(store.pool, actor, keys, id, decision, note));
@@ -264,8 +321,9 @@ export async function escalateReviewItems(
 async function escalateOne(pool: pg.Pool, actor: Actor, id: string, note: string | undefined): Promise<Outcome> {
   return inTransaction(pool, async (client) => {
     const item = await lockVisible(client, actor, id);
-    const refusal = decisionRefusal(actor, { agencyId: item.agency_id, status: item.status }, 'escalate');
-    if (refusal) throw new ForbiddenError(`review item ${item.id} cannot be escalated: ${refusal}`);
+    const refusal = decisionRefusalOf(actor, { agencyId: item.agency_id, status: item.status }, 'escalate');
+    if (refusal)
+      throw new ForbiddenError(`review item ${item.id} cannot be escalated: ${refusal.message}`, refusal.reason);
     await markEscalated(client, item, actor.name, note);
     await writeAudit(client, {
       actor,

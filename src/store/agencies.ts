@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import { UsageError } from '../core/errors.ts';
+import { NotFoundError, UsageError } from '../core/errors.ts';
 import type { Prisma } from './database.ts';
 
 export interface AgencySummary {
@@ -50,7 +50,7 @@ export async function requireAgency(
     known.length > 0
       ? `known agencies: ${known.join(', ')}`
       : 'no agency exists yet; create one with: aitu-gateway agency add <slug> --name "…"';
-  throw new UsageError(`unknown agency "${slug}"; ${list}`);
+  throw new NotFoundError(`unknown agency "${slug}"; ${list}`, 'agency');
 }
 
 function summarize(row: { id: string; slug: string; name: string; policy: unknown; createdAt: Date }): AgencySummary {
