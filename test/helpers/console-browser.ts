@@ -3,16 +3,22 @@ import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
+import { Redis } from 'ioredis';
 import { chromium, type APIResponse, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { buildConsole } from '../../src/console/app.ts';
+import { loadKeyring, requireQueueKey } from '../../src/core/keys.ts';
+import { addDeadLetters } from '../../src/pipeline/dead-letter.ts';
+import { openQueues, type Queues } from '../../src/pipeline/queues.ts';
 import { projectRoot } from './cli.ts';
 import { createPeople } from './people.ts';
+import { redisUrl, removePrefix, testPrefix } from './redis.ts';
 import { createReviewWorld, inbound, PLANTED, type ReviewWorld } from './review-setup.ts';
 
 /**
  * The officers' console as its browser tests meet it (the contract: /work/console-contract.md, kept in
  * docs/console.md once merged): a scratch database with agencies `a` and `b`, their quarantined messages delivered
- * through the real pipeline stages, the people below made through the users service, the console built by
+ * through the real pipeline stages, the people below made through the users service, the pipeline's queues under a
+ * Redis prefix of the world's own with one dead letter (the operations page shows them), the console built by
  * `buildConsole` and listening on a free port, and Debian's chromium driven by playwright-core.
  */
 
@@ -104,11 +110,34 @@ export interface ConsoleWorld {
 
 export async function createConsoleWorld(): Promise<ConsoleWorld> {
   const w = await createReviewWorld(['a', 'b']);
+  const prefix = testPrefix();
   let app: FastifyInstance | undefined;
   let browser: Browser | undefined;
+  let queues: Queues | undefined;
+  let redis: Redis | undefined;
+  const release = async () => {
+    await browser?.close().catch(() => {});
+    await app?.close().catch(() => {});
+    await queues?.close().catch(() => {});
+    redis?.disconnect();
+    await removePrefix(prefix).catch(() => {});
+    await w.close();
+  };
   try {
     await w.deliver('a', [...MESSAGES.a]);
     await w.deliver('b', [...MESSAGES.b]);
+    queues = openQueues({ redisUrl, prefix, queueKey: requireQueueKey(await loadKeyring(w.keyFile)) });
+    await addDeadLetters(queues, [
+      {
+        agencyId: w.agencies.a!,
+        runId: null,
+        stage: 'ingest',
+        reason: 'line 7: not valid',
+        message: inbound('-1001', 'Polyclinic A', '99', 'broken'),
+        failedAt: new Date().toISOString(),
+      },
+    ]);
+    redis = new Redis(redisUrl, { maxRetriesPerRequest: 3 });
     const { tokens } = await createPeople(w.db.store, PEOPLE);
     const items = new Map<string, string>();
     const rows = await w.query<{ id: string; slug: string; source_message_id: string }>(
@@ -121,6 +150,9 @@ export async function createConsoleWorld(): Promise<ConsoleWorld> {
 
     let offsetMs = 0;
     const started = await startConsole(w, {
+      queues,
+      redis,
+      queuePrefix: prefix,
       // the tests sign in many times a minute from one address; the limit has a test of its own
       signInPerMinute: 10_000,
       now: () => new Date(Date.now() + offsetMs),
@@ -168,17 +200,11 @@ export async function createConsoleWorld(): Promise<ConsoleWorld> {
         ]);
         return rows[0]!.status;
       },
-      async close() {
-        await launched.close().catch(() => {});
-        await built.close();
-        await w.close();
-      },
+      close: release,
     };
     return world;
   } catch (error) {
-    await browser?.close().catch(() => {});
-    await app?.close().catch(() => {});
-    await w.close();
+    await release();
     throw error;
   }
 }
@@ -186,7 +212,7 @@ export async function createConsoleWorld(): Promise<ConsoleWorld> {
 /** A console on the world's store listening on a free port of 127.0.0.1, as `aitu-gateway serve` starts one. */
 export async function startConsole(
   w: ReviewWorld,
-  options: { signInPerMinute?: number; now?: () => Date } = {},
+  options: Partial<Parameters<typeof buildConsole>[0]> = {},
 ): Promise<{ app: FastifyInstance; baseUrl: string }> {
   const app = await buildConsole({
     store: w.db.store,
