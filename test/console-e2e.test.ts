@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { createHash, randomUUID } from 'node:crypto';
-import { statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { AxeBuilder } from '@axe-core/playwright';
@@ -10,6 +10,7 @@ import {
   ABSOLUTE_HOURS,
   apiPost,
   ARTIFACTS,
+  CHROMIUM,
   createConsoleWorld,
   csrfOf,
   formPost,
@@ -21,6 +22,11 @@ import {
   type ConsoleWorld,
 } from './helpers/console-browser.ts';
 import { assertNoPersonalData } from './helpers/review-setup.ts';
+
+// its own test, so that a machine without the browser counts a failure, not only cancelled tests
+it('Debian’s chromium is installed (the browser tests never download one)', () => {
+  assert.ok(existsSync(CHROMIUM), `chromium is missing at ${CHROMIUM}: install it with apt-get install chromium`);
+});
 
 /**
  * The officers' console in a real headless browser (Debian's chromium through playwright-core) against the real
