@@ -83,7 +83,10 @@ describe('serve: the console as a process', () => {
     w = await createReviewWorld(['a']);
     prefix = testPrefix();
     await w.deliver('a', [inbound('-1001', 'Polyclinic A', '1', 'Доброе утро')]);
-    ({ tokens } = await createPeople(w.db.store, { root: { role: 'admin' }, olga: { role: 'officer', agencies: ['a'] } }));
+    ({ tokens } = await createPeople(w.db.store, {
+      root: { role: 'admin' },
+      olga: { role: 'officer', agencies: ['a'] },
+    }));
     queues = openQueues({ redisUrl, prefix, queueKey: requireQueueKey(await loadKeyring(w.keyFile)) });
     await addDeadLetters(queues, [
       {
@@ -136,7 +139,9 @@ describe('serve: the console as a process', () => {
     assert.ok(!page.text.includes('broken'), 'a dead letter shows its source ids, never its text');
     const board = await root.get('/operations/queues/');
     assert.equal(board.status, 200);
-    const api = await root.get('/operations/queues/api/queues?activeQueue=dead-letter&status=latest&page=1&jobsPerPage=10');
+    const api = await root.get(
+      '/operations/queues/api/queues?activeQueue=dead-letter&status=latest&page=1&jobsPerPage=10',
+    );
     assert.equal(api.status, 200);
     assert.ok(!api.text.includes('broken'), 'the board shows sealed payloads only');
     const retry = await root.request('PUT', '/operations/queues/api/queues/dead-letter/retry/failed', undefined, {

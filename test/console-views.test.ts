@@ -58,12 +58,7 @@ describe('console: html escapes every value', () => {
       html`<p title="${hostile}">${hostile}</p>`.text,
       '<p title="&quot;&gt;&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;&amp;">&quot;&gt;&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;&amp;</p>',
     );
-    assert.equal(
-      html`<ul>
-        ${['<a>', html`<li>ok</li>`]}
-      </ul>`.text,
-      '<ul>&lt;a&gt;<li>ok</li></ul>',
-    );
+    assert.equal(html`<ul>${['<a>', html`<li>ok</li>`]}</ul>`.text, '<ul>&lt;a&gt;<li>ok</li></ul>');
     assert.equal(html`${null}${undefined}${false}${0}`.text, '0');
     assert.equal(html`${trusted('<b>')}`.text, '<b>');
   });

@@ -352,6 +352,24 @@ describe('console: sessions, CSRF, roles and audit over HTTP', () => {
     // the selected items, by their checkboxes
     const none = await olga.post('/queue/decide', { ...filter, scope: 'selected', decision: 'redact' });
     assert.equal(none.status, 400);
+    const selected = await olga.post('/queue/decide', {
+      ...filter,
+      scope: 'selected',
+      decision: 'reject',
+      ids: [item('a:3'), item('a:4'), item('b:1')],
+    });
+    assert.equal(selected.status, 303);
+    assert.match(selected.location!, /decided=2&failed=1/, "b's item is not hers: refused like an unknown one");
+    const after = await w.query<{ id: string; status: string }>(
+      `SELECT id, status FROM review_items WHERE id = ANY($1::uuid[]) ORDER BY status`,
+      [[item('a:3'), item('a:4'), item('b:1')]],
+    );
+    assert.deepEqual(
+      after.map((r) => r.status),
+      ['open', 'rejected', 'rejected'],
+    );
+    const notice = await olga.get(selected.location!);
+    assert.ok(testIdText(notice.body, 'notice'), 'the queue says what was decided');
   });
 
   it('roles hold on every page: an officer gets 403 for the audit log and operations, an operator for the queue', async () => {
@@ -363,6 +381,12 @@ describe('console: sessions, CSRF, roles and audit over HTTP', () => {
     assert.equal((await olga.get('/reports.csv?agency=b')).status, 403);
     const oleg = await signedIn('oleg');
     assert.equal((await oleg.get('/queue')).status, 403);
+    assert.equal((await oleg.api('GET', '/api/review')).status, 403);
+    // an admin without Redis: the operations page says the queues are not connected
+    const root = await signedIn('root');
+    const operations = await root.get('/operations');
+    assert.equal(operations.status, 200);
+    assert.ok(testIdText(operations.body, 'notice'));
     const anonymous = new TestBrowser(app);
     for (const url of ['/queue', '/audit', '/operations', '/reports', `/items/${item('a:4')}`]) {
       const page = await anonymous.get(url);

@@ -20,7 +20,7 @@ import type { Store } from '../store/database.ts';
 import { checkChainPublicKey, checkKeyFile, readInstallation } from '../store/installation.ts';
 import { csrfUserInfo, type ConsoleDeps, type RequestContext } from './context.ts';
 import { errorHandler, notFoundHandler } from './errors.ts';
-import { isLanguage, languageFromHeader, translator, type Language } from './i18n/index.ts';
+import { isLanguage, LANGUAGES, languageFromHeader, translator, type Language } from './i18n/index.ts';
 import { registerApi } from './routes/api.ts';
 import { registerAudit } from './routes/audit.ts';
 import { registerItems } from './routes/items.ts';
@@ -136,10 +136,13 @@ export async function buildConsole(options: ConsoleOptions): Promise<FastifyInst
       defaultLanguage
     );
   };
+  // one translator per language, its Intl formatters built once
+  const translators = new Map(LANGUAGES.map((language) => [language, translator(language, timeZone)]));
+  const translatorFor = (language: Language) => translators.get(language)!;
   const signedOut = (request: FastifyRequest): RequestContext => ({
     session: null,
     ended: false,
-    tr: translator(languageOf(request, null), timeZone),
+    tr: translatorFor(languageOf(request, null)),
   });
 
   app.decorateRequest('ctx', null as unknown as RequestContext);
@@ -155,7 +158,7 @@ export async function buildConsole(options: ConsoleOptions): Promise<FastifyInst
     request.ctx = {
       session,
       ended: lookup.state === 'ended',
-      tr: translator(languageOf(request, session?.language ?? null), timeZone),
+      tr: translatorFor(languageOf(request, session?.language ?? null)),
     };
   });
   // every state-changing request carries the token of its session (or, before sign-in, of its CSRF cookie)

@@ -166,7 +166,8 @@ export async function getReviewItem(
   id: string,
 ): Promise<ReviewItemView> {
   const [item] = await listReviewItems(db, scope, { ids: [id] });
-  if (!item) throw new NotFoundError(
+  if (!item)
+    throw new NotFoundError(
       `no review item ${id} that you may see; list them with: aitu-gateway review list`,
       'review-item',
     );

@@ -5,15 +5,15 @@
 (function () {
   const DECISION_KEYS = { a: 'approve', r: 'redact', e: 'reject', f: 'false-positive' };
 
+  const NOT_TYPING = ['checkbox', 'radio', 'button', 'submit', 'reset'];
+
+  /** A key meant for a field (or with a modifier) is the field's, not a shortcut. */
   function typing(event) {
     const target = event.target;
-    return (
-      event.altKey ||
-      event.ctrlKey ||
-      event.metaKey ||
-      (target instanceof HTMLElement &&
-        (target.isContentEditable || ['INPUT', 'TEXTAREA', 'SELECT'].includes(target.tagName)))
-    );
+    if (event.altKey || event.ctrlKey || event.metaKey) return true;
+    if (!(target instanceof HTMLElement)) return false;
+    if (target.isContentEditable || target.tagName === 'TEXTAREA' || target.tagName === 'SELECT') return true;
+    return target.tagName === 'INPUT' && !NOT_TYPING.includes(target.type);
   }
 
   function languagePicker() {

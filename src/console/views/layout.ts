@@ -81,6 +81,7 @@ export function layout(
         <meta name="viewport" content="width=device-width, initial-scale=1" />
         <meta name="csrf-token" content="${page.csrfToken}" />
         <title>${options.title} · ${tr.t('app.title')}</title>
+        <link rel="icon" href="data:," />
         <link rel="stylesheet" href="/static/console.css" />
         <script src="/static/console.js" defer></script>
       </head>
