@@ -1,6 +1,21 @@
 import type pg from 'pg';
 import { csvField } from '../core/csv.ts';
 
+/** An audit entry as read with its agency's slug and its place in the chain. */
+interface AuditRow {
+  id: string;
+  at: Date;
+  actor: string;
+  action: string;
+  slug: string | null;
+  subject: string | null;
+  details: unknown;
+  seq: string | null;
+  hash: string | null;
+}
+const AUDIT_ROWS = `SELECT a.id::text, a.at, a.actor, a.action, ag.slug, a.subject, a.details, c.seq::text, c.hash
+       FROM audit_log a LEFT JOIN agencies ag ON ag.id = a.agency_id LEFT JOIN audit_chain c ON c.entry_id = a.id`;
+
 export interface ExportedEntry {
   id: string;
   at: string;
@@ -37,19 +52,8 @@ export async function exportAudit(
     params.push(options.agencyIds);
     scope = `AND a.agency_id = ANY($2::uuid[])`;
   }
-  const rows = await pool.query<{
-    id: string;
-    at: Date;
-    actor: string;
-    action: string;
-    slug: string | null;
-    subject: string | null;
-    details: unknown;
-    seq: string | null;
-    hash: string | null;
-  }>(
-    `SELECT a.id::text, a.at, a.actor, a.action, ag.slug, a.subject, a.details, c.seq::text, c.hash
-       FROM audit_log a LEFT JOIN agencies ag ON ag.id = a.agency_id LEFT JOIN audit_chain c ON c.entry_id = a.id
+  const rows = await pool.query<AuditRow>(
+    `${AUDIT_ROWS}
       WHERE a.at >= $1 ${scope} ORDER BY a.id`,
     params,
   );
@@ -97,19 +101,8 @@ export async function listAuditEntries(
   if (filter.since) add((p) => `a.at >= ${p}`, filter.since);
   if (filter.until) add((p) => `a.at < ${p}`, filter.until);
   params.push(Math.max(1, Math.floor(options.limit)));
-  const rows = await pool.query<{
-    id: string;
-    at: Date;
-    actor: string;
-    action: string;
-    slug: string | null;
-    subject: string | null;
-    details: unknown;
-    seq: string | null;
-    hash: string | null;
-  }>(
-    `SELECT a.id::text, a.at, a.actor, a.action, ag.slug, a.subject, a.details, c.seq::text, c.hash
-       FROM audit_log a LEFT JOIN agencies ag ON ag.id = a.agency_id LEFT JOIN audit_chain c ON c.entry_id = a.id
+  const rows = await pool.query<AuditRow>(
+    `${AUDIT_ROWS}
       ${conditions.length ? `WHERE ${conditions.join(' AND ')}` : ''} ORDER BY a.id DESC LIMIT $${params.length}`,
     params,
   );
