@@ -273,16 +273,22 @@ export async function readConversation(
     text: string;
     withdrawn: boolean;
   }>(
+    // the neighbours in LATERAL subqueries: the chat is then a known value when each is planned, so they read the
+    // (chat_id, sent_at) index, not every message in time order (messages_sent_at_idx) looking for the chat
     `WITH me AS (SELECT id, chat_id, sent_at FROM messages WHERE id = $1)
      SELECT * FROM (
-       (SELECT m.id::text, m.sender_name, m.sender_id, m.sent_at, m.text, m.withdrawn FROM messages m, me
-         WHERE m.chat_id = me.chat_id AND (m.sent_at, m.id) < (me.sent_at, me.id) ORDER BY m.sent_at DESC, m.id DESC LIMIT $2)
+       (SELECT b.* FROM me CROSS JOIN LATERAL (
+          SELECT m.id::text, m.sender_name, m.sender_id, m.sent_at, m.text, m.withdrawn FROM messages m
+           WHERE m.chat_id = me.chat_id AND (m.sent_at, m.id) < (me.sent_at, me.id)
+           ORDER BY m.sent_at DESC, m.id DESC LIMIT $2) b)
        UNION ALL
        (SELECT m.id::text, m.sender_name, m.sender_id, m.sent_at, m.text, m.withdrawn FROM messages m, me
          WHERE m.id = me.id)
        UNION ALL
-       (SELECT m.id::text, m.sender_name, m.sender_id, m.sent_at, m.text, m.withdrawn FROM messages m, me
-         WHERE m.chat_id = me.chat_id AND (m.sent_at, m.id) > (me.sent_at, me.id) ORDER BY m.sent_at, m.id LIMIT $3)
+       (SELECT a.* FROM me CROSS JOIN LATERAL (
+          SELECT m.id::text, m.sender_name, m.sender_id, m.sent_at, m.text, m.withdrawn FROM messages m
+           WHERE m.chat_id = me.chat_id AND (m.sent_at, m.id) > (me.sent_at, me.id)
+           ORDER BY m.sent_at, m.id LIMIT $3) a)
      ) around ORDER BY sent_at, id::bigint`,
     [item.messageId, around.before, around.after],
   );
