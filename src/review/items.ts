@@ -116,23 +116,39 @@ const selectItems = `
     JOIN agencies ag ON ag.id = r.agency_id
     LEFT JOIN chats c ON c.id = m.chat_id`;
 
-/** The SQL condition and parameters for a filter, limited to the scope's agencies. */
-function whereOf(scope: ReviewScope, filter: ReviewFilter): { sql: string; params: unknown[] } {
+/**
+ * The SQL condition and parameters for a filter, limited to the scope's agencies (alias `r` for review_items), and
+ * whether it reads the item's message (alias `m`). An agency is matched by its slug and a chat by its title or id
+ * in subqueries, so a count joins nothing it does not filter on.
+ */
+function whereOf(
+  scope: ReviewScope,
+  filter: ReviewFilter,
+  params: unknown[] = [],
+): { sql: string; params: unknown[]; readsMessage: boolean } {
   const conditions: string[] = [];
-  const params: unknown[] = [];
   const add = (sql: (p: string) => string, value: unknown) => {
     params.push(value);
     conditions.push(sql(`$${params.length}`));
   };
   if (scope.agencyIds) add((p) => `r.agency_id = ANY(${p}::uuid[])`, scope.agencyIds);
   if (filter.ids) add((p) => `r.id = ANY(${p}::uuid[])`, filter.ids.map(requireItemId));
-  if (filter.agency) add((p) => `ag.slug = ${p}`, filter.agency);
+  if (filter.agency) add((p) => `r.agency_id IN (SELECT id FROM agencies WHERE slug = ${p})`, filter.agency);
   if (filter.category) add((p) => `${p} = ANY(r.categories)`, filter.category.toUpperCase());
   if (filter.status) add((p) => `r.status = ${p}`, requireStatus(filter.status));
-  if (filter.chat) add((p) => `(c.title = ${p} OR c.id::text = ${p} OR m.source_chat_id = ${p})`, filter.chat);
+  // messages.chat_id is never null: a message's national chat always exists
+  if (filter.chat)
+    add(
+      (p) => `(m.chat_id IN (SELECT id FROM chats WHERE title = ${p} OR id::text = ${p}) OR m.source_chat_id = ${p})`,
+      filter.chat,
+    );
   if (filter.since) add((p) => `r.created_at >= ${p}`, filter.since);
   if (filter.until) add((p) => `r.created_at < ${p}`, filter.until);
-  return { sql: conditions.length ? `WHERE ${conditions.join(' AND ')}` : '', params };
+  return {
+    sql: conditions.length ? `WHERE ${conditions.join(' AND ')}` : '',
+    params,
+    readsMessage: filter.chat !== undefined && filter.chat !== '',
+  };
 }
 
 /** Review items in the scope that match the filter, oldest message first. */
@@ -180,19 +196,50 @@ export async function countReviewItems(
   scope: ReviewScope,
   filter: ReviewFilter,
 ): Promise<{ total: number; byCategory: Record<string, number> }> {
-  const { sql, params } = whereOf(scope, filter);
-  const joined = `FROM review_items r JOIN messages m ON m.id = r.message_id JOIN agencies ag ON ag.id = r.agency_id
-    LEFT JOIN chats c ON c.id = m.chat_id`;
-  const total = await db.query<{ n: number }>(`SELECT count(*)::int AS n ${joined} ${sql}`, params);
-  const categories = await db.query<{ category: string; n: number }>(
-    `SELECT cat AS category, count(*)::int AS n ${joined} CROSS JOIN LATERAL unnest(r.categories) AS cat ${sql}
-      GROUP BY cat ORDER BY cat`,
+  const { total, byCategory } = await tallyReviewItems(db, scope, filter, { categoriesOf: 'filter' });
+  return { total, byCategory };
+}
+
+export interface ReviewTally {
+  /** items that match the filter */
+  total: number;
+  /** of those, the ones in `decidableStatus` (as a decision by the filter picks them); 0 when none was given */
+  decidable: number;
+  /** per category (an item counts once in each of its), over the items `categoriesOf` says */
+  byCategory: Record<string, number>;
+}
+
+/**
+ * The review queue's counts from one statement: how many items match the filter, how many of them are in
+ * `decidableStatus`, and per category either over the same items (`filter`) or over the items that match the filter
+ * whatever their category (`any`: the counts beside a queue filtered by one category). The statement groups the
+ * items by status and category set (a handful of groups however long the queue); the sums are taken here.
+ */
+export async function tallyReviewItems(
+  db: Pick<pg.Pool, 'query'>,
+  scope: ReviewScope,
+  filter: ReviewFilter,
+  options: { categoriesOf: 'filter' | 'any'; decidableStatus?: ReviewStatus },
+): Promise<ReviewTally> {
+  const category = filter.category ? filter.category.toUpperCase() : null;
+  const { sql, params, readsMessage } = whereOf(scope, { ...filter, category: undefined });
+  const from = readsMessage ? 'review_items r JOIN messages m ON m.id = r.message_id' : 'review_items r';
+  const groups = await db.query<{ status: ReviewStatus; categories: string[] | null; n: number }>(
+    `SELECT r.status, r.categories, count(*)::int AS n FROM ${from} ${sql} GROUP BY r.status, r.categories`,
     params,
   );
-  return {
-    total: total.rows[0]!.n,
-    byCategory: Object.fromEntries(categories.rows.map((row) => [row.category, row.n])),
-  };
+  const tally: ReviewTally = { total: 0, decidable: 0, byCategory: {} };
+  const byCategory = new Map<string, number>();
+  for (const group of groups.rows) {
+    const categories = new Set(group.categories ?? []);
+    const inFilter = category === null || categories.has(category);
+    if (inFilter) tally.total += group.n;
+    if (inFilter && group.status === options.decidableStatus) tally.decidable += group.n;
+    if (!inFilter && options.categoriesOf === 'filter') continue;
+    for (const c of categories) byCategory.set(c, (byCategory.get(c) ?? 0) + group.n);
+  }
+  tally.byCategory = Object.fromEntries([...byCategory].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+  return tally;
 }
 
 /** A message near a review item's, as anyone who may see the item sees it: its delivered text, redacted again. */
@@ -226,16 +273,22 @@ export async function readConversation(
     text: string;
     withdrawn: boolean;
   }>(
+    // the neighbours in LATERAL subqueries: the chat is then a known value when each is planned, so they read the
+    // (chat_id, sent_at) index, not every message in time order (messages_sent_at_idx) looking for the chat
     `WITH me AS (SELECT id, chat_id, sent_at FROM messages WHERE id = $1)
      SELECT * FROM (
-       (SELECT m.id::text, m.sender_name, m.sender_id, m.sent_at, m.text, m.withdrawn FROM messages m, me
-         WHERE m.chat_id = me.chat_id AND (m.sent_at, m.id) < (me.sent_at, me.id) ORDER BY m.sent_at DESC, m.id DESC LIMIT $2)
+       (SELECT b.* FROM me CROSS JOIN LATERAL (
+          SELECT m.id::text, m.sender_name, m.sender_id, m.sent_at, m.text, m.withdrawn FROM messages m
+           WHERE m.chat_id = me.chat_id AND (m.sent_at, m.id) < (me.sent_at, me.id)
+           ORDER BY m.sent_at DESC, m.id DESC LIMIT $2) b)
        UNION ALL
        (SELECT m.id::text, m.sender_name, m.sender_id, m.sent_at, m.text, m.withdrawn FROM messages m, me
          WHERE m.id = me.id)
        UNION ALL
-       (SELECT m.id::text, m.sender_name, m.sender_id, m.sent_at, m.text, m.withdrawn FROM messages m, me
-         WHERE m.chat_id = me.chat_id AND (m.sent_at, m.id) > (me.sent_at, me.id) ORDER BY m.sent_at, m.id LIMIT $3)
+       (SELECT a.* FROM me CROSS JOIN LATERAL (
+          SELECT m.id::text, m.sender_name, m.sender_id, m.sent_at, m.text, m.withdrawn FROM messages m
+           WHERE m.chat_id = me.chat_id AND (m.sent_at, m.id) > (me.sent_at, me.id)
+           ORDER BY m.sent_at, m.id LIMIT $3) a)
      ) around ORDER BY sent_at, id::bigint`,
     [item.messageId, around.before, around.after],
   );

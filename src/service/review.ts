@@ -26,6 +26,8 @@ import {
   getReviewItem,
   listReviewItems,
   readConversation,
+  requireStatus,
+  tallyReviewItems,
   type ContextMessage,
   type ReviewFilter,
   type ReviewItemView,
@@ -99,6 +101,26 @@ export async function countReview(
 ): Promise<{ total: number; byCategory: Record<string, number> }> {
   requireRole(actor, REVIEWERS, 'count review items');
   return countReviewItems(store.pool, reviewScope(actor), filter);
+}
+
+/**
+ * The counts a queue page shows, in one statement (officers, auditors, admins): how many items the actor may see
+ * match the filter, per category over the filter whatever its category (the page's category counts), and, for
+ * those who may decide (officers, admins), how many a decision by the filter would touch, counted as
+ * previewDecision counts them; null for anyone else. Not audited, as countReview and previewDecision are not.
+ */
+export async function countQueue(
+  store: Store,
+  actor: Actor,
+  filter: ReviewFilter,
+): Promise<{ total: number; byCategory: Record<string, number>; previewCount: number | null }> {
+  requireRole(actor, REVIEWERS, 'count review items');
+  const canDecide = (DECIDERS as readonly string[]).includes(actor.role);
+  const tally = await tallyReviewItems(store.pool, reviewScope(actor), filter, {
+    categoriesOf: 'any',
+    decidableStatus: canDecide ? requireStatus(decisionFilter(filter).status!) : undefined,
+  });
+  return { total: tally.total, byCategory: tally.byCategory, previewCount: canDecide ? tally.decidable : null };
 }
 
 /** The items a decision by filter takes: open ones unless the filter names a status. */

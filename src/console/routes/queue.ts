@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { visibleAgencies, type Actor } from '../../auth/roles.ts';
 import { actAsSignedIn } from '../../auth/session.ts';
-import { countReview, decideReviewItems, listReview, previewDecision } from '../../service/review.ts';
+import { countQueue, decideReviewItems, listReview, previewDecision } from '../../service/review.ts';
 import { actorOf, BadInput, pageContext, sendPage, type ConsoleDeps } from '../context.ts';
 import { decisionOf, field, fieldList, noteOf, queueFilter, type Fields } from '../input.ts';
 import { confirmPage, filterQuery, queuePage } from '../views/queue.ts';
@@ -35,17 +35,15 @@ export function registerQueue(app: FastifyInstance, deps: ConsoleDeps): void {
     const { form, filter } = queueFilter(request.query as Fields, deps.timeZone);
     const view = await actAsSignedIn(store.pool, actor, 'console queue', async (who) => {
       const items = await listReview(store, who, filter, { limit: PAGE_ROWS });
-      const total = (await countReview(store, who, filter)).total;
-      const { byCategory } = await countReview(store, who, { ...filter, category: undefined });
-      const canDecide = who.role === 'officer' || who.role === 'admin';
+      const { total, byCategory, previewCount } = await countQueue(store, who, filter);
       return {
         filter: form,
         agencies: await agenciesFor(deps, who),
         items,
         total,
         byCategory,
-        canDecide,
-        previewCount: canDecide ? await previewDecision(store, who, filter) : null,
+        canDecide: previewCount !== null,
+        previewCount,
       };
     });
     const done = count(request, 'decided');
