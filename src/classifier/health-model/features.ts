@@ -222,9 +222,15 @@ function wordFeatures(length: number, previous: number, sink: FeatureSink): numb
   return h;
 }
 
-/** A named feature (a vocabulary term id, a context cue): its table index. */
+/** A named feature (a vocabulary term id, a context cue): its table index. Names are few and recur: remembered. */
+const NAMED_INDEX = new Map<string, number>();
 export function namedFeature(name: string): number {
-  let h = mix(FNV_OFFSET, SEED_NAMED);
-  for (let k = 0; k < name.length; k++) h = mix(h, name.charCodeAt(k));
-  return finish(h);
+  let index = NAMED_INDEX.get(name);
+  if (index === undefined) {
+    let h = mix(FNV_OFFSET, SEED_NAMED);
+    for (let k = 0; k < name.length; k++) h = mix(h, name.charCodeAt(k));
+    index = finish(h);
+    NAMED_INDEX.set(name, index);
+  }
+  return index;
 }
