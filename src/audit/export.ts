@@ -13,6 +13,20 @@ interface AuditRow {
   seq: string | null;
   hash: string | null;
 }
+function entryOf(r: AuditRow): ExportedEntry {
+  return {
+    id: r.id,
+    at: r.at.toISOString(),
+    actor: r.actor,
+    action: r.action,
+    agency: r.slug,
+    subject: r.subject,
+    details: r.details,
+    seq: r.seq,
+    hash: r.hash,
+  };
+}
+
 const AUDIT_ROWS = `SELECT a.id::text, a.at, a.actor, a.action, ag.slug, a.subject, a.details, c.seq::text, c.hash
        FROM audit_log a LEFT JOIN agencies ag ON ag.id = a.agency_id LEFT JOIN audit_chain c ON c.entry_id = a.id`;
 
@@ -57,17 +71,7 @@ export async function exportAudit(
       WHERE a.at >= $1 ${scope} ORDER BY a.id`,
     params,
   );
-  return rows.rows.map((r) => ({
-    id: r.id,
-    at: r.at.toISOString(),
-    actor: r.actor,
-    action: r.action,
-    agency: r.slug,
-    subject: r.subject,
-    details: r.details,
-    seq: r.seq,
-    hash: r.hash,
-  }));
+  return rows.rows.map(entryOf);
 }
 
 export interface AuditFilter {
@@ -106,17 +110,7 @@ export async function listAuditEntries(
       ${conditions.length ? `WHERE ${conditions.join(' AND ')}` : ''} ORDER BY a.id DESC LIMIT $${params.length}`,
     params,
   );
-  return rows.rows.map((r) => ({
-    id: r.id,
-    at: r.at.toISOString(),
-    actor: r.actor,
-    action: r.action,
-    agency: r.slug,
-    subject: r.subject,
-    details: r.details,
-    seq: r.seq,
-    hash: r.hash,
-  }));
+  return rows.rows.map(entryOf);
 }
 
 export function auditCsv(entries: readonly ExportedEntry[]): string {
