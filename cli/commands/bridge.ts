@@ -9,7 +9,7 @@ import { startSealTimer } from '../../src/service/seal-timer.ts';
 import { requireAgency } from '../../src/store/agencies.ts';
 import { openStore, type Store } from '../../src/store/database.ts';
 import { openInstallation } from '../../src/store/installation.ts';
-import { backfillQueueName, outboundQueueName, QueueName } from '../../src/pipeline/queues.ts';
+import { backfillQueueName, outboundQueueName, PIPELINE_QUEUES } from '../../src/pipeline/queues.ts';
 import type { MetricsEndpoint } from '../../src/metrics/server.ts';
 import { metricsListen, metricsOptions, startMetricsIfAsked, type MetricsCliOptions } from '../metrics-options.ts';
 import { registerTelegramBridge } from './bridge-telegram.ts';
@@ -62,9 +62,7 @@ export async function runBridgeCommand(
       prefix: cfg.queuePrefix,
       pool: store.pool,
       queueNames: [
-        QueueName.classify,
-        QueueName.deliver,
-        QueueName.deadLetter,
+        ...PIPELINE_QUEUES,
         outboundQueueName(connector.platform, agency.id),
         backfillQueueName(connector.platform, agency.id),
       ],

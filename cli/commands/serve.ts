@@ -5,7 +5,7 @@ import { UsageError } from '../../src/core/errors.ts';
 import { requireQueueKey } from '../../src/core/keys.ts';
 import { logger } from '../../src/core/logger.ts';
 import { connectRedisOnce } from '../../src/core/redis.ts';
-import { openQueues, producerConnection, QueueName } from '../../src/pipeline/queues.ts';
+import { openQueues, producerConnection, PIPELINE_QUEUES } from '../../src/pipeline/queues.ts';
 import { openStore } from '../../src/store/database.ts';
 import { openInstallation } from '../../src/store/installation.ts';
 import { action } from '../common.ts';
@@ -107,7 +107,7 @@ export function registerServe(program: Command): void {
         redisUrl: cfg.redisUrl,
         prefix: cfg.queuePrefix,
         pool: store.pool,
-        queueNames: [QueueName.classify, QueueName.deliver, QueueName.deadLetter],
+        queueNames: PIPELINE_QUEUES,
         logger: log,
       }).catch(async (error: unknown) => {
         await closeAll();

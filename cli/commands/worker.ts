@@ -9,7 +9,7 @@ import { openStore } from '../../src/store/database.ts';
 import { openInstallation } from '../../src/store/installation.ts';
 import { action } from '../common.ts';
 import { metricsListen, metricsOptions, startMetricsIfAsked, type MetricsCliOptions } from '../metrics-options.ts';
-import { QueueName } from '../../src/pipeline/queues.ts';
+import { PIPELINE_QUEUES } from '../../src/pipeline/queues.ts';
 
 export function parseStages(value: string): Stage[] {
   const stages = value
@@ -63,7 +63,7 @@ export function registerWorker(program: Command): void {
         redisUrl: cfg.redisUrl,
         prefix: cfg.queuePrefix,
         pool: store.pool,
-        queueNames: [QueueName.classify, QueueName.deliver, QueueName.deadLetter],
+        queueNames: PIPELINE_QUEUES,
         logger: log,
       }).catch(async (error: unknown) => {
         await store.close();

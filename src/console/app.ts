@@ -14,7 +14,7 @@ import { loadChainContext } from '../audit/context.ts';
 import { UsageError } from '../core/errors.ts';
 import { loadKeyring } from '../core/keys.ts';
 import { metricsResponder } from '../metrics/server.ts';
-import { QueueName, type Queues } from '../pipeline/queues.ts';
+import { PIPELINE_QUEUES, type Queues } from '../pipeline/queues.ts';
 import { startSealTimer } from '../service/seal-timer.ts';
 import type { Store } from '../store/database.ts';
 import { checkChainPublicKey, checkKeyFile, readInstallation } from '../store/installation.ts';
@@ -200,7 +200,7 @@ export async function buildConsole(options: ConsoleOptions): Promise<FastifyInst
     redis: options.redis ?? null,
     prefix: deps.queuePrefix,
     pool: store.pool,
-    queueNames: options.redis ? [QueueName.classify, QueueName.deliver, QueueName.deadLetter] : [],
+    queueNames: options.redis ? PIPELINE_QUEUES : [],
   });
   for (const path of ['/healthz', '/readyz', '/metrics'])
     app.get(path, async (_request, reply) => {

@@ -28,6 +28,8 @@ export const QueueName = {
   backfill: 'backfill',
 } as const;
 export type QueueName = (typeof QueueName)[keyof typeof QueueName];
+/** The queues every agency shares: what a process's metrics and the operations page report first. */
+export const PIPELINE_QUEUES = [QueueName.classify, QueueName.deliver, QueueName.deadLetter] as const;
 
 /**
  * 2,000 rather than 1,000: each batch also pays a fixed share (a job, a delivery statement with its reference

@@ -3,7 +3,7 @@ import { requireRole, type Actor } from '../auth/roles.ts';
 import { PLATFORMS } from '../core/message.ts';
 import { readConnectorStatuses, type ConnectorStatus } from '../live/connector-status.ts';
 import { listDeadLetters, viewDeadLetter, type DeadLetterView } from '../pipeline/dead-letter.ts';
-import { QueueName, type Queues } from '../pipeline/queues.ts';
+import { PIPELINE_QUEUES, QueueName, type Queues } from '../pipeline/queues.ts';
 
 /** One queue's jobs by state. */
 export interface QueueCounts {
@@ -37,8 +37,7 @@ export async function readOperations(
   if (!sources) return null;
   const { queues } = sources;
   const counted: QueueCounts[] = [];
-  for (const name of [QueueName.classify, QueueName.deliver, QueueName.deadLetter] as const)
-    counted.push(await countsOf(name, queues[name]));
+  for (const name of PIPELINE_QUEUES) counted.push(await countsOf(name, queues[name]));
   const outbound: QueueCounts = { name: QueueName.outbound, waiting: 0, active: 0, delayed: 0, failed: 0, workers: 0 };
   for (const agencyId of sources.agencyIds)
     for (const platform of PLATFORMS) {

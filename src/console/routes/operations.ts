@@ -5,7 +5,7 @@ import { Queue } from 'bullmq';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { requireRole } from '../../auth/roles.ts';
 import { actAsSignedIn } from '../../auth/session.ts';
-import { QueueName } from '../../pipeline/queues.ts';
+import { PIPELINE_QUEUES } from '../../pipeline/queues.ts';
 import { purgeDeadLetterItems, retryDeadLetterItems } from '../../service/dead-letters.ts';
 import { readOperations } from '../../service/operations.ts';
 import { actorOf, BadInput, pageContext, sendPage, type ConsoleDeps } from '../context.ts';
@@ -89,7 +89,7 @@ export async function mountQueueBoard(
   deps: ConsoleDeps & { queues: NonNullable<ConsoleDeps['queues']>; redis: NonNullable<ConsoleDeps['redis']> },
   onError: (error: unknown, request: FastifyRequest, reply: FastifyReply) => FastifyReply,
 ): Promise<{ close(): Promise<void> }> {
-  const names = new Set<string>([QueueName.classify, QueueName.deliver, QueueName.deadLetter]);
+  const names = new Set<string>(PIPELINE_QUEUES);
   let cursor = '0';
   do {
     const [next, keys] = await deps.redis.scan(cursor, 'MATCH', `${deps.queuePrefix}:*:meta`, 'COUNT', 500);
