@@ -308,30 +308,15 @@ async function withFindings(
   mayReadOriginal: (row: ItemRow) => boolean,
 ): Promise<ReviewItemView[]> {
   if (rows.length === 0) return [];
-  const findings = await db.query<{
-    message_id: string;
-    category: string;
-    detector: string;
-    confidence: number;
-    start: number;
-    end: number;
-    explanation: unknown;
-  }>(
+  const findings = await db.query<FindingView & { message_id: string }>(
     `SELECT message_id::text, category, detector, confidence, start, "end", explanation FROM findings WHERE message_id = ANY($1::bigint[]) ORDER BY message_id, start`,
     [rows.map((r) => r.message_id)],
   );
   const byMessage = new Map<string, FindingView[]>();
-  for (const f of findings.rows) {
-    const list = byMessage.get(f.message_id) ?? [];
-    list.push({
-      category: f.category,
-      detector: f.detector,
-      confidence: f.confidence,
-      start: f.start,
-      end: f.end,
-      explanation: f.explanation,
-    });
-    byMessage.set(f.message_id, list);
+  for (const { message_id: messageId, ...finding } of findings.rows) {
+    const list = byMessage.get(messageId) ?? [];
+    list.push(finding);
+    byMessage.set(messageId, list);
   }
   return rows.map((r) => ({
     id: r.id,
