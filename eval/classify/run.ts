@@ -141,27 +141,23 @@ function main(): void {
     throw err;
   }
   const tune = evaluate(set.tune);
-  if (process.argv.includes('--tune-only')) {
-    // for whoever is tuning: the held-out part is not even run
-    const retired = evaluate(set.holdout);
-    printTable('tune', tune, set.tune);
-    printTable('holdout', retired, set.holdout);
-    printErrors('tune', tune.errors);
-    printErrors('holdout', retired.errors);
-    return;
-  }
   const retired = evaluate(set.holdout);
-  const holdout = evaluate(set.holdout2);
-  console.log(
-    `evaluation set: ${set.tune.length + set.holdout.length + set.holdout2.length} messages (tune ${set.tune.length}, first held-out part ${set.holdout.length}, now tuning; held-out part ${set.holdout2.length})`,
-  );
+  // for whoever is tuning, --tune-only does not even run the held-out part
+  const holdout = process.argv.includes('--tune-only') ? null : evaluate(set.holdout2);
+  if (holdout)
+    console.log(
+      `evaluation set: ${set.tune.length + set.holdout.length + set.holdout2.length} messages (tune ${set.tune.length}, first held-out part ${set.holdout.length}, now tuning; held-out part ${set.holdout2.length})`,
+    );
   printTable('tune', tune, set.tune);
   printTable('holdout', retired, set.holdout);
-  printTable('holdout2', holdout, set.holdout2);
-  const misses = printFloors(holdout);
-  console.log(misses === 0 ? '\nall floors pass' : `\n${misses} floor(s) missed`);
+  if (holdout) {
+    printTable('holdout2', holdout, set.holdout2);
+    const misses = printFloors(holdout);
+    console.log(misses === 0 ? '\nall floors pass' : `\n${misses} floor(s) missed`);
+  }
   printErrors('tune', tune.errors);
   printErrors('holdout', retired.errors);
+  if (!holdout) return;
   if (showHoldout) printErrors('holdout2', holdout.errors);
   else
     console.log(
