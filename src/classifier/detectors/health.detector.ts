@@ -316,8 +316,8 @@ export function signalsOf(view: VocabularyView | null): readonly string[] {
 
 /**
  * The HEALTH pass. The model (health-model/) decides whether the message is about a person's health, from its words
- * and the vocabulary's signals; when it is, the vocabulary's hits are the spans reported, or the model's strongest
- * word when no listed term is there. The explanation names the term, the context (person or another term), the
+ * and the vocabulary's signals; when it is, the vocabulary's hits are the spans reported, or, when no listed term is
+ * there, the sentence or window that scored (cut around identifiers). The explanation names the term, the context (person or another term), the
  * guard, and the model's score.
  */
 export function findHealthTerms(text: string, out: Candidate[]): void {
