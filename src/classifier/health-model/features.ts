@@ -9,7 +9,7 @@
  * kind) into a table of 2^TABLE_BITS weights; the training script and `classify` call the same function.
  */
 export const TABLE_BITS = 18;
-export const TABLE_MASK = (1 << TABLE_BITS) - 1;
+const TABLE_MASK = (1 << TABLE_BITS) - 1;
 
 const SKIP = 0xffff; // a letter that is dropped inside a word (ъ, ь, apostrophes inside words)
 const BREAK = 0; // not part of a word
@@ -110,7 +110,7 @@ function finish(h: number): number {
   return h & TABLE_MASK;
 }
 
-export const SEED_WORD = 1;
+const SEED_WORD = 1;
 const SEED_PREFIX4 = 2;
 const SEED_PREFIX6 = 3;
 /** 4-grams are packed, not hashed: the salt keeps them apart from the other features' hashes. */
@@ -125,16 +125,16 @@ const word = new Uint8Array(MAX_WORD + 2);
 export type FeatureSink = (index: number) => void;
 
 /**
- * Calls `sink` with every feature of `text`, and returns how many words it had; `onWord` hears each word's span
- * (UTF-16 offsets) before its features, `onSentence` each end of a sentence before the next one's first word. The buffer is module-level: the
- * function is not re-entrant (it never awaits).
+ * Calls `sink` with every feature of `text`; `onWord` hears each word's span (UTF-16 offsets) before its features,
+ * `onSentence` each end of a sentence before the next one's first word. The buffer is module-level: the function is
+ * not re-entrant (it never awaits).
  */
 export function eachFeature(
   text: string,
   sink: FeatureSink,
   onWord?: (start: number, end: number) => void,
   onSentence?: () => void,
-): number {
+): void {
   const n = text.length;
   let wordStart = 0;
   let sentenceEnded = false;
@@ -186,7 +186,6 @@ export function eachFeature(
     }
     previous = wordFeatures(length, previous, sink);
   }
-  return words;
 }
 
 /** `.`, `!`, `?`, `;` before a space or the end, or a line break: a sentence ends at `i`. */

@@ -23,7 +23,7 @@ const add = (index: number): void => {
 };
 
 /** Words in a window: a long run-on sentence is judged by its densest stretch, not diluted by the rest. */
-export const WINDOW = 16;
+const WINDOW = 16;
 const sums = new Float64Array(WINDOW);
 const starts = new Int32Array(WINDOW);
 let best = -Infinity;
