@@ -4,7 +4,7 @@ import { withSession, type TokenOptions } from '../session.ts';
 import { config } from '../../src/core/config.ts';
 import { UsageError } from '../../src/core/errors.ts';
 import { parsePolicyFile, serializePolicy } from '../../src/policy/index.ts';
-import { createAgency, setAgencyPolicy } from '../../src/service/agencies.ts';
+import { createAgency, setAgencyLanguage, setAgencyPolicy } from '../../src/service/agencies.ts';
 import { listAgencies } from '../../src/store/agencies.ts';
 import { openStore } from '../../src/store/database.ts';
 import { action, printJson, tokenOptions } from '../common.ts';
@@ -51,6 +51,18 @@ export function registerAgency(program: Command): void {
         const policy = await readPolicyFile(file);
         await setAgencyPolicy(store, actor, slug, policy);
         process.stdout.write(`policy of ${slug} replaced (workers pick it up within seconds)\n`);
+      }),
+    ),
+  );
+  tokenOptions(
+    agency
+      .command('set-language <slug> <language>')
+      .description("the language the agency's bots answer in, in its messengers: kk, ru or en (admin)"),
+  ).action(
+    action((slug: string, language: string, options: TokenOptions) =>
+      withSession(options, 'agency set-language', async ({ store, actor }) => {
+        await setAgencyLanguage(store, actor, slug, language);
+        process.stdout.write(`language of ${slug}: ${language}\n`);
       }),
     ),
   );

@@ -1,17 +1,18 @@
 import type { Command } from 'commander';
 import { config, type Config } from '../../src/core/config.ts';
-import type { Connector } from '../../src/core/connector.ts';
+import { canRelay, type Connector } from '../../src/core/connector.ts';
 import { ConnectorFailedError, ExitCode } from '../../src/core/errors.ts';
 import { connectRedisOnce } from '../../src/core/redis.ts';
 import { logger } from '../../src/core/logger.ts';
-import { runConnector } from '../../src/live/run.ts';
+import { runConnector, type RunConnectorOptions } from '../../src/live/run.ts';
 import { startSealTimer } from '../../src/service/seal-timer.ts';
 import { requireAgency } from '../../src/store/agencies.ts';
 import { openStore, type Store } from '../../src/store/database.ts';
 import { openInstallation } from '../../src/store/installation.ts';
-import { backfillQueueName, outboundQueueName, PIPELINE_QUEUES } from '../../src/pipeline/queues.ts';
+import { backfillQueueName, outboundQueueName, PIPELINE_QUEUES, relayQueueName } from '../../src/pipeline/queues.ts';
 import type { MetricsEndpoint } from '../../src/metrics/server.ts';
 import { metricsListen, metricsOptions, startMetricsIfAsked, type MetricsCliOptions } from '../metrics-options.ts';
+import { registerAituBridge } from './bridge-aitu.ts';
 import { registerTelegramBridge } from './bridge-telegram.ts';
 import { registerWhatsAppBridge } from './bridge-whatsapp.ts';
 
@@ -39,6 +40,7 @@ export function bridgeOptions(command: Command): Command {
 export async function runBridgeCommand(
   options: BridgeCommandOptions,
   makeConnector: (context: { cfg: Config; store: Store; agencyId: string }) => Promise<Connector> | Connector,
+  extra: Pick<RunConnectorOptions, 'assignWaitMs'> = {},
 ): Promise<number> {
   metricsListen(options);
   const cfg = config();
@@ -65,6 +67,7 @@ export async function runBridgeCommand(
         ...PIPELINE_QUEUES,
         outboundQueueName(connector.platform, agency.id),
         backfillQueueName(connector.platform, agency.id),
+        ...(canRelay(connector) ? [relayQueueName(agency.id)] : []),
       ],
       connector: { platform: connector.platform, agencyId: agency.id },
       logger: log,
@@ -80,6 +83,7 @@ export async function runBridgeCommand(
       connector,
       autoMap: options.autoMap,
       enqueueOnly: options.enqueueOnly,
+      ...extra,
     });
     const sealer = startSealTimer(store, installation.chain, 30_000, (error) =>
       log.warn('could not seal the audit log; trying again in 30 s', { error: error.message }),
@@ -112,4 +116,5 @@ export function registerBridge(program: Command): void {
     .description('run a live bridge: foreign chats into the national store as they are written, allowed replies out');
   registerTelegramBridge(bridge);
   registerWhatsAppBridge(bridge);
+  registerAituBridge(bridge);
 }

@@ -27,6 +27,7 @@ export interface CommonImportOptions {
   enqueueOnly?: boolean;
   concurrency?: string;
   progress?: boolean;
+  relay?: boolean;
 }
 
 export function addCommonImportOptions(command: Command): Command {
@@ -36,7 +37,8 @@ export function addCommonImportOptions(command: Command): Command {
     .option('--dry-run', 'read and classify only; write nothing')
     .option('--enqueue-only', 'leave the work to running workers and wait for the run to finish')
     .option('--concurrency <n>', 'jobs per stage when workers run in this process', '4')
-    .option('--no-progress', 'no progress output on standard error');
+    .option('--no-progress', 'no progress output on standard error')
+    .option('--relay', 'also post the imported messages into mapped Aitu groups (default: history is not relayed)');
 }
 
 function printSummary(summary: ImportSummary, json: boolean | undefined): void {
@@ -124,7 +126,7 @@ export async function runImportCommand(
           sourceKind,
           source,
           inputFile,
-          options: recorded,
+          options: options.relay ? { ...recorded, relay: true } : recorded,
           dryRun: options.dryRun,
           enqueueOnly: options.enqueueOnly,
           concurrency,

@@ -51,6 +51,10 @@ const configSchema = z.object({
     .default('https://api.telegram.org'),
   /** a file holding the Telegram bot token (the token itself is never a setting that could be printed) */
   telegramBotTokenFile: z.string().min(1).optional(),
+  /** Aitu's Bot API root (its host has changed over the years; a test's stand-in) */
+  aituApiRoot: z.url({ protocol: /^https?$/, message: 'must be an http(s):// URL' }).default('https://botapi.aitu.io'),
+  /** a file holding the Aitu bot token */
+  aituBotTokenFile: z.string().min(1).optional(),
   /** the console's sessions end after this many minutes without a request */
   consoleIdleMinutes: positiveInteger.default(30),
   /** and this many hours after sign-in, whatever the activity */
@@ -84,6 +88,8 @@ export const environmentVariables = {
   AITU_GATEWAY_CHAIN_PUBLIC_KEY_FILE: 'chainPublicKeyFile',
   TELEGRAM_API_ROOT: 'telegramApiRoot',
   TELEGRAM_BOT_TOKEN_FILE: 'telegramBotTokenFile',
+  AITU_API_ROOT: 'aituApiRoot',
+  AITU_BOT_TOKEN_FILE: 'aituBotTokenFile',
   CONSOLE_IDLE_MINUTES: 'consoleIdleMinutes',
   CONSOLE_ABSOLUTE_HOURS: 'consoleAbsoluteHours',
   // input limits
@@ -99,7 +105,7 @@ export const environmentVariables = {
  * secrets mount them), never both: setting both is a UsageError naming the two variables, since silently
  * preferring one would hide a stale secret. The file's trailing line break is not part of the value.
  */
-export const secretVariables = ['DATABASE_URL', 'REDIS_URL', 'TELEGRAM_BOT_TOKEN'] as const;
+export const secretVariables = ['DATABASE_URL', 'REDIS_URL', 'TELEGRAM_BOT_TOKEN', 'AITU_BOT_TOKEN'] as const;
 export type SecretVariable = (typeof secretVariables)[number];
 
 /**
@@ -209,23 +215,56 @@ export function telegramBotToken(
   tokenFileOption?: string,
   env: NodeJS.ProcessEnv = process.env,
 ): string {
-  refuseBothSet('TELEGRAM_BOT_TOKEN', env);
-  const file = tokenFileOption ?? cfg.telegramBotTokenFile;
+  return readBotToken(
+    { variable: 'TELEGRAM_BOT_TOKEN', file: cfg.telegramBotTokenFile, shape: BOT_TOKEN, origin: '@BotFather' },
+    tokenFileOption,
+    env,
+  );
+}
+
+/** Aitu's bot tokens are opaque (the contract says nothing of their shape): any printable text without spaces. */
+const AITU_TOKEN = /^[\x21-\x7e]{8,512}$/;
+
+/** The Aitu bot token, read as the Telegram one is: `--bot-token-file`, AITU_BOT_TOKEN_FILE or AITU_BOT_TOKEN. */
+export function aituBotToken(
+  cfg: Pick<Config, 'aituBotTokenFile'>,
+  tokenFileOption?: string,
+  env: NodeJS.ProcessEnv = process.env,
+): string {
+  return readBotToken(
+    { variable: 'AITU_BOT_TOKEN', file: cfg.aituBotTokenFile, shape: AITU_TOKEN, origin: "Aitu's bot platform" },
+    tokenFileOption,
+    env,
+  );
+}
+
+function readBotToken(
+  kind: { variable: 'TELEGRAM_BOT_TOKEN' | 'AITU_BOT_TOKEN'; file: string | undefined; shape: RegExp; origin: string },
+  tokenFileOption: string | undefined,
+  env: NodeJS.ProcessEnv,
+): string {
+  refuseBothSet(kind.variable, env);
+  const file = tokenFileOption ?? kind.file;
   let token: string | undefined;
   let from: string;
   if (file) {
     from = `the token file ${file}`;
-    token = readSecretFile(file, tokenFileOption ? '--bot-token-file' : 'TELEGRAM_BOT_TOKEN_FILE').trim();
+    token = readSecretFile(file, tokenFileOption ? '--bot-token-file' : `${kind.variable}_FILE`).trim();
   } else {
-    from = 'TELEGRAM_BOT_TOKEN';
-    token = env.TELEGRAM_BOT_TOKEN?.trim();
+    from = kind.variable;
+    token = env[kind.variable]?.trim();
   }
+  const platform = kind.variable === 'AITU_BOT_TOKEN' ? 'Aitu' : 'Telegram';
   if (!token) {
     throw new UsageError(
-      'no Telegram bot token: set TELEGRAM_BOT_TOKEN, or TELEGRAM_BOT_TOKEN_FILE (or --bot-token-file) naming a file that holds it (from @BotFather)',
+      `no ${platform} bot token: set ${kind.variable}, or ${kind.variable}_FILE (or --bot-token-file) naming a file that holds it (from ${kind.origin})`,
     );
   }
-  if (!BOT_TOKEN.test(token))
-    throw new UsageError(`${from} does not hold a bot token of the form <bot id>:<secret> (from @BotFather)`);
+  if (!kind.shape.test(token))
+    throw new UsageError(
+      kind.variable === 'AITU_BOT_TOKEN'
+        ? `${from} does not hold an Aitu bot token (printable characters, no spaces)`
+        : `${from} does not hold a bot token of the form <bot id>:<secret> (from @BotFather)`,
+    );
   return token;
 }

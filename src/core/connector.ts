@@ -37,6 +37,11 @@ export interface ConnectorHost {
   emit(event: BridgeEvent): Promise<void>;
   /** Reports a change of connection state (`detail` never holds personal data). */
   setState(state: ConnectorState, detail?: string): void;
+  /**
+   * The national messenger gave a relayed post its id (Aitu's MessageIdAssigned for the post's `localId`).
+   * Resolves once recorded.
+   */
+  postAssigned?(localId: string, postId: string): Promise<void>;
 }
 
 export interface Connector {
@@ -83,6 +88,28 @@ export interface DeletingConnector extends Connector {
   deleteMessage(chatId: string, messageId: string): Promise<void>;
 }
 
+/**
+ * Posting into the national messenger's groups (Aitu): the gateway's relays of stored messages and its notices. The
+ * bot posts as itself. `post` throws RateLimitedError (not posted: later), SendOutcomeUnknownError (the answer was
+ * lost: the core waits for `postAssigned` before posting again), any other error when it certainly was not posted.
+ */
+export interface NationalPoster {
+  /** the longest text one post takes */
+  readonly maxContent: number;
+  /** the bot's rate (perAccount) and each group's (perChat) */
+  readonly relayLimits: SendLimits;
+  post(
+    groupId: string,
+    localId: string,
+    content: string,
+    options: { media: readonly OutgoingAttachment[]; replyTo?: string },
+  ): Promise<void>;
+  editPost(groupId: string, postId: string, content: string): Promise<void>;
+  deletePost(groupId: string, postId: string): Promise<void>;
+}
+
+export interface RelayingConnector extends Connector, NationalPoster {}
+
 /** A page of recent history, newest last, and where the next (older) page starts; `cursor` null when none is left. */
 export interface HistoryPage {
   events: BridgeEvent[];
@@ -107,6 +134,10 @@ export function canEdit(connector: Connector): connector is EditingConnector {
 
 export function canDelete(connector: Connector): connector is DeletingConnector {
   return typeof (connector as Partial<DeletingConnector>).deleteMessage === 'function';
+}
+
+export function canRelay(connector: Connector): connector is RelayingConnector {
+  return typeof (connector as Partial<RelayingConnector>).editPost === 'function';
 }
 
 export function canBackfill(connector: Connector): connector is BackfillingConnector {

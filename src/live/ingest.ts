@@ -9,9 +9,10 @@ import { addMapping } from '../store/chat-map.ts';
 import { writeAudit } from '../audit/log.ts';
 import { machineActor } from '../core/machine-actor.ts';
 import { auditableSource } from '../audit/fields.ts';
-import type { Platform } from '../core/message.ts';
+import type { CanonicalMessageInput, Platform } from '../core/message.ts';
 import type { ConnectorStatusReporter } from './connector-status.ts';
 import { eventChat, eventMessage } from './events.ts';
+import { recordAssignment } from './national-relay.ts';
 import { Relay } from './relay.ts';
 
 export interface LiveIngestOptions {
@@ -140,8 +141,34 @@ export class LiveIngest implements ConnectorHost {
     this.feed.add(message);
     if (this.feed.pending >= (this.options.maxBatch ?? 500)) this.flushNow();
     else this.timer ??= setTimeout(() => this.flushNow(), this.options.windowMs ?? 5);
-    if (mapping.relay && event.type === 'message') await this.relay.forward(mapping.nationalChatId, message);
+    if (event.type === 'message') {
+      if (chat.platform === 'aitu') await this.fromNational(mapping.nationalChatId, message);
+      else if (mapping.relay) await this.relay.forward(mapping.nationalChatId, message);
+    }
     return done;
+  }
+
+  /** An Aitu message goes out to the chat's foreign sources; when policy blocks it, the bot tells its author why. */
+  private async fromNational(nationalChatId: string, message: CanonicalMessageInput): Promise<void> {
+    const categories = await this.relay.fromNational(nationalChatId, message);
+    if (categories.length === 0) return;
+    const payload = {
+      agencyId: this.options.agencyId,
+      kind: 'notice' as const,
+      groupId: String(message.chatId),
+      replyTo: String(message.messageId),
+      categories,
+    };
+    await this.feed.queues
+      .relayFor(this.options.agencyId)
+      .addSealed(payload, {
+        jobId: `notice-${createHash('sha256').update(payload.replyTo).digest('hex').slice(0, 32)}`,
+      });
+  }
+
+  /** Aitu's id for one of the bot's posts (MessageIdAssigned): recorded against the post's localId. */
+  async postAssigned(localId: string, postId: string): Promise<void> {
+    await recordAssignment(this.context.store.pool, this.options.agencyId, localId, postId);
   }
 
   private flushNow(): void {

@@ -1,7 +1,7 @@
 import type pg from 'pg';
 import { machineActor } from '../core/machine-actor.ts';
 import type { CanonicalMessageInput } from '../core/message.ts';
-import { submitOutbound } from '../outbound/gate.ts';
+import { submitOutbound, type OutboundResult } from '../outbound/gate.ts';
 import type { Queues } from '../pipeline/queues.ts';
 import { policyLoader } from '../pipeline/workers.ts';
 import type { Store } from '../store/database.ts';
@@ -35,33 +35,70 @@ export class Relay {
 
   /** Submits the message to each other relaying source; returns how many sends were queued and blocked. */
   async forward(nationalChatId: string, message: CanonicalMessageInput): Promise<{ queued: number; blocked: number }> {
-    const text = relayedText(message);
-    const counts = { queued: 0, blocked: 0 };
-    if (!text) return counts;
     const targets = await this.targets(
       this.store.pool,
       nationalChatId,
       String(message.platform),
       String(message.chatId),
     );
-    if (targets.length === 0) return counts;
-    const policy = await this.policyFor(this.agencyId);
-    for (const target of targets) {
-      const result = await submitOutbound(
-        this.store,
-        this.queues,
-        {
-          agencyId: this.agencyId,
-          target: { platform: target.platform, chatId: target.source_chat_id },
-          text,
-          author: `relay:${String(message.platform)}`,
-        },
-        { policy, hashKey: this.hashKey },
-        machineActor(),
-      );
-      counts[result.status]++;
-    }
+    const counts = { queued: 0, blocked: 0 };
+    for (const result of await this.submit(targets, message)) counts[result.status]++;
     return counts;
+  }
+
+  /**
+   * A message written in the national messenger (an Aitu group): submitted to every foreign source of its
+   * national chat, through the outbound gate. A reply to one of the bot's relayed posts replies to the relayed
+   * message where it came from. Returns the categories that blocked it anywhere (empty: nothing was blocked).
+   */
+  async fromNational(nationalChatId: string, message: CanonicalMessageInput): Promise<string[]> {
+    const targets = await this.store.pool.query<{ platform: string; source_chat_id: string }>(
+      `SELECT platform, source_chat_id FROM chat_sources WHERE agency_id = $1 AND chat_id = $2 AND platform <> 'aitu'`,
+      [this.agencyId, nationalChatId],
+    );
+    const replied = message.replyTo ? await this.relayedOrigin(String(message.replyTo)) : null;
+    const results = await this.submit(targets.rows, message, replied);
+    return [...new Set(results.flatMap((r) => (r.status === 'blocked' ? r.decision.categories : [])))].sort();
+  }
+
+  /** The foreign message a relayed Aitu post shows, by the post's Aitu id. */
+  private async relayedOrigin(postId: string) {
+    const row = await this.store.pool.query<{ platform: string; source_chat_id: string; source_message_id: string }>(
+      `SELECT m.platform, m.source_chat_id, m.source_message_id FROM aitu_posts p JOIN messages m ON m.id = p.message_id
+        WHERE p.agency_id = $1 AND p.aitu_message_id = $2 LIMIT 1`,
+      [this.agencyId, postId],
+    );
+    return row.rows[0] ?? null;
+  }
+
+  private async submit(
+    targets: readonly { platform: string; source_chat_id: string }[],
+    message: CanonicalMessageInput,
+    replied: { platform: string; source_chat_id: string; source_message_id: string } | null = null,
+  ): Promise<OutboundResult[]> {
+    const text = relayedText(message);
+    if (!text || targets.length === 0) return [];
+    const policy = await this.policyFor(this.agencyId);
+    const results: OutboundResult[] = [];
+    for (const target of targets) {
+      const repliesHere = replied?.platform === target.platform && replied.source_chat_id === target.source_chat_id;
+      results.push(
+        await submitOutbound(
+          this.store,
+          this.queues,
+          {
+            agencyId: this.agencyId,
+            target: { platform: target.platform, chatId: target.source_chat_id },
+            text,
+            author: `relay:${String(message.platform)}`,
+            ...(repliesHere ? { replyTo: replied.source_message_id } : {}),
+          },
+          { policy, hashKey: this.hashKey },
+          machineActor(),
+        ),
+      );
+    }
+    return results;
   }
 }
 

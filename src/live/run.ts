@@ -1,13 +1,14 @@
 import type { Logger } from 'winston';
 import { ConnectorFailedError, GatewayError } from '../core/errors.ts';
 import { maskPersonalData } from '../core/mask.ts';
-import { canBackfill, canSend, type Connector } from '../core/connector.ts';
+import { canBackfill, canRelay, canSend, type Connector } from '../core/connector.ts';
 import type { Platform } from '../core/message.ts';
 import type { FeedContext } from '../pipeline/feed.ts';
 import { startBackfillConsumer } from './backfill.ts';
 import { ConnectorStatusReporter } from './connector-status.ts';
 import { LiveIngest } from './ingest.ts';
 import { startOutboundConsumer, type OutboundConsumer } from './outbound-consumer.ts';
+import { startRelayConsumer, type RelayConsumer } from './relay-consumer.ts';
 
 export interface RunConnectorOptions extends FeedContext {
   dataDir: string;
@@ -16,6 +17,8 @@ export interface RunConnectorOptions extends FeedContext {
   autoMap?: boolean;
   /** leave classification and delivery to running workers */
   enqueueOnly?: boolean;
+  /** a relaying connector (Aitu): how long a post whose answer was lost waits for its id before it is sent again */
+  assignWaitMs?: number;
   logger: Logger;
 }
 
@@ -57,13 +60,16 @@ export async function runConnector(options: RunConnectorOptions): Promise<Runnin
   });
   let outbound: OutboundConsumer | null = null;
   let backfill: { close(): Promise<void> } | null = null;
+  let relay: RelayConsumer | null = null;
   try {
     await connector.start(host);
     if (canSend(connector)) outbound = await startOutboundConsumer({ ...options, connector });
     if (canBackfill(connector)) backfill = await startBackfillConsumer({ ...options, connector, host });
+    if (canRelay(connector)) relay = await startRelayConsumer({ ...options, poster: connector });
     started = true;
   } catch (error) {
     await outbound?.close().catch(() => {});
+    await relay?.close().catch(() => {});
     await connector.stop().catch(() => {});
     const state = connector.state === 'logged-out' ? 'logged-out' : 'failed';
     const reason = maskPersonalData((error as Error).message);
@@ -85,6 +91,7 @@ export async function runConnector(options: RunConnectorOptions): Promise<Runnin
       await connector.stop();
       await ingest.drain();
       await outbound?.close();
+      await relay?.close();
       ingest.stopped();
       // batches already in Redis are delivered by whoever runs the pipeline next; a short wait lets this summary count them
       await ingest.settled(5000);

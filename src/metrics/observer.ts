@@ -9,7 +9,7 @@ import type { ConnectorState } from '../core/connector.ts';
  * no I/O, never throws. Labels carry stage, outcome, category, platform and agency id only: never a chat, a person
  * or any text.
  */
-export type JobStage = 'classify' | 'deliver' | 'outbound';
+export type JobStage = 'classify' | 'deliver' | 'outbound' | 'relay';
 
 /**
  * How a job ended: a replayed deliver job found its batch already committed and wrote nothing; a rate-limited
@@ -20,7 +20,7 @@ export type JobOutcome = 'completed' | 'failed' | 'replayed' | 'rate-limited';
 export interface PipelineObserver {
   /** one job of a stage ended after `seconds` of processing */
   job(stage: JobStage, outcome: JobOutcome, seconds: number): void;
-  /** messages a job handled, by outcome (classify: classified, refused; deliver: delivered, edited, duplicate, blocked, failed; outbound: sent) */
+  /** messages a job handled, by outcome (classify: classified, refused; deliver: delivered, edited, duplicate, blocked, failed; outbound: sent; relay: synced, notices) */
   messages(stage: JobStage, counts: Readonly<Record<string, number>>): void;
   /** a committed batch's messages with at least one finding, per category */
   findings(byCategory: Readonly<Record<string, number>>): void;

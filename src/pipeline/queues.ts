@@ -18,7 +18,9 @@ import { open, queueSealer, seal, type QueueSealer, type Sealed } from './sealed
  *   platform and agency (outboundQueueName), consumed by that agency's bridge process for that platform;
  * - `dead-letter`: messages that keep failing, with their reason, until an operator retries or purges them;
  * - `backfill`: requests to pull a chat's recent history, one queue per platform and agency (backfillQueueName),
- *   taken by that agency's running bridge, which holds the messenger's session.
+ *   taken by that agency's running bridge, which holds the messenger's session;
+ * - `relay`: stored messages to post, edit or delete in the national messenger's mapped group, and the bot's notices
+ *   there; one queue per agency (relayQueueName), taken by its `bridge aitu` process within Aitu's limits.
  */
 export const QueueName = {
   classify: 'classify',
@@ -26,6 +28,7 @@ export const QueueName = {
   outbound: 'outbound',
   deadLetter: 'dead-letter',
   backfill: 'backfill',
+  relay: 'relay',
 } as const;
 export type QueueName = (typeof QueueName)[keyof typeof QueueName];
 /** The queues every agency shares: what a process's metrics and the operations page report first. */
@@ -94,12 +97,21 @@ export interface BackfillPayload {
   restart?: boolean;
 }
 
+/**
+ * `message`: bring the Aitu post of this stored message in line with the store (post, edit or delete it).
+ * `notice`: the bot's answer to an Aitu message whose forwarding was blocked (categories only, never the value).
+ */
+export type RelayPayload =
+  | { agencyId: string; kind: 'message'; messageId: string }
+  | { agencyId: string; kind: 'notice'; groupId: string; replyTo: string; categories: string[] };
+
 export interface PayloadOf {
   classify: ClassifyPayload;
   deliver: DeliverPayload;
   outbound: OutboundPayload;
   'dead-letter': DeadLetterPayload;
   backfill: BackfillPayload;
+  relay: RelayPayload;
 }
 
 /** Where a batch belongs: its agency, its run and its place in the run (ids only). */
@@ -125,6 +137,7 @@ export interface RouteOf {
     failedAt: string;
   };
   backfill: { agencyId: string; platform: string };
+  relay: { agencyId: string; kind: RelayPayload['kind'] };
 }
 
 const routeOf: { [K in QueueName]: (payload: PayloadOf[K]) => RouteOf[K] } = {
@@ -140,6 +153,7 @@ const routeOf: { [K in QueueName]: (payload: PayloadOf[K]) => RouteOf[K] } = {
     failedAt,
   }),
   backfill: ({ agencyId, platform }) => ({ agencyId, platform }),
+  relay: ({ agencyId, kind }) => ({ agencyId, kind }),
 };
 
 /** The job id is bound into the seal, so a sealed job always names its own. */
@@ -188,6 +202,9 @@ const jobOptionsOf: { [K in QueueName]: DefaultJobOptions } = {
     removeOnComplete: { age: 3600 },
     removeOnFail: { age: 7 * 24 * 3600 },
   },
+  // a relay job re-reads the store and Aitu's record of the post, so a repeated one does nothing; Aitu's 5xx and
+  // the wait for MessageIdAssigned are retried for ≈ an hour in all
+  relay: { ...defaultJobOptions, attempts: 20, backoff: { type: 'exponential', delay: 1000 }, removeOnComplete: true },
 };
 
 /** BullMQ job ids must not contain ':'; they derive from what the job carries so a repeated add is ignored. */
@@ -220,13 +237,15 @@ export function producerConnection(redisUrl: string): Redis {
   return redis;
 }
 
-type SharedQueueName = Exclude<QueueName, 'outbound' | 'backfill'>;
+type SharedQueueName = Exclude<QueueName, 'outbound' | 'backfill' | 'relay'>;
 
 export type Queues = { [K in SharedQueueName]: PipelineQueue<K> } & {
   /** the outbound queue of one platform and agency (opened on first use) */
   outboundFor(platform: string, agencyId: string): PipelineQueue<'outbound'>;
   /** the backfill queue of one platform and agency (opened on first use) */
   backfillFor(platform: string, agencyId: string): PipelineQueue<'backfill'>;
+  /** the relay queue of one agency (opened on first use) */
+  relayFor(agencyId: string): PipelineQueue<'relay'>;
   connection: Redis;
   close(): Promise<void>;
 };
@@ -239,6 +258,11 @@ export function outboundQueueName(platform: string, agencyId: string): string {
 /** The BullMQ name of an agency's backfill queue for one platform: only that agency's bridge for it takes its jobs. */
 export function backfillQueueName(platform: string, agencyId: string): string {
   return `${QueueName.backfill}-${platform}-${agencyId}`;
+}
+
+/** The BullMQ name of an agency's relay queue into Aitu: only that agency's `bridge aitu` takes its jobs. */
+export function relayQueueName(agencyId: string): string {
+  return `${QueueName.relay}-aitu-${agencyId}`;
 }
 
 function pipelineQueue<K extends QueueName>(
@@ -287,6 +311,7 @@ export function openQueues(
   };
   const outbound = new Map<string, PipelineQueue<'outbound'>>();
   const backfill = new Map<string, PipelineQueue<'backfill'>>();
+  const relay = new Map<string, PipelineQueue<'relay'>>();
   return {
     ...queues,
     outboundFor(platform: string, agencyId: string) {
@@ -301,10 +326,18 @@ export function openQueues(
       if (!queue) backfill.set(queueName, (queue = make('backfill', queueName)));
       return queue;
     },
+    relayFor(agencyId: string) {
+      const queueName = relayQueueName(agencyId);
+      let queue = relay.get(queueName);
+      if (!queue) relay.set(queueName, (queue = make('relay', queueName)));
+      return queue;
+    },
     connection: connection as Redis,
     async close() {
       await Promise.all(
-        [...Object.values(queues), ...outbound.values(), ...backfill.values()].map((q) => q.close().catch(() => {})),
+        [...Object.values(queues), ...outbound.values(), ...backfill.values(), ...relay.values()].map((q) =>
+          q.close().catch(() => {}),
+        ),
       );
       (connection as Redis).disconnect();
     },

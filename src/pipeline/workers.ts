@@ -11,6 +11,7 @@ import type { Sealed } from './sealed-payload.ts';
 import { runClassifyStage } from './stages/classify.processor.ts';
 import { deliverBatch } from './stages/deliver.ts';
 import { countProcessed } from './stats.ts';
+import { relayCandidates, requestRelay } from '../live/national-relay.ts';
 
 /** The shared stages; outbound sends are taken by each agency's bridge process (src/live/outbound-consumer.ts). */
 export const STAGES = ['classify', 'deliver'] as const;
@@ -108,6 +109,12 @@ export async function startWorkers(options: WorkerSetOptions): Promise<WorkerSet
                 keyring,
                 deadLetter: (entries) => addDeadLetters(queues, entries),
               });
+              // a live message (or a `--relay` import's) in a chat mapped to an Aitu group: its post follows the store
+              await requestRelay(
+                queues,
+                payload.agencyId,
+                await relayCandidates(options.store.pool, payload, result.changedIds),
+              );
               if (!result.replayed) {
                 await countProcessed(
                   queues.connection,

@@ -117,6 +117,8 @@ export const en = {
   'category.PASSPORT': 'Passport number',
   'category.ID_CARD': 'Identity card number',
   'category.HEALTH': 'Health information',
+  /** the Aitu bot's answer to a message it did not forward (categories named, never the value) */
+  'notice.notForwarded': 'not forwarded: contains {categories}',
 
   'item.title': 'Review item',
   'item.agency': 'Agency',

@@ -39,6 +39,8 @@ export interface DeliverResult {
   counts: BatchCounts;
   /** the batch had been committed before (a replayed job): nothing was written */
   replayed: boolean;
+  /** store ids of the messages this delivery inserted, edited or withdrew (what a relay into Aitu follows) */
+  changedIds: string[];
 }
 
 export interface DeliverDependencies {
@@ -79,11 +81,15 @@ export async function deliverBatch(
   const now = deps.now ?? (() => new Date());
   const actor = deps.actor ?? machineActor().name;
   const committed = await committedCounts(pool, payload);
-  if (committed) return { counts: committed, replayed: true };
+  if (committed) return { counts: committed, replayed: true, changedIds: [] };
   const writeWhole = (assumeNew: boolean) =>
     inTransaction(pool, async (client) => {
       const counts = await writeMessages(client, payload, payload, deps.keyring, assumeNew);
-      return { counts: await recordBatch(client, payload, counts, payload.failed, actor), replayed: false };
+      return {
+        counts: await recordBatch(client, payload, counts, payload.failed, actor),
+        replayed: false,
+        changedIds: changedIdsOf(counts),
+      };
     });
   try {
     const assumeNew = Date.now() - duplicatesMetAt > DUPLICATES_MEMORY_MS;
@@ -99,7 +105,8 @@ export async function deliverBatch(
     }
   } catch (error) {
     if (isTransientDatabaseError(error)) throw error;
-    if (isBatchAlreadyRecorded(error)) return { counts: (await committedCounts(pool, payload))!, replayed: true };
+    if (isBatchAlreadyRecorded(error))
+      return { counts: (await committedCounts(pool, payload))!, replayed: true, changedIds: [] };
   }
 
   // some message in the batch is refused by the database: deliver the others one by one
@@ -128,11 +135,16 @@ export async function deliverBatch(
     const counts = await inTransaction(pool, (client) =>
       recordBatch(client, payload, totals, payload.failed + dead.length, actor),
     );
-    return { counts, replayed: false };
+    return { counts, replayed: false, changedIds: changedIdsOf(totals) };
   } catch (error) {
-    if (isBatchAlreadyRecorded(error)) return { counts: (await committedCounts(pool, payload))!, replayed: true };
+    if (isBatchAlreadyRecorded(error))
+      return { counts: (await committedCounts(pool, payload))!, replayed: true, changedIds: [] };
     throw error;
   }
+}
+
+function changedIdsOf(counts: WriteCounts): string[] {
+  return [...counts.insertedIds, ...counts.editedIds, ...counts.withdrawnIds];
 }
 
 /** Counts while writing, with the store ids of the new, edited and withdrawn rows for the batch's audit entry. */
