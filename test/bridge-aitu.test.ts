@@ -154,6 +154,8 @@ describe('bridge aitu: relay into a fake Aitu Bot API and replies out to a fake 
 
   it('stored by Aitu but answered 500: the gateway waits for MessageIdAssigned and does not post twice', async () => {
     aitu.storeThenFail = 1;
+    // later than the job's first retry, sooner than the wait after which it would be sent again
+    aitu.lateAssignMs = 2500;
     tgSay('Отчёт до пятницы');
     const post = await postWith('Dana (Telegram): Отчёт до пятницы');
     await waitFor(

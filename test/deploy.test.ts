@@ -178,7 +178,7 @@ describe('one-host deployment', () => {
       '--agency',
       composeEnv.AGENCY,
     ]);
-    for (const name of ['worker', 'bridge-telegram', 'bridge-whatsapp']) {
+    for (const name of ['worker', 'bridge-telegram', 'bridge-whatsapp', 'bridge-aitu']) {
       const service = c.services[name]!;
       assert.equal(service.depends_on?.migrate?.condition, 'service_completed_successfully', name);
       assert.equal(service.depends_on?.postgres?.condition, 'service_healthy', name);
