@@ -55,6 +55,7 @@ describe('bridge aitu: relay into a fake Aitu Bot API and replies out to a fake 
   let telegram: FakeTelegram;
   let aitu: FakeAitu;
   let bridges: Bridge[] = [];
+  let people: Awaited<ReturnType<typeof createPeople<'root' | 'officer'>>>;
 
   const tgSay = (text: string, extra: Record<string, unknown> = {}) => {
     const messageId = nextTgId++;
@@ -71,6 +72,10 @@ describe('bridge aitu: relay into a fake Aitu Bot API and replies out to a fake 
     telegram = await FakeTelegram.start();
     aitu = await FakeAitu.start();
     const pool = world.db.store.pool;
+    people = await createPeople(world.db.store, {
+      root: { role: 'admin' },
+      officer: { role: 'officer', agencies: ['a'] },
+    });
     await addMapping(pool, world.agencies.a!, 'telegram', String(TG_GROUP.id), 'Поликлиника №3');
     await addMapping(pool, world.agencies.a!, 'aitu', AITU_GROUP, 'Поликлиника №3');
     await addMapping(pool, world.agencies.a!, 'telegram', `-100${BULK_CHAT_ID}`, 'Архив штаба');
@@ -222,7 +227,18 @@ describe('bridge aitu: relay into a fake Aitu Bot API and replies out to a fake 
   });
 
   it('a reply carrying an IIN does not reach Telegram; the bot answers its author in the agency language', async () => {
-    await world.query(`UPDATE agencies SET language = 'ru' WHERE id = $1`, [world.agencies.a!]);
+    const set = await world.cli(['agency', 'set-language', 'a', 'ru'], { AITU_GATEWAY_TOKEN: people.tokens.root });
+    assert.equal(set.code, 0, set.stderr);
+    const refused = await world.cli(['agency', 'set-language', 'a', 'ru'], {
+      AITU_GATEWAY_TOKEN: people.tokens.officer,
+    });
+    assert.notEqual(refused.code, 0, 'an officer cannot change the agency');
+    const audits = await world.query<{ actor: string; details: { from: string; to: string; userId: string } }>(
+      `SELECT actor, details FROM audit_log WHERE action = 'agency.set-language'`,
+    );
+    assert.equal(audits.length, 1, 'the change, audited once');
+    assert.deepEqual([audits[0]!.details.from, audits[0]!.details.to], ['kk', 'ru']);
+    assert.equal(audits[0]!.details.userId, people.actors.root.id, 'by the admin who made it');
     const before = telegram.sent.length;
     const messageId = aitu.say(AITU_GROUP, aigerim, `ИИН заявителя ${IIN}, прошу проверить`);
     await waitFor(
@@ -246,10 +262,7 @@ describe('bridge aitu: relay into a fake Aitu Bot API and replies out to a fake 
 
   it('a quarantined message is relayed redacted; approving edits the post to the original, rejecting deletes it', async () => {
     const store = world.db.store;
-    const { actors } = await createPeople(store, {
-      root: { role: 'admin' },
-      officer: { role: 'officer', agencies: ['a'] },
-    });
+    const { actors } = people;
     const keyring = () => loadKeyring(configFor(world.env).keyFile);
     tgSay(`Пациент ИИН ${IIN} записан на приём`);
     tgSay(`Справка для ИИН ${IIN} готова`);
@@ -349,5 +362,37 @@ describe('bridge aitu: relay into a fake Aitu Bot API and replies out to a fake 
     assert.ok(!aituBridge.output.includes(aitu.token));
     assert.ok(!aituBridge.output.includes(IIN));
     assert.ok(!aituBridge.output.includes('Принято, спасибо'));
+  });
+
+  it('by webhook: the bridge sets its URL with Aitu and takes updates posted to it', async () => {
+    const port = 20000 + Math.floor(Math.random() * 20000);
+    const hook = new Bridge(
+      world,
+      ['aitu', '--webhook-url', 'https://gateway.example.kz/aitu/hook', '--port', String(port)],
+      { AITU_BOT_TOKEN: aitu.token, AITU_API_ROOT: aitu.apiRoot },
+    );
+    bridges.push(hook);
+    await waitFor(async () => aitu.webhook === 'https://gateway.example.kz/aitu/hook', 'the webhook set', 30_000);
+    const update = {
+      type: 'Message',
+      updateId: randomUUID(),
+      messageId: randomUUID(),
+      sentAt: new Date().toISOString(),
+      author: { type: 'USER', ...aigerim },
+      dialog: { type: 'GROUP', id: AITU_GROUP, name: 'Group' },
+      content: 'Через вебхук',
+    };
+    const response = await fetch(`http://127.0.0.1:${port}/aitu/hook`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ updates: [update] }),
+    });
+    assert.equal(response.status, 200);
+    await waitFor(
+      async () => telegram.sent.some((s) => s.params.text === 'Айгерим Сейтова: Через вебхук'),
+      'the webhook message at Telegram',
+      30_000,
+    );
+    assert.equal(await hook.stop(), 0, hook.output.slice(-2000));
   });
 });
