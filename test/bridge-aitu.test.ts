@@ -7,6 +7,9 @@ import { writeTelegramExport } from '../bridges/telegram/export/generate.ts';
 import { loadKeyring } from '../src/core/keys.ts';
 import { decideReviewItem } from '../src/service/review.ts';
 import { addMapping } from '../src/store/chat-map.ts';
+import { relayQueueName } from '../src/pipeline/queues.ts';
+import { Queue } from 'bullmq';
+import { redisUrl } from './helpers/redis.ts';
 import { cliPath, projectRoot } from './helpers/cli.ts';
 import { FakeAitu } from './helpers/fake-aitu.ts';
 import { FakeTelegram } from './helpers/fake-telegram.ts';
@@ -123,6 +126,15 @@ describe('bridge aitu: relay into a fake Aitu Bot API and replies out to a fake 
       [post.localId],
     );
     assert.deepEqual(row, { state: 'assigned', aitu_message_id: post.id }, 'MessageIdAssigned is recorded');
+    const status = await world.cli(['status', '--json']);
+    assert.equal(status.code, 0, status.stderr);
+    const report = JSON.parse(status.stdout) as {
+      connectors: { platform: string; state: string }[];
+      relay: { workers: number; messagesLastMinute: number };
+    };
+    assert.equal(report.connectors.find((c) => c.platform === 'aitu')?.state, 'connected');
+    assert.equal(report.relay.workers, 1, 'the bridge takes the relay queue');
+    assert.ok(report.relay.messagesLastMinute >= 1);
   });
 
   it('a photo is uploaded first and posted with the message', async () => {
@@ -362,6 +374,34 @@ describe('bridge aitu: relay into a fake Aitu Bot API and replies out to a fake 
     assert.ok(!aituBridge.output.includes(aitu.token));
     assert.ok(!aituBridge.output.includes(IIN));
     assert.ok(!aituBridge.output.includes('Принято, спасибо'));
+  });
+
+  it('relay jobs lost with Redis: the next bridge aitu relays the live messages left without a post', async () => {
+    // written now: the bridge looks back a day, and only since the chat was mapped to its Aitu group
+    const id = tgSay('Пока бот Aitu остановлен', { date: Math.floor(Date.now() / 1000) });
+    await waitFor(
+      async () =>
+        (
+          await world.query(`SELECT 1 FROM messages WHERE platform = 'telegram' AND source_message_id = $1`, [
+            String(id),
+          ])
+        ).length === 1,
+      'the message stored',
+      30_000,
+    );
+    // Redis restarted without persistence: the agency's relay queue is gone
+    const queue = new Queue(relayQueueName(world.agencies.a!), {
+      connection: { url: redisUrl },
+      prefix: world.env.AITU_GATEWAY_QUEUE_PREFIX!,
+    });
+    await queue.obliterate({ force: true });
+    await queue.close();
+    const restarted = new Bridge(world, ['aitu'], { AITU_BOT_TOKEN: aitu.token, AITU_API_ROOT: aitu.apiRoot });
+    bridges.push(restarted);
+    await postWith('Dana (Telegram): Пока бот Aitu остановлен');
+    await sleep(1500);
+    assert.equal(aitu.posts.filter((p) => p.content === 'Dana (Telegram): Пока бот Aitu остановлен').length, 1);
+    assert.equal(await restarted.stop(), 0, restarted.output.slice(-2000));
   });
 
   it('by webhook: the bridge sets its URL with Aitu and takes updates posted to it', async () => {

@@ -4,7 +4,7 @@ import { connectRedisOnce } from '../../src/core/redis.ts';
 import type { Queue } from 'bullmq';
 import { PLATFORMS } from '../../src/core/message.ts';
 import { readConnectorStatuses, type ConnectorStatus } from '../../src/live/connector-status.ts';
-import { openQueues, QueueName, type Queues } from '../../src/pipeline/queues.ts';
+import { openQueues, QueueName } from '../../src/pipeline/queues.ts';
 import { processedLastMinute } from '../../src/pipeline/stats.ts';
 import { listUncertainSends, type UncertainSend } from '../../src/service/outbound.ts';
 import { openStore } from '../../src/store/database.ts';
@@ -54,8 +54,8 @@ async function queueReport(queue: Queue, counted: number): Promise<QueueReport> 
   };
 }
 
-/** The outbound queues of every agency and platform, summed (each is taken by that agency's bridge). */
-async function outboundReport(queues: Queues, agencies: StoreView['agencies'], counted: number): Promise<QueueReport> {
+/** Per-agency queues of one kind (each taken by that agency's bridge), summed. */
+async function summedReport(perAgency: Queue[], counted: number): Promise<QueueReport> {
   const total: QueueReport = {
     waitingBatches: 0,
     activeBatches: 0,
@@ -63,14 +63,12 @@ async function outboundReport(queues: Queues, agencies: StoreView['agencies'], c
     workers: 0,
     messagesLastMinute: counted,
   };
-  for (const agency of agencies) {
-    for (const platform of PLATFORMS) {
-      const r = await queueReport(queues.outboundFor(platform, agency.id), 0);
-      total.waitingBatches += r.waitingBatches;
-      total.activeBatches += r.activeBatches;
-      total.failedJobs += r.failedJobs;
-      total.workers += r.workers;
-    }
+  for (const queue of perAgency) {
+    const r = await queueReport(queue, 0);
+    total.waitingBatches += r.waitingBatches;
+    total.activeBatches += r.activeBatches;
+    total.failedJobs += r.failedJobs;
+    total.workers += r.workers;
   }
   return total;
 }
@@ -103,10 +101,15 @@ export function registerStatus(program: Command): void {
           for (const name of [QueueName.classify, QueueName.deliver] as const) {
             report[name] = await queueReport(queues[name], await processedLastMinute(redis, cfg.queuePrefix, name));
           }
-          report.outbound = await outboundReport(
-            queues,
-            view?.agencies ?? [],
+          const agencies = view?.agencies ?? [];
+          report.outbound = await summedReport(
+            agencies.flatMap((agency) => PLATFORMS.map((platform) => queues.outboundFor(platform, agency.id))),
             await processedLastMinute(redis, cfg.queuePrefix, QueueName.outbound),
+          );
+          // posts into Aitu groups (bridge aitu)
+          report.relay = await summedReport(
+            agencies.map((agency) => queues.relayFor(agency.id)),
+            await processedLastMinute(redis, cfg.queuePrefix, QueueName.relay),
           );
           report.deadLetters = (await queues['dead-letter'].getJobCounts('waiting')).waiting ?? 0;
           const connectors = await readConnectorStatuses(redis, cfg.queuePrefix);

@@ -62,6 +62,24 @@ async function runRelays(pool: pg.Pool, runId: string): Promise<boolean> {
   return relays;
 }
 
+/**
+ * Live messages of the last day in chats mapped to an Aitu group (since the mapping) that have no post yet: their
+ * relay jobs were lost (a process killed between the batch's commit and the jobs, Redis restarted without
+ * persistence). Read when `bridge aitu` starts; asking again for a message already being relayed does nothing.
+ */
+export async function unrelayedMessages(pool: pg.Pool, agencyId: string): Promise<string[]> {
+  const rows = await pool.query<{ id: string }>(
+    `SELECT m.id::text AS id FROM messages m
+       JOIN chat_sources s ON s.agency_id = m.agency_id AND s.chat_id = m.chat_id AND s.platform = 'aitu'
+      WHERE m.agency_id = $1 AND m.import_run_id IS NULL AND m.platform <> 'aitu' AND m.kind = 'message'
+        AND NOT m.withdrawn AND m.sent_at > greatest(s.created_at, now() - interval '1 day')
+        AND NOT EXISTS (SELECT 1 FROM aitu_posts p WHERE p.message_id = m.id)
+      ORDER BY m.id`,
+    [agencyId],
+  );
+  return rows.rows.map((r) => r.id);
+}
+
 /** Queues a relay job for each message (job ids are unique per request: a later change is never swallowed). */
 export async function requestRelay(
   queues: Pick<Queues, 'relayFor'>,

@@ -15,9 +15,17 @@ import {
   type RouteOf,
 } from '../pipeline/queues.ts';
 import type { Sealed } from '../pipeline/sealed-payload.ts';
+import { countProcessed } from '../pipeline/stats.ts';
 import type { Store } from '../store/database.ts';
 import { ChatLimiter } from './chat-limiter.ts';
-import { GroupLimitedError, requestRelay, sendPart, syncMessagePost, type SyncContext } from './national-relay.ts';
+import {
+  GroupLimitedError,
+  requestRelay,
+  sendPart,
+  syncMessagePost,
+  unrelayedMessages,
+  type SyncContext,
+} from './national-relay.ts';
 
 export interface RelayConsumerOptions extends QueueContext {
   store: Store;
@@ -69,6 +77,7 @@ export async function startRelayConsumer(options: RelayConsumerOptions): Promise
       if (payload.agencyId !== agencyId) throw new UnrecoverableError(`relay job ${job.id} is not for this agency`);
       try {
         await observed('relay', () => relayOne(context, options, payload));
+        await countProcessed(queues.connection, options.prefix, 'relay', 1);
         observer().messages('relay', { [payload.kind === 'message' ? 'synced' : 'notices']: 1 });
       } catch (error) {
         if (error instanceof GroupLimitedError) return delay(job, error.waitMs, token);
@@ -96,6 +105,11 @@ export async function startRelayConsumer(options: RelayConsumerOptions): Promise
   });
   worker.on('error', (error) => log.warn(`relay worker: ${error.message}`));
   await worker.waitUntilReady();
+  const missed = await unrelayedMessages(options.store.pool, agencyId);
+  if (missed.length > 0) {
+    log.info('relaying live messages whose relay jobs were lost', { messages: missed.length });
+    await requestRelay(queues, agencyId, missed);
+  }
   const decisions = followReviewDecisions(options, (ids) => requestRelay(queues, agencyId, ids));
   return {
     worker,
