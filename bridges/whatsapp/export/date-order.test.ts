@@ -2,8 +2,10 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import {
   DateOrderEvidence,
+  LANGUAGE_DATE_ORDERS,
   assertTimeZone,
   decideDateOrder,
+  latestPossibleYear,
   localToUtcIso,
   toLocalDateTime,
   zoneOffsetMs,
@@ -12,10 +14,13 @@ import type { DateOrderDecision, HeaderTime, LocalDateTime } from './date-order.
 
 type Fields = [string, string, string];
 
+/** the latest year two digits can mean in these tests (as if the import ran in 2026) */
+const LATEST = 2026;
+
 describe('decideDateOrder', () => {
   const cases: [string, Fields[], DateOrderDecision['kind'], string | null][] = [
     [
-      'a first field above 12 means day first',
+      'a first field above 12 is a day or a two-digit year; a day below 9 as a year would be before WhatsApp',
       [
         ['03', '04', '24'],
         ['31', '12', '23'],
@@ -73,7 +78,7 @@ describe('decideDateOrder', () => {
       'year-first and day-first evidence conflict',
       [
         ['2024', '01', '13'],
-        ['13', '01', '24'],
+        ['13', '01', '2024'],
       ],
       'conflict',
       null,
@@ -110,44 +115,254 @@ describe('decideDateOrder', () => {
   ];
   for (const [name, dates, kind, order] of cases) {
     it(name, () => {
-      const decision = decideDateOrder(dates);
+      const decision = decideDateOrder(dates, { latestYear: LATEST });
       assert.equal(decision.kind, kind);
       assert.equal(decision.kind === 'decided' ? decision.order : null, order);
     });
   }
 
-  it('says by which signal it decided, and names the first ambiguous date when it cannot', () => {
+  it('says by which signals it decided, and names the orders left and the first ambiguous date when it cannot', () => {
     assert.deepEqual(
-      decideDateOrder([
-        ['10', '01', '24'],
-        ['02', '02', '24'],
-      ]),
-      { kind: 'decided', order: 'DMY', evidence: 'dates-advance' },
+      decideDateOrder(
+        [
+          ['10', '01', '24'],
+          ['02', '02', '24'],
+        ],
+        { latestYear: LATEST },
+      ),
+      // 02 as a year is 2002, before WhatsApp: not year first; then only the day-first reading advances
+      { kind: 'decided', order: 'DMY', evidence: ['two-digit-year', 'dates-advance'] },
     );
     assert.deepEqual(
-      decideDateOrder([
-        ['12', '12', '24'],
-        ['03', '04', '24'],
-        ['05', '06', '24'],
-      ]),
-      { kind: 'undecidable', first: { fields: ['03', '04', '24'], line: 2 } },
+      decideDateOrder(
+        [
+          ['12', '12', '24'],
+          ['03', '04', '24'],
+          ['05', '06', '24'],
+        ],
+        { latestYear: LATEST },
+      ),
+      { kind: 'undecidable', orders: ['DMY', 'MDY'], first: { fields: ['03', '04', '24'], line: 2 } },
     );
   });
 
-  it('names the first line of each conflicting kind', () => {
-    const decision = decideDateOrder([
-      ['01', '02', '24'],
-      ['13', '01', '24'],
-      ['14', '01', '24'],
-      ['01', '13', '24'],
-    ]);
+  it('names the first line that ruled out each order, and the orders each allows', () => {
+    const decision = decideDateOrder(
+      [
+        ['01', '02', '24'],
+        ['13', '01', '24'],
+        ['14', '01', '24'],
+        ['01', '13', '24'],
+      ],
+      { latestYear: LATEST },
+    );
     assert.deepEqual(decision, {
       kind: 'conflict',
       evidence: [
-        { order: 'DMY', line: 2 },
-        { order: 'MDY', line: 4 },
+        // 01 as a year would be 2001; 13 as a month does not exist; 13 January 2024 is also 24 January 2013
+        { line: 1, orders: ['DMY', 'MDY'] },
+        { line: 2, orders: ['DMY', 'YMD'] },
+        { line: 4, orders: ['MDY'] },
       ],
     });
+  });
+});
+
+describe('decideDateOrder: what a two-digit year settles', () => {
+  const decide = (dates: Fields[], latestYear = LATEST): DateOrderDecision => decideDateOrder(dates, { latestYear });
+  const cases: [string, Fields[], DateOrderDecision, number?][] = [
+    [
+      // the year 2031 has not come yet: the 31 is a day, so the 25 is the year (and cannot be a month)
+      '25/12/31 is year first',
+      [['25', '12', '31']],
+      { kind: 'decided', order: 'YMD', evidence: ['day-above-12', 'two-digit-year'] },
+    ],
+    [
+      // 31 as a year is 2031, not yet; as a month it does not exist: the 31 is a day
+      '31/12/25 is day first',
+      [['31', '12', '25']],
+      { kind: 'decided', order: 'DMY', evidence: ['day-above-12', 'two-digit-year'] },
+    ],
+    [
+      // a day above 12 first may be the day or a two-digit year: 13 June 2015 or 15 June 2013
+      '13/06/15 alone is day first or year first',
+      [['13', '06', '15']],
+      { kind: 'undecidable', orders: ['DMY', 'YMD'], first: { fields: ['13', '06', '15'], line: 1 } },
+    ],
+    [
+      // a single-digit field is never a year: `22/3/8` is 8 March 2022 (Basque and Korean phones write yy/M/d)
+      'a single-digit last field is no year',
+      [
+        ['22', '3', '18'],
+        ['22', '3', '8'],
+      ],
+      { kind: 'decided', order: 'YMD', evidence: ['day-above-12', 'two-digit-year'] },
+    ],
+    [
+      // 45 can only be a year, so the year is first; 2045 is read as it is written, out of WhatsApp's years or not
+      'a first field above 31 is the year',
+      [['45', '3', '18']],
+      { kind: 'decided', order: 'YMD', evidence: ['two-digit-year'] },
+    ],
+    [
+      // a field above 31 last is the year: year first is out, day first and month first remain
+      'a last field above 31 rules out year first only',
+      [['3', '4', '45']],
+      { kind: 'undecidable', orders: ['DMY', 'MDY'], first: { fields: ['3', '4', '45'], line: 1 } },
+    ],
+    [
+      // 30 February does not exist, and no month is 30: the 30 is the year (here 2030 has come)
+      'a day past the end of its month rules an order out',
+      [
+        ['30', '2', '24'],
+        ['13', '2', '24'],
+      ],
+      { kind: 'decided', order: 'YMD', evidence: ['day-above-12', 'no-such-day'] },
+      2031,
+    ],
+    [
+      // a phone whose clock was reset writes 1 January 2000: no reading is in WhatsApp's years, so its year rules
+      // nothing out, only what is no date at all (day 00 of January 2001)
+      'a date before WhatsApp under every reading rules out only what is no date',
+      [
+        ['01', '01', '00'],
+        ['13', '06', '24'],
+      ],
+      { kind: 'decided', order: 'DMY', evidence: ['day-above-12', 'no-such-day'] },
+    ],
+  ];
+  for (const [name, dates, expected, latestYear] of cases) {
+    it(name, () => assert.deepEqual(decide(dates, latestYear), expected));
+  }
+
+  it('the latest year decides what a two-digit year in the future may be', () => {
+    // in 2031 the 31 of 25/12/31 can be a year: 25 December 2031 is then possible
+    assert.deepEqual(decide([['25', '12', '31']], 2031), {
+      kind: 'undecidable',
+      orders: ['DMY', 'YMD'],
+      first: { fields: ['25', '12', '31'], line: 1 },
+    });
+  });
+
+  it('latestPossibleYear is the year in the zone furthest ahead', () => {
+    assert.equal(latestPossibleYear(Date.parse('2026-12-31T09:59:59Z')), 2026);
+    assert.equal(latestPossibleYear(Date.parse('2026-12-31T10:00:00Z')), 2027);
+  });
+
+  it('Thai Buddhist-era years, marked or not, are years of four digits', () => {
+    assert.deepEqual(decide([['18', '3', '2565']]), {
+      kind: 'decided',
+      order: 'DMY',
+      evidence: ['four-digit-year', 'day-above-12'],
+    });
+  });
+});
+
+describe("decideDateOrder: the language of WhatsApp's own words", () => {
+  const short: Fields[] = [
+    ['13', '06', '15'],
+    ['14', '06', '15'],
+  ];
+  const early: Fields[] = [
+    ['03', '04', '24'],
+    ['05', '06', '24'],
+  ];
+  const cases: [string, Fields[], string[], DateOrderDecision][] = [
+    [
+      'Russian writes day first everywhere',
+      short,
+      ['ru'],
+      { kind: 'decided', order: 'DMY', evidence: ['day-above-12', 'language'] },
+    ],
+    [
+      'Kazakh writes day first everywhere',
+      early,
+      ['kk'],
+      { kind: 'decided', order: 'DMY', evidence: ['two-digit-year', 'language'] },
+    ],
+    [
+      'English is written in every order: it settles nothing',
+      early,
+      ['en'],
+      { kind: 'undecidable', orders: ['DMY', 'MDY'], first: { fields: ['03', '04', '24'], line: 1 } },
+    ],
+    [
+      'Spanish is never written year first, but day or month first',
+      short,
+      ['es'],
+      { kind: 'decided', order: 'DMY', evidence: ['day-above-12', 'language'] },
+    ],
+    [
+      'Spanish leaves day first and month first',
+      early,
+      ['es'],
+      { kind: 'undecidable', orders: ['DMY', 'MDY'], first: { fields: ['03', '04', '24'], line: 1 } },
+    ],
+    [
+      'French is never written month first',
+      early,
+      ['fr'],
+      { kind: 'decided', order: 'DMY', evidence: ['two-digit-year', 'language'] },
+    ],
+    [
+      'English words beside Russian ones do not undo them',
+      short,
+      ['en', 'ru'],
+      { kind: 'decided', order: 'DMY', evidence: ['day-above-12', 'language'] },
+    ],
+    [
+      'a language whose orders the dates have ruled out says nothing',
+      [
+        ['3', '14', '24'],
+        ['3', '15', '24'],
+      ],
+      ['ru'],
+      { kind: 'decided', order: 'MDY', evidence: ['day-above-12', 'two-digit-year'] },
+    ],
+    [
+      'an unknown language says nothing',
+      early,
+      ['xx'],
+      { kind: 'undecidable', orders: ['DMY', 'MDY'], first: { fields: ['03', '04', '24'], line: 1 } },
+    ],
+  ];
+  for (const [name, dates, languages, expected] of cases) {
+    it(name, () => assert.deepEqual(decideDateOrder(dates, { latestYear: LATEST, languages }), expected));
+  }
+
+  it('the advance of dates comes before the language', () => {
+    // read day first these dates go back; month first they advance: the Russian words do not overrule that
+    const decision = decideDateOrder(
+      [
+        ['01', '10', '24'],
+        ['02', '02', '24'],
+        ['03', '05', '24'],
+      ],
+      { latestYear: LATEST, languages: ['ru'] },
+    );
+    assert.deepEqual(decision, { kind: 'decided', order: 'MDY', evidence: ['two-digit-year', 'dates-advance'] });
+  });
+
+  it('LANGUAGE_DATE_ORDERS holds the orders every region of each language writes, as ICU has them', () => {
+    const names = new Intl.DisplayNames(['en'], { type: 'region' });
+    const regions: string[] = [];
+    for (let a = 65; a <= 90; a++) {
+      for (let b = 65; b <= 90; b++) {
+        const code = String.fromCharCode(a, b);
+        if (names.of(code) !== code) regions.push(code);
+      }
+    }
+    const day = new Date(Date.UTC(2022, 2, 18));
+    const orderOf = (locale: string): string =>
+      new Intl.DateTimeFormat(locale, { dateStyle: 'short', timeZone: 'UTC' })
+        .formatToParts(day)
+        .filter((part) => part.type === 'day' || part.type === 'month' || part.type === 'year')
+        .map((part) => part.type.charAt(0).toUpperCase())
+        .join('');
+    for (const [language, orders] of Object.entries(LANGUAGE_DATE_ORDERS)) {
+      const written = new Set([language, ...regions.map((region) => `${language}-${region}`)].map(orderOf));
+      assert.deepEqual([...written].sort(), [...orders].sort(), language);
+    }
   });
 });
 
@@ -252,7 +467,15 @@ describe('toLocalDateTime: other calendars, worded months and missing years', ()
       undefined,
       day(2024, 2, 29),
     ],
+    // Thai phones write the Buddhist era without `BE` too: a four-digit year from 2400 is one
+    ['unmarked Buddhist era 2565 is 2022', at(['18', '3', '2565']), 'DMY', undefined, day(2022, 3, 18)],
+    ['unmarked Buddhist-era leap day 2563 is 2020', at(['29', '2', '2563']), 'DMY', undefined, day(2020, 2, 29)],
+    ['unmarked Buddhist era 2566 has no 29 February (2023)', at(['29', '2', '2566']), 'DMY', undefined, null],
+    ['year-first Buddhist era 2565', at(['2565', '3', '18']), 'YMD', undefined, day(2022, 3, 18)],
+    ['the first year read as Buddhist era is 2400 (1857)', at(['1', '1', '2400']), 'DMY', undefined, day(1857, 1, 1)],
+    ['2399 is read as written', at(['1', '1', '2399']), 'DMY', undefined, day(2399, 1, 1)],
     ['Reiwa 4 is 2022', at(['3', '18', 'R4']), 'MDY', undefined, day(2022, 3, 18)],
+    ['an era year is never a day', at(['10', '12', 'R3']), 'YMD', undefined, null],
     ['Reiwa 1 is 2019', at(['5', '1', 'R1']), 'MDY', undefined, day(2019, 5, 1)],
     ['Heisei 30 is 2018', at(['3', '18', 'H30']), 'MDY', undefined, day(2018, 3, 18)],
     ['era year 0 does not exist', at(['3', '18', 'R0']), 'MDY', undefined, null],
@@ -270,11 +493,16 @@ describe('toLocalDateTime: other calendars, worded months and missing years', ()
     it(name, () => assert.deepEqual(toLocalDateTime(input, order, year), expected));
 
   it('a worded month gives no evidence of the numeric order', () => {
-    const evidence = new DateOrderEvidence();
+    const evidence = new DateOrderEvidence({ latestYear: LATEST });
     evidence.add(['2013', '08', '28'], 1, true);
     evidence.add(['', '03', '18'], 2, true);
     evidence.add(['13', '01', '24'], 3);
-    assert.deepEqual(evidence.decide(), { kind: 'decided', order: 'DMY', evidence: 'day-first' });
+    evidence.add(['02', '02', '24'], 4);
+    assert.deepEqual(evidence.decide(), {
+      kind: 'decided',
+      order: 'DMY',
+      evidence: ['day-above-12', 'two-digit-year'],
+    });
   });
 });
 

@@ -12,85 +12,239 @@ export function isDateOrder(value: string): value is DateOrder {
   return (DATE_ORDERS as readonly string[]).includes(value);
 }
 
+/**
+ * What ruled an order out or settled the file's order. The first four are read from the dates themselves: a
+ * four-digit field can only be the year; a field an order reads as the month but above 12 is a day; a year is
+ * written in two or four digits, a two-digit one lies in WhatsApp's years (2009 to the year the import runs), and
+ * a field above 31 can only be a year; a day exists in its month.
+ */
+export const DATE_ORDER_SIGNALS = [
+  'four-digit-year',
+  'day-above-12',
+  'two-digit-year',
+  'no-such-day',
+  'dates-advance',
+  'language',
+  'order-irrelevant',
+] as const;
+export type DateOrderSignal = (typeof DATE_ORDER_SIGNALS)[number];
+
+export interface AmbiguousDate {
+  fields: readonly [string, string, string];
+  line: number;
+}
+
 export type DateOrderDecision =
-  | {
-      kind: 'decided';
-      order: DateOrder;
-      evidence: 'day-first' | 'month-first' | 'year-first' | 'order-irrelevant' | 'dates-advance';
-    }
-  /** some date reads differently in DMY and MDY and no date settles which: the first such date and its line */
-  | { kind: 'undecidable'; first: { fields: readonly [string, string, string]; line: number } | null }
-  /** the file contradicts itself: each evidence kind with the first line (1-based) that gave it */
-  | { kind: 'conflict'; evidence: { order: DateOrder; line: number }[] };
+  /** evidence: the signals that ruled the other orders out, in the order of DATE_ORDER_SIGNALS */
+  | { kind: 'decided'; order: DateOrder; evidence: DateOrderSignal[] }
+  /** the orders the file still allows, and the first date two of them read differently, with its line */
+  | { kind: 'undecidable'; orders: DateOrder[]; first: AmbiguousDate }
+  /** the file contradicts itself: for each order, the first line (1-based) that ruled it out and what it allows */
+  | { kind: 'conflict'; evidence: { line: number; orders: DateOrder[] }[] };
+
+/** WhatsApp's first release: no export holds an earlier message unless a phone's clock was wrong. */
+const FIRST_WHATSAPP_YEAR = 2009;
+const HOUR_MS = 60 * 60 * 1000;
 
 /**
- * Collects evidence date by date so a reader can stream the file once. A first field of four digits means YMD;
- * a first field above 12 can only be a day (DMY); a second field above 12 can only be a day (MDY). When no date
- * settles it, the order in which dates advance may: an export runs forward in time, so the reading under which the
- * dates go back far more often is the wrong one (a phone's clock may jump back now and then, so one reading
- * must go back at least three times as often, plus one, as the other).
+ * The latest year any export read at `nowMs` can hold: the year in the zone furthest ahead (UTC+14), so a message
+ * written just after midnight on 1 January somewhere is not read as the future.
+ */
+export function latestPossibleYear(nowMs: number): number {
+  return new Date(nowMs + 14 * HOUR_MS).getUTCFullYear();
+}
+
+/**
+ * The orders a language's locales write numeric dates in, over every region (CLDR's short date as Node's ICU has
+ * it; the test checks each entry against every region). Russian, Kazakh, German, Portuguese and Turkish write day
+ * first everywhere; Spanish day first, or month first in Panama and Puerto Rico; French day first, or year first in
+ * Canada; English every order (US month first, UK day first, Canada year first), so English words rule nothing out.
+ */
+export const LANGUAGE_DATE_ORDERS: Readonly<Record<string, readonly DateOrder[]>> = {
+  ru: ['DMY'],
+  kk: ['DMY'],
+  de: ['DMY'],
+  pt: ['DMY'],
+  tr: ['DMY'],
+  es: ['DMY', 'MDY'],
+  fr: ['DMY', 'YMD'],
+  en: ['DMY', 'MDY', 'YMD'],
+};
+
+/** A date as an order reads it (yyyymmdd, and whether its year lies in WhatsApp's years), or why it is no date. */
+type Reading = { value: number; inEra: boolean } | { reason: DateOrderSignal };
+
+const DAY_OR_MONTH = /^\d{1,2}$/;
+
+function isLeapYear(year: number): boolean {
+  return (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0;
+}
+
+function daysInMonth(year: number, month: number): number {
+  if (month === 2) return isLeapYear(year) ? 29 : 28;
+  return month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31;
+}
+
+function readAs(fields: readonly [string, string, string], order: DateOrder, latestYear: number): Reading {
+  const [f1, f2, f3] = fields;
+  const [yearText, monthText, dayText] = order === 'DMY' ? [f3, f2, f1] : order === 'MDY' ? [f3, f1, f2] : [f1, f2, f3];
+  // a four-digit or era year (`R4`) can only be the year
+  if (!DAY_OR_MONTH.test(monthText) || !DAY_OR_MONTH.test(dayText)) return { reason: 'four-digit-year' };
+  const year = gregorianYear(yearText, false, undefined);
+  if (year === null) return { reason: 'two-digit-year' };
+  const month = Number(monthText);
+  const day = Number(dayText);
+  if (month > 31 || day > 31) return { reason: 'two-digit-year' };
+  if (month > 12) return { reason: 'day-above-12' };
+  if (month < 1 || day < 1 || day > daysInMonth(year, month)) return { reason: 'no-such-day' };
+  const inEra = yearText.length !== 2 || (year >= FIRST_WHATSAPP_YEAR && year <= latestYear);
+  return { value: year * 10000 + month * 100 + day, inEra };
+}
+
+/** A list of orders that is never empty. */
+type Orders = [DateOrder, ...DateOrder[]];
+
+const PAIRS = [
+  ['DMY', 'MDY'],
+  ['DMY', 'YMD'],
+  ['MDY', 'YMD'],
+] as const;
+
+/**
+ * Collects evidence date by date so a reader can stream the file once. Each date allows the orders under which it
+ * is a real date in WhatsApp's years (when it is one under none, a phone's clock was wrong: then the orders under
+ * which it is a date at all); an order some date does not allow is ruled out. When more than one order remains, the
+ * order in which dates advance may settle it: an export runs forward in time, so a reading under which the dates go
+ * back far more often than under another is wrong (a phone's clock may jump back now and then, so it must go back
+ * at least three times as often, plus one). Then the language of WhatsApp's own words in the file rules out the
+ * orders none of that language's locales writes (LANGUAGE_DATE_ORDERS). Otherwise the file cannot tell.
  */
 export class DateOrderEvidence {
-  private readonly firstSeen = new Map<DateOrder, number>();
-  private firstAmbiguous: { fields: readonly [string, string, string]; line: number } | null = null;
-  /** per reading, the last date (yyyymmdd) and how often a date was earlier than the one before it */
-  private readonly advance = { DMY: { last: 0, back: 0 }, MDY: { last: 0, back: 0 } };
+  private readonly latestYear: number;
+  /** per order, the first date that ruled it out: its line, why, and the orders it allows */
+  private readonly ruledOut = new Map<DateOrder, { line: number; reason: DateOrderSignal; orders: DateOrder[] }>();
+  /** per pair of orders, the first date they read differently */
+  private readonly firstDifference = new Map<string, AmbiguousDate>();
+  /** per order, the last date (yyyymmdd) it read and how often a date was earlier than the one before */
+  private readonly advance = { DMY: { last: 0, back: 0 }, MDY: { last: 0, back: 0 }, YMD: { last: 0, back: 0 } };
+  private readonly languages = new Set<string>();
+
+  /** `latestYear`: the latest year a two-digit year can mean (latestPossibleYear of the time of the import) */
+  constructor(options: { latestYear: number }) {
+    this.latestYear = options.latestYear;
+  }
 
   add(fields: readonly [string, string, string], line: number, fixedOrder = false): void {
     // a month written as a word says nothing about the order of the numeric dates
     if (fixedOrder) return;
-    const [first, second] = fields;
-    const a = Number(first);
-    const b = Number(second);
-    let order: DateOrder | null = null;
-    if (first.length === 4) order = 'YMD';
-    else if (a > 12) order = 'DMY';
-    else if (b > 12) order = 'MDY';
-    else if (a !== b && this.firstAmbiguous === null) this.firstAmbiguous = { fields, line };
-    if (order !== null && !this.firstSeen.has(order)) this.firstSeen.set(order, line);
-    if (order !== 'YMD') this.step(a, b, fields[2]);
-  }
-
-  private step(first: number, second: number, yearText: string): void {
-    const year = Number(yearText) + (yearText.length === 2 ? 2000 : 0);
-    if (!Number.isFinite(year)) return;
-    const readings = { DMY: year * 10000 + second * 100 + first, MDY: year * 10000 + first * 100 + second };
-    for (const order of ['DMY', 'MDY'] as const) {
+    const readings = DATE_ORDERS.map((order) => ({ order, reading: readAs(fields, order, this.latestYear) }));
+    const dates = readings.filter(({ reading }) => 'value' in reading).map(({ order }) => order);
+    const inEra = readings.filter(({ reading }) => 'value' in reading && reading.inEra).map(({ order }) => order);
+    // a date that is a date in WhatsApp's years under no order came from a wrong clock: its era says nothing
+    const allowed = inEra.length > 0 ? inEra : dates;
+    if (allowed.length === 0) return;
+    const values: Partial<Record<DateOrder, number>> = {};
+    for (const { order, reading } of readings) {
+      if (!allowed.includes(order) && !this.ruledOut.has(order)) {
+        const reason = 'reason' in reading ? reading.reason : 'two-digit-year';
+        this.ruledOut.set(order, { line, reason, orders: allowed });
+      }
+      if (!('value' in reading)) continue;
+      values[order] = reading.value;
       const track = this.advance[order];
-      if (readings[order] < track.last) track.back++;
-      track.last = readings[order];
+      if (reading.value < track.last) track.back++;
+      track.last = reading.value;
+    }
+    for (const [a, b] of PAIRS) {
+      const key = `${a}${b}`;
+      const first = values[a];
+      const second = values[b];
+      if (first !== undefined && second !== undefined && first !== second && !this.firstDifference.has(key)) {
+        this.firstDifference.set(key, { fields, line });
+      }
     }
   }
 
-  /** The order under which the dates go back far less often, if one does. */
-  private advancingOrder(): 'DMY' | 'MDY' | null {
-    const { DMY, MDY } = this.advance;
-    if (MDY.back >= 3 * DMY.back + 1) return 'DMY';
-    if (DMY.back >= 3 * MDY.back + 1) return 'MDY';
-    return null;
+  /** A language WhatsApp's own words in the file are in (system lines, placeholders, tombstones). */
+  addLanguage(language: string): void {
+    this.languages.add(language);
+  }
+
+  /** The first date two of `orders` read differently, or null when they read every date alike. */
+  private firstAmbiguous(orders: readonly DateOrder[]): AmbiguousDate | null {
+    let first: AmbiguousDate | null = null;
+    for (const [a, b] of PAIRS) {
+      if (!orders.includes(a) || !orders.includes(b)) continue;
+      const date = this.firstDifference.get(`${a}${b}`);
+      if (date && (first === null || date.line < first.line)) first = date;
+    }
+    return first;
+  }
+
+  /** The orders under which the dates do not go back far more often than under another of `orders`. */
+  private advancing(orders: Orders): Orders {
+    const goesBack = (order: DateOrder): number => this.advance[order].back;
+    const least = Math.min(...orders.map(goesBack));
+    const [first, ...rest] = orders.filter((order) => goesBack(order) < 3 * least + 1);
+    // the order that goes back least always stays, so `first` is never undefined
+    return first === undefined ? orders : [first, ...rest];
+  }
+
+  /**
+   * Those of `orders` that every language found writes somewhere. When the languages leave none (words of two
+   * languages that share no order), they say nothing.
+   */
+  private spoken(orders: Orders): Orders {
+    const spoken = (order: DateOrder): boolean =>
+      [...this.languages].every((language) => (LANGUAGE_DATE_ORDERS[language] ?? DATE_ORDERS).includes(order));
+    const [first, ...rest] = orders.filter(spoken);
+    return first === undefined ? orders : [first, ...rest];
   }
 
   decide(): DateOrderDecision {
-    const orders = [...this.firstSeen.entries()];
-    if (orders.length > 1) return { kind: 'conflict', evidence: orders.map(([order, line]) => ({ order, line })) };
-    const only = orders[0];
-    if (only) {
-      const evidence = only[0] === 'YMD' ? 'year-first' : only[0] === 'DMY' ? 'day-first' : 'month-first';
-      return { kind: 'decided', order: only[0], evidence };
+    const remaining = DATE_ORDERS.filter((order) => !this.ruledOut.has(order));
+    const [head, ...tail] = remaining;
+    if (head === undefined) {
+      const evidence = [...this.ruledOut.values()]
+        .map(({ line, orders }) => ({ line, orders }))
+        .filter((item, index, all) => all.findIndex((other) => other.line === item.line) === index)
+        .sort((x, y) => x.line - y.line);
+      return { kind: 'conflict', evidence };
     }
-    // When every date has day == month (or there are none), both readings give the same dates: nothing is guessed.
-    if (this.firstAmbiguous === null) return { kind: 'decided', order: 'DMY', evidence: 'order-irrelevant' };
-    const advancing = this.advancingOrder();
-    if (advancing !== null) return { kind: 'decided', order: advancing, evidence: 'dates-advance' };
-    return { kind: 'undecidable', first: this.firstAmbiguous };
+    let orders: Orders = [head, ...tail];
+    const evidence = new Set<DateOrderSignal>([...this.ruledOut.values()].map((item) => item.reason));
+    const narrowings: [DateOrderSignal, (left: Orders) => Orders][] = [
+      ['dates-advance', (left) => this.advancing(left)],
+      ['language', (left) => this.spoken(left)],
+    ];
+    for (let step = 0; ; step++) {
+      const ambiguous = this.firstAmbiguous(orders);
+      // When the orders left read every date alike (or there are no dates), nothing is guessed by taking one.
+      if (ambiguous === null || orders.length === 1) {
+        if (orders.length > 1) evidence.add('order-irrelevant');
+        return { kind: 'decided', order: orders[0], evidence: DATE_ORDER_SIGNALS.filter((item) => evidence.has(item)) };
+      }
+      const narrowing = narrowings[step];
+      if (narrowing === undefined) return { kind: 'undecidable', orders, first: ambiguous };
+      const [signal, narrow] = narrowing;
+      const left = narrow(orders);
+      if (left.length < orders.length) {
+        orders = left;
+        evidence.add(signal);
+      }
+    }
   }
 }
 
 /** Decides the order of a whole list of header dates (the streaming reader uses DateOrderEvidence directly). */
-export function decideDateOrder(dates: Iterable<readonly [string, string, string]>): DateOrderDecision {
-  const evidence = new DateOrderEvidence();
+export function decideDateOrder(
+  dates: Iterable<readonly [string, string, string]>,
+  options: { latestYear: number; languages?: readonly string[] },
+): DateOrderDecision {
+  const evidence = new DateOrderEvidence(options);
   let line = 0;
   for (const fields of dates) evidence.add(fields, ++line);
+  for (const language of options.languages ?? []) evidence.addLanguage(language);
   return evidence.decide();
 }
 
@@ -111,32 +265,36 @@ export interface HeaderTime {
   meridiem: Meridiem | null;
   /** year/month/day whatever the file's order (the month was a word) */
   fixedOrder?: boolean;
-  /** a Thai Buddhist-era year (`2565 BE`) */
+  /** a Thai Buddhist-era year marked `BE` (`2565 BE`); an unmarked four-digit year from 2400 is one too */
   buddhistEra?: boolean;
 }
 
 /** Japanese eras iOS writes as a letter and the year of the era: year 1 is the era's first year. */
 const ERA_OFFSETS: Record<string, number> = { R: 2018, H: 1988 };
 const BUDDHIST_ERA_OFFSET = 543;
+/**
+ * A four-digit year from here on is a Thai Buddhist-era year even without `BE` (Thai phones write `18/3/2565`):
+ * BE 2400 is 1857, and no Gregorian year this far ahead is in an export.
+ */
+const FIRST_BUDDHIST_ERA_YEAR = 2400;
 
 /**
  * The Gregorian year of a year field: two digits are this century (WhatsApp dates from 2009 on), an era year
- * (`R4`) counts from the era's start, a Buddhist-era year is 543 ahead; an empty field takes `yearless`.
+ * (`R4`) counts from the era's start, a Buddhist-era year (`2565 BE`, or any four-digit year from 2400) is 543
+ * ahead; an empty field takes `yearless`.
  */
 function gregorianYear(yearText: string, buddhistEra: boolean, yearless: number | undefined): number | null {
-  const era = /^([RH])(\d{1,2})$/iu.exec(yearText);
-  if (era?.[1] && era[2]) {
-    const offset = ERA_OFFSETS[era[1].toUpperCase()];
-    return offset === undefined || Number(era[2]) < 1 ? null : offset + Number(era[2]);
-  }
   if (yearText === '') return yearless ?? null;
-  if (yearText.length === 2) return 2000 + Number(yearText);
-  if (yearText.length === 4) return Number(yearText) - (buddhistEra ? BUDDHIST_ERA_OFFSET : 0);
-  return null;
-}
-
-function daysInMonth(year: number, month: number): number {
-  return new Date(Date.UTC(year, month, 0)).getUTCDate();
+  if (/^\d+$/.test(yearText)) {
+    const year = Number(yearText);
+    if (yearText.length === 2) return 2000 + year;
+    if (yearText.length !== 4) return null;
+    return buddhistEra || year >= FIRST_BUDDHIST_ERA_YEAR ? year - BUDDHIST_ERA_OFFSET : year;
+  }
+  const era = /^([RH])(\d{1,2})$/iu.exec(yearText);
+  if (!era?.[1] || !era[2]) return null;
+  const offset = ERA_OFFSETS[era[1].toUpperCase()];
+  return offset === undefined || Number(era[2]) < 1 ? null : offset + Number(era[2]);
 }
 
 /**
@@ -152,7 +310,7 @@ export function toLocalDateTime(header: HeaderTime, order: DateOrder, yearless?:
   if (year === null) return null;
   const month = Number(monthText);
   const day = Number(dayText);
-  if (monthText.length > 2 || dayText.length > 2) return null;
+  if (!DAY_OR_MONTH.test(monthText) || !DAY_OR_MONTH.test(dayText)) return null;
   if (month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month)) return null;
 
   let hour = header.hour;

@@ -192,9 +192,46 @@ const headers: [string, string, Expected][] = [
     'Mar 5, 8:11 PM - Dana: text',
     { dateFields: ['', '03', '5'], fixedOrder: true, hour: 8, meridiem: 'pm', author: 'Dana' },
   ],
+  // Month names in other languages, any case, with or without the trailing dot
+  [
+    'time before a Russian genitive month',
+    '19:23, 28 августа 2013 - Dana: text',
+    { dateFields: ['2013', '08', '28'], fixedOrder: true, layout: 'android-time-first', author: 'Dana' },
+  ],
+  [
+    'Russian short month without a year',
+    '18 мар. 12:14 - Dana: text',
+    { dateFields: ['', '03', '18'], fixedOrder: true, layout: 'android-worded', hour: 12, minute: 14 },
+  ],
+  ['Russian short month without its dot', '18 мар 12:14 - Dana: x', { dateFields: ['', '03', '18'] }],
+  ['Russian month in capitals', '18 МАРТА 2013, 12:14 - Dana: x', { dateFields: ['2013', '03', '18'] }],
+  ['Kazakh short month', '18 нау. 12:14 - Dana: x', { dateFields: ['', '03', '18'] }],
+  ['Kazakh full month', '19:23, 28 тамыз 2013 - Dana: x', { dateFields: ['2013', '08', '28'] }],
+  ['German März', '18 März 12:14 - Dana: x', { dateFields: ['', '03', '18'] }],
+  ['German month first', 'Dez. 5, 8:11 PM - Dana: x', { dateFields: ['', '12', '5'], meridiem: 'pm' }],
+  ['Spanish month first with a year', 'ene 5, 2014, 8:11 PM - Dana: x', { dateFields: ['2014', '01', '5'] }],
+  ['French févr.', '19:23, 28 févr. 2013 - Dana: x', { dateFields: ['2013', '02', '28'] }],
+  ['Portuguese set.', '19:23, 28 set. 2013 - Dana: x', { dateFields: ['2013', '09', '28'] }],
+  ['Turkish Ağustos', '19:23, 28 Ağustos 2013 - Dana: x', { dateFields: ['2013', '08', '28'] }],
+  ['Turkish capitals with a dotted İ', '19:23, 28 EKİM 2013 - Dana: x', { dateFields: ['2013', '10', '28'] }],
+  ['Turkish capitals with a dotless I', '19:23, 28 MAYIS 2013 - Dana: x', { dateFields: ['2013', '05', '28'] }],
+  // Thai Buddhist-era year without BE: the fields as written, the era is read with the year (date-order.ts)
+  [
+    'Thai Buddhist era without BE',
+    '[18/3/2565, 14:56:01] Dana: x',
+    { dateFields: ['18', '3', '2565'], buddhistEra: false },
+  ],
+  // A two-digit year first (Korean phones)
+  [
+    'Korean two-digit year first',
+    '22. 3. 8. 오후 2:56 - 다나: 안녕하세요',
+    { dateFields: ['22', '3', '8'], layout: 'android', hour: 2, meridiem: 'pm', author: '다나' },
+  ],
 ];
 
 const notHeaders: [string, string][] = [
+  ['a word that is no month where the month would stand', '18 Room 12:14 - Dana: x'],
+  ['a month-like word that is two months in French (juin, juillet)', '18 jui 12:14 - Dana: x'],
   ['continuation text', 'на почту danamur@mail.kz'],
   ['list item with a time', '- 09:00 briefing'],
   ['empty line', ''],

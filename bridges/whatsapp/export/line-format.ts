@@ -5,11 +5,20 @@
  * resolved here (the day/month order is only known from the whole file, see date-order.ts).
  */
 
+import { mayStartMonthName, monthOfName } from './month-names.ts';
+
 export type LineStyle = 'android' | 'ios';
+/**
+ * Which layout a header is in: `android` is `date, time - …`, `android-time-first` `time, date - …`, `android-worded`
+ * a month in words before the time; `colon` is `date, time: …` (older iOS without brackets, and other old tools);
+ * `ios` and `ios-time-first` are bracketed.
+ */
+export type HeaderLayout = 'ios' | 'ios-time-first' | 'android' | 'colon' | 'android-time-first' | 'android-worded';
 export type Meridiem = 'am' | 'pm';
 
 export interface HeaderLine {
   style: LineStyle;
+  layout: HeaderLayout;
   /**
    * the three date fields as written (native digits mapped), in the file's (still unknown) order; when the month
    * is written as a word, year/month/day instead (year '' when the line has none) and `fixedOrder` is set
@@ -69,35 +78,54 @@ const TIME_WITH_SECONDS = String.raw`(?<h>\d{1,2}):(?<m>\d{2}):(?<s>\d{2})(?:${M
  * be a Japanese era year (`R4`, `H30`) or a Thai Buddhist-era year followed by `BE`.
  */
 const DATE = String.raw`(?<d1>\d{1,4})(?<sep>[./-])[ ]?(?<d2>\d{1,2})\k<sep>[ ]?(?<d3>[RH]\d{1,2}|\d{1,4})\.?(?:${SP}(?<be>BE))?`;
-const MONTH = String.raw`(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?|Sep(?:t(?:ember)?)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)\.?`;
-/** `28 Aug 2013`, `18 Mar` (old Android, no year), `Aug 28, 2013`, `Mar 5` */
+/** A word where a month name may stand (`Aug`, `мар.`, `марта`, `Mayıs`); month-names.ts says which month, if any. */
+const MONTH = String.raw`\p{L}[\p{L}\p{M}]*\.?`;
+/** `28 Aug 2013`, `18 Mar` (old Android, no year), `Aug 28, 2013`, `Mar 5`, in any language month-names.ts reads */
 const NAMED_DATE = String.raw`(?:(?<nd>\d{1,2})${SP}(?<nm>${MONTH})(?:${SP}(?<ny>\d{4}))?|(?<mm>${MONTH})${SP}(?<md>\d{1,2})(?:,?${SP}(?<my>\d{4}))?)`;
 const DASH = String.raw`${SP}[-–]${SP}`;
 
 /** Each layout a phone has written, tried in order; all end in the `rest` after the timestamp. */
-const LAYOUTS: { style: LineStyle; pattern: RegExp }[] = [
+const LAYOUTS: { style: LineStyle; layout: HeaderLayout; pattern: RegExp }[] = [
   // iOS `[date, time] Name: text`
-  { style: 'ios', pattern: new RegExp(String.raw`^\[${DATE},?${SP}${TIME}\]${SP}?(?<rest>.*)$`, 'iu') },
+  { style: 'ios', layout: 'ios', pattern: new RegExp(String.raw`^\[${DATE},?${SP}${TIME}\]${SP}?(?<rest>.*)$`, 'iu') },
   // iOS (Vietnamese) `[time, date] Name: text`
-  { style: 'ios', pattern: new RegExp(String.raw`^\[${TIME},?${SP}${DATE}\]${SP}?(?<rest>.*)$`, 'iu') },
+  {
+    style: 'ios',
+    layout: 'ios-time-first',
+    pattern: new RegExp(String.raw`^\[${TIME},?${SP}${DATE}\]${SP}?(?<rest>.*)$`, 'iu'),
+  },
   // Android `date, time - Name: text`
-  { style: 'android', pattern: new RegExp(String.raw`^${DATE},?${SP}${TIME}${DASH}(?<rest>.*)$`, 'iu') },
+  {
+    style: 'android',
+    layout: 'android',
+    pattern: new RegExp(String.raw`^${DATE},?${SP}${TIME}${DASH}(?<rest>.*)$`, 'iu'),
+  },
   // older iOS without brackets, and old layouts with a colon after the time: `date, time: Name: text`
-  { style: 'android', pattern: new RegExp(String.raw`^${DATE},?${SP}${TIME_WITH_SECONDS}:${SP}(?<rest>.*)$`, 'iu') },
+  {
+    style: 'android',
+    layout: 'colon',
+    pattern: new RegExp(String.raw`^${DATE},?${SP}${TIME_WITH_SECONDS}:${SP}(?<rest>.*)$`, 'iu'),
+  },
   // time before the date: `19:23, 28 Aug 2013 - Name: text`
   {
     style: 'android',
+    layout: 'android-time-first',
     pattern: new RegExp(String.raw`^${TIME},?${SP}(?:${DATE}|${NAMED_DATE})${DASH}(?<rest>.*)$`, 'iu'),
   },
   // a month written as a word: `Mar 5, 8:11 PM - Name: text`, `18 Mar 12:14 - Name: text`
-  { style: 'android', pattern: new RegExp(String.raw`^${NAMED_DATE},?${SP}${TIME}${DASH}(?<rest>.*)$`, 'iu') },
+  {
+    style: 'android',
+    layout: 'android-worded',
+    pattern: new RegExp(String.raw`^${NAMED_DATE},?${SP}${TIME}${DASH}(?<rest>.*)$`, 'iu'),
+  },
 ];
 
-/** Every layout starts with one of these: a bracket, a digit, a clock marker before the time, or a month. */
-const MAY_START_HEADER = /^[[\d오上下午jfmasond]/iu;
+/** Every layout starts with a bracket, a digit, a clock marker before the time, or a month name. */
+function mayStartHeader(char: string): boolean {
+  return char === '[' || (char >= '0' && char <= '9') || '오上下午'.includes(char) || mayStartMonthName(char);
+}
 
 const AM_MARKERS = new Set(['am', 'vorm', 'дп', 'тд', '午前', '上午', '오전', 'ص']);
-const MONTHS = ['jan', 'feb', 'mar', 'apr', 'may', 'jun', 'jul', 'aug', 'sep', 'oct', 'nov', 'dec'];
 
 function meridiemOf(marker: string | undefined, period: string | undefined, hour: number): Meridiem | null {
   if (period !== undefined) {
@@ -161,20 +189,27 @@ function normaliseHead(line: string): { text: string; origin: number[] | null } 
   return { text, origin };
 }
 
-function monthNumber(name: string): string {
-  return String(MONTHS.indexOf(name.slice(0, 3).toLowerCase()) + 1).padStart(2, '0');
+/** The month of a month name as two digits, or null when the word is no month name. */
+function monthNumber(name: string): string | null {
+  const month = monthOfName(name);
+  return month === null ? null : String(month).padStart(2, '0');
 }
 
-/** The date fields in the file's order, or year/month/day (`fixedOrder`) when the month is a word. */
+/**
+ * The date fields in the file's order, or year/month/day (`fixedOrder`) when the month is a word; null when the
+ * word where the month stands is none.
+ */
 function dateOf(groups: Record<string, string | undefined>): {
   dateFields: [string, string, string];
   fixedOrder: boolean;
 } | null {
   const { d1, d2, d3, nd, nm, ny, mm, md, my } = groups;
   if (d1 !== undefined && d2 !== undefined && d3 !== undefined) return { dateFields: [d1, d2, d3], fixedOrder: false };
-  if (nd !== undefined && nm !== undefined) return { dateFields: [ny ?? '', monthNumber(nm), nd], fixedOrder: true };
-  if (md !== undefined && mm !== undefined) return { dateFields: [my ?? '', monthNumber(mm), md], fixedOrder: true };
-  return null;
+  const day = nd ?? md;
+  const name = nm ?? mm;
+  const month = name === undefined ? null : monthNumber(name);
+  if (day === undefined || month === null) return null;
+  return { dateFields: [ny ?? my ?? '', month, day], fixedOrder: true };
 }
 
 /** The header of a line, or null when the line has none (it then continues the message before it). */
@@ -183,7 +218,7 @@ export function parseHeaderLine(raw: string): HeaderLine | null {
   const { text: head, origin } = normaliseHead(line);
   const start = head.length - head.trimStart().length;
   const trimmed = head.slice(start);
-  if (!MAY_START_HEADER.test(trimmed)) return null;
+  if (!mayStartHeader(trimmed.charAt(0))) return null;
   for (const layout of LAYOUTS) {
     const match = layout.pattern.exec(trimmed);
     const groups = match?.groups;
@@ -202,6 +237,7 @@ export function parseHeaderLine(raw: string): HeaderLine | null {
     const split = splitAuthor(rest);
     return {
       style: layout.style,
+      layout: layout.layout,
       dateFields: date.dateFields,
       fixedOrder: date.fixedOrder,
       buddhistEra: groups['be'] !== undefined,

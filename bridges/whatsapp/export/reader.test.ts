@@ -315,6 +315,77 @@ describe('WhatsApp export: undecidable date order', () => {
     );
   });
 
+  let folder = '';
+  let written = 0;
+  before(async () => {
+    folder = await mkdtemp(join(tmpdir(), 'wa-order-'));
+  });
+  after(async () => {
+    await rm(folder, { recursive: true, force: true });
+  });
+  /** Opens a file written from `text`, read in Almaty. */
+  async function openText(text: string, options: WhatsAppExportOptions = {}): Promise<WhatsAppHistorySource> {
+    const path = join(folder, `chat-${++written}.txt`);
+    await writeFile(path, text);
+    return openWhatsAppExport(path, { timezone: ALMATY, ...options });
+  }
+  const refusal = (pattern: RegExp) => (error: unknown) => {
+    assert.ok(error instanceof UsageError);
+    assert.match(error.message, pattern);
+    return true;
+  };
+
+  it('names day first and year first, and how each reads the date, when a two-digit year leaves both', async () => {
+    const kazakh = await readFile(fixture('variant-language-decides.txt'), 'utf8');
+    // without WhatsApp's Kazakh notice, 13.06.23 is 13 June 2023 or 23 June 2013
+    const withoutNotice = kazakh.split('\n').slice(1).join('\n');
+    await assert.rejects(
+      openText(withoutNotice),
+      refusal(
+        /orders still possible are DMY and YMD; .*line 1, is 13\/06\/23: DMY reads it as 13 June 2023, YMD reads it as 23 June 2013/,
+      ),
+    );
+  });
+
+  it("takes the language of WhatsApp's words on Android lines only: iOS writes dates in the region, not the language", async () => {
+    const android =
+      '03.04.2024, 10:00 - Сообщения и звонки защищены сквозным шифрованием.\n05.06.2024, 10:05 - Дана: да\n';
+    const source = await openText(android);
+    await source.close();
+    assert.equal(source.dateOrder, 'DMY');
+    const ios =
+      '[03.04.2024, 10:00:00] Штаб: \u200EСообщения и звонки защищены сквозным шифрованием.\n[05.06.2024, 10:05:00] Дана: да\n';
+    await assert.rejects(openText(ios), refusal(/orders still possible are DMY and MDY;/));
+    // English words are written in every order: they settle nothing
+    const english = '03.04.2024, 10:00 - Messages and calls are end-to-end encrypted.\n05.06.2024, 10:05 - Dana: yes\n';
+    await assert.rejects(openText(english), refusal(/orders still possible are DMY and MDY;/));
+  });
+
+  it('names the first line that ruled out each order when the dates contradict each other', async () => {
+    const text = '13/01/24, 10:00 - A: x\n01/13/24, 10:00 - A: y\n';
+    await assert.rejects(openText(text), (error: unknown) => {
+      assert.ok(error instanceof InputError);
+      assert.match(error.message, /line 1 reads only as DMY or YMD, line 2 reads only as MDY/);
+      return true;
+    });
+  });
+
+  it('keeps a typed date with the month in words as text in a file of numeric dates', async () => {
+    const text =
+      '28.12.2023, 10:05 - Айгерим: План:\n15 января 10:00 - совещание\n16 янв. 14:00 - выезд\n28.12.2023, 10:06 - Дана: Ок\n';
+    const source = await openText(text);
+    const messages: CanonicalMessage[] = [];
+    try {
+      for await (const entry of source.entries()) messages.push(canonicalMessageSchema.parse(entry.message));
+    } finally {
+      await source.close();
+    }
+    assert.deepEqual(
+      messages.map((message) => message.text),
+      ['План:\n15 января 10:00 - совещание\n16 янв. 14:00 - выезд', 'Ок'],
+    );
+  });
+
   it('reads with --date-format, in the order given', async () => {
     const dmy = await readExport('undecidable-dates.txt', { dateFormat: 'DMY' });
     const mdy = await readExport('undecidable-dates.txt', { dateFormat: 'MDY' });
@@ -498,7 +569,12 @@ const variants: {
     name: 'a colon after the time and no dash',
     file: 'variant-colon-after-time.txt',
     order: 'DMY',
-    entries: ['message 2015-06-13T04:59:59.000Z', 'message 2015-06-14T02:00:00.000Z'],
+    // 13/06/15 alone could be 15 June 2013; 02/07/15 cannot be year first (2002), so day first is left
+    entries: [
+      'message 2015-06-13T04:59:59.000Z',
+      'message 2015-06-14T02:00:00.000Z',
+      'message 2015-07-02T03:30:00.000Z',
+    ],
   },
   {
     name: 'time before a worded date',
@@ -526,6 +602,8 @@ const variants: {
   {
     name: 'Spanish, German and Arabic AM/PM words with no-break spaces',
     file: 'variant-meridiem-words.txt',
+    // its one date, 18/3/22, is 18 March 2022 or 22 March 2018: the fixture is about the clock words
+    options: { dateFormat: 'DMY' },
     order: 'DMY',
     entries: [
       'message 2022-03-18T08:56:00.000Z',
@@ -558,6 +636,56 @@ const variants: {
     file: 'variant-thai-buddhist-era.txt',
     order: 'MDY',
     entries: ['message 2022-03-18T08:56:01.000Z', 'message 2022-03-19T03:00:00.000Z'],
+  },
+  {
+    name: 'Thai Buddhist-era years without BE',
+    file: 'variant-thai-buddhist-era-unmarked.txt',
+    order: 'DMY',
+    entries: ['message 2022-03-18T08:56:01.000Z', 'message 2022-03-19T03:00:00.000Z'],
+  },
+  {
+    name: 'a two-digit year first (Korean yy. M. d.), settled by a one-digit day',
+    file: 'variant-two-digit-year-first.txt',
+    order: 'YMD',
+    entries: ['message 2022-03-08T08:56:00.000Z', 'message 2022-03-18T03:00:00.000Z'],
+  },
+  {
+    name: 'month names in Russian, German, French, Turkish, Portuguese, Spanish and Kazakh',
+    file: 'variant-month-names.txt',
+    order: 'DMY',
+    entries: [
+      'message 2013-08-28T13:23:00.000Z',
+      'message 2013-08-29T02:05:00.000Z',
+      'message 2013-08-30T03:10:00.000Z',
+      'message 2013-09-02T04:00:00.000Z',
+      'message 2013-09-03T05:00:00.000Z',
+      'message 2013-09-04T06:00:00.000Z',
+      'message 2013-09-05T07:00:00.000Z',
+      'message 2013-09-06T08:00:00.000Z',
+    ],
+  },
+  {
+    name: 'month names without a year, day or month first, rolling over into January',
+    file: 'variant-month-names-no-year.txt',
+    options: { year: 2022 },
+    order: 'DMY',
+    entries: [
+      'message 2022-12-30T16:14:00.000Z',
+      'message 2022-12-31T17:59:00.000Z',
+      'message 2022-12-31T18:01:00.000Z',
+      'message 2023-03-05T14:11:00.000Z',
+      'message 2023-03-06T03:00:00.000Z',
+    ],
+  },
+  {
+    name: "WhatsApp's Kazakh words settle day first where the dates allow day or year first",
+    file: 'variant-language-decides.txt',
+    order: 'DMY',
+    entries: [
+      'service:encryption_notice 2023-06-13T03:00:00.000Z',
+      'message 2023-06-13T03:05:00.000Z',
+      'message 2023-06-14T04:00:00.000Z',
+    ],
   },
   {
     name: 'Japanese era years (Reiwa, Heisei)',

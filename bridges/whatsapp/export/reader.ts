@@ -23,16 +23,17 @@ import {
   DateOrderEvidence,
   assertTimeZone,
   isDateOrder,
+  latestPossibleYear,
   localToUtcIso,
   toLocalDateTime,
 } from './date-order.ts';
-import type { DateOrder } from './date-order.ts';
+import type { AmbiguousDate, DateOrder } from './date-order.ts';
 import { isPlainFileName, openExportContainer } from './export-container.ts';
 import type { ExportContainer } from './export-container.ts';
 import { cleanLine, parseHeaderLine } from './line-format.ts';
-import type { HeaderLine } from './line-format.ts';
+import type { HeaderLayout, HeaderLine } from './line-format.ts';
 import { MessageIdAssigner } from './message-id.ts';
-import { classifyEntryBody, matchSystemWording } from './system-lines.ts';
+import { classifyEntryBody, matchSystemWording, wordingLanguage } from './system-lines.ts';
 import type { AttachmentRef } from './system-lines.ts';
 
 export interface WhatsAppExportOptions {
@@ -181,6 +182,8 @@ function textLine(
  * Groups lines into entries: a header starts one, any other line continues it. A non-blank line before the
  * first header (a page number, a title, a sentence pasted above the export) is an entry of its own with a
  * problem naming its line, never its text; blank lines there are skipped. An entry whose lines together pass maxLineBytes keeps no more of them: it is refused as a line past it would be.
+ * A phone writes every date of an export alike, so a line with the month in words (`15 января 10:00 - …`) starts
+ * an entry only in a file whose first message line writes its month in words too; elsewhere it is typed text.
  */
 async function* scanEntries(
   lines: AsyncIterable<TextLine>,
@@ -196,6 +199,7 @@ async function* scanEntries(
     problem: string | null;
   } | null = null;
   let number = 0;
+  let wordedMonths: boolean | null = null;
   const finish = (entry: NonNullable<typeof current>): RawEntry => {
     const parts = entry.parts;
     // The export's last line ends with a newline, and some tools add blank lines; they are not content.
@@ -210,7 +214,9 @@ async function* scanEntries(
   };
   for await (const { text: raw, problem } of lines) {
     number++;
-    const header = parseHeaderLine(raw);
+    let header = parseHeaderLine(raw);
+    if (header && wordedMonths === null) wordedMonths = header.fixedOrder;
+    else if (header?.fixedOrder && !wordedMonths) header = null;
     if (header) {
       if (current) yield finish(current);
       current = { header, line: number, endLine: number, parts: [header.body], bytes: Buffer.byteLength(raw), problem };
@@ -270,7 +276,7 @@ export async function openWhatsAppExport(
   const limits = withLimits(options.limits);
   const container = await openExportContainer(path, limits);
   try {
-    const evidence = new DateOrderEvidence();
+    const evidence = new DateOrderEvidence({ latestYear: latestPossibleYear(Date.now()) });
     const authors = new Set<string>();
     let entryCount = 0;
     let messageLines = 0;
@@ -286,6 +292,10 @@ export async function openWhatsAppExport(
         firstYearless = entry.line;
       }
       const author = entry.header.author;
+      if (entry.problem === null && LANGUAGE_LAYOUTS.has(entry.header.layout)) {
+        const language = wordingLanguage({ author, body: entry.body });
+        if (language !== null) evidence.addLanguage(language);
+      }
       if (author !== null && entry.problem === null) {
         authors.add(author);
         // iOS writes the encryption notice as a line from the chat's name: the best title after the file's name.
@@ -322,11 +332,13 @@ export async function openWhatsAppExport(
       const decision = evidence.decide();
       if (decision.kind === 'undecidable') {
         throw new UsageError(
-          `${container.label}: the date order cannot be decided from the file (no day above 12 tells day from month, and the dates advance under either order)${readingsOf(decision.first)}; pass --date-format DMY|MDY|YMD`,
+          `${container.label}: the date order cannot be decided from the file (no date rules out all orders but one, the dates advance alike under those left, and no language marker settles it)${readingsOf(decision.orders, decision.first)}; pass --date-format DMY|MDY|YMD`,
         );
       }
       if (decision.kind === 'conflict') {
-        const lines = decision.evidence.map((item) => `line ${item.line} reads as ${item.order}`).join(', ');
+        const lines = decision.evidence
+          .map((item) => `line ${item.line} reads only as ${item.orders.join(' or ')}`)
+          .join(', ');
         throw new InputError(
           `${container.label}: the dates contradict each other (${lines}); check the file, or pass --date-format DMY|MDY|YMD`,
         );
@@ -351,6 +363,13 @@ export async function openWhatsAppExport(
   }
 }
 
+/**
+ * The layouts whose dates an Android phone writes in the locale of its language, so that WhatsApp's own words in
+ * the file tell the date order. iOS writes dates in the phone's region whatever its language (a Russian-language
+ * iPhone set to the US writes `3/27/22`), and the colon layout is older iOS's too: their words tell nothing.
+ */
+const LANGUAGE_LAYOUTS: ReadonlySet<HeaderLayout> = new Set(['android', 'android-time-first', 'android-worded']);
+
 const MONTH_NAMES = [
   'January',
   'February',
@@ -367,13 +386,13 @@ const MONTH_NAMES = [
 ];
 
 /** What each remaining order makes of the first ambiguous date (a date is not personal data). */
-function readingsOf(first: { fields: readonly [string, string, string]; line: number } | null): string {
-  if (first === null) return '';
-  const readings = (['DMY', 'MDY'] as const).flatMap((order) => {
+function readingsOf(orders: readonly DateOrder[], first: AmbiguousDate): string {
+  const readings = orders.flatMap((order) => {
     const local = toLocalDateTime({ dateFields: first.fields, hour: 0, minute: 0, second: 0, meridiem: null }, order);
     return local ? [`${order} reads it as ${local.day} ${MONTH_NAMES[local.month - 1]} ${local.year}`] : [];
   });
-  return `: the orders still possible are DMY and MDY; the first ambiguous date, on line ${first.line}, is ${first.fields.join('/')}: ${readings.join(', ')}`;
+  const possible = `${orders.slice(0, -1).join(', ')} and ${orders[orders.length - 1]}`;
+  return `: the orders still possible are ${possible}; the first ambiguous date, on line ${first.line}, is ${first.fields.join('/')}: ${readings.join(', ')}`;
 }
 
 /**

@@ -7,6 +7,7 @@ import {
   matchAuthoredService,
   mimeOf,
   parseMessageBody,
+  wordingLanguage,
 } from './system-lines.ts';
 import type { ServiceInfo } from './system-lines.ts';
 
@@ -317,5 +318,91 @@ describe('classifyEntryBody', () => {
       bodyMarked: false,
     });
     assert.equal(result.kind, 'message');
+  });
+});
+
+describe('wordingLanguage', () => {
+  const cases: [string, string | null, string, string | null][] = [
+    // system lines without an author
+    [
+      'the English notice',
+      null,
+      'Messages and calls are end-to-end encrypted. No one outside of this chat, not even WhatsApp, can read or listen to them. Tap to learn more.',
+      'en',
+    ],
+    [
+      'the Russian notice',
+      null,
+      'Сообщения и звонки защищены сквозным шифрованием. Никто не может их прочитать.',
+      'ru',
+    ],
+    [
+      'the Kazakh notice',
+      null,
+      'Осы чатқа жөнелтілген хаттар және қоңыраулар толығымен шифрлау арқылы қауіпсіз етілді.',
+      'kk',
+    ],
+    [
+      'the German notice',
+      null,
+      'Nachrichten und Anrufe sind Ende-zu-Ende-verschlüsselt. Niemand außerhalb dieses Chats kann sie lesen.',
+      'de',
+    ],
+    [
+      'the older German notice',
+      null,
+      'Nachrichten in diesem Chat sowie Anrufe sind jetzt mit Ende-zu-Ende-Verschlüsselung geschützt.',
+      'de',
+    ],
+    [
+      'the Brazilian notice',
+      null,
+      'As mensagens e ligações são protegidas com a criptografia de ponta a ponta. Saiba mais',
+      'pt',
+    ],
+    ['the European Portuguese notice', null, 'As mensagens e chamadas são encriptadas ponto a ponto.', 'pt'],
+    ['the Turkish notice', null, 'Mesajlar ve aramalar uçtan uca şifrelidir.', 'tr'],
+    ['the Spanish notice', null, 'Los mensajes y las llamadas están cifrados de extremo a extremo.', 'es'],
+    ['the French notice', null, 'Les messages et les appels sont chiffrés de bout en bout.', 'fr'],
+    ['a Russian rule by its wording', null, 'Дана добавил(-а) Ерлан', 'ru'],
+    ['a Kazakh rule by its wording', null, 'Әсел топтан шықты', 'kk'],
+    ['an English rule by its wording', null, 'Dana left', 'en'],
+    ['a system line in a wording no rule knows', null, 'Dana hat die Gruppe verlassen', null],
+    // WhatsApp's words on a line with an author
+    ['the Russian media placeholder', 'Дана', '<Без медиафайлов>', 'ru'],
+    ['the older Russian placeholder', 'Дана', '‹Файл пропущен>', 'ru'],
+    ['the Kazakh placeholder', 'Дана', '<файлдар қосылмаған>', 'kk'],
+    ['the German placeholder', 'Dana', '<Medien ausgeschlossen>', 'de'],
+    ['the Brazilian placeholder', 'Dana', '<Arquivo de mídia oculto>', 'pt'],
+    ['the Turkish placeholder', 'Dana', '<Medya dahil edilmedi>', 'tr'],
+    ['the Spanish placeholder', 'Dana', '<Multimedia omitido>', 'es'],
+    ['the French placeholder', 'Dana', '<Médias omis>', 'fr'],
+    ['a Russian tombstone', 'Дана', 'Данное сообщение удалено', 'ru'],
+    ['a German tombstone', 'Dana', 'Diese Nachricht wurde gelöscht', 'de'],
+    ['an English missed call', 'Dana', 'Missed voice call', 'en'],
+    ['a Kazakh missed video call', 'Дана', 'Жауапсыз бейнеқоңырау', 'kk'],
+    // what a person types says nothing of the phone
+    ['a person writing Russian', 'Дана', 'Добрый день, коллеги', null],
+    ['a person writing words a rule knows', 'Дана', 'Дана добавил(-а) Ерлан', null],
+    ['a placeholder inside a sentence', 'Dana', 'see <Medien ausgeschlossen> above', null],
+  ];
+  for (const [name, author, body, language] of cases) {
+    it(`reads ${name} as ${language ?? 'no language'}`, () =>
+      assert.equal(wordingLanguage({ author, body }), language));
+  }
+
+  it('knows as a language marker only English, Russian and Kazakh words the rules also classify', () => {
+    for (const [name, author, body, language] of cases) {
+      if (language !== 'en' && language !== 'ru' && language !== 'kk') continue;
+      const classified = classifyEntryBody({ style: 'android', author, body, bodyMarked: false });
+      const recognised =
+        classified.kind === 'service' || (classified.content.attachments[0]?.missing ?? false) === true;
+      assert.ok(recognised, name);
+    }
+  });
+
+  it('reads the first line only', () => {
+    assert.equal(wordingLanguage({ author: 'Dana', body: 'hello\n<Medien ausgeschlossen>' }), null);
+    assert.equal(wordingLanguage({ author: 'Dana', body: '<Medien ausgeschlossen>\ncaption' }), 'de');
   });
 });

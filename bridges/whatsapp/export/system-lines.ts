@@ -282,6 +282,61 @@ const AUTHORED_RULES: { pattern: RegExp; build: () => ServiceInfo }[] = [
   },
 ];
 
+/**
+ * WhatsApp's own words by language: the encryption notice's opening, the media placeholder, the deletion tombstone
+ * and the missed call, which a phone writes in its own language (what a person types says nothing of the phone).
+ * The English, Russian and Kazakh ones are the wordings the rules above classify; German, Portuguese, Turkish,
+ * Spanish and French ones, as real exports write them, are recognised only to tell the language, not classified.
+ */
+const LANGUAGE_MARKERS: { language: string; pattern: RegExp }[] = [
+  {
+    language: 'en',
+    pattern:
+      /^(?:messages and calls are end-to-end encrypted|messages to this (?:group|chat) are now secured with end-to-end encryption|<media omitted>$|(?:this message was deleted|you deleted this message)\.?$|missed (?:group )?(?:voice|video) call\.?$)/iu,
+  },
+  {
+    language: 'ru',
+    pattern:
+      /^(?:сообщения и звонки защищены сквозным шифрованием|сообщения в (?:этой группе|этом чате) (?:теперь )?защищены сквозным шифрованием|[<‹](?:без медиафайлов|файл пропущен)[>›]$|(?:данное сообщение удалено|это сообщение удалено|вы удалили (?:данное|это) сообщение)\.?$|пропущенный (?:групповой )?(?:аудио|видео)звонок\.?$)/iu,
+  },
+  {
+    language: 'kk',
+    pattern:
+      /^(?:осы чатқа жөнелтілген хаттар және қоңыраулар|[<‹](?:файл қосылған жоқ|файлдар қосылмаған)[>›]$|(?:бұл хат жойылды|сіз бұл хатты жойдыңыз)\.?$|жауапсыз (?:бейне)?қоңырау\.?$)/iu,
+  },
+  {
+    language: 'de',
+    pattern:
+      /^(?:nachrichten und anrufe sind ende-zu-ende-verschlüsselt|nachrichten in diesem chat sowie anrufe sind jetzt mit ende-zu-ende-verschlüsselung geschützt|<medien ausgeschlossen>$|(?:diese nachricht wurde gelöscht|du hast diese nachricht gelöscht)\.?$)/iu,
+  },
+  {
+    language: 'pt',
+    pattern:
+      /^(?:as mensagens e (?:as )?(?:chamadas|ligações) são protegidas com a criptografia de ponta a ponta|as mensagens e chamadas são encriptadas ponto a ponto|<arquivo de mídia oculto>$)/iu,
+  },
+  { language: 'tr', pattern: /^(?:mesajlar ve aramalar uçtan uca şifrelidir|<medya dahil edilmedi>$)/iu },
+  {
+    language: 'es',
+    pattern: /^(?:los mensajes y (?:las )?llamadas están cifrados de extremo a extremo|<multimedia omitido>$)/iu,
+  },
+  { language: 'fr', pattern: /^(?:les messages et les appels sont chiffrés de bout en bout|<médias omis>$)/iu },
+];
+
+/**
+ * The language of WhatsApp's own words in an entry (`en`, `ru`, `kk`, `de`, `pt`, `tr`, `es`, `fr`), or null when it holds
+ * none this module knows: a marker above, or for a system line without an author the language of the rule its
+ * wording matches.
+ */
+export function wordingLanguage(entry: { author: string | null; body: string }): string | null {
+  const newline = entry.body.indexOf('\n');
+  const firstLine = (newline < 0 ? entry.body : entry.body.slice(0, newline)).trim();
+  for (const marker of LANGUAGE_MARKERS) if (marker.pattern.test(firstLine)) return marker.language;
+  if (entry.author !== null) return null;
+  const rawType = matchSystemWording(firstLine)?.rawType ?? '';
+  const suffix = /:([a-z]{2})$/u.exec(rawType);
+  return suffix?.[1] ?? null;
+}
+
 /** A system line in a wording this module knows, or null. */
 export function matchSystemWording(text: string, knownNames: ReadonlySet<string> = new Set()): ServiceInfo | null {
   const line = text.trim();
