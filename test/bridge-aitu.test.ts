@@ -276,7 +276,15 @@ describe('bridge aitu: relay into a fake Aitu Bot API and replies out to a fake 
     const store = world.db.store;
     const { actors } = people;
     const keyring = () => loadKeyring(configFor(world.env).keyFile);
-    tgSay(`Пациент ИИН ${IIN} записан на приём`);
+    const scan = randomBytes(30_000);
+    telegram.addFile('AgAC-quarantined-scan', { bytes: scan });
+    tgSay('', {
+      text: undefined,
+      caption: `Пациент ИИН ${IIN} записан на приём`,
+      photo: [
+        { file_id: 'AgAC-quarantined-scan', file_unique_id: 'qs1', width: 640, height: 480, file_size: scan.length },
+      ],
+    });
     tgSay(`Справка для ИИН ${IIN} готова`);
     await waitFor(
       async () => aitu.visible(AITU_GROUP).filter((p) => p.content.includes('[IIN]')).length === 2,
@@ -284,6 +292,10 @@ describe('bridge aitu: relay into a fake Aitu Bot API and replies out to a fake 
       30_000,
     );
     const redacted = aitu.visible(AITU_GROUP).filter((p) => p.content.includes('[IIN]'));
+    assert.ok(
+      redacted.every((p) => p.media.length === 0),
+      'a quarantined message is posted without its files',
+    );
     assert.ok(redacted.every((p) => !p.content.includes(IIN)));
     const items = await world.query<{ id: string; text: string }>(
       `SELECT r.id, m.text FROM review_items r JOIN messages m ON m.id = r.message_id WHERE m.platform = 'telegram' ORDER BY m.id`,
@@ -300,6 +312,12 @@ describe('bridge aitu: relay into a fake Aitu Bot API and replies out to a fake 
       30_000,
     );
     await waitFor(async () => rejectedPost.deleted, 'the rejected post deleted', 30_000);
+    assert.deepEqual(
+      approvedPost.media.map((m) => m.sha256),
+      [createHash('sha256').update(scan).digest('hex')],
+      'the file is shown only once approved',
+    );
+    assert.equal(approvedPost.edits.length, 1);
   });
 
   it('a text longer than Aitu takes is split into posts in order', async () => {

@@ -53,7 +53,13 @@ export type AituCommand =
       replyToMessageId?: string;
       mediaList?: { fileId: string; name: string; mediaType: 'DOCUMENT' | 'IMAGE' | 'VIDEO' | 'AUDIO' | 'MUSIC' }[];
     }
-  | { type: 'EditMessage'; messageId: string; content: string; recipient: AituPeer }
+  | {
+      type: 'EditMessage';
+      messageId: string;
+      content: string;
+      recipient: AituPeer;
+      mediaList?: { fileId: string; name: string; mediaType: 'DOCUMENT' | 'IMAGE' | 'VIDEO' | 'AUDIO' | 'MUSIC' }[];
+    }
   | { type: 'DeleteMessage'; messageId: string; dialog: AituPeer };
 
 /** The longest `content` the API takes. */

@@ -179,12 +179,7 @@ export class AituConnector implements RelayingConnector {
     content: string,
     options: { media: readonly OutgoingAttachment[]; replyTo?: string },
   ): Promise<void> {
-    const mediaList = [];
-    // uploads are not posts: one repeated after a lost answer only leaves an unused file in Aitu
-    for (const file of options.media) {
-      const fileId = await this.api.upload(file.path, file.name, file.mime);
-      mediaList.push({ fileId, name: file.name, mediaType: mediaTypeOf(file.kind, file.mime ?? null) });
-    }
+    const mediaList = await this.upload(options.media);
     await this.api.commands([
       {
         type: 'SendMessage',
@@ -197,8 +192,32 @@ export class AituConnector implements RelayingConnector {
     ]);
   }
 
-  async editPost(groupId: string, postId: string, content: string): Promise<void> {
-    await this.api.commands([{ type: 'EditMessage', messageId: postId, content, recipient: group(groupId) }]);
+  async editPost(
+    groupId: string,
+    postId: string,
+    content: string,
+    media?: readonly OutgoingAttachment[],
+  ): Promise<void> {
+    const mediaList = media && media.length > 0 ? await this.upload(media) : [];
+    await this.api.commands([
+      {
+        type: 'EditMessage',
+        messageId: postId,
+        content,
+        recipient: group(groupId),
+        ...(mediaList.length > 0 ? { mediaList } : {}),
+      },
+    ]);
+  }
+
+  /** Uploads files for a post; an upload repeated after a lost answer only leaves an unused file in Aitu. */
+  private async upload(media: readonly OutgoingAttachment[]) {
+    const mediaList = [];
+    for (const file of media) {
+      const fileId = await this.api.upload(file.path, file.name, file.mime);
+      mediaList.push({ fileId, name: file.name, mediaType: mediaTypeOf(file.kind, file.mime ?? null) });
+    }
+    return mediaList;
   }
 
   async deletePost(groupId: string, postId: string): Promise<void> {

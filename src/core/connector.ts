@@ -104,7 +104,8 @@ export interface NationalPoster {
     content: string,
     options: { media: readonly OutgoingAttachment[]; replyTo?: string },
   ): Promise<void>;
-  editPost(groupId: string, postId: string, content: string): Promise<void>;
+  /** replaces the post's text, and its files when `media` is given (a post approved in review gains its files) */
+  editPost(groupId: string, postId: string, content: string, media?: readonly OutgoingAttachment[]): Promise<void>;
   deletePost(groupId: string, postId: string): Promise<void>;
 }
 

@@ -257,7 +257,7 @@ async function syncGroup(context: SyncContext, messageId: string, groupId: strin
     else if (!post.aitu_message_id)
       await resendIfLost(context, post, { messageId, groupId, part, content, media, digest });
     else if (post.state !== 'deleted' && post.content_digest !== digest)
-      await editPart(context, groupId, post, content, digest);
+      await editPart(context, groupId, post, content, media, digest);
   }
   for (const post of posts)
     if (post.part >= desired.parts.length && post.state !== 'deleted') await deletePart(context, groupId, post);
@@ -317,9 +317,16 @@ async function resendIfLost(context: SyncContext, post: PostRow, p: Omit<PartToS
   await sendPart(context, { ...p, localId: post.local_id });
 }
 
-async function editPart(context: SyncContext, groupId: string, post: PostRow, content: string, digest: string) {
+async function editPart(
+  context: SyncContext,
+  groupId: string,
+  post: PostRow,
+  content: string,
+  media: readonly OutgoingAttachment[],
+  digest: string,
+) {
   await takeOrWait(context, groupId);
-  await context.poster.editPost(groupId, post.aitu_message_id!, content);
+  await context.poster.editPost(groupId, post.aitu_message_id!, content, media);
   await context.db.query(`UPDATE aitu_posts SET content_digest = $2 WHERE local_id = $1`, [post.local_id, digest]);
 }
 

@@ -154,6 +154,8 @@ export class FakeAitu {
     if (c.type === 'EditMessage') {
       post.edits.push(post.content);
       post.content = String(c.content);
+      const mediaList = c.mediaList as { fileId: string; name: string; mediaType: string }[] | undefined;
+      if (mediaList) post.media = mediaList.map((m) => ({ ...m, sha256: this.files.get(m.fileId)?.sha256 ?? '' }));
       return 200;
     }
     if (c.type === 'DeleteMessage') {
