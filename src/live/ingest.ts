@@ -159,11 +159,9 @@ export class LiveIngest implements ConnectorHost {
       replyTo: String(message.messageId),
       categories,
     };
-    await this.feed.queues
-      .relayFor(this.options.agencyId)
-      .addSealed(payload, {
-        jobId: `notice-${createHash('sha256').update(payload.replyTo).digest('hex').slice(0, 32)}`,
-      });
+    await this.feed.queues.relayFor(this.options.agencyId).addSealed(payload, {
+      jobId: `notice-${createHash('sha256').update(payload.replyTo).digest('hex').slice(0, 32)}`,
+    });
   }
 
   /** Aitu's id for one of the bot's posts (MessageIdAssigned): recorded against the post's localId. */
