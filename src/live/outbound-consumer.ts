@@ -15,6 +15,7 @@ import {
 } from '../pipeline/queues.ts';
 import type { Sealed } from '../pipeline/sealed-payload.ts';
 import { countProcessed } from '../pipeline/stats.ts';
+import { logWorkerFailures } from '../pipeline/worker-log.ts';
 import type { Store } from '../store/database.ts';
 import { ChatLimiter } from './chat-limiter.ts';
 
@@ -94,15 +95,7 @@ export async function startOutboundConsumer(options: OutboundConsumerOptions): P
       limiter: { max: perAccount.max, duration: perAccount.durationMs },
     },
   );
-  worker.on('failed', (job, error) => {
-    const final = !job || job.attemptsMade >= (job.opts.attempts ?? 1) || error instanceof UnrecoverableError;
-    log[final ? 'error' : 'warn'](`outbound job ${final ? 'failed' : 'will be retried'}`, {
-      job: job?.id,
-      attempt: job?.attemptsMade,
-      error: error.message,
-    });
-  });
-  worker.on('error', (error) => log.warn(`outbound worker: ${error.message}`));
+  logWorkerFailures(worker, log, 'outbound');
   await worker.waitUntilReady();
   return {
     worker,

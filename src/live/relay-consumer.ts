@@ -16,6 +16,7 @@ import {
 } from '../pipeline/queues.ts';
 import type { Sealed } from '../pipeline/sealed-payload.ts';
 import { countProcessed } from '../pipeline/stats.ts';
+import { logWorkerFailures } from '../pipeline/worker-log.ts';
 import type { Store } from '../store/database.ts';
 import { ChatLimiter } from './chat-limiter.ts';
 import {
@@ -95,15 +96,8 @@ export async function startRelayConsumer(options: RelayConsumerOptions): Promise
       limiter: { max: perAccount.max, duration: perAccount.durationMs },
     },
   );
-  worker.on('failed', (job, error) => {
-    const final = !job || job.attemptsMade >= (job.opts.attempts ?? 1) || error instanceof UnrecoverableError;
-    log[final ? 'error' : 'debug'](`relay job ${final ? 'failed' : 'will be retried'}`, {
-      job: job?.id,
-      attempt: job?.attemptsMade,
-      error: error.message,
-    });
-  });
-  worker.on('error', (error) => log.warn(`relay worker: ${error.message}`));
+  // a relay waiting for its MessageIdAssigned is retried as a matter of course: not worth a warning
+  logWorkerFailures(worker, log, 'relay', 'debug');
   await worker.waitUntilReady();
   const missed = await unrelayedMessages(options.store.pool, agencyId);
   if (missed.length > 0) {

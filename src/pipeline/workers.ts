@@ -11,6 +11,7 @@ import type { Sealed } from './sealed-payload.ts';
 import { runClassifyStage } from './stages/classify.processor.ts';
 import { deliverBatch } from './stages/deliver.ts';
 import { countProcessed } from './stats.ts';
+import { logWorkerFailures } from './worker-log.ts';
 import { relayCandidates, requestRelay } from '../live/national-relay.ts';
 
 /** The shared stages; outbound sends are taken by each agency's bridge process (src/live/outbound-consumer.ts). */
@@ -134,17 +135,7 @@ export async function startWorkers(options: WorkerSetOptions): Promise<WorkerSet
       ),
     );
   }
-  for (const worker of workers) {
-    worker.on('failed', (job, error) => {
-      const final = !job || job.attemptsMade >= (job.opts.attempts ?? 1) || error instanceof UnrecoverableError;
-      log[final ? 'error' : 'warn'](`${worker.name} job ${final ? 'failed' : 'will be retried'}`, {
-        job: job?.id,
-        attempt: job?.attemptsMade,
-        error: error.message,
-      });
-    });
-    worker.on('error', (error) => log.warn(`${worker.name} worker: ${error.message}`));
-  }
+  for (const worker of workers) logWorkerFailures(worker, log, worker.name);
   await Promise.all(workers.map((w) => w.waitUntilReady()));
   return {
     workers,
