@@ -4,7 +4,7 @@ import { aituBotToken } from '../../src/core/config.ts';
 import { UsageError } from '../../src/core/errors.ts';
 import { logger } from '../../src/core/logger.ts';
 import { action } from '../common.ts';
-import { bridgeOptions, runBridgeCommand, type BridgeCommandOptions } from './bridge.ts';
+import { bridgeOptions, runBridgeCommand, webhookUrlAndPort, type BridgeCommandOptions } from './bridge.ts';
 
 interface AituBridgeOptions extends BridgeCommandOptions {
   botTokenFile?: string;
@@ -26,18 +26,7 @@ function webhookOptions(options: AituBridgeOptions): AituWebhookOptions | undefi
     if (options.port) throw new UsageError('--port goes with --webhook-url');
     return undefined;
   }
-  let url: URL;
-  try {
-    url = new URL(options.webhookUrl);
-  } catch {
-    throw new UsageError('--webhook-url must be a URL, e.g. https://gateway.example.kz/aitu/hook');
-  }
-  if (url.protocol !== 'https:')
-    throw new UsageError('--webhook-url must be an https:// URL (Aitu posts only to https)');
-  const port = Number(options.port);
-  if (!options.port || !Number.isInteger(port) || port < 1 || port > 65535)
-    throw new UsageError('--webhook-url needs --port <n>, the local port to listen on (1-65535)');
-  return { url: url.toString(), port };
+  return webhookUrlAndPort({ webhookUrl: options.webhookUrl, port: options.port }, 'Aitu');
 }
 
 export function registerAituBridge(bridge: Command): void {

@@ -7,7 +7,7 @@ import { UsageError } from '../../src/core/errors.ts';
 import { logger } from '../../src/core/logger.ts';
 import { putOwnedBlob } from '../../src/store/attachments.ts';
 import { action } from '../common.ts';
-import { bridgeOptions, runBridgeCommand, type BridgeCommandOptions } from './bridge.ts';
+import { bridgeOptions, runBridgeCommand, webhookUrlAndPort, type BridgeCommandOptions } from './bridge.ts';
 
 interface TelegramBridgeOptions extends BridgeCommandOptions {
   botTokenFile?: string;
@@ -23,17 +23,7 @@ function webhookOptions(options: TelegramBridgeOptions): TelegramWebhookOptions 
       throw new UsageError('--port and --webhook-secret-file go with --webhook-url');
     return undefined;
   }
-  let url: URL;
-  try {
-    url = new URL(options.webhookUrl);
-  } catch {
-    throw new UsageError('--webhook-url must be a URL, e.g. https://gateway.example.kz/telegram/hook');
-  }
-  if (url.protocol !== 'https:')
-    throw new UsageError('--webhook-url must be an https:// URL (Telegram posts only to https)');
-  const port = Number(options.port);
-  if (!options.port || !Number.isInteger(port) || port < 1 || port > 65535)
-    throw new UsageError('--webhook-url needs --port <n>, the local port to listen on (1-65535)');
+  const { url, port } = webhookUrlAndPort({ webhookUrl: options.webhookUrl, port: options.port }, 'Telegram');
   let secretToken: string;
   if (options.webhookSecretFile) {
     try {
@@ -49,7 +39,7 @@ function webhookOptions(options: TelegramBridgeOptions): TelegramWebhookOptions 
     // a fresh secret each start: setWebhook hands it to Telegram, which sends it back with every update
     secretToken = randomBytes(32).toString('hex');
   }
-  return { url: url.toString(), port, secretToken };
+  return { url, port, secretToken };
 }
 
 export function registerTelegramBridge(bridge: Command): void {

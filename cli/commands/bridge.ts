@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { config, type Config } from '../../src/core/config.ts';
 import { canRelay, type Connector } from '../../src/core/connector.ts';
-import { ConnectorFailedError, ExitCode } from '../../src/core/errors.ts';
+import { ConnectorFailedError, ExitCode, UsageError } from '../../src/core/errors.ts';
 import { connectRedisOnce } from '../../src/core/redis.ts';
 import { logger } from '../../src/core/logger.ts';
 import { runConnector, type RunConnectorOptions } from '../../src/live/run.ts';
@@ -20,6 +20,25 @@ export interface BridgeCommandOptions extends MetricsCliOptions {
   agency: string;
   autoMap?: boolean;
   enqueueOnly?: boolean;
+}
+
+/** `--webhook-url` and `--port` checked: an https URL the platform posts to, and the local port that serves it. */
+export function webhookUrlAndPort(
+  options: { webhookUrl: string; port?: string },
+  platform: string,
+): { url: string; port: number } {
+  let url: URL;
+  try {
+    url = new URL(options.webhookUrl);
+  } catch {
+    throw new UsageError(`--webhook-url must be a URL, e.g. https://gateway.example.kz/${platform.toLowerCase()}/hook`);
+  }
+  if (url.protocol !== 'https:')
+    throw new UsageError(`--webhook-url must be an https:// URL (${platform} posts only to https)`);
+  const port = Number(options.port);
+  if (!options.port || !Number.isInteger(port) || port < 1 || port > 65535)
+    throw new UsageError('--webhook-url needs --port <n>, the local port to listen on (1-65535)');
+  return { url: url.toString(), port };
 }
 
 /** The options every `bridge <platform>` command shares. */
