@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { html, trusted } from '../src/console/html.ts';
-import { CATALOGS, languageFromHeader, LANGUAGES, translator } from '../src/console/i18n/index.ts';
-import { en } from '../src/console/i18n/en.ts';
+import { CATALOGS, languageFromHeader, LANGUAGES, translator } from '../src/i18n/index.ts';
+import { en } from '../src/i18n/en.ts';
 import { dayStart, localPath, queueFilter } from '../src/console/input.ts';
 import { piecesOf } from '../src/console/views/marks.ts';
 import type { FindingView } from '../src/review/items.ts';

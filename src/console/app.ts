@@ -20,7 +20,7 @@ import type { Store } from '../store/database.ts';
 import { checkChainPublicKey, checkKeyFile, readInstallation } from '../store/installation.ts';
 import { csrfUserInfo, type ConsoleDeps, type RequestContext } from './context.ts';
 import { errorHandler, notFoundHandler } from './errors.ts';
-import { isLanguage, LANGUAGES, languageFromHeader, translator, type Language } from './i18n/index.ts';
+import { isLanguage, LANGUAGES, languageFromHeader, translator, type Language } from '../i18n/index.ts';
 import { registerApi } from './routes/api.ts';
 import { registerAudit } from './routes/audit.ts';
 import { registerItems } from './routes/items.ts';

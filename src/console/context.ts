@@ -6,7 +6,7 @@ import type { Queues } from '../pipeline/queues.ts';
 import type { KeyringSource } from '../service/review.ts';
 import type { Store } from '../store/database.ts';
 import type { SafeHtml } from './html.ts';
-import type { MessageKey, Translator } from './i18n/index.ts';
+import type { MessageKey, Translator } from '../i18n/index.ts';
 import type { ConsoleSession, SessionLimits } from './sessions.ts';
 import type { PageContext } from './views/layout.ts';
 

@@ -4,7 +4,7 @@ import { AuthenticationError, ForbiddenError } from '../auth/roles.ts';
 import { GatewayError, NotFoundError, ServiceUnavailableError } from '../core/errors.ts';
 import { maskPersonalData } from '../core/mask.ts';
 import { BadInput, pageContext, sendPage, SignInRequired, wantsJson, type RequestContext } from './context.ts';
-import type { MessageKey } from './i18n/index.ts';
+import type { MessageKey } from '../i18n/index.ts';
 import { errorBody, layout } from './views/layout.ts';
 
 /** What a person is told about an error: the status, a code for scripts and the catalog's words. */

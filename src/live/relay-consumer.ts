@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { DelayedError, UnrecoverableError, Worker, type Job } from 'bullmq';
 import type { Logger } from 'winston';
-import { isLanguage, translator } from '../console/i18n/index.ts';
+import { isLanguage, translator } from '../i18n/index.ts';
 import { RateLimitedError } from '../core/bridge.ts';
 import type { NationalPoster } from '../core/connector.ts';
 import { loadKeyring, requireQueueKey } from '../core/keys.ts';
@@ -17,16 +17,10 @@ import {
 import type { Sealed } from '../pipeline/sealed-payload.ts';
 import { countProcessed } from '../pipeline/stats.ts';
 import { logWorkerFailures } from '../pipeline/worker-log.ts';
+import { requestRelay } from '../pipeline/relay-requests.ts';
 import type { Store } from '../store/database.ts';
 import { ChatLimiter } from './chat-limiter.ts';
-import {
-  GroupLimitedError,
-  requestRelay,
-  sendPart,
-  syncMessagePost,
-  unrelayedMessages,
-  type SyncContext,
-} from './national-relay.ts';
+import { GroupLimitedError, sendPart, syncMessagePost, unrelayedMessages, type SyncContext } from './national-relay.ts';
 
 export interface RelayConsumerOptions extends QueueContext {
   store: Store;

@@ -12,7 +12,7 @@ import { runClassifyStage } from './stages/classify.processor.ts';
 import { deliverBatch } from './stages/deliver.ts';
 import { countProcessed } from './stats.ts';
 import { logWorkerFailures } from './worker-log.ts';
-import { relayCandidates, requestRelay } from '../live/national-relay.ts';
+import { relayCandidates, requestRelay } from './relay-requests.ts';
 
 /** The shared stages; outbound sends are taken by each agency's bridge process (src/live/outbound-consumer.ts). */
 export const STAGES = ['classify', 'deliver'] as const;

@@ -5,7 +5,7 @@ import { AuthenticationError } from '../../auth/roles.ts';
 import { actAs } from '../../auth/session.ts';
 import { setUserLanguage } from '../../auth/users.ts';
 import { pageContext, sendPage, type ConsoleDeps } from '../context.ts';
-import { isLanguage } from '../i18n/index.ts';
+import { isLanguage } from '../../i18n/index.ts';
 import { field, localPath, type Fields } from '../input.ts';
 import { endSession, openSession } from '../sessions.ts';
 import { signInPage } from '../views/sign-in.ts';

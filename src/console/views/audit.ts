@@ -1,7 +1,7 @@
 import type { ExportedEntry } from '../../audit/export.ts';
 import type { AuditVerification } from '../../service/audit.ts';
 import { html, type SafeHtml } from '../html.ts';
-import type { Translator } from '../i18n/index.ts';
+import type { Translator } from '../../i18n/index.ts';
 import { csrfField, layout, type PageContext } from './layout.ts';
 
 export interface AuditFilterForm {

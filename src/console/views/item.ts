@@ -1,7 +1,7 @@
 import type { OriginalMessage } from '../../core/original.ts';
 import type { ContextMessage, FindingView, ReviewItemView } from '../../review/items.ts';
 import { html, type SafeHtml } from '../html.ts';
-import type { Translator } from '../i18n/index.ts';
+import type { Translator } from '../../i18n/index.ts';
 import { csrfField, layout, notice, type PageContext } from './layout.ts';
 import { inText, piecesOf } from './marks.ts';
 import { categoryLabel, decisionOptions, statusLabel } from './queue.ts';

@@ -1,6 +1,6 @@
 import type { Actor } from '../../auth/roles.ts';
 import { html, type SafeHtml } from '../html.ts';
-import { LANGUAGES, type MessageKey, type Translator } from '../i18n/index.ts';
+import { LANGUAGES, type MessageKey, type Translator } from '../../i18n/index.ts';
 
 /** What every page is rendered with. */
 export interface PageContext {

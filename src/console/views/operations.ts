@@ -1,7 +1,7 @@
 import { CONNECTOR_STATES } from '../../core/connector.ts';
 import type { OperationsView } from '../../service/operations.ts';
 import { html, type SafeHtml } from '../html.ts';
-import type { Translator } from '../i18n/index.ts';
+import type { Translator } from '../../i18n/index.ts';
 import { csrfField, layout, notice, type PageContext } from './layout.ts';
 
 export interface OperationsPageView {

@@ -2,7 +2,7 @@ import { CATEGORIES } from '../../classifier/types.ts';
 import { DECISIONS, type Decision } from '../../review/decide.ts';
 import { STATUSES, type ReviewItemView } from '../../review/items.ts';
 import { html, type SafeHtml } from '../html.ts';
-import type { Translator } from '../i18n/index.ts';
+import type { Translator } from '../../i18n/index.ts';
 import { csrfField, layout, notice, type PageContext } from './layout.ts';
 
 /** The queue's filters as the form holds them (strings; '' for none). */

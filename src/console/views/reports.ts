@@ -1,6 +1,6 @@
 import type { AgencyReport, FindingsTimeline } from '../../review/report.ts';
 import { html, type SafeHtml } from '../html.ts';
-import type { Translator } from '../i18n/index.ts';
+import type { Translator } from '../../i18n/index.ts';
 import { layout, type PageContext } from './layout.ts';
 import { categoryLabel } from './queue.ts';
 

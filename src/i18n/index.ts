@@ -1,4 +1,4 @@
-import { isLanguage, LANGUAGES, type Language } from '../../auth/users.ts';
+import { isLanguage, LANGUAGES, type Language } from '../auth/users.ts';
 import { en, type Catalog, type MessageKey } from './en.ts';
 import { kk } from './kk.ts';
 import { ru } from './ru.ts';
