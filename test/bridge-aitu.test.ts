@@ -121,6 +121,10 @@ describe('bridge aitu: relay into a fake Aitu Bot API and replies out to a fake 
     const post = await postWith('Dana (Telegram): Приём в 10:00, кабинет 12');
     await sleep(1500);
     assert.equal(aitu.posts.filter((p) => p.content === post.content).length, 1);
+    assert.ok(
+      !telegram.sent.some((s) => String(s.params.text).includes('(Telegram):')),
+      "the bot's own post, seen in its updates, is not bridged back out",
+    );
     const [row] = await world.query<{ state: string; aitu_message_id: string }>(
       `SELECT state, aitu_message_id FROM aitu_posts WHERE local_id = $1`,
       [post.localId],

@@ -196,6 +196,16 @@ export class FakeAitu {
         id: post.id,
         dialog: { type: 'GROUP', id: post.groupId },
       });
+    // members see the bot's post like any other, and so, over its updates, does the bot
+    this.push({
+      type: 'Message',
+      updateId: randomUUID(),
+      messageId: post.id,
+      sentAt: new Date(post.at).toISOString(),
+      author: { type: 'BOT', id: this.botId, firstName: 'Gateway' },
+      dialog: { type: 'GROUP', id: post.groupId, name: 'Group' },
+      content: post.content,
+    });
     if (this.storeThenFail > 0) {
       this.storeThenFail--;
       setTimeout(assigned, this.lateAssignMs);
