@@ -22,15 +22,27 @@ export function parseStages(value: string): Stage[] {
   return stages as Stage[];
 }
 
+type WorkerCliOptions = {
+  stages: string;
+  concurrency: string;
+  sealInterval: string;
+  lockDuration: string;
+} & MetricsCliOptions;
+
 export function registerWorker(program: Command): void {
   const command = program
     .command('worker')
     .description('run pipeline workers; start more on any machine against the same Redis and PostgreSQL to scale')
     .option('--stages <list>', `comma-separated stages (${STAGES.join(', ')})`, 'classify,deliver')
     .option('--concurrency <n>', 'jobs processed at once per stage', '8')
-    .option('--seal-interval <seconds>', 'seal the audit log this often (and once more on shutdown)', '30');
+    .option('--seal-interval <seconds>', 'seal the audit log this often (and once more on shutdown)', '30')
+    .option(
+      '--lock-duration <seconds>',
+      'how long a job stays held by a worker that stopped renewing it (killed); other workers look this often and take such jobs up',
+      '30',
+    );
   metricsOptions(command).action(
-    action(async (options: { stages: string; concurrency: string; sealInterval: string } & MetricsCliOptions) => {
+    action(async (options: WorkerCliOptions) => {
       const stages = parseStages(options.stages);
       const concurrency = Number(options.concurrency);
       if (!Number.isInteger(concurrency) || concurrency < 1)
@@ -38,6 +50,9 @@ export function registerWorker(program: Command): void {
       const sealSeconds = Number(options.sealInterval);
       if (!Number.isFinite(sealSeconds) || sealSeconds <= 0)
         throw new UsageError('--seal-interval must be a positive number of seconds');
+      const lockSeconds = Number(options.lockDuration);
+      if (!Number.isFinite(lockSeconds) || lockSeconds < 1)
+        throw new UsageError('--lock-duration must be a number of seconds, at least 1');
       metricsListen(options);
       const cfg = config();
       (await connectRedisOnce(cfg.redisUrl)).disconnect();
@@ -77,6 +92,7 @@ export function registerWorker(program: Command): void {
         concurrency,
         store,
         logger: log,
+        lockMs: lockSeconds * 1000,
       });
       const sealer = startSealTimer(store, chain, sealSeconds * 1000, (error) =>
         log.warn(`could not seal the audit log; trying again in ${sealSeconds} s`, { error: error.message }),

@@ -77,6 +77,8 @@ export class PipelineFeed {
       new QueueEvents('deliver', { connection: connections[0]!, prefix: context.prefix }),
       new QueueEvents('classify', { connection: connections[1]!, prefix: context.prefix }),
     ];
+    // reconnections are the connection's business (see openQueues); unheard, BullMQ prints each error raw
+    for (const e of events) e.on('error', () => {});
     let classifyHere: PolicyContext | null = null;
     let workers: WorkerSet | null = null;
     try {

@@ -7,7 +7,7 @@ import { JobFailedError } from '../core/errors.ts';
 import type { Checkpoint, HistoryEntry, HistorySource } from '../core/history.ts';
 import type { Attachment } from '../core/message.ts';
 import { createProgress } from '../core/progress.ts';
-import { blobPath, putOwnedBlob } from '../store/attachments.ts';
+import { blobPath, DataDirectoryFullError, putOwnedBlob } from '../store/attachments.ts';
 import type { Store } from '../store/database.ts';
 import { addDeadLetters } from './dead-letter.ts';
 import { BATCH_SIZE, contentJobId, type QueueContext, type Queues } from './queues.ts';
@@ -39,6 +39,8 @@ export interface ImportSummary {
   flaggedByCategory: Record<string, number>;
   quarantined: number;
   redacted: number;
+  /** times this run sent its batches again from its checkpoint after the pipeline lost some (Redis restarted empty) */
+  redeliveries: number;
   error?: string;
 }
 
@@ -56,7 +58,7 @@ export interface ImportRequest {
   enqueueOnly?: boolean;
   concurrency?: number;
   showProgress?: boolean;
-  /** how long without a commit before checking whether batches were lost (default 30 s) */
+  /** how long without a commit before checking whether batches were lost (default 10 s) */
   stallCheckMs?: number;
 }
 
@@ -70,15 +72,51 @@ export interface ImportContext extends QueueContext {
 /** Batches allowed in the queues per producer before it waits for delivery (bounds Redis memory: 8,000 messages). */
 const MAX_BATCHES_IN_FLIGHT = 4;
 
-/** How long an import waits without any batch committing before it checks whether its batches were lost. */
-const STALL_CHECK_MS = 30_000;
+/**
+ * How long an import waits without any batch committing before it checks whether its batches were lost. The check
+ * cannot mistake a slow batch for a lost one (see pipelineIdle), so this only spaces out its queries.
+ */
+const STALL_CHECK_MS = 10_000;
 
+/**
+ * Times one import sends its lost batches again, from its last committed checkpoint, before it gives up and asks
+ * for the command to be run again: a pipeline that keeps losing them has a fault a person must look at.
+ */
+const MAX_REDELIVERIES = 3;
+
+/** This run's batches were handed to the pipeline, and neither the queues nor the store hold them. */
+class LostBatchesError extends JobFailedError {
+  constructor(readonly lost: number) {
+    super(`${lost} batch(es) of this import were lost in the pipeline`);
+  }
+}
+
+/**
+ * Whether neither queue holds a job; false when Redis cannot say (it may be restarting). A batch is in one of the
+ * queues from the moment it is enqueued until its delivery has committed (a classify job adds its deliver job
+ * before it completes; a deliver job is active until its transaction has committed), so a store read after the
+ * queues were found idle sees every batch that is not lost.
+ */
 async function pipelineIdle(queues: Queues): Promise<boolean> {
   const pending = async (queue: Queues['classify'] | Queues['deliver']) => {
     const counts = await queue.getJobCounts('waiting', 'active', 'delayed', 'prioritized', 'waiting-children');
     return Object.values(counts).reduce((sum, n) => sum + n, 0);
   };
-  return (await pending(queues.classify)) === 0 && (await pending(queues.deliver)) === 0;
+  try {
+    // classify first: a batch leaving it is already in the deliver queue
+    return (await pending(queues.classify)) === 0 && (await pending(queues.deliver)) === 0;
+  } catch {
+    return false;
+  }
+}
+
+/** What the reader has counted: rolled back to a batch's end when the batches after it are sent again. */
+interface ReaderCounts {
+  read: number;
+  serviceEvents: number;
+  attachments: number;
+  missingAttachments: number;
+  importerFailed: number;
 }
 
 async function hashFile(file: string): Promise<string> {
@@ -250,6 +288,7 @@ export async function runImport(context: ImportContext, request: ImportRequest):
     flaggedByCategory: {},
     quarantined: 0,
     redacted: 0,
+    redeliveries: 0,
   };
   if (request.dryRun) return dryRun(context, request, summary);
   // before the run is recorded: a key file without a queue key is a configuration error, not a failed run
@@ -291,6 +330,15 @@ export async function runImport(context: ImportContext, request: ImportRequest):
   let batchesSent = 0;
   let committed = 0;
   let importerFailed = 0;
+  /** the reader's counts as each batch was sent, by seq */
+  const sentAt: ReaderCounts[] = [];
+  const readerCounts = (): ReaderCounts => ({
+    read: summary.read,
+    serviceEvents: summary.serviceEvents,
+    attachments: summary.attachments,
+    missingAttachments: summary.missingAttachments,
+    importerFailed,
+  });
 
   const refreshCommitted = async () => {
     const result = await store.pool.query<{ n: string }>(`SELECT count(*) AS n FROM import_batches WHERE run_id = $1`, [
@@ -300,6 +348,7 @@ export async function runImport(context: ImportContext, request: ImportRequest):
   };
   let lastProgressAt = Date.now();
   let lastCommitted = 0;
+  const stallCheckMs = request.stallCheckMs ?? STALL_CHECK_MS;
   // the store's committed batches, not the queue's events, say how far the run got: events can be missed
   const waitForCommits = async (pipeline: PipelineFeed, allowedInFlight: number) => {
     for (;;) {
@@ -312,15 +361,14 @@ export async function runImport(context: ImportContext, request: ImportRequest):
       if (committed !== lastCommitted) {
         lastCommitted = committed;
         lastProgressAt = Date.now();
-      } else if (
-        Date.now() - lastProgressAt > (request.stallCheckMs ?? STALL_CHECK_MS) &&
-        (await pipelineIdle(pipeline.queues))
-      ) {
-        // batches were handed over but neither queue holds anything and the store lacks them: lost (a database
+      } else if (Date.now() - lastProgressAt > stallCheckMs && (await pipelineIdle(pipeline.queues))) {
+        // what the store lacks once the queues are idle was lost (Redis restarted without persistence, a database
         // restart that dropped unflushed commits, a queue emptied by hand); the store's checkpoint is still right
-        throw new JobFailedError(
-          `${batchesSent - committed} batch(es) of this import were lost in the pipeline; run the same command again to resume`,
+        const read = await refreshCommitted().then(
+          () => true,
+          () => false,
         );
+        if (read && batchesSent > committed) throw new LostBatchesError(batchesSent - committed);
       }
       // a producer held back by the in-flight bound resumes as soon as one of its batches is delivered
       await pipeline.nextCompletion(100);
@@ -342,48 +390,99 @@ export async function runImport(context: ImportContext, request: ImportRequest):
     const flush = async () => {
       if (pipeline.pending === 0) return;
       const origin = { agencyId: request.agencyId, runId, seq: batchesSent, checkpoint: lastCheckpoint };
-      const jobId = `${jobPrefix}${origin.seq}-${contentJobId('b', pipeline.batchIdentity).slice(2, 18)}`;
+      // a batch sent again has a job id of its own: BullMQ ignores an id it still holds (a completed classify job)
+      const again = summary.redeliveries > 0 ? `r${summary.redeliveries}-` : '';
+      const jobId = `${jobPrefix}${origin.seq}-${again}${contentJobId('b', pipeline.batchIdentity).slice(2, 18)}`;
       await pipeline.flush(origin, jobId);
+      sentAt[batchesSent] = readerCounts();
       batchesSent++;
       await waitForCommits(pipeline, MAX_BATCHES_IN_FLIGHT);
     };
 
     const showProgress = () =>
       progress.update({ entries: summary.read, ...request.source.progress(), batchesCommitted: committed });
-    try {
-      for await (const entry of request.source.entries({ resumeAfter: resume?.checkpoint ?? null })) {
-        summary.read++;
-        if (entry.problem) {
-          importerFailed++;
-          await addDeadLetters(pipeline.queues, [
-            {
-              agencyId: request.agencyId,
-              runId,
-              stage: 'ingest',
-              reason: entry.problem,
-              message: entry.message,
-              failedAt: new Date().toISOString(),
-            },
-          ]);
-          runLog.warn(entry.problem);
-          continue;
+    /** Reads on from `resumeAfter`, sends every batch and waits for them to commit. */
+    const readAndSend = async (resumeAfter: Checkpoint | null) => {
+      try {
+        for await (const entry of request.source.entries({ resumeAfter })) {
+          summary.read++;
+          if (entry.problem) {
+            importerFailed++;
+            await addDeadLetters(pipeline.queues, [
+              {
+                agencyId: request.agencyId,
+                runId,
+                stage: 'ingest',
+                reason: entry.problem,
+                message: entry.message,
+                failedAt: new Date().toISOString(),
+              },
+            ]);
+            runLog.warn(entry.problem);
+            continue;
+          }
+          await countEntry(summary, entry, request.source, context.dataDir, {
+            store,
+            agencyId: request.agencyId,
+            runId,
+          });
+          pipeline.add(entry.message);
+          lastCheckpoint = entry.checkpoint;
+          if (pipeline.pending >= BATCH_SIZE) await flush();
+          // every 256 entries: the bar redraws a few times a second anyway, and a state object per message is garbage
+          if ((summary.read & 0xff) === 0) showProgress();
         }
-        await countEntry(summary, entry, request.source, context.dataDir, { store, agencyId: request.agencyId, runId });
-        pipeline.add(entry.message);
-        lastCheckpoint = entry.checkpoint;
-        if (pipeline.pending >= BATCH_SIZE) await flush();
-        // every 256 entries: the bar redraws a few times a second anyway, and a state object per message is garbage
-        if ((summary.read & 0xff) === 0) showProgress();
+        showProgress();
+        await flush();
+      } catch (error) {
+        if (error instanceof LostBatchesError) throw error;
+        // a reading error (truncated or malformed export), or no room for an attachment: what was read before is
+        // delivered and kept
+        await flush().catch(() => {});
+        summary.status = 'failed';
+        summary.error =
+          error instanceof DataDirectoryFullError
+            ? `${error.message}; free space there and run the same command again: it resumes where it stopped`
+            : (error as Error).message;
       }
-      showProgress();
-      await flush();
-    } catch (error) {
-      // a reading error (truncated or malformed export): what was read before is delivered and kept
-      await flush().catch(() => {});
-      summary.status = 'failed';
-      summary.error = (error as Error).message;
+      await waitForCommits(pipeline, 0);
+    };
+
+    let resumeAfter = resume?.checkpoint ?? null;
+    for (;;) {
+      try {
+        await readAndSend(resumeAfter);
+        break;
+      } catch (error) {
+        if (!(error instanceof LostBatchesError)) throw error;
+        if (summary.redeliveries >= MAX_REDELIVERIES)
+          throw new JobFailedError(
+            `${error.message}, also after sending them again ${MAX_REDELIVERIES} times; run the same command again to resume`,
+          );
+        // the same batches again, from the end of the committed prefix: re-read entries are counted once, and a
+        // batch that had committed after the gap is recognised by its seq and not written twice
+        const from = await committedCheckpoint(store, runId);
+        resumeAfter = from.checkpoint ?? resume?.checkpoint ?? null;
+        const counts = sentAt[from.batches - 1];
+        Object.assign(summary, {
+          read: counts?.read ?? 0,
+          serviceEvents: counts?.serviceEvents ?? 0,
+          attachments: counts?.attachments ?? 0,
+          missingAttachments: counts?.missingAttachments ?? 0,
+          status: 'completed',
+        });
+        delete summary.error;
+        importerFailed = counts?.importerFailed ?? 0;
+        batchesSent = from.batches;
+        lastProgressAt = Date.now();
+        summary.redeliveries++;
+        runLog.warn(`${error.message}; sending them again from the last committed checkpoint`, {
+          fromBatch: from.batches,
+          redelivery: summary.redeliveries,
+          maxRedeliveries: MAX_REDELIVERIES,
+        });
+      }
     }
-    await waitForCommits(pipeline, 0);
   } catch (error) {
     summary.status = 'failed';
     summary.error ??= (error as Error).message;

@@ -277,6 +277,9 @@ function pipelineQueue<K extends QueueName>(
   };
   const sealed = (payload: PayloadOf[K], options: SealedJobOptions) =>
     seal(need(), name, options.jobId, routeOf[name](payload), payload);
+  // a lost connection is retried by the connection itself and a command that fails for good rejects where it was
+  // called; without a listener BullMQ would print each reconnection attempt's error raw on standard error
+  queue.on('error', () => {});
   return Object.assign(queue, {
     sealer,
     addSealed: (payload: PayloadOf[K], options: SealedJobOptions, jobName: string = name) =>

@@ -25,6 +25,12 @@ export interface WorkerSetOptions extends QueueContext {
   logger: Logger;
   /** the key file: encrypted originals, the hash operator's key, the queue key that seals payloads */
   keyFile: string;
+  /**
+   * How long a job stays locked to a worker that stops renewing the lock (a killed one), and how often this worker
+   * looks for such jobs: another worker takes them up within about two to three times this. BullMQ's default
+   * when absent.
+   */
+  lockMs?: number;
 }
 
 /** An agency's policy, re-read at most every few seconds so `agency set-policy` takes effect without restarts. */
@@ -66,7 +72,11 @@ export async function startWorkers(options: WorkerSetOptions): Promise<WorkerSet
     connections.push(redis);
     return redis;
   };
-  const common = { prefix: options.prefix, concurrency: options.concurrency };
+  const common = {
+    prefix: options.prefix,
+    concurrency: options.concurrency,
+    ...(options.lockMs ? { lockDuration: options.lockMs, stalledInterval: options.lockMs } : {}),
+  };
 
   if (options.stages.includes('classify')) {
     workers.push(

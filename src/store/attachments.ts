@@ -5,6 +5,7 @@ import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type pg from 'pg';
+import { JobFailedError } from '../core/errors.ts';
 
 /**
  * The store's folders are the gateway's alone (0700) and its blobs readable by the gateway's OS user only (0600):
@@ -27,11 +28,33 @@ export function blobPath(dataDir: string, sha256: string): string {
   return path.join(dataDir, 'attachments', sha256.slice(0, 2), sha256.slice(2, 4), sha256);
 }
 
+/** The data directory's device has no room left for a blob (or its owner's disk quota is used up). */
+export class DataDirectoryFullError extends JobFailedError {
+  constructor(dataDir: string, options?: { cause?: unknown }) {
+    super(`the data directory ${dataDir} is full: no space left on its device for an attachment's bytes`, options);
+  }
+}
+
+function isDiskFull(error: unknown): boolean {
+  const code = (error as { code?: string } | null)?.code;
+  return code === 'ENOSPC' || code === 'EDQUOT';
+}
+
 /**
  * Streams bytes into the content-addressed store: hashed while written to a temporary file inside the data
- * directory, then renamed into place, so a crash never leaves a partial blob under its hash.
+ * directory, then renamed into place, so a crash never leaves a partial blob under its hash. A full disk is a
+ * DataDirectoryFullError, with nothing of the blob left behind.
  */
 export async function putBlob(dataDir: string, bytes: Readable): Promise<StoredBlob> {
+  try {
+    return await writeBlob(dataDir, bytes);
+  } catch (error) {
+    if (isDiskFull(error)) throw new DataDirectoryFullError(dataDir, { cause: error });
+    throw error;
+  }
+}
+
+async function writeBlob(dataDir: string, bytes: Readable): Promise<StoredBlob> {
   const tmpDir = path.join(dataDir, 'attachments', 'tmp');
   await mkdir(tmpDir, { recursive: true, mode: FOLDER_MODE });
   const tmp = path.join(tmpDir, randomUUID());
