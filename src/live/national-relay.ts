@@ -46,6 +46,7 @@ interface MessageRow {
   text: string;
   withdrawn: boolean;
   pending_review: boolean;
+  has_files: boolean;
 }
 
 /** The post the store asks for; `parts` empty when the message is withdrawn. Null: no such message. */
@@ -58,6 +59,7 @@ export async function desiredPost(
   const found = await db.query<MessageRow & { groups: string[] }>(
     `SELECT m.agency_id, m.platform, m.sender_name, m.text, m.withdrawn,
             EXISTS (SELECT 1 FROM review_items r WHERE r.message_id = m.id AND r.status IN ('open', 'escalated')) AS pending_review,
+            EXISTS (SELECT 1 FROM message_attachments a WHERE a.message_id = m.id AND a.sha256 IS NOT NULL) AS has_files,
             ARRAY(SELECT s.source_chat_id FROM chat_sources s WHERE s.agency_id = m.agency_id AND s.chat_id = m.chat_id AND s.platform = 'aitu' ORDER BY 1) AS groups
        FROM messages m WHERE m.id = $1`,
     [messageId],
@@ -66,7 +68,7 @@ export async function desiredPost(
   if (!m) return null;
   if (m.withdrawn) return { groups: m.groups, parts: [], media: [] };
   // a message waiting for review shows its redacted text only: its files are not shown until a person approves
-  const media = m.pending_review ? [] : await mediaOf(db, dataDir, messageId);
+  const media = m.pending_review || !m.has_files ? [] : await mediaOf(db, dataDir, messageId);
   const content = relayedContent(m.sender_name?.trim() || 'Unknown', m.platform, m.text);
   return { groups: m.groups, parts: splitContent(content, maxContent), media };
 }
