@@ -52,6 +52,11 @@ export interface HistorySource {
    * does not read it once more to recognise it on resume.
    */
   readonly contentHash?: { file: string; sha256: string };
+  /**
+   * Where the entry that ended at `checkpoint` stands, for a message naming it (`x.jsonl:12`, `result.json: message at
+   * byte 4096`); never its content. Called for a refused entry only, so it costs nothing per message.
+   */
+  describeEntry?(checkpoint: Checkpoint): string;
   /** the bytes of an attachment the export references (Attachment.sourcePath), or null when absent */
   openAttachment(sourcePath: string): Promise<Readable | null>;
   close(): Promise<void>;

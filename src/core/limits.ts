@@ -83,6 +83,9 @@ export class AttachmentBudget {
         yield chunk;
       }
     }
+    // A file stream opens at once and may fail before it is read (a file gone or unreadable since it was looked at):
+    // the error is kept for the reader (the stream's `errored`), never an unhandled 'error' event ending the process.
+    stream.on('error', () => {});
     const metered = Readable.from(counted(), { objectMode: false });
     // destroyed before it was read (a dry run only looks): the file it would have read is closed too
     metered.once('close', () => stream.destroy());

@@ -40,6 +40,15 @@ describe('LineSplitter', () => {
     }
   });
 
+  it('with crEndsLine, a buffer pushed again after being refilled is searched for CR afresh', () => {
+    const splitter = new LineSplitter({ maxBytes: 1024, crEndsLine: true });
+    const buffer = Buffer.from('a\nb\nc\rd\n');
+    const text = (lines: Line[]) => lines.map((line) => line.bytes?.toString('utf8'));
+    assert.deepEqual(text(splitter.push(buffer)), ['a', 'b', 'c', 'd']);
+    buffer.write('e\rf\ng\nh\n');
+    assert.deepEqual(text(splitter.push(buffer)), ['e', 'f', 'g', 'h']);
+  });
+
   it('streams past a line longer than the maximum, keeping its length and its first bytes only', () => {
     const long = 'x'.repeat(50);
     for (let size = 1; size <= 60; size += 7) {

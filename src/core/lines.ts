@@ -38,6 +38,7 @@ export interface LineSplitterOptions {
 const LF = 0x0a;
 const CR = 0x0d;
 const EMPTY = Buffer.alloc(0);
+const NOT_SEARCHED = -2;
 
 export class LineSplitter {
   private readonly maxBytes: number;
@@ -51,6 +52,8 @@ export class LineSplitter {
   private head: Buffer | null = null;
   /** the previous chunk ended in a CR that ended a line: an LF starting this chunk belongs to it */
   private afterCr = false;
+  /** in the chunk being split: its first CR at or after the last search; -1 none left; NOT_SEARCHED at its start */
+  private nextCr = NOT_SEARCHED;
 
   constructor(options: LineSplitterOptions) {
     this.maxBytes = options.maxBytes;
@@ -66,6 +69,8 @@ export class LineSplitter {
     const base = this.offset;
     const n = chunk.length;
     this.offset += n;
+    // a new chunk (or the same buffer refilled): nothing known of its CRs
+    this.nextCr = NOT_SEARCHED;
     let i = 0;
     if (this.afterCr) {
       this.afterCr = false;
@@ -100,7 +105,10 @@ export class LineSplitter {
   private lineEnd(chunk: Buffer, from: number): number {
     const lf = chunk.indexOf(LF, from);
     if (!this.crEndsLine) return lf;
-    const cr = chunk.indexOf(CR, from);
+    // The next CR is looked for once per chunk, not once per line: a chunk of short LF lines and no CR would
+    // otherwise be scanned to its end for every line.
+    if (this.nextCr === NOT_SEARCHED || (this.nextCr >= 0 && this.nextCr < from)) this.nextCr = chunk.indexOf(CR, from);
+    const cr = this.nextCr;
     if (cr < 0) return lf;
     return lf < 0 || cr < lf ? cr : lf;
   }

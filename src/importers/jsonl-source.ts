@@ -3,6 +3,7 @@ import { realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { InputError, UsageError } from '../core/errors.ts';
+import { archiveKind } from '../core/file-kind.ts';
 import type { Checkpoint, HistoryChat, HistoryEntry, HistorySource } from '../core/history.ts';
 import { AttachmentBudget, describeLimit, formatCount, withLimits, type InputLimits } from '../core/limits.ts';
 import { decodeUtf8Strict, invalidUtf8Offset, LineSplitter, type Line } from '../core/lines.ts';
@@ -50,6 +51,10 @@ export async function openJsonlSource(file: string, options: JsonlSourceOptions 
     throw new InputError(`${file}: ${error.code === 'ENOENT' ? 'no such file' : error.message}`);
   });
   if (!info.isFile()) throw new InputError(`${file}: not a file`);
+  // each of its lines would be dead-lettered as bytes that are not text: refused whole instead
+  const archive = await archiveKind(file);
+  if (archive !== null)
+    throw new InputError(`${file}: a ${archive} archive, not JSONL (one JSON object per line); unpack it first`);
   const limits = withLimits(options.limits);
   const attachmentsRoot = options.attachmentsDir === undefined ? null : await requireFolder(options.attachmentsDir);
   const budget = options.budget ?? new AttachmentBudget(limits.maxImportAttachmentBytes, file);
@@ -84,8 +89,7 @@ export async function openJsonlSource(file: string, options: JsonlSourceOptions 
   };
 
   async function* entries(resume: { resumeAfter?: Checkpoint | null } = {}): AsyncGenerator<HistoryEntry> {
-    const start = typeof resume.resumeAfter?.offset === 'number' ? resume.resumeAfter.offset : 0;
-    const linesBefore = typeof resume.resumeAfter?.line === 'number' ? resume.resumeAfter.line : 0;
+    const { start, linesBefore } = resumePoint(resume.resumeAfter ?? null, file);
     bytesRead = start;
     const splitter = new LineSplitter({ maxBytes: limits.maxLineBytes, start, linesBefore });
     const stream = createReadStream(file, { start, highWaterMark: 1 << 20 });
@@ -130,10 +134,23 @@ export async function openJsonlSource(file: string, options: JsonlSourceOptions 
     },
     entries,
     progress: () => ({ bytesRead, totalBytes: info.size }),
+    describeEntry: (checkpoint) => `${name}:${String(checkpoint['line'])}`,
     openAttachment,
     warnings: () => [...warnings],
     async close() {},
   };
+}
+
+/** Where a resume starts: after the checkpoint's line, at its byte offset; a checkpoint not of this reader is refused. */
+function resumePoint(checkpoint: Checkpoint | null, file: string): { start: number; linesBefore: number } {
+  if (checkpoint === null) return { start: 0, linesBefore: 0 };
+  const { offset, line } = checkpoint;
+  const count = (value: unknown): value is number => Number.isSafeInteger(value) && (value as number) >= 0;
+  if (!count(offset) || !count(line))
+    throw new InputError(
+      `${file}: the checkpoint to resume from is not one of the JSONL reader's; start the import afresh`,
+    );
+  return { start: offset, linesBefore: line };
 }
 
 /**

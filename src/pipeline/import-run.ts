@@ -6,6 +6,7 @@ import type { Logger } from 'winston';
 import { JobFailedError } from '../core/errors.ts';
 import type { Checkpoint, HistoryEntry, HistorySource } from '../core/history.ts';
 import type { Attachment } from '../core/message.ts';
+import { describeLimit, formatCount, inputLimits } from '../core/limits.ts';
 import { createProgress } from '../core/progress.ts';
 import { blobPath, DataDirectoryFullError, putOwnedBlob } from '../store/attachments.ts';
 import type { Store } from '../store/database.ts';
@@ -211,15 +212,31 @@ async function sumBatches(store: Store, runId: string): Promise<BatchTotals> {
 }
 
 /** Who an import stores attachment bytes for (attachment_owners); null on a dry run, which writes nothing. */
-type BlobOwner = { store: Store; agencyId: string; runId: string } | null;
+export type BlobOwner = { store: Store; agencyId: string; runId: string } | null;
 
-/** Puts the bytes of an entry's attachments into the content-addressed store; absent files become missing. */
-async function storeAttachments(entry: HistoryEntry, source: HistorySource, dataDir: string, owner: BlobOwner) {
+const SHA256 = /^[0-9a-f]{64}$/;
+
+/**
+ * Puts the bytes of an entry's attachments into the content-addressed store; absent files become missing. The
+ * message is not validated yet (ingest does that, after this): an attachment list or reference of the wrong shape
+ * is left as it is, for ingest to dead-letter the message with its reason, never to stop the import here.
+ */
+export async function storeAttachments(
+  entry: HistoryEntry,
+  source: HistorySource,
+  dataDir: string,
+  owner: BlobOwner,
+): Promise<{ stored: number; missing: number }> {
   const dryRun = owner === null;
   let stored = 0;
   let missing = 0;
-  const attachments = (entry.message.attachments ?? []) as Attachment[];
-  for (const attachment of attachments) {
+  const list: unknown = entry.message.attachments;
+  if (!Array.isArray(list)) return { stored, missing };
+  for (const attachment of list as Attachment[]) {
+    if (attachment === null || typeof attachment !== 'object') continue;
+    if (attachment.sha256 !== undefined && (typeof attachment.sha256 !== 'string' || !SHA256.test(attachment.sha256)))
+      continue;
+    if (attachment.sourcePath !== undefined && typeof attachment.sourcePath !== 'string') continue;
     if (attachment.sha256) {
       const present = await stat(blobPath(dataDir, attachment.sha256)).then(
         () => true,
@@ -399,6 +416,7 @@ export async function runImport(context: ImportContext, request: ImportRequest):
       await waitForCommits(pipeline, MAX_BATCHES_IN_FLIGHT);
     };
 
+    const { maxTextChars } = inputLimits();
     const showProgress = () =>
       progress.update({ entries: summary.read, ...request.source.progress(), batchesCommitted: committed });
     /** Reads on from `resumeAfter`, sends every batch and waits for them to commit. */
@@ -406,19 +424,21 @@ export async function runImport(context: ImportContext, request: ImportRequest):
       try {
         for await (const entry of request.source.entries({ resumeAfter })) {
           summary.read++;
-          if (entry.problem) {
+          const tooLong = entry.problem ? null : textPastLimit(entry, request.source, maxTextChars);
+          const problem = entry.problem ?? tooLong;
+          if (problem) {
             importerFailed++;
             await addDeadLetters(pipeline.queues, [
               {
                 agencyId: request.agencyId,
                 runId,
                 stage: 'ingest',
-                reason: entry.problem,
-                message: entry.message,
+                reason: problem,
+                message: tooLong ? withoutContent(entry.message) : entry.message,
                 failedAt: new Date().toISOString(),
               },
             ]);
-            runLog.warn(entry.problem);
+            runLog.warn(problem);
             continue;
           }
           await countEntry(summary, entry, request.source, context.dataDir, {
@@ -532,6 +552,30 @@ export async function runImport(context: ImportContext, request: ImportRequest):
 }
 
 /** Counts a readable entry into the summary, with its attachments: stored, or on a dry run only looked for. */
+/**
+ * A text past maxTextChars (the limit ingest applies) is refused before a batch carries it through Redis and the
+ * stages, and its dead letter names the file and the position, which ingest does not know.
+ */
+function textPastLimit(entry: HistoryEntry, source: HistorySource, maxTextChars: number): string | null {
+  const text = entry.message.text;
+  if (typeof text !== 'string' || text.length <= maxTextChars) return null;
+  const where = source.describeEntry?.(entry.checkpoint) ?? source.inputPath;
+  return `${where}: text: ${formatCount(text.length)} characters exceeds ${describeLimit('maxTextChars', maxTextChars)}`;
+}
+
+/**
+ * What the dead letter of a message refused for its size keeps: its chat, not its content, as for a line past
+ * maxLineBytes. Without an id it can never be retried into a message without its text; the export still holds it,
+ * and running the import again with the limit raised delivers it.
+ */
+function withoutContent(message: HistoryEntry['message']): HistoryEntry['message'] {
+  return {
+    platform: message.platform,
+    chatId: message.chatId,
+    chatTitle: message.chatTitle,
+  } as HistoryEntry['message'];
+}
+
 async function countEntry(
   summary: ImportSummary,
   entry: HistoryEntry,

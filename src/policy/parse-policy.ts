@@ -11,7 +11,9 @@ import { DEFAULT_POLICY } from './defaults.ts';
  */
 export function parsePolicyFile(text: string, fileName: string): Policy {
   const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  // warnings off: the one yaml gives (a key that is a collection) becomes the schema's "unknown field" problem, and a
+  // warning would reach the person as a stray Node warning line
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true, logLevel: 'error' });
   const lineAt = (offset: number): number => lineCounter.linePos(offset).line;
   if (doc.errors.length > 0) {
     const lines = doc.errors.map((e) => `${fileName}:${lineAt(e.pos[0])}: invalid YAML/JSON: ${firstLine(e.message)}`);

@@ -6,6 +6,10 @@ import { crc32, createDeflateRaw } from 'node:zlib';
 export interface ZipEntrySpec {
   name: string;
   chunks: () => Iterable<Buffer>;
+  /** the inflated size the headers declare, when it should lie (a zip bomb hiding its size); default the true one */
+  declaredSize?: number;
+  /** Unix file mode, written as a Unix zip tool does (0o120777: a symbolic link whose bytes are its target) */
+  unixMode?: number;
 }
 
 /** Deflates an entry's chunks as they come (the compressed bytes are kept, never the inflated ones). */
@@ -32,7 +36,8 @@ export async function writeZip(file: string, entries: readonly ZipEntrySpec[]): 
   const central: Buffer[] = [];
   let offset = 0;
   for (const spec of entries) {
-    const { data, crc, size } = await deflate(spec);
+    const { data, crc, size: trueSize } = await deflate(spec);
+    const size = spec.declaredSize ?? trueSize;
     const name = Buffer.from(spec.name, 'utf8');
     const local = Buffer.alloc(30);
     local.writeUInt32LE(0x04034b50, 0);
@@ -45,7 +50,8 @@ export async function writeZip(file: string, entries: readonly ZipEntrySpec[]): 
     local.writeUInt16LE(name.length, 26);
     const header = Buffer.alloc(46);
     header.writeUInt32LE(0x02014b50, 0);
-    header.writeUInt16LE(20, 4);
+    // version made by: its high byte 3 says Unix, whose mode the external attributes' high half holds
+    header.writeUInt16LE(spec.unixMode === undefined ? 20 : (3 << 8) | 20, 4);
     header.writeUInt16LE(20, 6);
     header.writeUInt16LE(0x0800, 8);
     header.writeUInt16LE(8, 10);
@@ -53,6 +59,7 @@ export async function writeZip(file: string, entries: readonly ZipEntrySpec[]): 
     header.writeUInt32LE(data.length, 20);
     header.writeUInt32LE(size, 24);
     header.writeUInt16LE(name.length, 28);
+    if (spec.unixMode !== undefined) header.writeUInt32LE((spec.unixMode << 16) >>> 0, 38);
     header.writeUInt32LE(offset, 42);
     locals.push(local, name, data);
     central.push(header, name);

@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer';
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { isEscapedQuote, isJsonWhitespace, trailingBackslashes } from './message-scanner.ts';
@@ -18,6 +19,8 @@ export interface IndexedChat {
   index: number;
   section: ChatSection;
   name?: string | null;
+  /** the offset of the chat's name when its bytes are not UTF-8: then `name` is null, never text with U+FFFD */
+  nameNotUtf8At?: number;
   type?: string;
   /** the id as written (a number's digits, or a string) */
   id?: string;
@@ -76,10 +79,13 @@ export async function indexTelegramExport(file: string, chunkSize = CHUNK): Prom
     problem = { offset, reason, truncated };
   };
 
-  const recordHeader = (frame: Frame, value: unknown, rawToken: string): void => {
+  const recordHeader = (frame: Frame, value: unknown, rawToken: string, notUtf8At = -1): void => {
     const chat = frame.chat;
     if (!chat || frame.key === null || !HEADER_KEYS.has(frame.key)) return;
-    if (frame.key === 'name') chat.name = typeof value === 'string' ? value : null;
+    if (frame.key === 'name' && notUtf8At >= 0) {
+      chat.name = null;
+      chat.nameNotUtf8At = notUtf8At;
+    } else if (frame.key === 'name') chat.name = typeof value === 'string' ? value : null;
     else if (frame.key === 'type' && typeof value === 'string') chat.type = value;
     // Keep the digits as written: a double would do for today's ids, a string never loses one.
     else if (frame.key === 'id') chat.id = typeof value === 'string' ? value : rawToken;
@@ -248,7 +254,7 @@ export async function indexTelegramExport(file: string, chunkSize = CHUNK): Prom
             frame.key = String(value);
             frame.expectKey = false;
           } else {
-            recordHeader(frame, value, token);
+            recordHeader(frame, value, token, isUtf8(buf.subarray(i, end)) ? -1 : base + i);
           }
           i = end;
           continue;

@@ -4,6 +4,7 @@ import { open, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { InputError } from '../../../src/core/errors.ts';
+import { archiveKind } from '../../../src/core/file-kind.ts';
 import {
   AttachmentBudget,
   describeLimit,
@@ -94,7 +95,7 @@ export async function openTelegramExport(
   const selected = selectChats(all, options.chats ?? [], label);
   const limits = withLimits(options.limits);
   const budget = options.budget ?? new AttachmentBudget(limits.maxImportAttachmentBytes, label);
-  return new TelegramExport(
+  const source = new TelegramExport(
     inputPath,
     file,
     label,
@@ -106,6 +107,14 @@ export async function openTelegramExport(
     budget,
     limits.maxLineBytes,
   );
+  for (const { indexed, context } of selected) {
+    if (indexed.nameNotUtf8At !== undefined) {
+      source.warnings.push(
+        `${label}: the name of chat #${indexed.index + 1} (at byte ${indexed.nameNotUtf8At}) is not valid UTF-8; a chat created for it is named "${context.chatTitle}"`,
+      );
+    }
+  }
+  return source;
 }
 
 async function resolveExportFile(inputPath: string): Promise<string> {
@@ -123,6 +132,13 @@ async function resolveExportFile(inputPath: string): Promise<string> {
       // reported below
     }
     throw new InputError(`${inputPath}: no result.json in this folder; point at a Telegram Desktop JSON export`);
+  }
+  // read as JSON it would fail at its first byte; say what it is and what to do instead
+  const archive = await archiveKind(inputPath).catch(() => null);
+  if (archive !== null) {
+    throw new InputError(
+      `${inputPath}: a ${archive} archive, not a Telegram export; unpack it and name the export's folder or its result.json`,
+    );
   }
   return inputPath;
 }
@@ -451,6 +467,13 @@ class TelegramExport implements TelegramExportSource {
     } finally {
       await handle.close();
     }
+  }
+
+  describeEntry(checkpoint: Checkpoint): string {
+    const start = checkpoint['messageStart'];
+    const at = typeof start === 'number' ? ` at byte ${start}` : '';
+    const id = checkpoint['messageId'];
+    return `${this.label}: message${at}${typeof id === 'string' && id !== '' ? ` (id ${id})` : ''}`;
   }
 
   async openAttachment(sourcePath: string): Promise<Readable | null> {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { isPlainFileName, isUnsafeEntryName, zipEntryRefusal } from './export-container.ts';
+import { isPlainFileName, isSymlinkEntry, isUnsafeEntryName, zipEntryRefusal } from './export-container.ts';
 
 describe('isUnsafeEntryName', () => {
   const cases: [string, boolean][] = [
@@ -18,6 +18,18 @@ describe('isUnsafeEntryName', () => {
     ['evil\0.txt', true],
   ];
   for (const [name, unsafe] of cases) it(JSON.stringify(name), () => assert.equal(isUnsafeEntryName(name), unsafe));
+});
+
+describe('isSymlinkEntry', () => {
+  // version made by: host in the high byte (0 MS-DOS, 3 Unix); a Unix mode in the attributes' high half
+  const cases: [string, number, number, boolean][] = [
+    ['a Unix symbolic link', (3 << 8) | 20, 0o120777, true],
+    ['a Unix regular file', (3 << 8) | 20, 0o100644, false],
+    ['a Unix folder', (3 << 8) | 20, 0o040755, false],
+    ['an MS-DOS entry whose attributes look like a link', 20, 0o120777, false],
+  ];
+  for (const [what, versionMadeBy, mode, link] of cases)
+    it(what, () => assert.equal(isSymlinkEntry({ versionMadeBy, externalFileAttributes: (mode << 16) >>> 0 }), link));
 });
 
 describe('isPlainFileName', () => {

@@ -1,10 +1,11 @@
 import { createReadStream } from 'node:fs';
-import { open, readdir, stat } from 'node:fs/promises';
+import { readdir, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import yauzl from 'yauzl';
 import type { Entry, ZipFile } from 'yauzl';
 import { InputError, UsageError } from '../../../src/core/errors.ts';
+import { archiveKind } from '../../../src/core/file-kind.ts';
 import { describeLimit, formatCount, LimitError, withLimits, type InputLimits } from '../../../src/core/limits.ts';
 
 /**
@@ -41,17 +42,16 @@ export function isPlainFileName(name: string): boolean {
   return name !== '' && name !== '.' && name !== '..' && !/[\\/\0]/.test(name) && !/^[a-zA-Z]:/.test(name);
 }
 
-const ZIP_MAGIC = [Buffer.from('PK\x03\x04', 'latin1'), Buffer.from('PK\x05\x06', 'latin1')];
+const UNIX_HOST = 3;
+const S_IFMT = 0o170000;
+const S_IFLNK = 0o120000;
 
-async function isZipFile(path: string): Promise<boolean> {
-  const handle = await open(path, 'r');
-  try {
-    const head = Buffer.alloc(4);
-    const { bytesRead } = await handle.read(head, 0, 4, 0);
-    return bytesRead === 4 && ZIP_MAGIC.some((magic) => magic.equals(head));
-  } finally {
-    await handle.close();
-  }
+/**
+ * A symbolic link as a Unix zip tool stores it: the entry's bytes are the link's target path. Nothing here ever
+ * extracts, so no link is followed; but the target's path is not the file it names, so the entry is refused.
+ */
+export function isSymlinkEntry(entry: Pick<Entry, 'versionMadeBy' | 'externalFileAttributes'>): boolean {
+  return entry.versionMadeBy >> 8 === UNIX_HOST && ((entry.externalFileAttributes >>> 16) & S_IFMT) === S_IFLNK;
 }
 
 /** Entries inflating to less than this are not held to maxZipRatio: small files of repeated bytes are harmless. */
@@ -96,7 +96,9 @@ export async function openExportContainer(path: string, limits: Partial<InputLim
     const code = (error as NodeJS.ErrnoException).code ?? 'unreadable';
     throw new UsageError(`${path}: cannot read the file (${code})`, { cause: error });
   }
-  return (await isZipFile(path)) ? openZipContainer(path, withLimits(limits)) : openTextContainer(path, size);
+  return (await archiveKind(path)) === 'zip'
+    ? openZipContainer(path, withLimits(limits))
+    : openTextContainer(path, size);
 }
 
 async function openTextContainer(path: string, size: number): Promise<ExportContainer> {
@@ -172,6 +174,7 @@ async function openZipContainer(path: string, limits: InputLimits): Promise<Expo
   }
 
   const refused: string[] = [];
+  const links: string[] = [];
   const skipped: string[] = [];
   const files = new Map<string, Entry>();
   for (const entry of entries) {
@@ -181,6 +184,10 @@ async function openZipContainer(path: string, limits: InputLimits): Promise<Expo
       continue;
     }
     if (name.endsWith('/')) continue;
+    if (isSymlinkEntry(entry)) {
+      links.push(name);
+      continue;
+    }
     if (entry.isEncrypted() || !entry.canDecodeFileData()) {
       skipped.push(name);
       continue;
@@ -196,19 +203,15 @@ async function openZipContainer(path: string, limits: InputLimits): Promise<Expo
   const texts = [...files.keys()].filter((name) => name.toLowerCase().endsWith('.txt'));
   const named = texts.filter((name) => CHAT_TEXT_NAMES.some((pattern) => pattern.test(basename(name))));
   const chosen = named.length === 1 ? named : texts.length === 1 ? texts : named.length > 1 ? named : texts;
-  if (chosen.length !== 1) {
-    zip.close();
-    const found = chosen.length === 0 ? 'no chat text (.txt)' : `${chosen.length} chat texts`;
-    throw new InputError(`${path}: the zip holds ${found}; a WhatsApp export holds exactly one`);
-  }
-  const textName = chosen[0] as string;
-  const textEntry = files.get(textName) as Entry;
-  const textFolder = textName.includes('/') ? textName.slice(0, textName.lastIndexOf('/') + 1) : '';
-
   const warnings: string[] = [];
   if (refused.length > 0) {
     warnings.push(
       `${path}: refused ${refused.length} zip entr${refused.length === 1 ? 'y' : 'ies'} whose path would escape the export: ${refused.map((name) => JSON.stringify(name)).join(', ')}`,
+    );
+  }
+  if (links.length > 0) {
+    warnings.push(
+      `${path}: refused ${links.length} zip entr${links.length === 1 ? 'y' : 'ies'} that ${links.length === 1 ? 'is a symbolic link' : 'are symbolic links'}: ${links.map((name) => JSON.stringify(name)).join(', ')}`,
     );
   }
   if (skipped.length > 0) {
@@ -216,6 +219,16 @@ async function openZipContainer(path: string, limits: InputLimits): Promise<Expo
       `${path}: skipped ${skipped.length} encrypted or undecodable zip entr${skipped.length === 1 ? 'y' : 'ies'}: ${skipped.map((name) => JSON.stringify(name)).join(', ')}`,
     );
   }
+  if (chosen.length !== 1) {
+    zip.close();
+    const found = chosen.length === 0 ? 'no chat text (.txt)' : `${chosen.length} chat texts`;
+    // the refusals may be why there is no chat text: said in the same line, as the run never starts
+    const besides = warnings.length > 0 ? ` (${warnings.map((w) => w.slice(path.length + 2)).join('; ')})` : '';
+    throw new InputError(`${path}: the zip holds ${found}; a WhatsApp export holds exactly one${besides}`);
+  }
+  const textName = chosen[0] as string;
+  const textEntry = files.get(textName) as Entry;
+  const textFolder = textName.includes('/') ? textName.slice(0, textName.lastIndexOf('/') + 1) : '';
 
   function find(name: string): Entry | null {
     if (!isPlainFileName(name)) return null;
@@ -227,11 +240,11 @@ async function openZipContainer(path: string, limits: InputLimits): Promise<Expo
     textName,
     textSize: textEntry.uncompressedSize,
     label: `${path} (${textName})`,
-    openText: () => zip.openReadStreamPromise(textEntry),
+    openText: () => openEntry(zip, textEntry, path, textName),
     attachmentSize: async (name) => find(name)?.uncompressedSize ?? null,
     openAttachment: async (name) => {
       const entry = find(name);
-      return entry && !closed ? zip.openReadStreamPromise(entry) : null;
+      return entry && !closed ? openEntry(zip, entry, path, name) : null;
     },
     warnings: () => [...warnings],
     close: async () => {
@@ -240,4 +253,43 @@ async function openZipContainer(path: string, limits: InputLimits): Promise<Expo
       zip.close();
     },
   };
+}
+
+/**
+ * An entry's inflated bytes. Reading fails with an InputError naming the zip and the entry when its data is corrupt
+ * or inflates to other than the size its header declares (a bomb hiding its size: yauzl stops it at the declared
+ * size, which the limits were checked on). yauzl starts inflating before anyone reads; an error met then is kept
+ * for the reader (the stream's `errored`), never an unhandled 'error' event that would end the process.
+ */
+async function openEntry(zip: ZipFile, entry: Entry, path: string, name: string): Promise<Readable> {
+  const unreadable = (error: unknown): InputError => {
+    const reason = (error as Error).message;
+    const why = /too many bytes/.test(reason)
+      ? `it inflates past the ${formatCount(entry.uncompressedSize)} bytes its header declares`
+      : /not enough bytes/.test(reason)
+        ? `it inflates to fewer than the ${formatCount(entry.uncompressedSize)} bytes its header declares`
+        : 'the zip is corrupt there';
+    return new InputError(`${path}: zip entry ${JSON.stringify(name)} cannot be read: ${why} (${reason})`, {
+      cause: error,
+    });
+  };
+  let raw: Readable;
+  try {
+    // its local header is read here: a corrupt one fails at once
+    raw = await zip.openReadStreamPromise(entry);
+  } catch (error) {
+    throw unreadable(error);
+  }
+  raw.on('error', () => {});
+  async function* checked(): AsyncGenerator<Buffer> {
+    try {
+      for await (const chunk of raw as AsyncIterable<Buffer>) yield chunk;
+    } catch (error) {
+      throw unreadable(error);
+    }
+  }
+  const bytes = Readable.from(checked(), { objectMode: false });
+  // closed unread (a dry run only looks): the entry's inflater is stopped too
+  bytes.once('close', () => raw.destroy());
+  return bytes;
 }

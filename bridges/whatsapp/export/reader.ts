@@ -147,6 +147,8 @@ async function* readLines(
     for (const line of splitter.end())
       yield textLine(line.bytes, line.head, line.length, line.number, label, maxLineBytes);
   } catch (error) {
+    // the zip container names the entry and what is wrong with it already
+    if (error instanceof InputError) throw error;
     // A truncated or corrupt zip entry fails mid-stream (zlib, size checks): the operator needs the file, not a stack.
     throw new InputError(`${label}: the export could not be read to its end (${(error as Error).message})`, {
       cause: error,
@@ -467,6 +469,10 @@ class WhatsAppExportSource implements WhatsAppHistorySource {
 
   warnings(): string[] {
     return this.container.warnings();
+  }
+
+  describeEntry(checkpoint: Checkpoint): string {
+    return `${this.container.label}, the message ending at line ${String(checkpoint['line'])}`;
   }
 
   async openAttachment(sourcePath: string): Promise<Readable | null> {
