@@ -9,11 +9,20 @@ export class BridgeProcess {
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   readonly child: ChildProcess;
 
-  constructor(world: ImportWorld, args: readonly string[], env: NodeJS.ProcessEnv = {}) {
-    this.child = spawn(process.execPath, [cliPath, 'bridge', ...args], {
+  /**
+   * `command`: what node runs in place of the CLI's `bridge` (a test harness), `ipc` to talk to it; the CLI itself
+   * gets no IPC channel, which would keep it alive after it stopped.
+   */
+  constructor(
+    world: ImportWorld,
+    args: readonly string[],
+    env: NodeJS.ProcessEnv = {},
+    options: { command?: readonly string[]; ipc?: boolean } = {},
+  ) {
+    this.child = spawn(process.execPath, [...(options.command ?? [cliPath, 'bridge']), ...args], {
       cwd: projectRoot,
       env: { ...process.env, ...world.env, LOG_LEVEL: 'info', ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
+      stdio: ['ignore', 'pipe', 'pipe', ...(options.ipc ? (['ipc'] as const) : [])],
     });
     this.child.stdout!.setEncoding('utf8').on('data', (d: string) => (this.output += d));
     this.child.stderr!.setEncoding('utf8').on('data', (d: string) => (this.output += d));
