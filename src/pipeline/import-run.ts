@@ -404,7 +404,7 @@ export async function runImport(context: ImportContext, request: ImportRequest):
     await feed?.close();
   }
 
-  // every batch is delivered by now: a store briefly away must not lose the run's end, so it is waited for
+  // the run's outcome is settled by now: a store briefly away must not lose its record, so it is waited for
   await whileStoreAway(() => recordRunEnd(store, runId, summary, importerFailed), {
     forMs: request.storeWaitMs,
     onWait: (error) =>
