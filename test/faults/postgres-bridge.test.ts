@@ -11,6 +11,7 @@ import {
   startTelegramBridge,
   streamStored,
   streamUninterrupted,
+  waitForDeliveryInFlight,
 } from '../helpers/live-stream.ts';
 import { startPrivatePostgres, type PrivatePostgres } from '../helpers/private-postgres.ts';
 import { waitFor } from '../helpers/wait.ts';
@@ -55,16 +56,7 @@ describe('PostgreSQL away in the middle of a live Telegram bridge stream', () =>
     bridges.push(bridge);
     const pushing = pushStream(fake, 0, TOTAL, 5, 200);
     await waitFor(async () => (await streamStored(world)) >= 40, 'the stream under way', 30_000);
-    await waitFor(
-      async () =>
-        (
-          await world.query(
-            `SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND state = 'idle in transaction'`,
-          )
-        ).length > 0,
-      'a delivery transaction open',
-      30_000,
-    );
+    await waitForDeliveryInFlight(world);
     await fault();
     await pushing;
     await assertStreamComplete(world, TOTAL, 90_000, () => bridge.alive);

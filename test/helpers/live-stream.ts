@@ -1,8 +1,11 @@
 import assert from 'node:assert/strict';
+import { Queue } from 'bullmq';
+import { QueueName } from '../../src/pipeline/queues.ts';
 import { addMapping } from '../../src/store/chat-map.ts';
 import { BridgeProcess } from './bridge-process.ts';
 import { FakeTelegram } from './fake-telegram.ts';
 import type { ImportWorld } from './import-world.ts';
+import { redisUrl } from './redis.ts';
 import { sleep, waitFor } from './wait.ts';
 
 /** The Telegram group the live fault tests stream into, mapped in each world. */
@@ -123,4 +126,35 @@ export async function streamUninterrupted(world: ImportWorld, total: number): Pr
   } finally {
     await fake.close();
   }
+}
+
+/** Deliver jobs of the world's queues held by a worker now (a killed worker's stay held until BullMQ finds them stalled). */
+export async function activeDeliveries(world: ImportWorld): Promise<number> {
+  const queue = new Queue(QueueName.deliver, {
+    connection: { url: redisUrl },
+    prefix: world.env.AITU_GATEWAY_QUEUE_PREFIX!,
+  });
+  try {
+    return await queue.getActiveCount();
+  } finally {
+    await queue.close();
+  }
+}
+
+/**
+ * Waits until a delivery is being written: a deliver job held and a transaction open in the world's database (with
+ * AITU_GATEWAY_FAULT_DELIVER_DELAY_MS, a delivery's transaction stays open a while after its rows are written).
+ */
+export async function waitForDeliveryInFlight(world: ImportWorld, ms = 30_000): Promise<void> {
+  await waitFor(
+    async () =>
+      (await activeDeliveries(world)) > 0 &&
+      (
+        await world.query(
+          `SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND state = 'idle in transaction'`,
+        )
+      ).length > 0,
+    'a delivery being written',
+    ms,
+  );
 }
