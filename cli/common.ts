@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { TOKEN_VARIABLE } from '../src/auth/token-variable.ts';
 import { ExitCode, GatewayError } from '../src/core/errors.ts';
 import { maskPersonalData } from '../src/core/mask.ts';
+import { isPostgresUnavailable } from '../src/store/postgres-errors.ts';
 
 let verbose = process.argv.includes('--verbose');
 
@@ -31,6 +32,14 @@ export function reportError(error: unknown): number {
     return error.exitCode;
   }
   const message = error instanceof Error ? error.message : String(error);
+  // PostgreSQL went away while the command ran (the start checks it): a service problem, not a bug
+  if (isPostgresUnavailable(error)) {
+    process.stderr.write(
+      `aitu-gateway: PostgreSQL stopped answering (${maskPersonalData(message)}); run the same command again once it is back\n`,
+    );
+    if (verbose && error instanceof Error && error.stack) process.stderr.write(`${maskPersonalData(error.stack)}\n`);
+    return ExitCode.serviceUnavailable;
+  }
   process.stderr.write(`aitu-gateway: unexpected error: ${maskPersonalData(message)}\n`);
   if (verbose && error instanceof Error && error.stack) process.stderr.write(`${maskPersonalData(error.stack)}\n`);
   else process.stderr.write('aitu-gateway: run again with --verbose for details\n');

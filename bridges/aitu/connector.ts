@@ -34,10 +34,16 @@ export interface AituConnectorOptions {
 
 const group = (id: string): AituPeer => ({ type: 'GROUP', id });
 
+/** Resolves after `ms`, or at once when `signal` aborts; its abort listener goes with it (a poll loop sleeps often). */
 const sleep = (ms: number, signal?: AbortSignal) =>
   new Promise<void>((resolve) => {
-    const timer = setTimeout(resolve, ms);
-    signal?.addEventListener('abort', () => (clearTimeout(timer), resolve()), { once: true });
+    const done = () => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal?.addEventListener('abort', done, { once: true });
   });
 
 /**

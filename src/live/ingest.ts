@@ -5,6 +5,7 @@ import { maskPersonalData } from '../core/mask.ts';
 import { observer, type ConnectorObserver } from '../metrics/observer.ts';
 import { claimEcho } from '../outbound/echo.ts';
 import { PipelineFeed, type FeedContext } from '../pipeline/feed.ts';
+import { isTransientDatabaseError } from '../store/postgres-errors.ts';
 import { addMapping } from '../store/chat-map.ts';
 import { writeAudit } from '../audit/log.ts';
 import { machineActor } from '../core/machine-actor.ts';
@@ -50,6 +51,8 @@ export class LiveIngest implements ConnectorHost {
   private readonly relay: Relay;
   private mappedAt = 0;
   private readonly ignoredChats = new Set<string>();
+  /** the last re-read of the mappings failed: those read before are in use */
+  private mappingsStale = false;
   /** the state the connector last reported (what `status` and the tests read through the host) */
   state: ConnectorState = 'connecting';
   /** events the connector handed over */
@@ -199,21 +202,7 @@ export class LiveIngest implements ConnectorHost {
     title?: string | undefined;
   }): Promise<{ nationalChatId: string; relay: boolean } | null> {
     const k = `${chat.platform}\u0000${chat.chatId}`;
-    if (Date.now() - this.mappedAt > MAPPING_TTL_MS) {
-      const rows = await this.context.store.pool.query<{
-        platform: string;
-        source_chat_id: string;
-        chat_id: string;
-        relay: boolean;
-      }>(`SELECT platform, source_chat_id, chat_id, relay FROM chat_sources WHERE agency_id = $1 AND platform = $2`, [
-        this.options.agencyId,
-        this.options.platform,
-      ]);
-      this.mapped = new Map(
-        rows.rows.map((r) => [`${r.platform}\u0000${r.source_chat_id}`, { nationalChatId: r.chat_id, relay: r.relay }]),
-      );
-      this.mappedAt = Date.now();
-    }
+    if (Date.now() - this.mappedAt > MAPPING_TTL_MS) await this.readMappings();
     const known = this.mapped.get(k);
     if (known) return known;
     if (this.options.autoMap) return this.autoMap(chat, k);
@@ -227,6 +216,44 @@ export class LiveIngest implements ConnectorHost {
       );
     }
     return null;
+  }
+
+  /**
+   * Re-reads the agency's mappings of this platform. While PostgreSQL is briefly away (restarted, failed over) the
+   * mappings read last stay in use, so events of mapped chats still reach Redis and their deliveries wait in the
+   * queue; only a bridge that has never read them fails the event (its connector tries again).
+   */
+  private async readMappings(): Promise<void> {
+    let rows: { platform: string; source_chat_id: string; chat_id: string; relay: boolean }[];
+    try {
+      rows = (
+        await this.context.store.pool.query<{
+          platform: string;
+          source_chat_id: string;
+          chat_id: string;
+          relay: boolean;
+        }>(`SELECT platform, source_chat_id, chat_id, relay FROM chat_sources WHERE agency_id = $1 AND platform = $2`, [
+          this.options.agencyId,
+          this.options.platform,
+        ])
+      ).rows;
+    } catch (error) {
+      if (this.mappedAt === 0 || !isTransientDatabaseError(error)) throw error;
+      if (!this.mappingsStale)
+        this.log.warn('cannot read the chat mappings; using those read last until the store answers', {
+          error: (error as Error).message,
+        });
+      this.mappingsStale = true;
+      // tried again after the same interval, not on every event: an unreachable host costs a connect timeout
+      this.mappedAt = Date.now();
+      return;
+    }
+    if (this.mappingsStale) this.log.info('chat mappings read again');
+    this.mappingsStale = false;
+    this.mapped = new Map(
+      rows.map((r) => [`${r.platform}\u0000${r.source_chat_id}`, { nationalChatId: r.chat_id, relay: r.relay }]),
+    );
+    this.mappedAt = Date.now();
   }
 
   private async autoMap(

@@ -1,10 +1,18 @@
 import type { Logger } from 'winston';
 import { ConnectorFailedError, GatewayError } from '../core/errors.ts';
 import { maskPersonalData } from '../core/mask.ts';
-import { canBackfill, canRelay, canSend, type Connector } from '../core/connector.ts';
+import {
+  canBackfill,
+  canRelay,
+  canSend,
+  type BackfillingConnector,
+  type Connector,
+  type ConnectorHost,
+} from '../core/connector.ts';
 import type { Platform } from '../core/message.ts';
 import type { FeedContext } from '../pipeline/feed.ts';
 import { startBackfillConsumer } from './backfill.ts';
+import { catchUp } from './catch-up.ts';
 import { ConnectorStatusReporter } from './connector-status.ts';
 import { LiveIngest } from './ingest.ts';
 import { startOutboundConsumer, type OutboundConsumer } from './outbound-consumer.ts';
@@ -61,12 +69,15 @@ export async function runConnector(options: RunConnectorOptions): Promise<Runnin
   let outbound: OutboundConsumer | null = null;
   let backfill: { close(): Promise<void> } | null = null;
   let relay: RelayConsumer | null = null;
+  let catchingUp: Promise<void> = Promise.resolve();
+  let stopping = false;
   try {
     await connector.start(host);
     if (canSend(connector)) outbound = await startOutboundConsumer({ ...options, connector });
     if (canBackfill(connector)) backfill = await startBackfillConsumer({ ...options, connector, host });
     if (canRelay(connector)) relay = await startRelayConsumer({ ...options, poster: connector });
     started = true;
+    if (canBackfill(connector)) catchingUp = catchUpInBackground(options, connector, host, () => stopping);
   } catch (error) {
     await outbound?.close().catch(() => {});
     await relay?.close().catch(() => {});
@@ -86,6 +97,8 @@ export async function runConnector(options: RunConnectorOptions): Promise<Runnin
     outbound,
     gaveUp,
     async stop() {
+      stopping = true;
+      await catchingUp;
       // a backfill cut short is taken again by the next bridge, from its last recorded page
       await backfill?.close();
       await connector.stop();
@@ -99,4 +112,27 @@ export async function runConnector(options: RunConnectorOptions): Promise<Runnin
       await ingest.close();
     },
   };
+}
+
+/**
+ * The history a backfilling connector's messenger will not hand over again (see catchUp), read while live events
+ * already flow; a failure is logged, and the next start tries again.
+ */
+function catchUpInBackground(
+  options: RunConnectorOptions,
+  connector: BackfillingConnector,
+  host: ConnectorHost,
+  stopping: () => boolean,
+): Promise<void> {
+  const log = options.logger;
+  return catchUp(options.store, connector, host, options.agencyId, { stopping }).then(
+    (result) => {
+      if (result.chats > 0) log.info('caught up with history written while the bridge was away', { ...result });
+    },
+    (error: Error) => {
+      log.warn('could not catch up with history written while the bridge was away', {
+        error: maskPersonalData(error.message),
+      });
+    },
+  );
 }

@@ -9,7 +9,7 @@ import type { Attachment } from '../core/message.ts';
 import { describeLimit, formatCount, inputLimits } from '../core/limits.ts';
 import { createProgress } from '../core/progress.ts';
 import { blobPath, DataDirectoryFullError, putOwnedBlob } from '../store/attachments.ts';
-import type { Store } from '../store/database.ts';
+import { whileStoreAway, type Store } from '../store/database.ts';
 import { addDeadLetters } from './dead-letter.ts';
 import { BATCH_SIZE, contentJobId, type QueueContext, type Queues } from './queues.ts';
 import { runClassifyStage } from './stages/classify.processor.ts';
@@ -61,6 +61,8 @@ export interface ImportRequest {
   showProgress?: boolean;
   /** how long without a commit before checking whether batches were lost (default 10 s) */
   stallCheckMs?: number;
+  /** how long the end of the run waits for a store that went away before the command fails (default 2 minutes) */
+  storeWaitMs?: number;
 }
 
 export interface ImportContext extends QueueContext {
@@ -366,13 +368,23 @@ export async function runImport(context: ImportContext, request: ImportRequest):
   let lastProgressAt = Date.now();
   let lastCommitted = 0;
   const stallCheckMs = request.stallCheckMs ?? STALL_CHECK_MS;
+  let progressUnreadable = false;
   // the store's committed batches, not the queue's events, say how far the run got: events can be missed
   const waitForCommits = async (pipeline: PipelineFeed, allowedInFlight: number) => {
     for (;;) {
       if (pipeline.failure)
         throw new JobFailedError(`the pipeline gave up on a batch of this import: ${pipeline.failure}`);
-      await refreshCommitted().catch((error: Error) =>
-        runLog.warn('cannot read progress from the store; will retry', { error: error.message }),
+      // polled several times a second: said once when the store stops answering, once when it answers again
+      await refreshCommitted().then(
+        () => {
+          if (progressUnreadable) runLog.info('progress read from the store again');
+          progressUnreadable = false;
+        },
+        (error: Error) => {
+          if (!progressUnreadable)
+            runLog.warn('cannot read progress from the store; waiting for it', { error: error.message });
+          progressUnreadable = true;
+        },
       );
       if (batchesSent - committed <= allowedInFlight) return;
       if (committed !== lastCommitted) {
@@ -511,6 +523,25 @@ export async function runImport(context: ImportContext, request: ImportRequest):
     await feed?.close();
   }
 
+  // the run's outcome is settled by now: a store briefly away must not lose its record, so it is waited for
+  await whileStoreAway(() => recordRunEnd(store, runId, summary, importerFailed), {
+    forMs: request.storeWaitMs,
+    onWait: (error) =>
+      runLog.warn('cannot record the end of the run in the store; waiting for it', { error: error.message }),
+  });
+  runLog.info('import finished', {
+    status: summary.status,
+    read: summary.read,
+    delivered: summary.delivered,
+    edited: summary.edited,
+    duplicates: summary.duplicates,
+    failed: summary.failed,
+  });
+  return summary;
+}
+
+/** The run's counts from its committed batches into the summary, and the run's record closed; safe to repeat. */
+async function recordRunEnd(store: Store, runId: string, summary: ImportSummary, importerFailed: number) {
   const totals = await sumBatches(store, runId);
   Object.assign(summary, {
     delivered: totals.delivered,
@@ -540,15 +571,6 @@ export async function runImport(context: ImportContext, request: ImportRequest):
       summary.error ?? null,
     ],
   );
-  runLog.info('import finished', {
-    status: summary.status,
-    read: summary.read,
-    delivered: summary.delivered,
-    edited: summary.edited,
-    duplicates: summary.duplicates,
-    failed: summary.failed,
-  });
-  return summary;
 }
 
 /** Counts a readable entry into the summary, with its attachments: stored, or on a dry run only looked for. */

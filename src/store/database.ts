@@ -3,6 +3,7 @@ import pg from 'pg';
 import { ServiceUnavailableError } from '../core/errors.ts';
 import { PrismaClient } from '../generated/prisma/client.ts';
 import { poolConfigFromUrl } from './migrate.ts';
+import { isPostgresUnavailable } from './postgres-errors.ts';
 
 export type Prisma = InstanceType<typeof PrismaClient>;
 
@@ -19,15 +20,35 @@ export interface Store {
 export const postgresHint =
   'start it with scripts/services.sh (or: pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start), or set DATABASE_URL';
 
-const unreachableCodes = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EHOSTUNREACH', 'ETIMEDOUT', 'ECONNRESET', '57P03']);
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** True when the error means PostgreSQL is away (as opposed to a bad query). */
-export function isPostgresUnavailable(error: unknown): boolean {
-  const e = error as { code?: string; message?: string; errors?: unknown[] } | undefined;
-  if (!e) return false;
-  if (e.code && unreachableCodes.has(e.code)) return true;
-  if (Array.isArray(e.errors) && e.errors.some(isPostgresUnavailable)) return true;
-  return /timeout exceeded when trying to connect|Connection terminated|connect ECONNREFUSED/i.test(e.message ?? '');
+/**
+ * Runs `work`, and again while PostgreSQL is away (isPostgresUnavailable), every `everyMs`, for up to `forMs` in
+ * all; then throws a ServiceUnavailableError saying to run the command again. For a step whose loss would waste the
+ * work done before it (recording the end of an import). `work` must be safe to run twice. `onWait` is called once,
+ * when the first attempt fails.
+ */
+export async function whileStoreAway<T>(
+  work: () => Promise<T>,
+  options: { forMs?: number; everyMs?: number; onWait?: (error: Error) => void } = {},
+): Promise<T> {
+  const forMs = options.forMs ?? 120_000;
+  const until = Date.now() + forMs;
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await work();
+    } catch (error) {
+      if (!isPostgresUnavailable(error)) throw error;
+      if (Date.now() >= until)
+        throw new ServiceUnavailableError(
+          'PostgreSQL',
+          `PostgreSQL did not answer for ${Math.round(forMs / 1000)} s (${(error as Error).message}); run the same command again once it is back`,
+          { cause: error },
+        );
+      if (attempt === 0) options.onWait?.(error as Error);
+      await sleep(options.everyMs ?? 1000);
+    }
+  }
 }
 
 export function describeDatabase(databaseUrl: string): string {
@@ -47,6 +68,9 @@ export async function openStore(
   });
   // an idle client losing its server must not crash the process; the next query reports it
   pool.on('error', () => {});
+  // nor a checked-out one between two statements of a transaction (the pool listens only to idle clients): its next
+  // query fails, the work is retried as any transient error, and the pool drops the broken client on release
+  pool.on('connect', (client) => client.on('error', () => {}));
   try {
     await pool.query('SELECT 1');
   } catch (error) {

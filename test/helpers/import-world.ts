@@ -28,8 +28,12 @@ export interface ImportWorld {
   close(): Promise<void>;
 }
 
-export async function createImportWorld(slugs: readonly string[] = ['a']): Promise<ImportWorld> {
-  const db = await createTestDatabase();
+/** `database` makes the world's database (default: one on the shared server; fault tests pass a private cluster's). */
+export async function createImportWorld(
+  slugs: readonly string[] = ['a'],
+  database: () => Promise<TestDatabase> = createTestDatabase,
+): Promise<ImportWorld> {
+  const db = await database();
   const dir = mkdtempSync(path.join(tmpdir(), 'aitu-security-'));
   const dataDir = path.join(dir, 'data');
   const prefix = testPrefix();

@@ -3,7 +3,8 @@ import type pg from 'pg';
 import { machineActor } from '../../core/machine-actor.ts';
 import { encryptOriginal, type Keyring } from '../../core/keys.ts';
 import { maskPersonalData } from '../../core/mask.ts';
-import { inTransaction, isPostgresUnavailable } from '../../store/database.ts';
+import { inTransaction } from '../../store/database.ts';
+import { isTransientDatabaseError } from '../../store/postgres-errors.ts';
 import { chatKey, resolveChats } from '../../store/chats.ts';
 import {
   batchSize,
@@ -58,14 +59,6 @@ export interface DeliverDependencies {
  * written, so a test can kill the process inside it. Zero (off) unless the variable is set.
  */
 const faultDelayMs = Number(process.env.AITU_GATEWAY_FAULT_DELIVER_DELAY_MS ?? 0);
-
-const transientCodes = new Set(['40001', '40P01', '53300', '53400', '55P03', '57014', '57P01', '57P02', '57P03']);
-
-/** Errors worth retrying the whole job for: the database away, overloaded, or a serialization conflict. */
-export function isTransientDatabaseError(error: unknown): boolean {
-  const code = (error as { code?: string } | undefined)?.code ?? '';
-  return transientCodes.has(code) || code.startsWith('08') || isPostgresUnavailable(error);
-}
 
 /**
  * The deliver stage's core: one transaction writes the batch set-wise (chats, identities, messages, findings,
