@@ -143,7 +143,8 @@ describe('PostgreSQL away in the middle of an import', () => {
             `SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE 'UPDATE import_runs%'`,
           )) ?? 0) > 0,
         'the end of the run waiting for its row',
-        60_000,
+        // the whole import runs first: on a loaded machine that can take a while
+        180_000,
       );
       await cluster.unreachableFor(3000);
     });
