@@ -1,6 +1,7 @@
 import http from 'node:http';
 import type { Logger } from 'winston';
 import {
+  abortableSleep as sleep,
   backoffDelay,
   type ConnectorHost,
   type ConnectorState,
@@ -33,18 +34,6 @@ export interface AituConnectorOptions {
 }
 
 const group = (id: string): AituPeer => ({ type: 'GROUP', id });
-
-/** Resolves after `ms`, or at once when `signal` aborts; its abort listener goes with it (a poll loop sleeps often). */
-const sleep = (ms: number, signal?: AbortSignal) =>
-  new Promise<void>((resolve) => {
-    const done = () => {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal?.addEventListener('abort', done, { once: true });
-  });
 
 /**
  * The agency's Aitu bot: messages written in mapped Aitu groups come in (long polling, or a webhook), and the

@@ -156,3 +156,16 @@ export function backoffDelay(
   const raw = Math.min(max, base * 2 ** Math.max(0, attempt));
   return Math.round(raw * (0.75 + random() * 0.5));
 }
+
+/** Resolves after `ms`, or at once when `signal` aborts; its abort listener goes with it (a poll loop sleeps often). */
+export function abortableSleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal?.addEventListener('abort', done, { once: true });
+  });
+}

@@ -6,6 +6,7 @@ import { Telegraf, TelegramError } from 'telegraf';
 import type { Logger } from 'winston';
 import { RateLimitedError, SendOutcomeUnknownError, type SendOptions } from '../../../src/core/bridge.ts';
 import {
+  abortableSleep as sleep,
   backoffDelay,
   type ConnectorHost,
   type ConnectorState,
@@ -79,18 +80,6 @@ export const TELEGRAM_SEND_LIMITS: SendLimits = {
 
 /** getUpdates' page: the most updates Telegram returns per call. */
 const POLL_PAGE = 100;
-
-/** Resolves after `ms`, or at once when `signal` aborts; its abort listener goes with it (a poll loop sleeps often). */
-const sleep = (ms: number, signal?: AbortSignal) =>
-  new Promise<void>((resolve) => {
-    const done = () => {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal?.addEventListener('abort', done, { once: true });
-  });
 
 /**
  * A Telegram bot, through telegraf: updates of mapped chats in, the agency's outbound messages out.
