@@ -58,6 +58,8 @@ export interface ImportRequest {
   showProgress?: boolean;
   /** how long without a commit before checking whether batches were lost (default 30 s) */
   stallCheckMs?: number;
+  /** aborted when the run cannot go on (the deliver worker processes the import started died): its reason is the error */
+  signal?: AbortSignal;
 }
 
 export interface ImportContext extends QueueContext {
@@ -305,6 +307,7 @@ export async function runImport(context: ImportContext, request: ImportRequest):
     for (;;) {
       if (pipeline.failure)
         throw new JobFailedError(`the pipeline gave up on a batch of this import: ${pipeline.failure}`);
+      if (request.signal?.aborted) throw request.signal.reason;
       await refreshCommitted().catch((error: Error) =>
         runLog.warn('cannot read progress from the store; will retry', { error: error.message }),
       );
