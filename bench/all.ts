@@ -15,7 +15,7 @@
  * import itself is wrong (status, counts, rows in the store).
  *
  * Options: --quick (100,000 only), --profile (the importer and its children under --cpu-prof: self time by part).
- * Environment: BENCH_EXPORT_DIR (keep the generated exports there and reuse them), BENCH_SKIP_STAGES=1,
+ * Environment: BENCH_EXPORT_DIR (keep the generated exports there and reuse them), BENCH_KEEP_PROFILES=1, BENCH_SKIP_STAGES=1,
  * BENCH_SKIP_FLOOR=1, REDIS_URL, DATABASE_URL (the server the throw-away databases are made on). Linux only (/proc).
  */
 import { spawn } from 'node:child_process';
@@ -560,7 +560,8 @@ async function profileReport(r: Result): Promise<void> {
     for (const [fn, t] of top(summary.byFunction, 12))
       console.log(`      ${((100 * t) / summary.totalMs).toFixed(1).padStart(5)}%  ${fn}`);
   }
-  await rm(r.run.profileDir, { recursive: true, force: true });
+  if (process.env.BENCH_KEEP_PROFILES === '1') console.log(`  profiles kept in ${r.run.profileDir}`);
+  else await rm(r.run.profileDir, { recursive: true, force: true });
 }
 
 async function main(): Promise<void> {

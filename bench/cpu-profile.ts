@@ -19,6 +19,32 @@ interface CpuProfile {
   endTime: number;
 }
 
+/** Node's and V8's own functions, by what they do for the gateway. */
+function builtIn(url: string, functionName: string): string {
+  if (/^(parse|stringify|JSONParse|JSONStringify)$/.test(functionName)) return 'JSON (parse, stringify)';
+  if (
+    /modules|cjs-module-lexer|esm|bootstrap/.test(url) ||
+    /node_modules\/(tsx|esbuild)\//.test(url) ||
+    /^(wrapSafe|compileFunction|compileSourceTextModule)$/.test(functionName)
+  )
+    return 'start-up (module loading)';
+  if (
+    /buffer|string_decoder|encoding/.test(url) ||
+    /^(slice|toString|utf8Slice|utf8Write|latin1Slice|asciiSlice|ucs2Slice|_copyActual|write|writeBuffer|concat|copy|decode|byteLength|from|alloc|allocUnsafe)$/.test(
+      functionName,
+    )
+  )
+    return 'buffers and text decoding';
+  if (
+    /^(writev|writeUtf8String|read|close|open|openFileHandle|onStreamRead|readFileHandle)$/.test(functionName) ||
+    /net|stream|fs/.test(url)
+  )
+    return 'I/O (sockets, files, streams)';
+  if (/crypto/.test(url)) return 'crypto';
+  if (/^RegExp: /.test(functionName)) return 'regular expressions (unattributed)';
+  return 'node built-ins and V8 (other)';
+}
+
 /** Where a function's self time belongs, by its file: the stages of an import and what they run on. */
 export function partOf(url: string, functionName: string): string {
   if (functionName === '(garbage collector)') return 'garbage collection';
@@ -37,8 +63,8 @@ export function partOf(url: string, functionName: string): string {
   )
     return 'delivery (store, pg)';
   if (/src\/pipeline\//.test(url)) return 'pipeline (feed, import run)';
-  if (url === '' || url.startsWith('node:'))
-    return `node built-ins and V8 (${functionName.startsWith('JSON') ? 'JSON' : 'other'})`;
+  if (url === '' || url.startsWith('node:') || /node_modules\/(tsx|esbuild)\//.test(url))
+    return builtIn(url, functionName);
   return 'other';
 }
 
@@ -81,7 +107,7 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
     console.log(`${file}: ${(summary.totalMs / 1000).toFixed(2)} s of samples (idle left out)`);
     for (const [part, ms] of top(summary.byPart, 20))
       console.log(`  ${((100 * ms) / summary.totalMs).toFixed(1).padStart(5)}%  ${part}`);
-    for (const [fn, ms] of top(summary.byFunction, 25))
+    for (const [fn, ms] of top(summary.byFunction, Number(process.env.TOP ?? 25)))
       console.log(`  ${((100 * ms) / summary.totalMs).toFixed(1).padStart(5)}%  ${(ms / 1000).toFixed(2)} s  ${fn}`);
   }
 }
