@@ -18,7 +18,6 @@
  * Environment: BENCH_EXPORT_DIR (keep the generated exports there and reuse them), BENCH_KEEP_PROFILES=1, BENCH_SKIP_STAGES=1,
  * BENCH_SKIP_FLOOR=1, REDIS_URL, DATABASE_URL (the server the throw-away databases are made on). Linux only (/proc).
  */
-import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { createReadStream, createWriteStream, existsSync, readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, rm, stat } from 'node:fs/promises';
@@ -44,6 +43,7 @@ import { addAgency } from '../src/store/agencies.ts';
 import { createTestDatabase, type TestDatabase } from '../test/helpers/database.ts';
 import { initTestInstallation } from '../test/helpers/installation.ts';
 import { summarizeProfile, top } from './cpu-profile.ts';
+import { runImportProcess, type ImportRun } from './import-process.ts';
 import {
   cleanUpBench,
   collectGarbage,
@@ -52,10 +52,8 @@ import {
   hostSpeedLine,
   infoField,
   mb,
-  peakSampler,
   runBench,
   table,
-  type CpuUse,
 } from './helpers.ts';
 
 const QUICK = process.argv.includes('--quick');
@@ -64,12 +62,9 @@ const TARGET_TELEGRAM_MSG_S = 30_000;
 const TARGET_RATIO = 3;
 const RSS_LIMIT = 400 * 1024 * 1024;
 const REDIS_LIMIT = 256 * 1024 * 1024;
-const SAMPLE_MS = 200;
 const PERSONAL_DATA_RATE = 0.1;
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const cliPath = path.join(projectRoot, 'bin/aitu-gateway.js');
-const maxRssHook = path.join(projectRoot, 'test/helpers/max-rss.cjs');
 
 const seconds = (startedNs: bigint) => Number(process.hrtime.bigint() - startedNs) / 1e9;
 const loadAverage = () => os.loadavg()[0]!.toFixed(2);
@@ -128,89 +123,6 @@ async function exportFile(dir: string, { kind, size }: Size): Promise<{ file: st
     console.log(`generated ${path.basename(file)}: ${mb((await stat(file)).size)} in ${seconds(started).toFixed(1)} s`);
   }
   return { file, bytes: (await stat(file)).size };
-}
-
-// ---------- the processes of an import ----------
-
-/** The children of `pid` (Linux's /proc/<pid>/task/<pid>/children). */
-function childrenOf(pid: number): number[] {
-  try {
-    return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').split(' ').filter(Boolean).map(Number);
-  } catch {
-    return [];
-  }
-}
-
-interface ImportRun {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-  seconds: number;
-  importerPid: number;
-  workerPids: number[];
-  /** peak RSS (bytes) of the importer and of each worker process, as the processes themselves reported at exit */
-  importerRss: number;
-  workerRss: number[];
-  cpu: CpuUse;
-  redisPeak: number;
-  redisBefore: number;
-  profileDir: string | null;
-}
-
-/** Runs the plain import command as a child process, sampling the CPU of every process and Redis's memory. */
-async function runImporter(args: readonly string[], env: NodeJS.ProcessEnv, db: TestDatabase, redis: Redis) {
-  const profileDir = PROFILE ? await mkdtemp(path.join(os.tmpdir(), 'aitu-bench-prof-')) : null;
-  const nodeFlags = ['--require', maxRssHook, ...(profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [])];
-  const workers = new Set<number>();
-  const redisBefore = Number(infoField(await redis.info('memory'), 'used_memory') ?? 0);
-  const redisSampler = peakSampler(
-    async () => Number(infoField(await redis.info('memory'), 'used_memory') ?? 0),
-    SAMPLE_MS,
-  );
-  const started = process.hrtime.bigint();
-  const child = spawn(process.execPath, [...nodeFlags, cliPath, ...args], {
-    cwd: projectRoot,
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const importerPid = child.pid!;
-  // the importer is a few milliseconds old at the first sample; its worker processes start later and count in full
-  const cpu = cpuSampler({
-    database: db.name,
-    redis,
-    importer: () => importerPid,
-    workers: () => {
-      for (const pid of childrenOf(importerPid)) workers.add(pid);
-      return [...workers];
-    },
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-  child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-  const code = await new Promise<number | null>((resolve, reject) => {
-    child.on('error', reject);
-    child.on('close', (exitCode) => resolve(exitCode));
-  });
-  const elapsed = seconds(started);
-  const [cpuUse, redisPeak] = await Promise.all([cpu.stop(), redisSampler.stop()]);
-  // max-rss.cjs: one line per process at its exit; the worker processes exit before the import that stops them
-  const reported = [...stderr.matchAll(/max-rss-kib: (\d+)/g)].map((m) => Number(m[1]) * 1024);
-  const run: ImportRun = {
-    code,
-    stdout,
-    stderr: stderr.replace(/\n?max-rss-kib: \d+\n/g, '\n').trim(),
-    seconds: elapsed,
-    importerPid: child.pid!,
-    workerPids: [...workers],
-    importerRss: reported.at(-1) ?? 0,
-    workerRss: reported.slice(0, -1),
-    cpu: cpuUse,
-    redisPeak,
-    redisBefore,
-    profileDir,
-  };
-  return run;
 }
 
 // ---------- the physical floor ----------
@@ -300,7 +212,11 @@ async function importOnce(size: Size, file: string, exportBytes: number, dir: st
     };
     await initTestInstallation(env);
     const loadBefore = loadAverage();
-    const run = await runImporter(['import', size.kind, file, '--agency', slug, '--json'], env, db, redis);
+    const run = await runImportProcess(['import', size.kind, file, '--agency', slug, '--json'], env, {
+      database: db.name,
+      redis,
+      profile: PROFILE,
+    });
     const loadAfter = loadAverage();
     let summary: ImportSummary | null = null;
     try {

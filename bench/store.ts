@@ -16,7 +16,8 @@
  *     against each, and what deleting an agency costs (DELETE, rolled back, against dropping a partition).
  *
  * Environment: BENCH_STORE_MESSAGES, BENCH_STORE_AGENCIES, BENCH_STORE_DB=<name> (reuse a filled database; filled
- * first when it holds fewer messages), BENCH_STORE_KEEP=1 (keep the database for a later run), BENCH_EXPORT_DIR
+ * first when it holds fewer messages), BENCH_STORE_KEEP=1 (keep the database for a later run), BENCH_STORE_FILL_ONLY=1
+ * (fill, keep the database and stop), BENCH_EXPORT_DIR
  * (where the 100,000-message export is kept), BENCH_SKIP_PARTITIONS=1, BENCH_SKIP_IMPORTS=1, DATABASE_URL, REDIS_URL.
  */
 import { spawn } from 'node:child_process';
@@ -450,7 +451,7 @@ async function partitionExperiment(store: Store, agencies: AgencyRows[]): Promis
 async function main(): Promise<void> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'aitu-bench-store-'));
   const reuse = process.env.BENCH_STORE_DB;
-  const keep = process.env.BENCH_STORE_KEEP === '1' || reuse !== undefined;
+  const keep = process.env.BENCH_STORE_KEEP === '1' || process.env.BENCH_STORE_FILL_ONLY === '1' || reuse !== undefined;
   let db: TestDatabase;
   if (reuse) {
     const url = urlFor(reuse);
@@ -497,6 +498,7 @@ async function main(): Promise<void> {
         decisions: { allow: '', redact: '', quarantine: '' },
       }));
     }
+    if (process.env.BENCH_STORE_FILL_ONLY === '1') return;
     const counts = (
       await store.pool.query<{ messages: string; findings: string; review: string; open: string }>(
         `SELECT (SELECT count(*) FROM messages) AS messages, (SELECT count(*) FROM findings) AS findings,
