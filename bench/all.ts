@@ -15,7 +15,8 @@
  * import itself is wrong (status, counts, rows in the store).
  *
  * Options: --quick (100,000 only), --profile (the importer and its children under --cpu-prof: self time by part).
- * Environment: BENCH_EXPORT_DIR (keep the generated exports there and reuse them), BENCH_KEEP_PROFILES=1, BENCH_SKIP_STAGES=1,
+ * Environment: BENCH_EXPORT_DIR (keep the generated exports there and reuse them), BENCH_IMPORT_ARGS (added to the
+ * import command, e.g. `--workers 0` to compare), BENCH_KEEP_PROFILES=1, BENCH_SKIP_STAGES=1,
  * BENCH_SKIP_FLOOR=1, REDIS_URL, DATABASE_URL (the server the throw-away databases are made on). Linux only (/proc).
  */
 import { randomUUID } from 'node:crypto';
@@ -212,7 +213,8 @@ async function importOnce(size: Size, file: string, exportBytes: number, dir: st
     };
     await initTestInstallation(env);
     const loadBefore = loadAverage();
-    const run = await runImportProcess(['import', size.kind, file, '--agency', slug, '--json'], env, {
+    const extra = (process.env.BENCH_IMPORT_ARGS ?? '').split(' ').filter(Boolean);
+    const run = await runImportProcess(['import', size.kind, file, '--agency', slug, '--json', ...extra], env, {
       database: db.name,
       redis,
       profile: PROFILE,
@@ -568,14 +570,23 @@ async function main(): Promise<void> {
             : ''),
       );
     }
-    // linearity: the cost per message at the small size and at the large one
+    // linearity: time = fixed + n × marginal, from the small size and the large one
     for (const kind of ['telegram', 'whatsapp'] as const) {
       const runs = results.filter((r) => r.size.kind === kind);
       if (runs.length < 2) continue;
       const [small, large] = [runs[0]!, runs.at(-1)!];
-      const per = (r: Result) => usPer(r.run.seconds, r.summary?.read ?? 1);
+      const n = (r: Result) => r.summary?.read ?? 1;
+      const marginal = (large.run.seconds - small.run.seconds) / (n(large) - n(small));
+      const fixed = small.run.seconds - marginal * n(small);
+      const floorMarginal =
+        small.floor && large.floor ? (large.floor.seconds - small.floor.seconds) / (n(large) - n(small)) : NaN;
       console.log(
-        `  linearity, ${kind}: ${per(small).toFixed(1)} µs/message of wall time at ${fmt(small.size.size)}, ${per(large).toFixed(1)} at ${fmt(large.size.size)} (×${(per(large) / per(small)).toFixed(2)})`,
+        `  linearity, ${kind}: ${usPer(small.run.seconds, n(small)).toFixed(1)} µs/message of wall time at ${fmt(n(small))} messages, ` +
+          `${usPer(large.run.seconds, n(large)).toFixed(1)} at ${fmt(n(large))}: ${(marginal * 1e6).toFixed(1)} µs for each message more ` +
+          `and ${fixed.toFixed(1)} s whatever the size (start-up, the index pass, the last batches)` +
+          (Number.isFinite(floorMarginal)
+            ? `; the floor ${(floorMarginal * 1e6).toFixed(1)} µs for each row more`
+            : ''),
       );
     }
     console.log('');
