@@ -189,6 +189,37 @@ describe('import with its own deliver worker processes', () => {
     }
   });
 
+  it('when the workers it relied on go away during the import, it starts its own and finishes', async () => {
+    const mine = await installation({ AITU_GATEWAY_FAULT_DELIVER_DELAY_MS: '300' });
+    // one batch at a time: when it stops, batches are still waiting in the queue
+    const operator = spawnCli(['worker', '--stages', 'deliver', '--concurrency', '1'], mine.env);
+    await waitUntil('the operator’s worker registers', async () => {
+      const status = await runCli(['status', '--json'], { env: mine.env });
+      return (JSON.parse(status.stdout) as Record<string, { workers: number }>).deliver!.workers === 1;
+    });
+    const { child, done } = spawnCli(
+      ['import', 'telegram', file, '--agency', 'mvd', '--json', '--no-progress'],
+      mine.env,
+    );
+    await waitUntil('the operator’s worker delivers a batch', async () => {
+      if (child.exitCode !== null) assert.fail(`the import ended first: ${(await done).stderr}`);
+      return (await mine.count(`SELECT count(*) AS n FROM import_batches`)) > 0;
+    });
+    assert.deepEqual(workerChildren(child.pid!), [], 'none of its own while the operator’s runs');
+    operator.child.kill('SIGTERM');
+    assert.equal((await operator.done).code, 0);
+    let own: number[] = [];
+    await waitUntil('the import starts a worker process of its own', () => {
+      own = workerChildren(child.pid!);
+      return own.length > 0 || child.exitCode !== null;
+    });
+    const result = await done;
+    assert.equal(result.code, 0, result.stderr);
+    assert.equal(own.length, defaultWorkerProcesses());
+    assert.deepEqual(await storeSnapshot(mine.db.store.pool), await storeSnapshot(reference.db.store.pool));
+    for (const pid of own) assert.equal(alive(pid), false);
+  });
+
   it('a worker process that dies fails the import with a clear error; the same command then finishes the job', async () => {
     // slow deliveries, so the import is still running when its worker process is killed
     const mine = await installation({ AITU_GATEWAY_FAULT_DELIVER_DELAY_MS: '300' });
