@@ -3,8 +3,9 @@
  * synthetic single-chat Telegram Desktop export (bridges/telegram/export/generate.ts, ~1 KB per message, one message
  * in ten with personal data) to a temporary file, then imports it twice, each time into a throw-away database and
  * under a unique BullMQ prefix of its own:
- *   1. `aitu-gateway import telegram <file> --agency … --json --no-progress` alone: the importer reads, classifies
- *      and delivers in its own process (a newcomer's one command);
+ *   1. `aitu-gateway import telegram <file> --agency … --json --no-progress --workers 0` alone: the importer reads,
+ *      classifies and delivers in its own process (the plain command, which starts its own deliver worker processes,
+ *      is measured by `npm run bench`);
  *   2. the same command with an `aitu-gateway worker --stages deliver` process already running beside it (the
  *      documented way to add capacity): the importer reads and classifies, the worker process delivers.
  * For each it reports:
@@ -189,6 +190,8 @@ async function importOnce(file: string, bytes: number, dir: string, workerProces
       '--json',
       '--no-progress',
       ...(CONCURRENCY ? ['--concurrency', CONCURRENCY] : []),
+      // the import would start deliver worker processes of its own: this run measures one process (npm run bench, the default)
+      ...(workerProcesses === 0 ? ['--workers', '0'] : []),
     ];
     const label =
       workerProcesses > 0

@@ -19,6 +19,7 @@ import { requireAgency } from '../../src/store/agencies.ts';
 import { openStore } from '../../src/store/database.ts';
 import { requireInstallation } from '../../src/store/installation.ts';
 import { action, printJson } from '../common.ts';
+import { defaultWorkerProcesses, superviseWorkerProcesses, type WorkerProcesses } from '../worker-processes.ts';
 
 export interface CommonImportOptions {
   agency: string;
@@ -26,6 +27,7 @@ export interface CommonImportOptions {
   dryRun?: boolean;
   enqueueOnly?: boolean;
   concurrency?: string;
+  workers?: string;
   progress?: boolean;
   relay?: boolean;
 }
@@ -36,7 +38,11 @@ export function addCommonImportOptions(command: Command): Command {
     .option('--json', 'print one JSON summary on standard output at the end')
     .option('--dry-run', 'read and classify only; write nothing')
     .option('--enqueue-only', 'leave the work to running workers and wait for the run to finish')
-    .option('--concurrency <n>', 'jobs per stage when workers run in this process', '4')
+    .option('--concurrency <n>', 'jobs at once in each deliver worker this import runs', '4')
+    .option(
+      '--workers <n>',
+      `deliver worker processes to start when none are running, stopped at the end (default: cores - 1, here ${defaultWorkerProcesses()}); 0 delivers in this process`,
+    )
     .option('--no-progress', 'no progress output on standard error')
     .option('--relay', 'also post the imported messages into mapped Aitu groups (default: history is not relayed)');
 }
@@ -86,6 +92,7 @@ export async function runImportCommand(
   const concurrency = Number(options.concurrency ?? 4);
   if (!Number.isInteger(concurrency) || concurrency < 1)
     throw new UsageError('--concurrency must be a positive integer');
+  const workerCount = parseWorkers(options);
   const cfg = config();
   // both services are required: say so at once (exit 3) rather than wait on a queue that never answers
   if (!options.dryRun) (await connectRedisOnce(cfg.redisUrl)).disconnect();
@@ -96,6 +103,32 @@ export async function runImportCommand(
     const agency = await requireAgency(store.pool, options.agency);
     // the chain key first: an installation that cannot seal says so before anything is imported
     const chain = options.dryRun ? null : await chainContext();
+    // started before the input is opened (a Telegram export's index pass), so their start-up overlaps with it
+    const workers =
+      workerCount > 0
+        ? await superviseWorkerProcesses({
+            count: workerCount,
+            concurrency,
+            redisUrl: cfg.redisUrl,
+            prefix: cfg.queuePrefix,
+            logger: logger(),
+            logLevel: cfg.logLevel,
+          })
+        : null;
+    try {
+      return await importWith(workers, agency, chain);
+    } finally {
+      await workers?.stop();
+    }
+  } finally {
+    await store.close();
+  }
+
+  async function importWith(
+    workers: WorkerProcesses | null,
+    agency: { id: string },
+    chain: Awaited<ReturnType<typeof chainContext>> | null,
+  ): Promise<number> {
     const { source, inputFile, recorded, warnings, budget } = await open();
     // refused zip entries and the like: said before the run, whatever the log level
     const reported = new Set<string>();
@@ -107,6 +140,11 @@ export async function runImportCommand(
       }
     };
     reportWarnings();
+    // the run is recorded once its deliver workers take jobs: one that could not start leaves no run behind
+    await workers?.ready().catch(async (error: unknown) => {
+      await source.close();
+      throw error;
+    });
     const actor = machineActor();
     const audited = { agencyId: agency.id, sourceKind };
     if (chain) await recordImportStart(store.pool, actor, { ...audited, enqueueOnly: Boolean(options.enqueueOnly) });
@@ -131,6 +169,7 @@ export async function runImportCommand(
           enqueueOnly: options.enqueueOnly,
           concurrency,
           showProgress: options.progress !== false,
+          signal: workers?.signal,
         },
       );
       reportWarnings();
@@ -151,9 +190,19 @@ export async function runImportCommand(
           );
       }
     }
-  } finally {
-    await store.close();
   }
+}
+
+/** `--workers`: how many deliver worker processes to start; 0 with --dry-run or --enqueue-only, which deliver nothing here. */
+function parseWorkers(options: CommonImportOptions): number {
+  if (options.workers === undefined) return options.dryRun || options.enqueueOnly ? 0 : defaultWorkerProcesses();
+  const count = Number(options.workers);
+  if (!Number.isInteger(count) || count < 0) throw new UsageError('--workers must be 0 or a positive integer');
+  if (count > 0 && (options.dryRun || options.enqueueOnly))
+    throw new UsageError(
+      '--workers starts deliver workers for this import; --dry-run and --enqueue-only deliver nothing here',
+    );
+  return count;
 }
 
 /** One import's attachment budget (maxImportAttachmentBytes), named after its input. */

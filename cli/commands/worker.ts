@@ -73,6 +73,11 @@ export function registerWorker(program: Command): void {
         };
         process.once('SIGTERM', () => stop('SIGTERM'));
         process.once('SIGINT', () => stop('SIGINT'));
+        // started by an import (an IPC channel to it): when that import is gone, even SIGKILLed, drain and exit too
+        if (process.channel) {
+          process.once('disconnect', () => stop('the import that started this worker ended'));
+          process.channel.unref();
+        }
       });
       const endpoint = await startMetricsIfAsked(options, {
         redisUrl: cfg.redisUrl,

@@ -38,9 +38,10 @@ const configSchema = z.object({
     .default('redis://127.0.0.1:6379'),
   dataDir: z.string().min(1).default('data'),
   logLevel: z.enum(['error', 'warn', 'info', 'debug']).default('info'),
+  // in braces, a Redis Cluster hash tag: every key of the installation's queues then lives in one slot, as BullMQ needs
   queuePrefix: z
     .string()
-    .regex(/^[A-Za-z0-9_-]+$/, 'letters, digits, _ and - only')
+    .regex(/^(?:[A-Za-z0-9_-]+|\{[A-Za-z0-9_-]+\})$/, 'letters, digits, _ and - only, or those in braces ({aitu})')
     .default('aitu'),
   keyFile: z.string().min(1).optional(),
   chainKeyFile: z.string().min(1).optional(),

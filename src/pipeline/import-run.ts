@@ -63,6 +63,8 @@ export interface ImportRequest {
   stallCheckMs?: number;
   /** how long the end of the run waits for a store that went away before the command fails (default 2 minutes) */
   storeWaitMs?: number;
+  /** aborted when the run cannot go on (the deliver worker processes the import started died): its reason is the error */
+  signal?: AbortSignal;
 }
 
 export interface ImportContext extends QueueContext {
@@ -374,6 +376,7 @@ export async function runImport(context: ImportContext, request: ImportRequest):
     for (;;) {
       if (pipeline.failure)
         throw new JobFailedError(`the pipeline gave up on a batch of this import: ${pipeline.failure}`);
+      if (request.signal?.aborted) throw request.signal.reason;
       // polled several times a second: said once when the store stops answering, once when it answers again
       await refreshCommitted().then(
         () => {

@@ -1,3 +1,4 @@
+import { isAscii, transcode } from 'node:buffer';
 import { createCipheriv, createDecipheriv, createHash, createHmac, randomBytes } from 'node:crypto';
 import { UnrecoverableError } from 'bullmq';
 
@@ -86,6 +87,16 @@ export function isSealed(data: unknown): data is Sealed {
 }
 
 /**
+ * The opened payload's text. `toString('utf8')` (V8's decoder, Node 20) was the largest single cost of a deliver
+ * worker, on batches of Cyrillic text; ICU's converter into UTF-16 is several times faster, and ASCII needs none.
+ * The bytes passed the tag check: they are the UTF-8 that `seal` wrote.
+ */
+function decodeUtf8(bytes: Buffer): string {
+  if (isAscii(bytes)) return bytes.toString('latin1');
+  return transcode(bytes, 'utf8', 'utf16le').toString('utf16le');
+}
+
+/**
  * The payload of a job sealed for this queue and job id. A clear-text payload (an earlier version, or written
  * by hand), one sealed under another key, or one that does not open is refused, naming the job only.
  */
@@ -108,7 +119,7 @@ export function open<T>(sealer: QueueSealer, queue: string, job: { id?: string |
     const body = decipher.update(Buffer.from(data.ct, 'base64'));
     // final() checks the tag: nothing of the body is used before it passed
     decipher.final();
-    text = body.toString('utf8');
+    text = decodeUtf8(body);
   } catch {
     throw new PayloadRefused(`${what}: its sealed payload does not open (altered, or moved from another job); refused`);
   }

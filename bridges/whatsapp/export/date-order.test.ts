@@ -544,6 +544,45 @@ describe('localToUtcIso', () => {
   });
 });
 
+describe('zoneOffsetMs', () => {
+  /** The offset as ICU names it (`GMT+05:30`): computed another way than zoneOffsetMs's own. */
+  const named = (timeZone: string, epochMs: number): number => {
+    const name = new Intl.DateTimeFormat('en-US', { timeZone, timeZoneName: 'longOffset' })
+      .formatToParts(new Date(epochMs))
+      .find((part) => part.type === 'timeZoneName')!.value;
+    const match = /^GMT(?:([+-])(\d{2}):(\d{2}))?$/.exec(name);
+    assert.ok(match, name);
+    return match[1] ? (match[1] === '-' ? -1 : 1) * (Number(match[2]) * 60 + Number(match[3])) * 60_000 : 0;
+  };
+  // windows of two hours around a change of offset: summer time (Berlin, an hour; Lord Howe, half an hour; St John's,
+  // whose change falls at half past a UTC hour) and Almaty's switch from UTC+6 to UTC+5
+  const windows: [string, string][] = [
+    ['Europe/Berlin', '2024-03-31T00:00:00Z'],
+    ['Europe/Berlin', '2024-10-27T00:00:00Z'],
+    ['Australia/Lord_Howe', '2024-04-06T14:00:00Z'],
+    ['America/St_Johns', '2024-03-10T04:30:00Z'],
+    ['Asia/Almaty', '2024-02-29T17:00:00Z'],
+  ];
+  for (const [zone, from] of windows) {
+    it(`is ICU's offset at every minute around ${zone}'s change of ${from.slice(0, 10)}, asked in any order`, () => {
+      const start = Date.parse(from);
+      const minutes = Array.from({ length: 121 }, (_, i) => start + i * 60_000 + 17_000);
+      // a fixed shuffle: hours are met first at either end and in the middle
+      for (let i = minutes.length - 1; i > 0; i--) {
+        const j = (i * 7919) % (i + 1);
+        [minutes[i], minutes[j]] = [minutes[j]!, minutes[i]!];
+      }
+      const offsets = new Set<number>();
+      for (const instant of minutes) {
+        const expected = named(zone, instant);
+        offsets.add(expected);
+        assert.equal(zoneOffsetMs(zone, instant), expected, new Date(instant).toISOString());
+      }
+      assert.equal(offsets.size, 2, 'the window holds the change');
+    });
+  }
+});
+
 describe('assertTimeZone', () => {
   it('accepts an IANA zone', () => assert.doesNotThrow(() => assertTimeZone('Asia/Qostanay')));
   it('rejects an unknown zone', () => assert.throws(() => assertTimeZone('Asia/Nowhere'), RangeError));

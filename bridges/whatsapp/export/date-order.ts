@@ -351,8 +351,32 @@ export function assertTimeZone(timeZone: string): void {
   formatterFor(timeZone);
 }
 
-/** The zone's offset from UTC at an instant, in milliseconds (positive east of Greenwich). */
+/** zone → UTC hour → the zone's offset all through that hour (hours with a transition are never kept) */
+const hourOffsets = new Map<string, Map<number, number>>();
+/** hours kept per zone before the zone's map starts again: a long export's span, bounded */
+const MAX_CACHED_HOURS = 200_000;
+
+/**
+ * The zone's offset from UTC at an instant, in milliseconds (positive east of Greenwich). Each message asks for
+ * several instants near its own, and ICU's formatToParts was the largest cost of reading an export (docs/benchmarks.md):
+ * an hour whose first and last millisecond have the same offset has it throughout (transitions are months apart), so
+ * it is asked of ICU once.
+ */
 export function zoneOffsetMs(timeZone: string, epochMs: number): number {
+  const hour = Math.floor(epochMs / HOUR_MS);
+  let hours = hourOffsets.get(timeZone);
+  if (!hours || hours.size >= MAX_CACHED_HOURS) hourOffsets.set(timeZone, (hours = new Map()));
+  const known = hours.get(hour);
+  if (known !== undefined) return known;
+  const first = exactOffsetMs(timeZone, hour * HOUR_MS);
+  if (first === exactOffsetMs(timeZone, (hour + 1) * HOUR_MS - 1)) {
+    hours.set(hour, first);
+    return first;
+  }
+  return exactOffsetMs(timeZone, epochMs);
+}
+
+function exactOffsetMs(timeZone: string, epochMs: number): number {
   const parts: Record<string, number> = {};
   for (const part of formatterFor(timeZone).formatToParts(new Date(epochMs))) {
     if (part.type !== 'literal') parts[part.type] = Number(part.value);
