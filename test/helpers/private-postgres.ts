@@ -34,8 +34,11 @@ export interface PrivatePostgres {
   stop(): Promise<void>;
   start(): Promise<void>;
   restart(): Promise<void>;
-  /** stops, waits `ms`, starts again (a database briefly away) */
-  unreachableFor(ms: number): Promise<void>;
+  /**
+   * stops, waits `ms`, starts again (a database briefly away); `immediate` ends every backend at once, so none can
+   * commit while the others are being ended (fast shutdown ends them one by one)
+   */
+  unreachableFor(ms: number, mode?: 'fast' | 'immediate'): Promise<void>;
   /** whether the server is accepting connections */
   running(): Promise<boolean>;
   /** stops the server and removes its directory */
@@ -122,8 +125,8 @@ export async function startPrivatePostgres(): Promise<PrivatePostgres> {
     // -w: returns once the server accepts connections
     await asOwner('pg_ctl', ['-D', data, '-l', log, '-w', '-t', '60', '-o', serverOptions(), 'start']);
   };
-  const stop = async () => {
-    await asOwner('pg_ctl', ['-D', data, '-m', 'fast', '-w', '-t', '60', 'stop']);
+  const stop = async (mode: 'fast' | 'immediate' = 'fast') => {
+    await asOwner('pg_ctl', ['-D', data, '-m', mode, '-w', '-t', '60', 'stop']);
   };
   // a port taken between the probe and the start (another test) is tried once more on another
   for (let attempt = 0; ; attempt++) {
@@ -180,8 +183,8 @@ export async function startPrivatePostgres(): Promise<PrivatePostgres> {
       await stop();
       await start();
     },
-    async unreachableFor(ms: number) {
-      await stop();
+    async unreachableFor(ms: number, mode: 'fast' | 'immediate' = 'fast') {
+      await stop(mode);
       await sleep(ms);
       await start();
     },

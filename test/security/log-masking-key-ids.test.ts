@@ -24,10 +24,16 @@ describe('security: log masking keeps key ids and still masks card numbers and I
 
   it('no uuid is changed, also one whose digits run across its groups (≈ 2 % of random ones were garbled)', () => {
     const changed: string[] = [];
+    // a last group of twelve digits that is a valid IIN is masked on purpose (the next test): about one random uuid
+    // in 140,000, so this one leaves digits-only last groups out rather than fail by chance now and then
+    const uuid = (): string => {
+      const id = randomUUID();
+      return /-\d{12}$/.test(id) ? uuid() : id;
+    };
     for (let i = 0; i < 3000; i++) {
       // every third one with a first group of digits only, the case that was garbled
-      const id = i % 3 === 0 ? `${String(10_000_000 + i * 7919).slice(0, 8)}${randomUUID().slice(8)}` : randomUUID();
-      const text = `outbound attempt ${id} is uncertain; run ${randomUUID()} resumed`;
+      const id = i % 3 === 0 ? `${String(10_000_000 + i * 7919).slice(0, 8)}${uuid().slice(8)}` : uuid();
+      const text = `outbound attempt ${id} is uncertain; run ${uuid()} resumed`;
       if (maskPersonalData(text) !== text) changed.push(maskPersonalData(text));
     }
     assert.deepEqual(changed.slice(0, 3), []);
