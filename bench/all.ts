@@ -42,9 +42,8 @@ import { deliverBatch } from '../src/pipeline/stages/deliver.ts';
 import { policyFromStored } from '../src/policy/index.ts';
 import { addAgency } from '../src/store/agencies.ts';
 import { createTestDatabase, type TestDatabase } from '../test/helpers/database.ts';
-import { initTestInstallation } from '../test/helpers/installation.ts';
 import { summarizeProfile, top } from './cpu-profile.ts';
-import { runImportProcess, type ImportRun } from './import-process.ts';
+import { benchImportEnv, runImportProcess, type ImportRun } from './import-process.ts';
 import {
   cleanUpBench,
   collectGarbage,
@@ -203,15 +202,7 @@ async function importOnce(size: Size, file: string, exportBytes: number, dir: st
     db = await createTestDatabase();
     const slug = `bench-${size.kind}`;
     const agency = await addAgency(db.store.prisma, { slug, name: `Bench ${size.kind}` });
-    const env: NodeJS.ProcessEnv = {
-      DATABASE_URL: db.url,
-      REDIS_URL,
-      AITU_GATEWAY_QUEUE_PREFIX: prefix,
-      AITU_GATEWAY_DATA_DIR: path.join(runDir, 'data'),
-      AITU_GATEWAY_KEY_FILE: path.join(runDir, 'keys.json'),
-      LOG_LEVEL: 'warn',
-    };
-    await initTestInstallation(env);
+    const env = await benchImportEnv(db.url, REDIS_URL, prefix, runDir);
     const loadBefore = loadAverage();
     const extra = (process.env.BENCH_IMPORT_ARGS ?? '').split(' ').filter(Boolean);
     const run = await runImportProcess(['import', size.kind, file, '--agency', slug, '--json', ...extra], env, {
@@ -281,13 +272,8 @@ async function stageCosts(file: string, dir: string): Promise<StageRow[]> {
   try {
     db = await createTestDatabase();
     const agency = await addAgency(db.store.prisma, { slug: 'bench-stages', name: 'Bench stages' });
-    const env = {
-      DATABASE_URL: db.url,
-      AITU_GATEWAY_DATA_DIR: path.join(runDir, 'data'),
-      AITU_GATEWAY_KEY_FILE: path.join(runDir, 'keys.json'),
-    };
-    await initTestInstallation(env);
-    const keyring = await loadKeyring(env.AITU_GATEWAY_KEY_FILE);
+    const env = await benchImportEnv(db.url, REDIS_URL, prefix, runDir);
+    const keyring = await loadKeyring(env.AITU_GATEWAY_KEY_FILE!);
 
     // reading: the index pass and every entry, as the import reads them
     collectGarbage();

@@ -22,10 +22,9 @@ import { writeTelegramExport } from '../bridges/telegram/export/generate.ts';
 import type { ImportSummary } from '../src/pipeline/import-run.ts';
 import { addAgency } from '../src/store/agencies.ts';
 import { createTestDatabase } from '../test/helpers/database.ts';
-import { initTestInstallation } from '../test/helpers/installation.ts';
 import { unlinkPrefix } from '../test/helpers/redis.ts';
 import { fmt, hostSpeedLine, mb, runBench, table } from './helpers.ts';
-import { runImportProcess } from './import-process.ts';
+import { benchImportEnv, runImportProcess } from './import-process.ts';
 
 const N = Number(process.env.BENCH_MESSAGES ?? 100_000);
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -114,15 +113,7 @@ async function importWith(layout: Layout, file: string, dir: string): Promise<st
   const runDir = await mkdtemp(path.join(dir, 'run-'));
   try {
     await addAgency(db.store.prisma, { slug: 'beyond', name: 'Beyond one machine' });
-    const env: NodeJS.ProcessEnv = {
-      DATABASE_URL: db.url,
-      REDIS_URL,
-      AITU_GATEWAY_QUEUE_PREFIX: prefix,
-      AITU_GATEWAY_DATA_DIR: path.join(runDir, 'data'),
-      AITU_GATEWAY_KEY_FILE: path.join(runDir, 'keys.json'),
-      LOG_LEVEL: 'warn',
-    };
-    await initTestInstallation(env);
+    const env = await benchImportEnv(db.url, REDIS_URL, prefix, runDir);
     const load = loadAverage();
     const run = await runImportProcess(
       ['import', 'telegram', file, '--agency', 'beyond', '--json', ...(layout.args ?? [])],

@@ -11,6 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Redis } from 'ioredis';
+import { initTestInstallation } from '../test/helpers/installation.ts';
 import { cpuSampler, infoField, peakSampler, type CpuUse } from './helpers.ts';
 
 const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -103,4 +104,27 @@ export async function runImportProcess(
     profileDir,
   };
   return run;
+}
+
+/**
+ * The environment of an import into `databaseUrl` with a key file and data directory of its own under `runDir`
+ * (the installation made, as `keys init` would): what every bench's import child runs with.
+ */
+export async function benchImportEnv(
+  databaseUrl: string,
+  redisUrl: string,
+  prefix: string,
+  runDir: string,
+  logLevel = 'warn',
+): Promise<NodeJS.ProcessEnv> {
+  const env: NodeJS.ProcessEnv = {
+    DATABASE_URL: databaseUrl,
+    REDIS_URL: redisUrl,
+    AITU_GATEWAY_QUEUE_PREFIX: prefix,
+    AITU_GATEWAY_DATA_DIR: path.join(runDir, 'data'),
+    AITU_GATEWAY_KEY_FILE: path.join(runDir, 'keys.json'),
+    LOG_LEVEL: logLevel,
+  };
+  await initTestInstallation(env);
+  return env;
 }

@@ -40,7 +40,7 @@ import { writeTelegramExport } from '../bridges/telegram/export/generate.ts';
 import type { ImportSummary } from '../src/pipeline/import-run.ts';
 import { addAgency } from '../src/store/agencies.ts';
 import { createTestDatabase, type TestDatabase } from '../test/helpers/database.ts';
-import { initTestInstallation } from '../test/helpers/installation.ts';
+import { benchImportEnv } from './import-process.ts';
 import {
   cleanUpBench,
   cpuReport,
@@ -172,15 +172,7 @@ async function importOnce(file: string, bytes: number, dir: string, workerProces
     db = await createTestDatabase();
     const slug = 'bench-telegram';
     const agency = await addAgency(db.store.prisma, { slug, name: 'Bench Telegram import' });
-    const env: NodeJS.ProcessEnv = {
-      DATABASE_URL: db.url,
-      REDIS_URL,
-      AITU_GATEWAY_QUEUE_PREFIX: prefix,
-      AITU_GATEWAY_DATA_DIR: path.join(runDir, 'data'),
-      AITU_GATEWAY_KEY_FILE: path.join(runDir, 'keys.json'),
-      LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
-    };
-    await initTestInstallation(env);
+    const env = await benchImportEnv(db.url, REDIS_URL, prefix, runDir, process.env.LOG_LEVEL ?? 'warn');
     const args = [
       'import',
       'telegram',
