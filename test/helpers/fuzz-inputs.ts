@@ -1,6 +1,8 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { convertTelegramMessage } from '../../bridges/telegram/export/convert.ts';
+import { CATEGORIES } from '../../src/classifier/types.ts';
+import { mulberry32 } from '../../src/classifier/corpus.ts';
 import { projectRoot } from './cli.ts';
 
 /**
@@ -14,15 +16,9 @@ export const TARGETS: readonly Target[] = ['telegram', 'whatsapp', 'jsonl', 'pol
 /** A generator of floats in [0, 1): mulberry32, seeded from the run's seed and the case index (splitmix32 mixed). */
 export type Rng = () => number;
 
+/** The case's own generator: mulberry32 (the corpus's) seeded by the run's seed mixed with the case index. */
 export function caseRng(seed: number, index: number): Rng {
-  let state = mix32((seed >>> 0) ^ mix32(index + 0x9e3779b9));
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  return mulberry32(mix32((seed >>> 0) ^ mix32(index + 0x9e3779b9)));
 }
 
 function mix32(x: number): number {
@@ -339,20 +335,7 @@ export function mutateJsonLines(bytes: Buffer, r: Rng): { bytes: Buffer; ops: st
 
 /** A YAML policy built from the schema's own words, with odd values: what a person might write by mistake. */
 export function randomPolicy(r: Rng): string {
-  const categories = [
-    'IIN',
-    'BIN',
-    'PHONE',
-    'EMAIL',
-    'CARD',
-    'IBAN',
-    'PASSPORT',
-    'ID_CARD',
-    'HEALTH',
-    'default',
-    'iin',
-    'X',
-  ];
+  const categories = [...CATEGORIES, 'default', 'iin', 'X'];
   const actions = ['allow', 'redact', 'quarantine', 'block', 'Block', '', 'null', '1', '[]', '{}'];
   const lines: string[] = [];
   if (r() < 0.7) lines.push(`version: ${pick(r, ['1', '2', '"1"', '0', 'null', '[1]'])}`);
