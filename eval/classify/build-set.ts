@@ -43,7 +43,7 @@ const PLACEHOLDERS: Record<string, { category: Category | null; make: (rng: gen.
   CARD: { category: 'CARD', make: (rng) => gen.card(rng) },
   IBAN: { category: 'IBAN', make: (rng) => gen.iban(rng) },
   PASSPORT: { category: 'PASSPORT', make: (rng, v) => gen.passport(rng, v) },
-  IDCARD: { category: 'ID_CARD', make: (rng) => gen.idCard(rng) },
+  IDCARD: { category: 'ID_CARD', make: (rng, v) => gen.idCard(rng, v) },
   // look-alikes: written where the identifier is not one
   IIN_SHAPED: { category: null, make: (rng) => gen.iin(rng) },
   IIN_BAD: { category: null, make: (rng) => gen.iinBadChecksum(rng) },

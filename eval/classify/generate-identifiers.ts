@@ -404,13 +404,29 @@ export function passport(rng: Rng, variant?: string): string {
       return `n${n}`;
     case 'cyr':
       return `Н${n}`;
+    case 'dash':
+      return `N-${n}`;
+    case 'numsp':
+      return `№ N${n}`;
     default:
       throw new Error(`unknown passport variant ${variant}`);
   }
 }
 
-export function idCard(rng: Rng): string {
-  return `0${rng.pick(['2', '3', '4', '4', '5'])}${rng.digits(7)}`;
+export function idCard(rng: Rng, variant?: string): string {
+  const n = `0${rng.pick(['2', '3', '4', '4', '5'])}${rng.digits(7)}`;
+  switch (variant ?? 'plain') {
+    case 'plain':
+      return n;
+    case 'numero':
+      return `№${n}`;
+    case 'numsp':
+      return `№ ${n}`;
+    case 'sp3':
+      return `${n.slice(0, 3)} ${n.slice(3, 6)} ${n.slice(6)}`;
+    default:
+      throw new Error(`unknown ID card variant ${variant}`);
+  }
 }
 
 // ---------------------------------------------------------------- look-alikes for hard negatives
