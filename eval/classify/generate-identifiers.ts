@@ -130,7 +130,12 @@ export type PhoneVariant =
   | 'eight-dash'
   | 'eight-7'
   | 'intl-dash'
-  | 'bare';
+  | 'bare'
+  | 'seven'
+  | 'seven-sp'
+  | 'eight-par-sp'
+  | 'intl-34'
+  | 'intl-par-tight';
 const PHONE_VARIANTS: readonly PhoneVariant[] = [
   'intl-sp',
   'intl-sp',
@@ -171,6 +176,16 @@ export function phone(rng: Rng, variant?: string): string {
       return `+7-${code}-${a}-${n.slice(3)}`;
     case 'bare':
       return `${code} ${a} ${b} ${c}`;
+    case 'seven':
+      return `7${code}${n}`;
+    case 'seven-sp':
+      return `7 ${code} ${a} ${b} ${c}`;
+    case 'eight-par-sp':
+      return `8 (${code}) ${a} ${b} ${c}`;
+    case 'intl-34':
+      return `+7 ${code} ${a} ${b}${c}`;
+    case 'intl-par-tight':
+      return `+7(${code})${n}`;
     default:
       throw new Error(`unknown phone variant ${variant}`);
   }
