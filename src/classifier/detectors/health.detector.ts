@@ -52,11 +52,17 @@ class CompiledTerm {
   private atRegex: RegExp | null = null;
   private unlessRegex: RegExp | null | undefined;
   private unlessBeforeRegex: RegExp | null | undefined;
+  /** the finding's term id, and the model's named feature for it: made once, not per hit */
+  readonly id: string;
+  readonly signal: string;
 
   constructor(
     readonly term: HealthTerm,
     private readonly source: string,
-  ) {}
+  ) {
+    this.id = healthTermId(term);
+    this.signal = `term:${this.id}`;
+  }
 
   /** the term anchored where the walk found its prefix (sticky): gives the span with its inflection */
   get at(): RegExp {
@@ -156,8 +162,11 @@ const LOOKBEHIND_OPEN = '(?<=(?<![\\p{L}])';
 function leadingLetters(source: string): string {
   const body = source.startsWith('(?<=') ? source.slice(groupEnd(source, 0) + 1) : source;
   if (body === source && source.startsWith('(?<=')) return '';
-  const letters = /^\p{L}+/u.exec(body)?.[0] ?? '';
-  return /^[?*{]/.test(body.slice(letters.length)) ? letters.slice(0, -1) : letters;
+  // `[её]` is one letter to the walk (it folds ё to е): a term written with е starts with more than its first letters
+  const units = /^(?:\p{L}|\[[еЕ][ёЁ]\])+/u.exec(body)?.[0].match(/\p{L}|\[[еЕ][ёЁ]\]/gu) ?? [];
+  // a last letter made optional or repeated is not part of the start
+  if (/^[?*{]/.test(body.slice(units.join('').length))) units.pop();
+  return units.map((unit) => (unit.length > 1 ? (unit[1] as string) : unit)).join('');
 }
 
 /** The literal letters a term starts with (the part the trie walks); a letter made optional by `?` is not. */
@@ -295,6 +304,8 @@ export function vocabularyView(text: string): VocabularyView | null {
 }
 
 const NO_TERM: readonly string[] = ['vocabulary:none'];
+const WEIGHT_SIGNALS = Array.from({ length: 11 }, (_, k) => `hit:weight:${k}`);
+const TERM_SIGNALS = new Map(COMPILED.map((c) => [c.id, c.signal]));
 
 /** The vocabulary's view as the model's named features: which terms, of which role and weight, with what context. */
 export function signalsOf(view: VocabularyView | null): readonly string[] {
@@ -305,7 +316,12 @@ export function signalsOf(view: VocabularyView | null): readonly string[] {
     const id = hit.explanation.termId ?? '';
     const setting = SETTING_IDS.has(id);
     if (!setting) terms++;
-    signals.push(`term:${id}`, setting ? 'hit:setting' : 'hit:term', `hit:weight:${Math.round(hit.confidence * 10)}`);
+    const weight = Math.round(hit.confidence * 10);
+    signals.push(
+      TERM_SIGNALS.get(id) ?? `term:${id}`,
+      setting ? 'hit:setting' : 'hit:term',
+      WEIGHT_SIGNALS[weight] ?? `hit:weight:${weight}`,
+    );
   }
   if (view.hits.length > 1) signals.push('hits:several');
   if (terms === 0) signals.push('hits:setting-only');
@@ -407,7 +423,7 @@ function judgeTerms(text: string, start: number, terms: readonly number[], best:
       confidence: term.weight,
       detector: HEALTH_DICTIONARY_DETECTOR,
       validated: false,
-      explanation: { baseScore: term.weight, validator: 'none', termId: healthTermId(term) },
+      explanation: { baseScore: term.weight, validator: 'none', termId: compiled.id },
     };
     SPECIFICITY.set(best, literalPrefix(term.term).length);
   }

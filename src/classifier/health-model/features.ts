@@ -125,20 +125,18 @@ const word = new Uint8Array(MAX_WORD + 2);
 export type FeatureSink = (index: number) => void;
 
 /**
- * Calls `sink` with every feature of `text`; `onWord` hears each word's span (UTF-16 offsets) before its features,
- * `onSentence` each end of a sentence before the next one's first word. The buffer is module-level: the function is
- * not re-entrant (it never awaits).
+ * Walks the words of `text`: for each, its skeleton is in `word[1..length]` when `onWord` hears it (`allDigits`: a
+ * run of digits, one token). `onSentence` hears each end of a sentence before the next one's first word. The buffer
+ * is module-level: the walk is not re-entrant (it never awaits).
  */
-export function eachFeature(
+function walkWords(
   text: string,
-  sink: FeatureSink,
-  onWord?: (start: number, end: number) => void,
+  onWord: (start: number, end: number, length: number, allDigits: boolean) => void,
   onSentence?: () => void,
 ): void {
   const n = text.length;
   let wordStart = 0;
   let sentenceEnded = false;
-  let previous = 0;
   let words = 0;
   let i = 0;
   while (i < n) {
@@ -170,22 +168,121 @@ export function eachFeature(
     if (length === 0) continue;
     if (sentenceEnded) {
       sentenceEnded = false;
-      if (words > 0) {
-        onSentence?.();
-        previous = 0;
-      }
+      if (words > 0) onSentence?.();
     }
     words++;
-    onWord?.(wordStart, i);
-    if (allDigits) {
-      const current = DIGITS_HASH;
-      sink(finish(mix(current, SEED_WORD)));
-      if (previous !== 0) sink(finish(mix(mix(previous, current), SEED_PAIR)));
-      previous = current;
-      continue;
-    }
-    previous = wordFeatures(length, previous, sink);
+    onWord(wordStart, i, length, allDigits);
   }
+}
+
+/**
+ * Calls `sink` with every feature of `text`; `onWord` hears each word's span (UTF-16 offsets) before its features,
+ * `onSentence` each end of a sentence before the next one's first word (the pair feature does not cross it).
+ */
+export function eachFeature(
+  text: string,
+  sink: FeatureSink,
+  onWord?: (start: number, end: number) => void,
+  onSentence?: () => void,
+): void {
+  let previous = 0;
+  walkWords(
+    text,
+    (start, end, length, allDigits) => {
+      onWord?.(start, end);
+      if (allDigits) {
+        sink(DIGITS_WORD);
+        if (previous !== 0) sink(finish(mix(mix(previous, DIGITS_HASH), SEED_PAIR)));
+        previous = DIGITS_HASH;
+        return;
+      }
+      previous = wordFeatures(length, previous, sink);
+    },
+    () => {
+      onSentence?.();
+      previous = 0;
+    },
+  );
+}
+
+/**
+ * A word's own features (all but the pair with the word before) weigh the same wherever the word stands, so their
+ * sum is remembered per skeleton: a direct-mapped cache keyed by two independent hashes of the skeleton and its
+ * length, cleared when another weight table is used. Chat vocabulary is small and repeats, so most words are hits.
+ */
+const CACHE_BITS = 15;
+const CACHE_MASK = (1 << CACHE_BITS) - 1;
+const cachedHash = new Int32Array(1 << CACHE_BITS);
+const cachedCheck = new Int32Array(1 << CACHE_BITS);
+const cachedWeight = new Float64Array(1 << CACHE_BITS);
+let cachedTable: Float32Array | null = null;
+let weightTable: Float32Array = new Float32Array(0);
+let ownWeight = 0;
+const addOwn: FeatureSink = (index) => {
+  ownWeight += weightTable[index] as number;
+};
+
+/** The weight of the word in `word[1..length]` without its pair feature; sets `lastHash` to the word's hash. */
+let lastHash = 0;
+function ownWordWeight(length: number): number {
+  let h = FNV_OFFSET;
+  let check = length;
+  for (let k = 1; k <= length; k++) {
+    const c = word[k] as number;
+    h = mix(h, c);
+    check = Math.imul(check ^ c, 0x9e3779b1) ^ (check >>> 15);
+  }
+  lastHash = h;
+  const slot = (h ^ (h >>> 15)) & CACHE_MASK;
+  if (cachedHash[slot] === h && cachedCheck[slot] === check) return cachedWeight[slot] as number;
+  ownWeight = 0;
+  wordFeatures(length, 0, addOwn);
+  cachedHash[slot] = h;
+  cachedCheck[slot] = check;
+  cachedWeight[slot] = ownWeight;
+  return ownWeight;
+}
+
+/**
+ * Calls `onWord` with each word's span and the summed weight in `table` of its features, the same features added in
+ * the same order as `eachFeature` gives them (so the sums are identical to adding them one by one); `onSentence` as
+ * for `eachFeature`.
+ */
+export function eachWordWeight(
+  text: string,
+  table: Float32Array,
+  onWord: (start: number, end: number, weight: number) => void,
+  onSentence?: () => void,
+): void {
+  if (cachedTable !== table) {
+    cachedHash.fill(0);
+    cachedCheck.fill(0);
+    cachedWeight.fill(0);
+    cachedTable = table;
+  }
+  weightTable = table;
+  let previous = 0;
+  walkWords(
+    text,
+    (start, end, length, allDigits) => {
+      let own: number;
+      let h: number;
+      if (allDigits) {
+        own = 0 + (table[DIGITS_WORD] as number);
+        h = DIGITS_HASH;
+      } else {
+        own = ownWordWeight(length);
+        h = lastHash;
+      }
+      const weight = previous === 0 ? own : own + (table[finish(mix(mix(previous, h), SEED_PAIR))] as number);
+      previous = h;
+      onWord(start, end, weight);
+    },
+    () => {
+      onSentence?.();
+      previous = 0;
+    },
+  );
 }
 
 /** `.`, `!`, `?`, `;` before a space or the end, or a line break: a sentence ends at `i`. */
@@ -198,6 +295,7 @@ function endsSentence(text: string, i: number): boolean {
 }
 
 const DIGITS_HASH = mix(FNV_OFFSET, DIGIT);
+const DIGITS_WORD = finish(mix(DIGITS_HASH, SEED_WORD));
 
 /**
  * One word's features from its skeleton in `word[1..length]`, in one loop: the word's hash (with its first four and

@@ -5,7 +5,7 @@
  * the spans; the model decides whether they are reported (docs/classifier.md).
  */
 import { decodeModel, type EncodedModel, type HealthModel } from './codec.ts';
-import { eachFeature, namedFeature } from './features.ts';
+import { eachWordWeight, namedFeature } from './features.ts';
 import { MODEL } from './weights.generated.ts';
 
 export type { HealthModel } from './codec.ts';
@@ -16,11 +16,8 @@ export function healthModel(): HealthModel {
   return (shipped ??= decodeModel(MODEL as EncodedModel));
 }
 
+/** the current word's weight, until the next word starts */
 let sum = 0;
-let table: Float32Array = new Float32Array(0);
-const add = (index: number): void => {
-  sum += table[index] as number;
-};
 
 /** Words in a window: a long run-on sentence is judged by its densest stretch, not diluted by the rest. */
 const WINDOW = 16;
@@ -32,7 +29,6 @@ let words = 0;
 let windowSum = 0;
 let wordStart = 0;
 let wordEnd = 0;
-/** `sum` holds the current word's features until the next word starts */
 const closeWord = (): void => {
   if (words > 0) {
     const k = (words - 1) % WINDOW;
@@ -47,11 +43,12 @@ const closeWord = (): void => {
   }
   sum = 0;
 };
-const startWord = (start: number, end: number): void => {
+const startWord = (start: number, end: number, weight: number): void => {
   closeWord();
   words++;
   wordStart = start;
   wordEnd = end;
+  sum = weight;
 };
 const closeSentence = (): void => {
   closeWord();
@@ -78,8 +75,7 @@ export function margin(model: HealthModel, text: string, signals: readonly strin
   bestSpan[1] = text.length;
   words = 0;
   windowSum = 0;
-  table = model.weights;
-  eachFeature(text, add, startWord, closeSentence);
+  eachWordWeight(text, model.weights, startWord, closeSentence);
   closeSentence();
   return base + (best === -Infinity ? 0 : best);
 }
@@ -102,16 +98,8 @@ const NAME_LIKE = /^\p{Lu}\p{Ll}/u;
  */
 export function strongestWordWeight(model: HealthModel, text: string): number {
   let strongest = -Infinity;
-  let counted = false;
-  const close = (): void => {
-    if (counted && sum > strongest) strongest = sum;
-  };
-  table = model.weights;
-  eachFeature(text, add, (start) => {
-    close();
-    counted = !NAME_LIKE.test(text.slice(start, start + 2));
-    sum = 0;
+  eachWordWeight(text, model.weights, (start, _end, weight) => {
+    if (weight > strongest && !NAME_LIKE.test(text.slice(start, start + 2))) strongest = weight;
   });
-  close();
   return strongest;
 }
