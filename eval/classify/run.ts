@@ -10,10 +10,14 @@
  * Exit code 0 whatever the figures; 2 when the set is malformed (file and line named).
  */
 import { classify, CATEGORIES, type Category, type Finding } from '../../src/classifier/index.ts';
-import { loadSet, MalformedSetError, type LabelledMessage, type Split } from './load-set.ts';
+import { basename } from 'node:path';
+
+import { loadSet, MalformedSetError, SPLITS, type LabelledMessage, type Split } from './load-set.ts';
 
 const IDENTIFIER_FLOOR = 0.97;
 const HEALTH_FLOOR = 0.95;
+const IDENTIFIERS = CATEGORIES.filter((c) => c !== 'HEALTH');
+const isIdentifierFile = (m: LabelledMessage) => basename(m.file).startsWith('ids-');
 
 interface Counts {
   tp: number;
@@ -83,10 +87,10 @@ function printTable(split: Split, result: SplitResult, messages: LabelledMessage
   }
 }
 
-function printFloors(result: SplitResult): number {
-  console.log('\nfloors on the held-out part:');
+function printFloors(result: SplitResult, categories: readonly Category[], part: string): number {
+  console.log(`\nfloors on the held-out part ${part}:`);
   let misses = 0;
-  for (const c of CATEGORIES) {
+  for (const c of categories) {
     const floor = c === 'HEALTH' ? HEALTH_FLOOR : IDENTIFIER_FLOOR;
     const k = result.counts[c];
     const p = precision(k);
@@ -112,11 +116,18 @@ function explain(f: Finding): string {
   return parts.join(' ');
 }
 
-function printErrors(split: Split, errors: Outcome[]): void {
-  console.log(`\nerrors in the ${split} part: ${errors.length}`);
-  for (const { message, predicted, findings } of errors) {
-    const fp = predicted.filter((c) => !message.labels.includes(c));
-    const fn = message.labels.filter((c) => !predicted.includes(c));
+/** Lists errors; with `only`, the errors in those categories alone (the others are neither listed nor shown). */
+function printErrors(split: string, errors: Outcome[], only?: readonly Category[]): void {
+  const inScope = (c: Category) => only === undefined || only.includes(c);
+  const listed = errors.filter(
+    ({ message, predicted }) =>
+      predicted.some((c) => inScope(c) && !message.labels.includes(c)) ||
+      message.labels.some((c) => inScope(c) && !predicted.includes(c)),
+  );
+  console.log(`\nerrors in the ${split} part: ${listed.length}`);
+  for (const { message, predicted, findings } of listed) {
+    const fp = predicted.filter((c) => inScope(c) && !message.labels.includes(c));
+    const fn = message.labels.filter((c) => inScope(c) && !predicted.includes(c));
     console.log(
       `\n${message.id} [${message.lang}] expected [${message.labels.join(', ')}] predicted [${predicted.join(', ')}]${fp.length ? ` FP ${fp.join(',')}` : ''}${fn.length ? ` FN ${fn.join(',')}` : ''}`,
     );
@@ -142,26 +153,34 @@ function main(): void {
   }
   const tune = evaluate(set.tune);
   const retired = evaluate(set.holdout);
-  // for whoever is tuning, --tune-only does not even run the held-out part
-  const holdout = process.argv.includes('--tune-only') ? null : evaluate(set.holdout2);
-  if (holdout)
-    console.log(
-      `evaluation set: ${set.tune.length + set.holdout.length + set.holdout2.length} messages (tune ${set.tune.length}, first held-out part ${set.holdout.length}, now tuning; held-out part ${set.holdout2.length})`,
-    );
+  // holdout2's identifier files were retired into identifier tuning when holdout3 was written (README.md)
+  const idsRetired = evaluate(set.holdout2.filter(isIdentifierFile));
+  // for whoever is tuning, --tune-only does not even run the held-out parts
+  const tuneOnly = process.argv.includes('--tune-only');
+  const health = tuneOnly ? null : evaluate(set.holdout2);
+  const identifiers = tuneOnly ? null : evaluate(set.holdout3);
+  const total = SPLITS.reduce((n, split) => n + set[split].length, 0);
+  console.log(
+    `evaluation set: ${total} messages (tune ${set.tune.length}; retired into tuning: holdout ${set.holdout.length}, holdout2's identifier files ${idsRetired.size}; held out: holdout2 for HEALTH ${set.holdout2.length}, holdout3 for identifiers ${set.holdout3.length})`,
+  );
   printTable('tune', tune, set.tune);
   printTable('holdout', retired, set.holdout);
-  if (holdout) {
-    printTable('holdout2', holdout, set.holdout2);
-    const misses = printFloors(holdout);
+  if (health && identifiers) {
+    printTable('holdout2', health, set.holdout2);
+    printTable('holdout3', identifiers, set.holdout3);
+    const misses = printFloors(health, ['HEALTH'], 'holdout2') + printFloors(identifiers, IDENTIFIERS, 'holdout3');
     console.log(misses === 0 ? '\nall floors pass' : `\n${misses} floor(s) missed`);
   }
   printErrors('tune', tune.errors);
   printErrors('holdout', retired.errors);
-  if (!holdout) return;
-  if (showHoldout) printErrors('holdout2', holdout.errors);
-  else
+  printErrors("holdout2's identifier files (identifier categories only)", idsRetired.errors, IDENTIFIERS);
+  if (!health || !identifiers) return;
+  if (showHoldout) {
+    printErrors('holdout2', health.errors, ['HEALTH']);
+    printErrors('holdout3', identifiers.errors);
+  } else
     console.log(
-      `\nheld-out errors: ${holdout.errors.length} (not listed; see README.md before using --show-holdout-errors)`,
+      `\nheld-out errors: HEALTH in holdout2 ${health.errors.filter((e) => e.message.labels.includes('HEALTH') !== e.predicted.includes('HEALTH')).length}, holdout3 ${identifiers.errors.length} (not listed; see README.md before using --show-holdout-errors)`,
     );
 }
 

@@ -15,7 +15,8 @@ import { LANGS, loadSet, MalformedSetError, parseLine, SET_DIR, SPLITS, type Lab
 const set = loadSet();
 /** the set as first written: the tune part and the first held-out part */
 const firstTwo = [...set.tune, ...set.holdout];
-const all = [...firstTwo, ...set.holdout2];
+const all = [...firstTwo, ...set.holdout2, ...set.holdout3];
+const IDENTIFIERS = CATEGORIES.filter((c) => c !== 'HEALTH');
 const positives = (ms: LabelledMessage[], c: Category) => ms.filter((m) => m.labels.includes(c)).length;
 const hard = (ms: LabelledMessage[], c: Category) => ms.filter((m) => m.hard?.includes(c)).length;
 
@@ -76,6 +77,10 @@ describe('evaluation set: size and split', () => {
       assert.ok(positives(set.holdout, c) >= (c === 'HEALTH' ? 150 : 30), `${c}: ${positives(set.holdout, c)}`);
       assert.ok(positives(set.holdout2, c) >= (c === 'HEALTH' ? 150 : 20), `${c}: ${positives(set.holdout2, c)}`);
     }
+    // the third held-out part measures the identifier categories (README.md)
+    for (const c of IDENTIFIERS)
+      assert.ok(positives(set.holdout3, c) >= 30, `holdout3 ${c}: ${positives(set.holdout3, c)}`);
+    assert.equal(positives(set.holdout3, 'HEALTH') + hard(set.holdout3, 'HEALTH'), 0);
   });
 
   it('has at least 900 health messages, as many hard negatives as positives', () => {
@@ -87,7 +92,7 @@ describe('evaluation set: size and split', () => {
 
   it('has at least a quarter hard negatives for every category in each part', () => {
     for (const split of SPLITS) {
-      for (const c of CATEGORIES) {
+      for (const c of split === 'holdout3' ? IDENTIFIERS : CATEGORIES) {
         const p = positives(set[split], c);
         const h = hard(set[split], c);
         // the second held-out part is smaller: its phone file came out at 12 hard of 52
@@ -106,8 +111,8 @@ describe('evaluation set: size and split', () => {
       for (const lang of LANGS) assert.ok(set[split].filter((m) => m.lang === lang).length >= 50, `${split} ${lang}`);
       const latin = set[split].filter((m) => m.lang === 'kk-latn');
       const marked = latin.filter((m) => /[äğqñöūüış]/i.test(m.text)).length;
-      // q is in both spellings; the second held-out part has fewer plain-typed lines (its identifier files use diacritics)
-      const plain = split === 'holdout2' ? 15 : 30;
+      // q is in both spellings; the later held-out parts have fewer plain-typed lines (identifier files use diacritics)
+      const plain = split === 'holdout2' ? 15 : split === 'holdout3' ? 5 : 30;
       assert.ok(
         marked >= 30 && latin.length - marked >= plain,
         `${split}: ${marked} with diacritics of ${latin.length}`,

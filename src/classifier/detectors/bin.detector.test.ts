@@ -39,3 +39,20 @@ test('classify reports a BIN with its context word', () => {
 test('a BIN with a wrong check digit is reported as nothing', () => {
   assert.deepEqual(classify('БИН 971240001316'), []);
 });
+
+test('a negated label is not context: "это не БИН", "БСН емес"', () => {
+  for (const text of [
+    'Шарт нөмірі 971240001315, это не БИН',
+    'нөмір 971240001315 БСН емес',
+    'Contract no. 971240001315, not a BIN',
+  ])
+    assert.deepEqual(
+      classify(text).map((f) => f.category),
+      [],
+      text,
+    );
+  assert.deepEqual(
+    classify('БИН 971240001315').map((f) => f.category),
+    ['BIN'],
+  );
+});

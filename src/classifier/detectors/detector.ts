@@ -53,6 +53,10 @@ export interface PatternDetector extends DetectorBase {
 
 const CONTEXT_BEFORE = 48;
 const CONTEXT_AFTER = 24;
+/** how far around a context word its detector's guard looks */
+const GUARD_REACH = 32;
+const NEGATED_BEFORE = /(?<![\p{L}])(?:не|not(?:\s+an?)?|no)\s+$/iu;
+const NEGATED_AFTER = /^[\s-]*(?:емес|emes)(?![\p{L}])/iu;
 
 /**
  * Context words: matched as word prefixes (so Russian and Kazakh inflections such as "паспорта", "ИИН-і" count),
@@ -72,7 +76,12 @@ export class ContextWords {
    * word before the match counts, and the text between it and the match must match `gap` (so "Диагноз: J18.9,
    * кабинет E11" does not carry the diagnosis over to the room number).
    */
-  constructor(detector: string, words: readonly string[], gap?: RegExp) {
+  constructor(
+    detector: string,
+    words: readonly string[],
+    gap?: RegExp,
+    private readonly guard?: RegExp,
+  ) {
     this.words = words;
     const alternatives = [...words].sort((a, b) => b.length - a.length).map((w) => escapeWord(w));
     const source = `(?<![\\p{L}\\p{N}])(?:${alternatives.join('|')})\\p{L}*`;
@@ -100,8 +109,27 @@ export class ContextWords {
       if (last === null) return undefined;
       return this.gap.test(before.slice(last.index + last[0].length)) ? this.idOf(last[0]) : undefined;
     }
-    const m = this.pattern.exec(before) ?? this.pattern.exec(text.slice(end, end + CONTEXT_AFTER));
-    return m ? this.idOf(m[0]) : undefined;
+    if (!this.pattern.test(before) && !this.pattern.test(text.slice(end, end + CONTEXT_AFTER))) return undefined;
+    return this.counted(text, start - before.length, start) ?? this.counted(text, end, end + CONTEXT_AFTER);
+  }
+
+  /**
+   * The first context word in text[from, to) that counts: not negated ("не БИН", "куәлік емес", "not a passport")
+   * and not in a phrase the detector's guard names (a building's technical passport, a driving licence).
+   */
+  private counted(text: string, from: number, to: number): string | undefined {
+    const window = text.slice(from, Math.min(to, text.length));
+    this.closest.lastIndex = 0;
+    let m: RegExpExecArray | null;
+    while ((m = this.closest.exec(window)) !== null) {
+      const at = from + m.index;
+      const after = at + m[0].length;
+      if (NEGATED_BEFORE.test(text.slice(Math.max(0, at - 16), at))) continue;
+      if (NEGATED_AFTER.test(text.slice(after, after + 12))) continue;
+      if (this.guard?.test(text.slice(Math.max(0, at - GUARD_REACH), after + GUARD_REACH))) continue;
+      return this.idOf(m[0]);
+    }
+    return undefined;
   }
 
   private idOf(matched: string): string | undefined {

@@ -18,3 +18,27 @@ test('nine digits alone, or eight or ten with the word, are nothing', () => {
   assert.deepEqual(found('удостоверение 04123456'), []);
   assert.deepEqual(found('удостоверение 0412345678'), []);
 });
+
+test('short labels people type for the identity card count as its context', () => {
+  for (const text of ['уд. 043219876, пропуск на вход', 'Ж.к. № 043219876 қоса беріңіз', 'JK nomiri 043219876']) {
+    assert.deepEqual(
+      found(text).map(([c, v]) => [c, v]),
+      [['ID_CARD', '043219876']],
+      text,
+    );
+  }
+});
+
+test('other certificates, and a negated card word, are not identity-card context (table)', () => {
+  const cases = [
+    'водительское удостоверение 043219876',
+    'Удостоверение о повышении квалификации № 043219876',
+    'жүргізуші куәлігі 043219876',
+    'туу туралы куәлік 043219876',
+    'служебное удостоверение 043219876 сдать в отдел кадров',
+    'куәлік емес, бұл өтінімнің нөмірі 043219876',
+    'это не удостоверение, а номер заявки 043219876',
+    'driving licence certificate 043219876',
+  ];
+  for (const text of cases) assert.deepEqual(found(text), [], text);
+});

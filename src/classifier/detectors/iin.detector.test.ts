@@ -102,3 +102,12 @@ test('twelve digits inside a longer digit run are not an IIN', () => {
     [],
   );
 });
+
+test('a valid IIN shape under a parcel, waybill or police-register label is that document number (table)', () => {
+  for (const label of ['Посылка', 'почтовое отправление', 'сәлемдеме', 'жүкқұжат', 'материалы по КУИ', 'ЕРДР №'])
+    assert.deepEqual(
+      classify(`${label} 940101300123 не найдено`).map((f) => f.category),
+      [],
+      label,
+    );
+});

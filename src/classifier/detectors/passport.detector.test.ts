@@ -25,3 +25,18 @@ test('a bare match scores below the threshold but is explained at a lower one', 
   assert.equal(f?.explanation.contextId, undefined);
   assert.ok((f?.confidence ?? 1) < 0.5);
 });
+
+test("a thing's passport is not a person's (table)", () => {
+  const cases = [
+    'Технический паспорт здания инв. № 12345678 в архиве',
+    'техпаспорт N12345678 на автомобиль',
+    'паспорт объекта N 12345678 обновить',
+    'building passport N12345678 is outdated',
+    'это не паспорт, а накладная N12345678',
+  ];
+  for (const text of cases) assert.deepEqual(found(text), [], text);
+  assert.deepEqual(
+    found('паспорт N12345678, выдан МВД').map(([c]) => c),
+    ['PASSPORT'],
+  );
+});

@@ -10,19 +10,25 @@ export const passportDetector: PatternDetector = {
   category: 'PASSPORT',
   // the lookbehind sits after the first character so the combined pass can still skip fast to N/Н
   pattern: '[NНnн№](?<![\\p{L}\\p{N}][NНnн№]) ?\\d{8}(?![\\p{N}])',
-  context: new ContextWords('passport', [
-    'паспорт',
-    'төлқұжат',
+  context: new ContextWords(
     'passport',
-    'загранпаспорт',
-    'загран',
-    'шетелдік төлқұжат',
-    'pasport',
-    'tölqūjat',
-    'tolqujat',
-    'tolkuzhat',
-    'tölqujat',
-  ]),
+    [
+      'паспорт',
+      'төлқұжат',
+      'passport',
+      'загранпаспорт',
+      'загран',
+      'шетелдік төлқұжат',
+      'pasport',
+      'tölqūjat',
+      'tolqujat',
+      'tolkuzhat',
+      'tölqujat',
+    ],
+    undefined,
+    // passports of things, not people: a building's or a vehicle's technical passport, a deal's or a product's
+    /(?:тех\.?\s*паспорт|техническ\p{L}*\s+паспорт|паспорт\p{L}*\s+(?:здани|объект|здоровь|сделк|проект|безопасност|качеств|издели|транспортн|дорог|участк|оборудован)|техникалық\s+(?:паспорт|төлқұжат)|technical\s+passport|(?:building|vehicle|product|equipment)\s+passport)/iu,
+  ),
   contextScore: 0.85,
   evaluate(match: string): Verdict | null {
     if (match.startsWith('№')) {
