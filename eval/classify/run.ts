@@ -155,13 +155,15 @@ function main(): void {
   const retired = evaluate(set.holdout);
   // holdout2's identifier files were retired into identifier tuning when holdout3 was written (README.md)
   const idsRetired = evaluate(set.holdout2.filter(isIdentifierFile));
+  // holdout3 (identifiers) was read once and retired into tuning when holdout4 was written (README.md)
+  const retired3 = evaluate(set.holdout3);
   // for whoever is tuning, --tune-only does not even run the held-out parts
   const tuneOnly = process.argv.includes('--tune-only');
   const health = tuneOnly ? null : evaluate(set.holdout2);
-  const identifiers = tuneOnly ? null : evaluate(set.holdout3);
+  const identifiers = tuneOnly ? null : evaluate(set.holdout4);
   const total = SPLITS.reduce((n, split) => n + set[split].length, 0);
   console.log(
-    `evaluation set: ${total} messages (tune ${set.tune.length}; retired into tuning: holdout ${set.holdout.length}, holdout2's identifier files ${idsRetired.size}; held out: holdout2 for HEALTH ${set.holdout2.length}, holdout3 for identifiers ${set.holdout3.length})`,
+    `evaluation set: ${total} messages (tune ${set.tune.length}; retired into tuning: holdout ${set.holdout.length}, holdout2's identifier files ${idsRetired.size}, holdout3 ${set.holdout3.length}; held out: holdout2 for HEALTH ${set.holdout2.length}, holdout4 for identifiers ${set.holdout4.length})`,
   );
   printTable('tune', tune, set.tune);
   printTable('holdout', retired, set.holdout);
@@ -174,13 +176,14 @@ function main(): void {
   printErrors('tune', tune.errors);
   printErrors('holdout', retired.errors);
   printErrors("holdout2's identifier files (identifier categories only)", idsRetired.errors, IDENTIFIERS);
+  printErrors('holdout3', retired3.errors);
   if (!health || !identifiers) return;
   if (showHoldout) {
     printErrors('holdout2', health.errors, ['HEALTH']);
-    printErrors('holdout3', identifiers.errors);
+    printErrors('holdout4', identifiers.errors);
   } else
     console.log(
-      `\nheld-out errors: HEALTH in holdout2 ${health.errors.filter((e) => e.message.labels.includes('HEALTH') !== e.predicted.includes('HEALTH')).length}, holdout3 ${identifiers.errors.length} (not listed; see README.md before using --show-holdout-errors)`,
+      `\nheld-out errors: HEALTH in holdout2 ${health.errors.filter((e) => e.message.labels.includes('HEALTH') !== e.predicted.includes('HEALTH')).length}, holdout4 ${identifiers.errors.length} (not listed; see README.md before using --show-holdout-errors)`,
     );
 }
 

@@ -39,3 +39,14 @@ test('non-Luhn numbers, odd groupings and numbers inside longer runs are not car
   assert.deepEqual(cards('id 94111111111111111'), []); // starts with 9: no issuer
   assert.deepEqual(cards('x 41111111111111111111'), []); // 20 digits
 });
+
+test('a 15-digit number passing Luhn is a card only in the American Express range (an IMEI is not)', () => {
+  assert.deepEqual(
+    classify('IMEI 356789104512346, телефон изъят').map((f) => f.category),
+    [],
+  );
+  assert.deepEqual(
+    classify('карта 378282246310005').map((f) => f.category),
+    ['CARD'],
+  );
+});

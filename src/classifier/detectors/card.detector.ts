@@ -31,6 +31,23 @@ export function cardLayout(shape: DigitShape): boolean {
   return groups.length === 3 && groups[0] === 4 && groups[1] === 6 && (groups[2] === 5 || groups[2] === 4);
 }
 
+/**
+ * The short lengths belong to a few issuers: 13 digits to old Visa, 14 to Diners Club (30, 36, 38, 39), 15 to
+ * American Express (34, 37). Another 13–15-digit number that passes Luhn is some other number (an IMEI is 15).
+ */
+function issuerLength(digits: string): boolean {
+  switch (digits.length) {
+    case 13:
+      return digits[0] === '4';
+    case 14:
+      return /^3[0689]/.test(digits);
+    case 15:
+      return /^3[47]/.test(digits);
+    default:
+      return true;
+  }
+}
+
 export const cardDetector: DigitDetector = {
   kind: 'digits',
   name: 'card',
@@ -65,6 +82,7 @@ export const cardDetector: DigitDetector = {
     // issuer ranges in use: Mir 2, Amex/JCB/Diners 3, Visa 4, Mastercard/Maestro 5 (and 2), UnionPay/Discover 6
     const first = digits.charCodeAt(0) - 48;
     if (first < 2 || first > 6) return null;
+    if (!issuerLength(digits)) return null;
     if (!cardLayout(shape)) return null;
     if (!luhnValid(digits)) return null;
     return { validator: 'luhn:pass,layout:pass', baseScore: 0.85, validated: true };

@@ -55,6 +55,8 @@ const CONTEXT_BEFORE = 48;
 const CONTEXT_AFTER = 24;
 /** how far around a context word its detector's guard looks */
 const GUARD_REACH = 32;
+/** the characters right before a number that hold its own label */
+const OWN_LABEL = 24;
 const NEGATED_BEFORE = /(?<![\p{L}])(?:не|not(?:\s+an?)?|no)\s+$/iu;
 const NEGATED_AFTER = /^[\s-]*(?:емес|emes)(?![\p{L}])/iu;
 
@@ -110,6 +112,8 @@ export class ContextWords {
       return this.gap.test(before.slice(last.index + last[0].length)) ? this.idOf(last[0]) : undefined;
     }
     if (!this.pattern.test(before) && !this.pattern.test(text.slice(end, end + CONTEXT_AFTER))) return undefined;
+    // the number's own label names another document: "тіркеу куәлігі N 01245789, төлқұжатпен бірге"
+    if (this.guard?.test(text.slice(Math.max(0, start - OWN_LABEL), start))) return undefined;
     return this.counted(text, start - before.length, start) ?? this.counted(text, end, end + CONTEXT_AFTER);
   }
 

@@ -23,3 +23,21 @@ test('near misses', () => {
   assert.deepEqual(emails('ivan..petrov@mail.kz'), []);
   assert.deepEqual(emails('price 5@10 each'), []);
 });
+
+test('a repository remote and an address template are not addresses (table)', () => {
+  for (const text of [
+    'git clone git@gitlab.example.kz:team/app.git',
+    'логин: фамилия.инициал@edu.kz',
+    'the format is name.surname@gov.kz',
+    'адрес вида xxx@mail.kz',
+  ])
+    assert.deepEqual(
+      classify(text).map((f) => f.category),
+      [],
+      text,
+    );
+  assert.deepEqual(
+    classify('пишите на aigerim.n@gov.kz').map((f) => f.category),
+    ['EMAIL'],
+  );
+});

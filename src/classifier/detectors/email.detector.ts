@@ -7,6 +7,10 @@ import type { PatternDetector, Verdict } from './detector.ts';
 /** A domain that is a file name: a density or size marker, or a file extension as its top-level part. */
 const FILE_NAME = /^(?:\d+(?:\.\d+)?x\.|[^.]+\.(?:png|jpe?g|gif|svg|webp|pdf|docx?|xlsx?|pptx?|mp4|mov|zip|txt)$)/i;
 
+const VCS_USER = /^(?:git|hg|svn)$/i;
+const TEMPLATE_PART =
+  /^(?:фамилия|имя|отчество|инициал\p{L}*|логин|тегі|аты|әкесінің|name|surname|firstname|lastname|first|last|initials?|login|username|user|x+|х+)$/iu;
+
 export const emailDetector: PatternDetector = {
   kind: 'pattern',
   name: 'email',
@@ -21,6 +25,10 @@ export const emailDetector: PatternDetector = {
     if (local.endsWith('.') || local.includes('..')) return null;
     // `logo@2x.png`, `icon@3x.webp`: a file name with a pixel density, not an address
     if (FILE_NAME.test(match.slice(at + 1))) return null;
+    // `git@gitlab.example.kz`: a repository's remote, not a mailbox
+    if (VCS_USER.test(local)) return null;
+    // `фамилия.инициал@edu.kz`, `name.surname@gov.kz`: how addresses are made, not anyone's address
+    if (local.split(/[._-]/).every((part) => TEMPLATE_PART.test(part))) return null;
     return { validator: 'email-structure:pass', baseScore: 0.95, validated: true };
   },
 };

@@ -42,3 +42,12 @@ test('other certificates, and a negated card word, are not identity-card context
   ];
   for (const text of cases) assert.deepEqual(found(text), [], text);
 });
+
+test('the ID card called айди карта / aidi karta / айдишка counts as its context', () => {
+  for (const text of ['Айди карта 043219876', 'aidi karta 043219876', 'айдишка номер 043219876'])
+    assert.deepEqual(
+      found(text).map(([c]) => c),
+      ['ID_CARD'],
+      text,
+    );
+});

@@ -45,6 +45,12 @@ export const idCardDetector: DigitDetector = {
       'jk nöm',
       'jk №',
       'жк нөм',
+      'айди',
+      'aidi',
+      'айдишк',
+      'ув. л',
+      'ув.л',
+      'уд-е',
     ],
     undefined,
     // other certificates called удостоверение / куәлік: a driving licence, a service or military card, a birth or

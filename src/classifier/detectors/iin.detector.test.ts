@@ -111,3 +111,18 @@ test('a valid IIN shape under a parcel, waybill or police-register label is that
       label,
     );
 });
+
+test('Latin-script Kazakh labels of the IIN and BIN count; an account "for electricity" is a document number', () => {
+  assert.deepEqual(
+    classify('Jeke säikestendıru nömırı 940101300123').map((f) => f.category),
+    ['IIN'],
+  );
+  assert.deepEqual(
+    classify('Biznes-säikestendıru nömırı: 971240001315').map((f) => f.category),
+    ['BIN'],
+  );
+  assert.deepEqual(
+    classify('Лицевой счёт за электроэнергию 940101300123').map((f) => f.category),
+    [],
+  );
+});

@@ -40,3 +40,19 @@ test("a thing's passport is not a person's (table)", () => {
     ['PASSPORT'],
   );
 });
+
+test('a passport number written with a dash, or in a travel context without the word passport (table)', () => {
+  for (const text of [
+    'паспорт N-12345678',
+    'для визы нужен номер N12345678',
+    'embassy form: N12345678',
+    'Қажылыққа баратындар: Ахметов – N12345678',
+    'issaparğa: Dana – N12345678',
+  ])
+    assert.deepEqual(
+      found(text).map(([c]) => c),
+      ['PASSPORT'],
+      text,
+    );
+  assert.deepEqual(found('тіркеу куәлігі N 12345678, төлқұжатпен бірге'), []);
+});

@@ -9,7 +9,7 @@ export const passportDetector: PatternDetector = {
   name: 'passport',
   category: 'PASSPORT',
   // the lookbehind sits after the first character so the combined pass can still skip fast to N/Н
-  pattern: '[NНnн№](?<![\\p{L}\\p{N}][NНnн№]) ?\\d{8}(?![\\p{N}])',
+  pattern: '[NНnн№](?<![\\p{L}\\p{N}][NНnн№])(?: ?-? ?)\\d{8}(?![\\p{N}])',
   context: new ContextWords(
     'passport',
     [
@@ -24,10 +24,32 @@ export const passportDetector: PatternDetector = {
       'tolqujat',
       'tolkuzhat',
       'tölqujat',
+      'пасспорт',
+      'пасп',
+      'pp#',
+      'pp no',
+      // travel documents' context: an N and eight digits in a visa form or a pilgrims' list is a passport number
+      'виза',
+      'визу',
+      'визы',
+      'визе',
+      'visa',
+      'посольств',
+      'embassy',
+      'консульств',
+      'consulate',
+      'қажылық',
+      'qajylyq',
+      'паломник',
+      'умра',
+      'анкет',
+      'серия/номер',
+      'іссапар',
+      'issapar',
     ],
     undefined,
     // passports of things, not people: a building's or a vehicle's technical passport, a deal's or a product's
-    /(?:тех\.?\s*паспорт|техническ\p{L}*\s+паспорт|паспорт\p{L}*\s+(?:здани|объект|здоровь|сделк|проект|безопасност|качеств|издели|транспортн|дорог|участк|оборудован)|техникалық\s+(?:паспорт|төлқұжат)|technical\s+passport|(?:building|vehicle|product|equipment)\s+passport)/iu,
+    /(?:тех\.?\s*паспорт|техническ\p{L}*\s+паспорт|паспорт\p{L}*\s+(?:здани|объект|здоровь|сделк|проект|безопасност|качеств|издели|транспортн|дорог|участк|оборудован)|техникалық\s+(?:паспорт|төлқұжат)|тіркеу\s+куәлі|tırkeu\s+kuälı|свидетельств\p{L}*\s+о\s+регистрац|registration\s+certificate|technical\s+passport|(?:building|vehicle|product|equipment)\s+passport)/iu,
   ),
   contextScore: 0.85,
   evaluate(match: string): Verdict | null {
