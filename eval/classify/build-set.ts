@@ -70,6 +70,10 @@ function iinVariant(s: string, rng: gen.Rng, v?: string): string {
       return `${s.slice(0, 3)} ${s.slice(3, 6)} ${s.slice(6, 9)} ${s.slice(9)}`;
     case 'sp633':
       return `${s.slice(0, 6)} ${s.slice(6, 9)} ${s.slice(9)}`;
+    case 'dash4':
+      return `${s.slice(0, 4)}-${s.slice(4, 8)}-${s.slice(8)}`;
+    case 'sp22':
+      return `${s.slice(0, 2)} ${s.slice(2, 4)} ${s.slice(4, 6)} ${s.slice(6)}`;
     default:
       throw new Error(`unknown IIN variant ${v}`);
   }
@@ -85,6 +89,10 @@ function binVariant(s: string, rng: gen.Rng, v?: string): string {
       return `${s.slice(0, 4)} ${s.slice(4, 8)} ${s.slice(8)}`;
     case 'dash':
       return `${s.slice(0, 6)}-${s.slice(6)}`;
+    case 'sp3':
+      return `${s.slice(0, 3)} ${s.slice(3, 6)} ${s.slice(6, 9)} ${s.slice(9)}`;
+    case 'dash4':
+      return `${s.slice(0, 4)}-${s.slice(4, 8)}-${s.slice(8)}`;
     default:
       throw new Error(`unknown BIN variant ${v}`);
   }
