@@ -423,6 +423,10 @@ export function passport(rng: Rng, variant?: string): string {
       return `N-${n}`;
     case 'numsp':
       return `№ N${n}`;
+    case 'cyrsp':
+      return `Н ${n}`;
+    case 'cyrlow':
+      return `н${n}`;
     default:
       throw new Error(`unknown passport variant ${variant}`);
   }
