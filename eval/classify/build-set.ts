@@ -39,9 +39,9 @@ const PLACEHOLDERS: Record<string, { category: Category | null; make: (rng: gen.
   BIN: { category: 'BIN', make: (rng, v) => binVariant(gen.bin(rng), rng, v) },
   PHONE: { category: 'PHONE', make: (rng, v) => gen.phone(rng, v) },
   CITY: { category: 'PHONE', make: (rng) => gen.cityPhone(rng) },
-  EMAIL: { category: 'EMAIL', make: (rng) => gen.email(rng) },
-  CARD: { category: 'CARD', make: (rng) => gen.card(rng) },
-  IBAN: { category: 'IBAN', make: (rng) => gen.iban(rng) },
+  EMAIL: { category: 'EMAIL', make: (rng, v) => gen.email(rng, v) },
+  CARD: { category: 'CARD', make: (rng, v) => gen.card(rng, v) },
+  IBAN: { category: 'IBAN', make: (rng, v) => gen.iban(rng, v) },
   PASSPORT: { category: 'PASSPORT', make: (rng, v) => gen.passport(rng, v) },
   IDCARD: { category: 'ID_CARD', make: (rng, v) => gen.idCard(rng, v) },
   // look-alikes: written where the identifier is not one

@@ -135,7 +135,10 @@ export type PhoneVariant =
   | 'seven-sp'
   | 'eight-par-sp'
   | 'intl-34'
-  | 'intl-par-tight';
+  | 'intl-par-tight'
+  | 'intl-334'
+  | 'eight-334'
+  | 'intl-dot';
 const PHONE_VARIANTS: readonly PhoneVariant[] = [
   'intl-sp',
   'intl-sp',
@@ -186,6 +189,12 @@ export function phone(rng: Rng, variant?: string): string {
       return `+7 ${code} ${a} ${b}${c}`;
     case 'intl-par-tight':
       return `+7(${code})${n}`;
+    case 'intl-334':
+      return `+7 ${code} ${a} ${n.slice(3)}`;
+    case 'eight-334':
+      return `8 ${code} ${a} ${n.slice(3)}`;
+    case 'intl-dot':
+      return `+7.${code}.${a}.${b}.${c}`;
     default:
       throw new Error(`unknown phone variant ${variant}`);
   }
@@ -278,7 +287,11 @@ const DOMAINS = [
   'outlook.com',
 ];
 
-export function email(rng: Rng): string {
+const GOV_DOMAINS = ['astana.gov.kz', 'almaty.gov.kz', 'edu.gov.kz', 'mvd.gov.kz', 'kgd.gov.kz', 'dsm.gov.kz'];
+const CORP_DOMAINS = ['kazpost.kz', 'halykbank.kz', 'kaztransoil.kz', 'beeline.kz', 'bi-group.kz', 'samruk-energy.kz'];
+
+export function email(rng: Rng, variant?: string): string {
+  if (variant !== undefined) return emailVariant(rng, variant);
   const first = rng.pick(LOCAL_NAMES);
   const last = rng.pick(SURNAMES);
   const local = rng.pick([
@@ -291,6 +304,25 @@ export function email(rng: Rng): string {
     `${first}-${rng.int(1, 99)}`,
   ]);
   return `${local}@${rng.pick(DOMAINS)}`;
+}
+
+/** Named e-mail forms, reachable only as `{EMAIL:variant}`. */
+function emailVariant(rng: Rng, variant: string): string {
+  const first = rng.pick(LOCAL_NAMES);
+  const last = rng.pick(SURNAMES);
+  const cap = (w: string) => w.charAt(0).toUpperCase() + w.slice(1);
+  switch (variant) {
+    case 'gov':
+      return `${first[0]}.${last}@${rng.pick(GOV_DOMAINS)}`;
+    case 'corp':
+      return `${first}.${last}@${rng.pick(CORP_DOMAINS)}`;
+    case 'caps':
+      return `${cap(first)}.${cap(last)}@${rng.pick(['Mail.ru', 'Gmail.com', 'mail.kz', 'Inbox.ru'])}`;
+    case 'digits':
+      return `${last}${rng.int(1, 9)}${rng.digits(2)}@${rng.pick(['mail.ru', 'gmail.com', 'bk.ru'])}`;
+    default:
+      throw new Error(`unknown e-mail variant ${variant}`);
+  }
 }
 
 // ---------------------------------------------------------------- payment cards
@@ -338,9 +370,22 @@ function groupCard(n: string, variant: number): string {
   }
 }
 
-export function card(rng: Rng): string {
+export function card(rng: Rng, variant?: string): string {
   const n = luhnComplete(rng.pick(CARD_PREFIXES) + rng.digits(9));
-  return groupCard(n, rng.pick([0, 0, 0, 1, 1, 2, 0]));
+  switch (variant) {
+    case undefined:
+      return groupCard(n, rng.pick([0, 0, 0, 1, 1, 2, 0]));
+    case 'sp':
+      return groupCard(n, 0);
+    case 'flat':
+      return n;
+    case 'dash':
+      return groupCard(n, 2);
+    case 'sp8':
+      return `${n.slice(0, 8)} ${n.slice(8)}`;
+    default:
+      throw new Error(`unknown card variant ${variant}`);
+  }
 }
 
 /** 16 digits grouped like a card that fail the Luhn check. */
@@ -389,10 +434,22 @@ function groupIban(s: string, spaced: boolean): string {
   return spaced ? (s.match(/.{1,4}/g) as string[]).join(' ') : s;
 }
 
-export function iban(rng: Rng): string {
+export function iban(rng: Rng, variant?: string): string {
   const body = ibanBody(rng);
   const check = 98 - mod97(`${body}KZ00`);
-  return groupIban(`KZ${pad(check)}${body}`, rng.next() < 0.3);
+  const s = `KZ${pad(check)}${body}`;
+  switch (variant) {
+    case undefined:
+      return groupIban(s, rng.next() < 0.3);
+    case 'sp':
+      return groupIban(s, true);
+    case 'flat':
+      return s;
+    case 'dash':
+      return groupIban(s, true).replace(/ /g, '-');
+    default:
+      throw new Error(`unknown IBAN variant ${variant}`);
+  }
 }
 
 /** KZ + 18 characters whose check digits are wrong. */
