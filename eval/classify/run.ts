@@ -167,10 +167,11 @@ function main(): void {
   );
   printTable('tune', tune, set.tune);
   printTable('holdout', retired, set.holdout);
+  printTable('holdout3', retired3, set.holdout3);
   if (health && identifiers) {
     printTable('holdout2', health, set.holdout2);
-    printTable('holdout3', identifiers, set.holdout3);
-    const misses = printFloors(health, ['HEALTH'], 'holdout2') + printFloors(identifiers, IDENTIFIERS, 'holdout3');
+    printTable('holdout4', identifiers, set.holdout4);
+    const misses = printFloors(health, ['HEALTH'], 'holdout2') + printFloors(identifiers, IDENTIFIERS, 'holdout4');
     console.log(misses === 0 ? '\nall floors pass' : `\n${misses} floor(s) missed`);
   }
   printErrors('tune', tune.errors);
