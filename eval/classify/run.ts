@@ -17,6 +17,9 @@ import { loadSet, MalformedSetError, SPLITS, type LabelledMessage, type Split } 
 const IDENTIFIER_FLOOR = 0.97;
 const HEALTH_FLOOR = 0.95;
 const IDENTIFIERS = CATEGORIES.filter((c) => c !== 'HEALTH');
+/** The identifier categories' held-out part, and the ones before it, now tuning data. */
+const IDENTIFIER_PART = 'holdout5' satisfies Split;
+const RETIRED_IDENTIFIER_PARTS = ['holdout3', 'holdout4'] as const satisfies readonly Split[];
 const isIdentifierFile = (m: LabelledMessage) => basename(m.file).startsWith('ids-');
 
 interface Counts {
@@ -155,36 +158,36 @@ function main(): void {
   const retired = evaluate(set.holdout);
   // holdout2's identifier files were retired into identifier tuning when holdout3 was written (README.md)
   const idsRetired = evaluate(set.holdout2.filter(isIdentifierFile));
-  // holdout3 (identifiers) was read once and retired into tuning when holdout4 was written (README.md)
-  const retired3 = evaluate(set.holdout3);
+  // identifier parts each read once on the floors, then retired into tuning when the next was written (README.md)
+  const retiredIds = RETIRED_IDENTIFIER_PARTS.map((split) => [split, evaluate(set[split])] as const);
   // for whoever is tuning, --tune-only does not even run the held-out parts
   const tuneOnly = process.argv.includes('--tune-only');
   const health = tuneOnly ? null : evaluate(set.holdout2);
-  const identifiers = tuneOnly ? null : evaluate(set.holdout4);
+  const identifiers = tuneOnly ? null : evaluate(set[IDENTIFIER_PART]);
   const total = SPLITS.reduce((n, split) => n + set[split].length, 0);
   console.log(
-    `evaluation set: ${total} messages (tune ${set.tune.length}; retired into tuning: holdout ${set.holdout.length}, holdout2's identifier files ${idsRetired.size}, holdout3 ${set.holdout3.length}; held out: holdout2 for HEALTH ${set.holdout2.length}, holdout4 for identifiers ${set.holdout4.length})`,
+    `evaluation set: ${total} messages (tune ${set.tune.length}; retired into tuning: holdout ${set.holdout.length}, holdout2's identifier files ${idsRetired.size}, ${RETIRED_IDENTIFIER_PARTS.map((s) => `${s} ${set[s].length}`).join(', ')}; held out: holdout2 for HEALTH ${set.holdout2.length}, ${IDENTIFIER_PART} for identifiers ${set[IDENTIFIER_PART].length})`,
   );
   printTable('tune', tune, set.tune);
   printTable('holdout', retired, set.holdout);
-  printTable('holdout3', retired3, set.holdout3);
+  for (const [split, result] of retiredIds) printTable(split, result, set[split]);
   if (health && identifiers) {
     printTable('holdout2', health, set.holdout2);
-    printTable('holdout4', identifiers, set.holdout4);
-    const misses = printFloors(health, ['HEALTH'], 'holdout2') + printFloors(identifiers, IDENTIFIERS, 'holdout4');
+    printTable(IDENTIFIER_PART, identifiers, set[IDENTIFIER_PART]);
+    const misses = printFloors(health, ['HEALTH'], 'holdout2') + printFloors(identifiers, IDENTIFIERS, IDENTIFIER_PART);
     console.log(misses === 0 ? '\nall floors pass' : `\n${misses} floor(s) missed`);
   }
   printErrors('tune', tune.errors);
   printErrors('holdout', retired.errors);
   printErrors("holdout2's identifier files (identifier categories only)", idsRetired.errors, IDENTIFIERS);
-  printErrors('holdout3', retired3.errors);
+  for (const [split, result] of retiredIds) printErrors(split, result.errors);
   if (!health || !identifiers) return;
   if (showHoldout) {
     printErrors('holdout2', health.errors, ['HEALTH']);
-    printErrors('holdout4', identifiers.errors);
+    printErrors(IDENTIFIER_PART, identifiers.errors);
   } else
     console.log(
-      `\nheld-out errors: HEALTH in holdout2 ${health.errors.filter((e) => e.message.labels.includes('HEALTH') !== e.predicted.includes('HEALTH')).length}, holdout4 ${identifiers.errors.length} (not listed; see README.md before using --show-holdout-errors)`,
+      `\nheld-out errors: HEALTH in holdout2 ${health.errors.filter((e) => e.message.labels.includes('HEALTH') !== e.predicted.includes('HEALTH')).length}, ${IDENTIFIER_PART} ${identifiers.errors.length} (not listed; see README.md before using --show-holdout-errors)`,
     );
 }
 

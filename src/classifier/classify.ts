@@ -1,5 +1,5 @@
 import { CATEGORIES, DEFAULT_MIN_CONFIDENCE, type Candidate, type ClassifyOptions, type Finding } from './types.ts';
-import type { DetectorBase, DigitShape, Verdict } from './detectors/detector.ts';
+import type { ContextWords, DetectorBase, DigitShape, Verdict } from './detectors/detector.ts';
 import { cardLayout } from './detectors/card.detector.ts';
 import { findHealthTerms } from './detectors/health.detector.ts';
 import { normalize, originalSpan } from './normalize.ts';
@@ -120,8 +120,18 @@ export function healthInput(text: string): string {
  * A twelve-digit number under such a label passes the IIN and BIN checks one time in eleven or so; it is that
  * document's number, not a person's or a company's, unless its own label (ИИН, БИН…) is also there.
  */
-const DOCUMENT_NUMBER_LABEL =
-  /(?<![\p{L}])(?:заказ|сч[её]т|счета|фактур|эсф|снт|ттн|договор|контракт|заявк|заявлени|обращени|накладн|постановлени|приказ|протокол|квитанц|платёж|платеж|платёжк|чек|реестр|лицев\p{L}*\s+сч|дел[оа]|талон|полис|билет|брон|серийн|инвентарн|артикул|штрих|парти|лот|акт|входящ|исходящ|рег\.?\s*номер|регистрационн|бланк|пломб|трек|тапсырыс|шот|шарт|қаулы|бұйрық|өтінім|өтініш|түбіртек|анықтама|жолдама|хат|іс|tapsyrys|shart|ötınış|otinish|order|invoice|contract|ticket|po\s*(?:number|no|#)|purchase\s+order|tracking|waybill|document\s+id|ref|reference|case|claim|permit|licen[cs]e|certificate|разрешени|лиценз|сертификат|рұқсат|доверенност|сенімхат|письм|исполнительн|производств|receipt|booking|reservation|serial|sku|batch|account|policy|request|incident|application|shipment|parcel|посылк|отправлени|сәлемдеме|жөнелтілім|жүкқұжат|жүк\s+құжат|kuı|куи|кусп|ердр)\p{L}*(?:\s+(?:за|по|for|of)\s+\p{L}+)?[^\p{L}\p{N}]{0,6}(?:(?:№|#|no\.?|number|nömırı|nomiri|нөмірі|номер|на\s+портале)[^\p{L}\p{N}]{0,4})?$/iu;
+/** The words that label a document's own number (order, invoice, contract, waybill…), as one alternation. */
+const DOCUMENT_WORDS =
+  'заказ|сч[её]т|счета|фактур|эсф|снт|ттн|договор|контракт|заявк|заявлени|обращени|накладн|постановлени|приказ|протокол|квитанц|платёж|платеж|платёжк|чек|реестр|лицев\\p{L}*\\s+сч|дел[оа]|талон|полис|билет|брон|серийн|инвентарн|артикул|штрих|парти|лот|акт|входящ|исходящ|рег\\.?\\s*номер|регистрационн|бланк|пломб|трек|тапсырыс|шот|шарт|қаулы|бұйрық|өтінім|өтініш|түбіртек|анықтама|жолдама|хат|іс|tapsyrys|shart|ötınış|otinish|order|invoice|contract|ticket|po\\s*(?:number|no|#)|purchase\\s+order|tracking|waybill|document\\s+id|ref|reference|case|claim|permit|licen[cs]e|certificate|разрешени|лиценз|сертификат|рұқсат|доверенност|сенімхат|письм|исполнительн|производств|receipt|booking|reservation|serial|sku|batch|account|policy|request|incident|application|shipment|parcel|посылк|отправлени|сәлемдеме|жөнелтілім|жүкқұжат|жүк\\s+құжат|kuı|куи|кусп|ердр';
+const DOCUMENT_NUMBER_LABEL = new RegExp(
+  `(?<![\\p{L}])(?:${DOCUMENT_WORDS})\\p{L}*(?:\\s+(?:за|по|for|of)\\s+\\p{L}+)?[^\\p{L}\\p{N}]{0,6}(?:(?:№|#|no\\.?|number|nömırı|nomiri|нөмірі|номер|на\\s+портале)[^\\p{L}\\p{N}]{0,4})?$`,
+  'iu',
+);
+/** A document's label right before a number, with no other word between: "Invoice N20231104", "ТТН 048125679". */
+const DOCUMENT_LABEL_RIGHT_BEFORE = new RegExp(
+  `(?<![\\p{L}])(?:${DOCUMENT_WORDS})\\p{L}*\\.?\\s{0,2}(?:№|#|no\\.)?\\s{0,2}$`,
+  'iu',
+);
 const DOCUMENT_NUMBER_WINDOW = 40;
 /**
  * A number sign, or the word "number" or "identifier" with up to three words after it (Номер исходящего письма,
@@ -132,20 +142,51 @@ const DOCUMENT_NUMBER_WINDOW = 40;
 const NUMBER_SIGN =
   /(?:№|#|(?<![\p{L}])(?:no|nr|номер\p{L}*|нөмір\p{L}*|nömır\p{L}*|nomir\p{L}*|number|id|идентификатор\p{L}*|identifikator\p{L}*|identifier|reference)\.?)(?:[\s:.,-]+\p{L}+){0,3}[\s:.-]{0,3}$/iu;
 
-/** An IIN or BIN candidate without its own label, right after a document number's label, drops below any threshold. */
+/**
+ * An IIN or BIN candidate without its own label, right after a document number's label or a number sign, drops below
+ * any threshold; so does a passport or ID-card number right after a document's label ("Invoice N20231104", "ТТН
+ * 048125679"), whatever context word stands further off.
+ */
 function demoteDocumentNumbers(t: string, candidates: Candidate[]): void {
   for (const c of candidates) {
-    if ((c.category !== 'IIN' && c.category !== 'BIN') || c.explanation.contextId !== undefined) continue;
+    const document = c.category === 'PASSPORT' || c.category === 'ID_CARD';
+    if (!document && ((c.category !== 'IIN' && c.category !== 'BIN') || c.explanation.contextId !== undefined))
+      continue;
     const before = t.slice(Math.max(0, c.start - DOCUMENT_NUMBER_WINDOW), c.start);
-    if (!DOCUMENT_NUMBER_LABEL.test(before) && !NUMBER_SIGN.test(before)) continue;
+    if (
+      document
+        ? !DOCUMENT_LABEL_RIGHT_BEFORE.test(before)
+        : !DOCUMENT_NUMBER_LABEL.test(before) && !NUMBER_SIGN.test(before)
+    )
+      continue;
     c.confidence = 0.1;
     c.explanation.note = 'a document number: its label says so';
   }
 }
 
+/**
+ * A table pasted into a chat (`ФИО | ИИН | № уд.л.` over rows of values): a value in a row takes its column's header
+ * as context. The header is the first line with the same cell separator; a cell is found by counting separators.
+ */
+function headerContext(t: string, start: number, context: ContextWords): string | undefined {
+  const lineStart = t.lastIndexOf('\n', start - 1) + 1;
+  if (lineStart === 0) return undefined;
+  const cellsBefore = t.slice(lineStart, start);
+  const separator = cellsBefore.includes('|') ? '|' : cellsBefore.includes('\t') ? '\t' : null;
+  if (separator === null) return undefined;
+  const column = cellsBefore.split(separator).length - 1;
+  const header = t
+    .slice(0, lineStart)
+    .split('\n')
+    .find((line) => line.includes(separator));
+  const cell = header?.split(separator)[column]?.trim();
+  if (!cell || cell === cellsBefore.split(separator)[column]?.trim()) return undefined;
+  return context.find(`${cell} `, cell.length + 1, cell.length + 1);
+}
+
 function scored(t: string, detector: DetectorBase, verdict: Verdict, start: number, end: number): Candidate {
-  const contextId =
-    detector.context && detector.contextScore > verdict.baseScore ? detector.context.find(t, start, end) : undefined;
+  const context = detector.context && detector.contextScore > verdict.baseScore ? detector.context : null;
+  const contextId = context ? (context.find(t, start, end) ?? headerContext(t, start, context)) : undefined;
   const confidence = contextId !== undefined ? detector.contextScore : verdict.baseScore;
   const explanation: Candidate['explanation'] = { baseScore: verdict.baseScore, validator: verdict.validator };
   if (contextId !== undefined) explanation.contextId = contextId;

@@ -50,3 +50,14 @@ test('a 15-digit number passing Luhn is a card only in the American Express rang
     ['CARD'],
   );
 });
+
+test('a card in two halves of eight counts only with a card word', () => {
+  assert.deepEqual(
+    classify('на карту 44056326 75857034').map((f) => f.category),
+    ['CARD'],
+  );
+  assert.deepEqual(
+    classify('периоды 44056326 75857034').map((f) => f.category),
+    [],
+  );
+});

@@ -53,11 +53,13 @@ export interface PatternDetector extends DetectorBase {
 
 const CONTEXT_BEFORE = 48;
 const CONTEXT_AFTER = 24;
-/** how far around a context word its detector's guard looks */
-const GUARD_REACH = 32;
+/** how far before and after a context word its detector's guard looks: the phrase the word stands in */
+const GUARD_BEFORE = 24;
+const GUARD_AFTER = 16;
 /** the characters right before a number that hold its own label */
 const OWN_LABEL = 24;
-const NEGATED_BEFORE = /(?<![\p{L}])(?:не|not(?:\s+an?)?|no)\s+$/iu;
+const NEGATED_BEFORE =
+  /(?<![\p{L}])(?:не|not|no)\s+(?:(?:an?|the|our|my|his|her|their|your|наш\p{L}*|мой|мои|его|её|ее|их|ваш\p{L}*|біздің|менің)\s+)?$/iu;
 const NEGATED_AFTER = /^[\s-]*(?:емес|emes)(?![\p{L}])/iu;
 
 /**
@@ -130,7 +132,7 @@ export class ContextWords {
       const after = at + m[0].length;
       if (NEGATED_BEFORE.test(text.slice(Math.max(0, at - 16), at))) continue;
       if (NEGATED_AFTER.test(text.slice(after, after + 12))) continue;
-      if (this.guard?.test(text.slice(Math.max(0, at - GUARD_REACH), after + GUARD_REACH))) continue;
+      if (this.guard?.test(text.slice(Math.max(0, at - GUARD_BEFORE), after + GUARD_AFTER))) continue;
       return this.idOf(m[0]);
     }
     return undefined;

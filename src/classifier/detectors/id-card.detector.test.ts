@@ -51,3 +51,35 @@ test('the ID card called айди карта / aidi karta / айдишка count
       text,
     );
 });
+
+test('a value in a pasted table takes its column header as context', () => {
+  const text = 'ФИО | ИИН | № уд.л. | кем выдан\nКасымов Е.Б. | 940101300123 | 043219876 | МВД РК';
+  assert.deepEqual(
+    found(text).map(([c, v]) => [c, v]),
+    [
+      ['IIN', '940101300123'],
+      ['ID_CARD', '043219876'],
+    ],
+  );
+  // a column whose header is not a card's: the nine digits stay nothing
+  assert.deepEqual(
+    found('ФИО | № заявки\nКасымов Е.Б. | 043219876').map(([c]) => c),
+    [],
+  );
+});
+
+test('labels in Kazakh case forms and the order ID are told apart (table)', () => {
+  for (const text of ['Сайлауда куәлігімді көрсеттім, нөмірі 043219876', 'j.k. 043219876', 'Onboarding: ID 043219876'])
+    assert.deepEqual(
+      found(text).map(([c]) => c),
+      ['ID_CARD'],
+      text,
+    );
+  for (const text of [
+    'ID заказа Kaspi 043219876',
+    'Transaction ID 043219876',
+    'ТТН 043219876, бланки удостоверений по технике безопасности',
+    'Біліктілік куәлігі № 043219876',
+  ])
+    assert.deepEqual(found(text), [], text);
+});

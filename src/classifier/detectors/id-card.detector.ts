@@ -51,11 +51,19 @@ export const idCardDetector: DigitDetector = {
       'ув. л',
       'ув.л',
       'уд-е',
+      'куәліг',
+      'kuälık',
+      'kuälıg',
+      'kualik',
+      'kualig',
+      'j.k.',
+      'j.k',
+      'ID',
     ],
     undefined,
     // other certificates called удостоверение / куәлік: a driving licence, a service or military card, a birth or
     // registration certificate, a certificate of training
-    /(?:водительск|служебн|пенсионн|военн|ветеран|удостоверени\p{L}*\s+(?:о|об|на)\s|квалификац|жүргізуші|jürgızuşı|jurgizushi|zhurgizushi|қызметтік|qyzmettık|әскери|äskeri|туу\s+туралы|о\s+рождении|тіркеу|tırkeu|driver|driving|service\s+id|military|birth|registration\s+cert)/iu,
+    /(?:водительск|служебн|пенсионн|военн|ветеран|удостоверени\p{L}*\s+(?:о|об|на|по)\s|(?:transaction|order|user|client|customer|session|request|ticket|chat|device|merchant|terminal|tracking|payment|invoice|apple|google|telegram|заказ\p{L}*|транзакци\p{L}*|клиент\p{L}*|пользовател\p{L}*)\s*ID|ID\s+(?:заказ|транзакц|платеж|платёж|клиент|пользовател|order|transaction|payment)|біліктілік|bılıktılık|biliktilik|квалификац|жүргізуші|jürgızuşı|jurgizushi|zhurgizushi|қызметтік|qyzmettık|әскери|äskeri|туу\s+туралы|о\s+рождении|тіркеу|tırkeu|driver|driving|service\s+id|military|birth|registration\s+cert)/iu,
   ),
   contextScore: 0.85,
   evaluate(shape: DigitShape): Verdict | null {

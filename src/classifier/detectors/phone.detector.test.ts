@@ -61,3 +61,14 @@ test('near misses: wrong prefixes, wrong lengths, dates and amounts', () => {
   assert.deepEqual(phones('сумма 1 250 000 тг'), []);
   assert.deepEqual(phones('+0 123 456 789'), []);
 });
+
+test('a mobile without its trunk prefix counts when grouped as a phone is written', () => {
+  assert.deepEqual(
+    classify('ответственный 777 920 93 62 (Серик)').map((f) => f.category),
+    ['PHONE'],
+  );
+  assert.deepEqual(
+    classify('лицевой 7779209362').map((f) => f.category),
+    [],
+  );
+});

@@ -14,6 +14,13 @@ export function kzNationalKind(national: string): 'mobile' | 'city' | null {
   return null;
 }
 
+/** The groupings a ten-digit mobile number is written in: 3-3-2-2 or 3-3-4, one kind of separator. */
+function phoneGrouping({ groups, separators }: DigitShape): boolean {
+  if (!separators.every((s) => s === separators[0]) || (separators[0] !== ' ' && separators[0] !== '-')) return false;
+  const layout = groups.join('-');
+  return layout === '3-3-2-2' || layout === '3-3-4';
+}
+
 export const phoneDetector: DigitDetector = {
   kind: 'digits',
   name: 'phone',
@@ -61,6 +68,9 @@ export const phoneDetector: DigitDetector = {
       return null;
     }
     if (digits.length === 10 && kzNationalKind(digits) === 'mobile') {
+      // grouped as a phone is written (777 920 93 62, 701-123-4567): an account or order number is not
+      if (phoneGrouping(shape))
+        return { validator: 'kz-mobile-prefix:pass,layout:pass', baseScore: 0.85, validated: true };
       // without the trunk prefix ten digits are as often an account or order number: context decides
       return {
         validator: 'kz-mobile-prefix:pass',
