@@ -74,6 +74,10 @@ function iinVariant(s: string, rng: gen.Rng, v?: string): string {
       return `${s.slice(0, 4)}-${s.slice(4, 8)}-${s.slice(8)}`;
     case 'sp22':
       return `${s.slice(0, 2)} ${s.slice(2, 4)} ${s.slice(4, 6)} ${s.slice(6)}`;
+    case 'dash633':
+      return `${s.slice(0, 6)}-${s.slice(6, 9)}-${s.slice(9)}`;
+    case 'pairs':
+      return (s.match(/.{2}/g) as string[]).join(' ');
     default:
       throw new Error(`unknown IIN variant ${v}`);
   }
@@ -93,6 +97,8 @@ function binVariant(s: string, rng: gen.Rng, v?: string): string {
       return `${s.slice(0, 3)} ${s.slice(3, 6)} ${s.slice(6, 9)} ${s.slice(9)}`;
     case 'dash4':
       return `${s.slice(0, 4)}-${s.slice(4, 8)}-${s.slice(8)}`;
+    case 'sp633':
+      return `${s.slice(0, 6)} ${s.slice(6, 9)} ${s.slice(9)}`;
     default:
       throw new Error(`unknown BIN variant ${v}`);
   }

@@ -138,7 +138,10 @@ export type PhoneVariant =
   | 'intl-par-tight'
   | 'intl-334'
   | 'eight-334'
-  | 'intl-dot';
+  | 'intl-dot'
+  | 'eight-par-sd'
+  | 'intl-sd'
+  | 'eight-spdash';
 const PHONE_VARIANTS: readonly PhoneVariant[] = [
   'intl-sp',
   'intl-sp',
@@ -195,6 +198,12 @@ export function phone(rng: Rng, variant?: string): string {
       return `8 ${code} ${a} ${n.slice(3)}`;
     case 'intl-dot':
       return `+7.${code}.${a}.${b}.${c}`;
+    case 'eight-par-sd':
+      return `8 (${code}) ${a}-${b}-${c}`;
+    case 'intl-sd':
+      return `+7 ${code} ${a}-${b}-${c}`;
+    case 'eight-spdash':
+      return `8 ${code} ${a}-${b}-${c}`;
     default:
       throw new Error(`unknown phone variant ${variant}`);
   }
