@@ -493,6 +493,10 @@ export function passport(rng: Rng, variant?: string): string {
       return `Н ${n}`;
     case 'cyrlow':
       return `н${n}`;
+    case 'numcyr':
+      return `№Н${n}`;
+    case 'sp44':
+      return `N ${n.slice(0, 4)} ${n.slice(4)}`;
     default:
       throw new Error(`unknown passport variant ${variant}`);
   }
@@ -509,6 +513,10 @@ export function idCard(rng: Rng, variant?: string): string {
       return `№ ${n}`;
     case 'sp3':
       return `${n.slice(0, 3)} ${n.slice(3, 6)} ${n.slice(6)}`;
+    case 'dash3':
+      return `${n.slice(0, 3)}-${n.slice(3, 6)}-${n.slice(6)}`;
+    case 'nsp':
+      return `N ${n}`;
     default:
       throw new Error(`unknown ID card variant ${variant}`);
   }
