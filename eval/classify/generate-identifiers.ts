@@ -329,6 +329,14 @@ function emailVariant(rng: Rng, variant: string): string {
       return `${cap(first)}.${cap(last)}@${rng.pick(['Mail.ru', 'Gmail.com', 'mail.kz', 'Inbox.ru'])}`;
     case 'digits':
       return `${last}${rng.int(1, 9)}${rng.digits(2)}@${rng.pick(['mail.ru', 'gmail.com', 'bk.ru'])}`;
+    case 'upper':
+      return `${first}.${last}@${rng.pick(['mail.ru', 'gmail.com', 'mail.kz'])}`.toUpperCase();
+    case 'plus':
+      return `${first}.${last}+${rng.pick(['shop', 'kaspi', 'wb', 'ozon'])}@gmail.com`;
+    case 'ru':
+      return `${rng.pick([`${first}_${last}`, `${last}.${first}`, `${first}${rng.int(1980, 2010)}`])}@${rng.pick(['yandex.ru', 'rambler.ru', 'ya.ru', 'icloud.com'])}`;
+    case 'school':
+      return `${first[0]}${last}@${rng.pick(['sch', 'school', 'mektep', 'gym'])}${rng.int(1, 90)}.edu.kz`;
     default:
       throw new Error(`unknown e-mail variant ${variant}`);
   }
@@ -392,6 +400,16 @@ export function card(rng: Rng, variant?: string): string {
       return groupCard(n, 2);
     case 'sp8':
       return `${n.slice(0, 8)} ${n.slice(8)}`;
+    case 'dot':
+      return (n.match(/.{4}/g) as string[]).join('.');
+    case 'dsp':
+      return (n.match(/.{4}/g) as string[]).join('  ');
+    case 'nbsp':
+      return (n.match(/.{4}/g) as string[]).join('\u00a0');
+    case 'sp448':
+      return `${n.slice(0, 4)} ${n.slice(4, 8)} ${n.slice(8)}`;
+    case 'sp4-12':
+      return `${n.slice(0, 4)} ${n.slice(4)}`;
     default:
       throw new Error(`unknown card variant ${variant}`);
   }
@@ -456,9 +474,25 @@ export function iban(rng: Rng, variant?: string): string {
       return s;
     case 'dash':
       return groupIban(s, true).replace(/ /g, '-');
+    case 'lower':
+      return s.toLowerCase();
+    case 'kaspi':
+    case 'kaspi-sp':
+      return groupIban(ibanAlpha(rng, '722', 'C000'), variant === 'kaspi-sp');
+    case 'halyk':
+    case 'halyk-sp':
+      return groupIban(ibanAlpha(rng, '601', 'A'), variant === 'halyk-sp');
+    case 'kzsp':
+      return `KZ ${s.slice(2, 4)} ${groupIban(s.slice(4), true)}`;
     default:
       throw new Error(`unknown IBAN variant ${variant}`);
   }
+}
+
+/** A KZ IBAN whose account part starts with letters, as Kaspi (722C…) and Halyk (601A…) issue them. */
+function ibanAlpha(rng: Rng, bank: string, lead: string): string {
+  const body = bank + lead + rng.digits(13 - lead.length);
+  return `KZ${pad(98 - mod97(`${body}KZ00`))}${body}`;
 }
 
 /** KZ + 18 characters whose check digits are wrong. */
