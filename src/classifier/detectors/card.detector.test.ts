@@ -61,3 +61,16 @@ test('a card in two halves of eight counts only with a card word', () => {
     [],
   );
 });
+
+test('a card copied with dots or doubled spaces is a card; other groupings need a card word (table)', () => {
+  for (const text of ['карта 4405.6382.9018.6006', 'с карты 4405  6382  9018  6006', 'kartadan 4405 6382 90186006'])
+    assert.deepEqual(
+      classify(text).map((f) => f.category),
+      ['CARD'],
+      text,
+    );
+  assert.deepEqual(
+    classify('номера 4405 6382 90186006').map((f) => f.category),
+    [],
+  );
+});

@@ -21,11 +21,9 @@ export function luhnValid(digits: string): boolean {
  * of separator; any other grouping of 13–19 digits is some other number that happens to pass Luhn (1 in 10 do).
  */
 export function cardLayout(shape: DigitShape): boolean {
-  const { groups, separators } = shape;
+  const { groups } = shape;
   if (groups.length === 1) return true;
-  const sep = separators[0];
-  if (sep !== ' ' && sep !== '-') return false;
-  if (!separators.every((s) => s === sep)) return false;
+  if (!oneSeparator(shape)) return false;
   const lastIndex = groups.length - 1;
   if (groups.every((g, i) => (i < lastIndex ? g === 4 : g >= 1 && g <= 4))) return true;
   return groups.length === 3 && groups[0] === 4 && groups[1] === 6 && (groups[2] === 5 || groups[2] === 4);
@@ -48,6 +46,18 @@ function issuerLength(digits: string): boolean {
   }
 }
 
+/** One kind of separator throughout: spaces (one or two, as pasted), dashes or dots. */
+function oneSeparator({ separators }: DigitShape): boolean {
+  const kind = (s: string) => (s.trim() === '' ? ' ' : s);
+  const first = kind(separators[0] ?? ' ');
+  return (first === ' ' || first === '-' || first === '.') && separators.every((s) => kind(s) === first);
+}
+
+/** Another grouping of the digits (8-8, 4-4-8, 4-12) with one kind of separator: a card only with a card word. */
+function otherGrouping(shape: DigitShape): boolean {
+  return shape.groups.length >= 2 && shape.groups.length <= 4 && oneSeparator(shape);
+}
+
 export const cardDetector: DigitDetector = {
   kind: 'digits',
   name: 'card',
@@ -64,6 +74,8 @@ export const cardDetector: DigitDetector = {
     'картаға',
     'картаны',
     'card',
+    'karta',
+    'kartoch',
     'visa',
     'mastercard',
     'kaspi',
@@ -83,11 +95,11 @@ export const cardDetector: DigitDetector = {
     const first = digits.charCodeAt(0) - 48;
     if (first < 2 || first > 6) return null;
     if (!issuerLength(digits)) return null;
-    const halves = shape.groups.length === 2 && shape.groups[0] === 8 && shape.groups[1] === 8;
-    if (!cardLayout(shape) && !halves) return null;
+    const printed = cardLayout(shape);
+    if (!printed && !otherGrouping(shape)) return null;
     if (!luhnValid(digits)) return null;
-    // two halves of eight: how some people copy a card, and how two other numbers can stand side by side
-    if (halves) return { validator: 'luhn:pass,layout:halves', baseScore: 0.3, validated: true };
+    // 8-8, 4-4-8, 4-12: how some people copy a card, and how other numbers can stand side by side
+    if (!printed) return { validator: 'luhn:pass,layout:other', baseScore: 0.3, validated: true };
     return { validator: 'luhn:pass,layout:pass', baseScore: 0.85, validated: true };
   },
 };

@@ -31,3 +31,17 @@ test('a wrong check or length is not an IBAN, and its digits are not a card', ()
   assert.deepEqual(classify('IBAN KZ87125KZT5004100100'), []);
   assert.deepEqual(classify('IBAN KZ86125KZT500410010'), []);
 });
+
+test('an IBAN with a space after the country code, or typed in lower case, is an IBAN', () => {
+  for (const text of ['ИИК KZ 86 125K ZT50 0410 0100', 'счёт kz86125kzt5004100100 прислала'])
+    assert.deepEqual(
+      classify(text).map((f) => f.category),
+      ['IBAN'],
+      text,
+    );
+  // capitals and a space elsewhere, a wrong check: nothing, and the digits after it are still read
+  assert.deepEqual(
+    classify('AB 12 CDEF 3456 7890 12, ИИН 940101300123').map((f) => f.category),
+    ['IIN'],
+  );
+});

@@ -75,7 +75,9 @@ export const ibanDetector: PatternDetector = {
   kind: 'pattern',
   name: 'iban',
   category: 'IBAN',
-  pattern: '[A-Z](?<![\\p{L}\\p{N}][A-Z])[A-Z]\\d{2}(?:[ \\-]?[A-Z0-9]){11,30}',
+  // capitals with an optional space after the country (KZ 96 9652 …), or a whole IBAN typed in lower case (kz50…)
+  pattern:
+    '(?:[A-Z](?<![\\p{L}\\p{N}][A-Z])[A-Z] ?\\d{2}(?:[ \\-]?[A-Z0-9]){11,30}|k(?<![\\p{L}\\p{N}]k)z\\d{2}(?:[ \\-]?[a-z0-9]){11,30})',
   context: new ContextWords('iban', ['IBAN', 'ИИК', 'ЖСК', 'счет', 'счёт', 'шот', 'реквизит', 'account', 'банк']),
   contextScore: 0.99,
   evaluate(match: string): (Verdict & { length?: number }) | null {
@@ -85,7 +87,7 @@ export const ibanDetector: PatternDetector = {
     for (let i = 0; i < match.length; i++) {
       const ch = match[i] as string;
       if (ch !== ' ' && ch !== '-') {
-        compact += ch;
+        compact += ch.toUpperCase();
         ends.push(i + 1);
       }
     }

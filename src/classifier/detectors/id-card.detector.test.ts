@@ -83,3 +83,17 @@ test('labels in Kazakh case forms and the order ID are told apart (table)', () =
   ])
     assert.deepEqual(found(text), [], text);
 });
+
+test('ж/к is the ID card; a visit to the military office or a registration elsewhere in the line does not guard it', () => {
+  for (const text of [
+    'күйеу жігіттің ж/к №043219876',
+    'Äskeri komissariatqa jeke kuälık 043219876 jäne tırkeu kuälıgın äkelıñız',
+    'мүлікті тіркеу, сатып алушы жеке куәлікпен: 043219876',
+  ])
+    assert.deepEqual(
+      found(text).map(([c]) => c),
+      ['ID_CARD'],
+      text,
+    );
+  assert.deepEqual(found('әскери билет 043219876'), []);
+});

@@ -56,3 +56,10 @@ test('a passport number written with a dash, or in a travel context without the 
     );
   assert.deepEqual(found('тіркеу куәлігі N 12345678, төлқұжатпен бірге'), []);
 });
+
+test('a passport number in two groups of four is read whole', () => {
+  assert.deepEqual(
+    found('номер паспорта N 2244 2520').map(([c, v]) => [c, v]),
+    [['PASSPORT', 'N 2244 2520']],
+  );
+});

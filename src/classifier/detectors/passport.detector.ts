@@ -9,7 +9,7 @@ export const passportDetector: PatternDetector = {
   name: 'passport',
   category: 'PASSPORT',
   // the lookbehind sits after the first character so the combined pass can still skip fast to N/Н
-  pattern: '[NНnн№](?<![\\p{L}\\p{N}][NНnн№])(?: ?-? ?)\\d{8}(?![\\p{N}])',
+  pattern: '[NНnн№](?<![\\p{L}\\p{N}][NНnн№])(?: ?-? ?)(?:\\d{8}|\\d{4} \\d{4})(?![\\p{N}])',
   context: new ContextWords(
     'passport',
     [
