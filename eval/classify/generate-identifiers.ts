@@ -141,7 +141,10 @@ export type PhoneVariant =
   | 'intl-dot'
   | 'eight-par-sd'
   | 'intl-sd'
-  | 'eight-spdash';
+  | 'eight-spdash'
+  | 'intl-7'
+  | 'intl-par-td'
+  | 'eight-glued';
 const PHONE_VARIANTS: readonly PhoneVariant[] = [
   'intl-sp',
   'intl-sp',
@@ -204,6 +207,12 @@ export function phone(rng: Rng, variant?: string): string {
       return `+7 ${code} ${a}-${b}-${c}`;
     case 'eight-spdash':
       return `8 ${code} ${a}-${b}-${c}`;
+    case 'intl-7':
+      return `+7 ${code} ${n}`;
+    case 'intl-par-td':
+      return `+7(${code})${a}-${b}-${c}`;
+    case 'eight-glued':
+      return `8${code} ${a} ${b} ${c}`;
     default:
       throw new Error(`unknown phone variant ${variant}`);
   }
