@@ -540,6 +540,10 @@ export function passport(rng: Rng, variant?: string): string {
       return `№Н${n}`;
     case 'sp44':
       return `N ${n.slice(0, 4)} ${n.slice(4)}`;
+    case 'numcyrsp':
+      return `№ Н${n}`;
+    case 'lowsp':
+      return `n ${n}`;
     default:
       throw new Error(`unknown passport variant ${variant}`);
   }
@@ -560,6 +564,8 @@ export function idCard(rng: Rng, variant?: string): string {
       return `${n.slice(0, 3)}-${n.slice(3, 6)}-${n.slice(6)}`;
     case 'nsp':
       return `N ${n}`;
+    case 'ntight':
+      return `N${n}`;
     default:
       throw new Error(`unknown ID card variant ${variant}`);
   }
