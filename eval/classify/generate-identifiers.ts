@@ -346,6 +346,12 @@ function emailVariant(rng: Rng, variant: string): string {
       return `${rng.pick([`${first}_${last}`, `${last}.${first}`, `${first}${rng.int(1980, 2010)}`])}@${rng.pick(['yandex.ru', 'rambler.ru', 'ya.ru', 'icloud.com'])}`;
     case 'school':
       return `${first[0]}${last}@${rng.pick(['sch', 'school', 'mektep', 'gym'])}${rng.int(1, 90)}.edu.kz`;
+    case 'angle':
+      // as copied from an Outlook / Gmail header: the display name, then the address in angle brackets
+      return `${cap(first)} ${cap(last)} <${first}.${last}@${rng.pick([...CORP_DOMAINS, 'gmail.com', 'mail.ru'])}>`;
+    case 'org':
+      // a work address at a university, a newspaper, a hotel or a club
+      return `${rng.pick([`${first}.${last}`, `${first[0]}.${last}`, `${last}`])}@${rng.pick(['enu.kz', 'kaznu.kz', 'narxoz.kz', 'kbtu.kz', 'ayu.edu.kz', 'ortalyq.kz', 'fcastana.kz', 'rixos.com'])}`;
     default:
       throw new Error(`unknown e-mail variant ${variant}`);
   }
@@ -419,6 +425,9 @@ export function card(rng: Rng, variant?: string): string {
       return `${n.slice(0, 4)} ${n.slice(4, 8)} ${n.slice(8)}`;
     case 'sp4-12':
       return `${n.slice(0, 4)} ${n.slice(4)}`;
+    case 'sp-dash':
+      // hand-typed with a stray separator: 4400 4302-1234 5678
+      return `${n.slice(0, 4)} ${n.slice(4, 8)}-${n.slice(8, 12)} ${n.slice(12)}`;
     default:
       throw new Error(`unknown card variant ${variant}`);
   }
@@ -493,6 +502,11 @@ export function iban(rng: Rng, variant?: string): string {
       return groupIban(ibanAlpha(rng, '601', 'A'), variant === 'halyk-sp');
     case 'kzsp':
       return `KZ ${s.slice(2, 4)} ${groupIban(s.slice(4), true)}`;
+    case 'cap':
+      // typed on a phone that capitalised only the first letter
+      return `Kz${s.slice(2)}`;
+    case 'cap-sp':
+      return `Kz${groupIban(s, true).slice(2)}`;
     default:
       throw new Error(`unknown IBAN variant ${variant}`);
   }
