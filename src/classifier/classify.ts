@@ -129,7 +129,7 @@ const DOCUMENT_NUMBER_LABEL = new RegExp(
 );
 /** A document's label right before a number, with no other word between: "Invoice N20231104", "ТТН 048125679". */
 const DOCUMENT_LABEL_RIGHT_BEFORE = new RegExp(
-  `(?<![\\p{L}])(?:${DOCUMENT_WORDS})\\p{L}*\\.?\\s{0,2}(?:№|#|no\\.)?\\s{0,2}$`,
+  `(?<![\\p{L}])(?:${DOCUMENT_WORDS})\\p{L}*\\.?(?:\\s+(?:номер|нөмір\\p{L}*|nömır\\p{L}*|number|no\\.?))?\\s{0,2}(?:№|#|no\\.)?\\s{0,2}$`,
   'iu',
 );
 const DOCUMENT_NUMBER_WINDOW = 40;

@@ -62,15 +62,21 @@ test('a card in two halves of eight counts only with a card word', () => {
   );
 });
 
-test('a card copied with dots or doubled spaces is a card; other groupings need a card word (table)', () => {
-  for (const text of ['карта 4405.6382.9018.6006', 'с карты 4405  6382  9018  6006', 'kartadan 4405 6382 90186006'])
+test('a card copied with dots, doubled spaces or mixed separators is a card; 8-8 needs a card word (table)', () => {
+  for (const text of [
+    'карта 4405.6382.9018.6006',
+    'с карты 4405  6382  9018  6006',
+    'kartadan 4405 6382 90186006',
+    'правильный 4405 6382-9018 6006',
+    'сюда 4405 638290186006',
+  ])
     assert.deepEqual(
       classify(text).map((f) => f.category),
       ['CARD'],
       text,
     );
   assert.deepEqual(
-    classify('номера 4405 6382 90186006').map((f) => f.category),
+    classify('номера 44056382 90186006').map((f) => f.category),
     [],
   );
 });

@@ -46,6 +46,11 @@ function issuerLength(digits: string): boolean {
   }
 }
 
+/** Four groups of four, whatever the separators: a hand-typed card ("4400 4302-1234 5678"). */
+function fourByFour({ groups }: DigitShape): boolean {
+  return groups.length === 4 && groups.every((g) => g === 4);
+}
+
 /** One kind of separator throughout: spaces (one or two, as pasted), dashes or dots. */
 function oneSeparator({ separators }: DigitShape): boolean {
   const kind = (s: string) => (s.trim() === '' ? ' ' : s);
@@ -95,11 +100,16 @@ export const cardDetector: DigitDetector = {
     const first = digits.charCodeAt(0) - 48;
     if (first < 2 || first > 6) return null;
     if (!issuerLength(digits)) return null;
-    const printed = cardLayout(shape);
+    const printed = cardLayout(shape) || fourByFour(shape);
     if (!printed && !otherGrouping(shape)) return null;
     if (!luhnValid(digits)) return null;
-    // 8-8, 4-4-8, 4-12: how some people copy a card, and how other numbers can stand side by side
-    if (!printed) return { validator: 'luhn:pass,layout:other', baseScore: 0.3, validated: true };
+    // 4-12, 4-4-8: a card's first four kept apart, as people copy one; 8-8 as often two other numbers side by side
+    if (!printed)
+      return {
+        validator: 'luhn:pass,layout:other',
+        baseScore: digits.length === 16 && shape.groups[0] === 4 ? 0.6 : 0.3,
+        validated: true,
+      };
     return { validator: 'luhn:pass,layout:pass', baseScore: 0.85, validated: true };
   },
 };

@@ -67,31 +67,39 @@ const NEGATED_AFTER = /^[\s-]*(?:емес|emes)(?![\p{L}])/iu;
  * case-insensitively, with ё folded to е, in a window around the match. A finding names the word that raised it
  * by its id (`context:<detector>:<word in Latin letters>`), never by the text found in the message.
  */
+export interface ContextOptions {
+  /**
+   * Makes the context strict: only the closest context word before the match counts, and the text between it and
+   * the match must match `gap` (so "Диагноз: J18.9, кабинет E11" does not carry the diagnosis over to the room number).
+   */
+  gap?: RegExp;
+  /** a phrase around a context word (or right before the match) that makes the word name something else */
+  guard?: RegExp;
+  /** how far before the match a context word may stand (default CONTEXT_BEFORE) */
+  before?: number;
+}
+
 export class ContextWords {
   readonly words: readonly string[];
   private readonly pattern: RegExp;
   private readonly closest: RegExp;
-  private readonly gap: RegExp | null;
   /** each word folded (see foldWord) with its id, longest first: the first that prefixes a match is the one that matched */
   private readonly byPrefix: readonly (readonly [string, string])[];
 
-  /**
-   * `detector` names the ids' namespace. `gap`, when given, makes the context strict: only the closest context
-   * word before the match counts, and the text between it and the match must match `gap` (so "Диагноз: J18.9,
-   * кабинет E11" does not carry the diagnosis over to the room number).
-   */
-  constructor(
-    detector: string,
-    words: readonly string[],
-    gap?: RegExp,
-    private readonly guard?: RegExp,
-  ) {
+  private readonly gap: RegExp | null;
+  private readonly guard: RegExp | null;
+  private readonly reachBefore: number;
+
+  /** `detector` names the ids' namespace. */
+  constructor(detector: string, words: readonly string[], options: ContextOptions = {}) {
     this.words = words;
     const alternatives = [...words].sort((a, b) => b.length - a.length).map((w) => escapeWord(w));
     const source = `(?<![\\p{L}\\p{N}])(?:${alternatives.join('|')})\\p{L}*`;
     this.pattern = new RegExp(source, 'iu');
     this.closest = new RegExp(source, 'giu');
-    this.gap = gap ?? null;
+    this.gap = options.gap ?? null;
+    this.guard = options.guard ?? null;
+    this.reachBefore = options.before ?? CONTEXT_BEFORE;
     this.byPrefix = words
       .map((w) => [foldWord(w), contextId(detector, w)] as const)
       .sort((a, b) => b[0].length - a[0].length);
@@ -104,7 +112,7 @@ export class ContextWords {
 
   /** the id of the context word found near [start, end) of `text`, if any */
   find(text: string, start: number, end: number): string | undefined {
-    const before = text.slice(Math.max(0, start - CONTEXT_BEFORE), start);
+    const before = text.slice(Math.max(0, start - this.reachBefore), start);
     if (this.gap !== null) {
       this.closest.lastIndex = 0;
       let last: RegExpExecArray | null = null;

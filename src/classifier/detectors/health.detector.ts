@@ -18,7 +18,7 @@ export const icdDetector: PatternDetector = {
   name: 'icd10',
   category: 'HEALTH',
   pattern: `(?:[${ICD_LETTER}](?<![\\p{L}\\p{N}][${ICD_LETTER}])\\d{2}(?:\\.\\d{1,2})?|U07(?<![\\p{L}\\p{N}]U07)(?:\\.\\d)?)(?![\\p{L}\\p{N}])`,
-  context: new ContextWords('icd10', ICD_CONTEXT_WORDS, ICD_GAP),
+  context: new ContextWords('icd10', ICD_CONTEXT_WORDS, { gap: ICD_GAP }),
   contextScore: 0.85,
   evaluate(): Verdict {
     return {

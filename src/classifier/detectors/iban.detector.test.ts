@@ -45,3 +45,14 @@ test('an IBAN with a space after the country code, or typed in lower case, is an
     ['IIN'],
   );
 });
+
+test('a Kazakh IBAN capitalised by a phone is an IBAN; an order reference running into words is not', () => {
+  assert.deepEqual(
+    classify('Есеп шот нөмірі Kz86 125K ZT50 0410 0100').map((f) => f.category),
+    ['IBAN'],
+  );
+  assert.deepEqual(
+    classify('Order ref KZ8952495780 for the conference badges').map((f) => f.category),
+    [],
+  );
+});

@@ -75,9 +75,10 @@ export const ibanDetector: PatternDetector = {
   kind: 'pattern',
   name: 'iban',
   category: 'IBAN',
-  // capitals with an optional space after the country (KZ 96 9652 …), or a whole IBAN typed in lower case (kz50…)
+  // capitals with an optional space after the country (KZ 96 9652 …), or a Kazakh IBAN in any case (kz50…, Kz53…) whole
+  // or in groups of four
   pattern:
-    '(?:[A-Z](?<![\\p{L}\\p{N}][A-Z])[A-Z] ?\\d{2}(?:[ \\-]?[A-Z0-9]){11,30}|k(?<![\\p{L}\\p{N}]k)z\\d{2}(?:[ \\-]?[a-z0-9]){11,30})',
+    '(?:[A-Z](?<![\\p{L}\\p{N}][A-Z])[A-Z] ?\\d{2}(?:[ \\-]?[A-Z0-9]){11,30}|[kK](?<![\\p{L}\\p{N}][kK])[zZ] ?\\d{2}(?:[ \\-]?[A-Za-z0-9]{4}){4})',
   context: new ContextWords('iban', ['IBAN', 'ИИК', 'ЖСК', 'счет', 'счёт', 'шот', 'реквизит', 'account', 'банк']),
   contextScore: 0.99,
   evaluate(match: string): (Verdict & { length?: number }) | null {

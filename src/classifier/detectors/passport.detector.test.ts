@@ -63,3 +63,18 @@ test('a passport number in two groups of four is read whole', () => {
     [['PASSPORT', 'N 2244 2520']],
   );
 });
+
+test('a team list for a tournament abroad, and a booking number before a reminder about passports (table)', () => {
+  assert.deepEqual(
+    found('Жарысқа баратын спортшылар тізімі:\n1) Нұрланұлы Е. – N12345678').map(([c]) => c),
+    ['PASSPORT'],
+  );
+  assert.deepEqual(found('Бронь номер N12345678, check-in 14:00, паспорттарды ұмытпаңдар'), []);
+  // the document named a sentence before its number
+  assert.deepEqual(
+    found('Вахтаға баратын жұмысшылар паспорт көшірмесін әкелсін. Серікбаев тапсырды, нөмірі N-12345678').map(
+      ([c]) => c,
+    ),
+    ['PASSPORT'],
+  );
+});

@@ -49,16 +49,27 @@ export const passportDetector: PatternDetector = {
       'гостиниц',
       'заселени',
       'hotel',
-      'check-in',
       'шекара',
       'şekara',
       'shekara',
       'границ',
       'border',
+      'төлкұжат',
+      'вылет',
+      'сборн',
+      'спортшы',
+      'sportşy',
+      'жарыс',
+      'турнир',
+      'tournament',
     ],
-    undefined,
-    // passports of things, not people: a building's or a vehicle's technical passport, a deal's or a product's
-    /(?:тех\.?\s*паспорт|техническ\p{L}*\s+паспорт|паспорт\p{L}*\s+(?:здани|объект|здоровь|сделк|проект|безопасност|качеств|издели|транспортн|дорог|участк|оборудован)|техникалық\s+(?:паспорт|төлқұжат)|тіркеу\s+куәлі|tırkeu\s+kuälı|свидетельств\p{L}*\s+о\s+регистрац|registration\s+certificate|technical\s+passport|(?:building|vehicle|product|equipment)\s+passport)/iu,
+    {
+      // a document's number is often a sentence after the document's name
+      before: 80,
+      // passports of things, not people: a building's or a vehicle's technical passport, a deal's or a product's
+      guard:
+        /(?:тех\.?\s*паспорт|техническ\p{L}*\s+паспорт|паспорт\p{L}*\s+(?:здани|объект|здоровь|сделк|проект|безопасност|качеств|издели|транспортн|дорог|участк|оборудован)|техникалық\s+(?:паспорт|төлқұжат)|тіркеу\s+куәлі|tırkeu\s+kuälı|свидетельств\p{L}*\s+о\s+регистрац|registration\s+certificate|technical\s+passport|(?:building|vehicle|product|equipment)\s+passport)/iu,
+    },
   ),
   contextScore: 0.85,
   evaluate(match: string): Verdict | null {
