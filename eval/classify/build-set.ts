@@ -78,6 +78,12 @@ function iinVariant(s: string, rng: gen.Rng, v?: string): string {
       return `${s.slice(0, 6)}-${s.slice(6, 9)}-${s.slice(9)}`;
     case 'pairs':
       return (s.match(/.{2}/g) as string[]).join(' ');
+    case 'nbsp':
+      // copied out of a Word table: a no-break space between the date and the serial
+      return `${s.slice(0, 6)}\u00a0${s.slice(6)}`;
+    case 'apos':
+      // pasted from an Excel cell kept as text with a leading apostrophe
+      return `'${s}`;
     default:
       throw new Error(`unknown IIN variant ${v}`);
   }
@@ -99,6 +105,10 @@ function binVariant(s: string, rng: gen.Rng, v?: string): string {
       return `${s.slice(0, 4)}-${s.slice(4, 8)}-${s.slice(8)}`;
     case 'sp633':
       return `${s.slice(0, 6)} ${s.slice(6, 9)} ${s.slice(9)}`;
+    case 'nbsp':
+      return `${s.slice(0, 6)}\u00a0${s.slice(6)}`;
+    case 'apos':
+      return `'${s}`;
     default:
       throw new Error(`unknown BIN variant ${v}`);
   }

@@ -144,7 +144,11 @@ export type PhoneVariant =
   | 'eight-spdash'
   | 'intl-7'
   | 'intl-par-td'
-  | 'eight-glued';
+  | 'eight-glued'
+  | 'intl-par-sp'
+  | 'eight-par-tight'
+  | 'eight-dash334'
+  | 'intl-10';
 const PHONE_VARIANTS: readonly PhoneVariant[] = [
   'intl-sp',
   'intl-sp',
@@ -213,6 +217,14 @@ export function phone(rng: Rng, variant?: string): string {
       return `+7(${code})${a}-${b}-${c}`;
     case 'eight-glued':
       return `8${code} ${a} ${b} ${c}`;
+    case 'intl-par-sp':
+      return `+7 (${code}) ${a} ${b} ${c}`;
+    case 'eight-par-tight':
+      return `8(${code})${n}`;
+    case 'eight-dash334':
+      return `8-${code}-${a}-${n.slice(3)}`;
+    case 'intl-10':
+      return `+7 ${code}${n}`;
     default:
       throw new Error(`unknown phone variant ${variant}`);
   }
