@@ -570,6 +570,11 @@ export function passport(rng: Rng, variant?: string): string {
       return `№ Н${n}`;
     case 'lowsp':
       return `n ${n}`;
+    case 'numnsp':
+      // as printed in a form: the number sign, the series letter, a space
+      return `№ N ${n}`;
+    case 'cyrdash':
+      return `Н-${n}`;
     default:
       throw new Error(`unknown passport variant ${variant}`);
   }
