@@ -364,6 +364,15 @@ function emailVariant(rng: Rng, variant: string): string {
     case 'org':
       // a work address at a university, a newspaper, a hotel or a club
       return `${rng.pick([`${first}.${last}`, `${first[0]}.${last}`, `${last}`])}@${rng.pick(['enu.kz', 'kaznu.kz', 'narxoz.kz', 'kbtu.kz', 'ayu.edu.kz', 'ortalyq.kz', 'fcastana.kz', 'rixos.com'])}`;
+    case 'mailto':
+      // pasted from a link in a signature or a web page
+      return `mailto:${first}.${last}@${rng.pick(['gmail.com', 'mail.ru', 'mail.kz'])}`;
+    case 'year':
+      // a birth year or graduation year glued to the name
+      return `${rng.pick([`${first}_${last}`, `${first}.${last}`, `${last}${first[0]}`])}${rng.int(1965, 2008)}@${rng.pick(['mail.ru', 'gmail.com', 'inbox.ru', 'list.ru'])}`;
+    case 'smallbiz':
+      // a person's address at a small company's own domain (a shop, a supplier, a translation bureau, a club)
+      return `${rng.pick([`${first}`, `${first}.${last}`, `${first[0]}${last}`])}@${rng.pick(['stroysnab-kz.kz', 'tilmash-pro.kz', 'qazlogistic.kz', 'sportclub-barys.kz', 'ksk-samal.kz', 'ortaq-tour.kz'])}`;
     default:
       throw new Error(`unknown e-mail variant ${variant}`);
   }
@@ -440,6 +449,12 @@ export function card(rng: Rng, variant?: string): string {
     case 'sp-dash':
       // hand-typed with a stray separator: 4400 4302-1234 5678
       return `${n.slice(0, 4)} ${n.slice(4, 8)}-${n.slice(8, 12)} ${n.slice(12)}`;
+    case 'dash8':
+      // two halves joined by a dash, as some bank receipts print it: 44004302-12345678
+      return `${n.slice(0, 8)}-${n.slice(8)}`;
+    case 'sp12-4':
+      // copied whole, then the last four split off by hand: 440043021234 5678
+      return `${n.slice(0, 12)} ${n.slice(12)}`;
     default:
       throw new Error(`unknown card variant ${variant}`);
   }
@@ -519,6 +534,12 @@ export function iban(rng: Rng, variant?: string): string {
       return `Kz${s.slice(2)}`;
     case 'cap-sp':
       return `Kz${groupIban(s, true).slice(2)}`;
+    case 'nbsp':
+      // copied from a bank app that groups by four with non-breaking spaces
+      return (s.match(/.{1,4}/g) as string[]).join('\u00a0');
+    case 'kaspi-lower':
+      // a Kaspi account typed all in lower case on a phone
+      return ibanAlpha(rng, '722', 'C000').toLowerCase();
     default:
       throw new Error(`unknown IBAN variant ${variant}`);
   }
