@@ -92,7 +92,15 @@ const BASE_TERMS: readonly HealthTerm[] = [
   { id: 'hospitalisation', term: 'госпитализ*', weight: 0.85, lang: 'ru' },
   { id: 'intensive-care', term: 'реанимаци*', weight: 0.8, lang: 'ru' },
   { id: 'operated', term: 'прооперир*', weight: 0.8, lang: 'ru' },
-  { id: 'disability', term: 'инвалид*', weight: 0.8, lang: 'ru' },
+  // its Latin form is also the English "invalid": not after "is/as/marked", nor before "format/number/date…"
+  {
+    id: 'disability',
+    term: 'инвалид*',
+    weight: 0.8,
+    lang: 'ru',
+    unlessBefore: '(?:^|\\s)(?:is|as|are|was|were|be|been|marked|considered|rejected|returns?|an)\\s+$',
+    unless: '^\\s*(?:format|number|data|input|value|date|code|request|token|password|address|entry|e-?mail|link|signature|iin|iban|card|document)',
+  },
   { id: 'psychiatry', term: 'психиатр*', weight: 0.85, lang: 'any' },
   { id: 'psychoneurology', term: 'психоневролог*', weight: 0.85, lang: 'ru' },
   { id: 'mental-disorder', term: 'психическ* (расстройств|заболевани|болезн)*', weight: 0.85, lang: 'ru' },

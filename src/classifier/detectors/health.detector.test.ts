@@ -78,3 +78,16 @@ test('the term syntax compiles to inflection, ё folding and boundaries', () => 
   assert.equal(new RegExp(`^${termSource('ВИЧ')}`, 'iu').test('ВИЧы'), false);
   assert.equal(new RegExp(`^${termSource('анализ* (крови|мочи)')}`, 'iu').test('анализы  крови'), true);
 });
+
+test('the English "invalid" is not the Latin-script инвалид (table)', () => {
+  for (const text of [
+    'The portal rejects the number as invalid, I will double check with him',
+    'he says the link is invalid',
+    'invalid format, try again',
+  ])
+    assert.deepEqual(
+      classify(text).filter((f) => f.category === 'HEALTH'),
+      [],
+      text,
+    );
+});

@@ -97,3 +97,11 @@ test('ж/к is the ID card; a visit to the military office or a registration els
     );
   assert.deepEqual(found('әскери билет 043219876'), []);
 });
+
+test('"client identified by ID card" is the card; "client ID" is not', () => {
+  assert.deepEqual(
+    found('client identified by ID card 043219876, valid until 2031').map(([c]) => c),
+    ['ID_CARD'],
+  );
+  assert.deepEqual(found('client ID 043219876'), []);
+});

@@ -68,7 +68,7 @@ export const idCardDetector: DigitDetector = {
       // other certificates called удостоверение / куәлік: a driving licence, a service or military card, a birth or
       // registration certificate, a certificate of training
       guard:
-        /(?:водительск|служебн|пенсионн|военн\p{L}*\s+(?:билет|удостоверени)|ветеран|удостоверени\p{L}*\s+(?:о|об|на|по)\s|(?:transaction|order|user|client|customer|session|request|ticket|chat|device|merchant|terminal|tracking|payment|invoice|apple|google|telegram|заказ\p{L}*|транзакци\p{L}*|клиент\p{L}*|пользовател\p{L}*)\s*ID|ID\s+(?:заказ|транзакц|платеж|платёж|клиент|пользовател|order|transaction|payment)|біліктілік|bılıktılık|biliktilik|квалификац|жүргізуші|jürgızuşı|jurgizushi|zhurgizushi|қызметтік|qyzmettık|әскери\s+(?:билет|куәлі)|äskeri\s+(?:bilet|kuälı)|туу\s+туралы|о\s+рождении|тіркеу\s+куәлі|tırkeu\s+kuälı|driver|driving|service\s+id|military|birth|registration\s+cert)/iu,
+        /(?:водительск|служебн|пенсионн|военн\p{L}*\s+(?:билет|удостоверени)|ветеран|удостоверени\p{L}*\s+(?:о|об|на|по)\s|(?:transaction|order|user|client|customer|session|request|ticket|chat|device|merchant|terminal|tracking|payment|invoice|apple|google|telegram|заказ\p{L}*|транзакци\p{L}*|клиент\p{L}*|пользовател\p{L}*)\s*ID(?![\p{L}])|ID\s+(?:заказ|транзакц|платеж|платёж|клиент|пользовател|order|transaction|payment)|біліктілік|bılıktılık|biliktilik|квалификац|жүргізуші|jürgızuşı|jurgizushi|zhurgizushi|қызметтік|qyzmettık|әскери\s+(?:билет|куәлі)|äskeri\s+(?:bilet|kuälı)|туу\s+туралы|о\s+рождении|тіркеу\s+куәлі|tırkeu\s+kuälı|driver|driving|service\s+id|military|birth|registration\s+cert)/iu,
     },
   ),
   contextScore: 0.85,
