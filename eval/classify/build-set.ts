@@ -84,6 +84,9 @@ function iinVariant(s: string, rng: gen.Rng, v?: string): string {
     case 'apos':
       // pasted from an Excel cell kept as text with a leading apostrophe
       return `'${s}`;
+    case 'cells':
+      // copied out of a boxed paper form (one digit a cell): every digit spaced
+      return [...s].join(' ');
     default:
       throw new Error(`unknown IIN variant ${v}`);
   }
@@ -109,6 +112,9 @@ function binVariant(s: string, rng: gen.Rng, v?: string): string {
       return `${s.slice(0, 6)}\u00a0${s.slice(6)}`;
     case 'apos':
       return `'${s}`;
+    case 'cells':
+      // copied out of a boxed paper form (one digit a cell): every digit spaced
+      return [...s].join(' ');
     default:
       throw new Error(`unknown BIN variant ${v}`);
   }

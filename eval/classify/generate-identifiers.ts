@@ -148,7 +148,9 @@ export type PhoneVariant =
   | 'intl-par-sp'
   | 'eight-par-tight'
   | 'eight-dash334'
-  | 'intl-10';
+  | 'intl-10'
+  | 'seven-par'
+  | 'intl-nbsp';
 const PHONE_VARIANTS: readonly PhoneVariant[] = [
   'intl-sp',
   'intl-sp',
@@ -225,6 +227,12 @@ export function phone(rng: Rng, variant?: string): string {
       return `8-${code}-${a}-${n.slice(3)}`;
     case 'intl-10':
       return `+7 ${code}${n}`;
+    case 'seven-par':
+      // the country code typed without the plus, the operator code in brackets
+      return `7 (${code}) ${a}-${b}-${c}`;
+    case 'intl-nbsp':
+      // copied from a phone's contact card, which groups with no-break spaces
+      return `+7\u00a0${code}\u00a0${a}\u00a0${b}\u00a0${c}`;
     default:
       throw new Error(`unknown phone variant ${variant}`);
   }
