@@ -604,6 +604,14 @@ export function passport(rng: Rng, variant?: string): string {
       return `№ N ${n}`;
     case 'cyrdash':
       return `Н-${n}`;
+    case 'nbsp':
+      // copied from a PDF or a booking site that glues the series letter with a non-breaking space
+      return `N\u00a0${n}`;
+    case 'lowdash':
+      // typed on a phone keyboard in lower case, with a dash after the series letter
+      return `n-${n}`;
+    case 'numlow':
+      return `№n${n}`;
     default:
       throw new Error(`unknown passport variant ${variant}`);
   }
@@ -626,6 +634,15 @@ export function idCard(rng: Rng, variant?: string): string {
       return `N ${n}`;
     case 'ntight':
       return `N${n}`;
+    case 'apos':
+      // pasted from an Excel column where the leading zero was kept by an apostrophe
+      return `'${n}`;
+    case 'nbsp3':
+      // grouped by three with non-breaking spaces, as some web forms and PDFs show it
+      return `${n.slice(0, 3)}\u00a0${n.slice(3, 6)}\u00a0${n.slice(6)}`;
+    case 'numsp3':
+      // the number sign, then the digits grouped by three
+      return `№ ${n.slice(0, 3)} ${n.slice(3, 6)} ${n.slice(6)}`;
     default:
       throw new Error(`unknown ID card variant ${variant}`);
   }
