@@ -381,6 +381,9 @@ function emailVariant(rng: Rng, variant: string): string {
     case 'smallbiz':
       // a person's address at a small company's own domain (a shop, a supplier, a translation bureau, a club)
       return `${rng.pick([`${first}`, `${first}.${last}`, `${first[0]}${last}`])}@${rng.pick(['stroysnab-kz.kz', 'tilmash-pro.kz', 'qazlogistic.kz', 'sportclub-barys.kz', 'ksk-samal.kz', 'ortaq-tour.kz'])}`;
+    case 'alumni':
+      // a graduate's lifelong address on a university's alumni subdomain, with the class year
+      return `${first}.${last}${pad(rng.int(1995, 2024) % 100)}@alumni.${rng.pick(['nu.edu.kz', 'kbtu.kz', 'kaznu.kz', 'enu.kz', 'sdu.edu.kz'])}`;
     default:
       throw new Error(`unknown e-mail variant ${variant}`);
   }
@@ -463,6 +466,9 @@ export function card(rng: Rng, variant?: string): string {
     case 'sp12-4':
       // copied whole, then the last four split off by hand: 440043021234 5678
       return `${n.slice(0, 12)} ${n.slice(12)}`;
+    case 'sp484':
+      // typed by hand with one space missed in the middle: 4400 43021234 5678
+      return `${n.slice(0, 4)} ${n.slice(4, 12)} ${n.slice(12)}`;
     default:
       throw new Error(`unknown card variant ${variant}`);
   }
@@ -548,6 +554,12 @@ export function iban(rng: Rng, variant?: string): string {
     case 'kaspi-lower':
       // a Kaspi account typed all in lower case on a phone
       return ibanAlpha(rng, '722', 'C000').toLowerCase();
+    case 'bank3':
+      // the bank code split off by hand after the check digits: KZ86 722 C000012345678
+      return `${s.slice(0, 4)} ${s.slice(4, 7)} ${s.slice(7)}`;
+    case 'lower-sp':
+      // grouped by four, but typed on a phone in lower case
+      return groupIban(s, true).toLowerCase();
     default:
       throw new Error(`unknown IBAN variant ${variant}`);
   }
