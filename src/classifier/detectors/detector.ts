@@ -54,13 +54,13 @@ export interface PatternDetector extends DetectorBase {
 const CONTEXT_BEFORE = 48;
 const CONTEXT_AFTER = 24;
 /** how far before and after a context word its detector's guard looks: the phrase the word stands in */
-const GUARD_BEFORE = 24;
+const GUARD_BEFORE = 32;
 const GUARD_AFTER = 16;
 /** the characters right before a number that hold its own label */
 const OWN_LABEL = 24;
 const NEGATED_BEFORE =
   /(?<![\p{L}])(?:не|not|no)\s+(?:(?:an?|the|our|my|his|her|their|your|наш\p{L}*|мой|мои|его|её|ее|их|ваш\p{L}*|біздің|менің)\s+)?$/iu;
-const NEGATED_AFTER = /^[\s-]*(?:емес|emes)(?![\p{L}])/iu;
+const NEGATED_AFTER = /^[\s-]*(?:(?:керек|kerek|қажет|qajet)\s+)?(?:емес|emes)(?![\p{L}])/iu;
 
 /**
  * Context words: matched as word prefixes (so Russian and Kazakh inflections such as "паспорта", "ИИН-і" count),

@@ -105,3 +105,17 @@ test('"client identified by ID card" is the card; "client ID" is not', () => {
   );
   assert.deepEqual(found('client ID 043219876'), []);
 });
+
+test('an order code, an application to replace the card, and "ID not needed" are not the card (table)', () => {
+  for (const text of [
+    'Заказ коды 043219876, пунктқа келді, ID керек емес',
+    'Номер заявки в ЦОН на замену удостоверения: 043219876',
+    'Jeke kuälıktı auystyru ötınımı 043219876',
+    'Біліктілікті арттыру туралы куәлік № 043219876',
+  ])
+    assert.deepEqual(found(text), [], text);
+  assert.deepEqual(
+    found('ломбард клиент ID card көрсетті, номер 043 219 876').map(([c]) => c),
+    ['ID_CARD'],
+  );
+});

@@ -126,3 +126,10 @@ test('Latin-script Kazakh labels of the IIN and BIN count; an account "for elect
     [],
   );
 });
+
+test('"booking ref is <number>": the number is the booking\'s', () => {
+  assert.deepEqual(
+    classify('Your booking ref is 940101300123. Show it at the box office').map((f) => f.category),
+    [],
+  );
+});

@@ -78,3 +78,12 @@ test('a team list for a tournament abroad, and a booking number before a reminde
     ['PASSPORT'],
   );
 });
+
+test("a form's template, a voucher's or an application's number next to a passport word are not passports (table)", () => {
+  for (const text of [
+    'В поле паспорт вводите в формате N00000000',
+    'Лагерь voucher N12345678, паспорт копиясын кейін',
+    'номер паспорта не указывайте, только номер заявки: N12345678',
+  ])
+    assert.deepEqual(found(text), [], text);
+});
