@@ -87,6 +87,9 @@ function iinVariant(s: string, rng: gen.Rng, v?: string): string {
     case 'cells':
       // copied out of a boxed paper form (one digit a cell): every digit spaced
       return [...s].join(' ');
+    case 'comma3':
+      // an Excel cell formatted as a number with thousands separators (English locale), pasted as shown
+      return (s.match(/.{3}/g) as string[]).join(',');
     default:
       throw new Error(`unknown IIN variant ${v}`);
   }
@@ -115,6 +118,11 @@ function binVariant(s: string, rng: gen.Rng, v?: string): string {
     case 'cells':
       // copied out of a boxed paper form (one digit a cell): every digit spaced
       return [...s].join(' ');
+    case 'dash633':
+      return `${s.slice(0, 6)}-${s.slice(6, 9)}-${s.slice(9)}`;
+    case 'comma3':
+      // an Excel cell formatted as a number with thousands separators (English locale), pasted as shown
+      return (s.match(/.{3}/g) as string[]).join(',');
     default:
       throw new Error(`unknown BIN variant ${v}`);
   }

@@ -150,7 +150,10 @@ export type PhoneVariant =
   | 'eight-dash334'
   | 'intl-10'
   | 'seven-par'
-  | 'intl-nbsp';
+  | 'intl-nbsp'
+  | 'wa'
+  | 'tel'
+  | 'intl-dash-all';
 const PHONE_VARIANTS: readonly PhoneVariant[] = [
   'intl-sp',
   'intl-sp',
@@ -233,6 +236,14 @@ export function phone(rng: Rng, variant?: string): string {
     case 'intl-nbsp':
       // copied from a phone's contact card, which groups with no-break spaces
       return `+7\u00a0${code}\u00a0${a}\u00a0${b}\u00a0${c}`;
+    case 'wa':
+      // a WhatsApp click-to-chat link: the country code without the plus, digits run together
+      return `wa.me/7${code}${n}`;
+    case 'tel':
+      // pasted from a link on a web page or an e-mail signature
+      return `tel:+7${code}${n}`;
+    case 'intl-dash-all':
+      return `+7-${code}-${a}-${b}-${c}`;
     default:
       throw new Error(`unknown phone variant ${variant}`);
   }
