@@ -635,6 +635,12 @@ export function passport(rng: Rng, variant?: string): string {
       return `n-${n}`;
     case 'numlow':
       return `№n${n}`;
+    case 'cyrsp44':
+      // the series letter typed in Cyrillic, the digits split in two halves as read aloud over the phone
+      return `Н ${n.slice(0, 4)} ${n.slice(4)}`;
+    case 'cells':
+      // copied out of a boxed paper form (a visa or hotel card, one character a cell): every character spaced
+      return [...`N${n}`].join(' ');
     default:
       throw new Error(`unknown passport variant ${variant}`);
   }
@@ -666,6 +672,12 @@ export function idCard(rng: Rng, variant?: string): string {
     case 'numsp3':
       // the number sign, then the digits grouped by three
       return `№ ${n.slice(0, 3)} ${n.slice(3, 6)} ${n.slice(6)}`;
+    case 'cells':
+      // copied out of a boxed paper form (a bank or insurance application, one digit a cell): every digit spaced
+      return [...n].join(' ');
+    case 'sp36':
+      // split once after the first three digits, as read off the card in two breaths
+      return `${n.slice(0, 3)} ${n.slice(3)}`;
     default:
       throw new Error(`unknown ID card variant ${variant}`);
   }
