@@ -395,6 +395,15 @@ function emailVariant(rng: Rng, variant: string): string {
     case 'alumni':
       // a graduate's lifelong address on a university's alumni subdomain, with the class year
       return `${first}.${last}${pad(rng.int(1995, 2024) % 100)}@alumni.${rng.pick(['nu.edu.kz', 'kbtu.kz', 'kaznu.kz', 'enu.kz', 'sdu.edu.kz'])}`;
+    case 'initials2':
+      // the first-name and patronymic initials before the surname, as office addresses are often made
+      return `${first[0]}.${rng.pick(['a', 'b', 'k', 'm', 's', 't', 'zh', 'n'])}.${last}@${rng.pick(['mail.kz', 'mail.ru', 'gmail.com', 'inbox.ru'])}`;
+    case 'med':
+      // a staff member's address at a city hospital's or a clinic's own domain
+      return `${rng.pick([`${first[0]}.${last}`, `${first}.${last}`, `${last}${first[0]}`])}@${rng.pick(['gkb7.kz', 'okb-aktobe.kz', 'mgp5-almaty.kz', 'cgkb-shymkent.kz', 'kgp-karaganda.kz'])}`;
+    case 'ngo':
+      // a person's address at a public foundation's or association's .org domain
+      return `${rng.pick([`${first}`, `${first}.${last}`, `${first[0]}${last}`])}@${rng.pick(['zhasyl-dala.org', 'ashyq-qogam.org', 'bilim-kory.org', 'eco-aral.org'])}`;
     default:
       throw new Error(`unknown e-mail variant ${variant}`);
   }
@@ -480,6 +489,12 @@ export function card(rng: Rng, variant?: string): string {
     case 'sp484':
       // typed by hand with one space missed in the middle: 4400 43021234 5678
       return `${n.slice(0, 4)} ${n.slice(4, 12)} ${n.slice(12)}`;
+    case 'apos':
+      // pasted from an Excel cell kept as text with a leading apostrophe
+      return `'${n}`;
+    case 'dashsp':
+      // typed on a phone with spaced dashes between the groups: 4400 - 4302 - 1234 - 5678
+      return (n.match(/.{4}/g) as string[]).join(' - ');
     default:
       throw new Error(`unknown card variant ${variant}`);
   }
@@ -571,6 +586,12 @@ export function iban(rng: Rng, variant?: string): string {
     case 'lower-sp':
       // grouped by four, but typed on a phone in lower case
       return groupIban(s, true).toLowerCase();
+    case 'kaspi-dash':
+      // a Kaspi account grouped by four with dashes, as typed from the app's screen
+      return groupIban(ibanAlpha(rng, '722', 'C000'), true).replace(/ /g, '-');
+    case 'halves':
+      // read out in two goes and typed with one space in the middle: KZ86722C0000 12345678
+      return `${s.slice(0, 12)} ${s.slice(12)}`;
     default:
       throw new Error(`unknown IBAN variant ${variant}`);
   }
