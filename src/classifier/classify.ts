@@ -4,6 +4,8 @@ import { cardLayout } from './detectors/card.detector.ts';
 import { findHealthTerms } from './detectors/health.detector.ts';
 import { normalize, originalSpan } from './normalize.ts';
 import * as registry from './registry.ts';
+import { documentFeatures, type RuleSignals } from './document-model/features.ts';
+import { documentConfidence, documentModel, documentScore, strongestFeatures } from './document-model/model.ts';
 
 // Module-level copies: read once, not through the import bindings on every call.
 const COMBINED = registry.COMBINED;
@@ -149,18 +151,46 @@ const NUMBER_SIGN =
  */
 function demoteDocumentNumbers(t: string, candidates: Candidate[]): void {
   for (const c of candidates) {
-    const document = c.category === 'PASSPORT' || c.category === 'ID_CARD';
-    if (!document && ((c.category !== 'IIN' && c.category !== 'BIN') || c.explanation.contextId !== undefined))
-      continue;
+    if ((c.category !== 'IIN' && c.category !== 'BIN') || c.explanation.contextId !== undefined) continue;
     const before = t.slice(Math.max(0, c.start - DOCUMENT_NUMBER_WINDOW), c.start);
-    if (
-      document
-        ? !DOCUMENT_LABEL_RIGHT_BEFORE.test(before)
-        : !DOCUMENT_NUMBER_LABEL.test(before) && !NUMBER_SIGN.test(before)
-    )
-      continue;
+    if (!DOCUMENT_NUMBER_LABEL.test(before) && !NUMBER_SIGN.test(before)) continue;
     c.confidence = 0.1;
     c.explanation.note = 'a document number: its label says so';
+  }
+}
+
+const isDocument = (c: Candidate) => c.category === 'PASSPORT' || c.category === 'ID_CARD';
+
+/** A passport or ID-card candidate's features: the words around it and what the rules saw (document-model/). */
+function featuresOf(t: string, c: Candidate): string[] {
+  const before = t.slice(Math.max(0, c.start - DOCUMENT_NUMBER_WINDOW), c.start);
+  const rules: RuleSignals = { documentLabel: DOCUMENT_LABEL_RIGHT_BEFORE.test(before) };
+  if (c.explanation.contextId !== undefined) rules.contextId = c.explanation.contextId;
+  return documentFeatures(t, c.category, c.start, c.end, rules);
+}
+
+/**
+ * Passport and ID-card numbers have no checksum: whether N and eight digits, or nine digits, are a person's document
+ * is decided by the document model from the words around them and the rules' signals. Off only while the training
+ * script reads the candidates the rules find.
+ */
+let documentModelOn = true;
+function judgeDocument(t: string, c: Candidate): void {
+  const features = featuresOf(t, c);
+  c.confidence = documentConfidence(documentModel, documentScore(documentModel, features));
+  const strongest = strongestFeatures(documentModel, features).join(', ');
+  c.explanation.note = `document model ${c.confidence.toFixed(2)}${strongest ? `; ${strongest}` : ''}`;
+}
+
+/** The passport and ID-card candidates of `text` with their features, before the model decides (the training script). */
+export function documentCandidates(text: string): { category: Candidate['category']; features: string[] }[] {
+  const t = normalize(text).text;
+  documentModelOn = false;
+  try {
+    const candidates = identifierCandidates(t, 0);
+    return candidates.filter(isDocument).map((c) => ({ category: c.category, features: featuresOf(t, c) }));
+  } finally {
+    documentModelOn = true;
   }
 }
 
@@ -191,7 +221,7 @@ function scored(t: string, detector: DetectorBase, verdict: Verdict, start: numb
   const explanation: Candidate['explanation'] = { baseScore: verdict.baseScore, validator: verdict.validator };
   if (contextId !== undefined) explanation.contextId = contextId;
   if (verdict.note !== undefined) explanation.note = verdict.note;
-  return {
+  const candidate: Candidate = {
     category: detector.category,
     start,
     end,
@@ -200,6 +230,8 @@ function scored(t: string, detector: DetectorBase, verdict: Verdict, start: numb
     validated: verdict.validated,
     explanation,
   };
+  if (documentModelOn && isDocument(candidate)) judgeDocument(t, candidate);
+  return candidate;
 }
 
 /**

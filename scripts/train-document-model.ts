@@ -1,0 +1,153 @@
+/**
+ * `npm run train:documents`: trains the document-number model (src/classifier/document-model/) on the evaluation
+ * set's tuning parts — the tune part, the retired first held-out part, holdout2's identifier files and the identifier
+ * parts retired into tuning (eval/classify/README.md) — never on holdout2's health files nor on the identifiers'
+ * current held-out part. Each passport or ID-card candidate the rules find is an example, labelled by whether its
+ * message holds that category. Deterministic; prints the cross-validated figures, writes weights.generated.ts.
+ */
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+import { documentCandidates } from '../src/classifier/classify.ts';
+import { loadSet, type LabelledMessage } from '../eval/classify/load-set.ts';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const OUT = path.join(root, 'src', 'classifier', 'document-model', 'weights.generated.ts');
+/** the parts trained on; the identifiers' held-out part (holdout9) and holdout2's health files are left out */
+const TRAINING_PARTS = [
+  'tune',
+  'holdout',
+  'holdout3',
+  'holdout4',
+  'holdout5',
+  'holdout6',
+  'holdout7',
+  'holdout8',
+] as const;
+const EPOCHS = 8;
+const L2 = 1e-4;
+const RATE = 0.3;
+const FOLDS = 5;
+
+interface Example {
+  message: number;
+  category: string;
+  features: number[];
+  label: 0 | 1;
+}
+
+function examplesOf(messages: LabelledMessage[], index: Map<string, number>): Example[] {
+  const out: Example[] = [];
+  messages.forEach((m, k) => {
+    for (const c of documentCandidates(m.text)) {
+      const features = c.features.map((f) => index.get(f) ?? index.set(f, index.size).get(f)!);
+      out.push({ message: k, category: c.category, features, label: m.labels.includes(c.category) ? 1 : 0 });
+    }
+  });
+  return out;
+}
+
+/** Logistic regression by AdaGrad with L2, in a fixed shuffled order. */
+function train(examples: Example[], size: number): { bias: number; weights: Float64Array } {
+  const weights = new Float64Array(size);
+  const squares = new Float64Array(size).fill(1e-8);
+  let bias = 0;
+  let biasSquares = 1e-8;
+  let seed = 7;
+  const random = () => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32;
+  const order = examples.map((_, k) => k);
+  for (let epoch = 0; epoch < EPOCHS; epoch++) {
+    for (let k = order.length - 1; k > 0; k--) {
+      const j = Math.floor(random() * (k + 1));
+      [order[k], order[j]] = [order[j]!, order[k]!];
+    }
+    for (const i of order) {
+      const e = examples[i]!;
+      let score = bias;
+      for (const f of e.features) score += weights[f]!;
+      const gradient = 1 / (1 + Math.exp(-score)) - e.label;
+      for (const f of e.features) {
+        const g = gradient + L2 * weights[f]!;
+        squares[f] = squares[f]! + g * g;
+        weights[f] = weights[f]! - (RATE * g) / Math.sqrt(squares[f]!);
+      }
+      biasSquares += gradient * gradient;
+      bias -= (RATE * gradient) / Math.sqrt(biasSquares);
+    }
+  }
+  return { bias, weights };
+}
+
+const scoreOf = (m: { bias: number; weights: Float64Array }, e: Example) =>
+  e.features.reduce((s, f) => s + m.weights[f]!, m.bias);
+
+/** Message-level figures per category, as eval:classify counts: a message is predicted when one candidate scores. */
+function messageFigures(scored: { e: Example; score: number }[], threshold: number) {
+  const best = new Map<string, { score: number; label: 0 | 1 }>();
+  for (const { e, score } of scored) {
+    const key = `${e.message}:${e.category}`;
+    const was = best.get(key);
+    best.set(key, { score: Math.max(was?.score ?? -Infinity, score), label: (was?.label ?? 0) | e.label ? 1 : 0 });
+  }
+  let tp = 0;
+  let fp = 0;
+  let fn = 0;
+  for (const { score, label } of best.values()) {
+    if (score >= threshold && label) tp++;
+    else if (score >= threshold) fp++;
+    else if (label) fn++;
+  }
+  const p = tp / Math.max(1, tp + fp);
+  const r = tp / Math.max(1, tp + fn);
+  return { p, r, f1: p + r === 0 ? 0 : (2 * p * r) / (p + r) };
+}
+
+function main(): void {
+  const set = loadSet();
+  const messages = TRAINING_PARTS.flatMap((part) => set[part]).concat(
+    set.holdout2.filter((m) => path.basename(m.file).startsWith('ids-')),
+  );
+  const index = new Map<string, number>();
+  const examples = examplesOf(messages, index);
+  console.log(`${messages.length} messages, ${examples.length} candidates, ${index.size} features`);
+  const scored: { e: Example; score: number }[] = [];
+  for (let fold = 0; fold < FOLDS; fold++) {
+    const model = train(
+      examples.filter((e) => e.message % FOLDS !== fold),
+      index.size,
+    );
+    for (const e of examples) if (e.message % FOLDS === fold) scored.push({ e, score: scoreOf(model, e) });
+  }
+  let threshold = 0;
+  let bestF1 = -1;
+  for (let t = -3; t <= 3; t += 0.05) {
+    const { f1 } = messageFigures(scored, t);
+    if (f1 > bestF1) [bestF1, threshold] = [f1, Math.round(t * 100) / 100];
+  }
+  for (const category of ['PASSPORT', 'ID_CARD']) {
+    const f = messageFigures(
+      scored.filter((s) => s.e.category === category),
+      threshold,
+    );
+    console.log(
+      `${category}: ${FOLDS}-fold, threshold ${threshold}: P ${f.p.toFixed(3)} R ${f.r.toFixed(3)} F1 ${f.f1.toFixed(3)}`,
+    );
+  }
+  const model = train(examples, index.size);
+  const names = [...index.keys()];
+  const weights: Record<string, number> = {};
+  names
+    .map((name, k) => [name, Math.round(model.weights[k]! * 1000) / 1000] as const)
+    .filter(([, w]) => Math.abs(w) >= 0.01)
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .forEach(([name, w]) => (weights[name] = w));
+  const body = JSON.stringify({ bias: Math.round(model.bias * 1000) / 1000, threshold, weights }, null, 1);
+  writeFileSync(
+    OUT,
+    `// Generated by scripts/train-document-model.ts (npm run train:documents): do not edit.\nimport type { DocumentModel } from './model.ts';\n\nexport const DOCUMENT_MODEL: DocumentModel = ${body};\n`,
+  );
+  console.log(`wrote ${path.relative(root, OUT)}: ${Object.keys(weights).length} weights`);
+}
+
+main();

@@ -1,0 +1,39 @@
+/**
+ * The document-number model: a logistic regression over documentFeatures, one weight table for passports and ID
+ * cards (feature names carry the category where it matters). Trained by scripts/train-document-model.ts on the
+ * evaluation set's tuning parts; it decides whether an N-and-eight-digits or a nine-digit number is a passport's or
+ * an ID card's, which no checksum can (docs/classifier.md).
+ */
+import { DOCUMENT_MODEL } from './weights.generated.ts';
+
+export interface DocumentModel {
+  bias: number;
+  /** a candidate at or above this score is the document's number */
+  threshold: number;
+  weights: Readonly<Record<string, number>>;
+}
+
+export const documentModel: DocumentModel = DOCUMENT_MODEL;
+
+export function documentScore(model: DocumentModel, features: readonly string[]): number {
+  let score = model.bias;
+  for (const f of features) score += model.weights[f] ?? 0;
+  return score;
+}
+
+/** The model's score as a confidence: 0.5 at the threshold, towards 0.97 above it, towards 0.05 below. */
+export function documentConfidence(model: DocumentModel, score: number): number {
+  const p = 1 / (1 + Math.exp(-(score - model.threshold)));
+  return Math.round((p >= 0.5 ? 0.5 + (0.47 * (p - 0.5)) / 0.5 : 0.05 + (0.45 * p) / 0.5) * 1000) / 1000;
+}
+
+/** The features that pushed a score most, by name: the explanation of a decision, never the message's text. */
+export function strongestFeatures(model: DocumentModel, features: readonly string[], count = 2): string[] {
+  return [...new Set(features)]
+    .filter((f) => !f.startsWith('bias:'))
+    .map((f) => [f, model.weights[f] ?? 0] as const)
+    .filter(([f, w]) => w !== 0 && !/^(?:near-)?(?:before|after):/.test(f))
+    .sort((a, b) => Math.abs(b[1]) - Math.abs(a[1]))
+    .slice(0, count)
+    .map(([f]) => f);
+}
