@@ -69,7 +69,11 @@ test('a value in a pasted table takes its column header as context', () => {
 });
 
 test('labels in Kazakh case forms and the order ID are told apart (table)', () => {
-  for (const text of ['Сайлауда куәлігімді көрсеттім, нөмірі 043219876', 'j.k. 043219876', 'Onboarding: ID 043219876'])
+  for (const text of [
+    'Сайлауда куәлігімді көрсеттім, нөмірі 043219876',
+    'j.k. 043219876',
+    'Onboarding: ID card 043219876',
+  ])
     assert.deepEqual(
       found(text).map(([c]) => c),
       ['ID_CARD'],

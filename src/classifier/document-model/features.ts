@@ -12,6 +12,8 @@ const AFTER = 40;
 /** the words nearest the number on each side count apart from the rest */
 const NEAR = 3;
 const STEM = 5;
+/** how far before the number its own label may stand */
+const LABEL = 24;
 const WORD = /\p{L}+/gu;
 /** a person's name right before the number, as in a list: "2) Қасымова Әйгерім – N…" */
 const NAME_BEFORE = /\p{Lu}\p{Ll}+\s+\p{Lu}[\p{Ll}.]*\s*[–—:-]?\s*(?:№\s*)?$/u;
@@ -58,7 +60,11 @@ export function documentFeatures(
   const out = [`bias:${category}`, ...shapeOf(category, t.slice(start, end))];
   const left = stems(before);
   left.forEach((s, i) => out.push(`${i >= left.length - NEAR ? 'near-before' : 'before'}:${s}`));
-  stems(after).forEach((s, i) => out.push(`${i < NEAR ? 'near-after' : 'after'}:${s}`));
+  // the word right before the number is usually its label: "путевка №…", "bronu: …", "паспорт N…"
+  const label = stems(t.slice(Math.max(0, start - LABEL), start)).at(-1);
+  if (label !== undefined) out.push(`label:${label}`);
+  const right = stems(after);
+  right.forEach((s, i) => out.push(`${i < NEAR ? 'near-after' : 'after'}:${s}`));
   if (rules.contextId !== undefined) out.push('rule:context', `rule:${rules.contextId}`);
   if (rules.documentLabel) out.push('rule:document-label');
   if (NAME_BEFORE.test(before)) out.push('rule:name-before');

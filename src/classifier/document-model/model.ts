@@ -27,12 +27,14 @@ export function documentConfidence(model: DocumentModel, score: number): number 
   return Math.round((p >= 0.5 ? 0.5 + (0.47 * (p - 0.5)) / 0.5 : 0.05 + (0.45 * p) / 0.5) * 1000) / 1000;
 }
 
+/** Features an explanation may name: the rules' signals and the number's shape, never a word of the message. */
+const NAMED = /^(?:rule|shape|groups|lower):/;
+
 /** The features that pushed a score most, by name: the explanation of a decision, never the message's text. */
 export function strongestFeatures(model: DocumentModel, features: readonly string[], count = 2): string[] {
   return [...new Set(features)]
-    .filter((f) => !f.startsWith('bias:'))
     .map((f) => [f, model.weights[f] ?? 0] as const)
-    .filter(([f, w]) => w !== 0 && !/^(?:near-)?(?:before|after):/.test(f))
+    .filter(([f, w]) => w !== 0 && NAMED.test(f))
     .sort((a, b) => Math.abs(b[1]) - Math.abs(a[1]))
     .slice(0, count)
     .map(([f]) => f);
