@@ -90,6 +90,12 @@ function iinVariant(s: string, rng: gen.Rng, v?: string): string {
     case 'comma3':
       // an Excel cell formatted as a number with thousands separators (English locale), pasted as shown
       return (s.match(/.{3}/g) as string[]).join(',');
+    case 'nbsp3':
+      // an Excel cell formatted as a number in a Russian locale: groups of three with no-break spaces
+      return (s.match(/.{3}/g) as string[]).join('\u00a0');
+    case 'dash3':
+      // read out in threes over the phone and typed with dashes
+      return (s.match(/.{3}/g) as string[]).join('-');
     default:
       throw new Error(`unknown IIN variant ${v}`);
   }
@@ -123,6 +129,12 @@ function binVariant(s: string, rng: gen.Rng, v?: string): string {
     case 'comma3':
       // an Excel cell formatted as a number with thousands separators (English locale), pasted as shown
       return (s.match(/.{3}/g) as string[]).join(',');
+    case 'nbsp3':
+      // an Excel cell formatted as a number in a Russian locale: groups of three with no-break spaces
+      return (s.match(/.{3}/g) as string[]).join('\u00a0');
+    case 'dash3':
+      // read out in threes over the phone and typed with dashes
+      return (s.match(/.{3}/g) as string[]).join('-');
     default:
       throw new Error(`unknown BIN variant ${v}`);
   }

@@ -153,7 +153,10 @@ export type PhoneVariant =
   | 'intl-nbsp'
   | 'wa'
   | 'tel'
-  | 'intl-dash-all';
+  | 'intl-dash-all'
+  | 'intl-par-dash'
+  | 'eight-dot'
+  | 'eight-par-34';
 const PHONE_VARIANTS: readonly PhoneVariant[] = [
   'intl-sp',
   'intl-sp',
@@ -244,6 +247,15 @@ export function phone(rng: Rng, variant?: string): string {
       return `tel:+7${code}${n}`;
     case 'intl-dash-all':
       return `+7-${code}-${a}-${b}-${c}`;
+    case 'intl-par-dash':
+      // brackets round the operator code and a dash after them too: +7(701)-123-45-67
+      return `+7(${code})-${a}-${b}-${c}`;
+    case 'eight-dot':
+      // typed with dots between the groups, as on some business cards: 8.701.123.45.67
+      return `8.${code}.${a}.${b}.${c}`;
+    case 'eight-par-34':
+      // the subscriber number split three and four: 8 (701) 123 4567
+      return `8 (${code}) ${a} ${n.slice(3)}`;
     default:
       throw new Error(`unknown phone variant ${variant}`);
   }
