@@ -674,6 +674,12 @@ export function passport(rng: Rng, variant?: string): string {
     case 'cells':
       // copied out of a boxed paper form (a visa or hotel card, one character a cell): every character spaced
       return [...`N${n}`].join(' ');
+    case 'tight44':
+      // the series letter glued to the first half, the digits split in two as copied from a scan
+      return `N${n.slice(0, 4)} ${n.slice(4)}`;
+    case 'pairs':
+      // dictated over the phone in pairs of digits and typed as heard
+      return `N ${(n.match(/.{2}/g) as string[]).join(' ')}`;
     default:
       throw new Error(`unknown passport variant ${variant}`);
   }
@@ -711,6 +717,12 @@ export function idCard(rng: Rng, variant?: string): string {
     case 'sp36':
       // split once after the first three digits, as read off the card in two breaths
       return `${n.slice(0, 3)} ${n.slice(3)}`;
+    case 'dash36':
+      // one dash after the first three digits, as some people split it when typing on a phone
+      return `${n.slice(0, 3)}-${n.slice(3)}`;
+    case 'ndash':
+      // the Latin N used as a number sign, with a dash
+      return `N-${n}`;
     default:
       throw new Error(`unknown ID card variant ${variant}`);
   }
