@@ -416,6 +416,12 @@ function emailVariant(rng: Rng, variant: string): string {
     case 'ngo':
       // a person's address at a public foundation's or association's .org domain
       return `${rng.pick([`${first}`, `${first}.${last}`, `${first[0]}${last}`])}@${rng.pick(['zhasyl-dala.org', 'ashyq-qogam.org', 'bilim-kory.org', 'eco-aral.org'])}`;
+    case 'stud':
+      // a student's address on a university's student mail subdomain (some universities use the .university TLD)
+      return `${rng.pick([`${first}.${last}`, `${last}_${first[0]}`, `${first[0]}${last}${rng.int(1, 9)}`])}@${rng.pick(['stud.kaznu.kz', 'stud.enu.kz', 'stud.satbayev.university', 'live.kazatu.edu.kz', 'students.kbtu.kz'])}`;
+    case 'creative':
+      // a freelancer's (photographer's, videographer's) working address: the trade glued to the name
+      return `${rng.pick([`${first}.photo`, `${first}${rng.pick(['foto', 'studio', 'film', 'shots'])}`, `${rng.pick(['photo', 'foto'])}.${first}.${last}`, `${first}_${last}_${rng.pick(['ph', 'video'])}`])}@${rng.pick(['gmail.com', 'mail.ru', 'icloud.com', 'yandex.kz'])}`;
     default:
       throw new Error(`unknown e-mail variant ${variant}`);
   }
@@ -507,6 +513,9 @@ export function card(rng: Rng, variant?: string): string {
     case 'dashsp':
       // typed on a phone with spaced dashes between the groups: 4400 - 4302 - 1234 - 5678
       return (n.match(/.{4}/g) as string[]).join(' - ');
+    case 'pairdash':
+      // typed as two dashed halves with a space between them: 4400-4302 1234-5678
+      return `${n.slice(0, 4)}-${n.slice(4, 8)} ${n.slice(8, 12)}-${n.slice(12)}`;
     default:
       throw new Error(`unknown card variant ${variant}`);
   }
@@ -604,6 +613,9 @@ export function iban(rng: Rng, variant?: string): string {
     case 'halves':
       // read out in two goes and typed with one space in the middle: KZ86722C0000 12345678
       return `${s.slice(0, 12)} ${s.slice(12)}`;
+    case 'kz-sp':
+      // the country letters typed apart from the digits, the rest in one run: KZ 86722C000012345678
+      return `KZ ${s.slice(2)}`;
     default:
       throw new Error(`unknown IBAN variant ${variant}`);
   }
