@@ -18,8 +18,17 @@ const IDENTIFIER_FLOOR = 0.97;
 const HEALTH_FLOOR = 0.95;
 const IDENTIFIERS = CATEGORIES.filter((c) => c !== 'HEALTH');
 /** The identifier categories' held-out part, and the ones before it, now tuning data. */
-const IDENTIFIER_PART = 'holdout10' satisfies Split;
-const RETIRED_IDENTIFIER_PARTS = ['holdout3', 'holdout4', 'holdout5', 'holdout6', 'holdout7', 'holdout8', 'holdout9'] as const satisfies readonly Split[];
+const IDENTIFIER_PART = 'holdout11' satisfies Split;
+const RETIRED_IDENTIFIER_PARTS = [
+  'holdout3',
+  'holdout4',
+  'holdout5',
+  'holdout6',
+  'holdout7',
+  'holdout8',
+  'holdout9',
+  'holdout10',
+] as const satisfies readonly Split[];
 const isIdentifierFile = (m: LabelledMessage) => basename(m.file).startsWith('ids-');
 
 interface Counts {

@@ -17,7 +17,17 @@ const set = loadSet();
 const firstTwo = [...set.tune, ...set.holdout];
 const all = SPLITS.flatMap((split) => set[split]);
 /** the parts written for the identifier categories alone (README.md) */
-const IDENTIFIER_PARTS: readonly string[] = ['holdout3', 'holdout4', 'holdout5', 'holdout6', 'holdout7', 'holdout8', 'holdout9', 'holdout10'];
+const IDENTIFIER_PARTS: readonly string[] = [
+  'holdout3',
+  'holdout4',
+  'holdout5',
+  'holdout6',
+  'holdout7',
+  'holdout8',
+  'holdout9',
+  'holdout10',
+  'holdout11',
+];
 const IDENTIFIERS = CATEGORIES.filter((c) => c !== 'HEALTH');
 const positives = (ms: LabelledMessage[], c: Category) => ms.filter((m) => m.labels.includes(c)).length;
 const hard = (ms: LabelledMessage[], c: Category) => ms.filter((m) => m.hard?.includes(c)).length;

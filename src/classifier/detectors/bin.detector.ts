@@ -37,6 +37,7 @@ export const binDetector: DigitDetector = {
     'biznes saikestendiru',
     'biznes-saikestendiru',
     'business identification',
+    'business ID',
   ]),
   contextScore: 0.99,
   evaluate(shape: DigitShape): Verdict | null {

@@ -93,21 +93,21 @@ export class ContextWords {
   /** `detector` names the ids' namespace. */
   constructor(detector: string, words: readonly string[], options: ContextOptions = {}) {
     this.words = words;
-    const alternatives = [...words].sort((a, b) => b.length - a.length).map((w) => escapeWord(w));
-    const source = `(?<![\\p{L}\\p{N}])(?:${alternatives.join('|')})\\p{L}*`;
+    // a word ending in `$` is matched whole ("уд$": not "удобно"); the others as prefixes of a longer word
+    const alternatives = [...words]
+      .sort((a, b) => b.length - a.length)
+      .map((w) => (w.endsWith('$') ? `${escapeWord(w.slice(0, -1))}(?![\\p{L}])` : `${escapeWord(w)}\\p{L}*`));
+    const source = `(?<![\\p{L}\\p{N}])(?:${alternatives.join('|')})`;
     this.pattern = new RegExp(source, 'iu');
     this.closest = new RegExp(source, 'giu');
     this.gap = options.gap ?? null;
     this.guard = options.guard ?? null;
     this.reachBefore = options.before ?? CONTEXT_BEFORE;
     this.byPrefix = words
-      .map((w) => [foldWord(w), contextId(detector, w)] as const)
+      .map((w) => [foldWord(w.replace(/\$$/, '')), contextId(detector, w.replace(/\$$/, ''))] as const)
       .sort((a, b) => b[0].length - a[0].length);
     for (const [, id] of this.byPrefix)
-      CONTEXT_WORDS.set(
-        id,
-        words.find((w) => contextId(detector, w) === id)!,
-      );
+      CONTEXT_WORDS.set(id, words.find((w) => contextId(detector, w.replace(/\$$/, '')) === id)!.replace(/\$$/, ''));
   }
 
   /** the id of the context word found near [start, end) of `text`, if any */

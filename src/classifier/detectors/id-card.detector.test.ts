@@ -123,3 +123,17 @@ test('an order code, an application to replace the card, and "ID not needed" are
     ['ID_CARD'],
   );
 });
+
+test('an ID-card number copied in cells of one digit, or after a bare "уд", is read; "удобно" is not a label', () => {
+  for (const text of [
+    'Документ: удостоверение личности\nНомер: 0 4 3 2 1 9 8 7 6',
+    'доверенность на машину, мои данные: уд 043 219 876 от 2020 г',
+    'оставила удостоверение на вахте: 043219876',
+  ])
+    assert.deepEqual(
+      found(text).map(([c]) => c),
+      ['ID_CARD'],
+      text,
+    );
+  assert.deepEqual(found('удобно 043219876'), []);
+});

@@ -87,3 +87,13 @@ test("a form's template, a voucher's or an application's number next to a passpo
   ])
     assert.deepEqual(found(text), [], text);
 });
+
+test('a passport number dictated in pairs or copied in cells is read; a pressure vessel has a passport too', () => {
+  for (const text of ['продиктовал паспорт N 12 34 56 78', 'Паспорт: N 1 2 3 4 5 6 7 8'])
+    assert.deepEqual(
+      found(text).map(([c]) => c),
+      ['PASSPORT'],
+      text,
+    );
+  assert.deepEqual(found('Паспорт сосуда под давлением, заводской номер N 4417 8812'), []);
+});

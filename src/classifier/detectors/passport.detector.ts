@@ -11,7 +11,7 @@ export const passportDetector: PatternDetector = {
   name: 'passport',
   category: 'PASSPORT',
   // the lookbehind sits after the first character so the combined pass can still skip fast to N/Н
-  pattern: '[NНnн№](?<![\\p{L}\\p{N}][NНnн№])(?: ?-? ?)(?:\\d{8}|\\d{4} \\d{4})(?![\\p{N}])',
+  pattern: '[NНnн№](?<![\\p{L}\\p{N}][NНnн№])(?: ?-? ?)\\d(?:[ -]?\\d){7}(?![\\p{N}])',
   context: new ContextWords(
     'passport',
     [
@@ -25,6 +25,7 @@ export const passportDetector: PatternDetector = {
       'tölqūjat',
       'tolqujat',
       'tolkuzhat',
+      'tolkujat',
       'tölqujat',
       'пасспорт',
       'пасп',
@@ -73,7 +74,7 @@ export const passportDetector: PatternDetector = {
       before: 80,
       // passports of things, not people: a building's or a vehicle's technical passport, a deal's or a product's
       guard:
-        /(?:тех\.?\s*паспорт|техническ\p{L}*\s+паспорт|паспорт\p{L}*\s+(?:здани|объект|здоровь|сделк|проект|безопасност|качеств|издели|транспортн|дорог|участк|оборудован)|техникалық\s+(?:паспорт|төлқұжат)|тіркеу\s+куәлі|tırkeu\s+kuälı|свидетельств\p{L}*\s+о\s+регистрац|registration\s+certificate|technical\s+passport|(?:building|vehicle|product|equipment)\s+passport)/iu,
+        /(?:тех\.?\s*паспорт|техническ\p{L}*\s+паспорт|паспорт\p{L}*\s+(?:здани|объект|здоровь|сделк|проект|безопасност|качеств|издели|транспортн|сосуд|котл|лифт|прибор|сч[её]тчик|автомобил|дорог|участк|оборудован)|техникалық\s+(?:паспорт|төлқұжат)|тіркеу\s+куәлі|tırkeu\s+kuälı|свидетельств\p{L}*\s+о\s+регистрац|registration\s+certificate|technical\s+passport|(?:building|vehicle|product|equipment)\s+passport)/iu,
     },
   ),
   contextScore: 0.85,
