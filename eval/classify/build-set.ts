@@ -96,6 +96,12 @@ function iinVariant(s: string, rng: gen.Rng, v?: string): string {
     case 'dash3':
       // read out in threes over the phone and typed with dashes
       return (s.match(/.{3}/g) as string[]).join('-');
+    case 'dashsp':
+      // typed on a phone with a spaced dash between the birth date and the serial: 900101 - 300123
+      return `${s.slice(0, 6)} - ${s.slice(6)}`;
+    case 'dot':
+      // the birth date split off with a dot, as some clerks write it: 900101.300123
+      return `${s.slice(0, 6)}.${s.slice(6)}`;
     default:
       throw new Error(`unknown IIN variant ${v}`);
   }
@@ -135,6 +141,12 @@ function binVariant(s: string, rng: gen.Rng, v?: string): string {
     case 'dash3':
       // read out in threes over the phone and typed with dashes
       return (s.match(/.{3}/g) as string[]).join('-');
+    case 'pairs':
+      // dictated over the phone in pairs of digits and typed as heard
+      return (s.match(/.{2}/g) as string[]).join(' ');
+    case 'sp48':
+      // the registration year and month split off, the rest in one run: 1907 40012345
+      return `${s.slice(0, 4)} ${s.slice(4)}`;
     default:
       throw new Error(`unknown BIN variant ${v}`);
   }

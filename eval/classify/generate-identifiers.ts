@@ -156,7 +156,10 @@ export type PhoneVariant =
   | 'intl-dash-all'
   | 'intl-par-dash'
   | 'eight-dot'
-  | 'eight-par-34';
+  | 'eight-par-34'
+  | 'seven-dash'
+  | 'intl-par-7'
+  | 'eight-glued-dash';
 const PHONE_VARIANTS: readonly PhoneVariant[] = [
   'intl-sp',
   'intl-sp',
@@ -256,6 +259,15 @@ export function phone(rng: Rng, variant?: string): string {
     case 'eight-par-34':
       // the subscriber number split three and four: 8 (701) 123 4567
       return `8 (${code}) ${a} ${n.slice(3)}`;
+    case 'seven-dash':
+      // the country code without the plus, every group dashed: 7-701-123-45-67
+      return `7-${code}-${a}-${b}-${c}`;
+    case 'intl-par-7':
+      // the operator code in brackets, the subscriber number in one run: +7 (701) 1234567
+      return `+7 (${code}) ${n}`;
+    case 'eight-glued-dash':
+      // the trunk prefix glued to the operator code, the rest dashed: 8701-123-45-67
+      return `8${code}-${a}-${b}-${c}`;
     default:
       throw new Error(`unknown phone variant ${variant}`);
   }
