@@ -704,6 +704,21 @@ export function passport(rng: Rng, variant?: string): string {
     case 'pairs':
       // dictated over the phone in pairs of digits and typed as heard
       return `N ${(n.match(/.{2}/g) as string[]).join(' ')}`;
+    case 'dash44':
+      // the digits split in two halves with a dash, as typed from the data page: N1234-5678
+      return `N${n.slice(0, 4)}-${n.slice(4)}`;
+    case 'hash':
+      // an English-speaking habit: the hash sign as the number sign, glued to the series letter
+      return `#N${n}`;
+    case 'sp332':
+      // read out in threes over the phone and typed as heard: N 123 456 78
+      return `N ${n.slice(0, 3)} ${n.slice(3, 6)} ${n.slice(6)}`;
+    case 'cyrlowsp':
+      // the series letter typed as a lower-case Cyrillic н, then a space
+      return `н ${n}`;
+    case 'bare':
+      // only the eight digits, for a form whose text names the series apart ("серия N номер 12345678")
+      return n;
     default:
       throw new Error(`unknown passport variant ${variant}`);
   }
@@ -747,6 +762,15 @@ export function idCard(rng: Rng, variant?: string): string {
     case 'ndash':
       // the Latin N used as a number sign, with a dash
       return `N-${n}`;
+    case 'hash':
+      // an English-speaking habit: the hash sign as the number sign
+      return `#${n}`;
+    case 'numdash3':
+      // the number sign, then the digits grouped by three with dashes
+      return `№ ${n.slice(0, 3)}-${n.slice(3, 6)}-${n.slice(6)}`;
+    case 'dot3':
+      // grouped by three with dots, as some people type long numbers on a phone
+      return `${n.slice(0, 3)}.${n.slice(3, 6)}.${n.slice(6)}`;
     default:
       throw new Error(`unknown ID card variant ${variant}`);
   }
