@@ -434,6 +434,18 @@ function emailVariant(rng: Rng, variant: string): string {
     case 'creative':
       // a freelancer's (photographer's, videographer's) working address: the trade glued to the name
       return `${rng.pick([`${first}.photo`, `${first}${rng.pick(['foto', 'studio', 'film', 'shots'])}`, `${rng.pick(['photo', 'foto'])}.${first}.${last}`, `${first}_${last}_${rng.pick(['ph', 'video'])}`])}@${rng.pick(['gmail.com', 'mail.ru', 'icloud.com', 'yandex.kz'])}`;
+    case 'spat':
+      // a phone keyboard put a space before the at sign after the autocompleted name: aigerim.omarova @mail.ru
+      return `${rng.pick([`${first}.${last}`, `${first}_${last}`, `${first}${rng.int(70, 99)}`])} @${rng.pick(['mail.ru', 'gmail.com', 'mail.kz', 'inbox.ru'])}`;
+    case 'kids':
+      // a staff member's address at a private kindergarten's own domain
+      return `${rng.pick([`${first}`, `${first}.${last}`, `${first[0]}.${last}`])}@${rng.pick(['balapan-kids.kz', 'aqbota-balabaqsha.kz', 'kinder-samal.kz'])}`;
+    case 'avto':
+      // a manager's or a client's contact at a car service's own domain
+      return `${rng.pick([`${first}`, `${first}.${last}`, `${first[0]}${last}`])}@${rng.pick(['tulpar-avto.kz', 'avtomaster-sto.kz', 'sto-kaiyrly.kz'])}`;
+    case 'hotel':
+      // a receptionist's or a manager's address at a small hotel's own domain
+      return `${rng.pick([`${first}`, `${first}.${last}`, `${first[0]}.${last}`])}@${rng.pick(['keruen-hotel.kz', 'hotel-ertis.kz', 'samal-inn.kz'])}`;
     default:
       throw new Error(`unknown e-mail variant ${variant}`);
   }
@@ -528,6 +540,12 @@ export function card(rng: Rng, variant?: string): string {
     case 'pairdash':
       // typed as two dashed halves with a space between them: 4400-4302 1234-5678
       return `${n.slice(0, 4)}-${n.slice(4, 8)} ${n.slice(8, 12)}-${n.slice(12)}`;
+    case 'cells':
+      // copied out of a boxed paper form (a salary-card application, one digit a cell): every digit spaced
+      return [...n].join(' ');
+    case 'sp6':
+      // the issuer's six digits split off, as some statements and receipts print it: 440043 0212345678
+      return `${n.slice(0, 6)} ${n.slice(6)}`;
     default:
       throw new Error(`unknown card variant ${variant}`);
   }
@@ -628,6 +646,13 @@ export function iban(rng: Rng, variant?: string): string {
     case 'kz-sp':
       // the country letters typed apart from the digits, the rest in one run: KZ 86722C000012345678
       return `KZ ${s.slice(2)}`;
+    case 'forte':
+    case 'forte-sp':
+      // a ForteBank account, whose account part starts with 03F: KZ..96503F...
+      return groupIban(ibanAlpha(rng, '965', '03F'), variant === 'forte-sp');
+    case 'cells':
+      // copied out of a boxed paper form (a payroll or fee application, one character a cell): every character spaced
+      return [...s].join(' ');
     default:
       throw new Error(`unknown IBAN variant ${variant}`);
   }
