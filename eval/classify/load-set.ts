@@ -10,8 +10,8 @@ import { CATEGORIES, type Category } from '../../src/classifier/types.ts';
 
 export const SET_DIR = fileURLToPath(new URL('.', import.meta.url));
 /**
- * `holdout2` is the part the floors apply to; `holdout`, read three times while issue 18 was worked on, was retired
- * into tuning when `holdout2` was written (README.md).
+ * The parts in the order they were written: `holdout2` is HEALTH's held-out part; `holdout3` on are identifier parts,
+ * each read once on the floors and then retired into tuning when the next was written (README.md).
  */
 export const SPLITS = [
   'tune',

@@ -3,8 +3,8 @@
  * message-level precision, recall and F1 per category for the tune and the held-out part, PASS/MISS for the floors
  * on the held-out part, and every error of the tune part with the findings' explanations.
  *
- * The floors apply to `holdout2`; the first held-out part (`holdout`) was retired into tuning when it was written
- * (README.md): its figures and errors are printed like the tune part's.
+ * HEALTH's floor applies to `holdout2`, the identifiers' to the newest identifier part (IDENTIFIER_PART); the parts
+ * read before were retired into tuning (README.md): their figures and errors are printed like the tune part's.
  * `--tune-only` runs the tuning parts alone: the figures to look at while tuning, without reading the held-out part.
  * `--show-holdout-errors` lists the held-out errors too: whoever tunes the detectors must not use it (README.md).
  * Exit code 0 whatever the figures; 2 when the set is malformed (file and line named).
