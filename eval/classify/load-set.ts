@@ -140,5 +140,6 @@ export function loadSet(dir = SET_DIR): Record<Split, LabelledMessage[]> {
     holdout9: loadSplit('holdout9', dir, seen),
     holdout10: loadSplit('holdout10', dir, seen),
     holdout11: loadSplit('holdout11', dir, seen),
+    holdout12: loadSplit('holdout12', dir, seen),
   };
 }

@@ -18,7 +18,7 @@ const IDENTIFIER_FLOOR = 0.97;
 const HEALTH_FLOOR = 0.95;
 const IDENTIFIERS = CATEGORIES.filter((c) => c !== 'HEALTH');
 /** The identifier categories' held-out part, and the ones before it, now tuning data. */
-const IDENTIFIER_PART = 'holdout11' satisfies Split;
+const IDENTIFIER_PART = 'holdout12' satisfies Split;
 const RETIRED_IDENTIFIER_PARTS = [
   'holdout3',
   'holdout4',
