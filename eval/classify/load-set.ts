@@ -26,6 +26,7 @@ export const SPLITS = [
   'holdout9',
   'holdout10',
   'holdout11',
+  'holdout12',
 ] as const;
 export type Split = (typeof SPLITS)[number];
 export const LANGS = ['kk', 'kk-latn', 'ru', 'en', 'mixed'] as const;

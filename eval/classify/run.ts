@@ -28,6 +28,7 @@ const RETIRED_IDENTIFIER_PARTS = [
   'holdout8',
   'holdout9',
   'holdout10',
+  'holdout11',
 ] as const satisfies readonly Split[];
 const isIdentifierFile = (m: LabelledMessage) => basename(m.file).startsWith('ids-');
 

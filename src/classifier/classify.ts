@@ -175,9 +175,14 @@ function featuresOf(t: string, c: Candidate): string[] {
  * script reads the candidates the rules find.
  */
 let documentModelOn = true;
+const RULE_EVIDENCE = new Set(['rule:context', 'rule:name-before', 'rule:list-item']);
+const NO_EVIDENCE_CAP = 0.3;
 function judgeDocument(t: string, c: Candidate): void {
   const features = featuresOf(t, c);
-  c.confidence = documentConfidence(documentModel, documentScore(documentModel, features));
+  const confidence = documentConfidence(documentModel, documentScore(documentModel, features));
+  // the model weighs what the rules saw; with nothing seen (no context word, no name in a list, no table header) it
+  // does not make a finding of its own from the message's other words
+  c.confidence = features.some((f) => RULE_EVIDENCE.has(f)) ? confidence : Math.min(confidence, NO_EVIDENCE_CAP);
   const strongest = strongestFeatures(documentModel, features).join(', ');
   c.explanation.note = `document model ${c.confidence.toFixed(2)}${strongest ? `; ${strongest}` : ''}`;
 }

@@ -80,3 +80,15 @@ test('a card copied with dots, doubled spaces or mixed separators is a card; 8-8
     [],
   );
 });
+
+test('a card copied in cells of one digit, or with the issuer six apart, is a card', () => {
+  for (const text of [
+    'карта указана как 4 4 0 5 6 3 8 2 9 0 1 8 6 0 0 6',
+    'предоплату на 440563 8290186006 до четверга',
+  ])
+    assert.deepEqual(
+      classify(text).map((f) => f.category),
+      ['CARD'],
+      text,
+    );
+});

@@ -60,7 +60,13 @@ function oneSeparator({ separators }: DigitShape): boolean {
 
 /** Another grouping of the digits (8-8, 4-4-8, 4-12) with one kind of separator: a card only with a card word. */
 function otherGrouping(shape: DigitShape): boolean {
-  return shape.groups.length >= 2 && shape.groups.length <= 4 && oneSeparator(shape);
+  const cells = shape.groups.every((g) => g === 1);
+  return shape.groups.length >= 2 && (shape.groups.length <= 4 || cells) && oneSeparator(shape);
+}
+
+/** A grouping that keeps one number whole: the issuer's first four or six apart (4-12, 6-10, 4-4-8) or one digit a cell. */
+function oneNumber({ groups, digits }: DigitShape): boolean {
+  return digits.length === 16 && (groups[0] === 4 || groups[0] === 6 || groups.every((g) => g === 1));
 }
 
 export const cardDetector: DigitDetector = {
@@ -107,7 +113,7 @@ export const cardDetector: DigitDetector = {
     if (!printed)
       return {
         validator: 'luhn:pass,layout:other',
-        baseScore: digits.length === 16 && shape.groups[0] === 4 ? 0.6 : 0.3,
+        baseScore: oneNumber(shape) ? 0.6 : 0.3,
         validated: true,
       };
     return { validator: 'luhn:pass,layout:pass', baseScore: 0.85, validated: true };

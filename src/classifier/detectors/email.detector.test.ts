@@ -41,3 +41,14 @@ test('a repository remote and an address template are not addresses (table)', ()
     ['EMAIL'],
   );
 });
+
+test('a space a phone keyboard left before the @ after a login-like name is still an address; after a word it is not', () => {
+  assert.deepEqual(
+    classify('отправьте на почту гостя erlan71 @mail.ru').map((f) => f.category),
+    ['EMAIL'],
+  );
+  assert.deepEqual(
+    classify('пишите на почту @mail.ru').map((f) => f.category),
+    [],
+  );
+});

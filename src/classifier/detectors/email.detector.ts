@@ -7,6 +7,7 @@ import type { PatternDetector, Verdict } from './detector.ts';
 /** A domain that is a file name: a density or size marker, or a file extension as its top-level part. */
 const FILE_NAME = /^(?:\d+(?:\.\d+)?x\.|[^.]+\.(?:png|jpe?g|gif|svg|webp|pdf|docx?|xlsx?|pptx?|mp4|mov|zip|txt)$)/i;
 
+const SPACED_LOCAL = /^(?=[a-z0-9._%+-]*[0-9._])[a-z0-9._%+-]+$/i;
 const VCS_USER = /^(?:git|hg|svn)$/i;
 const TEMPLATE_PART =
   /^(?:фамилия|имя|отчество|инициал\p{L}*|логин|тегі|аты|әкесінің|name|surname|firstname|lastname|first|last|initials?|login|username|user|x+|х+)$/iu;
@@ -16,12 +17,14 @@ export const emailDetector: PatternDetector = {
   name: 'email',
   category: 'EMAIL',
   pattern:
-    '[\\p{L}\\p{N}_%+\\-](?:[\\p{L}\\p{N}._%+\\-]{0,63})@[\\p{L}\\p{N}](?:[\\p{L}\\p{N}\\-]*[\\p{L}\\p{N}])?(?:\\.[\\p{L}\\p{N}](?:[\\p{L}\\p{N}\\-]*[\\p{L}\\p{N}])?)*\\.\\p{L}{2,24}(?![\\p{L}\\p{N}])',
+    '[\\p{L}\\p{N}_%+\\-](?:[\\p{L}\\p{N}._%+\\-]{0,63})(?: (?=@))?@[\\p{L}\\p{N}](?:[\\p{L}\\p{N}\\-]*[\\p{L}\\p{N}])?(?:\\.[\\p{L}\\p{N}](?:[\\p{L}\\p{N}\\-]*[\\p{L}\\p{N}])?)*\\.\\p{L}{2,24}(?![\\p{L}\\p{N}])',
   context: null,
   contextScore: 0,
   evaluate(match: string): Verdict | null {
     const at = match.indexOf('@');
-    const local = match.slice(0, at);
+    const local = match.slice(0, at).trimEnd();
+    // a space a phone keyboard left before the @ ("erlan71 @mail.ru"): only after a login-like local part, not a word
+    if (local.length < at && !SPACED_LOCAL.test(local)) return null;
     if (local.endsWith('.') || local.includes('..')) return null;
     // `logo@2x.png`, `icon@3x.webp`: a file name with a pixel density, not an address
     if (FILE_NAME.test(match.slice(at + 1))) return null;

@@ -97,3 +97,11 @@ test('a passport number dictated in pairs or copied in cells is read; a pressure
     );
   assert.deepEqual(found('Паспорт сосуда под давлением, заводской номер N 4417 8812'), []);
 });
+
+test('a passport written as "серия N, номер …" is read; a number with no document word near it is not a passport', () => {
+  assert.deepEqual(
+    found('в анкете визы два поля: серия N, номер 12345678').map(([c]) => c),
+    ['PASSPORT'],
+  );
+  assert.deepEqual(found('Өтініш қабылданды, 15 жұмыс күні ішінде жауап береміз. N12345678'), []);
+});

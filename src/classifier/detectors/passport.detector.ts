@@ -11,7 +11,8 @@ export const passportDetector: PatternDetector = {
   name: 'passport',
   category: 'PASSPORT',
   // the lookbehind sits after the first character so the combined pass can still skip fast to N/Н
-  pattern: '[NНnн№](?<![\\p{L}\\p{N}][NНnн№])(?: ?-? ?)\\d(?:[ -]?\\d){7}(?![\\p{N}])',
+  pattern:
+    '[NНnн№](?<![\\p{L}\\p{N}][NНnн№])(?: ?-? ?|,? (?:номер|нөмірі|nömırı|number|no\\.?):? )\\d(?:[ -]?\\d){7}(?![\\p{N}])',
   context: new ContextWords(
     'passport',
     [
@@ -19,6 +20,12 @@ export const passportDetector: PatternDetector = {
       'төлқұжат',
       'passport',
       'загранпаспорт',
+      'загрн',
+      'выдан',
+      'выдач',
+      'МВД',
+      'ІІМ',
+      'МЮ РК',
       'загран',
       'шетелдік төлқұжат',
       'pasport',

@@ -7,8 +7,8 @@
 import type { Candidate } from '../types.ts';
 
 /** how far before and after the number words are read */
-const BEFORE = 80;
-const AFTER = 40;
+const BEFORE = 48;
+const AFTER = 32;
 /** the words nearest the number on each side count apart from the rest */
 const NEAR = 3;
 const STEM = 5;
@@ -58,13 +58,12 @@ export function documentFeatures(
   const before = t.slice(Math.max(0, start - BEFORE), start);
   const after = t.slice(end, end + AFTER);
   const out = [`bias:${category}`, ...shapeOf(category, t.slice(start, end))];
-  const left = stems(before);
-  left.forEach((s, i) => out.push(`${i >= left.length - NEAR ? 'near-before' : 'before'}:${s}`));
+  // only the nearest words: a message's topic (accepting applications, a list of citizens) says nothing about a number
+  for (const s of stems(before).slice(-NEAR)) out.push(`near-before:${s}`);
   // the word right before the number is usually its label: "путевка №…", "bronu: …", "паспорт N…"
   const label = stems(t.slice(Math.max(0, start - LABEL), start)).at(-1);
   if (label !== undefined) out.push(`label:${label}`);
-  const right = stems(after);
-  right.forEach((s, i) => out.push(`${i < NEAR ? 'near-after' : 'after'}:${s}`));
+  for (const s of stems(after).slice(0, NEAR)) out.push(`near-after:${s}`);
   if (rules.contextId !== undefined) out.push('rule:context', `rule:${rules.contextId}`);
   if (rules.documentLabel) out.push('rule:document-label');
   if (NAME_BEFORE.test(before)) out.push('rule:name-before');
