@@ -102,6 +102,12 @@ function iinVariant(s: string, rng: gen.Rng, v?: string): string {
     case 'dot':
       // the birth date split off with a dot, as some clerks write it: 900101.300123
       return `${s.slice(0, 6)}.${s.slice(6)}`;
+    case 'dot3':
+      // grouped by three with dots, as some people type long numbers on a phone: 900.101.300.123
+      return (s.match(/.{3}/g) as string[]).join('.');
+    case 'slash':
+      // the birth date split off with a slash, as on some hand-filled forms: 900101/300123
+      return `${s.slice(0, 6)}/${s.slice(6)}`;
     default:
       throw new Error(`unknown IIN variant ${v}`);
   }
@@ -147,6 +153,12 @@ function binVariant(s: string, rng: gen.Rng, v?: string): string {
     case 'sp48':
       // the registration year and month split off, the rest in one run: 1907 40012345
       return `${s.slice(0, 4)} ${s.slice(4)}`;
+    case 'dot3':
+      // grouped by three with dots, as some people type long numbers on a phone: 190.740.012.345
+      return (s.match(/.{3}/g) as string[]).join('.');
+    case 'numsp':
+      // printed after a number sign in a company's letterhead: № 190740012345
+      return `№ ${s}`;
     default:
       throw new Error(`unknown BIN variant ${v}`);
   }

@@ -159,7 +159,9 @@ export type PhoneVariant =
   | 'eight-par-34'
   | 'seven-dash'
   | 'intl-par-7'
-  | 'eight-glued-dash';
+  | 'eight-glued-dash'
+  | 'seven-glued'
+  | 'eight-par-dot';
 const PHONE_VARIANTS: readonly PhoneVariant[] = [
   'intl-sp',
   'intl-sp',
@@ -268,6 +270,12 @@ export function phone(rng: Rng, variant?: string): string {
     case 'eight-glued-dash':
       // the trunk prefix glued to the operator code, the rest dashed: 8701-123-45-67
       return `8${code}-${a}-${b}-${c}`;
+    case 'seven-glued':
+      // the country code without the plus glued to the operator code, the rest spaced: 7701 123 45 67
+      return `7${code} ${a} ${b} ${c}`;
+    case 'eight-par-dot':
+      // the operator code in brackets, the subscriber number dotted: 8(701)123.45.67
+      return `8(${code})${a}.${b}.${c}`;
     default:
       throw new Error(`unknown phone variant ${variant}`);
   }
