@@ -752,6 +752,15 @@ export function passport(rng: Rng, variant?: string): string {
     case 'bare':
       // only the eight digits, for a form whose text names the series apart ("серия N номер 12345678")
       return n;
+    case 'apos':
+      // pasted from an Excel cell kept as text with a leading apostrophe
+      return `'N${n}`;
+    case 'spdash44':
+      // the series letter spaced off, the digits split in two halves with a dash: N 1234-5678
+      return `N ${n.slice(0, 4)}-${n.slice(4)}`;
+    case 'cyrtight44':
+      // the series letter typed in Cyrillic and glued to the first half, as copied from a scan: Н1234 5678
+      return `Н${n.slice(0, 4)} ${n.slice(4)}`;
     default:
       throw new Error(`unknown passport variant ${variant}`);
   }
@@ -804,6 +813,15 @@ export function idCard(rng: Rng, variant?: string): string {
     case 'dot3':
       // grouped by three with dots, as some people type long numbers on a phone
       return `${n.slice(0, 3)}.${n.slice(3, 6)}.${n.slice(6)}`;
+    case 'sp63':
+      // split once after the first six digits, as read off the card in two breaths the other way: 045123 456
+      return `${n.slice(0, 6)} ${n.slice(6)}`;
+    case 'no':
+      // the English abbreviation of number, with a dot and a space: No. 045123456
+      return `No. ${n}`;
+    case 'numtight3':
+      // the number sign glued to the digits, grouped by three: №045 123 456
+      return `№${n.slice(0, 3)} ${n.slice(3, 6)} ${n.slice(6)}`;
     default:
       throw new Error(`unknown ID card variant ${variant}`);
   }
