@@ -454,6 +454,22 @@ function emailVariant(rng: Rng, variant: string): string {
     case 'hotel':
       // a receptionist's or a manager's address at a small hotel's own domain
       return `${rng.pick([`${first}`, `${first}.${last}`, `${first[0]}.${last}`])}@${rng.pick(['keruen-hotel.kz', 'hotel-ertis.kz', 'samal-inn.kz'])}`;
+    case 'hockey':
+    case 'race':
+    case 'langschool':
+    case 'coop': {
+      // a coach's, a race organiser's, a teacher's or a treasurer's address at the club's, race's, school's or co-op's own domain
+      const domains: Record<string, string[]> = {
+        hockey: ['hc-sunkar-kids.kz', 'hockey-barys-junior.kz'],
+        race: ['almaty-marathon.kz', 'run-astana.kz'],
+        langschool: ['tilder-ortalygy.kz', 'english-hub.kz'],
+        coop: ['snt-bereke.kz', 'dacha-rassvet.kz'],
+      };
+      return `${rng.pick([`${first}`, `${first}.${last}`, `${first[0]}.${last}`, `${last}`])}@${rng.pick(domains[variant] as string[])}`;
+    }
+    case 'travel':
+      // a customer's or an agent's address at an airline's or a travel agency's domain
+      return `${rng.pick([`${first}.${last}`, `${first[0]}.${last}`, `${first}${rng.int(1, 99)}`])}@${rng.pick(['airastana.com', 'flyarystan.com', 'chocotravel.kz', 'aviata.kz', 'kompas-tour.kz'])}`;
     default:
       throw new Error(`unknown e-mail variant ${variant}`);
   }
@@ -554,6 +570,12 @@ export function card(rng: Rng, variant?: string): string {
     case 'sp6':
       // the issuer's six digits split off, as some statements and receipts print it: 440043 0212345678
       return `${n.slice(0, 6)} ${n.slice(6)}`;
+    case 'pairs':
+      // dictated over the phone in pairs of digits and typed as heard: 44 00 43 02 12 34 56 78
+      return (n.match(/.{2}/g) as string[]).join(' ');
+    case 'sp844':
+      // the first half typed in one run, the rest grouped: 44004302 1234 5678
+      return `${n.slice(0, 8)} ${n.slice(8, 12)} ${n.slice(12)}`;
     default:
       throw new Error(`unknown card variant ${variant}`);
   }
@@ -661,6 +683,12 @@ export function iban(rng: Rng, variant?: string): string {
     case 'cells':
       // copied out of a boxed paper form (a payroll or fee application, one character a cell): every character spaced
       return [...s].join(' ');
+    case 'kzdash':
+      // a dash after the check digits, the account in one run: KZ86-722C000012345678
+      return `${s.slice(0, 4)}-${s.slice(4)}`;
+    case 'miss':
+      // grouped by four by hand with one space missed: KZ86 722C 00001234 5678
+      return `${s.slice(0, 4)} ${s.slice(4, 8)} ${s.slice(8, 16)} ${s.slice(16)}`;
     default:
       throw new Error(`unknown IBAN variant ${variant}`);
   }
