@@ -10,24 +10,12 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 import { documentCandidates } from '../src/classifier/classify.ts';
-import { loadSet, type LabelledMessage } from '../eval/classify/load-set.ts';
+import { loadSet, RETIRED_IDENTIFIER_PARTS, type LabelledMessage } from '../eval/classify/load-set.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const OUT = path.join(root, 'src', 'classifier', 'document-model', 'weights.generated.ts');
-/** the parts trained on; the identifiers' held-out part (holdout12) and holdout2's health files are left out */
-const TRAINING_PARTS = [
-  'tune',
-  'holdout',
-  'holdout3',
-  'holdout4',
-  'holdout5',
-  'holdout6',
-  'holdout7',
-  'holdout8',
-  'holdout9',
-  'holdout10',
-  'holdout11',
-] as const;
+/** the parts trained on; the identifiers' held-out part and holdout2's health files are left out */
+const TRAINING_PARTS = ['tune', 'holdout', ...RETIRED_IDENTIFIER_PARTS] as const;
 const EPOCHS = 8;
 const L2 = 1e-4;
 const RATE = 0.3;

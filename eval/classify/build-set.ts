@@ -221,7 +221,7 @@ function buildLine(raw: string, where: string, rng: gen.Rng): Omit<Built, 'id'>[
 export function buildFile(path: string, split: Split): Built[] {
   const name = basename(path, '.txt');
   const rng = new gen.Rng(seedOf(`${split}/${name}`));
-  const prefix = `${{ tune: 't', holdout: 'h', holdout2: 'h2', holdout3: 'h3', holdout4: 'h4', holdout5: 'h5', holdout6: 'h6', holdout7: 'h7', holdout8: 'h8', holdout9: 'h9', holdout10: 'h10', holdout11: 'h11', holdout12: 'h12' }[split]}-${name}`;
+  const prefix = `${split === 'tune' ? 't' : split.replace('holdout', 'h')}-${name}`;
   const built: Built[] = [];
   readFileSync(path, 'utf8')
     .split('\n')

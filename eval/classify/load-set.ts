@@ -29,6 +29,12 @@ export const SPLITS = [
   'holdout12',
 ] as const;
 export type Split = (typeof SPLITS)[number];
+/** The parts written for the identifier categories alone, in order; the last is their held-out part (README.md). */
+export const IDENTIFIER_PARTS = SPLITS.slice(SPLITS.indexOf('holdout3'));
+export const IDENTIFIER_HELD_OUT: Split = IDENTIFIER_PARTS[IDENTIFIER_PARTS.length - 1]!;
+/** The identifier parts read once on the floors and then retired into tuning. */
+export const RETIRED_IDENTIFIER_PARTS = IDENTIFIER_PARTS.slice(0, -1);
+
 export const LANGS = ['kk', 'kk-latn', 'ru', 'en', 'mixed'] as const;
 export type Lang = (typeof LANGS)[number];
 
@@ -128,19 +134,8 @@ export function loadSplit(split: Split, dir = SET_DIR, seen = new Map<string, st
 
 export function loadSet(dir = SET_DIR): Record<Split, LabelledMessage[]> {
   const seen = new Map<string, string>();
-  return {
-    tune: loadSplit('tune', dir, seen),
-    holdout: loadSplit('holdout', dir, seen),
-    holdout2: loadSplit('holdout2', dir, seen),
-    holdout3: loadSplit('holdout3', dir, seen),
-    holdout4: loadSplit('holdout4', dir, seen),
-    holdout5: loadSplit('holdout5', dir, seen),
-    holdout6: loadSplit('holdout6', dir, seen),
-    holdout7: loadSplit('holdout7', dir, seen),
-    holdout8: loadSplit('holdout8', dir, seen),
-    holdout9: loadSplit('holdout9', dir, seen),
-    holdout10: loadSplit('holdout10', dir, seen),
-    holdout11: loadSplit('holdout11', dir, seen),
-    holdout12: loadSplit('holdout12', dir, seen),
-  };
+  return Object.fromEntries(SPLITS.map((split) => [split, loadSplit(split, dir, seen)])) as Record<
+    Split,
+    LabelledMessage[]
+  >;
 }

@@ -12,24 +12,21 @@
 import { classify, CATEGORIES, type Category, type Finding } from '../../src/classifier/index.ts';
 import { basename } from 'node:path';
 
-import { loadSet, MalformedSetError, SPLITS, type LabelledMessage, type Split } from './load-set.ts';
+import {
+  IDENTIFIER_HELD_OUT,
+  loadSet,
+  MalformedSetError,
+  RETIRED_IDENTIFIER_PARTS,
+  SPLITS,
+  type LabelledMessage,
+  type Split,
+} from './load-set.ts';
 
 const IDENTIFIER_FLOOR = 0.97;
 const HEALTH_FLOOR = 0.95;
 const IDENTIFIERS = CATEGORIES.filter((c) => c !== 'HEALTH');
-/** The identifier categories' held-out part, and the ones before it, now tuning data. */
-const IDENTIFIER_PART = 'holdout12' satisfies Split;
-const RETIRED_IDENTIFIER_PARTS = [
-  'holdout3',
-  'holdout4',
-  'holdout5',
-  'holdout6',
-  'holdout7',
-  'holdout8',
-  'holdout9',
-  'holdout10',
-  'holdout11',
-] as const satisfies readonly Split[];
+/** The identifier categories' held-out part, and the ones before it, now tuning data (load-set.ts). */
+const IDENTIFIER_PART = IDENTIFIER_HELD_OUT;
 const isIdentifierFile = (m: LabelledMessage) => basename(m.file).startsWith('ids-');
 
 interface Counts {

@@ -10,25 +10,22 @@ import { describe, it } from 'node:test';
 import { CATEGORIES, type Category } from '../../src/classifier/types.ts';
 import { buildAll } from './build-set.ts';
 import * as gen from './generate-identifiers.ts';
-import { LANGS, loadSet, MalformedSetError, parseLine, SET_DIR, SPLITS, type LabelledMessage } from './load-set.ts';
+import {
+  IDENTIFIER_PARTS,
+  LANGS,
+  loadSet,
+  MalformedSetError,
+  parseLine,
+  SET_DIR,
+  SPLITS,
+  type LabelledMessage,
+  type Split,
+} from './load-set.ts';
 
 const set = loadSet();
 /** the set as first written: the tune part and the first held-out part */
 const firstTwo = [...set.tune, ...set.holdout];
 const all = SPLITS.flatMap((split) => set[split]);
-/** the parts written for the identifier categories alone (README.md) */
-const IDENTIFIER_PARTS: readonly string[] = [
-  'holdout3',
-  'holdout4',
-  'holdout5',
-  'holdout6',
-  'holdout7',
-  'holdout8',
-  'holdout9',
-  'holdout10',
-  'holdout11',
-  'holdout12',
-];
 const IDENTIFIERS = CATEGORIES.filter((c) => c !== 'HEALTH');
 const positives = (ms: LabelledMessage[], c: Category) => ms.filter((m) => m.labels.includes(c)).length;
 const hard = (ms: LabelledMessage[], c: Category) => ms.filter((m) => m.hard?.includes(c)).length;
@@ -91,7 +88,7 @@ describe('evaluation set: size and split', () => {
       assert.ok(positives(set.holdout2, c) >= (c === 'HEALTH' ? 150 : 20), `${c}: ${positives(set.holdout2, c)}`);
     }
     // the identifier parts measure the identifier categories alone (README.md)
-    for (const split of SPLITS.filter((x) => IDENTIFIER_PARTS.includes(x))) {
+    for (const split of IDENTIFIER_PARTS) {
       for (const c of IDENTIFIERS)
         assert.ok(positives(set[split], c) >= 30, `${split} ${c}: ${positives(set[split], c)}`);
       assert.equal(positives(set[split], 'HEALTH') + hard(set[split], 'HEALTH'), 0);
@@ -107,7 +104,7 @@ describe('evaluation set: size and split', () => {
 
   it('has at least a quarter hard negatives for every category in each part', () => {
     for (const split of SPLITS) {
-      for (const c of IDENTIFIER_PARTS.includes(split) ? IDENTIFIERS : CATEGORIES) {
+      for (const c of (IDENTIFIER_PARTS as readonly Split[]).includes(split) ? IDENTIFIERS : CATEGORIES) {
         const p = positives(set[split], c);
         const h = hard(set[split], c);
         // the second held-out part is smaller: its phone file came out at 12 hard of 52
@@ -127,7 +124,7 @@ describe('evaluation set: size and split', () => {
       const latin = set[split].filter((m) => m.lang === 'kk-latn');
       const marked = latin.filter((m) => /[äğqñöūüış]/i.test(m.text)).length;
       // q is in both spellings; the later held-out parts have fewer plain-typed lines (identifier files use diacritics)
-      const plain = split === 'holdout2' ? 15 : IDENTIFIER_PARTS.includes(split) ? 5 : 30;
+      const plain = split === 'holdout2' ? 15 : (IDENTIFIER_PARTS as readonly Split[]).includes(split) ? 5 : 30;
       assert.ok(
         marked >= 30 && latin.length - marked >= plain,
         `${split}: ${marked} with diacritics of ${latin.length}`,
