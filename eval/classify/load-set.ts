@@ -27,6 +27,7 @@ export const SPLITS = [
   'holdout10',
   'holdout11',
   'holdout12',
+  'holdout13',
 ] as const;
 export type Split = (typeof SPLITS)[number];
 /** The parts written for the identifier categories alone, in order; the last is their held-out part (README.md). */
