@@ -126,7 +126,7 @@ export function healthInput(text: string): string {
 const DOCUMENT_WORDS =
   'заказ|сч[её]т|счета|фактур|эсф|снт|ттн|договор|контракт|заявк|заявлени|обращени|накладн|постановлени|приказ|протокол|квитанц|платёж|платеж|платёжк|чек|реестр|лицев\\p{L}*\\s+сч|дел[оа]|талон|полис|билет|брон|серийн|инвентарн|артикул|штрих|парти|лот|акт|входящ|исходящ|рег\\.?\\s*номер|регистрационн|бланк|пломб|трек|тапсырыс|шот|шарт|қаулы|бұйрық|өтінім|өтініш|түбіртек|анықтама|жолдама|хат|іс|tapsyrys|shart|ötınış|otinish|order|invoice|contract|ticket|po\\s*(?:number|no|#)|purchase\\s+order|tracking|waybill|document\\s+id|ref|reference|case|claim|permit|licen[cs]e|certificate|разрешени|лиценз|сертификат|рұқсат|доверенност|сенімхат|письм|исполнительн|производств|receipt|booking|reservation|serial|sku|batch|account|policy|request|incident|application|shipment|parcel|посылк|отправлени|сәлемдеме|жөнелтілім|жүкқұжат|жүк\\s+құжат|kuı|куи|кусп|ердр|ваучер|voucher|vaucher|өтінім|ötınım|hatt|код|коды|kody';
 const DOCUMENT_NUMBER_LABEL = new RegExp(
-  `(?<![\\p{L}])(?:${DOCUMENT_WORDS})\\p{L}*(?:\\s+(?:за|по|for|of)\\s+\\p{L}+|\\s+is)?[^\\p{L}\\p{N}]{0,6}(?:(?:№|#|no\\.?|number|nömırı|nomiri|нөмірі|номер|на\\s+портале)[^\\p{L}\\p{N}]{0,4})?$`,
+  `(?<![\\p{L}])(?:${DOCUMENT_WORDS})\\p{L}*(?:\\s+(?:за|по|на|for|of)\\s+\\p{L}+|\\s+is)?[^\\p{L}\\p{N}]{0,6}(?:(?:№|#|no\\.?|number|nömırı|nomiri|нөмірі|номер|на\\s+портале)[^\\p{L}\\p{N}]{0,4})?$`,
   'iu',
 );
 /** A document's label right before a number, with no other word between: "Invoice N20231104", "ТТН 048125679". */

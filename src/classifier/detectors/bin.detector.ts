@@ -35,6 +35,7 @@ export const binDetector: DigitDetector = {
     'biznes säikestendıru',
     'biznes-säikestendıru',
     'biznes saikestendiru',
+    'bizness säikestendıru',
     'biznes-saikestendiru',
     'business identification',
     'business ID',

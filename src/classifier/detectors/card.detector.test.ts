@@ -92,3 +92,13 @@ test('a card copied in cells of one digit, or with the issuer six apart, is a ca
       text,
     );
 });
+
+test('a card dictated in pairs or with the first eight apart is a card; an odd grouping is not (table)', () => {
+  for (const text of ['записал так: 44 05 63 82 90 18 60 06', 'перевела на 44056382 9018 6006'])
+    assert.deepEqual(
+      classify(text).map((f) => f.category),
+      ['CARD'],
+      text,
+    );
+  assert.deepEqual(cards('ref 44 0563 8290 186 006'), []);
+});

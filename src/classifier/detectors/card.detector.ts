@@ -60,13 +60,16 @@ function oneSeparator({ separators }: DigitShape): boolean {
 
 /** Another grouping of the digits (8-8, 4-4-8, 4-12) with one kind of separator: a card only with a card word. */
 function otherGrouping(shape: DigitShape): boolean {
-  const cells = shape.groups.every((g) => g === 1);
-  return shape.groups.length >= 2 && (shape.groups.length <= 4 || cells) && oneSeparator(shape);
+  return shape.groups.length >= 2 && oneSeparator(shape);
 }
 
-/** A grouping that keeps one number whole: the issuer's first four or six apart (4-12, 6-10, 4-4-8) or one digit a cell. */
+/** A grouping that reads as one number: split evenly (cells, pairs) or with the issuer's digits apart (4-12, 6-10, 8-4-4). */
 function oneNumber({ groups, digits }: DigitShape): boolean {
-  return digits.length === 16 && (groups[0] === 4 || groups[0] === 6 || groups.every((g) => g === 1));
+  if (digits.length !== 16) return false;
+  // cells, pairs, fours: one number split evenly for reading
+  if (groups.every((g) => g === groups[0])) return groups.length > 2;
+  // the issuer's first four, six or eight kept apart (4-12, 6-10, 4-4-8, 8-4-4); 8-8 is as often two numbers
+  return groups.length <= 3 && [4, 6, 8].includes(groups[0] as number) && !(groups.length === 2 && groups[0] === 8);
 }
 
 export const cardDetector: DigitDetector = {

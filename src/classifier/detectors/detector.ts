@@ -60,7 +60,7 @@ const GUARD_AFTER = 16;
 const OWN_LABEL = 24;
 const NEGATED_BEFORE =
   /(?<![\p{L}])(?:не|not|no)\s+(?:(?:an?|the|our|my|his|her|their|your|наш\p{L}*|мой|мои|его|её|ее|их|ваш\p{L}*|біздің|менің)\s+)?$/iu;
-const NEGATED_AFTER = /^[\s-]*(?:(?:керек|kerek|қажет|qajet)\s+)?(?:емес|emes)(?![\p{L}])/iu;
+const NEGATED_AFTER = /^[\s-]*(?:(?:керек|kerek|қажет|qajet|бойынша|boiynsha)\s+)?(?:емес|emes)(?![\p{L}])/iu;
 
 /**
  * Context words: matched as word prefixes (so Russian and Kazakh inflections such as "паспорта", "ИИН-і" count),
@@ -77,6 +77,8 @@ export interface ContextOptions {
   guard?: RegExp;
   /** how far before the match a context word may stand (default CONTEXT_BEFORE) */
   before?: number;
+  /** and how far after it (default CONTEXT_AFTER) */
+  after?: number;
 }
 
 export class ContextWords {
@@ -89,6 +91,7 @@ export class ContextWords {
   private readonly gap: RegExp | null;
   private readonly guard: RegExp | null;
   private readonly reachBefore: number;
+  private readonly reachAfter: number;
 
   /** `detector` names the ids' namespace. */
   constructor(detector: string, words: readonly string[], options: ContextOptions = {}) {
@@ -103,6 +106,7 @@ export class ContextWords {
     this.gap = options.gap ?? null;
     this.guard = options.guard ?? null;
     this.reachBefore = options.before ?? CONTEXT_BEFORE;
+    this.reachAfter = options.after ?? CONTEXT_AFTER;
     this.byPrefix = words
       .map((w) => [foldWord(w.replace(/\$$/, '')), contextId(detector, w.replace(/\$$/, ''))] as const)
       .sort((a, b) => b[0].length - a[0].length);
@@ -121,10 +125,11 @@ export class ContextWords {
       if (last === null) return undefined;
       return this.gap.test(before.slice(last.index + last[0].length)) ? this.idOf(last[0]) : undefined;
     }
-    if (!this.pattern.test(before) && !this.pattern.test(text.slice(end, end + CONTEXT_AFTER))) return undefined;
+    const after = end + this.reachAfter;
+    if (!this.pattern.test(before) && !this.pattern.test(text.slice(end, after))) return undefined;
     // the number's own label names another document: "тіркеу куәлігі N 01245789, төлқұжатпен бірге"
     if (this.guard?.test(text.slice(Math.max(0, start - OWN_LABEL), start))) return undefined;
-    return this.counted(text, start - before.length, start) ?? this.counted(text, end, end + CONTEXT_AFTER);
+    return this.counted(text, start - before.length, start) ?? this.counted(text, end, after);
   }
 
   /**
@@ -139,7 +144,7 @@ export class ContextWords {
       const at = from + m.index;
       const after = at + m[0].length;
       if (NEGATED_BEFORE.test(text.slice(Math.max(0, at - 16), at))) continue;
-      if (NEGATED_AFTER.test(text.slice(after, after + 12))) continue;
+      if (NEGATED_AFTER.test(text.slice(after, after + 20))) continue;
       if (this.guard?.test(text.slice(Math.max(0, at - GUARD_BEFORE), after + GUARD_AFTER))) continue;
       return this.idOf(m[0]);
     }

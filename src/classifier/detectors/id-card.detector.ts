@@ -63,6 +63,8 @@ export const idCardDetector: DigitDetector = {
       'j/k',
       'уд$',
       'УЛ$',
+      'ЖК$',
+      'JK$',
       'выдан',
       'выдач',
       'МВД',
@@ -71,10 +73,11 @@ export const idCardDetector: DigitDetector = {
     {
       // a document's number is often a sentence after the document's name
       before: 80,
+      after: 40,
       // other certificates called удостоверение / куәлік: a driving licence, a service or military card, a birth or
       // registration certificate, a certificate of training
       guard:
-        /(?:водительск\p{L}*\s+(?:удостоверени|прав)|служебн|пенсионн\p{L}*\s+удостоверени|военн\p{L}*\s+(?:билет|удостоверени)|ветеран|удостоверени\p{L}*\s+(?:о|об)\s|удостоверени\p{L}*\s+на\s+прав|удостоверени\p{L}*\s+по\s+(?:технике|охране|безопасн)|(?:transaction|order|user|client|customer|session|request|ticket|chat|device|merchant|terminal|tracking|payment|invoice|apple|google|telegram|driver|app|portal\p{L}*|портал\p{L}*|заказ\p{L}*|транзакци\p{L}*|клиент\p{L}*|пользовател\p{L}*)\s*ID(?![\p{L}]|\s+card|\s+карт)|ID\s+(?:заказ|транзакц|платеж|платёж|клиент|пользовател|order|transaction|payment)|біліктілік|замен\p{L}*\s+(?:удостоверени|паспорт)|ауыстыру|auystyru|bılıktılık|biliktilik|квалификац|жүргізуші\s+куәлі|jürgızuşı\s+kuälı|jurgizushi\s+kuali|zhurgizushi\s+kuali|қызметтік|qyzmettık|әскери\s+(?:билет|куәлі)|äskeri\s+(?:bilet|kuälı)|туу\s+туралы|о\s+рождении|тіркеу\s+куәлі|tırkeu\s+kuälı|driv(?:er'?s|ing)\s+licen|service\s+id|military|birth|registration\s+cert)/iu,
+        /(?:водительск\p{L}*\s+(?:удостоверени|прав)|служебн|пенсионн\p{L}*\s+удостоверени|военн\p{L}*\s+(?:билет|удостоверени)|ветеран|удостоверени\p{L}*\s+(?:о|об)\s|удостоверени\p{L}*\s+на\s+прав|удостоверени\p{L}*\s+по\s+(?:технике|охране|безопасн)|(?:transaction|order|user|client|customer|session|request|ticket|chat|device|merchant|terminal|tracking|payment|invoice|apple|google|telegram|driver|app|appointment|portal\p{L}*|портал\p{L}*|заказ\p{L}*|транзакци\p{L}*|клиент\p{L}*|пользовател\p{L}*)\s*ID(?![\p{L}]|\s+card|\s+карт)|ID\s+(?:заказ|транзакц|платеж|платёж|клиент|пользовател|order|transaction|payment)|біліктілік|замен\p{L}*\s+(?:удостоверени|паспорт)|ауыстыру|auystyru|bılıktılık|biliktilik|квалификац|жүргізуші\s+куәлі|jürgızuşı\s+kuälı|jurgizushi\s+kuali|zhurgizushi\s+kuali|қызметтік|qyzmettık|әскери\s+(?:билет|куәлі)|äskeri\s+(?:bilet|kuälı)|туу\s+туралы|о\s+рождении|тіркеу\s+куәлі|tırkeu\s+kuälı|driv(?:er'?s|ing)\s+licen|service\s+id|military|birth|registration\s+cert)/iu,
     },
   ),
   contextScore: 0.85,

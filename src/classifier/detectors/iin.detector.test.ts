@@ -133,3 +133,20 @@ test('"booking ref is <number>": the number is the booking\'s', () => {
     [],
   );
 });
+
+test('an IIN written with a slash or after "jsn" is read; "not by IIN, by contract №" is the contract (table)', () => {
+  for (const text of ['его ИИН 940101/300123', 'salem, jsn nomirim 940101 300 123'])
+    assert.deepEqual(
+      classify(text).map((f) => f.category),
+      ['IIN'],
+      text,
+    );
+  assert.deepEqual(
+    classify('Төлем ИИН бойынша емес, договор № 940101300123 бойынша өтті').map((f) => f.category),
+    [],
+  );
+  assert.deepEqual(
+    classify('Накладная на шины 940101300123 от поставщика').map((f) => f.category),
+    [],
+  );
+});

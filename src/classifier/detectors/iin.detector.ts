@@ -57,6 +57,8 @@ export const iinDetector: DigitDetector = {
     'ИИН',
     'ЖСН',
     'IIN',
+    'JSN',
+    'ZhSN',
     'индивидуальный идентификационный',
     'жеке сәйкестендіру',
     'jeke säikestendıru',

@@ -105,3 +105,11 @@ test('a passport written as "серия N, номер …" is read; a number wit
   );
   assert.deepEqual(found('Өтініш қабылданды, 15 жұмыс күні ішінде жауап береміз. N12345678'), []);
 });
+
+test('a passport named after its number reaches further; a longer hotel number is not one', () => {
+  assert.deepEqual(
+    found('N 1234 5678 — бұл менің шетелдік паспортым, визаға осыны жазыңыз').map(([c]) => c),
+    ['PASSPORT'],
+  );
+  assert.deepEqual(found('Медина hotel confirmation N 9912 4418 7, 6 түн'), []);
+});

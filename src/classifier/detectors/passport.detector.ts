@@ -12,7 +12,7 @@ export const passportDetector: PatternDetector = {
   category: 'PASSPORT',
   // the lookbehind sits after the first character so the combined pass can still skip fast to N/Н
   pattern:
-    '[NНnн№](?<![\\p{L}\\p{N}][NНnн№])(?: ?-? ?|,? (?:номер|нөмірі|nömırı|number|no\\.?):? )\\d(?:[ -]?\\d){7}(?![\\p{N}])',
+    '[NНnн№](?<![\\p{L}\\p{N}][NНnн№])(?: ?-? ?|,? (?:номер|нөмірі|nömırı|number|no\\.?):? )\\d(?:[ -]?\\d){7}(?![ -]?\\p{N})',
   context: new ContextWords(
     'passport',
     [
@@ -79,6 +79,7 @@ export const passportDetector: PatternDetector = {
     {
       // a document's number is often a sentence after the document's name
       before: 80,
+      after: 40,
       // passports of things, not people: a building's or a vehicle's technical passport, a deal's or a product's
       guard:
         /(?:тех\.?\s*паспорт|техническ\p{L}*\s+паспорт|паспорт\p{L}*\s+(?:здани|объект|здоровь|сделк|проект|безопасност|качеств|издели|транспортн|сосуд|котл|лифт|прибор|сч[её]тчик|автомобил|дорог|участк|оборудован)|техникалық\s+(?:паспорт|төлқұжат)|тіркеу\s+куәлі|tırkeu\s+kuälı|свидетельств\p{L}*\s+о\s+регистрац|registration\s+certificate|technical\s+passport|(?:building|vehicle|product|equipment)\s+passport)/iu,
