@@ -108,6 +108,12 @@ function iinVariant(s: string, rng: gen.Rng, v?: string): string {
     case 'slash':
       // the birth date split off with a slash, as on some hand-filled forms: 900101/300123
       return `${s.slice(0, 6)}/${s.slice(6)}`;
+    case 'dash22':
+      // the birth date typed like a date with dashes, then the serial: 90-01-01-300123
+      return `${s.slice(0, 2)}-${s.slice(2, 4)}-${s.slice(4, 6)}-${s.slice(6)}`;
+    case 'sp84':
+      // a stray space typed before the last four digits, as when copying in two looks: 90010130 0123
+      return `${s.slice(0, 8)} ${s.slice(8)}`;
     default:
       throw new Error(`unknown IIN variant ${v}`);
   }
@@ -159,6 +165,12 @@ function binVariant(s: string, rng: gen.Rng, v?: string): string {
     case 'numsp':
       // printed after a number sign in a company's letterhead: № 190740012345
       return `№ ${s}`;
+    case 'dash48':
+      // the registration year and month split off with a dash: 1907-40012345
+      return `${s.slice(0, 4)}-${s.slice(4)}`;
+    case 'slash':
+      // split in two halves with a slash, as on some hand-filled delivery notes: 190740/012345
+      return `${s.slice(0, 6)}/${s.slice(6)}`;
     default:
       throw new Error(`unknown BIN variant ${v}`);
   }

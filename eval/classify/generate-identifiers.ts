@@ -161,7 +161,11 @@ export type PhoneVariant =
   | 'intl-par-7'
   | 'eight-glued-dash'
   | 'seven-glued'
-  | 'eight-par-dot';
+  | 'eight-par-dot'
+  | 'intl-glued'
+  | 'intl-par-nosp'
+  | 'eight-dash-7'
+  | 'intl-sd34';
 const PHONE_VARIANTS: readonly PhoneVariant[] = [
   'intl-sp',
   'intl-sp',
@@ -276,6 +280,18 @@ export function phone(rng: Rng, variant?: string): string {
     case 'eight-par-dot':
       // the operator code in brackets, the subscriber number dotted: 8(701)123.45.67
       return `8(${code})${a}.${b}.${c}`;
+    case 'intl-glued':
+      // the plus and country code glued to the operator code, the rest spaced: +7701 123 45 67
+      return `+7${code} ${a} ${b} ${c}`;
+    case 'intl-par-nosp':
+      // a space before the brackets but none after them: +7 (701)123-45-67
+      return `+7 (${code})${a}-${b}-${c}`;
+    case 'eight-dash-7':
+      // the trunk prefix and operator code dashed, the subscriber number in one run: 8-701-1234567
+      return `8-${code}-${n}`;
+    case 'intl-sd34':
+      // the subscriber number dashed three and four: +7 701-123-4567
+      return `+7 ${code}-${a}-${n.slice(3)}`;
     default:
       throw new Error(`unknown phone variant ${variant}`);
   }
