@@ -805,6 +805,15 @@ export function passport(rng: Rng, variant?: string): string {
     case 'cyrtight44':
       // the series letter typed in Cyrillic and glued to the first half, as copied from a scan: Н1234 5678
       return `Н${n.slice(0, 4)} ${n.slice(4)}`;
+    case 'lowtight44':
+      // typed on a phone in lower case, the letter glued to the first half, the digits split in two: n1234 5678
+      return `n${n.slice(0, 4)} ${n.slice(4)}`;
+    case 'cyrpairs':
+      // the series letter typed in Cyrillic, the digits dictated in pairs: Н 12 34 56 78
+      return `Н ${(n.match(/.{2}/g) as string[]).join(' ')}`;
+    case 'numnbsp':
+      // copied out of a Word form: the number sign, a no-break space, the series and digits: №\u00a0N12345678
+      return `№\u00a0N${n}`;
     default:
       throw new Error(`unknown passport variant ${variant}`);
   }
@@ -866,6 +875,15 @@ export function idCard(rng: Rng, variant?: string): string {
     case 'numtight3':
       // the number sign glued to the digits, grouped by three: №045 123 456
       return `№${n.slice(0, 3)} ${n.slice(3, 6)} ${n.slice(6)}`;
+    case 'dash63':
+      // one dash after the first six digits, as read off the card in two breaths and typed on a phone: 045123-456
+      return `${n.slice(0, 6)}-${n.slice(6)}`;
+    case 'numnbsp':
+      // copied out of a Word form: the number sign and a no-break space before the digits: №\u00a0045123456
+      return `№\u00a0${n}`;
+    case 'sp3222':
+      // dictated like a phone number and typed as heard: 045 12 34 56
+      return `${n.slice(0, 3)} ${n.slice(3, 5)} ${n.slice(5, 7)} ${n.slice(7)}`;
     default:
       throw new Error(`unknown ID card variant ${variant}`);
   }
