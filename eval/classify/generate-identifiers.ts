@@ -486,6 +486,18 @@ function emailVariant(rng: Rng, variant: string): string {
     case 'travel':
       // a customer's or an agent's address at an airline's or a travel agency's domain
       return `${rng.pick([`${first}.${last}`, `${first[0]}.${last}`, `${first}${rng.int(1, 99)}`])}@${rng.pick(['airastana.com', 'flyarystan.com', 'chocotravel.kz', 'aviata.kz', 'kompas-tour.kz'])}`;
+    case 'supplier':
+      // a sales manager's address at a food or drinks supplier's own domain (dairy, bakery, coffee, meat)
+      return `${rng.pick([`${first}`, `${first}.${last}`, `${first[0]}${last}`, `${first}.sales`])}@${rng.pick(['sut-bereke.kz', 'nan-zauyty.kz', 'kofe-import.kz', 'et-onimderi.kz'])}`;
+    case 'fuel':
+      // a fleet manager's or a driver's address at a fuel retailer's or a logistics company's domain
+      return `${rng.pick([`${first}.${last}`, `${first[0]}.${last}`, `${last}${first[0]}`])}@${rng.pick(['janarmai-servis.kz', 'fleetcard-kz.kz', 'qazavtotrans.kz'])}`;
+    case 'course':
+      // a learner's or a tutor's address at an online course platform's own domain
+      return `${rng.pick([`${first}.${last}`, `${first}${rng.int(1, 99)}`, `${first[0]}.${last}`])}@${rng.pick(['bilimland-pro.kz', 'kodtau.academy', 'onlinemektep.org'])}`;
+    case 'dotlast':
+      // the surname dotted before the first name and its initial, as some HR departments build addresses: omarova.a.aigerim
+      return `${last}.${first[0]}.${first}@${rng.pick(['mail.ru', 'mail.kz', 'gmail.com'])}`;
     default:
       throw new Error(`unknown e-mail variant ${variant}`);
   }
@@ -592,6 +604,12 @@ export function card(rng: Rng, variant?: string): string {
     case 'sp844':
       // the first half typed in one run, the rest grouped: 44004302 1234 5678
       return `${n.slice(0, 8)} ${n.slice(8, 12)} ${n.slice(12)}`;
+    case 'thin':
+      // copied from a PDF bank statement that groups with thin spaces (U+2009)
+      return (n.match(/.{4}/g) as string[]).join('\u2009');
+    case 'dashtail':
+      // grouped by spaces, the last four split off with a dash by hand: 4400 4302 1234-5678
+      return `${n.slice(0, 4)} ${n.slice(4, 8)} ${n.slice(8, 12)}-${n.slice(12)}`;
     default:
       throw new Error(`unknown card variant ${variant}`);
   }
@@ -705,6 +723,16 @@ export function iban(rng: Rng, variant?: string): string {
     case 'miss':
       // grouped by four by hand with one space missed: KZ86 722C 00001234 5678
       return `${s.slice(0, 4)} ${s.slice(4, 8)} ${s.slice(8, 16)} ${s.slice(16)}`;
+    case 'wrap':
+      // copied out of a narrow column of a PDF invoice, where the account wrapped onto a second line
+      return `${s.slice(0, 12)}\n${s.slice(12)}`;
+    case 'bcc':
+    case 'bcc-sp':
+      // a Bank CenterCredit account, whose account part starts with the letters KZT: KZ..856KZT...
+      return groupIban(ibanAlpha(rng, '856', 'KZT'), variant === 'bcc-sp');
+    case 'dot':
+      // grouped by four with dots, as some people type long numbers on a phone: KZ86.722C.0000.1234.5678
+      return (s.match(/.{1,4}/g) as string[]).join('.');
     default:
       throw new Error(`unknown IBAN variant ${variant}`);
   }
