@@ -28,6 +28,7 @@ export const SPLITS = [
   'holdout11',
   'holdout12',
   'holdout13',
+  'holdout14',
 ] as const;
 export type Split = (typeof SPLITS)[number];
 /** The parts written for the identifier categories alone, in order; the last is their held-out part (README.md). */
