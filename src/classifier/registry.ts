@@ -37,7 +37,7 @@ export const EMAIL_DETECTOR: PatternDetector = emailDetector;
  * space either side) and tight dots; optionally a leading `+` or `(`. Runs are maximal, so a run never starts
  * or ends inside a longer digit sequence, and letters may touch it ("ИИН:900101300123", "ИИН900101300123").
  */
-export const DIGIT_RUN = '(?:\\+ {0,2})?\\(?\\d+(?:(?: {0,2}[\\-()]{1,2} ?| {1,2}|[./])\\d+)*';
+export const DIGIT_RUN = '(?:\\+ {0,2})?\\(?\\d+(?:(?: {0,2}[\\-()]{1,2} ?| {1,2}|[.,/])\\d+)*';
 
 /** Group k+1 of the combined regex is PATTERN_DETECTORS[k]; the last group is the digit run. */
 export const COMBINED = new RegExp(

@@ -56,3 +56,16 @@ test('a Kazakh IBAN capitalised by a phone is an IBAN; an order reference runnin
     [],
   );
 });
+
+test('a Kazakh IBAN joined by dots, wrapped by a PDF column or one character a cell is an IBAN (table)', () => {
+  for (const text of [
+    'счет KZ86.125K.ZT50.0410.0100 открыт',
+    'реквизиты:\nKZ86125KZT50\n04100100',
+    'ИИК K Z 8 6 1 2 5 K Z T 5 0 0 4 1 0 0 1 0 0 из бланка',
+  ])
+    assert.deepEqual(
+      classify(text).map((f) => f.category),
+      ['IBAN'],
+      text,
+    );
+});

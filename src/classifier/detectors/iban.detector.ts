@@ -75,10 +75,10 @@ export const ibanDetector: PatternDetector = {
   kind: 'pattern',
   name: 'iban',
   category: 'IBAN',
-  // capitals with an optional space after the country (KZ 96 9652 …), or a Kazakh IBAN in any case (kz50…, Kz53…) whole
-  // or in groups of four
+  // capitals with an optional space after the country (KZ 96 9652 …), or a Kazakh IBAN in any case (kz50…, Kz53…) whole,
+  // in groups of four (spaces, dashes, dots, a line break where a PDF column wrapped) or one character a cell
   pattern:
-    '(?:[A-Z](?<![\\p{L}\\p{N}][A-Z])[A-Z] ?\\d{2}(?:[ \\-]?[A-Z0-9]){11,30}|[kK](?<![\\p{L}\\p{N}][kK])[zZ] ?\\d{2}(?:[ \\-]?[A-Za-z0-9]{4}){4})',
+    '(?:[A-Z](?<![\\p{L}\\p{N}][A-Z])[A-Z] ?\\d{2}(?:[ \\-]?[A-Z0-9]){11,30}|[kK](?<![\\p{L}\\p{N}][kK])[zZ] ?\\d{2}(?:[ \\-.]?\\n?[A-Za-z0-9]{4}){4}|[kK](?<![\\p{L}\\p{N}][kK]) [zZ](?: [A-Za-z0-9]){18})',
   context: new ContextWords('iban', ['IBAN', 'ИИК', 'ЖСК', 'счет', 'счёт', 'шот', 'реквизит', 'account', 'банк']),
   contextScore: 0.99,
   evaluate(match: string): (Verdict & { length?: number }) | null {
@@ -87,7 +87,7 @@ export const ibanDetector: PatternDetector = {
     let compact = '';
     for (let i = 0; i < match.length; i++) {
       const ch = match[i] as string;
-      if (ch !== ' ' && ch !== '-') {
+      if (ch !== ' ' && ch !== '-' && ch !== '.' && ch !== '\n' && ch !== '\r') {
         compact += ch.toUpperCase();
         ends.push(i + 1);
       }

@@ -150,3 +150,10 @@ test('an IIN written with a slash or after "jsn" is read; "not by IIN, by contra
     [],
   );
 });
+
+test('an IIN pasted from Excel with thousands separators is read', () => {
+  assert.deepEqual(
+    classify('ИИН 940,101,300,123 (из Экселя с запятыми)').map((f) => f.category),
+    ['IIN'],
+  );
+});
