@@ -114,6 +114,12 @@ function iinVariant(s: string, rng: gen.Rng, v?: string): string {
     case 'sp84':
       // a stray space typed before the last four digits, as when copying in two looks: 90010130 0123
       return `${s.slice(0, 8)} ${s.slice(8)}`;
+    case 'nbsp4':
+      // copied out of a PDF certificate that groups by four with no-break spaces: 9001\u00a00130\u00a00123
+      return `${s.slice(0, 4)}\u00a0${s.slice(4, 8)}\u00a0${s.slice(8)}`;
+    case 'dot22':
+      // the birth date typed like a date with dots, then the serial: 90.01.01.300123
+      return `${s.slice(0, 2)}.${s.slice(2, 4)}.${s.slice(4, 6)}.${s.slice(6)}`;
     default:
       throw new Error(`unknown IIN variant ${v}`);
   }
@@ -171,6 +177,12 @@ function binVariant(s: string, rng: gen.Rng, v?: string): string {
     case 'slash':
       // split in two halves with a slash, as on some hand-filled delivery notes: 190740/012345
       return `${s.slice(0, 6)}/${s.slice(6)}`;
+    case 'dot':
+      // split in two halves with a dot, as some accountants type it: 190740.012345
+      return `${s.slice(0, 6)}.${s.slice(6)}`;
+    case 'nbsp4':
+      // copied out of a PDF invoice that groups by four with no-break spaces: 1907\u00a04001\u00a02345
+      return `${s.slice(0, 4)}\u00a0${s.slice(4, 8)}\u00a0${s.slice(8)}`;
     default:
       throw new Error(`unknown BIN variant ${v}`);
   }

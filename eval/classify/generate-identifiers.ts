@@ -165,7 +165,11 @@ export type PhoneVariant =
   | 'intl-glued'
   | 'intl-par-nosp'
   | 'eight-dash-7'
-  | 'intl-sd34';
+  | 'intl-sd34'
+  | 'par-bare'
+  | 'bare-dash'
+  | 'eight-par-half'
+  | 'wa-api';
 const PHONE_VARIANTS: readonly PhoneVariant[] = [
   'intl-sp',
   'intl-sp',
@@ -292,6 +296,18 @@ export function phone(rng: Rng, variant?: string): string {
     case 'intl-sd34':
       // the subscriber number dashed three and four: +7 701-123-4567
       return `+7 ${code}-${a}-${n.slice(3)}`;
+    case 'par-bare':
+      // no country code or trunk prefix, the operator code in brackets: (701) 123-45-67
+      return `(${code}) ${a}-${b}-${c}`;
+    case 'bare-dash':
+      // no country code or trunk prefix, every group dashed: 701-123-45-67
+      return `${code}-${a}-${b}-${c}`;
+    case 'eight-par-half':
+      // the trunk prefix glued to the brackets, a space after them: 8(701) 123-45-67
+      return `8(${code}) ${a}-${b}-${c}`;
+    case 'wa-api':
+      // a WhatsApp button link copied from a web page: api.whatsapp.com/send?phone=77011234567
+      return `https://api.whatsapp.com/send?phone=7${code}${n}`;
     default:
       throw new Error(`unknown phone variant ${variant}`);
   }
