@@ -858,6 +858,9 @@ export function passport(rng: Rng, variant?: string): string {
     case 'numnbsp':
       // copied out of a Word form: the number sign, a no-break space, the series and digits: №\u00a0N12345678
       return `№\u00a0N${n}`;
+    case 'cyrlowdash':
+      // typed on a phone with the Cyrillic keyboard on, in lower case, with a dash after the series letter: н-12345678
+      return `н-${n}`;
     default:
       throw new Error(`unknown passport variant ${variant}`);
   }
@@ -928,6 +931,9 @@ export function idCard(rng: Rng, variant?: string): string {
     case 'sp3222':
       // dictated like a phone number and typed as heard: 045 12 34 56
       return `${n.slice(0, 3)} ${n.slice(3, 5)} ${n.slice(5, 7)} ${n.slice(7)}`;
+    case 'numdash':
+      // the number sign followed by a dash, as some people write it by hand: №-045123456
+      return `№-${n}`;
     default:
       throw new Error(`unknown ID card variant ${variant}`);
   }
