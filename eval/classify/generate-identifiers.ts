@@ -511,6 +511,12 @@ function emailVariant(rng: Rng, variant: string): string {
     case 'course':
       // a learner's or a tutor's address at an online course platform's own domain
       return `${rng.pick([`${first}.${last}`, `${first}${rng.int(1, 99)}`, `${first[0]}.${last}`])}@${rng.pick(['bilimland-pro.kz', 'kodtau.academy', 'onlinemektep.org'])}`;
+    case 'fund':
+      // a trustee's or an accountant's address at a mosque's construction fund or a children's choir's own domain
+      return `${rng.pick([`${first}`, `${first}.${last}`, `${first[0]}.${last}`, `${last}`])}@${rng.pick(['meshit-qory.kz', 'imanqor.kz', 'balalar-hory.kz', 'aqqu-choir.kz'])}`;
+    case 'atelier':
+      // an order manager's address at a sewing workshop's or a fabric supplier's own domain
+      return `${rng.pick([`${first}`, `${first}.${last}`, `${first[0]}${last}`, `${first}.zakaz`])}@${rng.pick(['tigin-atelier.kz', 'mata-optom.kz', 'furnitura-shop.kz', 'shveya-samal.kz'])}`;
     case 'dotlast':
       // the surname dotted before the first name and its initial, as some HR departments build addresses: omarova.a.aigerim
       return `${last}.${first[0]}.${first}@${rng.pick(['mail.ru', 'mail.kz', 'gmail.com'])}`;
@@ -623,6 +629,9 @@ export function card(rng: Rng, variant?: string): string {
     case 'thin':
       // copied from a PDF bank statement that groups with thin spaces (U+2009)
       return (n.match(/.{4}/g) as string[]).join('\u2009');
+    case 'wrap':
+      // copied out of a narrow column of a PDF receipt, where the number wrapped after its second group
+      return `${n.slice(0, 4)} ${n.slice(4, 8)}\n${n.slice(8, 12)} ${n.slice(12)}`;
     case 'dashtail':
       // grouped by spaces, the last four split off with a dash by hand: 4400 4302 1234-5678
       return `${n.slice(0, 4)} ${n.slice(4, 8)} ${n.slice(8, 12)}-${n.slice(12)}`;
@@ -746,6 +755,10 @@ export function iban(rng: Rng, variant?: string): string {
     case 'bcc-sp':
       // a Bank CenterCredit account, whose account part starts with the letters KZT: KZ..856KZT...
       return groupIban(ibanAlpha(rng, '856', 'KZT'), variant === 'bcc-sp');
+    case 'jusan':
+    case 'jusan-sp':
+      // a Jusan Bank account, whose account part starts with the letters CTB: KZ..998CTB...
+      return groupIban(ibanAlpha(rng, '998', 'CTB'), variant === 'jusan-sp');
     case 'dot':
       // grouped by four with dots, as some people type long numbers on a phone: KZ86.722C.0000.1234.5678
       return (s.match(/.{1,4}/g) as string[]).join('.');
