@@ -24,19 +24,8 @@ import { healthInput } from '../src/classifier/classify.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const TRAIN_DIR = path.join(root, 'train', 'health');
-/**
- * The evaluation set's tuning parts (eval/classify/README.md): the tune part, the retired first held-out part, and the
- * identifier parts retired into tuning (holdout2's identifier files, holdout3, holdout4) — messages about IINs,
- * passports and accounts, nearly all without health data, that the model must learn to leave alone. holdout2's
- * health files and the identifiers' current held-out part are never read.
- */
-const TUNE_FILES: { dir: string; keep: (file: string) => boolean }[] = [
-  { dir: 'tune', keep: () => true },
-  { dir: 'holdout', keep: () => true },
-  { dir: 'holdout2', keep: (file) => file.startsWith('ids-') },
-  { dir: 'holdout3', keep: () => true },
-  { dir: 'holdout4', keep: () => true },
-];
+/** the evaluation set's tuning parts: the tune part and the retired first held-out part (eval/classify/README.md) */
+const TUNE_DIRS = ['tune', 'holdout'].map((part) => path.join(root, 'eval', 'classify', part));
 const OUT = path.join(root, 'src', 'classifier', 'health-model', 'weights.generated.ts');
 
 interface Example {
@@ -79,11 +68,11 @@ function readTrain(): Example[] {
 
 function readTune(): Example[] {
   const examples: Example[] = [];
-  const files = TUNE_FILES.flatMap(({ dir, keep }) =>
-    readdirSync(path.join(root, 'eval', 'classify', dir))
-      .filter((f) => f.endsWith('.jsonl') && keep(f))
+  const files = TUNE_DIRS.flatMap((dir) =>
+    readdirSync(dir)
+      .filter((f) => f.endsWith('.jsonl'))
       .sort()
-      .map((f) => path.join(root, 'eval', 'classify', dir, f)),
+      .map((f) => path.join(dir, f)),
   );
   for (const file of files) {
     for (const line of readFileSync(file, 'utf8').split('\n')) {
