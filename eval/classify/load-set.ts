@@ -29,6 +29,7 @@ export const SPLITS = [
   'holdout12',
   'holdout13',
   'holdout14',
+  'holdout15',
 ] as const;
 export type Split = (typeof SPLITS)[number];
 /** The parts written for the identifier categories alone, in order; the last is their held-out part (README.md). */
