@@ -137,3 +137,13 @@ test('an ID-card number copied in cells of one digit, or after a bare "уд", is
     );
   assert.deepEqual(found('удобно 043219876'), []);
 });
+
+test("a money transfer's control number, collected with the ID card, is the transfer's (table)", () => {
+  for (const text of [
+    'Почта: контрольный номер перевода 043 219 876, получить можно по удостоверению личности',
+    'Ақша аударымының бақылау нөмірі 043 219 876, жеке куәлікпен алуға болады',
+    'Money transfer control number 043 219 876, collect it with your ID card',
+    'Каршеринг қолданушы ID 043219876',
+  ])
+    assert.deepEqual(found(text), [], text);
+});

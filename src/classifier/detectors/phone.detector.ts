@@ -14,9 +14,12 @@ export function kzNationalKind(national: string): 'mobile' | 'city' | null {
   return null;
 }
 
-/** The groupings a ten-digit mobile number is written in: 3-3-2-2 or 3-3-4, one kind of separator. */
+/** The groupings a ten-digit mobile number is written in: 3-3-2-2 or 3-3-4, one kind of separator after the code. */
 function phoneGrouping({ groups, separators }: DigitShape): boolean {
-  if (!separators.every((s) => s === separators[0]) || (separators[0] !== ' ' && separators[0] !== '-')) return false;
+  // the operator's code may stand in brackets: (701) 938-33-24
+  const rest = /^\)\s?$/.test(separators[0] ?? '') ? separators.slice(1) : separators;
+  const kind = rest[0] ?? ' ';
+  if (!rest.every((s) => s === kind) || (kind !== ' ' && kind !== '-')) return false;
   const layout = groups.join('-');
   return layout === '3-3-2-2' || layout === '3-3-4';
 }
