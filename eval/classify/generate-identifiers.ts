@@ -874,6 +874,9 @@ export function passport(rng: Rng, variant?: string): string {
     case 'cyrlowdash':
       // typed on a phone with the Cyrillic keyboard on, in lower case, with a dash after the series letter: н-12345678
       return `н-${n}`;
+    case 'nonum':
+      // the English abbreviation of number without a dot, before the series letter: No N12345678
+      return `No N${n}`;
     default:
       throw new Error(`unknown passport variant ${variant}`);
   }
@@ -947,6 +950,9 @@ export function idCard(rng: Rng, variant?: string): string {
     case 'numdash':
       // the number sign followed by a dash, as some people write it by hand: №-045123456
       return `№-${n}`;
+    case 'paren':
+      // put in brackets after the document name, as in a typed list: (045123456)
+      return `(${n})`;
     default:
       throw new Error(`unknown ID card variant ${variant}`);
   }
