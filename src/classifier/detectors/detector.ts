@@ -97,6 +97,7 @@ export class ContextWords {
   constructor(detector: string, words: readonly string[], options: ContextOptions = {}) {
     this.words = words;
     // a word ending in `$` is matched whole ("уд$": not "удобно"); the others as prefixes of a longer word
+    const entries = words.map((w) => ({ word: w.replace(/\$$/, ''), whole: w.endsWith('$') }));
     const alternatives = [...words]
       .sort((a, b) => b.length - a.length)
       .map((w) => (w.endsWith('$') ? `${escapeWord(w.slice(0, -1))}(?![\\p{L}])` : `${escapeWord(w)}\\p{L}*`));
@@ -107,11 +108,11 @@ export class ContextWords {
     this.guard = options.guard ?? null;
     this.reachBefore = options.before ?? CONTEXT_BEFORE;
     this.reachAfter = options.after ?? CONTEXT_AFTER;
-    this.byPrefix = words
-      .map((w) => [foldWord(w.replace(/\$$/, '')), contextId(detector, w.replace(/\$$/, ''))] as const)
+    this.byPrefix = entries
+      .map(({ word }) => [foldWord(word), contextId(detector, word)] as const)
       .sort((a, b) => b[0].length - a[0].length);
-    for (const [, id] of this.byPrefix)
-      CONTEXT_WORDS.set(id, words.find((w) => contextId(detector, w.replace(/\$$/, '')) === id)!.replace(/\$$/, ''));
+    // the first word of an id names it, as before the list was sorted
+    for (const { word } of [...entries].reverse()) CONTEXT_WORDS.set(contextId(detector, word), word);
   }
 
   /** the id of the context word found near [start, end) of `text`, if any */
@@ -137,7 +138,7 @@ export class ContextWords {
    * and not in a phrase the detector's guard names (a building's technical passport, a driving licence).
    */
   private counted(text: string, from: number, to: number): string | undefined {
-    const window = text.slice(from, Math.min(to, text.length));
+    const window = text.slice(from, to);
     this.closest.lastIndex = 0;
     let m: RegExpExecArray | null;
     while ((m = this.closest.exec(window)) !== null) {
