@@ -124,7 +124,7 @@ export function healthInput(text: string): string {
  */
 /** The words that label a document's own number (order, invoice, contract, waybill…), as one alternation. */
 const DOCUMENT_WORDS =
-  'заказ|сч[её]т|счета|фактур|эсф|снт|ттн|договор|контракт|заявк|заявлени|обращени|накладн|постановлени|приказ|протокол|квитанц|платёж|платеж|платёжк|чек|реестр|лицев\\p{L}*\\s+сч|дел[оа]|талон|полис|билет|брон|серийн|инвентарн|артикул|штрих|парти|лот|акт|входящ|исходящ|рег\\.?\\s*номер|регистрационн|бланк|пломб|трек|тапсырыс|шот|шарт|қаулы|бұйрық|өтінім|өтініш|түбіртек|анықтама|жолдама|хат|іс|tapsyrys|shart|ötınış|otinish|order|invoice|contract|ticket|po\\s*(?:number|no|#)|purchase\\s+order|tracking|waybill|document\\s+id|ref|reference|case|claim|permit|licen[cs]e|certificate|разрешени|лиценз|сертификат|рұқсат|доверенност|сенімхат|письм|исполнительн|производств|receipt|booking|reservation|serial|sku|batch|account|policy|request|incident|application|shipment|parcel|посылк|отправлени|сәлемдеме|жөнелтілім|жүкқұжат|жүк\\s+құжат|kuı|куи|кусп|ердр|ваучер|voucher|vaucher|перевод|аударым|audarym|бақылау|baqylau|control|өтінім|ötınım|hatt|код|коды|kody';
+  'заказ|сч[её]т|счета|фактур|эсф|снт|ттн|договор|контракт|заявк|заявлени|обращени|накладн|постановлени|приказ|протокол|квитанц|платёж|платеж|платёжк|чек|реестр|лицев\\p{L}*\\s+сч|дел[оа]|талон|полис|билет|брон|серийн|инвентарн|артикул|штрих|парти|лот|акт|входящ|исходящ|рег\\.?\\s*номер|регистрационн|бланк|пломб|трек|тапсырыс|шот|шарт|қаулы|бұйрық|өтінім|өтініш|түбіртек|анықтама|жолдама|хат|іс|tapsyrys|shart|ötınış|otinish|order|invoice|contract|ticket|po\\s*(?:number|no|#)|purchase\\s+order|tracking|waybill|document\\s+id|ref|reference|case|claim|permit|licen[cs]e|certificate|разрешени|лиценз|сертификат|рұқсат|доверенност|сенімхат|письм|исполнительн|производств|receipt|booking|reservation|serial|sku|batch|account|policy|request|incident|application|shipment|parcel|посылк|отправлени|сәлемдеме|жөнелтілім|жүкқұжат|жүк\\s+құжат|kuı|куи|кусп|ердр|ваучер|voucher|vaucher|перевод|аударым|audarym|бақылау|baqylau|control|ötınım|hatt|код|коды|kody';
 const DOCUMENT_NUMBER_LABEL = new RegExp(
   `(?<![\\p{L}])(?:${DOCUMENT_WORDS})\\p{L}*(?:\\s+(?:за|по|на|for|of)\\s+\\p{L}+|\\s+is)?[^\\p{L}\\p{N}]{0,6}(?:(?:№|#|no\\.?|number|nömırı|nomiri|нөмірі|номер|на\\s+портале)[^\\p{L}\\p{N}]{0,4})?$`,
   'iu',
@@ -146,8 +146,7 @@ const NUMBER_SIGN =
 
 /**
  * An IIN or BIN candidate without its own label, right after a document number's label or a number sign, drops below
- * any threshold; so does a passport or ID-card number right after a document's label ("Invoice N20231104", "ТТН
- * 048125679"), whatever context word stands further off.
+ * any threshold. (For a passport or an ID card a document's label is one of the document model's features.)
  */
 function demoteDocumentNumbers(t: string, candidates: Candidate[]): void {
   for (const c of candidates) {

@@ -58,7 +58,7 @@ function oneSeparator({ separators }: DigitShape): boolean {
   return (first === ' ' || first === '-' || first === '.') && separators.every((s) => kind(s) === first);
 }
 
-/** Another grouping of the digits (8-8, 4-4-8, 4-12) with one kind of separator: a card only with a card word. */
+/** Another grouping of the digits (8-8, 4-4-8, 4-12, pairs) with one kind of separator: scored by oneNumber. */
 function otherGrouping(shape: DigitShape): boolean {
   return shape.groups.length >= 2 && oneSeparator(shape);
 }
@@ -112,7 +112,7 @@ export const cardDetector: DigitDetector = {
     const printed = cardLayout(shape) || fourByFour(shape);
     if (!printed && !otherGrouping(shape)) return null;
     if (!luhnValid(digits)) return null;
-    // 4-12, 4-4-8: a card's first four kept apart, as people copy one; 8-8 as often two other numbers side by side
+    // another grouping: a card on its own when it reads as one number, with a card word when it may be two
     if (!printed)
       return {
         validator: 'luhn:pass,layout:other',
