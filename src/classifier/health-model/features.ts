@@ -192,7 +192,7 @@ export function eachFeature(
       onWord?.(start, end);
       if (allDigits) {
         sink(DIGITS_WORD);
-        if (previous !== 0) sink(finish(mix(mix(previous, DIGITS_HASH), SEED_PAIR)));
+        if (previous !== 0) sink(pairIndex(previous, DIGITS_HASH));
         previous = DIGITS_HASH;
         return;
       }
@@ -268,13 +268,14 @@ export function eachWordWeight(
       let own: number;
       let h: number;
       if (allDigits) {
+        // 0 + the weight, as adding to a sum that starts at 0 (a weight of -0 sums to 0)
         own = 0 + (table[DIGITS_WORD] as number);
         h = DIGITS_HASH;
       } else {
         own = ownWordWeight(length);
         h = lastHash;
       }
-      const weight = previous === 0 ? own : own + (table[finish(mix(mix(previous, h), SEED_PAIR))] as number);
+      const weight = previous === 0 ? own : own + (table[pairIndex(previous, h)] as number);
       previous = h;
       onWord(start, end, weight);
     },
@@ -297,6 +298,11 @@ function endsSentence(text: string, i: number): boolean {
 const DIGITS_HASH = mix(FNV_OFFSET, DIGIT);
 const DIGITS_WORD = finish(mix(DIGITS_HASH, SEED_WORD));
 
+/** The table index of the pair feature: the word before (its hash) and this one. */
+function pairIndex(previous: number, h: number): number {
+  return finish(mix(mix(previous, h), SEED_PAIR));
+}
+
 /**
  * One word's features from its skeleton in `word[1..length]`, in one loop: the word's hash (with its first four and
  * six letters on the way), and its letter 4-grams of ^word$ packed 7 bits a letter into one integer. Returns the
@@ -315,7 +321,7 @@ function wordFeatures(length: number, previous: number, sink: FeatureSink): numb
   }
   if (length >= 3) sink(finish((((gram << 7) | 36) & 0xfffffff) ^ GRAM_SALT)); // …$
   sink(finish(mix(h, SEED_WORD)));
-  if (previous !== 0) sink(finish(mix(mix(previous, h), SEED_PAIR)));
+  if (previous !== 0) sink(pairIndex(previous, h));
   return h;
 }
 
