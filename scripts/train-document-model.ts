@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 
 import { documentCandidates } from '../src/classifier/classify.ts';
 import { loadSet, RETIRED_IDENTIFIER_PARTS, type LabelledMessage } from '../eval/classify/load-set.ts';
+import { trainLogistic } from './logistic-regression.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const OUT = path.join(root, 'src', 'classifier', 'document-model', 'weights.generated.ts');
@@ -41,35 +42,14 @@ function examplesOf(messages: LabelledMessage[], index: Map<string, number>): Ex
   return out;
 }
 
-/** Logistic regression by AdaGrad with L2, in a fixed shuffled order. */
+/** The document model's weights for `examples` (scripts/logistic-regression.ts). */
 function train(examples: Example[], size: number): { bias: number; weights: Float64Array } {
-  const weights = new Float64Array(size);
-  const squares = new Float64Array(size).fill(1e-8);
-  let bias = 0;
-  let biasSquares = 1e-8;
-  let seed = 7;
-  const random = () => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32;
-  const order = examples.map((_, k) => k);
-  for (let epoch = 0; epoch < EPOCHS; epoch++) {
-    for (let k = order.length - 1; k > 0; k--) {
-      const j = Math.floor(random() * (k + 1));
-      [order[k], order[j]] = [order[j]!, order[k]!];
-    }
-    for (const i of order) {
-      const e = examples[i]!;
-      let score = bias;
-      for (const f of e.features) score += weights[f]!;
-      const gradient = 1 / (1 + Math.exp(-score)) - e.label;
-      for (const f of e.features) {
-        const g = gradient + L2 * weights[f]!;
-        squares[f] = squares[f]! + g * g;
-        weights[f] = weights[f]! - (RATE * g) / Math.sqrt(squares[f]!);
-      }
-      biasSquares += gradient * gradient;
-      bias -= (RATE * gradient) / Math.sqrt(biasSquares);
-    }
-  }
-  return { bias, weights };
+  return trainLogistic(examples, new Float64Array(size), new Float64Array(size), {
+    epochs: EPOCHS,
+    l2: L2,
+    rate: RATE,
+    seed: 7,
+  });
 }
 
 const scoreOf = (m: { bias: number; weights: Float64Array }, e: Example) =>

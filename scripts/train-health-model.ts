@@ -20,6 +20,7 @@ import { signalsOf, vocabularyView } from '../src/classifier/detectors/health.de
 
 const NO_TERM_SIGNALS = signalsOf(null);
 import { margin, strongestWordWeight } from '../src/classifier/health-model/model.ts';
+import { trainLogistic } from './logistic-regression.ts';
 import { healthInput } from '../src/classifier/classify.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -99,34 +100,13 @@ interface Settings {
   rate: number;
 }
 
-/** Logistic regression by AdaGrad with L2, in a fixed shuffled order (seeded: the weights are reproducible). */
-function train(examples: Example[], { epochs, l2, rate }: Settings): HealthModel {
-  const weights = new Float32Array(1 << TABLE_BITS);
-  const squares = new Float32Array(1 << TABLE_BITS).fill(1e-8);
-  let bias = 0;
-  let biasSquares = 1e-8;
-  const order = examples.map((_, k) => k);
-  let seed = 12345;
-  const random = () => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32;
-  for (let epoch = 0; epoch < epochs; epoch++) {
-    for (let k = order.length - 1; k > 0; k--) {
-      const j = Math.floor(random() * (k + 1));
-      [order[k], order[j]] = [order[j] as number, order[k] as number];
-    }
-    for (const index of order) {
-      const { features, label } = examples[index] as Example;
-      let score = bias;
-      for (const f of features) score += weights[f] as number;
-      const gradient = 1 / (1 + Math.exp(-score)) - label;
-      for (const f of features) {
-        const g = gradient + l2 * (weights[f] as number);
-        squares[f] = (squares[f] as number) + g * g;
-        weights[f] = (weights[f] as number) - (rate * g) / Math.sqrt(squares[f] as number);
-      }
-      biasSquares += gradient * gradient;
-      bias -= (rate * gradient) / Math.sqrt(biasSquares);
-    }
-  }
+/** The health model trained on `examples` (scripts/logistic-regression.ts), float32 weights as shipped. */
+function train(examples: Example[], settings: Settings): HealthModel {
+  const size = 1 << TABLE_BITS;
+  const { bias, weights } = trainLogistic(examples, new Float32Array(size), new Float32Array(size), {
+    ...settings,
+    seed: 12345,
+  });
   return { bias, threshold: 0, unlisted: 0, minWord: -Infinity, weights };
 }
 
