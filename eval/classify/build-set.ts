@@ -57,7 +57,17 @@ const PLACEHOLDERS: Record<string, { category: Category | null; make: (rng: gen.
 };
 
 function iinVariant(s: string, rng: gen.Rng, v?: string): string {
-  switch (v ?? rng.pick(['plain', 'plain', 'plain', 'plain', 'sp', 'dash', 'sp4'])) {
+  return twelveDigitForm(s, v ?? rng.pick(['plain', 'plain', 'plain', 'plain', 'sp', 'dash', 'sp4']), 'IIN');
+}
+
+function binVariant(s: string, rng: gen.Rng, v?: string): string {
+  return twelveDigitForm(s, v ?? rng.pick(['plain', 'plain', 'plain', 'plain', 'sp']), 'BIN');
+}
+
+/** An IIN's or a BIN's twelve digits in one of the written forms people use (their source's `{IIN:form}`). */
+function twelveDigitForm(s: string, form: string, kind: 'IIN' | 'BIN'): string {
+  const every = (n: number, separator: string) => (s.match(new RegExp(`.{${n}}`, 'g')) as string[]).join(separator);
+  switch (form) {
     case 'plain':
       return s;
     case 'sp':
@@ -67,7 +77,7 @@ function iinVariant(s: string, rng: gen.Rng, v?: string): string {
     case 'sp4':
       return `${s.slice(0, 4)} ${s.slice(4, 8)} ${s.slice(8)}`;
     case 'sp3':
-      return `${s.slice(0, 3)} ${s.slice(3, 6)} ${s.slice(6, 9)} ${s.slice(9)}`;
+      return every(3, ' ');
     case 'sp633':
       return `${s.slice(0, 6)} ${s.slice(6, 9)} ${s.slice(9)}`;
     case 'dash4':
@@ -77,114 +87,61 @@ function iinVariant(s: string, rng: gen.Rng, v?: string): string {
     case 'dash633':
       return `${s.slice(0, 6)}-${s.slice(6, 9)}-${s.slice(9)}`;
     case 'pairs':
-      return (s.match(/.{2}/g) as string[]).join(' ');
+      // dictated over the phone in pairs of digits and typed as heard
+      return every(2, ' ');
     case 'nbsp':
-      // copied out of a Word table: a no-break space between the date and the serial
+      // copied out of a Word table: a no-break space between the first six digits and the rest
       return `${s.slice(0, 6)}\u00a0${s.slice(6)}`;
     case 'apos':
       // pasted from an Excel cell kept as text with a leading apostrophe
       return `'${s}`;
     case 'cells':
       // copied out of a boxed paper form (one digit a cell): every digit spaced
-      return [...s].join(' ');
+      return every(1, ' ');
     case 'comma3':
       // an Excel cell formatted as a number with thousands separators (English locale), pasted as shown
-      return (s.match(/.{3}/g) as string[]).join(',');
+      return every(3, ',');
     case 'nbsp3':
       // an Excel cell formatted as a number in a Russian locale: groups of three with no-break spaces
-      return (s.match(/.{3}/g) as string[]).join('\u00a0');
+      return every(3, '\u00a0');
     case 'dash3':
       // read out in threes over the phone and typed with dashes
-      return (s.match(/.{3}/g) as string[]).join('-');
-    case 'dashsp':
-      // typed on a phone with a spaced dash between the birth date and the serial: 900101 - 300123
-      return `${s.slice(0, 6)} - ${s.slice(6)}`;
-    case 'dot':
-      // the birth date split off with a dot, as some clerks write it: 900101.300123
-      return `${s.slice(0, 6)}.${s.slice(6)}`;
+      return every(3, '-');
     case 'dot3':
       // grouped by three with dots, as some people type long numbers on a phone: 900.101.300.123
-      return (s.match(/.{3}/g) as string[]).join('.');
+      return every(3, '.');
+    case 'dashsp':
+      // typed on a phone with a spaced dash between the first six digits and the rest: 900101 - 300123
+      return `${s.slice(0, 6)} - ${s.slice(6)}`;
+    case 'dot':
+      // split in two halves with a dot, as some clerks and accountants type it: 900101.300123
+      return `${s.slice(0, 6)}.${s.slice(6)}`;
     case 'slash':
-      // the birth date split off with a slash, as on some hand-filled forms: 900101/300123
+      // split in two halves with a slash, as on some hand-filled forms: 900101/300123
       return `${s.slice(0, 6)}/${s.slice(6)}`;
     case 'dash22':
-      // the birth date typed like a date with dashes, then the serial: 90-01-01-300123
+      // an IIN's birth date typed like a date with dashes, then the serial: 90-01-01-300123
       return `${s.slice(0, 2)}-${s.slice(2, 4)}-${s.slice(4, 6)}-${s.slice(6)}`;
+    case 'dot22':
+      // the birth date typed like a date with dots, then the serial: 90.01.01.300123
+      return `${s.slice(0, 2)}.${s.slice(2, 4)}.${s.slice(4, 6)}.${s.slice(6)}`;
     case 'sp84':
       // a stray space typed before the last four digits, as when copying in two looks: 90010130 0123
       return `${s.slice(0, 8)} ${s.slice(8)}`;
     case 'nbsp4':
-      // copied out of a PDF certificate that groups by four with no-break spaces: 9001\u00a00130\u00a00123
+      // copied out of a PDF that groups by four with no-break spaces
       return `${s.slice(0, 4)}\u00a0${s.slice(4, 8)}\u00a0${s.slice(8)}`;
-    case 'dot22':
-      // the birth date typed like a date with dots, then the serial: 90.01.01.300123
-      return `${s.slice(0, 2)}.${s.slice(2, 4)}.${s.slice(4, 6)}.${s.slice(6)}`;
-    default:
-      throw new Error(`unknown IIN variant ${v}`);
-  }
-}
-
-function binVariant(s: string, rng: gen.Rng, v?: string): string {
-  switch (v ?? rng.pick(['plain', 'plain', 'plain', 'plain', 'sp'])) {
-    case 'plain':
-      return s;
-    case 'sp':
-      return `${s.slice(0, 6)} ${s.slice(6)}`;
-    case 'sp4':
-      return `${s.slice(0, 4)} ${s.slice(4, 8)} ${s.slice(8)}`;
-    case 'dash':
-      return `${s.slice(0, 6)}-${s.slice(6)}`;
-    case 'sp3':
-      return `${s.slice(0, 3)} ${s.slice(3, 6)} ${s.slice(6, 9)} ${s.slice(9)}`;
-    case 'dash4':
-      return `${s.slice(0, 4)}-${s.slice(4, 8)}-${s.slice(8)}`;
-    case 'sp633':
-      return `${s.slice(0, 6)} ${s.slice(6, 9)} ${s.slice(9)}`;
-    case 'nbsp':
-      return `${s.slice(0, 6)}\u00a0${s.slice(6)}`;
-    case 'apos':
-      return `'${s}`;
-    case 'cells':
-      // copied out of a boxed paper form (one digit a cell): every digit spaced
-      return [...s].join(' ');
-    case 'dash633':
-      return `${s.slice(0, 6)}-${s.slice(6, 9)}-${s.slice(9)}`;
-    case 'comma3':
-      // an Excel cell formatted as a number with thousands separators (English locale), pasted as shown
-      return (s.match(/.{3}/g) as string[]).join(',');
-    case 'nbsp3':
-      // an Excel cell formatted as a number in a Russian locale: groups of three with no-break spaces
-      return (s.match(/.{3}/g) as string[]).join('\u00a0');
-    case 'dash3':
-      // read out in threes over the phone and typed with dashes
-      return (s.match(/.{3}/g) as string[]).join('-');
-    case 'pairs':
-      // dictated over the phone in pairs of digits and typed as heard
-      return (s.match(/.{2}/g) as string[]).join(' ');
     case 'sp48':
-      // the registration year and month split off, the rest in one run: 1907 40012345
+      // a BIN's registration year and month split off, the rest in one run: 1907 40012345
       return `${s.slice(0, 4)} ${s.slice(4)}`;
-    case 'dot3':
-      // grouped by three with dots, as some people type long numbers on a phone: 190.740.012.345
-      return (s.match(/.{3}/g) as string[]).join('.');
-    case 'numsp':
-      // printed after a number sign in a company's letterhead: № 190740012345
-      return `№ ${s}`;
     case 'dash48':
       // the registration year and month split off with a dash: 1907-40012345
       return `${s.slice(0, 4)}-${s.slice(4)}`;
-    case 'slash':
-      // split in two halves with a slash, as on some hand-filled delivery notes: 190740/012345
-      return `${s.slice(0, 6)}/${s.slice(6)}`;
-    case 'dot':
-      // split in two halves with a dot, as some accountants type it: 190740.012345
-      return `${s.slice(0, 6)}.${s.slice(6)}`;
-    case 'nbsp4':
-      // copied out of a PDF invoice that groups by four with no-break spaces: 1907\u00a04001\u00a02345
-      return `${s.slice(0, 4)}\u00a0${s.slice(4, 8)}\u00a0${s.slice(8)}`;
+    case 'numsp':
+      // printed after a number sign in a company's letterhead: № 190740012345
+      return `№ ${s}`;
     default:
-      throw new Error(`unknown BIN variant ${v}`);
+      throw new Error(`unknown ${kind} variant ${form}`);
   }
 }
 
