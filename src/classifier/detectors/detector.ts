@@ -51,6 +51,11 @@ export interface PatternDetector extends DetectorBase {
   evaluate(match: string): (Verdict & { length?: number }) | null;
 }
 
+/** A form's template (N00000000, 000000000): one digit repeated is no one's document number. */
+export function isTemplateNumber(digits: string): boolean {
+  return /^(\d)\1+$/.test(digits);
+}
+
 const CONTEXT_BEFORE = 48;
 const CONTEXT_AFTER = 24;
 /** how far before and after a context word its detector's guard looks: the phrase the word stands in */

@@ -1,4 +1,4 @@
-import { ContextWords, type DigitDetector, type DigitShape, type Verdict } from './detector.ts';
+import { ContextWords, isTemplateNumber, type DigitDetector, type DigitShape, type Verdict } from './detector.ts';
 
 /**
  * Kazakhstan identity card numbers: 9 digits (the format is not officially published; see FORMATS.md). Nine
@@ -84,8 +84,7 @@ export const idCardDetector: DigitDetector = {
   evaluate(shape: DigitShape): Verdict | null {
     // any grouping: a card's number is copied in threes, in cells of one digit, or whole; the document model decides
     if (shape.plus || shape.digits.length !== 9) return null;
-    // a form's template (000000000) is no one's number
-    if (/^(\d)\1+$/.test(shape.digits)) return null;
+    if (isTemplateNumber(shape.digits)) return null;
     return { validator: 'id-card-format:pass', baseScore: 0.15, validated: false };
   },
 };

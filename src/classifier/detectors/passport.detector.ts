@@ -1,11 +1,9 @@
-import { ContextWords, type PatternDetector, type Verdict } from './detector.ts';
+import { ContextWords, isTemplateNumber, type PatternDetector, type Verdict } from './detector.ts';
 
 /**
  * Kazakhstan passports: the letter N and 8 digits (people also type the Cyrillic Н). N plus eight digits is
  * also an invoice or a part number, so only a context word makes it a finding.
  */
-const TEMPLATE = /^(\d)\1+$/;
-
 export const passportDetector: PatternDetector = {
   kind: 'pattern',
   name: 'passport',
@@ -87,8 +85,7 @@ export const passportDetector: PatternDetector = {
   ),
   contextScore: 0.85,
   evaluate(match: string): Verdict | null {
-    // a form's template (N00000000) is no one's number
-    if (TEMPLATE.test(match.replace(/\D/g, ''))) return null;
+    if (isTemplateNumber(match.replace(/\D/g, ''))) return null;
     if (match.startsWith('№')) {
       return { validator: 'passport-format:pass', baseScore: 0.1, validated: false, note: '№ and 8 digits' };
     }
