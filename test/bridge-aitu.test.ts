@@ -210,6 +210,24 @@ describe('bridge aitu: relay into a fake Aitu Bot API and replies out to a fake 
     assert.equal(aitu.posts.filter((p) => p.content === post.content).length, 1);
   });
 
+  it('a post whose id never came is not edited, nor posted again; the bridge says so and goes on', async () => {
+    aitu.loseAssignments = 1;
+    const id = tgSay('Сбор в 9:00');
+    const post = await postWith('Dana (Telegram): Сбор в 9:00');
+    telegram.push({
+      edited_message: { message_id: id, from: dana, chat: TG_GROUP, date, edit_date: date + 60, text: 'Сбор в 10:00' },
+    });
+    await waitFor(async () => /its id never came/.test(bridges[1]!.output), 'the bridge saying so', 30_000);
+    assert.equal(post.content, 'Dana (Telegram): Сбор в 9:00', 'no edit without the post’s id');
+    assert.equal(aitu.posts.filter((p) => p.content.includes('Сбор в')).length, 1, 'not posted again');
+    const rows = await world.query<{ state: string }>(`SELECT state FROM aitu_posts WHERE local_id = $1`, [
+      post.localId,
+    ]);
+    assert.deepEqual(rows, [{ state: 'sent' }]);
+    tgSay('Сбор отменён');
+    await postWith('Dana (Telegram): Сбор отменён');
+  });
+
   it('a message written in the Aitu group reaches the Telegram chat through the gate', async () => {
     aitu.say(AITU_GROUP, aigerim, 'Принято, спасибо');
     await waitFor(

@@ -136,6 +136,17 @@ export class AwaitingAssignmentError extends Error {
   }
 }
 
+/**
+ * A post Aitu answered 200 whose MessageIdAssigned never came within the wait (a bridge killed with the id in flight:
+ * Aitu's updates have no acknowledgement). It is in the group once; it cannot be edited or deleted.
+ */
+export class PostIdLostError extends Error {
+  constructor(readonly localId: string) {
+    super(`Aitu post ${localId} was posted, but its id never came: it cannot be edited or deleted`);
+    this.name = 'PostIdLostError';
+  }
+}
+
 /** A group is over its rate: try again after `waitMs`. */
 export class GroupLimitedError extends Error {
   constructor(readonly waitMs: number) {
@@ -249,9 +260,9 @@ export async function sendPart(context: SyncContext, p: PartToSend, localIdFor =
 
 /** A post without its Aitu id: wait for MessageIdAssigned; a request that got no answer is sent again only after the wait. */
 async function resendIfLost(context: SyncContext, post: PostRow, p: Omit<PartToSend, 'localId'>): Promise<void> {
-  // answered 200: Aitu has it, only its id is late; and a post not yet old enough may still be assigned
-  if (post.state !== 'sending' || post.waited_ms < context.assignWaitMs)
-    throw new AwaitingAssignmentError(post.local_id);
+  // a post not yet old enough may still be assigned; one answered 200 is in Aitu, only its id is late or lost
+  if (post.waited_ms < context.assignWaitMs) throw new AwaitingAssignmentError(post.local_id);
+  if (post.state !== 'sending') throw new PostIdLostError(post.local_id);
   await sendPart(context, { ...p, localId: post.local_id });
 }
 
@@ -275,6 +286,7 @@ async function deletePart(context: SyncContext, groupId: string, post: PostRow) 
       await context.db.query(`UPDATE aitu_posts SET state = 'deleted' WHERE local_id = $1`, [post.local_id]);
       return;
     }
+    if (post.waited_ms >= context.assignWaitMs) throw new PostIdLostError(post.local_id);
     throw new AwaitingAssignmentError(post.local_id);
   }
   await takeOrWait(context, groupId);

@@ -20,7 +20,14 @@ import { logWorkerFailures } from '../pipeline/worker-log.ts';
 import { requestRelay } from '../pipeline/relay-requests.ts';
 import type { Store } from '../store/database.ts';
 import { ChatLimiter } from './chat-limiter.ts';
-import { GroupLimitedError, sendPart, syncMessagePost, unrelayedMessages, type SyncContext } from './national-relay.ts';
+import {
+  GroupLimitedError,
+  PostIdLostError,
+  sendPart,
+  syncMessagePost,
+  unrelayedMessages,
+  type SyncContext,
+} from './national-relay.ts';
 
 export interface RelayConsumerOptions extends QueueContext {
   store: Store;
@@ -76,6 +83,7 @@ export async function startRelayConsumer(options: RelayConsumerOptions): Promise
         observer().messages('relay', { [payload.kind === 'message' ? 'synced' : 'notices']: 1 });
       } catch (error) {
         if (error instanceof GroupLimitedError) return delay(job, error.waitMs, token);
+        if (error instanceof PostIdLostError) return log.warn(error.message);
         if (!(error instanceof RateLimitedError)) throw error;
         if (error.retryAfterMs <= 0) return delay(job, RATE_LIMITED_RETRY_MS, token);
         log.warn('Aitu asked to slow down: relay paused', { retryAfterMs: error.retryAfterMs });

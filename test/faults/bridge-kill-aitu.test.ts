@@ -84,6 +84,26 @@ describe('the Aitu bridge killed while relaying and started again', () => {
     return { setup, posts };
   }
 
+  /**
+   * The posts without their Aitu id: `lost`, whose MessageIdAssigned Aitu handed out before the kill (to the killed
+   * process), and `late`, any other (not yet handed out, or handed to the restarted bridge and not recorded).
+   */
+  async function unassigned(setup: Relaying, killedAt: number) {
+    const rows = await setup.world.query<{ local_id: string; state: string }>(
+      `SELECT local_id, state FROM aitu_posts WHERE aitu_message_id IS NULL ORDER BY local_id`,
+    );
+    const lost = rows.filter((row) => handedOutBefore(setup, row.local_id, killedAt));
+    return { lost, late: rows.filter((row) => !lost.includes(row)) };
+  }
+
+  function handedOutBefore(setup: Relaying, localId: string, killedAt: number): boolean {
+    return (setup.aitu.assignmentsHandedOut.get(localId) ?? Infinity) <= killedAt;
+  }
+
+  /** Nothing on its way: every id handed out since recorded, and no lost post still `sending` (to be sent again). */
+  const settled = ({ lost, late }: Awaited<ReturnType<typeof unassigned>>) =>
+    late.length === 0 && lost.every((post) => post.state === 'sent');
+
   after(async () => {
     for (const setup of all) {
       for (const bridge of setup.bridges) await bridge.stop('SIGKILL');
@@ -102,6 +122,7 @@ describe('the Aitu bridge killed while relaying and started again', () => {
     const pushing = pushStream(setup.telegram, 0, TOTAL);
     await waitFor(async () => setup.aitu.posts.length >= 30, 'the relay under way', 30_000);
     await first.stop('SIGKILL');
+    const killedAt = Date.now();
     const postedAtKill = setup.aitu.posts.length;
     assert.ok(postedAtKill < TOTAL, 'killed while posts were still to go');
     await pushing;
@@ -110,21 +131,34 @@ describe('the Aitu bridge killed while relaying and started again', () => {
     assert.ok(setup.aitu.posts.length - postedAtKill <= 1, 'nothing posted while the Aitu bridge was down');
 
     const second = await startAitu(setup);
-    // a relay job the killed process held is taken up again once BullMQ finds it stalled (its lock lapses)
-    const posts = await allPosted(setup, 100_000);
-    assert.equal(posts.length, TOTAL, 'each message posted once');
+    // a relay job the killed process held is taken up again once BullMQ finds it stalled (its lock lapses); a post's
+    // id comes with a later update (MessageIdAssigned), so the last ones may still be on their way
+    await waitFor(async () => setup.aitu.posts.length >= TOTAL, `${TOTAL} posts in Aitu`, 100_000);
+    await waitFor(async () => settled(await unassigned(setup, killedAt)), 'every post settled', 100_000).catch(
+      () => {},
+    );
+    await sleep((ASSIGN_WAIT_S + 2) * 1000);
+    const { lost, late } = await unassigned(setup, killedAt);
+    assert.deepEqual(late, [], 'every id Aitu handed to the restarted bridge recorded');
+    // Aitu's updates have no acknowledgement: ids handed to the killed process and not yet recorded are gone with it
+    assert.ok(lost.length <= 100, 'at most one answer of updates lost with the killed process');
+    for (const post of lost) assert.equal(post.state, 'sent', 'a post whose id was lost stays posted, once');
+    const states = await setup.world.query<{ state: string; n: number }>(
+      `SELECT state, count(*)::int AS n FROM aitu_posts WHERE aitu_message_id IS NOT NULL GROUP BY 1`,
+    );
+    assert.deepEqual(states, [{ state: 'assigned', n: TOTAL - lost.length }], 'every other post recorded with its id');
+
     const expected = await reference;
-    assert.deepEqual(posts, expected.posts, 'the posts of the uninterrupted run');
-    assert.equal(new Set(setup.aitu.posts.map((p) => p.localId)).size, TOTAL, 'no localId sent twice');
-    // a post's Aitu id arrives with a later update (MessageIdAssigned): the last one may still be on its way
-    const postStates = () =>
-      setup.world.query<{ state: string; n: number }>(`SELECT state, count(*)::int AS n FROM aitu_posts GROUP BY 1`);
-    await waitFor(
-      async () => JSON.stringify(await postStates()) === JSON.stringify([{ state: 'assigned', n: TOTAL }]),
-      'every post assigned',
-      30_000,
-    ).catch(() => {});
-    assert.deepEqual(await postStates(), [{ state: 'assigned', n: TOTAL }], 'every post recorded with its Aitu id');
+    const firstPosts = new Map<string, string>();
+    for (const post of setup.aitu.posts) {
+      if (!firstPosts.has(post.localId!)) firstPosts.set(post.localId!, post.content);
+      // the one gap the contract leaves (docs/bridges.md): killed after Aitu took a post and before its answer was
+      // recorded, with the id handed to the killed process, the post is sent again under its localId after the wait
+      else assert.ok(handedOutBefore(setup, post.localId!, killedAt), 'a localId sent twice only in the gap');
+    }
+    assert.ok(setup.aitu.posts.length - firstPosts.size <= 1, 'at most the one post in flight at the kill sent again');
+    assert.equal(firstPosts.size, TOTAL, 'every message posted');
+    assert.deepEqual([...firstPosts.values()].sort(), expected.posts, 'the posts of the uninterrupted run');
     assert.equal(await streamStored(setup.world), TOTAL);
     assert.deepEqual(
       await faultSnapshot(setup.world.db.store.pool),

@@ -32,6 +32,8 @@ export class FakeAitu {
   readonly posts: Post[] = [];
   /** every command received, with its HTTP status */
   readonly commands: { command: Record<string, unknown>; status: number; at: number }[] = [];
+  /** each localId's first MessageIdAssigned and when it was handed out in an answer to `GET updates/` (then gone) */
+  readonly assignmentsHandedOut = new Map<string, number>();
   private pending: Update[] = [];
   private waiter: (() => void) | null = null;
   private readonly files = new Map<string, { name: string; sha256: string }>();
@@ -44,6 +46,8 @@ export class FakeAitu {
   storeThenFail = 0;
   /** the next n SendMessage commands are answered 500 without storing anything */
   failWithoutStoring = 0;
+  /** the next n SendMessage commands are stored and answered 200, and their MessageIdAssigned is lost */
+  loseAssignments = 0;
   lateAssignMs = 300;
 
   private constructor(readonly token: string) {
@@ -133,6 +137,9 @@ export class FakeAitu {
       this.waiter = null;
     }
     const updates = this.pending.splice(0, 100);
+    for (const update of updates)
+      if (update.type === 'MessageIdAssigned' && !this.assignmentsHandedOut.has(String(update.localId)))
+        this.assignmentsHandedOut.set(String(update.localId), Date.now());
     end(res, 200, { updates });
   }
 
@@ -206,6 +213,10 @@ export class FakeAitu {
       dialog: { type: 'GROUP', id: post.groupId, name: 'Group' },
       content: post.content,
     });
+    if (this.loseAssignments > 0) {
+      this.loseAssignments--;
+      return 200;
+    }
     if (this.storeThenFail > 0) {
       this.storeThenFail--;
       setTimeout(assigned, this.lateAssignMs);
