@@ -1,5 +1,5 @@
 import { personNames } from './person-names.ts';
-import { escapeWord } from './detectors/detector.ts';
+import { escapeWord, matchAtWordStart } from './detectors/detector.ts';
 
 /**
  * What decides whether health words are about a person. HEALTH means information about a person's health; the
@@ -56,12 +56,12 @@ export class ContextMatcher {
   ) {
     this.ids = lists.map((l) => l.id);
     const groups = lists.map((l) => `(${l.words.map((word) => escapeWord(word, '\\s+')).join('|')})`);
-    this.pattern = new RegExp(`(?<![\\p{L}\\p{N}])(?:${groups.join('|')})`, 'iu');
+    this.pattern = new RegExp(`(?:${groups.join('|')})`, 'giu');
   }
 
   /** `<namespace>:<id>` of the first context word found in `text` (with a space after it), or null. */
   find(text: string): string | null {
-    const m = this.pattern.exec(`${text} `);
+    const m = matchAtWordStart(this.pattern, `${text} `, 0);
     if (m === null) return null;
     for (let g = 1; g < m.length; g++) if (m[g] !== undefined) return `${this.namespace}:${this.ids[g - 1]}`;
     return null;

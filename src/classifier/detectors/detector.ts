@@ -88,11 +88,12 @@ export interface ContextOptions {
 
 export class ContextWords {
   readonly words: readonly string[];
-  private readonly pattern: RegExp;
-  private readonly closest: RegExp;
+  /** the words, global, without the word-start check (matchAtWordStart makes it) */
+  private readonly words_: RegExp;
   /** each word folded (see foldWord) with its id, longest first: the first that prefixes a match is the one that matched */
   private readonly byPrefix: readonly (readonly [string, string])[];
 
+  private readonly mayHold: (window: string) => boolean;
   private readonly gap: RegExp | null;
   private readonly guard: RegExp | null;
   private readonly reachBefore: number;
@@ -106,9 +107,8 @@ export class ContextWords {
     const alternatives = [...words]
       .sort((a, b) => b.length - a.length)
       .map((w) => (w.endsWith('$') ? `${escapeWord(w.slice(0, -1))}(?![\\p{L}])` : `${escapeWord(w)}\\p{L}*`));
-    const source = `(?<![\\p{L}\\p{N}])(?:${alternatives.join('|')})`;
-    this.pattern = new RegExp(source, 'iu');
-    this.closest = new RegExp(source, 'giu');
+    this.words_ = new RegExp(`(?:${alternatives.join('|')})`, 'giu');
+    this.mayHold = startsFilter(entries.map((e) => e.word));
     this.gap = options.gap ?? null;
     this.guard = options.guard ?? null;
     this.reachBefore = options.before ?? CONTEXT_BEFORE;
@@ -123,19 +123,22 @@ export class ContextWords {
   /** the id of the context word found near [start, end) of `text`, if any */
   find(text: string, start: number, end: number): string | undefined {
     const before = text.slice(Math.max(0, start - this.reachBefore), start);
+    const after = end + this.reachAfter;
+    if (!this.mayHold(before) && (this.gap !== null || !this.mayHold(text.slice(end, after)))) return undefined;
     if (this.gap !== null) {
-      this.closest.lastIndex = 0;
       let last: RegExpExecArray | null = null;
-      let m: RegExpExecArray | null;
-      while ((m = this.closest.exec(before)) !== null) last = m;
+      for (let m = this.next(before, 0); m !== null; m = this.next(before, m.index + m[0].length)) last = m;
       if (last === null) return undefined;
       return this.gap.test(before.slice(last.index + last[0].length)) ? this.idOf(last[0]) : undefined;
     }
-    const after = end + this.reachAfter;
-    if (!this.pattern.test(before) && !this.pattern.test(text.slice(end, after))) return undefined;
+    if (this.next(before, 0) === null && this.next(text.slice(end, after), 0) === null) return undefined;
     // the number's own label names another document: "тіркеу куәлігі N 01245789, төлқұжатпен бірге"
     if (this.guard?.test(text.slice(Math.max(0, start - OWN_LABEL), start))) return undefined;
     return this.counted(text, start - before.length, start) ?? this.counted(text, end, after);
+  }
+
+  private next(window: string, from: number): RegExpExecArray | null {
+    return matchAtWordStart(this.words_, window, from);
   }
 
   /**
@@ -144,9 +147,7 @@ export class ContextWords {
    */
   private counted(text: string, from: number, to: number): string | undefined {
     const window = text.slice(from, to);
-    this.closest.lastIndex = 0;
-    let m: RegExpExecArray | null;
-    while ((m = this.closest.exec(window)) !== null) {
+    for (let m = this.next(window, 0); m !== null; m = this.next(window, m.index + m[0].length)) {
       const at = from + m.index;
       const after = at + m[0].length;
       if (NEGATED_BEFORE.test(text.slice(Math.max(0, at - 16), at))) continue;
@@ -161,6 +162,74 @@ export class ContextWords {
     const folded = foldWord(matched);
     return this.byPrefix.find(([word]) => folded.startsWith(word))?.[1];
   }
+}
+
+const LETTER_OR_DIGIT = /[\p{L}\p{N}]/u;
+const IS_LETTER_OR_DIGIT = new Uint8Array(0x500).map((_, code) =>
+  LETTER_OR_DIGIT.test(String.fromCharCode(code)) ? 1 : 0,
+);
+
+/** The code point ending right before `at` is a letter or a digit. */
+function letterOrDigitBefore(text: string, at: number): boolean {
+  const code = text.charCodeAt(at - 1);
+  if (code < 0x500) return IS_LETTER_OR_DIGIT[code] === 1;
+  const high = at >= 2 ? text.charCodeAt(at - 2) : 0;
+  const point = code >= 0xdc00 && code <= 0xdfff && high >= 0xd800 && high <= 0xdbff ? text.codePointAt(at - 2)! : code;
+  return LETTER_OR_DIGIT.test(String.fromCodePoint(point));
+}
+
+/**
+ * The first match of the global regex `re` at or after `from` that starts a word: the match a leading
+ * `(?<![\p{L}\p{N}])` would give (that check depends on the position only, so a failed start is simply passed
+ * over). V8 runs a leading look-behind at every position of the text; this is several times faster.
+ */
+export function matchAtWordStart(re: RegExp, text: string, from: number): RegExpExecArray | null {
+  re.lastIndex = from;
+  for (;;) {
+    const m = re.exec(text);
+    if (m === null || m.index === 0 || !letterOrDigitBefore(text, m.index)) return m;
+    re.lastIndex = m.index + 1;
+  }
+}
+
+const FILTERED = 0x500; // ASCII, Latin-1 and Cyrillic: a character beyond is let through to the regex
+
+/**
+ * A quick test that a window may hold one of `words`: some character pair in it can start one of them (a single
+ * character, for a word of one letter or one followed by a space). It answers true for every window the words'
+ * regex matches, and false for most windows without them, so the regex (case-insensitive, every position tried)
+ * runs on few windows. Which characters match which is asked of the regex engine itself (`iu`, ё and е as one).
+ */
+function startsFilter(words: readonly string[]): (window: string) => boolean {
+  const canonical = (ch: string) => foldWord(ch) || ch;
+  const firsts = words.map((w) => [...w].slice(0, 2).map(canonical));
+  const letters = [...new Set(firsts.flat())];
+  const tests = letters.map((letter) => new RegExp(`^${escapeWord(letter)}$`, 'iu'));
+  // class 0: a character no word starts with; 1 + k: the character `letters[k]` matches
+  const classOf = new Uint8Array(FILTERED);
+  for (let code = 0; code < FILTERED; code++) {
+    const k = tests.findIndex((test) => test.test(String.fromCharCode(code)));
+    if (k >= 0) classOf[code] = k + 1;
+  }
+  const width = letters.length + 1;
+  const one = new Uint8Array(width);
+  const pairs = new Uint8Array(width * width);
+  for (const [first, second] of firsts) {
+    const a = letters.indexOf(first as string) + 1;
+    if (second === undefined || /\s/.test(second)) one[a] = 1;
+    else pairs[a * width + letters.indexOf(second) + 1] = 1;
+  }
+  return (window) => {
+    let previous = 0;
+    for (let i = 0; i < window.length; i++) {
+      const code = window.charCodeAt(i);
+      if (code >= FILTERED) return true;
+      const k = classOf[code] as number;
+      if (one[k] === 1 || (previous !== 0 && pairs[previous * width + k] === 1)) return true;
+      previous = k;
+    }
+    return false;
+  };
 }
 
 /** Lower case, ё as е, no spaces: a context word and the text it matched compare equal on their common prefix. */

@@ -243,17 +243,49 @@ function ownWordWeight(length: number): number {
   return ownWeight;
 }
 
+/** The words of the last `wordWeights` call: `count` of them, each with its weight, span and sentence start. */
+export interface WordWeights {
+  count: number;
+  weight: Float64Array;
+  start: Int32Array;
+  end: Int32Array;
+  /** 1 where a sentence ended before the word (never for the first word) */
+  sentenceStart: Uint8Array;
+}
+
+const words: WordWeights = {
+  count: 0,
+  weight: new Float64Array(256),
+  start: new Int32Array(256),
+  end: new Int32Array(256),
+  sentenceStart: new Uint8Array(256),
+};
+
+function pushWord(start: number, end: number, weight: number, sentenceStart: number): void {
+  const k = words.count++;
+  if (k === words.weight.length) {
+    const grow = <T extends Float64Array | Int32Array | Uint8Array>(a: T): T => {
+      const bigger = new (a.constructor as new (n: number) => T)(a.length * 2);
+      bigger.set(a);
+      return bigger;
+    };
+    words.weight = grow(words.weight);
+    words.start = grow(words.start);
+    words.end = grow(words.end);
+    words.sentenceStart = grow(words.sentenceStart);
+  }
+  words.weight[k] = weight;
+  words.start[k] = start;
+  words.end[k] = end;
+  words.sentenceStart[k] = sentenceStart;
+}
+
 /**
- * Calls `onWord` with each word's span and the summed weight in `table` of its features, the same features added in
- * the same order as `eachFeature` gives them (so the sums are identical to adding them one by one); `onSentence` as
- * for `eachFeature`.
+ * Each word of `text` with its span and the summed weight in `table` of its features: the same features added in the
+ * same order as `eachFeature` gives them (so the sums are identical to adding them one by one). The arrays are
+ * reused by the next call: read them before calling again.
  */
-export function eachWordWeight(
-  text: string,
-  table: Float32Array,
-  onWord: (start: number, end: number, weight: number) => void,
-  onSentence?: () => void,
-): void {
+export function wordWeights(text: string, table: Float32Array): WordWeights {
   if (cachedTable !== table) {
     cachedHash.fill(0);
     cachedCheck.fill(0);
@@ -261,7 +293,9 @@ export function eachWordWeight(
     cachedTable = table;
   }
   weightTable = table;
+  words.count = 0;
   let previous = 0;
+  let sentenceStart = 0;
   walkWords(
     text,
     (start, end, length, allDigits) => {
@@ -275,15 +309,16 @@ export function eachWordWeight(
         own = ownWordWeight(length);
         h = lastHash;
       }
-      const weight = previous === 0 ? own : own + (table[pairIndex(previous, h)] as number);
+      pushWord(start, end, previous === 0 ? own : own + (table[pairIndex(previous, h)] as number), sentenceStart);
+      sentenceStart = 0;
       previous = h;
-      onWord(start, end, weight);
     },
     () => {
-      onSentence?.();
+      sentenceStart = 1;
       previous = 0;
     },
   );
+  return words;
 }
 
 /** `.`, `!`, `?`, `;` before a space or the end, or a line break: a sentence ends at `i`. */

@@ -5,7 +5,7 @@
  * the spans; the model decides whether they are reported (docs/classifier.md).
  */
 import { decodeModel, type EncodedModel, type HealthModel } from './codec.ts';
-import { eachWordWeight, namedFeature } from './features.ts';
+import { namedFeature, wordWeights } from './features.ts';
 import { MODEL } from './weights.generated.ts';
 
 export type { HealthModel } from './codec.ts';
@@ -16,50 +16,11 @@ export function healthModel(): HealthModel {
   return (shipped ??= decodeModel(MODEL as EncodedModel));
 }
 
-/** the current word's weight, until the next word starts */
-let sum = 0;
-
 /** Words in a window: a long run-on sentence is judged by its densest stretch, not diluted by the rest. */
 const WINDOW = 16;
 const sums = new Float64Array(WINDOW);
 const starts = new Int32Array(WINDOW);
-let best = -Infinity;
 const bestSpan: [number, number] = [0, 0];
-let words = 0;
-let windowSum = 0;
-let wordStart = 0;
-let wordEnd = 0;
-const closeWord = (): void => {
-  if (words > 0) {
-    const k = (words - 1) % WINDOW;
-    windowSum += sum - (words > WINDOW ? (sums[k] as number) : 0);
-    sums[k] = sum;
-    starts[k] = wordStart;
-    if (words >= WINDOW && windowSum > best) {
-      best = windowSum;
-      bestSpan[0] = starts[words % WINDOW] as number; // the window's oldest word
-      bestSpan[1] = wordEnd;
-    }
-  }
-  sum = 0;
-};
-const startWord = (start: number, end: number, weight: number): void => {
-  closeWord();
-  words++;
-  wordStart = start;
-  wordEnd = end;
-  sum = weight;
-};
-const closeSentence = (): void => {
-  closeWord();
-  if (words > 0 && words < WINDOW && windowSum > best) {
-    best = windowSum;
-    bestSpan[0] = starts[0] as number; // the sentence's first word
-    bestSpan[1] = wordEnd;
-  }
-  words = 0;
-  windowSum = 0;
-};
 
 /**
  * The model's raw score (log-odds) for `text` with the vocabulary's signals named in `signals`: the best of its
@@ -69,14 +30,36 @@ const closeSentence = (): void => {
 export function margin(model: HealthModel, text: string, signals: readonly string[]): number {
   let base = model.bias;
   for (const name of signals) base += model.weights[namedFeature(name)] as number;
-  sum = 0;
-  best = -Infinity;
+  const w = wordWeights(text, model.weights);
+  let best = -Infinity;
   bestSpan[0] = 0;
   bestSpan[1] = text.length;
-  words = 0;
-  windowSum = 0;
-  eachWordWeight(text, model.weights, startWord, closeSentence);
-  closeSentence();
+  let inSentence = 0; // words of the current sentence so far
+  let windowSum = 0;
+  for (let k = 0; k <= w.count; k++) {
+    // a sentence ends before word k, or with the text: one shorter than a window is judged whole
+    if (k === w.count || w.sentenceStart[k] === 1) {
+      if (inSentence > 0 && inSentence < WINDOW && windowSum > best) {
+        best = windowSum;
+        bestSpan[0] = starts[0] as number; // the sentence's first word
+        bestSpan[1] = w.end[k - 1] as number;
+      }
+      if (k === w.count) break;
+      inSentence = 0;
+      windowSum = 0;
+    }
+    const weight = w.weight[k] as number;
+    const slot = inSentence % WINDOW;
+    windowSum += weight - (inSentence >= WINDOW ? (sums[slot] as number) : 0);
+    sums[slot] = weight;
+    starts[slot] = w.start[k] as number;
+    inSentence++;
+    if (inSentence >= WINDOW && windowSum > best) {
+      best = windowSum;
+      bestSpan[0] = starts[inSentence % WINDOW] as number; // the window's oldest word
+      bestSpan[1] = w.end[k] as number;
+    }
+  }
   return base + (best === -Infinity ? 0 : best);
 }
 
@@ -98,8 +81,10 @@ const NAME_LIKE = /^\p{Lu}\p{Ll}/u;
  */
 export function strongestWordWeight(model: HealthModel, text: string): number {
   let strongest = -Infinity;
-  eachWordWeight(text, model.weights, (start, _end, weight) => {
-    if (weight > strongest && !NAME_LIKE.test(text.slice(start, start + 2))) strongest = weight;
-  });
+  const w = wordWeights(text, model.weights);
+  for (let k = 0; k < w.count; k++) {
+    const weight = w.weight[k] as number;
+    if (weight > strongest && !NAME_LIKE.test(text.slice(w.start[k], (w.start[k] as number) + 2))) strongest = weight;
+  }
   return strongest;
 }
