@@ -23,26 +23,29 @@ npm run build --silent >&2
 
 bash scripts/services.sh
 
+# Debian's packages where npm has none; installed here (as root) or named for the operator to install, never
+# downloaded at run time. debian_packages <command that shows them installed> <why> <package>...
+debian_packages() {
+  local check=$1 why=$2
+  shift 2
+  if bash -c "$check" >/dev/null 2>&1; then return 0; fi
+  if [ "$(id -u)" != 0 ]; then
+    echo "setup: $* missing; install them (sudo apt-get install $*) for $why" >&2
+    return 0
+  fi
+  echo "setup: installing $* from Debian's packages, for $why" >&2
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >&2 ||
+    { DEBIAN_FRONTEND=noninteractive apt-get update -qq >&2 && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >&2; }
+}
 # the WhatsApp bridge (and its test) drive Debian's chromium; npm never downloads a browser (.puppeteerrc.cjs)
-if ! command -v chromium >/dev/null 2>&1; then
-  if [ "$(id -u)" != 0 ]; then
-    echo "setup: chromium is missing; install it (sudo apt-get install chromium) for the WhatsApp bridge" >&2
-  else
-    echo "setup: installing chromium from Debian's packages" >&2
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >&2 ||
-      { DEBIAN_FRONTEND=noninteractive apt-get update -qq >&2 && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >&2; }
-  fi
-fi
+debian_packages 'command -v chromium' 'the WhatsApp bridge' chromium
 # test/deploy.test.ts validates docker-compose.yml offline with Debian's docker-compose (v1.29): no container engine
-if ! command -v docker-compose >/dev/null 2>&1; then
-  if [ "$(id -u)" != 0 ]; then
-    echo "setup: docker-compose is missing; install it (sudo apt-get install docker-compose) for the deployment test" >&2
-  else
-    echo "setup: installing docker-compose from Debian's packages" >&2
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq docker-compose >&2 ||
-      { DEBIAN_FRONTEND=noninteractive apt-get update -qq >&2 && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq docker-compose >&2; }
-  fi
-fi
+debian_packages 'command -v docker-compose' 'the deployment test' docker-compose
+# attachments: PDF text and pages (poppler), OCR in Kazakh, Russian and English (tesseract), HEIC (libheif), and
+# the test fixtures' rendering (ImageMagick)
+debian_packages 'command -v pdftotext && command -v pdftoppm && command -v heif-convert && command -v identify &&
+  tesseract --list-langs 2>&1 | grep -qx kaz && tesseract --list-langs 2>&1 | grep -qx rus' 'reading attachments' \
+  poppler-utils tesseract-ocr tesseract-ocr-kaz tesseract-ocr-rus tesseract-ocr-eng libheif-examples imagemagick
 node bin/aitu-gateway.js db migrate >&2
 
 # keys are never made on first use: a new installation gets them here, once, from the installation's OS user.
