@@ -1,0 +1,29 @@
+/**
+ * An attachment inspected: its extracted text through the same classifier as message text, each finding placed by
+ * page and offset in that page's text. A file that could not be read carries its reason instead, for policy to
+ * decide (it is never clean).
+ */
+import { classify } from '../classifier/index.ts';
+import type { ClassifyOptions, Finding } from '../classifier/types.ts';
+import { DEFAULT_LIMITS, extract, type ExtractLimits } from './extract.ts';
+
+export interface AttachmentFinding extends Finding {
+  /** 1-based page of the attachment; offsets are into that page's extracted text */
+  page: number;
+}
+
+export type Inspection =
+  | { inspected: true; pages: number; ocrPages: number; findings: AttachmentFinding[] }
+  | { inspected: false; reason: string };
+
+export async function inspectAttachment(
+  file: string,
+  limits: ExtractLimits = DEFAULT_LIMITS,
+  options: ClassifyOptions = {},
+): Promise<Inspection> {
+  const extraction = await extract(file, limits);
+  if (!extraction.inspected) return extraction;
+  const findings = extraction.pages.flatMap((p) => classify(p.text, options).map((f) => ({ ...f, page: p.page })));
+  const ocrPages = extraction.pages.filter((p) => p.ocr).length;
+  return { inspected: true, pages: extraction.pages.length, ocrPages, findings };
+}
