@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { createReadStream, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Readable } from 'node:stream';
@@ -14,6 +16,7 @@ import { blobPath, putBlob, recordBlobOwner } from '../src/store/attachments.ts'
 import { addMapping } from '../src/store/chat-map.ts';
 import { cliPath, projectRoot } from './helpers/cli.ts';
 import { FakeTelegram } from './helpers/fake-telegram.ts';
+import { scan } from './helpers/attachment-fixtures.ts';
 import { createImportWorld, type ImportWorld } from './helpers/import-world.ts';
 import { configFor } from './helpers/installation.ts';
 import { redisUrl } from './helpers/redis.ts';
@@ -112,7 +115,7 @@ describe('bridge telegram: real telegraf against a fake Bot API, real Redis and 
       world.db.store,
       queues,
       { agencyId: world.agencies.a!, target: { platform: 'telegram', chatId: String(GROUP.id) }, ...request },
-      { policy: DEFAULT_POLICY, hashKey: keyring.hashKey },
+      { policy: DEFAULT_POLICY, hashKey: keyring.hashKey, dataDir: world.dataDir },
     );
 
   before(async () => {
@@ -284,7 +287,8 @@ describe('bridge telegram: real telegraf against a fake Bot API, real Redis and 
     const caption = 'Памятка пациенту';
     secrets.push(replyText, caption);
     const reply = await submit({ text: replyText, replyTo: '51' });
-    const bytes = randomBytes(20_000);
+    // a real photo: the gate reads an attachment before sending it, and random bytes are no picture it can read
+    const bytes = execFileSync('convert', ['-size', '320x240', 'gradient:skyblue-white', 'jpg:-']);
     const blob = await putBlob(world.dataDir, Readable.from([bytes]));
     await recordBlobOwner(world.db.store.pool, { agencyId: world.agencies.a!, sha256: blob.sha256 });
     const photo = await submit({
@@ -304,6 +308,49 @@ describe('bridge telegram: real telegraf against a fake Bot API, real Redis and 
     assert.equal(sentPhoto.files.length, 1);
     assert.equal(sentPhoto.files[0]!.sha256, blob.sha256, 'the bytes sent are the stored ones');
     assert.equal(sentPhoto.files[0]!.filename, 'photo.jpg', 'under a neutral name');
+  });
+
+  it('attachments are read before they leave: a scanned certificate with an IIN, and a file nobody can read, are blocked', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'agw-outbound-files-'));
+    try {
+      scan(path.join(dir, 'scan.png'), ['СПРАВКА № 7', `Пациент ИИН ${IIN}`, 'Диагноз: бронхит']);
+      writeFileSync(path.join(dir, 'broken.pdf'), '%PDF-1.7\n1 0 obj << /Type /Catalog >> broken\n');
+      const send = async (file: string, caption: string) => {
+        const blob = await putBlob(world.dataDir, createReadStream(file));
+        await recordBlobOwner(world.db.store.pool, { agencyId: world.agencies.a!, sha256: blob.sha256 });
+        secrets.push(caption);
+        return submit({
+          text: caption,
+          attachment: { sha256: blob.sha256, name: path.basename(file), kind: 'document' },
+        });
+      };
+      const scanned = await send(path.join(dir, 'scan.png'), 'Справка во вложении');
+      const broken = await send(path.join(dir, 'broken.pdf'), 'Документ во вложении');
+      assert.equal(scanned.status, 'blocked');
+      assert.deepEqual(scanned.decision.categories, ['HEALTH', 'IIN']);
+      assert.match(scanned.decision.rule, /^attachment: outbound\.IIN=block/);
+      assert.equal(broken.status, 'blocked');
+      assert.deepEqual(broken.decision.categories, ['UNINSPECTED']);
+      const row = await world.db.store.pool.query<{ status: string; reason: { uninspected?: string } }>(
+        `SELECT status, reason FROM outbound_attempts WHERE id = $1`,
+        [broken.attemptId],
+      );
+      assert.deepEqual(row.rows[0], {
+        status: 'blocked',
+        reason: {
+          action: 'block',
+          rule: 'attachment: outbound.UNINSPECTED=block (default)',
+          categories: ['UNINSPECTED'],
+          uninspected: 'an unreadable PDF',
+        },
+      });
+      await sleep(1000);
+      for (const caption of ['Справка во вложении', 'Документ во вложении'])
+        assert.ok(!JSON.stringify(fake.requests).includes(caption), 'never reached the fake Bot API');
+      assert.equal(fake.sent.filter((c) => c.method === 'sendDocument').length, 0, 'no file sent');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('SIGTERM drains and exits 0; the logs carry no token, message text or IIN', async () => {

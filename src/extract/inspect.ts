@@ -4,7 +4,7 @@
  * decide (it is never clean).
  */
 import { classify } from '../classifier/index.ts';
-import type { ClassifyOptions, Finding } from '../classifier/types.ts';
+import type { Finding } from '../classifier/types.ts';
 import { DEFAULT_LIMITS, extract, type ExtractLimits } from './extract.ts';
 
 export interface AttachmentFinding extends Finding {
@@ -16,14 +16,15 @@ export type Inspection =
   | { inspected: true; pages: number; ocrPages: number; findings: AttachmentFinding[] }
   | { inspected: false; reason: string };
 
+/** `classifyText`: the classifier as the message's text meets it (the agency's `classifier:` section included). */
 export async function inspectAttachment(
   file: string,
   limits: ExtractLimits = DEFAULT_LIMITS,
-  options: ClassifyOptions = {},
+  classifyText: (text: string) => Finding[] = (text) => classify(text),
 ): Promise<Inspection> {
   const extraction = await extract(file, limits);
   if (!extraction.inspected) return extraction;
-  const findings = extraction.pages.flatMap((p) => classify(p.text, options).map((f) => ({ ...f, page: p.page })));
+  const findings = extraction.pages.flatMap((p) => classifyText(p.text).map((f) => ({ ...f, page: p.page })));
   const ocrPages = extraction.pages.filter((p) => p.ocr).length;
   return { inspected: true, pages: extraction.pages.length, ocrPages, findings };
 }

@@ -117,6 +117,7 @@ export const en = {
   'category.PASSPORT': 'Passport number',
   'category.ID_CARD': 'Identity card number',
   'category.HEALTH': 'Health information',
+  'category.UNINSPECTED': 'An attachment that could not be read',
   /** the Aitu bot's answer to a message it did not forward (categories named, never the value) */
   'notice.notForwarded': 'not forwarded: contains {categories}',
 

@@ -115,6 +115,7 @@ export const kk: Catalog = {
   'category.PASSPORT': 'Төлқұжат нөмірі',
   'category.ID_CARD': 'Жеке куәлік нөмірі',
   'category.HEALTH': 'Денсаулық туралы мәліметтер',
+  'category.UNINSPECTED': 'Оқу мүмкін болмаған тіркеме',
   /** the Aitu bot's answer to a message it did not forward (categories named, never the value) */
   'notice.notForwarded': 'жіберілмеді: ішінде {categories} бар',
 

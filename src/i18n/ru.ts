@@ -115,6 +115,7 @@ export const ru: Catalog = {
   'category.PASSPORT': 'Номер паспорта',
   'category.ID_CARD': 'Номер удостоверения личности',
   'category.HEALTH': 'Сведения о здоровье',
+  'category.UNINSPECTED': 'Вложение, которое не удалось прочитать',
   /** the Aitu bot's answer to a message it did not forward (categories named, never the value) */
   'notice.notForwarded': 'не переслано: содержит {categories}',
 

@@ -13,7 +13,9 @@ import {
 } from '../core/bridge.ts';
 import { blobPath } from '../store/attachments.ts';
 import { platformSchema } from '../core/message.ts';
-import { decide, type Policy, type PolicyDecision } from '../policy/index.ts';
+import { decide, withAttachments, type Policy, type PolicyCategory, type PolicyDecision } from '../policy/index.ts';
+import { DEFAULT_LIMITS, type ExtractLimits } from '../extract/extract.ts';
+import { inspectAttachment } from '../extract/inspect.ts';
 import type { Store } from '../store/database.ts';
 import { addOutbound, type OutboundPayload, type Queues } from '../pipeline/queues.ts';
 import { auditableChatId } from '../audit/fields.ts';
@@ -27,8 +29,8 @@ export interface OutboundRequest {
   /** the foreign id of the message it replies to, in the same chat */
   replyTo?: string;
   /**
-   * A file already in the attachment store. Its content is not classified here (attachments are read by a later
-   * stage); its name never leaves: the bridge sends it under a neutral name.
+   * A file already in the attachment store. Its text is read (src/extract/) and classified like the message's before
+   * anything is sent; its name never leaves: the bridge sends it under a neutral name.
    */
   attachment?: { sha256: string; name: string; mime?: string; kind: 'photo' | 'document' };
 }
@@ -38,6 +40,32 @@ export type OutboundResult =
   | { status: 'queued'; attemptId: string; decision: PolicyDecision };
 
 type AuditActor = AuditInput['actor'];
+
+export interface OutboundContext {
+  policy: Policy;
+  hashKey?: Buffer | undefined;
+  /** where attachments' bytes are: needed to read an attachment before it is sent */
+  dataDir?: string | undefined;
+  extractLimits?: ExtractLimits;
+}
+
+/**
+ * What an attachment to be sent holds: the categories found in its text, or UNINSPECTED with the reason it could
+ * not be read (a reason names the file type or the limit, never its content).
+ */
+async function inspectOutgoing(
+  sha256: string,
+  context: OutboundContext,
+): Promise<{ categories: PolicyCategory[]; uninspected?: string }> {
+  if (!context.dataDir) throw new Error('an attachment is read before it is sent: the data directory is needed');
+  const inspection = await inspectAttachment(
+    blobPath(context.dataDir, sha256),
+    context.extractLimits ?? DEFAULT_LIMITS,
+    (text) => classifyFor(text, context.policy.classifier),
+  );
+  if (!inspection.inspected) return { categories: ['UNINSPECTED'], uninspected: inspection.reason };
+  return { categories: [...new Set(inspection.findings.map((f) => f.category))] };
+}
 
 export function textDigest(text: string): string {
   return createHash('sha256').update(text).digest('hex');
@@ -52,12 +80,14 @@ export async function submitOutbound(
   store: Store,
   queues: Pick<Queues, 'outboundFor'>,
   request: OutboundRequest,
-  context: { policy: Policy; hashKey?: Buffer },
+  context: OutboundContext,
   actor: AuditActor = machineActor(),
 ): Promise<OutboundResult> {
   platformSchema.parse(request.target.platform);
   const findings = classifyFor(request.text, context.policy.classifier);
-  const decision = decide('outbound', request.text, findings, context.policy, { hashKey: context.hashKey });
+  const inText = decide('outbound', request.text, findings, context.policy, { hashKey: context.hashKey });
+  const inspected = request.attachment ? await inspectOutgoing(request.attachment.sha256, context) : null;
+  const decision = withAttachments('outbound', inText, inspected?.categories ?? [], context.policy);
   const attemptId = randomUUID();
   const blocked = decision.action === 'block';
   // the digest of exactly the text the bridge will be given: the worker refuses any other
@@ -74,7 +104,12 @@ export async function submitOutbound(
         request.target.platform,
         request.target.chatId,
         blocked ? 'blocked' : 'queued',
-        JSON.stringify({ action: decision.action, rule: decision.rule, categories: decision.categories }),
+        JSON.stringify({
+          action: decision.action,
+          rule: decision.rule,
+          categories: decision.categories,
+          ...(inspected?.uninspected ? { uninspected: inspected.uninspected } : {}),
+        }),
         digest,
         request.author ?? null,
         request.replyTo ?? null,

@@ -1,8 +1,8 @@
-import { test } from 'node:test';
+import { describe, it, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { CATEGORIES, classify } from '../classifier/index.ts';
 import type { Category, Finding } from '../classifier/index.ts';
-import { decide, mostSevere } from './decide.ts';
+import { decide, mostSevere, withAttachments } from './decide.ts';
 import { DEFAULT_POLICY } from './defaults.ts';
 import { parsePolicyFile } from './parse-policy.ts';
 import type { Direction, PolicyAction } from './policy-schema.ts';
@@ -287,4 +287,34 @@ test('findings given in any order, and repeated categories, decide the same', ()
   assert.deepEqual(decide('inbound', text, reversed, p), decide('inbound', text, findings, p));
   assert.equal(decide('inbound', text, findings, p).deliveredText, 'тел [PHONE] или [PHONE], ИИН [IIN]');
   assert.deepEqual(decide('inbound', text, findings, p).categories, ['IIN', 'PHONE']);
+});
+
+describe('attachments: what a file holds decides with the message', () => {
+  const none = decide('outbound', 'see the file', [], DEFAULT_POLICY);
+  it('outbound: an attachment holding an IIN, or unreadable, blocks the message; a clean one changes nothing', () => {
+    assert.equal(withAttachments('outbound', none, [], DEFAULT_POLICY), none);
+    const iin = withAttachments('outbound', none, ['IIN'], DEFAULT_POLICY);
+    assert.deepEqual(
+      [iin.action, iin.rule, iin.deliveredText],
+      ['block', 'attachment: outbound.IIN=block (default)', ''],
+    );
+    const unread = withAttachments('outbound', none, ['UNINSPECTED'], DEFAULT_POLICY);
+    assert.deepEqual([unread.action, unread.categories], ['block', ['UNINSPECTED']]);
+  });
+  it('a file is not redacted in place: a category the policy would redact holds the message back instead', () => {
+    const policy = parsePolicyFile('outbound:\n  PHONE: redact\ninbound:\n  PHONE: redact\n', 'agency.yaml');
+    const outbound = withAttachments('outbound', none, ['PHONE'], policy);
+    assert.deepEqual(
+      [outbound.action, outbound.rule],
+      ['block', 'attachment: outbound.PHONE=redact (agency policy) (a file is not redacted in place: block)'],
+    );
+    const inbound = withAttachments('inbound', decide('inbound', 'x', [], policy), ['PHONE'], policy);
+    assert.equal(inbound.action, 'quarantine');
+  });
+  it('inbound defaults: an unreadable attachment is quarantined, a policy may block it', () => {
+    const clean = decide('inbound', 'x', [], DEFAULT_POLICY);
+    assert.equal(withAttachments('inbound', clean, ['UNINSPECTED'], DEFAULT_POLICY).action, 'quarantine');
+    const strict = parsePolicyFile('inbound:\n  UNINSPECTED: block\n', 'agency.yaml');
+    assert.equal(withAttachments('inbound', clean, ['UNINSPECTED'], strict).action, 'block');
+  });
 });

@@ -1,11 +1,11 @@
 import { CATEGORIES, redact } from '../classifier/index.ts';
-import type { Category, Finding, RedactionOperator } from '../classifier/index.ts';
+import type { Finding, RedactionOperator } from '../classifier/index.ts';
 import { BUILT_IN_ACTIONS } from './defaults.ts';
-import type { Direction, Policy, PolicyAction } from './policy-schema.ts';
+import type { Direction, Policy, PolicyAction, PolicyCategory } from './policy-schema.ts';
 
 /** Why one category present in a message got its action; `rule` names only categories and actions, never data. */
 export interface PolicyReason {
-  category: Category;
+  category: PolicyCategory;
   action: PolicyAction;
   rule: string;
 }
@@ -16,7 +16,7 @@ export interface PolicyDecision {
   /** the deciding category's rule, e.g. `inbound.IIN=quarantine (default)`, or `no personal data found` */
   rule: string;
   /** the distinct categories found, sorted */
-  categories: Category[];
+  categories: PolicyCategory[];
   /** the text to deliver: the original, a redacted copy, or '' when blocked */
   deliveredText: string;
   redacted: boolean;
@@ -39,7 +39,7 @@ export function mostSevere(actions: readonly PolicyAction[]): PolicyAction {
  * The action for one category in one direction: the file's entry for it, else the file's `default` for the
  * direction, else the built-in — except outbound HEALTH, which only an explicit `outbound.HEALTH` entry can release.
  */
-export function ruleFor(direction: Direction, category: Category, policy: Policy): PolicyReason {
+export function ruleFor(direction: Direction, category: PolicyCategory, policy: Policy): PolicyReason {
   const rules = policy[direction];
   const explicit = rules[category];
   if (explicit !== undefined) return reason(direction, category, explicit, 'agency policy');
@@ -51,7 +51,7 @@ export function ruleFor(direction: Direction, category: Category, policy: Policy
   return reason(direction, category, BUILT_IN_ACTIONS[direction][category] ?? 'block', 'default');
 }
 
-function reason(direction: Direction, category: Category, action: PolicyAction, source: string): PolicyReason {
+function reason(direction: Direction, category: PolicyCategory, action: PolicyAction, source: string): PolicyReason {
   return { category, action, rule: `${direction}.${category}=${action} (${source})` };
 }
 
@@ -79,8 +79,9 @@ export function decide(
   return { action, rule: deciding.rule, categories, deliveredText, redacted: deliveredText !== text, reasons };
 }
 
-function orderedCategories(present: ReadonlySet<Category>): Category[] {
-  return [...CATEGORIES.filter((c) => present.has(c)), ...[...present].filter((c) => !CATEGORIES.includes(c)).sort()];
+function orderedCategories(present: ReadonlySet<PolicyCategory>): PolicyCategory[] {
+  const known = CATEGORIES as readonly PolicyCategory[];
+  return [...known.filter((c) => present.has(c)), ...[...present].filter((c) => !known.includes(c)).sort()];
 }
 
 function deliver(
@@ -121,4 +122,36 @@ export function operatorFor(policy: Policy, hashKey: Buffer | undefined): Redact
     case 'hash':
       return hashKey ? { kind: 'hash', key: hashKey } : { kind: 'tag' };
   }
+}
+
+/**
+ * A message's decision with what its attachments hold (`categories`: what was found in them, UNINSPECTED for one
+ * that could not be read). A file cannot be redacted in place yet, so an attachment whose categories call for any
+ * action but allow holds the message back: outbound it is blocked; inbound it is quarantined (or blocked, where
+ * policy says block), so an officer sees it before anyone relies on it.
+ */
+export function withAttachments(
+  direction: Direction,
+  decision: PolicyDecision,
+  categories: readonly PolicyCategory[],
+  policy: Policy,
+): PolicyDecision {
+  if (categories.length === 0) return decision;
+  const present = new Set<PolicyCategory>(categories);
+  const reasons = orderedCategories(present).map((category) => ruleFor(direction, category, policy));
+  const fileAction = mostSevere(reasons.map((r) => r.action));
+  const all = [...new Set([...decision.categories, ...present])].sort();
+  const merged = { ...decision, categories: all, reasons: [...decision.reasons, ...reasons] };
+  if (fileAction === 'allow') return merged;
+  const held: PolicyAction = direction === 'outbound' || fileAction === 'block' ? 'block' : 'quarantine';
+  if (SEVERITY[decision.action] >= SEVERITY[held]) return merged;
+  const deciding = reasons.find((r) => r.action === fileAction) as PolicyReason;
+  const rule = `attachment: ${deciding.rule}${fileAction === held ? '' : ` (a file is not redacted in place: ${held})`}`;
+  return {
+    ...merged,
+    action: held,
+    rule,
+    deliveredText: held === 'block' ? '' : decision.deliveredText,
+    redacted: held === 'block' ? false : decision.redacted,
+  };
 }

@@ -2,18 +2,19 @@
  * The agency policy: which personal data may cross the border in which direction, and what is done with the rest.
  * Pure (no store, no queue): parsing and validating policy files, deciding messages, explaining decisions.
  */
-export { DIRECTIONS, POLICY_ACTIONS, DEFAULT_KEEP_LAST, policySchema } from './policy-schema.ts';
+export { DIRECTIONS, POLICY_ACTIONS, POLICY_CATEGORIES, DEFAULT_KEEP_LAST, policySchema } from './policy-schema.ts';
 export type {
   Direction,
   DirectionRules,
   OutboundAction,
   Policy,
   PolicyAction,
+  PolicyCategory,
   PolicyDocument,
   RedactionSetting,
 } from './policy-schema.ts';
 export { BUILT_IN_ACTIONS, DEFAULT_POLICY } from './defaults.ts';
 export { parsePolicyFile, policyFromStored, serializePolicy } from './parse-policy.ts';
-export { decide, ruleFor, mostSevere, NO_FINDINGS_RULE } from './decide.ts';
+export { decide, ruleFor, mostSevere, withAttachments, NO_FINDINGS_RULE } from './decide.ts';
 export type { PolicyDecision, PolicyReason } from './decide.ts';
 export { explainPolicyCheck } from './explain.ts';

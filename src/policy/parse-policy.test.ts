@@ -54,7 +54,7 @@ test('invalid files are refused naming the line and the field', () => {
       'unknown category, listed',
       'inbound:\n  SNILS: block\n',
       'agency.yaml:2: inbound.SNILS: ',
-      /the categories are IIN, BIN, PHONE, EMAIL, CARD, IBAN, PASSPORT, ID_CARD, HEALTH \(or default\)$/,
+      /the categories are IIN, BIN, PHONE, EMAIL, CARD, IBAN, PASSPORT, ID_CARD, HEALTH, UNINSPECTED \(or default\)$/,
     ],
     [
       'unknown action',

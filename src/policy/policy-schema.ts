@@ -26,13 +26,20 @@ export const POLICY_ACTIONS: readonly PolicyAction[] = Object.freeze([
   'block',
 ] as const);
 
+/**
+ * What a rule names: a category the classifier finds, or UNINSPECTED — an attachment that could not be read (past a
+ * limit, corrupt, a type not read), which policy decides like any other so that it is never passed as clean.
+ */
+export type PolicyCategory = Category | 'UNINSPECTED';
+export const POLICY_CATEGORIES: readonly PolicyCategory[] = Object.freeze([...CATEGORIES, 'UNINSPECTED'] as const);
+
 /** A message sent abroad cannot be called back for review, so outbound has no quarantine. */
 export type OutboundAction = Exclude<PolicyAction, 'quarantine'>;
 const OUTBOUND_ACTIONS: readonly OutboundAction[] = ['allow', 'redact', 'block'];
 
 /** One direction's explicit entries as the agency wrote them; an absent key falls to `default`, then the built-in. */
 export type DirectionRules<A extends PolicyAction = PolicyAction> = { readonly default?: A } & {
-  readonly [C in Category]?: A;
+  readonly [C in PolicyCategory]?: A;
 };
 
 /** What `redact` writes in place of the data: `[IIN]`, `********0123`, or a keyed hash `[IIN:…]`. */
@@ -58,15 +65,15 @@ export interface Policy {
 /** The policy document as written in a file or kept by the store (every field optional). */
 export interface PolicyDocument {
   version?: 1;
-  inbound?: Partial<Record<Category | 'default', PolicyAction>>;
-  outbound?: Partial<Record<Category | 'default', OutboundAction>>;
+  inbound?: Partial<Record<PolicyCategory | 'default', PolicyAction>>;
+  outbound?: Partial<Record<PolicyCategory | 'default', OutboundAction>>;
   redaction?: { operator?: RedactionOperatorName; keepLast?: number };
   classifier?: CustomClassifierSpec;
 }
 
 export const TOP_LEVEL_KEYS = ['version', 'inbound', 'outbound', 'redaction', 'classifier'] as const;
 const REDACTION_KEYS = ['operator', 'keepLast'] as const;
-const RULE_KEYS: readonly string[] = ['default', ...CATEGORIES];
+const RULE_KEYS: readonly string[] = ['default', ...POLICY_CATEGORIES];
 
 /** How a value a person wrote is named back to them: `"alow"`, `a number`, `a list`. */
 export function describeValue(value: unknown): string {
@@ -104,7 +111,7 @@ function outboundActionMessage(input: unknown): string {
 export function unknownKeyMessage(parentPath: readonly PropertyKey[], key: string): string {
   const parent = parentPath.join('.');
   if (parent === 'inbound' || parent === 'outbound') {
-    return `unknown category "${key}"${didYouMean(key, RULE_KEYS) || `; the categories are ${listOf(CATEGORIES)} (or default)`}`;
+    return `unknown category "${key}"${didYouMean(key, RULE_KEYS) || `; the categories are ${listOf(POLICY_CATEGORIES)} (or default)`}`;
   }
   if (parent === 'classifier')
     return `unknown field "${key}"${didYouMean(key, CUSTOM_SECTIONS) || `; classifier has ${listOf(CUSTOM_SECTIONS)}`}`;
@@ -134,15 +141,16 @@ function rulesSchema<A extends PolicyAction>(actions: readonly A[], message: (in
           PASSPORT: action,
           ID_CARD: action,
           HEALTH: action,
-        } satisfies Record<Category | 'default', unknown>,
+          UNINSPECTED: action,
+        } satisfies Record<PolicyCategory | 'default', unknown>,
         { error: (issue) => `expected a mapping of category: action, got ${describeValue(issue.input)}` },
       )
       // `inbound:` with every entry commented out reads as null: the same as leaving the section out
       .nullish()
       .transform((rules): DirectionRules<A> => {
-        const kept: Partial<Record<Category | 'default', A>> = {};
+        const kept: Partial<Record<PolicyCategory | 'default', A>> = {};
         for (const [key, value] of Object.entries(rules ?? {}))
-          if (value !== undefined) kept[key as Category | 'default'] = value;
+          if (value !== undefined) kept[key as PolicyCategory | 'default'] = value;
         return kept;
       })
   );
