@@ -42,10 +42,11 @@ debian_packages 'command -v chromium' 'the WhatsApp bridge' chromium
 # test/deploy.test.ts validates docker-compose.yml offline with Debian's docker-compose (v1.29): no container engine
 debian_packages 'command -v docker-compose' 'the deployment test' docker-compose
 # attachments: PDF text and pages (poppler), OCR in Kazakh, Russian and English (tesseract), HEIC (libheif), and
-# the test fixtures' rendering (ImageMagick)
+# the test fixtures' rendering (ImageMagick) and office documents' zips (zip)
 debian_packages 'command -v pdftotext && command -v pdftoppm && command -v heif-convert && command -v identify &&
-  tesseract --list-langs 2>&1 | grep -qx kaz && tesseract --list-langs 2>&1 | grep -qx rus' 'reading attachments' \
-  poppler-utils tesseract-ocr tesseract-ocr-kaz tesseract-ocr-rus tesseract-ocr-eng libheif-examples imagemagick
+  command -v zip && tesseract --list-langs 2>&1 | grep -qx kaz && tesseract --list-langs 2>&1 | grep -qx rus' \
+  'reading attachments' \
+  poppler-utils tesseract-ocr tesseract-ocr-kaz tesseract-ocr-rus tesseract-ocr-eng libheif-examples imagemagick zip
 node bin/aitu-gateway.js db migrate >&2
 
 # keys are never made on first use: a new installation gets them here, once, from the installation's OS user.

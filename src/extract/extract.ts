@@ -10,6 +10,7 @@ import { mkdtemp, open, readFile, rm, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { imageSizeFromFile } from 'image-size/fromFile';
+import { OfficeUninspected, readOffice } from './office.ts';
 
 export interface ExtractLimits {
   /** bytes of the file */
@@ -79,7 +80,7 @@ export async function extract(file: string, limits: ExtractLimits = DEFAULT_LIMI
     if (size > limits.maxBytes) throw new Uninspected(`too large: ${size} bytes, the limit is ${limits.maxBytes}`);
     const kind = sniff(await firstBytes(file, 16));
     const run: Runner = (command, args) => tool(command, args, deadline, limits.timeoutMs);
-    const pages = await extractKind(kind, { file, work, limits, run, size });
+    const pages = await extractKind(kind, { file, work, limits, run, size, deadline });
     return { inspected: true, pages };
   } catch (error) {
     if (error instanceof Uninspected) return { inspected: false, reason: error.message };
@@ -96,6 +97,8 @@ interface Job {
   limits: ExtractLimits;
   run: Runner;
   size: number;
+  /** Date.now() past which the file is uninspected (timed out) */
+  deadline: number;
 }
 
 async function extractKind(kind: Kind, job: Job): Promise<ExtractedPage[]> {
@@ -108,8 +111,13 @@ async function extractKind(kind: Kind, job: Job): Promise<ExtractedPage[]> {
       return [{ page: 1, text: await ocrImage(job, await heicToPng(job)), ocr: true }];
     case 'text':
       return [{ page: 1, text: await plainText(job.file), ocr: false }];
-    case 'office':
-      throw new Uninspected('an office document (DOCX, XLSX, ODT): not read yet');
+    case 'office': {
+      // read in-process (office.ts); what it unpacks is limited to 20 times the file's own limit of bytes
+      const limits = { maxUnpacked: job.limits.maxBytes * 20, deadline: job.deadline, timeoutMs: job.limits.timeoutMs };
+      return readOffice(job.file, limits).catch((error: unknown) => {
+        throw error instanceof OfficeUninspected ? new Uninspected(error.message) : error;
+      });
+    }
     default:
       throw new Uninspected('an unknown file type');
   }
