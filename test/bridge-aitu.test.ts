@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import path from 'node:path';
@@ -142,7 +143,8 @@ describe('bridge aitu: relay into a fake Aitu Bot API and replies out to a fake 
   });
 
   it('a photo is uploaded first and posted with the message', async () => {
-    const bytes = randomBytes(40_000);
+    // a real picture: attachments are read before the message is relayed, and random bytes are none
+    const bytes = execFileSync('convert', ['-size', '640x480', 'gradient:navy-white', 'jpg:-']);
     telegram.addFile('AgAC-aitu-photo', { bytes });
     tgSay('', {
       text: undefined,

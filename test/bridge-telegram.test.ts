@@ -17,6 +17,7 @@ import { addMapping } from '../src/store/chat-map.ts';
 import { cliPath, projectRoot } from './helpers/cli.ts';
 import { FakeTelegram } from './helpers/fake-telegram.ts';
 import { scan } from './helpers/attachment-fixtures.ts';
+import { validIins, xlsx } from './helpers/office-fixtures.ts';
 import { createImportWorld, type ImportWorld } from './helpers/import-world.ts';
 import { configFor } from './helpers/installation.ts';
 import { redisUrl } from './helpers/redis.ts';
@@ -310,7 +311,7 @@ describe('bridge telegram: real telegraf against a fake Bot API, real Redis and 
     assert.equal(sentPhoto.files[0]!.filename, 'photo.jpg', 'under a neutral name');
   });
 
-  it('attachments are read before they leave: a scanned certificate with an IIN, and a file nobody can read, are blocked', async () => {
+  it('attachments are read before they leave: a staff list (XLSX), a scanned certificate, a file nobody can read — blocked', async () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'agw-outbound-files-'));
     try {
       scan(path.join(dir, 'scan.png'), ['СПРАВКА № 7', `Пациент ИИН ${IIN}`, 'Диагноз: бронхит']);
@@ -324,6 +325,16 @@ describe('bridge telegram: real telegraf against a fake Bot API, real Redis and 
           attachment: { sha256: blob.sha256, name: path.basename(file), kind: 'document' },
         });
       };
+      const iins = validIins(1000);
+      xlsx(path.join(dir, 'staff.xlsx'), [
+        { name: 'Staff', rows: iins.map((iin, k) => [k + 1, `Employee ${k + 1}`, iin]) },
+      ]);
+      const list = await send(path.join(dir, 'staff.xlsx'), 'Список сотрудников во вложении');
+      assert.equal(list.status, 'blocked');
+      assert.deepEqual(
+        [list.decision.categories, list.decision.rule],
+        [['IIN'], 'attachment: outbound.IIN=block (default)'],
+      );
       const scanned = await send(path.join(dir, 'scan.png'), 'Справка во вложении');
       const broken = await send(path.join(dir, 'broken.pdf'), 'Документ во вложении');
       assert.equal(scanned.status, 'blocked');
@@ -345,7 +356,7 @@ describe('bridge telegram: real telegraf against a fake Bot API, real Redis and 
         },
       });
       await sleep(1000);
-      for (const caption of ['Справка во вложении', 'Документ во вложении'])
+      for (const caption of ['Список сотрудников во вложении', 'Справка во вложении', 'Документ во вложении'])
         assert.ok(!JSON.stringify(fake.requests).includes(caption), 'never reached the fake Bot API');
       assert.equal(fake.sent.filter((c) => c.method === 'sendDocument').length, 0, 'no file sent');
     } finally {

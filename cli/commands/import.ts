@@ -61,6 +61,12 @@ function printSummary(summary: ImportSummary, json: boolean | undefined): void {
       : `  delivered ${summary.delivered}, edited ${summary.edited}`,
     `  duplicates ${summary.duplicates}, blocked ${summary.blocked}, failed ${summary.failed}`,
     `  attachments ${summary.attachments}, missing ${summary.missingAttachments}`,
+    ...(summary.inspection
+      ? [
+          `  attachments read ${summary.inspection.inspected}, not readable ${summary.inspection.uninspected}, pending ${summary.inspection.pending}; ` +
+            `messages held back by what their attachments hold: quarantined ${summary.inspection.quarantined}, blocked ${summary.inspection.blocked}`,
+        ]
+      : []),
     `  quarantined ${summary.quarantined}, redacted ${summary.redacted}`,
     `  flagged: ${
       Object.entries(summary.flaggedByCategory)

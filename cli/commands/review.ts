@@ -38,6 +38,7 @@ function printItem(item: ReviewItemView, original: OriginalMessage | null, origi
         `    ${f.category}\t${f.detector}\tconfidence ${f.confidence.toFixed(2)}\t[${f.start}, ${f.end})\t${JSON.stringify(f.explanation)}`,
     ),
   ];
+  for (const a of item.attachments) out.push(`  attachment ${a.position}: ${attachmentLine(a)}`);
   if (item.decided)
     out.push(
       `  decided:    ${item.status} by ${item.decided.by ?? '?'} at ${item.decided.at}${item.decided.note ? ` — ${item.decided.note}` : ''}`,
@@ -50,6 +51,16 @@ function printItem(item: ReviewItemView, original: OriginalMessage | null, origi
     if (original.service) out.push(`  original service event:    ${JSON.stringify(original.service)}`);
   }
   process.stdout.write(`${out.join('\n')}\n`);
+}
+
+function attachmentLine(a: ReviewItemView['attachments'][number]): string {
+  if (a.status !== 'read') return a.reason ? `${a.status} (${a.reason})` : a.status;
+  // a staff list holds a thousand IINs: counted by category and page
+  const counts = new Map<string, number>();
+  for (const f of a.findings)
+    counts.set(`${f.category} p.${f.page}`, (counts.get(`${f.category} p.${f.page}`) ?? 0) + 1);
+  const found = [...counts].map(([key, n]) => (n > 1 ? `${key} ×${n}` : key));
+  return `read, ${a.pages} page${a.pages === 1 ? '' : 's'}: ${found.length > 0 ? found.join(', ') : 'nothing found'}`;
 }
 
 /** Prints what a decision or escalation did; fails (exit 1) when any item was not changed. */

@@ -33,7 +33,7 @@ export function registerWorker(program: Command): void {
   const command = program
     .command('worker')
     .description('run pipeline workers; start more on any machine against the same Redis and PostgreSQL to scale')
-    .option('--stages <list>', `comma-separated stages (${STAGES.join(', ')})`, 'classify,deliver')
+    .option('--stages <list>', `comma-separated stages (${STAGES.join(', ')})`, STAGES.join(','))
     .option('--concurrency <n>', 'jobs processed at once per stage', '8')
     .option('--seal-interval <seconds>', 'seal the audit log this often (and once more on shutdown)', '30')
     .option(
@@ -98,6 +98,7 @@ export function registerWorker(program: Command): void {
         store,
         logger: log,
         lockMs: lockSeconds * 1000,
+        dataDir: cfg.dataDir,
       });
       const sealer = startSealTimer(store, chain, sealSeconds * 1000, (error) =>
         log.warn(`could not seal the audit log; trying again in ${sealSeconds} s`, { error: error.message }),

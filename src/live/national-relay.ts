@@ -45,6 +45,7 @@ interface MessageRow {
   sender_name: string | null;
   text: string;
   withdrawn: boolean;
+  inspection: string | null;
   pending_review: boolean;
   has_files: boolean;
 }
@@ -57,7 +58,7 @@ export async function desiredPost(
   maxContent: number,
 ): Promise<DesiredPost | null> {
   const found = await db.query<MessageRow & { groups: string[] }>(
-    `SELECT m.agency_id, m.platform, m.sender_name, m.text, m.withdrawn,
+    `SELECT m.agency_id, m.platform, m.sender_name, m.text, m.withdrawn, m.inspection,
             EXISTS (SELECT 1 FROM review_items r WHERE r.message_id = m.id AND r.status IN ('open', 'escalated')) AS pending_review,
             EXISTS (SELECT 1 FROM message_attachments a WHERE a.message_id = m.id AND a.sha256 IS NOT NULL) AS has_files,
             ARRAY(SELECT s.source_chat_id FROM chat_sources s WHERE s.agency_id = m.agency_id AND s.chat_id = m.chat_id AND s.platform = 'aitu' ORDER BY 1) AS groups
@@ -65,7 +66,8 @@ export async function desiredPost(
     [messageId],
   );
   const m = found.rows[0];
-  if (!m) return null;
+  // its attachments are still being read: relayed once the decision covers them (the extract stage asks again)
+  if (!m || m.inspection === 'pending') return null;
   if (m.withdrawn) return { groups: m.groups, parts: [], media: [] };
   // a message waiting for review shows its redacted text only: its files are not shown until a person approves
   const media = m.pending_review || !m.has_files ? [] : await mediaOf(db, dataDir, messageId);

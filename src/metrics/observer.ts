@@ -9,7 +9,7 @@ import type { ConnectorState } from '../core/connector.ts';
  * no I/O, never throws. Labels carry stage, outcome, category, platform and agency id only: never a chat, a person
  * or any text.
  */
-export type JobStage = 'classify' | 'deliver' | 'outbound' | 'relay';
+export type JobStage = 'classify' | 'deliver' | 'outbound' | 'relay' | 'extract';
 
 /**
  * How a job ended: a replayed deliver job found its batch already committed and wrote nothing; a rate-limited

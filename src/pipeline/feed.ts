@@ -16,7 +16,7 @@ import {
 } from './queues.ts';
 import { ClassifyStage } from './stages/classify.processor.ts';
 import type { PolicyContext } from './stages/policy.ts';
-import { deliverJobId, policyLoader, startWorkers, type WorkerSet } from './workers.ts';
+import { deliverJobId, policyLoader, startWorkers, type Stage, type WorkerSet } from './workers.ts';
 
 /**
  * What imports and live bridges share to put batches into the pipeline: the queues, classification in this
@@ -28,6 +28,8 @@ export interface FeedContext extends QueueContext {
   store: Store;
   keyFile: string;
   logger: Logger;
+  /** the data directory: attachments are read there by an extract worker this process starts when none runs */
+  dataDir?: string;
   /** the key file as the caller already read it (else it is read from `keyFile`) */
   keyring?: Keyring;
 }
@@ -87,12 +89,17 @@ export class PipelineFeed {
         if ((await queues.classify.getWorkersCount().catch(() => 0)) === 0) {
           classifyHere = { policy: await policyLoader(context.store)(options.agencyId), hashKey: keyring.hashKey };
         }
-        if ((await queues.deliver.getWorkersCount().catch(() => 0)) === 0) {
-          workers = await startWorkers({ ...context, stages: ['deliver'], concurrency: options.concurrency ?? 4 });
-        }
+        const idle = async (queue: { getWorkersCount(): Promise<number> }) =>
+          (await queue.getWorkersCount().catch(() => 0)) === 0;
+        const stages: Stage[] = [
+          ...((await idle(queues.deliver)) ? (['deliver'] as const) : []),
+          ...(context.dataDir && (await idle(queues.extract)) ? (['extract'] as const) : []),
+        ];
+        if (stages.length > 0)
+          workers = await startWorkers({ ...context, stages, concurrency: options.concurrency ?? 4 });
         if (classifyHere || workers) {
           context.logger.info('no running workers found: processing in this process', {
-            stages: [...(classifyHere ? ['classify'] : []), ...(workers ? ['deliver'] : [])],
+            stages: [...(classifyHere ? ['classify'] : []), ...stages],
           });
         }
       }

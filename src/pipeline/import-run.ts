@@ -19,6 +19,8 @@ import { policyLoader } from './workers.ts';
 import { loadKeyring, readHashKey, requireQueueKey } from '../core/keys.ts';
 import { decisionOf, messageChats, storedBodies } from '../store/delivery.ts';
 import { differsFromStored } from '../store/edits.ts';
+import { runInspectionCounts } from '../store/inspections.ts';
+import { startWorkers } from './workers.ts';
 
 /** The `--json` summary of an import: counted for this run, with read = delivered + edited + duplicates + blocked + failed. */
 export interface ImportSummary {
@@ -40,6 +42,11 @@ export interface ImportSummary {
   flaggedByCategory: Record<string, number>;
   quarantined: number;
   redacted: number;
+  /**
+   * The run's attachments by what became of them (read, not read: UNINSPECTED, still pending), and its messages
+   * that what their attachments hold quarantined or blocked (beside the text's own decisions counted above).
+   */
+  inspection?: { inspected: number; uninspected: number; pending: number; quarantined: number; blocked: number };
   /** times this run sent its batches again from its checkpoint after the pipeline lost some (Redis restarted empty) */
   redeliveries: number;
   error?: string;
@@ -526,6 +533,13 @@ export async function runImport(context: ImportContext, request: ImportRequest):
     await feed?.close();
   }
 
+  // an import ends when its attachments are read and the messages holding them decided
+  if (summary.status === 'completed' && !request.enqueueOnly)
+    await awaitInspection(context, runId, runLog, request.signal).catch((error: Error) => {
+      summary.status = 'failed';
+      summary.error = error.message;
+    });
+  summary.inspection = await inspectionSummary(store, runId);
   // the run's outcome is settled by now: a store briefly away must not lose its record, so it is waited for
   await whileStoreAway(() => recordRunEnd(store, runId, summary, importerFailed), {
     forMs: request.storeWaitMs,
@@ -718,4 +732,50 @@ async function dryRun(context: ImportContext, request: ImportRequest, summary: I
     summary.error = (error as Error).message;
   }
   return summary;
+}
+
+/** How often an import looks whether its attachments have been read. */
+const INSPECTION_POLL_MS = 250;
+
+/**
+ * Reads the run's attachments in this process (an extract worker beside any others running), until none of its
+ * messages waits for them; says how many are left, now and then.
+ */
+async function awaitInspection(context: ImportContext, runId: string, log: Logger, signal?: AbortSignal) {
+  const pending = async () =>
+    Number(
+      (
+        await context.store.pool.query<{ n: string }>(
+          `SELECT count(*) AS n FROM messages WHERE import_run_id = $1 AND inspection = 'pending'`,
+          [runId],
+        )
+      ).rows[0]?.n ?? 0,
+    );
+  if ((await pending()) === 0) return;
+  const workers = await startWorkers({ ...context, stages: ['extract'], concurrency: 1 });
+  try {
+    let saidAt = 0;
+    for (let left = await pending(); left > 0; left = await pending()) {
+      if (signal?.aborted) throw signal.reason;
+      if (Date.now() - saidAt > 10_000) {
+        log.info('reading attachments', { messagesWaiting: left });
+        saidAt = Date.now();
+      }
+      await new Promise((resolve) => setTimeout(resolve, INSPECTION_POLL_MS));
+    }
+  } finally {
+    await workers.close();
+  }
+}
+
+async function inspectionSummary(store: Store, runId: string): Promise<NonNullable<ImportSummary['inspection']>> {
+  const files = await runInspectionCounts(store.pool, runId);
+  const decided = await store.pool.query<{ quarantined: number; blocked: number }>(
+    `SELECT count(*) FILTER (WHERE d.action = 'quarantine')::int AS quarantined,
+            count(*) FILTER (WHERE d.action = 'block')::int AS blocked
+       FROM messages m JOIN decisions d ON d.id = m.decision_id
+      WHERE m.import_run_id = $1 AND d.rule LIKE 'attachment: %'`,
+    [runId],
+  );
+  return { ...files, ...(decided.rows[0] ?? { quarantined: 0, blocked: 0 }) };
 }

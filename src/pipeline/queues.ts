@@ -20,7 +20,9 @@ import { open, queueSealer, seal, type QueueSealer, type Sealed } from './sealed
  * - `backfill`: requests to pull a chat's recent history, one queue per platform and agency (backfillQueueName),
  *   taken by that agency's running bridge, which holds the messenger's session;
  * - `relay`: stored messages to post, edit or delete in the national messenger's mapped group, and the bot's notices
- *   there; one queue per agency (relayQueueName), taken by its `bridge aitu` process within Aitu's limits.
+ *   there; one queue per agency (relayQueueName), taken by its `bridge aitu` process within Aitu's limits;
+ * - `extract`: attachments to read (PDF text, OCR, office documents), one job per agency and file, on a queue of their
+ *   own with its own small concurrency, so that a long OCR never holds up text messages.
  */
 export const QueueName = {
   classify: 'classify',
@@ -29,6 +31,7 @@ export const QueueName = {
   deadLetter: 'dead-letter',
   backfill: 'backfill',
   relay: 'relay',
+  extract: 'extract',
 } as const;
 export type QueueName = (typeof QueueName)[keyof typeof QueueName];
 /** The queues every agency shares: what a process's metrics and the operations page report first. */
@@ -105,6 +108,12 @@ export type RelayPayload =
   | { agencyId: string; kind: 'message'; messageId: string }
   | { agencyId: string; kind: 'notice'; groupId: string; replyTo: string; categories: string[] };
 
+/** Read one file of one agency and decide the pending messages that carry it (src/pipeline/stages/extract.ts). */
+export interface ExtractJobPayload {
+  agencyId: string;
+  sha256: string;
+}
+
 export interface PayloadOf {
   classify: ClassifyPayload;
   deliver: DeliverPayload;
@@ -112,6 +121,7 @@ export interface PayloadOf {
   'dead-letter': DeadLetterPayload;
   backfill: BackfillPayload;
   relay: RelayPayload;
+  extract: ExtractJobPayload;
 }
 
 /** Where a batch belongs: its agency, its run and its place in the run (ids only). */
@@ -138,6 +148,7 @@ export interface RouteOf {
   };
   backfill: { agencyId: string; platform: string };
   relay: { agencyId: string; kind: RelayPayload['kind'] };
+  extract: { agencyId: string };
 }
 
 const routeOf: { [K in QueueName]: (payload: PayloadOf[K]) => RouteOf[K] } = {
@@ -154,6 +165,7 @@ const routeOf: { [K in QueueName]: (payload: PayloadOf[K]) => RouteOf[K] } = {
   }),
   backfill: ({ agencyId, platform }) => ({ agencyId, platform }),
   relay: ({ agencyId, kind }) => ({ agencyId, kind }),
+  extract: ({ agencyId }) => ({ agencyId }),
 };
 
 /** The job id is bound into the seal, so a sealed job always names its own. */
@@ -205,6 +217,9 @@ const jobOptionsOf: { [K in QueueName]: DefaultJobOptions } = {
   // a relay job re-reads the store and Aitu's record of the post, so a repeated one does nothing; Aitu's 5xx and
   // the wait for MessageIdAssigned are retried for ≈ an hour in all
   relay: { ...defaultJobOptions, attempts: 20, backoff: { type: 'exponential', delay: 1000 }, removeOnComplete: true },
+  // what a file holds is recorded in the store, so a repeated job reads nothing again; gone once done, so that a
+  // later message with the same file can queue it again
+  extract: { ...defaultJobOptions, removeOnComplete: true },
 };
 
 /** BullMQ job ids must not contain ':'; they derive from what the job carries so a repeated add is ignored. */
@@ -311,6 +326,7 @@ export function openQueues(
     classify: make('classify'),
     deliver: make('deliver'),
     'dead-letter': make('dead-letter'),
+    extract: make('extract'),
   };
   const outbound = new Map<string, PipelineQueue<'outbound'>>();
   const backfill = new Map<string, PipelineQueue<'backfill'>>();
@@ -356,4 +372,15 @@ export async function addOutbound(queues: Pick<Queues, 'outboundFor'>, payload: 
   await queues
     .outboundFor(payload.target.platform, payload.agencyId)
     .addSealed(payload, { jobId: outboundJobId(payload.attemptId) }, 'send');
+}
+
+/** Queues a read of each file for its agency (one job per agency and file while one is waiting). */
+export async function requestExtract(queues: Pick<Queues, 'extract'>, agencyId: string, files: readonly string[]) {
+  if (files.length === 0) return;
+  await queues.extract.addSealedBulk(
+    files.map((sha256) => ({
+      payload: { agencyId, sha256 },
+      options: { jobId: contentJobId('extract', [agencyId, sha256]) },
+    })),
+  );
 }

@@ -6,7 +6,17 @@ import type { Store } from '../store/database.ts';
 import { batchSize } from '../store/delivery.ts';
 import { observed, observer } from '../metrics/observer.ts';
 import { addDeadLetters } from './dead-letter.ts';
-import { openQueues, QueueName, workerConnection, type QueueContext, type Queues, type RouteOf } from './queues.ts';
+import {
+  openQueues,
+  QueueName,
+  requestExtract,
+  workerConnection,
+  type QueueContext,
+  type Queues,
+  type RouteOf,
+} from './queues.ts';
+import { extractAttachment } from './stages/extract.ts';
+import { pendingFiles } from '../store/inspections.ts';
 import type { Sealed } from './sealed-payload.ts';
 import { runClassifyStage } from './stages/classify.processor.ts';
 import { deliverBatch } from './stages/deliver.ts';
@@ -15,7 +25,7 @@ import { logWorkerFailures } from './worker-log.ts';
 import { relayCandidates, requestRelay } from './relay-requests.ts';
 
 /** The shared stages; outbound sends are taken by each agency's bridge process (src/live/outbound-consumer.ts). */
-export const STAGES = ['classify', 'deliver'] as const;
+export const STAGES = ['classify', 'deliver', 'extract'] as const;
 export type Stage = (typeof STAGES)[number];
 
 export interface WorkerSetOptions extends QueueContext {
@@ -31,6 +41,10 @@ export interface WorkerSetOptions extends QueueContext {
    * when absent.
    */
   lockMs?: number;
+  /** the data directory: the extract stage reads attachments' bytes there */
+  dataDir?: string;
+  /** attachments read at once (OCR is heavy: one a core at most); default 1 */
+  extractConcurrency?: number;
 }
 
 /** An agency's policy, re-read at most every few seconds so `agency set-policy` takes effect without restarts. */
@@ -120,6 +134,7 @@ export async function startWorkers(options: WorkerSetOptions): Promise<WorkerSet
                 keyring,
                 deadLetter: (entries) => addDeadLetters(queues, entries),
               });
+              await requestExtract(queues, payload.agencyId, result.toInspect);
               // a live message (or a `--relay` import's) in a chat mapped to an Aitu group: its post follows the store
               await requestRelay(
                 queues,
@@ -145,6 +160,7 @@ export async function startWorkers(options: WorkerSetOptions): Promise<WorkerSet
       ),
     );
   }
+  if (options.stages.includes('extract')) workers.push(await extractWorker(options, queues, keyring, connection()));
   for (const worker of workers) logWorkerFailures(worker, log, worker.name);
   await Promise.all(workers.map((w) => w.waitUntilReady()));
   return {
@@ -155,4 +171,47 @@ export async function startWorkers(options: WorkerSetOptions): Promise<WorkerSet
       for (const redis of connections) redis.disconnect();
     },
   };
+}
+
+/**
+ * The extract stage: reads one agency's file and decides the pending messages that carry it, on a queue of its own
+ * with a small concurrency. At start it queues the files of messages still pending (their jobs lost with a crash or
+ * an emptied Redis), so none waits for ever.
+ */
+async function extractWorker(
+  options: WorkerSetOptions,
+  queues: Queues,
+  keyring: Keyring,
+  connection: ReturnType<typeof workerConnection>,
+): Promise<Worker> {
+  const dataDir = options.dataDir;
+  if (!dataDir) throw new Error('the extract stage reads attachments: it needs the data directory');
+  const policyFor = policyLoader(options.store);
+  const worker = new Worker<Sealed<RouteOf['extract']>>(
+    QueueName.extract,
+    (job: Job<Sealed<RouteOf['extract']>>) =>
+      observed('extract', async () => {
+        const payload = queues.extract.open(job);
+        const settled = await extractAttachment(options.store.pool, payload, { dataDir, keyring, policyFor });
+        // held until now: their posts in Aitu follow the decision that covers the attachments
+        for (const runId of new Set(settled.map((m) => m.runId))) {
+          const ids = settled.filter((m) => m.runId === runId).map((m) => m.id);
+          const route = { agencyId: payload.agencyId, runId };
+          await requestRelay(queues, payload.agencyId, await relayCandidates(options.store.pool, route, ids));
+        }
+        return { settled: settled.length };
+      }),
+    {
+      prefix: options.prefix,
+      concurrency: options.extractConcurrency ?? 1,
+      connection,
+      // reading a large scanned PDF takes minutes: the lock is renewed while it runs, and lost only with the process
+      ...(options.lockMs ? { lockDuration: options.lockMs, stalledInterval: options.lockMs } : {}),
+    },
+  );
+  const byAgency = new Map<string, string[]>();
+  for (const { agencyId, sha256 } of await pendingFiles(options.store.pool))
+    byAgency.set(agencyId, [...(byAgency.get(agencyId) ?? []), sha256]);
+  for (const [agencyId, files] of byAgency) await requestExtract(queues, agencyId, files);
+  return worker;
 }

@@ -64,6 +64,18 @@ export interface ReviewItemView {
   escalated: { at: string; by: string | null; note: string | null } | null;
   decided: { at: string; by: string | null; note: string | null } | null;
   findings: FindingView[];
+  /** what the message's attachments hold, by attachment (its place in the message) and page; never their names */
+  attachments: AttachmentView[];
+}
+
+export interface AttachmentView {
+  /** 1-based place of the attachment in the message */
+  position: number;
+  /** read, not-readable (UNINSPECTED: `reason` says why), pending (not read yet), or not-held (bytes not in the store) */
+  status: 'read' | 'not-readable' | 'pending' | 'not-held';
+  reason: string | null;
+  pages: number;
+  findings: { page: number; category: string; detector: string; confidence: number }[];
 }
 
 type ItemRow = {
@@ -318,6 +330,10 @@ async function withFindings(
     list.push(finding);
     byMessage.set(messageId, list);
   }
+  const attachments = await attachmentsOf(
+    db,
+    rows.map((r) => r.message_id),
+  );
   return rows.map((r) => ({
     id: r.id,
     agency: r.slug,
@@ -346,7 +362,44 @@ async function withFindings(
     findings: mayReadOriginal(r)
       ? (byMessage.get(r.message_id) ?? [])
       : (byMessage.get(r.message_id) ?? []).map(withoutDetail),
+    attachments: attachments.get(r.message_id) ?? [],
   }));
+}
+
+/** Each message's attachments with what reading them found (categories, pages, detectors; no names, no values). */
+async function attachmentsOf(db: Pick<pg.Pool, 'query'>, messageIds: readonly string[]) {
+  const rows = await db.query<{
+    message_id: string;
+    position: number;
+    held: boolean;
+    status: string | null;
+    reason: string | null;
+    pages: number | null;
+    findings: AttachmentView['findings'] | null;
+  }>(
+    `SELECT a.message_id::text, a.position, a.sha256 IS NOT NULL AND NOT a.missing AS held, i.status, i.reason, i.pages,
+            (SELECT json_agg(json_build_object('page', f.page, 'category', f.category, 'detector', f.detector,
+                                               'confidence', f.confidence) ORDER BY f.page, f.start)
+               FROM attachment_findings f WHERE f.agency_id = i.agency_id AND f.sha256 = i.sha256) AS findings
+       FROM message_attachments a JOIN messages m ON m.id = a.message_id
+       LEFT JOIN attachment_inspections i ON i.agency_id = m.agency_id AND i.sha256 = a.sha256
+      WHERE a.message_id = ANY($1::bigint[]) ORDER BY a.message_id, a.position`,
+    [messageIds],
+  );
+  const byMessage = new Map<string, AttachmentView[]>();
+  for (const r of rows.rows) {
+    const status = !r.held
+      ? 'not-held'
+      : r.status === null
+        ? 'pending'
+        : r.status === 'inspected'
+          ? 'read'
+          : 'not-readable';
+    const list = byMessage.get(r.message_id) ?? [];
+    list.push({ position: r.position + 1, status, reason: r.reason, pages: r.pages ?? 0, findings: r.findings ?? [] });
+    byMessage.set(r.message_id, list);
+  }
+  return byMessage;
 }
 
 /** A finding for someone who may not read the original: its explanation names the category and the rule only. */

@@ -18,6 +18,7 @@ import {
 } from '../../store/delivery.ts';
 import { applyEdits, withdrawDeleted } from '../../store/edits.ts';
 import { ensureIdentities } from '../../store/identities.ts';
+import { markPendingInspection } from '../../store/inspections.ts';
 import type { DeadLetterPayload, DeliverPayload } from '../queues.ts';
 
 /** A batch's counts: read = delivered + edited + duplicates + blocked + failed over its messages. */
@@ -42,6 +43,8 @@ export interface DeliverResult {
   replayed: boolean;
   /** store ids of the messages this delivery inserted, edited or withdrew (what a relay into Aitu follows) */
   changedIds: string[];
+  /** the files (sha256) its messages wait for: one extract job each */
+  toInspect: string[];
 }
 
 export interface DeliverDependencies {
@@ -74,7 +77,7 @@ export async function deliverBatch(
   const now = deps.now ?? (() => new Date());
   const actor = deps.actor ?? machineActor().name;
   const committed = await committedCounts(pool, payload);
-  if (committed) return { counts: committed, replayed: true, changedIds: [] };
+  if (committed) return { counts: committed, replayed: true, changedIds: [], toInspect: [] };
   const writeWhole = (assumeNew: boolean) =>
     inTransaction(pool, async (client) => {
       const counts = await writeMessages(client, payload, payload, deps.keyring, assumeNew);
@@ -82,6 +85,7 @@ export async function deliverBatch(
         counts: await recordBatch(client, payload, counts, payload.failed, actor),
         replayed: false,
         changedIds: changedIdsOf(counts),
+        toInspect: counts.toInspect,
       };
     });
   try {
@@ -99,7 +103,7 @@ export async function deliverBatch(
   } catch (error) {
     if (isTransientDatabaseError(error)) throw error;
     if (isBatchAlreadyRecorded(error))
-      return { counts: (await committedCounts(pool, payload))!, replayed: true, changedIds: [] };
+      return { counts: (await committedCounts(pool, payload))!, replayed: true, changedIds: [], toInspect: [] };
   }
 
   // some message in the batch is refused by the database: deliver the others one by one
@@ -128,10 +132,10 @@ export async function deliverBatch(
     const counts = await inTransaction(pool, (client) =>
       recordBatch(client, payload, totals, payload.failed + dead.length, actor),
     );
-    return { counts, replayed: false, changedIds: changedIdsOf(totals) };
+    return { counts, replayed: false, changedIds: changedIdsOf(totals), toInspect: totals.toInspect };
   } catch (error) {
     if (isBatchAlreadyRecorded(error))
-      return { counts: (await committedCounts(pool, payload))!, replayed: true, changedIds: [] };
+      return { counts: (await committedCounts(pool, payload))!, replayed: true, changedIds: [], toInspect: [] };
     throw error;
   }
 }
@@ -142,6 +146,8 @@ function changedIdsOf(counts: WriteCounts): string[] {
 
 /** Counts while writing, with the store ids of the new, edited and withdrawn rows for the batch's audit entry. */
 type WriteCounts = BatchCounts & {
+  /** the files (sha256) of messages now pending inspection */
+  toInspect: string[];
   insertedIds: string[];
   editedIds: string[];
   withdrawnIds: string[];
@@ -158,6 +164,7 @@ function emptyCounts(payload: DeliverPayload): WriteCounts {
     quarantined: 0,
     redacted: 0,
     flaggedByCategory: payload.flaggedByCategory,
+    toInspect: [],
     insertedIds: [],
     editedIds: [],
     withdrawnIds: [],
@@ -166,6 +173,7 @@ function emptyCounts(payload: DeliverPayload): WriteCounts {
 }
 
 function addCounts(into: WriteCounts, from: WriteCounts): void {
+  into.toInspect.push(...from.toInspect.filter((sha256) => !into.toInspect.includes(sha256)));
   into.insertedIds.push(...from.insertedIds);
   into.editedIds.push(...from.editedIds);
   into.withdrawnIds.push(...from.withdrawnIds);
@@ -269,7 +277,19 @@ async function writeMessages(
   for (const row of edited) if (row.review) counts.reviews[row.review]++;
   counts.insertedIds = delivered.map((row) => row.id.toString());
   counts.editedIds = edited.map((row) => row.id.toString());
+  // a message whose attachment bytes the gateway holds waits for them to be read (the extract stage)
+  if (holdsAttachmentBytes(batch))
+    counts.toInspect = await markPendingInspection(client, payload.agencyId, [
+      ...counts.insertedIds,
+      ...counts.editedIds,
+    ]);
   return counts;
+}
+
+function holdsAttachmentBytes(batch: DeliveryBatch): boolean {
+  const a = batch.attachments;
+  for (let j = 0; j < a.sha256.length; j++) if (a.sha256[j] && !a.missing[j]) return true;
+  return false;
 }
 
 /** The batch's audit digest (one entry per batch, never per message) and, for import runs, its record. */
@@ -280,7 +300,7 @@ async function recordBatch(
   failed: number,
   actor: string,
 ): Promise<BatchCounts> {
-  const { insertedIds, editedIds, withdrawnIds, reviews, ...rest } = counts;
+  const { insertedIds, editedIds, withdrawnIds, reviews, toInspect: _toInspect, ...rest } = counts;
   const final: BatchCounts = { ...rest, failed };
   const digest = createHash('sha256').update(insertedIds.join(',')).digest('hex');
   // edits and withdrawals are rare: their store ids are listed (ids only, never content)

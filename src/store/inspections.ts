@@ -1,0 +1,170 @@
+/**
+ * The store's side of reading attachments (issue 23): which messages wait for their attachments to be read, what
+ * each agency's copy of a file holds, and which pending messages can be decided. Spans and categories only: the
+ * text read from a file is never stored.
+ */
+import type pg from 'pg';
+
+type Queryable = Pick<pg.Pool | pg.PoolClient, 'query'>;
+
+/** An attachment's reading as the store keeps it. */
+export interface StoredInspection {
+  status: 'inspected' | 'uninspected';
+  reason: string | null;
+  pages: number;
+  ocrPages: number;
+  categories: string[];
+  findings: {
+    page: number;
+    start: number;
+    end: number;
+    category: string;
+    confidence: number;
+    detector: string;
+    explanation: unknown;
+  }[];
+}
+
+/**
+ * Marks the messages among `ids` that hold attachment bytes as pending inspection, in the delivering transaction;
+ * returns the files to read (distinct sha256).
+ */
+export async function markPendingInspection(
+  db: Queryable,
+  agencyId: string,
+  ids: readonly string[],
+): Promise<string[]> {
+  if (ids.length === 0) return [];
+  const result = await db.query<{ sha256: string }>(
+    `WITH pending AS (
+       UPDATE messages m SET inspection = 'pending'
+        WHERE m.id = ANY($2::bigint[]) AND m.agency_id = $1 AND NOT m.withdrawn
+          AND EXISTS (SELECT 1 FROM message_attachments a
+                       WHERE a.message_id = m.id AND a.sha256 IS NOT NULL AND NOT a.missing AND NOT a.withheld)
+       RETURNING m.id)
+     SELECT DISTINCT a.sha256 FROM message_attachments a JOIN pending p ON p.id = a.message_id
+      WHERE a.sha256 IS NOT NULL AND NOT a.missing AND NOT a.withheld`,
+    [agencyId, ids],
+  );
+  return result.rows.map((r) => r.sha256);
+}
+
+export async function hasInspection(db: Queryable, agencyId: string, sha256: string): Promise<boolean> {
+  const result = await db.query(`SELECT 1 FROM attachment_inspections WHERE agency_id = $1 AND sha256 = $2`, [
+    agencyId,
+    sha256,
+  ]);
+  return (result.rowCount ?? 0) > 0;
+}
+
+/** Records a reading; a second reading of the same file for the agency (a retried job) changes nothing. */
+export async function recordInspection(
+  db: Queryable,
+  agencyId: string,
+  sha256: string,
+  inspection: StoredInspection,
+): Promise<void> {
+  const inserted = await db.query(
+    `INSERT INTO attachment_inspections (agency_id, sha256, status, reason, pages, ocr_pages, categories)
+     VALUES ($1, $2, $3, $4, $5, $6, $7::text[]) ON CONFLICT DO NOTHING`,
+    [
+      agencyId,
+      sha256,
+      inspection.status,
+      inspection.reason,
+      inspection.pages,
+      inspection.ocrPages,
+      inspection.categories,
+    ],
+  );
+  if ((inserted.rowCount ?? 0) === 0 || inspection.findings.length === 0) return;
+  await db.query(
+    `INSERT INTO attachment_findings (agency_id, sha256, page, start, "end", category, confidence, detector, explanation)
+     SELECT $1, $2, f.page, f.start, f."end", f.category, f.confidence, f.detector, f.explanation
+       FROM jsonb_to_recordset($3::jsonb)
+         AS f(page int, start int, "end" int, category text, confidence float8, detector text, explanation jsonb)`,
+    [agencyId, sha256, JSON.stringify(inspection.findings)],
+  );
+}
+
+/** A pending message whose attachments have all been read, with what they hold and the decision it was stored under. */
+export interface SettleableMessage {
+  id: string;
+  runId: string | null;
+  /** the distinct categories of its attachments (UNINSPECTED for one not read) */
+  categories: string[];
+  /** why its unread attachments were not read */
+  reasons: string[];
+  decision: { action: string; rule: string; categories: string[]; reasons: unknown };
+}
+
+/** The agency's pending messages holding `sha256` whose attachments have all been read (locked for the caller). */
+export async function settleableMessages(
+  db: Queryable,
+  agencyId: string,
+  sha256: string,
+): Promise<SettleableMessage[]> {
+  const result = await db.query<{
+    id: string;
+    import_run_id: string | null;
+    categories: string[] | null;
+    reasons: string[] | null;
+    action: string;
+    rule: string;
+    decision_categories: string[];
+    decision_reasons: unknown;
+  }>(
+    `SELECT m.id::text AS id, m.import_run_id,
+            (SELECT array_agg(DISTINCT c) FROM message_attachments a
+               JOIN attachment_inspections i ON i.agency_id = m.agency_id AND i.sha256 = a.sha256,
+               unnest(i.categories) c
+              WHERE a.message_id = m.id AND NOT a.missing AND NOT a.withheld) AS categories,
+            (SELECT array_agg(DISTINCT i.reason) FROM message_attachments a
+               JOIN attachment_inspections i ON i.agency_id = m.agency_id AND i.sha256 = a.sha256
+              WHERE a.message_id = m.id AND i.reason IS NOT NULL) AS reasons,
+            d.action, d.rule, d.categories AS decision_categories, d.reasons AS decision_reasons
+       FROM messages m JOIN decisions d ON d.id = m.decision_id
+      WHERE m.agency_id = $1 AND m.inspection = 'pending'
+        AND EXISTS (SELECT 1 FROM message_attachments a WHERE a.message_id = m.id AND a.sha256 = $2)
+        AND NOT EXISTS (SELECT 1 FROM message_attachments a
+                         WHERE a.message_id = m.id AND a.sha256 IS NOT NULL AND NOT a.missing AND NOT a.withheld
+                           AND NOT EXISTS (SELECT 1 FROM attachment_inspections i
+                                            WHERE i.agency_id = m.agency_id AND i.sha256 = a.sha256))
+      ORDER BY m.id
+        FOR UPDATE OF m`,
+    [agencyId, sha256],
+  );
+  return result.rows.map((r) => ({
+    id: r.id,
+    runId: r.import_run_id,
+    categories: r.categories ?? [],
+    reasons: r.reasons ?? [],
+    decision: { action: r.action, rule: r.rule, categories: r.decision_categories, reasons: r.decision_reasons },
+  }));
+}
+
+/** The files of pending messages (agency, sha256): what an extract worker reads again after a crash lost its jobs. */
+export async function pendingFiles(db: Queryable): Promise<{ agencyId: string; sha256: string }[]> {
+  const result = await db.query<{ agency_id: string; sha256: string }>(
+    `SELECT DISTINCT m.agency_id, a.sha256 FROM messages m JOIN message_attachments a ON a.message_id = m.id
+      WHERE m.inspection = 'pending' AND a.sha256 IS NOT NULL AND NOT a.missing AND NOT a.withheld`,
+  );
+  return result.rows.map((r) => ({ agencyId: r.agency_id, sha256: r.sha256 }));
+}
+
+/** A run's attachments by what became of them: read, not read (UNINSPECTED) and still pending. */
+export async function runInspectionCounts(
+  db: Queryable,
+  runId: string,
+): Promise<{ inspected: number; uninspected: number; pending: number }> {
+  const result = await db.query<{ inspected: number; uninspected: number; pending: number }>(
+    `SELECT count(*) FILTER (WHERE i.status = 'inspected')::int AS inspected,
+            count(*) FILTER (WHERE i.status = 'uninspected')::int AS uninspected,
+            count(*) FILTER (WHERE i.status IS NULL)::int AS pending
+       FROM messages m JOIN message_attachments a ON a.message_id = m.id
+       LEFT JOIN attachment_inspections i ON i.agency_id = m.agency_id AND i.sha256 = a.sha256
+      WHERE m.import_run_id = $1 AND a.sha256 IS NOT NULL AND NOT a.missing`,
+    [runId],
+  );
+  return result.rows[0] ?? { inspected: 0, uninspected: 0, pending: 0 };
+}

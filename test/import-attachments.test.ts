@@ -1,0 +1,197 @@
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { getReviewItem } from '../src/review/items.ts';
+import { addAgency } from '../src/store/agencies.ts';
+import { heic, oversizedPng, scan, textPdf } from './helpers/attachment-fixtures.ts';
+import { docx, validIins, xlsx } from './helpers/office-fixtures.ts';
+import { runCli } from './helpers/cli.ts';
+import { createTestDatabase, type TestDatabase } from './helpers/database.ts';
+import { assertBalanced, type Summary } from './helpers/import.ts';
+import { initTestInstallation } from './helpers/installation.ts';
+import { makeMessages, writeJsonl } from './helpers/messages.ts';
+import { removePrefix, testPrefix } from './helpers/redis.ts';
+
+const IIN = '940101300123';
+
+/**
+ * Issue 23: attachments made by the test (a text PDF, a 300 dpi scan with noise, the same scan as HEIC, a clean
+ * image, a corrupt PDF, an image declaring 60,000 × 60,000 pixels) go through `import jsonl` into the store; what
+ * each holds decides its message with the text.
+ */
+describe('import: what attachments hold decides their messages', () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'aitu-import-files-'));
+  const media = path.join(dir, 'media');
+  const prefix = testPrefix();
+  let db: TestDatabase;
+  let env: NodeJS.ProcessEnv;
+  let summary: Summary & { inspection?: Record<string, number> };
+
+  const files: Record<string, string> = {
+    pdf: 'staff.pdf',
+    scan: 'certificate.png',
+    heic: 'certificate.heic',
+    clean: 'meeting.png',
+    corrupt: 'broken.pdf',
+    oversized: 'huge.png',
+    staff: 'staff.xlsx',
+    certificate: 'certificate.docx',
+  };
+
+  before(async () => {
+    db = await createTestDatabase();
+    await addAgency(db.store.prisma, { slug: 'mvd', name: 'MVD' });
+    env = {
+      DATABASE_URL: db.url,
+      AITU_GATEWAY_QUEUE_PREFIX: prefix,
+      AITU_GATEWAY_DATA_DIR: path.join(dir, 'data'),
+      LOG_LEVEL: 'warn',
+    };
+    await initTestInstallation(env);
+    mkdirSync(media);
+    const at = (name: string) => path.join(media, name);
+    textPdf(at(files.pdf!), ['Staff list, department 4', `Aliya Nurlanovna, IIN ${IIN}`]);
+    scan(at(files.scan!), ['СПРАВКА № 112', 'Пациент: Ахметова Айгерим', `ИИН ${IIN}`, 'Диагноз: пневмония, J18.9']);
+    heic(at(files.scan!), at(files.heic!));
+    scan(at(files.clean!), ['Совещание в четверг в 10:00', 'Meeting on Thursday']);
+    writeFileSync(at(files.corrupt!), '%PDF-1.7\n1 0 obj << /Type /Catalog >> broken\n');
+    oversizedPng(at(files.oversized!));
+    const staff = validIins(1000);
+    xlsx(at(files.staff!), [
+      { name: 'Сотрудники', rows: [['№', 'ФИО', 'ИИН'], ...staff.map((iin, k) => [k + 1, `Сотрудник ${k + 1}`, iin])] },
+    ]);
+    docx(at(files.certificate!), {
+      header: 'Городская поликлиника № 5',
+      body: [['СПРАВКА № 113'], ['Пациент: Нурланова Алия'], ['Диагноз: бронхиальная астма, J45.0']],
+      footer: 'Справка выдана по месту требования',
+    });
+    const messages = Object.entries(files).map(([key, name], k) => ({
+      ...makeMessages(1, { idPrefix: `file-${key}-` })[0],
+      text: `Документ во вложении (${k + 1})`,
+      attachments: [{ kind: 'document', name, sourcePath: name }],
+    }));
+    const jsonl = path.join(dir, 'files.jsonl');
+    writeJsonl(jsonl, messages);
+    const result = await runCli(['import', 'jsonl', jsonl, '--agency', 'mvd', '--json', '--attachments-dir', media], {
+      env,
+    });
+    assert.equal(result.code, 0, result.stderr);
+    summary = JSON.parse(result.stdout) as typeof summary;
+  });
+  after(async () => {
+    await removePrefix(prefix);
+    await db?.drop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const decisionOf = async (key: string) => {
+    const rows = await db.store.pool.query<{
+      action: string;
+      rule: string;
+      inspection: string;
+      review: string[] | null;
+    }>(
+      `SELECT d.action, d.rule, m.inspection, r.categories AS review
+         FROM messages m JOIN decisions d ON d.id = m.decision_id LEFT JOIN review_items r ON r.message_id = m.id
+        WHERE m.source_message_id LIKE $1`,
+      [`file-${key}-%`],
+    );
+    assert.equal(rows.rows.length, 1, key);
+    return rows.rows[0]!;
+  };
+
+  it('the run ends with every attachment read or recorded unreadable, and counts them', () => {
+    assertBalanced(summary);
+    assert.equal(summary.delivered, 8);
+    assert.deepEqual(summary.inspection, { inspected: 6, uninspected: 2, pending: 0, quarantined: 7, blocked: 0 });
+  });
+
+  it('an IIN in a PDF, and in a scan (PNG or HEIC) with a diagnosis, quarantines the message like text would', async () => {
+    assert.deepEqual(await decisionOf('pdf'), {
+      action: 'quarantine',
+      rule: 'attachment: inbound.IIN=quarantine (default)',
+      inspection: 'done',
+      review: ['IIN'],
+    });
+    for (const key of ['scan', 'heic']) {
+      const decided = await decisionOf(key);
+      assert.equal(decided.action, 'quarantine', key);
+      assert.deepEqual(decided.review, ['HEALTH', 'IIN'], key);
+    }
+  });
+
+  it('a spreadsheet of 1,000 staff with their IINs, and a DOCX medical certificate, quarantine theirs', async () => {
+    assert.deepEqual((await decisionOf('staff')).review, ['IIN']);
+    assert.deepEqual((await decisionOf('certificate')).review, ['HEALTH']);
+    const iins = await db.store.pool.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM attachment_findings f JOIN message_attachments a ON a.sha256 = f.sha256
+        WHERE a.name = $1 AND f.category = 'IIN'`,
+      [files.staff],
+    );
+    assert.equal(iins.rows[0]!.n, 1000, 'every IIN of the list found');
+  });
+
+  it('the review item lists what each attachment holds by page, and why one could not be read; no file names', async () => {
+    const scope = { agencyIds: null, readsOriginal: () => false };
+    const itemOf = async (key: string) => {
+      const row = await db.store.pool.query<{ id: string }>(
+        `SELECT r.id FROM review_items r JOIN messages m ON m.id = r.message_id WHERE m.source_message_id LIKE $1`,
+        [`file-${key}-%`],
+      );
+      return getReviewItem(db.store.pool, scope, row.rows[0]!.id);
+    };
+    const staff = await itemOf('staff');
+    assert.equal(staff.attachments.length, 1);
+    assert.deepEqual(
+      { ...staff.attachments[0]!, findings: staff.attachments[0]!.findings.length },
+      { position: 1, status: 'read', reason: null, pages: 1, findings: 1000 },
+    );
+    assert.ok(staff.attachments[0]!.findings.every((f) => f.category === 'IIN' && f.page === 1));
+    const broken = await itemOf('corrupt');
+    assert.deepEqual(broken.attachments, [
+      { position: 1, status: 'not-readable', reason: 'an unreadable PDF', pages: 0, findings: [] },
+    ]);
+    assert.ok(!JSON.stringify([staff, broken]).includes(files.staff!), 'no attachment name');
+  });
+
+  it('a clean image changes nothing; the corrupt and the oversized files are quarantined as not inspected, with their reason', async () => {
+    assert.deepEqual(await decisionOf('clean'), {
+      action: 'allow',
+      rule: 'no personal data found',
+      inspection: 'done',
+      review: null,
+    });
+    for (const key of ['corrupt', 'oversized']) {
+      const decided = await decisionOf(key);
+      assert.equal(decided.rule, 'attachment: inbound.UNINSPECTED=quarantine (default)', key);
+      assert.deepEqual(decided.review, ['UNINSPECTED'], key);
+    }
+    const reasons = await db.store.pool.query<{ reason: string }>(
+      `SELECT reason FROM attachment_inspections WHERE status = 'uninspected' ORDER BY reason`,
+    );
+    assert.deepEqual(
+      reasons.rows.map((r) => r.reason),
+      ['an unreadable PDF', 'too many pixels: 60000×60000, the limit is 50000000'],
+    );
+  });
+
+  it('findings are kept by page and span, never the text; each settling is audited without content', async () => {
+    const found = await db.store.pool.query<{ category: string; page: number }>(
+      `SELECT DISTINCT category, page FROM attachment_findings ORDER BY 1`,
+    );
+    assert.deepEqual(found.rows, [
+      { category: 'HEALTH', page: 1 },
+      { category: 'IIN', page: 1 },
+    ]);
+    const dump = execFileSync('pg_dump', ['--data-only', '--table=attachment_*', db.url], { encoding: 'utf8' });
+    assert.ok(!dump.includes(IIN), 'no IIN in the attachment tables');
+    const audited = await db.store.pool.query<{ details: { categories: string[] } }>(
+      `SELECT details FROM audit_log WHERE action = 'attachment.inspected'`,
+    );
+    assert.equal(audited.rows.length, 8);
+    assert.ok(!JSON.stringify(audited.rows).includes(IIN));
+  });
+});
