@@ -1,18 +1,28 @@
 /**
  * `npm run bench:extract`: reading attachments — pages a second for PDFs with a text layer and for scanned pages
- * (OCR), and the OCR's recall of IINs on generated scans (PASS at ≥ 95 %). The scans are rendered by ImageMagick at
+ * (OCR), the OCR's recall of IINs on generated scans (PASS at ≥ 95 %), and what one attachment in fifty messages
+ * costs the `import jsonl` a newcomer runs. The scans are rendered by ImageMagick at
  * 300 dpi with noise and a slight tilt, each with its own valid IIN among Russian and Kazakh lines.
  *
- * Environment: BENCH_SCANS (default 40) scanned pages, BENCH_TEXT_PDFS (default 100) text PDFs.
+ * Environment: BENCH_SCANS (default 40) scanned pages, BENCH_TEXT_PDFS (default 100) text PDFs,
+ * BENCH_IMPORT_MESSAGES (default 5,000) messages of the import with one attachment in fifty.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { kzCheckDigit } from '../src/classifier/detectors/iin.detector.ts';
 import { classify } from '../src/classifier/index.ts';
 import { extract } from '../src/extract/extract.ts';
 import { inspectAttachment } from '../src/extract/inspect.ts';
+import { addAgency } from '../src/store/agencies.ts';
 import { scan, textPdf } from '../test/helpers/attachment-fixtures.ts';
+import { runCli } from '../test/helpers/cli.ts';
+import { createTestDatabase } from '../test/helpers/database.ts';
+import { initTestInstallation } from '../test/helpers/installation.ts';
+import { makeMessages, writeJsonl } from '../test/helpers/messages.ts';
+import { removePrefix, testPrefix } from '../test/helpers/redis.ts';
+import { fmt, rate } from './helpers.ts';
 
 const RECALL_FLOOR = 0.95;
 const SCANS = Number(process.env.BENCH_SCANS ?? 40);
@@ -92,12 +102,71 @@ async function main(): Promise<void> {
   try {
     await textPdfs(dir);
     await scans(dir);
-    console.log(
-      'import throughput with 1 in 50 messages carrying an attachment: not measured — the extract stage is not in the pipeline yet',
-    );
+    await importThroughput(dir);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
 }
 
 await main();
+
+/**
+ * The same `import jsonl` a newcomer runs, twice on fresh databases: a chat of BENCH_IMPORT_MESSAGES messages
+ * (default 5,000) without files, and the same chat with one message in fifty carrying its own small scanned note
+ * (a distinct file each: OCR is not cached across files). The import ends when its attachments are read.
+ */
+async function importThroughput(dir: string): Promise<void> {
+  const count = Number(process.env.BENCH_IMPORT_MESSAGES ?? 5000);
+  const media = path.join(dir, 'media');
+  mkdirSync(media, { recursive: true });
+  const messages = makeMessages(count).map((m, k) => {
+    if (k % 50 !== 49) return m;
+    const name = `note-${k}.png`;
+    execFileSync('convert', [
+      '-size',
+      '640x200',
+      'xc:white',
+      '-pointsize',
+      '18',
+      '-annotate',
+      '+20+60',
+      `Служебная записка № ${k}`,
+      path.join(media, name),
+    ]);
+    return { ...m, attachments: [{ kind: 'photo', name, sourcePath: name }] };
+  });
+  const plain = messages.map(({ attachments: _attachments, ...m }: Record<string, unknown>) => m);
+  const run = async (label: string, rows: readonly unknown[]) => {
+    const db = await createTestDatabase();
+    const prefix = testPrefix();
+    const env = {
+      DATABASE_URL: db.url,
+      AITU_GATEWAY_QUEUE_PREFIX: prefix,
+      AITU_GATEWAY_DATA_DIR: path.join(dir, `data-${label}`),
+      LOG_LEVEL: 'warn',
+    };
+    try {
+      await initTestInstallation(env);
+      await addAgency(db.store.prisma, { slug: 'bench', name: 'Bench' });
+      const file = path.join(dir, `${label}.jsonl`);
+      writeJsonl(file, rows);
+      const started = process.hrtime.bigint();
+      const result = await runCli(
+        ['import', 'jsonl', file, '--agency', 'bench', '--json', '--no-progress', '--attachments-dir', media],
+        { env },
+      );
+      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+      if (result.code !== 0) throw new Error(`import ${label} exited ${result.code}: ${result.stderr.slice(-500)}`);
+      return seconds;
+    } finally {
+      await removePrefix(prefix);
+      await db.drop();
+    }
+  };
+  const without = await run('plain', plain);
+  const withFiles = await run('files', messages);
+  const files = Math.floor(count / 50);
+  console.log(
+    `import jsonl of ${fmt(count)} messages: ${fmt(rate(count, without))} msg/s without attachments; ${fmt(rate(count, withFiles))} msg/s with ${files} (1 in 50), each read before the run ends (${((withFiles - without) / files).toFixed(2)} s a file)`,
+  );
+}
