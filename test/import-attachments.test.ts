@@ -16,6 +16,7 @@ import { makeMessages, writeJsonl } from './helpers/messages.ts';
 import { removePrefix, testPrefix } from './helpers/redis.ts';
 
 const IIN = '940101300123';
+const IIN_KK = '811201401188';
 
 /**
  * Issue 23: attachments made by the test (a text PDF, a 300 dpi scan with noise, the same scan as HEIC, a clean
@@ -54,7 +55,14 @@ describe('import: what attachments hold decides their messages', () => {
     mkdirSync(media);
     const at = (name: string) => path.join(media, name);
     textPdf(at(files.pdf!), ['Staff list, department 4', `Aliya Nurlanovna, IIN ${IIN}`]);
-    scan(at(files.scan!), ['СПРАВКА № 112', 'Пациент: Ахметова Айгерим', `ИИН ${IIN}`, 'Диагноз: пневмония, J18.9']);
+    // Russian and Kazakh, as a bilingual certificate is written
+    scan(at(files.scan!), [
+      'СПРАВКА № 112 / АНЫҚТАМА № 112',
+      'Пациент: Ахметова Айгерим',
+      `ИИН ${IIN}`,
+      'Диагноз: пневмония, J18.9',
+      `Науқастың ЖСН ${IIN_KK}, диагнозы: қант диабеті`,
+    ]);
     heic(at(files.scan!), at(files.heic!));
     scan(at(files.clean!), ['Совещание в четверг в 10:00', 'Meeting on Thursday']);
     writeFileSync(at(files.corrupt!), '%PDF-1.7\n1 0 obj << /Type /Catalog >> broken\n');
@@ -187,7 +195,7 @@ describe('import: what attachments hold decides their messages', () => {
       { category: 'IIN', page: 1 },
     ]);
     const dump = execFileSync('pg_dump', ['--data-only', '--table=attachment_*', db.url], { encoding: 'utf8' });
-    assert.ok(!dump.includes(IIN), 'no IIN in the attachment tables');
+    for (const value of [IIN, IIN_KK]) assert.ok(!dump.includes(value), 'no IIN in the attachment tables');
     const audited = await db.store.pool.query<{ details: { categories: string[] } }>(
       `SELECT details FROM audit_log WHERE action = 'attachment.inspected'`,
     );

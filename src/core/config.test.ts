@@ -10,6 +10,7 @@ import {
   secretVariables,
   telegramBotToken,
 } from './config.ts';
+import { attachmentLimits } from './limits.ts';
 import { UsageError } from './errors.ts';
 
 describe('configuration', () => {
@@ -48,6 +49,26 @@ describe('configuration', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+
+  it('has limits on reading attachments, with documented defaults, settable and validated', () => {
+    assert.deepEqual(attachmentLimits(loadConfig({})), {
+      maxBytes: 52_428_800,
+      maxPages: 100,
+      maxPixels: 50_000_000,
+      timeoutMs: 120_000,
+    });
+    const set = loadConfig({
+      AITU_GATEWAY_EXTRACT_MAX_BYTES: '1000',
+      AITU_GATEWAY_EXTRACT_MAX_PAGES: '3',
+      AITU_GATEWAY_EXTRACT_MAX_PIXELS: '4000000',
+      AITU_GATEWAY_EXTRACT_TIMEOUT_SECONDS: '9',
+    });
+    assert.deepEqual(attachmentLimits(set), { maxBytes: 1000, maxPages: 3, maxPixels: 4_000_000, timeoutMs: 9000 });
+    assert.throws(
+      () => loadConfig({ AITU_GATEWAY_EXTRACT_MAX_PAGES: 'many' }),
+      /AITU_GATEWAY_EXTRACT_MAX_PAGES \(extractMaxPages\)/,
+    );
   });
 
   it('has input limits with documented defaults, each settable from the environment and validated', () => {

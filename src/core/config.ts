@@ -12,8 +12,8 @@ const positiveInteger = z.coerce
   .positive('must be positive')
   .max(Number.MAX_SAFE_INTEGER);
 
-export { inputLimitDefaults } from './limit-defaults.ts';
-import { inputLimitDefaults } from './limit-defaults.ts';
+export { extractLimitDefaults, inputLimitDefaults } from './limit-defaults.ts';
+import { extractLimitDefaults, inputLimitDefaults } from './limit-defaults.ts';
 
 const inputLimitsSchema = {
   maxLineBytes: positiveInteger.default(inputLimitDefaults.maxLineBytes),
@@ -21,6 +21,10 @@ const inputLimitsSchema = {
   maxZipEntryBytes: positiveInteger.default(inputLimitDefaults.maxZipEntryBytes),
   maxZipRatio: positiveInteger.default(inputLimitDefaults.maxZipRatio),
   maxImportAttachmentBytes: positiveInteger.default(inputLimitDefaults.maxImportAttachmentBytes),
+  extractMaxBytes: positiveInteger.default(extractLimitDefaults.extractMaxBytes),
+  extractMaxPages: positiveInteger.default(extractLimitDefaults.extractMaxPages),
+  extractMaxPixels: positiveInteger.default(extractLimitDefaults.extractMaxPixels),
+  extractTimeoutSeconds: positiveInteger.default(extractLimitDefaults.extractTimeoutSeconds),
 };
 
 /**
@@ -99,6 +103,11 @@ export const environmentVariables = {
   AITU_GATEWAY_MAX_ZIP_ENTRY_BYTES: 'maxZipEntryBytes',
   AITU_GATEWAY_MAX_ZIP_RATIO: 'maxZipRatio',
   AITU_GATEWAY_MAX_IMPORT_ATTACHMENT_BYTES: 'maxImportAttachmentBytes',
+  // reading attachments
+  AITU_GATEWAY_EXTRACT_MAX_BYTES: 'extractMaxBytes',
+  AITU_GATEWAY_EXTRACT_MAX_PAGES: 'extractMaxPages',
+  AITU_GATEWAY_EXTRACT_MAX_PIXELS: 'extractMaxPixels',
+  AITU_GATEWAY_EXTRACT_TIMEOUT_SECONDS: 'extractTimeoutSeconds',
 } as const satisfies Record<string, keyof z.infer<typeof configSchema>>;
 
 /**

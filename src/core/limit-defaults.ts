@@ -14,3 +14,15 @@ export const inputLimitDefaults = {
   /** the attachment bytes one import run reads into the store */
   maxImportAttachmentBytes: 64 * 1024 * 1024 * 1024,
 } as const;
+
+/** Reading one attachment (src/extract/, docs/attachments.md): past any of these it is recorded UNINSPECTED. */
+export const extractLimitDefaults = {
+  /** the file's bytes */
+  extractMaxBytes: 50 * 1024 * 1024,
+  /** a PDF's pages */
+  extractMaxPages: 100,
+  /** an image's pixels, or a page's rendered for OCR (read from its header, before anything decodes it) */
+  extractMaxPixels: 50_000_000,
+  /** seconds for the whole file, every tool together */
+  extractTimeoutSeconds: 120,
+} as const;

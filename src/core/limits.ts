@@ -17,6 +17,26 @@ export function inputLimits(cfg: Pick<Config, InputLimitName> = config()): Input
   };
 }
 
+/** Limits on reading one attachment (src/extract/), as that module takes them. */
+export interface AttachmentLimits {
+  maxBytes: number;
+  maxPages: number;
+  maxPixels: number;
+  timeoutMs: number;
+}
+
+/** The configured limits on reading an attachment; by default the process's own. */
+export function attachmentLimits(
+  cfg: Pick<Config, 'extractMaxBytes' | 'extractMaxPages' | 'extractMaxPixels' | 'extractTimeoutSeconds'> = config(),
+): AttachmentLimits {
+  return {
+    maxBytes: cfg.extractMaxBytes,
+    maxPages: cfg.extractMaxPages,
+    maxPixels: cfg.extractMaxPixels,
+    timeoutMs: cfg.extractTimeoutSeconds * 1000,
+  };
+}
+
 /** The configured limits with some replaced (tests, and callers that pass their own). */
 export function withLimits(overrides: Partial<InputLimits> | undefined): InputLimits {
   return { ...inputLimits(), ...overrides };

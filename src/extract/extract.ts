@@ -10,24 +10,18 @@ import { mkdtemp, open, readFile, rm, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { imageSizeFromFile } from 'image-size/fromFile';
+import { extractLimitDefaults } from '../core/limit-defaults.ts';
+import type { AttachmentLimits } from '../core/limits.ts';
 import { OfficeUninspected, readOffice } from './office.ts';
 
-export interface ExtractLimits {
-  /** bytes of the file */
-  maxBytes: number;
-  /** pages of a PDF */
-  maxPages: number;
-  /** pixels of an image, or of a page rendered for OCR */
-  maxPixels: number;
-  /** for the whole file, every tool included */
-  timeoutMs: number;
-}
+/** Bytes of the file, pages of a PDF, pixels of an image or rendered page, and time for the whole file. */
+export type ExtractLimits = AttachmentLimits;
 
 export const DEFAULT_LIMITS: ExtractLimits = {
-  maxBytes: 50 * 1024 * 1024,
-  maxPages: 100,
-  maxPixels: 50_000_000,
-  timeoutMs: 120_000,
+  maxBytes: extractLimitDefaults.extractMaxBytes,
+  maxPages: extractLimitDefaults.extractMaxPages,
+  maxPixels: extractLimitDefaults.extractMaxPixels,
+  timeoutMs: extractLimitDefaults.extractTimeoutSeconds * 1000,
 };
 
 export interface ExtractedPage {

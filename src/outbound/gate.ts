@@ -14,7 +14,8 @@ import {
 import { blobPath } from '../store/attachments.ts';
 import { platformSchema } from '../core/message.ts';
 import { decide, withAttachments, type Policy, type PolicyCategory, type PolicyDecision } from '../policy/index.ts';
-import { DEFAULT_LIMITS, type ExtractLimits } from '../extract/extract.ts';
+import type { ExtractLimits } from '../extract/extract.ts';
+import { attachmentLimits } from '../core/limits.ts';
 import { inspectAttachment } from '../extract/inspect.ts';
 import type { Store } from '../store/database.ts';
 import { addOutbound, type OutboundPayload, type Queues } from '../pipeline/queues.ts';
@@ -60,7 +61,7 @@ async function inspectOutgoing(
   if (!context.dataDir) throw new Error('an attachment is read before it is sent: the data directory is needed');
   const inspection = await inspectAttachment(
     blobPath(context.dataDir, sha256),
-    context.extractLimits ?? DEFAULT_LIMITS,
+    context.extractLimits ?? attachmentLimits(),
     (text) => classifyFor(text, context.policy.classifier),
   );
   if (!inspection.inspected) return { categories: ['UNINSPECTED'], uninspected: inspection.reason };

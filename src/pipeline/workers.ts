@@ -17,6 +17,7 @@ import {
 } from './queues.ts';
 import { extractAttachment } from './stages/extract.ts';
 import { pendingFiles } from '../store/inspections.ts';
+import { attachmentLimits } from '../core/limits.ts';
 import type { Sealed } from './sealed-payload.ts';
 import { runClassifyStage } from './stages/classify.processor.ts';
 import { deliverBatch } from './stages/deliver.ts';
@@ -192,7 +193,12 @@ async function extractWorker(
     (job: Job<Sealed<RouteOf['extract']>>) =>
       observed('extract', async () => {
         const payload = queues.extract.open(job);
-        const settled = await extractAttachment(options.store.pool, payload, { dataDir, keyring, policyFor });
+        const settled = await extractAttachment(options.store.pool, payload, {
+          dataDir,
+          keyring,
+          policyFor,
+          limits: attachmentLimits(),
+        });
         // held until now: their posts in Aitu follow the decision that covers the attachments
         for (const runId of new Set(settled.map((m) => m.runId))) {
           const ids = settled.filter((m) => m.runId === runId).map((m) => m.id);
