@@ -144,7 +144,7 @@ describe('Telegram export reader: single-chat export', () => {
         kind: 'photo',
         name: 'photo_1@31-01-2024_09-20-00.jpg',
         mime: 'image/jpeg',
-        size: 134,
+        size: 368,
         missing: false,
         sourcePath: 'photos/photo_1@31-01-2024_09-20-00.jpg',
       },
