@@ -1,5 +1,4 @@
 import { execFile } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
 import { chownSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -8,6 +7,7 @@ import { promisify } from 'node:util';
 import pg from 'pg';
 import { openStore } from '../../src/store/database.ts';
 import { applyMigrations } from '../../src/store/migrate.ts';
+import { randomDatabaseName } from './database.ts';
 import type { TestDatabase } from './database.ts';
 import { sleep } from './wait.ts';
 
@@ -162,7 +162,7 @@ export async function startPrivatePostgres(): Promise<PrivatePostgres> {
         return name;
       })();
       const from = await template;
-      const name = `aitu_fault_${randomUUID().replace(/-/g, '').slice(0, 16)}`;
+      const name = randomDatabaseName('aitu_fault_', 16);
       await admin((client) => client.query(`CREATE DATABASE ${name} TEMPLATE ${from}`));
       const url = urlFor(name);
       const store = await openStore(url);
