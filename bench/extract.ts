@@ -5,7 +5,7 @@
  * 300 dpi with noise and a slight tilt, each with its own valid IIN among Russian and Kazakh lines.
  *
  * Environment: BENCH_SCANS (default 40) scanned pages, BENCH_TEXT_PDFS (default 100) text PDFs,
- * BENCH_IMPORT_MESSAGES (default 5,000) messages of the import with one attachment in fifty.
+ * BENCH_SHEETS (default 20) XLSX sheets of 1,000 rows, BENCH_IMPORT_MESSAGES (default 5,000) messages of the import with one attachment in fifty.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
@@ -17,6 +17,7 @@ import { extract } from '../src/extract/extract.ts';
 import { inspectAttachment } from '../src/extract/inspect.ts';
 import { addAgency } from '../src/store/agencies.ts';
 import { scan, textPdf } from '../test/helpers/attachment-fixtures.ts';
+import { validIins, xlsx } from '../test/helpers/office-fixtures.ts';
 import { runCli } from '../test/helpers/cli.ts';
 import { createTestDatabase } from '../test/helpers/database.ts';
 import { initTestInstallation } from '../test/helpers/installation.ts';
@@ -69,6 +70,26 @@ async function textPdfs(dir: string): Promise<void> {
   );
 }
 
+/** XLSX staff lists of 1,000 rows with IINs: a sheet is a page. */
+async function spreadsheets(dir: string): Promise<void> {
+  const count = Number(process.env.BENCH_SHEETS ?? 20);
+  const iins = validIins(1000);
+  const files = Array.from({ length: count }, (_, k) => path.join(dir, `staff-${k}.xlsx`));
+  for (const file of files)
+    xlsx(file, [{ name: 'Staff', rows: iins.map((value, row) => [row + 1, `Employee ${row + 1}`, value]) }]);
+  const [found, seconds] = await timed(async () => {
+    let n = 0;
+    for (const file of files) {
+      const inspection = await inspectAttachment(file);
+      if (inspection.inspected) n += inspection.findings.filter((f) => f.category === 'IIN').length;
+    }
+    return n;
+  });
+  console.log(
+    `spreadsheets: ${count} sheets of 1,000 rows in ${seconds.toFixed(1)} s: ${(count / seconds).toFixed(1)} sheets/s (${fmt(rate(count * 1000, seconds))} rows/s); IINs found ${fmt(found)}/${fmt(count * 1000)}`,
+  );
+}
+
 async function scans(dir: string): Promise<void> {
   const files = Array.from({ length: SCANS }, (_, k) => path.join(dir, `scan-${k}.png`));
   const [, renderSeconds] = await timed(async () => files.forEach((file, k) => scan(file, scanLines(k))));
@@ -101,6 +122,7 @@ async function main(): Promise<void> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'agw-bench-extract-'));
   try {
     await textPdfs(dir);
+    await spreadsheets(dir);
     await scans(dir);
     await importThroughput(dir);
   } finally {
