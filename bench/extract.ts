@@ -15,14 +15,10 @@ import { kzCheckDigit } from '../src/classifier/detectors/iin.detector.ts';
 import { classify } from '../src/classifier/index.ts';
 import { extract } from '../src/extract/extract.ts';
 import { inspectAttachment } from '../src/extract/inspect.ts';
-import { addAgency } from '../src/store/agencies.ts';
 import { scan, textPdf } from '../test/helpers/attachment-fixtures.ts';
 import { validIins, xlsx } from '../test/helpers/office-fixtures.ts';
-import { runCli } from '../test/helpers/cli.ts';
-import { createTestDatabase } from '../test/helpers/database.ts';
-import { initTestInstallation } from '../test/helpers/installation.ts';
+import { createImportWorld } from '../test/helpers/import-world.ts';
 import { makeMessages, writeJsonl } from '../test/helpers/messages.ts';
-import { removePrefix, testPrefix } from '../test/helpers/redis.ts';
 import { fmt, rate } from './helpers.ts';
 
 const RECALL_FLOOR = 0.95;
@@ -54,17 +50,20 @@ async function timed<T>(work: () => Promise<T>): Promise<[T, number]> {
   return [result, Number(process.hrtime.bigint() - started) / 1e9];
 }
 
+/** The IIN findings of the files, read one after the other as one extract worker does. */
+async function iinsIn(files: readonly string[]): Promise<number> {
+  let n = 0;
+  for (const file of files) {
+    const inspection = await inspectAttachment(file);
+    if (inspection.inspected) n += inspection.findings.filter((f) => f.category === 'IIN').length;
+  }
+  return n;
+}
+
 async function textPdfs(dir: string): Promise<void> {
   const files = Array.from({ length: TEXT_PDFS }, (_, k) => path.join(dir, `text-${k}.pdf`));
   files.forEach((file, k) => textPdf(file, ['Staff list', `Employee ${k}, IIN ${iin(k)}`, 'Signed']));
-  const [found, seconds] = await timed(async () => {
-    let n = 0;
-    for (const file of files) {
-      const inspection = await inspectAttachment(file);
-      if (inspection.inspected) n += inspection.findings.filter((f) => f.category === 'IIN').length;
-    }
-    return n;
-  });
+  const [found, seconds] = await timed(() => iinsIn(files));
   console.log(
     `text PDFs: ${files.length} pages in ${seconds.toFixed(1)} s: ${(files.length / seconds).toFixed(1)} pages/s; IINs found ${found}/${files.length}`,
   );
@@ -77,14 +76,7 @@ async function spreadsheets(dir: string): Promise<void> {
   const files = Array.from({ length: count }, (_, k) => path.join(dir, `staff-${k}.xlsx`));
   for (const file of files)
     xlsx(file, [{ name: 'Staff', rows: iins.map((value, row) => [row + 1, `Employee ${row + 1}`, value]) }]);
-  const [found, seconds] = await timed(async () => {
-    let n = 0;
-    for (const file of files) {
-      const inspection = await inspectAttachment(file);
-      if (inspection.inspected) n += inspection.findings.filter((f) => f.category === 'IIN').length;
-    }
-    return n;
-  });
+  const [found, seconds] = await timed(() => iinsIn(files));
   console.log(
     `spreadsheets: ${count} sheets of 1,000 rows in ${seconds.toFixed(1)} s: ${(count / seconds).toFixed(1)} sheets/s (${fmt(rate(count * 1000, seconds))} rows/s); IINs found ${fmt(found)}/${fmt(count * 1000)}`,
   );
@@ -159,30 +151,17 @@ async function importThroughput(dir: string): Promise<void> {
   });
   const plain = messages.map(({ attachments: _attachments, ...m }: Record<string, unknown>) => m);
   const run = async (label: string, rows: readonly unknown[]) => {
-    const db = await createTestDatabase();
-    const prefix = testPrefix();
-    const env = {
-      DATABASE_URL: db.url,
-      AITU_GATEWAY_QUEUE_PREFIX: prefix,
-      AITU_GATEWAY_DATA_DIR: path.join(dir, `data-${label}`),
-      LOG_LEVEL: 'warn',
-    };
+    const world = await createImportWorld(['bench']);
     try {
-      await initTestInstallation(env);
-      await addAgency(db.store.prisma, { slug: 'bench', name: 'Bench' });
-      const file = path.join(dir, `${label}.jsonl`);
+      const file = path.join(world.dir, `${label}.jsonl`);
       writeJsonl(file, rows);
       const started = process.hrtime.bigint();
-      const result = await runCli(
-        ['import', 'jsonl', file, '--agency', 'bench', '--json', '--no-progress', '--attachments-dir', media],
-        { env },
-      );
+      const result = await world.importJson(['import', 'jsonl', file, '--agency', 'bench', '--attachments-dir', media]);
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
       if (result.code !== 0) throw new Error(`import ${label} exited ${result.code}: ${result.stderr.slice(-500)}`);
       return seconds;
     } finally {
-      await removePrefix(prefix);
-      await db.drop();
+      await world.close();
     }
   };
   const without = await run('plain', plain);

@@ -1,19 +1,14 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { getReviewItem } from '../src/review/items.ts';
-import { addAgency } from '../src/store/agencies.ts';
 import { heic, oversizedPng, scan, textPdf } from './helpers/attachment-fixtures.ts';
 import { docx, validIins, xlsx } from './helpers/office-fixtures.ts';
-import { runCli } from './helpers/cli.ts';
-import { createTestDatabase, type TestDatabase } from './helpers/database.ts';
 import { assertBalanced, type Summary } from './helpers/import.ts';
-import { initTestInstallation } from './helpers/installation.ts';
+import { createImportWorld, type ImportWorld } from './helpers/import-world.ts';
 import { makeMessages, writeJsonl } from './helpers/messages.ts';
-import { removePrefix, testPrefix } from './helpers/redis.ts';
 
 const IIN = '940101300123';
 const IIN_KK = '811201401188';
@@ -24,11 +19,8 @@ const IIN_KK = '811201401188';
  * each holds decides its message with the text.
  */
 describe('import: what attachments hold decides their messages', () => {
-  const dir = mkdtempSync(path.join(tmpdir(), 'aitu-import-files-'));
-  const media = path.join(dir, 'media');
-  const prefix = testPrefix();
-  let db: TestDatabase;
-  let env: NodeJS.ProcessEnv;
+  let world: ImportWorld;
+  let media: string;
   let summary: Summary & { inspection?: Record<string, number> };
 
   const files: Record<string, string> = {
@@ -43,15 +35,8 @@ describe('import: what attachments hold decides their messages', () => {
   };
 
   before(async () => {
-    db = await createTestDatabase();
-    await addAgency(db.store.prisma, { slug: 'mvd', name: 'MVD' });
-    env = {
-      DATABASE_URL: db.url,
-      AITU_GATEWAY_QUEUE_PREFIX: prefix,
-      AITU_GATEWAY_DATA_DIR: path.join(dir, 'data'),
-      LOG_LEVEL: 'warn',
-    };
-    await initTestInstallation(env);
+    world = await createImportWorld(['mvd']);
+    media = path.join(world.dir, 'media');
     mkdirSync(media);
     const at = (name: string) => path.join(media, name);
     textPdf(at(files.pdf!), ['Staff list, department 4', `Aliya Nurlanovna, IIN ${IIN}`]);
@@ -81,22 +66,18 @@ describe('import: what attachments hold decides their messages', () => {
       text: `Документ во вложении (${k + 1})`,
       attachments: [{ kind: 'document', name, sourcePath: name }],
     }));
-    const jsonl = path.join(dir, 'files.jsonl');
+    const jsonl = path.join(world.dir, 'files.jsonl');
     writeJsonl(jsonl, messages);
-    const result = await runCli(['import', 'jsonl', jsonl, '--agency', 'mvd', '--json', '--attachments-dir', media], {
-      env,
-    });
+    const result = await world.importJson(['import', 'jsonl', jsonl, '--agency', 'mvd', '--attachments-dir', media]);
     assert.equal(result.code, 0, result.stderr);
-    summary = JSON.parse(result.stdout) as typeof summary;
+    summary = result.summary as typeof summary;
   });
   after(async () => {
-    await removePrefix(prefix);
-    await db?.drop();
-    rmSync(dir, { recursive: true, force: true });
+    await world?.close();
   });
 
   const decisionOf = async (key: string) => {
-    const rows = await db.store.pool.query<{
+    const rows = await world.db.store.pool.query<{
       action: string;
       rule: string;
       inspection: string;
@@ -134,7 +115,7 @@ describe('import: what attachments hold decides their messages', () => {
   it('a spreadsheet of 1,000 staff with their IINs, and a DOCX medical certificate, quarantine theirs', async () => {
     assert.deepEqual((await decisionOf('staff')).review, ['IIN']);
     assert.deepEqual((await decisionOf('certificate')).review, ['HEALTH']);
-    const iins = await db.store.pool.query<{ n: number }>(
+    const iins = await world.db.store.pool.query<{ n: number }>(
       `SELECT count(*)::int AS n FROM attachment_findings f JOIN message_attachments a ON a.sha256 = f.sha256
         WHERE a.name = $1 AND f.category = 'IIN'`,
       [files.staff],
@@ -145,11 +126,11 @@ describe('import: what attachments hold decides their messages', () => {
   it('the review item lists what each attachment holds by page, and why one could not be read; no file names', async () => {
     const scope = { agencyIds: null, readsOriginal: () => false };
     const itemOf = async (key: string) => {
-      const row = await db.store.pool.query<{ id: string }>(
+      const row = await world.db.store.pool.query<{ id: string }>(
         `SELECT r.id FROM review_items r JOIN messages m ON m.id = r.message_id WHERE m.source_message_id LIKE $1`,
         [`file-${key}-%`],
       );
-      return getReviewItem(db.store.pool, scope, row.rows[0]!.id);
+      return getReviewItem(world.db.store.pool, scope, row.rows[0]!.id);
     };
     const staff = await itemOf('staff');
     assert.equal(staff.attachments.length, 1);
@@ -177,7 +158,7 @@ describe('import: what attachments hold decides their messages', () => {
       assert.equal(decided.rule, 'attachment: inbound.UNINSPECTED=quarantine (default)', key);
       assert.deepEqual(decided.review, ['UNINSPECTED'], key);
     }
-    const reasons = await db.store.pool.query<{ reason: string }>(
+    const reasons = await world.db.store.pool.query<{ reason: string }>(
       `SELECT reason FROM attachment_inspections WHERE status = 'uninspected' ORDER BY reason`,
     );
     assert.deepEqual(
@@ -187,16 +168,16 @@ describe('import: what attachments hold decides their messages', () => {
   });
 
   it('findings are kept by page and span, never the text; each settling is audited without content', async () => {
-    const found = await db.store.pool.query<{ category: string; page: number }>(
+    const found = await world.db.store.pool.query<{ category: string; page: number }>(
       `SELECT DISTINCT category, page FROM attachment_findings ORDER BY 1`,
     );
     assert.deepEqual(found.rows, [
       { category: 'HEALTH', page: 1 },
       { category: 'IIN', page: 1 },
     ]);
-    const dump = execFileSync('pg_dump', ['--data-only', '--table=attachment_*', db.url], { encoding: 'utf8' });
+    const dump = execFileSync('pg_dump', ['--data-only', '--table=attachment_*', world.db.url], { encoding: 'utf8' });
     for (const value of [IIN, IIN_KK]) assert.ok(!dump.includes(value), 'no IIN in the attachment tables');
-    const audited = await db.store.pool.query<{ details: { categories: string[] } }>(
+    const audited = await world.db.store.pool.query<{ details: { categories: string[] } }>(
       `SELECT details FROM audit_log WHERE action = 'attachment.inspected'`,
     );
     assert.equal(audited.rows.length, 8);
