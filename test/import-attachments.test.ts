@@ -3,6 +3,8 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { itemPage } from '../src/console/views/item.ts';
+import { translator } from '../src/i18n/index.ts';
 import { getReviewItem } from '../src/review/items.ts';
 import { heic, oversizedPng, scan, textPdf } from './helpers/attachment-fixtures.ts';
 import { docx, validIins, xlsx } from './helpers/office-fixtures.ts';
@@ -144,6 +146,17 @@ describe('import: what attachments hold decides their messages', () => {
       { position: 1, status: 'not-readable', reason: 'an unreadable PDF', pages: 0, findings: [] },
     ]);
     assert.ok(!JSON.stringify([staff, broken]).includes(files.staff!), 'no attachment name');
+    // the console's item page shows the same, in the officer's language
+    const page = (item: typeof staff) =>
+      String(
+        itemPage(
+          { tr: translator('en', 'UTC'), csrfToken: 'x', actor: null, here: `/items/${item.id}` },
+          { item, conversation: [], mayViewOriginal: false, original: null, mayDecide: false, mayEscalate: false },
+        ),
+      );
+    assert.match(page(staff), /Attachment 1<\/strong>:\s*IIN[^<]* on page 1 \(1000\)/);
+    assert.match(page(broken), /Attachment 1<\/strong>:\s*could not be read \(<code>an unreadable PDF<\/code>\)/);
+    assert.ok(!page(staff).includes(files.staff!));
   });
 
   it('a clean image changes nothing; the corrupt and the oversized files are quarantined as not inspected, with their reason', async () => {

@@ -84,6 +84,46 @@ function explanations(tr: Translator, item: ReviewItemView): SafeHtml {
   </ol>`;
 }
 
+/** What each attachment holds, by its place in the message and by page (never its name); none: nothing shown. */
+function attachments(tr: Translator, item: ReviewItemView): SafeHtml | '' {
+  if (item.attachments.length === 0) return '';
+  return html`<section aria-labelledby="attachments-title">
+    <h2 id="attachments-title">${tr.t('item.attachments')}</h2>
+    <ol data-testid="attachments" class="attachments">
+      ${item.attachments.map(
+        (a) =>
+          html`<li data-status="${a.status}">
+            <strong>${tr.t('item.attachment', { position: String(a.position) })}</strong>:
+            ${
+              a.status === 'read'
+                ? attachmentFindings(tr, a)
+                : html`${tr.t(`item.attachment.${a.status}`)}${a.reason ? html` (<code>${a.reason}</code>)` : ''}`
+            }
+          </li>`,
+      )}
+    </ol>
+  </section>`;
+}
+
+function attachmentFindings(tr: Translator, a: ReviewItemView['attachments'][number]): SafeHtml {
+  const counts = new Map<string, { category: string; page: number; n: number }>();
+  for (const f of a.findings) {
+    const key = `${f.category}\u0000${f.page}`;
+    const entry = counts.get(key) ?? { category: f.category, page: f.page, n: 0 };
+    entry.n++;
+    counts.set(key, entry);
+  }
+  if (counts.size === 0) return html`${tr.t('item.attachment.clean')}`;
+  return html`${[...counts.values()].map(
+    (c, i) =>
+      html`${i > 0 ? ', ' : ''}${tr.t('item.attachment.found', {
+        category: categoryLabel(tr, c.category),
+        page: String(c.page),
+        count: String(c.n),
+      })}`,
+  )}`;
+}
+
 function conversation(tr: Translator, view: ItemView): SafeHtml {
   const others = view.conversation.filter((m) => !m.current);
   if (others.length === 0) return html`<p>${tr.t('item.context.none')}</p>`;
@@ -194,6 +234,7 @@ export function itemPage(page: PageContext, view: ItemView): SafeHtml {
         <h2 id="findings-title">${tr.t('item.findings')}</h2>
         ${explanations(tr, item)}
       </section>
+      ${attachments(tr, item)}
       ${originalSection(page, view)}
       <section aria-labelledby="context-title">
         <h2 id="context-title">${tr.t('item.context')}</h2>
