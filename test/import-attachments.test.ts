@@ -6,6 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import { itemPage } from '../src/console/views/item.ts';
 import { translator } from '../src/i18n/index.ts';
 import { getReviewItem } from '../src/review/items.ts';
+import { agencyReport } from '../src/review/report.ts';
 import { heic, oversizedPng, scan, textPdf } from './helpers/attachment-fixtures.ts';
 import { docx, validIins, xlsx } from './helpers/office-fixtures.ts';
 import { assertBalanced, type Summary } from './helpers/import.ts';
@@ -178,6 +179,16 @@ describe('import: what attachments hold decides their messages', () => {
       reasons.rows.map((r) => r.reason),
       ['an unreadable PDF', 'too many pixels: 60000×60000, the limit is 50000000'],
     );
+  });
+
+  it("the agency's report counts what attachments hold and what became of them", async () => {
+    const report = await agencyReport(world.db.store.pool, { id: world.agencies.mvd!, slug: 'mvd', name: 'MVD' });
+    const counts = (section: string, key: 'category' | 'decision') =>
+      Object.fromEntries(report.rows.filter((r) => r.section === section).map((r) => [r[key], r.count]));
+    const found = counts('attachment_findings', 'category');
+    assert.ok(found.IIN! >= 1000 + 3, `the list's 1,000 IINs and those of the PDF and the scans: ${found.IIN}`);
+    assert.ok(found.HEALTH! >= 2);
+    assert.deepEqual(counts('attachments', 'decision'), { inspected: 6, uninspected: 2 });
   });
 
   it('findings are kept by page and span, never the text; each settling is audited without content', async () => {

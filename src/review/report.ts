@@ -11,7 +11,9 @@ export interface ReportRow {
     | 'pending'
     | 'escalated'
     | 'blocked_inbound'
-    | 'blocked_outbound';
+    | 'blocked_outbound'
+    | 'attachment_findings'
+    | 'attachments';
   source: string;
   chat: string;
   category: string;
@@ -70,6 +72,18 @@ export async function agencyReport(
     `SELECT f.category, count(*)::int AS n FROM findings f JOIN messages m ON m.id = f.message_id WHERE m.agency_id = $1 GROUP BY 1 ORDER BY 1`,
   );
   for (const r of findings) rows.push(row('findings', { category: r.category }, r.n));
+  // in attachments: by category, and the agency's messages' files by what became of them (read, unreadable, pending)
+  const inFiles = await q<{ category: string; n: number }>(
+    `SELECT category, count(*)::int AS n FROM attachment_findings WHERE agency_id = $1 GROUP BY 1 ORDER BY 1`,
+  );
+  for (const r of inFiles) rows.push(row('attachment_findings', { category: r.category }, r.n));
+  const files = await q<{ status: string; n: number }>(
+    `SELECT coalesce(i.status, 'pending') AS status, count(*)::int AS n
+       FROM messages m JOIN message_attachments a ON a.message_id = m.id
+       LEFT JOIN attachment_inspections i ON i.agency_id = m.agency_id AND i.sha256 = a.sha256
+      WHERE m.agency_id = $1 AND a.sha256 IS NOT NULL AND NOT a.missing GROUP BY 1 ORDER BY 1`,
+  );
+  for (const r of files) rows.push(row('attachments', { decision: r.status }, r.n));
   const quarantined = await q<{ category: string; n: number }>(
     `SELECT c AS category, count(*)::int AS n FROM review_items r, unnest(r.categories) AS c WHERE r.agency_id = $1 GROUP BY 1 ORDER BY 1`,
   );
