@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { itemPage } from '../src/console/views/item.ts';
@@ -206,5 +206,36 @@ describe('import: what attachments hold decides their messages', () => {
     );
     assert.equal(audited.rows.length, 8);
     assert.ok(!JSON.stringify(audited.rows).includes(IIN));
+  });
+});
+
+describe('import: a reader missing from the machine', () => {
+  it('ends the run with a clear message naming the tool and the fix, exit 1; the messages stay pending, none is passed as clean', async () => {
+    const world = await createImportWorld(['mvd']);
+    try {
+      const media = path.join(world.dir, 'media');
+      mkdirSync(media);
+      scan(path.join(media, 'note.png'), ['Служебная записка № 5']);
+      const jsonl = path.join(world.dir, 'one.jsonl');
+      writeJsonl(jsonl, [
+        {
+          ...makeMessages(1, { idPrefix: 'tool-' })[0],
+          attachments: [{ kind: 'photo', name: 'n.png', sourcePath: 'note.png' }],
+        },
+      ]);
+      // a PATH with node alone: tesseract is not found
+      const bin = path.join(world.dir, 'bin');
+      mkdirSync(bin);
+      symlinkSync(process.execPath, path.join(bin, 'node'));
+      const result = await world.importJson(['import', 'jsonl', jsonl, '--agency', 'mvd', '--attachments-dir', media], {
+        PATH: bin,
+      });
+      assert.equal(result.code, 1, result.stderr);
+      assert.match(result.stderr, /reading attachments failed \(tesseract is missing: run scripts\/setup\.sh/);
+      const rows = await world.query<{ inspection: string }>(`SELECT inspection FROM messages`);
+      assert.deepEqual(rows, [{ inspection: 'pending' }]);
+    } finally {
+      await world.close();
+    }
   });
 });

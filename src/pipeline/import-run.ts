@@ -11,7 +11,9 @@ import { createProgress } from '../core/progress.ts';
 import { blobPath, DataDirectoryFullError, putOwnedBlob } from '../store/attachments.ts';
 import { whileStoreAway, type Store } from '../store/database.ts';
 import { addDeadLetters } from './dead-letter.ts';
-import { BATCH_SIZE, contentJobId, type QueueContext, type Queues } from './queues.ts';
+import { Queue } from 'bullmq';
+import { maskPersonalData } from '../core/mask.ts';
+import { BATCH_SIZE, contentJobId, producerConnection, QueueName, type QueueContext, type Queues } from './queues.ts';
 import { runClassifyStage } from './stages/classify.processor.ts';
 import { PipelineFeed } from './feed.ts';
 import type { BatchCounts } from './stages/deliver.ts';
@@ -326,6 +328,8 @@ export async function runImport(context: ImportContext, request: ImportRequest):
   const resume = await findResumePoint(store, request.agencyId, request.sourceKind, inputPath, inputHash, log);
   const runId = randomUUID();
   summary.runId = runId;
+  // the extract jobs that had failed before this run: one failing during it ends the wait for its attachments
+  const extractFailedBefore = await failedExtractJobs(context);
   summary.resumedFrom = resume?.previousRunId ?? null;
   await store.pool.query(
     `INSERT INTO import_runs (id, agency_id, source, input_path, input_size, input_hash, status, checkpoint, options, resumed_from)
@@ -535,7 +539,7 @@ export async function runImport(context: ImportContext, request: ImportRequest):
 
   // an import ends when its attachments are read and the messages holding them decided
   if (summary.status === 'completed' && !request.enqueueOnly)
-    await awaitInspection(context, runId, runLog, request.signal).catch((error: Error) => {
+    await awaitInspection(context, runId, extractFailedBefore, runLog, request.signal).catch((error: Error) => {
       summary.status = 'failed';
       summary.error = error.message;
     });
@@ -741,7 +745,13 @@ const INSPECTION_POLL_MS = 250;
  * Reads the run's attachments in this process (an extract worker beside any others running), until none of its
  * messages waits for them; says how many are left, now and then.
  */
-async function awaitInspection(context: ImportContext, runId: string, log: Logger, signal?: AbortSignal) {
+async function awaitInspection(
+  context: ImportContext,
+  runId: string,
+  failedBefore: number,
+  log: Logger,
+  signal?: AbortSignal,
+) {
   const pending = async () =>
     Number(
       (
@@ -757,6 +767,14 @@ async function awaitInspection(context: ImportContext, runId: string, log: Logge
     let saidAt = 0;
     for (let left = await pending(); left > 0; left = await pending()) {
       if (signal?.aborted) throw signal.reason;
+      // a reader that fails for good (a tool missing from the machine) would leave the run waiting for ever
+      const failed = await withExtractQueue(context, async (queue) =>
+        (await queue.getFailedCount()) > failedBefore ? ((await queue.getFailed(0, 0))[0]?.failedReason ?? '') : null,
+      );
+      if (failed !== null)
+        throw new JobFailedError(
+          `reading attachments failed (${maskPersonalData(failed || 'see the log')}); ${left} messages wait for theirs: fix it and run the same command again`,
+        );
       if (Date.now() - saidAt > 10_000) {
         log.info('reading attachments', { messagesWaiting: left });
         saidAt = Date.now();
@@ -767,6 +785,19 @@ async function awaitInspection(context: ImportContext, runId: string, log: Logge
     await workers.close();
   }
 }
+
+async function withExtractQueue<T>(context: QueueContext, work: (queue: Queue) => Promise<T>): Promise<T> {
+  const connection = producerConnection(context.redisUrl);
+  const queue = new Queue(QueueName.extract, { connection, prefix: context.prefix });
+  try {
+    return await work(queue);
+  } finally {
+    await queue.close();
+    connection.disconnect();
+  }
+}
+
+const failedExtractJobs = (context: QueueContext) => withExtractQueue(context, (queue) => queue.getFailedCount());
 
 async function inspectionSummary(store: Store, runId: string): Promise<NonNullable<ImportSummary['inspection']>> {
   const files = await runInspectionCounts(store.pool, runId);

@@ -16,6 +16,7 @@ import {
   type RouteOf,
 } from './queues.ts';
 import { extractAttachment } from './stages/extract.ts';
+import { MissingToolError } from '../extract/extract.ts';
 import { pendingFiles } from '../store/inspections.ts';
 import { attachmentLimits } from '../core/limits.ts';
 import type { Sealed } from './sealed-payload.ts';
@@ -198,6 +199,9 @@ async function extractWorker(
           keyring,
           policyFor,
           limits: attachmentLimits(),
+        }).catch((error: unknown) => {
+          // a tool missing from the machine fails every retry alike: said at once
+          throw error instanceof MissingToolError ? new UnrecoverableError(error.message) : error;
         });
         // held until now: their posts in Aitu follow the decision that covers the attachments
         for (const runId of new Set(settled.map((m) => m.runId))) {
