@@ -191,6 +191,11 @@ export async function indexTelegramExport(file: string, chunkSize = CHUNK): Prom
             key === 'messages' &&
             frame.chat
           ) {
+            // Telegram writes one; with two, which one a JSON parser keeps is its own choice
+            if (frame.chat.messagesStart !== undefined) {
+              fail(base + i, 'a second "messages" array in one chat');
+              break;
+            }
             frame.chat.messagesStart = base + i;
             frame.chat.messageCount = 0;
             skip = { depth: 1, inString: false, carriedBackslashes: 0, messagesOf: frame.chat };

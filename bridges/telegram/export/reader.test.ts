@@ -587,6 +587,28 @@ describe('Telegram export reader: what it refuses and tolerates', () => {
     );
   });
 
+  it('a chat with two "messages" arrays: the first read, then the file refused at the second (found by the fuzz test)', async () => {
+    const file = path.join(dir, 'two-arrays.json');
+    const message = (id: number) =>
+      `{"id": ${id}, "type": "message", "date": "2024-01-01T10:00:00", "date_unixtime": "1704085200", "from": "A", "from_id": "user1", "text": "m${id}"}`;
+    const text = `{"name": "X", "type": "personal_chat", "id": 7, "messages": [${message(1)}], "messages": [${message(2)}`;
+    await writeFile(file, text);
+    const source = await openTelegramExport(file);
+    const read: string[] = [];
+    await assert.rejects(
+      async () => {
+        for await (const entry of source.entries()) read.push(String((entry.message as { text: string }).text));
+      },
+      (error: unknown) =>
+        error instanceof InputError &&
+        error.message.includes(
+          `malformed JSON at byte ${text.lastIndexOf('[')}: a second "messages" array in one chat`,
+        ),
+    );
+    assert.deepEqual(read, ['m1']);
+    await source.close();
+  });
+
   it('reads a chat whose header follows its messages, and names saved messages', async () => {
     const file = path.join(dir, 'saved.json');
     await writeFile(
