@@ -89,11 +89,10 @@ export interface ContextOptions {
 export class ContextWords {
   readonly words: readonly string[];
   /** the words, global, without the word-start check (matchAtWordStart makes it) */
-  private readonly words_: RegExp;
+  private readonly pattern: RegExp;
   /** each word folded (see foldWord) with its id, longest first: the first that prefixes a match is the one that matched */
   private readonly byPrefix: readonly (readonly [string, string])[];
 
-  private readonly mayHold: (window: string) => boolean;
   private readonly gap: RegExp | null;
   private readonly guard: RegExp | null;
   private readonly reachBefore: number;
@@ -107,8 +106,7 @@ export class ContextWords {
     const alternatives = [...words]
       .sort((a, b) => b.length - a.length)
       .map((w) => (w.endsWith('$') ? `${escapeWord(w.slice(0, -1))}(?![\\p{L}])` : `${escapeWord(w)}\\p{L}*`));
-    this.words_ = new RegExp(`(?:${alternatives.join('|')})`, 'giu');
-    this.mayHold = startsFilter(entries.map((e) => e.word));
+    this.pattern = new RegExp(`(?:${alternatives.join('|')})`, 'giu');
     this.gap = options.gap ?? null;
     this.guard = options.guard ?? null;
     this.reachBefore = options.before ?? CONTEXT_BEFORE;
@@ -123,14 +121,13 @@ export class ContextWords {
   /** the id of the context word found near [start, end) of `text`, if any */
   find(text: string, start: number, end: number): string | undefined {
     const before = text.slice(Math.max(0, start - this.reachBefore), start);
-    const after = end + this.reachAfter;
-    if (!this.mayHold(before) && (this.gap !== null || !this.mayHold(text.slice(end, after)))) return undefined;
     if (this.gap !== null) {
       let last: RegExpExecArray | null = null;
       for (let m = this.next(before, 0); m !== null; m = this.next(before, m.index + m[0].length)) last = m;
       if (last === null) return undefined;
       return this.gap.test(before.slice(last.index + last[0].length)) ? this.idOf(last[0]) : undefined;
     }
+    const after = end + this.reachAfter;
     if (this.next(before, 0) === null && this.next(text.slice(end, after), 0) === null) return undefined;
     // the number's own label names another document: "тіркеу куәлігі N 01245789, төлқұжатпен бірге"
     if (this.guard?.test(text.slice(Math.max(0, start - OWN_LABEL), start))) return undefined;
@@ -138,7 +135,7 @@ export class ContextWords {
   }
 
   private next(window: string, from: number): RegExpExecArray | null {
-    return matchAtWordStart(this.words_, window, from);
+    return matchAtWordStart(this.pattern, window, from);
   }
 
   /**
@@ -190,46 +187,6 @@ export function matchAtWordStart(re: RegExp, text: string, from: number): RegExp
     if (m === null || m.index === 0 || !letterOrDigitBefore(text, m.index)) return m;
     re.lastIndex = m.index + 1;
   }
-}
-
-const FILTERED = 0x500; // ASCII, Latin-1 and Cyrillic: a character beyond is let through to the regex
-
-/**
- * A quick test that a window may hold one of `words`: some character pair in it can start one of them (a single
- * character, for a word of one letter or one followed by a space). It answers true for every window the words'
- * regex matches, and false for most windows without them, so the regex (case-insensitive, every position tried)
- * runs on few windows. Which characters match which is asked of the regex engine itself (`iu`, ё and е as one).
- */
-function startsFilter(words: readonly string[]): (window: string) => boolean {
-  const canonical = (ch: string) => foldWord(ch) || ch;
-  const firsts = words.map((w) => [...w].slice(0, 2).map(canonical));
-  const letters = [...new Set(firsts.flat())];
-  const tests = letters.map((letter) => new RegExp(`^${escapeWord(letter)}$`, 'iu'));
-  // class 0: a character no word starts with; 1 + k: the character `letters[k]` matches
-  const classOf = new Uint8Array(FILTERED);
-  for (let code = 0; code < FILTERED; code++) {
-    const k = tests.findIndex((test) => test.test(String.fromCharCode(code)));
-    if (k >= 0) classOf[code] = k + 1;
-  }
-  const width = letters.length + 1;
-  const one = new Uint8Array(width);
-  const pairs = new Uint8Array(width * width);
-  for (const [first, second] of firsts) {
-    const a = letters.indexOf(first as string) + 1;
-    if (second === undefined || /\s/.test(second)) one[a] = 1;
-    else pairs[a * width + letters.indexOf(second) + 1] = 1;
-  }
-  return (window) => {
-    let previous = 0;
-    for (let i = 0; i < window.length; i++) {
-      const code = window.charCodeAt(i);
-      if (code >= FILTERED) return true;
-      const k = classOf[code] as number;
-      if (one[k] === 1 || (previous !== 0 && pairs[previous * width + k] === 1)) return true;
-      previous = k;
-    }
-    return false;
-  };
 }
 
 /** Lower case, ё as е, no spaces: a context word and the text it matched compare equal on their common prefix. */
