@@ -3,7 +3,13 @@ import { UsageError, JobFailedError } from '../../src/core/errors.ts';
 import { TOKEN_VARIABLE } from '../../src/auth/users.ts';
 import { withSession } from '../session.ts';
 import type { Decision } from '../../src/review/decide.ts';
-import { parseFilter, parseSince, type ReviewFilter, type ReviewItemView } from '../../src/review/items.ts';
+import {
+  findingsByPage,
+  parseFilter,
+  parseSince,
+  type ReviewFilter,
+  type ReviewItemView,
+} from '../../src/review/items.ts';
 import type { OriginalMessage } from '../../src/core/original.ts';
 import {
   decideReviewItems,
@@ -55,11 +61,9 @@ function printItem(item: ReviewItemView, original: OriginalMessage | null, origi
 
 function attachmentLine(a: ReviewItemView['attachments'][number]): string {
   if (a.status !== 'read') return a.reason ? `${a.status} (${a.reason})` : a.status;
-  // a staff list holds a thousand IINs: counted by category and page
-  const counts = new Map<string, number>();
-  for (const f of a.findings)
-    counts.set(`${f.category} p.${f.page}`, (counts.get(`${f.category} p.${f.page}`) ?? 0) + 1);
-  const found = [...counts].map(([key, n]) => (n > 1 ? `${key} ×${n}` : key));
+  const found = findingsByPage(a).map(({ category, page, count }) =>
+    count > 1 ? `${category} p.${page} ×${count}` : `${category} p.${page}`,
+  );
   return `read, ${a.pages} page${a.pages === 1 ? '' : 's'}: ${found.length > 0 ? found.join(', ') : 'nothing found'}`;
 }
 

@@ -74,7 +74,7 @@ export async function extract(file: string, limits: ExtractLimits = DEFAULT_LIMI
     if (size > limits.maxBytes) throw new Uninspected(`too large: ${size} bytes, the limit is ${limits.maxBytes}`);
     const kind = sniff(await firstBytes(file, 16));
     const run: Runner = (command, args) => tool(command, args, deadline, limits.timeoutMs);
-    const pages = await extractKind(kind, { file, work, limits, run, size, deadline });
+    const pages = await extractKind(kind, { file, work, limits, run, deadline });
     return { inspected: true, pages };
   } catch (error) {
     if (error instanceof Uninspected) return { inspected: false, reason: error.message };
@@ -90,7 +90,6 @@ interface Job {
   work: string;
   limits: ExtractLimits;
   run: Runner;
-  size: number;
   /** Date.now() past which the file is uninspected (timed out) */
   deadline: number;
 }

@@ -4,7 +4,7 @@
  * decide (it is never clean).
  */
 import { classify } from '../classifier/index.ts';
-import type { Finding } from '../classifier/types.ts';
+import type { Category, Finding } from '../classifier/types.ts';
 import { DEFAULT_LIMITS, extract, type ExtractLimits } from './extract.ts';
 
 export interface AttachmentFinding extends Finding {
@@ -27,4 +27,10 @@ export async function inspectAttachment(
   const findings = extraction.pages.flatMap((p) => classifyText(p.text).map((f) => ({ ...f, page: p.page })));
   const ocrPages = extraction.pages.filter((p) => p.ocr).length;
   return { inspected: true, pages: extraction.pages.length, ocrPages, findings };
+}
+
+/** What an inspection comes to for policy: the distinct categories found, sorted, or UNINSPECTED for a file not read. */
+export function categoriesOf(inspection: Inspection): (Category | 'UNINSPECTED')[] {
+  if (!inspection.inspected) return ['UNINSPECTED'];
+  return [...new Set(inspection.findings.map((f) => f.category))].sort();
 }

@@ -16,7 +16,7 @@ import { platformSchema } from '../core/message.ts';
 import { decide, withAttachments, type Policy, type PolicyCategory, type PolicyDecision } from '../policy/index.ts';
 import type { ExtractLimits } from '../extract/extract.ts';
 import { attachmentLimits } from '../core/limits.ts';
-import { inspectAttachment } from '../extract/inspect.ts';
+import { categoriesOf, inspectAttachment } from '../extract/inspect.ts';
 import type { Store } from '../store/database.ts';
 import { addOutbound, type OutboundPayload, type Queues } from '../pipeline/queues.ts';
 import { auditableChatId } from '../audit/fields.ts';
@@ -64,8 +64,7 @@ async function inspectOutgoing(
     context.extractLimits ?? attachmentLimits(),
     (text) => classifyFor(text, context.policy.classifier),
   );
-  if (!inspection.inspected) return { categories: ['UNINSPECTED'], uninspected: inspection.reason };
-  return { categories: [...new Set(inspection.findings.map((f) => f.category))] };
+  return { categories: categoriesOf(inspection), ...(inspection.inspected ? {} : { uninspected: inspection.reason }) };
 }
 
 export function textDigest(text: string): string {

@@ -21,7 +21,7 @@ import { policyLoader } from './workers.ts';
 import { loadKeyring, readHashKey, requireQueueKey } from '../core/keys.ts';
 import { decisionOf, messageChats, storedBodies } from '../store/delivery.ts';
 import { differsFromStored } from '../store/edits.ts';
-import { runInspectionCounts } from '../store/inspections.ts';
+import { inspectionCounts } from '../store/inspections.ts';
 import { startWorkers } from './workers.ts';
 
 /** The `--json` summary of an import: counted for this run, with read = delivered + edited + duplicates + blocked + failed. */
@@ -764,23 +764,24 @@ async function awaitInspection(
   if ((await pending()) === 0) return;
   const workers = await startWorkers({ ...context, stages: ['extract'], concurrency: 1 });
   try {
-    let saidAt = 0;
-    for (let left = await pending(); left > 0; left = await pending()) {
-      if (signal?.aborted) throw signal.reason;
-      // a reader that fails for good (a tool missing from the machine) would leave the run waiting for ever
-      const failed = await withExtractQueue(context, async (queue) =>
-        (await queue.getFailedCount()) > failedBefore ? ((await queue.getFailed(0, 0))[0]?.failedReason ?? '') : null,
-      );
-      if (failed !== null)
-        throw new JobFailedError(
-          `reading attachments failed (${maskPersonalData(failed || 'see the log')}); ${left} messages wait for theirs: fix it and run the same command again`,
-        );
-      if (Date.now() - saidAt > 10_000) {
-        log.info('reading attachments', { messagesWaiting: left });
-        saidAt = Date.now();
+    await withExtractQueue(context, async (extract) => {
+      let saidAt = 0;
+      for (let left = await pending(); left > 0; left = await pending()) {
+        if (signal?.aborted) throw signal.reason;
+        // a reader that fails for good (a tool missing from the machine) would leave the run waiting for ever
+        if ((await extract.getFailedCount()) > failedBefore) {
+          const failed = (await extract.getFailed(0, 0))[0]?.failedReason || 'see the log';
+          throw new JobFailedError(
+            `reading attachments failed (${maskPersonalData(failed)}); ${left} messages wait for theirs: fix it and run the same command again`,
+          );
+        }
+        if (Date.now() - saidAt > 10_000) {
+          log.info('reading attachments', { messagesWaiting: left });
+          saidAt = Date.now();
+        }
+        await new Promise((resolve) => setTimeout(resolve, INSPECTION_POLL_MS));
       }
-      await new Promise((resolve) => setTimeout(resolve, INSPECTION_POLL_MS));
-    }
+    });
   } finally {
     await workers.close();
   }
@@ -800,7 +801,7 @@ async function withExtractQueue<T>(context: QueueContext, work: (queue: Queue) =
 const failedExtractJobs = (context: QueueContext) => withExtractQueue(context, (queue) => queue.getFailedCount());
 
 async function inspectionSummary(store: Store, runId: string): Promise<NonNullable<ImportSummary['inspection']>> {
-  const files = await runInspectionCounts(store.pool, runId);
+  const files = await inspectionCounts(store.pool, { runId });
   const decided = await store.pool.query<{ quarantined: number; blocked: number }>(
     `SELECT count(*) FILTER (WHERE d.action = 'quarantine')::int AS quarantined,
             count(*) FILTER (WHERE d.action = 'block')::int AS blocked

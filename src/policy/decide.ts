@@ -1,7 +1,13 @@
-import { CATEGORIES, redact } from '../classifier/index.ts';
+import { redact } from '../classifier/index.ts';
 import type { Finding, RedactionOperator } from '../classifier/index.ts';
 import { BUILT_IN_ACTIONS } from './defaults.ts';
-import type { Direction, Policy, PolicyAction, PolicyCategory } from './policy-schema.ts';
+import {
+  POLICY_CATEGORIES,
+  type Direction,
+  type Policy,
+  type PolicyAction,
+  type PolicyCategory,
+} from './policy-schema.ts';
 
 /** Why one category present in a message got its action; `rule` names only categories and actions, never data. */
 export interface PolicyReason {
@@ -80,8 +86,10 @@ export function decide(
 }
 
 function orderedCategories(present: ReadonlySet<PolicyCategory>): PolicyCategory[] {
-  const known = CATEGORIES as readonly PolicyCategory[];
-  return [...known.filter((c) => present.has(c)), ...[...present].filter((c) => !known.includes(c)).sort()];
+  return [
+    ...POLICY_CATEGORIES.filter((c) => present.has(c)),
+    ...[...present].filter((c) => !POLICY_CATEGORIES.includes(c)).sort(),
+  ];
 }
 
 function deliver(

@@ -78,6 +78,21 @@ export interface AttachmentView {
   findings: { page: number; category: string; detector: string; confidence: number }[];
 }
 
+/**
+ * An attachment's findings counted by category and page, in the order first found (a staff list holds a thousand
+ * IINs on one page: one line, not a thousand).
+ */
+export function findingsByPage(attachment: AttachmentView): { category: string; page: number; count: number }[] {
+  const counts = new Map<string, { category: string; page: number; count: number }>();
+  for (const f of attachment.findings) {
+    const key = `${f.category}\u0000${f.page}`;
+    const entry = counts.get(key) ?? { category: f.category, page: f.page, count: 0 };
+    entry.count++;
+    counts.set(key, entry);
+  }
+  return [...counts.values()];
+}
+
 type ItemRow = {
   id: string;
   agency_id: string;

@@ -1,5 +1,6 @@
 import type pg from 'pg';
 import { csvField } from '../core/csv.ts';
+import { inspectionCounts } from '../store/inspections.ts';
 
 /** One CSV row: a metric in one section, by whichever dimensions that section has (the others empty). */
 export interface ReportRow {
@@ -77,13 +78,9 @@ export async function agencyReport(
     `SELECT category, count(*)::int AS n FROM attachment_findings WHERE agency_id = $1 GROUP BY 1 ORDER BY 1`,
   );
   for (const r of inFiles) rows.push(row('attachment_findings', { category: r.category }, r.n));
-  const files = await q<{ status: string; n: number }>(
-    `SELECT coalesce(i.status, 'pending') AS status, count(*)::int AS n
-       FROM messages m JOIN message_attachments a ON a.message_id = m.id
-       LEFT JOIN attachment_inspections i ON i.agency_id = m.agency_id AND i.sha256 = a.sha256
-      WHERE m.agency_id = $1 AND a.sha256 IS NOT NULL AND NOT a.missing GROUP BY 1 ORDER BY 1`,
-  );
-  for (const r of files) rows.push(row('attachments', { decision: r.status }, r.n));
+  const files = await inspectionCounts(pool, { agencyId: agency.id });
+  for (const status of ['inspected', 'pending', 'uninspected'] as const)
+    if (files[status] > 0) rows.push(row('attachments', { decision: status }, files[status]));
   const quarantined = await q<{ category: string; n: number }>(
     `SELECT c AS category, count(*)::int AS n FROM review_items r, unnest(r.categories) AS c WHERE r.agency_id = $1 GROUP BY 1 ORDER BY 1`,
   );

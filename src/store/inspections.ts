@@ -152,19 +152,20 @@ export async function pendingFiles(db: Queryable): Promise<{ agencyId: string; s
   return result.rows.map((r) => ({ agencyId: r.agency_id, sha256: r.sha256 }));
 }
 
-/** A run's attachments by what became of them: read, not read (UNINSPECTED) and still pending. */
-export async function runInspectionCounts(
+/** Attachments (with their bytes held) of a run's or an agency's messages by what became of them. */
+export async function inspectionCounts(
   db: Queryable,
-  runId: string,
+  scope: { runId: string } | { agencyId: string },
 ): Promise<{ inspected: number; uninspected: number; pending: number }> {
+  const [column, value] = 'runId' in scope ? ['import_run_id', scope.runId] : ['agency_id', scope.agencyId];
   const result = await db.query<{ inspected: number; uninspected: number; pending: number }>(
     `SELECT count(*) FILTER (WHERE i.status = 'inspected')::int AS inspected,
             count(*) FILTER (WHERE i.status = 'uninspected')::int AS uninspected,
             count(*) FILTER (WHERE i.status IS NULL)::int AS pending
        FROM messages m JOIN message_attachments a ON a.message_id = m.id
        LEFT JOIN attachment_inspections i ON i.agency_id = m.agency_id AND i.sha256 = a.sha256
-      WHERE m.import_run_id = $1 AND a.sha256 IS NOT NULL AND NOT a.missing`,
-    [runId],
+      WHERE m.${column} = $1 AND a.sha256 IS NOT NULL AND NOT a.missing`,
+    [value],
   );
   return result.rows[0] ?? { inspected: 0, uninspected: 0, pending: 0 };
 }

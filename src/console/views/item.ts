@@ -1,5 +1,5 @@
 import type { OriginalMessage } from '../../core/original.ts';
-import type { ContextMessage, FindingView, ReviewItemView } from '../../review/items.ts';
+import { findingsByPage, type ContextMessage, type FindingView, type ReviewItemView } from '../../review/items.ts';
 import { html, type SafeHtml } from '../html.ts';
 import type { Translator } from '../../i18n/index.ts';
 import { csrfField, layout, notice, type PageContext } from './layout.ts';
@@ -106,20 +106,14 @@ function attachments(tr: Translator, item: ReviewItemView): SafeHtml | '' {
 }
 
 function attachmentFindings(tr: Translator, a: ReviewItemView['attachments'][number]): SafeHtml {
-  const counts = new Map<string, { category: string; page: number; n: number }>();
-  for (const f of a.findings) {
-    const key = `${f.category}\u0000${f.page}`;
-    const entry = counts.get(key) ?? { category: f.category, page: f.page, n: 0 };
-    entry.n++;
-    counts.set(key, entry);
-  }
-  if (counts.size === 0) return html`${tr.t('item.attachment.clean')}`;
-  return html`${[...counts.values()].map(
+  const counts = findingsByPage(a);
+  if (counts.length === 0) return html`${tr.t('item.attachment.clean')}`;
+  return html`${counts.map(
     (c, i) =>
       html`${i > 0 ? ', ' : ''}${tr.t('item.attachment.found', {
         category: categoryLabel(tr, c.category),
         page: String(c.page),
-        count: String(c.n),
+        count: String(c.count),
       })}`,
   )}`;
 }

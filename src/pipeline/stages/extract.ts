@@ -12,7 +12,7 @@ import { machineActor } from '../../core/machine-actor.ts';
 import type { CanonicalMessage } from '../../core/message.ts';
 import { originalToSeal } from '../../core/original.ts';
 import { DEFAULT_LIMITS, type ExtractLimits } from '../../extract/extract.ts';
-import { inspectAttachment } from '../../extract/inspect.ts';
+import { categoriesOf, inspectAttachment } from '../../extract/inspect.ts';
 import {
   mostSevere,
   withAttachments,
@@ -68,32 +68,11 @@ async function readFile(deps: ExtractDependencies, policy: Policy, sha256: strin
     if (error.code === 'ENOENT') return { inspected: false as const, reason: 'not in the attachment store' };
     throw error;
   });
+  const categories = categoriesOf(inspection);
   if (!inspection.inspected)
-    return {
-      status: 'uninspected',
-      reason: inspection.reason,
-      pages: 0,
-      ocrPages: 0,
-      categories: ['UNINSPECTED'],
-      findings: [],
-    };
-  const findings = inspection.findings.map((f) => ({
-    page: f.page,
-    start: f.start,
-    end: f.end,
-    category: f.category,
-    confidence: f.confidence,
-    detector: f.detector,
-    explanation: f.explanation,
-  }));
-  return {
-    status: 'inspected',
-    reason: null,
-    pages: inspection.pages,
-    ocrPages: inspection.ocrPages,
-    categories: [...new Set(findings.map((f) => f.category))].sort(),
-    findings,
-  };
+    return { status: 'uninspected', reason: inspection.reason, pages: 0, ocrPages: 0, categories, findings: [] };
+  const { pages, ocrPages, findings } = inspection;
+  return { status: 'inspected', reason: null, pages, ocrPages, categories, findings };
 }
 
 /**
