@@ -309,19 +309,45 @@ function bindingData(binding: OriginalBinding): Buffer {
   );
 }
 
-/** AES-256-GCM with the binding as associated data: iv (12 bytes) ‖ tag (16) ‖ ciphertext. */
-export function encryptOriginal(key: Buffer, plaintext: string, binding: OriginalBinding): Buffer {
+/** AES-256-GCM with `aad` as associated data: iv (12 bytes) ‖ tag (16) ‖ ciphertext. */
+function seal(key: Buffer, plaintext: Buffer, aad: Buffer): Buffer {
   const iv = nextIv();
   const cipher = createCipheriv('aes-256-gcm', key, iv);
-  cipher.setAAD(bindingData(binding));
-  const body = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()]);
+  cipher.setAAD(aad);
+  const body = Buffer.concat([cipher.update(plaintext), cipher.final()]);
   return Buffer.concat([iv, cipher.getAuthTag(), body]);
+}
+
+function unseal(key: Buffer, sealed: Buffer, aad: Buffer | null): Buffer {
+  const decipher = createDecipheriv('aes-256-gcm', key, sealed.subarray(0, 12));
+  if (aad) decipher.setAAD(aad);
+  decipher.setAuthTag(sealed.subarray(12, 28));
+  return Buffer.concat([decipher.update(sealed.subarray(28)), decipher.final()]);
+}
+
+export function encryptOriginal(key: Buffer, plaintext: string, binding: OriginalBinding): Buffer {
+  return seal(key, Buffer.from(plaintext, 'utf8'), bindingData(binding));
 }
 
 /** Throws when the key, the binding or the ciphertext is not the one it was sealed with. `null`: an unbound original. */
 export function decryptOriginal(key: Buffer, sealed: Buffer, binding: OriginalBinding | null): string {
-  const decipher = createDecipheriv('aes-256-gcm', key, sealed.subarray(0, 12));
-  if (binding) decipher.setAAD(bindingData(binding));
-  decipher.setAuthTag(sealed.subarray(12, 28));
-  return Buffer.concat([decipher.update(sealed.subarray(28)), decipher.final()]).toString('utf8');
+  return unseal(key, sealed, binding ? bindingData(binding) : null).toString('utf8');
+}
+
+/** What a redacted attachment's encrypted original is bound to: the agency it belongs to and the file's sha256. */
+export interface FileBinding {
+  agencyId: string;
+  sha256: string;
+}
+
+const fileBindingData = (binding: FileBinding) =>
+  Buffer.from(JSON.stringify(['aitu-gateway attachment', binding.agencyId, binding.sha256]), 'utf8');
+
+export function encryptFile(key: Buffer, bytes: Buffer, binding: FileBinding): Buffer {
+  return seal(key, bytes, fileBindingData(binding));
+}
+
+/** Throws when the key, the binding or the ciphertext is not the one it was sealed with. */
+export function decryptFile(key: Buffer, sealed: Buffer, binding: FileBinding): Buffer {
+  return unseal(key, sealed, fileBindingData(binding));
 }

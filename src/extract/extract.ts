@@ -12,6 +12,7 @@ import path from 'node:path';
 import { imageSizeFromFile } from 'image-size/fromFile';
 import { extractLimitDefaults } from '../core/limit-defaults.ts';
 import type { AttachmentLimits } from '../core/limits.ts';
+import { fromPdfBboxLayout, fromTesseractTsv, type PageLayout, type PlacedWord } from './layout.ts';
 import { OfficeUninspected, readOffice } from './office.ts';
 
 /** Bytes of the file, pages of a PDF, pixels of an image or rendered page, and time for the whole file. */
@@ -30,9 +31,11 @@ export interface ExtractedPage {
   text: string;
   /** the text was read by OCR */
   ocr: boolean;
+  /** where each word of `text` sits on the page: empty for a file without pages to draw on (office, text) */
+  words: PlacedWord[];
 }
 
-export type Extraction = { inspected: true; pages: ExtractedPage[] } | { inspected: false; reason: string };
+export type Extraction = { inspected: true; kind: Kind; pages: ExtractedPage[] } | { inspected: false; reason: string };
 
 /** OCR languages: Kazakh, Russian and English, from Debian's tesseract-ocr-* packages */
 const OCR_LANGUAGES = 'kaz+rus+eng';
@@ -50,7 +53,7 @@ function unless<T>(work: Promise<T>, reason: string): Promise<T> {
   });
 }
 
-type Kind = 'pdf' | 'image' | 'heic' | 'office' | 'text' | 'unknown';
+export type Kind = 'pdf' | 'image' | 'heic' | 'office' | 'text' | 'unknown';
 
 /** The file's type by its first bytes, not by its name (a name is the sender's to choose). */
 export function sniff(head: Buffer): Kind {
@@ -75,7 +78,7 @@ export async function extract(file: string, limits: ExtractLimits = DEFAULT_LIMI
     const kind = sniff(await firstBytes(file, 16));
     const run: Runner = (command, args) => tool(command, args, deadline, limits.timeoutMs);
     const pages = await extractKind(kind, { file, work, limits, run, deadline });
-    return { inspected: true, pages };
+    return { inspected: true, kind, pages };
   } catch (error) {
     if (error instanceof Uninspected) return { inspected: false, reason: error.message };
     throw error;
@@ -99,15 +102,16 @@ async function extractKind(kind: Kind, job: Job): Promise<ExtractedPage[]> {
     case 'pdf':
       return pdfPages(job);
     case 'image':
-      return [{ page: 1, text: await ocrImage(job, job.file), ocr: true }];
+      return [{ page: 1, ...(await ocrImage(job, job.file)), ocr: true }];
     case 'heic':
-      return [{ page: 1, text: await ocrImage(job, await heicToPng(job)), ocr: true }];
+      return [{ page: 1, ...(await ocrImage(job, await heicToPng(job))), ocr: true }];
     case 'text':
-      return [{ page: 1, text: await plainText(job.file), ocr: false }];
+      return [{ page: 1, text: await plainText(job.file), ocr: false, words: [] }];
     case 'office': {
       // read in-process (office.ts); what it unpacks is limited to 20 times the file's own limit of bytes
       const limits = { maxUnpacked: job.limits.maxBytes * 20, deadline: job.deadline, timeoutMs: job.limits.timeoutMs };
-      return readOffice(job.file, limits).catch((error: unknown) => {
+      const pages = readOffice(job.file, limits).then((read) => read.map((p) => ({ ...p, words: [] })));
+      return pages.catch((error: unknown) => {
         throw error instanceof OfficeUninspected ? new Uninspected(error.message) : error;
       });
     }
@@ -125,18 +129,22 @@ async function pdfPages(job: Job): Promise<ExtractedPage[]> {
   const out: ExtractedPage[] = [];
   for (let page = 1; page <= pages; page++) {
     const range = ['-f', String(page), '-l', String(page)];
-    const text = await unless(
-      job.run('pdftotext', [...range, '-enc', 'UTF-8', '-layout', job.file, '-']),
+    const xhtml = await unless(
+      job.run('pdftotext', [...range, '-enc', 'UTF-8', '-bbox-layout', job.file, '-']),
       'an unreadable PDF',
     );
-    if (text.trim() !== '') out.push({ page, text, ocr: false });
-    else out.push({ page, text: await ocrPdfPage(job, page), ocr: true });
+    const layout = await unless(
+      Promise.resolve().then(() => fromPdfBboxLayout(xhtml)),
+      'an unreadable PDF',
+    );
+    if (layout.text.trim() !== '') out.push({ page, ...layout, ocr: false });
+    else out.push({ page, ...(await ocrPdfPage(job, page)), ocr: true });
   }
   return out;
 }
 
 /** A page without a text layer (a scan): rendered to PNG and read by OCR. */
-async function ocrPdfPage(job: Job, page: number): Promise<string> {
+async function ocrPdfPage(job: Job, page: number): Promise<PageLayout> {
   const base = path.join(job.work, `page-${page}`);
   const range = ['-f', String(page), '-l', String(page)];
   await unless(
@@ -146,9 +154,10 @@ async function ocrPdfPage(job: Job, page: number): Promise<string> {
   return ocrImage(job, `${base}.png`);
 }
 
-async function ocrImage(job: Job, image: string): Promise<string> {
+async function ocrImage(job: Job, image: string): Promise<PageLayout> {
   await checkPixels(job, image);
-  return unless(job.run('tesseract', [image, '-', '-l', OCR_LANGUAGES]), 'an unreadable image');
+  const tsv = await unless(job.run('tesseract', [image, '-', '-l', OCR_LANGUAGES, 'tsv']), 'an unreadable image');
+  return fromTesseractTsv(tsv);
 }
 
 /** Reads only the image's header: a small file declaring a huge picture is refused before anything decodes it. */

@@ -5,15 +5,18 @@
  */
 import { classify } from '../classifier/index.ts';
 import type { Category, Finding } from '../classifier/types.ts';
-import { DEFAULT_LIMITS, extract, type ExtractLimits } from './extract.ts';
+import { DEFAULT_LIMITS, extract, type ExtractLimits, type Kind } from './extract.ts';
+import { boxesOf, type Box } from './layout.ts';
 
 export interface AttachmentFinding extends Finding {
   /** 1-based page of the attachment; offsets are into that page's extracted text */
   page: number;
+  /** where the finding's words sit on the page; null for a file without pages to draw on (office, text) */
+  boxes: Box[] | null;
 }
 
 export type Inspection =
-  | { inspected: true; pages: number; ocrPages: number; findings: AttachmentFinding[] }
+  | { inspected: true; kind: Kind; pages: number; ocrPages: number; findings: AttachmentFinding[] }
   | { inspected: false; reason: string };
 
 /** `classifyText`: the classifier as the message's text meets it (the agency's `classifier:` section included). */
@@ -24,9 +27,15 @@ export async function inspectAttachment(
 ): Promise<Inspection> {
   const extraction = await extract(file, limits);
   if (!extraction.inspected) return extraction;
-  const findings = extraction.pages.flatMap((p) => classifyText(p.text).map((f) => ({ ...f, page: p.page })));
+  const findings = extraction.pages.flatMap((p) =>
+    classifyText(p.text).map((f) => ({
+      ...f,
+      page: p.page,
+      boxes: p.words.length > 0 ? boxesOf(p.words, f.start, f.end) : null,
+    })),
+  );
   const ocrPages = extraction.pages.filter((p) => p.ocr).length;
-  return { inspected: true, pages: extraction.pages.length, ocrPages, findings };
+  return { inspected: true, kind: extraction.kind, pages: extraction.pages.length, ocrPages, findings };
 }
 
 /** What an inspection comes to for policy: the distinct categories found, sorted, or UNINSPECTED for a file not read. */

@@ -32,7 +32,7 @@ const KNOWN =
 const WORKSHEET = /^xl\/worksheets\/[^/]+\.xml$/;
 
 /** The text of the office document at `file`, page by page: a sheet is a page, a text document is one page. */
-export async function readOffice(file: string, limits: OfficeLimits): Promise<ExtractedPage[]> {
+export async function readOffice(file: string, limits: OfficeLimits): Promise<Omit<ExtractedPage, 'words'>[]> {
   const budget = new Budget(limits);
   let zip: ZipFile | undefined;
   try {

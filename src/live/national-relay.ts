@@ -76,9 +76,11 @@ export async function desiredPost(
 }
 
 async function mediaOf(db: Db, dataDir: string, messageId: string): Promise<OutgoingAttachment[]> {
+  // a file redacted with black boxes is relayed as its redacted copy, never as the original
   const rows = await db.query<{ name: string; mime: string | null; sha256: string }>(
-    `SELECT name, mime, sha256 FROM message_attachments
-      WHERE message_id = $1 AND sha256 IS NOT NULL AND NOT missing AND NOT withheld ORDER BY position`,
+    `SELECT a.name, coalesce(b.mime, a.mime) AS mime, coalesce(a.redacted_sha256, a.sha256) AS sha256
+       FROM message_attachments a LEFT JOIN attachment_blobs b ON b.sha256 = a.redacted_sha256
+      WHERE a.message_id = $1 AND a.sha256 IS NOT NULL AND NOT a.missing AND NOT a.withheld ORDER BY a.position`,
     [messageId],
   );
   return rows.rows.map((r) => ({

@@ -134,15 +134,17 @@ export function operatorFor(policy: Policy, hashKey: Buffer | undefined): Redact
 
 /**
  * A message's decision with what its attachments hold (`categories`: what was found in them, UNINSPECTED for one
- * that could not be read). A file cannot be redacted in place yet, so an attachment whose categories call for any
- * action but allow holds the message back: outbound it is blocked; inbound it is quarantined (or blocked, where
- * policy says block), so an officer sees it before anyone relies on it.
+ * that could not be read). An attachment whose categories call for any action but allow holds the message back:
+ * outbound it is blocked; inbound it is quarantined (or blocked, where policy says block), so an officer sees it
+ * before anyone relies on it. The one exception: inbound, where every category calls for redact at most and
+ * `filesRedacted` says each such file has a copy with black boxes (fileRedaction), the message is redacted.
  */
 export function withAttachments(
   direction: Direction,
   decision: PolicyDecision,
   categories: readonly PolicyCategory[],
   policy: Policy,
+  options: { filesRedacted?: boolean } = {},
 ): PolicyDecision {
   if (categories.length === 0) return decision;
   const present = new Set<PolicyCategory>(categories);
@@ -151,15 +153,37 @@ export function withAttachments(
   const all = [...new Set([...decision.categories, ...present])].sort();
   const merged = { ...decision, categories: all, reasons: [...decision.reasons, ...reasons] };
   if (fileAction === 'allow') return merged;
-  const held: PolicyAction = direction === 'outbound' || fileAction === 'block' ? 'block' : 'quarantine';
+  const held: PolicyAction =
+    direction === 'outbound' || fileAction === 'block'
+      ? 'block'
+      : fileAction === 'redact' && options.filesRedacted
+        ? 'redact'
+        : 'quarantine';
   if (SEVERITY[decision.action] >= SEVERITY[held]) return merged;
   const deciding = reasons.find((r) => r.action === fileAction) as PolicyReason;
-  const rule = `attachment: ${deciding.rule}${fileAction === held ? '' : ` (a file is not redacted in place: ${held})`}`;
+  const how =
+    fileAction === held ? (held === 'redact' ? ' (black boxes)' : '') : ` (a file is not redacted in place: ${held})`;
   return {
     ...merged,
     action: held,
-    rule,
+    rule: `attachment: ${deciding.rule}${how}`,
     deliveredText: held === 'block' ? '' : decision.deliveredText,
     redacted: held === 'block' ? false : decision.redacted,
   };
+}
+
+/**
+ * Whether a file whose findings have these categories gets a copy with black boxes (inbound): the agency's policy
+ * asks for it (`redaction.attachments: boxes`) and the categories call for redact at most. Returns the categories to
+ * black out, or null when the file is not redacted.
+ */
+export function fileRedaction(categories: readonly PolicyCategory[], policy: Policy): Set<PolicyCategory> | null {
+  if (policy.redaction.attachments !== 'boxes' || fileAction('inbound', categories, policy) !== 'redact') return null;
+  const reasons = categories.map((category) => ruleFor('inbound', category, policy));
+  return new Set(reasons.filter((r) => r.action === 'redact').map((r) => r.category));
+}
+
+/** The most severe action policy names for one file's categories (allow for none). */
+export function fileAction(direction: Direction, categories: readonly PolicyCategory[], policy: Policy): PolicyAction {
+  return mostSevere(['allow', ...categories.map((category) => ruleFor(direction, category, policy).action)]);
 }

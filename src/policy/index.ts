@@ -15,6 +15,6 @@ export type {
 } from './policy-schema.ts';
 export { BUILT_IN_ACTIONS, DEFAULT_POLICY } from './defaults.ts';
 export { parsePolicyFile, policyFromStored, serializePolicy } from './parse-policy.ts';
-export { decide, ruleFor, mostSevere, withAttachments, NO_FINDINGS_RULE } from './decide.ts';
+export { decide, fileAction, fileRedaction, ruleFor, mostSevere, withAttachments, NO_FINDINGS_RULE } from './decide.ts';
 export type { PolicyDecision, PolicyReason } from './decide.ts';
 export { explainPolicyCheck } from './explain.ts';

@@ -104,6 +104,7 @@ export function serializePolicy(policy: Policy): PolicyDocument {
   const redaction = policy.redaction;
   if (redaction.operator === 'mask') doc.redaction = { operator: 'mask', keepLast: redaction.keepLast };
   else if (redaction.operator !== 'tag') doc.redaction = { operator: redaction.operator };
+  if (redaction.attachments) doc.redaction = { ...doc.redaction, attachments: redaction.attachments };
   if (policy.classifier) doc.classifier = policy.classifier.spec;
   return doc;
 }

@@ -42,11 +42,20 @@ export type DirectionRules<A extends PolicyAction = PolicyAction> = { readonly d
   readonly [C in PolicyCategory]?: A;
 };
 
-/** What `redact` writes in place of the data: `[IIN]`, `********0123`, or a keyed hash `[IIN:…]`. */
-export type RedactionSetting =
+/**
+ * What `redact` does to an attachment: `hold` (the default) quarantines the message, since a file is not redacted in
+ * place; `boxes` delivers a copy of an image or PDF with black boxes over what was found, the original kept encrypted
+ * (other files are still held).
+ */
+export type AttachmentRedaction = 'boxes' | 'hold';
+export const ATTACHMENT_REDACTIONS: readonly AttachmentRedaction[] = Object.freeze(['boxes', 'hold'] as const);
+
+/** What `redact` writes in place of the data: `[IIN]`, `********0123`, or a keyed hash `[IIN:…]`; and to files. */
+export type RedactionSetting = (
   | { readonly operator: 'tag' }
   | { readonly operator: 'mask'; readonly keepLast: number }
-  | { readonly operator: 'hash' };
+  | { readonly operator: 'hash' }
+) & { readonly attachments?: AttachmentRedaction };
 export type RedactionOperatorName = RedactionSetting['operator'];
 const OPERATORS: readonly RedactionOperatorName[] = ['tag', 'mask', 'hash'];
 export const DEFAULT_KEEP_LAST = 4;
@@ -67,12 +76,12 @@ export interface PolicyDocument {
   version?: 1;
   inbound?: Partial<Record<PolicyCategory | 'default', PolicyAction>>;
   outbound?: Partial<Record<PolicyCategory | 'default', OutboundAction>>;
-  redaction?: { operator?: RedactionOperatorName; keepLast?: number };
+  redaction?: { operator?: RedactionOperatorName; keepLast?: number; attachments?: AttachmentRedaction };
   classifier?: CustomClassifierSpec;
 }
 
 export const TOP_LEVEL_KEYS = ['version', 'inbound', 'outbound', 'redaction', 'classifier'] as const;
-const REDACTION_KEYS = ['operator', 'keepLast'] as const;
+const REDACTION_KEYS = ['operator', 'keepLast', 'attachments'] as const;
 const RULE_KEYS: readonly string[] = ['default', ...POLICY_CATEGORIES];
 
 /** How a value a person wrote is named back to them: `"alow"`, `a number`, `a list`. */
@@ -175,8 +184,14 @@ const redactionSchema = z
         .min(0)
         .max(MAX_KEEP_LAST)
         .optional(),
+      attachments: z
+        .enum(ATTACHMENT_REDACTIONS as readonly [AttachmentRedaction, ...AttachmentRedaction[]], {
+          error: (issue) =>
+            `expected how files are redacted (${listOf(ATTACHMENT_REDACTIONS)}), got ${describeValue(issue.input)}${typeof issue.input === 'string' ? didYouMean(issue.input, ATTACHMENT_REDACTIONS) : ''}`,
+        })
+        .optional(),
     },
-    { error: (issue) => `expected a mapping (operator, keepLast), got ${describeValue(issue.input)}` },
+    { error: (issue) => `expected a mapping (${listOf(REDACTION_KEYS)}), got ${describeValue(issue.input)}` },
   )
   .nullish()
   .superRefine((redaction, ctx) => {
@@ -190,8 +205,9 @@ const redactionSchema = z
   })
   .transform((redaction): RedactionSetting => {
     const operator = redaction?.operator ?? 'tag';
-    if (operator === 'mask') return { operator, keepLast: redaction?.keepLast ?? DEFAULT_KEEP_LAST };
-    return { operator };
+    const files = redaction?.attachments ? { attachments: redaction.attachments } : {};
+    if (operator === 'mask') return { operator, keepLast: redaction?.keepLast ?? DEFAULT_KEEP_LAST, ...files };
+    return { operator, ...files };
   });
 
 const SECTION_WORDS: Readonly<Record<CustomSection, { entry: string; example: string }>> = {

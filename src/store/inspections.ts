@@ -22,6 +22,8 @@ export interface StoredInspection {
     confidence: number;
     detector: string;
     explanation: unknown;
+    /** [left, top, right, bottom] fractions of the page; null for a file without pages to draw on */
+    boxes: (readonly number[])[] | null;
   }[];
 }
 
@@ -57,6 +59,15 @@ export async function hasInspection(db: Queryable, agencyId: string, sha256: str
   return (result.rowCount ?? 0) > 0;
 }
 
+/** The categories an agency's copy of a file was found to hold ([] before it is read). */
+export async function inspectionCategories(db: Queryable, agencyId: string, sha256: string): Promise<string[]> {
+  const result = await db.query<{ categories: string[] | null }>(
+    `SELECT categories FROM attachment_inspections WHERE agency_id = $1 AND sha256 = $2`,
+    [agencyId, sha256],
+  );
+  return result.rows[0]?.categories ?? [];
+}
+
 /** Records a reading; a second reading of the same file for the agency (a retried job) changes nothing. */
 export async function recordInspection(
   db: Queryable,
@@ -79,10 +90,10 @@ export async function recordInspection(
   );
   if ((inserted.rowCount ?? 0) === 0 || inspection.findings.length === 0) return;
   await db.query(
-    `INSERT INTO attachment_findings (agency_id, sha256, page, start, "end", category, confidence, detector, explanation)
-     SELECT $1, $2, f.page, f.start, f."end", f.category, f.confidence, f.detector, f.explanation
+    `INSERT INTO attachment_findings (agency_id, sha256, page, start, "end", category, confidence, detector, explanation, boxes)
+     SELECT $1, $2, f.page, f.start, f."end", f.category, f.confidence, f.detector, f.explanation, f.boxes
        FROM jsonb_to_recordset($3::jsonb)
-         AS f(page int, start int, "end" int, category text, confidence float8, detector text, explanation jsonb)`,
+         AS f(page int, start int, "end" int, category text, confidence float8, detector text, explanation jsonb, boxes jsonb)`,
     [agencyId, sha256, JSON.stringify(inspection.findings)],
   );
 }
@@ -95,6 +106,8 @@ export interface SettleableMessage {
   categories: string[];
   /** why its unread attachments were not read */
   reasons: string[];
+  /** each attachment read: its categories, and whether the agency holds a copy with black boxes */
+  files: { categories: string[]; redacted: boolean }[];
   decision: { action: string; rule: string; categories: string[]; reasons: unknown };
 }
 
@@ -109,6 +122,7 @@ export async function settleableMessages(
     import_run_id: string | null;
     categories: string[] | null;
     reasons: string[] | null;
+    files: { categories: string[] | null; redacted: boolean }[];
     action: string;
     rule: string;
     decision_categories: string[];
@@ -122,6 +136,11 @@ export async function settleableMessages(
             (SELECT array_agg(DISTINCT i.reason) FROM message_attachments a
                JOIN attachment_inspections i ON i.agency_id = m.agency_id AND i.sha256 = a.sha256
               WHERE a.message_id = m.id AND i.reason IS NOT NULL) AS reasons,
+            (SELECT coalesce(jsonb_agg(jsonb_build_object('categories', i.categories, 'redacted', r.sha256 IS NOT NULL)), '[]')
+               FROM message_attachments a
+               JOIN attachment_inspections i ON i.agency_id = m.agency_id AND i.sha256 = a.sha256
+               LEFT JOIN attachment_redactions r ON r.agency_id = m.agency_id AND r.sha256 = a.sha256
+              WHERE a.message_id = m.id AND NOT a.missing AND NOT a.withheld) AS files,
             d.action, d.rule, d.categories AS decision_categories, d.reasons AS decision_reasons
        FROM messages m JOIN decisions d ON d.id = m.decision_id
       WHERE m.agency_id = $1 AND m.inspection = 'pending'
@@ -139,6 +158,7 @@ export async function settleableMessages(
     runId: r.import_run_id,
     categories: r.categories ?? [],
     reasons: r.reasons ?? [],
+    files: r.files.map((f) => ({ categories: f.categories ?? [], redacted: f.redacted })),
     decision: { action: r.action, rule: r.rule, categories: r.decision_categories, reasons: r.decision_reasons },
   }));
 }

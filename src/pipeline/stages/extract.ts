@@ -4,6 +4,8 @@
  * ID-card scan quarantines it as an IIN in its text would (policy/decide.ts withAttachments). Queue-free: the thin
  * layer in workers.ts calls it and asks for the relays of the messages it settled.
  */
+import { stat } from 'node:fs/promises';
+import { Readable } from 'node:stream';
 import type pg from 'pg';
 import { writeAudit } from '../../audit/log.ts';
 import { classifyFor } from '../../classifier/index.ts';
@@ -11,19 +13,31 @@ import { encryptOriginal, OriginalFormat, type Keyring } from '../../core/keys.t
 import { machineActor } from '../../core/machine-actor.ts';
 import type { CanonicalMessage } from '../../core/message.ts';
 import { originalToSeal } from '../../core/original.ts';
-import { DEFAULT_LIMITS, type ExtractLimits } from '../../extract/extract.ts';
+import { DEFAULT_LIMITS, MissingToolError, type ExtractLimits } from '../../extract/extract.ts';
 import { categoriesOf, inspectAttachment } from '../../extract/inspect.ts';
+import { redactFile } from '../../extract/redact-file.ts';
 import {
+  fileAction,
+  fileRedaction,
   mostSevere,
   withAttachments,
   type Policy,
   type PolicyCategory,
   type PolicyDecision,
 } from '../../policy/index.ts';
-import { blobPath } from '../../store/attachments.ts';
+import { blobPath, putBlob } from '../../store/attachments.ts';
 import { inTransaction } from '../../store/database.ts';
 import {
+  findingBoxes,
+  linkRedactedCopies,
+  recordRedaction,
+  redactionOf,
+  releaseClearOriginal,
+  sealOriginal,
+} from '../../store/redactions.ts';
+import {
   hasInspection,
+  inspectionCategories,
   recordInspection,
   settleableMessages,
   type SettleableMessage,
@@ -53,11 +67,66 @@ export async function extractAttachment(
     const inspection = await readFile(deps, policy, payload.sha256);
     await recordInspection(pool, payload.agencyId, payload.sha256, inspection);
   }
-  return inTransaction(pool, async (client) => {
+  await redactCopy(pool, payload, deps, policy);
+  const settled = await inTransaction(pool, async (client) => {
     const messages = await settleableMessages(client, payload.agencyId, payload.sha256);
     for (const message of messages) await settle(client, payload.agencyId, message, policy, deps.keyring);
     return messages.map((m) => ({ id: m.id, runId: m.runId }));
   });
+  await releaseRedactedOriginals(
+    pool,
+    deps.dataDir,
+    settled.map((m) => m.id),
+  );
+  return settled;
+}
+
+/**
+ * The agency's copy of the file with black boxes, made once, where its policy asks for it (fileRedaction) and every
+ * finding to black out has boxes; the original is sealed under the current key. A file that cannot be drawn on, or
+ * whose drawing fails, gets no copy: its messages are then held for review, never delivered unredacted.
+ */
+async function redactCopy(pool: pg.Pool, payload: ExtractPayload, deps: ExtractDependencies, policy: Policy) {
+  const { agencyId, sha256 } = payload;
+  const wanted = fileRedaction((await inspectionCategories(pool, agencyId, sha256)) as PolicyCategory[], policy);
+  if (!wanted || (await redactionOf(pool, agencyId, sha256))) return;
+  const boxes = await findingBoxes(pool, agencyId, sha256, [...wanted]);
+  const file = blobPath(deps.dataDir, sha256);
+  if (!boxes || !(await exists(file))) return;
+  const timeoutMs = (deps.limits ?? DEFAULT_LIMITS).timeoutMs;
+  const copy = await redactFile(file, boxes, timeoutMs).catch((error: NodeJS.ErrnoException) => {
+    if (error.code === 'ENOENT') throw new MissingToolError(`a tool to redact files is missing: run scripts/setup.sh`);
+    return null;
+  });
+  if (!copy) return;
+  const blob = await putBlob(deps.dataDir, Readable.from([copy.bytes]));
+  const keyId = await sealOriginal(deps.dataDir, deps.keyring, agencyId, sha256);
+  await recordRedaction(pool, {
+    agencyId,
+    sha256,
+    redactedSha256: blob.sha256,
+    size: blob.size,
+    mime: copy.mime,
+    keyId,
+    categories: [...wanted],
+    boxes: copy.boxes,
+  });
+}
+
+const exists = (file: string) =>
+  stat(file).then(
+    () => true,
+    () => false,
+  );
+
+/** The clear bytes of the settled messages' redacted files leave the store once nothing holds them unredacted. */
+async function releaseRedactedOriginals(pool: pg.Pool, dataDir: string, messageIds: string[]): Promise<void> {
+  if (messageIds.length === 0) return;
+  const files = await pool.query<{ sha256: string }>(
+    `SELECT DISTINCT sha256 FROM message_attachments WHERE message_id = ANY($1::bigint[]) AND redacted_sha256 IS NOT NULL`,
+    [messageIds],
+  );
+  for (const { sha256 } of files.rows) await releaseClearOriginal(pool, dataDir, sha256);
 }
 
 async function readFile(deps: ExtractDependencies, policy: Policy, sha256: string): Promise<StoredInspection> {
@@ -88,7 +157,10 @@ async function settle(
   keyring: Keyring,
 ): Promise<void> {
   const stored = storedDecision(message);
-  const next = withAttachments('inbound', stored, message.categories as PolicyCategory[], policy);
+  const filesRedacted = message.files.every(
+    (f) => f.redacted || fileAction('inbound', f.categories as PolicyCategory[], policy) !== 'redact',
+  );
+  const next = withAttachments('inbound', stored, message.categories as PolicyCategory[], policy, { filesRedacted });
   const stricter = mostSevere([stored.action, next.action]) !== stored.action;
   if (stricter) {
     const decisionId = await insertDecision(client, agencyId, next);
@@ -97,6 +169,7 @@ async function settle(
   }
   // quarantined for its text already: the item names what its attachments hold too
   if (next.action === 'quarantine') await openReview(client, agencyId, message.id, next, keyring);
+  if (next.action !== 'block') await linkRedactedCopies(client, agencyId, message.id);
   await client.query(`UPDATE messages SET inspection = 'done' WHERE id = $1`, [message.id]);
   await writeAudit(client, {
     actor: machineActor(),
@@ -108,6 +181,9 @@ async function settle(
       action: stricter ? next.action : stored.action,
       rule: stricter ? next.rule : stored.rule,
       ...(message.reasons.length > 0 ? { uninspected: message.reasons } : {}),
+      ...(message.files.some((f) => f.redacted)
+        ? { redactedFiles: message.files.filter((f) => f.redacted).length }
+        : {}),
     },
   });
 }

@@ -1,0 +1,122 @@
+/**
+ * Redacted attachments (policy `redaction.attachments: boxes`): an agency's copy of a file with black boxes, which
+ * its messages deliver, and the original kept encrypted beside the store (<dataDir>/sealed/<agency>/<sha256>, AES-GCM
+ * bound to the agency and the file). The original's clear bytes leave the attachment store once no message holds
+ * them unredacted. Spans' boxes only: no text read from a file is stored.
+ */
+import { randomUUID } from 'node:crypto';
+import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import type pg from 'pg';
+import { decryptFile, encryptFile, type Keyring } from '../core/keys.ts';
+import { blobPath } from './attachments.ts';
+
+type Queryable = Pick<pg.Pool | pg.PoolClient, 'query'>;
+
+export interface StoredRedaction {
+  redactedSha256: string;
+  mime: string;
+  keyId: string;
+}
+
+export function sealedPath(dataDir: string, agencyId: string, sha256: string): string {
+  if (!/^[0-9a-f-]{36}$/.test(agencyId) || !/^[0-9a-f]{64}$/.test(sha256))
+    throw new Error('not an agency and a sha256');
+  return path.join(dataDir, 'sealed', agencyId, sha256);
+}
+
+/** Encrypts the clear blob under the current key into the agency's sealed store; returns the key's id. */
+export async function sealOriginal(dataDir: string, keyring: Keyring, agencyId: string, sha256: string) {
+  const sealed = encryptFile(keyring.current, await readFile(blobPath(dataDir, sha256)), { agencyId, sha256 });
+  const target = sealedPath(dataDir, agencyId, sha256);
+  await mkdir(path.dirname(target), { recursive: true, mode: 0o700 });
+  const tmp = `${target}.${randomUUID()}.tmp`;
+  await writeFile(tmp, sealed, { mode: 0o600 });
+  await rename(tmp, target);
+  return keyring.currentId;
+}
+
+/** The original's bytes; throws when the key, the agency or the file is not the one it was sealed for. */
+export async function openSealedOriginal(
+  dataDir: string,
+  keyring: Keyring,
+  redaction: { agencyId: string; sha256: string; keyId: string },
+): Promise<Buffer> {
+  const key = keyring.get(redaction.keyId);
+  if (!key) throw new Error(`the key ${redaction.keyId} that sealed this attachment is not in the key file`);
+  const sealed = await readFile(sealedPath(dataDir, redaction.agencyId, redaction.sha256));
+  return decryptFile(key, sealed, redaction);
+}
+
+export async function redactionOf(db: Queryable, agencyId: string, sha256: string): Promise<StoredRedaction | null> {
+  const result = await db.query<StoredRedaction>(
+    `SELECT redacted_sha256 AS "redactedSha256", mime, key_id AS "keyId"
+       FROM attachment_redactions WHERE agency_id = $1 AND sha256 = $2`,
+    [agencyId, sha256],
+  );
+  return result.rows[0] ?? null;
+}
+
+/** Records the redacted copy (its blob row and the agency's ownership with it); a second record changes nothing. */
+export async function recordRedaction(
+  db: Queryable,
+  row: { agencyId: string; sha256: string; size: number; categories: string[]; boxes: number } & StoredRedaction,
+): Promise<void> {
+  await db.query(`INSERT INTO attachment_blobs (sha256, size, mime) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`, [
+    row.redactedSha256,
+    row.size,
+    row.mime,
+  ]);
+  await db.query(`INSERT INTO attachment_owners (agency_id, sha256) VALUES ($1, $2) ON CONFLICT DO NOTHING`, [
+    row.agencyId,
+    row.redactedSha256,
+  ]);
+  await db.query(
+    `INSERT INTO attachment_redactions (agency_id, sha256, redacted_sha256, mime, key_id, categories, boxes)
+     VALUES ($1, $2, $3, $4, $5, $6::text[], $7) ON CONFLICT DO NOTHING`,
+    [row.agencyId, row.sha256, row.redactedSha256, row.mime, row.keyId, row.categories, row.boxes],
+  );
+}
+
+/** The boxes of the file's findings in `categories`, by page; null when one of them has none (not drawable). */
+export async function findingBoxes(
+  db: Queryable,
+  agencyId: string,
+  sha256: string,
+  categories: readonly string[],
+): Promise<Map<number, [number, number, number, number][]> | null> {
+  const result = await db.query<{ page: number; boxes: [number, number, number, number][] | null }>(
+    `SELECT page, boxes FROM attachment_findings WHERE agency_id = $1 AND sha256 = $2 AND category = ANY($3::text[])`,
+    [agencyId, sha256, categories],
+  );
+  const pages = new Map<number, [number, number, number, number][]>();
+  for (const row of result.rows) {
+    if (!row.boxes || row.boxes.length === 0) return null;
+    pages.set(row.page, [...(pages.get(row.page) ?? []), ...row.boxes]);
+  }
+  return pages;
+}
+
+/** Points the message's attachments at the agency's redacted copies, where there are some. */
+export async function linkRedactedCopies(db: Queryable, agencyId: string, messageId: string): Promise<void> {
+  await db.query(
+    `UPDATE message_attachments a SET redacted_sha256 = r.redacted_sha256
+       FROM attachment_redactions r
+      WHERE a.message_id = $2 AND r.agency_id = $1 AND r.sha256 = a.sha256 AND a.redacted_sha256 IS NULL`,
+    [agencyId, messageId],
+  );
+}
+
+/**
+ * Removes a redacted file's clear bytes from the attachment store once no message (of any agency) holds them
+ * unredacted: from then on only its sealed originals remain. Returns whether it removed them.
+ */
+export async function releaseClearOriginal(db: Queryable, dataDir: string, sha256: string): Promise<boolean> {
+  const used = await db.query(
+    `SELECT 1 FROM message_attachments WHERE sha256 = $1 AND redacted_sha256 IS NULL AND NOT missing LIMIT 1`,
+    [sha256],
+  );
+  if ((used.rowCount ?? 0) > 0) return false;
+  await rm(blobPath(dataDir, sha256), { force: true });
+  return true;
+}
