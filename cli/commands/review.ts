@@ -1,4 +1,8 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
 import type { Command } from 'commander';
+import { loadConfig } from '../../src/core/config.ts';
+import { viewOriginalFiles, type OriginalFile } from '../../src/service/attachments.ts';
 import { UsageError, JobFailedError } from '../../src/core/errors.ts';
 import { TOKEN_VARIABLE } from '../../src/auth/users.ts';
 import { withSession } from '../session.ts';
@@ -214,4 +218,39 @@ export function registerReview(program: Command): void {
         ),
       ),
     );
+  review
+    .command('files <message-id>')
+    .description(
+      "write a message's attachments as received into a folder (0700, files 0600): a file delivered with black boxes comes from its sealed original; only an officer of its agency or an admin (audited)",
+    )
+    .requiredOption('--out <dir>', 'the folder to write them into (created if needed)')
+    .option('--token <token>', tokenHelp)
+    .option('--json', 'print what was written as JSON')
+    .action(
+      action((messageId: string, options: { out: string; token?: string; json?: boolean }) =>
+        withSession(options, 'review files', async ({ store, actor, keyring }) => {
+          const { files } = await viewOriginalFiles(store, actor, messageId, keyring, loadConfig().dataDir);
+          const written = await writeOriginalFiles(options.out, files);
+          if (options.json) printJson(written);
+          else
+            for (const w of written)
+              process.stdout.write(
+                `${w.position}\t${w.file ?? '(not held)'}\t${w.redacted ? 'redacted copy delivered' : ''}\n`,
+              );
+        }),
+      ),
+    );
+}
+
+/** Each file as `<position>-<its name, without folders>`, readable by the gateway's user alone. */
+async function writeOriginalFiles(out: string, files: OriginalFile[]) {
+  await mkdir(out, { recursive: true, mode: 0o700 });
+  const written = [];
+  for (const f of files) {
+    const name = `${f.position}-${path.basename(f.name).replace(/[^\p{L}\p{N}._-]/gu, '_') || 'file'}`;
+    const file = f.bytes ? path.join(out, name) : null;
+    if (file && f.bytes) await writeFile(file, f.bytes, { mode: 0o600 });
+    written.push({ position: f.position, sha256: f.sha256, redacted: f.redacted, file });
+  }
+  return written;
 }

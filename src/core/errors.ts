@@ -37,7 +37,7 @@ export class NotFoundError extends UsageError {
   constructor(
     message: string,
     /** what was not found, for a front end that words it itself */
-    readonly what: 'review-item' | 'agency',
+    readonly what: 'review-item' | 'agency' | 'message',
     options?: { cause?: unknown },
   ) {
     super(message, options);

@@ -1,0 +1,71 @@
+/**
+ * A message's attachments as received, for the people who may see originals (an officer of its agency or an admin):
+ * a file redacted with black boxes is opened from its sealed original, any other from the attachment store. Every
+ * viewing is audited before the bytes are returned, with counts and hashes, never names or content.
+ */
+import { readFile } from 'node:fs/promises';
+import { writeAudit } from '../audit/log.ts';
+import { canViewOriginal, canSeeAgency, ForbiddenError, requireRole, type Actor } from '../auth/roles.ts';
+import { NotFoundError } from '../core/errors.ts';
+import type { Keyring } from '../core/keys.ts';
+import { blobPath } from '../store/attachments.ts';
+import type { Store } from '../store/database.ts';
+import { openSealedOriginal, redactionOf } from '../store/redactions.ts';
+
+export interface OriginalFile {
+  position: number;
+  name: string;
+  mime: string | null;
+  sha256: string;
+  /** delivered as a copy with black boxes; these bytes are the sealed original */
+  redacted: boolean;
+  /** null: the store no longer holds the file (a missing export file, or removed) */
+  bytes: Buffer | null;
+}
+
+export async function viewOriginalFiles(
+  store: Store,
+  actor: Actor,
+  messageId: string,
+  keyring: () => Promise<Keyring>,
+  dataDir: string,
+): Promise<{ agencyId: string; files: OriginalFile[] }> {
+  requireRole(actor, ['officer', 'admin'], 'view original attachments');
+  const agencyId = await messageAgency(store, actor, messageId);
+  if (!canViewOriginal(actor, agencyId))
+    throw new ForbiddenError(
+      `${actor.name} (${actor.role}) may not view the original attachments of message ${messageId}`,
+      'agency',
+    );
+  const rows = await store.pool.query<{ position: number; name: string; mime: string | null; sha256: string }>(
+    `SELECT position, name, mime, sha256 FROM message_attachments
+      WHERE message_id = $1 AND sha256 IS NOT NULL AND NOT missing ORDER BY position`,
+    [messageId],
+  );
+  const files: OriginalFile[] = [];
+  for (const row of rows.rows) {
+    const redaction = await redactionOf(store.pool, agencyId, row.sha256);
+    const bytes = redaction
+      ? await openSealedOriginal(dataDir, await keyring(), { agencyId, sha256: row.sha256, keyId: redaction.keyId })
+      : await readFile(blobPath(dataDir, row.sha256)).catch(() => null);
+    files.push({ ...row, redacted: redaction !== null, bytes });
+  }
+  await writeAudit(store.pool, {
+    actor,
+    action: 'attachment.view-original',
+    agencyId,
+    subject: `message:${messageId}`,
+    details: { files: files.map((f) => ({ sha256: f.sha256, redacted: f.redacted, held: f.bytes !== null })) },
+  });
+  return { agencyId, files };
+}
+
+/** The message's agency; a message the actor may not see is not found, as an item of another agency is. */
+async function messageAgency(store: Store, actor: Actor, messageId: string): Promise<string> {
+  const found = /^\d{1,18}$/.test(messageId)
+    ? await store.pool.query<{ agency_id: string }>(`SELECT agency_id FROM messages WHERE id = $1`, [messageId])
+    : { rows: [] };
+  const agencyId = found.rows[0]?.agency_id;
+  if (!agencyId || !canSeeAgency(actor, agencyId)) throw new NotFoundError(`no message ${messageId}`, 'message');
+  return agencyId;
+}
