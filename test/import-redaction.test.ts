@@ -201,4 +201,25 @@ describe('import: images and PDFs redacted with black boxes, originals sealed', 
       [[originals.pdf, true]],
     );
   });
+
+  it('a key rotation re-encrypts the sealed originals; the old key can go only afterwards, and they still open', async () => {
+    const agency = world.agencies.mvd!;
+    const sealedBefore = readFileSync(sealedPath(world.dataDir, agency, originals.scan!));
+    const [{ key_id: oldKey }] = (await world.query<{ key_id: string }>(
+      `SELECT DISTINCT key_id FROM attachment_redactions`,
+    )) as [{ key_id: string }];
+    const rotated = await as(tokens.admin!, ['keys', 'rotate', '--json']);
+    assert.equal(rotated.code, 0, rotated.stderr);
+    const { currentKeyId, reencrypted } = JSON.parse(rotated.stdout) as { currentKeyId: string; reencrypted: number };
+    assert.ok(reencrypted >= 3, `re-encrypted ${reencrypted}`);
+    const keys = await world.query<{ key_id: string }>(`SELECT DISTINCT key_id FROM attachment_redactions`);
+    assert.deepEqual(keys, [{ key_id: currentKeyId }]);
+    assert.notDeepEqual(readFileSync(sealedPath(world.dataDir, agency, originals.scan!)), sealedBefore);
+    const deleted = await as(tokens.admin!, ['keys', 'delete', oldKey]);
+    assert.equal(deleted.code, 0, deleted.stderr);
+    const out = path.join(world.dir, 'after-rotation');
+    const got = await as(tokens.olga!, ['review', 'files', (await messageOf('scan')).id, '--out', out, '--json']);
+    assert.equal(got.code, 0, got.stderr);
+    assert.equal(sha256((JSON.parse(got.stdout) as { file: string }[])[0]!.file), originals.scan);
+  });
 });

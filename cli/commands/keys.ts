@@ -80,7 +80,7 @@ export function registerKeys(program: Command): void {
             previousKeyId: previousId,
             currentKeyId: currentId,
             ...result
-          } = await rotateKeys(store, actor, config().keyFile);
+          } = await rotateKeys(store, actor, config().keyFile, config().dataDir);
           printReencrypt(result, options.json, { previousKeyId: previousId, currentKeyId: currentId });
           if (!options.json)
             process.stdout.write(
@@ -103,7 +103,7 @@ export function registerKeys(program: Command): void {
     .action(
       action((options: { token?: string; json?: boolean }) =>
         withSession(options, 'keys reencrypt', async ({ store, actor, keyring }) => {
-          const { currentKeyId, ...result } = await reencryptKeys(store, actor, keyring);
+          const { currentKeyId, ...result } = await reencryptKeys(store, actor, keyring, config().dataDir);
           printReencrypt(result, options.json, { currentKeyId });
           if (result.unreadable.length > 0)
             throw new JobFailedError(

@@ -3,6 +3,7 @@ import { JobFailedError } from '../core/errors.ts';
 import { decryptOriginal, encryptOriginal, OriginalFormat, type Keyring, type OriginalBinding } from '../core/keys.ts';
 import { originalFromSeal, type OriginalMessage } from '../core/original.ts';
 import { inTransaction } from '../store/database.ts';
+import { reencryptSealedFiles } from '../store/redactions.ts';
 
 type Queryable = Pick<pg.Pool | pg.PoolClient, 'query'>;
 
@@ -103,7 +104,7 @@ export interface ReencryptResult {
 export async function reencryptOriginals(
   pool: pg.Pool,
   keyring: Keyring,
-  options: { batchSize?: number } = {},
+  options: { batchSize?: number; dataDir?: string } = {},
 ): Promise<ReencryptResult> {
   const batchSize = options.batchSize ?? 500;
   const result: ReencryptResult = { reencrypted: 0, bound: 0, current: 0, unreadable: [] };
@@ -137,6 +138,8 @@ export async function reencryptOriginals(
     if (done) break;
   }
   await reencryptVersionOriginals(pool, keyring, batchSize, result);
+  // redacted attachments' originals live in files beside the store: re-encrypted where the caller names the folder
+  if (options.dataDir) await reencryptSealedFiles(pool, options.dataDir, keyring, result);
   return result;
 }
 
@@ -214,7 +217,8 @@ async function reencryptVersionOriginals(
 export async function originalsByKey(db: Queryable): Promise<Map<string, number>> {
   const used = await db.query<{ key_id: string | null; n: number }>(
     `SELECT key_id, count(*)::int AS n FROM (SELECT key_id FROM review_items WHERE original IS NOT NULL
-                                             UNION ALL SELECT key_id FROM message_versions WHERE original IS NOT NULL) o GROUP BY 1`,
+                                             UNION ALL SELECT key_id FROM message_versions WHERE original IS NOT NULL
+                                             UNION ALL SELECT key_id FROM attachment_redactions) o GROUP BY 1`,
   );
   return new Map(used.rows.map((r) => [r.key_id ?? '(none)', r.n]));
 }

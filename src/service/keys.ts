@@ -29,7 +29,7 @@ export interface RotateResult extends ReencryptResult {
  * A new current key in the key file, then every original re-encrypted under it (audited as `keys.add` and
  * `keys.reencrypt`). Originals that cannot be read stay under their old key and are listed in `unreadable`.
  */
-export async function rotateKeys(store: Store, actor: Actor, keyFile: string): Promise<RotateResult> {
+export async function rotateKeys(store: Store, actor: Actor, keyFile: string, dataDir?: string): Promise<RotateResult> {
   requireRole(actor, ADMIN, 'rotate keys');
   const { previousId, currentId } = await addCurrentKey(keyFile);
   await writeAudit(store.pool, {
@@ -38,7 +38,7 @@ export async function rotateKeys(store: Store, actor: Actor, keyFile: string): P
     subject: `key:${currentId}`,
     details: { previousKeyId: previousId, currentKeyId: currentId },
   });
-  const result = await reencryptOriginals(store.pool, await loadKeyring(keyFile));
+  const result = await reencryptOriginals(store.pool, await loadKeyring(keyFile), dataDir ? { dataDir } : {});
   await writeAudit(store.pool, {
     actor,
     action: 'keys.reencrypt',
@@ -58,10 +58,11 @@ export async function reencryptKeys(
   store: Store,
   actor: Actor,
   keyring: () => Promise<Keyring>,
+  dataDir?: string,
 ): Promise<ReencryptResult & { currentKeyId: string }> {
   requireRole(actor, ADMIN, 're-encrypt originals');
   const ring = await keyring();
-  const result = await reencryptOriginals(store.pool, ring);
+  const result = await reencryptOriginals(store.pool, ring, dataDir ? { dataDir } : {});
   await writeAudit(store.pool, {
     actor,
     action: 'keys.reencrypt',

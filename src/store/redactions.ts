@@ -28,12 +28,17 @@ export function sealedPath(dataDir: string, agencyId: string, sha256: string): s
 /** Encrypts the clear blob under the current key into the agency's sealed store; returns the key's id. */
 export async function sealOriginal(dataDir: string, keyring: Keyring, agencyId: string, sha256: string) {
   const sealed = encryptFile(keyring.current, await readFile(blobPath(dataDir, sha256)), { agencyId, sha256 });
-  const target = sealedPath(dataDir, agencyId, sha256);
+  await writeSealed(dataDir, { agencyId, sha256 }, sealed);
+  return keyring.currentId;
+}
+
+/** Written beside its place and renamed into it, so a crash never leaves half a sealed file. */
+async function writeSealed(dataDir: string, file: { agencyId: string; sha256: string }, sealed: Buffer) {
+  const target = sealedPath(dataDir, file.agencyId, file.sha256);
   await mkdir(path.dirname(target), { recursive: true, mode: 0o700 });
   const tmp = `${target}.${randomUUID()}.tmp`;
   await writeFile(tmp, sealed, { mode: 0o600 });
   await rename(tmp, target);
-  return keyring.currentId;
 }
 
 /** The original's bytes; throws when the key, the agency or the file is not the one it was sealed for. */
@@ -119,4 +124,37 @@ export async function releaseClearOriginal(db: Queryable, dataDir: string, sha25
   if ((used.rowCount ?? 0) > 0) return false;
   await rm(blobPath(dataDir, sha256), { force: true });
   return true;
+}
+
+/**
+ * Re-encrypts the sealed originals of redacted files not under the current key (`keys rotate`, `keys reencrypt`):
+ * each file written anew beside the old and renamed over it, then its key id updated. One that does not open is
+ * reported in `unreadable` and left as it is.
+ */
+export async function reencryptSealedFiles(
+  db: Queryable,
+  dataDir: string,
+  keyring: Keyring,
+  result: { reencrypted: number; unreadable: { id: string; keyId: string | null; reason: string }[] },
+): Promise<void> {
+  const stale = await db.query<{ agency_id: string; sha256: string; key_id: string }>(
+    `SELECT agency_id, sha256, key_id FROM attachment_redactions WHERE key_id <> $1 ORDER BY agency_id, sha256`,
+    [keyring.currentId],
+  );
+  for (const row of stale.rows) {
+    const file = { agencyId: row.agency_id, sha256: row.sha256 };
+    const bytes = await openSealedOriginal(dataDir, keyring, { ...file, keyId: row.key_id }).catch(() => null);
+    if (!bytes) {
+      const reason = `the sealed original of attachment ${row.sha256.slice(0, 12)} does not open with key ${row.key_id}`;
+      result.unreadable.push({ id: `attachment:${row.agency_id}/${row.sha256}`, keyId: row.key_id, reason });
+      continue;
+    }
+    await writeSealed(dataDir, file, encryptFile(keyring.current, bytes, file));
+    await db.query(`UPDATE attachment_redactions SET key_id = $3 WHERE agency_id = $1 AND sha256 = $2`, [
+      row.agency_id,
+      row.sha256,
+      keyring.currentId,
+    ]);
+    result.reencrypted++;
+  }
 }
