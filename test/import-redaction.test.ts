@@ -4,12 +4,15 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { buildConsole } from '../src/console/app.ts';
 import { inspectAttachment } from '../src/extract/inspect.ts';
 import { extract } from '../src/extract/extract.ts';
 import { desiredPost } from '../src/live/national-relay.ts';
 import { blobPath } from '../src/store/attachments.ts';
 import { sealedPath } from '../src/store/redactions.ts';
 import { heic, scan, textPdf } from './helpers/attachment-fixtures.ts';
+import { TestBrowser } from './helpers/console.ts';
+import { configFor } from './helpers/installation.ts';
 import { docx, validIins } from './helpers/office-fixtures.ts';
 import { createImportWorld, type ImportWorld } from './helpers/import-world.ts';
 import { makeMessages, writeJsonl } from './helpers/messages.ts';
@@ -221,5 +224,36 @@ describe('import: images and PDFs redacted with black boxes, originals sealed', 
     const got = await as(tokens.olga!, ['review', 'files', (await messageOf('scan')).id, '--out', out, '--json']);
     assert.equal(got.code, 0, got.stderr);
     assert.equal(sha256((JSON.parse(got.stdout) as { file: string }[])[0]!.file), originals.scan);
+  });
+
+  it('the console offers the held file for download to an officer of the agency (audited), never to an auditor', async () => {
+    const app = await buildConsole({ store: world.db.store, keyFile: configFor(world.env).keyFile, sealIntervalMs: 0 });
+    try {
+      const m = await messageOf('docx');
+      const [item] = await world.query<{ id: string }>(`SELECT id FROM review_items WHERE message_id = $1`, [m.id]);
+      const officer = new TestBrowser(app);
+      assert.equal((await officer.signIn(tokens.olga!)).status, 303);
+      const page = await officer.get(`/items/${item!.id}`);
+      assert.equal(page.status, 200);
+      assert.match(page.body, /data-testid="download-1"/);
+      const before = (await world.query(`SELECT 1 FROM audit_log WHERE action = 'attachment.view-original'`)).length;
+      const download = await officer.post(`/items/${item!.id}/files/1`);
+      assert.equal(download.status, 200);
+      assert.equal(download.headers['content-type'], 'application/octet-stream');
+      assert.match(String(download.headers['content-disposition']), /^attachment; filename="attachment-1"$/);
+      assert.equal(createHash('sha256').update(download.raw).digest('hex'), originals.docx);
+      const after = (await world.query(`SELECT 1 FROM audit_log WHERE action = 'attachment.view-original'`)).length;
+      assert.equal(after, before + 1);
+      assert.equal((await officer.post(`/items/${item!.id}/files/1`, {}, { csrf: false })).status, 403);
+
+      const auditor = new TestBrowser(app);
+      assert.equal((await auditor.signIn(tokens.aset!)).status, 303);
+      const seen = await auditor.get(`/items/${item!.id}`);
+      assert.equal(seen.status, 200);
+      assert.doesNotMatch(seen.body, /data-testid="download-1"/);
+      assert.equal((await auditor.post(`/items/${item!.id}/files/1`)).status, 403);
+    } finally {
+      await app.close();
+    }
   });
 });

@@ -48,7 +48,10 @@ function printItem(item: ReviewItemView, original: OriginalMessage | null, origi
         `    ${f.category}\t${f.detector}\tconfidence ${f.confidence.toFixed(2)}\t[${f.start}, ${f.end})\t${JSON.stringify(f.explanation)}`,
     ),
   ];
-  for (const a of item.attachments) out.push(`  attachment ${a.position}: ${attachmentLine(a)}`);
+  for (const a of item.attachments)
+    out.push(`  attachment ${a.position}: ${attachmentLine(a)}${a.redacted ? '; delivered with black boxes' : ''}`);
+  if (item.attachments.length > 0 && original !== null)
+    out.push(`  files as received: aitu-gateway review files ${item.messageId} --out <folder>   (audited)`);
   if (item.decided)
     out.push(
       `  decided:    ${item.status} by ${item.decided.by ?? '?'} at ${item.decided.at}${item.decided.note ? ` — ${item.decided.note}` : ''}`,

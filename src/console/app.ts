@@ -97,6 +97,7 @@ export async function buildConsole(options: ConsoleOptions): Promise<FastifyInst
   const deps: ConsoleDeps = {
     store,
     keyring: async () => keyring,
+    dataDir: installation.dataDir,
     chain,
     queues: options.queues ?? null,
     redis: options.redis ?? null,

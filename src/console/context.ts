@@ -14,6 +14,8 @@ import type { PageContext } from './views/layout.ts';
 export interface ConsoleDeps {
   store: Store;
   keyring: KeyringSource;
+  /** the installation's data directory: attachments' bytes and sealed originals */
+  dataDir: string;
   chain: ChainContext;
   /** opened with the queue key; null without Redis */
   queues: Queues | null;

@@ -139,6 +139,8 @@ export const en = {
   'item.attachment.not-held': 'its bytes are not in the store',
   'item.attachment.clean': 'read, nothing found',
   'item.attachment.found': '{category} on page {page} ({count})',
+  'item.attachment.redacted': 'delivered with black boxes',
+  'item.attachment.download': 'Download the original',
   'item.finding': '{category}, confidence {confidence}',
   'item.explanation.detector': 'Detector',
   'item.explanation.baseScore': 'Base score',

@@ -137,6 +137,8 @@ export const kk: Catalog = {
   'item.attachment.not-held': 'файл қоймада жоқ',
   'item.attachment.clean': 'оқылды, ештеңе табылмады',
   'item.attachment.found': '{category}, {page}-бет ({count})',
+  'item.attachment.redacted': 'қара тіктөртбұрыштармен жеткізілді',
+  'item.attachment.download': 'Түпнұсқаны жүктеу',
   'item.finding': '{category}, сенімділік {confidence}',
   'item.explanation.detector': 'Детектор',
   'item.explanation.baseScore': 'Базалық баға',

@@ -137,6 +137,8 @@ export const ru: Catalog = {
   'item.attachment.not-held': 'файла нет в хранилище',
   'item.attachment.clean': 'прочитано, ничего не найдено',
   'item.attachment.found': '{category} на странице {page} ({count})',
+  'item.attachment.redacted': 'доставлено с чёрными прямоугольниками',
+  'item.attachment.download': 'Скачать оригинал',
   'item.finding': '{category}, уверенность {confidence}',
   'item.explanation.detector': 'Детектор',
   'item.explanation.baseScore': 'Базовая оценка',

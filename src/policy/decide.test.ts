@@ -2,7 +2,7 @@ import { describe, it, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { CATEGORIES, classify } from '../classifier/index.ts';
 import type { Category, Finding } from '../classifier/index.ts';
-import { decide, mostSevere, withAttachments } from './decide.ts';
+import { decide, fileRedaction, mostSevere, withAttachments } from './decide.ts';
 import { DEFAULT_POLICY } from './defaults.ts';
 import { parsePolicyFile } from './parse-policy.ts';
 import type { Direction, PolicyAction } from './policy-schema.ts';
@@ -316,5 +316,33 @@ describe('attachments: what a file holds decides with the message', () => {
     assert.equal(withAttachments('inbound', clean, ['UNINSPECTED'], DEFAULT_POLICY).action, 'quarantine');
     const strict = parsePolicyFile('inbound:\n  UNINSPECTED: block\n', 'agency.yaml');
     assert.equal(withAttachments('inbound', clean, ['UNINSPECTED'], strict).action, 'block');
+  });
+  it('redaction.attachments: boxes — inbound, a redacted copy makes the message redacted; without one it is held', () => {
+    const policy = parsePolicyFile('inbound:\n  IIN: redact\nredaction:\n  attachments: boxes\n', 'agency.yaml');
+    const clean = decide('inbound', 'x', [], policy);
+    const boxed = withAttachments('inbound', clean, ['IIN'], policy, { filesRedacted: true });
+    assert.deepEqual(
+      [boxed.action, boxed.rule],
+      ['redact', 'attachment: inbound.IIN=redact (agency policy) (black boxes)'],
+    );
+    assert.equal(withAttachments('inbound', clean, ['IIN'], policy, { filesRedacted: false }).action, 'quarantine');
+    // a category policy quarantines is never boxed away
+    assert.equal(
+      withAttachments('inbound', clean, ['IIN', 'HEALTH'], policy, { filesRedacted: true }).action,
+      'quarantine',
+    );
+    // outbound a file is never sent, boxed or not
+    assert.equal(withAttachments('outbound', none, ['IIN'], policy, { filesRedacted: true }).action, 'block');
+  });
+  it('fileRedaction: the categories to black out, only where the policy asks and nothing stricter is found', () => {
+    const boxes = parsePolicyFile(
+      'inbound:\n  IIN: redact\n  PHONE: allow\nredaction:\n  attachments: boxes\n',
+      'a.yaml',
+    );
+    assert.deepEqual(fileRedaction(['IIN', 'PHONE'], boxes), new Set(['IIN']));
+    assert.equal(fileRedaction(['IIN', 'HEALTH'], boxes), null);
+    assert.equal(fileRedaction(['PHONE'], boxes), null);
+    assert.equal(fileRedaction(['UNINSPECTED'], boxes), null);
+    assert.equal(fileRedaction(['IIN'], parsePolicyFile('inbound:\n  IIN: redact\n', 'a.yaml')), null);
   });
 });

@@ -106,6 +106,12 @@ test('invalid files are refused naming the line and the field', () => {
       /^keepLast applies only to operator: mask/,
     ],
     [
+      'unknown way to redact files',
+      'redaction:\n  attachments: blur\n',
+      'agency.yaml:2: redaction.attachments: ',
+      /^expected how files are redacted \(boxes, hold\), got "blur"$/,
+    ],
+    [
       'unknown operator',
       'redaction:\n  operator: encrypt\n',
       'agency.yaml:2: redaction.operator: ',
@@ -241,6 +247,8 @@ test('the stored JSON round-trips; null is the defaults; an invalid stored docum
       'a.yaml',
     ),
     parsePolicyFile('outbound: {PHONE: redact}\nredaction: {operator: hash}', 'b.yaml'),
+    parsePolicyFile('inbound: {IIN: redact}\nredaction: {attachments: boxes}', 'c.yaml'),
+    parsePolicyFile('redaction: {operator: mask, attachments: hold}', 'd.yaml'),
   ];
   for (const policy of policies) {
     const stored: unknown = JSON.parse(JSON.stringify(serializePolicy(policy)));

@@ -76,6 +76,8 @@ export interface AttachmentView {
   reason: string | null;
   pages: number;
   findings: { page: number; category: string; detector: string; confidence: number }[];
+  /** delivered as a copy with black boxes; the original is sealed (`review files`) */
+  redacted: boolean;
 }
 
 /**
@@ -391,8 +393,10 @@ async function attachmentsOf(db: Pick<pg.Pool, 'query'>, messageIds: readonly st
     reason: string | null;
     pages: number | null;
     findings: AttachmentView['findings'] | null;
+    redacted: boolean;
   }>(
     `SELECT a.message_id::text, a.position, a.sha256 IS NOT NULL AND NOT a.missing AS held, i.status, i.reason, i.pages,
+            a.redacted_sha256 IS NOT NULL AS redacted,
             (SELECT json_agg(json_build_object('page', f.page, 'category', f.category, 'detector', f.detector,
                                                'confidence', f.confidence) ORDER BY f.page, f.start)
                FROM attachment_findings f WHERE f.agency_id = i.agency_id AND f.sha256 = i.sha256) AS findings
@@ -411,7 +415,8 @@ async function attachmentsOf(db: Pick<pg.Pool, 'query'>, messageIds: readonly st
           ? 'read'
           : 'not-readable';
     const list = byMessage.get(r.message_id) ?? [];
-    list.push({ position: r.position + 1, status, reason: r.reason, pages: r.pages ?? 0, findings: r.findings ?? [] });
+    const { reason, redacted } = r;
+    list.push({ position: r.position + 1, status, reason, pages: r.pages ?? 0, findings: r.findings ?? [], redacted });
     byMessage.set(r.message_id, list);
   }
   return byMessage;

@@ -9,10 +9,13 @@ import { canViewOriginal, canSeeAgency, ForbiddenError, requireRole, type Actor 
 import { NotFoundError } from '../core/errors.ts';
 import type { Keyring } from '../core/keys.ts';
 import { blobPath } from '../store/attachments.ts';
+import { getReviewItem } from '../review/items.ts';
 import type { Store } from '../store/database.ts';
+import { reviewScope } from './review.ts';
 import { openSealedOriginal, redactionOf } from '../store/redactions.ts';
 
 export interface OriginalFile {
+  /** 1-based, as review items number attachments */
   position: number;
   name: string;
   mime: string | null;
@@ -23,12 +26,14 @@ export interface OriginalFile {
   bytes: Buffer | null;
 }
 
+/** `only`: the 1-based position of the one file wanted (a console download); all of them when absent. */
 export async function viewOriginalFiles(
   store: Store,
   actor: Actor,
   messageId: string,
   keyring: () => Promise<Keyring>,
   dataDir: string,
+  only?: number,
 ): Promise<{ agencyId: string; files: OriginalFile[] }> {
   requireRole(actor, ['officer', 'admin'], 'view original attachments');
   const agencyId = await messageAgency(store, actor, messageId);
@@ -39,8 +44,9 @@ export async function viewOriginalFiles(
     );
   const rows = await store.pool.query<{ position: number; name: string; mime: string | null; sha256: string }>(
     `SELECT position, name, mime, sha256 FROM message_attachments
-      WHERE message_id = $1 AND sha256 IS NOT NULL AND NOT missing ORDER BY position`,
-    [messageId],
+      WHERE message_id = $1 AND sha256 IS NOT NULL AND NOT missing AND ($2::int IS NULL OR position = $2 - 1)
+      ORDER BY position`,
+    [messageId, only ?? null],
   );
   const files: OriginalFile[] = [];
   for (const row of rows.rows) {
@@ -48,7 +54,7 @@ export async function viewOriginalFiles(
     const bytes = redaction
       ? await openSealedOriginal(dataDir, await keyring(), { agencyId, sha256: row.sha256, keyId: redaction.keyId })
       : await readFile(blobPath(dataDir, row.sha256)).catch(() => null);
-    files.push({ ...row, redacted: redaction !== null, bytes });
+    files.push({ ...row, position: row.position + 1, redacted: redaction !== null, bytes });
   }
   await writeAudit(store.pool, {
     actor,
@@ -68,4 +74,22 @@ async function messageAgency(store: Store, actor: Actor, messageId: string): Pro
   const agencyId = found.rows[0]?.agency_id;
   if (!agencyId || !canSeeAgency(actor, agencyId)) throw new NotFoundError(`no message ${messageId}`, 'message');
   return agencyId;
+}
+
+/** One attachment of a review item's message (the console's download), as viewOriginalFiles, audited the same. */
+export async function viewItemFile(
+  store: Store,
+  actor: Actor,
+  itemId: string,
+  position: number,
+  keyring: () => Promise<Keyring>,
+  dataDir: string,
+): Promise<OriginalFile> {
+  requireRole(actor, ['officer', 'admin'], 'view original attachments');
+  const item = await getReviewItem(store.pool, reviewScope(actor), itemId);
+  const { files } = await viewOriginalFiles(store, actor, item.messageId, keyring, dataDir, position);
+  const file = files[0];
+  if (!file?.bytes)
+    throw new NotFoundError(`review item ${itemId} has no attachment ${position} in the store`, 'message');
+  return file;
 }

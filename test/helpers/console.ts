@@ -5,6 +5,8 @@ export interface Page {
   status: number;
   headers: LightMyRequestResponse['headers'];
   body: string;
+  /** the body's bytes, for a download */
+  raw: Buffer;
   /** `Set-Cookie` headers, whole (name=value; attributes) */
   setCookies: string[];
   location: string | undefined;
@@ -46,6 +48,7 @@ export class TestBrowser {
       status: response.statusCode,
       headers: response.headers,
       body,
+      raw: response.rawPayload,
       setCookies,
       location: typeof response.headers.location === 'string' ? response.headers.location : undefined,
       json: <T>() => JSON.parse(body) as T,

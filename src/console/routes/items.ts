@@ -4,6 +4,7 @@ import { actAsSignedIn } from '../../auth/session.ts';
 import { NotFoundError } from '../../core/errors.ts';
 import type { OriginalMessage } from '../../core/original.ts';
 import { STATUSES } from '../../review/items.ts';
+import { viewItemFile } from '../../service/attachments.ts';
 import { decideReviewItem, escalateReviewItem, showRedactedReviewItem, viewOriginal } from '../../service/review.ts';
 import { actorOf, pageContext, sendPage, type ConsoleDeps } from '../context.ts';
 import { decisionOf, field, noteOf, type Fields } from '../input.ts';
@@ -57,6 +58,23 @@ export function registerItems(app: FastifyInstance, deps: ConsoleDeps): void {
     );
     reply.header('cache-control', 'no-store');
     return showItem(request, reply, actor, original);
+  });
+
+  // a file as received, for those who may view originals (audited by the service); always a download, never shown
+  // in the console's origin, whatever type its sender declared
+  app.post('/items/:id/files/:position', async (request, reply) => {
+    const position = Number((request.params as { position: string }).position);
+    if (!Number.isInteger(position) || position < 1 || position > 10_000)
+      throw new NotFoundError(`no attachment ${(request.params as { position: string }).position}`, 'message');
+    const file = await actAsSignedIn(store.pool, actorOf(request), 'console review file', (who) =>
+      viewItemFile(store, who, idOf(request), position, deps.keyring, deps.dataDir),
+    );
+    return reply
+      .header('cache-control', 'no-store')
+      .header('x-content-type-options', 'nosniff')
+      .header('content-disposition', `attachment; filename="attachment-${position}"`)
+      .type('application/octet-stream')
+      .send(file.bytes);
   });
 
   app.post('/items/:id/decision', async (request, reply) => {

@@ -84,8 +84,13 @@ function explanations(tr: Translator, item: ReviewItemView): SafeHtml {
   </ol>`;
 }
 
-/** What each attachment holds, by its place in the message and by page (never its name); none: nothing shown. */
-function attachments(tr: Translator, item: ReviewItemView): SafeHtml | '' {
+/**
+ * What each attachment holds, by its place in the message and by page (never its name); none: nothing shown. Those
+ * who may view originals get a download of each file as received (audited when asked for).
+ */
+function attachments(page: PageContext, view: ItemView): SafeHtml | '' {
+  const { tr } = page;
+  const item = view.item;
   if (item.attachments.length === 0) return '';
   return html`<section aria-labelledby="attachments-title">
     <h2 id="attachments-title">${tr.t('item.attachments')}</h2>
@@ -98,11 +103,21 @@ function attachments(tr: Translator, item: ReviewItemView): SafeHtml | '' {
               a.status === 'read'
                 ? attachmentFindings(tr, a)
                 : html`${tr.t(`item.attachment.${a.status}`)}${a.reason ? html` (<code>${a.reason}</code>)` : ''}`
-            }
+            }${a.redacted ? html`; ${tr.t('item.attachment.redacted')}` : ''}
+            ${view.mayViewOriginal && a.status !== 'not-held' ? downloadForm(page, item.id, a.position) : ''}
           </li>`,
       )}
     </ol>
   </section>`;
+}
+
+function downloadForm(page: PageContext, itemId: string, position: number): SafeHtml {
+  return html`<form method="post" action="/items/${itemId}/files/${String(position)}" class="inline">
+    ${csrfField(page)}
+    <button type="submit" data-testid="download-${String(position)}" title="${page.tr.t('item.originalAudited')}">
+      ${page.tr.t('item.attachment.download')}
+    </button>
+  </form>`;
 }
 
 function attachmentFindings(tr: Translator, a: ReviewItemView['attachments'][number]): SafeHtml {
@@ -228,7 +243,7 @@ export function itemPage(page: PageContext, view: ItemView): SafeHtml {
         <h2 id="findings-title">${tr.t('item.findings')}</h2>
         ${explanations(tr, item)}
       </section>
-      ${attachments(tr, item)}
+      ${attachments(page, view)}
       ${originalSection(page, view)}
       <section aria-labelledby="context-title">
         <h2 id="context-title">${tr.t('item.context')}</h2>
