@@ -1,6 +1,7 @@
 /**
  * `npm run bench:extract`: reading attachments — pages a second for PDFs with a text layer and for scanned pages
- * (OCR), the OCR's recall of IINs on generated scans (PASS at ≥ 95 %), and what one attachment in fifty messages
+ * (OCR), the OCR's recall of IINs on generated scans (PASS at ≥ 95 %), redaction with black boxes (PASS when no
+ * redacted copy still yields its IIN), and what one attachment in fifty messages
  * costs the `import jsonl` a newcomer runs. The scans are rendered by ImageMagick at
  * 300 dpi with noise and a slight tilt, each with its own valid IIN among Russian and Kazakh lines.
  *
@@ -8,12 +9,14 @@
  * BENCH_SHEETS (default 20) XLSX sheets of 1,000 rows, BENCH_IMPORT_MESSAGES (default 5,000) messages of the import with one attachment in fifty.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { classify } from '../src/classifier/index.ts';
 import { extract } from '../src/extract/extract.ts';
 import { inspectAttachment } from '../src/extract/inspect.ts';
+import type { Box } from '../src/extract/layout.ts';
+import { redactFile } from '../src/extract/redact-file.ts';
 import { scan, textPdf } from '../test/helpers/attachment-fixtures.ts';
 import { validIins, xlsx } from '../test/helpers/office-fixtures.ts';
 import { createImportWorld } from '../test/helpers/import-world.ts';
@@ -104,12 +107,41 @@ async function holdsIin(file: string, value: string): Promise<boolean> {
   );
 }
 
+/**
+ * Black boxes (policy `redaction.attachments: boxes`) on the text PDFs and scans made above: copies a second, and
+ * whether reading a copy back (the same OCR) still finds the IIN its original held: PASS when no copy does.
+ */
+async function redaction(dir: string): Promise<void> {
+  const count = Math.min(10, SCANS, TEXT_PDFS);
+  const files = Array.from({ length: count }, (_, k) => [
+    { file: path.join(dir, `text-${k}.pdf`), k },
+    { file: path.join(dir, `scan-${k}.png`), k },
+  ]).flat();
+  let leaks = 0;
+  const [, seconds] = await timed(async () => {
+    for (const { file, k } of files) {
+      const inspection = await inspectAttachment(file);
+      if (!inspection.inspected) continue;
+      const boxes = new Map<number, Box[]>();
+      for (const f of inspection.findings) boxes.set(f.page, [...(boxes.get(f.page) ?? []), ...(f.boxes ?? [])]);
+      const copy = path.join(dir, `redacted-${path.basename(file)}`);
+      writeFileSync(copy, (await redactFile(file, boxes, 60_000)).bytes);
+      if (await holdsIin(copy, iin(k))) leaks++;
+    }
+  });
+  console.log(
+    `redaction: ${files.length} files (text PDFs and scans) read, boxed and read back in ${seconds.toFixed(1)} s: ${(files.length / seconds).toFixed(2)} files/s`,
+  );
+  console.log(`${leaks === 0 ? 'PASS' : 'MISS'} redacted copies whose IIN OCR still reads: ${leaks}/${files.length}`);
+}
+
 async function main(): Promise<void> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'agw-bench-extract-'));
   try {
     await textPdfs(dir);
     await spreadsheets(dir);
     await scans(dir);
+    await redaction(dir);
     await importThroughput(dir);
   } finally {
     rmSync(dir, { recursive: true, force: true });
