@@ -139,12 +139,12 @@ describe('import: what attachments hold decides their messages', () => {
     assert.equal(staff.attachments.length, 1);
     assert.deepEqual(
       { ...staff.attachments[0]!, findings: staff.attachments[0]!.findings.length },
-      { position: 1, status: 'read', reason: null, pages: 1, findings: 1000 },
+      { position: 1, status: 'read', reason: null, pages: 1, findings: 1000, redacted: false },
     );
     assert.ok(staff.attachments[0]!.findings.every((f) => f.category === 'IIN' && f.page === 1));
     const broken = await itemOf('corrupt');
     assert.deepEqual(broken.attachments, [
-      { position: 1, status: 'not-readable', reason: 'an unreadable PDF', pages: 0, findings: [] },
+      { position: 1, status: 'not-readable', reason: 'an unreadable PDF', pages: 0, findings: [], redacted: false },
     ]);
     assert.ok(!JSON.stringify([staff, broken]).includes(files.staff!), 'no attachment name');
     // the console's item page shows the same, in the officer's language
