@@ -111,6 +111,11 @@ export const COMMANDS: readonly CommandEntry[] = [
     load: async () => (await import('./classifier.ts')).registerClassifier,
   },
   {
+    name: 'subject',
+    description: "data subjects' rights: find, export and erase what is held about a person (officer, admin)",
+    load: async () => (await import('./subject.ts')).registerSubject,
+  },
+  {
     name: 'keys',
     description: 'data keys of the encrypted originals (admin); the key file never enters the database',
     load: async () => (await import('./keys.ts')).registerKeys,

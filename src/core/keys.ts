@@ -22,6 +22,12 @@ const keyFileSchema = z.object({
   chainKey: z.string().optional(),
   /** keys queue payloads (AES-256-GCM) so no message text reaches Redis in clear */
   queueKey: z.string().optional(),
+  /**
+   * HMAC keys of the subject index (an identifier's keyed digest, never its value); the current one indexes, older
+   * ones stay until re-indexing is done (`keys rotate --index`)
+   */
+  indexKeys: z.array(z.object({ id: z.string().min(1), key: z.string(), createdAt: z.string() })).optional(),
+  indexCurrent: z.string().optional(),
 });
 export type KeyFile = z.infer<typeof keyFileSchema>;
 
@@ -34,8 +40,17 @@ export interface Keyring {
   legacyChainKey: Buffer | undefined;
   /** undefined for a file written before queue payloads were encrypted: `requireQueueKey` names the fix */
   queueKey: Buffer | undefined;
+  /** the subject index's keys; undefined for a file written before the index: `requireIndexKey` names the fix */
+  index: IndexKeys | undefined;
   get(id: string): Buffer | undefined;
   ids(): string[];
+}
+
+export interface IndexKeys {
+  currentId: string;
+  current: Buffer;
+  /** every index key by id, the current one included: a lookup digests the value under each */
+  all: ReadonlyMap<string, Buffer>;
 }
 
 const INIT_HINT = 'create the keys of a new installation with: aitu-gateway keys init';
@@ -54,15 +69,26 @@ export function newKeyEntry(now = new Date()) {
   };
 }
 
-/** A new installation's key file: a first data key, the hash key and the queue key. */
+/** A new installation's key file: a first data key, the hash key, the queue key and a first index key. */
 export function newKeyFile(now = new Date()): KeyFile {
   const first = newKeyEntry(now);
+  const index = newKeyEntry(now);
   return {
     current: first.id,
     keys: [first],
     hashKey: randomBytes(32).toString('base64'),
     queueKey: randomBytes(32).toString('base64'),
+    indexKeys: [index],
+    indexCurrent: index.id,
   };
+}
+
+function indexKeysOf(file: string, data: KeyFile): IndexKeys | undefined {
+  if (!data.indexKeys || !data.indexCurrent) return undefined;
+  const all = new Map(data.indexKeys.map((k) => [k.id, decodeKey(file, k.id, k.key)]));
+  const current = all.get(data.indexCurrent);
+  if (!current) throw new UsageError(`key file ${file}: current index key ${data.indexCurrent} is not among its keys`);
+  return { currentId: data.indexCurrent, current, all };
 }
 
 export function keyringFrom(file: string, data: KeyFile): Keyring {
@@ -76,6 +102,7 @@ export function keyringFrom(file: string, data: KeyFile): Keyring {
     hashKey: decodeKey(file, 'hashKey', data.hashKey),
     legacyChainKey: data.chainKey === undefined ? undefined : decodeKey(file, 'chainKey', data.chainKey),
     queueKey: data.queueKey === undefined ? undefined : decodeKey(file, 'queueKey', data.queueKey),
+    index: indexKeysOf(file, data),
     get: (id) => keys.get(id),
     ids: () => [...keys.keys()],
   };
@@ -156,8 +183,18 @@ export async function initKeyFile(file: string): Promise<{ created: boolean; add
   }
   const added = await updateKeyFile(file, (data) => {
     if (!data) throw new UsageError(`key file ${file} disappeared during keys init`);
-    if (data.queueKey !== undefined) return { data: null, result: [] as string[] };
-    return { data: { ...data, queueKey: randomBytes(32).toString('base64') }, result: ['queueKey'] };
+    const added: string[] = [];
+    let next = data;
+    if (next.queueKey === undefined) {
+      next = { ...next, queueKey: randomBytes(32).toString('base64') };
+      added.push('queueKey');
+    }
+    if (next.indexKeys === undefined || next.indexCurrent === undefined) {
+      const index = newKeyEntry();
+      next = { ...next, indexKeys: [index], indexCurrent: index.id };
+      added.push('indexKeys');
+    }
+    return { data: added.length > 0 ? next : null, result: added };
   });
   await loadKeyring(file);
   return { created: false, added };
@@ -191,6 +228,39 @@ export function requireQueueKey(keyring: Keyring): Buffer {
   if (!keyring.queueKey)
     throw new UsageError(`key file ${keyring.file} has no queue key (queueKey); run: aitu-gateway keys init`);
   return keyring.queueKey;
+}
+
+/** The subject index's keys; a key file without them is a configuration error naming the file. */
+export function requireIndexKey(keyring: Keyring): IndexKeys {
+  if (!keyring.index)
+    throw new UsageError(`key file ${keyring.file} has no subject index key (indexKeys); run: aitu-gateway keys init`);
+  return keyring.index;
+}
+
+/** Adds a new index key and makes it current (`keys rotate --index`); the others stay until re-indexing ends. */
+export async function addCurrentIndexKey(
+  file: string,
+  now = new Date(),
+): Promise<{ previousId: string; currentId: string }> {
+  return updateKeyFile(file, (data) => {
+    if (!data?.indexKeys || !data.indexCurrent)
+      throw new UsageError(`key file ${file} has no index key; run: aitu-gateway keys init`);
+    const entry = newKeyEntry(now);
+    return {
+      data: { ...data, indexCurrent: entry.id, indexKeys: [...data.indexKeys, entry] },
+      result: { previousId: data.indexCurrent, currentId: entry.id },
+    };
+  });
+}
+
+/** Removes index keys other than the current one (re-indexing done: no digest under them is left). */
+export async function dropOldIndexKeys(file: string, keep: readonly string[]): Promise<string[]> {
+  return updateKeyFile(file, (data) => {
+    if (!data?.indexKeys || !data.indexCurrent) return { data: null, result: [] as string[] };
+    const dropped = data.indexKeys.filter((k) => k.id !== data.indexCurrent && !keep.includes(k.id)).map((k) => k.id);
+    if (dropped.length === 0) return { data: null, result: dropped };
+    return { data: { ...data, indexKeys: data.indexKeys.filter((k) => !dropped.includes(k.id)) }, result: dropped };
+  });
 }
 
 /**

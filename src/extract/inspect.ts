@@ -13,7 +13,12 @@ export interface AttachmentFinding extends Finding {
   page: number;
   /** where the finding's words sit on the page; null for a file without pages to draw on (office, text) */
   boxes: Box[] | null;
+  /** the identifier's keyed digest (base64) for the subject index, when `digest` was given; never the value */
+  subject?: string;
 }
+
+/** A finding's value to its keyed digest (the subject index's), or null for a category that is not indexed. */
+export type SubjectDigester = (category: string, value: string) => Buffer | null;
 
 export type Inspection =
   | { inspected: true; kind: Kind; pages: number; ocrPages: number; findings: AttachmentFinding[] }
@@ -24,15 +29,20 @@ export async function inspectAttachment(
   file: string,
   limits: ExtractLimits = DEFAULT_LIMITS,
   classifyText: (text: string) => Finding[] = (text) => classify(text),
+  digest?: SubjectDigester,
 ): Promise<Inspection> {
   const extraction = await extract(file, limits);
   if (!extraction.inspected) return extraction;
   const findings = extraction.pages.flatMap((p) =>
-    classifyText(p.text).map((f) => ({
-      ...f,
-      page: p.page,
-      boxes: p.words.length > 0 ? boxesOf(p.words, f.start, f.end) : null,
-    })),
+    classifyText(p.text).map((f) => {
+      const subject = digest?.(f.category, p.text.slice(f.start, f.end));
+      return {
+        ...f,
+        page: p.page,
+        boxes: p.words.length > 0 ? boxesOf(p.words, f.start, f.end) : null,
+        ...(subject ? { subject: subject.toString('base64') } : {}),
+      };
+    }),
   );
   const ocrPages = extraction.pages.filter((p) => p.ocr).length;
   return { inspected: true, kind: extraction.kind, pages: extraction.pages.length, ocrPages, findings };

@@ -71,7 +71,7 @@ export class LiveIngest implements ConnectorHost {
     private readonly options: LiveIngestOptions,
     private readonly jobPrefix: string,
   ) {
-    this.relay = new Relay(context.store, feed.queues, options.agencyId, feed.keyring.hashKey);
+    this.relay = new Relay(context.store, feed.queues, options.agencyId, feed.keyring.hashKey, feed.keyring.index);
     this.observed = observer().connector(options.platform, options.agencyId);
   }
 

@@ -24,7 +24,7 @@ export async function unrelayedMessages(pool: pg.Pool, agencyId: string): Promis
     `SELECT m.id::text AS id FROM messages m
        JOIN chat_sources s ON s.agency_id = m.agency_id AND s.chat_id = m.chat_id AND s.platform = 'aitu'
       WHERE m.agency_id = $1 AND m.import_run_id IS NULL AND m.platform <> 'aitu' AND m.kind = 'message'
-        AND NOT m.withdrawn AND m.sent_at > greatest(s.created_at, now() - interval '1 day')
+        AND NOT m.withdrawn AND NOT m.blocked AND m.sent_at > greatest(s.created_at, now() - interval '1 day')
         AND NOT EXISTS (SELECT 1 FROM aitu_posts p WHERE p.message_id = m.id)
       ORDER BY m.id`,
     [agencyId],
@@ -45,6 +45,8 @@ interface MessageRow {
   sender_name: string | null;
   text: string;
   withdrawn: boolean;
+  /** blocked from processing at a data subject's request: taken down like a withdrawn message */
+  blocked: boolean;
   inspection: string | null;
   pending_review: boolean;
   has_files: boolean;
@@ -58,7 +60,7 @@ export async function desiredPost(
   maxContent: number,
 ): Promise<DesiredPost | null> {
   const found = await db.query<MessageRow & { groups: string[] }>(
-    `SELECT m.agency_id, m.platform, m.sender_name, m.text, m.withdrawn, m.inspection,
+    `SELECT m.agency_id, m.platform, m.sender_name, m.text, m.withdrawn, m.blocked, m.inspection,
             EXISTS (SELECT 1 FROM review_items r WHERE r.message_id = m.id AND r.status IN ('open', 'escalated')) AS pending_review,
             EXISTS (SELECT 1 FROM message_attachments a WHERE a.message_id = m.id AND a.sha256 IS NOT NULL) AS has_files,
             ARRAY(SELECT s.source_chat_id FROM chat_sources s WHERE s.agency_id = m.agency_id AND s.chat_id = m.chat_id AND s.platform = 'aitu' ORDER BY 1) AS groups
@@ -68,7 +70,7 @@ export async function desiredPost(
   const m = found.rows[0];
   // its attachments are still being read: relayed once the decision covers them (the extract stage asks again)
   if (!m || m.inspection === 'pending') return null;
-  if (m.withdrawn) return { groups: m.groups, parts: [], media: [] };
+  if (m.withdrawn || m.blocked) return { groups: m.groups, parts: [], media: [] };
   // a message waiting for review shows its redacted text only: its files are not shown until a person approves
   const media = m.pending_review || !m.has_files ? [] : await mediaOf(db, dataDir, messageId);
   const content = relayedContent(m.sender_name?.trim() || 'Unknown', m.platform, m.text);

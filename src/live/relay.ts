@@ -1,3 +1,4 @@
+import type { IndexKeys } from '../core/keys.ts';
 import type pg from 'pg';
 import { machineActor } from '../core/machine-actor.ts';
 import type { CanonicalMessageInput } from '../core/message.ts';
@@ -19,6 +20,7 @@ export class Relay {
     private readonly queues: Pick<Queues, 'outboundFor'>,
     private readonly agencyId: string,
     private readonly hashKey: Buffer | undefined,
+    private readonly indexKeys?: IndexKeys,
   ) {
     this.policyFor = policyLoader(store);
   }
@@ -93,7 +95,7 @@ export class Relay {
             author: `relay:${String(message.platform)}`,
             ...(repliesHere ? { replyTo: replied.source_message_id } : {}),
           },
-          { policy, hashKey: this.hashKey },
+          { policy, hashKey: this.hashKey, indexKeys: this.indexKeys },
           machineActor(),
         ),
       );

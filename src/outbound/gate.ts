@@ -1,3 +1,5 @@
+import type { IndexKeys } from '../core/keys.ts';
+import { indexAttempt } from '../store/subjects.ts';
 import { createHash, randomUUID } from 'node:crypto';
 import { UnrecoverableError } from 'bullmq';
 import type pg from 'pg';
@@ -47,6 +49,8 @@ export interface OutboundContext {
   hashKey?: Buffer | undefined;
   /** where attachments' bytes are: needed to read an attachment before it is sent */
   dataDir?: string | undefined;
+  /** the subject index's keys: the attempt's identifiers are indexed (a person can learn who tried to send theirs) */
+  indexKeys?: IndexKeys | undefined;
   extractLimits?: ExtractLimits;
 }
 
@@ -117,6 +121,8 @@ export async function submitOutbound(
         request.attachment ? neutralName(request.attachment) : null,
       ],
     );
+    if (context.indexKeys)
+      await indexAttempt(client, request.agencyId, attemptId, context.indexKeys, request.text, findings);
     await client.query(
       `INSERT INTO decisions (agency_id, direction, outbound_attempt_id, action, rule, categories, reasons)
        VALUES ($1, 'outbound', $2, $3, $4, $5, $6)`,

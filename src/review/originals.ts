@@ -169,7 +169,7 @@ function reencryptRows<R extends SealedOriginalRow>(
 }
 
 /** The columns sealedOriginalFrom reads, for a kept version `v` (message_versions) of its message `m`. */
-const VERSION_SEALED_COLUMNS = `'version ' || v.id::text AS sealed_id, v.key_id AS sealed_key_id, v.original AS sealed_original, v.original_format AS sealed_format,
+export const VERSION_SEALED_COLUMNS = `'version ' || v.id::text AS sealed_id, v.key_id AS sealed_key_id, v.original AS sealed_original, v.original_format AS sealed_format,
   m.agency_id::text AS bound_agency_id, m.platform AS bound_platform, m.source_chat_id AS bound_chat_id, m.source_message_id AS bound_message_id`;
 
 /**

@@ -51,7 +51,7 @@ export async function sendAs(
       ...(replyTo ? { replyTo } : {}),
       ...(attachment ? { attachment } : {}),
     },
-    { policy, hashKey: keyring.hashKey, dataDir },
+    { policy, hashKey: keyring.hashKey, dataDir, indexKeys: keyring.index },
     actor,
   );
 }

@@ -33,7 +33,7 @@ export async function sealOriginal(dataDir: string, keyring: Keyring, agencyId: 
 }
 
 /** Written beside its place and renamed into it, so a crash never leaves half a sealed file. */
-async function writeSealed(dataDir: string, file: { agencyId: string; sha256: string }, sealed: Buffer) {
+export async function writeSealed(dataDir: string, file: { agencyId: string; sha256: string }, sealed: Buffer) {
   const target = sealedPath(dataDir, file.agencyId, file.sha256);
   await mkdir(path.dirname(target), { recursive: true, mode: 0o700 });
   const tmp = `${target}.${randomUUID()}.tmp`;

@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import type pg from 'pg';
 import { machineActor } from '../../core/machine-actor.ts';
-import { encryptOriginal, type Keyring } from '../../core/keys.ts';
+import { encryptOriginal, requireIndexKey, type Keyring } from '../../core/keys.ts';
+import { originalFromSeal } from '../../core/original.ts';
 import { maskPersonalData } from '../../core/mask.ts';
 import { inTransaction } from '../../store/database.ts';
 import { isTransientDatabaseError } from '../../store/postgres-errors.ts';
@@ -19,6 +20,7 @@ import {
 import { applyEdits, withdrawDeleted } from '../../store/edits.ts';
 import { ensureIdentities } from '../../store/identities.ts';
 import { markPendingInspection } from '../../store/inspections.ts';
+import { indexMessages, type MessageSubjects } from '../../store/subjects.ts';
 import type { DeadLetterPayload, DeliverPayload } from '../queues.ts';
 
 /** A batch's counts: read = delivered + edited + duplicates + blocked + failed over its messages. */
@@ -277,6 +279,8 @@ async function writeMessages(
   for (const row of edited) if (row.review) counts.reviews[row.review]++;
   counts.insertedIds = delivered.map((row) => row.id.toString());
   counts.editedIds = edited.map((row) => row.id.toString());
+  const written = subjectsOf(batch, [...delivered, ...edited]);
+  await indexMessages(client, payload.agencyId, requireIndexKey(keyring), written, counts.editedIds);
   // a message whose attachment bytes the gateway holds waits for them to be read (the extract stage)
   if (holdsAttachmentBytes(batch))
     counts.toInspect = await markPendingInspection(client, payload.agencyId, [
@@ -284,6 +288,26 @@ async function writeMessages(
       ...counts.editedIds,
     ]);
   return counts;
+}
+
+/**
+ * The written messages' texts as received (a changed text's original, else the text) with their findings, for the
+ * subject index: findings' offsets are in the text as received.
+ */
+function subjectsOf(batch: DeliveryBatch, rows: readonly { index: number; id: bigint }[]): MessageSubjects[] {
+  const m = batch.messages;
+  const f = batch.findings;
+  const byMessage = new Map<number, MessageSubjects['findings'][number][]>();
+  for (let k = 0; k < f.message.length; k++) {
+    const list = byMessage.get(f.message[k]!) ?? [];
+    list.push({ category: f.category[k]!, start: f.start[k]!, end: f.end[k]! });
+    byMessage.set(f.message[k]!, list);
+  }
+  return rows.map(({ index, id }) => ({
+    messageId: id.toString(),
+    text: m.original[index] ? originalFromSeal(m.original[index]!).text : m.text[index]!,
+    findings: byMessage.get(index) ?? [],
+  }));
 }
 
 function holdsAttachmentBytes(batch: DeliveryBatch): boolean {

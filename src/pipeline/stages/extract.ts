@@ -9,7 +9,8 @@ import { Readable } from 'node:stream';
 import type pg from 'pg';
 import { writeAudit } from '../../audit/log.ts';
 import { classifyFor } from '../../classifier/index.ts';
-import { encryptOriginal, OriginalFormat, type Keyring } from '../../core/keys.ts';
+import { encryptOriginal, OriginalFormat, requireIndexKey, type Keyring } from '../../core/keys.ts';
+import { isSubjectCategory, subjectDigest } from '../../core/subject.ts';
 import { machineActor } from '../../core/machine-actor.ts';
 import type { CanonicalMessage } from '../../core/message.ts';
 import { originalToSeal } from '../../core/original.ts';
@@ -131,17 +132,21 @@ async function releaseRedactedOriginals(pool: pg.Pool, dataDir: string, messageI
 
 async function readFile(deps: ExtractDependencies, policy: Policy, sha256: string): Promise<StoredInspection> {
   const file = blobPath(deps.dataDir, sha256);
-  const inspection = await inspectAttachment(file, deps.limits ?? DEFAULT_LIMITS, (text) =>
-    classifyFor(text, policy.classifier),
-  ).catch((error: NodeJS.ErrnoException) => {
-    if (error.code === 'ENOENT') return { inspected: false as const, reason: 'not in the attachment store' };
-    throw error;
-  });
+  const keys = requireIndexKey(deps.keyring);
+  const digest = (category: string, value: string) =>
+    isSubjectCategory(category) ? subjectDigest(keys.current, category, value) : null;
+  const classifyText = (text: string) => classifyFor(text, policy.classifier);
+  const inspection = await inspectAttachment(file, deps.limits ?? DEFAULT_LIMITS, classifyText, digest).catch(
+    (error: NodeJS.ErrnoException) => {
+      if (error.code === 'ENOENT') return { inspected: false as const, reason: 'not in the attachment store' };
+      throw error;
+    },
+  );
   const categories = categoriesOf(inspection);
   if (!inspection.inspected)
     return { status: 'uninspected', reason: inspection.reason, pages: 0, ocrPages: 0, categories, findings: [] };
   const { pages, ocrPages, findings } = inspection;
-  return { status: 'inspected', reason: null, pages, ocrPages, categories, findings };
+  return { status: 'inspected', reason: null, pages, ocrPages, categories, findings, subjectKeyId: keys.currentId };
 }
 
 /**

@@ -1,0 +1,43 @@
+/**
+ * A data subject's identifiers as the subject index keeps them (issue 24): an HMAC of the identifier's normalised
+ * value under an index key from the key file, never the value. The same person's IIN written with spaces, or a phone
+ * number written +7 or 8, gives the same digest; without the key a digest cannot be reversed or tested against
+ * guesses (an IIN's space is small enough to enumerate: an unkeyed hash would not protect it).
+ */
+import { createHmac } from 'node:crypto';
+import { canonicalValue } from '../classifier/redact.ts';
+import type { Category } from '../classifier/types.ts';
+import type { IndexKeys } from './keys.ts';
+
+/** The identifiers a person can be found by (BIN names an organisation; HEALTH is not an identifier). */
+export const SUBJECT_CATEGORIES = ['IIN', 'PHONE', 'EMAIL', 'PASSPORT', 'ID_CARD', 'CARD', 'IBAN'] as const;
+export type SubjectCategory = (typeof SUBJECT_CATEGORIES)[number];
+
+export function isSubjectCategory(category: string): category is SubjectCategory {
+  return (SUBJECT_CATEGORIES as readonly string[]).includes(category);
+}
+
+/** The value as indexed: the classifier's canonical form; a Kazakh phone number as 7 and its ten digits. */
+export function subjectValue(category: SubjectCategory, value: string): string {
+  const canonical = canonicalValue(category as Category, value);
+  if (category !== 'PHONE') return canonical;
+  if (canonical.length === 11 && canonical.startsWith('8')) return `7${canonical.slice(1)}`;
+  if (canonical.length === 10 && canonical.startsWith('7')) return `7${canonical}`;
+  return canonical;
+}
+
+export function subjectDigest(key: Buffer, category: SubjectCategory, value: string): Buffer {
+  return createHmac('sha256', key)
+    .update(`aitu-gateway subject\u0000${category}\u0000${subjectValue(category, value)}`)
+    .digest();
+}
+
+/** The value's digest under every index key (a lookup during re-indexing finds rows under the old key too). */
+export function subjectDigests(keys: IndexKeys, category: SubjectCategory, value: string): Buffer[] {
+  return [...keys.all.values()].map((key) => subjectDigest(key, category, value));
+}
+
+/** A digest as audit entries name a search: its first 16 hex digits (keyed, so it says nothing without the key). */
+export function digestLabel(digest: Buffer): string {
+  return digest.subarray(0, 8).toString('hex');
+}
