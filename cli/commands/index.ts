@@ -116,6 +116,16 @@ export const COMMANDS: readonly CommandEntry[] = [
     load: async () => (await import('./subject.ts')).registerSubject,
   },
   {
+    name: 'hold',
+    description: 'legal holds: retention is suspended for a chat or a subject while one is in force (admin, audited)',
+    load: async () => (await import('./hold.ts')).registerHold,
+  },
+  {
+    name: 'retention',
+    description: "enforce agencies' retention now (the worker also runs it daily; admin, audited with counts)",
+    load: async () => (await import('./retention.ts')).registerRetention,
+  },
+  {
     name: 'keys',
     description: 'data keys of the encrypted originals (admin); the key file never enters the database',
     load: async () => (await import('./keys.ts')).registerKeys,

@@ -19,7 +19,7 @@ import { withSession } from '../session.ts';
 const tokenHelp = `your token (default: ${TOKEN_VARIABLE})`;
 
 /** --iin, --phone, --email, --passport, --id-card, --card, --iban: the option of each category */
-const OPTIONS: Record<SubjectCategory, string> = {
+export const OPTIONS: Record<SubjectCategory, string> = {
   IIN: 'iin',
   PHONE: 'phone',
   EMAIL: 'email',
@@ -30,16 +30,16 @@ const OPTIONS: Record<SubjectCategory, string> = {
 };
 const flag = (category: SubjectCategory) => `--${category.toLowerCase().replace('_', '-')} <value>`;
 
-type ValueOptions = Partial<Record<string, string>> & { token?: string };
+export type ValueOptions = Partial<Record<string, string>> & { token?: string };
 
-function withValueOptions(command: Command): Command {
+export function withValueOptions(command: Command): Command {
   for (const category of SUBJECT_CATEGORIES)
     command.option(flag(category), `the person's ${category} (- reads it from standard input, unseen by ps)`);
   return command.option('--token <token>', tokenHelp);
 }
 
 /** The one identifier given; `-` reads it from standard input (a value on the command line shows in `ps`). */
-async function queryOf(options: ValueOptions): Promise<SubjectQuery> {
+export async function queryOf(options: ValueOptions): Promise<SubjectQuery> {
   const given = SUBJECT_CATEGORIES.filter((c) => options[OPTIONS[c]] !== undefined);
   if (given.length !== 1)
     throw new UsageError(`give exactly one of ${SUBJECT_CATEGORIES.map((c) => flag(c).split(' ')[0]).join(', ')}`);

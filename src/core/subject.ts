@@ -4,7 +4,7 @@
  * number written +7 or 8, gives the same digest; without the key a digest cannot be reversed or tested against
  * guesses (an IIN's space is small enough to enumerate: an unkeyed hash would not protect it).
  */
-import { createHmac } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHmac, hkdfSync, randomBytes } from 'node:crypto';
 import { canonicalValue } from '../classifier/redact.ts';
 import type { Category } from '../classifier/types.ts';
 import type { IndexKeys } from './keys.ts';
@@ -26,6 +26,11 @@ export function subjectValue(category: SubjectCategory, value: string): string {
   return canonical;
 }
 
+/** A value too short to be an identifier (an erased span reads `[IIN]`: no digits) is not indexed. */
+export function indexable(category: SubjectCategory, value: string): boolean {
+  return subjectValue(category, value).length >= 4 && !/\[[A-Z_]+\]/.test(value);
+}
+
 export function subjectDigest(key: Buffer, category: SubjectCategory, value: string): Buffer {
   return createHmac('sha256', key)
     .update(`aitu-gateway subject\u0000${category}\u0000${subjectValue(category, value)}`)
@@ -40,4 +45,28 @@ export function subjectDigests(keys: IndexKeys, category: SubjectCategory, value
 /** A digest as audit entries name a search: its first 16 hex digits (keyed, so it says nothing without the key). */
 export function digestLabel(digest: Buffer): string {
   return digest.subarray(0, 8).toString('hex');
+}
+
+/** The index key's second use, kept apart from the HMAC by derivation: sealing values for re-keying. */
+function sealingKey(key: Buffer): Buffer {
+  return Buffer.from(hkdfSync('sha256', key, Buffer.alloc(0), 'aitu-gateway subject seal', 32));
+}
+
+/**
+ * The value as the index keeps it for re-keying: AES-256-GCM under a key derived from the index key, bound to its
+ * category; iv (12) ‖ tag (16) ‖ ciphertext. Without the key file it is as opaque as the digest.
+ */
+export function sealSubject(key: Buffer, category: SubjectCategory, value: string): Buffer {
+  const iv = randomBytes(12);
+  const cipher = createCipheriv('aes-256-gcm', sealingKey(key), iv);
+  cipher.setAAD(Buffer.from(`aitu-gateway subject\u0000${category}`));
+  const body = Buffer.concat([cipher.update(subjectValue(category, value), 'utf8'), cipher.final()]);
+  return Buffer.concat([iv, cipher.getAuthTag(), body]);
+}
+
+export function openSubject(key: Buffer, category: SubjectCategory, sealed: Buffer): string {
+  const decipher = createDecipheriv('aes-256-gcm', sealingKey(key), sealed.subarray(0, 12));
+  decipher.setAAD(Buffer.from(`aitu-gateway subject\u0000${category}`));
+  decipher.setAuthTag(sealed.subarray(12, 28));
+  return Buffer.concat([decipher.update(sealed.subarray(28)), decipher.final()]).toString('utf8');
 }

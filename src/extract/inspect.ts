@@ -13,12 +13,12 @@ export interface AttachmentFinding extends Finding {
   page: number;
   /** where the finding's words sit on the page; null for a file without pages to draw on (office, text) */
   boxes: Box[] | null;
-  /** the identifier's keyed digest (base64) for the subject index, when `digest` was given; never the value */
-  subject?: string;
+  /** the identifier's keyed digest and sealed value (base64) for the subject index, when `digest` was given */
+  subject?: { digest: string; sealed: string };
 }
 
-/** A finding's value to its keyed digest (the subject index's), or null for a category that is not indexed. */
-export type SubjectDigester = (category: string, value: string) => Buffer | null;
+/** A finding's value to its keyed digest and sealed value (the subject index's), or null when it is not indexed. */
+export type SubjectDigester = (category: string, value: string) => { digest: Buffer; sealed: Buffer } | null;
 
 export type Inspection =
   | { inspected: true; kind: Kind; pages: number; ocrPages: number; findings: AttachmentFinding[] }
@@ -40,7 +40,9 @@ export async function inspectAttachment(
         ...f,
         page: p.page,
         boxes: p.words.length > 0 ? boxesOf(p.words, f.start, f.end) : null,
-        ...(subject ? { subject: subject.toString('base64') } : {}),
+        ...(subject
+          ? { subject: { digest: subject.digest.toString('base64'), sealed: subject.sealed.toString('base64') } }
+          : {}),
       };
     }),
   );

@@ -228,7 +228,7 @@ test('the documented example parses and says what it documents', () => {
   assert.equal(policy.outbound.default, 'block');
   assert.equal(policy.outbound.HEALTH, 'block');
   assert.equal(policy.outbound.PHONE, 'redact');
-  assert.deepEqual(policy.redaction, { operator: 'tag' });
+  assert.deepEqual(policy.redaction, { operator: 'tag', attachments: 'hold' });
   assert.deepEqual(policy.classifier?.spec, {
     ignore: { HEALTH: ['день борьбы с туберкулезом', 'скорая помощь'] },
     terms: { HEALTH: ['плазмаферез*', 'инсулиновая помпа'] },

@@ -106,5 +106,6 @@ export function serializePolicy(policy: Policy): PolicyDocument {
   else if (redaction.operator !== 'tag') doc.redaction = { operator: redaction.operator };
   if (redaction.attachments) doc.redaction = { ...doc.redaction, attachments: redaction.attachments };
   if (policy.classifier) doc.classifier = policy.classifier.spec;
+  if (policy.retention) doc.retention = { ...policy.retention };
   return doc;
 }

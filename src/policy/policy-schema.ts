@@ -61,8 +61,25 @@ const OPERATORS: readonly RedactionOperatorName[] = ['tag', 'mask', 'hash'];
 export const DEFAULT_KEEP_LAST = 4;
 const MAX_KEEP_LAST = 16;
 
+/**
+ * How long an agency keeps what it holds, in days (issue 24): `messages` by the date they were sent, `attachments`
+ * (files of older messages are unlinked and their bytes removed), `originals` (the encrypted originals of decided
+ * review items) and `evidence` (decided review items themselves), both by the date of the decision. Absent: kept.
+ * Audit entries are never removed; a legal hold suspends all of it for its chat or subject.
+ */
+export type RetentionKind = 'messages' | 'attachments' | 'originals' | 'evidence';
+export const RETENTION_KINDS: readonly RetentionKind[] = Object.freeze([
+  'messages',
+  'attachments',
+  'originals',
+  'evidence',
+] as const);
+export type RetentionSetting = { readonly [K in RetentionKind]?: number };
+
 /** An agency's validated policy; only what the file said explicitly is kept, so a decision can name its source. */
 export interface Policy {
+  /** absent: nothing expires */
+  readonly retention?: RetentionSetting;
   readonly version: 1;
   readonly inbound: DirectionRules;
   readonly outbound: DirectionRules<OutboundAction>;
@@ -78,9 +95,10 @@ export interface PolicyDocument {
   outbound?: Partial<Record<PolicyCategory | 'default', OutboundAction>>;
   redaction?: { operator?: RedactionOperatorName; keepLast?: number; attachments?: AttachmentRedaction };
   classifier?: CustomClassifierSpec;
+  retention?: RetentionSetting;
 }
 
-export const TOP_LEVEL_KEYS = ['version', 'inbound', 'outbound', 'redaction', 'classifier'] as const;
+export const TOP_LEVEL_KEYS = ['version', 'inbound', 'outbound', 'redaction', 'classifier', 'retention'] as const;
 const REDACTION_KEYS = ['operator', 'keepLast', 'attachments'] as const;
 const RULE_KEYS: readonly string[] = ['default', ...POLICY_CATEGORIES];
 
@@ -127,6 +145,8 @@ export function unknownKeyMessage(parentPath: readonly PropertyKey[], key: strin
   if (parent.startsWith('classifier.')) {
     return `unknown category "${key}"${didYouMean(key, CATEGORIES) || `; the categories are ${listOf(CATEGORIES)}`}`;
   }
+  if (parent === 'retention')
+    return `unknown kind "${key}"${didYouMean(key, RETENTION_KINDS) || `; retention has ${listOf(RETENTION_KINDS)}`}`;
   if (parent === 'redaction')
     return `unknown field "${key}"${didYouMean(key, REDACTION_KEYS) || `; redaction has ${listOf(REDACTION_KEYS)}`}`;
   if (parent === '')
@@ -267,6 +287,24 @@ function customSectionSchema(section: CustomSection) {
 }
 
 /** The agency's tuning of the classifier (src/classifier/custom.ts), compiled once with the policy. */
+const days = z
+  .int({ error: (issue) => `expected a whole number of days (1 or more), got ${describeValue(issue.input)}` })
+  .min(1, { error: 'expected a whole number of days (1 or more)' })
+  .max(36_500, { error: 'at most 36500 days (100 years)' })
+  .optional();
+
+const retentionSchema = z
+  .strictObject(
+    { messages: days, attachments: days, originals: days, evidence: days },
+    { error: (issue) => `expected a mapping (${listOf(RETENTION_KINDS)}) of days, got ${describeValue(issue.input)}` },
+  )
+  .nullish()
+  .transform((retention) => {
+    if (!retention) return undefined;
+    const set = Object.fromEntries(Object.entries(retention).filter(([, v]) => v !== undefined)) as RetentionSetting;
+    return Object.keys(set).length > 0 ? set : undefined;
+  });
+
 const classifierSchema = z
   .strictObject(
     {
@@ -297,12 +335,17 @@ export const policySchema = z
       outbound: rulesSchema(OUTBOUND_ACTIONS, outboundActionMessage),
       redaction: redactionSchema,
       classifier: classifierSchema,
+      retention: retentionSchema,
     },
     { error: (issue) => `expected a mapping (${listOf(TOP_LEVEL_KEYS)}), got ${describeValue(issue.input)}` },
   )
   .transform((doc): Policy => {
     const policy: Policy = { version: 1, inbound: doc.inbound, outbound: doc.outbound, redaction: doc.redaction };
-    return doc.classifier ? { ...policy, classifier: doc.classifier } : policy;
+    return {
+      ...policy,
+      ...(doc.classifier ? { classifier: doc.classifier } : {}),
+      ...(doc.retention ? { retention: doc.retention } : {}),
+    };
   });
 
 /** One problem in a policy document: where (the field path) and what is wrong. */

@@ -24,8 +24,8 @@ export interface StoredInspection {
     explanation: unknown;
     /** [left, top, right, bottom] fractions of the page; null for a file without pages to draw on */
     boxes: (readonly number[])[] | null;
-    /** the identifier's keyed digest (base64) for the subject index; never the value */
-    subject?: string;
+    /** the identifier's keyed digest and sealed value (base64) for the subject index; never the value in clear */
+    subject?: { digest: string; sealed: string };
   }[];
   /** the index key the digests were made with */
   subjectKeyId?: string;
@@ -98,13 +98,13 @@ export async function recordInspection(
   await db.query(
     `WITH f AS (SELECT * FROM jsonb_to_recordset($3::jsonb)
                   AS f(page int, start int, "end" int, category text, confidence float8, detector text,
-                       explanation jsonb, boxes jsonb, subject text)),
+                       explanation jsonb, boxes jsonb, subject jsonb)),
           written AS (
             INSERT INTO attachment_findings (agency_id, sha256, page, start, "end", category, confidence, detector, explanation, boxes)
             SELECT $1, $2, f.page, f.start, f."end", f.category, f.confidence, f.detector, f.explanation, f.boxes FROM f
             RETURNING id, page, start, "end", category)
-     INSERT INTO subject_index (agency_id, category, digest, key_id, sha256, attachment_finding_id)
-     SELECT $1, w.category, decode(f.subject, 'base64'), $4, $2, w.id
+     INSERT INTO subject_index (agency_id, category, digest, sealed, key_id, sha256, attachment_finding_id)
+     SELECT $1, w.category, decode(f.subject->>'digest', 'base64'), decode(f.subject->>'sealed', 'base64'), $4, $2, w.id
        FROM written w JOIN f ON f.page = w.page AND f.start = w.start AND f."end" = w."end" AND f.category = w.category
       WHERE f.subject IS NOT NULL AND $4::text IS NOT NULL`,
     [agencyId, sha256, JSON.stringify(inspection.findings), inspection.subjectKeyId ?? null],

@@ -5,7 +5,7 @@
  */
 import type pg from 'pg';
 import type { IndexKeys } from '../core/keys.ts';
-import { isSubjectCategory, subjectDigest } from '../core/subject.ts';
+import { indexable, isSubjectCategory, sealSubject, subjectDigest } from '../core/subject.ts';
 
 type Queryable = Pick<pg.Pool | pg.PoolClient, 'query'>;
 
@@ -21,14 +21,24 @@ export function digestsOf(
   keys: IndexKeys,
   text: string,
   findings: readonly { category: string; start: number; end: number }[],
-): { category: string; digest: Buffer }[] {
-  const seen = new Map<string, { category: string; digest: Buffer }>();
+): IndexRow[] {
+  const seen = new Map<string, IndexRow>();
   for (const f of findings) {
-    if (!isSubjectCategory(f.category)) continue;
-    const digest = subjectDigest(keys.current, f.category, text.slice(f.start, f.end));
-    seen.set(`${f.category}:${digest.toString('base64')}`, { category: f.category, digest });
+    const value = text.slice(f.start, f.end);
+    if (!isSubjectCategory(f.category) || !indexable(f.category, value)) continue;
+    const digest = subjectDigest(keys.current, f.category, value);
+    const key = `${f.category}:${digest.toString('base64')}`;
+    if (!seen.has(key))
+      seen.set(key, { category: f.category, digest, sealed: sealSubject(keys.current, f.category, value) });
   }
   return [...seen.values()];
+}
+
+/** One identifier as indexed: its category, keyed digest and sealed value. */
+export interface IndexRow {
+  category: string;
+  digest: Buffer;
+  sealed: Buffer;
 }
 
 /**
@@ -46,19 +56,17 @@ export async function indexMessages(
     await db.query(`DELETE FROM subject_index WHERE message_id = ANY($1::bigint[])`, [replacing]);
   if (messages.length === 0) return 0;
   const ids: string[] = [];
-  const categories: string[] = [];
-  const digests: Buffer[] = [];
+  const rows: IndexRow[] = [];
   for (const m of messages)
-    for (const { category, digest } of digestsOf(keys, m.text, m.findings)) {
+    for (const row of digestsOf(keys, m.text, m.findings)) {
       ids.push(m.messageId);
-      categories.push(category);
-      digests.push(digest);
+      rows.push(row);
     }
   if (ids.length === 0) return 0;
   await db.query(
-    `INSERT INTO subject_index (agency_id, category, digest, key_id, message_id)
-     SELECT $1, c, d, $2, m FROM unnest($3::bigint[], $4::text[], $5::bytea[]) AS t(m, c, d)`,
-    [agencyId, keys.currentId, ids, categories, digests],
+    `INSERT INTO subject_index (agency_id, category, digest, sealed, key_id, message_id)
+     SELECT $1, c, d, s, $2, m FROM unnest($3::bigint[], $4::text[], $5::bytea[], $6::bytea[]) AS t(m, c, d, s)`,
+    [agencyId, keys.currentId, ids, rows.map((r) => r.category), rows.map((r) => r.digest), rows.map((r) => r.sealed)],
   );
   return ids.length;
 }
@@ -75,9 +83,16 @@ export async function indexAttempt(
   const rows = digestsOf(keys, text, findings);
   if (rows.length === 0) return;
   await db.query(
-    `INSERT INTO subject_index (agency_id, category, digest, key_id, attempt_id)
-     SELECT $1, c, d, $2, $3 FROM unnest($4::text[], $5::bytea[]) AS t(c, d)`,
-    [agencyId, keys.currentId, attemptId, rows.map((r) => r.category), rows.map((r) => r.digest)],
+    `INSERT INTO subject_index (agency_id, category, digest, sealed, key_id, attempt_id)
+     SELECT $1, c, d, s, $2, $3 FROM unnest($4::text[], $5::bytea[], $6::bytea[]) AS t(c, d, s)`,
+    [
+      agencyId,
+      keys.currentId,
+      attemptId,
+      rows.map((r) => r.category),
+      rows.map((r) => r.digest),
+      rows.map((r) => r.sealed),
+    ],
   );
 }
 

@@ -1,5 +1,6 @@
 -- Data subjects' rights and retention (issue 24): the keyed subject index (an HMAC of each identifier found, never
--- the value) pointing at messages, attachments' findings and outbound attempts; legal holds that suspend retention;
+-- the value in clear: `sealed` holds it encrypted under a key derived from the same index key, so the index can be
+-- re-keyed without the texts) pointing at messages, attachments' findings and outbound attempts; legal holds that suspend retention;
 -- erasures (and blockings) as resumable operations; a message's blocked flag.
 -- CreateTable
 CREATE TABLE "subject_index" (
@@ -12,6 +13,7 @@ CREATE TABLE "subject_index" (
     "sha256" TEXT,
     "attachment_finding_id" BIGINT,
     "attempt_id" UUID,
+    "sealed" BYTEA NOT NULL,
     "created_at" TIMESTAMPTZ(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
 
     CONSTRAINT "subject_index_pkey" PRIMARY KEY ("id")

@@ -10,7 +10,7 @@ import type pg from 'pg';
 import { writeAudit } from '../../audit/log.ts';
 import { classifyFor } from '../../classifier/index.ts';
 import { encryptOriginal, OriginalFormat, requireIndexKey, type Keyring } from '../../core/keys.ts';
-import { isSubjectCategory, subjectDigest } from '../../core/subject.ts';
+import { indexable, isSubjectCategory, sealSubject, subjectDigest } from '../../core/subject.ts';
 import { machineActor } from '../../core/machine-actor.ts';
 import type { CanonicalMessage } from '../../core/message.ts';
 import { originalToSeal } from '../../core/original.ts';
@@ -134,7 +134,9 @@ async function readFile(deps: ExtractDependencies, policy: Policy, sha256: strin
   const file = blobPath(deps.dataDir, sha256);
   const keys = requireIndexKey(deps.keyring);
   const digest = (category: string, value: string) =>
-    isSubjectCategory(category) ? subjectDigest(keys.current, category, value) : null;
+    isSubjectCategory(category) && indexable(category, value)
+      ? { digest: subjectDigest(keys.current, category, value), sealed: sealSubject(keys.current, category, value) }
+      : null;
   const classifyText = (text: string) => classifyFor(text, policy.classifier);
   const inspection = await inspectAttachment(file, deps.limits ?? DEFAULT_LIMITS, classifyText, digest).catch(
     (error: NodeJS.ErrnoException) => {
