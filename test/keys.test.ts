@@ -184,7 +184,7 @@ describe('keys init: the only way keys are made, recorded with the installation'
     }
   });
 
-  it('an older installation is upgraded in place: only the queue key and the signing key are added', async () => {
+  it('an older installation is upgraded in place: only the queue key, the index key and the signing key are added', async () => {
     const old = await createTestDatabase();
     const dataDir = path.join(root, 'old');
     try {
@@ -199,14 +199,15 @@ describe('keys init: the only way keys are made, recorded with the installation'
       writeFileSync(path.join(dataDir, 'keys.json'), JSON.stringify(legacy), { mode: 0o600 });
       const result = await runCli(['keys', 'init', '--json'], { env: { ...envFor(dataDir), DATABASE_URL: old.url } });
       assert.equal(result.code, 0, result.stderr);
-      assert.deepEqual(JSON.parse(result.stdout).keyFile.added, ['queueKey']);
+      assert.deepEqual(JSON.parse(result.stdout).keyFile.added, ['queueKey', 'indexKeys']);
       const upgraded = JSON.parse(readFileSync(path.join(dataDir, 'keys.json'), 'utf8')) as KeyFile;
       assert.deepEqual(
-        { ...upgraded, queueKey: undefined },
-        { ...legacy, queueKey: undefined },
+        { ...upgraded, queueKey: undefined, indexKeys: undefined, indexCurrent: undefined },
+        { ...legacy, queueKey: undefined, indexKeys: undefined, indexCurrent: undefined },
         'every earlier key kept as it was',
       );
       assert.ok(upgraded.queueKey);
+      assert.equal(upgraded.indexKeys?.[0]?.id, upgraded.indexCurrent);
       assert.ok(existsSync(path.join(dataDir, 'audit-signing.key')));
     } finally {
       await old.drop();

@@ -4,7 +4,19 @@ import { JobFailedError } from '../../src/core/errors.ts';
 import { TOKEN_VARIABLE } from '../../src/auth/users.ts';
 import { withSession } from '../session.ts';
 import type { ReencryptResult } from '../../src/review/originals.ts';
-import { checkKeys, deleteKey, listKeys, reencryptKeys, rotateKeys } from '../../src/service/keys.ts';
+import {
+  checkKeys,
+  deleteKey,
+  listKeys,
+  reencryptKeys,
+  reindexKeys,
+  rotateIndexKey,
+  rotateKeys,
+} from '../../src/service/keys.ts';
+import { maintenanceQueue, requestRekey } from '../../src/pipeline/maintenance.ts';
+import type { Actor } from '../../src/auth/roles.ts';
+import type { Store } from '../../src/store/database.ts';
+import { Redis } from 'ioredis';
 import { openStore } from '../../src/store/database.ts';
 import { initInstallation, type InitResult } from '../../src/store/installation.ts';
 import { action, printJson } from '../common.ts';
@@ -69,13 +81,15 @@ export function registerKeys(program: Command): void {
   keys
     .command('rotate')
     .description(
-      'create a new current key and re-encrypt every original under it; afterwards the old key can be deleted',
+      'create a new current key and re-encrypt every original under it; afterwards the old key can be deleted; --index: a new subject index key instead, the index re-keyed in the background by the workers',
     )
+    .option('--index', "rotate the subject index's key (re-keyed by the maintenance stage of a running worker)")
     .option('--token <token>', tokenHelp)
     .option('--json', 'print as JSON')
     .action(
-      action((options: { token?: string; json?: boolean }) =>
+      action((options: { token?: string; json?: boolean; index?: boolean }) =>
         withSession(options, 'keys rotate', async ({ store, actor }) => {
+          if (options.index) return rotateIndex(store, actor, options.json);
           const {
             previousKeyId: previousId,
             currentKeyId: currentId,
@@ -90,6 +104,27 @@ export function registerKeys(program: Command): void {
             throw new JobFailedError(
               `${result.unreadable.length} originals could not be read and stay under their old key`,
             );
+        }),
+      ),
+    );
+  keys
+    .command('reindex')
+    .description(
+      'digest the subject index again under the current index key now (what the workers do after rotate --index); --drop-old then removes older index keys nothing uses',
+    )
+    .option('--drop-old', 'remove older index keys no row or hold uses any more (restart every worker first)')
+    .option('--token <token>', tokenHelp)
+    .option('--json', 'print as JSON')
+    .action(
+      action((options: { token?: string; json?: boolean; dropOld?: boolean }) =>
+        withSession(options, 'keys reindex', async ({ store, actor }) => {
+          const counts = await reindexKeys(store, actor, config().keyFile, Boolean(options.dropOld));
+          if (options.json) printJson(counts);
+          else
+            process.stdout.write(
+              `re-keyed ${counts.rows} index rows and ${counts.holds} holds (${counts.unreadable} unreadable)${counts.droppedKeys.length ? `; removed index keys ${counts.droppedKeys.join(', ')}` : ''}\n`,
+            );
+          if (counts.unreadable > 0) throw new JobFailedError(`${counts.unreadable} index rows or holds did not open`);
         }),
       ),
     );
@@ -169,4 +204,26 @@ export function registerKeys(program: Command): void {
         }),
       ),
     );
+}
+
+/** A new index key, and the re-keying asked of the workers' maintenance stage (or said how to run it by hand). */
+async function rotateIndex(store: Store, actor: Actor, json: boolean | undefined): Promise<void> {
+  const rotated = await rotateIndexKey(store, actor, config().keyFile);
+  let queued = false;
+  const redis = new Redis(config().redisUrl, { maxRetriesPerRequest: 1, lazyConnect: true });
+  try {
+    await redis.connect();
+    const queue = maintenanceQueue(redis, config().queuePrefix);
+    await requestRekey(queue);
+    await queue.close();
+    queued = true;
+  } catch {
+    // no Redis: the re-keying is run by hand
+  } finally {
+    redis.disconnect();
+  }
+  if (json) return printJson({ ...rotated, rekeyQueued: queued });
+  process.stdout.write(
+    `current index key: ${rotated.currentKeyId} (previous: ${rotated.previousKeyId}); ${queued ? 'a worker re-keys the index in the background' : 'Redis is not reachable: run aitu-gateway keys reindex'}; restart workers, then: aitu-gateway keys reindex --drop-old\n`,
+  );
 }

@@ -6,6 +6,7 @@ import { loadConfig } from '../../src/core/config.ts';
 import { UsageError } from '../../src/core/errors.ts';
 import { SUBJECT_CATEGORIES, type SubjectCategory } from '../../src/core/subject.ts';
 import { eraseSubject } from '../../src/service/erasure.ts';
+import { backfillSubjects } from '../../src/service/keys.ts';
 import {
   exportSubject,
   findSubject,
@@ -136,6 +137,27 @@ export function registerSubject(program: Command): void {
           const c = result.counts;
           process.stdout.write(
             `${result.mode === 'block' ? 'blocked' : 'erased'} (${result.resumed ? 'resumed ' : ''}erasure ${result.id}): messages ${c.messages}, texts ${c.texts}, originals ${c.originals}, versions ${c.versions}, attachments ${c.attachments} (withheld ${c.withheldFiles}), outbound attempts ${c.outboundAttempts}\n`,
+          );
+        }),
+      ),
+    );
+  subject
+    .command('backfill')
+    .description(
+      'index what was stored before the subject index existed (messages and attachments; admin; resumable: run again to continue)',
+    )
+    .option('--token <token>', tokenHelp)
+    .option('--json', 'print the counts as JSON')
+    .action(
+      action((options: { token?: string; json?: boolean }) =>
+        withSession(options, 'subject backfill', async ({ store, actor, keyring }) => {
+          const counts = await backfillSubjects(store, actor, keyring, loadConfig().dataDir, (c) => {
+            if (!options.json && process.stderr.isTTY)
+              process.stderr.write(`\rindexed ${c.messages} messages, ${c.attachments} files…`);
+          });
+          if (options.json) return printJson(counts);
+          process.stdout.write(
+            `indexed ${counts.messages} messages and ${counts.attachments} files; ${counts.notRecoverable} messages redacted before the index hold no value to index; ${counts.unreadableFiles} files no longer held\n`,
           );
         }),
       ),

@@ -15,6 +15,7 @@ import {
   type Queues,
   type RouteOf,
 } from './queues.ts';
+import { maintenanceQueue, maintenanceWorker, scheduleRetention } from './maintenance.ts';
 import { extractAttachment } from './stages/extract.ts';
 import { MissingToolError } from '../extract/extract.ts';
 import { pendingFiles } from '../store/inspections.ts';
@@ -27,7 +28,7 @@ import { logWorkerFailures } from './worker-log.ts';
 import { relayCandidates, requestRelay } from './relay-requests.ts';
 
 /** The shared stages; outbound sends are taken by each agency's bridge process (src/live/outbound-consumer.ts). */
-export const STAGES = ['classify', 'deliver', 'extract'] as const;
+export const STAGES = ['classify', 'deliver', 'extract', 'maintenance'] as const;
 export type Stage = (typeof STAGES)[number];
 
 export interface WorkerSetOptions extends QueueContext {
@@ -47,6 +48,8 @@ export interface WorkerSetOptions extends QueueContext {
   dataDir?: string;
   /** attachments read at once (OCR is heavy: one a core at most); default 1 */
   extractConcurrency?: number;
+  /** how often the maintenance stage enforces retention; default 24 */
+  retentionEveryHours?: number;
 }
 
 /** An agency's policy, re-read at most every few seconds so `agency set-policy` takes effect without restarts. */
@@ -163,6 +166,14 @@ export async function startWorkers(options: WorkerSetOptions): Promise<WorkerSet
     );
   }
   if (options.stages.includes('extract')) workers.push(await extractWorker(options, queues, keyring, connection()));
+  if (options.stages.includes('maintenance')) {
+    if (!options.dataDir) throw new Error('the maintenance stage removes files: it needs the data directory');
+    const schedule = maintenanceQueue(connection(), options.prefix);
+    await scheduleRetention(schedule, options.retentionEveryHours ?? 24);
+    await schedule.close();
+    const { store, keyFile, dataDir, prefix } = options;
+    workers.push(maintenanceWorker({ store, keyFile, dataDir, prefix, connection: connection() }));
+  }
   for (const worker of workers) logWorkerFailures(worker, log, worker.name);
   await Promise.all(workers.map((w) => w.waitUntilReady()));
   return {

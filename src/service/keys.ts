@@ -1,7 +1,7 @@
 import { writeAudit } from '../audit/log.ts';
 import { requireRole, type Actor } from '../auth/roles.ts';
 import { UsageError } from '../core/errors.ts';
-import { addCurrentKey, loadKeyring, readKeyFile, removeKey, type Keyring } from '../core/keys.ts';
+import { addCurrentIndexKey, addCurrentKey, loadKeyring, readKeyFile, removeKey, type Keyring } from '../core/keys.ts';
 import {
   checkOriginals,
   originalsByKey,
@@ -10,6 +10,7 @@ import {
   type ReencryptResult,
 } from '../review/originals.ts';
 import type { Store } from '../store/database.ts';
+import { backfillIndex, rekeyIndex, type BackfillCounts, type RekeyCounts } from './subject-index.ts';
 
 /**
  * The data keys of the encrypted originals, as an admin manages them: every operation is the admin's alone and is
@@ -129,4 +130,46 @@ export async function deleteKey(store: Store, actor: Actor, keyFile: string, id:
     throw new UsageError(`${still} originals are still encrypted with key ${id}; run: aitu-gateway keys reencrypt`);
   await removeKey(keyFile, id);
   await writeAudit(store.pool, { actor, action: 'keys.delete', subject: `key:${id}` });
+}
+
+/**
+ * `keys rotate --index`: a new current index key (audited); the caller asks the maintenance queue to re-key the
+ * index in the background (`requestRekey`), or runs `keys reindex`.
+ */
+export async function rotateIndexKey(
+  store: Store,
+  actor: Actor,
+  keyFile: string,
+): Promise<{ previousKeyId: string; currentKeyId: string }> {
+  requireRole(actor, ADMIN, 'rotate keys');
+  const { previousId, currentId } = await addCurrentIndexKey(keyFile);
+  await writeAudit(store.pool, {
+    actor,
+    action: 'keys.add-index',
+    subject: `key:${currentId}`,
+    details: { previousKeyId: previousId, currentKeyId: currentId },
+  });
+  return { previousKeyId: previousId, currentKeyId: currentId };
+}
+
+/** `keys reindex`: re-keys the index now (audited with counts); `dropOld` then removes older index keys unused. */
+export async function reindexKeys(store: Store, actor: Actor, keyFile: string, dropOld: boolean): Promise<RekeyCounts> {
+  requireRole(actor, ADMIN, 're-key the subject index');
+  const counts = await rekeyIndex(store.pool, await loadKeyring(keyFile), dropOld);
+  await writeAudit(store.pool, { actor, action: 'keys.rekey-index', details: { ...counts } });
+  return counts;
+}
+
+/** `subject backfill`: indexes what was stored before the index (admin; audited with counts; resumable). */
+export async function backfillSubjects(
+  store: Store,
+  actor: Actor,
+  keyring: () => Promise<Keyring>,
+  dataDir: string,
+  onProgress?: (counts: BackfillCounts) => void,
+): Promise<BackfillCounts> {
+  requireRole(actor, ADMIN, 'backfill the subject index');
+  const counts = await backfillIndex(store.pool, await keyring(), dataDir, onProgress);
+  await writeAudit(store.pool, { actor, action: 'subject.backfill', details: { ...counts } });
+  return counts;
 }

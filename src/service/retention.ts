@@ -12,7 +12,7 @@ import { writeAudit, type AuditActor } from '../audit/log.ts';
 import { requireRole, type Actor } from '../auth/roles.ts';
 import { NotFoundError, UsageError } from '../core/errors.ts';
 import { requireIndexKey, type Keyring } from '../core/keys.ts';
-import { digestLabel, subjectDigest } from '../core/subject.ts';
+import { digestLabel, sealSubject, subjectDigest } from '../core/subject.ts';
 import { policyFromStored, type RetentionSetting } from '../policy/index.ts';
 import { requireAgency } from '../store/agencies.ts';
 import { blobPath } from '../store/attachments.ts';
@@ -198,12 +198,14 @@ export async function addHold(
   const agency = await requireAgency(store.pool, request.agency);
   const chatId = request.chat ? await chatIdOf(store.pool, agency.id, request.chat) : null;
   const keys = request.subject ? requireIndexKey(await keyring()) : null;
-  const digest =
-    keys && request.subject ? subjectDigest(keys.current, request.subject.category, request.subject.value) : null;
+  const s = request.subject;
+  const digest = keys && s ? subjectDigest(keys.current, s.category, s.value) : null;
+  // sealed as the index seals values, so that a rotation of the index key re-keys the hold too
+  const sealed = keys && s ? sealSubject(keys.current, s.category, s.value) : null;
   const row = await store.pool.query<{ id: string; created_at: Date }>(
-    `INSERT INTO legal_holds (id, agency_id, chat_id, category, digest, key_id, note, created_by)
-     VALUES (gen_random_uuid(), $1, $2, $3, $4, $5, $6, $7) RETURNING id::text, created_at`,
-    [agency.id, chatId, request.subject?.category ?? null, digest, keys?.currentId ?? null, request.note, actor.name],
+    `INSERT INTO legal_holds (id, agency_id, chat_id, category, digest, sealed, key_id, note, created_by)
+     VALUES (gen_random_uuid(), $1, $2, $3, $4, $5, $6, $7, $8) RETURNING id::text, created_at`,
+    [agency.id, chatId, s?.category ?? null, digest, sealed, keys?.currentId ?? null, request.note, actor.name],
   );
   const id = row.rows[0]!.id;
   const subject =

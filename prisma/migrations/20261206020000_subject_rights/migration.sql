@@ -26,6 +26,7 @@ CREATE TABLE "legal_holds" (
     "chat_id" UUID,
     "category" TEXT,
     "digest" BYTEA,
+    "sealed" BYTEA,
     "key_id" TEXT,
     "note" TEXT NOT NULL,
     "created_by" TEXT NOT NULL,

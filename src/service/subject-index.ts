@@ -1,0 +1,233 @@
+/**
+ * Keeping the subject index whole (issue 24):
+ * - `backfill`: messages and attachments stored before the index existed get their rows, from the text as received
+ *   (the message's text where policy left it unchanged, else its sealed original) and from their files (read again).
+ *   A message policy redacted before the index existed has lost its values: it is counted as not recoverable.
+ *   Resumable: what already has rows is skipped, so a run that stopped is simply run again.
+ * - `rekey`: after `keys rotate --index`, every row and every subject hold sealed under an older index key is opened
+ *   and digested again under the current one; once none is left the older keys leave the key file. The worker runs
+ *   it in the background (the `maintenance` queue); lookups meanwhile digest under every key, so nothing is missed.
+ */
+import type pg from 'pg';
+import { classifyFor } from '../classifier/index.ts';
+import { dropOldIndexKeys, requireIndexKey, type Keyring } from '../core/keys.ts';
+import { originalFromSeal } from '../core/original.ts';
+import { isSubjectCategory, openSubject, sealSubject, subjectDigest, type SubjectCategory } from '../core/subject.ts';
+import { extract } from '../extract/extract.ts';
+import { policyFromStored } from '../policy/index.ts';
+import {
+  openOriginal,
+  SEALED_ORIGINAL_COLUMNS,
+  sealedOriginalFrom,
+  type SealedOriginalRow,
+} from '../review/originals.ts';
+import { blobPath } from '../store/attachments.ts';
+import { inTransaction } from '../store/database.ts';
+import { openSealedOriginal, redactionOf } from '../store/redactions.ts';
+import { indexMessages } from '../store/subjects.ts';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+
+const BATCH = 500;
+
+export interface BackfillCounts {
+  messages: number;
+  notRecoverable: number;
+  attachments: number;
+  unreadableFiles: number;
+}
+
+/** Indexes what has identifier findings and no rows yet; `onProgress` hears each batch. */
+export async function backfillIndex(
+  pool: pg.Pool,
+  keyring: Keyring,
+  dataDir: string,
+  onProgress: (counts: BackfillCounts) => void = () => {},
+): Promise<BackfillCounts> {
+  const keys = requireIndexKey(keyring);
+  const counts: BackfillCounts = { messages: 0, notRecoverable: 0, attachments: 0, unreadableFiles: 0 };
+  let after = '0';
+  for (;;) {
+    const rows = await pool.query<{
+      id: string;
+      agency_id: string;
+      text: string;
+      redacted: boolean;
+      has_original: boolean;
+    }>(
+      `SELECT m.id::text, m.agency_id::text, m.text, m.redacted,
+              EXISTS (SELECT 1 FROM review_items r WHERE r.message_id = m.id AND r.original IS NOT NULL) AS has_original
+         FROM messages m
+        WHERE m.id > $1 AND EXISTS (SELECT 1 FROM findings f WHERE f.message_id = m.id AND f.category = ANY($2::text[]))
+          AND NOT EXISTS (SELECT 1 FROM subject_index s WHERE s.message_id = m.id)
+        ORDER BY m.id LIMIT ${BATCH}`,
+      [after, ['IIN', 'PHONE', 'EMAIL', 'PASSPORT', 'ID_CARD', 'CARD', 'IBAN']],
+    );
+    if (rows.rows.length === 0) break;
+    after = rows.rows.at(-1)!.id;
+    await inTransaction(pool, async (client) => {
+      for (const m of rows.rows) {
+        const text = m.has_original ? await originalText(client, keyring, m.id) : m.redacted ? null : m.text;
+        if (text === null) {
+          counts.notRecoverable++;
+          continue;
+        }
+        const findings = await client.query<{ category: string; start: number; end: number }>(
+          `SELECT category, start, "end" FROM findings WHERE message_id = $1`,
+          [m.id],
+        );
+        await indexMessages(client, m.agency_id, keys, [{ messageId: m.id, text, findings: findings.rows }], []);
+        counts.messages++;
+      }
+    });
+    onProgress(counts);
+  }
+  await backfillAttachments(pool, keyring, dataDir, counts);
+  onProgress(counts);
+  return counts;
+}
+
+async function originalText(db: Pick<pg.PoolClient, 'query'>, keyring: Keyring, messageId: string): Promise<string> {
+  const row = await db.query<SealedOriginalRow>(
+    `SELECT ${SEALED_ORIGINAL_COLUMNS} FROM review_items r JOIN messages m ON m.id = r.message_id WHERE r.message_id = $1`,
+    [messageId],
+  );
+  return originalFromSeal(openOriginal(keyring, sealedOriginalFrom(row.rows[0]!))).text;
+}
+
+/** Files with identifier findings and no rows: read again (their sealed original where redacted) and matched up. */
+async function backfillAttachments(pool: pg.Pool, keyring: Keyring, dataDir: string, counts: BackfillCounts) {
+  const keys = requireIndexKey(keyring);
+  const files = await pool.query<{ agency_id: string; sha256: string; policy: unknown }>(
+    `SELECT DISTINCT f.agency_id::text, f.sha256, a.policy FROM attachment_findings f JOIN agencies a ON a.id = f.agency_id
+      WHERE f.category = ANY($1::text[]) AND NOT EXISTS (SELECT 1 FROM subject_index s WHERE s.attachment_finding_id = f.id)`,
+    [['IIN', 'PHONE', 'EMAIL', 'PASSPORT', 'ID_CARD', 'CARD', 'IBAN']],
+  );
+  for (const file of files.rows) {
+    const pages = await pagesOf(pool, keyring, dataDir, file.agency_id, file.sha256);
+    if (!pages) {
+      counts.unreadableFiles++;
+      continue;
+    }
+    const classifier = policyFromStored(file.policy).classifier;
+    const findings = await pool.query<{ id: string; page: number; start: number; end: number; category: string }>(
+      `SELECT id::text, page, start, "end", category FROM attachment_findings WHERE agency_id = $1 AND sha256 = $2`,
+      [file.agency_id, file.sha256],
+    );
+    const rows = [];
+    for (const f of findings.rows) {
+      const text = pages.get(f.page) ?? '';
+      const value = text.slice(f.start, f.end);
+      const again = classifyFor(text, classifier).some(
+        (g) => g.start === f.start && g.end === f.end && g.category === f.category,
+      );
+      if (!again || !isSubjectCategory(f.category)) continue;
+      rows.push({ id: f.id, category: f.category as SubjectCategory, value });
+    }
+    await pool.query(
+      `INSERT INTO subject_index (agency_id, category, digest, sealed, key_id, sha256, attachment_finding_id)
+       SELECT $1, c, d, s, $2, $3, f FROM unnest($4::text[], $5::bytea[], $6::bytea[], $7::bigint[]) AS t(c, d, s, f)`,
+      [
+        file.agency_id,
+        keys.currentId,
+        file.sha256,
+        rows.map((r) => r.category),
+        rows.map((r) => subjectDigest(keys.current, r.category, r.value)),
+        rows.map((r) => sealSubject(keys.current, r.category, r.value)),
+        rows.map((r) => r.id),
+      ],
+    );
+    counts.attachments++;
+  }
+}
+
+/** A file's pages' texts, read as the extract stage read them; null when its bytes are no longer held. */
+async function pagesOf(pool: pg.Pool, keyring: Keyring, dataDir: string, agencyId: string, sha256: string) {
+  const redaction = await redactionOf(pool, agencyId, sha256);
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'agw-backfill-'));
+  try {
+    let file = blobPath(dataDir, sha256);
+    if (redaction) {
+      file = path.join(dir, 'original');
+      const bytes = await openSealedOriginal(dataDir, keyring, { agencyId, sha256, keyId: redaction.keyId });
+      await writeFile(file, bytes, { mode: 0o600 });
+    }
+    const extraction = await extract(file).catch(() => null);
+    if (!extraction?.inspected) return null;
+    return new Map(extraction.pages.map((p) => [p.page, p.text]));
+  } catch {
+    return null;
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+export interface RekeyCounts {
+  rows: number;
+  holds: number;
+  unreadable: number;
+  droppedKeys: string[];
+}
+
+/**
+ * Re-keys rows and holds sealed under older index keys. `dropOld`: then removes from the key file the older keys no
+ * row or hold uses any more — only once every worker runs with the new key (restarted), or one would write under
+ * a key that is gone.
+ */
+export async function rekeyIndex(pool: pg.Pool, keyring: Keyring, dropOld = false): Promise<RekeyCounts> {
+  const keys = requireIndexKey(keyring);
+  const counts: RekeyCounts = { rows: 0, holds: 0, unreadable: 0, droppedKeys: [] };
+  for (const table of ['subject_index', 'legal_holds'] as const) {
+    let after = table === 'subject_index' ? '0' : '00000000-0000-0000-0000-000000000000';
+    for (;;) {
+      const rows = await pool.query<{ id: string; category: SubjectCategory; sealed: Buffer; key_id: string }>(
+        `SELECT id::text, category, sealed, key_id FROM ${table}
+          WHERE key_id <> $1 AND sealed IS NOT NULL AND id > $2 ORDER BY id LIMIT ${BATCH}`,
+        [keys.currentId, after],
+      );
+      if (rows.rows.length === 0) break;
+      after = rows.rows.at(-1)!.id;
+      const ids: string[] = [];
+      const digests: Buffer[] = [];
+      const sealed: Buffer[] = [];
+      for (const row of rows.rows) {
+        const old = keys.all.get(row.key_id);
+        const value = old ? safeOpen(old, row.category, row.sealed) : null;
+        if (value === null) {
+          counts.unreadable++;
+          continue;
+        }
+        ids.push(row.id);
+        digests.push(subjectDigest(keys.current, row.category, value));
+        sealed.push(sealSubject(keys.current, row.category, value));
+      }
+      await pool.query(
+        `UPDATE ${table} t SET digest = u.d, sealed = u.s, key_id = $4
+           FROM unnest($1::${table === 'subject_index' ? 'bigint' : 'uuid'}[], $2::bytea[], $3::bytea[]) AS u(id, d, s)
+          WHERE t.id = u.id`,
+        [ids, digests, sealed, keys.currentId],
+      );
+      counts[table === 'subject_index' ? 'rows' : 'holds'] += ids.length;
+    }
+  }
+  if (!dropOld) return counts;
+  const still = await pool.query<{ key_id: string }>(
+    `SELECT DISTINCT key_id FROM subject_index WHERE key_id <> $1
+     UNION SELECT DISTINCT key_id FROM legal_holds WHERE key_id IS NOT NULL AND key_id <> $1`,
+    [keys.currentId],
+  );
+  counts.droppedKeys = await dropOldIndexKeys(
+    keyring.file,
+    still.rows.map((r) => r.key_id),
+  );
+  return counts;
+}
+
+function safeOpen(key: Buffer, category: SubjectCategory, sealed: Buffer): string | null {
+  try {
+    return openSubject(key, category, sealed);
+  } catch {
+    return null;
+  }
+}
