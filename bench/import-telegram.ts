@@ -38,6 +38,8 @@ import { Redis } from 'ioredis';
 
 import { writeTelegramExport } from '../bridges/telegram/export/generate.ts';
 import type { ImportSummary } from '../src/pipeline/import-run.ts';
+import { loadKeyring, requireIndexKey } from '../src/core/keys.ts';
+import { openSubject, sealSubject, subjectDigest, type SubjectCategory } from '../src/core/subject.ts';
 import { addAgency } from '../src/store/agencies.ts';
 import { createTestDatabase, type TestDatabase } from '../test/helpers/database.ts';
 import { benchImportEnv } from './import-process.ts';
@@ -282,6 +284,7 @@ async function importOnce(file: string, bytes: number, dir: string, workerProces
     for (const line of cpuReport(cpuUse, summary?.read ?? N))
       console.log(`${line.startsWith('  ') ? '' : 'import '}${line}`);
     if (CPU_PROF) console.log(`CPU profile of the importer written to ${path.resolve(CPU_PROF)}`);
+    console.log(await subjectIndexCost(db, agency.id, env.AITU_GATEWAY_KEY_FILE!, summary?.read ?? N, run.seconds));
     for (const f of failures.slice(failed)) console.log(`FAIL ${f}`);
     console.log(
       msgPerS >= TARGET_MSG_S
@@ -296,6 +299,54 @@ async function importOnce(file: string, bytes: number, dir: string, workerProces
   } finally {
     await workers?.stop();
     console.error(`bench: cleaned up (${await cleanUpBench({ redis, prefix, db, dir: runDir })}, ${runDir} removed)`);
+  }
+}
+
+/**
+ * What the subject index (issue 24) costs this import: its rows' work — the keyed digest, the sealed value and the
+ * set insert the deliver stage pays for them — done again alone over the run's own identifiers (opened from their
+ * sealed values, the opening not timed) into a scratch table, against the import's wall time.
+ */
+async function subjectIndexCost(
+  db: TestDatabase,
+  agencyId: string,
+  keyFile: string,
+  messages: number,
+  importSeconds: number,
+): Promise<string> {
+  const keys = requireIndexKey(await loadKeyring(keyFile));
+  const rows = await db.store.pool.query<{ category: SubjectCategory; sealed: Buffer; message_id: string }>(
+    `SELECT category, sealed, message_id::text FROM subject_index WHERE agency_id = $1 AND message_id IS NOT NULL`,
+    [agencyId],
+  );
+  const values = rows.rows.map((r) => ({ ...r, value: openSubject(keys.current, r.category, r.sealed) }));
+  const client = await db.store.pool.connect();
+  try {
+    await client.query(`CREATE TEMP TABLE index_cost (LIKE subject_index INCLUDING DEFAULTS)`);
+    const started = process.hrtime.bigint();
+    for (let i = 0; i < values.length; i += 2000) {
+      const batch = values.slice(i, i + 2000);
+      await client.query(
+        `INSERT INTO index_cost (agency_id, category, digest, sealed, key_id, message_id)
+         SELECT $1, c, d, s, $2, m FROM unnest($3::bigint[], $4::text[], $5::bytea[], $6::bytea[]) AS t(m, c, d, s)`,
+        [
+          agencyId,
+          keys.currentId,
+          batch.map((v) => v.message_id),
+          batch.map((v) => v.category),
+          batch.map((v) => subjectDigest(keys.current, v.category, v.value)),
+          batch.map((v) => sealSubject(keys.current, v.category, v.value)),
+        ],
+      );
+    }
+    const cost = Number(process.hrtime.bigint() - started) / 1e9;
+    return (
+      `subject index: ${fmt(values.length)} rows for ${fmt(messages)} messages; their work alone (digest, sealed value, insert) ` +
+      `${cost.toFixed(2)} s = ${((100 * cost) / importSeconds).toFixed(1)} % of the import's ${importSeconds.toFixed(1)} s; ` +
+      `without it ≈ ${fmt(rate(messages, Math.max(0.001, importSeconds - cost)))} messages/s`
+    );
+  } finally {
+    client.release();
   }
 }
 

@@ -146,10 +146,19 @@ async function eraseMessages(work: Work): Promise<void> {
 
 async function eraseMessage(client: pg.PoolClient, work: Work, messageId: string): Promise<void> {
   const { category, value } = work.request;
-  const row = await client.query<{ text: string }>(`SELECT text FROM messages WHERE id = $1 FOR UPDATE`, [messageId]);
+  const row = await client.query<{ text: string; body: string }>(
+    `SELECT text, body::text AS body FROM messages WHERE id = $1 FOR UPDATE`,
+    [messageId],
+  );
   const text = eraseValue(row.rows[0]?.text ?? '', category, value);
-  if (text.erased > 0) {
-    await client.query(`UPDATE messages SET text = $2 WHERE id = $1`, [messageId, text.text]);
+  // structured parts as delivered (a shared contact's phone, a poll's question) hold it too, where policy allowed
+  const body = eraseValue(row.rows[0]?.body ?? '{}', category, value);
+  if (text.erased + body.erased > 0) {
+    await client.query(`UPDATE messages SET text = $2, body = $3::jsonb WHERE id = $1`, [
+      messageId,
+      text.text,
+      body.text,
+    ]);
     work.counts.texts++;
   }
   const versions = await client.query<{ id: string; text: string }>(
