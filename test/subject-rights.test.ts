@@ -5,7 +5,10 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { classify } from '../src/classifier/index.ts';
 import { extract } from '../src/extract/extract.ts';
+import { buildConsole } from '../src/console/app.ts';
 import { runCli } from './helpers/cli.ts';
+import { TestBrowser } from './helpers/console.ts';
+import { configFor } from './helpers/installation.ts';
 import { scan, textPdf } from './helpers/attachment-fixtures.ts';
 import { validIins } from './helpers/office-fixtures.ts';
 import { createImportWorld, type ImportWorld } from './helpers/import-world.ts';
@@ -143,6 +146,29 @@ describe('data subjects: find every place an IIN is held, without holding it in 
     const html = readFileSync(path.join(out, 'report.html'), 'utf8');
     assert.match(html, /<table>/);
     assert.equal(statSync(path.join(out, 'report.html')).mode & 0o777, 0o600);
+  });
+
+  it('the console finds the same through the same service (officer), audited alike; an auditor is refused', async () => {
+    const app = await buildConsole({ store: world.db.store, keyFile: configFor(world.env).keyFile, sealIntervalMs: 0 });
+    try {
+      const officer = new TestBrowser(app);
+      assert.equal((await officer.signIn(tokens.olga!)).status, 303);
+      const form = await officer.get('/subjects');
+      assert.equal(form.status, 200);
+      const before = (await world.query(`SELECT 1 FROM audit_log WHERE action = 'subject.find'`)).length;
+      const found = await officer.post('/subjects', { category: 'IIN', value: spaced });
+      assert.equal(found.status, 200);
+      assert.equal(found.headers['cache-control'], 'no-store');
+      const rows = found.body.match(/<tr><td>/g) ?? [];
+      assert.equal(rows.length, 43 + 3 + 43);
+      assert.doesNotMatch(found.body, /id="erase-subject"/, 'an officer may not erase');
+      assert.equal((await world.query(`SELECT 1 FROM audit_log WHERE action = 'subject.find'`)).length, before + 1);
+      const auditor = new TestBrowser(app);
+      assert.equal((await auditor.signIn(tokens.aset!)).status, 303);
+      assert.equal((await auditor.post('/subjects', { category: 'IIN', value: IIN })).status, 403);
+    } finally {
+      await app.close();
+    }
   });
 
   it('subject erase removes it everywhere: find finds none, the rest of each message survives, audit verify passes', async () => {

@@ -27,6 +27,7 @@ import { registerItems } from './routes/items.ts';
 import { BOARD_PATH, mountQueueBoard, registerOperations } from './routes/operations.ts';
 import { registerQueue } from './routes/queue.ts';
 import { registerReports } from './routes/reports.ts';
+import { registerSubjects } from './routes/subjects.ts';
 import { LANGUAGE_COOKIE, registerSignIn, SESSION_COOKIE } from './routes/sign-in.ts';
 import { readSession } from './sessions.ts';
 
@@ -213,6 +214,7 @@ export async function buildConsole(options: ConsoleOptions): Promise<FastifyInst
   registerQueue(app, deps);
   registerItems(app, deps);
   registerReports(app, deps);
+  registerSubjects(app, deps);
   registerAudit(app, deps);
   const board =
     deps.queues && deps.redis

@@ -49,8 +49,15 @@ export function digestLabel(digest: Buffer): string {
 
 /** The index key's second use, kept apart from the HMAC by derivation: sealing values for re-keying. */
 function sealingKey(key: Buffer): Buffer {
-  return Buffer.from(hkdfSync('sha256', key, Buffer.alloc(0), 'aitu-gateway subject seal', 32));
+  let derived = sealingKeys.get(key);
+  if (!derived) {
+    derived = Buffer.from(hkdfSync('sha256', key, Buffer.alloc(0), 'aitu-gateway subject seal', 32));
+    sealingKeys.set(key, derived);
+  }
+  return derived;
 }
+/** derived once per index key a process holds */
+const sealingKeys = new WeakMap<Buffer, Buffer>();
 
 /**
  * The value as the index keeps it for re-keying: AES-256-GCM under a key derived from the index key, bound to its

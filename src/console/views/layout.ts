@@ -13,12 +13,13 @@ export interface PageContext {
   here: string;
 }
 
-type Section = 'queue' | 'reports' | 'audit' | 'operations';
+type Section = 'queue' | 'reports' | 'subjects' | 'audit' | 'operations';
 
 /** The sections of the navigation each role sees (the server refuses the others anyway). */
 const SECTIONS: readonly { section: Section; href: string; label: MessageKey; roles: readonly string[] }[] = [
   { section: 'queue', href: '/queue', label: 'nav.queue', roles: ['officer', 'auditor', 'admin'] },
   { section: 'reports', href: '/reports', label: 'nav.reports', roles: ['officer', 'auditor', 'admin'] },
+  { section: 'subjects', href: '/subjects', label: 'nav.subjects', roles: ['officer', 'admin'] },
   { section: 'audit', href: '/audit', label: 'nav.audit', roles: ['auditor', 'admin'] },
   { section: 'operations', href: '/operations', label: 'nav.operations', roles: ['admin'] },
 ];
