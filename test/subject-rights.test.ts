@@ -174,13 +174,24 @@ describe('data subjects: find every place an IIN is held, without holding it in 
   it('subject erase removes it everywhere: find finds none, the rest of each message survives, audit verify passes', async () => {
     const refused = await as('olga', ['subject', 'erase', '--iin', '-', '--note', 'request 17'], IIN);
     assert.notEqual(refused.code, 0, 'an officer may not erase');
+    // a crash after 10 messages (SIGKILL): each erased message is committed with its index rows gone
+    const crashed = await runCli(['subject', 'erase', '--iin', '-', '--note', 'request 17', '--json'], {
+      env: { ...world.env, AITU_GATEWAY_TOKEN: tokens.admin, AITU_GATEWAY_FAULT_ERASE_KILL_AFTER: '10' },
+      input: IIN,
+    });
+    assert.equal(crashed.signal, 'SIGKILL');
+    assert.equal(count(await find(), 'message'), 33, 'the 30 texts and 3 files not yet erased are still found');
+    // run again: the unfinished erasure continues
     const erased = await as('admin', ['subject', 'erase', '--iin', '-', '--note', 'request 17', '--json'], IIN);
     assert.equal(erased.code, 0, erased.stderr);
-    const { counts } = JSON.parse(erased.stdout) as { counts: Record<string, number> };
-    assert.equal(counts.messages, 40);
-    assert.equal(counts.originals, 40, 'each quarantined message had its sealed original erased');
+    const { counts, resumed } = JSON.parse(erased.stdout) as { counts: Record<string, number>; resumed: boolean };
+    assert.equal(resumed, true);
+    assert.equal(counts.messages, 30);
+    assert.equal(counts.originals, 30, 'each quarantined message had its sealed original erased');
     assert.equal(counts.attachments, 3);
     assert.deepEqual(await find(), []);
+    const erasures = await world.query<{ status: string }>(`SELECT status FROM subject_erasures`);
+    assert.deepEqual(erasures, [{ status: 'done' }], 'one operation, resumed, not two');
 
     const texts = await world.query<{ text: string }>(
       `SELECT m.text FROM messages m WHERE m.text LIKE 'Прошу проверить%' ORDER BY m.id`,

@@ -49,6 +49,12 @@ export interface ErasureCounts {
 
 const BATCH = 100;
 
+/**
+ * Fault injection for the resumption test: the process kills itself (SIGKILL, as a crash) after erasing this many
+ * messages. Off unless the variable is set.
+ */
+const killAfter = Number(process.env.AITU_GATEWAY_FAULT_ERASE_KILL_AFTER ?? 0);
+
 export async function eraseSubject(
   store: Store,
   actor: Actor,
@@ -139,8 +145,10 @@ async function eraseMessages(work: Work): Promise<void> {
       [work.digests],
     );
     if (batch.rows.length === 0) return;
-    for (const { message_id: id } of batch.rows)
+    for (const { message_id: id } of batch.rows) {
       await inTransaction(work.store.pool, (client) => eraseMessage(client, work, id));
+      if (killAfter > 0 && work.counts.messages >= killAfter) process.kill(process.pid, 'SIGKILL');
+    }
   }
 }
 
