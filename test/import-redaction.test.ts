@@ -14,6 +14,7 @@ import { heic, scan, textPdf } from './helpers/attachment-fixtures.ts';
 import { TestBrowser } from './helpers/console.ts';
 import { configFor } from './helpers/installation.ts';
 import { docx, validIins } from './helpers/office-fixtures.ts';
+import { createPeople } from './helpers/people.ts';
 import { createImportWorld, type ImportWorld } from './helpers/import-world.ts';
 import { makeMessages, writeJsonl } from './helpers/messages.ts';
 
@@ -67,21 +68,16 @@ describe('import: images and PDFs redacted with black boxes, originals sealed', 
 
   before(async () => {
     world = await createImportWorld(['mvd', 'other']);
-    const root = await world.cli(['user', 'add', 'root', '--role', 'admin', '--json']);
-    assert.equal(root.code, 0, root.stderr);
-    tokens.admin = (JSON.parse(root.stdout) as { token: string }).token;
-    for (const [name, role, agency] of [
-      ['olga', 'officer', 'mvd'],
-      ['timur', 'officer', 'other'],
-      ['aset', 'auditor', 'mvd'],
-    ] as const) {
-      const added = await as(tokens.admin, ['user', 'add', name, '--role', role, '--agency', agency, '--json']);
-      assert.equal(added.code, 0, added.stderr);
-      tokens[name] = (JSON.parse(added.stdout) as { token: string }).token;
-    }
+    const people = await createPeople(world.db.store, {
+      admin: { role: 'admin' },
+      olga: { role: 'officer', agencies: ['mvd'] },
+      timur: { role: 'officer', agencies: ['other'] },
+      aset: { role: 'auditor', agencies: ['mvd'] },
+    });
+    Object.assign(tokens, people.tokens);
     const policy = path.join(world.dir, 'policy.yaml');
     writeFileSync(policy, POLICY);
-    const set = await as(tokens.admin, ['agency', 'set-policy', 'mvd', policy]);
+    const set = await as(tokens.admin!, ['agency', 'set-policy', 'mvd', policy]);
     assert.equal(set.code, 0, set.stderr);
 
     media = path.join(world.dir, 'media');

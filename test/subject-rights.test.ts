@@ -11,6 +11,7 @@ import { TestBrowser } from './helpers/console.ts';
 import { configFor } from './helpers/installation.ts';
 import { scan, textPdf } from './helpers/attachment-fixtures.ts';
 import { validIins } from './helpers/office-fixtures.ts';
+import { createPeople } from './helpers/people.ts';
 import { createImportWorld, type ImportWorld } from './helpers/import-world.ts';
 import { makeMessages, writeJsonl } from './helpers/messages.ts';
 
@@ -51,18 +52,13 @@ describe('data subjects: find every place an IIN is held, without holding it in 
 
   before(async () => {
     world = await createImportWorld(['mvd', 'other']);
-    const root = await world.cli(['user', 'add', 'root', '--role', 'admin', '--json']);
-    assert.equal(root.code, 0, root.stderr);
-    tokens.admin = (JSON.parse(root.stdout) as { token: string }).token;
-    for (const [name, role, agency] of [
-      ['olga', 'officer', 'mvd'],
-      ['timur', 'officer', 'other'],
-      ['aset', 'auditor', 'mvd'],
-    ] as const) {
-      const added = await as('admin', ['user', 'add', name, '--role', role, '--agency', agency, '--json']);
-      assert.equal(added.code, 0, added.stderr);
-      tokens[name] = (JSON.parse(added.stdout) as { token: string }).token;
-    }
+    const people = await createPeople(world.db.store, {
+      admin: { role: 'admin' },
+      olga: { role: 'officer', agencies: ['mvd'] },
+      timur: { role: 'officer', agencies: ['other'] },
+      aset: { role: 'auditor', agencies: ['mvd'] },
+    });
+    Object.assign(tokens, people.tokens);
     const media = path.join(world.dir, 'media');
     mkdirSync(media);
     textPdf(path.join(media, 'order-1.pdf'), ['Order 14 on leave', `Employee IIN ${IIN}`, 'Signed: head of unit']);
