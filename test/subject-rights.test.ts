@@ -171,7 +171,7 @@ describe('data subjects: find every place an IIN is held, without holding it in 
     const refused = await as('olga', ['subject', 'erase', '--iin', '-', '--note', 'request 17'], IIN);
     assert.notEqual(refused.code, 0, 'an officer may not erase');
     // a crash after 10 messages (SIGKILL): each erased message is committed with its index rows gone
-    const crashed = await runCli(['subject', 'erase', '--iin', '-', '--note', 'request 17', '--json'], {
+    const crashed = await runCli(['subject', 'erase', '--iin', '-', '--note', `request 17 about ${IIN}`, '--json'], {
       env: { ...world.env, AITU_GATEWAY_TOKEN: tokens.admin, AITU_GATEWAY_FAULT_ERASE_KILL_AFTER: '10' },
       input: IIN,
     });

@@ -15,6 +15,7 @@ import type pg from 'pg';
 import { writeAudit } from '../audit/log.ts';
 import { requireRole, type Actor } from '../auth/roles.ts';
 import { eraseValue } from '../core/erase-value.ts';
+import { maskPersonalData } from '../core/mask.ts';
 import { encryptFile, encryptOriginal, OriginalFormat, requireIndexKey, type Keyring } from '../core/keys.ts';
 import { digestLabel, subjectDigest, subjectDigests } from '../core/subject.ts';
 import { redactFile } from '../extract/redact-file.ts';
@@ -122,7 +123,8 @@ async function openErasure(
   const id = randomUUID();
   await pool.query(
     `INSERT INTO subject_erasures (id, category, digests, mode, note, requested_by) VALUES ($1, $2, $3, $4, $5, $6)`,
-    [id, request.category, digests, mode, request.note, actor.name],
+    // a note is the admin's free text: any identifier typed into it is masked, as in logs
+    [id, request.category, digests, mode, maskPersonalData(request.note), actor.name],
   );
   return { id, resumed: false };
 }

@@ -12,6 +12,7 @@ import { writeAudit, type AuditActor } from '../audit/log.ts';
 import { requireRole, type Actor } from '../auth/roles.ts';
 import { NotFoundError, UsageError } from '../core/errors.ts';
 import { requireIndexKey, type Keyring } from '../core/keys.ts';
+import { maskPersonalData } from '../core/mask.ts';
 import { digestLabel, sealSubject, subjectDigest } from '../core/subject.ts';
 import { policyFromStored, type RetentionSetting } from '../policy/index.ts';
 import { requireAgency } from '../store/agencies.ts';
@@ -205,7 +206,16 @@ export async function addHold(
   const row = await store.pool.query<{ id: string; created_at: Date }>(
     `INSERT INTO legal_holds (id, agency_id, chat_id, category, digest, sealed, key_id, note, created_by)
      VALUES (gen_random_uuid(), $1, $2, $3, $4, $5, $6, $7, $8) RETURNING id::text, created_at`,
-    [agency.id, chatId, s?.category ?? null, digest, sealed, keys?.currentId ?? null, request.note, actor.name],
+    [
+      agency.id,
+      chatId,
+      s?.category ?? null,
+      digest,
+      sealed,
+      keys?.currentId ?? null,
+      maskPersonalData(request.note),
+      actor.name,
+    ],
   );
   const id = row.rows[0]!.id;
   const subject =
@@ -222,7 +232,7 @@ export async function addHold(
     agency: agency.slug,
     chat: chatId,
     subject,
-    note: request.note,
+    note: maskPersonalData(request.note),
     createdBy: actor.name,
     createdAt: row.rows[0]!.created_at.toISOString(),
   };
