@@ -4,6 +4,7 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { maintenanceWorker } from '../src/pipeline/maintenance.ts';
 import { workerConnection } from '../src/pipeline/queues.ts';
+import { maintenanceHandlers } from '../src/service/maintenance.ts';
 import { runCli } from './helpers/cli.ts';
 import { textPdf } from './helpers/attachment-fixtures.ts';
 import { configFor } from './helpers/installation.ts';
@@ -91,9 +92,7 @@ describe('subject index: backfill and index key rotation', () => {
     const cfg = configFor(world.env);
     const connection = workerConnection(redisUrl);
     const worker = maintenanceWorker({
-      store: world.db.store,
-      keyFile: cfg.keyFile,
-      dataDir: world.dataDir,
+      handlers: maintenanceHandlers(world.db.store, cfg.keyFile, world.dataDir),
       connection,
       prefix: world.env.AITU_GATEWAY_QUEUE_PREFIX!,
     });

@@ -4,6 +4,7 @@ import { UsageError } from '../../src/core/errors.ts';
 import { connectRedisOnce } from '../../src/core/redis.ts';
 import { logger } from '../../src/core/logger.ts';
 import { STAGES, startWorkers, type Stage } from '../../src/pipeline/workers.ts';
+import { maintenanceHandlers } from '../../src/service/maintenance.ts';
 import { startSealTimer } from '../../src/service/seal-timer.ts';
 import { openStore } from '../../src/store/database.ts';
 import { openInstallation } from '../../src/store/installation.ts';
@@ -99,6 +100,7 @@ export function registerWorker(program: Command): void {
         logger: log,
         lockMs: lockSeconds * 1000,
         dataDir: cfg.dataDir,
+        maintenance: maintenanceHandlers(store, cfg.keyFile, cfg.dataDir),
       });
       const sealer = startSealTimer(store, chain, sealSeconds * 1000, (error) =>
         log.warn(`could not seal the audit log; trying again in ${sealSeconds} s`, { error: error.message }),

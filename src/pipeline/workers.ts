@@ -15,7 +15,7 @@ import {
   type Queues,
   type RouteOf,
 } from './queues.ts';
-import { maintenanceQueue, maintenanceWorker, scheduleRetention } from './maintenance.ts';
+import { maintenanceQueue, maintenanceWorker, scheduleRetention, type MaintenanceHandlers } from './maintenance.ts';
 import { extractAttachment } from './stages/extract.ts';
 import { MissingToolError } from '../extract/extract.ts';
 import { pendingFiles } from '../store/inspections.ts';
@@ -50,6 +50,8 @@ export interface WorkerSetOptions extends QueueContext {
   extractConcurrency?: number;
   /** how often the maintenance stage enforces retention; default 24 */
   retentionEveryHours?: number;
+  /** what the maintenance stage's jobs do (the service layer's: src/service/maintenance.ts) */
+  maintenance?: MaintenanceHandlers;
 }
 
 /** An agency's policy, re-read at most every few seconds so `agency set-policy` takes effect without restarts. */
@@ -167,12 +169,12 @@ export async function startWorkers(options: WorkerSetOptions): Promise<WorkerSet
   }
   if (options.stages.includes('extract')) workers.push(await extractWorker(options, queues, keyring, connection()));
   if (options.stages.includes('maintenance')) {
-    if (!options.dataDir) throw new Error('the maintenance stage removes files: it needs the data directory');
+    if (!options.maintenance) throw new Error('the maintenance stage needs its jobs (src/service/maintenance.ts)');
     const schedule = maintenanceQueue(connection(), options.prefix);
     await scheduleRetention(schedule, options.retentionEveryHours ?? 24);
     await schedule.close();
-    const { store, keyFile, dataDir, prefix } = options;
-    workers.push(maintenanceWorker({ store, keyFile, dataDir, prefix, connection: connection() }));
+    const handlers = options.maintenance;
+    workers.push(maintenanceWorker({ handlers, prefix: options.prefix, connection: connection() }));
   }
   for (const worker of workers) logWorkerFailures(worker, log, worker.name);
   await Promise.all(workers.map((w) => w.waitUntilReady()));
