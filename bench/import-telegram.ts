@@ -39,7 +39,7 @@ import { Redis } from 'ioredis';
 import { writeTelegramExport } from '../bridges/telegram/export/generate.ts';
 import type { ImportSummary } from '../src/pipeline/import-run.ts';
 import { loadKeyring, requireIndexKey } from '../src/core/keys.ts';
-import { openSubject, sealSubject, subjectDigest, type SubjectCategory } from '../src/core/subject.ts';
+import { indexEntry, openSubject, type SubjectCategory } from '../src/core/subject.ts';
 import { addAgency } from '../src/store/agencies.ts';
 import { createTestDatabase, type TestDatabase } from '../test/helpers/database.ts';
 import { benchImportEnv } from './import-process.ts';
@@ -326,6 +326,8 @@ async function subjectIndexCost(
     const started = process.hrtime.bigint();
     for (let i = 0; i < values.length; i += 2000) {
       const batch = values.slice(i, i + 2000);
+      // what the deliver stage computes for each identifier it indexes
+      const entries = batch.map((v) => indexEntry(keys.current, v.category, v.value)!);
       await client.query(
         `INSERT INTO index_cost (agency_id, category, digest, sealed, key_id, message_id)
          SELECT $1, c, d, s, $2, m FROM unnest($3::bigint[], $4::text[], $5::bytea[], $6::bytea[]) AS t(m, c, d, s)`,
@@ -334,8 +336,8 @@ async function subjectIndexCost(
           keys.currentId,
           batch.map((v) => v.message_id),
           batch.map((v) => v.category),
-          batch.map((v) => subjectDigest(keys.current, v.category, v.value)),
-          batch.map((v) => sealSubject(keys.current, v.category, v.value)),
+          entries.map((e) => e.digest),
+          entries.map((e) => e.sealed),
         ],
       );
     }

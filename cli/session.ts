@@ -78,7 +78,8 @@ async function readTokenFile(file: string): Promise<string> {
   return token;
 }
 
-async function readStream(stream: NodeJS.ReadableStream): Promise<string> {
+/** A stream read whole as UTF-8 text (a token or a value given as `-`). */
+export async function readStream(stream: NodeJS.ReadableStream): Promise<string> {
   let text = '';
   for await (const chunk of stream) text += typeof chunk === 'string' ? chunk : (chunk as Buffer).toString('utf8');
   return text;

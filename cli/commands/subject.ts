@@ -15,7 +15,7 @@ import {
   type SubjectQuery,
 } from '../../src/service/subjects.ts';
 import { action, printJson } from '../common.ts';
-import { withSession } from '../session.ts';
+import { readStream, withSession } from '../session.ts';
 
 const tokenHelp = `your token (default: ${TOKEN_VARIABLE})`;
 
@@ -46,11 +46,7 @@ export async function queryOf(options: ValueOptions): Promise<SubjectQuery> {
     throw new UsageError(`give exactly one of ${SUBJECT_CATEGORIES.map((c) => flag(c).split(' ')[0]).join(', ')}`);
   const category = given[0]!;
   let value = options[OPTIONS[category]]!;
-  if (value === '-') {
-    let text = '';
-    for await (const chunk of process.stdin) text += String(chunk);
-    value = text;
-  }
+  if (value === '-') value = await readStream(process.stdin);
   value = value.trim();
   if (!value) throw new UsageError(`${flag(category).split(' ')[0]}: the value is empty`);
   return { category, value };

@@ -26,3 +26,8 @@ export function idDigest(ids: readonly string[], limit = 100): { count: number; 
 function sha256(text: string): string {
   return createHash('sha256').update(text).digest('hex');
 }
+
+/** A note is free text a person wrote: the audit entry carries its digest, never the text. */
+export function noteDigest(note: string | undefined): string | undefined {
+  return note ? createHash('sha256').update(note, 'utf8').digest('hex') : undefined;
+}

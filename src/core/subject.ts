@@ -37,6 +37,15 @@ export function subjectDigest(key: Buffer, category: SubjectCategory, value: str
     .digest();
 }
 
+/**
+ * What the index keeps of one finding's value under `key`: its digest and sealed value; null for a category that is
+ * not an identifier or a value that is not indexable. Every writer of the index goes through this.
+ */
+export function indexEntry(key: Buffer, category: string, value: string): { digest: Buffer; sealed: Buffer } | null {
+  if (!isSubjectCategory(category) || !indexable(category, value)) return null;
+  return { digest: subjectDigest(key, category, value), sealed: sealSubject(key, category, value) };
+}
+
 /** The value's digest under every index key (a lookup during re-indexing finds rows under the old key too). */
 export function subjectDigests(keys: IndexKeys, category: SubjectCategory, value: string): Buffer[] {
   return [...keys.all.values()].map((key) => subjectDigest(key, category, value));

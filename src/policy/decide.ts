@@ -178,8 +178,9 @@ export function withAttachments(
  * black out, or null when the file is not redacted.
  */
 export function fileRedaction(categories: readonly PolicyCategory[], policy: Policy): Set<PolicyCategory> | null {
-  if (policy.redaction.attachments !== 'boxes' || fileAction('inbound', categories, policy) !== 'redact') return null;
+  if (policy.redaction.attachments !== 'boxes') return null;
   const reasons = categories.map((category) => ruleFor('inbound', category, policy));
+  if (mostSevere(['allow', ...reasons.map((r) => r.action)]) !== 'redact') return null;
   return new Set(reasons.filter((r) => r.action === 'redact').map((r) => r.category));
 }
 

@@ -57,6 +57,20 @@ export async function readSealedOriginal(db: Queryable, itemId: string): Promise
   return sealedOriginalFrom(rows.rows[0]);
 }
 
+/** The sealed original of a message's review item, opened; null when the message has none. */
+export async function openMessageOriginal(
+  db: Queryable,
+  keyring: Keyring,
+  messageId: string,
+): Promise<OriginalMessage | null> {
+  const rows = await db.query<SealedOriginalRow>(
+    `SELECT ${SEALED_ORIGINAL_COLUMNS} FROM review_items r JOIN messages m ON m.id = r.message_id
+      WHERE r.message_id = $1 AND r.original IS NOT NULL`,
+    [messageId],
+  );
+  return rows.rows[0] ? openOriginalMessage(keyring, sealedOriginalFrom(rows.rows[0])) : null;
+}
+
 /**
  * Decrypts an item's original; a missing key, or a ciphertext that does not authenticate for this item (made for
  * another item, under another key with the same id, or altered), says which key and item and shows nothing of it.

@@ -3,16 +3,14 @@
  * a file redacted with black boxes is opened from its sealed original, any other from the attachment store. Every
  * viewing is audited before the bytes are returned, with counts and hashes, never names or content.
  */
-import { readFile } from 'node:fs/promises';
 import { writeAudit } from '../audit/log.ts';
 import { canViewOriginal, canSeeAgency, ForbiddenError, requireRole, type Actor } from '../auth/roles.ts';
 import { NotFoundError } from '../core/errors.ts';
 import type { Keyring } from '../core/keys.ts';
-import { blobPath } from '../store/attachments.ts';
 import { getReviewItem } from '../review/items.ts';
 import type { Store } from '../store/database.ts';
 import { reviewScope } from './review.ts';
-import { openSealedOriginal, redactionOf } from '../store/redactions.ts';
+import { readOriginalFile } from '../store/redactions.ts';
 
 export interface OriginalFile {
   /** 1-based, as review items number attachments */
@@ -50,10 +48,7 @@ export async function viewOriginalFiles(
   );
   const files: OriginalFile[] = [];
   for (const row of rows.rows) {
-    const redaction = await redactionOf(store.pool, agencyId, row.sha256);
-    const bytes = redaction
-      ? await openSealedOriginal(dataDir, await keyring(), { agencyId, sha256: row.sha256, keyId: redaction.keyId })
-      : await readFile(blobPath(dataDir, row.sha256)).catch(() => null);
+    const { bytes, redaction } = await readOriginalFile(store.pool, dataDir, await keyring(), agencyId, row.sha256);
     files.push({ ...row, position: row.position + 1, redacted: redaction !== null, bytes });
   }
   await writeAudit(store.pool, {

@@ -6,17 +6,19 @@
  * One operation, admin only, audited at its start and end with digests and counts (never the value or the note's
  * text), resumable: run again with the same value, it continues where it stopped.
  */
-import { createHash, randomUUID } from 'node:crypto';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { randomUUID } from 'node:crypto';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import type pg from 'pg';
+import { noteDigest } from '../audit/fields.ts';
 import { writeAudit } from '../audit/log.ts';
 import { requireRole, type Actor } from '../auth/roles.ts';
 import { eraseValue } from '../core/erase-value.ts';
 import { maskPersonalData } from '../core/mask.ts';
 import { encryptFile, encryptOriginal, OriginalFormat, requireIndexKey, type Keyring } from '../core/keys.ts';
+import { attachmentLimits } from '../core/limits.ts';
 import { digestLabel, subjectDigest, subjectDigests } from '../core/subject.ts';
 import { redactFile } from '../extract/redact-file.ts';
 import type { Box } from '../extract/layout.ts';
@@ -27,9 +29,18 @@ import {
   VERSION_SEALED_COLUMNS,
   type SealedOriginalRow,
 } from '../review/originals.ts';
-import { blobPath, putBlob, recordBlobOwner } from '../store/attachments.ts';
+import { blobPath, putBlob } from '../store/attachments.ts';
 import { inTransaction, type Store } from '../store/database.ts';
-import { findingBoxes, openSealedOriginal, redactionOf, sealedPath, writeSealed } from '../store/redactions.ts';
+import {
+  findingBoxes,
+  pageBoxes,
+  originalBytes,
+  recordRedaction,
+  redactionOf,
+  sealedPath,
+  writeSealed,
+  type StoredRedaction,
+} from '../store/redactions.ts';
 import type { SubjectQuery } from './subjects.ts';
 
 export interface ErasureRequest extends SubjectQuery {
@@ -74,7 +85,7 @@ export async function eraseSubject(
     actor,
     action: `subject.${mode}.start`,
     subject: `erasure:${id}`,
-    details: { category: request.category, digest: label, resumed, noteSha256: sha256(request.note) },
+    details: { category: request.category, digest: label, resumed, noteSha256: noteDigest(request.note) },
   });
   const counts = emptyCounts();
   const work = { store, ring, dataDir, request, digests, counts };
@@ -99,8 +110,6 @@ export async function eraseSubject(
   });
   return { id, resumed, mode, counts };
 }
-
-const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
 
 function emptyCounts(): ErasureCounts {
   return { messages: 0, texts: 0, originals: 0, versions: 0, attachments: 0, withheldFiles: 0, outboundAttempts: 0 };
@@ -242,18 +251,12 @@ async function eraseAttachment(work: Work, agencyId: string, sha256: string): Pr
       WHERE s.agency_id = $1 AND s.sha256 = $2 AND s.digest = ANY($3::bytea[])`,
     [agencyId, sha256, work.digests],
   );
-  const boxes = new Map<number, Box[]>();
-  let drawable = found.rows.length > 0;
-  for (const row of found.rows) {
-    if (!row.boxes?.length) drawable = false;
-    else boxes.set(row.page, [...(boxes.get(row.page) ?? []), ...row.boxes]);
-  }
+  const boxes = found.rows.length > 0 ? pageBoxes(found.rows) : null;
   const redaction = await redactionOf(pool, agencyId, sha256);
-  const source = redaction
-    ? await openSealedOriginal(work.dataDir, work.ring, { agencyId, sha256, keyId: redaction.keyId }).catch(() => null)
-    : await readFile(blobPath(work.dataDir, sha256)).catch(() => null);
-  const erased = drawable && source ? await drawOver(source, boxes) : null;
-  if (erased) await replaceWithErased(work, agencyId, sha256, erased, redaction?.redactedSha256 ?? null);
+  // a sealed original that does not open cannot be redrawn: the file is withheld instead
+  const source = await originalBytes(work.dataDir, work.ring, { agencyId, sha256 }, redaction).catch(() => null);
+  const erased = boxes && source ? await drawOver(source, boxes) : null;
+  if (erased) await replaceWithErased(work, agencyId, sha256, erased, redaction);
   else await withholdFile(work, agencyId, sha256);
   await pool.query(`DELETE FROM subject_index WHERE agency_id = $1 AND sha256 = $2 AND digest = ANY($3::bytea[])`, [
     agencyId,
@@ -269,7 +272,7 @@ async function drawOver(bytes: Buffer, boxes: Map<number, Box[]>) {
   try {
     const file = path.join(dir, 'file');
     await writeFile(file, bytes, { mode: 0o600 });
-    return await redactFile(file, boxes, 120_000);
+    return await redactFile(file, boxes, attachmentLimits().timeoutMs);
   } catch {
     return null;
   } finally {
@@ -286,40 +289,25 @@ async function replaceWithErased(
   agencyId: string,
   sha256: string,
   erased: { bytes: Buffer; mime: string; boxes: number },
-  before: string | null,
+  before: StoredRedaction | null,
 ): Promise<void> {
   const pool = work.store.pool;
-  const categories = (
-    await pool.query<{ categories: string[] }>(
-      `SELECT categories FROM attachment_redactions WHERE agency_id = $1 AND sha256 = $2`,
-      [agencyId, sha256],
-    )
-  ).rows[0]?.categories;
-  const own = categories?.length ? await findingBoxes(pool, agencyId, sha256, categories) : null;
+  const categories = before?.categories ?? [];
+  const own = categories.length > 0 ? await findingBoxes(pool, agencyId, sha256, categories) : null;
   const delivered = own?.size ? ((await drawOver(erased.bytes, own)) ?? erased) : erased;
   const blob = await putBlob(work.dataDir, Readable.from([delivered.bytes]));
-  await recordBlobOwner(pool, { agencyId, sha256: blob.sha256 });
   const file = { agencyId, sha256 };
   await writeSealed(work.dataDir, file, encryptFile(work.ring.current, erased.bytes, file));
   await inTransaction(pool, async (client) => {
-    await client.query(`INSERT INTO attachment_blobs (sha256, size, mime) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`, [
-      blob.sha256,
-      blob.size,
-      delivered.mime,
-    ]);
-    await client.query(
-      `INSERT INTO attachment_redactions (agency_id, sha256, redacted_sha256, mime, key_id, categories, boxes)
-       VALUES ($1, $2, $3, $4, $5, $6::text[], $7)
-       ON CONFLICT (agency_id, sha256) DO UPDATE SET redacted_sha256 = $3, mime = $4, key_id = $5, boxes = $7`,
-      [agencyId, sha256, blob.sha256, delivered.mime, work.ring.currentId, categories ?? [], delivered.boxes],
-    );
+    const copy = { redactedSha256: blob.sha256, size: blob.size, mime: delivered.mime, boxes: delivered.boxes };
+    await recordRedaction(client, { ...file, ...copy, keyId: work.ring.currentId, categories }, { replace: true });
     await client.query(
       `UPDATE message_attachments a SET redacted_sha256 = $3 FROM messages m
         WHERE m.id = a.message_id AND m.agency_id = $1 AND a.sha256 = $2`,
       [agencyId, sha256, blob.sha256],
     );
   });
-  if (before && before !== blob.sha256) await removeIfUnused(pool, work.dataDir, before);
+  if (before && before.redactedSha256 !== blob.sha256) await removeIfUnused(pool, work.dataDir, before.redactedSha256);
 }
 
 /** A file that cannot be drawn on: unlinked from the agency's messages (kept as a record), its bytes removed. */

@@ -10,7 +10,7 @@ import {
   type ReencryptResult,
 } from '../review/originals.ts';
 import type { Store } from '../store/database.ts';
-import { backfillIndex, rekeyIndex, type BackfillCounts, type RekeyCounts } from './subject-index.ts';
+import { backfillIndex, rekeyIndexAudited, type BackfillCounts, type RekeyCounts } from './subject-index.ts';
 
 /**
  * The data keys of the encrypted originals, as an admin manages them: every operation is the admin's alone and is
@@ -155,9 +155,7 @@ export async function rotateIndexKey(
 /** `keys reindex`: re-keys the index now (audited with counts); `dropOld` then removes older index keys unused. */
 export async function reindexKeys(store: Store, actor: Actor, keyFile: string, dropOld: boolean): Promise<RekeyCounts> {
   requireRole(actor, ADMIN, 're-key the subject index');
-  const counts = await rekeyIndex(store.pool, await loadKeyring(keyFile), dropOld);
-  await writeAudit(store.pool, { actor, action: 'keys.rekey-index', details: { ...counts } });
-  return counts;
+  return rekeyIndexAudited(store.pool, actor, keyFile, dropOld);
 }
 
 /** `subject backfill`: indexes what was stored before the index (admin; audited with counts; resumable). */

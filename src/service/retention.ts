@@ -16,6 +16,7 @@ import { maskPersonalData } from '../core/mask.ts';
 import { digestLabel, sealSubject, subjectDigest } from '../core/subject.ts';
 import { policyFromStored, type RetentionSetting } from '../policy/index.ts';
 import { requireAgency } from '../store/agencies.ts';
+import { parseSource } from '../store/chat-map.ts';
 import { blobPath } from '../store/attachments.ts';
 import type { Store } from '../store/database.ts';
 import { sealedPath } from '../store/redactions.ts';
@@ -79,6 +80,9 @@ const HELD = `(m.chat_id IN (SELECT h.chat_id FROM legal_holds h WHERE h.agency_
               WHERE s.agency_id = m.agency_id AND (s.message_id = m.id
                  OR s.sha256 IN (SELECT a.sha256 FROM message_attachments a WHERE a.message_id = m.id))))`;
 
+/** A message waiting for a decision stays until it is decided. */
+const AWAITING_REVIEW = `EXISTS (SELECT 1 FROM review_items r WHERE r.message_id = m.id AND r.status IN ('open', 'escalated'))`;
+
 async function enforceFor(
   pool: pg.Pool,
   dataDir: string,
@@ -87,17 +91,14 @@ async function enforceFor(
   now: Date,
 ): Promise<RetentionCounts> {
   const counts: RetentionCounts = { messages: 0, attachments: 0, originals: 0, evidence: 0, held: 0 };
-  const files = new Set<string>();
   if (days.messages) {
     const before = cutoff(now, days.messages);
     counts.held = await countHeld(pool, agencyId, before);
     for (;;) {
-      // a message waiting for a decision stays until it is decided
       const deleted = await pool.query(
         `DELETE FROM messages WHERE id IN (
            SELECT m.id FROM messages m WHERE m.agency_id = $1 AND m.sent_at < $2 AND NOT ${HELD}
-              AND NOT EXISTS (SELECT 1 FROM review_items r WHERE r.message_id = m.id AND r.status IN ('open', 'escalated'))
-            LIMIT ${CHUNK})`,
+              AND NOT ${AWAITING_REVIEW} LIMIT ${CHUNK})`,
         [agencyId, before],
       );
       counts.messages += deleted.rowCount ?? 0;
@@ -105,16 +106,13 @@ async function enforceFor(
     }
   }
   if (days.attachments) {
-    const unlinked = await pool.query<{ sha256: string; redacted_sha256: string | null }>(
+    const unlinked = await pool.query(
       `UPDATE message_attachments a SET withheld = true FROM messages m
         WHERE m.id = a.message_id AND m.agency_id = $1 AND m.sent_at < $2 AND NOT a.withheld AND a.sha256 IS NOT NULL
-          AND NOT ${HELD}
-          AND NOT EXISTS (SELECT 1 FROM review_items r WHERE r.message_id = m.id AND r.status IN ('open', 'escalated'))
-        RETURNING a.sha256, a.redacted_sha256`,
+          AND NOT ${HELD} AND NOT ${AWAITING_REVIEW}`,
       [agencyId, cutoff(now, days.attachments)],
     );
     counts.attachments = unlinked.rowCount ?? 0;
-    for (const r of unlinked.rows) for (const sha of [r.sha256, r.redacted_sha256]) if (sha) files.add(sha);
   }
   if (days.originals) {
     const cleared = await pool.query(
@@ -134,7 +132,7 @@ async function enforceFor(
     );
     counts.evidence = removed.rowCount ?? 0;
   }
-  await removeUnusedFiles(pool, dataDir, agencyId, files);
+  await removeUnusedFiles(pool, dataDir, agencyId);
   return counts;
 }
 
@@ -148,17 +146,17 @@ async function countHeld(pool: pg.Pool, agencyId: string, before: Date): Promise
 
 /**
  * Bytes no message delivers any more leave the store: the attachment store's blob and the agency's sealed original
- * of a redacted file. (A deleted message's files are found the same way: by nothing referring to them.)
+ * of a redacted file. Found by what the agency stored (attachment_owners: its files and redacted copies alike) that
+ * none of its messages holds — an unlinked file and a deleted message's files the same way.
  */
-async function removeUnusedFiles(pool: pg.Pool, dataDir: string, agencyId: string, files: Set<string>) {
+async function removeUnusedFiles(pool: pg.Pool, dataDir: string, agencyId: string) {
   const orphans = await pool.query<{ sha256: string }>(
     `SELECT o.sha256 FROM attachment_owners o WHERE o.agency_id = $1
         AND NOT EXISTS (SELECT 1 FROM message_attachments a JOIN messages m ON m.id = a.message_id
                          WHERE m.agency_id = $1 AND NOT a.withheld AND (a.sha256 = o.sha256 OR a.redacted_sha256 = o.sha256))`,
     [agencyId],
   );
-  for (const { sha256 } of orphans.rows) files.add(sha256);
-  for (const sha256 of files) {
+  for (const { sha256 } of orphans.rows) {
     const used = await pool.query(
       `SELECT 1 FROM message_attachments WHERE NOT withheld AND (sha256 = $1 OR redacted_sha256 = $1) LIMIT 1`,
       [sha256],
@@ -239,13 +237,14 @@ export async function addHold(
 }
 
 async function chatIdOf(pool: pg.Pool, agencyId: string, chat: string): Promise<string> {
-  const colon = chat.indexOf(':');
-  const found = /^[0-9a-f-]{36}$/i.test(chat)
-    ? await pool.query<{ id: string }>(`SELECT id::text FROM chats WHERE agency_id = $1 AND id = $2`, [agencyId, chat])
-    : await pool.query<{ id: string }>(
+  const national = /^[0-9a-f-]{36}$/i.test(chat);
+  const source = national ? null : parseSource(chat);
+  const found = source
+    ? await pool.query<{ id: string }>(
         `SELECT chat_id::text AS id FROM chat_sources WHERE agency_id = $1 AND platform = $2 AND source_chat_id = $3`,
-        [agencyId, chat.slice(0, colon), chat.slice(colon + 1)],
-      );
+        [agencyId, source.platform, source.chatId],
+      )
+    : await pool.query<{ id: string }>(`SELECT id::text FROM chats WHERE agency_id = $1 AND id = $2`, [agencyId, chat]);
   if (!found.rows[0])
     throw new NotFoundError(`no chat ${chat} in this agency (give its national id, or platform:chat id)`, 'agency');
   return found.rows[0].id;

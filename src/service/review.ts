@@ -1,5 +1,5 @@
-import { createHash } from 'node:crypto';
 import type pg from 'pg';
+import { noteDigest } from '../audit/fields.ts';
 import { writeAudit } from '../audit/log.ts';
 import {
   canSeeAgency,
@@ -51,11 +51,6 @@ const DECIDERS = ['officer', 'admin'] as const;
 /** The actor's view of the queue: the agencies they see, and those whose originals they may read. */
 export function reviewScope(actor: Actor): ReviewScope {
   return { agencyIds: visibleAgencies(actor), readsOriginal: (agencyId) => canViewOriginal(actor, agencyId) };
-}
-
-/** A note is free text a reviewer wrote: the audit entry carries its digest, never the text. */
-function noteDigest(note: string | undefined): string | undefined {
-  return note ? createHash('sha256').update(note, 'utf8').digest('hex') : undefined;
 }
 
 /**

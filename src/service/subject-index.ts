@@ -5,29 +5,31 @@
  *   A message policy redacted before the index existed has lost its values: it is counted as not recoverable.
  *   Resumable: what already has rows is skipped, so a run that stopped is simply run again.
  * - `rekey`: after `keys rotate --index`, every row and every subject hold sealed under an older index key is opened
- *   and digested again under the current one; once none is left the older keys leave the key file. The worker runs
+ *   and digested again under the current one; asked to, it then removes the older keys nothing uses. The worker runs
  *   it in the background (the `maintenance` queue); lookups meanwhile digest under every key, so nothing is missed.
  */
-import type pg from 'pg';
-import { classifyFor } from '../classifier/index.ts';
-import { dropOldIndexKeys, requireIndexKey, type Keyring } from '../core/keys.ts';
-import { originalFromSeal } from '../core/original.ts';
-import { isSubjectCategory, openSubject, sealSubject, subjectDigest, type SubjectCategory } from '../core/subject.ts';
-import { extract } from '../extract/extract.ts';
-import { policyFromStored } from '../policy/index.ts';
-import {
-  openOriginal,
-  SEALED_ORIGINAL_COLUMNS,
-  sealedOriginalFrom,
-  type SealedOriginalRow,
-} from '../review/originals.ts';
-import { blobPath } from '../store/attachments.ts';
-import { inTransaction } from '../store/database.ts';
-import { openSealedOriginal, redactionOf } from '../store/redactions.ts';
-import { indexMessages } from '../store/subjects.ts';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import type pg from 'pg';
+import { writeAudit, type AuditActor } from '../audit/log.ts';
+import { classifyFor } from '../classifier/index.ts';
+import { dropOldIndexKeys, loadKeyring, requireIndexKey, type Keyring } from '../core/keys.ts';
+import { attachmentLimits } from '../core/limits.ts';
+import {
+  indexEntry,
+  openSubject,
+  sealSubject,
+  subjectDigest,
+  SUBJECT_CATEGORIES,
+  type SubjectCategory,
+} from '../core/subject.ts';
+import { extract } from '../extract/extract.ts';
+import { policyFromStored } from '../policy/index.ts';
+import { openMessageOriginal } from '../review/originals.ts';
+import { inTransaction } from '../store/database.ts';
+import { readOriginalFile } from '../store/redactions.ts';
+import { indexMessages } from '../store/subjects.ts';
 
 const BATCH = 500;
 
@@ -62,13 +64,14 @@ export async function backfillIndex(
         WHERE m.id > $1 AND EXISTS (SELECT 1 FROM findings f WHERE f.message_id = m.id AND f.category = ANY($2::text[]))
           AND NOT EXISTS (SELECT 1 FROM subject_index s WHERE s.message_id = m.id)
         ORDER BY m.id LIMIT ${BATCH}`,
-      [after, ['IIN', 'PHONE', 'EMAIL', 'PASSPORT', 'ID_CARD', 'CARD', 'IBAN']],
+      [after, SUBJECT_CATEGORIES],
     );
     if (rows.rows.length === 0) break;
     after = rows.rows.at(-1)!.id;
     await inTransaction(pool, async (client) => {
       for (const m of rows.rows) {
-        const text = m.has_original ? await originalText(client, keyring, m.id) : m.redacted ? null : m.text;
+        const original = m.has_original ? await openMessageOriginal(client, keyring, m.id) : null;
+        const text = original ? original.text : m.redacted ? null : m.text;
         if (text === null) {
           counts.notRecoverable++;
           continue;
@@ -88,21 +91,13 @@ export async function backfillIndex(
   return counts;
 }
 
-async function originalText(db: Pick<pg.PoolClient, 'query'>, keyring: Keyring, messageId: string): Promise<string> {
-  const row = await db.query<SealedOriginalRow>(
-    `SELECT ${SEALED_ORIGINAL_COLUMNS} FROM review_items r JOIN messages m ON m.id = r.message_id WHERE r.message_id = $1`,
-    [messageId],
-  );
-  return originalFromSeal(openOriginal(keyring, sealedOriginalFrom(row.rows[0]!))).text;
-}
-
 /** Files with identifier findings and no rows: read again (their sealed original where redacted) and matched up. */
 async function backfillAttachments(pool: pg.Pool, keyring: Keyring, dataDir: string, counts: BackfillCounts) {
   const keys = requireIndexKey(keyring);
   const files = await pool.query<{ agency_id: string; sha256: string; policy: unknown }>(
     `SELECT DISTINCT f.agency_id::text, f.sha256, a.policy FROM attachment_findings f JOIN agencies a ON a.id = f.agency_id
       WHERE f.category = ANY($1::text[]) AND NOT EXISTS (SELECT 1 FROM subject_index s WHERE s.attachment_finding_id = f.id)`,
-    [['IIN', 'PHONE', 'EMAIL', 'PASSPORT', 'ID_CARD', 'CARD', 'IBAN']],
+    [SUBJECT_CATEGORIES],
   );
   for (const file of files.rows) {
     const pages = await pagesOf(pool, keyring, dataDir, file.agency_id, file.sha256);
@@ -115,16 +110,20 @@ async function backfillAttachments(pool: pg.Pool, keyring: Keyring, dataDir: str
       `SELECT id::text, page, start, "end", category FROM attachment_findings WHERE agency_id = $1 AND sha256 = $2`,
       [file.agency_id, file.sha256],
     );
-    const rows = [];
-    for (const f of findings.rows) {
+    // each page classified once, as the extract stage did: a finding still found there is indexed from its text
+    const again = new Map(
+      [...pages].map(([page, text]) => [
+        page,
+        new Set(classifyFor(text, classifier).map((g) => `${g.category}:${g.start}:${g.end}`)),
+      ]),
+    );
+    const rows = findings.rows.flatMap((f) => {
       const text = pages.get(f.page) ?? '';
-      const value = text.slice(f.start, f.end);
-      const again = classifyFor(text, classifier).some(
-        (g) => g.start === f.start && g.end === f.end && g.category === f.category,
-      );
-      if (!again || !isSubjectCategory(f.category)) continue;
-      rows.push({ id: f.id, category: f.category as SubjectCategory, value });
-    }
+      const entry = again.get(f.page)?.has(`${f.category}:${f.start}:${f.end}`)
+        ? indexEntry(keys.current, f.category, text.slice(f.start, f.end))
+        : null;
+      return entry ? [{ id: f.id, category: f.category, ...entry }] : [];
+    });
     await pool.query(
       `INSERT INTO subject_index (agency_id, category, digest, sealed, key_id, sha256, attachment_finding_id)
        SELECT $1, c, d, s, $2, $3, f FROM unnest($4::text[], $5::bytea[], $6::bytea[], $7::bigint[]) AS t(c, d, s, f)`,
@@ -133,8 +132,8 @@ async function backfillAttachments(pool: pg.Pool, keyring: Keyring, dataDir: str
         keys.currentId,
         file.sha256,
         rows.map((r) => r.category),
-        rows.map((r) => subjectDigest(keys.current, r.category, r.value)),
-        rows.map((r) => sealSubject(keys.current, r.category, r.value)),
+        rows.map((r) => r.digest),
+        rows.map((r) => r.sealed),
         rows.map((r) => r.id),
       ],
     );
@@ -144,17 +143,14 @@ async function backfillAttachments(pool: pg.Pool, keyring: Keyring, dataDir: str
 
 /** A file's pages' texts, read as the extract stage read them; null when its bytes are no longer held. */
 async function pagesOf(pool: pg.Pool, keyring: Keyring, dataDir: string, agencyId: string, sha256: string) {
-  const redaction = await redactionOf(pool, agencyId, sha256);
   const dir = await mkdtemp(path.join(os.tmpdir(), 'agw-backfill-'));
   try {
-    let file = blobPath(dataDir, sha256);
-    if (redaction) {
-      file = path.join(dir, 'original');
-      const bytes = await openSealedOriginal(dataDir, keyring, { agencyId, sha256, keyId: redaction.keyId });
-      await writeFile(file, bytes, { mode: 0o600 });
-    }
-    const extraction = await extract(file).catch(() => null);
-    if (!extraction?.inspected) return null;
+    const { bytes } = await readOriginalFile(pool, dataDir, keyring, agencyId, sha256);
+    if (!bytes) return null;
+    const file = path.join(dir, 'original');
+    await writeFile(file, bytes, { mode: 0o600 });
+    const extraction = await extract(file, attachmentLimits());
+    if (!extraction.inspected) return null;
     return new Map(extraction.pages.map((p) => [p.page, p.text]));
   } catch {
     return null;
@@ -168,6 +164,21 @@ export interface RekeyCounts {
   holds: number;
   unreadable: number;
   droppedKeys: string[];
+}
+
+/**
+ * rekeyIndex with the key file as it is now (a rotation adds a key after a worker started), audited with counts by
+ * `actor`: the admin of `keys reindex`, or the machine for the maintenance queue's job.
+ */
+export async function rekeyIndexAudited(
+  pool: pg.Pool,
+  actor: AuditActor,
+  keyFile: string,
+  dropOld = false,
+): Promise<RekeyCounts> {
+  const counts = await rekeyIndex(pool, await loadKeyring(keyFile), dropOld);
+  await writeAudit(pool, { actor, action: 'keys.rekey-index', details: { ...counts } });
+  return counts;
 }
 
 /**

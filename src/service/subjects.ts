@@ -16,13 +16,7 @@ import {
   isSubjectCategory,
   type SubjectCategory,
 } from '../core/subject.ts';
-import { originalFromSeal } from '../core/original.ts';
-import {
-  openOriginal,
-  SEALED_ORIGINAL_COLUMNS,
-  sealedOriginalFrom,
-  type SealedOriginalRow,
-} from '../review/originals.ts';
+import { openMessageOriginal } from '../review/originals.ts';
 import type { Store } from '../store/database.ts';
 import { subjectPlaces, type SubjectPlaces } from '../store/subjects.ts';
 
@@ -105,12 +99,8 @@ export async function exportSubject(
 
 /** The message as received: its sealed original where policy changed it, else its stored text. */
 async function receivedText(store: Store, keyring: Keyring, messageId: string): Promise<string> {
-  const sealed = await store.pool.query<SealedOriginalRow>(
-    `SELECT ${SEALED_ORIGINAL_COLUMNS} FROM review_items r JOIN messages m ON m.id = r.message_id
-      WHERE r.message_id = $1 AND r.original IS NOT NULL`,
-    [messageId],
-  );
-  if (sealed.rows[0]) return originalFromSeal(openOriginal(keyring, sealedOriginalFrom(sealed.rows[0]))).text;
+  const original = await openMessageOriginal(store.pool, keyring, messageId);
+  if (original) return original.text;
   const row = await store.pool.query<{ text: string }>(`SELECT text FROM messages WHERE id = $1`, [messageId]);
   return row.rows[0]?.text ?? '';
 }

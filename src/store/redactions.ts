@@ -9,7 +9,8 @@ import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type pg from 'pg';
 import { decryptFile, encryptFile, type Keyring } from '../core/keys.ts';
-import { blobPath } from './attachments.ts';
+import type { Box } from '../extract/layout.ts';
+import { blobPath, recordBlobOwner } from './attachments.ts';
 
 type Queryable = Pick<pg.Pool | pg.PoolClient, 'query'>;
 
@@ -17,6 +18,8 @@ export interface StoredRedaction {
   redactedSha256: string;
   mime: string;
   keyId: string;
+  /** the categories its boxes cover ([] for a copy made by an erasure alone) */
+  categories: string[];
 }
 
 export function sealedPath(dataDir: string, agencyId: string, sha256: string): string {
@@ -53,32 +56,60 @@ export async function openSealedOriginal(
   return decryptFile(key, sealed, redaction);
 }
 
+/**
+ * An agency's file as received: from its sealed original where it was redacted (throws when that does not open),
+ * else from the attachment store; null when the store no longer holds it.
+ */
+export async function readOriginalFile(
+  db: Queryable,
+  dataDir: string,
+  keyring: Keyring,
+  agencyId: string,
+  sha256: string,
+): Promise<{ bytes: Buffer | null; redaction: StoredRedaction | null }> {
+  const redaction = await redactionOf(db, agencyId, sha256);
+  return { bytes: await originalBytes(dataDir, keyring, { agencyId, sha256 }, redaction), redaction };
+}
+
+/** readOriginalFile's reading, for a caller that has the file's redaction (or its absence) at hand. */
+export async function originalBytes(
+  dataDir: string,
+  keyring: Keyring,
+  file: { agencyId: string; sha256: string },
+  redaction: StoredRedaction | null,
+): Promise<Buffer | null> {
+  if (redaction) return openSealedOriginal(dataDir, keyring, { ...file, keyId: redaction.keyId });
+  return readFile(blobPath(dataDir, file.sha256)).catch(() => null);
+}
+
 export async function redactionOf(db: Queryable, agencyId: string, sha256: string): Promise<StoredRedaction | null> {
   const result = await db.query<StoredRedaction>(
-    `SELECT redacted_sha256 AS "redactedSha256", mime, key_id AS "keyId"
+    `SELECT redacted_sha256 AS "redactedSha256", mime, key_id AS "keyId", categories
        FROM attachment_redactions WHERE agency_id = $1 AND sha256 = $2`,
     [agencyId, sha256],
   );
   return result.rows[0] ?? null;
 }
 
-/** Records the redacted copy (its blob row and the agency's ownership with it); a second record changes nothing. */
+/**
+ * Records the redacted copy (its blob row and the agency's ownership with it). A second record changes nothing,
+ * unless `replace` (an erasure redrew the file): then it takes the earlier one's place.
+ */
 export async function recordRedaction(
   db: Queryable,
-  row: { agencyId: string; sha256: string; size: number; categories: string[]; boxes: number } & StoredRedaction,
+  row: { agencyId: string; sha256: string; size: number; boxes: number } & StoredRedaction,
+  options: { replace?: boolean } = {},
 ): Promise<void> {
   await db.query(`INSERT INTO attachment_blobs (sha256, size, mime) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`, [
     row.redactedSha256,
     row.size,
     row.mime,
   ]);
-  await db.query(`INSERT INTO attachment_owners (agency_id, sha256) VALUES ($1, $2) ON CONFLICT DO NOTHING`, [
-    row.agencyId,
-    row.redactedSha256,
-  ]);
+  await recordBlobOwner(db, { agencyId: row.agencyId, sha256: row.redactedSha256 });
   await db.query(
     `INSERT INTO attachment_redactions (agency_id, sha256, redacted_sha256, mime, key_id, categories, boxes)
-     VALUES ($1, $2, $3, $4, $5, $6::text[], $7) ON CONFLICT DO NOTHING`,
+     VALUES ($1, $2, $3, $4, $5, $6::text[], $7)
+     ON CONFLICT (agency_id, sha256) DO ${options.replace ? 'UPDATE SET redacted_sha256 = $3, mime = $4, key_id = $5, boxes = $7' : 'NOTHING'}`,
     [row.agencyId, row.sha256, row.redactedSha256, row.mime, row.keyId, row.categories, row.boxes],
   );
 }
@@ -89,15 +120,20 @@ export async function findingBoxes(
   agencyId: string,
   sha256: string,
   categories: readonly string[],
-): Promise<Map<number, [number, number, number, number][]> | null> {
-  const result = await db.query<{ page: number; boxes: [number, number, number, number][] | null }>(
+): Promise<Map<number, Box[]> | null> {
+  const result = await db.query<{ page: number; boxes: Box[] | null }>(
     `SELECT page, boxes FROM attachment_findings WHERE agency_id = $1 AND sha256 = $2 AND category = ANY($3::text[])`,
     [agencyId, sha256, categories],
   );
-  const pages = new Map<number, [number, number, number, number][]>();
-  for (const row of result.rows) {
-    if (!row.boxes || row.boxes.length === 0) return null;
-    pages.set(row.page, [...(pages.get(row.page) ?? []), ...row.boxes]);
+  return pageBoxes(result.rows);
+}
+
+/** Findings' boxes gathered by page; null when one of them has none (not drawable). */
+export function pageBoxes(findings: readonly { page: number; boxes: Box[] | null }[]): Map<number, Box[]> | null {
+  const pages = new Map<number, Box[]>();
+  for (const f of findings) {
+    if (!f.boxes?.length) return null;
+    pages.set(f.page, [...(pages.get(f.page) ?? []), ...f.boxes]);
   }
   return pages;
 }

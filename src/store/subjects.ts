@@ -5,7 +5,7 @@
  */
 import type pg from 'pg';
 import type { IndexKeys } from '../core/keys.ts';
-import { indexable, isSubjectCategory, sealSubject, subjectDigest } from '../core/subject.ts';
+import { indexEntry } from '../core/subject.ts';
 
 type Queryable = Pick<pg.Pool | pg.PoolClient, 'query'>;
 
@@ -24,12 +24,10 @@ export function digestsOf(
 ): IndexRow[] {
   const seen = new Map<string, IndexRow>();
   for (const f of findings) {
-    const value = text.slice(f.start, f.end);
-    if (!isSubjectCategory(f.category) || !indexable(f.category, value)) continue;
-    const digest = subjectDigest(keys.current, f.category, value);
-    const key = `${f.category}:${digest.toString('base64')}`;
-    if (!seen.has(key))
-      seen.set(key, { category: f.category, digest, sealed: sealSubject(keys.current, f.category, value) });
+    const entry = indexEntry(keys.current, f.category, text.slice(f.start, f.end));
+    if (!entry) continue;
+    const key = `${f.category}:${entry.digest.toString('base64')}`;
+    if (!seen.has(key)) seen.set(key, { category: f.category, ...entry });
   }
   return [...seen.values()];
 }

@@ -10,7 +10,7 @@ import type pg from 'pg';
 import { writeAudit } from '../../audit/log.ts';
 import { classifyFor } from '../../classifier/index.ts';
 import { encryptOriginal, OriginalFormat, requireIndexKey, type Keyring } from '../../core/keys.ts';
-import { indexable, isSubjectCategory, sealSubject, subjectDigest } from '../../core/subject.ts';
+import { indexEntry } from '../../core/subject.ts';
 import { machineActor } from '../../core/machine-actor.ts';
 import type { CanonicalMessage } from '../../core/message.ts';
 import { originalToSeal } from '../../core/original.ts';
@@ -89,6 +89,8 @@ export async function extractAttachment(
  */
 async function redactCopy(pool: pg.Pool, payload: ExtractPayload, deps: ExtractDependencies, policy: Policy) {
   const { agencyId, sha256 } = payload;
+  // the default policy holds files instead: no query for them
+  if (policy.redaction.attachments !== 'boxes') return;
   const wanted = fileRedaction((await inspectionCategories(pool, agencyId, sha256)) as PolicyCategory[], policy);
   if (!wanted || (await redactionOf(pool, agencyId, sha256))) return;
   const boxes = await findingBoxes(pool, agencyId, sha256, [...wanted]);
@@ -133,10 +135,7 @@ async function releaseRedactedOriginals(pool: pg.Pool, dataDir: string, messageI
 async function readFile(deps: ExtractDependencies, policy: Policy, sha256: string): Promise<StoredInspection> {
   const file = blobPath(deps.dataDir, sha256);
   const keys = requireIndexKey(deps.keyring);
-  const digest = (category: string, value: string) =>
-    isSubjectCategory(category) && indexable(category, value)
-      ? { digest: subjectDigest(keys.current, category, value), sealed: sealSubject(keys.current, category, value) }
-      : null;
+  const digest = (category: string, value: string) => indexEntry(keys.current, category, value);
   const classifyText = (text: string) => classifyFor(text, policy.classifier);
   const inspection = await inspectAttachment(file, deps.limits ?? DEFAULT_LIMITS, classifyText, digest).catch(
     (error: NodeJS.ErrnoException) => {
