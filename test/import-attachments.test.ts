@@ -11,7 +11,7 @@ import { heic, oversizedPng, scan, textPdf } from './helpers/attachment-fixtures
 import { docx, validIins, xlsx } from './helpers/office-fixtures.ts';
 import { assertBalanced, type Summary } from './helpers/import.ts';
 import { createImportWorld, type ImportWorld } from './helpers/import-world.ts';
-import { makeMessages, writeJsonl } from './helpers/messages.ts';
+import { makeMessages, messagesWithFiles, writeJsonl } from './helpers/messages.ts';
 
 const IIN = '940101300123';
 const IIN_KK = '811201401188';
@@ -64,13 +64,8 @@ describe('import: what attachments hold decides their messages', () => {
       body: [['СПРАВКА № 113'], ['Пациент: Нурланова Алия'], ['Диагноз: бронхиальная астма, J45.0']],
       footer: 'Справка выдана по месту требования',
     });
-    const messages = Object.entries(files).map(([key, name], k) => ({
-      ...makeMessages(1, { idPrefix: `file-${key}-` })[0],
-      text: `Документ во вложении (${k + 1})`,
-      attachments: [{ kind: 'document', name, sourcePath: name }],
-    }));
     const jsonl = path.join(world.dir, 'files.jsonl');
-    writeJsonl(jsonl, messages);
+    writeJsonl(jsonl, messagesWithFiles(files));
     const result = await world.importJson(['import', 'jsonl', jsonl, '--agency', 'mvd', '--attachments-dir', media]);
     assert.equal(result.code, 0, result.stderr);
     summary = result.summary as typeof summary;

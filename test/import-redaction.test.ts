@@ -16,7 +16,7 @@ import { configFor } from './helpers/installation.ts';
 import { docx, validIins } from './helpers/office-fixtures.ts';
 import { createPeople } from './helpers/people.ts';
 import { createImportWorld, type ImportWorld } from './helpers/import-world.ts';
-import { makeMessages, writeJsonl } from './helpers/messages.ts';
+import { messagesWithFiles, writeJsonl } from './helpers/messages.ts';
 
 const [IIN, IIN_2, IIN_3] = validIins(3) as [string, string, string];
 
@@ -89,13 +89,8 @@ describe('import: images and PDFs redacted with black boxes, originals sealed', 
     docx(at(files.docx), { header: 'Поликлиника', body: [[`ИИН ${IIN_3}`]], footer: 'Справка' });
     scan(at(files.clean), ['Совещание в четверг в 10:00']);
     for (const [key, name] of Object.entries(files)) originals[key] = sha256(at(name));
-    const messages = Object.entries(files).map(([key, name], k) => ({
-      ...makeMessages(1, { idPrefix: `file-${key}-` })[0],
-      text: `Документ во вложении (${k + 1})`,
-      attachments: [{ kind: 'document', name, sourcePath: name }],
-    }));
     const jsonl = path.join(world.dir, 'files.jsonl');
-    writeJsonl(jsonl, messages);
+    writeJsonl(jsonl, messagesWithFiles(files));
     const result = await world.importJson(['import', 'jsonl', jsonl, '--agency', 'mvd', '--attachments-dir', media]);
     assert.equal(result.code, 0, result.stderr);
   });

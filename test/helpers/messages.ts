@@ -31,6 +31,18 @@ export function makeMessages(
   }));
 }
 
+/**
+ * One message per file, each carrying its file (`files`: key → name in the attachments folder): message ids
+ * `file-<key>-1`, texts that name no personal data, so what a message holds is what its file holds.
+ */
+export function messagesWithFiles(files: Readonly<Record<string, string>>): CanonicalMessageInput[] {
+  return Object.entries(files).map(([key, name], k) => ({
+    ...makeMessages(1, { idPrefix: `file-${key}-` })[0]!,
+    text: `Документ во вложении (${k + 1})`,
+    attachments: [{ kind: 'document', name, sourcePath: name }],
+  }));
+}
+
 export function writeJsonl(file: string, messages: readonly unknown[]): void {
   writeFileSync(file, messages.map((m) => JSON.stringify(m)).join('\n') + '\n');
 }
