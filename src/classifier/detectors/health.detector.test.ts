@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { classify } from '../classify.ts';
-import { termSource, vocabularyView } from './health.detector.ts';
+import { nextCharChecks, termSource, vocabularyView } from './health.detector.ts';
 import { expectClean } from '../../../test/helpers/health-table.ts';
 
 const health = (text: string) =>
@@ -90,4 +90,25 @@ test('the English "invalid" is not the Latin-script инвалид (table)', () 
       [],
       text,
     );
+});
+
+test("the walk's check of the character after a term's prefix never refuses one the term's regex would take", () => {
+  const checks = nextCharChecks();
+  // the terms whose next character is plain: most of them; each kind of token is there
+  assert.ok(checks.length > 300, `${checks.length} checks`);
+  assert.ok(checks.some((c) => c.token === '\\s') && checks.some((c) => c.token === '&'));
+  const seen = new Set<string>();
+  for (const check of checks) {
+    if (seen.has(check.token)) continue;
+    seen.add(check.token);
+    const token = new RegExp(`^(?:${check.token})$`, 'iu');
+    for (let code = 0; code <= 0xffff; code++) {
+      if (code >= 0xd800 && code <= 0xdfff) continue;
+      const ch = String.fromCharCode(code);
+      if (token.test(ch)) assert.ok(check.accepts(code), `${check.token} refuses U+${code.toString(16)}`);
+    }
+    assert.equal(check.accepts(Number.NaN), false, 'the end of the text is no character');
+  }
+  // and it does refuse: a word that only starts like a term is passed over
+  assert.ok(checks.some((c) => !c.accepts('x'.charCodeAt(0)) && !c.accepts(' '.charCodeAt(0))));
 });

@@ -55,13 +55,23 @@ class CompiledTerm {
   /** the finding's term id, and the model's named feature for it: made once, not per hit */
   readonly id: string;
   readonly signal: string;
+  /** the length of the term's literal start (how specific it is) */
+  readonly specificity: number;
+  /** a necessary condition on the character right after the walked prefix (see nextCharCheck), or null */
+  readonly next: NextCharCheck | null;
+  /** where that character stands: the walked prefix's length */
+  readonly prefixLength: number;
 
   constructor(
     readonly term: HealthTerm,
     private readonly source: string,
+    prefix: string,
   ) {
     this.id = healthTermId(term);
     this.signal = `term:${this.id}`;
+    this.specificity = literalPrefix(term.term).length;
+    this.prefixLength = prefix.length;
+    this.next = nextCharCheck(source, prefix);
   }
 
   /** the term anchored where the walk found its prefix (sticky): gives the span with its inflection */
@@ -82,6 +92,47 @@ class CompiledTerm {
 }
 
 const fold = (ch: string) => ch.toLowerCase().replace('ё', 'е');
+
+/** White space as `\s` reads it, for the code units the tables cover. */
+const SPACE_BELOW_TABLE = Uint8Array.from({ length: 0x500 }, (_, c) => (/\s/.test(String.fromCharCode(c)) ? 1 : 0));
+/** Regex syntax characters: a literal character of a source is none of these. */
+const SYNTAX = new Set('\\^$.|?*+()[]{}/');
+
+/**
+ * A cheap necessary condition for `source` to match where the walk reached its literal `prefix`: what the character
+ * right after the prefix must be, when the source says so plainly (`\s`, or a sign such as `&` or `-`); null when
+ * it does not. Most words that start like a term are not the term ("на" before "на сохранении", "a" before "A&E"):
+ * the check spares their regex run. It refuses only what the token refuses (test: health.detector.test.ts).
+ */
+function nextCharCheck(source: string, prefix: string): NextCharCheck | null {
+  const body = source.startsWith('(?<=') ? source.slice(groupEnd(source, 0) + 1) : source;
+  if (body === source && source.startsWith('(?<=')) return null;
+  if (splitTopLevel(body).length !== 1) return null;
+  // the walked prefix is the body's whole run of leading letters (the trie holds them all): what follows it
+  const run = /^(?:\p{L}|\[[еЕ][ёЁ]\])+/u.exec(body)?.[0] ?? '';
+  const units = run.match(/\p{L}|\[[еЕ][ёЁ]\]/gu) ?? [];
+  if (units.length !== prefix.length) return null;
+  const rest = body.slice(run.length);
+  if (/^\\s(?:\+|(?![*?{]))/.test(rest)) {
+    // NaN (the text's end) fails
+    return { token: '\\s', accepts: (code) => (code < 0x500 ? SPACE_BELOW_TABLE[code] === 1 : code === code) };
+  }
+  const sign = rest[0];
+  if (sign === undefined || SYNTAX.has(sign) || /^[?*+{]/.test(rest.slice(1)) || /\p{L}/u.test(sign)) return null;
+  const code = sign.charCodeAt(0);
+  return { token: sign, accepts: (c) => c === code };
+}
+
+/** What the character after a term's walked prefix must be: `token` as its regex reads it, `accepts` the check. */
+export interface NextCharCheck {
+  token: string;
+  accepts(code: number): boolean;
+}
+
+/** Every term's check, for the test that holds each one to its regex token. */
+export function nextCharChecks(): NextCharCheck[] {
+  return COMPILED.flatMap((c) => (c.next === null ? [] : [c.next]));
+}
 
 /**
  * The regex syntax characters of `source` from `from` on, with the group depth each stands at (a `(` and its `)`
@@ -239,7 +290,7 @@ for (const { term, prefix, source } of [...ENTRIES].sort((a, b) => b.term.term.l
     }
     node = child;
   }
-  COMPILED.push(new CompiledTerm(term, source));
+  COMPILED.push(new CompiledTerm(term, source, prefix));
   (termsAt[node] ??= []).push(COMPILED.length - 1);
 }
 const TRIE = next;
@@ -400,6 +451,7 @@ const SPECIFICITY = new WeakMap<Candidate, number>();
 function judgeTerms(text: string, start: number, terms: readonly number[], best: Candidate | null): Candidate | null {
   for (const index of terms) {
     const compiled = COMPILED[index] as CompiledTerm;
+    if (compiled.next !== null && !compiled.next.accepts(text.charCodeAt(start + compiled.prefixLength))) continue;
     const { term } = compiled;
     compiled.at.lastIndex = start;
     const m = compiled.at.exec(text);
@@ -410,10 +462,10 @@ function judgeTerms(text: string, start: number, terms: readonly number[], best:
     if (
       best !== null &&
       (best.end - best.start > matched.length ||
-        (best.end - best.start === matched.length && (SPECIFICITY.get(best) ?? 0) >= literalPrefix(term.term).length))
+        (best.end - best.start === matched.length && (SPECIFICITY.get(best) ?? 0) >= compiled.specificity))
     )
       continue;
-    if (term.upper && HAS_LOWER.test(matched.slice(0, literalPrefix(term.term).length))) continue;
+    if (term.upper && HAS_LOWER.test(matched.slice(0, compiled.specificity))) continue;
     if (compiled.unless && compiled.unless.test(text.slice(end, end + 32))) continue;
     if (compiled.unlessBefore && compiled.unlessBefore.test(text.slice(Math.max(0, start - 32), start))) continue;
     best = {
@@ -425,7 +477,7 @@ function judgeTerms(text: string, start: number, terms: readonly number[], best:
       validated: false,
       explanation: { baseScore: term.weight, validator: 'none', termId: compiled.id },
     };
-    SPECIFICITY.set(best, literalPrefix(term.term).length);
+    SPECIFICITY.set(best, compiled.specificity);
   }
   return best;
 }
