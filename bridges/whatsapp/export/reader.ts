@@ -33,7 +33,7 @@ import type { ExportContainer } from './export-container.ts';
 import { cleanLine, parseHeaderLine } from './line-format.ts';
 import type { HeaderLayout, HeaderLine } from './line-format.ts';
 import { MessageIdAssigner } from './message-id.ts';
-import { classifyEntryBody, matchSystemWording, wordingLanguage } from './system-lines.ts';
+import { classifyEntryBody, matchEncryptionNotice, wordingLanguage } from './system-lines.ts';
 import type { AttachmentRef } from './system-lines.ts';
 
 export interface WhatsAppExportOptions {
@@ -301,10 +301,7 @@ export async function openWhatsAppExport(
       if (author !== null && entry.problem === null) {
         authors.add(author);
         // iOS writes the encryption notice as a line from the chat's name: the best title after the file's name.
-        if (
-          noticeAuthor === null &&
-          matchSystemWording(entry.body.split('\n', 1)[0] ?? '')?.type === 'encryption_notice'
-        ) {
+        if (noticeAuthor === null && matchEncryptionNotice(entry.body.split('\n', 1)[0] ?? '') !== null) {
           noticeAuthor = author;
         }
       }

@@ -337,6 +337,14 @@ export function wordingLanguage(entry: { author: string | null; body: string }):
   return suffix?.[1] ?? null;
 }
 
+/**
+ * The encryption notice, or null: of the known wordings the only one that counts from any author, so a person's
+ * unmarked line needs only this test, not all the rules (they ran on every message line of an import).
+ */
+export function matchEncryptionNotice(text: string): ServiceInfo | null {
+  return ENCRYPTION_NOTICE.test(text.trim()) ? { type: 'encryption_notice', rawType: 'encryption_notice' } : null;
+}
+
 /** A system line in a wording this module knows, or null. */
 export function matchSystemWording(text: string, knownNames: ReadonlySet<string> = new Set()): ServiceInfo | null {
   const line = text.trim();
@@ -532,8 +540,9 @@ export function classifyEntryBody(
     return { kind: 'service', service: classifySystemLine(firstLine, knownNames), text: entry.body, system: true };
   }
 
-  const wording = matchSystemWording(firstLine, knownNames);
-  if (wording && (wording.type === 'encryption_notice' || entry.bodyMarked)) {
+  // the notice is the rules' first: unmarked, whatever else the words match does not count
+  const wording = entry.bodyMarked ? matchSystemWording(firstLine, knownNames) : matchEncryptionNotice(firstLine);
+  if (wording) {
     return { kind: 'service', service: wording, text: entry.body, system: true };
   }
   const authored = matchAuthoredService(entry.body);
