@@ -4,7 +4,7 @@ import { cardLayout } from './detectors/card.detector.ts';
 import { findHealthTerms } from './detectors/health.detector.ts';
 import { normalize, originalSpan } from './normalize.ts';
 import * as registry from './registry.ts';
-import { documentFeatures, type RuleSignals } from './document-model/features.ts';
+import { documentFeatures, ruleEvidence, type RuleSignals } from './document-model/features.ts';
 import { documentConfidence, documentModel, documentScore, strongestFeatures } from './document-model/model.ts';
 
 // Module-level copies: read once, not through the import bindings on every call.
@@ -82,14 +82,14 @@ function identifierCandidates(t: string, minConfidence: number): Candidate[] {
     if (!verdict) continue;
     const end = start + (verdict.length ?? m[0].length);
     if (verdict.length !== undefined) re.lastIndex = end;
-    candidates.push(scored(t, detector, verdict, start, end));
+    candidates.push(scored(t, detector, verdict, start, end, minConfidence));
   }
 
   if (t.includes('@')) {
     EMAIL.lastIndex = 0;
     while ((m = EMAIL.exec(t)) !== null) {
       const verdict = EMAIL_DETECTOR.evaluate(m[0]);
-      if (verdict) candidates.push(scored(t, EMAIL_DETECTOR, verdict, m.index, m.index + m[0].length));
+      if (verdict) candidates.push(scored(t, EMAIL_DETECTOR, verdict, m.index, m.index + m[0].length, minConfidence));
     }
   }
   if (candidates.length > 0) demoteDocumentNumbers(t, candidates);
@@ -176,7 +176,13 @@ function featuresOf(t: string, c: Candidate): string[] {
 let documentModelOn = true;
 const RULE_EVIDENCE = new Set(['rule:context', 'rule:name-before', 'rule:list-item']);
 const NO_EVIDENCE_CAP = 0.3;
-function judgeDocument(t: string, c: Candidate): void {
+function judgeDocument(t: string, c: Candidate, minConfidence: number): void {
+  // with nothing seen, the cap keeps it below any threshold over it: the model's exact figure would never be read
+  if (minConfidence > NO_EVIDENCE_CAP && !ruleEvidence(t, c.start, c.explanation.contextId)) {
+    c.confidence = NO_EVIDENCE_CAP;
+    c.explanation.note = 'document model not asked: no context word, name or list item';
+    return;
+  }
   const features = featuresOf(t, c);
   const confidence = documentConfidence(documentModel, documentScore(documentModel, features));
   // the model weighs what the rules saw; with nothing seen (no context word, no name in a list, no table header) it
@@ -218,7 +224,14 @@ function headerContext(t: string, start: number, context: ContextWords): string 
   return context.find(`${cell} `, cell.length + 1, cell.length + 1);
 }
 
-function scored(t: string, detector: DetectorBase, verdict: Verdict, start: number, end: number): Candidate {
+function scored(
+  t: string,
+  detector: DetectorBase,
+  verdict: Verdict,
+  start: number,
+  end: number,
+  minConfidence: number,
+): Candidate {
   const context = detector.context && detector.contextScore > verdict.baseScore ? detector.context : null;
   const contextId = context ? (context.find(t, start, end) ?? headerContext(t, start, context)) : undefined;
   const confidence = contextId !== undefined ? detector.contextScore : verdict.baseScore;
@@ -234,7 +247,7 @@ function scored(t: string, detector: DetectorBase, verdict: Verdict, start: numb
     validated: verdict.validated,
     explanation,
   };
-  if (documentModelOn && isDocument(candidate)) judgeDocument(t, candidate);
+  if (documentModelOn && isDocument(candidate)) judgeDocument(t, candidate, minConfidence);
   return candidate;
 }
 
@@ -306,7 +319,7 @@ function judgeDigitRun(t: string, runStart: number, run: string, minConfidence: 
           if (shape.digits.length < detector.minDigits || shape.digits.length > detector.maxDigits) continue;
           const verdict = detector.evaluate(shape);
           if (!verdict) continue;
-          const candidate = scored(t, detector, verdict, start, end);
+          const candidate = scored(t, detector, verdict, start, end, minConfidence);
           if (candidate.confidence < minConfidence) continue;
           out.push(candidate);
           taken = to;

@@ -67,6 +67,18 @@ export function documentFeatures(
   if (rules.contextId !== undefined) out.push('rule:context', `rule:${rules.contextId}`);
   if (rules.documentLabel) out.push('rule:document-label');
   if (NAME_BEFORE.test(before)) out.push('rule:name-before');
-  if (/\n\s*\d{1,2}[.)]\s*[^\n]*$/.test(before)) out.push('rule:list-item');
+  if (LIST_ITEM.test(before)) out.push('rule:list-item');
   return out;
+}
+
+const LIST_ITEM = /\n\s*\d{1,2}[.)]\s*[^\n]*$/;
+
+/**
+ * Whether the rules saw evidence of a person's document (`rule:context`, `rule:name-before` or `rule:list-item`
+ * among the features above), without making the features.
+ */
+export function ruleEvidence(t: string, start: number, contextId: string | undefined): boolean {
+  if (contextId !== undefined) return true;
+  const before = t.slice(Math.max(0, start - BEFORE), start);
+  return NAME_BEFORE.test(before) || LIST_ITEM.test(before);
 }
