@@ -120,6 +120,13 @@ const SEED_NAMED = 6;
 
 const MAX_WORD = 48;
 const word = new Uint8Array(MAX_WORD + 2);
+/** The FNV hash of the skeleton in `word[1..length]` and a second, independent hash of it, made as the walk goes. */
+let wordHash = FNV_OFFSET;
+let wordCheck = 0;
+const CHECK_SEED = 0x2545f491;
+function checkStep(check: number, c: number): number {
+  return Math.imul(check ^ c, 0x9e3779b1) ^ (check >>> 15);
+}
 
 /** Receives each feature's table index; a feature may come more than once (counts). */
 export type FeatureSink = (index: number) => void;
@@ -142,6 +149,11 @@ function walkWords(
   while (i < n) {
     let length = 0;
     let allDigits = true;
+    let h = FNV_OFFSET;
+    let check = CHECK_SEED;
+    // the hashes before the last letter, for a digraph that rewrites it
+    let hBefore = h;
+    let checkBefore = check;
     // gather one word's skeleton
     for (; i < n; i++) {
       const code = text.charCodeAt(i);
@@ -158,14 +170,24 @@ function walkWords(
         const folded = digraph(word[length] as number);
         if (folded !== 0) {
           word[length] = folded;
+          h = mix(hBefore, folded);
+          check = checkStep(checkBefore, folded);
           continue;
         }
       }
       if (s !== DIGIT) allDigits = false;
       else if (length > 0 && word[length] === DIGIT) continue; // a run of digits is one #
-      if (length < MAX_WORD) word[++length] = s;
+      if (length < MAX_WORD) {
+        word[++length] = s;
+        hBefore = h;
+        checkBefore = check;
+        h = mix(h, s);
+        check = checkStep(check, s);
+      }
     }
     if (length === 0) continue;
+    wordHash = h;
+    wordCheck = check ^ Math.imul(length, 0x85ebca6b);
     if (sentenceEnded) {
       sentenceEnded = false;
       if (words > 0) onSentence?.();
@@ -212,9 +234,10 @@ export function eachFeature(
  */
 const CACHE_BITS = 15;
 const CACHE_MASK = (1 << CACHE_BITS) - 1;
-const cachedHash = new Int32Array(1 << CACHE_BITS);
-const cachedCheck = new Int32Array(1 << CACHE_BITS);
-const cachedWeight = new Float64Array(1 << CACHE_BITS);
+// one slot is 16 bytes, its two keys and its weight side by side: a lookup touches one cache line, not three
+const cacheSlots = new ArrayBuffer(16 << CACHE_BITS);
+const cachedKeys = new Int32Array(cacheSlots); // [4 * slot]: hash, [4 * slot + 1]: check
+const cachedWeight = new Float64Array(cacheSlots); // [2 * slot + 1]
 let cachedTable: Float32Array | null = null;
 let weightTable: Float32Array = new Float32Array(0);
 let ownWeight = 0;
@@ -222,24 +245,16 @@ const addOwn: FeatureSink = (index) => {
   ownWeight += weightTable[index] as number;
 };
 
-/** The weight of the word in `word[1..length]` without its pair feature; sets `lastHash` to the word's hash. */
-let lastHash = 0;
+/** The weight of the word in `word[1..length]` (hashed by the walk) without its pair feature. */
 function ownWordWeight(length: number): number {
-  let h = FNV_OFFSET;
-  let check = length;
-  for (let k = 1; k <= length; k++) {
-    const c = word[k] as number;
-    h = mix(h, c);
-    check = Math.imul(check ^ c, 0x9e3779b1) ^ (check >>> 15);
-  }
-  lastHash = h;
+  const h = wordHash;
   const slot = (h ^ (h >>> 15)) & CACHE_MASK;
-  if (cachedHash[slot] === h && cachedCheck[slot] === check) return cachedWeight[slot] as number;
+  if (cachedKeys[4 * slot] === h && cachedKeys[4 * slot + 1] === wordCheck) return cachedWeight[2 * slot + 1] as number;
   ownWeight = 0;
   wordFeatures(length, 0, addOwn);
-  cachedHash[slot] = h;
-  cachedCheck[slot] = check;
-  cachedWeight[slot] = ownWeight;
+  cachedKeys[4 * slot] = h;
+  cachedKeys[4 * slot + 1] = wordCheck;
+  cachedWeight[2 * slot + 1] = ownWeight;
   return ownWeight;
 }
 
@@ -287,9 +302,7 @@ function pushWord(start: number, end: number, weight: number, sentenceStart: num
  */
 export function wordWeights(text: string, table: Float32Array): WordWeights {
   if (cachedTable !== table) {
-    cachedHash.fill(0);
-    cachedCheck.fill(0);
-    cachedWeight.fill(0);
+    cachedKeys.fill(0);
     cachedTable = table;
   }
   weightTable = table;
@@ -307,7 +320,7 @@ export function wordWeights(text: string, table: Float32Array): WordWeights {
         h = DIGITS_HASH;
       } else {
         own = ownWordWeight(length);
-        h = lastHash;
+        h = wordHash;
       }
       pushWord(start, end, previous === 0 ? own : own + (table[pairIndex(previous, h)] as number), sentenceStart);
       sentenceStart = 0;
