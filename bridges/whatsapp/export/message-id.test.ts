@@ -52,3 +52,22 @@ describe('MessageIdAssigner', () => {
     );
   });
 });
+
+describe('MessageIdAssigner over many identities', () => {
+  it('counts each of 200,000 identities, some repeated, as a Map of their ids would (the table grows)', () => {
+    const ids = new MessageIdAssigner();
+    const expected = new Map<string, number>();
+    for (let i = 0; i < 200_000; i++) {
+      // every seventh entry repeats an earlier identity, some of them many times
+      const identity = { ...base, text: `сообщение ${i % 7 === 0 ? i % 1000 : i}` };
+      const hash = identityHash(identity);
+      const occurrence = expected.get(hash) ?? 0;
+      expected.set(hash, occurrence + 1);
+      assert.equal(ids.next(identity), `${hash}:${occurrence}`);
+    }
+    assert.ok(
+      [...expected.values()].some((n) => n > 10),
+      'some identity is seen many times',
+    );
+  });
+});

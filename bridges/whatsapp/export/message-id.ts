@@ -18,10 +18,13 @@ export interface MessageIdentity {
 
 /** 32 hex digits of sha256 over the identity; JSON encoding keeps field boundaries unambiguous. */
 export function identityHash(identity: MessageIdentity): string {
+  return identityDigest(identity).toString('hex', 0, 16);
+}
+
+function identityDigest(identity: MessageIdentity): Buffer {
   return createHash('sha256')
     .update(JSON.stringify([identity.chatId, identity.sentAt, identity.sender, identity.text]))
-    .digest('hex')
-    .slice(0, 32);
+    .digest();
 }
 
 export function formatMessageId(hash: string, occurrence: number): string {
@@ -31,16 +34,60 @@ export function formatMessageId(hash: string, occurrence: number): string {
 /**
  * Numbers identical (time, sender, text) entries in file order: two "Ок" from one person in one minute are
  * two messages, and stay the first and second of their kind in any longer export of the same chat.
- * Keeps one counter per distinct identity seen (a hash and a number), since exports are not strictly in
- * time order (a phone clock change can repeat a minute).
+ * Keeps one counter per distinct identity seen, since exports are not strictly in time order (a phone clock change
+ * can repeat a minute): the 128 bits of its id in an open-addressing table of typed arrays, ≈ 40 bytes an identity
+ * (a Map of hex strings held ≈ 140, and a chat of millions of lines is millions of identities).
  */
 export class MessageIdAssigner {
-  private readonly seen = new Map<string, number>();
+  /** four 32-bit words of each identity's hash, slot by slot */
+  private keys = new Uint32Array(4 * 1024);
+  /** how many times the slot's identity was seen; 0: the slot is free */
+  private counts = new Uint32Array(1024);
+  private size = 0;
 
   next(identity: MessageIdentity): string {
-    const hash = identityHash(identity);
-    const occurrence = this.seen.get(hash) ?? 0;
-    this.seen.set(hash, occurrence + 1);
-    return formatMessageId(hash, occurrence);
+    const digest = identityDigest(identity);
+    const occurrence = this.count(
+      digest.readUInt32LE(0),
+      digest.readUInt32LE(4),
+      digest.readUInt32LE(8),
+      digest.readUInt32LE(12),
+    );
+    return formatMessageId(digest.toString('hex', 0, 16), occurrence);
+  }
+
+  /** The times the identity (a, b, c, d) was seen before, counting this one in. */
+  private count(a: number, b: number, c: number, d: number): number {
+    const mask = this.counts.length - 1;
+    // the words are a cryptographic hash's: any of them spreads the slots evenly
+    for (let slot = a & mask; ; slot = (slot + 1) & mask) {
+      const seen = this.counts[slot] as number;
+      if (seen === 0) {
+        this.keys.set([a, b, c, d], 4 * slot);
+        this.counts[slot] = 1;
+        if (++this.size * 2 > this.counts.length) this.grow();
+        return 0;
+      }
+      const k = 4 * slot;
+      if (this.keys[k] === a && this.keys[k + 1] === b && this.keys[k + 2] === c && this.keys[k + 3] === d) {
+        this.counts[slot] = seen + 1;
+        return seen;
+      }
+    }
+  }
+
+  private grow(): void {
+    const { keys, counts } = this;
+    this.keys = new Uint32Array(keys.length * 2);
+    this.counts = new Uint32Array(counts.length * 2);
+    const mask = this.counts.length - 1;
+    for (let old = 0; old < counts.length; old++) {
+      const seen = counts[old] as number;
+      if (seen === 0) continue;
+      let slot = (keys[4 * old] as number) & mask;
+      while (this.counts[slot] !== 0) slot = (slot + 1) & mask;
+      this.keys.set(keys.subarray(4 * old, 4 * old + 4), 4 * slot);
+      this.counts[slot] = seen;
+    }
   }
 }
