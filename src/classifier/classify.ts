@@ -17,6 +17,23 @@ const PATTERN_DETECTORS = registry.PATTERN_DETECTORS;
 const ALL_CATEGORIES = CATEGORIES.length;
 const HAS_DIGIT = /[0-9]/;
 
+const SPACED_KZ = /[kK] [zZ]/;
+const NEXT_DIGIT = /[0-9]/g;
+/** the farthest an alternative of the combined pass starts before its first digit (`№, nömırı: 1…`) */
+const LEAD = 11;
+
+/**
+ * Moves the combined pass's `lastIndex` up to LEAD characters before the next digit: no match can start earlier, so
+ * the regex is spared the letters between numbers. False when no digit is left.
+ */
+function skipAhead(t: string, re: RegExp): boolean {
+  NEXT_DIGIT.lastIndex = re.lastIndex;
+  const digit = NEXT_DIGIT.exec(t);
+  if (digit === null) return false;
+  if (digit.index - LEAD > re.lastIndex) re.lastIndex = digit.index - LEAD;
+  return true;
+}
+
 const MAX_SPAN_DIGITS = 19;
 const MIN_SPAN_DIGITS = 9;
 
@@ -66,7 +83,11 @@ function identifierCandidates(t: string, minConfidence: number): Candidate[] {
   let m: RegExpExecArray | null;
   // every alternative of the combined pass needs a digit; many chat messages have none
   const hasDigit = HAS_DIGIT.test(t);
-  while (hasDigit && (m = re.exec(t)) !== null) {
+  // and each but an IBAN spelt a character a cell ("K Z 8 6 …") has one within LEAD characters of its start
+  const skipToDigits = hasDigit && !SPACED_KZ.test(t);
+  while (hasDigit) {
+    if (skipToDigits && !skipAhead(t, re)) break;
+    if ((m = re.exec(t)) === null) break;
     const start = m.index;
     if (m[DIGIT_RUN_GROUP] !== undefined) {
       // fewer than nine characters cannot hold nine digits: dates, times, amounts end here
