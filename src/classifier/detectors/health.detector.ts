@@ -2,7 +2,15 @@ import type { Candidate } from '../types.ts';
 import { HEALTH_TERMS, healthTermId, ICD_CONTEXT_WORDS, type HealthTerm } from '../health-vocabulary.ts';
 import { ContextWords, type PatternDetector, type Verdict } from './detector.ts';
 import { GUARD, personIn } from '../health-context.ts';
-import { healthModel, margin, probability, scoredSpan, strongestWordWeight } from '../health-model/model.ts';
+import {
+  healthModel,
+  marginOf,
+  probability,
+  scoredSpan,
+  strongestWordWeight,
+  type HealthModel,
+} from '../health-model/model.ts';
+import { wordWeights, type TrieReader, type WordWeights } from '../health-model/features.ts';
 
 /**
  * ICD-10 codes (`[A-TV-Z]\d{2}(\.\d{1,2})?`, and U07.x for COVID-19) count as health data only in a medical
@@ -228,10 +236,11 @@ function literalPrefix(term: string): string {
 
 /*
  * The dictionary pass is a walk over a trie of the terms' literal prefixes, started at each word start, in
- * a plain loop over char codes with typed-array tables. A single V8 regex alternating the terms tries the
+ * a plain loop over char codes with typed-array tables, inside the health model's own loop over the message's
+ * characters (health-model/features.ts: one walk for both). A single V8 regex alternating the terms tries the
  * alternation at every position, which alone would miss the classifier's throughput target (docs/benchmarks.md);
- * the walk touches each character about once. Only where the walk reaches a term's prefix
- * does the term's own regex run, to take the inflected ending and check the word boundary.
+ * the walk touches each character once. Only where the walk reaches a term's prefix does the term's own regex run,
+ * to take the inflected ending and check the word boundary.
  */
 const TABLE_SIZE = 0x500; // ASCII, Latin-1 and Cyrillic (Kazakh letters included) are looked up in tables
 /** 0 for characters that end a word, 1 for word characters outside the trie's alphabet, else alphabet index */
@@ -317,41 +326,61 @@ export interface VocabularyView {
   guard: string | null;
 }
 
+/**
+ * The vocabulary's reading of a message, done inside the health model's walk over its characters (the trie of term
+ * starts, followed from each word's start; where a word reaches a term's start, the term's regex takes the match).
+ */
+class VocabularyReader implements TrieReader {
+  readonly letters = LETTER;
+  readonly next = TRIE;
+  readonly alphabet = ALPHABET;
+  readonly termsAt = termsAt;
+  /** the longest accepted match of the word being read, and the hits of the message so far */
+  private best: Candidate | null = null;
+  found: Candidate[] | null = null;
+
+  letterOf(code: number): number {
+    return letterOf(code);
+  }
+
+  reached(text: string, start: number, terms: readonly number[]): void {
+    this.best = judgeTerms(text, start, terms, this.best);
+  }
+
+  wordEnd(end: number): number {
+    const best = this.best;
+    if (best === null) return end;
+    this.best = null;
+    (this.found ??= []).push(best);
+    // a multiword term may reach past this word
+    return Math.max(end, best.end);
+  }
+
+  /** Starts a message. */
+  reset(): void {
+    this.best = null;
+    this.found = null;
+  }
+}
+const VOCABULARY_READER = new VocabularyReader();
+
+/**
+ * The vocabulary's view of `text` and the health model's weighed words, from one walk over its characters. The
+ * view is null when no term is there (the person and guard are looked for only then); the words are valid until the
+ * next walk.
+ */
+export function readHealth(text: string, model: HealthModel): { view: VocabularyView | null; words: WordWeights } {
+  VOCABULARY_READER.reset();
+  const words = wordWeights(text, model.weights, VOCABULARY_READER);
+  const found = VOCABULARY_READER.found;
+  VOCABULARY_READER.reset();
+  const view = found === null ? null : { hits: found, person: personIn(text), guard: GUARD.find(text) };
+  return { view, words };
+}
+
 /** The vocabulary's walk over `text`: null when no term is there (the person and guard are looked for only then). */
 export function vocabularyView(text: string): VocabularyView | null {
-  let found: Candidate[] | null = null;
-  const n = text.length;
-  let i = 0;
-  while (i < n) {
-    if (letterOf(text.charCodeAt(i)) === 0) {
-      i++;
-      continue;
-    }
-    // a word starts at i: walk the trie along it, then skip the rest of the word
-    const start = i;
-    let node = 0;
-    let best: Candidate | null = null;
-    while (i < n) {
-      const letter = letterOf(text.charCodeAt(i));
-      if (letter === 0) break;
-      if (node >= 0) {
-        node = letter === 1 ? 0 : (TRIE[node * ALPHABET + letter] as number);
-        if (node === 0) node = -1;
-        else {
-          const terms = termsAt[node];
-          if (terms !== undefined) best = judgeTerms(text, start, terms, best);
-        }
-      }
-      i++;
-    }
-    if (best !== null) {
-      (found ??= []).push(best);
-      // a multiword term may reach past this word
-      if (best.end > i) i = best.end;
-    }
-  }
-  if (found === null) return null;
-  return { hits: found, person: personIn(text), guard: GUARD.find(text) };
+  return readHealth(text, healthModel()).view;
 }
 
 const NO_TERM: readonly string[] = ['vocabulary:none'];
@@ -388,16 +417,16 @@ export function signalsOf(view: VocabularyView | null): readonly string[] {
  * guard, and the model's score.
  */
 export function findHealthTerms(text: string, out: Candidate[]): void {
-  const view = vocabularyView(text);
   const model = healthModel();
-  const score = margin(model, text, signalsOf(view));
+  const { view, words } = readHealth(text, model);
+  const score = marginOf(model, words, signalsOf(view), text.length);
   // a wording the vocabulary does not list must convince the model by a wider margin
   const bar = model.threshold + (view === null ? model.unlisted : 0);
   if (score < bar) return;
   const confidence = confidenceOf(score, bar);
   const decided = `health model ${probability(score).toFixed(2)} (threshold ${probability(bar).toFixed(2)})`;
   if (view === null) {
-    if (strongestWordWeight(model, text) < model.minWord) return;
+    if (strongestWordWeight(model, text, words) < model.minWord) return;
     // the sentence or window that scored, around the identifiers (they keep findings of their own)
     const [start, end] = scoredSpan();
     for (const [from, to] of piecesAround(text, start, end, out))

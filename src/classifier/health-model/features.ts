@@ -132,68 +132,131 @@ function checkStep(check: number, c: number): number {
 export type FeatureSink = (index: number) => void;
 
 /**
+ * A second reader of the same characters, advanced inside the model's walk so that a message is walked once: the
+ * vocabulary's trie of term starts (detectors/health.detector.ts). Its words are its own (letters and digits, `'`
+ * ends one), and it may ask to go on past a term that reached beyond its word.
+ */
+export interface TrieReader {
+  /** code unit (below `letters.length`) → 0: ends a word, 1: a word character outside the trie, else its letter */
+  readonly letters: Uint16Array;
+  /** `next[node * alphabet + letter]`: the child, 0 for none */
+  readonly next: Int32Array;
+  readonly alphabet: number;
+  readonly termsAt: readonly (readonly number[] | undefined)[];
+  /** the letter of a code unit past the table: 0 or 1 */
+  letterOf(code: number): number;
+  /** the word that starts at `start` has reached the start of `terms` */
+  reached(text: string, start: number, terms: readonly number[]): void;
+  /** a word in which `reached` was heard ends at `end`: where the trie reading goes on (past a longer term), or `end` */
+  wordEnd(end: number): number;
+}
+
+/**
  * Walks the words of `text`: for each, its skeleton is in `word[1..length]` when `onWord` hears it (`allDigits`: a
- * run of digits, one token). `onSentence` hears each end of a sentence before the next one's first word. The buffer
- * is module-level: the walk is not re-entrant (it never awaits).
+ * run of digits, one token). `onSentence` hears each end of a sentence before the next one's first word. `trie`, when
+ * given, reads the same characters in the same loop. The buffer is module-level: the walk is not re-entrant (it
+ * never awaits).
  */
 function walkWords(
   text: string,
   onWord: (start: number, end: number, length: number, allDigits: boolean) => void,
   onSentence?: () => void,
+  trie?: TrieReader,
 ): void {
   const n = text.length;
   let wordStart = 0;
   let sentenceEnded = false;
   let words = 0;
-  let i = 0;
-  while (i < n) {
-    let length = 0;
-    let allDigits = true;
-    let h = FNV_OFFSET;
-    let check = CHECK_SEED;
-    // the hashes before the last letter, for a digraph that rewrites it
-    let hBefore = h;
-    let checkBefore = check;
-    // gather one word's skeleton
-    for (; i < n; i++) {
-      const code = text.charCodeAt(i);
-      // outside the table (other scripts, emoji halves): not a word letter
-      const s = code < TABLE_SIZE ? (SKELETON[code] as number) : BREAK;
-      if (s === BREAK) {
-        if (length > 0) break;
-        if (!sentenceEnded && endsSentence(text, i)) sentenceEnded = true;
-        continue;
-      }
-      if (length === 0) wordStart = i;
-      if (s === SKIP) continue;
-      if (s === H && length > 0 && code < 128) {
-        const folded = digraph(word[length] as number);
-        if (folded !== 0) {
-          word[length] = folded;
-          h = mix(hBefore, folded);
-          check = checkStep(checkBefore, folded);
-          continue;
+  let length = 0;
+  let allDigits = true;
+  let h = FNV_OFFSET;
+  let check = CHECK_SEED;
+  // the hashes before the last letter, for a digraph that rewrites it
+  let hBefore = h;
+  let checkBefore = check;
+  // the trie's reading: its word's start (-1 between words), its node (-1: off the trie), whether a term was reached
+  const letters = trie?.letters;
+  const trieNext = trie?.next;
+  const alphabet = trie?.alphabet ?? 0;
+  const termsAt = trie?.termsAt;
+  const lettersSize = letters?.length ?? 0;
+  let trieStart = -1;
+  let node = -1;
+  let reached = false;
+  let trieFrom = 0;
+  for (let i = 0; i < n; i++) {
+    const code = text.charCodeAt(i);
+    if (trie !== undefined && i >= trieFrom) {
+      const letter = code < lettersSize ? (letters![code] as number) : trie.letterOf(code);
+      if (letter === 0) {
+        if (trieStart >= 0 && reached) trieFrom = trie.wordEnd(i);
+        trieStart = -1;
+        reached = false;
+      } else {
+        if (trieStart < 0) {
+          trieStart = i;
+          node = 0;
+        }
+        if (node >= 0) {
+          node = letter === 1 ? 0 : (trieNext![node * alphabet + letter] as number);
+          if (node === 0) node = -1;
+          else {
+            const terms = termsAt![node];
+            if (terms !== undefined) {
+              trie.reached(text, trieStart, terms);
+              reached = true;
+            }
+          }
         }
       }
-      if (s !== DIGIT) allDigits = false;
-      else if (length > 0 && word[length] === DIGIT) continue; // a run of digits is one #
-      if (length < MAX_WORD) {
-        word[++length] = s;
-        hBefore = h;
-        checkBefore = check;
-        h = mix(h, s);
-        check = checkStep(check, s);
+    }
+    // outside the table (other scripts, emoji halves): not a word letter
+    const s = code < TABLE_SIZE ? (SKELETON[code] as number) : BREAK;
+    if (s === BREAK) {
+      if (length > 0) {
+        wordHash = h;
+        wordCheck = check ^ Math.imul(length, 0x85ebca6b);
+        if (sentenceEnded) {
+          sentenceEnded = false;
+          if (words > 0) onSentence?.();
+        }
+        words++;
+        onWord(wordStart, i, length, allDigits);
+        length = 0;
+        allDigits = true;
+        h = hBefore = FNV_OFFSET;
+        check = checkBefore = CHECK_SEED;
+      }
+      if (!sentenceEnded && endsSentence(text, i)) sentenceEnded = true;
+      continue;
+    }
+    if (length === 0) wordStart = i;
+    if (s === SKIP) continue;
+    if (s === H && length > 0 && code < 128) {
+      const folded = digraph(word[length] as number);
+      if (folded !== 0) {
+        word[length] = folded;
+        h = mix(hBefore, folded);
+        check = checkStep(checkBefore, folded);
+        continue;
       }
     }
-    if (length === 0) continue;
+    if (s !== DIGIT) allDigits = false;
+    else if (length > 0 && word[length] === DIGIT) continue; // a run of digits is one #
+    if (length < MAX_WORD) {
+      word[++length] = s;
+      hBefore = h;
+      checkBefore = check;
+      h = mix(h, s);
+      check = checkStep(check, s);
+    }
+  }
+  if (trie !== undefined && trieStart >= 0 && reached && n >= trieFrom) trie.wordEnd(n);
+  if (length > 0) {
     wordHash = h;
     wordCheck = check ^ Math.imul(length, 0x85ebca6b);
-    if (sentenceEnded) {
-      sentenceEnded = false;
-      if (words > 0) onSentence?.();
-    }
-    words++;
-    onWord(wordStart, i, length, allDigits);
+    if (sentenceEnded && words > 0) onSentence?.();
+    onWord(wordStart, n, length, allDigits);
   }
 }
 
@@ -300,7 +363,7 @@ function pushWord(start: number, end: number, weight: number, sentenceStart: num
  * same order as `eachFeature` gives them (so the sums are identical to adding them one by one). The arrays are
  * reused by the next call: read them before calling again.
  */
-export function wordWeights(text: string, table: Float32Array): WordWeights {
+export function wordWeights(text: string, table: Float32Array, trie?: TrieReader): WordWeights {
   if (cachedTable !== table) {
     cachedKeys.fill(0);
     cachedTable = table;
@@ -330,6 +393,7 @@ export function wordWeights(text: string, table: Float32Array): WordWeights {
       sentenceStart = 1;
       previous = 0;
     },
+    trie,
   );
   return words;
 }

@@ -5,7 +5,7 @@
  * the spans; the model decides whether they are reported (docs/classifier.md).
  */
 import { decodeModel, type EncodedModel, type HealthModel } from './codec.ts';
-import { namedFeature, wordWeights } from './features.ts';
+import { namedFeature, wordWeights, type WordWeights } from './features.ts';
 import { MODEL } from './weights.generated.ts';
 
 export type { HealthModel } from './codec.ts';
@@ -28,12 +28,16 @@ const bestSpan: [number, number] = [0, 0];
  * is not outweighed by a long message's other business. `scoredSpan()` then gives that sentence or window.
  */
 export function margin(model: HealthModel, text: string, signals: readonly string[]): number {
+  return marginOf(model, wordWeights(text, model.weights), signals, text.length);
+}
+
+/** `margin` from the words of `text` already weighed (`wordWeights` with this model's table). */
+export function marginOf(model: HealthModel, w: WordWeights, signals: readonly string[], textLength: number): number {
   let base = model.bias;
   for (const name of signals) base += model.weights[namedFeature(name)] as number;
-  const w = wordWeights(text, model.weights);
   let best = -Infinity;
   bestSpan[0] = 0;
-  bestSpan[1] = text.length;
+  bestSpan[1] = textLength;
   let inSentence = 0; // words of the current sentence so far
   let windowSum = 0;
   for (let k = 0; k <= w.count; k++) {
@@ -79,9 +83,9 @@ const NAME_LIKE = /^\p{Lu}\p{Ll}/u;
  * term must hold a word that carries health by itself, not only people's names and common words (a group's
  * "Madina added Arman and Bolat" line scored as health on its names).
  */
-export function strongestWordWeight(model: HealthModel, text: string): number {
+export function strongestWordWeight(model: HealthModel, text: string, weighed?: WordWeights): number {
   let strongest = -Infinity;
-  const w = wordWeights(text, model.weights);
+  const w = weighed ?? wordWeights(text, model.weights);
   for (let k = 0; k < w.count; k++) {
     const weight = w.weight[k] as number;
     if (weight > strongest && !NAME_LIKE.test(text.slice(w.start[k], (w.start[k] as number) + 2))) strongest = weight;
