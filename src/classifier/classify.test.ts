@@ -100,3 +100,13 @@ test('the combined pass, which skips the letters between numbers, still finds wh
   const iban = 'реквизиты K Z 8 6 1 2 5 K Z T 5 0 0 4 1 0 0 1 0 0';
   assert.deepEqual(found(iban), [['IBAN', 'K Z 8 6 1 2 5 K Z T 5 0 0 4 1 0 0 1 0 0']]);
 });
+
+test('the e-mail pass, which starts near each @, finds an address whose local part is 64 letters outside the BMP', () => {
+  const local = '𝐚'.repeat(64); // 64 code points, 128 UTF-16 units
+  const text = `Жазыңыз: ${local}@mail.kz, рахмет`;
+  const email = classify(text).filter((f) => f.category === 'EMAIL');
+  assert.deepEqual(
+    email.map((f) => text.slice(f.start, f.end)),
+    [`${local}@mail.kz`],
+  );
+});

@@ -18,6 +18,8 @@ const ALL_CATEGORIES = CATEGORIES.length;
 const HAS_DIGIT = /[0-9]/;
 
 const SPACED_KZ = /[kK] [zZ]/;
+/** the farthest an e-mail address starts before its `@`: 64 code points of local part (two UTF-16 units each at most) and a space */
+const EMAIL_LEAD = 129;
 const NEXT_DIGIT = /[0-9]/g;
 /** the farthest an alternative of the combined pass starts before its first digit (`№, nömırı: 1…`) */
 const LEAD = 11;
@@ -28,9 +30,10 @@ const LEAD = 11;
  */
 function skipAhead(t: string, re: RegExp): boolean {
   NEXT_DIGIT.lastIndex = re.lastIndex;
-  const digit = NEXT_DIGIT.exec(t);
-  if (digit === null) return false;
-  if (digit.index - LEAD > re.lastIndex) re.lastIndex = digit.index - LEAD;
+  // `test` moves lastIndex past the digit without making a match array
+  if (!NEXT_DIGIT.test(t)) return false;
+  const digit = NEXT_DIGIT.lastIndex - 1;
+  if (digit - LEAD > re.lastIndex) re.lastIndex = digit - LEAD;
   return true;
 }
 
@@ -106,11 +109,16 @@ function identifierCandidates(t: string, minConfidence: number): Candidate[] {
     candidates.push(scored(t, detector, verdict, start, end, minConfidence));
   }
 
-  if (t.includes('@')) {
+  let at = t.indexOf('@');
+  if (at >= 0) {
     EMAIL.lastIndex = 0;
-    while ((m = EMAIL.exec(t)) !== null) {
+    for (;;) {
+      // an address starts at most EMAIL_LEAD characters before its `@`: the letters before that are not read
+      if (at - EMAIL_LEAD > EMAIL.lastIndex) EMAIL.lastIndex = at - EMAIL_LEAD;
+      if ((m = EMAIL.exec(t)) === null) break;
       const verdict = EMAIL_DETECTOR.evaluate(m[0]);
       if (verdict) candidates.push(scored(t, EMAIL_DETECTOR, verdict, m.index, m.index + m[0].length, minConfidence));
+      if ((at = t.indexOf('@', EMAIL.lastIndex)) < 0) break;
     }
   }
   if (candidates.length > 0) demoteDocumentNumbers(t, candidates);
