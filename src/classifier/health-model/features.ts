@@ -184,8 +184,9 @@ function walkWords(
   let node = -1;
   let reached = false;
   let trieFrom = 0;
-  for (let i = 0; i < n; i++) {
-    const code = text.charCodeAt(i);
+  // the text's end reads as a space: it ends the last word for both readers
+  for (let i = 0; i <= n; i++) {
+    const code = i < n ? text.charCodeAt(i) : 32;
     if (trie !== undefined && i >= trieFrom) {
       const letter = code < lettersSize ? (letters![code] as number) : trie.letterOf(code);
       if (letter === 0) {
@@ -250,13 +251,6 @@ function walkWords(
       h = mix(h, s);
       check = checkStep(check, s);
     }
-  }
-  if (trie !== undefined && trieStart >= 0 && reached && n >= trieFrom) trie.wordEnd(n);
-  if (length > 0) {
-    wordHash = h;
-    wordCheck = check ^ Math.imul(length, 0x85ebca6b);
-    if (sentenceEnded && words > 0) onSentence?.();
-    onWord(wordStart, n, length, allDigits);
   }
 }
 
