@@ -106,7 +106,15 @@ export function foldMixedScripts(text: string): string {
   });
 }
 
+/**
+ * What either step below looks for, in one scan: a word mixing scripts or a character outside the common scripts.
+ * Most messages have neither and are returned as they are after this one look.
+ */
+// eslint-disable-next-line no-control-regex -- \x00 is only the start of the ASCII range, matched on purpose
+const MIXED_OR_OUTSIDE = /[A-Za-z][\u0400-\u04ff]|[\u0400-\u04ff][A-Za-z]|[^\x00-\x9f\u00a1-\u00ac\u00ae-\u052f]/;
+
 export function normalize(input: string): Normalized {
+  if (!MIXED_OR_OUTSIDE.test(input)) return { text: input, starts: null, ends: null };
   const text = foldMixedScripts(input);
   if (!OUTSIDE_COMMON_SCRIPTS.test(text) || !NEEDS_NORMALIZING.test(text)) return { text, starts: null, ends: null };
   // only the special characters go through JavaScript; everything between is copied as slices
