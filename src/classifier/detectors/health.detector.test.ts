@@ -112,3 +112,22 @@ test("the walk's check of the character after a term's prefix never refuses one 
   // and it does refuse: a word that only starts like a term is passed over
   assert.ok(checks.some((c) => !c.accepts('x'.charCodeAt(0)) && !c.accepts(' '.charCodeAt(0))));
 });
+
+test("the vocabulary's words inside the model's walk: the text's end, terms past a word, apostrophes, other scripts", () => {
+  const cases: [string, string[]][] = [
+    ['диабет', ['диабет']],
+    ['у мамы диабет', ['диабет']],
+    // a term of two words, then another term after it
+    ['Он на больничном, у него грипп', ['больничном', 'грипп']],
+    ['жүктілігі 20 апта, декреттік демалыс', ['жүктілігі', 'декреттік демалыс']],
+    // the model reads "it's" as one word, the vocabulary as two
+    ["it's diabetes, she said", ['diabetes']],
+    // emoji (surrogate pairs) and a script outside the tables around a term
+    ['😷 ขอ диабет 😷', ['диабет']],
+    // a sign right after the walked prefix, and a short word that starts a phrase
+    ['A&E visit', ['A&E']],
+    ['на сохранении с понедельника', ['на сохранении']],
+    ['после химии слабость', ['после химии']],
+  ];
+  for (const [text, expected] of cases) assert.deepEqual(terms(text), expected, text);
+});
