@@ -521,17 +521,20 @@ class WhatsAppExportSource implements WhatsAppHistorySource {
       const messageId = ids.next({ chatId: this.chatId, sentAt, sender: person?.id ?? '', text: entry.body });
       index++;
       if (index <= resumeIndex) continue;
-      const message = await this.toMessage(entry, header, { messageId, sentAt, person });
+      const converted = this.toMessage(entry, header, { messageId, sentAt, person });
+      // most lines refer to no file: only those wait for the export to be asked about theirs
+      const message = converted instanceof Promise ? await converted : converted;
       const checkpoint: WhatsAppCheckpoint = { entryIndex: index, line: entry.endLine };
       yield { message, checkpoint };
     }
   }
 
-  private async toMessage(
+  /** The entry as a canonical message; a promise only when it refers to files whose presence must be looked up. */
+  private toMessage(
     entry: RawEntry,
     header: HeaderLine,
     facts: { messageId: string; sentAt: string; person: { id: string; name: string } | null },
-  ): Promise<CanonicalMessageInput> {
+  ): CanonicalMessageInput | Promise<CanonicalMessageInput> {
     const base = {
       platform: 'whatsapp' as const,
       chatId: this.chatId,
@@ -553,15 +556,17 @@ class WhatsAppExportSource implements WhatsAppHistorySource {
         service: classified.service,
       };
     }
-    const attachments = await Promise.all(classified.content.attachments.map((attachment) => this.locate(attachment)));
-    return {
+    const message = (attachments: (AttachmentRef & { size?: number })[]): CanonicalMessageInput => ({
       ...base,
       kind: 'message',
       sender: facts.person,
       text: classified.content.text,
       attachments,
       extra: classified.content.extra,
-    };
+    });
+    const refs = classified.content.attachments;
+    if (refs.every((attachment) => attachment.sourcePath === undefined)) return message(refs);
+    return Promise.all(refs.map((attachment) => this.locate(attachment))).then(message);
   }
 
   /** An attached file is present only if the export holds its bytes; otherwise it is a reference to missing bytes. */
