@@ -405,6 +405,8 @@ export function localToUtcIso(local: LocalDateTime, timeZone: string): string {
   // Transitions are months apart, so the offsets a day either side are the only two candidates.
   const before = zoneOffsetMs(timeZone, wall - DAY_MS);
   const after = zoneOffsetMs(timeZone, wall + DAY_MS);
+  // no transition near (almost every message): the one candidate, or the fallback below, is wall - before
+  if (before === after) return new Date(wall - before).toISOString();
   const candidates = [...new Set([before, after])]
     .map((offset) => wall - offset)
     .filter((instant) => instant + zoneOffsetMs(timeZone, instant) === wall)
