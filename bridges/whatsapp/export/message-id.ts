@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 
 /**
  * WhatsApp exports carry no message ids, so one is derived from what the message is, not where it sits in
@@ -22,9 +22,8 @@ export function identityHash(identity: MessageIdentity): string {
 }
 
 function identityDigest(identity: MessageIdentity): Buffer {
-  return createHash('sha256')
-    .update(JSON.stringify([identity.chatId, identity.sentAt, identity.sender, identity.text]))
-    .digest();
+  // the one-shot hash: no Hash object for each of millions of lines
+  return hash('sha256', JSON.stringify([identity.chatId, identity.sentAt, identity.sender, identity.text]), 'buffer');
 }
 
 export function formatMessageId(hash: string, occurrence: number): string {
