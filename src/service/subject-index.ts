@@ -14,7 +14,7 @@ import path from 'node:path';
 import type pg from 'pg';
 import { writeAudit, type AuditActor } from '../audit/log.ts';
 import { classifyFor } from '../classifier/index.ts';
-import { dropOldIndexKeys, loadKeyring, requireIndexKey, type Keyring } from '../core/keys.ts';
+import { dropOldIndexKeys, loadKeyring, requireIndexKey, type IndexKeys, type Keyring } from '../core/keys.ts';
 import { attachmentLimits } from '../core/limits.ts';
 import {
   indexEntry,
@@ -29,7 +29,7 @@ import { policyFromStored } from '../policy/index.ts';
 import { openMessageOriginal } from '../review/originals.ts';
 import { inTransaction } from '../store/database.ts';
 import { readOriginalFile } from '../store/redactions.ts';
-import { indexMessages } from '../store/subjects.ts';
+import { indexAttachmentFindings, indexMessages } from '../store/subjects.ts';
 
 const BATCH = 500;
 
@@ -86,14 +86,19 @@ export async function backfillIndex(
     });
     onProgress(counts);
   }
-  await backfillAttachments(pool, keyring, dataDir, counts);
+  await backfillAttachments(pool, keyring, keys, dataDir, counts);
   onProgress(counts);
   return counts;
 }
 
 /** Files with identifier findings and no rows: read again (their sealed original where redacted) and matched up. */
-async function backfillAttachments(pool: pg.Pool, keyring: Keyring, dataDir: string, counts: BackfillCounts) {
-  const keys = requireIndexKey(keyring);
+async function backfillAttachments(
+  pool: pg.Pool,
+  keyring: Keyring,
+  keys: IndexKeys,
+  dataDir: string,
+  counts: BackfillCounts,
+) {
   const files = await pool.query<{ agency_id: string; sha256: string; policy: unknown }>(
     `SELECT DISTINCT f.agency_id::text, f.sha256, a.policy FROM attachment_findings f JOIN agencies a ON a.id = f.agency_id
       WHERE f.category = ANY($1::text[]) AND NOT EXISTS (SELECT 1 FROM subject_index s WHERE s.attachment_finding_id = f.id)`,
@@ -122,21 +127,9 @@ async function backfillAttachments(pool: pg.Pool, keyring: Keyring, dataDir: str
       const entry = again.get(f.page)?.has(`${f.category}:${f.start}:${f.end}`)
         ? indexEntry(keys.current, f.category, text.slice(f.start, f.end))
         : null;
-      return entry ? [{ id: f.id, category: f.category, ...entry }] : [];
+      return entry ? [{ findingId: f.id, category: f.category, ...entry }] : [];
     });
-    await pool.query(
-      `INSERT INTO subject_index (agency_id, category, digest, sealed, key_id, sha256, attachment_finding_id)
-       SELECT $1, c, d, s, $2, $3, f FROM unnest($4::text[], $5::bytea[], $6::bytea[], $7::bigint[]) AS t(c, d, s, f)`,
-      [
-        file.agency_id,
-        keys.currentId,
-        file.sha256,
-        rows.map((r) => r.category),
-        rows.map((r) => r.digest),
-        rows.map((r) => r.sealed),
-        rows.map((r) => r.id),
-      ],
-    );
+    await indexAttachmentFindings(pool, file.agency_id, file.sha256, keys, rows);
     counts.attachments++;
   }
 }

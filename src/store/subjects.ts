@@ -94,6 +94,30 @@ export async function indexAttempt(
   );
 }
 
+/** Indexes findings in an agency's file (`sha256`), each row naming its `attachment_findings` id. */
+export async function indexAttachmentFindings(
+  db: Queryable,
+  agencyId: string,
+  sha256: string,
+  keys: IndexKeys,
+  rows: readonly (IndexRow & { findingId: string })[],
+): Promise<void> {
+  if (rows.length === 0) return;
+  await db.query(
+    `INSERT INTO subject_index (agency_id, category, digest, sealed, key_id, sha256, attachment_finding_id)
+     SELECT $1, c, d, s, $2, $3, f FROM unnest($4::text[], $5::bytea[], $6::bytea[], $7::bigint[]) AS t(c, d, s, f)`,
+    [
+      agencyId,
+      keys.currentId,
+      sha256,
+      rows.map((r) => r.category),
+      rows.map((r) => r.digest),
+      rows.map((r) => r.sealed),
+      rows.map((r) => r.findingId),
+    ],
+  );
+}
+
 /** Where a subject's digests are found, within the agencies given (null: all). */
 export interface SubjectPlaces {
   messages: {
