@@ -32,13 +32,7 @@ export interface RotateResult extends ReencryptResult {
  */
 export async function rotateKeys(store: Store, actor: Actor, keyFile: string, dataDir?: string): Promise<RotateResult> {
   requireRole(actor, ADMIN, 'rotate keys');
-  const { previousId, currentId } = await addCurrentKey(keyFile);
-  await writeAudit(store.pool, {
-    actor,
-    action: 'keys.add',
-    subject: `key:${currentId}`,
-    details: { previousKeyId: previousId, currentKeyId: currentId },
-  });
+  const { previousId, currentId } = await addKeyAudited(store, actor, 'keys.add', addCurrentKey(keyFile));
   const result = await reencryptOriginals(store.pool, await loadKeyring(keyFile), dataDir ? { dataDir } : {});
   await writeAudit(store.pool, {
     actor,
@@ -142,14 +136,25 @@ export async function rotateIndexKey(
   keyFile: string,
 ): Promise<{ previousKeyId: string; currentKeyId: string }> {
   requireRole(actor, ADMIN, 'rotate keys');
-  const { previousId, currentId } = await addCurrentIndexKey(keyFile);
+  const { previousId, currentId } = await addKeyAudited(store, actor, 'keys.add-index', addCurrentIndexKey(keyFile));
+  return { previousKeyId: previousId, currentKeyId: currentId };
+}
+
+/** A key just added to the key file (`added`), audited as `action` with the key it follows. */
+async function addKeyAudited(
+  store: Store,
+  actor: Actor,
+  action: 'keys.add' | 'keys.add-index',
+  added: Promise<{ previousId: string; currentId: string }>,
+): Promise<{ previousId: string; currentId: string }> {
+  const { previousId, currentId } = await added;
   await writeAudit(store.pool, {
     actor,
-    action: 'keys.add-index',
+    action,
     subject: `key:${currentId}`,
     details: { previousKeyId: previousId, currentKeyId: currentId },
   });
-  return { previousKeyId: previousId, currentKeyId: currentId };
+  return { previousId, currentId };
 }
 
 /** `keys reindex`: re-keys the index now (audited with counts); `dropOld` then removes older index keys unused. */
