@@ -29,5 +29,5 @@ function sha256(text: string): string {
 
 /** A note is free text a person wrote: the audit entry carries its digest, never the text. */
 export function noteDigest(note: string | undefined): string | undefined {
-  return note ? createHash('sha256').update(note, 'utf8').digest('hex') : undefined;
+  return note ? sha256(note) : undefined;
 }

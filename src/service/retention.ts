@@ -201,19 +201,12 @@ export async function addHold(
   const digest = keys && s ? subjectDigest(keys.current, s.category, s.value) : null;
   // sealed as the index seals values, so that a rotation of the index key re-keys the hold too
   const sealed = keys && s ? sealSubject(keys.current, s.category, s.value) : null;
+  // the admin's free text: an identifier typed into it is masked before it is stored or shown
+  const note = maskPersonalData(request.note);
   const row = await store.pool.query<{ id: string; created_at: Date }>(
     `INSERT INTO legal_holds (id, agency_id, chat_id, category, digest, sealed, key_id, note, created_by)
      VALUES (gen_random_uuid(), $1, $2, $3, $4, $5, $6, $7, $8) RETURNING id::text, created_at`,
-    [
-      agency.id,
-      chatId,
-      s?.category ?? null,
-      digest,
-      sealed,
-      keys?.currentId ?? null,
-      maskPersonalData(request.note),
-      actor.name,
-    ],
+    [agency.id, chatId, s?.category ?? null, digest, sealed, keys?.currentId ?? null, note, actor.name],
   );
   const id = row.rows[0]!.id;
   const subject =
@@ -230,7 +223,7 @@ export async function addHold(
     agency: agency.slug,
     chat: chatId,
     subject,
-    note: maskPersonalData(request.note),
+    note,
     createdBy: actor.name,
     createdAt: row.rows[0]!.created_at.toISOString(),
   };
