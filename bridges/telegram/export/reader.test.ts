@@ -670,6 +670,49 @@ describe('Telegram export reader: what it refuses and tolerates', () => {
     });
   });
 
+  it('reads messages parsed in groups exactly as one by one: a bad one in a group is found and reported as alone', async () => {
+    const file = path.join(dir, 'groups.json');
+    const message = (id: number, text: Buffer | string): Buffer =>
+      Buffer.concat([
+        Buffer.from(
+          `{"id": ${id}, "type": "message", "date": "2024-01-01T10:00:00", "from": "A", "from_id": "user1",\n "text": "`,
+        ),
+        Buffer.from(text),
+        Buffer.from('"}'),
+      ]);
+    const parts: Buffer[] = [];
+    for (let id = 1; id <= 100; id++) {
+      const text = id === 45 ? Buffer.from([0x6f, 0x6b, 0xff]) : `сообщение ${id} 👋`;
+      const raw = message(id, text);
+      // message 80 lacks a comma inside its object: malformed JSON
+      parts.push(id === 80 ? Buffer.from(raw.toString('utf8').replace('"id": 80,', '"id": 80')) : raw);
+    }
+    const head = Buffer.from('{"name": "Т", "type": "private_group", "id": 7, "messages": [\n  ');
+    await writeFile(
+      file,
+      Buffer.concat([
+        head,
+        ...parts.flatMap((part, i) => (i > 0 ? [Buffer.from(',\n  '), part] : [part])),
+        Buffer.from(']}'),
+      ]),
+    );
+    const grouped = await readAll(file);
+    const alone = await readAll(file, { chunkSize: 3 });
+    assert.deepEqual(grouped.entries, alone.entries);
+    assert.deepEqual(
+      grouped.entries.map((entry) => entry.message.messageId ?? `problem after ${entry.checkpoint.messageId}`),
+      [
+        ...Array.from({ length: 44 }, (_, i) => String(i + 1)),
+        'problem after 45',
+        ...Array.from({ length: 34 }, (_, i) => String(i + 46)),
+      ],
+    );
+    assert.match(grouped.entries[44]!.problem ?? '', /not valid UTF-8/);
+    assert.ok(grouped.error instanceof InputError);
+    assert.equal((grouped.error as Error).message, (alone.error as Error).message);
+    assert.match((grouped.error as Error).message, /malformed JSON at byte \d+ after message id 79$/);
+  });
+
   it('passes a message object past maxLineBytes on as a problem entry without holding it, and resumes after it', async () => {
     const file = path.join(dir, 'long-message.json');
     const message = (id: number, text: string) =>
