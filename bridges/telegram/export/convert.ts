@@ -1,4 +1,5 @@
 import type { CanonicalMessageInput, SERVICE_EVENT_TYPES } from '../../../src/core/message.ts';
+import { isoTime } from '../../../src/core/iso-time.ts';
 
 /**
  * Pure conversion of one message object of a Telegram Desktop "Export chat history" JSON file
@@ -243,8 +244,8 @@ function convertService(
 function readTime(raw: Json, unixKey: string, localKey: string): { iso: string; fromLocal: boolean } | null {
   const unix = raw[unixKey];
   if ((typeof unix === 'string' && /^\d+$/.test(unix)) || (typeof unix === 'number' && Number.isInteger(unix))) {
-    const date = new Date(Number(unix) * 1000);
-    if (!Number.isNaN(date.getTime())) return { iso: date.toISOString(), fromLocal: false };
+    const iso = isoTime(Number(unix) * 1000);
+    if (iso !== null) return { iso, fromLocal: false };
   }
   const local = raw[localKey];
   if (typeof local === 'string' && /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}$/.test(local)) {

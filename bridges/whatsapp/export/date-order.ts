@@ -1,4 +1,5 @@
 import type { Meridiem } from './line-format.ts';
+import { isoTimeOf } from '../../../src/core/iso-time.ts';
 
 /**
  * The order of a WhatsApp export's date fields, decided from the whole file (one line cannot tell 3/6 from 6/3),
@@ -406,11 +407,11 @@ export function localToUtcIso(local: LocalDateTime, timeZone: string): string {
   const before = zoneOffsetMs(timeZone, wall - DAY_MS);
   const after = zoneOffsetMs(timeZone, wall + DAY_MS);
   // no transition near (almost every message): the one candidate, or the fallback below, is wall - before
-  if (before === after) return new Date(wall - before).toISOString();
+  if (before === after) return isoTimeOf(wall - before);
   const candidates = [...new Set([before, after])]
     .map((offset) => wall - offset)
     .filter((instant) => instant + zoneOffsetMs(timeZone, instant) === wall)
     .sort((x, y) => x - y);
   const instant = candidates[0] ?? wall - before;
-  return new Date(instant).toISOString();
+  return isoTimeOf(instant);
 }
