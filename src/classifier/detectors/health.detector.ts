@@ -304,6 +304,8 @@ for (const { term, prefix, source } of [...ENTRIES].sort((a, b) => b.term.term.l
 }
 const TRIE = next;
 const ALPHABET = alphabetSize;
+/** every node's terms, null for none: dense and without holes, so that the walk never reads past the array's end */
+const TERMS_AT: (readonly number[] | null)[] = Array.from({ length: nodeCount }, (_, node) => termsAt[node] ?? null);
 
 function letterOf(code: number): number {
   if (code < TABLE_SIZE) return LETTER[code] as number;
@@ -334,7 +336,7 @@ class VocabularyReader implements TrieReader {
   readonly letters = LETTER;
   readonly next = TRIE;
   readonly alphabet = ALPHABET;
-  readonly termsAt = termsAt;
+  readonly termsAt = TERMS_AT;
   /** the longest accepted match of the word being read, and the hits of the message so far */
   private best: Candidate | null = null;
   found: Candidate[] | null = null;
@@ -480,7 +482,11 @@ const SPECIFICITY = new WeakMap<Candidate, number>();
 function judgeTerms(text: string, start: number, terms: readonly number[], best: Candidate | null): Candidate | null {
   for (const index of terms) {
     const compiled = COMPILED[index] as CompiledTerm;
-    if (compiled.next !== null && !compiled.next.accepts(text.charCodeAt(start + compiled.prefixLength))) continue;
+    if (compiled.next !== null) {
+      // at the text's end there is no character to accept (not read: reading past the end costs V8 a deopt)
+      const at = start + compiled.prefixLength;
+      if (at >= text.length || !compiled.next.accepts(text.charCodeAt(at))) continue;
+    }
     const { term } = compiled;
     compiled.at.lastIndex = start;
     const m = compiled.at.exec(text);

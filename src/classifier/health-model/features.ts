@@ -142,7 +142,8 @@ export interface TrieReader {
   /** `next[node * alphabet + letter]`: the child, 0 for none */
   readonly next: Int32Array;
   readonly alphabet: number;
-  readonly termsAt: readonly (readonly number[] | undefined)[];
+  /** each node's terms (null: none), one entry for every node */
+  readonly termsAt: readonly (readonly number[] | null)[];
   /** the letter of a code unit past the table: 0 or 1 */
   letterOf(code: number): number;
   /** the word that starts at `start` has reached the start of `terms` */
@@ -202,8 +203,8 @@ function walkWords(
           node = letter === 1 ? 0 : (trieNext![node * alphabet + letter] as number);
           if (node === 0) node = -1;
           else {
-            const terms = termsAt![node];
-            if (terms !== undefined) {
+            const terms = termsAt![node] as readonly number[] | null;
+            if (terms !== null) {
               trie.reached(text, trieStart, terms);
               reached = true;
             }
@@ -228,7 +229,7 @@ function walkWords(
         h = hBefore = FNV_OFFSET;
         check = checkBefore = CHECK_SEED;
       }
-      if (!sentenceEnded && endsSentence(text, i)) sentenceEnded = true;
+      if (!sentenceEnded && i < n && endsSentence(text, i)) sentenceEnded = true;
       continue;
     }
     if (length === 0) wordStart = i;
@@ -392,13 +393,15 @@ export function wordWeights(text: string, table: Float32Array, trie?: TrieReader
   return words;
 }
 
-/** `.`, `!`, `?`, `;` before a space or the end, or a line break: a sentence ends at `i`. */
+/** `.`, `!`, `?`, `;` before a space or the end, or a line break: a sentence ends at `i` (below the text's length). */
 function endsSentence(text: string, i: number): boolean {
   const code = text.charCodeAt(i);
   if (code === 10) return true;
   if (code !== 46 && code !== 33 && code !== 63 && code !== 59) return false;
+  // the text's end, not read past (a read past a string's end makes V8 drop the walk's optimized code)
+  if (i + 1 >= text.length) return true;
   const after = text.charCodeAt(i + 1);
-  return Number.isNaN(after) || after === 32 || after === 10 || after === 13;
+  return after === 32 || after === 10 || after === 13;
 }
 
 const DIGITS_HASH = mix(FNV_OFFSET, DIGIT);
