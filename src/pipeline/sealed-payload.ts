@@ -59,7 +59,7 @@ export function seal<R extends object>(
   const cipher = createCipheriv('aes-256-gcm', sealer.key, iv);
   cipher.setAAD(associatedData(queue, jobId, route));
   // GCM is a stream mode: final() adds nothing, so the body is update()'s output, without a copy
-  const body = cipher.update(JSON.stringify(payload), 'utf8');
+  const body = cipher.update(encodeUtf8(JSON.stringify(payload)));
   cipher.final();
   return {
     v: 1,
@@ -69,6 +69,14 @@ export function seal<R extends object>(
     tag: cipher.getAuthTag().toString('base64'),
     ct: body.toString('base64'),
   };
+}
+
+/**
+ * A payload's JSON as UTF-8. V8's encoder (Node 20) is several times slower than ICU's converter from UTF-16 on
+ * batches of Cyrillic text; JSON.stringify escapes lone surrogates, so both give the same bytes.
+ */
+function encodeUtf8(json: string): Buffer {
+  return transcode(Buffer.from(json, 'utf16le'), 'utf16le', 'utf8');
 }
 
 export function isSealed(data: unknown): data is Sealed {

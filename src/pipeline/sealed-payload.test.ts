@@ -1,0 +1,34 @@
+import assert from 'node:assert/strict';
+import { createDecipheriv, randomBytes } from 'node:crypto';
+import { describe, it } from 'node:test';
+import { open, queueSealer, seal } from './sealed-payload.ts';
+
+describe('sealed payloads', () => {
+  const sealer = queueSealer(randomBytes(32));
+  const texts = [
+    'plain ASCII',
+    'Сәлем, әріптестер! ИИН 900101300123, тел. +7 701 123 45 67',
+    'emoji 👋🏽 and Latin-1 é ñ ü',
+    'a lone surrogate \ud800 and \udfff, a pair \ud83d\ude00',
+    '',
+  ];
+
+  it('opens to the payload sealed, whatever its characters, lone surrogates included', () => {
+    for (const text of texts) {
+      const payload = { text, n: 1, list: [text, null, true] };
+      const data = seal(sealer, 'deliver', 'job-1', { agencyId: 'a' }, payload);
+      assert.deepEqual(open(sealer, 'deliver', { id: 'job-1', data }), payload);
+    }
+  });
+
+  it('seals the JSON as UTF-8, byte for byte what Buffer.from(json) gives', () => {
+    for (const text of texts) {
+      const payload = { text };
+      const data = seal(sealer, 'deliver', 'job-2', {}, payload);
+      const decipher = createDecipheriv('aes-256-gcm', sealer.key, Buffer.from(data.iv, 'base64'));
+      decipher.setAutoPadding(false);
+      const bytes = decipher.update(Buffer.from(data.ct, 'base64'));
+      assert.deepEqual(bytes, Buffer.from(JSON.stringify(payload), 'utf8'));
+    }
+  });
+});
