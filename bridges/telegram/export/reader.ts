@@ -261,7 +261,9 @@ class TelegramExport implements TelegramExportSource {
     const scanner = new MessageArrayScanner(resumedAfterId === null ? 'first' : 'afterElement', this.maxMessageBytes);
     let lastId = resumedAfterId;
     const where = this.index.shape === 'full-account' ? ` in chat "${context.chatTitle}"` : '';
-    const after = (): string => (lastId === null ? 'before the first message' : `after message id ${lastId}`);
+    // where a problem stands, for its message: built only when one is reported
+    const described = (): string =>
+      (lastId === null ? 'before the first message' : `after message id ${lastId}`) + where;
     const stream = createReadStream(this.file, {
       start,
       ...(indexed.messagesEnd !== undefined ? { end: indexed.messagesEnd } : {}),
@@ -281,15 +283,15 @@ class TelegramExport implements TelegramExportSource {
           if (i % PARSE_GROUP === 0) group = parseGroup(chunk, base, messages, i);
           if (scanned.tooLong) {
             this.bytesRead = scanned.end;
-            yield this.tooLong(scanned, indexed.index, context, after() + where);
+            yield this.tooLong(scanned, indexed.index, context, described());
             if (this.closed) return;
             continue;
           }
-          const raw = group !== null ? group[i % PARSE_GROUP] : this.parseAlone(scanned, after() + where);
+          const raw = group !== null ? group[i % PARSE_GROUP] : this.parseAlone(scanned, described);
           if (raw === NOT_UTF8) {
             // never stored with U+FFFD in place of what it said: the message goes to the dead-letter queue
             this.bytesRead = scanned.end;
-            yield this.notUtf8(scanned, indexed.index, context, after() + where);
+            yield this.notUtf8(scanned, indexed.index, context, described());
             if (this.closed) return;
             continue;
           }
@@ -315,7 +317,7 @@ class TelegramExport implements TelegramExportSource {
                 chatTitle: context.chatTitle,
               } as CanonicalMessageInput,
               checkpoint: { ...checkpoint },
-              problem: `${this.label}: unreadable message at byte ${scanned.start} ${after()}${where}: ${error.message}`,
+              problem: `${this.label}: unreadable message at byte ${scanned.start} ${described()}: ${error.message}`,
             };
             if (this.closed) return;
             continue;
@@ -326,7 +328,7 @@ class TelegramExport implements TelegramExportSource {
         }
         if (scanner.problem) {
           throw new InputError(
-            `${this.label}: malformed JSON at byte ${scanner.problem.offset} ${after()}${where}: ${scanner.problem.reason}`,
+            `${this.label}: malformed JSON at byte ${scanner.problem.offset} ${described()}: ${scanner.problem.reason}`,
           );
         }
         if (scanner.done) break;
@@ -341,12 +343,12 @@ class TelegramExport implements TelegramExportSource {
     }
     if (!scanner.done && !this.closed) {
       const inside = scanner.insideElement ? ' inside a message' : '';
-      throw new InputError(`${this.label}: truncated at byte ${position}${inside} ${after()}${where}`);
+      throw new InputError(`${this.label}: truncated at byte ${position}${inside} ${described()}`);
     }
   }
 
   /** One message's JSON, or NOT_UTF8; malformed JSON ends the import, naming its byte. */
-  private parseAlone(scanned: ScannedMessage, position: string): unknown {
+  private parseAlone(scanned: ScannedMessage, described: () => string): unknown {
     const source = decodeUtf8(scanned.bytes);
     if (source === null) return NOT_UTF8;
     try {
@@ -354,7 +356,7 @@ class TelegramExport implements TelegramExportSource {
     } catch (error) {
       // V8's message quotes the offending text, which may be personal data: keep only the position.
       const offset = scanned.start + syntaxErrorByteOffset(error, source);
-      throw new InputError(`${this.label}: malformed JSON at byte ${offset} ${position}`);
+      throw new InputError(`${this.label}: malformed JSON at byte ${offset} ${described()}`);
     }
   }
 
