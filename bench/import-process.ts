@@ -53,7 +53,13 @@ export async function runImportProcess(
 ): Promise<ImportRun> {
   const { redis } = options;
   const profileDir = options.profile ? await mkdtemp(path.join(os.tmpdir(), 'aitu-bench-prof-')) : null;
-  const nodeFlags = ['--require', maxRssHook, ...(profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [])];
+  const nodeFlags = [
+    '--require',
+    maxRssHook,
+    ...(profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : []),
+    // BENCH_NODE_FLAGS: V8 or node flags for the importer (its worker processes inherit them), to compare settings
+    ...(process.env.BENCH_NODE_FLAGS?.split(' ').filter(Boolean) ?? []),
+  ];
   const workers = new Set<number>();
   const redisBefore = Number(infoField(await redis.info('memory'), 'used_memory') ?? 0);
   const redisSampler = peakSampler(

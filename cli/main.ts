@@ -34,3 +34,10 @@ if (named) {
 addTokenFileOptions(program);
 
 await program.parseAsync(process.argv);
+// The command is done: an action resolves once its work is (a long-running command's once it is stopped). Exit now
+// rather than when the event loop empties by itself: the Redis client's reply parser keeps a timer that shrinks the
+// buffer it grew for large replies (batches of jobs) by a tenth every 50 ms, and that held the end of every import
+// and of its deliver worker processes for about two seconds. Standard output and error are written synchronously to
+// files, pipes and terminals on Linux; the logger's last lines get one turn of the event loop to go out.
+await new Promise((resolve) => setImmediate(resolve));
+process.exit();

@@ -10,7 +10,6 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { imageSizeFromFile } from 'image-size/fromFile';
-import { PDFDocument } from 'pdf-lib';
 import { sniff } from './extract.ts';
 import type { Box } from './layout.ts';
 
@@ -90,6 +89,8 @@ async function redactPdf(file: string, boxes: PageBoxes, tools: Tools): Promise<
   await run('pdftoppm', ['-r', String(PDF_DPI), '-png', file, base], { timeout: tools.timeoutMs });
   const rendered = (await readdir(tools.work)).filter((f) => /^page-\d+\.png$/.test(f));
   rendered.sort((a, b) => pageNumber(a) - pageNumber(b));
+  // loaded when a file is redacted: pdf-lib is the largest module of the CLI's start-up, which rarely needs it
+  const { PDFDocument } = await import('pdf-lib');
   const document = await PDFDocument.create();
   for (const name of rendered) {
     const page = pageNumber(name);

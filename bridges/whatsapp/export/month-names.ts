@@ -59,14 +59,16 @@ function buildTable(): { months: Map<string, number>; initials: Set<string> } {
   return { months, initials };
 }
 
-const TABLE = buildTable();
+// built on first use: asking ICU for ten locales' names is a noticeable part of the CLI's start-up, and most
+// commands (a Telegram import, a worker) never read a WhatsApp date
+let table: ReturnType<typeof buildTable> | null = null;
 
 /** The month (1–12) a name means, or null when it is no month name this module knows. */
 export function monthOfName(word: string): number | null {
-  return TABLE.months.get(monthKey(word)) ?? null;
+  return (table ??= buildTable()).months.get(monthKey(word)) ?? null;
 }
 
 /** Whether a line starting with this character may start with a month name (a cheap test before the patterns). */
 export function mayStartMonthName(char: string): boolean {
-  return TABLE.initials.has(monthKey(char));
+  return (table ??= buildTable()).initials.has(monthKey(char));
 }
