@@ -535,20 +535,17 @@ class WhatsAppExportSource implements WhatsAppHistorySource {
     header: HeaderLine,
     facts: { messageId: string; sentAt: string; person: { id: string; name: string } | null },
   ): CanonicalMessageInput | Promise<CanonicalMessageInput> {
-    const base = {
-      platform: 'whatsapp' as const,
-      chatId: this.chatId,
-      messageId: facts.messageId,
-      chatTitle: this.title,
-      sentAt: facts.sentAt,
-    };
     const classified = classifyEntryBody(
       { style: header.style, author: header.author, body: entry.body, bodyMarked: header.bodyMarked },
       { knownNames: this.authors },
     );
     if (classified.kind === 'service') {
       return {
-        ...base,
+        platform: 'whatsapp',
+        chatId: this.chatId,
+        messageId: facts.messageId,
+        chatTitle: this.title,
+        sentAt: facts.sentAt,
         kind: 'service',
         // A system line is WhatsApp's, even when iOS writes it as a line from the chat's name.
         sender: classified.system ? null : facts.person,
@@ -556,8 +553,13 @@ class WhatsAppExportSource implements WhatsAppHistorySource {
         service: classified.service,
       };
     }
+    // one literal, not a spread of the fields both kinds share: this runs for every line of the export
     const message = (attachments: (AttachmentRef & { size?: number })[]): CanonicalMessageInput => ({
-      ...base,
+      platform: 'whatsapp',
+      chatId: this.chatId,
+      messageId: facts.messageId,
+      chatTitle: this.title,
+      sentAt: facts.sentAt,
       kind: 'message',
       sender: facts.person,
       text: classified.content.text,
