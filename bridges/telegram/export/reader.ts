@@ -49,8 +49,8 @@ export interface TelegramExportSource extends HistorySource {
   readonly warnings: readonly string[];
 }
 
-/** Where an entry ended; JSON-serializable, opaque to the core. */
-interface TelegramCheckpoint {
+/** Where an entry ended; JSON-serializable, opaque to the core (a type, so that it is a Checkpoint as it is). */
+type TelegramCheckpoint = {
   chatIndex: number;
   chatId: string;
   /** offset of the message object's `{`, to re-read it and check the file is the one the checkpoint came from */
@@ -60,7 +60,7 @@ interface TelegramCheckpoint {
   messageId: string;
   /** the message was past maxLineBytes and never read: a resume checks only that an object stands there */
   unread?: true;
-}
+};
 
 interface ResolvedChat {
   indexed: IndexedChat;
@@ -316,14 +316,15 @@ class TelegramExport implements TelegramExportSource {
                 chatId: context.chatId,
                 chatTitle: context.chatTitle,
               } as CanonicalMessageInput,
-              checkpoint: { ...checkpoint },
+              checkpoint,
               problem: `${this.label}: unreadable message at byte ${scanned.start} ${described()}: ${error.message}`,
             };
             if (this.closed) return;
             continue;
           }
           lastId = message.messageId;
-          yield { message, checkpoint: { ...checkpoint } };
+          // a new checkpoint object for each message: handed on as it is, never changed after
+          yield { message, checkpoint };
           if (this.closed) return;
         }
         if (scanner.problem) {
@@ -377,7 +378,7 @@ class TelegramExport implements TelegramExportSource {
     };
     return {
       message: { platform: 'telegram', chatId: context.chatId, chatTitle: context.chatTitle } as CanonicalMessageInput,
-      checkpoint: { ...checkpoint },
+      checkpoint,
       problem: `${this.label}: message at byte ${scanned.start} ${position}: ${formatCount(scanned.end - scanned.start)} bytes exceeds ${describeLimit('maxLineBytes', this.maxMessageBytes)}`,
     };
   }

@@ -73,8 +73,10 @@ export class ClassifyStage {
     let deliveredText = decision.deliveredText;
     let delivered: CanonicalMessage = message;
     let redacted = decision.redacted;
-    // the structured parts as received, where policy redacted them: kept with the original text for review
-    const originalParts: { extra?: CanonicalMessage['extra']; service?: CanonicalMessage['service'] } = {};
+    // the text and, where policy redacted them, the structured parts as received: kept for review
+    const original: { text: string; extra?: CanonicalMessage['extra']; service?: CanonicalMessage['service'] } = {
+      text: message.text,
+    };
     if (combined) {
       // the structured payloads were decided with the text: split the delivered copy back into its parts
       const [text = '', ...leaves] = deliveredText.split(SEPARATOR);
@@ -84,7 +86,7 @@ export class ClassifyStage {
       deliveredText = text;
       if (changed.length > 0) {
         delivered = { ...delivered, extra: replaceLeaves(message.extra, changed) };
-        originalParts.extra = message.extra;
+        original.extra = message.extra;
       }
       redacted = deliveredText !== message.text || changed.length > 0;
     }
@@ -100,11 +102,10 @@ export class ClassifyStage {
     if (redacted && delivered.service) {
       const masked = withMaskedParticipants(delivered.service);
       if (masked !== delivered.service) {
-        originalParts.service = message.service;
+        original.service = message.service;
         delivered = { ...delivered, service: masked };
       }
     }
-    const original = { text: message.text, ...originalParts };
     this.batch.add(delivered, {
       text: deliveredText,
       original,
