@@ -83,6 +83,8 @@ interface RawEntry {
 interface TextLine {
   text: string;
   problem: string | null;
+  /** the line's length in bytes as read (without its line break) */
+  bytes: number;
 }
 
 const TITLE_PATTERNS = [
@@ -170,13 +172,15 @@ function textLine(
     return {
       text: (head ?? Buffer.alloc(0)).toString('utf8'),
       problem: `${label}, line ${number}: ${formatCount(length)} bytes exceeds ${describeLimit('maxLineBytes', maxLineBytes)}`,
+      bytes: length,
     };
   }
   const text = decodeUtf8Strict(bytes);
-  if (text !== null) return { text, problem: null };
+  if (text !== null) return { text, problem: null, bytes: bytes.length };
   return {
     text: bytes.toString('utf8'),
     problem: `${label}, line ${number}: not valid UTF-8 (byte ${formatCount(invalidUtf8Offset(bytes) + 1)} of the line)`,
+    bytes: bytes.length,
   };
 }
 
@@ -214,14 +218,14 @@ async function* scanEntries(
       problem: entry.problem,
     };
   };
-  for await (const { text: raw, problem } of lines) {
+  for await (const { text: raw, problem, bytes } of lines) {
     number++;
     let header = parseHeaderLine(raw);
     if (header && wordedMonths === null) wordedMonths = header.fixedOrder;
     else if (header?.fixedOrder && !wordedMonths) header = null;
     if (header) {
       if (current) yield finish(current);
-      current = { header, line: number, endLine: number, parts: [header.body], bytes: Buffer.byteLength(raw), problem };
+      current = { header, line: number, endLine: number, parts: [header.body], bytes, problem };
       continue;
     }
     if (current === null) {
@@ -243,7 +247,7 @@ async function* scanEntries(
     current.endLine = number;
     if (current.problem) continue;
     current.problem = problem;
-    current.bytes += Buffer.byteLength(raw) + 1;
+    current.bytes += bytes + 1;
     if (current.bytes > maxLineBytes && !current.problem) {
       current.problem = `${label}, lines ${current.line}–${number}: the message's lines exceed ${describeLimit('maxLineBytes', maxLineBytes)} together`;
     }

@@ -488,7 +488,8 @@ function parseLocation(url: string): Record<string, unknown> {
 export function parseMessageBody(body: string): MessageContent {
   const extra: Record<string, unknown> = {};
   let text = body;
-  if (EDITED.test(text)) {
+  // each pattern below ends its line with a `>` or a `)`: a line that does not is spared the regex (most are not)
+  if (text.endsWith('>') && EDITED.test(text)) {
     text = text.replace(EDITED, '');
     extra['edited'] = true;
   }
@@ -501,9 +502,9 @@ export function parseMessageBody(body: string): MessageContent {
       return { text: rest, attachments: [{ kind: placeholder.kind, name: first, missing: true }], extra };
     }
   }
-  const android = ANDROID_ATTACHED.exec(first);
+  const android = first.endsWith(')') ? ANDROID_ATTACHED.exec(first) : null;
   if (android?.[1]) return { text: rest, attachments: [attached(android[1].trim())], extra };
-  const ios = IOS_ATTACHED.exec(first);
+  const ios = first.endsWith('>') ? IOS_ATTACHED.exec(first) : null;
   if (ios?.[2]) {
     // iOS writes a document's title and page count before the tag (`Отчёт.pdf • 3 pages <attached: …>`).
     if (ios[1]) extra['attachmentLabel'] = ios[1].trim();
