@@ -129,6 +129,8 @@ export class DateOrderEvidence {
   /** per order, the last date (yyyymmdd) it read and how often a date was earlier than the one before */
   private readonly advance = { DMY: { last: 0, back: 0 }, MDY: { last: 0, back: 0 }, YMD: { last: 0, back: 0 } };
   private readonly languages = new Set<string>();
+  /** the date fields of the last call: the same date again (most messages share their day) adds nothing */
+  private lastFields: readonly [string, string, string] | null = null;
 
   /** `latestYear`: the latest year a two-digit year can mean (latestPossibleYear of the time of the import) */
   constructor(options: { latestYear: number }) {
@@ -138,6 +140,10 @@ export class DateOrderEvidence {
   add(fields: readonly [string, string, string], line: number, fixedOrder = false): void {
     // a month written as a word says nothing about the order of the numeric dates
     if (fixedOrder) return;
+    // every order reads a repeated date as before: nothing newly ruled out, no step back, no new difference
+    const last = this.lastFields;
+    if (last !== null && last[0] === fields[0] && last[1] === fields[1] && last[2] === fields[2]) return;
+    this.lastFields = fields;
     const readings = DATE_ORDERS.map((order) => ({ order, reading: readAs(fields, order, this.latestYear) }));
     const dates = readings.filter(({ reading }) => 'value' in reading).map(({ order }) => order);
     const inEra = readings.filter(({ reading }) => 'value' in reading && reading.inEra).map(({ order }) => order);
