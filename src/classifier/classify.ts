@@ -20,6 +20,33 @@ const HAS_DIGIT = /[0-9]/;
 const SPACED_KZ = /[kK] [zZ]/;
 /** the farthest an e-mail address starts before its `@`: 64 code points of local part (two UTF-16 units each at most) and a space */
 const EMAIL_LEAD = 129;
+
+/**
+ * Where the run of characters an address's local part may hold ends before the `@` at `at` (with the one space the
+ * pattern allows right before it): no address with this `@` or a later one starts earlier, since the local part
+ * holds no `@` or space. Characters outside ASCII count as possible letters; the pattern itself decides.
+ */
+function localPartStart(t: string, at: number): number {
+  const limit = Math.max(0, at - EMAIL_LEAD);
+  let i = at;
+  if (i > limit && t.charCodeAt(i - 1) === 32) i--;
+  while (i > limit) {
+    const c = t.charCodeAt(i - 1);
+    const local =
+      c >= 0x80 ||
+      (c >= 97 && c <= 122) ||
+      (c >= 65 && c <= 90) ||
+      (c >= 48 && c <= 57) ||
+      c === 46 || // .
+      c === 95 || // _
+      c === 37 || // %
+      c === 43 || // +
+      c === 45; // -
+    if (!local) break;
+    i--;
+  }
+  return i;
+}
 const NEXT_DIGIT = /[0-9]/g;
 /** the farthest an alternative of the combined pass starts before its first digit (`№, nömırı: 1…`) */
 const LEAD = 11;
@@ -113,8 +140,9 @@ function identifierCandidates(t: string, minConfidence: number): Candidate[] {
   if (at >= 0) {
     EMAIL.lastIndex = 0;
     for (;;) {
-      // an address starts at most EMAIL_LEAD characters before its `@`: the letters before that are not read
-      if (at - EMAIL_LEAD > EMAIL.lastIndex) EMAIL.lastIndex = at - EMAIL_LEAD;
+      // an address starts inside the run of local-part characters before its `@`: the text before it is not read
+      const from = localPartStart(t, at);
+      if (from > EMAIL.lastIndex) EMAIL.lastIndex = from;
       if ((m = EMAIL.exec(t)) === null) break;
       const verdict = EMAIL_DETECTOR.evaluate(m[0]);
       if (verdict) candidates.push(scored(t, EMAIL_DETECTOR, verdict, m.index, m.index + m[0].length, minConfidence));

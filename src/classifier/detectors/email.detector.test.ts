@@ -52,3 +52,12 @@ test('a space a phone keyboard left before the @ after a login-like name is stil
     [],
   );
 });
+
+test('an address is found wherever its local part starts: after a space left before the @, after a long word, next to a failed one', () => {
+  assert.deepEqual(emails('напишите erlan71 @mail.ru сегодня'), ['erlan71 @mail.ru']);
+  // the run of local-part characters before the @ is longer than a local part may be: the address is its last 64
+  const long = `${'x'.repeat(100)}ivan@mail.kz`;
+  assert.deepEqual(emails(long), [long.slice(long.indexOf('@') - 64)]);
+  assert.deepEqual(emails('нет@почты, но есть a.b@gov.kz'), ['a.b@gov.kz']);
+  assert.deepEqual(emails('ключ 😀ivan@mail.kz'), ['ivan@mail.kz']);
+});
