@@ -129,7 +129,7 @@ function resumeIndexOf(checkpoint: Checkpoint | null | undefined, label: string)
 }
 
 /**
- * The export's lines, split on LF, CR LF or a lone CR as Node's readline splits them (message ids derive from the
+ * The export's lines, a chunk's at a time (one step of the async iteration for hundreds of lines), split on LF, CR LF or a lone CR as Node's readline splits them (message ids derive from the
  * text, so the same export must give the same lines as before). A line past maxLineBytes is streamed past, not kept
  * (its first bytes tell whether it starts a message); a line that is not UTF-8 is marked, never read with U+FFFD.
  */
@@ -138,16 +138,16 @@ async function* readLines(
   label: string,
   maxLineBytes: number,
   onBytes: (count: number) => void,
-): AsyncGenerator<TextLine> {
+): AsyncGenerator<TextLine[]> {
   const splitter = new LineSplitter({ maxBytes: maxLineBytes, crEndsLine: true });
   try {
     for await (const chunk of stream as AsyncIterable<Buffer>) {
       onBytes(chunk.length);
-      for (const line of splitter.push(chunk))
-        yield textLine(line.bytes, line.head, line.length, line.number, label, maxLineBytes);
+      yield splitter
+        .push(chunk)
+        .map((line) => textLine(line.bytes, line.head, line.length, line.number, label, maxLineBytes));
     }
-    for (const line of splitter.end())
-      yield textLine(line.bytes, line.head, line.length, line.number, label, maxLineBytes);
+    yield splitter.end().map((line) => textLine(line.bytes, line.head, line.length, line.number, label, maxLineBytes));
   } catch (error) {
     // the zip container names the entry and what is wrong with it already
     if (error instanceof InputError) throw error;
@@ -192,10 +192,10 @@ function textLine(
  * an entry only in a file whose first message line writes its month in words too; elsewhere it is typed text.
  */
 async function* scanEntries(
-  lines: AsyncIterable<TextLine>,
+  lines: AsyncIterable<TextLine[]>,
   label: string,
   maxLineBytes: number,
-): AsyncGenerator<RawEntry> {
+): AsyncGenerator<RawEntry[]> {
   let current: {
     header: HeaderLine;
     line: number;
@@ -218,43 +218,48 @@ async function* scanEntries(
       problem: entry.problem,
     };
   };
-  for await (const { text: raw, problem, bytes } of lines) {
-    number++;
-    let header = parseHeaderLine(raw);
-    if (header && wordedMonths === null) wordedMonths = header.fixedOrder;
-    else if (header?.fixedOrder && !wordedMonths) header = null;
-    if (header) {
-      if (current) yield finish(current);
-      current = { header, line: number, endLine: number, parts: [header.body], bytes, problem };
-      continue;
-    }
-    if (current === null) {
-      if (
-        cleanLine(raw)
-          .replace(/\uFEFF/g, '')
-          .trim() === ''
-      )
+  for await (const batch of lines) {
+    // the entries a chunk's lines complete, handed on together (the last one may go on in the next chunk)
+    const done: RawEntry[] = [];
+    for (const { text: raw, problem, bytes } of batch) {
+      number++;
+      let header = parseHeaderLine(raw);
+      if (header && wordedMonths === null) wordedMonths = header.fixedOrder;
+      else if (header?.fixedOrder && !wordedMonths) header = null;
+      if (header) {
+        if (current) done.push(finish(current));
+        current = { header, line: number, endLine: number, parts: [header.body], bytes, problem };
         continue;
-      yield {
-        header: null,
-        line: number,
-        endLine: number,
-        body: '',
-        problem: `${label}, line ${number}: not a WhatsApp export line (no date and time at its start, and no message before it to continue)`,
-      };
-      continue;
+      }
+      if (current === null) {
+        if (
+          cleanLine(raw)
+            .replace(/\uFEFF/g, '')
+            .trim() === ''
+        )
+          continue;
+        done.push({
+          header: null,
+          line: number,
+          endLine: number,
+          body: '',
+          problem: `${label}, line ${number}: not a WhatsApp export line (no date and time at its start, and no message before it to continue)`,
+        });
+        continue;
+      }
+      current.endLine = number;
+      if (current.problem) continue;
+      current.problem = problem;
+      current.bytes += bytes + 1;
+      if (current.bytes > maxLineBytes && !current.problem) {
+        current.problem = `${label}, lines ${current.line}–${number}: the message's lines exceed ${describeLimit('maxLineBytes', maxLineBytes)} together`;
+      }
+      if (current.problem) current.parts = [];
+      else current.parts.push(cleanLine(raw));
     }
-    current.endLine = number;
-    if (current.problem) continue;
-    current.problem = problem;
-    current.bytes += bytes + 1;
-    if (current.bytes > maxLineBytes && !current.problem) {
-      current.problem = `${label}, lines ${current.line}–${number}: the message's lines exceed ${describeLimit('maxLineBytes', maxLineBytes)} together`;
-    }
-    if (current.problem) current.parts = [];
-    else current.parts.push(cleanLine(raw));
+    if (done.length > 0) yield done;
   }
-  if (current) yield finish(current);
+  if (current) yield [finish(current)];
 }
 
 /**
@@ -289,27 +294,28 @@ export async function openWhatsAppExport(
     let firstYearless: number | null = null;
     let noticeAuthor: string | null = null;
     const lines = readLines(await container.openText(), container.label, limits.maxLineBytes, () => {});
-    for await (const entry of scanEntries(lines, container.label, limits.maxLineBytes)) {
-      entryCount++;
-      if (entry.header === null) continue;
-      messageLines++;
-      evidence.add(entry.header.dateFields, entry.line, entry.header.fixedOrder);
-      if (firstYearless === null && entry.header.fixedOrder && entry.header.dateFields[0] === '') {
-        firstYearless = entry.line;
-      }
-      const author = entry.header.author;
-      if (entry.problem === null && LANGUAGE_LAYOUTS.has(entry.header.layout)) {
-        const language = wordingLanguage({ author, body: entry.body });
-        if (language !== null) evidence.addLanguage(language);
-      }
-      if (author !== null && entry.problem === null) {
-        authors.add(author);
-        // iOS writes the encryption notice as a line from the chat's name: the best title after the file's name.
-        if (noticeAuthor === null && matchEncryptionNotice(entry.body.split('\n', 1)[0] ?? '') !== null) {
-          noticeAuthor = author;
+    for await (const entries of scanEntries(lines, container.label, limits.maxLineBytes))
+      for (const entry of entries) {
+        entryCount++;
+        if (entry.header === null) continue;
+        messageLines++;
+        evidence.add(entry.header.dateFields, entry.line, entry.header.fixedOrder);
+        if (firstYearless === null && entry.header.fixedOrder && entry.header.dateFields[0] === '') {
+          firstYearless = entry.line;
+        }
+        const author = entry.header.author;
+        if (entry.problem === null && LANGUAGE_LAYOUTS.has(entry.header.layout)) {
+          const language = wordingLanguage({ author, body: entry.body });
+          if (language !== null) evidence.addLanguage(language);
+        }
+        if (author !== null && entry.problem === null) {
+          authors.add(author);
+          // iOS writes the encryption notice as a line from the chat's name: the best title after the file's name.
+          if (noticeAuthor === null && matchEncryptionNotice(entry.body.split('\n', 1)[0] ?? '') !== null) {
+            noticeAuthor = author;
+          }
         }
       }
-    }
     if (messageLines === 0) {
       throw new InputError(
         `${container.label}: no WhatsApp message line in the file (no line starts with a date and a time)`,
@@ -496,41 +502,42 @@ class WhatsAppExportSource implements WhatsAppHistorySource {
     });
     let index = 0;
     const years = new YearlessCalendar(this.year);
-    for await (const entry of scanEntries(lines, label, maxLineBytes)) {
-      const header = entry.header;
-      if (header === null || entry.problem !== null) {
-        // an unreadable entry's date still counts towards the year of yearless dates after it
-        if (header !== null) years.yearOf(header);
+    for await (const entries of scanEntries(lines, label, maxLineBytes))
+      for (const entry of entries) {
+        const header = entry.header;
+        if (header === null || entry.problem !== null) {
+          // an unreadable entry's date still counts towards the year of yearless dates after it
+          if (header !== null) years.yearOf(header);
+          index++;
+          if (index <= resumeIndex) continue;
+          // its text is not kept (too long, not UTF-8, or no message at all): it has no id, only its place in the file
+          const message = { platform: 'whatsapp', chatId: this.chatId, chatTitle: this.title } as CanonicalMessageInput;
+          yield {
+            message,
+            checkpoint: { entryIndex: index, line: entry.endLine } satisfies WhatsAppCheckpoint,
+            problem: entry.problem ?? `${label}, line ${entry.line}: not a WhatsApp export line`,
+          };
+          continue;
+        }
+        const local = toLocalDateTime(header, this.dateOrder, years.yearOf(header));
+        if (local === null) {
+          throw new InputError(
+            `${label}, line ${entry.line}: the date or time at the start of the line does not exist when read as ${this.dateOrder}`,
+          );
+        }
+        const sentAt = localToUtcIso(local, this.timezone);
+        const author = header.author;
+        const person = author === null ? null : senderOf(author);
+        // Every entry gets its id, skipped or not: an occurrence index counts the skipped twins too.
+        const messageId = ids.next({ chatId: this.chatId, sentAt, sender: person?.id ?? '', text: entry.body });
         index++;
         if (index <= resumeIndex) continue;
-        // its text is not kept (too long, not UTF-8, or no message at all): it has no id, only its place in the file
-        const message = { platform: 'whatsapp', chatId: this.chatId, chatTitle: this.title } as CanonicalMessageInput;
-        yield {
-          message,
-          checkpoint: { entryIndex: index, line: entry.endLine } satisfies WhatsAppCheckpoint,
-          problem: entry.problem ?? `${label}, line ${entry.line}: not a WhatsApp export line`,
-        };
-        continue;
+        const converted = this.toMessage(entry, header, { messageId, sentAt, person });
+        // most lines refer to no file: only those wait for the export to be asked about theirs
+        const message = converted instanceof Promise ? await converted : converted;
+        const checkpoint: WhatsAppCheckpoint = { entryIndex: index, line: entry.endLine };
+        yield { message, checkpoint };
       }
-      const local = toLocalDateTime(header, this.dateOrder, years.yearOf(header));
-      if (local === null) {
-        throw new InputError(
-          `${label}, line ${entry.line}: the date or time at the start of the line does not exist when read as ${this.dateOrder}`,
-        );
-      }
-      const sentAt = localToUtcIso(local, this.timezone);
-      const author = header.author;
-      const person = author === null ? null : senderOf(author);
-      // Every entry gets its id, skipped or not: an occurrence index counts the skipped twins too.
-      const messageId = ids.next({ chatId: this.chatId, sentAt, sender: person?.id ?? '', text: entry.body });
-      index++;
-      if (index <= resumeIndex) continue;
-      const converted = this.toMessage(entry, header, { messageId, sentAt, person });
-      // most lines refer to no file: only those wait for the export to be asked about theirs
-      const message = converted instanceof Promise ? await converted : converted;
-      const checkpoint: WhatsAppCheckpoint = { entryIndex: index, line: entry.endLine };
-      yield { message, checkpoint };
-    }
   }
 
   /** The entry as a canonical message; a promise only when it refers to files whose presence must be looked up. */
