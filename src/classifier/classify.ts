@@ -22,9 +22,9 @@ const SPACED_KZ = /[kK] [zZ]/;
 const EMAIL_LEAD = 129;
 
 /**
- * Where the run of characters an address's local part may hold ends before the `@` at `at` (with the one space the
- * pattern allows right before it): no address with this `@` or a later one starts earlier, since the local part
- * holds no `@` or space. Characters outside ASCII count as possible letters; the pattern itself decides.
+ * Where the run of characters a local part may hold starts, of the run that ends at the `@` at `at` (with the one
+ * space the pattern allows right before it): no address with this `@` or a later one starts earlier, since a local
+ * part holds no `@` and no other space. Characters outside ASCII count as possible letters; the pattern decides.
  */
 function localPartStart(t: string, at: number): number {
   const limit = Math.max(0, at - EMAIL_LEAD);

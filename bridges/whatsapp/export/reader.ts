@@ -129,8 +129,9 @@ function resumeIndexOf(checkpoint: Checkpoint | null | undefined, label: string)
 }
 
 /**
- * The export's lines, a chunk's at a time (one step of the async iteration for hundreds of lines), split on LF, CR LF or a lone CR as Node's readline splits them (message ids derive from the
- * text, so the same export must give the same lines as before). A line past maxLineBytes is streamed past, not kept
+ * The export's lines, a chunk's at a time (one step of the async iteration for hundreds of lines), split on LF,
+ * CR LF or a lone CR as Node's readline splits them (message ids derive from the text, so the same export must give
+ * the same lines as before). A line past maxLineBytes is streamed past, not kept
  * (its first bytes tell whether it starts a message); a line that is not UTF-8 is marked, never read with U+FFFD.
  */
 async function* readLines(
@@ -196,70 +197,94 @@ async function* scanEntries(
   label: string,
   maxLineBytes: number,
 ): AsyncGenerator<RawEntry[]> {
-  let current: {
-    header: HeaderLine;
-    line: number;
-    endLine: number;
-    parts: string[];
-    bytes: number;
-    problem: string | null;
-  } | null = null;
-  let number = 0;
-  let wordedMonths: boolean | null = null;
-  const finish = (entry: NonNullable<typeof current>): RawEntry => {
-    const parts = entry.parts;
-    // The export's last line ends with a newline, and some tools add blank lines; they are not content.
-    while (parts.length > 1 && parts[parts.length - 1]?.trim() === '') parts.pop();
-    return {
-      header: entry.header,
-      line: entry.line,
-      endLine: entry.endLine,
-      body: entry.problem ? '' : parts.join('\n'),
-      problem: entry.problem,
-    };
-  };
+  const entries = new EntryAssembler(label, maxLineBytes);
   for await (const batch of lines) {
     // the entries a chunk's lines complete, handed on together (the last one may go on in the next chunk)
     const done: RawEntry[] = [];
-    for (const { text: raw, problem, bytes } of batch) {
-      number++;
-      let header = parseHeaderLine(raw);
-      if (header && wordedMonths === null) wordedMonths = header.fixedOrder;
-      else if (header?.fixedOrder && !wordedMonths) header = null;
-      if (header) {
-        if (current) done.push(finish(current));
-        current = { header, line: number, endLine: number, parts: [header.body], bytes, problem };
-        continue;
-      }
-      if (current === null) {
-        if (
-          cleanLine(raw)
-            .replace(/\uFEFF/g, '')
-            .trim() === ''
-        )
-          continue;
-        done.push({
-          header: null,
-          line: number,
-          endLine: number,
-          body: '',
-          problem: `${label}, line ${number}: not a WhatsApp export line (no date and time at its start, and no message before it to continue)`,
-        });
-        continue;
-      }
-      current.endLine = number;
-      if (current.problem) continue;
-      current.problem = problem;
-      current.bytes += bytes + 1;
-      if (current.bytes > maxLineBytes && !current.problem) {
-        current.problem = `${label}, lines ${current.line}–${number}: the message's lines exceed ${describeLimit('maxLineBytes', maxLineBytes)} together`;
-      }
-      if (current.problem) current.parts = [];
-      else current.parts.push(cleanLine(raw));
-    }
+    for (const line of batch) entries.add(line, done);
     if (done.length > 0) yield done;
   }
-  if (current) yield [finish(current)];
+  const last = entries.end();
+  if (last) yield [last];
+}
+
+/** An entry while its lines come in. */
+interface OpenEntry {
+  header: HeaderLine;
+  line: number;
+  endLine: number;
+  parts: string[];
+  bytes: number;
+  problem: string | null;
+}
+
+/** Assembles entries line by line (see scanEntries). */
+class EntryAssembler {
+  private current: OpenEntry | null = null;
+  private number = 0;
+  private wordedMonths: boolean | null = null;
+
+  constructor(
+    private readonly label: string,
+    private readonly maxLineBytes: number,
+  ) {}
+
+  /** Takes the next line; an entry it completes goes to `done`. */
+  add({ text: raw, problem, bytes }: TextLine, done: RawEntry[]): void {
+    const number = ++this.number;
+    let header = parseHeaderLine(raw);
+    if (header && this.wordedMonths === null) this.wordedMonths = header.fixedOrder;
+    else if (header?.fixedOrder && !this.wordedMonths) header = null;
+    const current = this.current;
+    if (header) {
+      if (current) done.push(finish(current));
+      this.current = { header, line: number, endLine: number, parts: [header.body], bytes, problem };
+      return;
+    }
+    if (current === null) {
+      if (
+        cleanLine(raw)
+          .replace(/\uFEFF/g, '')
+          .trim() === ''
+      )
+        return;
+      done.push({
+        header: null,
+        line: number,
+        endLine: number,
+        body: '',
+        problem: `${this.label}, line ${number}: not a WhatsApp export line (no date and time at its start, and no message before it to continue)`,
+      });
+      return;
+    }
+    current.endLine = number;
+    if (current.problem) return;
+    current.problem = problem;
+    current.bytes += bytes + 1;
+    if (current.bytes > this.maxLineBytes && !current.problem) {
+      current.problem = `${this.label}, lines ${current.line}–${number}: the message's lines exceed ${describeLimit('maxLineBytes', this.maxLineBytes)} together`;
+    }
+    if (current.problem) current.parts = [];
+    else current.parts.push(cleanLine(raw));
+  }
+
+  /** The last entry, once the lines have ended. */
+  end(): RawEntry | null {
+    return this.current ? finish(this.current) : null;
+  }
+}
+
+function finish(entry: OpenEntry): RawEntry {
+  const parts = entry.parts;
+  // The export's last line ends with a newline, and some tools add blank lines; they are not content.
+  while (parts.length > 1 && parts[parts.length - 1]?.trim() === '') parts.pop();
+  return {
+    header: entry.header,
+    line: entry.line,
+    endLine: entry.endLine,
+    body: entry.problem ? '' : parts.join('\n'),
+    problem: entry.problem,
+  };
 }
 
 /**
