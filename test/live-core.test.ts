@@ -348,7 +348,7 @@ describe('live connectors: reconnect backoff and per-chat limits', () => {
           /^:chat-bucket:telegram:[0-9a-f]{32}:\d+$/,
           'chat ids are not in key names',
         );
-      if (keys.length > 0) await redis.del(...keys);
+      await redis.del(...keys);
     } finally {
       redis.disconnect();
     }

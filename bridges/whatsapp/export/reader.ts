@@ -9,7 +9,7 @@ import {
   withLimits,
   type InputLimits,
 } from '../../../src/core/limits.ts';
-import { decodeUtf8Strict, invalidUtf8Offset, LineSplitter } from '../../../src/core/lines.ts';
+import { decodeUtf8Strict, invalidUtf8Offset, LineSplitter, type Line } from '../../../src/core/lines.ts';
 import type {
   Checkpoint,
   HistoryChat,
@@ -141,14 +141,14 @@ async function* readLines(
   onBytes: (count: number) => void,
 ): AsyncGenerator<TextLine[]> {
   const splitter = new LineSplitter({ maxBytes: maxLineBytes, crEndsLine: true });
+  const asText = (line: Line): TextLine =>
+    textLine(line.bytes, line.head, line.length, line.number, label, maxLineBytes);
   try {
     for await (const chunk of stream as AsyncIterable<Buffer>) {
       onBytes(chunk.length);
-      yield splitter
-        .push(chunk)
-        .map((line) => textLine(line.bytes, line.head, line.length, line.number, label, maxLineBytes));
+      yield splitter.push(chunk).map(asText);
     }
-    yield splitter.end().map((line) => textLine(line.bytes, line.head, line.length, line.number, label, maxLineBytes));
+    yield splitter.end().map(asText);
   } catch (error) {
     // the zip container names the entry and what is wrong with it already
     if (error instanceof InputError) throw error;
@@ -318,29 +318,30 @@ export async function openWhatsAppExport(
     let messageLines = 0;
     let firstYearless: number | null = null;
     let noticeAuthor: string | null = null;
-    const lines = readLines(await container.openText(), container.label, limits.maxLineBytes, () => {});
-    for await (const entries of scanEntries(lines, container.label, limits.maxLineBytes))
-      for (const entry of entries) {
-        entryCount++;
-        if (entry.header === null) continue;
-        messageLines++;
-        evidence.add(entry.header.dateFields, entry.line, entry.header.fixedOrder);
-        if (firstYearless === null && entry.header.fixedOrder && entry.header.dateFields[0] === '') {
-          firstYearless = entry.line;
-        }
-        const author = entry.header.author;
-        if (entry.problem === null && LANGUAGE_LAYOUTS.has(entry.header.layout)) {
-          const language = wordingLanguage({ author, body: entry.body });
-          if (language !== null) evidence.addLanguage(language);
-        }
-        if (author !== null && entry.problem === null) {
-          authors.add(author);
-          // iOS writes the encryption notice as a line from the chat's name: the best title after the file's name.
-          if (noticeAuthor === null && matchEncryptionNotice(entry.body.split('\n', 1)[0] ?? '') !== null) {
-            noticeAuthor = author;
-          }
+    // what the first pass learns from each entry
+    const survey = (entry: RawEntry): void => {
+      entryCount++;
+      if (entry.header === null) return;
+      messageLines++;
+      evidence.add(entry.header.dateFields, entry.line, entry.header.fixedOrder);
+      if (firstYearless === null && entry.header.fixedOrder && entry.header.dateFields[0] === '') {
+        firstYearless = entry.line;
+      }
+      const author = entry.header.author;
+      if (entry.problem === null && LANGUAGE_LAYOUTS.has(entry.header.layout)) {
+        const language = wordingLanguage({ author, body: entry.body });
+        if (language !== null) evidence.addLanguage(language);
+      }
+      if (author !== null && entry.problem === null) {
+        authors.add(author);
+        // iOS writes the encryption notice as a line from the chat's name: the best title after the file's name.
+        if (noticeAuthor === null && matchEncryptionNotice(entry.body.split('\n', 1)[0] ?? '') !== null) {
+          noticeAuthor = author;
         }
       }
+    };
+    const lines = readLines(await container.openText(), container.label, limits.maxLineBytes, () => {});
+    for await (const entries of scanEntries(lines, container.label, limits.maxLineBytes)) entries.forEach(survey);
     if (messageLines === 0) {
       throw new InputError(
         `${container.label}: no WhatsApp message line in the file (no line starts with a date and a time)`,
