@@ -158,14 +158,16 @@ function identifierCandidates(t: string, minConfidence: number): Candidate[] {
  * or an IBAN says nothing about anyone's health, and the model must not learn that messages holding them rarely do.
  */
 function withoutIdentifiers(t: string, candidates: readonly Candidate[]): string {
-  let out = '';
+  const parts: string[] = [];
   let at = 0;
   for (const c of [...candidates].sort((a, b) => a.start - b.start)) {
     if (c.confidence < DEFAULT_MIN_CONFIDENCE || c.start < at) continue;
-    out += t.slice(at, c.start) + ' '.repeat(c.end - c.start);
+    parts.push(t.slice(at, c.start), ' '.repeat(c.end - c.start));
     at = c.end;
   }
-  return out + t.slice(at);
+  if (parts.length === 0) return t;
+  parts.push(t.slice(at));
+  return parts.join('');
 }
 
 /** What the HEALTH pass of `classify` reads for `text` (the training script reads messages through it). */
