@@ -5,7 +5,7 @@ import { maskPersonalData } from '../core/mask.ts';
 import type { CanonicalMessageInput } from '../core/message.ts';
 import type { Checkpoint } from '../core/history.ts';
 import type { DeliveryBatch } from '../store/delivery.ts';
-import { open, queueSealer, seal, type QueueSealer, type Sealed } from './sealed-payload.ts';
+import { open, queueSealer, seal, sealStored, type QueueSealer, type Sealed } from './sealed-payload.ts';
 
 /**
  * Every queue is named here, with its payload. Jobs carry batches (up to BATCH_SIZE messages): BullMQ's cost is
@@ -184,6 +184,27 @@ export interface PipelineQueue<K extends QueueName> extends Queue<Sealed<RouteOf
   ): Promise<Job<Sealed<RouteOf[K]>>[]>;
   /** the payload of one of this queue's jobs; PayloadRefused (an UnrecoverableError naming the job) when it does not open */
   open(job: { id?: string | undefined; data: unknown }): PayloadOf[K];
+  /** `open`, for a job whose payload may rest beside it (STORED_PAYLOADS): read from its key first */
+  openStored(job: { id?: string | undefined; data: unknown }): Promise<PayloadOf[K]>;
+  /** drops the payload resting beside a job that is done (nothing for a job that carries its own) */
+  releaseStored(jobId: string | undefined): Promise<void>;
+  /** a job failed: its payload goes a day after BullMQ drops the failed job (removeOnFail), unless it completes */
+  expireStored(jobId: string | undefined): Promise<void>;
+}
+
+/**
+ * The queues whose payloads rest beside their jobs, as bytes under a key of their own: batches of up to BATCH_SIZE
+ * messages, megabytes each, that as base64 inside the job's JSON were encoded and decoded five times over between
+ * the importer, Redis and the worker (docs/benchmarks.md). The key has no expiry while its job waits (a payload
+ * never expires before its job is taken), goes when the job completes, and expires after a failure a day after
+ * BullMQ drops the failed job.
+ */
+const STORED_PAYLOADS: ReadonlySet<QueueName> = new Set<QueueName>(['deliver']);
+const FAILED_PAYLOAD_SECONDS = 8 * 24 * 3600;
+
+/** Where the payload of one job of a queue rests (`<prefix>:<queue>:payload:<job id>`, beside BullMQ's keys). */
+export function storedPayloadKey(qualifiedQueueName: string, jobId: string): string {
+  return `${qualifiedQueueName}:payload:${jobId}`;
 }
 
 export const defaultJobOptions: DefaultJobOptions = {
@@ -284,6 +305,7 @@ function pipelineQueue<K extends QueueName>(
   name: K,
   queue: Queue<Sealed<RouteOf[K]>>,
   sealer: QueueSealer | null,
+  redis: Redis,
 ): PipelineQueue<K> {
   const need = (): QueueSealer => {
     if (!sealer)
@@ -292,18 +314,45 @@ function pipelineQueue<K extends QueueName>(
   };
   const sealed = (payload: PayloadOf[K], options: SealedJobOptions) =>
     seal(need(), name, options.jobId, routeOf[name](payload), payload);
+  const keyOf = (jobId: string) => storedPayloadKey(queue.qualifiedName, jobId);
+  /** the job's data; a stored payload's bytes are written first, so that a job never stands without them */
+  const stored = async (payload: PayloadOf[K], options: SealedJobOptions): Promise<Sealed<RouteOf[K]>> => {
+    if (!STORED_PAYLOADS.has(name)) return sealed(payload, options);
+    const { data, bytes } = sealStored(need(), name, options.jobId, routeOf[name](payload), payload);
+    await redis.set(keyOf(options.jobId), bytes);
+    return data;
+  };
+  const openOne = (job: { id?: string | undefined; data: unknown }, bytes?: Buffer | null) =>
+    open<PayloadOf[K]>(need(), name, job, bytes);
   // a lost connection is retried by the connection itself and a command that fails for good rejects where it was
   // called; without a listener BullMQ would print each reconnection attempt's error raw on standard error
   queue.on('error', () => {});
   return Object.assign(queue, {
     sealer,
-    addSealed: (payload: PayloadOf[K], options: SealedJobOptions, jobName: string = name) =>
-      queue.add(jobName, sealed(payload, options), options),
-    addSealedBulk: (jobs: readonly { payload: PayloadOf[K]; options: SealedJobOptions; jobName?: string }[]) =>
+    addSealed: async (payload: PayloadOf[K], options: SealedJobOptions, jobName: string = name) =>
+      queue.add(jobName, await stored(payload, options), options),
+    addSealedBulk: async (jobs: readonly { payload: PayloadOf[K]; options: SealedJobOptions; jobName?: string }[]) =>
       queue.addBulk(
-        jobs.map((j) => ({ name: j.jobName ?? name, data: sealed(j.payload, j.options), opts: j.options })),
+        await Promise.all(
+          jobs.map(async (j) => ({
+            name: j.jobName ?? name,
+            data: await stored(j.payload, j.options),
+            opts: j.options,
+          })),
+        ),
       ),
-    open: (job: { id?: string | undefined; data: unknown }) => open<PayloadOf[K]>(need(), name, job),
+    open: (job: { id?: string | undefined; data: unknown }) => openOne(job),
+    openStored: async (job: { id?: string | undefined; data: unknown }) => {
+      const data = job.data as Partial<Sealed> | null;
+      if (data?.stored !== true) return openOne(job);
+      return openOne(job, await redis.getBuffer(keyOf(job.id ?? '')));
+    },
+    releaseStored: async (jobId: string | undefined) => {
+      if (STORED_PAYLOADS.has(name) && jobId !== undefined) await redis.del(keyOf(jobId));
+    },
+    expireStored: async (jobId: string | undefined) => {
+      if (STORED_PAYLOADS.has(name) && jobId !== undefined) await redis.expire(keyOf(jobId), FAILED_PAYLOAD_SECONDS);
+    },
   });
 }
 
@@ -321,6 +370,7 @@ export function openQueues(
         defaultJobOptions: jobOptionsOf[name],
       }),
       sealer,
+      connection as Redis,
     );
   const queues = {
     classify: make('classify'),

@@ -16,6 +16,11 @@ export interface Sealed<R extends object = object> {
   iv: string;
   tag: string;
   ct: string;
+  /**
+   * The ciphertext rests under a key of its own beside the job, as bytes (storedPayload): `iv`, `tag` and `ct`
+   * are empty. A batch's megabytes are then not encoded as base64 inside the job's JSON and decoded again.
+   */
+  stored?: true;
 }
 
 /** The queue key with its fingerprint, computed once. */
@@ -79,6 +84,32 @@ function encodeUtf8(json: string): Buffer {
   return transcode(Buffer.from(json, 'utf16le'), 'utf16le', 'utf8');
 }
 
+/**
+ * Seals one job's payload to rest beside the job: the job's data (the route, no ciphertext) and the bytes to store,
+ * the IV and the tag before the ciphertext. The associated data is the one `seal` binds, so bytes moved to another
+ * job do not open.
+ */
+export function sealStored<R extends object>(
+  sealer: QueueSealer,
+  queue: string,
+  jobId: string,
+  route: R,
+  payload: unknown,
+): { data: Sealed<R>; bytes: Buffer } {
+  const iv = randomBytes(IV_BYTES);
+  const cipher = createCipheriv('aes-256-gcm', sealer.key, iv);
+  cipher.setAAD(associatedData(queue, jobId, route));
+  const body = cipher.update(encodeUtf8(JSON.stringify(payload)));
+  cipher.final();
+  return {
+    data: { v: 1, kid: sealer.kid, route, iv: '', tag: '', ct: '', stored: true },
+    bytes: Buffer.concat([iv, cipher.getAuthTag(), body]),
+  };
+}
+
+const IV_BYTES = 12;
+const TAG_BYTES = 16;
+
 export function isSealed(data: unknown): data is Sealed {
   const d = data as Partial<Sealed> | null;
   return (
@@ -106,9 +137,15 @@ function decodeUtf8(bytes: Buffer): string {
 
 /**
  * The payload of a job sealed for this queue and job id. A clear-text payload (an earlier version, or written
- * by hand), one sealed under another key, or one that does not open is refused, naming the job only.
+ * by hand), one sealed under another key, or one that does not open is refused, naming the job only. A payload
+ * that rests beside its job (`stored`) is opened from `stored`, the bytes read from its key (null: gone).
  */
-export function open<T>(sealer: QueueSealer, queue: string, job: { id?: string | undefined; data: unknown }): T {
+export function open<T>(
+  sealer: QueueSealer,
+  queue: string,
+  job: { id?: string | undefined; data: unknown },
+  stored?: Buffer | null,
+): T {
   const what = `${queue} job ${job.id ?? '(no id)'}`;
   const data = job.data;
   if (!isSealed(data))
@@ -119,12 +156,26 @@ export function open<T>(sealer: QueueSealer, queue: string, job: { id?: string |
     throw new PayloadRefused(
       `${what}: sealed under another queue key (${data.kid}, this installation's is ${sealer.kid}); refused`,
     );
+  let iv: Buffer, tag: Buffer, ct: Buffer;
+  if (data.stored === true) {
+    if (!stored || stored.length < IV_BYTES + TAG_BYTES)
+      throw new PayloadRefused(
+        `${what}: its sealed payload is gone from Redis (expired, or lost with its data); refused`,
+      );
+    iv = stored.subarray(0, IV_BYTES);
+    tag = stored.subarray(IV_BYTES, IV_BYTES + TAG_BYTES);
+    ct = stored.subarray(IV_BYTES + TAG_BYTES);
+  } else {
+    iv = Buffer.from(data.iv, 'base64');
+    tag = Buffer.from(data.tag, 'base64');
+    ct = Buffer.from(data.ct, 'base64');
+  }
   let text: string;
   try {
-    const decipher = createDecipheriv('aes-256-gcm', sealer.key, Buffer.from(data.iv, 'base64'));
+    const decipher = createDecipheriv('aes-256-gcm', sealer.key, iv);
     decipher.setAAD(associatedData(queue, job.id ?? '', data.route));
-    decipher.setAuthTag(Buffer.from(data.tag, 'base64'));
-    const body = decipher.update(Buffer.from(data.ct, 'base64'));
+    decipher.setAuthTag(tag);
+    const body = decipher.update(ct);
     // final() checks the tag: nothing of the body is used before it passed
     decipher.final();
     text = decodeUtf8(body);

@@ -131,7 +131,7 @@ export async function startWorkers(options: WorkerSetOptions): Promise<WorkerSet
           observed(
             'deliver',
             async () => {
-              const payload = queues.deliver.open(job);
+              const payload = await queues.deliver.openStored(job);
               // a job of another shape (enqueued by an older version of the gateway) would fail the same way on every retry
               if (!Array.isArray(payload.messages?.chat))
                 throw new UnrecoverableError(
@@ -164,7 +164,15 @@ export async function startWorkers(options: WorkerSetOptions): Promise<WorkerSet
             (result) => (result.replayed ? 'replayed' : 'completed'),
           ).then((result) => result.counts),
         { ...common, connection: connection() },
-      ),
+      )
+        .on('completed', (job) => {
+          // once BullMQ has recorded the job done: a job retried after a crash still finds its payload
+          queues.deliver.releaseStored(job.id).catch(() => {});
+        })
+        .on('failed', (job) => {
+          // kept while BullMQ keeps the failed job (a retry completes in minutes and releases it)
+          if (job) queues.deliver.expireStored(job.id).catch(() => {});
+        }),
     );
   }
   if (options.stages.includes('extract')) workers.push(await extractWorker(options, queues, keyring, connection()));

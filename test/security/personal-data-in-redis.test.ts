@@ -220,9 +220,11 @@ describe('security: no personal data in Redis in clear text', () => {
     await assertNothingPlantedInRedis();
   });
 
-  it('completed deliver and outbound jobs are gone', async () => {
+  it('completed deliver and outbound jobs are gone, and so are the deliver payloads that rested beside them', async () => {
     assert.equal((await queues.deliver.getJobCounts('completed')).completed, 0);
     assert.equal((await queues.outboundFor('telegram', agencyId).getJobCounts('completed')).completed, 0);
+    const payloads = async () => (await redis.keys(`${prefix}:deliver:payload:*`)).length;
+    await waitFor(async () => (await payloads()) === 0, 'the completed deliver jobs’ payloads to go');
   });
 
   it('dlq list shows reasons, stage, source ids and time, never the text', async () => {
