@@ -316,12 +316,14 @@ async function stageCosts(file: string, dir: string): Promise<StageRow[]> {
     const worker = new Worker(
       'deliver',
       async (job) => {
-        queues.deliver.open(job);
+        await queues.deliver.openStored(job);
         return { ok: 1 };
       },
       { connection: workerConnection, prefix, concurrency: 4 },
     );
-    worker.on('completed', () => {
+    worker.on('completed', (job) => {
+      // as the deliver worker does (src/pipeline/workers.ts): the payload resting beside the job goes with it
+      void queues.deliver.releaseStored(job.id);
       done++;
       wake?.();
     });
