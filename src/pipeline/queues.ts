@@ -200,7 +200,9 @@ export interface PipelineQueue<K extends QueueName> extends Queue<Sealed<RouteOf
  * BullMQ drops the failed job.
  */
 const STORED_PAYLOADS: ReadonlySet<QueueName> = new Set<QueueName>(['deliver']);
-const FAILED_PAYLOAD_SECONDS = 8 * 24 * 3600;
+/** how long BullMQ keeps a failed job (removeOnFail), with its sealed payload, to be looked at or retried */
+const FAILED_JOB_SECONDS = 7 * 24 * 3600;
+const FAILED_PAYLOAD_SECONDS = FAILED_JOB_SECONDS + 24 * 3600;
 
 /** Where the payload of one job of a queue rests (`<prefix>:<queue>:payload:<job id>`, beside BullMQ's keys). */
 export function storedPayloadKey(qualifiedQueueName: string, jobId: string): string {
@@ -215,7 +217,7 @@ export const defaultJobOptions: DefaultJobOptions = {
   // so a repeated enqueue of a recent batch is still ignored, without Redis growing with the size of every import
   removeOnComplete: { count: 10 },
   // a failed job keeps its sealed payload (never clear text) for a week, to be looked at or retried
-  removeOnFail: { age: 7 * 24 * 3600 },
+  removeOnFail: { age: FAILED_JOB_SECONDS },
 };
 
 /**
@@ -233,7 +235,7 @@ const jobOptionsOf: { [K in QueueName]: DefaultJobOptions } = {
     attempts: 3,
     backoff: { type: 'exponential', delay: 2000 },
     removeOnComplete: { age: 3600 },
-    removeOnFail: { age: 7 * 24 * 3600 },
+    removeOnFail: { age: FAILED_JOB_SECONDS },
   },
   // a relay job re-reads the store and Aitu's record of the post, so a repeated one does nothing; Aitu's 5xx and
   // the wait for MessageIdAssigned are retried for ≈ an hour in all

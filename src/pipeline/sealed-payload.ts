@@ -52,6 +52,26 @@ function associatedData(queue: string, jobId: string, route: object): Buffer {
   return Buffer.from(JSON.stringify(['aitu-gateway queue payload v1', queue, jobId, fields]), 'utf8');
 }
 
+const IV_BYTES = 12;
+const TAG_BYTES = 16;
+
+/** The payload's JSON encrypted for one job of `queue`: a random IV, the tag and the ciphertext. */
+function encrypt(
+  sealer: QueueSealer,
+  queue: string,
+  jobId: string,
+  route: object,
+  payload: unknown,
+): { iv: Buffer; tag: Buffer; body: Buffer } {
+  const iv = randomBytes(IV_BYTES);
+  const cipher = createCipheriv('aes-256-gcm', sealer.key, iv);
+  cipher.setAAD(associatedData(queue, jobId, route));
+  // GCM is a stream mode: final() adds nothing, so the body is update()'s output, without a copy
+  const body = cipher.update(encodeUtf8(JSON.stringify(payload)));
+  cipher.final();
+  return { iv, tag: cipher.getAuthTag(), body };
+}
+
 /** Seals one job's payload; called once per job (a batch is one seal, never one per message). */
 export function seal<R extends object>(
   sealer: QueueSealer,
@@ -60,18 +80,13 @@ export function seal<R extends object>(
   route: R,
   payload: unknown,
 ): Sealed<R> {
-  const iv = randomBytes(12);
-  const cipher = createCipheriv('aes-256-gcm', sealer.key, iv);
-  cipher.setAAD(associatedData(queue, jobId, route));
-  // GCM is a stream mode: final() adds nothing, so the body is update()'s output, without a copy
-  const body = cipher.update(encodeUtf8(JSON.stringify(payload)));
-  cipher.final();
+  const { iv, tag, body } = encrypt(sealer, queue, jobId, route, payload);
   return {
     v: 1,
     kid: sealer.kid,
     route,
     iv: iv.toString('base64'),
-    tag: cipher.getAuthTag().toString('base64'),
+    tag: tag.toString('base64'),
     ct: body.toString('base64'),
   };
 }
@@ -96,19 +111,12 @@ export function sealStored<R extends object>(
   route: R,
   payload: unknown,
 ): { data: Sealed<R>; bytes: Buffer } {
-  const iv = randomBytes(IV_BYTES);
-  const cipher = createCipheriv('aes-256-gcm', sealer.key, iv);
-  cipher.setAAD(associatedData(queue, jobId, route));
-  const body = cipher.update(encodeUtf8(JSON.stringify(payload)));
-  cipher.final();
+  const { iv, tag, body } = encrypt(sealer, queue, jobId, route, payload);
   return {
     data: { v: 1, kid: sealer.kid, route, iv: '', tag: '', ct: '', stored: true },
-    bytes: Buffer.concat([iv, cipher.getAuthTag(), body]),
+    bytes: Buffer.concat([iv, tag, body]),
   };
 }
-
-const IV_BYTES = 12;
-const TAG_BYTES = 16;
 
 export function isSealed(data: unknown): data is Sealed {
   const d = data as Partial<Sealed> | null;
