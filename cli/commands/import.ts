@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { machineActor } from '../../src/core/machine-actor.ts';
 import { sealAuditLog } from '../../src/audit/chain.ts';
+import { warmUp } from '../../src/classifier/warm-up.ts';
 import { chainContext } from '../session.ts';
 import { config } from '../../src/core/config.ts';
 import { ExitCode, UsageError } from '../../src/core/errors.ts';
@@ -147,10 +148,15 @@ export async function runImportCommand(
     };
     reportWarnings();
     // the run is recorded once its deliver workers take jobs: one that could not start leaves no run behind
-    await workers?.ready().catch(async (error: unknown) => {
-      await source.close();
-      throw error;
-    });
+    if (workers) {
+      const ready = workers.ready();
+      // their start-up is a wait for this process: it compiles its classifier meanwhile
+      await warmUp(ready);
+      await ready.catch(async (error: unknown) => {
+        await source.close();
+        throw error;
+      });
+    }
     const actor = machineActor();
     const audited = { agencyId: agency.id, sourceKind };
     if (chain) await recordImportStart(store.pool, actor, { ...audited, enqueueOnly: Boolean(options.enqueueOnly) });
