@@ -60,26 +60,31 @@ class CompiledTerm {
   private atRegex: RegExp | null = null;
   private unlessRegex: RegExp | null | undefined;
   private unlessBeforeRegex: RegExp | null | undefined;
-  /** the finding's term id, and the model's named feature for it: made once, not per hit */
+  /** the finding's term id: made once, not per hit */
   readonly id: string;
-  readonly signal: string;
   /** the length of the term's literal start (how specific it is) */
   readonly specificity: number;
-  /** a necessary condition on the character right after the walked prefix (see nextCharCheck), or null */
-  readonly next: NextCharCheck | null;
+  private nextCheck: NextCharCheck | null | undefined;
   /** where that character stands: the walked prefix's length */
   readonly prefixLength: number;
 
   constructor(
     readonly term: HealthTerm,
     private readonly source: string,
-    prefix: string,
+    private readonly prefix: string,
   ) {
     this.id = healthTermId(term);
-    this.signal = `term:${this.id}`;
     this.specificity = literalPrefix(term.term).length;
     this.prefixLength = prefix.length;
-    this.next = nextCharCheck(source, prefix);
+  }
+
+  /**
+   * A necessary condition on the character right after the walked prefix (see nextCharCheck), or null; read off the
+   * term's source at the term's first use, since a process meets few of the thousands of terms.
+   */
+  get next(): NextCharCheck | null {
+    if (this.nextCheck === undefined) this.nextCheck = nextCharCheck(this.source, this.prefix);
+    return this.nextCheck;
   }
 
   /** the term anchored where the walk found its prefix (sticky): gives the span with its inflection */
@@ -99,7 +104,13 @@ class CompiledTerm {
   }
 }
 
-const fold = (ch: string) => ch.toLowerCase().replace('ё', 'е');
+const FOLDED = new Map<string, string>();
+/** A letter as the trie compares it (lower case, ё as е); remembered, since the tables ask for each letter thousands of times. */
+function fold(ch: string): string {
+  let folded = FOLDED.get(ch);
+  if (folded === undefined) FOLDED.set(ch, (folded = ch.toLowerCase().replace('ё', 'е')));
+  return folded;
+}
 
 /** White space as `\s` reads it, for the code units the tables cover. */
 const SPACE_BELOW_TABLE = Uint8Array.from({ length: 0x500 }, (_, c) => (/\s/.test(String.fromCharCode(c)) ? 1 : 0));
@@ -279,33 +290,38 @@ for (let c = 0; c < TABLE_SIZE; c++) {
   if (index !== undefined && LETTER[c] === 1) LETTER[c] = index;
 }
 
-// trie: node 0 is the root; `next[node * alphabetSize + letter]` is the child (0 = none)
-let next = new Int32Array(64 * alphabetSize);
-let nodeCount = 1;
-const termsAt: (number[] | undefined)[] = [];
-for (const { term, prefix, source } of [...ENTRIES].sort((a, b) => b.term.term.length - a.term.term.length)) {
-  let node = 0;
-  for (const ch of prefix) {
-    const letter = alphabet.get(fold(ch)) as number;
-    let child = next[node * alphabetSize + letter] as number;
-    if (child === 0) {
-      if ((nodeCount + 1) * alphabetSize > next.length) {
-        const grown = new Int32Array(next.length * 2);
-        grown.set(next);
-        next = grown;
+/**
+ * The trie of the entries' prefixes: node 0 is the root, `trie[node * alphabetSize + letter]` the child (0 = none);
+ * `termsAt[node]` the terms (indexes into COMPILED, which it fills in the trie's order) whose prefix ends there. The
+ * table is made at its largest possible size (a node for every letter of every prefix) and cut to the nodes made,
+ * rather than grown by copies.
+ */
+function buildTrie(entries: readonly Entry[]): { trie: Int32Array; termsAt: (readonly number[] | null)[] } {
+  const next = new Int32Array((1 + entries.reduce((sum, e) => sum + e.prefix.length, 0)) * alphabetSize);
+  let nodeCount = 1;
+  const termsAt: (number[] | undefined)[] = [];
+  for (const { term, prefix, source } of [...entries].sort((a, b) => b.term.term.length - a.term.term.length)) {
+    let node = 0;
+    for (const ch of prefix) {
+      const letter = alphabet.get(fold(ch)) as number;
+      let child = next[node * alphabetSize + letter] as number;
+      if (child === 0) {
+        child = nodeCount++;
+        next[node * alphabetSize + letter] = child;
       }
-      child = nodeCount++;
-      next[node * alphabetSize + letter] = child;
+      node = child;
     }
-    node = child;
+    COMPILED.push(new CompiledTerm(term, source, prefix));
+    (termsAt[node] ??= []).push(COMPILED.length - 1);
   }
-  COMPILED.push(new CompiledTerm(term, source, prefix));
-  (termsAt[node] ??= []).push(COMPILED.length - 1);
+  return {
+    trie: next.slice(0, nodeCount * alphabetSize),
+    // dense and without holes, so that the walk never reads past the array's end
+    termsAt: Array.from({ length: nodeCount }, (_, node) => termsAt[node] ?? null),
+  };
 }
-const TRIE = next;
+const { trie: TRIE, termsAt: TERMS_AT } = buildTrie(ENTRIES);
 const ALPHABET = alphabetSize;
-/** every node's terms, null for none: dense and without holes, so that the walk never reads past the array's end */
-const TERMS_AT: (readonly number[] | null)[] = Array.from({ length: nodeCount }, (_, node) => termsAt[node] ?? null);
 
 function letterOf(code: number): number {
   if (code < TABLE_SIZE) return LETTER[code] as number;
@@ -387,7 +403,13 @@ export function vocabularyView(text: string): VocabularyView | null {
 
 const NO_TERM: readonly string[] = ['vocabulary:none'];
 const WEIGHT_SIGNALS = Array.from({ length: 11 }, (_, k) => `hit:weight:${k}`);
-const TERM_SIGNALS = new Map(COMPILED.map((c) => [c.id, c.signal]));
+/** each term's named feature, made at its first hit rather than for thousands of terms when the module loads */
+const TERM_SIGNALS = new Map<string, string>();
+function termSignal(id: string): string {
+  let signal = TERM_SIGNALS.get(id);
+  if (signal === undefined) TERM_SIGNALS.set(id, (signal = `term:${id}`));
+  return signal;
+}
 
 /** The vocabulary's view as the model's named features: which terms, of which role and weight, with what context. */
 export function signalsOf(view: VocabularyView | null): readonly string[] {
@@ -400,7 +422,7 @@ export function signalsOf(view: VocabularyView | null): readonly string[] {
     if (!setting) terms++;
     const weight = Math.round(hit.confidence * 10);
     signals.push(
-      TERM_SIGNALS.get(id) ?? `term:${id}`,
+      termSignal(id),
       setting ? 'hit:setting' : 'hit:term',
       WEIGHT_SIGNALS[weight] ?? `hit:weight:${weight}`,
     );
@@ -482,10 +504,11 @@ const SPECIFICITY = new WeakMap<Candidate, number>();
 function judgeTerms(text: string, start: number, terms: readonly number[], best: Candidate | null): Candidate | null {
   for (const index of terms) {
     const compiled = COMPILED[index] as CompiledTerm;
-    if (compiled.next !== null) {
+    const next = compiled.next;
+    if (next !== null) {
       // at the text's end there is no character to accept (not read: reading past the end costs V8 a deopt)
       const at = start + compiled.prefixLength;
-      if (at >= text.length || !compiled.next.accepts(text.charCodeAt(at))) continue;
+      if (at >= text.length || !next.accepts(text.charCodeAt(at))) continue;
     }
     const { term } = compiled;
     compiled.at.lastIndex = start;
