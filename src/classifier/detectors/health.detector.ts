@@ -293,11 +293,15 @@ for (let c = 0; c < TABLE_SIZE; c++) {
 /**
  * The trie of the entries' prefixes: node 0 is the root, `trie[node * alphabetSize + letter]` the child (0 = none);
  * `termsAt[node]` the terms (indexes into COMPILED, which it fills in the trie's order) whose prefix ends there. The
- * table is made at its largest possible size (a node for every letter of every prefix) and cut to the nodes made,
- * rather than grown by copies.
+ * table is made once at its size (a node for each distinct folded start of a prefix), not grown by copies.
  */
 function buildTrie(entries: readonly Entry[]): { trie: Int32Array; termsAt: (readonly number[] | null)[] } {
-  const next = new Int32Array((1 + entries.reduce((sum, e) => sum + e.prefix.length, 0)) * alphabetSize);
+  const starts = new Set<string>();
+  for (const { prefix } of entries) {
+    let folded = '';
+    for (const ch of prefix) starts.add((folded += fold(ch)));
+  }
+  const next = new Int32Array((1 + starts.size) * alphabetSize);
   let nodeCount = 1;
   const termsAt: (number[] | undefined)[] = [];
   for (const { term, prefix, source } of [...entries].sort((a, b) => b.term.term.length - a.term.term.length)) {
@@ -315,7 +319,7 @@ function buildTrie(entries: readonly Entry[]): { trie: Int32Array; termsAt: (rea
     (termsAt[node] ??= []).push(COMPILED.length - 1);
   }
   return {
-    trie: next.slice(0, nodeCount * alphabetSize),
+    trie: next,
     // dense and without holes, so that the walk never reads past the array's end
     termsAt: Array.from({ length: nodeCount }, (_, node) => termsAt[node] ?? null),
   };
