@@ -62,20 +62,25 @@ class CompiledTerm {
   private unlessBeforeRegex: RegExp | null | undefined;
   /** the finding's term id: made once, not per hit */
   readonly id: string;
-  /** the length of the term's literal start (how specific it is) */
-  readonly specificity: number;
+  private literalLength: number | undefined;
+  /** the check `next` returns, once read */
   private nextCheck: NextCharCheck | null | undefined;
-  /** where that character stands: the walked prefix's length */
+  /** where the character `next` checks stands: the walked prefix's length */
   readonly prefixLength: number;
 
   constructor(
     readonly term: HealthTerm,
-    private readonly source: string,
+    /** the regex source of a raw phrase's alternative; null: the term's own, compiled from its syntax when first needed */
+    private rawSource: string | null,
     private readonly prefix: string,
   ) {
     this.id = healthTermId(term);
-    this.specificity = literalPrefix(term.term).length;
     this.prefixLength = prefix.length;
+  }
+
+  /** the length of the term's literal start (how specific it is) */
+  get specificity(): number {
+    return (this.literalLength ??= literalPrefix(this.term.term).length);
   }
 
   /**
@@ -85,6 +90,11 @@ class CompiledTerm {
   get next(): NextCharCheck | null {
     if (this.nextCheck === undefined) this.nextCheck = nextCharCheck(this.source, this.prefix);
     return this.nextCheck;
+  }
+
+  /** the term's regex source */
+  private get source(): string {
+    return (this.rawSource ??= termSource(this.term.term));
   }
 
   /** the term anchored where the walk found its prefix (sticky): gives the span with its inflection */
@@ -271,10 +281,11 @@ for (let c = 0; c < TABLE_SIZE; c++) {
 interface Entry {
   term: HealthTerm;
   prefix: string;
-  source: string;
+  /** a raw phrase's alternative; null for a term, whose source is compiled from its syntax when first needed */
+  source: string | null;
 }
 const ENTRIES: Entry[] = HEALTH_TERMS.flatMap((term): Entry[] => {
-  if (!term.raw) return [{ term, prefix: literalPrefix(term.term), source: termSource(term.term) }];
+  if (!term.raw) return [{ term, prefix: literalPrefix(term.term), source: null }];
   return rawAlternatives(term.raw)
     .flatMap(hoistShortWords)
     .map((source) => ({ term, prefix: leadingLetters(source) || literalPrefix(term.term), source }));
