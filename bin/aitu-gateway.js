@@ -5,13 +5,6 @@
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import v8 from 'node:v8';
-
-// V8 compiles a regular expression twice by default: to bytecode at its first use, to machine code at its next. The
-// classifier's large Unicode patterns cost milliseconds at each compilation, paid in a process's first messages;
-// compiled once, straight to machine code, they cost about half as much there and the same afterwards
-// (docs/benchmarks.md). Set before any module is loaded; the worker processes an import starts run this file too.
-v8.setFlagsFromString('--no-regexp-tier-up');
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const compiled = path.join(root, 'dist', 'cli', 'main.js');
