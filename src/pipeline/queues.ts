@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { Queue, type ConnectionOptions, type DefaultJobOptions, type Job, type JobsOptions } from 'bullmq';
+import { Queue, type DefaultJobOptions, type Job, type JobsOptions } from 'bullmq';
 import { Redis } from 'ioredis';
 import { maskPersonalData } from '../core/mask.ts';
 import type { CanonicalMessageInput } from '../core/message.ts';
@@ -358,9 +358,10 @@ function pipelineQueue<K extends QueueName>(
   });
 }
 
+/** `connection`: a client of its own, not options: deliver payloads are written and read through it beside the jobs. */
 export function openQueues(
   context: SealingQueueContext,
-  connection: ConnectionOptions = producerConnection(context.redisUrl),
+  connection: Redis = producerConnection(context.redisUrl),
 ): Queues {
   const sealer = context.queueKey ? queueSealer(context.queueKey) : null;
   const make = <K extends QueueName>(name: K, queueName: string = name) =>
@@ -372,7 +373,7 @@ export function openQueues(
         defaultJobOptions: jobOptionsOf[name],
       }),
       sealer,
-      connection as Redis,
+      connection,
     );
   const queues = {
     classify: make('classify'),
