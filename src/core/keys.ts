@@ -1,7 +1,8 @@
-import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, open, readFile, rename, stat, unlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
+import { openBytes, sealBytes } from './aead.ts';
 import { UsageError } from './errors.ts';
 
 /**
@@ -335,23 +336,6 @@ export async function removeKey(file: string, id: string): Promise<void> {
 }
 
 /**
- * Random 96-bit IVs, drawn from the system's generator a few hundred at a time: one call per IV cost more than
- * the encryption itself for a batch's short texts. Each IV is still random and used once.
- */
-const IV_BYTES = 12;
-let ivPool = Buffer.alloc(0);
-let ivAt = 0;
-function nextIv(): Buffer {
-  if (ivAt + IV_BYTES > ivPool.length) {
-    ivPool = randomBytes(IV_BYTES * 256);
-    ivAt = 0;
-  }
-  const iv = ivPool.subarray(ivAt, ivAt + IV_BYTES);
-  ivAt += IV_BYTES;
-  return iv;
-}
-
-/**
  * What an encrypted original is bound to (AES-GCM associated data): its agency and its message's unique key in
  * the store (platform, source chat, source message). A review item belongs to exactly one message, so a
  * ciphertext copied onto any other item (of this or another agency) fails to authenticate.
@@ -379,29 +363,13 @@ function bindingData(binding: OriginalBinding): Buffer {
   );
 }
 
-/** AES-256-GCM with `aad` as associated data: iv (12 bytes) ‖ tag (16) ‖ ciphertext. */
-function seal(key: Buffer, plaintext: Buffer, aad: Buffer): Buffer {
-  const iv = nextIv();
-  const cipher = createCipheriv('aes-256-gcm', key, iv);
-  cipher.setAAD(aad);
-  const body = Buffer.concat([cipher.update(plaintext), cipher.final()]);
-  return Buffer.concat([iv, cipher.getAuthTag(), body]);
-}
-
-function unseal(key: Buffer, sealed: Buffer, aad: Buffer | null): Buffer {
-  const decipher = createDecipheriv('aes-256-gcm', key, sealed.subarray(0, 12));
-  if (aad) decipher.setAAD(aad);
-  decipher.setAuthTag(sealed.subarray(12, 28));
-  return Buffer.concat([decipher.update(sealed.subarray(28)), decipher.final()]);
-}
-
 export function encryptOriginal(key: Buffer, plaintext: string, binding: OriginalBinding): Buffer {
-  return seal(key, Buffer.from(plaintext, 'utf8'), bindingData(binding));
+  return sealBytes(key, Buffer.from(plaintext, 'utf8'), bindingData(binding));
 }
 
 /** Throws when the key, the binding or the ciphertext is not the one it was sealed with. `null`: an unbound original. */
 export function decryptOriginal(key: Buffer, sealed: Buffer, binding: OriginalBinding | null): string {
-  return unseal(key, sealed, binding ? bindingData(binding) : null).toString('utf8');
+  return openBytes(key, sealed, binding ? bindingData(binding) : null).toString('utf8');
 }
 
 /** What a redacted attachment's encrypted original is bound to: the agency it belongs to and the file's sha256. */
@@ -414,10 +382,10 @@ const fileBindingData = (binding: FileBinding) =>
   Buffer.from(JSON.stringify(['aitu-gateway attachment', binding.agencyId, binding.sha256]), 'utf8');
 
 export function encryptFile(key: Buffer, bytes: Buffer, binding: FileBinding): Buffer {
-  return seal(key, bytes, fileBindingData(binding));
+  return sealBytes(key, bytes, fileBindingData(binding));
 }
 
 /** Throws when the key, the binding or the ciphertext is not the one it was sealed with. */
 export function decryptFile(key: Buffer, sealed: Buffer, binding: FileBinding): Buffer {
-  return unseal(key, sealed, fileBindingData(binding));
+  return openBytes(key, sealed, fileBindingData(binding));
 }

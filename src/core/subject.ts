@@ -4,7 +4,8 @@
  * number written +7 or 8, gives the same digest; without the key a digest cannot be reversed or tested against
  * guesses (an IIN's space is small enough to enumerate: an unkeyed hash would not protect it).
  */
-import { createCipheriv, createDecipheriv, createHmac, hkdfSync, randomBytes } from 'node:crypto';
+import { createHmac, hkdfSync } from 'node:crypto';
+import { openBytes, sealBytes } from './aead.ts';
 import { canonicalValue } from '../classifier/redact.ts';
 import type { Category } from '../classifier/types.ts';
 import type { IndexKeys } from './keys.ts';
@@ -73,16 +74,11 @@ const sealingKeys = new WeakMap<Buffer, Buffer>();
  * category; iv (12) ‖ tag (16) ‖ ciphertext. Without the key file it is as opaque as the digest.
  */
 export function sealSubject(key: Buffer, category: SubjectCategory, value: string): Buffer {
-  const iv = randomBytes(12);
-  const cipher = createCipheriv('aes-256-gcm', sealingKey(key), iv);
-  cipher.setAAD(Buffer.from(`aitu-gateway subject\u0000${category}`));
-  const body = Buffer.concat([cipher.update(subjectValue(category, value), 'utf8'), cipher.final()]);
-  return Buffer.concat([iv, cipher.getAuthTag(), body]);
+  return sealBytes(sealingKey(key), Buffer.from(subjectValue(category, value), 'utf8'), subjectBinding(category));
 }
 
 export function openSubject(key: Buffer, category: SubjectCategory, sealed: Buffer): string {
-  const decipher = createDecipheriv('aes-256-gcm', sealingKey(key), sealed.subarray(0, 12));
-  decipher.setAAD(Buffer.from(`aitu-gateway subject\u0000${category}`));
-  decipher.setAuthTag(sealed.subarray(12, 28));
-  return Buffer.concat([decipher.update(sealed.subarray(28)), decipher.final()]).toString('utf8');
+  return openBytes(sealingKey(key), sealed, subjectBinding(category)).toString('utf8');
 }
+
+const subjectBinding = (category: SubjectCategory) => Buffer.from(`aitu-gateway subject\u0000${category}`);

@@ -1,6 +1,7 @@
 import { isAscii, transcode } from 'node:buffer';
-import { createCipheriv, createDecipheriv, createHash, createHmac, randomBytes } from 'node:crypto';
+import { createHash, createHmac } from 'node:crypto';
 import { UnrecoverableError } from 'bullmq';
+import { IV_BYTES, openParts, partsOf, sealBytes, sealParts, TAG_BYTES, type SealedParts } from '../core/aead.ts';
 
 /**
  * A queue payload as it rests in Redis: the payload's JSON sealed with the installation's queue key
@@ -52,26 +53,6 @@ function associatedData(queue: string, jobId: string, route: object): Buffer {
   return Buffer.from(JSON.stringify(['aitu-gateway queue payload v1', queue, jobId, fields]), 'utf8');
 }
 
-const IV_BYTES = 12;
-const TAG_BYTES = 16;
-
-/** The payload's JSON encrypted for one job of `queue`: a random IV, the tag and the ciphertext. */
-function encrypt(
-  sealer: QueueSealer,
-  queue: string,
-  jobId: string,
-  route: object,
-  payload: unknown,
-): { iv: Buffer; tag: Buffer; body: Buffer } {
-  const iv = randomBytes(IV_BYTES);
-  const cipher = createCipheriv('aes-256-gcm', sealer.key, iv);
-  cipher.setAAD(associatedData(queue, jobId, route));
-  // GCM is a stream mode: final() adds nothing, so the body is update()'s output, without a copy
-  const body = cipher.update(encodeUtf8(JSON.stringify(payload)));
-  cipher.final();
-  return { iv, tag: cipher.getAuthTag(), body };
-}
-
 /** Seals one job's payload; called once per job (a batch is one seal, never one per message). */
 export function seal<R extends object>(
   sealer: QueueSealer,
@@ -80,7 +61,11 @@ export function seal<R extends object>(
   route: R,
   payload: unknown,
 ): Sealed<R> {
-  const { iv, tag, body } = encrypt(sealer, queue, jobId, route, payload);
+  const { iv, tag, body } = sealParts(
+    sealer.key,
+    encodeUtf8(JSON.stringify(payload)),
+    associatedData(queue, jobId, route),
+  );
   return {
     v: 1,
     kid: sealer.kid,
@@ -111,10 +96,9 @@ export function sealStored<R extends object>(
   route: R,
   payload: unknown,
 ): { data: Sealed<R>; bytes: Buffer } {
-  const { iv, tag, body } = encrypt(sealer, queue, jobId, route, payload);
   return {
     data: { v: 1, kid: sealer.kid, route, iv: '', tag: '', ct: '', stored: true },
-    bytes: Buffer.concat([iv, tag, body]),
+    bytes: sealBytes(sealer.key, encodeUtf8(JSON.stringify(payload)), associatedData(queue, jobId, route)),
   };
 }
 
@@ -143,6 +127,17 @@ function decodeUtf8(bytes: Buffer): string {
   return transcode(bytes, 'utf8', 'utf16le').toString('utf16le');
 }
 
+/** A stored payload's parts (core/aead.ts's layout), or null when its bytes are gone. */
+function storedParts(stored: Buffer | null | undefined): SealedParts | null {
+  return stored && stored.length >= IV_BYTES + TAG_BYTES ? partsOf(stored) : null;
+}
+
+const base64Parts = (data: Sealed): SealedParts => ({
+  iv: Buffer.from(data.iv, 'base64'),
+  tag: Buffer.from(data.tag, 'base64'),
+  body: Buffer.from(data.ct, 'base64'),
+});
+
 /**
  * The payload of a job sealed for this queue and job id. A clear-text payload (an earlier version, or written
  * by hand), one sealed under another key, or one that does not open is refused, naming the job only. A payload
@@ -164,29 +159,14 @@ export function open<T>(
     throw new PayloadRefused(
       `${what}: sealed under another queue key (${data.kid}, this installation's is ${sealer.kid}); refused`,
     );
-  let iv: Buffer, tag: Buffer, ct: Buffer;
-  if (data.stored === true) {
-    if (!stored || stored.length < IV_BYTES + TAG_BYTES)
-      throw new PayloadRefused(
-        `${what}: its sealed payload is gone from Redis (expired, or lost with its data); refused`,
-      );
-    iv = stored.subarray(0, IV_BYTES);
-    tag = stored.subarray(IV_BYTES, IV_BYTES + TAG_BYTES);
-    ct = stored.subarray(IV_BYTES + TAG_BYTES);
-  } else {
-    iv = Buffer.from(data.iv, 'base64');
-    tag = Buffer.from(data.tag, 'base64');
-    ct = Buffer.from(data.ct, 'base64');
-  }
+  const parts = data.stored === true ? storedParts(stored) : base64Parts(data);
+  if (parts === null)
+    throw new PayloadRefused(
+      `${what}: its sealed payload is gone from Redis (expired, or lost with its data); refused`,
+    );
   let text: string;
   try {
-    const decipher = createDecipheriv('aes-256-gcm', sealer.key, iv);
-    decipher.setAAD(associatedData(queue, job.id ?? '', data.route));
-    decipher.setAuthTag(tag);
-    const body = decipher.update(ct);
-    // final() checks the tag: nothing of the body is used before it passed
-    decipher.final();
-    text = decodeUtf8(body);
+    text = decodeUtf8(openParts(sealer.key, parts, associatedData(queue, job.id ?? '', data.route)));
   } catch {
     throw new PayloadRefused(`${what}: its sealed payload does not open (altered, or moved from another job); refused`);
   }
