@@ -323,7 +323,7 @@ async function stageCosts(file: string, dir: string): Promise<StageRow[]> {
     );
     worker.on('completed', (job) => {
       // as the deliver worker does (src/pipeline/workers.ts): the payload resting beside the job goes with it
-      void queues.deliver.releaseStored(job.id);
+      queues.deliver.releaseStored(job.id).catch(() => {});
       done++;
       wake?.();
     });
