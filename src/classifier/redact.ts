@@ -1,4 +1,5 @@
-import { createCipheriv, createDecipheriv, createHmac, randomBytes } from 'node:crypto';
+import { createHmac } from 'node:crypto';
+import { IV_BYTES, openBytes, sealBytes, TAG_BYTES } from '../crypto/aead.ts';
 import type { Category, Finding } from './types.ts';
 import { normalize } from './normalize.ts';
 
@@ -80,19 +81,13 @@ function hashValue(category: Category, value: string, key: Buffer): string {
     .slice(0, 22);
 }
 
-const IV_BYTES = 12;
-const TAG_BYTES = 16;
-
 function checkKey(key: Buffer): void {
   if (!Buffer.isBuffer(key) || key.length !== 32) throw new RangeError('the encryption key must be 32 bytes (AES-256)');
 }
 
 function encrypt(value: string, key: Buffer): string {
   checkKey(key);
-  const iv = randomBytes(IV_BYTES);
-  const cipher = createCipheriv('aes-256-gcm', key, iv);
-  const body = Buffer.concat([cipher.update(value, 'utf8'), cipher.final()]);
-  return Buffer.concat([iv, cipher.getAuthTag(), body]).toString('base64url');
+  return sealBytes(key, Buffer.from(value, 'utf8'), null).toString('base64url');
 }
 
 const TOKEN = /^\[([A-Z_]+):enc:([A-Za-z0-9_-]+)\]$/;
@@ -103,7 +98,5 @@ export function decryptToken(tokenText: string, key: Buffer): string {
   const payload = TOKEN.exec(tokenText)?.[2] ?? tokenText;
   const raw = Buffer.from(payload, 'base64url');
   if (raw.length < IV_BYTES + TAG_BYTES) throw new Error('not an encrypted redaction token');
-  const decipher = createDecipheriv('aes-256-gcm', key, raw.subarray(0, IV_BYTES));
-  decipher.setAuthTag(raw.subarray(IV_BYTES, IV_BYTES + TAG_BYTES));
-  return Buffer.concat([decipher.update(raw.subarray(IV_BYTES + TAG_BYTES)), decipher.final()]).toString('utf8');
+  return openBytes(key, raw, null).toString('utf8');
 }

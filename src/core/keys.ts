@@ -2,7 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, open, readFile, rename, stat, unlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
-import { openBytes, sealBytes } from './aead.ts';
+import { openBytes, sealBytes } from '../crypto/aead.ts';
 import { UsageError } from './errors.ts';
 
 /**

@@ -5,7 +5,7 @@
  * guesses (an IIN's space is small enough to enumerate: an unkeyed hash would not protect it).
  */
 import { createHmac, hkdfSync } from 'node:crypto';
-import { openBytes, sealBytes } from './aead.ts';
+import { openBytes, sealBytes } from '../crypto/aead.ts';
 import { canonicalValue } from '../classifier/redact.ts';
 import type { Category } from '../classifier/types.ts';
 import type { IndexKeys } from './keys.ts';

@@ -1,7 +1,7 @@
 import { isAscii, transcode } from 'node:buffer';
 import { createHash, createHmac } from 'node:crypto';
 import { UnrecoverableError } from 'bullmq';
-import { IV_BYTES, openParts, partsOf, sealBytes, sealParts, TAG_BYTES, type SealedParts } from '../core/aead.ts';
+import { IV_BYTES, openParts, partsOf, sealBytes, sealParts, TAG_BYTES, type SealedParts } from '../crypto/aead.ts';
 
 /**
  * A queue payload as it rests in Redis: the payload's JSON sealed with the installation's queue key
@@ -127,7 +127,7 @@ function decodeUtf8(bytes: Buffer): string {
   return transcode(bytes, 'utf8', 'utf16le').toString('utf16le');
 }
 
-/** A stored payload's parts (core/aead.ts's layout), or null when its bytes are gone. */
+/** A stored payload's parts (crypto/aead.ts's layout), or null when its bytes are gone. */
 function storedParts(stored: Buffer | null | undefined): SealedParts | null {
   return stored && stored.length >= IV_BYTES + TAG_BYTES ? partsOf(stored) : null;
 }
