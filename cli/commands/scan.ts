@@ -6,6 +6,7 @@ import { action } from '../common.ts';
 import { UsageError } from '../../src/core/errors.ts';
 import { inputLimitDefaults } from '../../src/core/limit-defaults.ts';
 import { LineSplitter, type Line } from '../../src/core/lines.ts';
+import { ScanThreads } from './scan-threads.ts';
 import {
   CATEGORIES,
   classifyFor,
@@ -55,40 +56,101 @@ export function scanLine(line: string, options: ScanOptions): string {
 }
 
 /**
+ * The result lines of a block of JSON lines joined by LF (a CR before a line's end is dropped, blank lines give
+ * nothing). The block is decoded once: an LF is never part of a longer UTF-8 sequence, so its lines read as they
+ * would one by one.
+ */
+export function scanBlock(block: Buffer, options: ScanOptions): string {
+  let results = '';
+  for (const line of block.toString('utf8').split('\n')) {
+    const trimmed = line.endsWith('\r') ? line.slice(0, -1) : line;
+    if (trimmed.trim() !== '') results += `${scanLine(trimmed, options)}\n`;
+  }
+  return results;
+}
+
+/** What scanJsonl writes for each run of lines: result lines, in input order. */
+type Results = string | Promise<string>;
+
+/**
+ * The lines of a chunk as blocks for scanBlock (joined by LF into memory of their own, so a block can move to a
+ * thread), and a line too long to keep as its error line, in order.
+ */
+function blocksOf(lines: readonly Line[], maxLineBytes: number): (Buffer | string)[] {
+  const out: (Buffer | string)[] = [];
+  let run: Buffer[] = [];
+  let size = 0;
+  const close = () => {
+    if (run.length === 0) return;
+    const block = Buffer.allocUnsafeSlow(size);
+    let at = 0;
+    for (const bytes of run) {
+      at += bytes.copy(block, at);
+      block[at++] = 0x0a;
+    }
+    out.push(block);
+    run = [];
+    size = 0;
+  };
+  for (const line of lines) {
+    if (line.bytes === null) {
+      close();
+      out.push(
+        `${JSON.stringify({ id: null, line: line.number, error: `line longer than the maximum of ${maxLineBytes} bytes` })}\n`,
+      );
+      continue;
+    }
+    run.push(line.bytes);
+    size += line.bytes.length + 1;
+  }
+  close();
+  return out;
+}
+
+/**
  * Streams JSON lines from `input` to `output`: one output line per non-blank input line, in order, waiting on
  * the output when it is full, so memory stays flat however long the input is. Lines are split by LineSplitter
  * (bounded: a line past `maxLineBytes` is reported by its number, never held). Each chunk's lines are scanned at
  * once and their results written together: lines queued between awaits (as a line-by-line async iterator holds
  * them) outlive V8's young generation, and over a gigabyte the garbage they leave grew the old one past 250 MB.
+ * With `threads` above 1 the chunks are scanned by that many worker threads, at most two chunks each in hand, and
+ * written in input order.
  */
 export async function scanJsonl(
   input: Readable,
   output: Writable,
-  options: ScanOptions & { maxLineBytes?: number },
+  options: ScanOptions & { maxLineBytes?: number; threads?: number },
 ): Promise<void> {
-  const splitter = new LineSplitter({
-    maxBytes: options.maxLineBytes ?? inputLimitDefaults.maxLineBytes,
-    crEndsLine: false,
-  });
-  const scanLines = (lines: readonly Line[]): string => {
-    let results = '';
-    for (const line of lines) {
-      if (line.bytes === null) {
-        results += `${JSON.stringify({ id: null, line: line.number, error: `line longer than the maximum of ${options.maxLineBytes ?? inputLimitDefaults.maxLineBytes} bytes` })}\n`;
-        continue;
-      }
-      const text = line.bytes.toString('utf8');
-      const trimmed = text.endsWith('\r') ? text.slice(0, -1) : text;
-      if (trimmed.trim() !== '') results += `${scanLine(trimmed, options)}\n`;
-    }
-    return results;
-  };
-  for await (const chunk of input) {
-    const results = scanLines(splitter.push(typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer)));
+  const maxLineBytes = options.maxLineBytes ?? inputLimitDefaults.maxLineBytes;
+  const splitter = new LineSplitter({ maxBytes: maxLineBytes, crEndsLine: false });
+  const threadCount = Math.max(1, Math.floor(options.threads ?? 1));
+  const threads =
+    threadCount > 1
+      ? new ScanThreads(threadCount, { minConfidence: options.minConfidence, custom: options.custom?.spec ?? null })
+      : null;
+  const inHand: Results[] = [];
+  const write = async (results: string) => {
     if (results !== '' && !output.write(results)) await once(output, 'drain');
+  };
+  const scanLines = async (lines: readonly Line[]) => {
+    for (const block of blocksOf(lines, maxLineBytes)) {
+      if (typeof block === 'string') inHand.push(block);
+      else inHand.push(threads ? threads.scan(block) : scanBlock(block, options));
+      // the oldest is written first: what is in hand stays within two blocks a thread
+      while (inHand.length > 2 * threadCount || (inHand.length > 0 && typeof inHand[0] === 'string'))
+        await write(await (inHand.shift() as Results));
+    }
+  };
+  try {
+    for await (const chunk of input)
+      await scanLines(splitter.push(typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer)));
+    await scanLines(splitter.end());
+    while (inHand.length > 0) await write(await (inHand.shift() as Results));
+  } finally {
+    // a scan that failed leaves nothing running; its blocks still in hand are dropped with it
+    for (const results of inHand) if (typeof results !== 'string') results.catch(() => {});
+    await threads?.close();
   }
-  const rest = scanLines(splitter.end());
-  if (rest !== '' && !output.write(rest)) await once(output, 'drain');
 }
 
 /**
@@ -137,6 +199,13 @@ function parseConfidence(value: string): number {
   return n;
 }
 
+function parseThreads(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > 256)
+    throw new UsageError(`--threads must be a whole number from 1 to 256, got "${value}"`);
+  return n;
+}
+
 /**
  * The `classifier:` section of the agency's stored policy (undefined when it has none). Only `--agency` opens the
  * store: scan without it needs no service, so the store's modules are loaded here and not at start.
@@ -167,19 +236,27 @@ export function registerScan(program: Command): void {
     .option('--jsonl', 'read JSON lines {"id", "text"} on standard input, write one JSON result line per input line')
     .option('--min-confidence <n>', 'report findings from this confidence (0–1)', '0.5')
     .option(
+      '--threads <n>',
+      "with --jsonl: scan on this many worker threads, results in input order (1: in the command's own thread)",
+      '1',
+    )
+    .option(
       '--agency <slug>',
       "apply the classifier section of this agency's policy (its ignore list, terms and patterns); reads the store",
     )
     .action(
       action(
-        async (words: string[], opts: { file?: string; jsonl?: boolean; minConfidence: string; agency?: string }) => {
+        async (
+          words: string[],
+          opts: { file?: string; jsonl?: boolean; minConfidence: string; agency?: string; threads: string },
+        ) => {
           const sources = [words.length > 0, opts.file !== undefined, opts.jsonl === true].filter(Boolean).length;
           if (sources !== 1)
             throw new UsageError('give exactly one of: text to scan, --file <path>, --jsonl (standard input)');
           const options: ScanOptions = { minConfidence: parseConfidence(opts.minConfidence) };
           if (opts.agency !== undefined) options.custom = await agencyClassifier(opts.agency);
           if (opts.jsonl) {
-            await scanJsonl(process.stdin, process.stdout, options);
+            await scanJsonl(process.stdin, process.stdout, { ...options, threads: parseThreads(opts.threads) });
             return;
           }
           let text: string;

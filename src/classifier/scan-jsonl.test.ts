@@ -4,6 +4,9 @@ import { spawnSync } from 'node:child_process';
 import { PassThrough, Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { scanJsonl, scanLine } from '../../cli/commands/scan.ts';
+import { ScanThreads } from '../../cli/commands/scan-threads.ts';
+import { corpusStream } from './corpus.ts';
+import { CustomClassifier } from './custom.ts';
 
 async function run(input: string): Promise<string[]> {
   const out = new PassThrough();
@@ -142,4 +145,104 @@ test('a line past the maximum is reported by its number, never held, and the lin
   );
   assert.equal(lines[1].line, 2);
   assert.match(lines[1].error, /longer than the maximum of 1024 bytes/);
+});
+
+/** `scanJsonl` over `pieces`, its output as one string. */
+async function scanPieces(pieces: readonly Buffer[], options: Parameters<typeof scanJsonl>[2]): Promise<string> {
+  const out = new PassThrough();
+  const chunks: Buffer[] = [];
+  out.on('data', (c: Buffer) => chunks.push(c));
+  await scanJsonl(Readable.from(pieces), out, options);
+  out.end();
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+/** 3,000 generated messages as JSON lines, among them a line past 4 KiB, lines not JSON, blank, CRLF, bad UTF-8. */
+function mixedInput(): { bytes: Buffer; longLine: number } {
+  const parts: Buffer[] = [];
+  const stream = corpusStream(31, { positiveRate: 0.3, negativeRate: 0.3 });
+  let longLine = 0;
+  for (let i = 1; i <= 3000; i++) {
+    const m = stream.next().value as { id: number; text: string };
+    const line = JSON.stringify({ id: m.id, text: m.text });
+    if (i === 1234) {
+      longLine = i;
+      parts.push(Buffer.from(`{"id":"long","text":"${'ы'.repeat(3000)}"}\n`));
+    } else if (i % 97 === 0) parts.push(Buffer.from('not json\n'));
+    else if (i % 89 === 0) parts.push(Buffer.from('   \n'));
+    else if (i % 83 === 0)
+      parts.push(
+        Buffer.concat([Buffer.from('{"id":"bad","text":"a'), Buffer.from([0xff, 0xc3]), Buffer.from('b"}\n')]),
+      );
+    else parts.push(Buffer.from(`${line}${i % 2 === 0 ? '\r\n' : '\n'}`));
+  }
+  return { bytes: Buffer.concat(parts), longLine };
+}
+
+test('on worker threads: the same result lines in the same order as in one thread, whatever the chunks', async () => {
+  const { bytes, longLine } = mixedInput();
+  const cut = (size: number) => {
+    const pieces: Buffer[] = [];
+    for (let at = 0; at < bytes.length; at += size) pieces.push(bytes.subarray(at, at + size));
+    return pieces;
+  };
+  const one = await scanPieces(cut(65536), { minConfidence: 0.5, maxLineBytes: 4096 });
+  const lines = one.split('\n').filter((l) => l !== '');
+  // every line but the blank ones has its result
+  assert.equal(lines.length, 3000 - Math.floor(3000 / 89));
+  const parsed = lines.map((l) => JSON.parse(l));
+  assert.ok(parsed.filter((r) => r.findings?.length > 0).length > 500, 'the generated messages carry findings');
+  assert.equal(parsed.find((r) => r.line !== undefined)?.line, longLine);
+  assert.ok(parsed.some((r) => r.id === 'bad' && r.redacted === 'a\uFFFD\uFFFDb'));
+  for (const size of [65536, 4093, 200]) {
+    assert.equal(
+      await scanPieces(cut(size), { minConfidence: 0.5, maxLineBytes: 4096, threads: 3 }),
+      one,
+      `chunks of ${size}`,
+    );
+  }
+});
+
+test("on worker threads the agency's classifier section applies as in one thread", async () => {
+  const custom = new CustomClassifier({ ignore: { IIN: ['940101300123'] }, terms: { HEALTH: ['гемодиализ*'] } });
+  const input = Buffer.from(
+    '{"id":1,"text":"ИИН 940101300123"}\n{"id":2,"text":"ИИН 791028302728"}\n{"id":3,"text":"ему назначили гемодиализу"}\n',
+  );
+  const one = await scanPieces([input], { minConfidence: 0.5, custom });
+  const two = await scanPieces([input], { minConfidence: 0.5, custom, threads: 2 });
+  assert.equal(two, one);
+  const parsed = two
+    .split('\n')
+    .filter((l) => l !== '')
+    .map((l) => JSON.parse(l));
+  assert.deepEqual(
+    parsed.map((r) => r.categories),
+    [[], ['IIN'], ['HEALTH']],
+  );
+});
+
+test('a scan thread that fails fails the scan with its reason, and the threads stop', async () => {
+  // an ignore list the thread cannot build: the thread throws as it starts
+  const threads = new ScanThreads(2, { minConfidence: 0.5, custom: { ignore: { IIN: [' '] } } });
+  try {
+    await assert.rejects(threads.scan(Buffer.from('{"id":1,"text":"x"}\n')), /a scan thread failed: .*empty entry/);
+    await assert.rejects(threads.scan(Buffer.from('{"id":2,"text":"y"}\n')), /a scan thread failed/);
+  } finally {
+    await threads.close();
+  }
+});
+
+test('the CLI on two threads writes what it writes on one; it refuses a number of threads that is not a whole number from 1', () => {
+  const bin = fileURLToPath(new URL('../../bin/aitu-gateway.js', import.meta.url));
+  const input = mixedInput().bytes;
+  const one = spawnSync(process.execPath, [bin, 'scan', '--jsonl'], { input, encoding: 'utf8' });
+  const two = spawnSync(process.execPath, [bin, 'scan', '--jsonl', '--threads', '2'], { input, encoding: 'utf8' });
+  assert.equal(two.status, 0, two.stderr);
+  assert.ok(one.stdout.split('\n').length > 2900);
+  assert.equal(two.stdout, one.stdout);
+  for (const n of ['0', '1.5', 'many']) {
+    const r = spawnSync(process.execPath, [bin, 'scan', '--jsonl', '--threads', n], { input: '', encoding: 'utf8' });
+    assert.equal(r.status, 2, n);
+    assert.match(r.stderr, /--threads must be a whole number/);
+  }
 });

@@ -1,0 +1,87 @@
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import type { CustomClassifierSpec } from '../../src/classifier/index.ts';
+
+/** What a scan thread is started with: the options of `scanLine`, the agency's section as written. */
+export interface ScanThreadData {
+  minConfidence: number;
+  custom: CustomClassifierSpec | null;
+}
+
+/** A block of JSON lines sent to a thread, and the result lines it sends back (or why it could not). */
+export type ScanReply = { seq: number; out: string } | { seq: number; error: string };
+
+interface Pending {
+  resolve(out: string): void;
+  reject(error: Error): void;
+}
+
+/** The thread's module beside this one, in the same form (`.ts` from the sources, `.js` from dist/). */
+const workerModule = new URL(`./scan-worker${path.extname(fileURLToPath(import.meta.url))}`, import.meta.url);
+
+/** A worker thread's code: the compiled module as it is; from the sources, tsx registered first (a thread does not inherit it). */
+function bootCode(): string {
+  if (workerModule.pathname.endsWith('.js')) return `import(${JSON.stringify(workerModule.href)})`;
+  const tsx = import.meta.resolve('tsx/esm/api');
+  return `import(${JSON.stringify(tsx)}).then((tsx) => { tsx.register(); return import(${JSON.stringify(workerModule.href)}); })`;
+}
+
+/**
+ * Worker threads that scan blocks of JSON lines (`scanBlock`), each block sent to the thread with the fewest
+ * blocks in hand. A thread that fails or exits fails every block it held and every later one: the scan stops with
+ * that error rather than write results out of order or leave lines out.
+ */
+export class ScanThreads {
+  private readonly threads: { worker: Worker; pending: Map<number, Pending> }[] = [];
+  private seq = 0;
+  private failure: Error | null = null;
+
+  constructor(count: number, data: ScanThreadData) {
+    const code = bootCode();
+    for (let i = 0; i < count; i++) {
+      const worker = new Worker(code, { eval: true, workerData: data });
+      const thread = { worker, pending: new Map<number, Pending>() };
+      worker.on('message', (reply: ScanReply) => this.settle(thread.pending, reply));
+      worker.on('error', (error) => this.fail(new Error(`a scan thread failed: ${error.message}`)));
+      worker.on('exit', (code) => {
+        if (thread.pending.size > 0) this.fail(new Error(`a scan thread exited (code ${code}) with lines unscanned`));
+      });
+      this.threads.push(thread);
+    }
+  }
+
+  /** The result lines of `block` (JSON lines joined by LF), from the least busy thread. */
+  scan(block: Uint8Array): Promise<string> {
+    if (this.failure) return Promise.reject(this.failure);
+    // only memory of its own can move: a view into a shared pool is copied first
+    const own = block.byteOffset === 0 && block.byteLength === block.buffer.byteLength ? block : new Uint8Array(block);
+    const thread = this.threads.reduce((a, b) => (b.pending.size < a.pending.size ? b : a));
+    const seq = this.seq++;
+    return new Promise<string>((resolve, reject) => {
+      thread.pending.set(seq, { resolve, reject });
+      // the block's memory moves to the thread: it is not copied, and not used here again
+      thread.worker.postMessage({ seq, block: own }, [own.buffer as ArrayBuffer]);
+    });
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.threads.map(({ worker }) => worker.terminate()));
+  }
+
+  private settle(pending: Map<number, Pending>, reply: ScanReply): void {
+    const job = pending.get(reply.seq);
+    if (!job) return;
+    pending.delete(reply.seq);
+    if ('out' in reply) job.resolve(reply.out);
+    else this.fail(new Error(`a scan thread failed: ${reply.error}`));
+  }
+
+  private fail(error: Error): void {
+    this.failure ??= error;
+    for (const { pending } of this.threads) {
+      for (const job of pending.values()) job.reject(this.failure);
+      pending.clear();
+    }
+  }
+}
