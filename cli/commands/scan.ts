@@ -6,7 +6,7 @@ import { action } from '../common.ts';
 import { UsageError } from '../../src/core/errors.ts';
 import { inputLimitDefaults } from '../../src/core/limit-defaults.ts';
 import { LineSplitter, type Line } from '../../src/core/lines.ts';
-import { ScanThreads } from './scan-threads.ts';
+import { ScanThreads } from '../scan-threads.ts';
 import {
   CATEGORIES,
   classifyFor,

@@ -4,7 +4,7 @@ import { spawnSync } from 'node:child_process';
 import { PassThrough, Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { scanJsonl, scanLine } from '../../cli/commands/scan.ts';
-import { ScanThreads } from '../../cli/commands/scan-threads.ts';
+import { ScanThreads } from '../../cli/scan-threads.ts';
 import { corpusStream } from './corpus.ts';
 import { CustomClassifier } from './custom.ts';
 

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import type { CustomClassifierSpec } from '../../src/classifier/index.ts';
+import type { CustomClassifierSpec } from '../src/classifier/index.ts';
 
 /** What a scan thread is started with: the options of `scanLine`, the agency's section as written. */
 export interface ScanThreadData {
