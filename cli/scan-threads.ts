@@ -2,6 +2,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { CustomClassifierSpec } from '../src/classifier/index.ts';
+import { JobFailedError } from '../src/core/errors.ts';
 
 /** What a scan thread is started with: the options of `scanLine`, the agency's section as written. */
 export interface ScanThreadData {
@@ -29,8 +30,8 @@ function bootCode(): string {
 
 /**
  * Worker threads that scan blocks of JSON lines (`scanBlock`), each block sent to the thread with the fewest
- * blocks in hand. A thread that fails or exits fails every block it held and every later one: the scan stops with
- * that error rather than write results out of order or leave lines out.
+ * blocks in hand. A thread that fails or exits fails every block in hand and every later one: the scan stops with
+ * that error (exit 1) rather than write results out of order or leave lines out.
  */
 export class ScanThreads {
   private readonly threads: { worker: Worker; pending: Map<number, Pending> }[] = [];
@@ -43,9 +44,10 @@ export class ScanThreads {
       const worker = new Worker(code, { eval: true, workerData: data });
       const thread = { worker, pending: new Map<number, Pending>() };
       worker.on('message', (reply: ScanReply) => this.settle(thread.pending, reply));
-      worker.on('error', (error) => this.fail(new Error(`a scan thread failed: ${error.message}`)));
+      worker.on('error', (error) => this.fail(new JobFailedError(`a scan thread failed: ${error.message}`)));
       worker.on('exit', (code) => {
-        if (thread.pending.size > 0) this.fail(new Error(`a scan thread exited (code ${code}) with lines unscanned`));
+        if (thread.pending.size > 0)
+          this.fail(new JobFailedError(`a scan thread exited (code ${code}) with lines unscanned`));
       });
       this.threads.push(thread);
     }
@@ -74,7 +76,7 @@ export class ScanThreads {
     if (!job) return;
     pending.delete(reply.seq);
     if ('out' in reply) job.resolve(reply.out);
-    else this.fail(new Error(`a scan thread failed: ${reply.error}`));
+    else this.fail(new JobFailedError(`a scan thread failed: ${reply.error}`));
   }
 
   private fail(error: Error): void {

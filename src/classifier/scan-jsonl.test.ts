@@ -7,6 +7,7 @@ import { scanJsonl, scanLine } from '../../cli/commands/scan.ts';
 import { ScanThreads } from '../../cli/scan-threads.ts';
 import { corpusStream } from './corpus.ts';
 import { CustomClassifier } from './custom.ts';
+import { JobFailedError } from '../core/errors.ts';
 
 async function run(input: string): Promise<string[]> {
   const out = new PassThrough();
@@ -225,7 +226,11 @@ test('a scan thread that fails fails the scan with its reason, and the threads s
   // an ignore list the thread cannot build: the thread throws as it starts
   const threads = new ScanThreads(2, { minConfidence: 0.5, custom: { ignore: { IIN: [' '] } } });
   try {
-    await assert.rejects(threads.scan(Buffer.from('{"id":1,"text":"x"}\n')), /a scan thread failed: .*empty entry/);
+    await assert.rejects(threads.scan(Buffer.from('{"id":1,"text":"x"}\n')), (error: Error) => {
+      assert.ok(error instanceof JobFailedError, 'exit 1 with its message, not an unexpected error');
+      assert.match(error.message, /a scan thread failed: .*empty entry/);
+      return true;
+    });
     await assert.rejects(threads.scan(Buffer.from('{"id":2,"text":"y"}\n')), /a scan thread failed/);
   } finally {
     await threads.close();
