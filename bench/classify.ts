@@ -165,7 +165,7 @@ async function shortLines(): Promise<void> {
     const cores = os.availableParallelism();
     const threaded = await best([bin, 'scan', '--jsonl', '--threads', String(cores)]);
     const floor = await best([baseline]);
-    const verdict = (seconds: number) => `${seconds / floor <= 2 ? 'PASS' : 'MISS'}`;
+    const verdict = (seconds: number) => (seconds / floor <= 2 ? 'PASS' : 'MISS');
     console.log(
       `short lines: ${(bytes / MB).toFixed(0)} MB in ${lines} lines (≤ 100 bytes of text each); scan --jsonl ${scan.toFixed(1)} s (${(bytes / MB / scan).toFixed(1)} MB/s), --threads ${cores} ${threaded.toFixed(1)} s, parse-and-print ${floor.toFixed(1)} s`,
     );

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { TOKEN_VARIABLE } from '../src/auth/token-variable.ts';
-import { ExitCode, GatewayError } from '../src/core/errors.ts';
+import { ExitCode, GatewayError, UsageError } from '../src/core/errors.ts';
 import { maskPersonalData } from '../src/core/mask.ts';
 import { isPostgresUnavailable } from '../src/store/postgres-errors.ts';
 
@@ -44,6 +44,14 @@ export function reportError(error: unknown): number {
   if (verbose && error instanceof Error && error.stack) process.stderr.write(`${maskPersonalData(error.stack)}\n`);
   else process.stderr.write('aitu-gateway: run again with --verbose for details\n');
   return ExitCode.failed;
+}
+
+/** An option's value as a whole number from `min` to `max`, or a usage error naming the option. */
+export function wholeNumber(value: string, name: string, min: number, max: number): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < min || n > max)
+    throw new UsageError(`${name} must be a whole number from ${min} to ${max}`);
+  return n;
 }
 
 /** Writes exactly one JSON document to standard output (the only thing --json prints). */

@@ -1,8 +1,9 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import type { CustomClassifierSpec } from '../src/classifier/index.ts';
 import { JobFailedError } from '../src/core/errors.ts';
+import { startWorkerThread } from './worker-thread.ts';
 
 /** What a scan thread is started with: the options of `scanLine`, the agency's section as written. */
 export interface ScanThreadData {
@@ -21,13 +22,6 @@ interface Pending {
 /** The thread's module beside this one, in the same form (`.ts` from the sources, `.js` from dist/). */
 const workerModule = new URL(`./scan-worker${path.extname(fileURLToPath(import.meta.url))}`, import.meta.url);
 
-/** A worker thread's code: the compiled module as it is; from the sources, tsx registered first (a thread does not inherit it). */
-function bootCode(): string {
-  if (workerModule.pathname.endsWith('.js')) return `import(${JSON.stringify(workerModule.href)})`;
-  const tsx = import.meta.resolve('tsx/esm/api');
-  return `import(${JSON.stringify(tsx)}).then((tsx) => { tsx.register(); return import(${JSON.stringify(workerModule.href)}); })`;
-}
-
 /**
  * Worker threads that scan blocks of JSON lines (`scanBlock`), each block sent to the thread with the fewest
  * blocks in hand. A thread that fails or exits fails every block in hand and every later one: the scan stops with
@@ -39,9 +33,8 @@ export class ScanThreads {
   private failure: Error | null = null;
 
   constructor(count: number, data: ScanThreadData) {
-    const code = bootCode();
     for (let i = 0; i < count; i++) {
-      const worker = new Worker(code, { eval: true, workerData: data });
+      const worker = startWorkerThread(workerModule, { workerData: data });
       const thread = { worker, pending: new Map<number, Pending>() };
       worker.on('message', (reply: ScanReply) => this.settle(thread.pending, reply));
       worker.on('error', (error) => this.fail(new JobFailedError(`a scan thread failed: ${error.message}`)));

@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
-import { Worker } from 'node:worker_threads';
+import { startWorkerThread } from '../cli/worker-thread.ts';
 import type { Target } from './helpers/fuzz-inputs.ts';
 import type { FuzzJob, FuzzReport } from './helpers/fuzz-worker.ts';
 
@@ -45,13 +45,8 @@ test(
       end: only === null ? Number.MAX_SAFE_INTEGER : only + 1,
       budgetMs: only === null ? BUDGET_MS : Number.MAX_SAFE_INTEGER,
     };
-    const tsx = import.meta.resolve('tsx/esm/api');
-    const script = new URL('./helpers/fuzz-worker.ts', import.meta.url).href;
-    // a worker thread does not inherit --import tsx: it registers tsx itself, then loads the TypeScript worker
-    const boot = `import(${JSON.stringify(tsx)}).then((tsx) => { tsx.register(); return import(${JSON.stringify(script)}); })`;
     const started = Date.now();
-    const worker = new Worker(boot, {
-      eval: true,
+    const worker = startWorkerThread(new URL('./helpers/fuzz-worker.ts', import.meta.url), {
       workerData: job,
       resourceLimits: { maxOldGenerationSizeMb: WORKER_HEAP_LIMIT_MB },
     });

@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { once } from 'node:events';
 import type { Readable, Writable } from 'node:stream';
 import type { Command } from 'commander';
-import { action } from '../common.ts';
+import { action, wholeNumber } from '../common.ts';
 import { UsageError } from '../../src/core/errors.ts';
 import { inputLimitDefaults } from '../../src/core/limit-defaults.ts';
 import { LineSplitter, type Line } from '../../src/core/lines.ts';
@@ -199,13 +199,6 @@ function parseConfidence(value: string): number {
   return n;
 }
 
-function parseThreads(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1 || n > 256)
-    throw new UsageError(`--threads must be a whole number from 1 to 256, got "${value}"`);
-  return n;
-}
-
 /**
  * The `classifier:` section of the agency's stored policy (undefined when it has none). Only `--agency` opens the
  * store: scan without it needs no service, so the store's modules are loaded here and not at start.
@@ -256,7 +249,10 @@ export function registerScan(program: Command): void {
           const options: ScanOptions = { minConfidence: parseConfidence(opts.minConfidence) };
           if (opts.agency !== undefined) options.custom = await agencyClassifier(opts.agency);
           if (opts.jsonl) {
-            await scanJsonl(process.stdin, process.stdout, { ...options, threads: parseThreads(opts.threads) });
+            await scanJsonl(process.stdin, process.stdout, {
+              ...options,
+              threads: wholeNumber(opts.threads, '--threads', 1, 256),
+            });
             return;
           }
           let text: string;

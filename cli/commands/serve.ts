@@ -8,7 +8,7 @@ import { connectRedisOnce } from '../../src/core/redis.ts';
 import { openQueues, producerConnection, PIPELINE_QUEUES } from '../../src/pipeline/queues.ts';
 import { openStore } from '../../src/store/database.ts';
 import { openInstallation } from '../../src/store/installation.ts';
-import { action } from '../common.ts';
+import { action, wholeNumber } from '../common.ts';
 import { metricsOptions, startMetricsIfAsked, type MetricsCliOptions } from '../metrics-options.ts';
 
 interface ServeOptions extends MetricsCliOptions {
@@ -18,13 +18,6 @@ interface ServeOptions extends MetricsCliOptions {
   trustProxy?: string;
   signInPerMinute: string;
   timeZone: string;
-}
-
-function wholeNumber(value: string, name: string, min: number, max: number): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < min || n > max)
-    throw new UsageError(`${name} must be a whole number from ${min} to ${max}`);
-  return n;
 }
 
 function checkTimeZone(zone: string): string {
