@@ -1,0 +1,119 @@
+/**
+ * `npm run bench:instructions [-- --against <commit>]`: the classifier's work a message counted in CPU instructions
+ * (valgrind's callgrind), a figure that does not move with the host as seconds do on these shared machines: this
+ * checkout's classifier against another commit's (default 9fc3201, where issue 18 set "throughput stays at or above
+ * today's"), on the same bench messages.
+ *
+ * Each side runs `node --single-threaded` under callgrind twice, classifying the messages P and 2P times; the
+ * difference over P × messages is the instructions a message, with the start-up, the compilation of the first passes
+ * and the reading of the messages left out. Instructions are not time (a cache miss costs more than an addition), so
+ * this compares two commits' work, not their speed on a given host. Figures only; takes a few minutes.
+ *
+ * Environment: BENCH_MESSAGES (default 20,000), BENCH_PASSES (P, default 3). Needs valgrind (Debian's package) and a
+ * git checkout with the other commit in its history.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { corpusStream } from '../src/classifier/corpus.ts';
+
+const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const runner = path.join(projectRoot, 'bench', 'instructions-runner.ts');
+const argAfter = (flag: string) => {
+  const at = process.argv.indexOf(flag);
+  return at < 0 ? undefined : process.argv[at + 1];
+};
+const against = argAfter('--against') ?? '9fc3201';
+const messageCount = Number(process.env.BENCH_MESSAGES ?? 20_000);
+const passes = Number(process.env.BENCH_PASSES ?? 3);
+
+function run(
+  command: string,
+  args: string[],
+  cwd = projectRoot,
+): { status: number | null; stdout: string; stderr: string } {
+  const result = spawnSync(command, args, { cwd, encoding: 'utf8', maxBuffer: 64 << 20 });
+  if (result.error) throw new Error(`${command}: ${result.error.message}`);
+  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+/** Instructions callgrind counted for one run of the runner over the messages, `count` passes. */
+function instructions(
+  classifierModule: string,
+  messagesFile: string,
+  count: number,
+): { total: number; findings: string } {
+  const { status, stdout, stderr } = run('valgrind', [
+    '--tool=callgrind',
+    // V8 writes machine code as it runs: callgrind must see every write to code
+    '--smc-check=all-non-file',
+    '--callgrind-out-file=/dev/null',
+    process.execPath,
+    '--single-threaded',
+    '--import',
+    'tsx',
+    runner,
+    pathToFileURL(classifierModule).href,
+    messagesFile,
+    String(count),
+  ]);
+  const collected = /Collected\s*:\s*(\d+)/.exec(stderr);
+  if (status !== 0 || !collected) throw new Error(`callgrind run failed (exit ${status}):\n${stderr.slice(-2000)}`);
+  return { total: Number(collected[1]), findings: stdout.trim() };
+}
+
+/** Instructions a message: the runs of P and 2P passes, their difference over P × messages. */
+function perMessage(label: string, classifierModule: string, messagesFile: string): number {
+  // outside callgrind first: tsx compiles the modules into its cache, which the first run alone would pay for
+  const warm = run(process.execPath, [
+    '--import',
+    'tsx',
+    runner,
+    pathToFileURL(classifierModule).href,
+    messagesFile,
+    '0',
+  ]);
+  if (warm.status !== 0) throw new Error(`the runner failed:\n${warm.stderr.slice(-2000)}`);
+  const once = instructions(classifierModule, messagesFile, passes);
+  const twice = instructions(classifierModule, messagesFile, 2 * passes);
+  const each = (twice.total - once.total) / (passes * messageCount);
+  console.log(
+    `${label}: ${Math.round(each).toLocaleString('en-US')} instructions a message (${passes} passes ${(once.total / 1e9).toFixed(2)} G, ${2 * passes} passes ${(twice.total / 1e9).toFixed(2)} G; findings ${once.findings} / ${twice.findings})`,
+  );
+  return each;
+}
+
+function main(): void {
+  if (run('valgrind', ['--version']).status !== 0)
+    throw new Error('valgrind is not installed (Debian: apt-get install valgrind)');
+  const commit = run('git', ['rev-parse', '--verify', '--quiet', `${against}^{commit}`]).stdout.trim();
+  if (!commit) throw new Error(`${against} is not a commit of this checkout's history`);
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'aitu-bench-instructions-'));
+  const other = path.join(dir, 'against');
+  try {
+    const stream = corpusStream(20240601, { positiveRate: 0.1, negativeRate: 0.1 });
+    const messages = Array.from({ length: messageCount }, () => (stream.next().value as { text: string }).text);
+    const messagesFile = path.join(dir, 'messages.json');
+    writeFileSync(messagesFile, JSON.stringify(messages));
+    const added = run('git', ['worktree', 'add', '--detach', other, commit]);
+    if (added.status !== 0) throw new Error(`git worktree add: ${added.stderr.trim()}`);
+    symlinkSync(path.join(projectRoot, 'node_modules'), path.join(other, 'node_modules'));
+    console.log(
+      `bench:instructions: ${messageCount.toLocaleString('en-US')} bench messages (corpusStream, 10 % with personal data), node ${process.version} --single-threaded under callgrind`,
+    );
+    const present = perMessage('this checkout', path.join(projectRoot, 'src/classifier/index.ts'), messagesFile);
+    const label = commit.startsWith(against) ? against : `${against} (${commit.slice(0, 7)})`;
+    const before = perMessage(label, path.join(other, 'src/classifier/index.ts'), messagesFile);
+    const ratio = present / before;
+    console.log(
+      `${ratio <= 1 ? 'PASS' : 'MISS'} this checkout does ${ratio.toFixed(2)}× the instructions a message of ${against} (issue 18: throughput stays at or above that commit's)`,
+    );
+  } finally {
+    run('git', ['worktree', 'remove', '--force', other]);
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+main();
