@@ -29,15 +29,21 @@ const against = argAfter('--against') ?? '9fc3201';
 const messageCount = Number(process.env.BENCH_MESSAGES ?? 20_000);
 const passes = Number(process.env.BENCH_PASSES ?? 3);
 
-function run(
-  command: string,
-  args: string[],
-  cwd = projectRoot,
-): { status: number | null; stdout: string; stderr: string } {
-  const result = spawnSync(command, args, { cwd, encoding: 'utf8', maxBuffer: 64 << 20 });
+function run(command: string, args: string[]): { status: number | null; stdout: string; stderr: string } {
+  const result = spawnSync(command, args, { cwd: projectRoot, encoding: 'utf8', maxBuffer: 64 << 20 });
   if (result.error) throw new Error(`${command}: ${result.error.message}`);
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
 }
+
+/** The runner's node arguments: `passes` passes of the classifier in `classifierModule` over the messages. */
+const runnerArgs = (classifierModule: string, messagesFile: string, passes: number) => [
+  '--import',
+  'tsx',
+  runner,
+  pathToFileURL(classifierModule).href,
+  messagesFile,
+  String(passes),
+];
 
 /** Instructions callgrind counted for one run of the runner over the messages, `count` passes. */
 function instructions(
@@ -52,12 +58,7 @@ function instructions(
     '--callgrind-out-file=/dev/null',
     process.execPath,
     '--single-threaded',
-    '--import',
-    'tsx',
-    runner,
-    pathToFileURL(classifierModule).href,
-    messagesFile,
-    String(count),
+    ...runnerArgs(classifierModule, messagesFile, count),
   ]);
   const collected = /Collected\s*:\s*(\d+)/.exec(stderr);
   if (status !== 0 || !collected) throw new Error(`callgrind run failed (exit ${status}):\n${stderr.slice(-2000)}`);
@@ -67,26 +68,19 @@ function instructions(
 /** Instructions a message: the runs of P and 2P passes, their difference over P × messages. */
 function perMessage(label: string, classifierModule: string, messagesFile: string): number {
   // outside callgrind first: tsx compiles the modules into its cache, which the first run alone would pay for
-  const warm = run(process.execPath, [
-    '--import',
-    'tsx',
-    runner,
-    pathToFileURL(classifierModule).href,
-    messagesFile,
-    '0',
-  ]);
+  const warm = run(process.execPath, runnerArgs(classifierModule, messagesFile, 0));
   if (warm.status !== 0) throw new Error(`the runner failed:\n${warm.stderr.slice(-2000)}`);
   const once = instructions(classifierModule, messagesFile, passes);
   const twice = instructions(classifierModule, messagesFile, 2 * passes);
   const each = (twice.total - once.total) / (passes * messageCount);
   console.log(
-    `${label}: ${Math.round(each).toLocaleString('en-US')} instructions a message (${passes} passes ${(once.total / 1e9).toFixed(2)} G, ${2 * passes} passes ${(twice.total / 1e9).toFixed(2)} G; findings ${once.findings} / ${twice.findings})`,
+    `${label}: ${Math.round(each).toLocaleString('en-US')} instructions a message (${passes} pass${passes === 1 ? '' : 'es'} ${(once.total / 1e9).toFixed(2)} G, ${2 * passes} passes ${(twice.total / 1e9).toFixed(2)} G; findings ${once.findings} / ${twice.findings})`,
   );
   return each;
 }
 
 function main(): void {
-  if (run('valgrind', ['--version']).status !== 0)
+  if (spawnSync('valgrind', ['--version']).status !== 0)
     throw new Error('valgrind is not installed (Debian: apt-get install valgrind)');
   const commit = run('git', ['rev-parse', '--verify', '--quiet', `${against}^{commit}`]).stdout.trim();
   if (!commit) throw new Error(`${against} is not a commit of this checkout's history`);
@@ -116,4 +110,9 @@ function main(): void {
   }
 }
 
-main();
+try {
+  main();
+} catch (error) {
+  console.error(`bench:instructions: ${(error as Error).message}`);
+  process.exitCode = 1;
+}
