@@ -17,7 +17,7 @@ import { mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { corpusStream } from '../src/classifier/corpus.ts';
+import { fmt, runBench, syntheticMessages } from './helpers.ts';
 
 const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const runner = path.join(projectRoot, 'bench', 'instructions-runner.ts');
@@ -74,12 +74,12 @@ function perMessage(label: string, classifierModule: string, messagesFile: strin
   const twice = instructions(classifierModule, messagesFile, 2 * passes);
   const each = (twice.total - once.total) / (passes * messageCount);
   console.log(
-    `${label}: ${Math.round(each).toLocaleString('en-US')} instructions a message (${passes} pass${passes === 1 ? '' : 'es'} ${(once.total / 1e9).toFixed(2)} G, ${2 * passes} passes ${(twice.total / 1e9).toFixed(2)} G; findings ${once.findings} / ${twice.findings})`,
+    `${label}: ${fmt(Math.round(each))} instructions a message (${passes} pass${passes === 1 ? '' : 'es'} ${(once.total / 1e9).toFixed(2)} G, ${2 * passes} passes ${(twice.total / 1e9).toFixed(2)} G; findings ${once.findings} / ${twice.findings})`,
   );
   return each;
 }
 
-function main(): void {
+async function main(): Promise<void> {
   if (spawnSync('valgrind', ['--version']).status !== 0)
     throw new Error('valgrind is not installed (Debian: apt-get install valgrind)');
   const commit = run('git', ['rev-parse', '--verify', '--quiet', `${against}^{commit}`]).stdout.trim();
@@ -87,15 +87,15 @@ function main(): void {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'aitu-bench-instructions-'));
   const other = path.join(dir, 'against');
   try {
-    const stream = corpusStream(20240601, { positiveRate: 0.1, negativeRate: 0.1 });
-    const messages = Array.from({ length: messageCount }, () => (stream.next().value as { text: string }).text);
+    // the texts of bench:classify's corpus (seed 20240601, one in ten with personal data)
+    const messages = syntheticMessages({ count: messageCount }).map((message) => message.text);
     const messagesFile = path.join(dir, 'messages.json');
     writeFileSync(messagesFile, JSON.stringify(messages));
     const added = run('git', ['worktree', 'add', '--detach', other, commit]);
     if (added.status !== 0) throw new Error(`git worktree add: ${added.stderr.trim()}`);
     symlinkSync(path.join(projectRoot, 'node_modules'), path.join(other, 'node_modules'));
     console.log(
-      `bench:instructions: ${messageCount.toLocaleString('en-US')} bench messages (corpusStream, 10 % with personal data), node ${process.version} --single-threaded under callgrind`,
+      `bench:instructions: ${fmt(messageCount)} bench messages (corpusStream, 10 % with personal data), node ${process.version} --single-threaded under callgrind`,
     );
     const present = perMessage('this checkout', path.join(projectRoot, 'src/classifier/index.ts'), messagesFile);
     const label = commit.startsWith(against) ? against : `${against} (${commit.slice(0, 7)})`;
@@ -110,9 +110,4 @@ function main(): void {
   }
 }
 
-try {
-  main();
-} catch (error) {
-  console.error(`bench:instructions: ${(error as Error).message}`);
-  process.exitCode = 1;
-}
+await runBench(main);
