@@ -9,16 +9,25 @@ import { corpusStream } from './corpus.ts';
 import { CustomClassifier } from './custom.ts';
 import { JobFailedError } from '../core/errors.ts';
 
-async function run(input: string): Promise<string[]> {
+/** `scanJsonl` over `pieces`, its output as one string. */
+async function scanPieces(pieces: readonly Buffer[], options: Parameters<typeof scanJsonl>[2]): Promise<string> {
   const out = new PassThrough();
   const chunks: Buffer[] = [];
   out.on('data', (c: Buffer) => chunks.push(c));
-  await scanJsonl(Readable.from([input]), out, { minConfidence: 0.5 });
+  await scanJsonl(Readable.from(pieces), out, options);
   out.end();
-  return Buffer.concat(chunks)
-    .toString('utf8')
-    .split('\n')
-    .filter((l) => l !== '');
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+/** `bytes` cut in pieces of `size` bytes, as a stream delivers them. */
+function piecesOf(bytes: Buffer, size: number): Buffer[] {
+  const pieces: Buffer[] = [];
+  for (let at = 0; at < bytes.length; at += size) pieces.push(bytes.subarray(at, at + size));
+  return pieces;
+}
+
+async function run(input: string): Promise<string[]> {
+  return (await scanPieces([Buffer.from(input, 'utf8')], { minConfidence: 0.5 })).split('\n').filter((l) => l !== '');
 }
 
 test('one JSON line per non-blank input line, in order, errors inline', async () => {
@@ -101,15 +110,7 @@ test('lines and UTF-8 characters split across input chunks, CRLF line ends', asy
     'utf8',
   );
   // cut inside a two-byte letter and inside a line, and feed the bytes in pieces of 7
-  const pieces: Buffer[] = [];
-  for (let at = 0; at < input.length; at += 7) pieces.push(input.subarray(at, at + 7));
-  const out = new PassThrough();
-  const chunks: Buffer[] = [];
-  out.on('data', (c: Buffer) => chunks.push(c));
-  await scanJsonl(Readable.from(pieces), out, { minConfidence: 0.5 });
-  out.end();
-  const lines = Buffer.concat(chunks)
-    .toString('utf8')
+  const lines = (await scanPieces(piecesOf(input, 7), { minConfidence: 0.5 }))
     .split('\n')
     .filter((l) => l !== '')
     .map((l) => JSON.parse(l));
@@ -127,16 +128,9 @@ test('lines and UTF-8 characters split across input chunks, CRLF line ends', asy
 test('a line past the maximum is reported by its number, never held, and the lines after it are scanned', async () => {
   const long = `{"id":2,"text":"${'а'.repeat(3000)}"}`;
   const input = `{"id":1,"text":"ИИН 940101300123"}\n${long}\n{"id":3,"text":"без данных"}\n`;
-  const pieces: Buffer[] = [];
-  const bytes = Buffer.from(input, 'utf8');
-  for (let at = 0; at < bytes.length; at += 500) pieces.push(bytes.subarray(at, at + 500));
-  const out = new PassThrough();
-  const chunks: Buffer[] = [];
-  out.on('data', (c: Buffer) => chunks.push(c));
-  await scanJsonl(Readable.from(pieces), out, { minConfidence: 0.5, maxLineBytes: 1024 });
-  out.end();
-  const lines = Buffer.concat(chunks)
-    .toString('utf8')
+  const lines = (
+    await scanPieces(piecesOf(Buffer.from(input, 'utf8'), 500), { minConfidence: 0.5, maxLineBytes: 1024 })
+  )
     .split('\n')
     .filter((l) => l !== '')
     .map((l) => JSON.parse(l));
@@ -147,16 +141,6 @@ test('a line past the maximum is reported by its number, never held, and the lin
   assert.equal(lines[1].line, 2);
   assert.match(lines[1].error, /longer than the maximum of 1024 bytes/);
 });
-
-/** `scanJsonl` over `pieces`, its output as one string. */
-async function scanPieces(pieces: readonly Buffer[], options: Parameters<typeof scanJsonl>[2]): Promise<string> {
-  const out = new PassThrough();
-  const chunks: Buffer[] = [];
-  out.on('data', (c: Buffer) => chunks.push(c));
-  await scanJsonl(Readable.from(pieces), out, options);
-  out.end();
-  return Buffer.concat(chunks).toString('utf8');
-}
 
 /** 3,000 generated messages as JSON lines, among them a line past 4 KiB, lines not JSON, blank, CRLF, bad UTF-8. */
 function mixedInput(): { bytes: Buffer; longLine: number } {
@@ -182,12 +166,7 @@ function mixedInput(): { bytes: Buffer; longLine: number } {
 
 test('on worker threads: the same result lines in the same order as in one thread, whatever the chunks', async () => {
   const { bytes, longLine } = mixedInput();
-  const cut = (size: number) => {
-    const pieces: Buffer[] = [];
-    for (let at = 0; at < bytes.length; at += size) pieces.push(bytes.subarray(at, at + size));
-    return pieces;
-  };
-  const one = await scanPieces(cut(65536), { minConfidence: 0.5, maxLineBytes: 4096 });
+  const one = await scanPieces(piecesOf(bytes, 65536), { minConfidence: 0.5, maxLineBytes: 4096 });
   const lines = one.split('\n').filter((l) => l !== '');
   // every line but the blank ones has its result
   assert.equal(lines.length, 3000 - Math.floor(3000 / 89));
@@ -197,7 +176,7 @@ test('on worker threads: the same result lines in the same order as in one threa
   assert.ok(parsed.some((r) => r.id === 'bad' && r.redacted === 'a\uFFFD\uFFFDb'));
   for (const size of [65536, 4093, 200]) {
     assert.equal(
-      await scanPieces(cut(size), { minConfidence: 0.5, maxLineBytes: 4096, threads: 3 }),
+      await scanPieces(piecesOf(bytes, size), { minConfidence: 0.5, maxLineBytes: 4096, threads: 3 }),
       one,
       `chunks of ${size}`,
     );
