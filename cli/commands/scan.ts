@@ -73,8 +73,8 @@ export function scanBlock(block: Buffer, options: ScanOptions): string {
 type Results = string | Promise<string>;
 
 /**
- * The lines of a chunk as blocks for scanBlock (joined by LF into memory of their own, so a block can move to a
- * thread), and a line too long to keep as its error line, in order.
+ * The lines of a chunk as blocks for scanBlock (joined by LF), and a line too long to keep as its error line, in
+ * order. (A block sent to a thread is moved there by ScanThreads, which copies one that shares a pool first.)
  */
 function blocksOf(lines: readonly Line[], maxLineBytes: number): (Buffer | string)[] {
   const out: (Buffer | string)[] = [];
@@ -82,7 +82,7 @@ function blocksOf(lines: readonly Line[], maxLineBytes: number): (Buffer | strin
   let size = 0;
   const close = () => {
     if (run.length === 0) return;
-    const block = Buffer.allocUnsafeSlow(size);
+    const block = Buffer.allocUnsafe(size);
     let at = 0;
     for (const bytes of run) {
       at += bytes.copy(block, at);
