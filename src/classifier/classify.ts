@@ -6,6 +6,7 @@ import { normalize, originalSpan } from './normalize.ts';
 import * as registry from './registry.ts';
 import { documentFeatures, ruleEvidence, type RuleSignals } from './document-model/features.ts';
 import { documentConfidence, documentModel, documentScore, strongestFeatures } from './document-model/model.ts';
+import { codeAt } from './chars.ts';
 
 // Module-level copies: read once, not through the import bindings on every call.
 const COMBINED = registry.COMBINED;
@@ -29,9 +30,9 @@ const EMAIL_LEAD = 129;
 function localPartStart(t: string, at: number): number {
   const limit = Math.max(0, at - EMAIL_LEAD);
   let i = at;
-  if (i > limit && t.charCodeAt(i - 1) === 32) i--;
+  if (i > limit && codeAt(t, i - 1) === 32) i--;
   while (i > limit) {
-    const c = t.charCodeAt(i - 1);
+    const c = codeAt(t, i - 1);
     const local =
       c >= 0x80 ||
       (c >= 97 && c <= 122) ||
@@ -324,17 +325,17 @@ function judgeDigitRun(t: string, runStart: number, run: string, minConfidence: 
   const separators: string[] = [];
   let digitCount = 0;
   for (let k = 0; k < run.length; k++) {
-    const c = run.charCodeAt(k);
+    const c = codeAt(run, k);
     if (c >= 48 && c <= 57) digitCount++;
   }
   if (digitCount < MIN_SPAN_DIGITS) return;
-  const plus = run.charCodeAt(0) === 43;
+  const plus = codeAt(run, 0) === 43;
   let i = 0;
   while (i < run.length) {
-    const c = run.charCodeAt(i);
+    const c = codeAt(run, i);
     if (c >= 48 && c <= 57) {
       const s = i;
-      while (i < run.length && run.charCodeAt(i) >= 48 && run.charCodeAt(i) <= 57) i++;
+      while (i < run.length && codeAt(run, i) >= 48 && codeAt(run, i) <= 57) i++;
       if (groupStarts.length > 0) separators.push(run.slice(groupEnds[groupEnds.length - 1] as number, s));
       groupStarts.push(s);
       groupEnds.push(i);

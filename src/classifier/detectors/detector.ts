@@ -1,4 +1,5 @@
 import type { Category } from '../types.ts';
+import { codeAt } from '../chars.ts';
 
 /**
  * The shape of one run of digits found by the combined pass: a "run" is digits joined by the separators people
@@ -168,9 +169,9 @@ const IS_LETTER_OR_DIGIT = new Uint8Array(0x500).map((_, code) =>
 
 /** The code point ending right before `at` is a letter or a digit. */
 function letterOrDigitBefore(text: string, at: number): boolean {
-  const code = text.charCodeAt(at - 1);
+  const code = codeAt(text, at - 1);
   if (code < 0x500) return IS_LETTER_OR_DIGIT[code] === 1;
-  const high = at >= 2 ? text.charCodeAt(at - 2) : 0;
+  const high = at >= 2 ? codeAt(text, at - 2) : 0;
   const point = code >= 0xdc00 && code <= 0xdfff && high >= 0xd800 && high <= 0xdbff ? text.codePointAt(at - 2)! : code;
   return LETTER_OR_DIGIT.test(String.fromCodePoint(point));
 }

@@ -11,6 +11,7 @@ import {
   type HealthModel,
 } from '../health-model/model.ts';
 import { wordWeights, type TrieReader, type WordWeights } from '../health-model/features.ts';
+import { codeAt } from '../chars.ts';
 
 /**
  * ICD-10 codes (`[A-TV-Z]\d{2}(\.\d{1,2})?`, and U07.x for COVID-19) count as health data only in a medical
@@ -523,7 +524,7 @@ function judgeTerms(text: string, start: number, terms: readonly number[], best:
     if (next !== null) {
       // at the text's end there is no character to accept (not read: reading past the end costs V8 a deopt)
       const at = start + compiled.prefixLength;
-      if (at >= text.length || !next.accepts(text.charCodeAt(at))) continue;
+      if (at >= text.length || !next.accepts(codeAt(text, at))) continue;
     }
     const { term } = compiled;
     compiled.at.lastIndex = start;

@@ -8,6 +8,8 @@
  * listed), and the pair with the word before. Words of digits are one token. Features are hashed (FNV-1a, seeded per
  * kind) into a table of 2^TABLE_BITS weights; the training script and `classify` call the same function.
  */
+import { codeAt } from '../chars.ts';
+
 export const TABLE_BITS = 18;
 const TABLE_MASK = (1 << TABLE_BITS) - 1;
 
@@ -187,7 +189,7 @@ function walkWords(
   let trieFrom = 0;
   // the text's end reads as a space: it ends the last word for both readers
   for (let i = 0; i <= n; i++) {
-    const code = i < n ? text.charCodeAt(i) : 32;
+    const code = i < n ? codeAt(text, i) : 32;
     if (trie !== undefined && i >= trieFrom) {
       const letter = code < lettersSize ? (letters![code] as number) : trie.letterOf(code);
       if (letter === 0) {
@@ -395,12 +397,12 @@ export function wordWeights(text: string, table: Float32Array, trie?: TrieReader
 
 /** `.`, `!`, `?`, `;` before a space or the end, or a line break: a sentence ends at `i` (below the text's length). */
 function endsSentence(text: string, i: number): boolean {
-  const code = text.charCodeAt(i);
+  const code = codeAt(text, i);
   if (code === 10) return true;
   if (code !== 46 && code !== 33 && code !== 63 && code !== 59) return false;
   // the text's end, not read past (a read past a string's end makes V8 drop the walk's optimized code)
   if (i + 1 >= text.length) return true;
-  const after = text.charCodeAt(i + 1);
+  const after = codeAt(text, i + 1);
   return after === 32 || after === 10 || after === 13;
 }
 
