@@ -6,7 +6,9 @@
  *
  * Each side runs `node --single-threaded` under callgrind twice, classifying the messages P and 2P times; the
  * difference over P × messages is the instructions a message, with the start-up, the compilation of the first passes
- * and the reading of the messages left out. Instructions are not time (a cache miss costs more than an addition), so
+ * and the reading of the messages left out. Both sides read the same texts in two forms: parsed from JSON (flat
+ * strings, as an import holds them), and made by the corpus generator in the process (the joined strings of several
+ * representations that bench:classify times), since V8 runs the same code differently on the two. Instructions are not time (a cache miss costs more than an addition), so
  * this compares two commits' work, not their speed on a given host. Figures only; takes a few minutes.
  *
  * Environment: BENCH_MESSAGES (default 20,000), BENCH_PASSES (P, default 3). Needs valgrind (Debian's package) and a
@@ -36,21 +38,17 @@ function run(command: string, args: string[]): { status: number | null; stdout: 
 }
 
 /** The runner's node arguments: `passes` passes of the classifier in `classifierModule` over the messages. */
-const runnerArgs = (classifierModule: string, messagesFile: string, passes: number) => [
+const runnerArgs = (classifierModule: string, source: string, passes: number) => [
   '--import',
   'tsx',
   runner,
   pathToFileURL(classifierModule).href,
-  messagesFile,
+  source,
   String(passes),
 ];
 
 /** Instructions callgrind counted for one run of the runner over the messages, `count` passes. */
-function instructions(
-  classifierModule: string,
-  messagesFile: string,
-  count: number,
-): { total: number; findings: string } {
+function instructions(classifierModule: string, source: string, count: number): { total: number; findings: string } {
   const { status, stdout, stderr } = run('valgrind', [
     '--tool=callgrind',
     // V8 writes machine code as it runs: callgrind must see every write to code
@@ -58,7 +56,7 @@ function instructions(
     '--callgrind-out-file=/dev/null',
     process.execPath,
     '--single-threaded',
-    ...runnerArgs(classifierModule, messagesFile, count),
+    ...runnerArgs(classifierModule, source, count),
   ]);
   const collected = /Collected\s*:\s*(\d+)/.exec(stderr);
   if (status !== 0 || !collected) throw new Error(`callgrind run failed (exit ${status}):\n${stderr.slice(-2000)}`);
@@ -66,12 +64,12 @@ function instructions(
 }
 
 /** Instructions a message: the runs of P and 2P passes, their difference over P × messages. */
-function perMessage(label: string, classifierModule: string, messagesFile: string): number {
+function perMessage(label: string, classifierModule: string, source: string): number {
   // outside callgrind first: tsx compiles the modules into its cache, which the first run alone would pay for
-  const warm = run(process.execPath, runnerArgs(classifierModule, messagesFile, 0));
+  const warm = run(process.execPath, runnerArgs(classifierModule, source, 0));
   if (warm.status !== 0) throw new Error(`the runner failed:\n${warm.stderr.slice(-2000)}`);
-  const once = instructions(classifierModule, messagesFile, passes);
-  const twice = instructions(classifierModule, messagesFile, 2 * passes);
+  const once = instructions(classifierModule, source, passes);
+  const twice = instructions(classifierModule, source, 2 * passes);
   const each = (twice.total - once.total) / (passes * messageCount);
   console.log(
     `${label}: ${fmt(Math.round(each))} instructions a message (${passes} pass${passes === 1 ? '' : 'es'} ${(once.total / 1e9).toFixed(2)} G, ${2 * passes} passes ${(twice.total / 1e9).toFixed(2)} G; findings ${once.findings} / ${twice.findings})`,
@@ -97,13 +95,20 @@ async function main(): Promise<void> {
     console.log(
       `bench:instructions: ${fmt(messageCount)} bench messages (corpusStream, 10 % with personal data), node ${process.version} --single-threaded under callgrind`,
     );
-    const present = perMessage('this checkout', path.join(projectRoot, 'src/classifier/index.ts'), messagesFile);
     const label = commit.startsWith(against) ? against : `${against} (${commit.slice(0, 7)})`;
-    const before = perMessage(label, path.join(other, 'src/classifier/index.ts'), messagesFile);
-    const ratio = present / before;
-    console.log(
-      `${ratio <= 1 ? 'PASS' : 'MISS'} this checkout does ${ratio.toFixed(2)}× the instructions a message of ${against} (issue 18: throughput stays at or above that commit's)`,
-    );
+    const forms = [
+      { name: 'parsed from JSON', source: messagesFile },
+      { name: 'as bench:classify makes them', source: `generated:${messageCount}` },
+    ];
+    for (const { name, source } of forms) {
+      console.log(`texts ${name}:`);
+      const present = perMessage('  this checkout', path.join(projectRoot, 'src/classifier/index.ts'), source);
+      const before = perMessage(`  ${label}`, path.join(other, 'src/classifier/index.ts'), source);
+      const ratio = present / before;
+      console.log(
+        `${ratio <= 1 ? 'PASS' : 'MISS'} texts ${name}: this checkout does ${ratio.toFixed(2)}× the instructions a message of ${against} (issue 18: throughput stays at or above that commit's)`,
+      );
+    }
   } finally {
     run('git', ['worktree', 'remove', '--force', other]);
     rmSync(dir, { recursive: true, force: true });
