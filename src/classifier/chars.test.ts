@@ -1,0 +1,26 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { codeAt } from './chars.ts';
+
+test('codeAt reads what charCodeAt reads, in every representation of a string, and NaN past its end', () => {
+  const base = 'Науқас Әлия, ИИН 900101300123 😀 ok';
+  const strings = [
+    base,
+    `${base.slice(0, 10)}${base.slice(10)}`, // concatenated
+    base.slice(3), // sliced
+    JSON.parse(JSON.stringify(base)) as string,
+    'plain ascii text', // one-byte
+    '', // empty
+  ];
+  for (const text of strings) {
+    for (let i = -1; i <= text.length; i++) {
+      const expected = text.charCodeAt(i);
+      const got = codeAt(text, i);
+      if (Number.isNaN(expected)) assert.ok(Number.isNaN(got), `position ${i} of ${JSON.stringify(text)}`);
+      else assert.equal(got, expected, `position ${i} of ${JSON.stringify(text)}`);
+    }
+  }
+  // a surrogate half is read as one UTF-16 unit, as the loops expect
+  assert.equal(codeAt('😀', 0), 0xd83d);
+  assert.equal(codeAt('😀', 1), 0xde00);
+});
