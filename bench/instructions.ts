@@ -8,8 +8,10 @@
  * difference over P × messages is the instructions a message, with the start-up, the compilation of the first passes
  * and the reading of the messages left out. Both sides read the same texts in two forms: parsed from JSON (flat
  * strings, as an import holds them), and made by the corpus generator in the process (the joined strings of several
- * representations that bench:classify times), since V8 runs the same code differently on the two. Instructions are not time (a cache miss costs more than an addition), so
- * this compares two commits' work, not their speed on a given host. Figures only; takes a few minutes.
+ * representations that bench:classify times; a joined string is flattened where it is first read, in the first pass,
+ * so that copy is outside the difference), since V8 runs the same code differently on the two. Instructions are not
+ * time (a cache miss costs more than an addition), so this compares two commits' work, not their speed on a given
+ * host. Figures only; takes a few minutes.
  *
  * Environment: BENCH_MESSAGES (default 20,000), BENCH_PASSES (P, default 3). Needs valgrind (Debian's package) and a
  * git checkout with the other commit in its history.
