@@ -18,26 +18,59 @@ const WORD = /\p{L}+/gu;
 /** a person's name right before the number, as in a list: "2) Қасымова Әйгерім – N…" */
 const NAME_BEFORE = /\p{Lu}\p{Ll}+\s+\p{Lu}[\p{Ll}.]*\s*[–—:-]?\s*(?:№\s*)?$/u;
 
-function stems(text: string): string[] {
-  return [...text.matchAll(WORD)].map((m) => m[0].toLowerCase().replace(/ё/g, 'е').slice(0, STEM));
+function stem(word: string): string {
+  return word.toLowerCase().replace(/ё/g, 'е').slice(0, STEM);
+}
+
+/**
+ * The stems of the words of `text`: the first `count` (from the start) or the last `count` (from the end), in text
+ * order. Only those words are lower-cased; a candidate's window holds a handful of words and this runs per candidate.
+ */
+function stems(text: string, count: number, fromEnd: boolean): string[] {
+  const words: string[] = [];
+  WORD.lastIndex = 0;
+  let m: RegExpExecArray | null;
+  while ((m = WORD.exec(text)) !== null) {
+    words.push(m[0]);
+    if (words.length === count && !fromEnd) break;
+    if (words.length > count) words.shift();
+  }
+  return words.map(stem);
+}
+
+const DIGIT_0 = 48;
+const DIGIT_9 = 57;
+/** The lengths of the runs of ASCII digits in `value`, joined by `-` ("N 12 345678" → "2-6"). */
+function digitGroups(value: string): string {
+  let groups = '';
+  let run = 0;
+  for (let k = 0; k <= value.length; k++) {
+    const c = k < value.length ? value.charCodeAt(k) : 0;
+    if (c >= DIGIT_0 && c <= DIGIT_9) run++;
+    else if (run > 0) {
+      groups += groups === '' ? `${run}` : `-${run}`;
+      run = 0;
+    }
+  }
+  return groups;
 }
 
 /** The written form of the number: its first character and its grouping. */
 function shapeOf(category: Candidate['category'], value: string): string[] {
-  const groups = value
-    .replace(/^[^\d]+/, '')
-    .split(/[^\d]+/)
-    .filter((g) => g !== '')
-    .map((g) => g.length)
-    .join('-');
-  const lead = /^\d/.test(value)
-    ? 'digit'
-    : /^[Nn]/.test(value)
-      ? 'latin-n'
-      : /^[Нн]/.test(value)
-        ? 'cyrillic-n'
-        : 'sign';
-  return [`shape:${category}:${lead}`, `groups:${category}:${groups}`, `lower:${value[0] === 'n' || value[0] === 'н'}`];
+  const first = value.charCodeAt(0);
+  const lead =
+    first >= DIGIT_0 && first <= DIGIT_9
+      ? 'digit'
+      : value[0] === 'N' || value[0] === 'n'
+        ? 'latin-n'
+        : value[0] === 'Н' || value[0] === 'н'
+          ? 'cyrillic-n'
+          : 'sign';
+  return [
+    `shape:${category}:${lead}`,
+    `groups:${category}:${digitGroups(value)}`,
+    `lower:${value[0] === 'n' || value[0] === 'н'}`,
+  ];
 }
 
 export interface RuleSignals {
@@ -59,11 +92,11 @@ export function documentFeatures(
   const after = t.slice(end, end + AFTER);
   const out = [`bias:${category}`, ...shapeOf(category, t.slice(start, end))];
   // only the nearest words: a message's topic (accepting applications, a list of citizens) says nothing about a number
-  for (const s of stems(before).slice(-NEAR)) out.push(`near-before:${s}`);
+  for (const s of stems(before, NEAR, true)) out.push(`near-before:${s}`);
   // the word right before the number is usually its label: "путевка №…", "bronu: …", "паспорт N…"
-  const label = stems(t.slice(Math.max(0, start - LABEL), start)).at(-1);
+  const label = stems(t.slice(Math.max(0, start - LABEL), start), 1, true)[0];
   if (label !== undefined) out.push(`label:${label}`);
-  for (const s of stems(after).slice(0, NEAR)) out.push(`near-after:${s}`);
+  for (const s of stems(after, NEAR, false)) out.push(`near-after:${s}`);
   if (rules.contextId !== undefined) out.push('rule:context', `rule:${rules.contextId}`);
   if (rules.documentLabel) out.push('rule:document-label');
   if (NAME_BEFORE.test(before)) out.push('rule:name-before');

@@ -15,9 +15,24 @@ export interface DocumentModel {
 
 export const documentModel: DocumentModel = DOCUMENT_MODEL;
 
+/**
+ * Each model's weights as a Map: a feature name is a string made per candidate, and looking one up as a property
+ * name went through V8's megamorphic keyed load and its string table on every feature.
+ */
+const weightMaps = new WeakMap<DocumentModel, ReadonlyMap<string, number>>();
+function weightsOf(model: DocumentModel): ReadonlyMap<string, number> {
+  let weights = weightMaps.get(model);
+  if (weights === undefined) {
+    weights = new Map(Object.entries(model.weights));
+    weightMaps.set(model, weights);
+  }
+  return weights;
+}
+
 export function documentScore(model: DocumentModel, features: readonly string[]): number {
+  const weights = weightsOf(model);
   let score = model.bias;
-  for (const f of features) score += model.weights[f] ?? 0;
+  for (const f of features) score += weights.get(f) ?? 0;
   return score;
 }
 
@@ -32,9 +47,11 @@ const NAMED = /^(?:rule|shape|groups|lower):/;
 
 /** The features that pushed a score most, by name: the explanation of a decision, never the message's text. */
 export function strongestFeatures(model: DocumentModel, features: readonly string[], count = 2): string[] {
+  const weights = weightsOf(model);
   return [...new Set(features)]
-    .map((f) => [f, model.weights[f] ?? 0] as const)
-    .filter(([f, w]) => w !== 0 && NAMED.test(f))
+    .filter((f) => NAMED.test(f))
+    .map((f) => [f, weights.get(f) ?? 0] as const)
+    .filter(([, w]) => w !== 0)
     .sort((a, b) => Math.abs(b[1]) - Math.abs(a[1]))
     .slice(0, count)
     .map(([f]) => f);
