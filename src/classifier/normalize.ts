@@ -22,7 +22,7 @@ export interface Normalized {
 
 // Characters that normalizing changes; the `g` copy finds them one by one. ASCII and Cyrillic never match.
 const SPECIAL_SOURCE =
-  '[\\u00A0\\u00AD\\u180E\\u2000-\\u2015\\u202A-\\u202F\\u205F-\\u2064\\u2066-\\u2069\\u2212\\u3000\\uFE58\\uFE63\\uFEFF\\uFF01-\\uFF5E]|(?![0-9])\\p{Nd}';
+  '[\\u00A0\\u00AD\\u180E\\u2000-\\u2015\\u202A-\\u202F\\u205F-\\u2064\\u2066-\\u2069\\u2212\\u3000\\uFE58\\uFE63\\uFEFF\\uFF01-\\uFF5E]|(?![\\x00-\\u065f])\\p{Nd}';
 const NEEDS_NORMALIZING = new RegExp(SPECIAL_SOURCE, 'u');
 const SPECIAL = new RegExp(SPECIAL_SOURCE, 'gu');
 // Cheaper first look: ASCII, Latin-1 letters and Cyrillic (Kazakh included) never need normalizing.
