@@ -303,9 +303,11 @@ for (let c = 0; c < TABLE_SIZE; c++) {
 }
 
 /**
- * The trie of the entries' prefixes: node 0 is the root, `trie[node * alphabetSize + letter]` the child (0 = none);
- * `termsAt[node]` the terms (indexes into COMPILED, which it fills in the trie's order) whose prefix ends there. The
- * table is made once at its size (a node for each distinct folded start of a prefix), not grown by copies.
+ * The trie of the entries' prefixes: node 0 is the root, `trie[node * alphabetSize + letter]` the child times two,
+ * plus one when terms end at the child (0 = no child); `termsAt[node]` those terms (indexes into COMPILED, which it
+ * fills in the trie's order). The mark in the table spares the walk a second table read at every letter: `termsAt`
+ * is read only where terms are. The table is made once at its size (a node for each distinct folded start of a
+ * prefix), not grown by copies.
  */
 function buildTrie(entries: readonly Entry[]): { trie: Int32Array; termsAt: (readonly number[] | null)[] } {
   const starts = new Set<string>();
@@ -329,6 +331,10 @@ function buildTrie(entries: readonly Entry[]): { trie: Int32Array; termsAt: (rea
     }
     COMPILED.push(new CompiledTerm(term, source, prefix));
     (termsAt[node] ??= []).push(COMPILED.length - 1);
+  }
+  for (let k = 0; k < next.length; k++) {
+    const child = next[k] as number;
+    if (child !== 0) next[k] = 2 * child + (termsAt[child] === undefined ? 0 : 1);
   }
   return {
     trie: next,

@@ -141,7 +141,7 @@ export type FeatureSink = (index: number) => void;
 export interface TrieReader {
   /** code unit (below `letters.length`) → 0: ends a word, 1: a word character outside the trie, else its letter */
   readonly letters: Uint16Array;
-  /** `next[node * alphabet + letter]`: the child, 0 for none */
+  /** `next[node * alphabet + letter]`: the child times two, plus one when terms end there; 0 for none */
   readonly next: Int32Array;
   readonly alphabet: number;
   /** each node's terms (null: none), one entry for every node */
@@ -202,12 +202,12 @@ function walkWords(
           node = 0;
         }
         if (node >= 0) {
-          node = letter === 1 ? 0 : (trieNext![node * alphabet + letter] as number);
-          if (node === 0) node = -1;
+          const child = letter === 1 ? 0 : (trieNext![node * alphabet + letter] as number);
+          if (child === 0) node = -1;
           else {
-            const terms = termsAt![node] as readonly number[] | null;
-            if (terms !== null) {
-              trie.reached(text, trieStart, terms);
+            node = child >> 1;
+            if ((child & 1) !== 0) {
+              trie.reached(text, trieStart, termsAt![node] as readonly number[]);
               reached = true;
             }
           }
