@@ -4,7 +4,13 @@ import { cardLayout } from './detectors/card.detector.ts';
 import { findHealthTerms } from './detectors/health.detector.ts';
 import { normalize, originalSpan } from './normalize.ts';
 import * as registry from './registry.ts';
-import { documentFeatures, ruleEvidence, type RuleSignals } from './document-model/features.ts';
+import {
+  beforeSignals,
+  documentFeatures,
+  ruleEvidence,
+  type BeforeSignals,
+  type RuleSignals,
+} from './document-model/features.ts';
 import { documentConfidence, documentModel, documentScore, strongestFeatures } from './document-model/model.ts';
 import { codeAt } from './chars.ts';
 
@@ -223,9 +229,9 @@ function demoteDocumentNumbers(t: string, candidates: Candidate[]): void {
 const isDocument = (c: Candidate) => c.category === 'PASSPORT' || c.category === 'ID_CARD';
 
 /** A passport or ID-card candidate's features: the words around it and what the rules saw (document-model/). */
-function featuresOf(t: string, c: Candidate): string[] {
+function featuresOf(t: string, c: Candidate, signals: BeforeSignals): string[] {
   const before = t.slice(Math.max(0, c.start - DOCUMENT_NUMBER_WINDOW), c.start);
-  const rules: RuleSignals = { documentLabel: DOCUMENT_LABEL_RIGHT_BEFORE.test(before) };
+  const rules: RuleSignals = { ...signals, documentLabel: DOCUMENT_LABEL_RIGHT_BEFORE.test(before) };
   if (c.explanation.contextId !== undefined) rules.contextId = c.explanation.contextId;
   return documentFeatures(t, c.category, c.start, c.end, rules);
 }
@@ -240,12 +246,13 @@ const RULE_EVIDENCE = new Set(['rule:context', 'rule:name-before', 'rule:list-it
 const NO_EVIDENCE_CAP = 0.3;
 function judgeDocument(t: string, c: Candidate, minConfidence: number): void {
   // with nothing seen, the cap keeps it below any threshold over it: the model's exact figure would never be read
-  if (minConfidence > NO_EVIDENCE_CAP && !ruleEvidence(t, c.start, c.explanation.contextId)) {
+  const signals = beforeSignals(t, c.start);
+  if (minConfidence > NO_EVIDENCE_CAP && !ruleEvidence(signals, c.explanation.contextId)) {
     c.confidence = NO_EVIDENCE_CAP;
     c.explanation.note = 'document model not asked: no context word, name or list item';
     return;
   }
-  const features = featuresOf(t, c);
+  const features = featuresOf(t, c, signals);
   const confidence = documentConfidence(documentModel, documentScore(documentModel, features));
   // the model weighs what the rules saw; with nothing seen (no context word, no name in a list, no table header) it
   // does not make a finding of its own from the message's other words
@@ -260,7 +267,9 @@ export function documentCandidates(text: string): { category: Candidate['categor
   documentModelOn = false;
   try {
     const candidates = identifierCandidates(t, 0);
-    return candidates.filter(isDocument).map((c) => ({ category: c.category, features: featuresOf(t, c) }));
+    return candidates
+      .filter(isDocument)
+      .map((c) => ({ category: c.category, features: featuresOf(t, c, beforeSignals(t, c.start)) }));
   } finally {
     documentModelOn = true;
   }

@@ -14,7 +14,6 @@ const NEAR = 3;
 const STEM = 5;
 /** how far before the number its own label may stand */
 const LABEL = 24;
-const WORD = /\p{L}+/gu;
 /** a person's name right before the number, as in a list: "2) Қасымова Әйгерім – N…" */
 const NAME_BEFORE = /\p{Lu}\p{Ll}+\s+\p{Lu}[\p{Ll}.]*\s*[–—:-]?\s*(?:№\s*)?$/u;
 
@@ -22,16 +21,41 @@ function stem(word: string): string {
   return word.toLowerCase().replace(/ё/g, 'е').slice(0, STEM);
 }
 
+const LETTER = /^\p{L}$/u;
+const TABLE_SIZE = 0x530; // ASCII, Latin-1, Latin Extended and Cyrillic (Kazakh letters included)
+const IS_LETTER = new Uint8Array(TABLE_SIZE).map((_, code) => (LETTER.test(String.fromCharCode(code)) ? 1 : 0));
+
+/** The length of the letter (`\p{L}`, a code point) at `i`: 1 or 2 UTF-16 units, 0 when it is not a letter. */
+function letterAt(text: string, i: number): number {
+  const code = text.charCodeAt(i);
+  if (code < TABLE_SIZE) return IS_LETTER[code] as number;
+  if (code >= 0xd800 && code <= 0xdbff && i + 1 < text.length) {
+    const low = text.charCodeAt(i + 1);
+    return low >= 0xdc00 && low <= 0xdfff && LETTER.test(text.slice(i, i + 2)) ? 2 : 0;
+  }
+  return code < 0xd800 || code > 0xdfff ? (LETTER.test(text[i] as string) ? 1 : 0) : 0;
+}
+
 /**
- * The stems of the words of `text`: the first `count` (from the start) or the last `count` (from the end), in text
- * order. Only those words are lower-cased; a candidate's window holds a handful of words and this runs per candidate.
+ * The stems of the words (`\p{L}+` runs) of `text`: the first `count` (from the start) or the last `count` (from the
+ * end), in text order. A table scan, not the regex: the property's range table is consulted at every character, and
+ * this runs per candidate over a hundred characters; only the words kept are lower-cased.
  */
 function stems(text: string, count: number, fromEnd: boolean): string[] {
   const words: string[] = [];
-  WORD.lastIndex = 0;
-  let m: RegExpExecArray | null;
-  while ((m = WORD.exec(text)) !== null) {
-    words.push(m[0]);
+  let i = 0;
+  while (i < text.length) {
+    let width = letterAt(text, i);
+    if (width === 0) {
+      i++;
+      continue;
+    }
+    const start = i;
+    while (width !== 0) {
+      i += width;
+      width = i < text.length ? letterAt(text, i) : 0;
+    }
+    words.push(text.slice(start, i));
     if (words.length === count && !fromEnd) break;
     if (words.length > count) words.shift();
   }
@@ -73,11 +97,23 @@ function shapeOf(category: Candidate['category'], value: string): string[] {
   ];
 }
 
-export interface RuleSignals {
+export interface RuleSignals extends BeforeSignals {
   /** the context word the rules found, if any */
   contextId?: string;
   /** a document's own label (invoice, waybill…) stands right before the number */
   documentLabel: boolean;
+}
+
+/** What the text right before a number shows: a person's name, or a list item's start on its line. */
+export interface BeforeSignals {
+  nameBefore: boolean;
+  listItem: boolean;
+}
+
+/** The signals of the text before a candidate starting at `start`, read once for the evidence and the features. */
+export function beforeSignals(t: string, start: number): BeforeSignals {
+  const before = t.slice(Math.max(0, start - BEFORE), start);
+  return { nameBefore: NAME_BEFORE.test(before), listItem: LIST_ITEM.test(before) };
 }
 
 /** The features of a candidate at [start, end) of the normalized text `t`. */
@@ -99,8 +135,8 @@ export function documentFeatures(
   for (const s of stems(after, NEAR, false)) out.push(`near-after:${s}`);
   if (rules.contextId !== undefined) out.push('rule:context', `rule:${rules.contextId}`);
   if (rules.documentLabel) out.push('rule:document-label');
-  if (NAME_BEFORE.test(before)) out.push('rule:name-before');
-  if (LIST_ITEM.test(before)) out.push('rule:list-item');
+  if (rules.nameBefore) out.push('rule:name-before');
+  if (rules.listItem) out.push('rule:list-item');
   return out;
 }
 
@@ -110,8 +146,6 @@ const LIST_ITEM = /\n\s*\d{1,2}[.)]\s*[^\n]*$/;
  * Whether the rules saw evidence of a person's document (`rule:context`, `rule:name-before` or `rule:list-item`
  * among the features above), without making the features.
  */
-export function ruleEvidence(t: string, start: number, contextId: string | undefined): boolean {
-  if (contextId !== undefined) return true;
-  const before = t.slice(Math.max(0, start - BEFORE), start);
-  return NAME_BEFORE.test(before) || LIST_ITEM.test(before);
+export function ruleEvidence(signals: BeforeSignals, contextId: string | undefined): boolean {
+  return contextId !== undefined || signals.nameBefore || signals.listItem;
 }

@@ -43,15 +43,22 @@ export function documentConfidence(model: DocumentModel, score: number): number 
 }
 
 /** Features an explanation may name: the rules' signals and the number's shape, never a word of the message. */
-const NAMED = /^(?:rule|shape|groups|lower):/;
+const NAMED_KINDS = ['rule:', 'shape:', 'groups:', 'lower:'];
+const isNamed = (feature: string) => NAMED_KINDS.some((kind) => feature.startsWith(kind));
 
-/** The features that pushed a score most, by name: the explanation of a decision, never the message's text. */
+/**
+ * The features that pushed a score most, by name: the explanation of a decision, never the message's text. Each
+ * named feature once, in the order given; of equal weights the first.
+ */
 export function strongestFeatures(model: DocumentModel, features: readonly string[], count = 2): string[] {
   const weights = weightsOf(model);
-  return [...new Set(features)]
-    .filter((f) => NAMED.test(f))
-    .map((f) => [f, weights.get(f) ?? 0] as const)
-    .filter(([, w]) => w !== 0)
+  const named: (readonly [string, number])[] = [];
+  for (const f of features) {
+    if (!isNamed(f) || named.some(([seen]) => seen === f)) continue;
+    const w = weights.get(f) ?? 0;
+    if (w !== 0) named.push([f, w]);
+  }
+  return named
     .sort((a, b) => Math.abs(b[1]) - Math.abs(a[1]))
     .slice(0, count)
     .map(([f]) => f);
