@@ -22,7 +22,6 @@ const EMAIL = registry.EMAIL;
 const EMAIL_DETECTOR = registry.EMAIL_DETECTOR;
 const PATTERN_DETECTORS = registry.PATTERN_DETECTORS;
 const ALL_CATEGORIES = CATEGORIES.length;
-const HAS_DIGIT = /[0-9]/;
 
 const SPACED_KZ = /[kK] [zZ]/;
 /** the farthest an e-mail address starts before its `@`: 64 code points of local part (two UTF-16 units each at most) and a space */
@@ -116,14 +115,16 @@ function classifyUnsafe(text: string, options: ClassifyOptions): Finding[] {
 function identifierCandidates(t: string, minConfidence: number): Candidate[] {
   const candidates: Candidate[] = [];
   const re = COMBINED;
-  re.lastIndex = 0;
   let m: RegExpExecArray | null;
   // every alternative of the combined pass needs a digit; many chat messages have none
-  const hasDigit = HAS_DIGIT.test(t);
+  re.lastIndex = 0;
+  const hasDigit = skipAhead(t, re);
   // and each but an IBAN spelt a character a cell ("K Z 8 6 …") has one within LEAD characters of its start
   const skipToDigits = hasDigit && !SPACED_KZ.test(t);
-  while (hasDigit) {
-    if (skipToDigits && !skipAhead(t, re)) break;
+  if (!skipToDigits) re.lastIndex = 0;
+  // the first skip is made above, with the look for a digit
+  for (let first = true; hasDigit; first = false) {
+    if (skipToDigits && !first && !skipAhead(t, re)) break;
     if ((m = re.exec(t)) === null) break;
     const start = m.index;
     if (m[DIGIT_RUN_GROUP] !== undefined) {
