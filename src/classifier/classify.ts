@@ -232,8 +232,13 @@ const isDocument = (c: Candidate) => c.category === 'PASSPORT' || c.category ===
 /** A passport or ID-card candidate's features: the words around it and what the rules saw (document-model/). */
 function featuresOf(t: string, c: Candidate, signals: BeforeSignals): string[] {
   const before = t.slice(Math.max(0, c.start - DOCUMENT_NUMBER_WINDOW), c.start);
-  const rules: RuleSignals = { ...signals, documentLabel: DOCUMENT_LABEL_RIGHT_BEFORE.test(before) };
-  if (c.explanation.contextId !== undefined) rules.contextId = c.explanation.contextId;
+  // one object shape every time: a spread or a property added later took V8's slow store paths per candidate
+  const rules: RuleSignals = {
+    contextId: c.explanation.contextId,
+    documentLabel: DOCUMENT_LABEL_RIGHT_BEFORE.test(before),
+    nameBefore: signals.nameBefore,
+    listItem: signals.listItem,
+  };
   return documentFeatures(t, c.category, c.start, c.end, rules);
 }
 

@@ -99,7 +99,7 @@ function shapeOf(category: Candidate['category'], value: string): string[] {
 
 export interface RuleSignals extends BeforeSignals {
   /** the context word the rules found, if any */
-  contextId?: string;
+  contextId: string | undefined;
   /** a document's own label (invoice, waybill…) stands right before the number */
   documentLabel: boolean;
 }
