@@ -58,10 +58,6 @@ function instructions(classifierModule: string, source: string, count: number): 
     '--callgrind-out-file=/dev/null',
     process.execPath,
     '--single-threaded',
-    // V8 seeds its string hashes at random per process: the probes of every hash table (the string table, Maps, a
-    // dictionary's properties) then differ from run to run, and with them the count by a few per cent
-    '--hash-seed=1',
-    '--random-seed=1',
     ...runnerArgs(classifierModule, source, count),
   ]);
   const collected = /Collected\s*:\s*(\d+)/.exec(stderr);
