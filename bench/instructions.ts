@@ -1,10 +1,8 @@
 /**
  * `npm run bench:instructions [-- --against <commit>]`: the classifier's work a message counted in CPU instructions
- * (valgrind's callgrind), a figure these shared machines move less than seconds (single counts of one commit still
- * spread by up to 12 %: V8 sizes its heap by the allocation rate per millisecond, so a loaded host collects at other
- * points; docs/benchmarks.md): this
- * checkout's classifier against another commit's (default 9fc3201, where issue 18 set "throughput stays at or above
- * today's"), on the same bench messages.
+ * (valgrind's callgrind), a figure these shared machines move less than seconds, though single counts of one commit
+ * still spread by up to 12 % (docs/benchmarks.md): this checkout's classifier against another commit's (default
+ * 9fc3201, where issue 18 set "throughput stays at or above today's"), on the same bench messages.
  *
  * Each side runs `node --single-threaded` under callgrind twice, classifying the messages P and 2P times; the
  * difference over P × messages is the instructions a message, with the start-up, the compilation of the first passes
