@@ -91,8 +91,12 @@ function firstNamePattern(): RegExp {
  * digits and common punctuation. Looked at first, it spares most positions of a message the shapes' leading
  * look-behinds, each of which consults \p{L}'s range table (the same matches: none starts at such a character).
  */
-const NOT_A_NAMED_START =
-  '[a-z\\u0430-\\u0433\\u0435-\\u0439\\u043b-\\u043d\\u043f\\u0440\\u0442\\u0444-\\u044f\\u0451\\u0456\\u0493\\u049b\\u04a3\\u04af\\u04b1\\u04bb\\u04d9\\u04e9\\s0-9.,!?:;()"\'-]';
+const NOT_A_NAMED_START = [
+  '[a-z',
+  '\\u0430-\\u0433\\u0435-\\u0439\\u043b-\\u043d\\u043f\\u0440\\u0442\\u0444-\\u044f\\u0451\\u0456', // а-я but у о д к с; ё і
+  '\\u0493\\u049b\\u04a3\\u04af\\u04b1\\u04bb\\u04d9\\u04e9', // ғ қ ң ү ұ һ ә ө
+  '\\s0-9.,!?:;()"\'-]',
+].join('');
 /**
  * A person named by name, as chats do: a capitalised word in a Kazakh possessive or dative case (Ерланның,
  * Асхатқа, Marattyñ), after a Russian preposition (у Асем, для Ерика) or before an English verb (Dana has).
