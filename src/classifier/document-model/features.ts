@@ -5,6 +5,7 @@
  * can name the strongest ones without quoting the message.
  */
 import type { Candidate } from '../types.ts';
+import { codeAt } from '../chars.ts';
 
 /** how far before and after the number words are read */
 const BEFORE = 48;
@@ -27,10 +28,10 @@ const IS_LETTER = new Uint8Array(TABLE_SIZE).map((_, code) => (LETTER.test(Strin
 
 /** The length of the letter (`\p{L}`, a code point) at `i`: 1 or 2 UTF-16 units, 0 when it is not a letter. */
 function letterAt(text: string, i: number): number {
-  const code = text.charCodeAt(i);
+  const code = codeAt(text, i);
   if (code < TABLE_SIZE) return IS_LETTER[code] as number;
   if (code >= 0xd800 && code <= 0xdbff && i + 1 < text.length) {
-    const low = text.charCodeAt(i + 1);
+    const low = codeAt(text, i + 1);
     return low >= 0xdc00 && low <= 0xdfff && LETTER.test(text.slice(i, i + 2)) ? 2 : 0;
   }
   return code < 0xd800 || code > 0xdfff ? (LETTER.test(text[i] as string) ? 1 : 0) : 0;
@@ -69,7 +70,7 @@ function digitGroups(value: string): string {
   let groups = '';
   let run = 0;
   for (let k = 0; k <= value.length; k++) {
-    const c = k < value.length ? value.charCodeAt(k) : 0;
+    const c = k < value.length ? codeAt(value, k) : 0;
     if (c >= DIGIT_0 && c <= DIGIT_9) run++;
     else if (run > 0) {
       groups += groups === '' ? `${run}` : `-${run}`;
