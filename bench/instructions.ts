@@ -11,7 +11,7 @@
  * in the process (the joined strings of several representations that bench:classify times; a joined string is
  * flattened where it is first read, in the first pass, so that copy is outside the difference), since V8 runs the
  * same code differently on the two. Instructions are not time (a cache miss costs more than an addition), so this
- * compares two commits' work, not their speed on a given host. Figures only; takes a quarter of an hour or so.
+ * compares two commits' work, not their speed on a given host. Figures only; takes about half an hour.
  *
  * Environment: BENCH_MESSAGES (default 20,000), BENCH_PASSES (P, default 3), BENCH_RUNS (default 2). Needs valgrind
  * (Debian's package) and a git checkout with the other commit in its history.
