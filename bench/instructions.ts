@@ -71,12 +71,12 @@ function instructions(classifierModule: string, source: string, count: number): 
 
 /**
  * The fewest instructions of `runs` runs of `count` passes: now and then a run does about a third of a billion
- * instructions of extra work once (seen in runs of 3 passes, never of 6), and a difference taken from such a run
- * reads as a fifth fewer instructions a message.
+ * instructions of extra work once (seen in runs of 3 passes), and a difference taken from such a run reads as a
+ * fifth fewer instructions a message.
  */
 function fewest(classifierModule: string, source: string, count: number): { total: number; findings: string } {
   let best = instructions(classifierModule, source, count);
-  for (let run = 1; run < runs; run++) {
+  for (let k = 1; k < runs; k++) {
     const next = instructions(classifierModule, source, count);
     if (next.total < best.total) best = next;
   }
