@@ -91,6 +91,11 @@ function perMessage(label: string, classifierModule: string, source: string): nu
   const once = fewest(classifierModule, source, passes);
   const twice = fewest(classifierModule, source, 2 * passes);
   const each = (twice.total - once.total) / (passes * messageCount);
+  // a run's one-off work outweighed the passes it was meant to leave out: no figure, rather than a false PASS
+  if (each <= 0)
+    throw new Error(
+      `${label}: ${2 * passes} passes counted no more than ${passes}; raise BENCH_MESSAGES or BENCH_PASSES (or BENCH_RUNS)`,
+    );
   console.log(
     `${label}: ${fmt(Math.round(each))} instructions a message (${passes} pass${passes === 1 ? '' : 'es'} ${(once.total / 1e9).toFixed(2)} G, ${2 * passes} passes ${(twice.total / 1e9).toFixed(2)} G; findings ${once.findings} / ${twice.findings})`,
   );
