@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { codeAt } from './chars.ts';
+import { codeAt, codeUnitTable } from './chars.ts';
 
 test('codeAt reads what charCodeAt reads, in every representation of a string, and NaN past its end', () => {
   const base = 'Науқас Әлия, ИИН 900101300123 😀 ok';
@@ -23,4 +23,19 @@ test('codeAt reads what charCodeAt reads, in every representation of a string, a
   // a surrogate half is read as one UTF-16 unit, as the loops expect
   assert.equal(codeAt('😀', 0), 0xd83d);
   assert.equal(codeAt('😀', 1), 0xde00);
+});
+
+test('codeUnitTable marks exactly the code units its regex matches, below its size', () => {
+  const letters = codeUnitTable(/^\p{L}$/u, 0x530);
+  assert.equal(letters.length, 0x530);
+  for (let code = 0; code < 0x530; code++)
+    assert.equal(letters[code], /^\p{L}$/u.test(String.fromCharCode(code)) ? 1 : 0, `U+${code.toString(16)}`);
+  assert.equal(letters[0x41], 1); // A
+  assert.equal(letters[0x4d9], 1); // ә
+  assert.equal(letters[0x31], 0); // 1
+  const spaces = codeUnitTable(/\s/, 0x500);
+  assert.deepEqual(
+    [...spaces.keys()].filter((code) => spaces[code] === 1),
+    [9, 10, 11, 12, 13, 32, 0xa0],
+  );
 });

@@ -1,5 +1,5 @@
 import type { Category } from '../types.ts';
-import { codeAt } from '../chars.ts';
+import { codeAt, codeUnitTable } from '../chars.ts';
 
 /**
  * The shape of one run of digits found by the combined pass: a "run" is digits joined by the separators people
@@ -163,9 +163,7 @@ export class ContextWords {
 }
 
 const LETTER_OR_DIGIT = /[\p{L}\p{N}]/u;
-const IS_LETTER_OR_DIGIT = new Uint8Array(0x500).map((_, code) =>
-  LETTER_OR_DIGIT.test(String.fromCharCode(code)) ? 1 : 0,
-);
+const IS_LETTER_OR_DIGIT = codeUnitTable(LETTER_OR_DIGIT, 0x500);
 
 /** The code point ending right before `at` is a letter or a digit. */
 function letterOrDigitBefore(text: string, at: number): boolean {

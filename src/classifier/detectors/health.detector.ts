@@ -11,7 +11,7 @@ import {
   type HealthModel,
 } from '../health-model/model.ts';
 import { wordWeights, type TrieReader, type WordWeights } from '../health-model/features.ts';
-import { codeAt } from '../chars.ts';
+import { codeAt, codeUnitTable } from '../chars.ts';
 
 /**
  * ICD-10 codes (`[A-TV-Z]\d{2}(\.\d{1,2})?`, and U07.x for COVID-19) count as health data only in a medical
@@ -124,7 +124,7 @@ function fold(ch: string): string {
 }
 
 /** White space as `\s` reads it, for the code units the tables cover. */
-const SPACE_BELOW_TABLE = Uint8Array.from({ length: 0x500 }, (_, c) => (/\s/.test(String.fromCharCode(c)) ? 1 : 0));
+const SPACE_BELOW_TABLE = codeUnitTable(/\s/, 0x500);
 /** Regex syntax characters: a literal character of a source is none of these. */
 const SYNTAX = new Set('\\^$.|?*+()[]{}/');
 

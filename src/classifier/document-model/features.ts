@@ -5,7 +5,7 @@
  * can name the strongest ones without quoting the message.
  */
 import type { Candidate } from '../types.ts';
-import { codeAt } from '../chars.ts';
+import { codeAt, codeUnitTable } from '../chars.ts';
 
 /** how far before and after the number words are read */
 const BEFORE = 48;
@@ -24,7 +24,7 @@ function stem(word: string): string {
 
 const LETTER = /^\p{L}$/u;
 const TABLE_SIZE = 0x530; // ASCII, Latin-1, Latin Extended and Cyrillic (Kazakh letters included)
-const IS_LETTER = new Uint8Array(TABLE_SIZE).map((_, code) => (LETTER.test(String.fromCharCode(code)) ? 1 : 0));
+const IS_LETTER = codeUnitTable(LETTER, TABLE_SIZE);
 
 /** The length of the letter (`\p{L}`, a code point) at `i`: 1 or 2 UTF-16 units, 0 when it is not a letter. */
 function letterAt(text: string, i: number): number {
