@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { codeAt, codeUnitTable } from './chars.ts';
+import { codeAt, codeUnitRanges, codeUnitTable } from './chars.ts';
 
 test('codeAt reads what charCodeAt reads, in every representation of a string, and NaN past its end', () => {
   const base = 'Науқас Әлия, ИИН 900101300123 😀 ok';
@@ -38,4 +38,23 @@ test('codeUnitTable marks exactly the code units its regex matches, below its si
     [...spaces.keys()].filter((code) => spaces[code] === 1),
     [9, 10, 11, 12, 13, 32, 0xa0],
   );
+});
+
+test('codeUnitRanges is a class of exactly the code units its regex matches, below its size', () => {
+  for (const [re, size] of [
+    [/^\p{L}$/iu, 0x530],
+    [/^\p{N}$/iu, 0x530],
+    [/^\s$/, 0x500],
+  ] as const) {
+    const ranges = codeUnitRanges(re, size);
+    const asClass = new RegExp(`^[${ranges}]$`, 'u');
+    for (let code = 0; code < size; code++) {
+      const ch = String.fromCharCode(code);
+      assert.equal(asClass.test(ch), re.test(ch), `${re} at U+${code.toString(16)}`);
+    }
+    assert.equal(asClass.test(String.fromCharCode(size)), false);
+  }
+  assert.equal(codeUnitRanges(/^[a-c]$/, 0x80), '\\u0061-\\u0063');
+  assert.equal(codeUnitRanges(/^[ax]$/, 0x80), '\\u0061\\u0078');
+  assert.equal(codeUnitRanges(/^\p{L}$/u, 0x20), '');
 });

@@ -17,3 +17,21 @@ export function codeAt(text: string, i: number): number {
 export function codeUnitTable(re: RegExp, size: number): Uint8Array {
   return Uint8Array.from({ length: size }, (_, code) => (re.test(String.fromCharCode(code)) ? 1 : 0));
 }
+
+/**
+ * The code units below `size` that `re` (a one-character test, without the `g` flag) matches, as the inside of a
+ * regex character class (`\u0041-\u005a\u00aa…`): a short class to stand in for a Unicode property where the text
+ * is known to hold nothing else that the property matches.
+ */
+export function codeUnitRanges(re: RegExp, size: number): string {
+  const table = codeUnitTable(re, size);
+  const hex = (code: number) => `\\u${code.toString(16).padStart(4, '0')}`;
+  let ranges = '';
+  for (let code = 0; code < size; code++) {
+    if (table[code] !== 1) continue;
+    const first = code;
+    while (code + 1 < size && table[code + 1] === 1) code++;
+    ranges += code > first ? `${hex(first)}-${hex(code)}` : hex(first);
+  }
+  return ranges;
+}

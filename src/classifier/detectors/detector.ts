@@ -1,5 +1,6 @@
 import type { Category } from '../types.ts';
 import { codeAt, codeUnitTable } from '../chars.ts';
+import { CommonRegex, isCommonText } from '../common-text.ts';
 
 /**
  * The shape of one run of digits found by the combined pass: a "run" is digits joined by the separators people
@@ -87,10 +88,13 @@ export interface ContextOptions {
   after?: number;
 }
 
+/** The first context word of `window` at or after `at` that starts a word. */
+type NextWord = (window: string, at: number) => RegExpExecArray | null;
+
 export class ContextWords {
   readonly words: readonly string[];
   /** the words, global, without the word-start check (matchAtWordStart makes it) */
-  private readonly pattern: RegExp;
+  private readonly pattern: CommonRegex;
   /** each word folded (see foldWord) with its id, longest first: the first that prefixes a match is the one that matched */
   private readonly byPrefix: readonly (readonly [string, string])[];
 
@@ -107,7 +111,7 @@ export class ContextWords {
     const alternatives = [...words]
       .sort((a, b) => b.length - a.length)
       .map((w) => (w.endsWith('$') ? `${escapeWord(w.slice(0, -1))}(?![\\p{L}])` : `${escapeWord(w)}\\p{L}*`));
-    this.pattern = new RegExp(`(?:${alternatives.join('|')})`, 'giu');
+    this.pattern = new CommonRegex(`(?:${alternatives.join('|')})`, 'giu');
     this.gap = options.gap ?? null;
     this.guard = options.guard ?? null;
     this.reachBefore = options.before ?? CONTEXT_BEFORE;
@@ -121,31 +125,31 @@ export class ContextWords {
 
   /** the id of the context word found near [start, end) of `text`, if any */
   find(text: string, start: number, end: number): string | undefined {
-    const before = text.slice(Math.max(0, start - this.reachBefore), start);
+    const from = Math.max(0, start - this.reachBefore);
+    const after = end + this.reachAfter;
+    // the words are looked for in [from, after) only
+    const words = this.pattern.for(isCommonText(text.slice(from, after)));
+    const next: NextWord = (window, at) => matchAtWordStart(words, window, at);
+    const before = text.slice(from, start);
     if (this.gap !== null) {
       let last: RegExpExecArray | null = null;
-      for (let m = this.next(before, 0); m !== null; m = this.next(before, m.index + m[0].length)) last = m;
+      for (let m = next(before, 0); m !== null; m = next(before, m.index + m[0].length)) last = m;
       if (last === null) return undefined;
       return this.gap.test(before.slice(last.index + last[0].length)) ? this.idOf(last[0]) : undefined;
     }
-    const after = end + this.reachAfter;
-    if (this.next(before, 0) === null && this.next(text.slice(end, after), 0) === null) return undefined;
+    if (next(before, 0) === null && next(text.slice(end, after), 0) === null) return undefined;
     // the number's own label names another document: "тіркеу куәлігі N 01245789, төлқұжатпен бірге"
     if (this.guard?.test(text.slice(Math.max(0, start - OWN_LABEL), start))) return undefined;
-    return this.counted(text, start - before.length, start) ?? this.counted(text, end, after);
-  }
-
-  private next(window: string, from: number): RegExpExecArray | null {
-    return matchAtWordStart(this.pattern, window, from);
+    return this.counted(next, text, from, start) ?? this.counted(next, text, end, after);
   }
 
   /**
    * The first context word in text[from, to) that counts: not negated ("не БИН", "куәлік емес", "not a passport")
    * and not in a phrase the detector's guard names (a building's technical passport, a driving licence).
    */
-  private counted(text: string, from: number, to: number): string | undefined {
+  private counted(next: NextWord, text: string, from: number, to: number): string | undefined {
     const window = text.slice(from, to);
-    for (let m = this.next(window, 0); m !== null; m = this.next(window, m.index + m[0].length)) {
+    for (let m = next(window, 0); m !== null; m = next(window, m.index + m[0].length)) {
       const at = from + m.index;
       const after = at + m[0].length;
       if (NEGATED_BEFORE.test(text.slice(Math.max(0, at - 16), at))) continue;

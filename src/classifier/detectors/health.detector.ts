@@ -12,6 +12,7 @@ import {
 } from '../health-model/model.ts';
 import { wordWeights, type TrieReader, type WordWeights } from '../health-model/features.ts';
 import { codeAt, codeUnitTable } from '../chars.ts';
+import { CommonRegex, isCommonText } from '../common-text.ts';
 
 /**
  * ICD-10 codes (`[A-TV-Z]\d{2}(\.\d{1,2})?`, and U07.x for COVID-19) count as health data only in a medical
@@ -58,9 +59,9 @@ export function termSource(term: string): string {
  * when the module loads was most of `scan`'s start-up.
  */
 class CompiledTerm {
-  private atRegex: RegExp | null = null;
-  private unlessRegex: RegExp | null | undefined;
-  private unlessBeforeRegex: RegExp | null | undefined;
+  private atRegex: CommonRegex | null = null;
+  private unlessRegex: CommonRegex | null | undefined;
+  private unlessBeforeRegex: CommonRegex | null | undefined;
   /** the finding's term id: made once, not per hit */
   readonly id: string;
   private literalLength: number | undefined;
@@ -99,18 +100,19 @@ class CompiledTerm {
   }
 
   /** the term anchored where the walk found its prefix (sticky): gives the span with its inflection */
-  get at(): RegExp {
-    return (this.atRegex ??= new RegExp(this.source, 'iuy'));
+  get at(): CommonRegex {
+    return (this.atRegex ??= new CommonRegex(this.source, 'iuy'));
   }
 
-  get unless(): RegExp | null {
-    if (this.unlessRegex === undefined) this.unlessRegex = this.term.unless ? new RegExp(this.term.unless, 'iu') : null;
+  get unless(): CommonRegex | null {
+    if (this.unlessRegex === undefined)
+      this.unlessRegex = this.term.unless ? new CommonRegex(this.term.unless, 'iu') : null;
     return this.unlessRegex;
   }
 
-  get unlessBefore(): RegExp | null {
+  get unlessBefore(): CommonRegex | null {
     if (this.unlessBeforeRegex === undefined)
-      this.unlessBeforeRegex = this.term.unlessBefore ? new RegExp(this.term.unlessBefore, 'iu') : null;
+      this.unlessBeforeRegex = this.term.unlessBefore ? new CommonRegex(this.term.unlessBefore, 'iu') : null;
     return this.unlessBeforeRegex;
   }
 }
@@ -378,13 +380,15 @@ class VocabularyReader implements TrieReader {
   /** the longest accepted match of the word being read, and the hits of the message so far */
   private best: Candidate | null = null;
   found: Candidate[] | null = null;
+  /** whether the message is a common text (common-text.ts): looked at when it first reaches a term */
+  private common: boolean | null = null;
 
   letterOf(code: number): number {
     return letterOf(code);
   }
 
   reached(text: string, start: number, terms: readonly number[]): void {
-    this.best = judgeTerms(text, start, terms, this.best);
+    this.best = judgeTerms(text, start, terms, this.best, (this.common ??= isCommonText(text)));
   }
 
   wordEnd(end: number): number {
@@ -400,6 +404,7 @@ class VocabularyReader implements TrieReader {
   reset(): void {
     this.best = null;
     this.found = null;
+    this.common = null;
   }
 }
 const VOCABULARY_READER = new VocabularyReader();
@@ -523,7 +528,13 @@ function confidenceOf(score: number, threshold: number): number {
 const SPECIFICITY = new WeakMap<Candidate, number>();
 
 /** Runs the terms whose prefix the walk reached at `start`; keeps the longest accepted match. */
-function judgeTerms(text: string, start: number, terms: readonly number[], best: Candidate | null): Candidate | null {
+function judgeTerms(
+  text: string,
+  start: number,
+  terms: readonly number[],
+  best: Candidate | null,
+  common: boolean,
+): Candidate | null {
   for (const index of terms) {
     const compiled = COMPILED[index] as CompiledTerm;
     const next = compiled.next;
@@ -533,8 +544,9 @@ function judgeTerms(text: string, start: number, terms: readonly number[], best:
       if (at >= text.length || !next.accepts(codeAt(text, at))) continue;
     }
     const { term } = compiled;
-    compiled.at.lastIndex = start;
-    const m = compiled.at.exec(text);
+    const anchored = compiled.at.for(common);
+    anchored.lastIndex = start;
+    const m = anchored.exec(text);
     if (m === null) continue;
     const matched = m[0];
     const end = start + matched.length;
@@ -546,8 +558,8 @@ function judgeTerms(text: string, start: number, terms: readonly number[], best:
     )
       continue;
     if (term.upper && HAS_LOWER.test(matched.slice(0, compiled.specificity))) continue;
-    if (compiled.unless && compiled.unless.test(text.slice(end, end + 32))) continue;
-    if (compiled.unlessBefore && compiled.unlessBefore.test(text.slice(Math.max(0, start - 32), start))) continue;
+    if (compiled.unless?.for(common).test(text.slice(end, end + 32))) continue;
+    if (compiled.unlessBefore?.for(common).test(text.slice(Math.max(0, start - 32), start))) continue;
     best = {
       category: 'HEALTH',
       start,
