@@ -22,7 +22,7 @@ test('a narrowed class matches exactly what its property matches, at every code 
   assert.equal(/^\p{L}$/iu.test('\u0345'), true);
 });
 
-test('what a case-insensitive word class matches from the limit up, the case-sensitive check of a common text sees', () => {
+test('what a case-insensitive word class matches from the limit up, the check of a common text sees', () => {
   // isCommonText looks without `i`: every code point an `iu` regex's letter or digit class can match there is
   // a letter or digit as such, so a text the check calls common holds none of them
   const insensitive = /^[\p{L}\p{N}]$/iu;
