@@ -13,6 +13,7 @@ import {
 } from './document-model/features.ts';
 import { documentConfidence, documentModel, documentScore, strongestFeatures } from './document-model/model.ts';
 import { codeAt } from './chars.ts';
+import { CommonRegex, isCommonText } from './common-text.ts';
 
 // Module-level copies: read once, not through the import bindings on every call.
 const COMBINED = registry.COMBINED;
@@ -194,12 +195,12 @@ export function healthInput(text: string): string {
 /** The words that label a document's own number (order, invoice, contract, waybill…), as one alternation. */
 const DOCUMENT_WORDS =
   'заказ|сч[её]т|счета|фактур|эсф|снт|ттн|договор|контракт|заявк|заявлени|обращени|накладн|постановлени|приказ|протокол|квитанц|платёж|платеж|платёжк|чек|реестр|лицев\\p{L}*\\s+сч|дел[оа]|талон|полис|билет|брон|серийн|инвентарн|артикул|штрих|парти|лот|акт|входящ|исходящ|рег\\.?\\s*номер|регистрационн|бланк|пломб|трек|тапсырыс|шот|шарт|қаулы|бұйрық|өтінім|өтініш|түбіртек|анықтама|жолдама|хат|іс|tapsyrys|shart|ötınış|otinish|order|invoice|contract|ticket|po\\s*(?:number|no|#)|purchase\\s+order|tracking|waybill|document\\s+id|ref|reference|case|claim|permit|licen[cs]e|certificate|разрешени|лиценз|сертификат|рұқсат|доверенност|сенімхат|письм|исполнительн|производств|receipt|booking|reservation|serial|sku|batch|account|policy|request|incident|application|shipment|parcel|посылк|отправлени|сәлемдеме|жөнелтілім|жүкқұжат|жүк\\s+құжат|kuı|куи|кусп|ердр|ваучер|voucher|vaucher|перевод|аударым|audarym|бақылау|baqylau|control|ötınım|hatt|код|коды|kody';
-const DOCUMENT_NUMBER_LABEL = new RegExp(
+const DOCUMENT_NUMBER_LABEL = new CommonRegex(
   `(?<![\\p{L}])(?:${DOCUMENT_WORDS})\\p{L}*(?:\\s+(?:за|по|на|for|of)\\s+\\p{L}+|\\s+is)?[^\\p{L}\\p{N}]{0,6}(?:(?:№|#|no\\.?|number|nömırı|nomiri|нөмірі|номер|на\\s+портале)[^\\p{L}\\p{N}]{0,4})?$`,
   'iu',
 );
 /** A document's label right before a number, with no other word between: "Invoice N20231104", "ТТН 048125679". */
-const DOCUMENT_LABEL_RIGHT_BEFORE = new RegExp(
+const DOCUMENT_LABEL_RIGHT_BEFORE = new CommonRegex(
   `(?<![\\p{L}])(?:${DOCUMENT_WORDS})\\p{L}*[.:]?(?:\\s+(?:номер|нөмір\\p{L}*|nömır\\p{L}*|number|no\\.?)[.:]?)?\\s{0,2}(?:№|#|no\\.)?\\s{0,2}$`,
   'iu',
 );
@@ -210,8 +211,10 @@ const DOCUMENT_NUMBER_WINDOW = 40;
  * a document's or a transaction's number, not before their own IIN or a company's BIN ("ИИН номер" carries its label
  * and is kept).
  */
-const NUMBER_SIGN =
-  /(?:№|#|(?<![\p{L}])(?:no|nr|номер\p{L}*|нөмір\p{L}*|nömır\p{L}*|nomir\p{L}*|number|id|идентификатор\p{L}*|identifikator\p{L}*|identifier|reference)\.?)(?:[\s:.,-]+\p{L}+){0,3}[\s:.-]{0,3}$/iu;
+const NUMBER_SIGN = new CommonRegex(
+  String.raw`(?:№|#|(?<![\p{L}])(?:no|nr|номер\p{L}*|нөмір\p{L}*|nömır\p{L}*|nomir\p{L}*|number|id|идентификатор\p{L}*|identifikator\p{L}*|identifier|reference)\.?)(?:[\s:.,-]+\p{L}+){0,3}[\s:.-]{0,3}$`,
+  'iu',
+);
 
 /**
  * An IIN or BIN candidate without its own label, right after a document number's label or a number sign, drops below
@@ -221,7 +224,8 @@ function demoteDocumentNumbers(t: string, candidates: Candidate[]): void {
   for (const c of candidates) {
     if ((c.category !== 'IIN' && c.category !== 'BIN') || c.explanation.contextId !== undefined) continue;
     const before = t.slice(Math.max(0, c.start - DOCUMENT_NUMBER_WINDOW), c.start);
-    if (!DOCUMENT_NUMBER_LABEL.test(before) && !NUMBER_SIGN.test(before)) continue;
+    const common = isCommonText(before);
+    if (!DOCUMENT_NUMBER_LABEL.for(common).test(before) && !NUMBER_SIGN.for(common).test(before)) continue;
     c.confidence = 0.1;
     c.explanation.note = 'a document number: its label says so';
   }
@@ -235,7 +239,7 @@ function featuresOf(t: string, c: Candidate, signals: BeforeSignals): string[] {
   // one object shape every time: a spread or a property added later took V8's slow store paths per candidate
   const rules: RuleSignals = {
     contextId: c.explanation.contextId,
-    documentLabel: DOCUMENT_LABEL_RIGHT_BEFORE.test(before),
+    documentLabel: DOCUMENT_LABEL_RIGHT_BEFORE.for(isCommonText(before)).test(before),
     nameBefore: signals.nameBefore,
     listItem: signals.listItem,
   };
