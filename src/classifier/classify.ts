@@ -92,7 +92,7 @@ function classifyUnsafe(text: string, options: ClassifyOptions): Finding[] {
   const wanted = options.categories && options.categories.length < ALL_CATEGORIES ? new Set(options.categories) : null;
   const norm = normalize(text);
   const t = norm.text;
-  const candidates = identifierCandidates(t, minConfidence);
+  const candidates = identifierCandidates(t, minConfidence, norm.common);
   findHealthTerms(candidates.length === 0 ? t : withoutIdentifiers(t, candidates), candidates);
   if (candidates.length === 0) return [];
 
@@ -112,10 +112,13 @@ function classifyUnsafe(text: string, options: ClassifyOptions): Finding[] {
   });
 }
 
-/** The identifier pass over normalized text: candidates with offsets into `t`, document numbers demoted. */
-function identifierCandidates(t: string, minConfidence: number): Candidate[] {
+/**
+ * The identifier pass over normalized text: candidates with offsets into `t`, document numbers demoted. `common`:
+ * `t` is a common text (common-text.ts).
+ */
+function identifierCandidates(t: string, minConfidence: number, common: boolean): Candidate[] {
   const candidates: Candidate[] = [];
-  const re = COMBINED;
+  const re = COMBINED.for(common);
   let m: RegExpExecArray | null;
   // every alternative of the combined pass needs a digit; many chat messages have none
   re.lastIndex = 0;
@@ -147,15 +150,16 @@ function identifierCandidates(t: string, minConfidence: number): Candidate[] {
 
   let at = t.indexOf('@');
   if (at >= 0) {
-    EMAIL.lastIndex = 0;
+    const email = EMAIL.for(common);
+    email.lastIndex = 0;
     for (;;) {
       // an address starts inside the run of local-part characters before its `@`: the text before it is not read
       const from = localPartStart(t, at);
-      if (from > EMAIL.lastIndex) EMAIL.lastIndex = from;
-      if ((m = EMAIL.exec(t)) === null) break;
+      if (from > email.lastIndex) email.lastIndex = from;
+      if ((m = email.exec(t)) === null) break;
       const verdict = EMAIL_DETECTOR.evaluate(m[0]);
       if (verdict) candidates.push(scored(t, EMAIL_DETECTOR, verdict, m.index, m.index + m[0].length, minConfidence));
-      if ((at = t.indexOf('@', EMAIL.lastIndex)) < 0) break;
+      if ((at = t.indexOf('@', email.lastIndex)) < 0) break;
     }
   }
   if (candidates.length > 0) demoteDocumentNumbers(t, candidates);
@@ -183,8 +187,8 @@ function withoutIdentifiers(t: string, candidates: readonly Candidate[]): string
 
 /** What the HEALTH pass of `classify` reads for `text` (the training script reads messages through it). */
 export function healthInput(text: string): string {
-  const t = normalize(text).text;
-  return withoutIdentifiers(t, identifierCandidates(t, DEFAULT_MIN_CONFIDENCE));
+  const { text: t, common } = normalize(text);
+  return withoutIdentifiers(t, identifierCandidates(t, DEFAULT_MIN_CONFIDENCE, common));
 }
 
 /**
@@ -273,10 +277,10 @@ function judgeDocument(t: string, c: Candidate, minConfidence: number): void {
 
 /** The passport and ID-card candidates of `text` with their features, before the model decides (the training script). */
 export function documentCandidates(text: string): { category: Candidate['category']; features: string[] }[] {
-  const t = normalize(text).text;
+  const { text: t, common } = normalize(text);
   documentModelOn = false;
   try {
-    const candidates = identifierCandidates(t, 0);
+    const candidates = identifierCandidates(t, 0, common);
     return candidates
       .filter(isDocument)
       .map((c) => ({ category: c.category, features: featuresOf(t, c, beforeSignals(t, c.start)) }));

@@ -47,3 +47,15 @@ test('a word mixing scripts gets its look-alikes in its majority script; offsets
   assert.equal(foldMixedScripts(text).length, text.length);
   assert.equal(normalize('диaбет у него').text, 'диабет у него');
 });
+
+test('the normalized text says whether it is common: no letter or digit from U+0530 up, on every path', () => {
+  const common = (text: string) => normalize(text).common;
+  assert.equal(common('Науқас Әлия, ЖСН 900101300123'), true); // nothing to normalize
+  assert.equal(common('Пaспорт N12345678'), true); // a word of two scripts, folded
+  assert.equal(common('ok 😀 — «да»'), true); // outside the common scripts, but no letter or digit
+  assert.equal(common('ИИН ９４０１０１３０００１２'), true); // full-width digits, normalized to ASCII
+  assert.equal(common('ИИН\u200b940101300123'), true); // a zero-width space removed
+  assert.equal(common('диабетა'), false);
+  assert.equal(common('диабетა ９'), false); // normalized, and still not common
+  assert.equal(common('Ωμέγα 𝐀'), false);
+});

@@ -1,3 +1,5 @@
+import { isCommonText } from './common-text.ts';
+
 /**
  * Folds the ways chat apps and people disguise identifiers into plain ASCII digits and separators, keeping a
  * map back to the original text so findings are reported at their original UTF-16 offsets.
@@ -18,6 +20,8 @@ export interface Normalized {
    */
   starts: Int32Array | null;
   ends: Int32Array | null;
+  /** `text` holds no letter or digit from U+0530 up: its regexes may run narrowed (common-text.ts) */
+  common: boolean;
 }
 
 // Characters that normalizing changes; the `g` copy finds them one by one. ASCII and Cyrillic never match.
@@ -114,9 +118,11 @@ export function foldMixedScripts(text: string): string {
 const MIXED_OR_OUTSIDE = /[A-Za-z][\u0400-\u04ff]|[\u0400-\u04ff][A-Za-z]|[^\x00-\x9f\u00a1-\u00ac\u00ae-\u052f]/;
 
 export function normalize(input: string): Normalized {
-  if (!MIXED_OR_OUTSIDE.test(input)) return { text: input, starts: null, ends: null };
+  // no word of two scripts and no character outside the common ones: only code units below U+0530
+  if (!MIXED_OR_OUTSIDE.test(input)) return { text: input, starts: null, ends: null, common: true };
   const text = foldMixedScripts(input);
-  if (!OUTSIDE_COMMON_SCRIPTS.test(text) || !NEEDS_NORMALIZING.test(text)) return { text, starts: null, ends: null };
+  if (!OUTSIDE_COMMON_SCRIPTS.test(text)) return { text, starts: null, ends: null, common: true };
+  if (!NEEDS_NORMALIZING.test(text)) return { text, starts: null, ends: null, common: isCommonText(text) };
   // only the special characters go through JavaScript; everything between is copied as slices
   const parts: string[] = [];
   const edits: number[] = []; // triples: original offset, original length, replacement length
@@ -134,7 +140,8 @@ export function normalize(input: string): Normalized {
   }
   parts.push(text.slice(at));
   const normalized = parts.join('');
-  if (sameOffsets) return { text: normalized, starts: null, ends: null };
+  const common = isCommonText(normalized);
+  if (sameOffsets) return { text: normalized, starts: null, ends: null, common };
   const starts = new Int32Array(normalized.length + 1);
   const ends = new Int32Array(normalized.length + 1);
   let n = 0;
@@ -156,7 +163,7 @@ export function normalize(input: string): Normalized {
   }
   starts[n] = text.length;
   ends[n] = text.length;
-  return { text: normalized, starts, ends };
+  return { text: normalized, starts, ends, common };
 }
 
 /** Maps a normalized span [start, end) back to the original text. */

@@ -1,5 +1,6 @@
 import type { Category } from './types.ts';
 import type { DigitDetector, PatternDetector } from './detectors/detector.ts';
+import { CommonRegex } from './common-text.ts';
 import { binDetector } from './detectors/bin.detector.ts';
 import { cardDetector } from './detectors/card.detector.ts';
 import { emailDetector } from './detectors/email.detector.ts';
@@ -40,13 +41,13 @@ export const EMAIL_DETECTOR: PatternDetector = emailDetector;
 export const DIGIT_RUN = '(?:\\+ {0,2})?\\(?\\d+(?:(?: {0,2}[\\-()]{1,2} ?| {1,2}|[.,/])\\d+)*';
 
 /** Group k+1 of the combined regex is PATTERN_DETECTORS[k]; the last group is the digit run. */
-export const COMBINED = new RegExp(
+export const COMBINED = new CommonRegex(
   [...PATTERN_DETECTORS.map((d) => `(${d.pattern})`), `(${DIGIT_RUN})`].join('|'),
   'gu',
 );
 export const DIGIT_RUN_GROUP = PATTERN_DETECTORS.length + 1;
 
-export const EMAIL = new RegExp(emailDetector.pattern, 'gu');
+export const EMAIL = new CommonRegex(emailDetector.pattern, 'gu');
 
 export const ALL_DETECTORS: readonly { name: string; category: Category }[] = [
   ...DIGIT_DETECTORS,
