@@ -1,7 +1,7 @@
 // A worker thread of `scan --jsonl --threads N` (scan-threads.ts): scans the blocks of JSON lines it is sent.
 import { parentPort, workerData } from 'node:worker_threads';
 import { CustomClassifier } from '../src/classifier/index.ts';
-import { scanBlock, type ScanOptions } from './commands/scan.ts';
+import { scanBlock, type ScanOptions } from './scan-lines.ts';
 import type { ScanReply, ScanThreadData } from './scan-threads.ts';
 
 const data = workerData as ScanThreadData;

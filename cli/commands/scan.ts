@@ -7,66 +7,20 @@ import { UsageError } from '../../src/core/errors.ts';
 import { inputLimitDefaults } from '../../src/core/limit-defaults.ts';
 import { LineSplitter, type Line } from '../../src/core/lines.ts';
 import { ScanThreads } from '../scan-threads.ts';
-import {
-  CATEGORIES,
-  classifyFor,
-  classifyWithEffect,
-  redact,
-  wordOf,
-  type CustomClassifier,
-  type Dropped,
-  type Finding,
-} from '../../src/classifier/index.ts';
-
-export interface ScanOptions {
-  minConfidence: number;
-  /** the `classifier:` section of the agency named by `--agency` */
-  custom?: CustomClassifier | undefined;
-}
-
-/** The JSON line written for one input line of `scan --jsonl`. */
-export function scanLine(line: string, options: ScanOptions): string {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(line);
-  } catch {
-    return JSON.stringify({ id: null, error: 'not valid JSON' });
-  }
-  const record =
-    parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed)
-      ? (parsed as Record<string, unknown>)
-      : null;
-  const id = record && 'id' in record ? (record.id ?? null) : null;
-  if (!record || typeof record.text !== 'string') return JSON.stringify({ id, error: 'no string "text" field' });
-  const text = record.text;
-  const findings = classifyFor(text, options.custom, { minConfidence: options.minConfidence });
-  const categories = [...new Set(findings.map((f) => f.category))].sort();
-  return JSON.stringify({
-    id,
-    categories,
-    findings: findings.map((f) => ({
-      category: f.category,
-      start: f.start,
-      end: f.end,
-      confidence: f.confidence,
-      detector: f.detector,
-    })),
-    redacted: redact(text, findings, { kind: 'tag' }),
-  });
-}
+import { CATEGORIES } from '../../src/classifier/types.ts';
+import type { CustomClassifier } from '../../src/classifier/index.ts';
+import type { ScanOptions } from '../scan-lines.ts';
 
 /**
- * The result lines of a block of JSON lines joined by LF (a CR before a line's end is dropped, blank lines give
- * nothing). The block is decoded once: an LF is never part of a longer UTF-8 sequence, so its lines read as they
- * would one by one.
+ * The classifier is loaded where a command scans in its own thread: with `--jsonl --threads` the command only splits
+ * and writes, and its threads start the sooner for not waiting on it.
  */
-export function scanBlock(block: Buffer, options: ScanOptions): string {
-  let results = '';
-  for (const line of block.toString('utf8').split('\n')) {
-    const trimmed = line.endsWith('\r') ? line.slice(0, -1) : line;
-    if (trimmed.trim() !== '') results += `${scanLine(trimmed, options)}\n`;
-  }
-  return results;
+const loadScanLines = () => import('../scan-lines.ts');
+
+/** This thread's scanner of blocks, for a scan without threads. */
+async function ownScanner(options: ScanOptions): Promise<(block: Buffer) => string> {
+  const { scanBlock } = await loadScanLines();
+  return (block) => scanBlock(block, options);
 }
 
 /** What scanJsonl writes for each run of lines: result lines, in input order. */
@@ -128,6 +82,7 @@ export async function scanJsonl(
     threadCount > 1
       ? new ScanThreads(threadCount, { minConfidence: options.minConfidence, custom: options.custom?.spec ?? null })
       : null;
+  const scan = threads ? (block: Buffer): Results => threads.scan(block) : await ownScanner(options);
   const inHand: Results[] = [];
   const write = async (results: string) => {
     if (results !== '' && !output.write(results)) await once(output, 'drain');
@@ -135,7 +90,7 @@ export async function scanJsonl(
   const scanLines = async (lines: readonly Line[]) => {
     for (const block of blocksOf(lines, maxLineBytes)) {
       if (typeof block === 'string') inHand.push(block);
-      else inHand.push(threads ? threads.scan(block) : scanBlock(block, options));
+      else inHand.push(scan(block));
       // the oldest is written first: what is in hand stays within two blocks a thread
       while (inHand.length > 2 * threadCount || (inHand.length > 0 && typeof inHand[0] === 'string'))
         await write(await (inHand.shift() as Results));
@@ -151,44 +106,6 @@ export async function scanJsonl(
     for (const results of inHand) if (typeof results !== 'string') results.catch(() => {});
     await threads?.close();
   }
-}
-
-/**
- * The report for a person: findings with their explanations, then the redacted text; with `--agency`, also what the
- * agency's ignore list dropped (by entry) and the agency's term or pattern behind each finding it added.
- */
-export function formatReport(
-  text: string,
-  findings: readonly Finding[],
-  agency: { custom?: CustomClassifier | undefined; dropped?: readonly Dropped[] } = {},
-): string {
-  const out: string[] = [];
-  if (findings.length === 0) out.push('No personal data found.');
-  else out.push(`${findings.length} finding${findings.length === 1 ? '' : 's'}:`);
-  for (const f of findings) {
-    const masked = redact(text.slice(f.start, f.end), [{ ...f, start: 0, end: f.end - f.start }], { kind: 'mask' });
-    const why = [`base ${f.explanation.baseScore}`, `validator ${f.explanation.validator}`];
-    // scan's input is its user's own text: it shows them the term and context word behind the ids a finding stores
-    if (f.explanation.termId !== undefined) {
-      const word = wordOf(f.explanation.termId) ?? agency.custom?.entryOf(f.detector, f.explanation.termId);
-      why.push(`term "${word ?? '?'}" (${f.explanation.termId})`);
-    }
-    if (f.explanation.contextId !== undefined)
-      why.push(`context "${wordOf(f.explanation.contextId) ?? '?'}" (${f.explanation.contextId})`);
-    if (f.explanation.note !== undefined) why.push(f.explanation.note);
-    out.push(
-      `  ${f.category.padEnd(8)} ${String(f.start).padStart(5)}–${String(f.end).padEnd(5)} ${f.confidence.toFixed(2)}  ${f.detector.padEnd(17)} ${masked}`,
-    );
-    out.push(`           ${why.join('; ')}`);
-  }
-  for (const { finding, ignore } of agency.dropped ?? []) {
-    const entry = agency.custom?.spec.ignore?.[finding.category]?.[ignore];
-    out.push(
-      `  dropped ${finding.category} ${finding.start}–${finding.end} (${finding.detector}): the agency ignores ${JSON.stringify(entry ?? '?')} (classifier.ignore.${finding.category}.${ignore})`,
-    );
-  }
-  out.push('', 'Redacted:', redact(text, findings, { kind: 'tag' }));
-  return `${out.join('\n')}\n`;
 }
 
 function parseConfidence(value: string): number {
@@ -267,6 +184,10 @@ export function registerScan(program: Command): void {
           } else {
             text = words.join(' ');
           }
+          const [{ classifyWithEffect }, { formatReport }] = await Promise.all([
+            import('../../src/classifier/index.ts'),
+            loadScanLines(),
+          ]);
           const effect = classifyWithEffect(text, options.custom, { minConfidence: options.minConfidence });
           process.stdout.write(
             formatReport(text, effect.findings, { custom: options.custom, dropped: effect.dropped }),
