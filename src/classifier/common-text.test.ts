@@ -49,6 +49,8 @@ test('narrowedSource narrows L and N in classes and out of them, and leaves othe
   assert.equal(n('\\p{Ll}+'), null);
   assert.equal(n('\\P{L}'), null);
   assert.equal(n('\\s+\\d\\u0430'), '\\s+\\d\\u0430');
+  // without `u` there is no property to narrow
+  assert.equal(narrowedSource('\\p{L}', 'i'), null);
 });
 
 test('a common text holds no letter or digit from the limit up; emoji, dashes and quotes do not count', () => {

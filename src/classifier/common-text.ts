@@ -31,9 +31,11 @@ export function isCommonText(text: string): boolean {
 
 /**
  * `source` with each `\p{L}` and `\p{N}` narrowed for `flags` (see COMMON_LIMIT), in character classes and out of
- * them; null when it uses another property, which is then left to the regex as written.
+ * them; null when it uses another property, which is then left to the regex as written, or when `flags` lack `u`
+ * (without it `\p{L}` is no property).
  */
 export function narrowedSource(source: string, flags: string): string | null {
+  if (!flags.includes('u')) return null;
   const caseless = flags.includes('i') ? 'iu' : 'u';
   let out = '';
   let inClass = false;
