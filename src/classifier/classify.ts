@@ -93,7 +93,8 @@ function classifyUnsafe(text: string, options: ClassifyOptions): Finding[] {
   const norm = normalize(text);
   const t = norm.text;
   const candidates = identifierCandidates(t, minConfidence, norm.common);
-  findHealthTerms(candidates.length === 0 ? t : withoutIdentifiers(t, candidates), candidates);
+  // blanking the identifiers out with spaces keeps a common text common
+  findHealthTerms(candidates.length === 0 ? t : withoutIdentifiers(t, candidates), candidates, norm.common);
   if (candidates.length === 0) return [];
 
   const reported = candidates.filter(
@@ -162,7 +163,7 @@ function identifierCandidates(t: string, minConfidence: number, common: boolean)
       if ((at = t.indexOf('@', email.lastIndex)) < 0) break;
     }
   }
-  if (candidates.length > 0) demoteDocumentNumbers(t, candidates);
+  if (candidates.length > 0) demoteDocumentNumbers(t, candidates, common);
   return candidates;
 }
 
@@ -224,11 +225,10 @@ const NUMBER_SIGN = new CommonRegex(
  * An IIN or BIN candidate without its own label, right after a document number's label or a number sign, drops below
  * any threshold. (For a passport or an ID card a document's label is one of the document model's features.)
  */
-function demoteDocumentNumbers(t: string, candidates: Candidate[]): void {
+function demoteDocumentNumbers(t: string, candidates: Candidate[], common: boolean): void {
   for (const c of candidates) {
     if ((c.category !== 'IIN' && c.category !== 'BIN') || c.explanation.contextId !== undefined) continue;
     const before = t.slice(Math.max(0, c.start - DOCUMENT_NUMBER_WINDOW), c.start);
-    const common = isCommonText(before);
     if (!DOCUMENT_NUMBER_LABEL.for(common).test(before) && !NUMBER_SIGN.for(common).test(before)) continue;
     c.confidence = 0.1;
     c.explanation.note = 'a document number: its label says so';

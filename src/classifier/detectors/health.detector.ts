@@ -380,15 +380,15 @@ class VocabularyReader implements TrieReader {
   /** the longest accepted match of the word being read, and the hits of the message so far */
   private best: Candidate | null = null;
   found: Candidate[] | null = null;
-  /** whether the message is a common text (common-text.ts): looked at when it first reaches a term */
-  private common: boolean | null = null;
+  /** whether the message is a common text (common-text.ts) */
+  private common = true;
 
   letterOf(code: number): number {
     return letterOf(code);
   }
 
   reached(text: string, start: number, terms: readonly number[]): void {
-    this.best = judgeTerms(text, start, terms, this.best, (this.common ??= isCommonText(text)));
+    this.best = judgeTerms(text, start, terms, this.best, this.common);
   }
 
   wordEnd(end: number): number {
@@ -400,11 +400,11 @@ class VocabularyReader implements TrieReader {
     return Math.max(end, best.end);
   }
 
-  /** Starts a message. */
-  reset(): void {
+  /** Starts a message; `common`: it is a common text (common-text.ts). */
+  reset(common: boolean): void {
     this.best = null;
     this.found = null;
-    this.common = null;
+    this.common = common;
   }
 }
 const VOCABULARY_READER = new VocabularyReader();
@@ -412,20 +412,24 @@ const VOCABULARY_READER = new VocabularyReader();
 /**
  * The vocabulary's view of `text` and the health model's weighed words, from one walk over its characters. The
  * view is null when no term is there (the person and guard are looked for only then); the words are valid until the
- * next walk.
+ * next walk. `common`: `text` is a common text (common-text.ts).
  */
-export function readHealth(text: string, model: HealthModel): { view: VocabularyView | null; words: WordWeights } {
-  VOCABULARY_READER.reset();
+export function readHealth(
+  text: string,
+  model: HealthModel,
+  common: boolean,
+): { view: VocabularyView | null; words: WordWeights } {
+  VOCABULARY_READER.reset(common);
   const words = wordWeights(text, model.weights, VOCABULARY_READER);
   const found = VOCABULARY_READER.found;
-  VOCABULARY_READER.reset();
+  VOCABULARY_READER.reset(true);
   const view = found === null ? null : { hits: found, person: personIn(text), guard: GUARD.find(text) };
   return { view, words };
 }
 
 /** The vocabulary's walk over `text`: null when no term is there (the person and guard are looked for only then). */
 export function vocabularyView(text: string): VocabularyView | null {
-  return readHealth(text, healthModel()).view;
+  return readHealth(text, healthModel(), isCommonText(text)).view;
 }
 
 const NO_TERM: readonly string[] = ['vocabulary:none'];
@@ -465,11 +469,11 @@ export function signalsOf(view: VocabularyView | null): readonly string[] {
  * The HEALTH pass. The model (health-model/) decides whether the message is about a person's health, from its words
  * and the vocabulary's signals; when it is, the vocabulary's hits are the spans reported, or, when no listed term is
  * there, the sentence or window that scored (cut around identifiers). The explanation names the term, the context (person or another term), the
- * guard, and the model's score.
+ * guard, and the model's score. `common`: `text` is a common text (common-text.ts).
  */
-export function findHealthTerms(text: string, out: Candidate[]): void {
+export function findHealthTerms(text: string, out: Candidate[], common: boolean): void {
   const model = healthModel();
-  const { view, words } = readHealth(text, model);
+  const { view, words } = readHealth(text, model, common);
   const score = marginOf(model, words, signalsOf(view), text.length);
   // a wording the vocabulary does not list must convince the model by a wider margin
   const bar = model.threshold + (view === null ? model.unlisted : 0);
