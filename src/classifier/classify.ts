@@ -13,7 +13,7 @@ import {
 } from './document-model/features.ts';
 import { documentConfidence, documentModel, documentScore, strongestFeatures } from './document-model/model.ts';
 import { codeAt } from './chars.ts';
-import { CommonRegex, isCommonText } from './common-text.ts';
+import { CommonRegex } from './common-text.ts';
 
 // Module-level copies: read once, not through the import bindings on every call.
 const COMBINED = registry.COMBINED;
@@ -134,7 +134,7 @@ function identifierCandidates(t: string, minConfidence: number, common: boolean)
     const start = m.index;
     if (m[DIGIT_RUN_GROUP] !== undefined) {
       // fewer than nine characters cannot hold nine digits: dates, times, amounts end here
-      if (m[0].length >= MIN_SPAN_DIGITS) judgeDigitRun(t, start, m[0], minConfidence, candidates);
+      if (m[0].length >= MIN_SPAN_DIGITS) judgeDigitRun(t, start, m[0], minConfidence, common, candidates);
       continue;
     }
     let k = 1;
@@ -146,7 +146,7 @@ function identifierCandidates(t: string, minConfidence: number, common: boolean)
     if (!verdict) continue;
     const end = start + (verdict.length ?? m[0].length);
     if (verdict.length !== undefined) re.lastIndex = end;
-    candidates.push(scored(t, detector, verdict, start, end, minConfidence));
+    candidates.push(scored(t, detector, verdict, start, end, minConfidence, common));
   }
 
   let at = t.indexOf('@');
@@ -159,7 +159,8 @@ function identifierCandidates(t: string, minConfidence: number, common: boolean)
       if (from > email.lastIndex) email.lastIndex = from;
       if ((m = email.exec(t)) === null) break;
       const verdict = EMAIL_DETECTOR.evaluate(m[0]);
-      if (verdict) candidates.push(scored(t, EMAIL_DETECTOR, verdict, m.index, m.index + m[0].length, minConfidence));
+      if (verdict)
+        candidates.push(scored(t, EMAIL_DETECTOR, verdict, m.index, m.index + m[0].length, minConfidence, common));
       if ((at = t.indexOf('@', email.lastIndex)) < 0) break;
     }
   }
@@ -237,13 +238,16 @@ function demoteDocumentNumbers(t: string, candidates: Candidate[], common: boole
 
 const isDocument = (c: Candidate) => c.category === 'PASSPORT' || c.category === 'ID_CARD';
 
-/** A passport or ID-card candidate's features: the words around it and what the rules saw (document-model/). */
-function featuresOf(t: string, c: Candidate, signals: BeforeSignals): string[] {
+/**
+ * A passport or ID-card candidate's features: the words around it and what the rules saw (document-model/). `common`:
+ * `t` is a common text (common-text.ts).
+ */
+function featuresOf(t: string, c: Candidate, signals: BeforeSignals, common: boolean): string[] {
   const before = t.slice(Math.max(0, c.start - DOCUMENT_NUMBER_WINDOW), c.start);
   // one object shape every time: a spread or a property added later took V8's slow store paths per candidate
   const rules: RuleSignals = {
     contextId: c.explanation.contextId,
-    documentLabel: DOCUMENT_LABEL_RIGHT_BEFORE.for(isCommonText(before)).test(before),
+    documentLabel: DOCUMENT_LABEL_RIGHT_BEFORE.for(common).test(before),
     nameBefore: signals.nameBefore,
     listItem: signals.listItem,
   };
@@ -258,7 +262,7 @@ function featuresOf(t: string, c: Candidate, signals: BeforeSignals): string[] {
 let documentModelOn = true;
 const RULE_EVIDENCE = new Set(['rule:context', 'rule:name-before', 'rule:list-item']);
 const NO_EVIDENCE_CAP = 0.3;
-function judgeDocument(t: string, c: Candidate, minConfidence: number): void {
+function judgeDocument(t: string, c: Candidate, minConfidence: number, common: boolean): void {
   // with nothing seen, the cap keeps it below any threshold over it: the model's exact figure would never be read
   const signals = beforeSignals(t, c.start);
   if (minConfidence > NO_EVIDENCE_CAP && !ruleEvidence(signals, c.explanation.contextId)) {
@@ -266,7 +270,7 @@ function judgeDocument(t: string, c: Candidate, minConfidence: number): void {
     c.explanation.note = 'document model not asked: no context word, name or list item';
     return;
   }
-  const features = featuresOf(t, c, signals);
+  const features = featuresOf(t, c, signals, common);
   const confidence = documentConfidence(documentModel, documentScore(documentModel, features));
   // the model weighs what the rules saw; with nothing seen (no context word, no name in a list, no table header) it
   // does not make a finding of its own from the message's other words
@@ -283,7 +287,7 @@ export function documentCandidates(text: string): { category: Candidate['categor
     const candidates = identifierCandidates(t, 0, common);
     return candidates
       .filter(isDocument)
-      .map((c) => ({ category: c.category, features: featuresOf(t, c, beforeSignals(t, c.start)) }));
+      .map((c) => ({ category: c.category, features: featuresOf(t, c, beforeSignals(t, c.start), common) }));
   } finally {
     documentModelOn = true;
   }
@@ -293,7 +297,7 @@ export function documentCandidates(text: string): { category: Candidate['categor
  * A table pasted into a chat (`ФИО | ИИН | № уд.л.` over rows of values): a value in a row takes its column's header
  * as context. The header is the first line with the same cell separator; a cell is found by counting separators.
  */
-function headerContext(t: string, start: number, context: ContextWords): string | undefined {
+function headerContext(t: string, start: number, context: ContextWords, common: boolean): string | undefined {
   const lineStart = t.lastIndexOf('\n', start - 1) + 1;
   if (lineStart === 0) return undefined;
   const cellsBefore = t.slice(lineStart, start);
@@ -306,7 +310,8 @@ function headerContext(t: string, start: number, context: ContextWords): string 
     .find((line) => line.includes(separator));
   const cell = header?.split(separator)[column]?.trim();
   if (!cell || cell === cellsBefore.split(separator)[column]?.trim()) return undefined;
-  return context.find(`${cell} `, cell.length + 1, cell.length + 1);
+  // a cell of a common text is common
+  return context.find(`${cell} `, cell.length + 1, cell.length + 1, common);
 }
 
 function scored(
@@ -316,9 +321,12 @@ function scored(
   start: number,
   end: number,
   minConfidence: number,
+  common: boolean,
 ): Candidate {
   const context = detector.context && detector.contextScore > verdict.baseScore ? detector.context : null;
-  const contextId = context ? (context.find(t, start, end) ?? headerContext(t, start, context)) : undefined;
+  const contextId = context
+    ? (context.find(t, start, end, common) ?? headerContext(t, start, context, common))
+    : undefined;
   const confidence = contextId !== undefined ? detector.contextScore : verdict.baseScore;
   const explanation: Candidate['explanation'] = { baseScore: verdict.baseScore, validator: verdict.validator };
   if (contextId !== undefined) explanation.contextId = contextId;
@@ -332,7 +340,7 @@ function scored(
     validated: verdict.validated,
     explanation,
   };
-  if (documentModelOn && isDocument(candidate)) judgeDocument(t, candidate, minConfidence);
+  if (documentModelOn && isDocument(candidate)) judgeDocument(t, candidate, minConfidence, common);
   return candidate;
 }
 
@@ -341,7 +349,14 @@ function scored(
  * holding a space (two numbers written side by side). A run laid out like a card is never sliced: twelve digits
  * of a sixteen-digit number are not an IIN.
  */
-function judgeDigitRun(t: string, runStart: number, run: string, minConfidence: number, out: Candidate[]): void {
+function judgeDigitRun(
+  t: string,
+  runStart: number,
+  run: string,
+  minConfidence: number,
+  common: boolean,
+  out: Candidate[],
+): void {
   // split the run into digit groups and the separators between them
   const groupStarts: number[] = [];
   const groupEnds: number[] = [];
@@ -404,7 +419,7 @@ function judgeDigitRun(t: string, runStart: number, run: string, minConfidence: 
           if (shape.digits.length < detector.minDigits || shape.digits.length > detector.maxDigits) continue;
           const verdict = detector.evaluate(shape);
           if (!verdict) continue;
-          const candidate = scored(t, detector, verdict, start, end, minConfidence);
+          const candidate = scored(t, detector, verdict, start, end, minConfidence, common);
           if (candidate.confidence < minConfidence) continue;
           out.push(candidate);
           taken = to;

@@ -1,6 +1,6 @@
 import type { Category } from '../types.ts';
 import { codeAt, codeUnitTable } from '../chars.ts';
-import { CommonRegex, isCommonText } from '../common-text.ts';
+import { CommonRegex } from '../common-text.ts';
 
 /**
  * The shape of one run of digits found by the combined pass: a "run" is digits joined by the separators people
@@ -88,9 +88,6 @@ export interface ContextOptions {
   after?: number;
 }
 
-/** The first context word of `window` at or after `at` that starts a word. */
-type NextWord = (window: string, at: number) => RegExpExecArray | null;
-
 export class ContextWords {
   readonly words: readonly string[];
   /** the words, global, without the word-start check (matchAtWordStart makes it) */
@@ -123,33 +120,44 @@ export class ContextWords {
     for (const { word } of [...entries].reverse()) CONTEXT_WORDS.set(contextId(detector, word), word);
   }
 
-  /** the id of the context word found near [start, end) of `text`, if any */
-  find(text: string, start: number, end: number): string | undefined {
+  /**
+   * the id of the context word found near [start, end) of `text`, if any; `common`: `text` is a common text
+   * (common-text.ts)
+   */
+  find(text: string, start: number, end: number, common: boolean): string | undefined {
     const from = Math.max(0, start - this.reachBefore);
     const after = end + this.reachAfter;
-    // the words are looked for in [from, after) only
-    const words = this.pattern.for(isCommonText(text.slice(from, after)));
-    const next: NextWord = (window, at) => matchAtWordStart(words, window, at);
+    const words = this.pattern.for(common);
     const before = text.slice(from, start);
     if (this.gap !== null) {
       let last: RegExpExecArray | null = null;
-      for (let m = next(before, 0); m !== null; m = next(before, m.index + m[0].length)) last = m;
+      for (
+        let m = matchAtWordStart(words, before, 0);
+        m !== null;
+        m = matchAtWordStart(words, before, m.index + m[0].length)
+      )
+        last = m;
       if (last === null) return undefined;
       return this.gap.test(before.slice(last.index + last[0].length)) ? this.idOf(last[0]) : undefined;
     }
-    if (next(before, 0) === null && next(text.slice(end, after), 0) === null) return undefined;
+    if (matchAtWordStart(words, before, 0) === null && matchAtWordStart(words, text.slice(end, after), 0) === null)
+      return undefined;
     // the number's own label names another document: "тіркеу куәлігі N 01245789, төлқұжатпен бірге"
     if (this.guard?.test(text.slice(Math.max(0, start - OWN_LABEL), start))) return undefined;
-    return this.counted(next, text, from, start) ?? this.counted(next, text, end, after);
+    return this.counted(words, text, from, start) ?? this.counted(words, text, end, after);
   }
 
   /**
    * The first context word in text[from, to) that counts: not negated ("не БИН", "куәлік емес", "not a passport")
    * and not in a phrase the detector's guard names (a building's technical passport, a driving licence).
    */
-  private counted(next: NextWord, text: string, from: number, to: number): string | undefined {
+  private counted(words: RegExp, text: string, from: number, to: number): string | undefined {
     const window = text.slice(from, to);
-    for (let m = next(window, 0); m !== null; m = next(window, m.index + m[0].length)) {
+    for (
+      let m = matchAtWordStart(words, window, 0);
+      m !== null;
+      m = matchAtWordStart(words, window, m.index + m[0].length)
+    ) {
       const at = from + m.index;
       const after = at + m[0].length;
       if (NEGATED_BEFORE.test(text.slice(Math.max(0, at - 16), at))) continue;
