@@ -12,6 +12,8 @@ import {
 } from '../health-model/model.ts';
 import { wordWeights, type TrieReader, type WordWeights } from '../health-model/features.ts';
 import { codeAt, codeUnitTable } from '../chars.ts';
+import { groupEnd, healthTrie, literalPrefix, splitTopLevel, TABLE_SIZE, WORD_CHAR } from './health-trie.ts';
+import { HEALTH_TRIE } from './health-trie.generated.ts';
 import { CommonRegex, isCommonText } from '../common-text.ts';
 
 /**
@@ -117,14 +119,6 @@ class CompiledTerm {
   }
 }
 
-const FOLDED = new Map<string, string>();
-/** A letter as the trie compares it (lower case, ё as е); remembered, since the tables ask for each letter thousands of times. */
-function fold(ch: string): string {
-  let folded = FOLDED.get(ch);
-  if (folded === undefined) FOLDED.set(ch, (folded = ch.toLowerCase().replace('ё', 'е')));
-  return folded;
-}
-
 /** White space as `\s` reads it, for the code units the tables cover. */
 const SPACE_BELOW_TABLE = codeUnitTable(/\s/, 0x500);
 /** Regex syntax characters: a literal character of a source is none of these. */
@@ -166,98 +160,6 @@ export function nextCharChecks(): NextCharCheck[] {
   return COMPILED.flatMap((c) => (c.next === null ? [] : [c.next]));
 }
 
-/**
- * The regex syntax characters of `source` from `from` on, with the group depth each stands at (a `(` and its `)`
- * at the depth outside them); escaped characters and the insides of character classes are skipped.
- */
-function* syntaxOf(source: string, from = 0): Generator<{ at: number; char: string; depth: number }> {
-  let depth = 0;
-  let inClass = false;
-  for (let i = from; i < source.length; i++) {
-    const char = source[i]!;
-    if (char === '\\') i++;
-    else if (inClass) inClass = char !== ']';
-    else if (char === '[') inClass = true;
-    else if (char === '(') yield { at: i, char, depth: depth++ };
-    else if (char === ')') yield { at: i, char, depth: --depth };
-    else yield { at: i, char, depth };
-  }
-}
-
-/** Splits a regex source at its top-level `|` (outside groups and classes). */
-function splitTopLevel(source: string): string[] {
-  const parts: string[] = [];
-  let start = 0;
-  for (const { at, char, depth } of syntaxOf(source)) {
-    if (char !== '|' || depth !== 0) continue;
-    parts.push(source.slice(start, at));
-    start = at + 1;
-  }
-  parts.push(source.slice(start));
-  return parts;
-}
-
-/** The end of the group that starts at `open` (a `(`), or -1. */
-function groupEnd(source: string, open: number): number {
-  for (const { at, char, depth } of syntaxOf(source, open)) if (char === ')' && depth === 0) return at;
-  return -1;
-}
-
-/**
- * A raw phrase's alternatives, each a regex of its own: its top-level `|` split, and a leading `(?:a|b)` group
- * (not made optional) written out as `a…` and `b…`, recursively.
- */
-function rawAlternatives(source: string): string[] {
-  return splitTopLevel(source).flatMap((alternative) => {
-    if (!alternative.startsWith('(?:')) return [alternative];
-    const end = groupEnd(alternative, 0);
-    const after = alternative.slice(end + 1);
-    if (end < 0 || /^[?*{]/.test(after)) return [alternative];
-    return splitTopLevel(alternative.slice(3, end)).flatMap((inner) => rawAlternatives(`${inner}${after}`));
-  });
-}
-
-/** Short words, each with its space (and an optional word after it), at the start of an alternative (на, к, is, had a…). */
-const SHORT_WORDS_START = /^((?:\p{L}{1,3}\\s[+*](?:\(\?:\\p\{L\}\+\\s\+\)\?)?)+)(.+)$/u;
-
-/**
- * An alternative that starts with short, common words (на декрет, к врачу, is sick, had a stroke) would be tried at
- * every word that starts like them; the short words move into a lookbehind, so the alternative is indexed under the
- * word after them (декрет, врачу, sick, stroke) and tried only there.
- */
-function hoistShortWords(alternative: string): string[] {
-  const m = SHORT_WORDS_START.exec(alternative);
-  if (!m) return [alternative];
-  const [, words, rest] = m as unknown as [string, string, string];
-  const inner = rawAlternatives(rest).flatMap(hoistShortWords);
-  if (!inner.every((r) => leadingLetters(r) !== '')) return [alternative];
-  return inner.map((r) => {
-    // an alternative hoisted again carries its own lookbehind: the words before it join it
-    const own = r.startsWith(LOOKBEHIND_OPEN) ? r.slice(LOOKBEHIND_OPEN.length, groupEnd(r, 0)) : '';
-    const body = own ? r.slice(groupEnd(r, 0) + 1) : r;
-    return `${LOOKBEHIND_OPEN}${words}${own})${body}`;
-  });
-}
-
-const LOOKBEHIND_OPEN = '(?<=(?<![\\p{L}])';
-
-/** The letters a regex alternative starts with, up to its first syntax or lookbehind; a letter made optional is left out. */
-function leadingLetters(source: string): string {
-  const body = source.startsWith('(?<=') ? source.slice(groupEnd(source, 0) + 1) : source;
-  if (body === source && source.startsWith('(?<=')) return '';
-  // `[её]` is one letter to the walk (it folds ё to е): a term written with е starts with more than its first letters
-  const units = /^(?:\p{L}|\[[еЕ][ёЁ]\])+/u.exec(body)?.[0].match(/\p{L}|\[[еЕ][ёЁ]\]/gu) ?? [];
-  // a last letter made optional or repeated is not part of the start
-  if (/^[?*{]/.test(body.slice(units.join('').length))) units.pop();
-  return units.map((unit) => (unit.length > 1 ? (unit[1] as string) : unit)).join('');
-}
-
-/** The literal letters a term starts with (the part the trie walks); a letter made optional by `?` is not. */
-function literalPrefix(term: string): string {
-  const prefix = /^\p{L}+/u.exec(term)?.[0] ?? '';
-  return term[prefix.length] === '?' ? prefix.slice(0, -1) : prefix;
-}
-
 /*
  * The dictionary pass is a walk over a trie of the terms' literal prefixes, started at each word start, in
  * a plain loop over char codes with typed-array tables, inside the health model's own loop over the message's
@@ -266,86 +168,10 @@ function literalPrefix(term: string): string {
  * the walk touches each character once. Only where the walk reaches a term's prefix does the term's own regex run,
  * to take the inflected ending and check the word boundary.
  */
-const TABLE_SIZE = 0x500; // ASCII, Latin-1 and Cyrillic (Kazakh letters included) are looked up in tables
-/** 0 for characters that end a word, 1 for word characters outside the trie's alphabet, else alphabet index */
-const LETTER = new Uint16Array(TABLE_SIZE);
-const WORD_CHAR = /[\p{L}\p{N}]/u;
-const COMPILED: CompiledTerm[] = [];
-let alphabetSize = 2;
-const alphabet = new Map<string, number>();
-for (let c = 0; c < TABLE_SIZE; c++) {
-  const ch = String.fromCharCode(c);
-  if (WORD_CHAR.test(ch)) LETTER[c] = 1;
-}
-/**
- * What the trie indexes: each term under its literal start, and a `raw` phrase once per alternative of its top level
- * (and of a group it starts with), each under its own literal start, so that every alternative can be reached.
- */
-interface Entry {
-  term: HealthTerm;
-  prefix: string;
-  /** a raw phrase's alternative; null for a term, whose source is compiled from its syntax when first needed */
-  source: string | null;
-}
-const ENTRIES: Entry[] = HEALTH_TERMS.flatMap((term): Entry[] => {
-  if (!term.raw) return [{ term, prefix: literalPrefix(term.term), source: null }];
-  return rawAlternatives(term.raw)
-    .flatMap(hoistShortWords)
-    .map((source) => ({ term, prefix: leadingLetters(source) || literalPrefix(term.term), source }));
-});
-for (const { prefix } of ENTRIES) {
-  for (const ch of prefix) {
-    const key = fold(ch);
-    if (!alphabet.has(key)) alphabet.set(key, alphabetSize++);
-  }
-}
-for (let c = 0; c < TABLE_SIZE; c++) {
-  const index = alphabet.get(fold(String.fromCharCode(c)));
-  if (index !== undefined && LETTER[c] === 1) LETTER[c] = index;
-}
-
-/**
- * The trie of the entries' prefixes: node 0 is the root, `trie[node * alphabetSize + letter]` the child times two,
- * plus one when terms end at the child (0 = no child); `termsAt[node]` those terms (indexes into COMPILED, which it
- * fills in the trie's order). The mark in the table spares the walk a second table read at every letter: `termsAt`
- * is read only where terms are. The table is made once at its size (a node for each distinct folded start of a
- * prefix), not grown by copies.
- */
-function buildTrie(entries: readonly Entry[]): { trie: Int32Array; termsAt: (readonly number[] | null)[] } {
-  const starts = new Set<string>();
-  for (const { prefix } of entries) {
-    let folded = '';
-    for (const ch of prefix) starts.add((folded += fold(ch)));
-  }
-  const next = new Int32Array((1 + starts.size) * alphabetSize);
-  let nodeCount = 1;
-  const termsAt: (number[] | undefined)[] = [];
-  for (const { term, prefix, source } of [...entries].sort((a, b) => b.term.term.length - a.term.term.length)) {
-    let node = 0;
-    for (const ch of prefix) {
-      const letter = alphabet.get(fold(ch)) as number;
-      let child = next[node * alphabetSize + letter] as number;
-      if (child === 0) {
-        child = nodeCount++;
-        next[node * alphabetSize + letter] = child;
-      }
-      node = child;
-    }
-    COMPILED.push(new CompiledTerm(term, source, prefix));
-    (termsAt[node] ??= []).push(COMPILED.length - 1);
-  }
-  for (let k = 0; k < next.length; k++) {
-    const child = next[k] as number;
-    if (child !== 0) next[k] = 2 * child + (termsAt[child] === undefined ? 0 : 1);
-  }
-  return {
-    trie: next,
-    // dense and without holes, so that the walk never reads past the array's end
-    termsAt: Array.from({ length: nodeCount }, (_, node) => termsAt[node] ?? null),
-  };
-}
-const { trie: TRIE, termsAt: TERMS_AT } = buildTrie(ENTRIES);
-const ALPHABET = alphabetSize;
+const TRIE = healthTrie(HEALTH_TERMS, HEALTH_TRIE);
+const LETTER = TRIE.letters;
+/** The vocabulary's entries in the trie's order, each with its regexes (compiled when first used). */
+const COMPILED = TRIE.entries.map(({ term, source, prefix }) => new CompiledTerm(term, source, prefix));
 
 function letterOf(code: number): number {
   if (code < TABLE_SIZE) return LETTER[code] as number;
@@ -374,9 +200,9 @@ export interface VocabularyView {
  */
 class VocabularyReader implements TrieReader {
   readonly letters = LETTER;
-  readonly next = TRIE;
-  readonly alphabet = ALPHABET;
-  readonly termsAt = TERMS_AT;
+  readonly next = TRIE.next;
+  readonly alphabet = TRIE.alphabet;
+  readonly termsAt = TRIE.termsAt;
   /** the longest accepted match of the word being read, and the hits of the message so far */
   private best: Candidate | null = null;
   found: Candidate[] | null = null;

@@ -1,0 +1,62 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { HEALTH_TERMS, type HealthTerm } from '../health-vocabulary.ts';
+import { healthTrie, makeHealthTrie, vocabularyDigest, type HealthTrie } from './health-trie.ts';
+import { HEALTH_TRIE } from './health-trie.generated.ts';
+
+/** Two tries read the same: every table cell, every node's entries, every entry's term, start and source. */
+function assertSameTrie(actual: HealthTrie, expected: HealthTrie): void {
+  assert.equal(actual.alphabet, expected.alphabet);
+  assert.ok(Buffer.from(actual.letters.buffer).equals(Buffer.from(expected.letters.buffer)), 'the letter tables');
+  assert.equal(actual.next.length, expected.next.length);
+  assert.ok(Buffer.from(actual.next.buffer).equals(Buffer.from(expected.next.buffer)), 'the trie tables');
+  assert.deepEqual(actual.termsAt, expected.termsAt);
+  assert.equal(actual.entries.length, expected.entries.length);
+  actual.entries.forEach((entry, k) => {
+    const other = expected.entries[k]!;
+    assert.equal(entry.term, other.term, `entry ${k}: the same term object`);
+    assert.equal(entry.prefix, other.prefix);
+    assert.equal(entry.source, other.source);
+  });
+}
+
+test('the shipped trie is the one the vocabulary makes (after changing the vocabulary: npm run generate:health-trie)', () => {
+  const { shipped } = makeHealthTrie(HEALTH_TERMS);
+  assert.equal(HEALTH_TRIE.vocabulary, vocabularyDigest(HEALTH_TERMS), 'made from the vocabulary as it stands');
+  assert.deepEqual(HEALTH_TRIE, shipped);
+});
+
+test('the shipped trie, loaded, reads exactly as the trie made from the vocabulary', () => {
+  const made = makeHealthTrie(HEALTH_TERMS).trie;
+  const loaded = healthTrie(HEALTH_TERMS, HEALTH_TRIE);
+  assert.ok(made.termsAt.length > 10_000 && made.entries.length > 2_000, 'the whole vocabulary');
+  assertSameTrie(loaded, made);
+});
+
+test('a shipped trie made from another vocabulary is not used: the trie is made from the terms given', () => {
+  const changed: HealthTerm[] = [...HEALTH_TERMS, { id: 'test-only', term: 'зюзюкаліт*', weight: 0.9, lang: 'kk' }];
+  const trie = healthTrie(changed, HEALTH_TRIE);
+  assertSameTrie(trie, makeHealthTrie(changed).trie);
+  const last = trie.entries.findIndex((e) => e.term.id === 'test-only');
+  assert.ok(last >= 0 && trie.termsAt.some((at) => at?.includes(last)), 'the new term is reached');
+  assert.ok(trie.termsAt.length > healthTrie(HEALTH_TERMS, HEALTH_TRIE).termsAt.length);
+});
+
+test('the raw phrases are indexed once per alternative, short leading words moved into a lookbehind', () => {
+  const raw: HealthTerm = {
+    id: 'raw-test',
+    term: 'x',
+    raw: '(?:на|в)\\s+декрет\\p{L}*|maternity\\s+leave',
+    weight: 0.9,
+    lang: 'any',
+  };
+  const { entries } = makeHealthTrie([raw]).trie;
+  assert.deepEqual(
+    entries.map((e) => [e.prefix, e.source]),
+    [
+      ['декрет', '(?<=(?<![\\p{L}])на\\s+)декрет\\p{L}*'],
+      ['декрет', '(?<=(?<![\\p{L}])в\\s+)декрет\\p{L}*'],
+      ['maternity', 'maternity\\s+leave'],
+    ],
+  );
+});
