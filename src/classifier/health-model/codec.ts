@@ -29,10 +29,13 @@ export function decodeModel(encoded: EncodedModel): HealthModel {
   if (encoded.tableBits !== TABLE_BITS) throw new Error('health model: table size differs from features.ts');
   const bytes = Buffer.from(encoded.data, 'base64');
   const weights = new Float32Array(1 << TABLE_BITS);
-  const indices = new Int32Array(encoded.count);
+  const scale = encoded.scale;
+  // one pass: the int16 values are the last 2 × count bytes; each read inline (a Buffer method call per weight, and
+  // a second loop, were most of a process's first classification)
+  let value = bytes.length - 2 * encoded.count;
   let at = 0;
   let index = 0;
-  for (let k = 0; k < encoded.count; k++) {
+  for (let k = 0; k < encoded.count; k++, value += 2) {
     let delta = 0;
     let shift = 0;
     let byte: number;
@@ -42,10 +45,8 @@ export function decodeModel(encoded: EncodedModel): HealthModel {
       shift += 7;
     } while (byte & 0x80);
     index += delta;
-    indices[k] = index;
+    weights[index] = ((((bytes[value + 1] as number) << 24) >> 16) | (bytes[value] as number)) * scale;
   }
-  for (let k = 0; k < encoded.count; k++, at += 2)
-    weights[indices[k] as number] = bytes.readInt16LE(at) * encoded.scale;
   return {
     bias: encoded.bias,
     threshold: encoded.threshold,
