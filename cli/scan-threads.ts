@@ -11,12 +11,20 @@ export interface ScanThreadData {
   custom: CustomClassifierSpec | null;
 }
 
-/** A block of JSON lines sent to a thread, and the result lines it sends back (or why it could not). */
-export type ScanReply = { seq: number; out: string } | { seq: number; error: string };
+/**
+ * A block of JSON lines sent to a thread, and the result lines it sends back as UTF-8 bytes moved to this thread (a
+ * string would be copied twice on the way, and encoded again here to be written), or why it could not.
+ */
+export type ScanReply = { seq: number; out: Uint8Array } | { seq: number; error: string };
 
 interface Pending {
-  resolve(out: string): void;
+  resolve(out: Uint8Array): void;
   reject(error: Error): void;
+}
+
+/** `bytes`, or a copy when they are a view into memory shared with others (a pool): only memory of its own can move. */
+export function movable(bytes: Uint8Array): Uint8Array {
+  return bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength ? bytes : new Uint8Array(bytes);
 }
 
 /** The thread's module beside this one, in the same form (`.ts` from the sources, `.js` from dist/). */
@@ -46,14 +54,13 @@ export class ScanThreads {
     }
   }
 
-  /** The result lines of `block` (JSON lines joined by LF), from the least busy thread. */
-  scan(block: Uint8Array): Promise<string> {
+  /** The result lines of `block` (JSON lines joined by LF) as UTF-8, from the least busy thread. */
+  scan(block: Uint8Array): Promise<Uint8Array> {
     if (this.failure) return Promise.reject(this.failure);
-    // only memory of its own can move: a view into a shared pool is copied first
-    const own = block.byteOffset === 0 && block.byteLength === block.buffer.byteLength ? block : new Uint8Array(block);
+    const own = movable(block);
     const thread = this.threads.reduce((a, b) => (b.pending.size < a.pending.size ? b : a));
     const seq = this.seq++;
-    return new Promise<string>((resolve, reject) => {
+    return new Promise<Uint8Array>((resolve, reject) => {
       thread.pending.set(seq, { resolve, reject });
       // the block's memory moves to the thread: it is not copied, and not used here again
       thread.worker.postMessage({ seq, block: own }, [own.buffer as ArrayBuffer]);

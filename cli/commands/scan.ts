@@ -23,8 +23,8 @@ async function ownScanner(options: ScanOptions): Promise<(block: Buffer) => stri
   return (block) => scanBlock(block, options);
 }
 
-/** What scanJsonl writes for each run of lines: result lines, in input order. */
-type Results = string | Promise<string>;
+/** What scanJsonl writes for each run of lines: result lines (from a scan thread as UTF-8), in input order. */
+type Results = string | Promise<string | Uint8Array>;
 
 /**
  * The lines of a chunk as blocks for scanBlock (joined by LF), and a line too long to keep as its error line, in
@@ -84,8 +84,8 @@ export async function scanJsonl(
       : null;
   const scan = threads ? (block: Buffer): Results => threads.scan(block) : await ownScanner(options);
   const inHand: Results[] = [];
-  const write = async (results: string) => {
-    if (results !== '' && !output.write(results)) await once(output, 'drain');
+  const write = async (results: string | Uint8Array) => {
+    if (results.length > 0 && !output.write(results)) await once(output, 'drain');
   };
   const scanLines = async (lines: readonly Line[]) => {
     for (const block of blocksOf(lines, maxLineBytes)) {
