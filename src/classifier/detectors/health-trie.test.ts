@@ -20,7 +20,7 @@ function assertSameTrie(actual: HealthTrie, expected: HealthTrie): void {
   });
 }
 
-test('the shipped trie is the one the vocabulary makes (after changing the vocabulary: npm run generate:health-trie)', () => {
+test('the shipped trie is the one the vocabulary makes (else: npm run generate:health-trie)', () => {
   const { shipped } = makeHealthTrie(HEALTH_TERMS);
   assert.equal(HEALTH_TRIE.vocabulary, vocabularyDigest(HEALTH_TERMS), 'made from the vocabulary as it stands');
   assert.deepEqual(HEALTH_TRIE, shipped);

@@ -3,9 +3,9 @@
  * each term under its literal start, and a raw phrase once per alternative of its top level (and of a group it starts
  * with), each under its own literal start, so that every alternative can be reached.
  *
- * Making the trie (splitting the phrases, folding each letter, a node for each distinct start of a prefix) was a third
- * of a process's start-up with the classifier, so the trie `npm run generate:health-trie` makes ships beside this
- * module (health-trie.generated.ts), with a digest of the vocabulary it was made from. `healthTrie` uses it when the
+ * Making the trie (splitting the phrases, folding each letter, a node for each distinct start of a prefix) was the
+ * largest part of importing the classifier, so the trie `npm run generate:health-trie` makes ships beside this module
+ * (health-trie.generated.ts), with a digest of the vocabulary it was made from. `healthTrie` uses it when the
  * vocabulary is still that one and makes the trie otherwise: a stale file costs start-up time, never a wrong match.
  * A test holds the shipped trie to the one made here.
  */
@@ -14,7 +14,10 @@ import { createHash } from 'node:crypto';
 import type { HealthTerm } from '../health-vocabulary.ts';
 
 const FOLDED = new Map<string, string>();
-/** A letter as the trie compares it (lower case, ё as е); remembered, since the tables ask for each letter thousands of times. */
+/**
+ * A letter as the trie compares it (lower case, ё as е); remembered, since the tables ask for each letter thousands
+ * of times.
+ */
 export function fold(ch: string): string {
   let folded = FOLDED.get(ch);
   if (folded === undefined) FOLDED.set(ch, (folded = ch.toLowerCase().replace('ё', 'е')));
@@ -72,7 +75,10 @@ function rawAlternatives(source: string): string[] {
   });
 }
 
-/** Short words, each with its space (and an optional word after it), at the start of an alternative (на, к, is, had a…). */
+/**
+ * Short words, each with its space (and an optional word after it), at the start of an alternative (на, к, is,
+ * had a…).
+ */
 const SHORT_WORDS_START = /^((?:\p{L}{1,3}\\s[+*](?:\(\?:\\p\{L\}\+\\s\+\)\?)?)+)(.+)$/u;
 
 /**
@@ -96,7 +102,10 @@ function hoistShortWords(alternative: string): string[] {
 
 const LOOKBEHIND_OPEN = '(?<=(?<![\\p{L}])';
 
-/** The letters a regex alternative starts with, up to its first syntax or lookbehind; a letter made optional is left out. */
+/**
+ * The letters a regex alternative starts with, up to its first syntax or lookbehind; a letter made optional is left
+ * out.
+ */
 function leadingLetters(source: string): string {
   const body = source.startsWith('(?<=') ? source.slice(groupEnd(source, 0) + 1) : source;
   if (body === source && source.startsWith('(?<=')) return '';
