@@ -252,12 +252,8 @@ export function makeHealthTrie(terms: readonly HealthTerm[]): { trie: HealthTrie
     (termsAt[node] ??= []).push(k);
     ends.push(node);
   });
-  const nodes = Buffer.alloc(8 * (parents.length - 1));
-  for (let node = 1; node < parents.length; node++) {
+  for (let node = 1; node < parents.length; node++)
     next[(parents[node] as number) * size + (letterOfNode[node] as number)] = 2 * node + (termsAt[node] ? 1 : 0);
-    nodes.writeUInt32LE(parents[node] as number, 8 * (node - 1));
-    nodes.writeUInt32LE(letterOfNode[node] as number, 8 * (node - 1) + 4);
-  }
   return {
     trie: {
       entries: ordered.map(({ term, prefix, source }) => ({ term, prefix, source })),
@@ -270,7 +266,17 @@ export function makeHealthTrie(terms: readonly HealthTerm[]): { trie: HealthTrie
       vocabulary: vocabularyDigest(terms),
       letters: [...alphabet.keys()],
       entries: ordered.map(({ index, prefix, source }, k) => [index, prefix, source, ends[k] as number] as const),
-      nodes: nodes.toString('base64'),
+      nodes: encodeNodes(parents, letterOfNode),
     },
   };
+}
+
+/** Each node's parent and letter from node 1 on, as ShippedTrie's `nodes`. */
+function encodeNodes(parents: readonly number[], letters: readonly number[]): string {
+  const nodes = Buffer.alloc(8 * (parents.length - 1));
+  for (let node = 1; node < parents.length; node++) {
+    nodes.writeUInt32LE(parents[node] as number, 8 * (node - 1));
+    nodes.writeUInt32LE(letters[node] as number, 8 * (node - 1) + 4);
+  }
+  return nodes.toString('base64');
 }
