@@ -211,64 +211,47 @@ function entriesOf(terms: readonly HealthTerm[]): (TrieEntry & { index: number }
 }
 
 /**
- * The trie of `terms`, made from them, and the form it ships in. Node 0 is the root; letters are numbered in the
- * order the entries first use them; the entries are taken longest term first (so that, of a node's terms, the
- * longer is tried first), and a node is numbered when first made. The table is made once at its size (a node for
- * each distinct folded start of a prefix), not grown by copies.
+ * The trie of `terms`, made from them, and the form it ships in; the trie is read from that form as a shipped one
+ * is, so the two cannot differ. Node 0 is the root; letters are numbered in the order the entries first use them;
+ * the entries are taken longest term first (so that, of a node's terms, the longer is tried first), and a node is
+ * numbered when first made.
  */
 export function makeHealthTrie(terms: readonly HealthTerm[]): { trie: HealthTrie; shipped: ShippedTrie } {
   const all = entriesOf(terms);
   const alphabet = new Map<string, number>();
-  const starts = new Set<string>();
-  for (const { prefix } of all) {
-    let folded = '';
+  for (const { prefix } of all)
     for (const ch of prefix) {
       const key = fold(ch);
       if (!alphabet.has(key)) alphabet.set(key, alphabet.size + 2);
-      starts.add((folded += key));
     }
-  }
   const size = alphabet.size + 2;
-  const next = new Int32Array((1 + starts.size) * size);
+  /** node * size + letter → the child */
+  const children = new Map<number, number>();
   const parents = [0];
   const letterOfNode = [0];
-  const termsAt: (number[] | null)[] = [null];
   const ordered = [...all].sort((a, b) => b.term.term.length - a.term.term.length);
-  const ends: number[] = [];
-  ordered.forEach(({ prefix }, k) => {
+  const ends = ordered.map(({ prefix }) => {
     let node = 0;
     for (const ch of prefix) {
       const letter = alphabet.get(fold(ch)) as number;
-      let child = next[node * size + letter] as number;
-      if (child === 0) {
+      let child = children.get(node * size + letter);
+      if (child === undefined) {
         child = parents.length;
         parents.push(node);
         letterOfNode.push(letter);
-        termsAt.push(null);
-        next[node * size + letter] = child;
+        children.set(node * size + letter, child);
       }
       node = child;
     }
-    (termsAt[node] ??= []).push(k);
-    ends.push(node);
+    return node;
   });
-  for (let node = 1; node < parents.length; node++)
-    next[(parents[node] as number) * size + (letterOfNode[node] as number)] = 2 * node + (termsAt[node] ? 1 : 0);
-  return {
-    trie: {
-      entries: ordered.map(({ term, prefix, source }) => ({ term, prefix, source })),
-      letters: letterTable(alphabet),
-      alphabet: size,
-      next,
-      termsAt,
-    },
-    shipped: {
-      vocabulary: vocabularyDigest(terms),
-      letters: [...alphabet.keys()],
-      entries: ordered.map(({ index, prefix, source }, k) => [index, prefix, source, ends[k] as number] as const),
-      nodes: encodeNodes(parents, letterOfNode),
-    },
+  const shipped: ShippedTrie = {
+    vocabulary: vocabularyDigest(terms),
+    letters: [...alphabet.keys()],
+    entries: ordered.map(({ index, prefix, source }, k) => [index, prefix, source, ends[k] as number] as const),
+    nodes: encodeNodes(parents, letterOfNode),
   };
+  return { trie: loadTrie(terms, shipped), shipped };
 }
 
 /** Each node's parent and letter from node 1 on, as ShippedTrie's `nodes`. */
