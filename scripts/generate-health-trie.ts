@@ -21,5 +21,5 @@ export const HEALTH_TRIE: ShippedTrie = ${JSON.stringify(shipped)};
 `,
 );
 console.log(
-  `${path.relative(root, OUT)}: ${trie.entries.length} entries, ${trie.termsAt.length} nodes, ${trie.alphabet} letters`,
+  `${path.relative(root, OUT)}: ${trie.entries.length} entries, ${trie.termsAt.length} nodes, ${shipped.letters.length} letters`,
 );

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { codeAt, codeUnitRanges, codeUnitTable } from './chars.ts';
+import { codeAt, codeUnitRanges, codeUnits, codeUnitTable } from './chars.ts';
 
 test('codeAt reads what charCodeAt reads, in every representation of a string, and NaN past its end', () => {
   const base = 'Науқас Әлия, ИИН 900101300123 😀 ok';
@@ -23,6 +23,30 @@ test('codeAt reads what charCodeAt reads, in every representation of a string, a
   // a surrogate half is read as one UTF-16 unit, as the loops expect
   assert.equal(codeAt('😀', 0), 0xd83d);
   assert.equal(codeAt('😀', 1), 0xde00);
+});
+
+test('codeUnits copies every UTF-16 unit of every representation of a string, lone surrogates too, then a space', () => {
+  const base = 'Науқас Әлия, ИИН 900101300123 😀 ok';
+  const strings = [
+    base,
+    `${base.slice(0, 10)}${base.slice(10)}`, // concatenated
+    base.slice(3), // sliced
+    'plain ascii text', // one-byte
+    'Latin-1: café ñ', // one-byte beyond ASCII
+    '\ud83d alone, and \ude00 alone', // lone surrogate halves
+    '',
+    'ж'.repeat(70_000), // longer than the array it keeps
+  ];
+  for (const text of strings) {
+    const units = codeUnits(text);
+    const expected = Array.from({ length: text.length }, (_, i) => text.charCodeAt(i));
+    assert.deepEqual(Array.from(units.subarray(0, text.length)), expected, JSON.stringify(text.slice(0, 40)));
+    assert.equal(units[text.length], 32, 'a space after the text');
+  }
+  // a shorter text after a longer one: the units past its end are not read, and the space marks the end
+  codeUnits('a much longer text first');
+  const units = codeUnits('ok');
+  assert.deepEqual(Array.from(units.subarray(0, 3)), [111, 107, 32]);
 });
 
 test('codeUnitTable marks exactly the code units its regex matches, below its size', () => {

@@ -4,10 +4,37 @@
  * cache turns megamorphic, and V8 then looks the method up and calls it generically at every character. Called
  * through one constant function, it is inlined whatever the string's representation (docs/benchmarks.md).
  */
+import { Buffer } from 'node:buffer';
+
 const charCodeAtOf = String.prototype.charCodeAt;
 
 export function codeAt(text: string, i: number): number {
   return charCodeAtOf.call(text, i);
+}
+
+/** Texts up to this many code units are copied into the one array `codeUnits` keeps; a longer one gets its own. */
+const UNITS_KEPT = 1 << 16;
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+const keptBytes = Buffer.allocUnsafeSlow(2 * (UNITS_KEPT + 1));
+const keptUnits = new Uint16Array(keptBytes.buffer, keptBytes.byteOffset, UNITS_KEPT + 1);
+
+/**
+ * The code units of `text` in a typed array, followed by a space (at index `text.length`), for the hottest loop: even
+ * inlined, `charCodeAt` looks up the string's representation again at every character, and one native copy of the
+ * text costs less than those lookups over a chat message (docs/benchmarks.md). The array is reused by the next call:
+ * read it before calling again, and only up to `text.length`.
+ */
+export function codeUnits(text: string): Uint16Array {
+  const n = text.length;
+  const units = n < UNITS_KEPT ? keptUnits : new Uint16Array(n + 1);
+  if (LITTLE_ENDIAN) {
+    const bytes = units === keptUnits ? keptBytes : Buffer.from(units.buffer, units.byteOffset, 2 * (n + 1));
+    bytes.write(text, 0, 'utf16le');
+  } else {
+    for (let i = 0; i < n; i++) units[i] = codeAt(text, i);
+  }
+  units[n] = 32;
+  return units;
 }
 
 /**

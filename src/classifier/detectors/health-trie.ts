@@ -139,11 +139,22 @@ export interface HealthTrie {
   entries: readonly TrieEntry[];
   /** code unit (below TABLE_SIZE) → 0: ends a word, 1: a word character outside the trie's alphabet, else its letter */
   letters: Uint16Array;
-  alphabet: number;
-  /** `next[node * alphabet + letter]`: the child times two, plus one when terms end there; 0 for none */
-  next: Int32Array;
+  /**
+   * The transitions as a double array (trieChild reads it): the cell of `node`'s child by `letter` is
+   * `base[node] + letter`, and it is that child when the cell's check, `cells[2 * cell]`, is `node`;
+   * `cells[2 * cell + 1]` is then the child times two, plus one when terms end there. A free cell's check is -1, and
+   * `base[node] + letter` is inside the cells for every node and letter, so a lookup never reads past the end.
+   */
+  base: Int32Array;
+  cells: Int32Array;
   /** each node's entries (null: none), one item for every node */
   termsAt: (readonly number[] | null)[];
+}
+
+/** The child of `node` by `letter` (2 and up), times two, plus one when terms end there; 0 for none. */
+export function trieChild(trie: Pick<HealthTrie, 'base' | 'cells'>, node: number, letter: number): number {
+  const cell = (trie.base[node] as number) + letter;
+  return trie.cells[2 * cell] === node ? (trie.cells[2 * cell + 1] as number) : 0;
 }
 
 /** The trie as health-trie.generated.ts holds it. */
@@ -156,6 +167,8 @@ export interface ShippedTrie {
   entries: readonly (readonly [term: number, prefix: string, source: string | null, node: number])[];
   /** base64 of each node's parent and letter, from node 1 on, as 32-bit little-endian pairs */
   nodes: string;
+  /** base64 of each node's base in the double array (HealthTrie), from node 0 on, 32-bit little-endian */
+  bases: string;
 }
 
 /** What the trie depends on in the vocabulary: each term's text and raw phrase, in order. */
@@ -180,7 +193,7 @@ function letterTable(alphabet: ReadonlyMap<string, number>): Uint16Array {
   return letters;
 }
 
-/** The shipped trie as the walk reads it: each node's cell set from its parent and letter. */
+/** The shipped trie as the walk reads it: each node's cell set from its parent, its letter and its parent's base. */
 function loadTrie(terms: readonly HealthTerm[], shipped: ShippedTrie): HealthTrie {
   const alphabet = new Map(shipped.letters.map((letter, k) => [letter, k + 2]));
   const size = shipped.letters.length + 2;
@@ -191,13 +204,89 @@ function loadTrie(terms: readonly HealthTerm[], shipped: ShippedTrie): HealthTri
     (termsAt[node] ??= []).push(k);
     return { term: terms[term] as HealthTerm, prefix, source };
   });
-  const next = new Int32Array(count * size);
+  const parents = new Int32Array(count);
+  const letters = new Int32Array(count);
   for (let node = 1; node < count; node++) {
-    const parent = nodes.readUInt32LE(8 * (node - 1));
-    const letter = nodes.readUInt32LE(8 * (node - 1) + 4);
-    next[parent * size + letter] = 2 * node + (termsAt[node] === null ? 0 : 1);
+    parents[node] = nodes.readUInt32LE(8 * (node - 1));
+    letters[node] = nodes.readUInt32LE(8 * (node - 1) + 4);
   }
-  return { entries, letters: letterTable(alphabet), alphabet: size, next, termsAt };
+  const bases = Buffer.from(shipped.bases, 'base64');
+  const base = new Int32Array(count);
+  for (let node = 0; node < count; node++) base[node] = bases.readInt32LE(4 * node);
+  const cells = fillCells(parents, letters, base, size, (node) => 2 * node + (termsAt[node] === null ? 0 : 1));
+  return { entries, letters: letterTable(alphabet), base, cells, termsAt };
+}
+
+/** How many bases above the first free cell a node with several children tries (placeChildren). */
+const FIT_TRIES = 32;
+
+/**
+ * Each node's base in the double array of a trie given as each node's parent and letter (node 0 the root). A dense
+ * table of a row of `size` cells a node is nearly all empty cells, many times the processor's cache, and the walk's
+ * reads in it missed the caches (docs/benchmarks.md); the double array holds each node about once. Each node's
+ * children are placed at the first base where all their cells are free (first fit), node by node in order.
+ */
+function placeChildren(parents: Int32Array, letters: Int32Array, size: number): Int32Array {
+  const count = parents.length;
+  const children = childrenOf(parents);
+  const base = new Int32Array(count);
+  let used = new Uint8Array(count + 2 * size);
+  const free = (cell: number) => cell >= used.length || used[cell] === 0;
+  const fits = (b: number, kids: readonly number[]) => kids.every((kid) => free(b + (letters[kid] as number)));
+  let firstFree = 0;
+  let top = 0;
+  for (let p = 0; p < count; p++) {
+    const kids = children[p] as number[];
+    if (kids.length === 0) continue;
+    while (!free(firstFree)) firstFree++;
+    const lowest = Math.min(...kids.map((kid) => letters[kid] as number));
+    // a node with one child takes the first free cell; one with several tries a few bases above it, then goes past
+    // the last cell used, where all are free (searching on made the placement quadratic)
+    let b = Math.max(0, firstFree - lowest);
+    for (let tries = 1; !fits(b, kids); tries++) b = tries < FIT_TRIES ? b + 1 : Math.max(0, top + 1 - lowest);
+    base[p] = b;
+    for (const kid of kids) {
+      const cell = b + (letters[kid] as number);
+      if (cell >= used.length) {
+        const more = new Uint8Array(2 * cell);
+        more.set(used);
+        used = more;
+      }
+      used[cell] = 1;
+      top = Math.max(top, cell);
+    }
+  }
+  return base;
+}
+
+/** Each node's children, in node order. */
+function childrenOf(parents: Int32Array): number[][] {
+  const children = Array.from({ length: parents.length }, (): number[] => []);
+  for (let node = 1; node < parents.length; node++) (children[parents[node] as number] as number[]).push(node);
+  return children;
+}
+
+/**
+ * The double array's cells (HealthTrie) of a trie given as each node's parent, letter and base, each node's cell
+ * holding its parent (the check) and `value(node)`; free cells' checks are -1. There are enough cells for
+ * `base[node] + letter` of every node and letter below `size`.
+ */
+function fillCells(
+  parents: Int32Array,
+  letters: Int32Array,
+  base: Int32Array,
+  size: number,
+  value: (node: number) => number,
+): Int32Array {
+  let last = 0;
+  for (let node = 0; node < base.length; node++) last = Math.max(last, (base[node] as number) + size);
+  const cells = new Int32Array(2 * last).fill(-1);
+  for (let node = 1; node < parents.length; node++) {
+    const cell = (base[parents[node] as number] as number) + (letters[node] as number);
+    cells[2 * cell] = parents[node] as number;
+    cells[2 * cell + 1] = value(node);
+  }
+  return cells;
 }
 
 /** The entries of `terms`, each with its term's index, in the vocabulary's order. */
@@ -250,6 +339,7 @@ export function makeHealthTrie(terms: readonly HealthTerm[]): { trie: HealthTrie
     letters: [...alphabet.keys()],
     entries: ordered.map(({ index, prefix, source }, k) => [index, prefix, source, ends[k] as number] as const),
     nodes: encodeNodes(parents, letterOfNode),
+    bases: encodeBases(placeChildren(Int32Array.from(parents), Int32Array.from(letterOfNode), size)),
   };
   return { trie: loadTrie(terms, shipped), shipped };
 }
@@ -262,4 +352,11 @@ function encodeNodes(parents: readonly number[], letters: readonly number[]): st
     nodes.writeUInt32LE(letters[node] as number, 8 * (node - 1) + 4);
   }
   return nodes.toString('base64');
+}
+
+/** Each node's base, as ShippedTrie's `bases`. */
+function encodeBases(base: Int32Array): string {
+  const bases = Buffer.alloc(4 * base.length);
+  base.forEach((b, node) => bases.writeInt32LE(b, 4 * node));
+  return bases.toString('base64');
 }

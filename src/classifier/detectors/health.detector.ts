@@ -200,8 +200,8 @@ export interface VocabularyView {
  */
 class VocabularyReader implements TrieReader {
   readonly letters = LETTER;
-  readonly next = TRIE.next;
-  readonly alphabet = TRIE.alphabet;
+  readonly base = TRIE.base;
+  readonly cells = TRIE.cells;
   readonly termsAt = TRIE.termsAt;
   /** the longest accepted match of the word being read, and the hits of the message so far */
   private best: Candidate | null = null;

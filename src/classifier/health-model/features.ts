@@ -8,7 +8,7 @@
  * listed), and the pair with the word before. Words of digits are one token. Features are hashed (FNV-1a, seeded per
  * kind) into a table of 2^TABLE_BITS weights; the training script and `classify` call the same function.
  */
-import { codeAt } from '../chars.ts';
+import { codeAt, codeUnits } from '../chars.ts';
 
 export const TABLE_BITS = 18;
 const TABLE_MASK = (1 << TABLE_BITS) - 1;
@@ -141,9 +141,9 @@ export type FeatureSink = (index: number) => void;
 export interface TrieReader {
   /** code unit (below `letters.length`) → 0: ends a word, 1: a word character outside the trie, else its letter */
   readonly letters: Uint16Array;
-  /** `next[node * alphabet + letter]`: the child times two, plus one when terms end there; 0 for none */
-  readonly next: Int32Array;
-  readonly alphabet: number;
+  /** the transitions as a double array (HealthTrie in detectors/health-trie.ts, read as its `trieChild` reads it) */
+  readonly base: Int32Array;
+  readonly cells: Int32Array;
   /** each node's terms (null: none), one entry for every node */
   readonly termsAt: readonly (readonly number[] | null)[];
   /** the letter of a code unit past the table: 0 or 1 */
@@ -157,8 +157,8 @@ export interface TrieReader {
 /**
  * Walks the words of `text`: for each, its skeleton is in `word[1..length]` when `onWord` hears it (`allDigits`: a
  * run of digits, one token). `onSentence` hears each end of a sentence before the next one's first word. `trie`, when
- * given, reads the same characters in the same loop. The buffer is module-level: the walk is not re-entrant (it
- * never awaits).
+ * given, reads the same characters in the same loop. The buffers (the word's, the text's code units) are module-level:
+ * the walk is not re-entrant (it never awaits, and what it calls walks no text).
  */
 function walkWords(
   text: string,
@@ -179,17 +179,18 @@ function walkWords(
   let checkBefore = check;
   // the trie's reading: its word's start (-1 between words), its node (-1: off the trie), whether a term was reached
   const letters = trie?.letters;
-  const trieNext = trie?.next;
-  const alphabet = trie?.alphabet ?? 0;
+  const trieBase = trie?.base;
+  const trieCells = trie?.cells;
   const termsAt = trie?.termsAt;
   const lettersSize = letters?.length ?? 0;
   let trieStart = -1;
   let node = -1;
   let reached = false;
   let trieFrom = 0;
-  // the text's end reads as a space: it ends the last word for both readers
+  // the text's end reads as a space (codeUnits puts one there): it ends the last word for both readers
+  const units = codeUnits(text);
   for (let i = 0; i <= n; i++) {
-    const code = i < n ? codeAt(text, i) : 32;
+    const code = units[i] as number;
     if (trie !== undefined && i >= trieFrom) {
       const letter = code < lettersSize ? (letters![code] as number) : trie.letterOf(code);
       if (letter === 0) {
@@ -202,7 +203,12 @@ function walkWords(
           node = 0;
         }
         if (node >= 0) {
-          const child = letter === 1 ? 0 : (trieNext![node * alphabet + letter] as number);
+          let child = 0;
+          if (letter !== 1) {
+            // the double array's lookup, as trieChild (detectors/health-trie.ts) makes it
+            const cell = (trieBase![node] as number) + letter;
+            if (trieCells![2 * cell] === node) child = trieCells![2 * cell + 1] as number;
+          }
           if (child === 0) node = -1;
           else {
             node = child >> 1;
@@ -305,17 +311,18 @@ const addOwn: FeatureSink = (index) => {
   ownWeight += weightTable[index] as number;
 };
 
-/** The weight of the word in `word[1..length]` (hashed by the walk) without its pair feature. */
-function ownWordWeight(length: number): number {
-  const h = wordHash;
-  const slot = (h ^ (h >>> 15)) & CACHE_MASK;
-  if (cachedKeys[4 * slot] === h && cachedKeys[4 * slot + 1] === wordCheck) return cachedWeight[2 * slot + 1] as number;
+/** The cache slot of a word with the hash `h`. */
+function slotOf(h: number): number {
+  return (h ^ (h >>> 15)) & CACHE_MASK;
+}
+
+/** Fills `slot` with the word in `word[1..length]` (hashed by the walk): its keys, and its weight without the pair. */
+function fillSlot(slot: number, length: number): void {
   ownWeight = 0;
   wordFeatures(length, 0, addOwn);
-  cachedKeys[4 * slot] = h;
+  cachedKeys[4 * slot] = wordHash;
   cachedKeys[4 * slot + 1] = wordCheck;
   cachedWeight[2 * slot + 1] = ownWeight;
-  return ownWeight;
 }
 
 /** The words of the last `wordWeights` call: `count` of them, each with its weight, span and sentence start. */
@@ -379,8 +386,12 @@ export function wordWeights(text: string, table: Float32Array, trie?: TrieReader
         own = 0 + (table[DIGITS_WORD] as number);
         h = DIGITS_HASH;
       } else {
-        own = ownWordWeight(length);
+        // the lookup is written out here and the weight read from the slot: a function returning it was not inlined
+        // into the walk, and V8 boxed the number it returned for every word (docs/benchmarks.md)
         h = wordHash;
+        const slot = slotOf(h);
+        if (cachedKeys[4 * slot] !== h || cachedKeys[4 * slot + 1] !== wordCheck) fillSlot(slot, length);
+        own = cachedWeight[2 * slot + 1] as number;
       }
       pushWord(start, end, previous === 0 ? own : own + (table[pairIndex(previous, h)] as number), sentenceStart);
       sentenceStart = 0;
