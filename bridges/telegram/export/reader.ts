@@ -199,6 +199,8 @@ class TelegramExport implements TelegramExportSource {
   private active: Readable | null = null;
   private closed = false;
   private realRoot: string | undefined;
+  /** the export's folders found absent while reading it: their files are not looked up one by one */
+  private readonly absentFolders = new Set<string>();
 
   constructor(
     readonly inputPath: string,
@@ -501,10 +503,16 @@ class TelegramExport implements TelegramExportSource {
       return null;
     }
     const full = path.resolve(this.root, relative);
+    const folder = path.dirname(full);
+    if (this.absentFolders.has(folder)) return null;
     // Most referenced files an export lacks are simply absent: say so without an exception (creating one per
     // missing file cost more than the rest of reading the message). A dangling link is absent too.
     try {
-      if (!statSync(full, { throwIfNoEntry: false })) return null;
+      if (!statSync(full, { throwIfNoEntry: false })) {
+        // a whole folder absent (result.json copied alone, the media not exported) is looked up once, not per file
+        if (!statSync(folder, { throwIfNoEntry: false })) this.absentFolders.add(folder);
+        return null;
+      }
     } catch {
       return null; // ENOTDIR, EACCES…: no file to read either
     }
