@@ -15,6 +15,8 @@ export function codeAt(text: string, i: number): number {
 /** Texts up to this many code units are copied into the one array `codeUnits` keeps; a longer one gets its own. */
 const UNITS_KEPT = 1 << 16;
 const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+/** Below this many code units a loop copies the text faster than the native call's fixed cost (docs/benchmarks.md). */
+const NATIVE_FROM = 32;
 const keptBytes = Buffer.allocUnsafeSlow(2 * (UNITS_KEPT + 1));
 const keptUnits = new Uint16Array(keptBytes.buffer, keptBytes.byteOffset, UNITS_KEPT + 1);
 
@@ -27,11 +29,11 @@ const keptUnits = new Uint16Array(keptBytes.buffer, keptBytes.byteOffset, UNITS_
 export function codeUnits(text: string): Uint16Array {
   const n = text.length;
   const units = n < UNITS_KEPT ? keptUnits : new Uint16Array(n + 1);
-  if (LITTLE_ENDIAN) {
+  if (n < NATIVE_FROM || !LITTLE_ENDIAN) {
+    for (let i = 0; i < n; i++) units[i] = codeAt(text, i);
+  } else {
     const bytes = units === keptUnits ? keptBytes : Buffer.from(units.buffer, units.byteOffset, 2 * (n + 1));
     bytes.write(text, 0, 'utf16le');
-  } else {
-    for (let i = 0; i < n; i++) units[i] = codeAt(text, i);
   }
   units[n] = 32;
   return units;
