@@ -2,9 +2,10 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { codeAt, codeUnitRanges, codeUnits, codeUnitTable } from './chars.ts';
 
-test('codeAt reads what charCodeAt reads, in every representation of a string, and NaN past its end', () => {
+/** One text in the representations V8 gives strings, a one-byte text, and the empty one. */
+function representations(): string[] {
   const base = 'Науқас Әлия, ИИН 900101300123 😀 ok';
-  const strings = [
+  return [
     base,
     `${base.slice(0, 10)}${base.slice(10)}`, // concatenated
     base.slice(3), // sliced
@@ -12,7 +13,10 @@ test('codeAt reads what charCodeAt reads, in every representation of a string, a
     'plain ascii text', // one-byte
     '', // empty
   ];
-  for (const text of strings) {
+}
+
+test('codeAt reads what charCodeAt reads, in every representation of a string, and NaN past its end', () => {
+  for (const text of representations()) {
     for (let i = -1; i <= text.length; i++) {
       const expected = text.charCodeAt(i);
       const got = codeAt(text, i);
@@ -26,15 +30,10 @@ test('codeAt reads what charCodeAt reads, in every representation of a string, a
 });
 
 test('codeUnits copies every UTF-16 unit of every representation of a string, lone surrogates too, then a space', () => {
-  const base = 'Науқас Әлия, ИИН 900101300123 😀 ok';
   const strings = [
-    base,
-    `${base.slice(0, 10)}${base.slice(10)}`, // concatenated
-    base.slice(3), // sliced
-    'plain ascii text', // one-byte
+    ...representations(),
     'Latin-1: café ñ', // one-byte beyond ASCII
     '\ud83d alone, and \ude00 alone', // lone surrogate halves
-    '',
     'ж'.repeat(70_000), // longer than the array it keeps
   ];
   for (const text of strings) {
@@ -44,7 +43,7 @@ test('codeUnits copies every UTF-16 unit of every representation of a string, lo
     assert.equal(units[text.length], 32, 'a space after the text');
   }
   // a shorter text after a longer one: the units past its end are not read, and the space marks the end
-  codeUnits('a much longer text first');
+  codeUnits('a much longer text first, copied by the native call');
   const units = codeUnits('ok');
   assert.deepEqual(Array.from(units.subarray(0, 3)), [111, 107, 32]);
 });
