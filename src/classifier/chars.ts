@@ -1,11 +1,11 @@
+import { Buffer } from 'node:buffer';
+
 /**
  * `text.charCodeAt(i)` for hot loops. Written as a method call, the load of `charCodeAt` is cached per string
  * representation (flat or concatenated, sliced, one- or two-byte, internalized); the classifier meets them all, the
  * cache turns megamorphic, and V8 then looks the method up and calls it generically at every character. Called
  * through one constant function, it is inlined whatever the string's representation (docs/benchmarks.md).
  */
-import { Buffer } from 'node:buffer';
-
 const charCodeAtOf = String.prototype.charCodeAt;
 
 export function codeAt(text: string, i: number): number {
@@ -22,9 +22,9 @@ const keptUnits = new Uint16Array(keptBytes.buffer, keptBytes.byteOffset, UNITS_
 
 /**
  * The code units of `text` in a typed array, followed by a space (at index `text.length`), for the hottest loop: even
- * inlined, `charCodeAt` looks up the string's representation again at every character, and one native copy of the
- * text costs less than those lookups over a chat message (docs/benchmarks.md). The array is reused by the next call:
- * read it before calling again, and only up to `text.length`.
+ * inlined, `charCodeAt` looks up the string's representation again at every character; one native copy of the text
+ * costs less than those lookups over a long message and about as much over a short one (docs/benchmarks.md). The
+ * array is reused by the next call: read it before calling again, and only up to `text.length`.
  */
 export function codeUnits(text: string): Uint16Array {
   const n = text.length;
