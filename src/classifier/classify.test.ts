@@ -60,6 +60,20 @@ test('the threshold and the category filter', () => {
   );
 });
 
+test('a category filter gives what the whole classification finds in those categories', () => {
+  const text = 'Сотрудник Асель Нурланова, ИИН 940101300123, на больничном: у неё пневмония, Ds: J18.9';
+  const all = classify(text);
+  assert.ok(all.some((f) => f.category === 'HEALTH') && all.some((f) => f.category === 'IIN'), 'both found');
+  assert.deepEqual(
+    classify(text, { categories: ['IIN'] }),
+    all.filter((f) => f.category === 'IIN'),
+  );
+  assert.deepEqual(
+    classify(text, { categories: ['HEALTH'] }),
+    all.filter((f) => f.category === 'HEALTH'),
+  );
+});
+
 test('every finding explains itself', () => {
   for (const f of classify('ИИН 940101300123, Ds: J18.9, паспорт N12345678')) {
     assert.ok(CATEGORIES.includes(f.category));

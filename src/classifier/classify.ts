@@ -93,8 +93,10 @@ function classifyUnsafe(text: string, options: ClassifyOptions): Finding[] {
   const norm = normalize(text);
   const t = norm.text;
   const candidates = identifierCandidates(t, minConfidence, norm.common);
-  // blanking the identifiers out with spaces keeps a common text common
-  findHealthTerms(candidates.length === 0 ? t : withoutIdentifiers(t, candidates), candidates, norm.common);
+  // blanking the identifiers out with spaces keeps a common text common; HEALTH's findings are found only when asked
+  // for (a service line of names is read for identifiers alone)
+  if (wanted === null || wanted.has('HEALTH'))
+    findHealthTerms(candidates.length === 0 ? t : withoutIdentifiers(t, candidates), candidates, norm.common);
   if (candidates.length === 0) return [];
 
   const reported = candidates.filter(
