@@ -376,18 +376,18 @@ function judgeTerms(
     const { term } = compiled;
     const anchored = compiled.at.for(common);
     anchored.lastIndex = start;
-    const m = anchored.exec(text);
-    if (m === null) continue;
-    const matched = m[0];
-    const end = start + matched.length;
+    // `test` leaves a sticky regex's lastIndex at the match's end, without making the match array and its string
+    if (!anchored.test(text)) continue;
+    const end = anchored.lastIndex;
+    const length = end - start;
     // of two matches as long, the term with the longer literal start is the more specific (аурухана over ауру*)
     if (
       best !== null &&
-      (best.end - best.start > matched.length ||
-        (best.end - best.start === matched.length && (SPECIFICITY.get(best) ?? 0) >= compiled.specificity))
+      (best.end - best.start > length ||
+        (best.end - best.start === length && (SPECIFICITY.get(best) ?? 0) >= compiled.specificity))
     )
       continue;
-    if (term.upper && HAS_LOWER.test(matched.slice(0, compiled.specificity))) continue;
+    if (term.upper && HAS_LOWER.test(text.slice(start, start + Math.min(length, compiled.specificity)))) continue;
     if (compiled.unless?.for(common).test(text.slice(end, end + 32))) continue;
     if (compiled.unlessBefore?.for(common).test(text.slice(Math.max(0, start - 32), start))) continue;
     best = {
