@@ -1,6 +1,7 @@
 import { QueueEvents } from 'bullmq';
 import type { Logger } from 'winston';
 import type { CanonicalMessageInput } from '../core/message.ts';
+import { emptyColumn } from '../core/columns.ts';
 import { loadKeyring, requireQueueKey, type Keyring } from '../core/keys.ts';
 import type { Store } from '../store/database.ts';
 import { batchSize } from '../store/delivery.ts';
@@ -54,8 +55,8 @@ export class PipelineFeed {
   /** the delivered batches' counts, summed (delivered, edited, duplicates, blocked, failed, quarantined, redacted) */
   readonly totals: Record<string, number> = {};
   private readonly wakers = new Set<() => void>();
-  private messages: CanonicalMessageInput[] = [];
-  private identity: string[] = [];
+  private messages = emptyColumn<CanonicalMessageInput>();
+  private identity = emptyColumn<string>();
   private stage: ClassifyStage | null;
 
   private constructor(
@@ -177,7 +178,7 @@ export class PipelineFeed {
     this.messages.push(message);
     if (this.stage && this.messages.length >= CLASSIFY_CHUNK) {
       this.stage.add(this.messages);
-      this.messages = [];
+      this.messages = emptyColumn();
     }
   }
 
@@ -190,8 +191,8 @@ export class PipelineFeed {
   async flush(origin: BatchOrigin, jobId: string): Promise<void> {
     if (this.identity.length === 0) return;
     const messages = this.messages;
-    this.messages = [];
-    this.identity = [];
+    this.messages = emptyColumn();
+    this.identity = emptyColumn();
     if (this.stage && this.classifyHere) {
       // assembled and swapped synchronously: a live producer may add messages while this batch is being written
       this.stage.add(messages);

@@ -72,11 +72,18 @@ export function decide(
   policy: Policy,
   options: { hashKey?: Buffer | undefined } = {},
 ): PolicyDecision {
+  // most messages: nothing to collect or sort
+  if (findings.length === 0)
+    return {
+      action: 'allow',
+      rule: NO_FINDINGS_RULE,
+      categories: [],
+      deliveredText: text,
+      redacted: false,
+      reasons: [],
+    };
   const present = new Set(findings.map((f) => f.category));
   const categories = [...present].sort();
-  if (present.size === 0) {
-    return { action: 'allow', rule: NO_FINDINGS_RULE, categories, deliveredText: text, redacted: false, reasons: [] };
-  }
   // the classifier's category order, so the deciding rule among equally severe ones is stable (IIN before HEALTH)
   const reasons = orderedCategories(present).map((category) => ruleFor(direction, category, policy));
   const action = mostSevere(reasons.map((r) => r.action));

@@ -5,6 +5,7 @@ import type { OriginalBinding } from '../core/keys.ts';
 import { originalFromSeal, originalToSeal, type OriginalMessage } from '../core/original.ts';
 import { messageBody } from './messages.ts';
 import { binaryArray } from './binary-array.ts';
+import { emptyColumn, emptyFractions } from '../core/columns.ts';
 
 type Queryable = Pick<pg.Pool | pg.PoolClient, 'query'>;
 
@@ -102,19 +103,35 @@ export function emptyDeliveryBatch(): DeliveryBatch {
     decisions: [],
     messages: {
       chat: [],
-      messageId: [],
-      sender: [],
-      sentAt: [],
-      editedAt: [],
-      kind: [],
-      text: [],
-      original: [],
-      body: [],
-      redacted: [],
+      messageId: emptyColumn<string>(),
+      sender: emptyColumn<number | null>(),
+      sentAt: emptyColumn<string>(),
+      editedAt: emptyColumn<string | null>(),
+      kind: emptyColumn<string>(),
+      text: emptyColumn<string>(),
+      original: emptyColumn<string | null>(),
+      body: emptyColumn<string>(),
+      redacted: emptyColumn<boolean>(),
       decision: [],
     },
-    findings: { message: [], category: [], start: [], end: [], confidence: [], detector: [], explanation: [] },
-    attachments: { message: [], position: [], name: [], mime: [], size: [], sha256: [], missing: [] },
+    findings: {
+      message: [],
+      category: emptyColumn<string>(),
+      start: [],
+      end: [],
+      confidence: emptyFractions(),
+      detector: emptyColumn<string>(),
+      explanation: emptyColumn<string>(),
+    },
+    attachments: {
+      message: [],
+      position: [],
+      name: emptyColumn<string>(),
+      mime: emptyColumn<string | null>(),
+      size: emptyColumn<number | null>(),
+      sha256: emptyColumn<string | null>(),
+      missing: emptyColumn<boolean>(),
+    },
   };
 }
 
@@ -176,7 +193,8 @@ export class DeliveryBatchBuilder {
     m.body.push(JSON.stringify(messageBody(message, { withoutChatTitle: true })));
     m.redacted.push(redacted);
     m.decision.push(this.decisionIndex(decision));
-    for (const finding of findings) {
+    for (let k = 0; k < findings.length; k++) {
+      const finding = findings[k]!;
       f.message.push(index);
       f.category.push(finding.category);
       f.start.push(finding.start);
@@ -204,13 +222,13 @@ export class DeliveryBatchBuilder {
         : `${decision.action}\u0000${decision.rule}\u0000${JSON.stringify(decision.reasons)}`;
     let index = this.decisions.get(key);
     if (index === undefined) {
-      index =
-        this.batch.decisions.push({
-          action: decision.action,
-          rule: decision.rule,
-          categories: decision.categories,
-          reasons: decision.reasons,
-        }) - 1;
+      index = this.batch.decisions.length;
+      this.batch.decisions.push({
+        action: decision.action,
+        rule: decision.rule,
+        categories: decision.categories,
+        reasons: decision.reasons,
+      });
       this.decisions.set(key, index);
     }
     return index;
@@ -229,9 +247,9 @@ function intern<T>(
   make: () => T,
 ): number {
   const known = byId.get(id);
-  const found = known?.find((i) => matches(list[i]!));
-  if (found !== undefined) return found;
-  const index = list.push(make()) - 1;
+  if (known !== undefined) for (let k = 0; k < known.length; k++) if (matches(list[known[k]!]!)) return known[k]!;
+  const index = list.length;
+  list.push(make());
   if (known) known.push(index);
   else byId.set(id, [index]);
   return index;
