@@ -42,6 +42,21 @@ export default defineConfig([
     },
   },
   {
+    // CommonJS packages on a process's start path: their values through src/core (bullmq.ts says why), types as here
+    files: ['src/**/*.ts', 'cli/**/*.ts', 'bridges/**/*.ts'],
+    ignores: ['**/*.test.ts', 'src/core/bullmq.ts', 'src/core/ioredis.ts', 'src/core/yaml.ts', 'src/core/logger.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        ...['bullmq', 'ioredis', 'winston', 'yaml'].map((name) => ({
+          name,
+          allowTypeImports: true,
+          message: `import ${name}'s values from src/core (loaded with require), its types with \`import type\``,
+        })),
+      ],
+    },
+  },
+  {
     files: ['**/*.{js,mjs,cjs}'],
     languageOptions: { globals: nodeGlobals },
   },

@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
-import { Queue } from 'bullmq';
+import { Queue } from '../src/core/bullmq.ts';
 import type { Logger } from 'winston';
 import { ExitCode, GatewayError, JobFailedError } from '../src/core/errors.ts';
 import { packageRoot } from '../src/core/package-root.ts';

@@ -16,7 +16,7 @@ import {
 import { maintenanceQueue, requestRekey } from '../../src/pipeline/maintenance.ts';
 import type { Actor } from '../../src/auth/roles.ts';
 import type { Store } from '../../src/store/database.ts';
-import { Redis } from 'ioredis';
+import { Redis } from '../../src/core/ioredis.ts';
 import { openStore } from '../../src/store/database.ts';
 import { initInstallation, type InitResult } from '../../src/store/installation.ts';
 import { action, printJson } from '../common.ts';

@@ -1,7 +1,7 @@
 import { packageRoot } from './package-root.ts';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { parse as parseYaml } from 'yaml';
+import { parse as parseYaml } from './yaml.ts';
 import { z } from 'zod';
 import { UsageError } from './errors.ts';
 

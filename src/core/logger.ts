@@ -1,7 +1,12 @@
-import winston from 'winston';
+import { createRequire } from 'node:module';
+import type * as Winston from 'winston';
 import { config } from './config.ts';
 import { classify, HEALTH_MODEL_DETECTOR, redact } from '../classifier/index.ts';
 import { maskDeep, useClassifierForMasking } from './mask.ts';
+
+// loaded with `require`, for the reason src/core/bullmq.ts gives (node lexes a CommonJS module imported from an ES
+// module)
+const winston = createRequire(import.meta.url)('winston') as typeof Winston;
 
 // the classifier finds what the digit and e-mail patterns alone would miss (health data, IBANs, passports)
 // A log line is the gateway's own English, unlike any chat the health model learnt from: only its listed terms mask
@@ -40,7 +45,7 @@ export interface LoggerOptions {
 }
 
 /** Logs always go to standard error: standard output carries only what a command is asked to print. */
-export function createLogger(options: LoggerOptions = {}): winston.Logger {
+export function createLogger(options: LoggerOptions = {}): Winston.Logger {
   const stream = options.stream ?? process.stderr;
   const json = options.json ?? !(stream as NodeJS.WriteStream).isTTY;
   return winston.createLogger({
@@ -55,10 +60,10 @@ export function createLogger(options: LoggerOptions = {}): winston.Logger {
   });
 }
 
-let shared: winston.Logger | undefined;
+let shared: Winston.Logger | undefined;
 
 /** The application's logger; tag it per unit of work with `logger().child({ run, chat, job })`. */
-export function logger(): winston.Logger {
+export function logger(): Winston.Logger {
   shared ??= createLogger();
   return shared;
 }

@@ -1,4 +1,4 @@
-import { Redis, type RedisOptions } from 'ioredis';
+import { Redis, type RedisOptions } from './ioredis.ts';
 import { ServiceUnavailableError } from './errors.ts';
 
 export const redisHint =

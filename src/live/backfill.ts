@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import { UnrecoverableError, Worker, type Job } from 'bullmq';
+import { UnrecoverableError, Worker } from '../core/bullmq.ts';
+import type { Job } from 'bullmq';
 import type pg from 'pg';
 import type { Logger } from 'winston';
 import type { BackfillingConnector, BridgeEvent, ConnectorHost } from '../core/connector.ts';

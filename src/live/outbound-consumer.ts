@@ -1,4 +1,5 @@
-import { DelayedError, UnrecoverableError, Worker, type Job } from 'bullmq';
+import { DelayedError, UnrecoverableError, Worker } from '../core/bullmq.ts';
+import type { Job } from 'bullmq';
 import type { Logger } from 'winston';
 import { RateLimitedError } from '../core/bridge.ts';
 import type { OutboundBridge } from '../core/bridge.ts';

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import { DelayedError, UnrecoverableError, Worker, type Job } from 'bullmq';
+import { DelayedError, UnrecoverableError, Worker } from '../core/bullmq.ts';
+import type { Job } from 'bullmq';
 import type { Logger } from 'winston';
 import { isLanguage, translator } from '../i18n/index.ts';
 import { RateLimitedError } from '../core/bridge.ts';

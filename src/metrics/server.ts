@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { Queue } from 'bullmq';
-import { Redis } from 'ioredis';
+import { Queue } from '../core/bullmq.ts';
+import { Redis } from '../core/ioredis.ts';
 import type pg from 'pg';
 import type { Logger } from 'winston';
 import { UsageError } from '../core/errors.ts';

@@ -1,7 +1,7 @@
 import type { IndexKeys } from '../core/keys.ts';
 import { indexAttempt } from '../store/subjects.ts';
 import { createHash, randomUUID } from 'node:crypto';
-import { UnrecoverableError } from 'bullmq';
+import { UnrecoverableError } from '../core/bullmq.ts';
 import type pg from 'pg';
 import { writeAudit, type AuditInput } from '../audit/log.ts';
 import { machineActor } from '../core/machine-actor.ts';

@@ -1,4 +1,4 @@
-import { QueueEvents } from 'bullmq';
+import { QueueEvents } from '../core/bullmq.ts';
 import type { Logger } from 'winston';
 import type { CanonicalMessageInput } from '../core/message.ts';
 import { emptyColumn } from '../core/columns.ts';

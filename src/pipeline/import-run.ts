@@ -11,7 +11,7 @@ import { createProgress } from '../core/progress.ts';
 import { blobPath, DataDirectoryFullError, putOwnedBlob } from '../store/attachments.ts';
 import { whileStoreAway, type Store } from '../store/database.ts';
 import { addDeadLetters } from './dead-letter.ts';
-import { Queue } from 'bullmq';
+import { Queue } from '../core/bullmq.ts';
 import { maskPersonalData } from '../core/mask.ts';
 import { BATCH_SIZE, contentJobId, producerConnection, QueueName, type QueueContext, type Queues } from './queues.ts';
 import { runClassifyStage } from './stages/classify.processor.ts';

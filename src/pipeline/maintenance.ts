@@ -4,7 +4,8 @@
  * them beside its stages; more workers share them as they share any queue. What each job does is the service
  * layer's (src/service/maintenance.ts): this is only its queue.
  */
-import { Queue, Worker, type ConnectionOptions } from 'bullmq';
+import { Queue, Worker } from '../core/bullmq.ts';
+import type { ConnectionOptions } from 'bullmq';
 
 export const MAINTENANCE_QUEUE = 'maintenance';
 export type MaintenanceJob = 'retention' | 'rekey-index';

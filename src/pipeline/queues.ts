@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
-import { Queue, type DefaultJobOptions, type Job, type JobsOptions } from 'bullmq';
-import { Redis } from 'ioredis';
+import { Queue } from '../core/bullmq.ts';
+import type { DefaultJobOptions, Job, JobsOptions } from 'bullmq';
+import { Redis } from '../core/ioredis.ts';
 import { maskPersonalData } from '../core/mask.ts';
 import type { CanonicalMessageInput } from '../core/message.ts';
 import type { Checkpoint } from '../core/history.ts';

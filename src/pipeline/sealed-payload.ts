@@ -1,6 +1,6 @@
 import { isAscii, transcode } from 'node:buffer';
 import { createHash, createHmac } from 'node:crypto';
-import { UnrecoverableError } from 'bullmq';
+import { UnrecoverableError } from '../core/bullmq.ts';
 import { IV_BYTES, openParts, partsOf, sealBytes, sealParts, TAG_BYTES, type SealedParts } from '../crypto/aead.ts';
 
 /**

@@ -1,4 +1,5 @@
-import { UnrecoverableError, type Worker } from 'bullmq';
+import { UnrecoverableError } from '../core/bullmq.ts';
+import type { Worker } from 'bullmq';
 import type { Logger } from 'winston';
 
 /**

@@ -1,4 +1,5 @@
-import { UnrecoverableError, Worker, type Job } from 'bullmq';
+import { UnrecoverableError, Worker } from '../core/bullmq.ts';
+import type { Job } from 'bullmq';
 import type { Logger } from 'winston';
 import { loadKeyring, requireQueueKey, type Keyring } from '../core/keys.ts';
 import { policyFromStored, type Policy } from '../policy/index.ts';

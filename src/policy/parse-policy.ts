@@ -1,4 +1,4 @@
-import { isMap, isScalar, isSeq, LineCounter, parseDocument } from 'yaml';
+import { isMap, isScalar, isSeq, LineCounter, parseDocument } from '../core/yaml.ts';
 import type { Node } from 'yaml';
 import { UsageError } from '../core/errors.ts';
 import { fieldPath, policyProblems, policySchema } from './policy-schema.ts';

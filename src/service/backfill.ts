@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { QueueEvents } from 'bullmq';
+import { QueueEvents } from '../core/bullmq.ts';
 import type { Redis } from 'ioredis';
 import { writeAudit } from '../audit/log.ts';
 import { OPERATORS, requireRole, type Actor } from '../auth/roles.ts';
