@@ -1,9 +1,9 @@
 /**
  * BullMQ's classes, loaded with `require`. The package's only entry that node can load is its CommonJS one, and an
  * `import` of a CommonJS module makes node's ESM loader lex its source, and that of every module it re-exports, for
- * the names it exports: BullMQ's index re-exports its whole tree, which cost every process that queues 60–90 ms more at
- * start than `require` (docs/benchmarks.md, nineteenth session). Values come from here; types from the package itself,
- * with `import type`, which loads nothing.
+ * the names it exports. BullMQ's index re-exports its whole tree, so every process that queues started later for it
+ * (docs/benchmarks.md, nineteenth session). Values come from here; types from the package itself, with `import type`,
+ * which loads nothing.
  */
 import { createRequire } from 'node:module';
 import type * as BullMQ from 'bullmq';

@@ -20,13 +20,8 @@ test("empty columns are in V8's elements kind for their values, where an empty l
     const { emptyColumn, emptyFractions } = await import(${JSON.stringify(new URL('./columns.ts', import.meta.url).href)});
     console.log(JSON.stringify([%HasSmiElements([]), %HasObjectElements(emptyColumn()), %HasDoubleElements(emptyFractions())]));
   `;
-  const run = spawnSync(
-    process.execPath,
-    ['--allow-natives-syntax', '--import', 'tsx', '--input-type=module', '-e', script],
-    {
-      encoding: 'utf8',
-    },
-  );
+  const flags = ['--allow-natives-syntax', '--import', 'tsx', '--input-type=module'];
+  const run = spawnSync(process.execPath, [...flags, '-e', script], { encoding: 'utf8' });
   assert.equal(run.status, 0, run.stderr);
   assert.deepEqual(JSON.parse(run.stdout), [true, true, true]);
 });

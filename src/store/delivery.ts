@@ -247,7 +247,9 @@ function intern<T>(
   make: () => T,
 ): number {
   const known = byId.get(id);
-  if (known !== undefined) for (let k = 0; k < known.length; k++) if (matches(list[known[k]!]!)) return known[k]!;
+  if (known !== undefined) {
+    for (let k = 0; k < known.length; k++) if (matches(list[known[k]!]!)) return known[k]!;
+  }
   const index = list.length;
   list.push(make());
   if (known) known.push(index);
