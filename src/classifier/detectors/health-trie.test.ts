@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { HEALTH_TERMS, type HealthTerm } from '../health-vocabulary.ts';
-import { healthTrie, makeHealthTrie, TABLE_SIZE, trieChild, vocabularyDigest, type HealthTrie } from './health-trie.ts';
+import { trieChild } from '../health-model/features.ts';
+import { healthTrie, makeHealthTrie, TABLE_SIZE, vocabularyDigest, type HealthTrie } from './health-trie.ts';
 import { HEALTH_TRIE } from './health-trie.generated.ts';
 
 /** Two tries read the same: every table cell, every node's entries, every entry's term, start and source. */
@@ -34,7 +35,7 @@ test("the shipped trie, loaded, leads each entry's start letter by letter to a m
     for (const ch of prefix) {
       const code = ch.charCodeAt(0);
       assert.ok(code < TABLE_SIZE, `entry ${k}: a letter the tables cover`);
-      cell = trieChild(trie, node, trie.letters[code]!);
+      cell = trieChild(trie.base, trie.cells, node, trie.letters[code]!);
       assert.notEqual(cell, 0, `entry ${k} (${prefix}): its path goes on`);
       node = cell >> 1;
     }
@@ -59,7 +60,7 @@ test('the double array gives each node its children and nothing else, for every 
   for (let node = 0; node < trie.termsAt.length; node++) {
     assert.ok(trie.base[node]! + letterCount <= trie.cells.length / 2, `node ${node}: every lookup stays inside`);
     for (let letter = 2; letter < letterCount; letter++) {
-      const child = trieChild(trie, node, letter);
+      const child = trieChild(trie.base, trie.cells, node, letter);
       assert.equal(child, expected.get(`${node}:${letter}`) ?? 0, `node ${node}, letter ${letter}`);
       if (child !== 0) {
         children++;

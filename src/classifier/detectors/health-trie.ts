@@ -140,8 +140,8 @@ export interface HealthTrie {
   /** code unit (below TABLE_SIZE) → 0: ends a word, 1: a word character outside the trie's alphabet, else its letter */
   letters: Uint16Array;
   /**
-   * The transitions as a double array (trieChild reads it): the cell of `node`'s child by `letter` is
-   * `base[node] + letter`, and it is that child when the cell's check, `cells[2 * cell]`, is `node`;
+   * The transitions as a double array (`trieChild` in health-model/features.ts reads it): the cell of `node`'s child
+   * by `letter` is `base[node] + letter`, and it is that child when the cell's check, `cells[2 * cell]`, is `node`;
    * `cells[2 * cell + 1]` is then the child times two, plus one when terms end there. A free cell's check is -1, and
    * `base[node] + letter` is inside the cells for every node and letter, so a lookup never reads past the end.
    */
@@ -149,12 +149,6 @@ export interface HealthTrie {
   cells: Int32Array;
   /** each node's entries (null: none), one item for every node */
   termsAt: (readonly number[] | null)[];
-}
-
-/** The child of `node` by `letter` (2 and up), times two, plus one when terms end there; 0 for none. */
-export function trieChild(trie: Pick<HealthTrie, 'base' | 'cells'>, node: number, letter: number): number {
-  const cell = (trie.base[node] as number) + letter;
-  return trie.cells[2 * cell] === node ? (trie.cells[2 * cell + 1] as number) : 0;
 }
 
 /** The trie as health-trie.generated.ts holds it. */

@@ -141,7 +141,7 @@ export type FeatureSink = (index: number) => void;
 export interface TrieReader {
   /** code unit (below `letters.length`) → 0: ends a word, 1: a word character outside the trie, else its letter */
   readonly letters: Uint16Array;
-  /** the transitions as a double array (HealthTrie in detectors/health-trie.ts, read as its `trieChild` reads it) */
+  /** the transitions as a double array (HealthTrie in detectors/health-trie.ts), read by `trieChild` */
   readonly base: Int32Array;
   readonly cells: Int32Array;
   /** each node's terms (null: none), one entry for every node */
@@ -152,6 +152,15 @@ export interface TrieReader {
   reached(text: string, start: number, terms: readonly number[]): void;
   /** a word in which `reached` was heard ends at `end`: where the trie reading goes on (past a longer term), or `end` */
   wordEnd(end: number): number;
+}
+
+/**
+ * The child of `node` by `letter` (2 and up) in a double array (HealthTrie in detectors/health-trie.ts): the child
+ * times two, plus one when terms end there; 0 for none.
+ */
+export function trieChild(base: Int32Array, cells: Int32Array, node: number, letter: number): number {
+  const cell = (base[node] as number) + letter;
+  return cells[2 * cell] === node ? (cells[2 * cell + 1] as number) : 0;
 }
 
 /**
@@ -203,12 +212,7 @@ function walkWords(
           node = 0;
         }
         if (node >= 0) {
-          let child = 0;
-          if (letter !== 1) {
-            // the double array's lookup, as trieChild (detectors/health-trie.ts) makes it
-            const cell = (trieBase![node] as number) + letter;
-            if (trieCells![2 * cell] === node) child = trieCells![2 * cell + 1] as number;
-          }
+          const child = letter === 1 ? 0 : trieChild(trieBase!, trieCells!, node, letter);
           if (child === 0) node = -1;
           else {
             node = child >> 1;
