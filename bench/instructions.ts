@@ -1,5 +1,5 @@
 /**
- * `npm run bench:instructions [-- --against <commit>]`: the classifier's work a message counted in CPU instructions
+ * `npm run bench:instructions [-- --against <commit> | --functions]`: the classifier's work a message counted in CPU instructions
  * (valgrind's callgrind), a figure these shared machines move less than seconds: this checkout's classifier against
  * another commit's (default 9fc3201, where issue 18 set "throughput stays at or above today's"), on the same bench
  * messages. How far the counts of one commit spread: docs/benchmarks.md.
@@ -13,6 +13,9 @@
  * same code differently on the two. Instructions are not time (a cache miss costs more than an addition), so this
  * compares two commits' work, not their speed on a given host. Figures only; takes about half an hour.
  *
+ * `--functions`: instead, this checkout's instructions a message by function (instructions-by-function.ts), the first
+ * BENCH_TOP (default 30): which code a change should cut, on any host; a few minutes.
+ *
  * Environment: BENCH_MESSAGES (default 20,000), BENCH_PASSES (P, default 3), BENCH_RUNS (default 2). Needs valgrind
  * (Debian's package) and a git checkout with the other commit in its history.
  */
@@ -21,6 +24,7 @@ import { mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { callgrindByAddress, instructionsByName, perMessageByName } from './instructions-by-function.ts';
 import { fmt, runBench, syntheticMessages } from './helpers.ts';
 
 const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -33,6 +37,8 @@ const against = argAfter('--against') ?? '9fc3201';
 const messageCount = Number(process.env.BENCH_MESSAGES ?? 20_000);
 const passes = Number(process.env.BENCH_PASSES ?? 3);
 const runs = Math.max(1, Number(process.env.BENCH_RUNS ?? 2));
+const byFunctions = process.argv.includes('--functions');
+const top = Number(process.env.BENCH_TOP ?? 30);
 
 function run(command: string, args: string[]): { status: number | null; stdout: string; stderr: string } {
   const result = spawnSync(command, args, { cwd: projectRoot, encoding: 'utf8', maxBuffer: 64 << 20 });
@@ -102,9 +108,60 @@ function perMessage(label: string, classifierModule: string, source: string): nu
   return each;
 }
 
+/** Instructions by function name in one run of `count` passes (instructions-by-function.ts). */
+function byFunction(dir: string, source: string, count: number): Map<string, number> {
+  const out = path.join(dir, `callgrind-${count}.out`);
+  const classifierModule = path.join(projectRoot, 'src/classifier/index.ts');
+  const { status, stderr } = run('valgrind', [
+    '--tool=callgrind',
+    '--smc-check=all-non-file',
+    ...callgrindByAddress(out),
+    process.execPath,
+    '--single-threaded',
+    '--predictable-gc-schedule',
+    '--perf-basic-prof',
+    ...runnerArgs(classifierModule, source, count),
+  ]);
+  // valgrind runs node in its own process: the perf map is named by that pid
+  const perfMap = `/tmp/perf-${/==(\d+)==/.exec(stderr)?.[1] ?? 'unknown'}.map`;
+  try {
+    if (status !== 0) throw new Error(`callgrind run failed (exit ${status}):\n${stderr.slice(-2000)}`);
+    return instructionsByName(out, perfMap, projectRoot);
+  } finally {
+    rmSync(out, { force: true });
+    rmSync(perfMap, { force: true });
+  }
+}
+
+/** `--functions`: this checkout's instructions a message by function, on the texts parsed from JSON. */
+function printByFunction(dir: string, messagesFile: string): void {
+  run(process.execPath, runnerArgs(path.join(projectRoot, 'src/classifier/index.ts'), messagesFile, 0));
+  const { total, rows } = perMessageByName(
+    byFunction(dir, messagesFile, passes),
+    byFunction(dir, messagesFile, 2 * passes),
+    passes * messageCount,
+    top,
+  );
+  console.log(
+    `bench:instructions --functions: this checkout, ${fmt(messageCount)} bench messages parsed from JSON, the difference between ${passes} and ${2 * passes} passes (one run each): ${fmt(Math.round(total))} instructions a message in all`,
+  );
+  for (const { name, each } of rows) console.log(`${fmt(Math.round(each)).padStart(8)}  ${name}`);
+}
+
 async function main(): Promise<void> {
   if (spawnSync('valgrind', ['--version']).status !== 0)
     throw new Error('valgrind is not installed (Debian: apt-get install valgrind)');
+  if (byFunctions) {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'aitu-bench-instructions-'));
+    try {
+      const messagesFile = path.join(dir, 'messages.json');
+      writeFileSync(messagesFile, JSON.stringify(syntheticMessages({ count: messageCount }).map((m) => m.text)));
+      printByFunction(dir, messagesFile);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+    return;
+  }
   const commit = run('git', ['rev-parse', '--verify', '--quiet', `${against}^{commit}`]).stdout.trim();
   if (!commit) throw new Error(`${against} is not a commit of this checkout's history`);
   const dir = mkdtempSync(path.join(os.tmpdir(), 'aitu-bench-instructions-'));

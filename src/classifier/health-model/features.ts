@@ -100,7 +100,9 @@ function digraph(last: number): number {
   return 0;
 }
 
-const FNV_OFFSET = 0x811c9dc5;
+// as a signed 32-bit integer (the same bits: mix reads it as one), since above 2^31 it is a double, and V8 then keeps
+// the walk's hash in a double or boxed where it starts a word
+const FNV_OFFSET = 0x811c9dc5 | 0;
 function mix(h: number, x: number): number {
   return Math.imul(h ^ x, 0x01000193);
 }
