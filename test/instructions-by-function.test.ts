@@ -35,14 +35,11 @@ test("instructions by name: V8's code named by the perf map, the rest by callgri
     writeFileSync(path.join(dir, 'callgrind.out'), CALLGRIND);
     writeFileSync(path.join(dir, 'perf.map'), PERF_MAP);
     const byName = instructionsByName(path.join(dir, 'callgrind.out'), path.join(dir, 'perf.map'), '/repo');
-    assert.deepEqual(
-      [...byName].sort(),
-      [
-        ['Builtins_RegExpPrototypeExec', 700],
-        ['RegExp:[0-9]', 7],
-        ['walkWords src/classifier/health-model/features.ts', 15],
-      ],
-    );
+    assert.deepEqual([...byName].sort(), [
+      ['Builtins_RegExpPrototypeExec', 700],
+      ['RegExp:[0-9]', 7],
+      ['walkWords src/classifier/health-model/features.ts', 15],
+    ]);
     const { total, rows } = perMessageByName(
       new Map([
         ['walkWords', 100],
