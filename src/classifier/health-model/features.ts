@@ -8,7 +8,7 @@
  * listed), and the pair with the word before. Words of digits are one token. Features are hashed (FNV-1a, seeded per
  * kind) into a table of 2^TABLE_BITS weights; the training script and `classify` call the same function.
  */
-import { codeAt, codeUnits } from '../chars.ts';
+import { codeUnits } from '../chars.ts';
 
 export const TABLE_BITS = 18;
 const TABLE_MASK = (1 << TABLE_BITS) - 1;
@@ -243,7 +243,7 @@ function walkWords(
         h = hBefore = FNV_OFFSET;
         check = checkBefore = CHECK_SEED;
       }
-      if (!sentenceEnded && i < n && endsSentence(text, i)) sentenceEnded = true;
+      if (!sentenceEnded && i < n && endsSentence(code, units, i)) sentenceEnded = true;
       continue;
     }
     if (length === 0) wordStart = i;
@@ -412,14 +412,14 @@ export function wordWeights(text: string, table: Float32Array, trie?: TrieReader
   return words;
 }
 
-/** `.`, `!`, `?`, `;` before a space or the end, or a line break: a sentence ends at `i` (below the text's length). */
-function endsSentence(text: string, i: number): boolean {
-  const code = codeAt(text, i);
+/**
+ * `.`, `!`, `?`, `;` before a space or the end, or a line break: a sentence ends at `code`, the unit at `i` (below the
+ * text's length) of `units` (codeUnits: the text's end reads as a space, so the unit after is always there).
+ */
+function endsSentence(code: number, units: Uint16Array, i: number): boolean {
   if (code === 10) return true;
   if (code !== 46 && code !== 33 && code !== 63 && code !== 59) return false;
-  // the text's end, not read past (a read past a string's end makes V8 drop the walk's optimized code)
-  if (i + 1 >= text.length) return true;
-  const after = codeAt(text, i + 1);
+  const after = units[i + 1] as number;
   return after === 32 || after === 10 || after === 13;
 }
 
