@@ -9,14 +9,14 @@
 import { readFileSync } from 'node:fs';
 
 /** One machine-code range of a perf map. */
-interface Symbol {
+interface CodeRange {
   start: number;
   end: number;
   name: string;
 }
 
-function readPerfMap(file: string): Symbol[] {
-  const symbols: Symbol[] = [];
+function readPerfMap(file: string): CodeRange[] {
+  const symbols: CodeRange[] = [];
   for (const line of readFileSync(file, 'utf8').split('\n')) {
     const match = /^([0-9a-f]+) ([0-9a-f]+) (.*)$/.exec(line);
     if (!match) continue;
@@ -27,12 +27,12 @@ function readPerfMap(file: string): Symbol[] {
 }
 
 /** The symbol holding `address` (binary search), or null. */
-function symbolAt(symbols: readonly Symbol[], address: number): string | null {
+function symbolAt(symbols: readonly CodeRange[], address: number): string | null {
   let low = 0;
   let high = symbols.length - 1;
   while (low <= high) {
     const mid = (low + high) >> 1;
-    const symbol = symbols[mid] as Symbol;
+    const symbol = symbols[mid] as CodeRange;
     if (address < symbol.start) high = mid - 1;
     else if (address >= symbol.end) low = mid + 1;
     else return symbol.name;

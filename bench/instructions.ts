@@ -1,8 +1,8 @@
 /**
- * `npm run bench:instructions [-- --against <commit> | --functions]`: the classifier's work a message counted in CPU instructions
- * (valgrind's callgrind), a figure these shared machines move less than seconds: this checkout's classifier against
- * another commit's (default 9fc3201, where issue 18 set "throughput stays at or above today's"), on the same bench
- * messages. How far the counts of one commit spread: docs/benchmarks.md.
+ * `npm run bench:instructions [-- --against <commit> | --functions]`: the classifier's work a message counted in CPU
+ * instructions (valgrind's callgrind), a figure these shared machines move less than seconds: this checkout's
+ * classifier against another commit's (default 9fc3201, where issue 18 set "throughput stays at or above today's"), on
+ * the same bench messages. How far the counts of one commit spread: docs/benchmarks.md.
  *
  * Each side runs `node --single-threaded --predictable-gc-schedule` under callgrind, classifying the messages P and
  * 2P times, each the fewest of BENCH_RUNS runs; the difference over P × messages is the instructions a message, with
@@ -135,6 +135,7 @@ function byFunction(dir: string, source: string, count: number): Map<string, num
 
 /** `--functions`: this checkout's instructions a message by function, on the texts parsed from JSON. */
 function printByFunction(dir: string, messagesFile: string): void {
+  // outside callgrind first, as perMessage does: tsx compiles the modules into its cache
   run(process.execPath, runnerArgs(path.join(projectRoot, 'src/classifier/index.ts'), messagesFile, 0));
   const { total, rows } = perMessageByName(
     byFunction(dir, messagesFile, passes),
