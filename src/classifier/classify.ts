@@ -364,18 +364,20 @@ function judgeDigitRun(
   const groupEnds: number[] = [];
   const separators: string[] = [];
   let digitCount = 0;
-  for (let k = 0; k < run.length; k++) {
+  // read once: strings of many representations reach here, and V8 then looks `length` up the slow way at every read
+  const n = run.length;
+  for (let k = 0; k < n; k++) {
     const c = codeAt(run, k);
     if (c >= 48 && c <= 57) digitCount++;
   }
   if (digitCount < MIN_SPAN_DIGITS) return;
   const plus = codeAt(run, 0) === 43;
   let i = 0;
-  while (i < run.length) {
+  while (i < n) {
     const c = codeAt(run, i);
     if (c >= 48 && c <= 57) {
       const s = i;
-      while (i < run.length && codeAt(run, i) >= 48 && codeAt(run, i) <= 57) i++;
+      while (i < n && codeAt(run, i) >= 48 && codeAt(run, i) <= 57) i++;
       if (groupStarts.length > 0) separators.push(run.slice(groupEnds[groupEnds.length - 1] as number, s));
       groupStarts.push(s);
       groupEnds.push(i);

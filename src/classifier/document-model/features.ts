@@ -44,8 +44,10 @@ function letterAt(text: string, i: number): number {
  */
 function stems(text: string, count: number, fromEnd: boolean): string[] {
   const words: string[] = [];
+  // read once: the windows are strings of several representations, and V8 looks `length` up the slow way on them
+  const n = text.length;
   let i = 0;
-  while (i < text.length) {
+  while (i < n) {
     let width = letterAt(text, i);
     if (width === 0) {
       i++;
@@ -54,7 +56,7 @@ function stems(text: string, count: number, fromEnd: boolean): string[] {
     const start = i;
     while (width !== 0) {
       i += width;
-      width = i < text.length ? letterAt(text, i) : 0;
+      width = i < n ? letterAt(text, i) : 0;
     }
     words.push(text.slice(start, i));
     if (words.length === count && !fromEnd) break;
