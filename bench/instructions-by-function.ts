@@ -43,7 +43,7 @@ function symbolAt(symbols: readonly CodeRange[], address: number): string | null
 /** One name for a function however V8 ran it (`*` optimized, `~` interpreted), its file relative to `root`. */
 function shortName(name: string, root: string): string {
   return name
-    .replace(/^(JS|LazyCompile|Function|Builtin|RegExp):/, (kind) => (kind === 'RegExp:' ? kind : ''))
+    .replace(/^(JS|LazyCompile|Function|Builtin):/, '')
     .replace(/^[*~^]/, '')
     .replace(`file://${root}/`, '')
     .replace(/:\d+:\d+$/, '') // positions in tsx's output, not in the source

@@ -28,6 +28,7 @@ import { callgrindByAddress, instructionsByName, perMessageByName } from './inst
 import { fmt, runBench, syntheticMessages } from './helpers.ts';
 
 const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const ownClassifier = path.join(projectRoot, 'src/classifier/index.ts');
 const runner = path.join(projectRoot, 'bench', 'instructions-runner.ts');
 const argAfter = (flag: string) => {
   const at = process.argv.indexOf(flag);
@@ -56,20 +57,35 @@ const runnerArgs = (classifierModule: string, source: string, passes: number) =>
   String(passes),
 ];
 
-/** Instructions callgrind counted for one run of the runner over the messages, `count` passes. */
-function instructions(classifierModule: string, source: string, count: number): { total: number; findings: string } {
-  const { status, stdout, stderr } = run('valgrind', [
+/**
+ * One run of the runner under callgrind over the messages, `count` passes; `valgrindArgs` and `nodeArgs` are added to
+ * the run's own.
+ */
+function callgrind(
+  classifierModule: string,
+  source: string,
+  count: number,
+  valgrindArgs: readonly string[] = ['--callgrind-out-file=/dev/null'],
+  nodeArgs: readonly string[] = [],
+): { status: number | null; stdout: string; stderr: string } {
+  return run('valgrind', [
     '--tool=callgrind',
     // V8 writes machine code as it runs: callgrind must see every write to code
     '--smc-check=all-non-file',
-    '--callgrind-out-file=/dev/null',
+    ...valgrindArgs,
     process.execPath,
     '--single-threaded',
     // V8 otherwise grows and shrinks its heap by the time between allocations: when it collects would move with
     // the host's load, and the count with it
     '--predictable-gc-schedule',
+    ...nodeArgs,
     ...runnerArgs(classifierModule, source, count),
   ]);
+}
+
+/** Instructions callgrind counted for one run of the runner over the messages, `count` passes. */
+function instructions(classifierModule: string, source: string, count: number): { total: number; findings: string } {
+  const { status, stdout, stderr } = callgrind(classifierModule, source, count);
   const collected = /Collected\s*:\s*(\d+)/.exec(stderr);
   if (status !== 0 || !collected) throw new Error(`callgrind run failed (exit ${status}):\n${stderr.slice(-2000)}`);
   return { total: Number(collected[1]), findings: stdout.trim() };
@@ -111,17 +127,7 @@ function perMessage(label: string, classifierModule: string, source: string): nu
 /** Instructions by function name in one run of `count` passes (instructions-by-function.ts). */
 function byFunction(dir: string, source: string, count: number): Map<string, number> {
   const out = path.join(dir, `callgrind-${count}.out`);
-  const classifierModule = path.join(projectRoot, 'src/classifier/index.ts');
-  const { status, stderr } = run('valgrind', [
-    '--tool=callgrind',
-    '--smc-check=all-non-file',
-    ...callgrindByAddress(out),
-    process.execPath,
-    '--single-threaded',
-    '--predictable-gc-schedule',
-    '--perf-basic-prof',
-    ...runnerArgs(classifierModule, source, count),
-  ]);
+  const { status, stderr } = callgrind(ownClassifier, source, count, callgrindByAddress(out), ['--perf-basic-prof']);
   // valgrind runs node in its own process: the perf map is named by that pid
   const perfMap = `/tmp/perf-${/==(\d+)==/.exec(stderr)?.[1] ?? 'unknown'}.map`;
   try {
@@ -136,7 +142,7 @@ function byFunction(dir: string, source: string, count: number): Map<string, num
 /** `--functions`: this checkout's instructions a message by function, on the texts parsed from JSON. */
 function printByFunction(dir: string, messagesFile: string): void {
   // outside callgrind first, as perMessage does: tsx compiles the modules into its cache
-  run(process.execPath, runnerArgs(path.join(projectRoot, 'src/classifier/index.ts'), messagesFile, 0));
+  run(process.execPath, runnerArgs(ownClassifier, messagesFile, 0));
   const { total, rows } = perMessageByName(
     byFunction(dir, messagesFile, passes),
     byFunction(dir, messagesFile, 2 * passes),
@@ -149,31 +155,26 @@ function printByFunction(dir: string, messagesFile: string): void {
   for (const { name, each } of rows) console.log(`${fmt(Math.round(each)).padStart(8)}  ${name}`);
 }
 
-async function main(): Promise<void> {
-  if (spawnSync('valgrind', ['--version']).status !== 0)
-    throw new Error('valgrind is not installed (Debian: apt-get install valgrind)');
-  if (byFunctions) {
-    const dir = mkdtempSync(path.join(os.tmpdir(), 'aitu-bench-instructions-'));
-    try {
-      const messagesFile = path.join(dir, 'messages.json');
-      writeFileSync(messagesFile, JSON.stringify(syntheticMessages({ count: messageCount }).map((m) => m.text)));
-      printByFunction(dir, messagesFile);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
-    return;
-  }
-  const commit = run('git', ['rev-parse', '--verify', '--quiet', `${against}^{commit}`]).stdout.trim();
-  if (!commit) throw new Error(`${against} is not a commit of this checkout's history`);
+/** Runs `work` with the bench messages in a JSON file of a directory of its own, removed after. */
+function withMessages(work: (dir: string, messagesFile: string) => void): void {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'aitu-bench-instructions-'));
-  const other = path.join(dir, 'against');
   try {
     // the texts of bench:classify's corpus (seed 20240601, one in ten with personal data)
     const messages = syntheticMessages({ count: messageCount }).map((message) => message.text);
     const messagesFile = path.join(dir, 'messages.json');
     writeFileSync(messagesFile, JSON.stringify(messages));
-    const added = run('git', ['worktree', 'add', '--detach', other, commit]);
-    if (added.status !== 0) throw new Error(`git worktree add: ${added.stderr.trim()}`);
+    work(dir, messagesFile);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** This checkout against `commit` on both forms of the texts. */
+function compare(commit: string, dir: string, messagesFile: string): void {
+  const other = path.join(dir, 'against');
+  const added = run('git', ['worktree', 'add', '--detach', other, commit]);
+  if (added.status !== 0) throw new Error(`git worktree add: ${added.stderr.trim()}`);
+  try {
     symlinkSync(path.join(projectRoot, 'node_modules'), path.join(other, 'node_modules'));
     console.log(
       `bench:instructions: ${fmt(messageCount)} bench messages (corpusStream, 10 % with personal data), node ${process.version} --single-threaded --predictable-gc-schedule under callgrind, each count the fewest of ${runs} run${runs === 1 ? '' : 's'}`,
@@ -185,7 +186,7 @@ async function main(): Promise<void> {
     ];
     for (const { name, source } of forms) {
       console.log(`texts ${name}:`);
-      const present = perMessage('  this checkout', path.join(projectRoot, 'src/classifier/index.ts'), source);
+      const present = perMessage('  this checkout', ownClassifier, source);
       const before = perMessage(`  ${label}`, path.join(other, 'src/classifier/index.ts'), source);
       const ratio = present / before;
       console.log(
@@ -194,8 +195,19 @@ async function main(): Promise<void> {
     }
   } finally {
     run('git', ['worktree', 'remove', '--force', other]);
-    rmSync(dir, { recursive: true, force: true });
   }
+}
+
+async function main(): Promise<void> {
+  if (spawnSync('valgrind', ['--version']).status !== 0)
+    throw new Error('valgrind is not installed (Debian: apt-get install valgrind)');
+  if (byFunctions) {
+    withMessages(printByFunction);
+    return;
+  }
+  const commit = run('git', ['rev-parse', '--verify', '--quiet', `${against}^{commit}`]).stdout.trim();
+  if (!commit) throw new Error(`${against} is not a commit of this checkout's history`);
+  withMessages((dir, messagesFile) => compare(commit, dir, messagesFile));
 }
 
 await runBench(main);
